@@ -1,0 +1,45 @@
+/* paramscope.h — the ParamScope core: the one header to include
+ *
+ * ParamScope makes a neural network's parameters visible and touchable.  The
+ * core holds modules and parameters with PyTorch's semantics; the GTK UI and
+ * paramscope-cli are built on this API only.
+ *
+ * A worked example — the lesson's tied layers (gradients add up):
+ *
+ *   PsRng rng;
+ *   ps_rng_seed (&rng, 0);                                        // torch.manual_seed(0)
+ *   g_autoptr (PsModule) net = ps_model_parse (
+ *       "linear = nn.Linear(1, 1, bias=False)\n"
+ *       "net = nn.Sequential(linear, linear)\n", -1, "tied.py", &rng, NULL, &error);
+ *   g_autoptr (PsInitScheme) three = ps_init_scheme_parse ("constant(3)", &error);
+ *   ps_init_apply_pattern (net, "*", three, &rng, &error);       // init.constant_(param, val=3)
+ *
+ *   g_autoptr (PsTensor) x = ps_tensor_new_2d (1, 1);  x->data[0] = 1;
+ *   g_autoptr (PsTape) tape = ps_tape_new (net, &rng);
+ *   const PsTensor *y = ps_tape_forward (tape, x, &error);        // y = 9
+ *   double loss;
+ *   ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error);
+ *   ps_param_get_grad (ps_module_find_param (net, "0.weight"))->data[0];   // 6
+ *
+ * Modules:        ps-module.h    (tree, naming, repr, apply)
+ * Parameters:     ps-param.h     (data, grad, versions, listeners)
+ * Tensors:        ps-tensor.h    (float32 arrays, statistics)
+ * Model files:    ps-model-file.h
+ * Initializers:   ps-init.h, ps-rng.h
+ * Autograd:       ps-tape.h      (forward, backward, losses)
+ * Optimizers:     ps-optim.h
+ * Files:          ps-safetensors.h
+ * Errors:         ps-error.h     (GError domain PS_ERROR)
+ */
+#pragma once
+
+#include "ps-error.h"
+#include "ps-init.h"
+#include "ps-model-file.h"
+#include "ps-module.h"
+#include "ps-optim.h"
+#include "ps-param.h"
+#include "ps-rng.h"
+#include "ps-safetensors.h"
+#include "ps-tape.h"
+#include "ps-tensor.h"

@@ -1,0 +1,717 @@
+/* ps-module.c — modules, naming and PyTorch's repr */
+#include "ps-module.h"
+#include "ps-error.h"
+#include "ps-util.h"
+
+#include <math.h>
+#include <string.h>
+
+struct _PsModule
+{
+  gatomicrefcount ref;
+  PsModuleKind kind;
+
+  /* Linear */
+  int64_t  in_features, out_features;
+  gboolean lazy;            /* declared LazyLinear and not materialized yet */
+
+  /* activations */
+  gboolean inplace;
+  double   negative_slope;
+  char    *slope_text;      /* Python repr of the slope as written */
+  gboolean gelu_tanh;
+  int      start_dim, end_dim;
+
+  GPtrArray *child_names;   /* char*, owned */
+  GPtrArray *children;      /* PsModule*, owned refs */
+  GPtrArray *param_names;   /* char*, owned */
+  GPtrArray *params;        /* PsParam*, owned refs */
+};
+
+static PsModule *
+module_alloc (PsModuleKind kind)
+{
+  PsModule *m = g_new0 (PsModule, 1);
+
+  g_atomic_ref_count_init (&m->ref);
+  m->kind = kind;
+  m->child_names = g_ptr_array_new_with_free_func (g_free);
+  m->children = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
+  m->param_names = g_ptr_array_new_with_free_func (g_free);
+  m->params = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_param_unref);
+  m->negative_slope = 0.01;
+  m->slope_text = g_strdup ("0.01");
+  m->start_dim = 1;
+  m->end_dim = -1;
+  return m;
+}
+
+PsModule *
+ps_module_new (PsModuleKind kind)
+{
+  g_return_val_if_fail (kind != PS_MODULE_LINEAR, NULL);
+  return module_alloc (kind);
+}
+
+PsModule *
+ps_module_new_sequential (void)
+{
+  return module_alloc (PS_MODULE_SEQUENTIAL);
+}
+
+static void
+add_param (PsModule *m, const char *name, PsParam *p)
+{
+  g_ptr_array_add (m->param_names, g_strdup (name));
+  g_ptr_array_add (m->params, p);
+}
+
+PsModule *
+ps_module_new_linear (int64_t in_features, int64_t out_features, gboolean bias, PsRng *rng)
+{
+  PsModule *m;
+  g_autoptr (PsTensor) w = NULL;
+
+  g_return_val_if_fail (in_features >= 0 && out_features >= 0, NULL);
+  w = ps_tensor_new_2d (out_features, in_features);
+  if (w == NULL)
+    return NULL;
+  m = module_alloc (PS_MODULE_LINEAR);
+  m->in_features = in_features;
+  m->out_features = out_features;
+  add_param (m, "weight", ps_param_new (w));
+  if (bias)
+    {
+      g_autoptr (PsTensor) b = ps_tensor_new_1d (out_features);
+      add_param (m, "bias", ps_param_new (b));
+    }
+  if (rng)
+    ps_module_reset_parameters (m, rng);
+  return m;
+}
+
+PsModule *
+ps_module_new_lazy_linear (int64_t out_features, gboolean bias)
+{
+  PsModule *m = module_alloc (PS_MODULE_LINEAR);
+
+  m->lazy = TRUE;
+  m->out_features = out_features;
+  add_param (m, "weight", ps_param_new_uninitialized ());
+  if (bias)
+    add_param (m, "bias", ps_param_new_uninitialized ());
+  return m;
+}
+
+PsModule *
+ps_module_new_leaky_relu (double negative_slope, gboolean inplace)
+{
+  PsModule *m = module_alloc (PS_MODULE_LEAKY_RELU);
+
+  m->negative_slope = negative_slope;
+  g_free (m->slope_text);
+  m->slope_text = ps_python_float_repr (negative_slope);
+  m->inplace = inplace;
+  return m;
+}
+
+PsModule *
+ps_module_new_flatten (int start_dim, int end_dim)
+{
+  PsModule *m = module_alloc (PS_MODULE_FLATTEN);
+
+  m->start_dim = start_dim;
+  m->end_dim = end_dim;
+  return m;
+}
+
+PsModule *
+ps_module_ref (PsModule *m)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  g_atomic_ref_count_inc (&m->ref);
+  return m;
+}
+
+void
+ps_module_unref (PsModule *m)
+{
+  if (m == NULL || !g_atomic_ref_count_dec (&m->ref))
+    return;
+  g_ptr_array_unref (m->child_names);
+  g_ptr_array_unref (m->children);
+  g_ptr_array_unref (m->param_names);
+  g_ptr_array_unref (m->params);
+  g_free (m->slope_text);
+  g_free (m);
+}
+
+PsModuleKind
+ps_module_get_kind (PsModule *m)
+{
+  return m->kind;
+}
+
+const char *
+ps_module_get_type_name (PsModule *m)
+{
+  switch (m->kind)
+    {
+    case PS_MODULE_SEQUENTIAL: return "Sequential";
+    case PS_MODULE_LINEAR:     return m->lazy ? "LazyLinear" : "Linear";
+    case PS_MODULE_RELU:       return "ReLU";
+    case PS_MODULE_LEAKY_RELU: return "LeakyReLU";
+    case PS_MODULE_SIGMOID:    return "Sigmoid";
+    case PS_MODULE_TANH:       return "Tanh";
+    case PS_MODULE_GELU:       return "GELU";
+    case PS_MODULE_IDENTITY:   return "Identity";
+    case PS_MODULE_FLATTEN:    return "Flatten";
+    default:                   g_assert_not_reached ();
+    }
+}
+
+void
+ps_module_set_inplace (PsModule *m, gboolean inplace)
+{
+  m->inplace = !!inplace;
+}
+
+void
+ps_module_set_gelu_tanh (PsModule *m, gboolean tanh_approx)
+{
+  m->gelu_tanh = !!tanh_approx;
+}
+
+void
+ps_module_set_slope_text (PsModule *m, const char *python_repr)
+{
+  g_free (m->slope_text);
+  m->slope_text = g_strdup (python_repr);
+}
+
+double
+ps_module_get_negative_slope (PsModule *m)
+{
+  return m->negative_slope;
+}
+
+gboolean
+ps_module_get_gelu_tanh (PsModule *m)
+{
+  return m->gelu_tanh;
+}
+
+void
+ps_module_get_flatten_dims (PsModule *m, int *start_dim, int *end_dim)
+{
+  *start_dim = m->start_dim;
+  *end_dim = m->end_dim;
+}
+
+int64_t
+ps_module_get_in_features (PsModule *m)
+{
+  return m->in_features;
+}
+
+int64_t
+ps_module_get_out_features (PsModule *m)
+{
+  return m->out_features;
+}
+
+gboolean
+ps_module_has_bias (PsModule *m)
+{
+  return m->kind == PS_MODULE_LINEAR && ps_module_get_param_by_name (m, "bias") != NULL;
+}
+
+gboolean
+ps_module_is_lazy (PsModule *m)
+{
+  return m->kind == PS_MODULE_LINEAR && m->lazy;
+}
+
+void
+ps_module_reset_parameters (PsModule *m, PsRng *rng)
+{
+  PsParam *w, *b;
+  double a, gain, std, bound;
+  int64_t fan_in;
+
+  g_return_if_fail (m->kind == PS_MODULE_LINEAR && !m->lazy);
+  w = ps_module_get_param_by_name (m, "weight");
+  b = ps_module_get_param_by_name (m, "bias");
+  fan_in = m->in_features;
+  /* kaiming_uniform_(weight, a=sqrt(5)), with Python's float arithmetic */
+  if (ps_param_get_data (w)->numel > 0)
+    {
+      a = sqrt (5.0);
+      gain = sqrt (2.0 / (1 + pow (a, 2)));
+      std = gain / sqrt ((double) fan_in);
+      bound = sqrt (3.0) * std;
+      ps_rng_fill_uniform (rng, ps_param_get_data (w)->data, ps_param_get_data (w)->numel,
+                           -bound, bound);
+      ps_param_changed (w, PS_CHANGE_DATA);
+    }
+  if (b)
+    {
+      bound = fan_in > 0 ? 1 / sqrt ((double) fan_in) : 0;
+      ps_rng_fill_uniform (rng, ps_param_get_data (b)->data, ps_param_get_data (b)->numel,
+                           -bound, bound);
+      ps_param_changed (b, PS_CHANGE_DATA);
+    }
+}
+
+gboolean
+ps_module_materialize (PsModule *m, int64_t in_features, PsRng *rng, GError **error)
+{
+  PsParam *w, *b;
+  int64_t wshape[2];
+
+  g_return_val_if_fail (ps_module_is_lazy (m), FALSE);
+  if (in_features <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "LazyLinear(out_features=%" G_GINT64_FORMAT ") cannot infer in_features "
+                   "from an input with %" G_GINT64_FORMAT " features",
+                   m->out_features, in_features);
+      return FALSE;
+    }
+  w = ps_module_get_param_by_name (m, "weight");
+  b = ps_module_get_param_by_name (m, "bias");
+  wshape[0] = m->out_features;
+  wshape[1] = in_features;
+  if (!ps_param_is_initialized (w) && !ps_param_materialize (w, 2, wshape, error))
+    return FALSE;
+  if (b && !ps_param_is_initialized (b) && !ps_param_materialize (b, 1, wshape, error))
+    return FALSE;
+  m->in_features = in_features;
+  m->lazy = FALSE;
+  if (rng)
+    ps_module_reset_parameters (m, rng);
+  ps_param_changed (w, PS_CHANGE_SHAPE | PS_CHANGE_DATA);
+  if (b)
+    ps_param_changed (b, PS_CHANGE_SHAPE | PS_CHANGE_DATA);
+  return TRUE;
+}
+
+/* ---- children ---------------------------------------------------------- */
+
+gboolean
+ps_module_append (PsModule *seq, const char *name, PsModule *child, GError **error)
+{
+  g_autofree char *auto_name = NULL;
+
+  g_return_val_if_fail (seq != NULL && child != NULL, FALSE);
+  if (seq->kind != PS_MODULE_SEQUENTIAL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "%s has no children; only Sequential can hold modules",
+                   ps_module_get_type_name (seq));
+      ps_module_unref (child);
+      return FALSE;
+    }
+  if (name == NULL)
+    name = auto_name = g_strdup_printf ("%u", seq->children->len);
+  if (*name == '\0' || strchr (name, '.') != NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "module name \"%s\" is not allowed: it must be non-empty and contain no dot",
+                   name);
+      ps_module_unref (child);
+      return FALSE;
+    }
+  for (guint i = 0; i < seq->children->len; i++)
+    if (strcmp (seq->child_names->pdata[i], name) == 0)
+      {
+        ps_module_unref (seq->children->pdata[i]);
+        seq->children->pdata[i] = child;
+        return TRUE;
+      }
+  g_ptr_array_add (seq->child_names, g_strdup (name));
+  g_ptr_array_add (seq->children, child);
+  return TRUE;
+}
+
+guint
+ps_module_get_n_children (PsModule *m)
+{
+  return m->children->len;
+}
+
+PsModule *
+ps_module_get_child (PsModule *m, guint i)
+{
+  g_return_val_if_fail (i < m->children->len, NULL);
+  return m->children->pdata[i];
+}
+
+const char *
+ps_module_get_child_name (PsModule *m, guint i)
+{
+  g_return_val_if_fail (i < m->children->len, NULL);
+  return m->child_names->pdata[i];
+}
+
+PsModule *
+ps_module_index (PsModule *m, int64_t i, GError **error)
+{
+  int64_t n = m->children->len;
+
+  if (m->kind != PS_MODULE_SEQUENTIAL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "'%s' object is not subscriptable", ps_module_get_type_name (m));
+      return NULL;
+    }
+  if (i < -n || i >= n)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "index %" G_GINT64_FORMAT " is out of range for a Sequential of %"
+                   G_GINT64_FORMAT " modules", i, n);
+      return NULL;
+    }
+  return m->children->pdata[i < 0 ? i + n : i];
+}
+
+/* ---- parameters -------------------------------------------------------- */
+
+guint
+ps_module_get_n_params (PsModule *m)
+{
+  return m->params->len;
+}
+
+PsParam *
+ps_module_get_param (PsModule *m, guint i)
+{
+  g_return_val_if_fail (i < m->params->len, NULL);
+  return m->params->pdata[i];
+}
+
+const char *
+ps_module_get_param_name (PsModule *m, guint i)
+{
+  g_return_val_if_fail (i < m->params->len, NULL);
+  return m->param_names->pdata[i];
+}
+
+PsParam *
+ps_module_get_param_by_name (PsModule *m, const char *name)
+{
+  for (guint i = 0; i < m->params->len; i++)
+    if (strcmp (m->param_names->pdata[i], name) == 0)
+      return m->params->pdata[i];
+  return NULL;
+}
+
+gboolean
+ps_module_set_param (PsModule *m, const char *name, PsParam *param, GError **error)
+{
+  for (guint i = 0; i < m->params->len; i++)
+    if (strcmp (m->param_names->pdata[i], name) == 0)
+      {
+        PsParam *old = m->params->pdata[i];
+        PsTensor *a = ps_param_get_data (old), *b = ps_param_get_data (param);
+
+        if (old == param)
+          return TRUE;
+        if (a == NULL || b == NULL)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                         "cannot tie %s.%s: a lazy parameter has no shape until it is "
+                         "materialized", ps_module_get_type_name (m), name);
+            return FALSE;
+          }
+        if (!ps_tensor_same_shape (a, b))
+          {
+            g_autofree char *sa = ps_shape_to_string (a->ndim, a->shape);
+            g_autofree char *sb = ps_shape_to_string (b->ndim, b->shape);
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                         "cannot tie %s of shape %s to a parameter of shape %s", name, sa, sb);
+            return FALSE;
+          }
+        m->params->pdata[i] = ps_param_ref (param);
+        ps_param_unref (old);
+        return TRUE;
+      }
+  g_set_error (error, PS_ERROR, PS_ERROR_KEY, "%s has no parameter '%s'%s",
+               ps_module_get_type_name (m), name,
+               m->kind == PS_MODULE_LINEAR ? " (it has weight and, unless bias=False, bias)" : "");
+  return FALSE;
+}
+
+/* ---- repr -------------------------------------------------------------- */
+
+static char *
+extra_repr (PsModule *m)
+{
+  switch (m->kind)
+    {
+    case PS_MODULE_LINEAR:
+      return g_strdup_printf ("in_features=%" G_GINT64_FORMAT ", out_features=%" G_GINT64_FORMAT
+                              ", bias=%s", m->in_features, m->out_features,
+                              ps_module_has_bias (m) ? "True" : "False");
+    case PS_MODULE_RELU:
+      return g_strdup (m->inplace ? "inplace=True" : "");
+    case PS_MODULE_LEAKY_RELU:
+      return g_strdup_printf ("negative_slope=%s%s", m->slope_text,
+                              m->inplace ? ", inplace=True" : "");
+    case PS_MODULE_GELU:
+      return g_strdup_printf ("approximate='%s'", m->gelu_tanh ? "tanh" : "none");
+    case PS_MODULE_FLATTEN:
+      return g_strdup_printf ("start_dim=%d, end_dim=%d", m->start_dim, m->end_dim);
+    default:
+      return g_strdup ("");
+    }
+}
+
+static void
+repr_into (PsModule *m, GString *out, int indent)
+{
+  g_autofree char *extra = extra_repr (m);
+
+  g_string_append (out, ps_module_get_type_name (m));
+  g_string_append_c (out, '(');
+  if (m->children->len == 0)
+    {
+      g_string_append (out, extra);   /* one extra line and no children: inline */
+      g_string_append_c (out, ')');
+      return;
+    }
+  if (*extra)
+    g_string_append_printf (out, "\n%*s%s", indent + 2, "", extra);
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      g_string_append_printf (out, "\n%*s(%s): ", indent + 2, "",
+                              (char *) m->child_names->pdata[i]);
+      repr_into (m->children->pdata[i], out, indent + 2);
+    }
+  g_string_append_printf (out, "\n%*s)", indent, "");
+}
+
+char *
+ps_module_repr (PsModule *m)
+{
+  GString *out = g_string_new (NULL);
+  repr_into (m, out, 0);
+  return g_string_free (out, FALSE);
+}
+
+/* ---- naming ------------------------------------------------------------ */
+
+static void
+named_param_free (PsNamedParam *np)
+{
+  g_free (np->name);
+  g_free (np->slot);
+  g_free (np);
+}
+
+static char *
+join_name (const char *prefix, const char *name)
+{
+  return *prefix ? g_strconcat (prefix, ".", name, NULL) : g_strdup (name);
+}
+
+/* dedup: NULL for state_dict (every key); else a set of seen modules and params */
+static void
+collect_params (PsModule *m, const char *prefix, GPtrArray *out, GHashTable *seen)
+{
+  if (seen)
+    {
+      if (g_hash_table_contains (seen, m))
+        return;
+      g_hash_table_add (seen, m);
+    }
+  for (guint i = 0; i < m->params->len; i++)
+    {
+      PsNamedParam *np;
+      if (seen)
+        {
+          if (g_hash_table_contains (seen, m->params->pdata[i]))
+            continue;
+          g_hash_table_add (seen, m->params->pdata[i]);
+        }
+      np = g_new0 (PsNamedParam, 1);
+      np->name = join_name (prefix, m->param_names->pdata[i]);
+      np->param = m->params->pdata[i];
+      np->owner = m;
+      np->slot = g_strdup (m->param_names->pdata[i]);
+      g_ptr_array_add (out, np);
+    }
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      g_autofree char *p = join_name (prefix, m->child_names->pdata[i]);
+      collect_params (m->children->pdata[i], p, out, seen);
+    }
+}
+
+GPtrArray *
+ps_module_named_parameters (PsModule *m)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) named_param_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  collect_params (m, "", out, seen);
+  return out;
+}
+
+GPtrArray *
+ps_module_state_dict (PsModule *m)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) named_param_free);
+  collect_params (m, "", out, NULL);
+  return out;
+}
+
+static void
+named_module_free (PsNamedModule *nm)
+{
+  g_free (nm->name);
+  g_free (nm);
+}
+
+static void
+collect_modules (PsModule *m, const char *prefix, GPtrArray *out, GHashTable *seen)
+{
+  PsNamedModule *nm;
+
+  if (g_hash_table_contains (seen, m))
+    return;
+  g_hash_table_add (seen, m);
+  nm = g_new0 (PsNamedModule, 1);
+  nm->name = g_strdup (prefix);
+  nm->module = m;
+  g_ptr_array_add (out, nm);
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      g_autofree char *p = join_name (prefix, m->child_names->pdata[i]);
+      collect_modules (m->children->pdata[i], p, out, seen);
+    }
+}
+
+GPtrArray *
+ps_module_named_modules (PsModule *m)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) named_module_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  collect_modules (m, "", out, seen);
+  return out;
+}
+
+GPtrArray *
+ps_module_param_aliases (PsModule *m, PsParam *param)
+{
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (m);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < sd->len; i++)
+    {
+      PsNamedParam *np = sd->pdata[i];
+      if (np->param == param)
+        g_ptr_array_add (out, g_strdup (np->name));
+    }
+  return out;
+}
+
+PsModule *
+ps_module_find_module (PsModule *m, const char *path)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (path == NULL || *path == '\0')
+    return m;
+  parts = g_strsplit (path, ".", -1);
+  for (guint k = 0; parts[k]; k++)
+    {
+      PsModule *next = NULL;
+      for (guint i = 0; i < m->children->len; i++)
+        if (strcmp (m->child_names->pdata[i], parts[k]) == 0)
+          {
+            next = m->children->pdata[i];
+            break;
+          }
+      if (next == NULL)
+        return NULL;
+      m = next;
+    }
+  return m;
+}
+
+PsParam *
+ps_module_find_param (PsModule *m, const char *key)
+{
+  const char *dot = strrchr (key, '.');
+  g_autofree char *path = dot ? g_strndup (key, dot - key) : g_strdup ("");
+  PsModule *owner = ps_module_find_module (m, path);
+
+  return owner ? ps_module_get_param_by_name (owner, dot ? dot + 1 : key) : NULL;
+}
+
+char *
+ps_module_key_to_index_path (PsModule *m, const char *key, const char *root_name)
+{
+  g_auto (GStrv) parts = g_strsplit (key, ".", -1);
+  GString *out = g_string_new (root_name);
+  guint n = g_strv_length (parts);
+
+  for (guint k = 0; k + 1 < n; k++)
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < m->children->len; i++)
+        if (strcmp (m->child_names->pdata[i], parts[k]) == 0)
+          {
+            g_string_append_printf (out, "[%u]", i);
+            m = m->children->pdata[i];
+            found = TRUE;
+            break;
+          }
+      if (!found)
+        {
+          g_string_free (out, TRUE);
+          return NULL;
+        }
+    }
+  if (n > 0 && ps_module_get_param_by_name (m, parts[n - 1]) == NULL)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  g_string_append_printf (out, ".%s", parts[n - 1]);
+  return g_string_free (out, FALSE);
+}
+
+int64_t
+ps_module_count_params (PsModule *m, guint *n_uninitialized)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (m);
+  int64_t total = 0;
+  guint lazy = 0;
+
+  for (guint i = 0; i < np->len; i++)
+    {
+      PsTensor *t = ps_param_get_data (((PsNamedParam *) np->pdata[i])->param);
+      if (t)
+        total += t->numel;
+      else
+        lazy++;
+    }
+  if (n_uninitialized)
+    *n_uninitialized = lazy;
+  return total;
+}
+
+void
+ps_module_apply (PsModule *m, PsModuleFunc fn, gpointer user_data)
+{
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      gboolean repeat = FALSE;
+      for (guint j = 0; j < i && !repeat; j++)
+        repeat = m->children->pdata[j] == m->children->pdata[i];
+      if (!repeat)
+        ps_module_apply (m->children->pdata[i], fn, user_data);
+    }
+  fn (m, user_data);
+}

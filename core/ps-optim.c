@@ -1,0 +1,164 @@
+/* ps-optim.c — SGD (momentum, dampening, weight decay, Nesterov) and Adam */
+#include "ps-optim.h"
+#include "ps-error.h"
+
+#include <math.h>
+
+typedef struct
+{
+  PsParam  *param;        /* ref */
+  PsTensor *buf1;         /* SGD momentum buffer / Adam exp_avg */
+  PsTensor *buf2;         /* Adam exp_avg_sq */
+  int64_t   step;
+} Slot;
+
+struct _PsOptimizer
+{
+  PsOptimConfig c;
+  Slot  *slots;
+  guint  n;
+};
+
+void
+ps_optim_config_init (PsOptimConfig *c, PsOptimKind kind, double lr)
+{
+  *c = (PsOptimConfig) { .kind = kind, .lr = lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8 };
+}
+
+PsOptimizer *
+ps_optimizer_new (PsModule *model, const PsOptimConfig *c, GError **error)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (model);
+  PsOptimizer *opt;
+
+  for (guint i = 0; i < np->len; i++)
+    {
+      PsNamedParam *p = np->pdata[i];
+      if (!ps_param_is_initialized (p->param))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                       "parameter %s is uninitialized (lazy): run a forward pass first",
+                       p->name);
+          return NULL;
+        }
+    }
+  if (!(c->lr >= 0) || !(c->momentum >= 0) || !(c->weight_decay >= 0)
+      || !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1) || !(c->eps >= 0))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "invalid optimizer settings (lr, momentum, weight decay and eps must be "
+                   ">= 0, betas in [0, 1))");
+      return NULL;
+    }
+  opt = g_new0 (PsOptimizer, 1);
+  opt->c = *c;
+  opt->n = np->len;
+  opt->slots = g_new0 (Slot, np->len);
+  for (guint i = 0; i < np->len; i++)
+    opt->slots[i].param = ps_param_ref (((PsNamedParam *) np->pdata[i])->param);
+  return opt;
+}
+
+void
+ps_optimizer_free (PsOptimizer *opt)
+{
+  if (opt == NULL)
+    return;
+  for (guint i = 0; i < opt->n; i++)
+    {
+      ps_param_unref (opt->slots[i].param);
+      ps_tensor_unref (opt->slots[i].buf1);
+      ps_tensor_unref (opt->slots[i].buf2);
+    }
+  g_free (opt->slots);
+  g_free (opt);
+}
+
+guint
+ps_optimizer_get_n_params (PsOptimizer *opt)
+{
+  return opt->n;
+}
+
+void
+ps_optimizer_zero_grad (PsOptimizer *opt)
+{
+  for (guint i = 0; i < opt->n; i++)
+    ps_param_zero_grad (opt->slots[i].param, FALSE);
+}
+
+static void
+sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
+{
+  float lr = (float) c->lr, wd = (float) c->weight_decay, mom = (float) c->momentum;
+  float damp = 1.f - (float) c->dampening;
+  gboolean first = s->buf1 == NULL;
+  float *buf;
+
+  if (mom == 0.f)
+    {
+      if (wd == 0.f)
+        for (int64_t i = 0; i < n; i++)
+          p[i] -= lr * g[i];
+      else
+        for (int64_t i = 0; i < n; i++)
+          p[i] -= lr * (g[i] + wd * p[i]);
+      return;
+    }
+  if (first)
+    s->buf1 = ps_tensor_new_1d (n);
+  buf = s->buf1->data;
+  for (int64_t i = 0; i < n; i++)
+    {
+      float d = wd != 0.f ? g[i] + wd * p[i] : g[i];
+      buf[i] = first ? d : mom * buf[i] + damp * d;
+      p[i] -= lr * (c->nesterov ? d + mom * buf[i] : buf[i]);
+    }
+}
+
+static void
+adam_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
+{
+  float b1 = (float) c->beta1, b2 = (float) c->beta2, wd = (float) c->weight_decay;
+  double bc1, bc2;
+  float step_size, bc2_sqrt, eps = (float) c->eps;
+  float *m, *v;
+
+  if (s->buf1 == NULL)
+    {
+      s->buf1 = ps_tensor_new_1d (n);
+      s->buf2 = ps_tensor_new_1d (n);
+    }
+  m = s->buf1->data;
+  v = s->buf2->data;
+  s->step++;
+  bc1 = 1.0 - pow (c->beta1, (double) s->step);
+  bc2 = 1.0 - pow (c->beta2, (double) s->step);
+  step_size = (float) (c->lr / bc1);
+  bc2_sqrt = (float) sqrt (bc2);
+  for (int64_t i = 0; i < n; i++)
+    {
+      float gi = wd != 0.f ? g[i] + wd * p[i] : g[i];
+      m[i] += (gi - m[i]) * (1.f - b1);
+      v[i] = v[i] * b2 + (1.f - b2) * gi * gi;
+      p[i] -= step_size * m[i] / (sqrtf (v[i]) / bc2_sqrt + eps);
+    }
+}
+
+void
+ps_optimizer_step (PsOptimizer *opt)
+{
+  for (guint i = 0; i < opt->n; i++)
+    {
+      Slot *s = &opt->slots[i];
+      PsTensor *d = ps_param_get_data (s->param), *g = ps_param_get_grad (s->param);
+
+      if (g == NULL || !ps_param_get_requires_grad (s->param))
+        continue;
+      if (opt->c.kind == PS_OPTIM_SGD)
+        sgd_step (&opt->c, s, d->data, g->data, d->numel);
+      else
+        adam_step (&opt->c, s, d->data, g->data, d->numel);
+      ps_param_changed (s->param, PS_CHANGE_DATA);
+    }
+}

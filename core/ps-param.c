@@ -1,0 +1,192 @@
+/* ps-param.c — parameters */
+#include "ps-param.h"
+#include "ps-error.h"
+
+G_DEFINE_QUARK (ps-error-quark, ps_error)
+
+typedef struct
+{
+  guint           id;
+  PsParamListener fn;
+  gpointer        user_data;
+  GDestroyNotify  destroy;
+} Listener;
+
+struct _PsParam
+{
+  gatomicrefcount ref;
+  PsTensor *data;
+  PsTensor *grad;
+  gboolean  requires_grad;
+  guint64   version;
+  guint64   data_version;
+  GArray   *listeners;     /* Listener, created on first use */
+  guint     next_id;
+};
+
+PsParam *
+ps_param_new (PsTensor *data)
+{
+  PsParam *p = g_new0 (PsParam, 1);
+  g_atomic_ref_count_init (&p->ref);
+  p->data = data ? ps_tensor_ref (data) : NULL;
+  p->requires_grad = TRUE;
+  p->next_id = 1;
+  return p;
+}
+
+PsParam *
+ps_param_new_uninitialized (void)
+{
+  return ps_param_new (NULL);
+}
+
+PsParam *
+ps_param_ref (PsParam *p)
+{
+  g_return_val_if_fail (p != NULL, NULL);
+  g_atomic_ref_count_inc (&p->ref);
+  return p;
+}
+
+void
+ps_param_unref (PsParam *p)
+{
+  if (p == NULL || !g_atomic_ref_count_dec (&p->ref))
+    return;
+  if (p->listeners)
+    {
+      for (guint i = 0; i < p->listeners->len; i++)
+        {
+          Listener *l = &g_array_index (p->listeners, Listener, i);
+          if (l->destroy)
+            l->destroy (l->user_data);
+        }
+      g_array_unref (p->listeners);
+    }
+  ps_tensor_unref (p->data);
+  ps_tensor_unref (p->grad);
+  g_free (p);
+}
+
+PsTensor *
+ps_param_get_data (PsParam *p)
+{
+  return p->data;
+}
+
+PsTensor *
+ps_param_get_grad (PsParam *p)
+{
+  return p->grad;
+}
+
+gboolean
+ps_param_is_initialized (PsParam *p)
+{
+  return p->data != NULL;
+}
+
+gboolean
+ps_param_get_requires_grad (PsParam *p)
+{
+  return p->requires_grad;
+}
+
+void
+ps_param_set_requires_grad (PsParam *p, gboolean requires_grad)
+{
+  p->requires_grad = !!requires_grad;
+}
+
+guint64
+ps_param_get_version (PsParam *p)
+{
+  return p->version;
+}
+
+gboolean
+ps_param_materialize (PsParam *p, int ndim, const int64_t *shape, GError **error)
+{
+  g_return_val_if_fail (p->data == NULL, FALSE);
+  p->data = ps_tensor_new (ndim, shape);
+  if (p->data == NULL)
+    {
+      g_autofree char *s = ps_shape_to_string (ndim, shape);
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE,
+                   "cannot allocate a parameter of shape %s", s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+PsTensor *
+ps_param_ensure_grad (PsParam *p)
+{
+  g_return_val_if_fail (p->data != NULL, NULL);
+  if (p->grad == NULL)
+    p->grad = ps_tensor_new (p->data->ndim, p->data->shape);
+  return p->grad;
+}
+
+void
+ps_param_zero_grad (PsParam *p, gboolean set_to_none)
+{
+  if (p->grad == NULL)
+    return;
+  if (set_to_none)
+    g_clear_pointer (&p->grad, ps_tensor_unref);
+  else
+    ps_tensor_fill (p->grad, 0.f);
+  ps_param_changed (p, PS_CHANGE_GRAD);
+}
+
+guint64
+ps_param_get_data_version (PsParam *p)
+{
+  return p->data_version;
+}
+
+void
+ps_param_changed (PsParam *p, PsChange what)
+{
+  p->version++;
+  if (what & (PS_CHANGE_DATA | PS_CHANGE_SHAPE))
+    p->data_version++;
+  if (p->listeners == NULL)
+    return;
+  for (guint i = 0; i < p->listeners->len; i++)
+    {
+      Listener l = g_array_index (p->listeners, Listener, i);
+      l.fn (p, what, l.user_data);
+    }
+}
+
+guint
+ps_param_add_listener (PsParam *p, PsParamListener fn, gpointer user_data, GDestroyNotify destroy)
+{
+  Listener l = { p->next_id++, fn, user_data, destroy };
+
+  if (p->listeners == NULL)
+    p->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
+  g_array_append_val (p->listeners, l);
+  return l.id;
+}
+
+void
+ps_param_remove_listener (PsParam *p, guint id)
+{
+  if (p->listeners == NULL)
+    return;
+  for (guint i = 0; i < p->listeners->len; i++)
+    {
+      Listener l = g_array_index (p->listeners, Listener, i);
+      if (l.id == id)
+        {
+          g_array_remove_index (p->listeners, i);
+          if (l.destroy)
+            l.destroy (l.user_data);
+          return;
+        }
+    }
+}

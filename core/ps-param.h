@@ -1,0 +1,58 @@
+/* ps-param.h — parameters: data, gradient, version and listeners
+ *
+ * A PsParam is one learnable tensor.  Tying two layers means two module slots
+ * refer to the *same* PsParam (one source of truth), so an edit through one
+ * name is seen through the other and their gradients add up.
+ *
+ *   data   the values, or NULL while the parameter is uninitialized (lazy)
+ *   grad   NULL until the first backward (PyTorch's `grad is None`)
+ *
+ * Every mutation ends with ps_param_changed(), which bumps the version and
+ * calls the listeners (the UI redraws every view of the parameter there).
+ */
+#pragma once
+
+#include "ps-tensor.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PsParam PsParam;
+
+typedef enum
+{
+  PS_CHANGE_DATA  = 1 << 0,   /* values edited, initialized, loaded or stepped */
+  PS_CHANGE_GRAD  = 1 << 1,   /* gradient accumulated or zeroed */
+  PS_CHANGE_SHAPE = 1 << 2,   /* materialized (lazy) */
+} PsChange;
+
+typedef void (*PsParamListener) (PsParam *param, PsChange what, gpointer user_data);
+
+PsParam  *ps_param_new             (PsTensor *data);         /* takes a reference to data */
+PsParam  *ps_param_new_uninitialized (void);
+PsParam  *ps_param_ref             (PsParam *p);
+void      ps_param_unref           (PsParam *p);
+
+PsTensor *ps_param_get_data        (PsParam *p);             /* NULL if uninitialized */
+PsTensor *ps_param_get_grad        (PsParam *p);             /* NULL before the first backward */
+gboolean  ps_param_is_initialized  (PsParam *p);
+gboolean  ps_param_get_requires_grad (PsParam *p);
+void      ps_param_set_requires_grad (PsParam *p, gboolean requires_grad);
+guint64   ps_param_get_version     (PsParam *p);       /* bumped by every change */
+guint64   ps_param_get_data_version (PsParam *p);      /* bumped when the values change */
+
+/* Give an uninitialized parameter its shape (zero-filled). */
+gboolean  ps_param_materialize     (PsParam *p, int ndim, const int64_t *shape, GError **error);
+/* The gradient buffer, created zero-filled on first use. */
+PsTensor *ps_param_ensure_grad     (PsParam *p);
+/* Zero the gradient (set_to_none: drop it, as PyTorch 2's zero_grad()). */
+void      ps_param_zero_grad       (PsParam *p, gboolean set_to_none);
+
+/* Bump the version and notify listeners. */
+void      ps_param_changed         (PsParam *p, PsChange what);
+guint     ps_param_add_listener    (PsParam *p, PsParamListener fn, gpointer user_data,
+                                    GDestroyNotify destroy);
+void      ps_param_remove_listener (PsParam *p, guint id);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsParam, ps_param_unref)
+
+G_END_DECLS

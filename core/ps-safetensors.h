@@ -1,0 +1,83 @@
+/* ps-safetensors.h — the weights format, read (mapped) and written (atomic)
+ *
+ *   g_autoptr (PsSafetensors) st = ps_safetensors_open ("w.safetensors", &error);
+ *   ps_module_load_state_dict (net, st, &error);     // load_state_dict(strict=True)
+ *   ps_module_save_state_dict (net, "out.safetensors", &error);
+ *
+ * Reading maps the file and validates it as the reference implementation
+ * does: header length within the file and at most 100 MB, JSON object,
+ * known dtypes, offsets contiguous from 0 with no gap or overlap and covering
+ * the whole data buffer, sizes matching shapes (overflow-checked).  Elements
+ * are converted to float32 on demand.
+ *
+ * Writing stores a tied tensor once and records the other names in
+ * __metadata__ ({"4.weight": "2.weight"}), as safetensors.torch.save_model
+ * does; the file is written to a temporary file beside the target, synced and
+ * renamed over it, so a crash never leaves a damaged file.
+ */
+#pragma once
+
+#include "ps-module.h"
+
+G_BEGIN_DECLS
+
+#define PS_SAFETENSORS_MAX_HEADER (100 * 1000 * 1000)
+#define PS_SAFETENSORS_MAX_DIMS   8
+
+typedef enum
+{
+  PS_DTYPE_F32, PS_DTYPE_F16, PS_DTYPE_BF16, PS_DTYPE_F64,
+  PS_DTYPE_I64, PS_DTYPE_I32, PS_DTYPE_I16, PS_DTYPE_I8, PS_DTYPE_U8, PS_DTYPE_BOOL,
+} PsDtype;
+
+typedef struct
+{
+  char       *name;
+  PsDtype     dtype;
+  const char *dtype_name;            /* "F32" */
+  int         ndim;
+  int64_t     shape[PS_SAFETENSORS_MAX_DIMS];
+  int64_t     numel;
+  guint64     begin, end;            /* byte offsets within the data buffer */
+} PsSafetensorsEntry;
+
+typedef struct _PsSafetensors PsSafetensors;
+
+PsSafetensors *ps_safetensors_open       (const char *path, GError **error);
+/* Validate and wrap bytes already in memory (label names them in messages). */
+PsSafetensors *ps_safetensors_new_from_bytes (GBytes *bytes, const char *label, GError **error);
+void           ps_safetensors_free       (PsSafetensors *st);
+
+guint          ps_safetensors_get_n      (PsSafetensors *st);
+/* Entries in file order (ascending offsets). */
+const PsSafetensorsEntry *ps_safetensors_get  (PsSafetensors *st, guint i);
+const PsSafetensorsEntry *ps_safetensors_find (PsSafetensors *st, const char *name);
+/* __metadata__ (string -> string), never NULL. */
+GHashTable    *ps_safetensors_get_metadata (PsSafetensors *st);
+
+/* Convert count elements from element start into dst (float32). */
+void           ps_safetensors_read_f32   (PsSafetensors *st, const PsSafetensorsEntry *e,
+                                          int64_t start, int64_t count, float *dst);
+/* The whole tensor as a new PsTensor (at most 4 dimensions). */
+PsTensor      *ps_safetensors_load_tensor (PsSafetensors *st, const char *name, GError **error);
+/* Statistics computed in chunks, without converting the whole tensor at once. */
+void           ps_safetensors_stats      (PsSafetensors *st, const PsSafetensorsEntry *e,
+                                          PsStats *out);
+
+/* Write tensors (names[i] -> tensors[i]) atomically.  The same PsTensor under
+ * several names is stored once, the other names becoming aliases in
+ * __metadata__.  metadata may be NULL. */
+gboolean       ps_safetensors_write      (const char *path, guint n, const char *const *names,
+                                          PsTensor *const *tensors, GHashTable *metadata,
+                                          GError **error);
+
+/* load_state_dict(strict=True): every key present (directly or through an
+ * alias), no unexpected tensor, shapes equal.  Lazy parameters are
+ * materialized with the loaded shapes.  Nothing changes unless all is valid. */
+gboolean       ps_module_load_state_dict (PsModule *model, PsSafetensors *st, GError **error);
+/* Save the state_dict (every key; tied ones stored once). Lazy parameters are an error. */
+gboolean       ps_module_save_state_dict (PsModule *model, const char *path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsSafetensors, ps_safetensors_free)
+
+G_END_DECLS

@@ -1,0 +1,630 @@
+/* ps-tape.c — forward, backward and losses */
+#include "ps-tape.h"
+#include "ps-error.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- kernels ----------------------------------------------------------- */
+
+#define PS_BLAS_MIN_WORK 32768   /* B * in * out below this: plain loops win */
+
+gboolean
+ps_linear_uses_blas (int64_t B, int64_t in, int64_t out)
+{
+  return B * in * out >= PS_BLAS_MIN_WORK;
+}
+
+void
+ps_linear_forward (const float *x, const float *w, const float *b, float *y,
+                   int64_t B, int64_t in, int64_t out)
+{
+  if (ps_linear_uses_blas (B, in, out))
+    {
+      if (b)
+        for (int64_t i = 0; i < B; i++)
+          memcpy (y + i * out, b, (size_t) out * sizeof (float));
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) out, (int) in,
+                   1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
+      return;
+    }
+  for (int64_t i = 0; i < B; i++)
+    {
+      const float *xi = x + i * in;
+      for (int64_t o = 0; o < out; o++)
+        {
+          const float *wo = w + o * in;
+          float acc = 0.f;
+          for (int64_t k = 0; k < in; k++)
+            acc += xi[k] * wo[k];
+          y[i * out + o] = b ? acc + b[o] : acc;
+        }
+    }
+}
+
+void
+ps_linear_backward (const float *x, const float *w, const float *dy,
+                    float *dx, float *dw, float *db,
+                    int64_t B, int64_t in, int64_t out)
+{
+  if (db)
+    for (int64_t i = 0; i < B; i++)
+      for (int64_t o = 0; o < out; o++)
+        db[o] += dy[i * out + o];
+
+  if (ps_linear_uses_blas (B, in, out))
+    {
+      if (dw)   /* dw (out, in) += dy^T (out, B) x (B, in) */
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) out, (int) in, (int) B,
+                     1.f, dy, (int) out, x, (int) in, 1.f, dw, (int) in);
+      if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) in, (int) out,
+                     1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
+      return;
+    }
+  if (dw)
+    for (int64_t i = 0; i < B; i++)
+      for (int64_t o = 0; o < out; o++)
+        {
+          float g = dy[i * out + o];
+          float *dwo = dw + o * in;
+          const float *xi = x + i * in;
+          for (int64_t k = 0; k < in; k++)
+            dwo[k] += g * xi[k];
+        }
+  if (dx)
+    for (int64_t i = 0; i < B; i++)
+      {
+        float *dxi = dx + i * in;
+        memset (dxi, 0, (size_t) in * sizeof (float));
+        for (int64_t o = 0; o < out; o++)
+          {
+            float g = dy[i * out + o];
+            const float *wo = w + o * in;
+            for (int64_t k = 0; k < in; k++)
+              dxi[k] += g * wo[k];
+          }
+      }
+}
+
+/* ---- losses ------------------------------------------------------------ */
+
+gboolean
+ps_loss_kind_from_string (const char *s, PsLossKind *kind)
+{
+  if (g_strcmp0 (s, "sum") == 0)
+    *kind = PS_LOSS_SUM;
+  else if (g_strcmp0 (s, "mse") == 0)
+    *kind = PS_LOSS_MSE;
+  else if (g_strcmp0 (s, "cross_entropy") == 0)
+    *kind = PS_LOSS_CROSS_ENTROPY;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+const char *
+ps_loss_kind_to_string (PsLossKind kind)
+{
+  static const char *names[] = { "sum", "mse", "cross_entropy" };
+  return names[kind];
+}
+
+gboolean
+ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
+                 double *loss, PsTensor *dy, GError **error)
+{
+  int64_t n = y->numel;
+  double acc = 0;
+
+  if (kind != PS_LOSS_SUM)
+    {
+      if (t == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the %s loss needs a target",
+                       ps_loss_kind_to_string (kind));
+          return FALSE;
+        }
+      if (!ps_tensor_same_shape (y, t))
+        {
+          g_autofree char *sy = ps_shape_to_string (y->ndim, y->shape);
+          g_autofree char *st = ps_shape_to_string (t->ndim, t->shape);
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "the target has shape %s but the output has shape %s", st, sy);
+          return FALSE;
+        }
+    }
+  if (dy && !ps_tensor_resize (dy, y->ndim, y->shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the loss gradient");
+      return FALSE;
+    }
+
+  switch (kind)
+    {
+    case PS_LOSS_SUM:
+      for (int64_t i = 0; i < n; i++)
+        acc += y->data[i];
+      if (dy)
+        ps_tensor_fill (dy, 1.f);
+      break;
+
+    case PS_LOSS_MSE:
+      for (int64_t i = 0; i < n; i++)
+        {
+          double d = (double) y->data[i] - t->data[i];
+          acc += d * d;
+          if (dy)
+            dy->data[i] = (float) (2.0 * d / (double) n);
+        }
+      acc /= (double) n;
+      break;
+
+    case PS_LOSS_CROSS_ENTROPY:
+      {
+        int64_t C = y->ndim ? y->shape[y->ndim - 1] : 1;
+        int64_t B = C ? n / C : 0;
+        if (y->ndim != 2 || C < 1)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                         "cross_entropy needs an output of shape (batch, classes)");
+            return FALSE;
+          }
+        for (int64_t b = 0; b < B; b++)
+          {
+            const float *yb = y->data + b * C, *tb = t->data + b * C;
+            double mx = -INFINITY, se = 0, lse, tsum = 0;
+            for (int64_t c = 0; c < C; c++)
+              mx = MAX (mx, yb[c]);
+            for (int64_t c = 0; c < C; c++)
+              se += exp (yb[c] - mx);
+            lse = mx + log (se);
+            for (int64_t c = 0; c < C; c++)
+              {
+                acc -= tb[c] * (yb[c] - lse);
+                tsum += tb[c];
+              }
+            if (dy)
+              for (int64_t c = 0; c < C; c++)
+                dy->data[b * C + c] = (float) ((exp (yb[c] - lse) * tsum - tb[c]) / (double) B);
+          }
+        acc /= (double) B;
+      }
+      break;
+    }
+  *loss = acc;
+  return TRUE;
+}
+
+/* ---- the tape ---------------------------------------------------------- */
+
+typedef struct
+{
+  PsModule *module;       /* borrowed: the model owns it */
+  PsTensor *out;          /* this call's output, reused across forwards */
+  PsTensor *dx;           /* gradient w.r.t. this call's input */
+  guint64   w_version, b_version;
+} Entry;
+
+struct _PsTape
+{
+  PsModule *model;
+  PsRng    *rng;
+  guint     n_used;       /* entries recorded by the last forward */
+  guint     n_alloc;      /* entries whose buffers exist (>= n_used) */
+  Entry    *pool;         /* n_alloc entries */
+  PsTensor *x0;           /* copy of the last input */
+  PsTensor *dy;           /* loss gradient */
+  gboolean  have_forward;
+};
+
+PsTape *
+ps_tape_new (PsModule *model, PsRng *rng)
+{
+  PsTape *t = g_new0 (PsTape, 1);
+  t->model = ps_module_ref (model);
+  t->rng = rng;
+  t->x0 = ps_tensor_new_1d (0);
+  t->dy = ps_tensor_new_1d (0);
+  return t;
+}
+
+void
+ps_tape_free (PsTape *t)
+{
+  if (t == NULL)
+    return;
+  for (guint i = 0; i < t->n_alloc; i++)
+    {
+      ps_tensor_unref (t->pool[i].out);
+      ps_tensor_unref (t->pool[i].dx);
+    }
+  g_free (t->pool);
+  ps_tensor_unref (t->x0);
+  ps_tensor_unref (t->dy);
+  ps_module_unref (t->model);
+  g_free (t);
+}
+
+static guint
+count_leaves (PsModule *m)
+{
+  guint n = 0;
+  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+    return 1;
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    n += count_leaves (ps_module_get_child (m, i));
+  return n;
+}
+
+static void
+flatten (PsModule *m, Entry *pool, guint *n)
+{
+  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+    {
+      pool[(*n)++].module = m;
+      return;
+    }
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    flatten (ps_module_get_child (m, i), pool, n);
+}
+
+static char *
+module_path (PsTape *t, PsModule *m)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (t->model);
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsNamedModule *nm = mods->pdata[i];
+      if (nm->module == m)
+        return g_strdup (*nm->name ? nm->name : "(model)");
+    }
+  return g_strdup ("?");
+}
+
+static float
+gelu_erf (float x)
+{
+  return 0.5f * x * (1.f + erff (x * (float) M_SQRT1_2));
+}
+
+static float
+gelu_tanh (float x)
+{
+  const float k = 0.7978845608028654f;   /* sqrt(2/pi) */
+  return 0.5f * x * (1.f + tanhf (k * (x + 0.044715f * x * x * x)));
+}
+
+static gboolean
+forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
+{
+  PsModule *m = e->module;
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  int ndim = in->ndim;
+  const float *x = in->data;
+  float *y;
+  int64_t n = in->numel;
+
+  memcpy (shape, in->shape, sizeof shape);
+
+  if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
+    {
+      int64_t fin = ndim ? in->shape[ndim - 1] : 1;
+      PsParam *w, *b;
+      if (ndim == 0)
+        {
+          g_autofree char *path = module_path (t, m);
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: Linear needs an input with at "
+                       "least one dimension, got a scalar", path);
+          return FALSE;
+        }
+      if (ps_module_is_lazy (m) && !ps_module_materialize (m, fin, t->rng, error))
+        return FALSE;
+      w = ps_module_get_param_by_name (m, "weight");
+      b = ps_module_get_param_by_name (m, "bias");
+      if (!ps_param_is_initialized (w) || (b && !ps_param_is_initialized (b)))
+        {
+          g_autofree char *path = module_path (t, m);
+          g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                       "%s: a parameter of this layer is uninitialized (lazy); run a forward "
+                       "through the layer that owns it first", path);
+          return FALSE;
+        }
+      if (fin != ps_module_get_in_features (m))
+        {
+          g_autofree char *path = module_path (t, m);
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       "%s: Linear(in_features=%" G_GINT64_FORMAT ") got input with %"
+                       G_GINT64_FORMAT " features", path, ps_module_get_in_features (m), fin);
+          return FALSE;
+        }
+      shape[ndim - 1] = ps_module_get_out_features (m);
+      if (!ps_tensor_resize (e->out, ndim, shape))
+        goto oom;
+      ps_linear_forward (x, ps_param_get_data (w)->data, b ? ps_param_get_data (b)->data : NULL,
+                         e->out->data, fin ? n / fin : 0, fin, ps_module_get_out_features (m));
+      e->w_version = ps_param_get_data_version (w);
+      e->b_version = b ? ps_param_get_data_version (b) : 0;
+      return TRUE;
+    }
+
+  if (ps_module_get_kind (m) == PS_MODULE_FLATTEN)
+    {
+      int sd, ed, newdim = 0;
+      int64_t fl = 1, ns[PS_TENSOR_MAX_DIMS];
+      ps_module_get_flatten_dims (m, &sd, &ed);
+      if (ndim > 0)
+        {
+          if (sd < 0)
+            sd += ndim;
+          if (ed < 0)
+            ed += ndim;
+          if (sd < 0 || ed >= ndim || sd > ed)
+            {
+              g_autofree char *path = module_path (t, m);
+              g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                           "%s: Flatten dimensions are out of range for an input with %d "
+                           "dimensions", path, ndim);
+              return FALSE;
+            }
+        }
+      for (int i = 0; i < ndim; i++)
+        {
+          if (i < sd || i > ed)
+            ns[newdim++] = shape[i];
+          else
+            {
+              fl *= shape[i];
+              if (i == ed)
+                ns[newdim++] = fl;
+            }
+        }
+      if (ndim == 0)
+        ns[newdim++] = 1;
+      if (!ps_tensor_resize (e->out, newdim, ns))
+        goto oom;
+      memcpy (e->out->data, x, (size_t) n * sizeof (float));
+      return TRUE;
+    }
+
+  if (!ps_tensor_resize (e->out, ndim, shape))
+    goto oom;
+  y = e->out->data;
+  switch (ps_module_get_kind (m))
+    {
+    case PS_MODULE_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0.f ? x[i] : 0.f;
+      break;
+    case PS_MODULE_LEAKY_RELU:
+      {
+        float s = (float) ps_module_get_negative_slope (m);
+        for (int64_t i = 0; i < n; i++)
+          y[i] = x[i] > 0.f ? x[i] : x[i] * s;
+      }
+      break;
+    case PS_MODULE_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = 1.f / (1.f + expf (-x[i]));
+      break;
+    case PS_MODULE_TANH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = tanhf (x[i]);
+      break;
+    case PS_MODULE_GELU:
+      if (ps_module_get_gelu_tanh (m))
+        for (int64_t i = 0; i < n; i++)
+          y[i] = gelu_tanh (x[i]);
+      else
+        for (int64_t i = 0; i < n; i++)
+          y[i] = gelu_erf (x[i]);
+      break;
+    case PS_MODULE_IDENTITY:
+      memcpy (y, x, (size_t) n * sizeof (float));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return TRUE;
+
+oom:
+  g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for activations");
+  return FALSE;
+}
+
+const PsTensor *
+ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
+{
+  guint n_leaves = count_leaves (t->model), n = 0;
+  const PsTensor *in;
+
+  g_return_val_if_fail (x != NULL, NULL);
+  t->have_forward = FALSE;
+  if (n_leaves > t->n_alloc)
+    {
+      t->pool = g_renew (Entry, t->pool, n_leaves);
+      for (guint i = t->n_alloc; i < n_leaves; i++)
+        {
+          memset (&t->pool[i], 0, sizeof (Entry));
+          t->pool[i].out = ps_tensor_new_1d (0);
+          t->pool[i].dx = ps_tensor_new_1d (0);
+        }
+      t->n_alloc = n_leaves;
+    }
+  flatten (t->model, t->pool, &n);
+  if (!ps_tensor_resize (t->x0, x->ndim, x->shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the input");
+      return NULL;
+    }
+  memcpy (t->x0->data, x->data, (size_t) x->numel * sizeof (float));
+  in = t->x0;
+  for (guint i = 0; i < n; i++)
+    {
+      if (!forward_entry (t, &t->pool[i], in, error))
+        return NULL;
+      in = t->pool[i].out;
+    }
+  t->n_used = n;
+  t->have_forward = TRUE;
+  return in;
+}
+
+static gboolean
+backward_entry (PsTape *t, guint idx, const PsTensor *dy, GError **error)
+{
+  Entry *e = &t->pool[idx];
+  PsModule *m = e->module;
+  const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
+  const float *x = in->data, *y = e->out->data, *g = dy->data;
+  gboolean need_dx = idx > 0;       /* the input itself needs no gradient */
+  float *dx;
+  int64_t n = in->numel;
+
+  if (need_dx && !ps_tensor_resize (e->dx, in->ndim, in->shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+      return FALSE;
+    }
+  dx = e->dx->data;
+
+  switch (ps_module_get_kind (m))
+    {
+    case PS_MODULE_LINEAR:
+      {
+        PsParam *w = ps_module_get_param_by_name (m, "weight");
+        PsParam *b = ps_module_get_param_by_name (m, "bias");
+        int64_t fin = ps_module_get_in_features (m), fout = ps_module_get_out_features (m);
+        float *dw = NULL, *db = NULL;
+
+        if (ps_param_get_data_version (w) != e->w_version
+            || (b && ps_param_get_data_version (b) != e->b_version))
+          {
+            g_autofree char *path = module_path (t, m);
+            g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                         "%s: a parameter changed after the forward pass; run forward again "
+                         "before backward", path);
+            return FALSE;
+          }
+        if (ps_param_get_requires_grad (w))
+          dw = ps_param_ensure_grad (w)->data;
+        if (b && ps_param_get_requires_grad (b))
+          db = ps_param_ensure_grad (b)->data;
+        ps_linear_backward (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL, dw, db,
+                            fin ? n / fin : 0, fin, fout);
+      }
+      break;
+    case PS_MODULE_RELU:
+      if (need_dx)
+        for (int64_t i = 0; i < n; i++)
+          dx[i] = y[i] > 0.f ? g[i] : 0.f;
+      break;
+    case PS_MODULE_LEAKY_RELU:
+      if (need_dx)
+        {
+          float s = (float) ps_module_get_negative_slope (m);
+          for (int64_t i = 0; i < n; i++)
+            dx[i] = x[i] > 0.f ? g[i] : g[i] * s;
+        }
+      break;
+    case PS_MODULE_SIGMOID:
+      if (need_dx)
+        for (int64_t i = 0; i < n; i++)
+          dx[i] = g[i] * (1.f - y[i]) * y[i];
+      break;
+    case PS_MODULE_TANH:
+      if (need_dx)
+        for (int64_t i = 0; i < n; i++)
+          dx[i] = g[i] * (1.f - y[i] * y[i]);
+      break;
+    case PS_MODULE_GELU:
+      if (need_dx && ps_module_get_gelu_tanh (m))
+        {
+          const float k = 0.7978845608028654f, c = 0.044715f;
+          for (int64_t i = 0; i < n; i++)
+            {
+              float v = x[i], inner = k * (v + c * v * v * v), th = tanhf (inner);
+              float dinner = k * (1.f + 3.f * c * v * v);
+              dx[i] = g[i] * (0.5f * (1.f + th) + 0.5f * v * (1.f - th * th) * dinner);
+            }
+        }
+      else if (need_dx)
+        for (int64_t i = 0; i < n; i++)
+          {
+            float v = x[i];
+            float cdf = 0.5f * (1.f + erff (v * (float) M_SQRT1_2));
+            float pdf = expf (-0.5f * v * v) * 0.3989422804014327f;
+            dx[i] = g[i] * (cdf + v * pdf);
+          }
+      break;
+    case PS_MODULE_IDENTITY:
+    case PS_MODULE_FLATTEN:
+      if (need_dx)
+        memcpy (dx, g, (size_t) n * sizeof (float));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return TRUE;
+}
+
+static void
+notify_grads (PsTape *t)
+{
+  for (guint i = 0; i < t->n_used; i++)
+    {
+      PsModule *m = t->pool[i].module;
+      gboolean first = TRUE;
+      for (guint j = 0; j < i && first; j++)
+        first = t->pool[j].module != m;
+      if (!first)
+        continue;
+      for (guint k = 0; k < ps_module_get_n_params (m); k++)
+        if (ps_param_get_grad (ps_module_get_param (m, k)))
+          ps_param_changed (ps_module_get_param (m, k), PS_CHANGE_GRAD);
+    }
+}
+
+gboolean
+ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
+{
+  const PsTensor *g = dy;
+
+  if (!t->have_forward)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "backward needs a forward pass first");
+      return FALSE;
+    }
+  if (t->n_used > 0 && !ps_tensor_same_shape (dy, t->pool[t->n_used - 1].out))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "the output gradient's shape does not match the output's");
+      return FALSE;
+    }
+  for (guint i = t->n_used; i-- > 0;)
+    {
+      if (!backward_entry (t, i, g, error))
+        return FALSE;
+      g = t->pool[i].dx;
+    }
+  notify_grads (t);
+  return TRUE;
+}
+
+gboolean
+ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
+                       double *loss, GError **error)
+{
+  const PsTensor *y;
+
+  if (!t->have_forward)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "backward needs a forward pass first");
+      return FALSE;
+    }
+  y = t->n_used ? t->pool[t->n_used - 1].out : t->x0;
+  if (!ps_loss_compute (kind, y, target, loss, t->dy, error))
+    return FALSE;
+  return ps_tape_backward (t, t->dy, error);
+}

@@ -1,0 +1,63 @@
+/* ps-tape.h — forward, backward and losses
+ *
+ * A PsTape runs a model forward and records each layer call; backward walks
+ * the record in reverse and accumulates (+=) into every parameter's gradient.
+ * A module used twice is two entries, so tied gradients add up with no special
+ * case.  Buffers are planned per input shape and reused: a steady-state
+ * forward + backward allocates nothing.
+ *
+ *   g_autoptr (PsTape) tape = ps_tape_new (net, rng);
+ *   const PsTensor *y = ps_tape_forward (tape, x, &error);   // x: (B, in)  y: (B, out)
+ *   double loss;
+ *   ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error);  // net(X).sum().backward()
+ *
+ * The model must not change structure while a tape uses it (create a new
+ * tape then).  Lazy layers are materialized on the first forward, using rng
+ * for their default initialization.
+ */
+#pragma once
+
+#include "ps-module.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  PS_LOSS_SUM,            /* y.sum()                                    dL/dy = 1 */
+  PS_LOSS_MSE,            /* mean((y - t)^2)                            dL/dy = 2 (y - t) / N */
+  PS_LOSS_CROSS_ENTROPY,  /* F.cross_entropy(y, t), t class probabilities (B, C), mean over B */
+} PsLossKind;
+
+gboolean        ps_loss_kind_from_string (const char *s, PsLossKind *kind);
+const char     *ps_loss_kind_to_string   (PsLossKind kind);
+
+/* Loss of y against target (NULL for SUM); dy (same shape as y) receives dL/dy if not NULL. */
+gboolean        ps_loss_compute  (PsLossKind kind, const PsTensor *y, const PsTensor *target,
+                                  double *loss, PsTensor *dy, GError **error);
+
+typedef struct _PsTape PsTape;
+
+PsTape         *ps_tape_new      (PsModule *model, PsRng *rng);   /* rng: borrowed, may be NULL */
+void            ps_tape_free     (PsTape *tape);
+
+/* x: (..., in_features).  Returns the output, owned by the tape, valid until the next forward. */
+const PsTensor *ps_tape_forward  (PsTape *tape, const PsTensor *x, GError **error);
+/* Backpropagate dy = dL/d(output) through the last forward. */
+gboolean        ps_tape_backward (PsTape *tape, const PsTensor *dy, GError **error);
+/* Loss of the last output, then backward from it. */
+gboolean        ps_tape_backward_loss (PsTape *tape, PsLossKind kind, const PsTensor *target,
+                                       double *loss, GError **error);
+
+/* Matrix products used by forward and backward (exposed for the benchmark):
+ * small products run as plain loops, larger ones through cblas_sgemm. */
+void            ps_linear_forward  (const float *x, const float *w, const float *b, float *y,
+                                    int64_t B, int64_t in, int64_t out);   /* y = x w^T + b */
+void            ps_linear_backward (const float *x, const float *w, const float *dy,
+                                    float *dx, float *dw, float *db,
+                                    int64_t B, int64_t in, int64_t out);   /* dw, db: += ; dx: = (may be NULL) */
+/* TRUE when a product of these sizes goes to cblas_sgemm. */
+gboolean        ps_linear_uses_blas (int64_t B, int64_t in, int64_t out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsTape, ps_tape_free)
+
+G_END_DECLS

@@ -1,0 +1,271 @@
+/* ps-tensor.c — dense float32 tensors */
+#include "ps-tensor.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest tensor we allow: 2^31 elements (8 GiB). */
+#define PS_TENSOR_MAX_NUMEL (G_GINT64_CONSTANT (1) << 31)
+
+int64_t
+ps_shape_numel (int ndim, const int64_t *shape)
+{
+  int64_t n = 1;
+
+  if (ndim < 0 || ndim > PS_TENSOR_MAX_DIMS)
+    return -1;
+  for (int i = 0; i < ndim; i++)
+    {
+      if (shape[i] < 0)
+        return -1;
+      if (shape[i] != 0 && n > G_MAXINT64 / shape[i])
+        return -1;
+      n *= shape[i];
+    }
+  return n;
+}
+
+static float *
+alloc_floats (int64_t n)
+{
+  size_t bytes = (size_t) MAX (n, 1) * sizeof (float);
+  bytes = (bytes + 63) & ~(size_t) 63;
+  return aligned_alloc (64, bytes);
+}
+
+PsTensor *
+ps_tensor_new (int ndim, const int64_t *shape)
+{
+  int64_t n = ps_shape_numel (ndim, shape);
+  PsTensor *t;
+
+  if (n < 0 || n > PS_TENSOR_MAX_NUMEL)
+    return NULL;
+  t = g_new0 (PsTensor, 1);
+  g_atomic_ref_count_init (&t->ref);
+  t->data = alloc_floats (n);
+  if (t->data == NULL)
+    {
+      g_free (t);
+      return NULL;
+    }
+  memset (t->data, 0, (size_t) n * sizeof (float));
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++)
+    t->shape[i] = shape[i];
+  t->numel = n;
+  t->capacity = n;
+  return t;
+}
+
+PsTensor *
+ps_tensor_new_2d (int64_t rows, int64_t cols)
+{
+  int64_t s[2] = { rows, cols };
+  return ps_tensor_new (2, s);
+}
+
+PsTensor *
+ps_tensor_new_1d (int64_t n)
+{
+  return ps_tensor_new (1, &n);
+}
+
+PsTensor *
+ps_tensor_new_scalar (float value)
+{
+  PsTensor *t = ps_tensor_new (0, NULL);
+  t->data[0] = value;
+  return t;
+}
+
+PsTensor *
+ps_tensor_copy (const PsTensor *src)
+{
+  PsTensor *t = ps_tensor_new (src->ndim, src->shape);
+  if (t)
+    memcpy (t->data, src->data, (size_t) src->numel * sizeof (float));
+  return t;
+}
+
+PsTensor *
+ps_tensor_ref (PsTensor *t)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  g_atomic_ref_count_inc (&t->ref);
+  return t;
+}
+
+void
+ps_tensor_unref (PsTensor *t)
+{
+  if (t == NULL)
+    return;
+  if (g_atomic_ref_count_dec (&t->ref))
+    {
+      free (t->data);
+      g_free (t);
+    }
+}
+
+gboolean
+ps_tensor_same_shape (const PsTensor *a, const PsTensor *b)
+{
+  if (a->ndim != b->ndim)
+    return FALSE;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->shape[i] != b->shape[i])
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ps_tensor_reshape (PsTensor *t, int ndim, const int64_t *shape)
+{
+  if (ps_shape_numel (ndim, shape) != t->numel)
+    return FALSE;
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++)
+    t->shape[i] = shape[i];
+  return TRUE;
+}
+
+gboolean
+ps_tensor_resize (PsTensor *t, int ndim, const int64_t *shape)
+{
+  int64_t n = ps_shape_numel (ndim, shape);
+
+  if (n < 0 || n > PS_TENSOR_MAX_NUMEL)
+    return FALSE;
+  if (n > t->capacity)
+    {
+      float *d = alloc_floats (n);
+      if (d == NULL)
+        return FALSE;
+      free (t->data);
+      t->data = d;
+      t->capacity = n;
+    }
+  t->numel = n;
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++)
+    t->shape[i] = shape[i];
+  return TRUE;
+}
+
+void
+ps_tensor_fill (PsTensor *t, float value)
+{
+  for (int64_t i = 0; i < t->numel; i++)
+    t->data[i] = value;
+}
+
+int64_t
+ps_tensor_rows (const PsTensor *t)
+{
+  return t->ndim == 0 ? 1 : t->shape[0];
+}
+
+int64_t
+ps_tensor_cols (const PsTensor *t)
+{
+  int64_t rows = ps_tensor_rows (t);
+  return rows == 0 ? 0 : t->numel / rows;
+}
+
+char *
+ps_shape_to_string (int ndim, const int64_t *shape)
+{
+  GString *s = g_string_new ("[");
+  for (int i = 0; i < ndim; i++)
+    g_string_append_printf (s, i ? ", %" G_GINT64_FORMAT : "%" G_GINT64_FORMAT, shape[i]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+void
+ps_stats_acc_init (PsStatsAcc *acc)
+{
+  memset (acc, 0, sizeof *acc);
+  acc->s.min = INFINITY;
+  acc->s.max = -INFINITY;
+}
+
+void
+ps_stats_acc_add (PsStatsAcc *acc, const float *x, int64_t n)
+{
+  double sum = 0, mean, m2 = 0, mn = acc->s.min, mx = acc->s.max;
+  int64_t finite = 0;
+
+  acc->s.n += n;
+  for (int64_t i = 0; i < n; i++)
+    {
+      float v = x[i];
+      if (isnan (v))
+        acc->s.n_nan++;
+      else if (isinf (v))
+        {
+          if (v > 0)
+            acc->s.n_posinf++;
+          else
+            acc->s.n_neginf++;
+        }
+      else
+        {
+          finite++;
+          sum += v;
+          acc->sumsq += (double) v * v;
+          mn = v < mn ? v : mn;
+          mx = v > mx ? v : mx;
+          acc->s.n_zero += v == 0.f;
+        }
+    }
+  acc->s.min = mn;
+  acc->s.max = mx;
+  if (finite == 0)
+    return;
+  mean = sum / (double) finite;
+  for (int64_t i = 0; i < n; i++)
+    if (isfinite (x[i]))
+      {
+        double d = x[i] - mean;
+        m2 += d * d;
+      }
+  /* Chan et al.: merge (finite, mean, m2) into the accumulator */
+  if (acc->finite == 0)
+    {
+      acc->s.mean = mean;
+      acc->m2 = m2;
+    }
+  else
+    {
+      double na = (double) acc->finite, nb = (double) finite, delta = mean - acc->s.mean;
+      acc->s.mean += delta * nb / (na + nb);
+      acc->m2 += m2 + delta * delta * na * nb / (na + nb);
+    }
+  acc->finite += finite;
+}
+
+void
+ps_stats_acc_finish (PsStatsAcc *acc, PsStats *out)
+{
+  *out = acc->s;
+  if (acc->finite == 0)
+    {
+      out->mean = out->std = out->min = out->max = NAN;
+      out->l2 = 0;
+      return;
+    }
+  out->l2 = sqrt (acc->sumsq);
+  out->std = acc->finite > 1 ? sqrt (acc->m2 / (double) (acc->finite - 1)) : NAN;
+}
+
+void
+ps_stats_compute (const float *x, int64_t n, PsStats *out)
+{
+  PsStatsAcc acc;
+  ps_stats_acc_init (&acc);
+  ps_stats_acc_add (&acc, x, n);
+  ps_stats_acc_finish (&acc, out);
+}
