@@ -721,7 +721,7 @@ cmd_bench (Opts *o)
   gint64 steps, reps, B = o->batch;
   int64_t fin;
   double *times, *floor_times, step_med, floor_med, loss;
-  guint64 a0, a1;
+  guint64 a0, a1 = 0;
   int n_gemm = 0;
   float **bufs;
   g_autofree char *s1 = NULL, *s2 = NULL;
@@ -782,10 +782,25 @@ cmd_bench (Opts *o)
     if (inner > 1)
       steps = MAX (11, steps / inner);
 
-    a0 = ps_alloc_count ();
-    for (gint64 s = 0; s < steps; s++)
+    /* the floor: the same cblas_sgemm calls alone, on buffers of the same shapes */
+    bufs = g_new0 (float *, lin->len * 5);
+    for (guint l = 0; l < lin->len; l++)
+      {
+        LinearShape *s = &g_array_index (lin, LinearShape, l);
+        bufs[5 * l + 0] = g_new0 (float, B * s->in);       /* x */
+        bufs[5 * l + 1] = g_new0 (float, s->out * s->in);  /* w */
+        bufs[5 * l + 2] = g_new0 (float, B * s->out);      /* y, dy */
+        bufs[5 * l + 3] = g_new0 (float, s->out * s->in);  /* dw */
+        bufs[5 * l + 4] = g_new0 (float, B * s->in);       /* dx */
+        n_gemm += s->first ? 2 : 3;
+      }
+
+    /* step and floor alternate, so that a noisy machine slows both alike */
+    a1 = 0;
+    for (gint64 s = -1; s < steps; s++)
       {
         double ts = now ();
+        a0 = ps_alloc_count ();
         for (gint64 k = 0; k < inner; k++)
           {
             ps_optimizer_zero_grad (opt);
@@ -793,26 +808,12 @@ cmd_bench (Opts *o)
             ps_tape_backward_loss (tape, PS_LOSS_MSE, t, &loss, NULL);
             ps_optimizer_step (opt);
           }
-        times[s] = (now () - ts) / (double) inner;
-      }
-    a1 = ps_alloc_count ();
-    step_med = median (times, steps);
-
-    /* the floor: the same cblas_sgemm calls alone, on buffers of the same shapes */
-    bufs = g_new0 (float *, lin->len * 5);
-    for (guint l = 0; l < lin->len; l++)
-      {
-        LinearShape *s = &g_array_index (lin, LinearShape, l);
-        bufs[5 * l + 0] = g_new0 (float, B * s->in);     /* x, dx */
-        bufs[5 * l + 1] = g_new0 (float, s->out * s->in); /* w */
-        bufs[5 * l + 2] = g_new0 (float, B * s->out);    /* y, dy */
-        bufs[5 * l + 3] = g_new0 (float, s->out * s->in); /* dw */
-        bufs[5 * l + 4] = g_new0 (float, B * s->in);     /* dx */
-        n_gemm += s->first ? 2 : 3;
-      }
-    for (gint64 s = 0; s < steps + 1; s++)
-      {
-        double ts = now ();
+        if (s >= 0)
+          {
+            times[s] = (now () - ts) / (double) inner;
+            a1 += ps_alloc_count () - a0;
+          }
+        ts = now ();
         for (gint64 k = 0; k < inner; k++)
           for (guint l = 0; l < lin->len; l++)
             {
@@ -822,14 +823,15 @@ cmd_bench (Opts *o)
               cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, bi, out, in, 1.f, b[0], in,
                            b[1], in, 0.f, b[2], out);
               cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, bi, 1.f, b[2], out,
-                           b[0], in, 1.f, b[3], in);
+                           b[0], in, 0.f, b[3], in);
               if (!ls->first)
                 cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, bi, in, out, 1.f, b[2],
                              out, b[1], in, 0.f, b[4], in);
             }
-        if (s > 0)   /* the first pass warms up */
-          floor_times[s - 1] = (now () - ts) / (double) inner;
+        if (s >= 0)
+          floor_times[s] = (now () - ts) / (double) inner;
       }
+    step_med = median (times, steps);
     floor_med = median (floor_times, steps);
     for (guint i = 0; i < lin->len * 5; i++)
       g_free (bufs[i]);
@@ -855,7 +857,9 @@ cmd_bench (Opts *o)
     printf ("sgemm       %s median (the same %d cblas_sgemm calls alone)\n", s2, n_gemm);
     printf ("ratio       %.3f (step / sgemm)\n", step_med / floor_med);
     printf ("allocations %.3f per steady-state step (%" G_GUINT64_FORMAT " in %" G_GINT64_FORMAT
-            " steps)\n", (double) (a1 - a0) / (double) reps, a1 - a0, reps);
+            " steps%s)\n", (double) a1 / (double) reps, a1, reps,
+            a1 ? "; OpenBLAS's threaded driver mallocs a job block per call, "
+                 "OPENBLAS_NUM_THREADS=1 shows ParamScope's own count" : "");
     g_string_free (arch, TRUE);
   }
   g_free (times);

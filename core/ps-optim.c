@@ -84,7 +84,7 @@ void
 ps_optimizer_zero_grad (PsOptimizer *opt)
 {
   for (guint i = 0; i < opt->n; i++)
-    ps_param_zero_grad (opt->slots[i].param, FALSE);
+    ps_param_zero_grad (opt->slots[i].param, TRUE);
 }
 
 static void

@@ -31,7 +31,7 @@ typedef struct _PsOptimizer PsOptimizer;
 void         ps_optim_config_init  (PsOptimConfig *c, PsOptimKind kind, double lr);
 PsOptimizer *ps_optimizer_new      (PsModule *model, const PsOptimConfig *c, GError **error);
 void         ps_optimizer_free     (PsOptimizer *opt);
-void         ps_optimizer_zero_grad (PsOptimizer *opt);   /* fills with zeros, keeps buffers */
+void         ps_optimizer_zero_grad (PsOptimizer *opt);   /* set_to_none, buffers kept */
 void         ps_optimizer_step     (PsOptimizer *opt);
 guint        ps_optimizer_get_n_params (PsOptimizer *opt);
 

@@ -16,7 +16,8 @@ struct _PsParam
 {
   gatomicrefcount ref;
   PsTensor *data;
-  PsTensor *grad;
+  PsTensor *grad;          /* buffer, kept across zero_grad(set_to_none) */
+  gboolean  grad_present;  /* FALSE: grad is None */
   gboolean  requires_grad;
   guint64   version;
   guint64   data_version;
@@ -78,7 +79,7 @@ ps_param_get_data (PsParam *p)
 PsTensor *
 ps_param_get_grad (PsParam *p)
 {
-  return p->grad;
+  return p->grad_present ? p->grad : NULL;
 }
 
 gboolean
@@ -120,22 +121,40 @@ ps_param_materialize (PsParam *p, int ndim, const int64_t *shape, GError **error
   return TRUE;
 }
 
-PsTensor *
-ps_param_ensure_grad (PsParam *p)
+float *
+ps_param_grad_for_backward (PsParam *p, gboolean *overwrite)
 {
   g_return_val_if_fail (p->data != NULL, NULL);
   if (p->grad == NULL)
-    p->grad = ps_tensor_new (p->data->ndim, p->data->shape);
+    {
+      p->grad = ps_tensor_new (p->data->ndim, p->data->shape);
+      if (p->grad == NULL)
+        g_error ("out of memory for the gradient of a parameter of %" G_GINT64_FORMAT
+                 " elements", p->data->numel);
+    }
+  *overwrite = !p->grad_present;
+  p->grad_present = TRUE;
+  return p->grad->data;
+}
+
+PsTensor *
+ps_param_ensure_grad (PsParam *p)
+{
+  gboolean overwrite;
+  g_return_val_if_fail (p->data != NULL, NULL);
+  ps_param_grad_for_backward (p, &overwrite);
+  if (overwrite)
+    ps_tensor_fill (p->grad, 0.f);
   return p->grad;
 }
 
 void
 ps_param_zero_grad (PsParam *p, gboolean set_to_none)
 {
-  if (p->grad == NULL)
+  if (!p->grad_present)
     return;
   if (set_to_none)
-    g_clear_pointer (&p->grad, ps_tensor_unref);
+    p->grad_present = FALSE;
   else
     ps_tensor_fill (p->grad, 0.f);
   ps_param_changed (p, PS_CHANGE_GRAD);

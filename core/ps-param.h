@@ -44,8 +44,12 @@ guint64   ps_param_get_data_version (PsParam *p);      /* bumped when the values
 gboolean  ps_param_materialize     (PsParam *p, int ndim, const int64_t *shape, GError **error);
 /* The gradient buffer, created zero-filled on first use. */
 PsTensor *ps_param_ensure_grad     (PsParam *p);
-/* Zero the gradient (set_to_none: drop it, as PyTorch 2's zero_grad()). */
+/* Zero the gradient.  set_to_none: make it absent (ps_param_get_grad() returns
+ * NULL), as PyTorch 2's zero_grad() does; the buffer is kept for reuse. */
 void      ps_param_zero_grad       (PsParam *p, gboolean set_to_none);
+/* For backward: the gradient buffer and whether it was absent, in which case
+ * the caller must overwrite it rather than add to it.  It is present afterwards. */
+float    *ps_param_grad_for_backward (PsParam *p, gboolean *overwrite);
 
 /* Bump the version and notify listeners. */
 void      ps_param_changed         (PsParam *p, PsChange what);

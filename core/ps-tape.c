@@ -45,33 +45,44 @@ ps_linear_forward (const float *x, const float *w, const float *b, float *y,
 
 void
 ps_linear_backward (const float *x, const float *w, const float *dy,
-                    float *dx, float *dw, float *db,
+                    float *dx, float *dw, gboolean dw_overwrite,
+                    float *db, gboolean db_overwrite, float *scratch,
                     int64_t B, int64_t in, int64_t out)
 {
+  /* Each gradient is summed over the batch first and then added to what the
+   * parameter holds, as PyTorch's accumulation (grad += new) does: a second
+   * identical backward doubles the gradient exactly. */
   if (db)
-    for (int64_t i = 0; i < B; i++)
-      for (int64_t o = 0; o < out; o++)
-        db[o] += dy[i * out + o];
+    {
+      memset (scratch, 0, (size_t) out * sizeof (float));
+      for (int64_t i = 0; i < B; i++)
+        for (int64_t o = 0; o < out; o++)
+          scratch[o] += dy[i * out + o];
+      if (db_overwrite)
+        memcpy (db, scratch, (size_t) out * sizeof (float));
+      else
+        for (int64_t o = 0; o < out; o++)
+          db[o] += scratch[o];
+    }
 
   if (ps_linear_uses_blas (B, in, out))
     {
-      if (dw)   /* dw (out, in) += dy^T (out, B) x (B, in) */
+      if (dw)   /* dw (out, in) (+)= dy^T (out, B) x (B, in) */
         cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) out, (int) in, (int) B,
-                     1.f, dy, (int) out, x, (int) in, 1.f, dw, (int) in);
+                     1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
       if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) in, (int) out,
                      1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
       return;
     }
   if (dw)
-    for (int64_t i = 0; i < B; i++)
-      for (int64_t o = 0; o < out; o++)
+    for (int64_t o = 0; o < out; o++)
+      for (int64_t k = 0; k < in; k++)
         {
-          float g = dy[i * out + o];
-          float *dwo = dw + o * in;
-          const float *xi = x + i * in;
-          for (int64_t k = 0; k < in; k++)
-            dwo[k] += g * xi[k];
+          float acc = 0.f;
+          for (int64_t i = 0; i < B; i++)
+            acc += dy[i * out + o] * x[i * in + k];
+          dw[o * in + k] = dw_overwrite ? acc : dw[o * in + k] + acc;
         }
   if (dx)
     for (int64_t i = 0; i < B; i++)
@@ -216,6 +227,7 @@ struct _PsTape
   Entry    *pool;         /* n_alloc entries */
   PsTensor *x0;           /* copy of the last input */
   PsTensor *dy;           /* loss gradient */
+  PsTensor *scratch;      /* workspace of the bias gradient */
   gboolean  have_forward;
 };
 
@@ -227,6 +239,7 @@ ps_tape_new (PsModule *model, PsRng *rng)
   t->rng = rng;
   t->x0 = ps_tensor_new_1d (0);
   t->dy = ps_tensor_new_1d (0);
+  t->scratch = ps_tensor_new_1d (0);
   return t;
 }
 
@@ -243,6 +256,7 @@ ps_tape_free (PsTape *t)
   g_free (t->pool);
   ps_tensor_unref (t->x0);
   ps_tensor_unref (t->dy);
+  ps_tensor_unref (t->scratch);
   ps_module_unref (t->model);
   g_free (t);
 }
@@ -340,7 +354,9 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           return FALSE;
         }
       shape[ndim - 1] = ps_module_get_out_features (m);
-      if (!ps_tensor_resize (e->out, ndim, shape))
+      if (!ps_tensor_resize (e->out, ndim, shape)
+          || (t->scratch->numel < shape[ndim - 1]
+              && !ps_tensor_resize (t->scratch, 1, &shape[ndim - 1])))
         goto oom;
       ps_linear_forward (x, ps_param_get_data (w)->data, b ? ps_param_get_data (b)->data : NULL,
                          e->out->data, fin ? n / fin : 0, fin, ps_module_get_out_features (m));
@@ -471,23 +487,37 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
   return in;
 }
 
+/* Backward through entry idx.  *gp is dL/d(output); on return it is
+ * dL/d(input).  Activations work in place when *gp is the tape's own buffer. */
 static gboolean
-backward_entry (PsTape *t, guint idx, const PsTensor *dy, GError **error)
+backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **error)
 {
   Entry *e = &t->pool[idx];
   PsModule *m = e->module;
   const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
-  const float *x = in->data, *y = e->out->data, *g = dy->data;
+  const float *x = in->data, *y = e->out->data, *g = (*gp)->data;
   gboolean need_dx = idx > 0;       /* the input itself needs no gradient */
+  gboolean elementwise = ps_module_get_kind (m) != PS_MODULE_LINEAR;
   float *dx;
   int64_t n = in->numel;
 
-  if (need_dx && !ps_tensor_resize (e->dx, in->ndim, in->shape))
+  if (!need_dx && elementwise)
+    return TRUE;
+  if (elementwise && owned)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
-      return FALSE;
+      dx = (*gp)->data;             /* in place: same element count */
+      ps_tensor_reshape (*gp, in->ndim, in->shape);
     }
-  dx = e->dx->data;
+  else
+    {
+      if (!ps_tensor_resize (e->dx, in->ndim, in->shape))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+          return FALSE;
+        }
+      dx = e->dx->data;
+      *gp = e->dx;
+    }
 
   switch (ps_module_get_kind (m))
     {
@@ -497,6 +527,7 @@ backward_entry (PsTape *t, guint idx, const PsTensor *dy, GError **error)
         PsParam *b = ps_module_get_param_by_name (m, "bias");
         int64_t fin = ps_module_get_in_features (m), fout = ps_module_get_out_features (m);
         float *dw = NULL, *db = NULL;
+        gboolean dw_over = FALSE, db_over = FALSE;
 
         if (ps_param_get_data_version (w) != e->w_version
             || (b && ps_param_get_data_version (b) != e->b_version))
@@ -508,38 +539,35 @@ backward_entry (PsTape *t, guint idx, const PsTensor *dy, GError **error)
             return FALSE;
           }
         if (ps_param_get_requires_grad (w))
-          dw = ps_param_ensure_grad (w)->data;
+          dw = ps_param_grad_for_backward (w, &dw_over);
         if (b && ps_param_get_requires_grad (b))
-          db = ps_param_ensure_grad (b)->data;
-        ps_linear_backward (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL, dw, db,
+          db = ps_param_grad_for_backward (b, &db_over);
+        ps_linear_backward (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL,
+                            dw, dw_over, db, db_over, t->scratch->data,
                             fin ? n / fin : 0, fin, fout);
       }
       break;
     case PS_MODULE_RELU:
-      if (need_dx)
-        for (int64_t i = 0; i < n; i++)
-          dx[i] = y[i] > 0.f ? g[i] : 0.f;
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = y[i] > 0.f ? g[i] : 0.f;
       break;
     case PS_MODULE_LEAKY_RELU:
-      if (need_dx)
-        {
-          float s = (float) ps_module_get_negative_slope (m);
-          for (int64_t i = 0; i < n; i++)
-            dx[i] = x[i] > 0.f ? g[i] : g[i] * s;
-        }
+      {
+        float s = (float) ps_module_get_negative_slope (m);
+        for (int64_t i = 0; i < n; i++)
+          dx[i] = x[i] > 0.f ? g[i] : g[i] * s;
+      }
       break;
     case PS_MODULE_SIGMOID:
-      if (need_dx)
-        for (int64_t i = 0; i < n; i++)
-          dx[i] = g[i] * (1.f - y[i]) * y[i];
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = g[i] * (1.f - y[i]) * y[i];
       break;
     case PS_MODULE_TANH:
-      if (need_dx)
-        for (int64_t i = 0; i < n; i++)
-          dx[i] = g[i] * (1.f - y[i] * y[i]);
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = g[i] * (1.f - y[i] * y[i]);
       break;
     case PS_MODULE_GELU:
-      if (need_dx && ps_module_get_gelu_tanh (m))
+      if (ps_module_get_gelu_tanh (m))
         {
           const float k = 0.7978845608028654f, c = 0.044715f;
           for (int64_t i = 0; i < n; i++)
@@ -549,7 +577,7 @@ backward_entry (PsTape *t, guint idx, const PsTensor *dy, GError **error)
               dx[i] = g[i] * (0.5f * (1.f + th) + 0.5f * v * (1.f - th * th) * dinner);
             }
         }
-      else if (need_dx)
+      else
         for (int64_t i = 0; i < n; i++)
           {
             float v = x[i];
@@ -560,7 +588,7 @@ backward_entry (PsTape *t, guint idx, const PsTensor *dy, GError **error)
       break;
     case PS_MODULE_IDENTITY:
     case PS_MODULE_FLATTEN:
-      if (need_dx)
+      if (dx != g)
         memcpy (dx, g, (size_t) n * sizeof (float));
       break;
     default:
@@ -589,7 +617,8 @@ notify_grads (PsTape *t)
 gboolean
 ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
 {
-  const PsTensor *g = dy;
+  PsTensor *g = (PsTensor *) dy;     /* not written: owned is FALSE for it */
+  gboolean owned = dy == t->dy;
 
   if (!t->have_forward)
     {
@@ -604,9 +633,11 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
     }
   for (guint i = t->n_used; i-- > 0;)
     {
-      if (!backward_entry (t, i, g, error))
+      PsTensor *before = g;
+      if (!backward_entry (t, i, &g, owned, error))
         return FALSE;
-      g = t->pool[i].dx;
+      if (g != before)
+        owned = TRUE;               /* from now on a tape buffer */
     }
   notify_grads (t);
   return TRUE;

@@ -52,9 +52,12 @@ gboolean        ps_tape_backward_loss (PsTape *tape, PsLossKind kind, const PsTe
  * small products run as plain loops, larger ones through cblas_sgemm. */
 void            ps_linear_forward  (const float *x, const float *w, const float *b, float *y,
                                     int64_t B, int64_t in, int64_t out);   /* y = x w^T + b */
+/* dx = dy w (may be NULL); dw, db: += the batch's sum, or = when *_overwrite.
+ * scratch: `out` floats of workspace (for the bias gradient). */
 void            ps_linear_backward (const float *x, const float *w, const float *dy,
-                                    float *dx, float *dw, float *db,
-                                    int64_t B, int64_t in, int64_t out);   /* dw, db: += ; dx: = (may be NULL) */
+                                    float *dx, float *dw, gboolean dw_overwrite,
+                                    float *db, gboolean db_overwrite, float *scratch,
+                                    int64_t B, int64_t in, int64_t out);
 /* TRUE when a product of these sizes goes to cblas_sgemm. */
 gboolean        ps_linear_uses_blas (int64_t B, int64_t in, int64_t out);
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages ParamScope needs to build and test (as root).
+# Idempotent: packages already present are left alone.
+set -euo pipefail
+
+packages=(
+  gcc pkg-config meson ninja-build python3
+  libglib2.0-dev libjson-glib-dev libopenblas-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: these packages are missing: ${missing[*]}" >&2
+  echo "install-deps: run this script as root (or: sudo $0)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install what is needed, build, and open ParamScope on the lesson's network:
+# net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+./scripts/build.sh
+model=data/models/mlp.py
+if [ -x build/app/paramscope ]; then
+  exec build/app/paramscope "$model" "$@"
+fi
+# Headless: what the window will show, as text.
+cli=build/app/paramscope-cli
+echo "== print(net)"
+"$cli" print "$model"
+echo
+echo "== net.state_dict() keys"
+"$cli" names --state-dict "$model"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$cli" init "$model" --seed 0 -o "$tmp/w.safetensors"
+echo
+echo "== the weights PyTorch's default initialization gives under torch.manual_seed(0)"
+"$cli" inspect "$tmp/w.safetensors"

@@ -1,0 +1,34 @@
+/* ps-test-util.h — helpers shared by the core test programs */
+#pragma once
+
+#include "paramscope.h"
+
+G_BEGIN_DECLS
+
+/* Path of a file under tests/fixtures (env PS_FIXTURES), caller frees. */
+char      *ps_test_fixture      (const char *relative);
+/* Path of a file under tests/corpus (env PS_CORPUS), caller frees. */
+char      *ps_test_corpus       (const char *relative);
+/* A fresh temporary directory, removed by ps_test_rmdir. */
+char      *ps_test_tmpdir       (void);
+void       ps_test_rmdir        (const char *dir);
+
+/* Load a model file from the fixtures (seeded with seed). */
+PsModule  *ps_test_load_model   (const char *relative, guint64 seed);
+PsTensor  *ps_test_load_tensor  (const char *path, const char *name);   /* aborts if absent */
+
+/* Elementwise closeness as numpy.allclose with rtol and a scale-aware
+ * atol = rtol * max|want|.  Returns the worst |got - want| / (rtol-scale) ratio
+ * (<= 1 means close) and reports the first failure in *where (may be NULL). */
+double     ps_test_compare      (const float *got, const float *want, int64_t n, double rtol,
+                                 int64_t *where);
+/* Assert that tensor `got` equals the tensor `key` of the safetensors `want_path`
+ * (aliases resolved) within rtol; shapes [] and [1] are equal. */
+void       ps_test_assert_tensor (const PsTensor *got, PsSafetensors *want, const char *key,
+                                  double rtol, const char *context);
+
+/* Run paramscope-cli (env PS_CLI) with argv (NULL-terminated, without the
+ * program name); returns the exit status, stdout and stderr (caller frees). */
+int        ps_test_run_cli      (const char *const *argv, char **out, char **err);
+
+G_END_DECLS

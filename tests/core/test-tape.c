@@ -1,0 +1,318 @@
+/* test-tape.c — forward/backward semantics: accumulation, zero_grad, tying,
+ * lazy layers, change notification and the errors a user can cause */
+#include "ps-test-util.h"
+
+#include <math.h>
+#include <string.h>
+
+static PsModule *
+parse (const char *text, guint64 seed)
+{
+  GError *error = NULL;
+  PsRng rng;
+  PsModule *m;
+  ps_rng_seed (&rng, seed);
+  m = ps_model_parse (text, -1, "t.py", &rng, NULL, &error);
+  g_assert_no_error (error);
+  return m;
+}
+
+static PsTensor *
+input (int64_t rows, int64_t cols, guint64 seed)
+{
+  PsRng rng;
+  PsTensor *t = ps_tensor_new_2d (rows, cols);
+  ps_rng_seed (&rng, seed);
+  ps_rng_fill_uniform (&rng, t->data, t->numel, -1, 1);
+  return t;
+}
+
+static void
+forward_backward (PsTape *tape, const PsTensor *x, PsLossKind kind, const PsTensor *t)
+{
+  GError *error = NULL;
+  double loss;
+  g_assert_nonnull (ps_tape_forward (tape, x, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_tape_backward_loss (tape, kind, t, &loss, &error));
+  g_assert_no_error (error);
+}
+
+/* Gradients accumulate across backward calls until zero_grad. */
+static void
+test_accumulate (void)
+{
+  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))", 1);
+  g_autoptr (PsTensor) x = input (5, 3, 2);
+  g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (net);
+  g_autofree float *once = NULL;
+  PsParam *w = ps_module_find_param (net, "0.weight");
+
+  g_assert_null (ps_param_get_grad (w));
+  forward_backward (tape, x, PS_LOSS_SUM, NULL);
+  once = g_memdup2 (ps_param_get_grad (w)->data, 12 * sizeof (float));
+  forward_backward (tape, x, PS_LOSS_SUM, NULL);
+  for (int i = 0; i < 12; i++)
+    g_assert_cmpfloat (ps_param_get_grad (w)->data[i], ==, 2 * once[i]);
+  /* backward again on the same forward also accumulates */
+  g_assert_true (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &(double) { 0 }, NULL));
+  for (int i = 0; i < 12; i++)
+    g_assert_cmpfloat_with_epsilon (ps_param_get_grad (w)->data[i], 3 * once[i], 1e-6);
+
+  ps_param_zero_grad (w, FALSE);
+  g_assert_nonnull (ps_param_get_grad (w));
+  for (int i = 0; i < 12; i++)
+    g_assert_cmpfloat (ps_param_get_grad (w)->data[i], ==, 0.f);
+  ps_param_zero_grad (w, TRUE);
+  g_assert_null (ps_param_get_grad (w));
+  forward_backward (tape, x, PS_LOSS_SUM, NULL);
+  g_assert_cmpmem (ps_param_get_grad (w)->data, 12 * sizeof (float), once, 12 * sizeof (float));
+}
+
+/* A single tied parameter receives the sum of both uses' gradients. */
+static void
+test_tied_param (void)
+{
+  g_autoptr (PsModule) net = parse (
+    "net = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3), nn.Sigmoid(), nn.Linear(3, 3))\n"
+    "net[4].weight = net[2].weight\n", 5);
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (net);
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (net);
+  PsParam *w2 = ps_module_find_param (net, "2.weight"), *w4 = ps_module_find_param (net, "4.weight");
+
+  g_assert_true (w2 == w4);
+  g_assert_false (ps_module_find_param (net, "2.bias") == ps_module_find_param (net, "4.bias"));
+  g_assert_cmpuint (np->len, ==, 5);        /* 4.weight skipped */
+  g_assert_cmpuint (sd->len, ==, 6);
+  g_assert_cmpstr (((PsNamedParam *) sd->pdata[4])->name, ==, "4.weight");   /* keeps its slot */
+}
+
+static void
+test_forward_errors (void)
+{
+  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sequential(nn.Linear(8, 1)))", 0);
+  g_autoptr (PsTensor) x = input (2, 3, 0);
+  g_autoptr (PsTensor) good = input (2, 4, 0);
+  g_autoptr (PsTensor) wrong_t = input (3, 1, 0);
+  g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
+  GError *error = NULL;
+  double loss;
+
+  g_assert_false (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);
+  g_assert_nonnull (strstr (error->message, "forward pass first"));
+  g_clear_error (&error);
+
+  g_assert_null (ps_tape_forward (tape, x, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+  g_assert_cmpstr (error->message, ==, "0: Linear(in_features=4) got input with 3 features");
+  g_clear_error (&error);
+
+  g_assert_nonnull (ps_tape_forward (tape, good, &error));
+  g_assert_false (ps_tape_backward_loss (tape, PS_LOSS_MSE, wrong_t, &loss, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "target has shape [3, 1] but the output has shape [2, 1]"));
+  g_clear_error (&error);
+  g_assert_false (ps_tape_backward_loss (tape, PS_LOSS_MSE, NULL, &loss, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);
+  g_clear_error (&error);
+
+  /* editing a weight between forward and backward is refused, as PyTorch does */
+  ps_param_changed (ps_module_find_param (net, "2.0.weight"), PS_CHANGE_DATA);
+  g_assert_false (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error));
+  g_assert_nonnull (strstr (error->message, "2.0: a parameter changed after the forward pass"));
+  g_clear_error (&error);
+}
+
+static void
+test_lazy (void)
+{
+  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.LazyLinear(6), nn.ReLU(), nn.LazyLinear(2, bias=False))", 0);
+  g_autoptr (PsTensor) x = input (3, 5, 1);
+  g_autoptr (PsTape) tape = NULL;
+  g_autofree char *after = NULL;
+  GError *error = NULL;
+  PsOptimConfig c;
+  g_autoptr (PsOptimizer) opt = NULL;
+  g_autoptr (PsInitScheme) s = ps_init_scheme_parse ("zeros()", NULL);
+  g_autoptr (PsModule) tie = NULL;
+  g_autofree char *tmp = ps_test_tmpdir ();
+  g_autofree char *out = g_build_filename (tmp, "w.safetensors", NULL);
+  PsRng rng;
+
+  g_assert_true (ps_module_is_lazy (ps_module_index (net, 0, NULL)));
+  g_assert_cmpint (ps_module_get_in_features (ps_module_index (net, 0, NULL)), ==, 0);
+
+  /* using an uninitialized parameter is an error, never a crash */
+  ps_optim_config_init (&c, PS_OPTIM_SGD, 0.1);
+  g_assert_null (ps_optimizer_new (net, &c, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
+  g_assert_nonnull (strstr (error->message, "0.weight is uninitialized"));
+  g_clear_error (&error);
+  g_assert_false (ps_init_apply (s, ps_module_find_param (net, "0.weight"), -1, &rng, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
+  g_clear_error (&error);
+  g_assert_false (ps_module_save_state_dict (net, out, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  tie = parse ("a = nn.Linear(5, 6)\nnet = nn.Sequential(nn.LazyLinear(6), a)\n", 0);
+  g_assert_false (ps_module_set_param (ps_module_index (tie, 1, NULL), "weight",
+                                       ps_module_find_param (tie, "0.weight"), &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
+  g_clear_error (&error);
+
+  /* the first forward materializes, with PyTorch's default init */
+  ps_rng_seed (&rng, 0);
+  tape = ps_tape_new (net, &rng);
+  g_assert_nonnull (ps_tape_forward (tape, x, &error));
+  g_assert_no_error (error);
+  after = ps_module_repr (net);
+  g_assert_cmpstr (after, ==, "Sequential(\n"
+                   "  (0): Linear(in_features=5, out_features=6, bias=True)\n"
+                   "  (1): ReLU()\n"
+                   "  (2): Linear(in_features=6, out_features=2, bias=False)\n)");
+  {
+    PsTensor *w = ps_param_get_data (ps_module_find_param (net, "0.weight"));
+    double bound = 1 / sqrt (5.0);
+    gboolean nonzero = FALSE;
+    for (int i = 0; i < 30; i++)
+      {
+        g_assert_cmpfloat (fabs (w->data[i]), <=, bound);
+        nonzero |= w->data[i] != 0;
+      }
+    g_assert_true (nonzero);
+  }
+  opt = ps_optimizer_new (net, &c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_optimizer_get_n_params (opt), ==, 3);
+  ps_test_rmdir (tmp);
+}
+
+typedef struct { int data, grad, shape; } Counts;
+
+static void
+on_change (PsParam *p, PsChange what, gpointer user_data)
+{
+  Counts *c = user_data;
+  c->data += !!(what & PS_CHANGE_DATA);
+  c->grad += !!(what & PS_CHANGE_GRAD);
+  c->shape += !!(what & PS_CHANGE_SHAPE);
+}
+
+static void
+test_notify (void)
+{
+  g_autoptr (PsModule) net = parse ("l = nn.Linear(2, 2)\nnet = nn.Sequential(l, nn.ReLU(), l)", 3);
+  g_autoptr (PsTensor) x = input (4, 2, 3);
+  g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
+  g_autoptr (PsOptimizer) opt = NULL;
+  PsOptimConfig c;
+  PsParam *w = ps_module_find_param (net, "2.weight");
+  Counts counts = { 0 };
+  guint id;
+  guint64 v0 = ps_param_get_version (w), d0 = ps_param_get_data_version (w);
+
+  id = ps_param_add_listener (w, on_change, &counts, NULL);
+  forward_backward (tape, x, PS_LOSS_SUM, NULL);
+  g_assert_cmpint (counts.grad, ==, 1);        /* once per backward, though used twice */
+  g_assert_cmpint (counts.data, ==, 0);
+  g_assert_cmpuint (ps_param_get_data_version (w), ==, d0);
+  ps_optim_config_init (&c, PS_OPTIM_SGD, 0.1);
+  opt = ps_optimizer_new (net, &c, NULL);
+  g_assert_cmpuint (ps_optimizer_get_n_params (opt), ==, 2);   /* the tied layer once */
+  ps_optimizer_step (opt);
+  g_assert_cmpint (counts.data, ==, 1);
+  g_assert_cmpuint (ps_param_get_data_version (w), ==, d0 + 1);
+  g_assert_cmpuint (ps_param_get_version (w), >, v0 + 1);
+  ps_param_remove_listener (w, id);
+  ps_optimizer_step (opt);
+  g_assert_cmpint (counts.data, ==, 1);
+}
+
+static void
+test_losses (void)
+{
+  g_autoptr (PsTensor) y = ps_tensor_new_2d (2, 3);
+  g_autoptr (PsTensor) t = ps_tensor_new_2d (2, 3);
+  g_autoptr (PsTensor) dy = ps_tensor_new_1d (0);
+  static const float yv[] = { 1, 2, 3, -1, 0, 4 };
+  static const float tv[] = { 0.2f, 0.3f, 0.5f, 1, 0, 0 };
+  double loss, want = 0;
+  GError *error = NULL;
+
+  memcpy (y->data, yv, sizeof yv);
+  memcpy (t->data, tv, sizeof tv);
+  g_assert_true (ps_loss_compute (PS_LOSS_SUM, y, NULL, &loss, dy, &error));
+  g_assert_cmpfloat (loss, ==, 9);
+  g_assert_true (ps_loss_compute (PS_LOSS_MSE, y, t, &loss, dy, &error));
+  for (int i = 0; i < 6; i++)
+    want += (yv[i] - tv[i]) * (double) (yv[i] - tv[i]);
+  g_assert_cmpfloat_with_epsilon (loss, want / 6, 1e-6);
+  g_assert_cmpfloat_with_epsilon (dy->data[0], 2 * (1 - 0.2) / 6, 1e-7);
+  /* cross entropy with probability targets, mean over the batch */
+  g_assert_true (ps_loss_compute (PS_LOSS_CROSS_ENTROPY, y, t, &loss, dy, &error));
+  want = 0;
+  for (int b = 0; b < 2; b++)
+    {
+      double lse = log (exp (yv[3 * b]) + exp (yv[3 * b + 1]) + exp (yv[3 * b + 2]));
+      for (int c = 0; c < 3; c++)
+        want -= tv[3 * b + c] * (yv[3 * b + c] - lse);
+    }
+  g_assert_cmpfloat_with_epsilon (loss, want / 2, 1e-6);
+  g_assert_no_error (error);
+}
+
+static void
+test_sgd_semantics (void)
+{
+  g_autoptr (PsModule) net = parse ("net = nn.Linear(1, 1, bias=False)", 0);
+  PsParam *w = ps_module_find_param (net, "weight");
+  PsOptimConfig c;
+  g_autoptr (PsOptimizer) opt = NULL;
+  PsTensor *g = ps_param_ensure_grad (w);
+
+  ps_param_get_data (w)->data[0] = 1;
+  ps_optim_config_init (&c, PS_OPTIM_SGD, 0.1);
+  c.momentum = 0.9;
+  c.weight_decay = 0.5;
+  opt = ps_optimizer_new (net, &c, NULL);
+  g->data[0] = 2;
+  ps_optimizer_step (opt);          /* d = 2 + 0.5*1 = 2.5; buf = 2.5; w = 1 - 0.25 */
+  g_assert_cmpfloat_with_epsilon (ps_param_get_data (w)->data[0], 0.75, 1e-7);
+  ps_optimizer_step (opt);          /* d = 2 + 0.375 = 2.375; buf = 2.25 + 2.375; w -= 0.4625 */
+  g_assert_cmpfloat_with_epsilon (ps_param_get_data (w)->data[0], 0.75 - 0.4625, 1e-6);
+}
+
+static void
+test_flatten (void)
+{
+  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Flatten(), nn.Linear(6, 2))", 0);
+  int64_t shape[3] = { 2, 2, 3 };
+  g_autoptr (PsTensor) x = ps_tensor_new (3, shape);
+  g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
+  const PsTensor *y;
+  GError *error = NULL;
+
+  y = ps_tape_forward (tape, x, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y->ndim, ==, 2);
+  g_assert_cmpint (y->shape[0], ==, 2);
+  g_assert_cmpint (y->shape[1], ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/tape/accumulate", test_accumulate);
+  g_test_add_func ("/tape/tied-param", test_tied_param);
+  g_test_add_func ("/tape/forward-errors", test_forward_errors);
+  g_test_add_func ("/tape/lazy", test_lazy);
+  g_test_add_func ("/tape/notify", test_notify);
+  g_test_add_func ("/tape/losses", test_losses);
+  g_test_add_func ("/tape/sgd-semantics", test_sgd_semantics);
+  g_test_add_func ("/tape/flatten", test_flatten);
+  return g_test_run ();
+}
