@@ -1021,8 +1021,8 @@ parse_statement (Ctx *c, gboolean in_def)
     {
       const Tok *eq = next (c);
       n = node_new (S_ASSIGN, eq);
-      n->line = e->line;
-      n->col = e->col;
+      n->line = t->line;           /* the statement's first token */
+      n->col = t->col;
       n->a = e;
       if (e->kind != N_NAME && e->kind != N_ATTR)
         {
