@@ -636,7 +636,8 @@ kaiming_std (const PsInitScheme *s, const PsTensor *t, double *std, GError **err
   double gain;
   const char *mode = s->str[1], *nl = s->str[2];
 
-  if (strcmp (mode, "fan_in") != 0 && strcmp (mode, "fan_out") != 0)
+  /* PyTorch lower-cases the mode first (_calculate_correct_fan) */
+  if (g_ascii_strcasecmp (mode, "fan_in") != 0 && g_ascii_strcasecmp (mode, "fan_out") != 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
                    "Mode %s not supported, please use one of fan_in, fan_out", mode);
@@ -645,7 +646,7 @@ kaiming_std (const PsInitScheme *s, const PsTensor *t, double *std, GError **err
   if (!ps_init_compute_fans (t, &fin, &fout, error)
       || !ps_init_calculate_gain (nl, s->num[0], &gain, error))
     return FALSE;
-  fan = strcmp (mode, "fan_in") == 0 ? fin : fout;
+  fan = g_ascii_strcasecmp (mode, "fan_in") == 0 ? fin : fout;
   *std = gain / sqrt ((double) fan);
   return TRUE;
 }

@@ -682,6 +682,47 @@ ps_module_key_to_index_path (PsModule *m, const char *key, const char *root_name
   return g_string_free (out, FALSE);
 }
 
+PsModule *
+ps_module_find_by_index_path (PsModule *m, const char *path, PsParam **param_out,
+                              GError **error)
+{
+  const char *p = path;
+
+  if (param_out)
+    *param_out = NULL;
+  while (*p == '_' || g_ascii_isalnum (*p))     /* the root's name */
+    p++;
+  while (*p == '[')
+    {
+      char *end;
+      gint64 i = g_ascii_strtoll (p + 1, &end, 10);
+      if (end == p + 1 || *end != ']')
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "\"%s\": expected an integer index "
+                       "at column %d", path, (int) (p - path) + 2);
+          return NULL;
+        }
+      m = ps_module_index (m, i, error);
+      if (m == NULL)
+        {
+          g_prefix_error (error, "\"%s\": ", path);
+          return NULL;
+        }
+      p = end + 1;
+    }
+  if (*p == '\0')
+    return m;
+  if (*p == '.' && ps_module_get_param_by_name (m, p + 1))
+    {
+      if (param_out)
+        *param_out = ps_module_get_param_by_name (m, p + 1);
+      return m;
+    }
+  g_set_error (error, PS_ERROR, PS_ERROR_KEY, "\"%s\": %s has no parameter \"%s\"", path,
+               ps_module_get_type_name (m), *p == '.' ? p + 1 : p);
+  return NULL;
+}
+
 int64_t
 ps_module_count_params (PsModule *m, guint *n_uninitialized)
 {

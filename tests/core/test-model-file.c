@@ -166,6 +166,33 @@ test_lesson_cells_ignored_statements (void)
 }
 
 static void
+test_index_paths (void)
+{
+  g_autoptr (PsModule) m = parse (
+    "net = nn.Sequential(nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Linear(2, 3))), nn.ReLU())\n");
+  GError *error = NULL;
+  PsParam *p = NULL;
+  PsModule *mod;
+  g_autofree char *path = ps_module_key_to_index_path (m, "0.1.0.bias", "net");
+
+  g_assert_cmpstr (path, ==, "net[0][1][0].bias");
+  mod = ps_module_find_by_index_path (m, path, &p, &error);
+  g_assert_no_error (error);
+  g_assert_true (p == ps_module_find_param (m, "0.1.0.bias"));
+  g_assert_true (mod == ps_module_find_module (m, "0.1.0"));
+  g_assert_true (ps_module_find_by_index_path (m, "[-1]", &p, &error) == ps_module_find_module (m, "1"));
+  g_assert_null (p);
+  g_assert_null (ps_module_find_by_index_path (m, "net[0][5]", &p, &error));
+  g_assert_nonnull (strstr (error->message, "index 5 is out of range for a Sequential of 2 modules"));
+  g_clear_error (&error);
+  g_assert_null (ps_module_find_by_index_path (m, "net[1].weight", &p, &error));
+  g_assert_nonnull (strstr (error->message, "ReLU has no parameter \"weight\""));
+  g_clear_error (&error);
+  g_assert_null (ps_module_find_by_index_path (m, "net[x]", &p, &error));
+  g_clear_error (&error);
+}
+
+static void
 test_continuations (void)
 {
   g_autoptr (PsModule) m = parse (
@@ -242,6 +269,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-file/tie-by-index", test_tie_by_index);
   g_test_add_func ("/model-file/lesson-statements", test_lesson_cells_ignored_statements);
   g_test_add_func ("/model-file/continuations", test_continuations);
+  g_test_add_func ("/model-file/index-paths", test_index_paths);
   g_test_add_func ("/model-file/repr-roundtrip", test_repr_roundtrip);
   g_test_add_func ("/model-file/repr-detect", test_repr_detect);
   g_test_add_func ("/model-file/limits", test_limits);
