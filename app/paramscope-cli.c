@@ -223,7 +223,7 @@ load_named (const char *path, const char *name, GError **error)
 
   if (st == NULL)
     return NULL;
-  if (ps_safetensors_find (st, name) == NULL)
+  if (ps_safetensors_resolve (st, name) == NULL)
     {
       GString *names = g_string_new (NULL);
       for (guint i = 0; i < ps_safetensors_get_n (st) && i < 10; i++)

@@ -119,9 +119,12 @@ sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
 static void
 adam_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
 {
+  /* torch.optim.Adam (single-tensor): the averaging weights 1 - beta are
+   * computed in double and rounded once, the operations run in its order */
   float b1 = (float) c->beta1, b2 = (float) c->beta2, wd = (float) c->weight_decay;
+  float one_b1 = (float) (1.0 - c->beta1), one_b2 = (float) (1.0 - c->beta2);
   double bc1, bc2;
-  float step_size, bc2_sqrt, eps = (float) c->eps;
+  float neg_step, bc2_sqrt, eps = (float) c->eps;
   float *m, *v;
 
   if (s->buf1 == NULL)
@@ -134,14 +137,14 @@ adam_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
   s->step++;
   bc1 = 1.0 - pow (c->beta1, (double) s->step);
   bc2 = 1.0 - pow (c->beta2, (double) s->step);
-  step_size = (float) (c->lr / bc1);
+  neg_step = (float) -(c->lr / bc1);
   bc2_sqrt = (float) sqrt (bc2);
   for (int64_t i = 0; i < n; i++)
     {
       float gi = wd != 0.f ? g[i] + wd * p[i] : g[i];
-      m[i] += (gi - m[i]) * (1.f - b1);
-      v[i] = v[i] * b2 + (1.f - b2) * gi * gi;
-      p[i] -= step_size * m[i] / (sqrtf (v[i]) / bc2_sqrt + eps);
+      m[i] = m[i] * b1 + one_b1 * gi;                   /* exp_avg.mul_(b1).add_(g, 1-b1) */
+      v[i] = v[i] * b2 + one_b2 * gi * gi;              /* exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2) */
+      p[i] = p[i] + neg_step * m[i] / (sqrtf (v[i]) / bc2_sqrt + eps);   /* addcdiv_ */
     }
 }
 

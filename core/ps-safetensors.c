@@ -402,7 +402,7 @@ ps_safetensors_read_f32 (PsSafetensors *st, const PsSafetensorsEntry *e, int64_t
 PsTensor *
 ps_safetensors_load_tensor (PsSafetensors *st, const char *name, GError **error)
 {
-  const PsSafetensorsEntry *e = ps_safetensors_find (st, name);
+  const PsSafetensorsEntry *e = ps_safetensors_resolve (st, name);
   PsTensor *t;
 
   if (e == NULL)
@@ -639,8 +639,8 @@ ps_module_save_state_dict (PsModule *model, const char *path, GError **error)
   return ps_safetensors_write (path, sd->len, names, ts, NULL, error);
 }
 
-static const PsSafetensorsEntry *
-resolve (PsSafetensors *st, const char *key)
+const PsSafetensorsEntry *
+ps_safetensors_resolve (PsSafetensors *st, const char *key)
 {
   const PsSafetensorsEntry *e = ps_safetensors_find (st, key);
   if (e == NULL)
@@ -665,7 +665,7 @@ ps_module_load_state_dict (PsModule *model, PsSafetensors *st, GError **error)
   for (guint i = 0; i < sd->len; i++)
     {
       PsNamedParam *np = sd->pdata[i];
-      const PsSafetensorsEntry *e = resolve (st, np->name);
+      const PsSafetensorsEntry *e = ps_safetensors_resolve (st, np->name);
       PsTensor *t = ps_param_get_data (np->param);
       if (e == NULL)
         {
@@ -699,7 +699,7 @@ ps_module_load_state_dict (PsModule *model, PsSafetensors *st, GError **error)
               /* the weight decides; make sure it is there */
               g_autofree char *wkey = g_strndup (np->name, strlen (np->name) - 4);
               g_autofree char *wname = g_strconcat (wkey, "weight", NULL);
-              ok = resolve (st, wname) != NULL;
+              ok = ps_safetensors_resolve (st, wname) != NULL;
             }
           if (!ok)
             {

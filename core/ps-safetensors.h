@@ -52,13 +52,16 @@ guint          ps_safetensors_get_n      (PsSafetensors *st);
 /* Entries in file order (ascending offsets). */
 const PsSafetensorsEntry *ps_safetensors_get  (PsSafetensors *st, guint i);
 const PsSafetensorsEntry *ps_safetensors_find (PsSafetensors *st, const char *name);
+/* As find, and a name recorded as an alias in __metadata__ ("4.weight" ->
+ * "2.weight") resolves to the tensor stored under the other name. */
+const PsSafetensorsEntry *ps_safetensors_resolve (PsSafetensors *st, const char *name);
 /* __metadata__ (string -> string), never NULL. */
 GHashTable    *ps_safetensors_get_metadata (PsSafetensors *st);
 
 /* Convert count elements from element start into dst (float32). */
 void           ps_safetensors_read_f32   (PsSafetensors *st, const PsSafetensorsEntry *e,
                                           int64_t start, int64_t count, float *dst);
-/* The whole tensor as a new PsTensor (at most 4 dimensions). */
+/* The whole tensor as a new PsTensor (at most 4 dimensions); aliases resolved. */
 PsTensor      *ps_safetensors_load_tensor (PsSafetensors *st, const char *name, GError **error);
 /* Statistics computed in chunks, without converting the whole tensor at once. */
 void           ps_safetensors_stats      (PsSafetensors *st, const PsSafetensorsEntry *e,

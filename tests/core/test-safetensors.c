@@ -56,6 +56,13 @@ test_roundtrip_tied (void)
   meta = ps_safetensors_get_metadata (st);
   g_assert_cmpstr (g_hash_table_lookup (meta, "4.weight"), ==, "2.weight");
   g_assert_cmpstr (g_hash_table_lookup (meta, "4.bias"), ==, "2.bias");
+  {
+    /* an alias loads as the tensor it names */
+    g_autoptr (PsTensor) a = ps_safetensors_load_tensor (st, "4.weight", &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (a->data, 36, ps_param_get_data (ps_module_find_param (net, "2.weight"))->data, 36);
+    g_assert_true (ps_safetensors_resolve (st, "4.weight") == ps_safetensors_find (st, "2.weight"));
+  }
   for (guint i = 0; i < ps_safetensors_get_n (st); i++)
     data_bytes += ps_safetensors_get (st, i)->end - ps_safetensors_get (st, i)->begin;
   g_assert_cmpuint (data_bytes, ==, 4 * (6 + 3 + 9 + 3 + 3 + 1));
