@@ -2,7 +2,9 @@
  *
  * A Mersenne Twister (MT19937) seeded and consumed the way PyTorch's CPU
  * generator is: after ps_rng_seed (rng, s), ps_rng_fill_uniform() produces the
- * same floats as `torch.manual_seed(s); t.uniform_(a, b)`.  So PyTorch's
+ * same floats as `torch.manual_seed(s); t.uniform_(a, b)` on PyTorch's
+ * vectorized CPU kernels (AVX2/AVX-512/NEON: one fused multiply-add; its
+ * portable kernel rounds twice and may differ in the last bit).  So PyTorch's
  * default Linear initialization (kaiming_uniform_) is reproduced bit for bit.
  * Normal samples follow PyTorch's algorithm (Box–Muller over 16-element
  * blocks) but are not promised to match its bits.
