@@ -216,7 +216,18 @@ typedef struct
   PsTensor *out;          /* this call's output, reused across forwards */
   PsTensor *dx;           /* gradient w.r.t. this call's input */
   guint64   w_version, b_version;
+  int       w_slot, b_slot;   /* index into pending[] when the parameter is used twice, else -1 */
 } Entry;
+
+/* A parameter used by several entries (a tied layer) gets the sum of its
+ * uses' gradients first, and that sum is added to .grad once, as PyTorch's
+ * autograd does: a second identical backward then doubles it exactly. */
+typedef struct
+{
+  PsParam  *param;        /* borrowed */
+  PsTensor *sum;          /* reused across backward calls */
+  gboolean  started;
+} Pending;
 
 struct _PsTape
 {
@@ -228,6 +239,7 @@ struct _PsTape
   PsTensor *x0;           /* copy of the last input */
   PsTensor *dy;           /* loss gradient */
   PsTensor *scratch;      /* workspace of the bias gradient */
+  GArray   *pending;      /* Pending */
   gboolean  have_forward;
 };
 
@@ -240,6 +252,7 @@ ps_tape_new (PsModule *model, PsRng *rng)
   t->x0 = ps_tensor_new_1d (0);
   t->dy = ps_tensor_new_1d (0);
   t->scratch = ps_tensor_new_1d (0);
+  t->pending = g_array_new (FALSE, TRUE, sizeof (Pending));
   return t;
 }
 
@@ -257,6 +270,9 @@ ps_tape_free (PsTape *t)
   ps_tensor_unref (t->x0);
   ps_tensor_unref (t->dy);
   ps_tensor_unref (t->scratch);
+  for (guint i = 0; i < t->pending->len; i++)
+    ps_tensor_unref (g_array_index (t->pending, Pending, i).sum);
+  g_array_unref (t->pending);
   ps_module_unref (t->model);
   g_free (t);
 }
@@ -282,6 +298,105 @@ flatten (PsModule *m, Entry *pool, guint *n)
     }
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     flatten (ps_module_get_child (m, i), pool, n);
+}
+
+static int
+pending_slot (PsTape *t, PsParam *p)
+{
+  guint i;
+  for (i = 0; i < t->pending->len; i++)
+    if (g_array_index (t->pending, Pending, i).param == p)
+      return (int) i;
+  g_array_set_size (t->pending, i + 1);
+  g_array_index (t->pending, Pending, i).param = p;
+  g_array_index (t->pending, Pending, i).sum = ps_tensor_new_1d (0);
+  return (int) i;
+}
+
+/* Which parameters does more than one entry use?  (Cheap: only Linear
+ * entries hold parameters, and the pending array is reused.) */
+static void
+plan_shared (PsTape *t, guint n)
+{
+  for (guint i = 0; i < t->pending->len; i++)
+    g_array_index (t->pending, Pending, i).param = NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      Entry *e = &t->pool[i];
+      e->w_slot = e->b_slot = -1;
+      if (ps_module_get_kind (e->module) != PS_MODULE_LINEAR)
+        continue;
+      for (int k = 0; k < 2; k++)
+        {
+          PsParam *p = ps_module_get_param_by_name (e->module, k ? "bias" : "weight");
+          gboolean shared = FALSE;
+          if (p == NULL)
+            continue;
+          for (guint j = 0; j < n && !shared; j++)
+            if (j != i && ps_module_get_kind (t->pool[j].module) == PS_MODULE_LINEAR)
+              shared = ps_module_get_param_by_name (t->pool[j].module, "weight") == p
+                       || ps_module_get_param_by_name (t->pool[j].module, "bias") == p;
+          if (!shared)
+            continue;
+          /* reuse the slot of this parameter if a previous plan had one */
+          {
+            int slot = -1;
+            for (guint q = 0; q < t->pending->len && slot < 0; q++)
+              if (g_array_index (t->pending, Pending, q).param == p)
+                slot = (int) q;
+            for (guint q = 0; q < t->pending->len && slot < 0; q++)
+              if (g_array_index (t->pending, Pending, q).param == NULL)
+                {
+                  g_array_index (t->pending, Pending, q).param = p;
+                  slot = (int) q;
+                }
+            if (slot < 0)
+              slot = pending_slot (t, p);
+            if (k)
+              e->b_slot = slot;
+            else
+              e->w_slot = slot;
+          }
+        }
+    }
+}
+
+/* The buffer a backward contribution goes into: the parameter's own gradient,
+ * or the pending sum of a parameter used several times. */
+static float *
+grad_target (PsTape *t, PsParam *p, int slot, gboolean *overwrite)
+{
+  Pending *pd;
+  PsTensor *d = ps_param_get_data (p);
+
+  if (slot < 0)
+    return ps_param_grad_for_backward (p, overwrite);
+  pd = &g_array_index (t->pending, Pending, slot);
+  if (pd->sum->numel != d->numel)
+    ps_tensor_resize (pd->sum, d->ndim, d->shape);
+  *overwrite = !pd->started;
+  pd->started = TRUE;
+  return pd->sum->data;
+}
+
+static void
+flush_pending (PsTape *t)
+{
+  for (guint i = 0; i < t->pending->len; i++)
+    {
+      Pending *pd = &g_array_index (t->pending, Pending, i);
+      gboolean overwrite;
+      float *g;
+      if (!pd->started)
+        continue;
+      pd->started = FALSE;
+      g = ps_param_grad_for_backward (pd->param, &overwrite);
+      if (overwrite)
+        memcpy (g, pd->sum->data, (size_t) pd->sum->numel * sizeof (float));
+      else
+        for (int64_t k = 0; k < pd->sum->numel; k++)
+          g[k] += pd->sum->data[k];
+    }
 }
 
 static char *
@@ -469,6 +584,7 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
       t->n_alloc = n_leaves;
     }
   flatten (t->model, t->pool, &n);
+  plan_shared (t, n);
   if (!ps_tensor_resize (t->x0, x->ndim, x->shape))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the input");
@@ -529,19 +645,10 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
         float *dw = NULL, *db = NULL;
         gboolean dw_over = FALSE, db_over = FALSE;
 
-        if (ps_param_get_data_version (w) != e->w_version
-            || (b && ps_param_get_data_version (b) != e->b_version))
-          {
-            g_autofree char *path = module_path (t, m);
-            g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                         "%s: a parameter changed after the forward pass; run forward again "
-                         "before backward", path);
-            return FALSE;
-          }
         if (ps_param_get_requires_grad (w))
-          dw = ps_param_grad_for_backward (w, &dw_over);
+          dw = grad_target (t, w, e->w_slot, &dw_over);
         if (b && ps_param_get_requires_grad (b))
-          db = ps_param_grad_for_backward (b, &db_over);
+          db = grad_target (t, b, e->b_slot, &db_over);
         ps_linear_backward (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL,
                             dw, dw_over, db, db_over, t->scratch->data,
                             fin ? n / fin : 0, fin, fout);
@@ -631,6 +738,28 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
                    "the output gradient's shape does not match the output's");
       return FALSE;
     }
+  /* refuse before anything is accumulated, so a failure leaves every
+   * gradient as it was */
+  for (guint i = 0; i < t->n_used; i++)
+    {
+      Entry *e = &t->pool[i];
+      PsParam *w, *b;
+      if (ps_module_get_kind (e->module) != PS_MODULE_LINEAR)
+        continue;
+      w = ps_module_get_param_by_name (e->module, "weight");
+      b = ps_module_get_param_by_name (e->module, "bias");
+      if (ps_param_get_data_version (w) != e->w_version
+          || (b && ps_param_get_data_version (b) != e->b_version))
+        {
+          g_autofree char *path = module_path (t, e->module);
+          g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                       "%s: a parameter changed after the forward pass; run forward again "
+                       "before backward", path);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < t->pending->len; i++)
+    g_array_index (t->pending, Pending, i).started = FALSE;
   for (guint i = t->n_used; i-- > 0;)
     {
       PsTensor *before = g;
@@ -639,6 +768,7 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
       if (g != before)
         owned = TRUE;               /* from now on a tape buffer */
     }
+  flush_pending (t);
   notify_grads (t);
   return TRUE;
 }

@@ -123,6 +123,9 @@ test_forward_errors (void)
   g_assert_false (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error));
   g_assert_nonnull (strstr (error->message, "2.0: a parameter changed after the forward pass"));
   g_clear_error (&error);
+  /* refused before anything was accumulated */
+  g_assert_null (ps_param_get_grad (ps_module_find_param (net, "0.weight")));
+  g_assert_null (ps_param_get_grad (ps_module_find_param (net, "2.0.bias")));
 }
 
 static void
