@@ -34,6 +34,7 @@
 #pragma once
 
 #include "ps-error.h"
+#include "ps-heatmap.h"
 #include "ps-init.h"
 #include "ps-model-file.h"
 #include "ps-module.h"

@@ -1,0 +1,132 @@
+/* test-heatmap.c — the colormap and max-|x| pooling shared by the window and
+ * `paramscope-cli render` */
+#include "ps-test-util.h"
+
+#include <math.h>
+
+static void
+test_colormap (void)
+{
+  /* the ends and the middle of ColorBrewer's RdBu, blue for negative */
+  g_assert_cmphex (ps_colormap_argb (-2.f, 2.f), ==, 0xff053061);
+  g_assert_cmphex (ps_colormap_argb (0.f, 2.f), ==, 0xfff7f7f7);
+  g_assert_cmphex (ps_colormap_argb (2.f, 2.f), ==, 0xff67001f);
+  g_assert_cmphex (ps_colormap_argb (5.f, 2.f), ==, 0xff67001f);     /* clamped */
+  g_assert_cmphex (ps_colormap_argb (NAN, 2.f), ==, PS_COLOR_NAN);
+  g_assert_cmphex (ps_colormap_argb (INFINITY, 2.f), ==, PS_COLOR_POSINF);
+  g_assert_cmphex (ps_colormap_argb (-INFINITY, 2.f), ==, PS_COLOR_NEGINF);
+  /* diverging: lightest at 0, darker as |v| grows on either side; red hues
+   * for positive values, blue hues for negative ones */
+  for (float v = 0.f; v < 0.99f; v += 0.01f)
+    for (int sign = -1; sign <= 1; sign += 2)
+      {
+        guint32 a = ps_colormap_argb (sign * v, 1.f), b = ps_colormap_argb (sign * (v + 0.01f), 1.f);
+        double la = 0.2126 * ((a >> 16) & 0xff) + 0.7152 * ((a >> 8) & 0xff) + 0.0722 * (a & 0xff);
+        double lb = 0.2126 * ((b >> 16) & 0xff) + 0.7152 * ((b >> 8) & 0xff) + 0.0722 * (b & 0xff);
+        g_assert_cmpfloat (lb, <=, la + 0.5);
+        if (v > 0.05f && sign > 0)
+          g_assert_cmpuint ((b >> 16) & 0xff, >, b & 0xff);
+        if (v > 0.05f && sign < 0)
+          g_assert_cmpuint (b & 0xff, >, (b >> 16) & 0xff);
+      }
+  /* the special colours are not in the map */
+  for (float v = -1.f; v <= 1.f; v += 1.f / 512)
+    {
+      guint32 c = ps_colormap_argb (v, 1.f);
+      g_assert_cmphex (c, !=, PS_COLOR_NAN);
+      g_assert_cmphex (c, !=, PS_COLOR_POSINF);
+      g_assert_cmphex (c, !=, PS_COLOR_NEGINF);
+    }
+}
+
+static void
+test_range (void)
+{
+  float x[] = { 1, -3, NAN, INFINITY, 2 };
+  float z[] = { 0, 0 };
+  g_assert_cmpfloat (ps_heatmap_range (x, 5), ==, 3.f);
+  g_assert_cmpfloat (ps_heatmap_range (z, 2), ==, 1.f);
+}
+
+static void
+test_pool_blocks (void)
+{
+  /* 4 x 6 pooled to 2 x 3: 2 x 2 blocks */
+  float x[24] = {
+     1,  2,    0,  0,    5,  0,
+    -7,  3,    0,  1,    0,  0,
+     0,  0,    NAN, 9,   1, -1,
+     0,  0.5,  INFINITY, 0,   -2,  2,
+  };
+  float out[6];
+  PsHeatmapScratch s = { 0 };
+  float range = ps_heatmap_pool (x, 4, 6, 0, 0, 4, 6, out, 2, 3, &s);
+
+  g_assert_cmpfloat (out[0], ==, -7.f);        /* largest magnitude keeps its sign */
+  g_assert_cmpfloat (out[1], ==, 1.f);
+  g_assert_cmpfloat (out[2], ==, 5.f);
+  g_assert_cmpfloat (out[3], ==, 0.5f);
+  g_assert_true (isnan (out[4]));              /* NaN wins over Inf and 9 */
+  g_assert_cmpfloat (fabsf (out[5]), ==, 2.f); /* a tie keeps the positive */
+  g_assert_cmpfloat (range, ==, 9.f);          /* finite, though hidden behind NaN/Inf */
+  {
+    float y[4] = { 1, INFINITY, -2, 0 }, o;
+    g_assert_cmpfloat (ps_heatmap_pool (y, 2, 2, 0, 0, 2, 2, &o, 1, 1, &s), ==, 2.f);
+    g_assert_true (isinf (o) && o > 0);
+  }
+  ps_heatmap_scratch_clear (&s);
+}
+
+static void
+test_pool_window_and_nearest (void)
+{
+  float x[16];
+  float out[16];
+  PsHeatmapScratch s = { 0 };
+
+  for (int i = 0; i < 16; i++)
+    x[i] = (float) i;
+  /* the window rows 1..2, cols 2..3 of a 4 x 4 matrix, zoomed in to 4 x 4 */
+  ps_heatmap_pool (x, 4, 4, 1, 2, 2, 2, out, 4, 4, &s);
+  g_assert_cmpfloat (out[0], ==, 6.f);
+  g_assert_cmpfloat (out[1], ==, 6.f);
+  g_assert_cmpfloat (out[2], ==, 7.f);
+  g_assert_cmpfloat (out[15], ==, 11.f);
+  /* an outlier survives any reduction */
+  {
+    int64_t n = 1000;
+    g_autofree float *big = g_new0 (float, n * n);
+    float o[100];
+    big[123 * n + 777] = -50.f;
+    ps_heatmap_pool (big, n, n, 0, 0, n, n, o, 10, 10, &s);
+    g_assert_cmpfloat (o[1 * 10 + 7], ==, -50.f);
+    for (int i = 0; i < 100; i++)
+      if (i != 17)
+        g_assert_cmpfloat (o[i], ==, 0.f);
+  }
+  ps_heatmap_scratch_clear (&s);
+}
+
+static void
+test_shape (void)
+{
+  int64_t r, c;
+  ps_heatmap_shape (2, (int64_t[]) { 8, 4 }, &r, &c);
+  g_assert_cmpint (r, ==, 8);
+  g_assert_cmpint (c, ==, 4);
+  ps_heatmap_shape (1, (int64_t[]) { 8 }, &r, &c);   /* a bias: a column beside its weight */
+  g_assert_cmpint (r, ==, 8);
+  g_assert_cmpint (c, ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/heatmap/colormap", test_colormap);
+  g_test_add_func ("/heatmap/range", test_range);
+  g_test_add_func ("/heatmap/pool-blocks", test_pool_blocks);
+  g_test_add_func ("/heatmap/pool-window-nearest", test_pool_window_and_nearest);
+  g_test_add_func ("/heatmap/shape", test_shape);
+  return g_test_run ();
+}
