@@ -2,6 +2,7 @@
  * inspect and bench.  The contract is in DESIGN.md; scripts rely on it. */
 #include "paramscope.h"
 #include "ps-alloc-count.h"
+#include "ps-heatmap-draw.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *usage_text =
   "Usage:\n"
@@ -25,6 +27,8 @@ static const char *usage_text =
   "                         [--log FILE.csv] --steps N [--weights W] [--seed N] -o OUT\n"
   "  paramscope-cli inspect FILE.safetensors\n"
   "  paramscope-cli bench   MODEL --batch B [--steps N]\n"
+  "  paramscope-cli render  MODEL [--weights W] [--input X --loss sum|mse [--target T]]\n"
+  "                         --param KEY [--grad] [--seed N] [--cell PX] [--colorbar] -o OUT.png\n"
   "\n"
   "MODEL is a model file (a subset of Python, see the README) or the text PyTorch's\n"
   "print(net) writes.  Inputs are the tensor \"input\" (and \"target\") of a safetensors file.\n"
@@ -39,9 +43,10 @@ typedef struct
 {
   const char *cmd;
   const char *model;
-  const char *input, *target, *weights, *out, *loss, *optimizer, *log;
+  const char *input, *target, *weights, *out, *loss, *optimizer, *log, *param;
   GPtrArray  *inits;             /* const char* "PATTERN=SCHEME" */
-  gboolean    state_dict;
+  gboolean    state_dict, grad, colorbar;
+  gint64      cell;
   guint64     seed;
   double      lr, momentum, weight_decay;
   gboolean    have_lr;
@@ -114,6 +119,7 @@ allowed (const char *cmd, const char *opt)
                "--weights --seed -o" },
     { "inspect", "" },
     { "bench", "--batch --steps --seed" },
+    { "render", "--weights --input --loss --target --param --grad --seed --cell --colorbar -o" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     if (strcmp (table[i].cmd, cmd) == 0)
@@ -141,9 +147,15 @@ parse_opts (int argc, char **argv, Opts *o)
         }
       if (!allowed (o->cmd, a))
         return usage_error ("%s: unknown option %s", o->cmd, a);
-      if (strcmp (a, "--state-dict") == 0)
+      if (strcmp (a, "--state-dict") == 0 || strcmp (a, "--grad") == 0
+          || strcmp (a, "--colorbar") == 0)
         {
-          o->state_dict = TRUE;
+          if (strcmp (a, "--state-dict") == 0)
+            o->state_dict = TRUE;
+          else if (strcmp (a, "--grad") == 0)
+            o->grad = TRUE;
+          else
+            o->colorbar = TRUE;
           continue;
         }
       if (i + 1 >= argc)
@@ -163,6 +175,13 @@ parse_opts (int argc, char **argv, Opts *o)
         o->optimizer = v;
       else if (strcmp (a, "--log") == 0)
         o->log = v;
+      else if (strcmp (a, "--param") == 0)
+        o->param = v;
+      else if (strcmp (a, "--cell") == 0)
+        {
+          if (!parse_int (a, v, 1, 256, &o->cell))
+            return 2;
+        }
       else if (strcmp (a, "--init") == 0)
         g_ptr_array_add (o->inits, (gpointer) v);
       else if (strcmp (a, "--seed") == 0)
@@ -867,6 +886,149 @@ cmd_bench (Opts *o)
   return 0;
 }
 
+/* ---- render ------------------------------------------------------------- */
+
+#define RENDER_MAX_SIDE 8192   /* pixels of the heatmap itself */
+
+static int
+cmd_render (Opts *o)
+{
+  GError *error = NULL;
+  PsRng rng;
+  g_autoptr (PsModule) net = NULL;
+  g_autoptr (PsTensor) x = NULL, t = NULL;
+  g_autoptr (PsTape) tape = NULL;
+  g_autofree float *pooled = NULL;
+  g_autofree guint32 *argb = NULL;
+  PsHeatmapScratch scratch = { 0 };
+  PsParam *p;
+  PsTensor *shown;
+  int64_t rows, cols, px = o->cell ? o->cell : 16;
+  int out_rows, out_cols, width, height, bar_w = 0;
+  float range;
+  cairo_surface_t *img, *cells;
+  cairo_t *cr;
+  cairo_status_t st;
+  double font = 0;
+
+  if (o->param == NULL || o->out == NULL)
+    return usage_error ("render needs --param KEY and -o OUT.png");
+  if (o->loss && o->input == NULL)
+    return usage_error ("--loss needs --input X.safetensors");
+  ps_rng_seed (&rng, o->seed);
+  net = load_model (o->model, &rng, &error);
+  if (net == NULL)
+    return fail (error);
+  if (o->weights && !load_weights (net, o->weights, &error))
+    return fail (error);
+  if (o->input)
+    {
+      PsLossKind kind = PS_LOSS_SUM;
+      double loss;
+      x = load_named (o->input, "input", &error);
+      if (x == NULL)
+        return fail (error);
+      tape = ps_tape_new (net, &rng);
+      if (ps_tape_forward (tape, x, &error) == NULL)
+        return fail (error);
+      if (o->loss)
+        {
+          if (!ps_loss_kind_from_string (o->loss, &kind) || kind == PS_LOSS_CROSS_ENTROPY)
+            return usage_error ("render: --loss takes sum or mse, got \"%s\"", o->loss);
+          if (kind != PS_LOSS_SUM)
+            {
+              if (o->target == NULL)
+                return usage_error ("--loss %s needs --target T.safetensors", o->loss);
+              t = load_named (o->target, "target", &error);
+              if (t == NULL)
+                return fail (error);
+            }
+          if (!ps_tape_backward_loss (tape, kind, t, &loss, &error))
+            return fail (error);
+        }
+    }
+  p = ps_module_find_param (net, o->param);
+  if (p == NULL && strchr (o->param, '[') != NULL)
+    ps_module_find_by_index_path (net, o->param, &p, NULL);
+  if (p == NULL)
+    {
+      fprintf (stderr, "paramscope-cli: the model has no parameter \"%s\" (see paramscope-cli "
+               "names --state-dict)\n", o->param);
+      return 1;
+    }
+  shown = o->grad ? ps_param_get_grad (p) : ps_param_get_data (p);
+  if (shown == NULL)
+    {
+      fprintf (stderr, "paramscope-cli: %s %s\n", o->param,
+               o->grad ? "has no gradient yet: give --input X --loss sum|mse"
+                       : "is uninitialized (lazy): give --input X or --weights W");
+      return 1;
+    }
+  ps_heatmap_shape (shown->ndim, shown->shape, &rows, &cols);
+  if (rows == 0 || cols == 0)
+    {
+      fprintf (stderr, "paramscope-cli: %s has no elements to draw\n", o->param);
+      return 1;
+    }
+  out_rows = (int) MIN (rows, RENDER_MAX_SIDE / px);
+  out_cols = (int) MIN (cols, RENDER_MAX_SIDE / px);
+  if (out_rows < rows || out_cols < cols)
+    fprintf (stderr, "paramscope-cli: %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " cells reduced to "
+             "%d x %d by max-|x| pooling (at most %d pixels a side)\n", rows, cols, out_rows,
+             out_cols, RENDER_MAX_SIDE);
+  pooled = g_new (float, (gsize) out_rows * out_cols);
+  argb = g_new (guint32, (gsize) out_rows * out_cols);
+  range = ps_heatmap_pool (shown->data, rows, cols, 0, 0, rows, cols, pooled, out_rows, out_cols,
+                           &scratch);
+  ps_heatmap_scratch_clear (&scratch);
+  ps_heatmap_colorize (pooled, (int64_t) out_rows * out_cols, range, argb);
+  cells = ps_heatmap_cells_surface (argb, out_rows, out_cols);
+
+  width = (int) (out_cols * px);
+  height = (int) (out_rows * px);
+  if (o->colorbar)
+    {
+      cairo_surface_t *probe = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+      cairo_t *pc = cairo_create (probe);
+      height = MAX (height, 160);
+      font = CLAMP (height / 14.0, 11, 28);
+      bar_w = (int) (font * 1.2 + font + ps_heatmap_colorbar_label_width (pc, range, font) + font);
+      cairo_destroy (pc);
+      cairo_surface_destroy (probe);
+      width += bar_w;
+    }
+  img = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (img);
+  if (o->colorbar)
+    {
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_paint (cr);
+    }
+  ps_heatmap_draw_cells (cr, cells, 0, 0, out_cols * (double) px, out_rows * (double) px);
+  if (o->colorbar)
+    ps_heatmap_draw_colorbar (cr, out_cols * (double) px + font, font * 0.6, font * 1.2,
+                              height - font * 1.2, range, 0, 0, 0, font);
+  cairo_destroy (cr);
+  cairo_surface_destroy (cells);
+
+  /* write beside the target, then rename: no half-written PNG */
+  {
+    g_autofree char *dir = g_path_get_dirname (o->out);
+    g_autofree char *base = g_path_get_basename (o->out);
+    g_autofree char *tmp = g_strdup_printf ("%s/.%s.%d.tmp", dir, base, (int) getpid ());
+    st = cairo_surface_write_to_png (img, tmp);
+    cairo_surface_destroy (img);
+    if (st != CAIRO_STATUS_SUCCESS || rename (tmp, o->out) != 0)
+      {
+        fprintf (stderr, "paramscope-cli: %s: cannot write the PNG: %s\n", o->out,
+                 st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string (st) : g_strerror (errno));
+        unlink (tmp);
+        return 1;
+      }
+  }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -880,7 +1042,7 @@ main (int argc, char **argv)
       return argc < 2 ? 2 : 0;
     }
   if (!g_strv_contains ((const char *const[]) { "print", "names", "init", "run", "train", "inspect",
-                                                "bench", NULL }, argv[1]))
+                                                "bench", "render", NULL }, argv[1]))
     return usage_error ("unknown command \"%s\"", argv[1]);
   rc = parse_opts (argc, argv, &o);
   if (rc == 0)
@@ -897,6 +1059,8 @@ main (int argc, char **argv)
         rc = cmd_train (&o);
       else if (strcmp (o.cmd, "inspect") == 0)
         rc = cmd_inspect (&o);
+      else if (strcmp (o.cmd, "render") == 0)
+        rc = cmd_render (&o);
       else
         rc = cmd_bench (&o);
     }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   gcc pkg-config meson ninja-build python3
-  libglib2.0-dev libjson-glib-dev libopenblas-dev
+  libglib2.0-dev libjson-glib-dev libopenblas-dev libcairo2-dev
 )
 
 missing=()

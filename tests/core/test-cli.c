@@ -1,6 +1,7 @@
 /* test-cli.c — the paramscope-cli contract of DESIGN.md: commands, options,
  * exit statuses, messages, and no output file on error */
 #include "ps-test-util.h"
+#include "ps-heatmap-draw.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -284,6 +285,79 @@ test_bench (Fx *f, gconstpointer data)
   assert_contains (out, "\nallocations 0.000 per steady-state step");
 }
 
+static guint32
+pixel (cairo_surface_t *s, int x, int y)
+{
+  const guint8 *d = cairo_image_surface_get_data (s);
+  return *(const guint32 *) (d + (size_t) y * cairo_image_surface_get_stride (s) + 4 * x) | 0xff000000u;
+}
+
+static void
+test_render (Fx *f, gconstpointer data)
+{
+  g_autofree char *png = tmp (f, "w.png"), *png2 = tmp (f, "g.png"), *png3 = tmp (f, "b.png");
+  g_autofree char *weights = ps_test_fixture ("models/tied.weights.safetensors");
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (PsTensor) w = ps_test_load_tensor (weights, "2.weight");
+  cairo_surface_t *s;
+  float range = ps_heatmap_range (w->data, w->numel);
+
+  /* the heatmap alone: 8 x 8 cells of 5 px, rows = output features */
+  g_assert_cmpint (RUN (&out, &err, "render", f->tied, "--weights", weights, "--param", "2.weight",
+                        "--cell", "5", "-o", png), ==, 0);
+  s = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (s), ==, 40);
+  g_assert_cmpint (cairo_image_surface_get_height (s), ==, 40);
+  for (int r = 0; r < 8; r++)
+    for (int c = 0; c < 8; c++)
+      for (int k = 0; k < 2; k++)      /* the centre and a corner: crisp cells */
+        g_assert_cmphex (pixel (s, c * 5 + (k ? 0 : 2), r * 5 + (k ? 4 : 2)), ==,
+                         ps_colormap_argb (w->data[r * 8 + c], range));
+  cairo_surface_destroy (s);
+
+  /* the gradient, reached by index path, with a colorbar: wider, same cells */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (RUN (&out, &err, "render", f->tied, "--weights", weights, "--input", f->tied_x,
+                        "--loss", "sum", "--param", "net[4].weight", "--grad", "--colorbar",
+                        "-o", png2), ==, 0);
+  s = cairo_image_surface_create_from_png (png2);
+  g_assert_cmpint (cairo_image_surface_get_width (s), >, 128 + 40);
+  g_assert_cmpint (cairo_image_surface_get_height (s), >=, 128);
+  /* the bar: its top is the map's most positive colour, its bottom the most negative */
+  {
+    int w_img = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s), x;
+    gboolean found = FALSE;
+    for (x = 128; x < w_img && !found; x++)
+      found = pixel (s, x, h / 4) != 0xffffffffu;
+    g_assert_true (found);
+  }
+  cairo_surface_destroy (s);
+
+  /* errors: no file */
+  {
+    const char *cases[][2] = {
+      { "3.weight", "the model has no parameter \"3.weight\"" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *o2 = NULL, *e2 = NULL;
+        g_assert_cmpint (RUN (&o2, &e2, "render", f->tied, "--param", cases[i][0], "-o", png3), ==, 1);
+        assert_contains (e2, cases[i][1]);
+        g_assert_false (g_file_test (png3, G_FILE_TEST_EXISTS));
+      }
+  }
+  {
+    g_autofree char *o2 = NULL, *e2 = NULL, *o3 = NULL, *e3 = NULL;
+    g_assert_cmpint (RUN (&o2, &e2, "render", f->tied, "--param", "0.weight", "--grad", "-o", png3), ==, 1);
+    assert_contains (e2, "0.weight has no gradient yet");
+    g_assert_cmpint (RUN (&o3, &e3, "render", f->lazy, "--param", "0.weight", "-o", png3), ==, 1);
+    assert_contains (e3, "0.weight is uninitialized (lazy)");
+    g_assert_false (g_file_test (png3, G_FILE_TEST_EXISTS));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,5 +372,6 @@ main (int argc, char **argv)
   ADD ("/cli/run-errors", test_run_errors);
   ADD ("/cli/train-log", test_train_log);
   ADD ("/cli/bench", test_bench);
+  ADD ("/cli/render", test_render);
   return g_test_run ();
 }

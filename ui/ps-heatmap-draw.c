@@ -1,0 +1,111 @@
+/* ps-heatmap-draw.c — drawing a heatmap and its colorbar with cairo */
+#include "ps-heatmap-draw.h"
+
+#include <math.h>
+#include <string.h>
+
+cairo_surface_t *
+ps_heatmap_cells_surface (const guint32 *argb, int rows, int cols)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, cols, rows);
+  int stride = cairo_image_surface_get_stride (s);
+  guint8 *data;
+
+  cairo_surface_flush (s);
+  data = cairo_image_surface_get_data (s);
+  for (int r = 0; r < rows; r++)
+    memcpy (data + (size_t) r * stride, argb + (size_t) r * cols, (size_t) cols * 4);
+  cairo_surface_mark_dirty (s);
+  return s;
+}
+
+void
+ps_heatmap_draw_cells (cairo_t *cr, cairo_surface_t *cells, double x, double y, double w,
+                       double h)
+{
+  int cols = cairo_image_surface_get_width (cells);
+  int rows = cairo_image_surface_get_height (cells);
+  cairo_pattern_t *p;
+
+  if (cols == 0 || rows == 0)
+    return;
+  cairo_save (cr);
+  cairo_rectangle (cr, x, y, w, h);
+  cairo_clip (cr);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, w / cols, h / rows);
+  cairo_set_source_surface (cr, cells, 0, 0);
+  p = cairo_get_source (cr);
+  cairo_pattern_set_filter (p, CAIRO_FILTER_NEAREST);   /* crisp cells */
+  cairo_pattern_set_extend (p, CAIRO_EXTEND_PAD);
+  cairo_paint (cr);
+  cairo_restore (cr);
+}
+
+char *
+ps_heatmap_format_value (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (v == 0)
+    return g_strdup ("0");
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.3g", v));
+}
+
+double
+ps_heatmap_colorbar_label_width (cairo_t *cr, float range, double font_size)
+{
+  double w = 0;
+  float vals[3] = { range, 0, -range };
+
+  cairo_save (cr);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, font_size);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *t = ps_heatmap_format_value (vals[i]);
+      cairo_text_extents_t e;
+      cairo_text_extents (cr, t, &e);
+      w = MAX (w, e.x_advance);
+    }
+  cairo_restore (cr);
+  return w + font_size * 0.6;
+}
+
+void
+ps_heatmap_draw_colorbar (cairo_t *cr, double x, double y, double w, double h, float range,
+                          double fg_r, double fg_g, double fg_b, double font_size)
+{
+  int steps = MAX (2, (int) h);
+  float vals[3] = { range, 0, -range };
+
+  cairo_save (cr);
+  for (int i = 0; i < steps; i++)
+    {
+      double r, g, b;
+      float v = range * (1.f - 2.f * (i + 0.5f) / steps);   /* top = +range */
+      ps_colormap_rgb (v, range, &r, &g, &b);
+      cairo_set_source_rgb (cr, r, g, b);
+      cairo_rectangle (cr, x, y + h * i / steps, w, h / steps + 0.5);
+      cairo_fill (cr);
+    }
+  cairo_set_source_rgb (cr, fg_r, fg_g, fg_b);
+  cairo_set_line_width (cr, 1);
+  cairo_rectangle (cr, x + 0.5, y + 0.5, w - 1, h - 1);
+  cairo_stroke (cr);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, font_size);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *t = ps_heatmap_format_value (vals[i]);
+      cairo_text_extents_t e;
+      double ty = y + h * i / 2.0;
+      cairo_text_extents (cr, t, &e);
+      cairo_move_to (cr, x + w, ty);
+      cairo_line_to (cr, x + w + font_size * 0.3, ty);
+      cairo_stroke (cr);
+      cairo_move_to (cr, x + w + font_size * 0.45,
+                     CLAMP (ty - e.y_bearing / 2 - e.height / 2 + e.height / 2, y + e.height, y + h));
+      cairo_show_text (cr, t);
+    }
+  cairo_restore (cr);
+}

@@ -1,0 +1,34 @@
+/* ps-heatmap-draw.h — drawing a heatmap and its colorbar with cairo
+ *
+ * The window's heatmap widget and `paramscope-cli render` both draw through
+ * these functions (cairo only, no GTK), so a PNG from the command line shows
+ * exactly the pixels of the window.
+ */
+#pragma once
+
+#include <cairo.h>
+#include "paramscope.h"
+
+G_BEGIN_DECLS
+
+/* Cells of a matrix as an image surface, one pixel per cell (argb from
+ * ps_heatmap_colorize).  Paint it scaled with ps_heatmap_draw_cells. */
+cairo_surface_t *ps_heatmap_cells_surface (const guint32 *argb, int rows, int cols);
+
+/* Paint the cell surface into (x, y, w, h) with crisp, nearest-neighbour cells. */
+void             ps_heatmap_draw_cells    (cairo_t *cr, cairo_surface_t *cells,
+                                           double x, double y, double w, double h);
+
+/* A vertical colorbar in (x, y, w, h) for [-range, range] with labels for
+ * +range, 0 and -range to its right; fg is the text colour. */
+void             ps_heatmap_draw_colorbar (cairo_t *cr, double x, double y, double w, double h,
+                                           float range, double fg_r, double fg_g, double fg_b,
+                                           double font_size);
+
+/* Width the colorbar's labels need at font_size. */
+double           ps_heatmap_colorbar_label_width (cairo_t *cr, float range, double font_size);
+
+/* "0.0123", "-4.5e+03": the label of a value, 3 significant digits. */
+char            *ps_heatmap_format_value  (double v);
+
+G_END_DECLS
