@@ -80,7 +80,9 @@ parse_value (const PsInitInfo *info, guint idx, const char *text, double *num, c
 
   if (info->args[idx].type == PS_ARG_STRING)
     {
-      if (len >= 2 && (t[0] == '\'' || t[0] == '"') && t[len - 1] == t[0])
+      /* a plain Python string literal: no quote or backslash inside */
+      if (len >= 2 && (t[0] == '\'' || t[0] == '"') && t[len - 1] == t[0]
+          && strcspn (t + 1, "'\"\\") == len - 2)
         {
           g_free (*str);
           *str = g_strndup (t + 1, len - 2);

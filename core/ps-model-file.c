@@ -57,6 +57,16 @@ fail_at (Ctx *c, int line, int col, const char *fmt, ...)
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  /* positions count characters, not bytes (a name in Chinese is one column a character) */
+  if (c->src && line >= 1 && col > 1)
+    {
+      const char *p = c->src, *end = c->src + c->len;
+      for (int l = 1; l < line && p < end; p++)
+        if (*p == '\n')
+          l++;
+      if (p + col - 1 <= end && g_utf8_validate (p, col - 1, NULL))
+        col = (int) g_utf8_strlen (p, col - 1) + 1;
+    }
   g_set_error (c->error, PS_ERROR, PS_ERROR_PARSE, "%s:%d:%d: %s", c->file, line, col, msg);
   return FALSE;
 }
@@ -80,11 +90,12 @@ tokenize (Ctx *c)
   const char *s = c->src, *end = c->src + c->len;
   int line = 1;
   const char *line_start = s;
-  int indents[256] = { 0 };
+  int indents[256] = { 0 }, alt_indents[256] = { 0 };   /* tab = 8 columns, and tab = 1 */
   int n_indents = 1;
   int depth = 0;
   gboolean at_line_start = TRUE;
   char open_stack[MAX_NEST_DEPTH];
+  int open_line[MAX_NEST_DEPTH], open_col[MAX_NEST_DEPTH];
 
   while (s < end)
     {
@@ -92,11 +103,12 @@ tokenize (Ctx *c)
 
       if (at_line_start && depth == 0)
         {
-          int width = 0;
+          int width = 0, alt = 0;
           const char *p = s;
           while (p < end && (*p == ' ' || *p == '\t' || *p == '\f'))
             {
               width = *p == '\t' ? (width / 8 + 1) * 8 : width + 1;
+              alt++;
               p++;
             }
           if (p >= end || *p == '\n' || *p == '#' || *p == '\r')
@@ -114,10 +126,20 @@ tokenize (Ctx *c)
           at_line_start = FALSE;
           s = p;
           col = (int) (s - line_start) + 1;
-          if (width > indents[n_indents - 1])
+          /* Python 3's rule: the indentation must compare the same way whether
+           * a tab counts 8 columns or 1, else it is a TabError */
+          if (width == indents[n_indents - 1])
             {
+              if (alt != alt_indents[n_indents - 1])
+                return fail_at (c, line, col, "inconsistent use of tabs and spaces in indentation");
+            }
+          else if (width > indents[n_indents - 1])
+            {
+              if (alt <= alt_indents[n_indents - 1])
+                return fail_at (c, line, col, "inconsistent use of tabs and spaces in indentation");
               if (n_indents >= (int) G_N_ELEMENTS (indents))
                 return fail_at (c, line, col, "indentation is nested too deeply");
+              alt_indents[n_indents] = alt;
               indents[n_indents++] = width;
               push (c, T_INDENT, NULL, line, col);
             }
@@ -131,6 +153,8 @@ tokenize (Ctx *c)
               if (width != indents[n_indents - 1])
                 return fail_at (c, line, col,
                                 "unindent does not match any outer indentation level");
+              if (alt != alt_indents[n_indents - 1])
+                return fail_at (c, line, col, "inconsistent use of tabs and spaces in indentation");
             }
           continue;
         }
@@ -290,6 +314,8 @@ tokenize (Ctx *c)
             if (depth >= MAX_NEST_DEPTH)
               return fail_at (c, line, col, "brackets are nested too deeply (limit %d)",
                               MAX_NEST_DEPTH);
+            open_line[depth] = line;
+            open_col[depth] = col;
             open_stack[depth++] = *s;
           }
         else if (*s == ')' || *s == ']' || *s == '}')
@@ -304,7 +330,8 @@ tokenize (Ctx *c)
       }
     }
   if (depth > 0)
-    return fail_at (c, line, 1, "unexpected end of file: a bracket is still open");
+    return fail_at (c, open_line[depth - 1], open_col[depth - 1], "'%c' was never closed",
+                    open_stack[depth - 1]);
   if (!at_line_start)
     push (c, T_NEWLINE, NULL, line, (int) (s - line_start) + 1);
   while (n_indents > 1)
@@ -1224,6 +1251,7 @@ typedef struct
   int     call_depth;
   gint64  n_modules;
   Val    *ret;            /* pending return value */
+  double  param_bytes;    /* of every Linear built so far */
   gboolean returning;
 } Interp;
 
@@ -1468,6 +1496,11 @@ construct (Interp *in, Node *call, const char *cls, GPtrArray *pos, GPtrArray *k
         return FAIL (call, "Linear(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") is too large: "
                      "its weight would need %.1f GiB", fin, fout,
                      (double) fin * (double) fout * 4 / (1 << 30));
+      in->param_bytes += ((double) fin * (double) fout + (bias ? (double) fout : 0)) * 4;
+      if (in->param_bytes > (double) ps_param_budget_bytes ())
+        return FAIL (call, "the model's parameters would need %.1f GiB, above the limit of "
+                     "%.1f GiB (set PARAMSCOPE_MAX_PARAM_GIB to change it)",
+                     in->param_bytes / (1 << 30), (double) ps_param_budget_bytes () / (1 << 30));
       return count_module (in, call, ps_module_new_linear (fin, fout, bias, in->rng));
     }
   if (strcmp (cls, "LazyLinear") == 0)
@@ -2244,11 +2277,22 @@ exec_block (Interp *in, Env *env, GPtrArray *body)
 static gboolean
 check_text (const char *text, gsize len, const char *file, GError **error)
 {
-  const char *bad = NULL;
-  if (memchr (text, '\0', len) != NULL)
+  const char *bad = NULL, *nul = memchr (text, '\0', len);
+  if (nul != NULL)
     {
+      int line = 1, col = 1;
+      for (const char *p = text; p < nul; p++)
+        {
+          if (*p == '\n')
+            {
+              line++;
+              col = 1;
+            }
+          else
+            col++;
+        }
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
-                   "%s: the file contains NUL bytes; a model file is UTF-8 text", file);
+                   "%s:%d:%d: a NUL byte; a model file is UTF-8 text", file, line, col);
       return FALSE;
     }
   if (!g_utf8_validate (text, (gssize) len, &bad))
@@ -2280,6 +2324,7 @@ ps_model_parse (const char *text, gssize len, const char *filename, PsRng *rng,
   g_autoptr (GPtrArray) body = node_list ();
   PsModule *result = NULL;
   const char *file = filename ? filename : "<model>";
+  char *normalized = NULL;
   Val *v;
 
   g_return_val_if_fail (text != NULL, NULL);
@@ -2287,8 +2332,29 @@ ps_model_parse (const char *text, gssize len, const char *filename, PsRng *rng,
     len = (gssize) strlen (text);
   if (!check_text (text, (gsize) len, file, error))
     return NULL;
+  /* line endings: \r\n and a lone \r are newlines, as in Python */
+  if (memchr (text, '\r', (gsize) len) != NULL)
+    {
+      GString *n = g_string_sized_new ((gsize) len);
+      for (gssize i = 0; i < len; i++)
+        {
+          if (text[i] == '\r')
+            {
+              g_string_append_c (n, '\n');
+              if (i + 1 < len && text[i + 1] == '\n')
+                i++;
+            }
+          else
+            g_string_append_c (n, text[i]);
+        }
+      len = (gssize) n->len;
+      text = normalized = g_string_free (n, FALSE);
+    }
   if (ps_model_text_is_repr (text, len))
-    return ps_model_parse_repr (text, len, file, rng, error);
+    {
+      result = ps_model_parse_repr (text, len, file, rng, error);
+      goto out_text;
+    }
 
   c.file = file;
   c.src = text;
@@ -2350,6 +2416,8 @@ out_env:
   env_free (in.globals);
 out:
   g_array_unref (c.toks);
+out_text:
+  g_free (normalized);
   return result;
 }
 

@@ -23,6 +23,7 @@ struct _PsModule
   int      start_dim, end_dim;
 
   GPtrArray *child_names;   /* char*, owned */
+  GHashTable *child_index;  /* name -> index + 1, once there are many children */
   GPtrArray *children;      /* PsModule*, owned refs */
   GPtrArray *param_names;   /* char*, owned */
   GPtrArray *params;        /* PsParam*, owned refs */
@@ -140,6 +141,8 @@ ps_module_unref (PsModule *m)
     return;
   g_ptr_array_unref (m->child_names);
   g_ptr_array_unref (m->children);
+  if (m->child_index)
+    g_hash_table_unref (m->child_index);
   g_ptr_array_unref (m->param_names);
   g_ptr_array_unref (m->params);
   g_free (m->slope_text);
@@ -322,15 +325,34 @@ ps_module_append (PsModule *seq, const char *name, PsModule *child, GError **err
       ps_module_unref (child);
       return FALSE;
     }
-  for (guint i = 0; i < seq->children->len; i++)
-    if (strcmp (seq->child_names->pdata[i], name) == 0)
+  /* add_module with an existing name replaces that child in place; a table
+   * keeps this linear for Sequentials of many children */
+  if (seq->child_index == NULL && seq->children->len >= 32)
+    {
+      seq->child_index = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < seq->children->len; i++)
+        g_hash_table_insert (seq->child_index, seq->child_names->pdata[i], GUINT_TO_POINTER (i + 1));
+    }
+  {
+    guint found = 0;
+    if (seq->child_index)
+      found = GPOINTER_TO_UINT (g_hash_table_lookup (seq->child_index, name));
+    else
+      for (guint i = 0; i < seq->children->len && !found; i++)
+        if (strcmp (seq->child_names->pdata[i], name) == 0)
+          found = i + 1;
+    if (found)
       {
-        ps_module_unref (seq->children->pdata[i]);
-        seq->children->pdata[i] = child;
+        ps_module_unref (seq->children->pdata[found - 1]);
+        seq->children->pdata[found - 1] = child;
         return TRUE;
       }
+  }
   g_ptr_array_add (seq->child_names, g_strdup (name));
   g_ptr_array_add (seq->children, child);
+  if (seq->child_index)
+    g_hash_table_insert (seq->child_index, seq->child_names->pdata[seq->children->len - 1],
+                         GUINT_TO_POINTER (seq->children->len));
   return TRUE;
 }
 

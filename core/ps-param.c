@@ -2,6 +2,8 @@
 #include "ps-param.h"
 #include "ps-error.h"
 
+#include <string.h>
+
 G_DEFINE_QUARK (ps-error-quark, ps_error)
 
 typedef struct
@@ -164,6 +166,32 @@ guint64
 ps_param_get_data_version (PsParam *p)
 {
   return p->data_version;
+}
+
+void
+ps_param_restore (PsParam *p, const PsTensor *data, const PsTensor *grad)
+{
+  PsChange what = 0;
+
+  if (data && p->data && data->numel == p->data->numel)
+    {
+      memcpy (p->data->data, data->data, (size_t) data->numel * sizeof (float));
+      what |= PS_CHANGE_DATA;
+    }
+  if (grad && p->data && grad->numel == p->data->numel)
+    {
+      gboolean overwrite;
+      float *g = ps_param_grad_for_backward (p, &overwrite);
+      memcpy (g, grad->data, (size_t) grad->numel * sizeof (float));
+      what |= PS_CHANGE_GRAD;
+    }
+  else if (grad == NULL && p->grad_present)
+    {
+      p->grad_present = FALSE;
+      what |= PS_CHANGE_GRAD;
+    }
+  if (what)
+    ps_param_changed (p, what);
 }
 
 void

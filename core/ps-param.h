@@ -51,6 +51,10 @@ void      ps_param_zero_grad       (PsParam *p, gboolean set_to_none);
  * the caller must overwrite it rather than add to it.  It is present afterwards. */
 float    *ps_param_grad_for_backward (PsParam *p, gboolean *overwrite);
 
+/* Put back values saved earlier (undo): data (same element count; ignored
+ * while uninitialized) and the gradient (NULL: absent).  Notifies listeners. */
+void      ps_param_restore         (PsParam *p, const PsTensor *data, const PsTensor *grad);
+
 /* Bump the version and notify listeners. */
 void      ps_param_changed         (PsParam *p, PsChange what);
 guint     ps_param_add_listener    (PsParam *p, PsParamListener fn, gpointer user_data,

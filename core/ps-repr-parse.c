@@ -11,6 +11,7 @@
  */
 #include "ps-model-file.h"
 #include "ps-error.h"
+#include "ps-util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ typedef struct
   const char *file;
   int         line;
   GError    **error;
+  double      param_bytes;
 } R;
 
 static gboolean G_GNUC_PRINTF (3, 4)
@@ -162,11 +164,19 @@ build_leaf (R *r, const char *kind, const char *args, PsRng *rng, int col)
       if (fin * (double) fout > (double) (G_GINT64_CONSTANT (1) << 31))
         return rfail (r, col, "Linear(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") is too large",
                       fin, fout), NULL;
+      r->param_bytes += ((double) fin * (double) fout + (bias ? (double) fout : 0)) * 4;
+      if (r->param_bytes > (double) ps_param_budget_bytes ())
+        return rfail (r, col, "the model's parameters would need %.1f GiB, above the limit of "
+                      "%.1f GiB (set PARAMSCOPE_MAX_PARAM_GIB to change it)",
+                      r->param_bytes / (1 << 30), (double) ps_param_budget_bytes () / (1 << 30)), NULL;
       if (strcmp (kind, "LazyLinear") == 0 || fin == 0)
         m = strcmp (kind, "LazyLinear") == 0 ? ps_module_new_lazy_linear (fout, bias)
                                               : ps_module_new_linear (0, fout, bias, rng);
       else
         m = ps_module_new_linear (fin, fout, bias, rng);
+      if (m == NULL)
+        return rfail (r, col, "Linear(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") is too large "
+                      "to allocate", fin, fout), NULL;
     }
   else if (strcmp (kind, "ReLU") == 0)
     {
@@ -246,7 +256,7 @@ ps_model_parse_repr (const char *text, gssize len, const char *filename, PsRng *
   g_auto (GStrv) lines = NULL;
   g_autoptr (GPtrArray) stack = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
   PsModule *root = NULL;
-  R r = { filename ? filename : "<repr>", 0, error };
+  R r = { filename ? filename : "<repr>", 0, error, 0 };
   gboolean done = FALSE;
 
   if (len < 0)

@@ -97,6 +97,43 @@ cmp_entries (gconstpointer a, gconstpointer b)
   return 0;
 }
 
+/* TRUE if text is one JSON object followed only by whitespace (json-glib
+ * would accept and ignore further values). */
+static gboolean
+single_json_object (const char *text, guint64 n)
+{
+  int depth = 0;
+  gboolean in_string = FALSE;
+
+  for (guint64 i = 0; i < n; i++)
+    {
+      char ch = text[i];
+      if (in_string)
+        {
+          if (ch == '\\')
+            i++;
+          else if (ch == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (ch == '"')
+        in_string = TRUE;
+      else if (ch == '{' || ch == '[')
+        depth++;
+      else if (ch == '}' || ch == ']')
+        {
+          if (--depth == 0)
+            {
+              for (guint64 j = i + 1; j < n; j++)
+                if (text[j] != ' ' && text[j] != '\t' && text[j] != '\n' && text[j] != '\r')
+                  return FALSE;
+              return TRUE;
+            }
+        }
+    }
+  return TRUE;     /* unbalanced: the JSON parser reports it */
+}
+
 static gboolean
 parse (PsSafetensors *st, const guint8 *buf, gsize size, GError **error)
 {
@@ -121,10 +158,13 @@ parse (PsSafetensors *st, const guint8 *buf, gsize size, GError **error)
                 "file (%" G_GSIZE_FORMAT " bytes) (InvalidHeaderLength)", n, size);
   if (n < 2 || buf[8] != '{')
     return bad (st, error, "the header does not start with '{' (InvalidHeaderStart)");
-  if (!g_utf8_validate ((const char *) buf + 8, (gssize) n, NULL))
-    return bad (st, error, "the header is not valid UTF-8 (InvalidHeader)");
   if (memchr (buf + 8, '\0', n) != NULL)
     return bad (st, error, "the header contains a NUL byte (InvalidHeader)");
+  if (!g_utf8_validate ((const char *) buf + 8, (gssize) n, NULL))
+    return bad (st, error, "the header is not valid UTF-8 (InvalidHeader)");
+  if (!single_json_object ((const char *) buf + 8, n))
+    return bad (st, error, "the header has more after its JSON object (trailing characters) "
+                "(InvalidHeaderDeserialization)");
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, (const char *) buf + 8, (gssize) n, &jerr))

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The largest tensor we allow: 2^31 elements (8 GiB). */
+/* The largest tensor we allow: 2^31 elements (8 GiB).  The fuzzing build
+ * (tests/fuzz/build.sh) lowers it to stay within libFuzzer's memory limit. */
+#ifndef PS_TENSOR_MAX_NUMEL
 #define PS_TENSOR_MAX_NUMEL (G_GINT64_CONSTANT (1) << 31)
+#endif
 
 int64_t
 ps_shape_numel (int ndim, const int64_t *shape)

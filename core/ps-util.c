@@ -69,3 +69,19 @@ ps_python_float_repr (double v)
     }
   return g_string_free (out, FALSE);
 }
+
+gint64
+ps_param_budget_bytes (void)
+{
+  const char *env = g_getenv ("PARAMSCOPE_MAX_PARAM_GIB");
+  double gib = 4;
+
+  if (env)
+    {
+      char *end;
+      double v = g_ascii_strtod (env, &end);
+      if (end != env && *end == '\0' && v > 0 && v < 1e6)
+        gib = v;
+    }
+  return (gint64) (gib * 1024 * 1024 * 1024);
+}

@@ -8,4 +8,9 @@ G_BEGIN_DECLS
 /* A double as Python's repr() writes it: "0.01", "1e-05", "2.0", "inf". */
 char *ps_python_float_repr (double v);
 
+/* How many bytes of parameters a model may have (PARAMSCOPE_MAX_PARAM_GIB,
+ * default 4 GiB): a model file asking for more is refused with a message
+ * instead of the system killing the process. */
+gint64 ps_param_budget_bytes (void);
+
 G_END_DECLS
