@@ -16,8 +16,13 @@
 
 #define MAX_CALL_DEPTH   64
 #define MAX_NEST_DEPTH   100        /* brackets / expression nesting */
+/* the fuzzing build (tests/fuzz/build.sh) lowers these two, to stay within its time limit */
+#ifndef MAX_MODULES
 #define MAX_MODULES      200000
+#endif
+#ifndef MAX_LOOP_ITERS
 #define MAX_LOOP_ITERS   1000000
+#endif
 
 /* ======================================================================
  * Tokens
@@ -1951,10 +1956,19 @@ binop (Interp *in, Node *n, Val *l, Val *r)
             {
               if (b < 0)
                 return val_float (pow ((double) a, (double) b), NULL);
+              /* by squaring: 1 ** 10**18 must not loop 10**18 times.  A square
+               * that overflows while bits of b remain means the result does too
+               * (|res| >= 1 unless a == 0, whose square cannot overflow). */
+              gint64 base = a;
               res = 1;
-              for (gint64 k = 0; k < b; k++)
-                if (__builtin_mul_overflow (res, a, &res))
-                  goto overflow;
+              while (b > 0)
+                {
+                  if ((b & 1) && __builtin_mul_overflow (res, base, &res))
+                    goto overflow;
+                  b >>= 1;
+                  if (b > 0 && __builtin_mul_overflow (base, base, &base))
+                    goto overflow;
+                }
             }
           return val_int (res);
         }

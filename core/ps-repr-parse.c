@@ -21,13 +21,14 @@ static const char *repr_kinds[] = {
   "Identity", "Flatten",
 };
 
+/* s has avail bytes (it need not be NUL-terminated). */
 static gboolean
-starts_with_kind (const char *s, const char **kind_out)
+starts_with_kind (const char *s, size_t avail, const char **kind_out)
 {
   for (guint i = 0; i < G_N_ELEMENTS (repr_kinds); i++)
     {
       size_t n = strlen (repr_kinds[i]);
-      if (strncmp (s, repr_kinds[i], n) == 0 && s[n] == '(')
+      if (avail > n && memcmp (s, repr_kinds[i], n) == 0 && s[n] == '(')
         {
           if (kind_out)
             *kind_out = repr_kinds[i];
@@ -58,7 +59,7 @@ ps_model_text_is_repr (const char *text, gssize len)
         }
       break;
     }
-  return p < end && (size_t) (end - p) > 2 && starts_with_kind (p, NULL);
+  return p < end && (size_t) (end - p) > 2 && starts_with_kind (p, (size_t) (end - p), NULL);
 }
 
 typedef struct
@@ -319,7 +320,7 @@ ps_model_parse_repr (const char *text, gssize len, const char *filename, PsRng *
           rfail (&r, col, "expected \"(NAME): MODULE\" or \")\"");
           goto fail;
         }
-      if (!starts_with_kind (p, &kind))
+      if (!starts_with_kind (p, strlen (p), &kind))
         {
           rfail (&r, col, "unknown module \"%.*s\" (supported: Sequential, Linear, LazyLinear, "
                  "ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, Flatten)",

@@ -8,6 +8,8 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct _PsSafetensors
@@ -522,6 +524,50 @@ write_all (int fd, const void *buf, size_t n)
   return TRUE;
 }
 
+/* The temporary file beside the target has one fixed name (".NAME.partial"),
+ * held under an exclusive flock() while it is written: a second save of the
+ * same file waits, and the file a killed save left behind is simply reused,
+ * so crashes never pile up temporary files.  The lock is on the inode: once
+ * we hold it, check the name still refers to it (a previous holder may have
+ * renamed it over the target meanwhile). */
+static int
+open_partial (const char *tmp)
+{
+  for (;;)
+    {
+      struct stat a, b;
+      /* never through a symbolic link someone else planted there */
+      int fd = open (tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0)
+        return -1;
+      if (flock (fd, LOCK_EX) != 0 || fstat (fd, &a) != 0)
+        {
+          int e = errno;
+          close (fd);
+          errno = e;
+          return -1;
+        }
+      if (!S_ISREG (a.st_mode))
+        {
+          close (fd);
+          errno = EINVAL;
+          return -1;
+        }
+      if (stat (tmp, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        {
+          if (ftruncate (fd, 0) != 0)
+            {
+              int e = errno;
+              close (fd);
+              errno = e;
+              return -1;
+            }
+          return fd;
+        }
+      close (fd);
+    }
+}
+
 gboolean
 ps_safetensors_write (const char *path, guint n, const char *const *names,
                       PsTensor *const *tensors, GHashTable *metadata, GError **error)
@@ -604,8 +650,8 @@ ps_safetensors_write (const char *path, guint n, const char *const *names,
 
   dir = g_path_get_dirname (path);
   base = g_path_get_basename (path);
-  tmpl = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0644);
+  tmpl = g_strdup_printf ("%s/.%s.partial", dir, base);
+  fd = open_partial (tmpl);
   if (fd < 0)
     {
       int e = errno;
@@ -623,14 +669,10 @@ ps_safetensors_write (const char *path, guint n, const char *const *names,
     }
   if (fsync (fd) != 0)
     goto io_fail;
-  if (close (fd) != 0)
-    {
-      fd = -1;
-      goto io_fail;
-    }
-  fd = -1;
+  /* rename while still holding the lock, so no other save can touch the file meanwhile */
   if (g_rename (tmpl, path) != 0)
     goto io_fail;
+  close (fd);        /* the data are synced: nothing left to report */
   {
     /* make the rename itself durable */
     int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -645,9 +687,8 @@ ps_safetensors_write (const char *path, guint n, const char *const *names,
 io_fail:
   {
     int e = errno;
-    if (fd >= 0)
-      close (fd);
-    g_unlink (tmpl);
+    g_unlink (tmpl);   /* before unlocking it */
+    close (fd);
     g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: writing failed: %s (the previous file, if "
                  "any, is untouched)", path, g_strerror (e));
     return FALSE;

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
-meson test -C build --print-errorlogs "$@"
+# the ui suite needs a display: a virtual one (Xvfb)
+xvfb-run -a -s "-screen 0 1400x900x24" meson test -C build --print-errorlogs "$@"

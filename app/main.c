@@ -1,0 +1,19 @@
+/* paramscope — the window.  See ui/ps-application.c. */
+#include "ps-application.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (PsApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_application_name ("ParamScope");
+  app = ps_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

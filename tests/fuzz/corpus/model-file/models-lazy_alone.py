@@ -1,0 +1,4 @@
+import torch
+from torch import nn
+
+net = nn.Sequential(nn.LazyLinear(3))

@@ -1,0 +1,148 @@
+/* ps-application.c — the GtkApplication: actions, accelerators, windows
+ *
+ *   paramscope [MODEL] [WEIGHTS.safetensors]
+ *
+ * Without a model it opens the lesson's MLP, initialized as PyTorch would
+ * under torch.manual_seed(0).
+ */
+#include "ps-application.h"
+#include "ps-window.h"
+
+#include <glib/gi18n.h>
+
+struct _PsApplication
+{
+  GtkApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
+
+static void
+about (GSimpleAction *action, GVariant *param, gpointer app)
+{
+  static const char *authors[] = { "The ParamScope developers", NULL };
+  gtk_show_about_dialog (gtk_application_get_active_window (GTK_APPLICATION (app)),
+                         "program-name", "ParamScope",
+                         "logo-icon-name", PS_APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("See and touch a neural network's parameters: the lesson "
+                                       "“parameter management” of Dive into Deep Learning."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         NULL);
+}
+
+static void
+quit (GSimpleAction *action, GVariant *param, gpointer app)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  for (GList *l = windows; l; l = l->next)
+    gtk_window_destroy (l->data);
+}
+
+static const GActionEntry app_entries[] = {
+  { .name = "about", .activate = about },
+  { .name = "quit", .activate = quit },
+};
+
+static PsWindow *
+new_window (GApplication *app)
+{
+  PsWindow *win = ps_window_new (GTK_APPLICATION (app));
+  GtkBuilder *b = gtk_builder_new_from_resource ("/org/paramscope/ParamScope/shortcuts.ui");
+  GtkShortcutsWindow *help = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (b, "help_overlay"));
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (win), help);
+  g_object_unref (b);
+  return win;
+}
+
+static void
+ps_application_activate (GApplication *app)
+{
+  PsWindow *win = new_window (app);
+  g_autoptr (GError) error = NULL;
+  if (!ps_window_open_example (win, "mlp", &error))
+    g_warning ("cannot open the lesson's MLP: %s", error->message);
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+static void
+ps_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  PsWindow *win = new_window (app);
+  g_autofree char *model = g_file_get_path (files[0]);
+  g_autoptr (GError) error = NULL;
+
+  if (!ps_window_open_model (win, model, &error))
+    ps_window_open_example (win, "mlp", NULL);     /* the error stays shown in the window */
+  else if (n_files > 1)
+    {
+      g_autofree char *weights = g_file_get_path (files[1]);
+      if (!ps_document_load_weights (ps_window_get_document (win), weights, &error))
+        {
+          /* keep the model; say why the weights were refused */
+          g_autofree char *msg = g_strdup_printf (_("weights refused: %s"), error->message);
+          g_warning ("%s", msg);
+        }
+    }
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+static void
+ps_application_startup (GApplication *app)
+{
+  static const char *forward[] = { "F5", "<Control>Return", NULL };
+  static const char *backward[] = { "F6", NULL };
+  static const char *undo[] = { "<Control>z", NULL };
+  static const char *redo[] = { "<Control><Shift>z", "<Control>y", NULL };
+  static const char *open[] = { "<Control>o", NULL };
+  static const char *open_w[] = { "<Control><Shift>o", NULL };
+  static const char *save_w[] = { "<Control>s", NULL };
+  static const char *export[] = { "<Control>e", NULL };
+  static const char *paste[] = { "<Control><Shift>v", NULL };
+  static const char *quit_k[] = { "<Control>q", NULL };
+  static const char *help[] = { "<Control>question", "<Control>F1", NULL };
+  static const char *copy[] = { "<Control><Shift>c", NULL };
+  GtkApplication *gapp = GTK_APPLICATION (app);
+  g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+
+  G_APPLICATION_CLASS (ps_application_parent_class)->startup (app);
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
+  gtk_application_set_accels_for_action (gapp, "win.forward", forward);
+  gtk_application_set_accels_for_action (gapp, "win.backward", backward);
+  gtk_application_set_accels_for_action (gapp, "win.undo", undo);
+  gtk_application_set_accels_for_action (gapp, "win.redo", redo);
+  gtk_application_set_accels_for_action (gapp, "win.open-model", open);
+  gtk_application_set_accels_for_action (gapp, "win.open-weights", open_w);
+  gtk_application_set_accels_for_action (gapp, "win.save-weights", save_w);
+  gtk_application_set_accels_for_action (gapp, "win.export-png", export);
+  gtk_application_set_accels_for_action (gapp, "win.paste-model", paste);
+  gtk_application_set_accels_for_action (gapp, "app.quit", quit_k);
+  gtk_application_set_accels_for_action (gapp, "win.show-help-overlay", help);
+  gtk_application_set_accels_for_action (gapp, "win.copy-path", copy);
+
+  gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void
+ps_application_class_init (PsApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  app_class->activate = ps_application_activate;
+  app_class->open = ps_application_open;
+  app_class->startup = ps_application_startup;
+}
+
+static void
+ps_application_init (PsApplication *app)
+{
+}
+
+PsApplication *
+ps_application_new (void)
+{
+  return g_object_new (PS_TYPE_APPLICATION, "application-id", PS_APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE, NULL);
+}

@@ -1,0 +1,735 @@
+/* ps-document.c — one network, its state and its history */
+#include "ps-document.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#define HISTORY_MAX_BYTES (256 * 1024 * 1024)
+
+typedef struct
+{
+  PsParam  *param;     /* ref */
+  PsTensor *data;      /* copy, NULL if uninitialized then */
+  PsTensor *grad;      /* copy, NULL if absent then */
+} ParamState;
+
+typedef struct
+{
+  char   *label;
+  GArray *before;      /* ParamState */
+  GArray *after;
+  gsize   bytes;
+} Change;
+
+struct _PsDocument
+{
+  GObject    parent_instance;
+
+  PsModule  *model;
+  char      *title;
+  char      *model_name;
+  PsRng      rng;
+  PsTape    *tape;
+  PsTensor  *input;
+  PsTensor  *target;
+  PsTensor  *output;     /* copy of the last forward's output */
+  double     loss;
+  gboolean   forward_valid;
+
+  GQueue     undo;       /* Change*, newest at the head */
+  GQueue     redo;
+  gsize      history_bytes;
+  Change    *pending;    /* between begin and commit */
+};
+
+G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_CAN_UNDO, PROP_CAN_REDO, PROP_TITLE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { SIG_MODEL_REPLACED, SIG_STRUCTURE_CHANGED, SIG_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+static void
+param_state_clear (gpointer p)
+{
+  ParamState *s = p;
+  ps_param_unref (s->param);
+  ps_tensor_unref (s->data);
+  ps_tensor_unref (s->grad);
+}
+
+static GArray *
+snapshot (PsDocument *doc, gsize *bytes)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (doc->model);
+  GArray *a = g_array_sized_new (FALSE, TRUE, sizeof (ParamState), np->len);
+
+  g_array_set_clear_func (a, param_state_clear);
+  for (guint i = 0; i < np->len; i++)
+    {
+      PsParam *p = ((PsNamedParam *) np->pdata[i])->param;
+      ParamState s = { ps_param_ref (p), NULL, NULL };
+      if (ps_param_get_data (p))
+        {
+          s.data = ps_tensor_copy (ps_param_get_data (p));
+          *bytes += (gsize) s.data->numel * 4;
+        }
+      if (ps_param_get_grad (p))
+        {
+          s.grad = ps_tensor_copy (ps_param_get_grad (p));
+          *bytes += (gsize) s.grad->numel * 4;
+        }
+      g_array_append_val (a, s);
+    }
+  return a;
+}
+
+static void
+restore (GArray *states)
+{
+  for (guint i = 0; i < states->len; i++)
+    {
+      ParamState *s = &g_array_index (states, ParamState, i);
+      ps_param_restore (s->param, s->data, s->grad);
+    }
+}
+
+static void
+change_free (Change *c)
+{
+  g_free (c->label);
+  if (c->before)
+    g_array_unref (c->before);
+  if (c->after)
+    g_array_unref (c->after);
+  g_free (c);
+}
+
+static void
+clear_history (PsDocument *doc)
+{
+  g_queue_clear_full (&doc->undo, (GDestroyNotify) change_free);
+  g_queue_clear_full (&doc->redo, (GDestroyNotify) change_free);
+  doc->history_bytes = 0;
+}
+
+static void
+notify_history (PsDocument *doc)
+{
+  g_object_notify_by_pspec (G_OBJECT (doc), properties[PROP_CAN_UNDO]);
+  g_object_notify_by_pspec (G_OBJECT (doc), properties[PROP_CAN_REDO]);
+}
+
+/* Every undoable change: begin (snapshot), mutate, then commit or cancel. */
+static void
+begin (PsDocument *doc)
+{
+  g_assert (doc->pending == NULL);
+  doc->pending = g_new0 (Change, 1);
+  doc->pending->before = snapshot (doc, &doc->pending->bytes);
+}
+
+static void
+cancel (PsDocument *doc)
+{
+  restore (doc->pending->before);
+  g_clear_pointer (&doc->pending, change_free);
+}
+
+static void
+commit (PsDocument *doc, char *label)
+{
+  Change *c = doc->pending;
+
+  doc->pending = NULL;
+  c->label = label;
+  c->after = snapshot (doc, &c->bytes);
+  g_queue_push_head (&doc->undo, c);
+  doc->history_bytes += c->bytes;
+  g_queue_clear_full (&doc->redo, (GDestroyNotify) change_free);
+  /* keep the history within its budget, dropping the oldest changes */
+  while (doc->history_bytes > HISTORY_MAX_BYTES && doc->undo.length > 1)
+    {
+      Change *old = g_queue_pop_tail (&doc->undo);
+      doc->history_bytes -= old->bytes;
+      change_free (old);
+    }
+  notify_history (doc);
+  g_signal_emit (doc, signals[SIG_CHANGED], 0, c->label);
+}
+
+/* ---- object ------------------------------------------------------------- */
+
+static void
+ps_document_finalize (GObject *object)
+{
+  PsDocument *doc = PS_DOCUMENT (object);
+
+  clear_history (doc);
+  g_clear_pointer (&doc->pending, change_free);
+  g_clear_pointer (&doc->tape, ps_tape_free);
+  g_clear_pointer (&doc->model, ps_module_unref);
+  g_clear_pointer (&doc->input, ps_tensor_unref);
+  g_clear_pointer (&doc->target, ps_tensor_unref);
+  g_clear_pointer (&doc->output, ps_tensor_unref);
+  g_free (doc->title);
+  g_free (doc->model_name);
+  G_OBJECT_CLASS (ps_document_parent_class)->finalize (object);
+}
+
+static void
+ps_document_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  PsDocument *doc = PS_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_UNDO:
+      g_value_set_boolean (value, ps_document_can_undo (doc));
+      break;
+    case PROP_CAN_REDO:
+      g_value_set_boolean (value, ps_document_can_redo (doc));
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, doc->title);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ps_document_class_init (PsDocumentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ps_document_finalize;
+  object_class->get_property = ps_document_get_property;
+
+  properties[PROP_CAN_UNDO] = g_param_spec_boolean ("can-undo", NULL, NULL, FALSE,
+                                                    G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                    | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAN_REDO] = g_param_spec_boolean ("can-redo", NULL, NULL, FALSE,
+                                                    G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                    | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL,
+                                                G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A new network: views rebuild. */
+  signals[SIG_MODEL_REPLACED] = g_signal_new ("model-replaced", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 0);
+  /* Lazy layers materialized: labels and badges change, the tree stays. */
+  signals[SIG_STRUCTURE_CHANGED] = g_signal_new ("structure-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 0);
+  /* After every change (also undo and redo), with its description. */
+  signals[SIG_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+ps_document_init (PsDocument *doc)
+{
+  ps_rng_seed (&doc->rng, 0);
+  doc->loss = NAN;
+}
+
+PsDocument *
+ps_document_new (void)
+{
+  return g_object_new (PS_TYPE_DOCUMENT, NULL);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static void
+replace_model (PsDocument *doc, PsModule *model, const char *title, char *name)
+{
+  g_clear_pointer (&doc->tape, ps_tape_free);
+  g_clear_pointer (&doc->model, ps_module_unref);
+  g_clear_pointer (&doc->output, ps_tensor_unref);
+  g_clear_pointer (&doc->target, ps_tensor_unref);
+  doc->model = model;
+  doc->tape = ps_tape_new (model, &doc->rng);
+  doc->forward_valid = FALSE;
+  doc->loss = NAN;
+  g_free (doc->title);
+  doc->title = g_strdup (title);
+  g_free (doc->model_name);
+  doc->model_name = name ? name : g_strdup ("net");
+  clear_history (doc);
+  /* the input keeps its batch; its width follows the new network */
+  {
+    int64_t batch = doc->input ? doc->input->shape[0] : 2;
+    g_clear_pointer (&doc->input, ps_tensor_unref);
+    ps_document_set_random_input (doc, batch, 0);
+  }
+  notify_history (doc);
+  g_object_notify_by_pspec (G_OBJECT (doc), properties[PROP_TITLE]);
+  g_signal_emit (doc, signals[SIG_MODEL_REPLACED], 0);
+}
+
+gboolean
+ps_document_load_model_text (PsDocument *doc, const char *text, const char *label,
+                             GError **error)
+{
+  char *name = NULL;
+  PsModule *m;
+
+  ps_rng_seed (&doc->rng, 0);          /* PyTorch's default init under manual_seed(0) */
+  m = ps_model_parse (text, -1, label, &doc->rng, &name, error);
+  if (m == NULL)
+    return FALSE;
+  replace_model (doc, m, label, name);
+  return TRUE;
+}
+
+gboolean
+ps_document_load_model_file (PsDocument *doc, const char *path, GError **error)
+{
+  char *name = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  PsModule *m;
+
+  ps_rng_seed (&doc->rng, 0);
+  m = ps_model_load_file (path, &doc->rng, &name, error);
+  if (m == NULL)
+    return FALSE;
+  replace_model (doc, m, base, name);
+  return TRUE;
+}
+
+gboolean
+ps_document_load_weights (PsDocument *doc, const char *path, GError **error)
+{
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  g_autofree char *base = g_path_get_basename (path);
+
+  if (st == NULL)
+    return FALSE;
+  begin (doc);
+  if (!ps_module_load_state_dict (doc->model, st, error))
+    {
+      cancel (doc);
+      return FALSE;
+    }
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup_printf (_("load weights from %s"), base));
+  return TRUE;
+}
+
+gboolean
+ps_document_save_weights (PsDocument *doc, const char *path, GError **error)
+{
+  return ps_module_save_state_dict (doc->model, path, error);
+}
+
+PsModule *
+ps_document_get_model (PsDocument *doc)
+{
+  return doc->model;
+}
+
+const char *
+ps_document_get_title (PsDocument *doc)
+{
+  return doc->title;
+}
+
+const char *
+ps_document_get_model_name (PsDocument *doc)
+{
+  return doc->model_name;
+}
+
+/* ---- editing ------------------------------------------------------------ */
+
+static char *
+param_key (PsDocument *doc, PsParam *param)
+{
+  g_autoptr (GPtrArray) aliases = ps_module_param_aliases (doc->model, param);
+  return aliases->len ? g_strdup (aliases->pdata[0]) : g_strdup ("?");
+}
+
+static gboolean
+check_editable (PsDocument *doc, PsParam *param, float value, gboolean need_value,
+                GError **error)
+{
+  g_autofree char *key = param_key (doc, param);
+  if (ps_param_get_data (param) == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   _("%s is uninitialized (lazy): run Forward first"), key);
+      return FALSE;
+    }
+  if (need_value && !isfinite (value))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("%s: the value must be a finite number"),
+                   key);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_document_set_element (PsDocument *doc, PsParam *param, int64_t index, float value,
+                         GError **error)
+{
+  PsTensor *t;
+  g_autofree char *key = NULL;
+
+  if (!check_editable (doc, param, value, TRUE, error))
+    return FALSE;
+  t = ps_param_get_data (param);
+  if (index < 0 || index >= t->numel)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("element %" G_GINT64_FORMAT " is out of range"),
+                   index);
+      return FALSE;
+    }
+  key = param_key (doc, param);
+  begin (doc);
+  t->data[index] = value;
+  ps_param_changed (param, PS_CHANGE_DATA);
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup_printf (_("set %s element %" G_GINT64_FORMAT " to %g"), key, index,
+                                (double) value));
+  return TRUE;
+}
+
+gboolean
+ps_document_add_constant (PsDocument *doc, PsParam *param, float value, GError **error)
+{
+  PsTensor *t;
+  g_autofree char *key = NULL;
+
+  if (!check_editable (doc, param, value, TRUE, error))
+    return FALSE;
+  t = ps_param_get_data (param);
+  key = param_key (doc, param);
+  begin (doc);
+  for (int64_t i = 0; i < t->numel; i++)
+    t->data[i] += value;
+  ps_param_changed (param, PS_CHANGE_DATA);
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup_printf (_("add %g to %s"), (double) value, key));
+  return TRUE;
+}
+
+gboolean
+ps_document_fill (PsDocument *doc, PsParam *param, float value, GError **error)
+{
+  g_autofree char *key = NULL;
+
+  if (!check_editable (doc, param, value, TRUE, error))
+    return FALSE;
+  key = param_key (doc, param);
+  begin (doc);
+  ps_tensor_fill (ps_param_get_data (param), value);
+  ps_param_changed (param, PS_CHANGE_DATA);
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup_printf (_("fill %s with %g"), key, (double) value));
+  return TRUE;
+}
+
+typedef struct
+{
+  PsDocument         *doc;
+  PsInitTarget        target;
+  const PsInitScheme *scheme;
+  PsRng              *rng;
+  GHashTable         *done;
+  int                 count;
+  GError             *error;
+} InitVisit;
+
+static void
+init_one (InitVisit *v, PsModule *owner, const char *slot, PsParam *p)
+{
+  int64_t fan_in;
+  gboolean is_bias = strcmp (slot, "bias") == 0;
+
+  if (v->error || g_hash_table_contains (v->done, p))
+    return;
+  if ((v->target == PS_TARGET_WEIGHTS && is_bias) || (v->target == PS_TARGET_BIASES && !is_bias))
+    return;
+  g_hash_table_add (v->done, p);
+  fan_in = owner && ps_module_get_kind (owner) == PS_MODULE_LINEAR
+           ? ps_module_get_in_features (owner) : -1;
+  if (ps_init_apply (v->scheme, p, fan_in, v->rng, &v->error))
+    v->count++;
+}
+
+static void
+init_visit (PsModule *m, gpointer data)
+{
+  InitVisit *v = data;
+  for (guint i = 0; i < ps_module_get_n_params (m); i++)
+    init_one (v, m, ps_module_get_param_name (m, i), ps_module_get_param (m, i));
+}
+
+gboolean
+ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsInitTarget target,
+                  const PsInitScheme *scheme, guint64 seed, GError **error)
+{
+  PsRng rng;
+  InitVisit v = { doc, target, scheme, &rng, g_hash_table_new (NULL, NULL), 0, NULL };
+  g_autofree char *scheme_text = ps_init_scheme_to_string (scheme);
+  g_autofree char *what = NULL;
+
+  ps_rng_seed (&rng, seed);
+  begin (doc);
+  if (param)
+    {
+      /* find the slot that holds it, for default()'s fan-in and the target filter */
+      g_autoptr (GPtrArray) sd = ps_module_state_dict (doc->model);
+      for (guint i = 0; i < sd->len; i++)
+        {
+          PsNamedParam *np = sd->pdata[i];
+          if (np->param == param)
+            {
+              v.target = PS_TARGET_BOTH;
+              init_one (&v, np->owner, np->slot, param);
+              what = g_strdup (np->name);
+              break;
+            }
+        }
+    }
+  else
+    {
+      /* net.apply(fn): post-order, as PyTorch */
+      ps_module_apply (module ? module : doc->model, init_visit, &v);
+      what = g_strdup_printf (_("%d parameters"), v.count);
+    }
+  g_hash_table_unref (v.done);
+  if (v.error)
+    {
+      g_propagate_error (error, v.error);
+      cancel (doc);
+      return FALSE;
+    }
+  if (v.count == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_KEY, _("nothing to initialize here"));
+      cancel (doc);
+      return FALSE;
+    }
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup_printf (_("init %s on %s"), scheme_text, what));
+  return TRUE;
+}
+
+/* ---- forward and backward ------------------------------------------------ */
+
+static int64_t
+input_width (PsModule *m)
+{
+  if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
+    return ps_module_get_in_features (m);
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    {
+      int64_t w = input_width (ps_module_get_child (m, i));
+      if (w != 0)
+        return w;
+      if (ps_module_get_kind (ps_module_get_child (m, i)) == PS_MODULE_LINEAR)
+        return 0;     /* a lazy first layer: any width */
+    }
+  return 0;
+}
+
+void
+ps_document_set_random_input (PsDocument *doc, int64_t batch, guint64 seed)
+{
+  PsRng rng;
+  int64_t width = doc->model ? input_width (doc->model) : 0;
+
+  if (width <= 0)
+    width = doc->input ? doc->input->shape[doc->input->ndim - 1] : 20;   /* lazy: the lesson's 20 */
+  g_clear_pointer (&doc->input, ps_tensor_unref);
+  doc->input = ps_tensor_new_2d (MAX (batch, 1), width);
+  ps_rng_seed (&rng, seed);
+  ps_rng_fill_uniform (&rng, doc->input->data, doc->input->numel, 0, 1);   /* torch.rand */
+  g_clear_pointer (&doc->target, ps_tensor_unref);
+  doc->forward_valid = FALSE;
+}
+
+gboolean
+ps_document_load_input (PsDocument *doc, const char *path, GError **error)
+{
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  PsTensor *x;
+
+  if (st == NULL)
+    return FALSE;
+  x = ps_safetensors_load_tensor (st, "input", error);
+  if (x == NULL)
+    return FALSE;
+  g_clear_pointer (&doc->input, ps_tensor_unref);
+  doc->input = x;
+  g_clear_pointer (&doc->target, ps_tensor_unref);
+  if (ps_safetensors_resolve (st, "target"))
+    doc->target = ps_safetensors_load_tensor (st, "target", NULL);
+  doc->forward_valid = FALSE;
+  return TRUE;
+}
+
+const PsTensor *
+ps_document_get_input (PsDocument *doc)
+{
+  return doc->input;
+}
+
+gboolean
+ps_document_forward (PsDocument *doc, GError **error)
+{
+  const PsTensor *y;
+  guint lazy_before = 0, lazy_after = 0;
+
+  ps_module_count_params (doc->model, &lazy_before);
+  y = ps_tape_forward (doc->tape, doc->input, error);
+  if (y == NULL)
+    return FALSE;
+  g_clear_pointer (&doc->output, ps_tensor_unref);
+  doc->output = ps_tensor_copy (y);
+  doc->forward_valid = TRUE;
+  ps_module_count_params (doc->model, &lazy_after);
+  /* Lazy layers that materialized stay so: earlier snapshots leave
+   * parameters that did not exist then as they are. */
+  if (lazy_after != lazy_before)
+    g_signal_emit (doc, signals[SIG_STRUCTURE_CHANGED], 0);
+  g_signal_emit (doc, signals[SIG_CHANGED], 0, _("forward"));
+  return TRUE;
+}
+
+gboolean
+ps_document_backward (PsDocument *doc, PsLossKind loss, GError **error)
+{
+  if (!doc->forward_valid && !ps_document_forward (doc, error))
+    return FALSE;
+  if (loss == PS_LOSS_MSE && doc->target == NULL)
+    {
+      /* a random regression target of the output's shape, seeded */
+      PsRng rng;
+      doc->target = ps_tensor_new (doc->output->ndim, doc->output->shape);
+      ps_rng_seed (&rng, 1);
+      ps_rng_fill_uniform (&rng, doc->target->data, doc->target->numel, 0, 1);
+    }
+  begin (doc);
+  if (!ps_tape_backward_loss (doc->tape, loss, doc->target, &doc->loss, error))
+    {
+      cancel (doc);
+      return FALSE;
+    }
+  commit (doc, g_strdup_printf (_("backward (%s loss = %g)"), ps_loss_kind_to_string (loss),
+                                doc->loss));
+  return TRUE;
+}
+
+gboolean
+ps_document_zero_grad (PsDocument *doc, GError **error)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (doc->model);
+  begin (doc);
+  for (guint i = 0; i < np->len; i++)
+    ps_param_zero_grad (((PsNamedParam *) np->pdata[i])->param, TRUE);
+  commit (doc, g_strdup (_("zero grad")));
+  return TRUE;
+}
+
+gboolean
+ps_document_sgd_step (PsDocument *doc, double lr, GError **error)
+{
+  PsOptimConfig c;
+  g_autoptr (PsOptimizer) opt = NULL;
+
+  ps_optim_config_init (&c, PS_OPTIM_SGD, lr);
+  opt = ps_optimizer_new (doc->model, &c, error);
+  if (opt == NULL)
+    return FALSE;
+  begin (doc);
+  ps_optimizer_step (opt);
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup_printf (_("SGD step (lr = %g)"), lr));
+  return TRUE;
+}
+
+const PsTensor *
+ps_document_get_output (PsDocument *doc)
+{
+  return doc->output;
+}
+
+double
+ps_document_get_loss (PsDocument *doc)
+{
+  return doc->loss;
+}
+
+/* ---- history ------------------------------------------------------------ */
+
+gboolean
+ps_document_can_undo (PsDocument *doc)
+{
+  return doc->undo.length > 0;
+}
+
+gboolean
+ps_document_can_redo (PsDocument *doc)
+{
+  return doc->redo.length > 0;
+}
+
+const char *
+ps_document_get_undo_label (PsDocument *doc)
+{
+  Change *c = g_queue_peek_head (&doc->undo);
+  return c ? c->label : NULL;
+}
+
+const char *
+ps_document_get_redo_label (PsDocument *doc)
+{
+  Change *c = g_queue_peek_head (&doc->redo);
+  return c ? c->label : NULL;
+}
+
+gboolean
+ps_document_undo (PsDocument *doc)
+{
+  Change *c = g_queue_pop_head (&doc->undo);
+  g_autofree char *msg = NULL;
+
+  if (c == NULL)
+    return FALSE;
+  restore (c->before);
+  g_queue_push_head (&doc->redo, c);
+  doc->forward_valid = FALSE;
+  notify_history (doc);
+  msg = g_strdup_printf (_("undo %s"), c->label);
+  g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
+  return TRUE;
+}
+
+gboolean
+ps_document_redo (PsDocument *doc)
+{
+  Change *c = g_queue_pop_head (&doc->redo);
+  g_autofree char *msg = NULL;
+
+  if (c == NULL)
+    return FALSE;
+  restore (c->after);
+  g_queue_push_head (&doc->undo, c);
+  doc->forward_valid = FALSE;
+  notify_history (doc);
+  msg = g_strdup_printf (_("redo %s"), c->label);
+  g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
+  return TRUE;
+}

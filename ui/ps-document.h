@@ -1,0 +1,77 @@
+/* ps-document.h — what the window shows and changes: one network and its state
+ *
+ * A PsDocument owns the model, the random generator, the input and target
+ * of Forward/Backward, the last output, and the history of changes (undo and
+ * redo).  Every change a user can make goes through it, so every change is
+ * undoable and reported.  It uses GObject only (no GTK): tests drive it
+ * without a display.
+ *
+ * Views listen to the "model-replaced" signal (a new network: rebuild),
+ * "structure-changed" (lazy layers materialized: relabel) and each PsParam's listeners (values changed: redraw), which is how
+ * two views of a tied parameter change together.  "changed" fires after every
+ * change with a one-line description ("init xavier_uniform on 0.weight").
+ */
+#pragma once
+
+#include <glib-object.h>
+#include "paramscope.h"
+
+G_BEGIN_DECLS
+
+#define PS_TYPE_DOCUMENT (ps_document_get_type ())
+G_DECLARE_FINAL_TYPE (PsDocument, ps_document, PS, DOCUMENT, GObject)
+
+typedef enum
+{
+  PS_TARGET_BOTH,
+  PS_TARGET_WEIGHTS,
+  PS_TARGET_BIASES,
+} PsInitTarget;
+
+PsDocument     *ps_document_new               (void);
+
+/* Loading replaces the network (and clears the history).  On error nothing
+ * changes.  path may be a model file or a pasted print(net) text file. */
+gboolean        ps_document_load_model_file   (PsDocument *doc, const char *path, GError **error);
+gboolean        ps_document_load_model_text   (PsDocument *doc, const char *text, const char *label,
+                                               GError **error);
+/* load_state_dict into the current network (undoable); on error nothing changes. */
+gboolean        ps_document_load_weights      (PsDocument *doc, const char *path, GError **error);
+gboolean        ps_document_save_weights      (PsDocument *doc, const char *path, GError **error);
+
+PsModule       *ps_document_get_model         (PsDocument *doc);
+const char     *ps_document_get_title         (PsDocument *doc);   /* file name or example name */
+const char     *ps_document_get_model_name    (PsDocument *doc);   /* "net", "rgnet" */
+
+/* Editing (undoable).  index: flat element index. */
+gboolean        ps_document_set_element       (PsDocument *doc, PsParam *param, int64_t index,
+                                               float value, GError **error);
+gboolean        ps_document_add_constant      (PsDocument *doc, PsParam *param, float value,
+                                               GError **error);
+gboolean        ps_document_fill              (PsDocument *doc, PsParam *param, float value,
+                                               GError **error);
+/* Initialize the parameters of a subtree (module non-NULL) or one parameter. */
+gboolean        ps_document_initialize        (PsDocument *doc, PsModule *module, PsParam *param,
+                                               PsInitTarget target, const PsInitScheme *scheme,
+                                               guint64 seed, GError **error);
+
+/* Forward and backward. */
+void            ps_document_set_random_input  (PsDocument *doc, int64_t batch, guint64 seed);
+gboolean        ps_document_load_input        (PsDocument *doc, const char *path, GError **error);
+const PsTensor *ps_document_get_input         (PsDocument *doc);   /* NULL until set */
+gboolean        ps_document_forward           (PsDocument *doc, GError **error);
+gboolean        ps_document_backward          (PsDocument *doc, PsLossKind loss, GError **error);
+gboolean        ps_document_zero_grad         (PsDocument *doc, GError **error);
+gboolean        ps_document_sgd_step          (PsDocument *doc, double lr, GError **error);
+const PsTensor *ps_document_get_output        (PsDocument *doc);   /* NULL before a forward */
+double          ps_document_get_loss          (PsDocument *doc);   /* NAN before a backward */
+
+/* History. */
+gboolean        ps_document_can_undo          (PsDocument *doc);
+gboolean        ps_document_can_redo          (PsDocument *doc);
+const char     *ps_document_get_undo_label    (PsDocument *doc);
+const char     *ps_document_get_redo_label    (PsDocument *doc);
+gboolean        ps_document_undo              (PsDocument *doc);
+gboolean        ps_document_redo              (PsDocument *doc);
+
+G_END_DECLS

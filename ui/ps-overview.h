@@ -1,0 +1,39 @@
+/* ps-overview.h — every parameter of a network at once, as small heatmaps
+ *
+ * One row per layer, in state_dict (tree) order: the layer's key, then its
+ * weight and its bias strip, each coloured with the colormap of ps-heatmap.h
+ * over its own range.  A tied parameter is pooled and coloured once and drawn
+ * at every place it occurs, each outlined in the colour of its tie group, so
+ * the places that are one object are easy to see.  Clicking a heatmap (or
+ * pressing Enter on the focused one) emits "param-activated" with the
+ * state_dict key of that place.  The overview listens to every parameter and
+ * redraws when any of them changes.
+ *
+ * Signals:
+ *   "param-activated" (const char *key)
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "paramscope.h"
+
+G_BEGIN_DECLS
+
+#define PS_TYPE_OVERVIEW (ps_overview_get_type ())
+G_DECLARE_FINAL_TYPE (PsOverview, ps_overview, PS, OVERVIEW, GtkWidget)
+
+GtkWidget *ps_overview_new         (void);
+/* Show model m (NULL: nothing).  Holds a reference and listeners on its
+ * parameters until the next call or disposal.  Call again after the
+ * structure of m changed (a module appended). */
+void       ps_overview_set_model   (PsOverview *o, PsModule *m);
+PsModule  *ps_overview_get_model   (PsOverview *o);           /* borrowed, nullable */
+
+/* The state_dict key drawn at (x, y), or NULL.  Free with g_free. */
+char      *ps_overview_get_key_at  (PsOverview *o, double x, double y);
+/* Where the place of key is drawn (FALSE if it is not). */
+gboolean   ps_overview_get_key_rect (PsOverview *o, const char *key, graphene_rect_t *out);
+/* The outline colour of key's tie group (FALSE if key is not tied). */
+gboolean   ps_overview_get_tie_color (PsOverview *o, const char *key, GdkRGBA *out);
+
+G_END_DECLS

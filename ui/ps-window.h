@@ -1,0 +1,29 @@
+/* ps-window.h — the main window: block tree, heatmaps, panels */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "ps-document.h"
+
+G_BEGIN_DECLS
+
+#define PS_TYPE_WINDOW (ps_window_get_type ())
+G_DECLARE_FINAL_TYPE (PsWindow, ps_window, PS, WINDOW, GtkApplicationWindow)
+
+PsWindow   *ps_window_new            (GtkApplication *app);
+PsDocument *ps_window_get_document   (PsWindow *win);
+/* Open a model file (and optionally weights); errors are shown in the window. */
+gboolean    ps_window_open_model     (PsWindow *win, const char *path, GError **error);
+gboolean    ps_window_open_example   (PsWindow *win, const char *name, GError **error);
+/* Select a state_dict key or module path ("" = the root). */
+gboolean    ps_window_select_key     (PsWindow *win, const char *key);
+const char *ps_window_get_selected_key (PsWindow *win);
+/* The views, for tests. */
+GtkWidget  *ps_window_get_data_view  (PsWindow *win);
+GtkWidget  *ps_window_get_grad_view  (PsWindow *win);
+GtkWidget  *ps_window_get_tree_view  (PsWindow *win);
+const char *ps_window_get_status     (PsWindow *win);
+
+/* The examples of the lesson, in menu order (NULL-terminated). */
+const char *const *ps_window_example_names (void);
+
+G_END_DECLS
