@@ -760,11 +760,17 @@ cmd_bench (Opts *o)
     }
   fin = g_array_index (lin, LinearShape, 0).in;
   x = ps_tensor_new_2d (B, fin);
+  if (x == NULL || (double) B * fin > (double) (1 << 28))
+    return usage_error ("bench: a batch of %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                        " inputs is too large", B, fin);
   ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
   tape = ps_tape_new (net, &rng);
   y = ps_tape_forward (tape, x, &error);
   if (y == NULL)
     return fail (error);
+  /* shapes again: lazy layers have materialized now */
+  g_array_set_size (lin, 0);
+  collect_linears (net, lin);
   t = ps_tensor_new (y->ndim, y->shape);
   ps_rng_fill_uniform (&rng, t->data, t->numel, 0, 1);
   ps_optim_config_init (&cfg, PS_OPTIM_SGD, 1e-6);
@@ -785,8 +791,6 @@ cmd_bench (Opts *o)
     reps = o->have_steps ? o->steps : CLAMP ((gint64) (1.0 / MAX ((now () - t0) / 3, 1e-9)), 11, 2000001);
   }
   steps = reps;
-  times = g_new (double, steps);
-  floor_times = g_new (double, steps);
 
   /* tiny networks: time batches of steps so the clock's resolution does not matter */
   {
@@ -800,6 +804,8 @@ cmd_bench (Opts *o)
       inner = 1000;
     if (inner > 1)
       steps = MAX (11, steps / inner);
+    times = g_new (double, steps);
+    floor_times = g_new (double, steps);
 
     /* the floor: the same cblas_sgemm calls alone, on buffers of the same shapes */
     bufs = g_new0 (float *, lin->len * 5);

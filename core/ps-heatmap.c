@@ -73,6 +73,20 @@ ps_colormap_rgb (float v, float range, double *r, double *g, double *b)
   *b = (c & 0xff) / 255.0;
 }
 
+/* max |finite x|, 0 when there is none */
+static float
+max_finite (const float *x, int64_t n)
+{
+  float m = 0.f;
+  for (int64_t i = 0; i < n; i++)
+    {
+      float a = fabsf (x[i]);
+      a = a <= G_MAXFLOAT ? a : 0.f;
+      m = a > m ? a : m;
+    }
+  return m;
+}
+
 float
 ps_heatmap_range (const float *x, int64_t n)
 {
@@ -159,8 +173,8 @@ ps_heatmap_pool (const float *x, int64_t rows, int64_t cols,
             out[(int64_t) r * out_cols + c] = src[(int64_t) c * vcols / out_cols];
         }
       for (int64_t i = 0; i < vrows; i++)
-        range = MAX (range, ps_heatmap_range (x + (row0 + i) * cols + col0, vcols) );
-      return range;
+        range = MAX (range, max_finite (x + (row0 + i) * cols + col0, vcols));
+      return range > 0.f ? range : 1.f;
     }
 
   /* Two stages, both streaming: down each block of rows, element by element
@@ -219,8 +233,8 @@ ps_heatmap_pool (const float *x, int64_t rows, int64_t cols,
       /* an infinity hides its block's largest finite value: look again */
       range = 0.f;
       for (int64_t i = 0; i < vrows; i++)
-        range = MAX (range, ps_heatmap_range (x + (row0 + i) * cols + col0, vcols));
-      return range;
+        range = MAX (range, max_finite (x + (row0 + i) * cols + col0, vcols));
+      return range > 0.f ? range : 1.f;
     }
   return range > 0.f ? range : 1.f;
 }

@@ -857,25 +857,39 @@ ps_init_apply_pattern (PsModule *model, const char *pattern, const PsInitScheme 
   g_autoptr (GPtrArray) sd = ps_module_state_dict (model);
   g_autoptr (GHashTable) done = g_hash_table_new (NULL, NULL);
   g_autoptr (GPatternSpec) spec = g_pattern_spec_new (pattern);
-  int count = 0;
+  g_autoptr (GPtrArray) params = g_ptr_array_new ();
+  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
 
+  /* initialize copies first: if one parameter refuses the scheme, none changes */
   for (guint i = 0; i < sd->len; i++)
     {
       PsNamedParam *np = sd->pdata[i];
       int64_t fan_in;
+      PsTensor *copy;
       if (!g_pattern_spec_match_string (spec, np->name) || g_hash_table_contains (done, np->param))
         continue;
       g_hash_table_add (done, np->param);
+      if (ps_param_get_data (np->param) == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                       "%s: cannot initialize an uninitialized (lazy) parameter: run a forward "
+                       "pass or load weights first", np->name);
+          return -1;
+        }
       fan_in = ps_module_get_kind (np->owner) == PS_MODULE_LINEAR
                ? ps_module_get_in_features (np->owner) : -1;
-      if (!ps_init_apply (s, np->param, fan_in, rng, error))
+      copy = ps_tensor_copy (ps_param_get_data (np->param));
+      g_ptr_array_add (values, copy);
+      g_ptr_array_add (params, np->param);
+      if (!ps_init_tensor (s, copy, fan_in, rng, error))
         {
           g_prefix_error (error, "%s: ", np->name);
           return -1;
         }
-      count++;
     }
-  return count;
+  for (guint i = 0; i < params->len; i++)
+    ps_param_restore (params->pdata[i], values->pdata[i], ps_param_get_grad (params->pdata[i]));
+  return (int) params->len;
 }
 
 gboolean

@@ -1670,6 +1670,26 @@ shape_from_args (Interp *in, Node *call, const char *fname, GPtrArray *pos, GPtr
   return TRUE;
 }
 
+static void
+consume_uniform (Interp *in, const Val *t)
+{
+  int64_t n = ps_shape_numel (t->ndim, t->shape);
+  if (in->rng)
+    for (int64_t i = 0; i < n; i++)
+      ps_rng_u32 (in->rng);
+}
+
+static void
+consume_normal (Interp *in, const Val *t)
+{
+  int64_t n = ps_shape_numel (t->ndim, t->shape);
+  if (in->rng && n > 0)
+    {
+      g_autofree float *tmp = g_new (float, n);
+      ps_rng_fill_normal (in->rng, tmp, n, 0, 1);
+    }
+}
+
 /* net(X) in a model file: run a forward pass on zeros of X's shape so that
  * lazy layers materialize, as in PyTorch.  Returns the output's shape. */
 static Val *
@@ -1790,6 +1810,12 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
           g_autoptr (Val) t = val_new (V_TENSOR);
           if (!shape_from_args (in, call, f->s, pos, kwn, kwv, t))
             return NULL;
+          /* the values do not matter here, but the draws do: layers built
+           * afterwards get PyTorch's numbers only if as many were drawn */
+          if (strcmp (f->s, "torch.rand") == 0)
+            consume_uniform (in, t);
+          else if (strcmp (f->s, "torch.randn") == 0)
+            consume_normal (in, t);
           return g_steal_pointer (&t);
         }
       if (strcmp (f->s, "torch.finfo") == 0)
@@ -1834,7 +1860,13 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
             return val_ref (self);
           }
         if (self->kind == V_TENSOR)   /* X.uniform_(a, b) etc.: values do not matter here */
-          return val_ref (self);
+          {
+            if (strcmp (f->s, "uniform_") == 0)
+              consume_uniform (in, self);
+            else if (strcmp (f->s, "normal_") == 0)
+              consume_normal (in, self);
+            return val_ref (self);
+          }
         return FAIL (call, "%s.%s() is not supported in model files (supported: add_module, "
                      "append)", val_type (self), f->s);
       }

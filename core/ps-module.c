@@ -301,6 +301,26 @@ ps_module_materialize (PsModule *m, int64_t in_features, PsRng *rng, GError **er
 
 /* ---- children ---------------------------------------------------------- */
 
+/* Height of m's subtree, or -1 if it contains `forbidden` (which would make
+ * a cycle).  Stops counting past the depth limit. */
+static int
+module_height (PsModule *m, PsModule *forbidden, int depth)
+{
+  int h = 0;
+  if (m == forbidden)
+    return -1;
+  if (depth > PS_MODULE_MAX_DEPTH)
+    return PS_MODULE_MAX_DEPTH;
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      int c = module_height (m->children->pdata[i], forbidden, depth + 1);
+      if (c < 0)
+        return -1;
+      h = MAX (h, c + 1);
+    }
+  return h;
+}
+
 gboolean
 ps_module_append (PsModule *seq, const char *name, PsModule *child, GError **error)
 {
@@ -315,6 +335,23 @@ ps_module_append (PsModule *seq, const char *name, PsModule *child, GError **err
       ps_module_unref (child);
       return FALSE;
     }
+  {
+    int height = module_height (child, seq, 0);
+    if (height < 0)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                     "a Sequential cannot be added into itself: the network would contain itself");
+        ps_module_unref (child);
+        return FALSE;
+      }
+    if (height >= PS_MODULE_MAX_DEPTH)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                     "modules are nested more than %d deep", PS_MODULE_MAX_DEPTH);
+        ps_module_unref (child);
+        return FALSE;
+      }
+  }
   if (name == NULL)
     name = auto_name = g_strdup_printf ("%u", seq->children->len);
   if (*name == '\0' || strchr (name, '.') != NULL)

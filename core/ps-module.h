@@ -40,6 +40,9 @@ typedef enum
 
 typedef struct _PsModule PsModule;
 
+/* How deep Sequentials may nest (the tree is walked recursively). */
+#define PS_MODULE_MAX_DEPTH 200
+
 /* Layers without parameters (ReLU, Sigmoid, Tanh, GELU, Identity, Flatten,
  * LeakyReLU with the default slope) and Sequential. */
 PsModule   *ps_module_new              (PsModuleKind kind);
@@ -80,7 +83,8 @@ gboolean    ps_module_materialize      (PsModule *m, int64_t in_features, PsRng 
 
 /* Children (Sequential).  name NULL appends under the next index ("0", "1", ...,
  * as Sequential(*args) numbers them); an existing name is replaced in place,
- * as add_module() does.  Names may contain spaces but not dots. */
+ * as add_module() does.  Names may contain spaces but not dots.  Refused:
+ * a child that contains seq (a cycle), nesting deeper than PS_MODULE_MAX_DEPTH. */
 gboolean    ps_module_append           (PsModule *seq, const char *name, PsModule *child,
                                         GError **error);
 guint       ps_module_get_n_children   (PsModule *m);

@@ -91,7 +91,7 @@ static void
 sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
 {
   float lr = (float) c->lr, wd = (float) c->weight_decay, mom = (float) c->momentum;
-  float damp = 1.f - (float) c->dampening;
+  float damp = (float) (1.0 - c->dampening);     /* rounded once, as PyTorch */
   gboolean first = s->buf1 == NULL;
   float *buf;
 

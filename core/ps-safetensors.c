@@ -100,7 +100,8 @@ cmp_entries (gconstpointer a, gconstpointer b)
 }
 
 /* TRUE if text is one JSON object followed only by whitespace (json-glib
- * would accept and ignore further values). */
+ * would accept and ignore further values), nested at most 64 deep (json-glib
+ * recurses and a deep header would overflow the stack). */
 static gboolean
 single_json_object (const char *text, guint64 n)
 {
@@ -121,7 +122,10 @@ single_json_object (const char *text, guint64 n)
       if (ch == '"')
         in_string = TRUE;
       else if (ch == '{' || ch == '[')
-        depth++;
+        {
+          if (++depth > 64)
+            return FALSE;       /* nothing valid nests this deep; the parser would recurse */
+        }
       else if (ch == '}' || ch == ']')
         {
           if (--depth == 0)
@@ -166,7 +170,7 @@ parse (PsSafetensors *st, const guint8 *buf, gsize size, GError **error)
     return bad (st, error, "the header is not valid UTF-8 (InvalidHeader)");
   if (!single_json_object ((const char *) buf + 8, n))
     return bad (st, error, "the header has more after its JSON object (trailing characters) "
-                "(InvalidHeaderDeserialization)");
+                "or nests deeper than 64 levels (InvalidHeaderDeserialization)");
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, (const char *) buf + 8, (gssize) n, &jerr))

@@ -212,7 +212,8 @@ ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
 
 typedef struct
 {
-  PsModule *module;       /* borrowed: the model owns it */
+  PsModule *module;       /* refs, taken at forward: a model edited after the */
+  PsParam  *w, *b;        /* forward cannot leave the tape pointing at freed objects */
   PsTensor *out;          /* this call's output, reused across forwards */
   PsTensor *dx;           /* gradient w.r.t. this call's input */
   guint64   w_version, b_version;
@@ -264,6 +265,12 @@ ps_tape_free (PsTape *t)
   for (guint i = 0; i < t->n_alloc; i++)
     {
       ps_tensor_unref (t->pool[i].out);
+      if (t->pool[i].module)
+        ps_module_unref (t->pool[i].module);
+      if (t->pool[i].w)
+        ps_param_unref (t->pool[i].w);
+      if (t->pool[i].b)
+        ps_param_unref (t->pool[i].b);
       ps_tensor_unref (t->pool[i].dx);
     }
   g_free (t->pool);
@@ -271,7 +278,11 @@ ps_tape_free (PsTape *t)
   ps_tensor_unref (t->dy);
   ps_tensor_unref (t->scratch);
   for (guint i = 0; i < t->pending->len; i++)
-    ps_tensor_unref (g_array_index (t->pending, Pending, i).sum);
+    {
+      ps_tensor_unref (g_array_index (t->pending, Pending, i).sum);
+      if (g_array_index (t->pending, Pending, i).param)
+        ps_param_unref (g_array_index (t->pending, Pending, i).param);
+    }
   g_array_unref (t->pending);
   ps_module_unref (t->model);
   g_free (t);
@@ -289,15 +300,57 @@ count_leaves (PsModule *m)
 }
 
 static void
+set_ref (gpointer *slot, gpointer obj, gpointer (*ref) (gpointer), void (*unref) (gpointer))
+{
+  if (*slot == obj)
+    return;
+  if (obj)
+    ref (obj);
+  if (*slot)
+    unref (*slot);
+  *slot = obj;
+}
+
+static void
 flatten (PsModule *m, Entry *pool, guint *n)
 {
   if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
     {
-      pool[(*n)++].module = m;
+      Entry *e = &pool[(*n)++];
+      gboolean lin = ps_module_get_kind (m) == PS_MODULE_LINEAR;
+      set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
+               (void (*) (gpointer)) ps_module_unref);
+      set_ref ((gpointer *) &e->w, lin ? ps_module_get_param_by_name (m, "weight") : NULL,
+               (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
+      set_ref ((gpointer *) &e->b, lin ? ps_module_get_param_by_name (m, "bias") : NULL,
+               (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
       return;
     }
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     flatten (ps_module_get_child (m, i), pool, n);
+}
+
+/* Is the model still the one the last forward ran (same layers, same
+ * parameter objects)?  Replacing a layer or tying after the forward makes
+ * the recorded activations meaningless for it. */
+static gboolean
+same_structure (PsModule *m, const Entry *pool, guint n_used, guint *i)
+{
+  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+    {
+      const Entry *e;
+      gboolean lin = ps_module_get_kind (m) == PS_MODULE_LINEAR;
+      if (*i >= n_used)
+        return FALSE;
+      e = &pool[(*i)++];
+      return e->module == m
+             && e->w == (lin ? ps_module_get_param_by_name (m, "weight") : NULL)
+             && e->b == (lin ? ps_module_get_param_by_name (m, "bias") : NULL);
+    }
+  for (guint k = 0; k < ps_module_get_n_children (m); k++)
+    if (!same_structure (ps_module_get_child (m, k), pool, n_used, i))
+      return FALSE;
+  return TRUE;
 }
 
 static int
@@ -308,7 +361,7 @@ pending_slot (PsTape *t, PsParam *p)
     if (g_array_index (t->pending, Pending, i).param == p)
       return (int) i;
   g_array_set_size (t->pending, i + 1);
-  g_array_index (t->pending, Pending, i).param = p;
+  g_array_index (t->pending, Pending, i).param = ps_param_ref (p);
   g_array_index (t->pending, Pending, i).sum = ps_tensor_new_1d (0);
   return (int) i;
 }
@@ -319,7 +372,7 @@ static void
 plan_shared (PsTape *t, guint n)
 {
   for (guint i = 0; i < t->pending->len; i++)
-    g_array_index (t->pending, Pending, i).param = NULL;
+    g_clear_pointer (&g_array_index (t->pending, Pending, i).param, ps_param_unref);
   for (guint i = 0; i < n; i++)
     {
       Entry *e = &t->pool[i];
@@ -347,7 +400,7 @@ plan_shared (PsTape *t, guint n)
             for (guint q = 0; q < t->pending->len && slot < 0; q++)
               if (g_array_index (t->pending, Pending, q).param == NULL)
                 {
-                  g_array_index (t->pending, Pending, q).param = p;
+                  g_array_index (t->pending, Pending, q).param = ps_param_ref (p);
                   slot = (int) q;
                 }
             if (slot < 0)
@@ -412,6 +465,17 @@ module_path (PsTape *t, PsModule *m)
   return g_strdup ("?");
 }
 
+/* Rows of a Linear's input: the product of every dimension but the last
+ * (also right when in_features is 0: PyTorch then gives the bias per row). */
+static int64_t
+batch_of (const PsTensor *in)
+{
+  int64_t b = 1;
+  for (int i = 0; i + 1 < in->ndim; i++)
+    b *= in->shape[i];
+  return b;
+}
+
 static float
 gelu_erf (float x)
 {
@@ -474,7 +538,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
               && !ps_tensor_resize (t->scratch, 1, &shape[ndim - 1])))
         goto oom;
       ps_linear_forward (x, ps_param_get_data (w)->data, b ? ps_param_get_data (b)->data : NULL,
-                         e->out->data, fin ? n / fin : 0, fin, ps_module_get_out_features (m));
+                         e->out->data, batch_of (in), fin, ps_module_get_out_features (m));
       e->w_version = ps_param_get_data_version (w);
       e->b_version = b ? ps_param_get_data_version (b) : 0;
       return TRUE;
@@ -639,8 +703,7 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
     {
     case PS_MODULE_LINEAR:
       {
-        PsParam *w = ps_module_get_param_by_name (m, "weight");
-        PsParam *b = ps_module_get_param_by_name (m, "bias");
+        PsParam *w = e->w, *b = e->b;
         int64_t fin = ps_module_get_in_features (m), fout = ps_module_get_out_features (m);
         float *dw = NULL, *db = NULL;
         gboolean dw_over = FALSE, db_over = FALSE;
@@ -651,7 +714,7 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
           db = grad_target (t, b, e->b_slot, &db_over);
         ps_linear_backward (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL,
                             dw, dw_over, db, db_over, t->scratch->data,
-                            fin ? n / fin : 0, fin, fout);
+                            batch_of (in), fin, fout);
       }
       break;
     case PS_MODULE_RELU:
@@ -740,14 +803,22 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
     }
   /* refuse before anything is accumulated, so a failure leaves every
    * gradient as it was */
+  {
+    guint k = 0;
+    if (!same_structure (t->model, t->pool, t->n_used, &k) || k != t->n_used)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the network changed after the forward "
+                     "pass (a layer replaced or a parameter tied); run forward again");
+        t->have_forward = FALSE;
+        return FALSE;
+      }
+  }
   for (guint i = 0; i < t->n_used; i++)
     {
       Entry *e = &t->pool[i];
-      PsParam *w, *b;
-      if (ps_module_get_kind (e->module) != PS_MODULE_LINEAR)
+      PsParam *w = e->w, *b = e->b;
+      if (w == NULL)
         continue;
-      w = ps_module_get_param_by_name (e->module, "weight");
-      b = ps_module_get_param_by_name (e->module, "bias");
       if (ps_param_get_data_version (w) != e->w_version
           || (b && ps_param_get_data_version (b) != e->b_version))
         {

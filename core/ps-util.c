@@ -22,10 +22,13 @@ ps_python_float_repr (double v)
     return g_strdup (signbit (v) ? "-0.0" : "0.0");
 
   /* shortest %e that round-trips */
+  /* g_ascii_*: the same text under every locale (a German one writes 0,25) */
   for (prec = 0; prec < 17; prec++)
     {
-      snprintf (digits, sizeof digits, "%.*e", prec, v);
-      if (strtod (digits, NULL) == v)
+      char fmt[8];
+      snprintf (fmt, sizeof fmt, "%%.%de", prec);
+      g_ascii_formatd (digits, sizeof digits, fmt, v);
+      if (g_ascii_strtod (digits, NULL) == v)
         break;
     }
   e = strchr (digits, 'e');

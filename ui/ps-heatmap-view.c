@@ -445,7 +445,7 @@ update_accessible (PsHeatmapView *v)
         {
           char *more = g_strdup_printf (ngettext ("%s, %lld value not finite",
                                                   "%s, %lld values not finite",
-                                                  (unsigned long) MIN (nonfinite, G_MAXULONG)),
+                                                  (unsigned long) nonfinite),
                                         desc, (long long) nonfinite);
           g_free (desc);
           desc = more;

@@ -46,6 +46,14 @@ test_range (void)
   float z[] = { 0, 0 };
   g_assert_cmpfloat (ps_heatmap_range (x, 5), ==, 3.f);
   g_assert_cmpfloat (ps_heatmap_range (z, 2), ==, 1.f);
+  {
+    /* a row of zeros (a dead ReLU unit's gradient) does not set the range to 1 */
+    float m[4] = { 0.01f, -0.02f, 0, 0 }, o[4];
+    PsHeatmapScratch sc = { 0 };
+    g_assert_cmpfloat (ps_heatmap_pool (m, 2, 2, 0, 0, 2, 2, o, 2, 2, &sc), ==, 0.02f);
+    g_assert_cmpfloat (ps_heatmap_pool (m, 2, 2, 0, 0, 2, 2, o, 1, 1, &sc), ==, 0.02f);
+    ps_heatmap_scratch_clear (&sc);
+  }
 }
 
 static void

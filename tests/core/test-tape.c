@@ -128,6 +128,52 @@ test_forward_errors (void)
   g_assert_null (ps_param_get_grad (ps_module_find_param (net, "2.0.bias")));
 }
 
+/* Changing the network between forward and backward is refused, never a
+ * use of freed memory or a silently wrong gradient. */
+static void
+test_structure_changed (void)
+{
+  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3))", 0);
+  g_autoptr (PsTensor) x = input (2, 3, 0);
+  g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
+  GError *error = NULL;
+  double loss;
+
+  g_assert_nonnull (ps_tape_forward (tape, x, &error));
+  ps_module_append (net, "2", ps_module_new_linear (3, 3, TRUE, NULL), &error);   /* replaced */
+  g_assert_no_error (error);
+  g_assert_false (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error));
+  g_assert_nonnull (strstr (error->message, "the network changed after the forward pass"));
+  g_clear_error (&error);
+
+  g_assert_nonnull (ps_tape_forward (tape, x, &error));
+  g_assert_true (ps_module_set_param (ps_module_index (net, 2, NULL), "weight",
+                                      ps_module_find_param (net, "0.weight"), &error));
+  g_assert_false (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);
+  g_clear_error (&error);
+  g_assert_null (ps_param_get_grad (ps_module_find_param (net, "0.weight")));
+  /* after a new forward it works, with the tie */
+  g_assert_nonnull (ps_tape_forward (tape, x, &error));
+  g_assert_true (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_cycles_refused (void)
+{
+  g_autoptr (PsModule) a = ps_module_new_sequential ();
+  g_autoptr (PsModule) b = ps_module_new_sequential ();
+  GError *error = NULL;
+
+  g_assert_true (ps_module_append (a, NULL, ps_module_ref (b), &error));
+  g_assert_false (ps_module_append (b, NULL, ps_module_ref (a), &error));
+  g_assert_nonnull (strstr (error->message, "would contain itself"));
+  g_clear_error (&error);
+  g_assert_false (ps_module_append (a, "x", ps_module_ref (a), &error));
+  g_clear_error (&error);
+}
+
 static void
 test_lazy (void)
 {
@@ -313,6 +359,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tape/tied-param", test_tied_param);
   g_test_add_func ("/tape/forward-errors", test_forward_errors);
   g_test_add_func ("/tape/lazy", test_lazy);
+  g_test_add_func ("/tape/structure-changed", test_structure_changed);
+  g_test_add_func ("/tape/cycles-refused", test_cycles_refused);
   g_test_add_func ("/tape/notify", test_notify);
   g_test_add_func ("/tape/losses", test_losses);
   g_test_add_func ("/tape/sgd-semantics", test_sgd_semantics);
