@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
 model=data/models/mlp.py
-if [ -x build/app/paramscope ]; then
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec build/app/paramscope "$model" "$@"
 fi
-# Headless: what the window will show, as text.
+# No display: what the window shows, as text.
+echo "(no display: the network as text; with a display, paramscope opens the window)"
 cli=build/app/paramscope-cli
 echo "== print(net)"
 "$cli" print "$model"
