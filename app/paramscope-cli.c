@@ -894,7 +894,6 @@ cmd_bench (Opts *o)
 
 /* ---- render ------------------------------------------------------------- */
 
-#define RENDER_MAX_SIDE 8192   /* pixels of the heatmap itself */
 
 static int
 cmd_render (Opts *o)
@@ -904,18 +903,12 @@ cmd_render (Opts *o)
   g_autoptr (PsModule) net = NULL;
   g_autoptr (PsTensor) x = NULL, t = NULL;
   g_autoptr (PsTape) tape = NULL;
-  g_autofree float *pooled = NULL;
-  g_autofree guint32 *argb = NULL;
-  PsHeatmapScratch scratch = { 0 };
   PsParam *p;
   PsTensor *shown;
   int64_t rows, cols, px = o->cell ? o->cell : 16;
-  int out_rows, out_cols, width, height, bar_w = 0;
-  float range;
-  cairo_surface_t *img, *cells;
-  cairo_t *cr;
+  gboolean pooled_flag = FALSE;
+  cairo_surface_t *img;
   cairo_status_t st;
-  double font = 0;
 
   if (o->param == NULL || o->out == NULL)
     return usage_error ("render needs --param KEY and -o OUT.png");
@@ -976,46 +969,10 @@ cmd_render (Opts *o)
       fprintf (stderr, "paramscope-cli: %s has no elements to draw\n", o->param);
       return 1;
     }
-  out_rows = (int) MIN (rows, RENDER_MAX_SIDE / px);
-  out_cols = (int) MIN (cols, RENDER_MAX_SIDE / px);
-  if (out_rows < rows || out_cols < cols)
-    fprintf (stderr, "paramscope-cli: %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " cells reduced to "
-             "%d x %d by max-|x| pooling (at most %d pixels a side)\n", rows, cols, out_rows,
-             out_cols, RENDER_MAX_SIDE);
-  pooled = g_new (float, (gsize) out_rows * out_cols);
-  argb = g_new (guint32, (gsize) out_rows * out_cols);
-  range = ps_heatmap_pool (shown->data, rows, cols, 0, 0, rows, cols, pooled, out_rows, out_cols,
-                           &scratch);
-  ps_heatmap_scratch_clear (&scratch);
-  ps_heatmap_colorize (pooled, (int64_t) out_rows * out_cols, range, argb);
-  cells = ps_heatmap_cells_surface (argb, out_rows, out_cols);
-
-  width = (int) (out_cols * px);
-  height = (int) (out_rows * px);
-  if (o->colorbar)
-    {
-      cairo_surface_t *probe = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-      cairo_t *pc = cairo_create (probe);
-      height = MAX (height, 160);
-      font = CLAMP (height / 14.0, 11, 28);
-      bar_w = (int) (font * 1.2 + font + ps_heatmap_colorbar_label_width (pc, range, font) + font);
-      cairo_destroy (pc);
-      cairo_surface_destroy (probe);
-      width += bar_w;
-    }
-  img = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cr = cairo_create (img);
-  if (o->colorbar)
-    {
-      cairo_set_source_rgb (cr, 1, 1, 1);
-      cairo_paint (cr);
-    }
-  ps_heatmap_draw_cells (cr, cells, 0, 0, out_cols * (double) px, out_rows * (double) px);
-  if (o->colorbar)
-    ps_heatmap_draw_colorbar (cr, out_cols * (double) px + font, font * 0.6, font * 1.2,
-                              height - font * 1.2, range, 0, 0, 0, font);
-  cairo_destroy (cr);
-  cairo_surface_destroy (cells);
+  img = ps_heatmap_render_image (shown, px, o->colorbar, &pooled_flag);
+  if (pooled_flag)
+    fprintf (stderr, "paramscope-cli: %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " cells reduced by "
+             "max-|x| pooling (at most %d pixels a side)\n", rows, cols, PS_HEATMAP_IMAGE_MAX_SIDE);
 
   /* write beside the target, then rename: no half-written PNG */
   {

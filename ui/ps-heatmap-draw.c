@@ -109,3 +109,58 @@ ps_heatmap_draw_colorbar (cairo_t *cr, double x, double y, double w, double h, f
     }
   cairo_restore (cr);
 }
+
+cairo_surface_t *
+ps_heatmap_render_image (const PsTensor *shown, int64_t px, gboolean colorbar, gboolean *pooled_out)
+{
+  g_autofree float *pooled = NULL;
+  g_autofree guint32 *argb = NULL;
+  PsHeatmapScratch scratch = { 0 };
+  int64_t rows, cols;
+  int out_rows, out_cols, width, height, bar_w = 0;
+  float range;
+  double font = 0;
+  cairo_surface_t *img, *cells;
+  cairo_t *cr;
+
+  ps_heatmap_shape (shown->ndim, shown->shape, &rows, &cols);
+  out_rows = (int) MIN (rows, PS_HEATMAP_IMAGE_MAX_SIDE / px);
+  out_cols = (int) MIN (cols, PS_HEATMAP_IMAGE_MAX_SIDE / px);
+  if (pooled_out)
+    *pooled_out = out_rows < rows || out_cols < cols;
+  pooled = g_new (float, (gsize) out_rows * out_cols);
+  argb = g_new (guint32, (gsize) out_rows * out_cols);
+  range = ps_heatmap_pool (shown->data, rows, cols, 0, 0, rows, cols, pooled, out_rows, out_cols,
+                           &scratch);
+  ps_heatmap_scratch_clear (&scratch);
+  ps_heatmap_colorize (pooled, (int64_t) out_rows * out_cols, range, argb);
+  cells = ps_heatmap_cells_surface (argb, out_rows, out_cols);
+
+  width = (int) (out_cols * px);
+  height = (int) (out_rows * px);
+  if (colorbar)
+    {
+      cairo_surface_t *probe = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+      cairo_t *pc = cairo_create (probe);
+      height = MAX (height, 160);
+      font = CLAMP (height / 14.0, 11, 28);
+      bar_w = (int) (font * 1.2 + font + ps_heatmap_colorbar_label_width (pc, range, font) + font);
+      cairo_destroy (pc);
+      cairo_surface_destroy (probe);
+      width += bar_w;
+    }
+  img = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (img);
+  if (colorbar)
+    {
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_paint (cr);
+    }
+  ps_heatmap_draw_cells (cr, cells, 0, 0, out_cols * (double) px, out_rows * (double) px);
+  if (colorbar)
+    ps_heatmap_draw_colorbar (cr, out_cols * (double) px + font, font * 0.6, font * 1.2,
+                              height - font * 1.2, range, 0, 0, 0, font);
+  cairo_destroy (cr);
+  cairo_surface_destroy (cells);
+  return img;
+}

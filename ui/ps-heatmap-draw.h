@@ -31,4 +31,13 @@ double           ps_heatmap_colorbar_label_width (cairo_t *cr, float range, doub
 /* "0.0123", "-4.5e+03": the label of a value, 3 significant digits. */
 char            *ps_heatmap_format_value  (double v);
 
+#define PS_HEATMAP_IMAGE_MAX_SIDE 8192   /* pixels of the cells; beyond, max-|x| pooling */
+
+/* A whole tensor as an image, px x px pixels a cell, rows = output features,
+ * optionally with its colorbar (black labels on white): what `paramscope-cli
+ * render` writes and the window exports.  *pooled (may be NULL) tells whether
+ * the matrix had to be reduced to fit PS_HEATMAP_IMAGE_MAX_SIDE. */
+cairo_surface_t *ps_heatmap_render_image  (const PsTensor *shown, int64_t px, gboolean colorbar,
+                                           gboolean *pooled);
+
 G_END_DECLS

@@ -35,7 +35,6 @@
 #define MAX_FIT_CELL   128.0   /* a 2x2 matrix does not need 300 px cells */
 #define GRID_MIN_CELL  12.0    /* draw a grid between cells from this size */
 #define ZOOM_STEP      1.25
-#define EXPORT_MAX_SIDE 8192   /* as paramscope-cli render */
 
 struct _PsHeatmapView
 {
@@ -1351,56 +1350,6 @@ action_edit (GtkWidget *widget, const char *name, GVariant *param)
 
 /* ---- export ------------------------------------------------------------------------------ */
 
-/* The whole matrix, px per cell, with the colorbar: the layout of
- * `paramscope-cli render --colorbar` (black labels on white), drawn by the
- * same ps-heatmap-draw.c functions. */
-static cairo_surface_t *
-render_export_surface (const PsTensor *shown, int64_t px)
-{
-  g_autofree float *pooled = NULL;
-  g_autofree guint32 *argb = NULL;
-  PsHeatmapScratch scratch = { 0 };
-  int64_t rows, cols;
-  int out_rows, out_cols, width, height, bar_w;
-  float range;
-  double font;
-  cairo_surface_t *img, *cells;
-  cairo_t *cr;
-
-  ps_heatmap_shape (shown->ndim, shown->shape, &rows, &cols);
-  out_rows = (int) MIN (rows, EXPORT_MAX_SIDE / px);
-  out_cols = (int) MIN (cols, EXPORT_MAX_SIDE / px);
-  pooled = g_new (float, (gsize) out_rows * out_cols);
-  argb = g_new (guint32, (gsize) out_rows * out_cols);
-  range = ps_heatmap_pool (shown->data, rows, cols, 0, 0, rows, cols, pooled, out_rows, out_cols,
-                           &scratch);
-  ps_heatmap_scratch_clear (&scratch);
-  ps_heatmap_colorize (pooled, (int64_t) out_rows * out_cols, range, argb);
-  cells = ps_heatmap_cells_surface (argb, out_rows, out_cols);
-
-  height = MAX ((int) (out_rows * px), 160);
-  font = CLAMP (height / 14.0, 11, 28);
-  {
-    cairo_surface_t *probe = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-    cairo_t *pc = cairo_create (probe);
-    bar_w = (int) (font * 1.2 + font + ps_heatmap_colorbar_label_width (pc, range, font) + font);
-    cairo_destroy (pc);
-    cairo_surface_destroy (probe);
-  }
-  width = (int) (out_cols * px) + bar_w;
-
-  img = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cr = cairo_create (img);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  ps_heatmap_draw_cells (cr, cells, 0, 0, out_cols * (double) px, out_rows * (double) px);
-  ps_heatmap_draw_colorbar (cr, out_cols * (double) px + font, font * 0.6, font * 1.2,
-                            height - font * 1.2, range, 0, 0, 0, font);
-  cairo_destroy (cr);
-  cairo_surface_destroy (cells);
-  return img;
-}
-
 gboolean
 ps_heatmap_view_export_png (PsHeatmapView *v, const char *path, GError **error)
 {
@@ -1435,7 +1384,7 @@ ps_heatmap_view_export_png (PsHeatmapView *v, const char *path, GError **error)
       return FALSE;
     }
 
-  img = render_export_surface (shown, PS_HEATMAP_EXPORT_CELL);
+  img = ps_heatmap_render_image (shown, PS_HEATMAP_EXPORT_CELL, TRUE, NULL);
 
   /* write beside the target, then rename: never a half-written PNG */
   dir = g_path_get_dirname (path);
