@@ -236,6 +236,7 @@ struct _PsTape
   PsRng    *rng;
   guint     n_used;       /* entries recorded by the last forward */
   guint     n_alloc;      /* entries whose buffers exist (>= n_used) */
+  guint     n_planned;    /* entries when plan_shared last ran */
   Entry    *pool;         /* n_alloc entries */
   PsTensor *x0;           /* copy of the last input */
   PsTensor *dy;           /* loss gradient */
@@ -299,35 +300,42 @@ count_leaves (PsModule *m)
   return n;
 }
 
-static void
+/* Point *slot at obj (holding a reference); TRUE if it changed. */
+static gboolean
 set_ref (gpointer *slot, gpointer obj, gpointer (*ref) (gpointer), void (*unref) (gpointer))
 {
   if (*slot == obj)
-    return;
+    return FALSE;
   if (obj)
     ref (obj);
   if (*slot)
     unref (*slot);
   *slot = obj;
+  return TRUE;
 }
 
-static void
+/* The leaf layers of m in call order into pool; TRUE if any differs from
+ * what the slot held (the plan of tied parameters must be redone). */
+static gboolean
 flatten (PsModule *m, Entry *pool, guint *n)
 {
+  gboolean changed = FALSE;
+
   if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
     {
       Entry *e = &pool[(*n)++];
       gboolean lin = ps_module_get_kind (m) == PS_MODULE_LINEAR;
-      set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
-               (void (*) (gpointer)) ps_module_unref);
-      set_ref ((gpointer *) &e->w, lin ? ps_module_get_param_by_name (m, "weight") : NULL,
-               (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      set_ref ((gpointer *) &e->b, lin ? ps_module_get_param_by_name (m, "bias") : NULL,
-               (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      return;
+      changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
+                          (void (*) (gpointer)) ps_module_unref);
+      changed |= set_ref ((gpointer *) &e->w, lin ? ps_module_get_param_by_name (m, "weight") : NULL,
+                          (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
+      changed |= set_ref ((gpointer *) &e->b, lin ? ps_module_get_param_by_name (m, "bias") : NULL,
+                          (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
+      return changed;
     }
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    flatten (ps_module_get_child (m, i), pool, n);
+    changed |= flatten (ps_module_get_child (m, i), pool, n);
+  return changed;
 }
 
 /* Is the model still the one the last forward ran (same layers, same
@@ -647,8 +655,11 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
         }
       t->n_alloc = n_leaves;
     }
-  flatten (t->model, t->pool, &n);
-  plan_shared (t, n);
+  /* the plan of tied parameters only changes with the structure: a steady
+   * forward re-plans nothing */
+  if (flatten (t->model, t->pool, &n) || n != t->n_planned)
+    plan_shared (t, n);
+  t->n_planned = n;
   if (!ps_tensor_resize (t->x0, x->ndim, x->shape))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the input");
