@@ -2,6 +2,7 @@
 #include "ps-optim.h"
 #include "ps-error.h"
 
+#include <cblas.h>
 #include <math.h>
 
 typedef struct
@@ -97,7 +98,9 @@ sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
 
   if (mom == 0.f)
     {
-      if (wd == 0.f)
+      if (wd == 0.f && n >= (1 << 16) && n <= G_MAXINT)
+        cblas_saxpy ((int) n, -lr, g, 1, p, 1);      /* p += -lr g: OpenBLAS, both cores */
+      else if (wd == 0.f)
         for (int64_t i = 0; i < n; i++)
           p[i] -= lr * g[i];
       else

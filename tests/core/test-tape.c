@@ -334,6 +334,28 @@ test_sgd_semantics (void)
   g_assert_cmpfloat_with_epsilon (ps_param_get_data (w)->data[0], 0.75 - 0.4625, 1e-6);
 }
 
+/* Large parameters step through OpenBLAS (saxpy): the same update */
+static void
+test_sgd_large (void)
+{
+  g_autoptr (PsModule) net = parse ("net = nn.Linear(300, 300, bias=False)", 0);
+  PsParam *w = ps_module_find_param (net, "weight");
+  PsTensor *d = ps_param_get_data (w), *g = ps_param_ensure_grad (w);
+  g_autofree float *before = NULL;
+  PsOptimConfig c;
+  g_autoptr (PsOptimizer) opt = NULL;
+  PsRng rng;
+
+  ps_rng_seed (&rng, 4);
+  ps_rng_fill_uniform (&rng, g->data, g->numel, -1, 1);
+  before = g_memdup2 (d->data, d->numel * sizeof (float));
+  ps_optim_config_init (&c, PS_OPTIM_SGD, 0.1);
+  opt = ps_optimizer_new (net, &c, NULL);
+  ps_optimizer_step (opt);
+  for (int64_t i = 0; i < d->numel; i++)
+    g_assert_cmpfloat_with_epsilon (d->data[i], before[i] - 0.1f * g->data[i], 1e-7);
+}
+
 static void
 test_flatten (void)
 {
@@ -364,6 +386,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tape/notify", test_notify);
   g_test_add_func ("/tape/losses", test_losses);
   g_test_add_func ("/tape/sgd-semantics", test_sgd_semantics);
+  g_test_add_func ("/tape/sgd-large", test_sgd_large);
   g_test_add_func ("/tape/flatten", test_flatten);
   return g_test_run ();
 }
