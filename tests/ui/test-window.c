@@ -1,0 +1,233 @@
+/* test-window.c — the whole window, in process under Xvfb: the block tree of
+ * rgnet, tied views changing together, lazy layers materializing, init and
+ * undo seen in pixels, the gradient view after Backward */
+#include "ps-window.h"
+#include "ps-heatmap-view.h"
+
+#include <math.h>
+#include <string.h>
+
+static PsWindow *
+new_window (const char *example)
+{
+  PsWindow *win = ps_window_new (NULL);
+  GError *error = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 800);
+  g_assert_true (ps_window_open_example (win, example, &error));
+  g_assert_no_error (error);
+  gtk_window_present (GTK_WINDOW (win));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  return win;
+}
+
+/* The colour of cell (r, c) of a heatmap view as drawn now. */
+static guint32
+cell_colour (GtkWidget *view, int r, int c)
+{
+  g_autoptr (GdkTexture) tex = NULL;
+  graphene_rect_t rect;
+  int w, h, x, y;
+  g_autofree guint32 *px = NULL;
+
+  gtk_test_widget_wait_for_draw (view);
+  tex = ps_heatmap_view_render_texture (PS_HEATMAP_VIEW (view), 0, 0);
+  g_assert_nonnull (tex);
+  w = gdk_texture_get_width (tex);
+  h = gdk_texture_get_height (tex);
+  px = g_new (guint32, (gsize) w * h);
+  gdk_texture_download (tex, (guchar *) px, (gsize) w * 4);
+  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), r, c, &rect);
+  x = (int) (rect.origin.x + rect.size.width / 2);
+  y = (int) (rect.origin.y + rect.size.height / 2);
+  g_assert_true (x >= 0 && x < w && y >= 0 && y < h);
+  return px[(gsize) y * w + x] | 0xff000000u;
+}
+
+static PsParam *
+param (PsWindow *win, const char *key)
+{
+  return ps_module_find_param (ps_document_get_model (ps_window_get_document (win)), key);
+}
+
+static gboolean
+skip_without_display (void)
+{
+  if (gdk_display_get_default () == NULL)
+    {
+      g_test_skip ("no display");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_rgnet_tree (void)
+{
+  PsWindow *win;
+  GtkSelectionModel *model;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("rgnet");
+  /* the first parameter is shown at start, as the lesson begins with it */
+  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.block 0.0.weight");
+  g_assert_true (ps_window_select_key (win, "0.block 1.0.bias"));
+  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.block 1.0.bias");
+  model = gtk_list_view_get_model (GTK_LIST_VIEW (ps_window_get_tree_view (win)));
+  /* rows: rgnet, (0), (block 0), its 4 children, weight, bias, (block 1), ... all expanded
+   * along the two paths: at least the 11 rows down to 0.block 1.0.bias */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=, 11);
+  g_assert_false (ps_window_select_key (win, "0.block 9.0.bias"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_tied_views_change_together (void)
+{
+  PsWindow *win;
+  GtkWidget *view;
+  guint32 before, after;
+  GError *error = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("tied");
+  g_assert_true (ps_window_select_key (win, "4.weight"));
+  view = ps_window_get_data_view (win);
+  before = cell_colour (view, 0, 0);
+  /* net[2].weight.data[0, 0] = 100: the view of net[4] changes */
+  g_assert_true (ps_document_set_element (ps_window_get_document (win), param (win, "2.weight"), 0,
+                                          100, &error));
+  g_assert_no_error (error);
+  after = cell_colour (view, 0, 0);
+  g_assert_cmphex (after, !=, before);
+  g_assert_cmphex (after, ==, ps_colormap_argb (100.f, 100.f));     /* the new maximum: darkest red */
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_edit_through_the_view (void)
+{
+  PsWindow *win;
+  GtkWidget *view;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("tied");
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  view = ps_window_get_data_view (win);
+  g_assert_true (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
+  g_assert_false (ps_heatmap_view_commit_text (PS_HEATMAP_VIEW (view), "abc"));   /* refused */
+  g_assert_cmpfloat (ps_param_get_data (param (win, "2.weight"))->data[0], !=, 7.f);
+  g_assert_true (ps_heatmap_view_commit_text (PS_HEATMAP_VIEW (view), "7"));
+  g_assert_cmpfloat (ps_param_get_data (param (win, "4.weight"))->data[0], ==, 7.f);
+  /* the status says which other name changed with it */
+  g_assert_nonnull (strstr (ps_window_get_status (win), "4.weight"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_lazy_forward (void)
+{
+  PsWindow *win;
+  PsModule *first;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("lazy");
+  first = ps_module_index (ps_document_get_model (ps_window_get_document (win)), 0, NULL);
+  g_assert_true (ps_module_is_lazy (first));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
+  g_assert_false (ps_module_is_lazy (first));
+  g_assert_cmpint (ps_module_get_in_features (first), ==, 20);
+  g_assert_nonnull (ps_param_get_data (param (win, "0.weight")));
+  /* the selection survives the tree's rebuild, and now has values to draw */
+  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.weight");
+  (void) cell_colour (ps_window_get_data_view (win), 0, 0);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_init_and_undo_in_pixels (void)
+{
+  PsWindow *win;
+  GtkWidget *view;
+  PsDocument *doc;
+  g_autoptr (PsInitScheme) c42 = ps_init_scheme_parse ("constant(42)", NULL);
+  guint32 before;
+  GError *error = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("mlp");
+  doc = ps_window_get_document (win);
+  view = ps_window_get_data_view (win);
+  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.weight");
+  before = cell_colour (view, 3, 2);
+  g_assert_true (ps_document_initialize (doc, ps_module_index (ps_document_get_model (doc), 0, NULL),
+                                         NULL, PS_TARGET_WEIGHTS, c42, 0, &error));
+  g_assert_no_error (error);
+  /* every value 42: the colour of 42 in a map of [-42, 42] */
+  g_assert_cmphex (cell_colour (view, 3, 2), ==, ps_colormap_argb (42.f, 42.f));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.undo", NULL));
+  g_assert_cmphex (cell_colour (view, 3, 2), ==, before);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.redo", NULL));
+  g_assert_cmphex (cell_colour (view, 3, 2), ==, ps_colormap_argb (42.f, 42.f));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_gradient_after_backward (void)
+{
+  PsWindow *win;
+  GtkWidget *grad;
+  PsTensor *g;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("mlp");
+  grad = ps_window_get_grad_view (win);
+  g_assert_null (ps_param_get_grad (param (win, "0.weight")));   /* "no gradient yet" */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  g = ps_param_get_grad (param (win, "0.weight"));
+  g_assert_nonnull (g);
+  {
+    float range = ps_heatmap_range (g->data, g->numel);
+    g_assert_cmphex (cell_colour (grad, 0, 0), ==, ps_colormap_argb (g->data[0], range));
+    g_assert_cmphex (cell_colour (grad, 7, 3), ==, ps_colormap_argb (g->data[7 * 4 + 3], range));
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_bad_model_keeps_window (void)
+{
+  PsWindow *win;
+  g_autofree char *bad = g_build_filename (g_getenv ("PS_CORPUS"), "models", "unknown_layer.py", NULL);
+  GError *error = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("mlp");
+  g_assert_false (ps_window_open_model (win, bad, &error));
+  g_clear_error (&error);
+  g_assert_nonnull (strstr (ps_window_get_status (win), "unknown_layer.py:"));
+  g_assert_nonnull (param (win, "2.bias"));                          /* the MLP is still there */
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gtk_init_check ();      /* without a display every test skips */
+  g_test_add_func ("/window/rgnet-tree", test_rgnet_tree);
+  g_test_add_func ("/window/tied-views-change-together", test_tied_views_change_together);
+  g_test_add_func ("/window/edit-through-the-view", test_edit_through_the_view);
+  g_test_add_func ("/window/lazy-forward", test_lazy_forward);
+  g_test_add_func ("/window/init-and-undo-in-pixels", test_init_and_undo_in_pixels);
+  g_test_add_func ("/window/gradient-after-backward", test_gradient_after_backward);
+  g_test_add_func ("/window/bad-model-keeps-window", test_bad_model_keeps_window);
+  return g_test_run ();
+}
