@@ -7,7 +7,7 @@ packages=(
   gcc pkg-config meson ninja-build python3
   libglib2.0-dev libjson-glib-dev libopenblas-dev libcairo2-dev
   libgtk-4-dev gettext desktop-file-utils appstream
-  xvfb xauth
+  xvfb xauth xdotool imagemagick
   # hardening (.ci/run): the libFuzzer targets need clang and its sanitizer runtimes
   # (only recommended by clang); GCC's ASan/UBSan come with gcc
   clang libclang-rt-14-dev

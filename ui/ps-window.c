@@ -1155,8 +1155,19 @@ ps_window_init (PsWindow *win)
   gtk_widget_set_hexpand (win->grad_view, TRUE);
   gtk_widget_set_vexpand (win->grad_view, TRUE);
   gtk_box_set_homogeneous (GTK_BOX (views), TRUE);
-  gtk_box_append (GTK_BOX (views), win->data_view);
-  gtk_box_append (GTK_BOX (views), win->grad_view);
+  {
+    GtkWidget *col1 = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+    GtkWidget *col2 = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+    GtkWidget *h1 = section (_("Values  (.data)")), *h2 = section (_("Gradient  (.grad)"));
+    gtk_widget_set_margin_top (h1, 0);
+    gtk_widget_set_margin_top (h2, 0);
+    gtk_box_append (GTK_BOX (col1), h1);
+    gtk_box_append (GTK_BOX (col1), win->data_view);
+    gtk_box_append (GTK_BOX (col2), h2);
+    gtk_box_append (GTK_BOX (col2), win->grad_view);
+    gtk_box_append (GTK_BOX (views), col1);
+    gtk_box_append (GTK_BOX (views), col2);
+  }
   g_signal_connect (win->data_view, "edit-requested", G_CALLBACK (on_edit_requested), win);
   win->overview = ps_overview_new ();
   g_signal_connect (win->overview, "param-activated", G_CALLBACK (on_param_activated), win);
