@@ -2,6 +2,7 @@
 #include "ps-document.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -390,7 +391,7 @@ ps_document_set_element (PsDocument *doc, PsParam *param, int64_t index, float v
   t = ps_param_get_data (param);
   if (index < 0 || index >= t->numel)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("element %" G_GINT64_FORMAT " is out of range"),
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("element %" PRId64 " is out of range"),
                    index);
       return FALSE;
     }
@@ -399,7 +400,7 @@ ps_document_set_element (PsDocument *doc, PsParam *param, int64_t index, float v
   t->data[index] = value;
   ps_param_changed (param, PS_CHANGE_DATA);
   doc->forward_valid = FALSE;
-  commit (doc, g_strdup_printf (_("set %s element %" G_GINT64_FORMAT " to %g"), key, index,
+  commit (doc, g_strdup_printf (_("set %s element %" PRId64 " to %g"), key, index,
                                 (double) value));
   return TRUE;
 }

@@ -2,6 +2,10 @@
 #include "ps-heatmap-draw.h"
 
 #include <math.h>
+
+/* The labels are numbers: ask for a Latin face by name.  "sans-serif" under a
+ * Chinese locale resolves to a CJK face that may lack these glyphs. */
+#define PS_HEATMAP_LABEL_FONT "DejaVu Sans"
 #include <string.h>
 
 cairo_surface_t *
@@ -58,7 +62,7 @@ ps_heatmap_colorbar_label_width (cairo_t *cr, float range, double font_size)
   float vals[3] = { range, 0, -range };
 
   cairo_save (cr);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_select_font_face (cr, PS_HEATMAP_LABEL_FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, font_size);
   for (int i = 0; i < 3; i++)
     {
@@ -92,7 +96,7 @@ ps_heatmap_draw_colorbar (cairo_t *cr, double x, double y, double w, double h, f
   cairo_set_line_width (cr, 1);
   cairo_rectangle (cr, x + 0.5, y + 0.5, w - 1, h - 1);
   cairo_stroke (cr);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_select_font_face (cr, PS_HEATMAP_LABEL_FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, font_size);
   for (int i = 0; i < 3; i++)
     {

@@ -2,6 +2,7 @@
 #include "ps-tree-node.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <string.h>
 
 struct _PsTreeNode
@@ -156,8 +157,8 @@ ps_tree_node_describe_size (PsTreeNode *n)
       int64_t count = ps_module_count_params (n->module, &lazy);
       if (count == 0 && lazy == 0)
         return g_strdup ("");
-      return g_strdup_printf (g_dngettext (NULL, "%'" G_GINT64_FORMAT " parameter",
-                                           "%'" G_GINT64_FORMAT " parameters", count), count);
+      return g_strdup_printf (g_dngettext (NULL, "%'" PRId64 " parameter",
+                                           "%'" PRId64 " parameters", count), count);
     }
 }
 

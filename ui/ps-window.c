@@ -12,6 +12,7 @@
 #include "ps-tree-node.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -94,8 +95,8 @@ append_stats (GString *s, const char *what, const PsTensor *t)
                           st.mean, st.std, st.min, st.max, st.l2,
                           st.n ? 100.0 * st.n_zero / st.n : 0.0);
   if (st.n_nan || st.n_posinf || st.n_neginf)
-    g_string_append_printf (s, _("NaN %" G_GINT64_FORMAT "   +Inf %" G_GINT64_FORMAT
-                                 "   −Inf %" G_GINT64_FORMAT "\n"),
+    g_string_append_printf (s, _("NaN %" PRId64 "   +Inf %" PRId64
+                                 "   −Inf %" PRId64 "\n"),
                             st.n_nan, st.n_posinf, st.n_neginf);
 }
 
@@ -118,7 +119,7 @@ update_inspector (PsWindow *win)
       if (d)
         {
           g_autofree char *shape = ps_shape_to_string (d->ndim, d->shape);
-          g_string_append_printf (s, _("shape %s   %" G_GINT64_FORMAT " elements\n"), shape, d->numel);
+          g_string_append_printf (s, _("shape %s   %" PRId64 " elements\n"), shape, d->numel);
         }
       else
         g_string_append (s, _("uninitialized (lazy): run Forward\n"));
@@ -139,7 +140,8 @@ update_inspector (PsWindow *win)
       int64_t n = ps_module_count_params (win->selected_module, &lazy);
       g_autofree char *repr = ps_module_repr (win->selected_module);
       g_autofree char *esc = g_markup_escape_text (repr, -1);
-      g_string_append_printf (s, _("%'" G_GINT64_FORMAT " parameters"), n);
+      g_string_append_printf (s, g_dngettext (NULL, "%'" PRId64 " parameter",
+                                                  "%'" PRId64 " parameters", n), n);
       if (lazy)
         g_string_append_printf (s, _(", %u uninitialized"), lazy);
       g_string_append_printf (s, "\n\n<tt>%s</tt>\n", esc);
