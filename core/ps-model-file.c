@@ -20,6 +20,9 @@
 #ifndef MAX_MODULES
 #define MAX_MODULES      200000
 #endif
+#ifndef MAX_STATEMENTS
+#define MAX_STATEMENTS   5000000     /* statements executed in all: loops in loops stop */
+#endif
 #ifndef MAX_LOOP_ITERS
 #define MAX_LOOP_ITERS   1000000
 #endif
@@ -1257,6 +1260,7 @@ typedef struct
   gint64  n_modules;
   Val    *ret;            /* pending return value */
   double  param_bytes;    /* of every Linear built so far */
+  gint64  n_statements;   /* executed so far */
   gboolean returning;
 } Interp;
 
@@ -2219,6 +2223,9 @@ eval (Interp *in, Env *env, Node *n)
 static gboolean
 exec_stmt (Interp *in, Env *env, Node *s)
 {
+  if (++in->n_statements > MAX_STATEMENTS)
+    return fail_at (in->c, s->line, s->col, "the model file runs more than %d statements "
+                    "(are loops nested too deep?)", MAX_STATEMENTS);
   switch (s->kind)
     {
     case S_PASS:
