@@ -27,6 +27,7 @@ static const char *usage_text =
   "                         [--log FILE.csv] --steps N [--weights W] [--seed N] -o OUT\n"
   "  paramscope-cli inspect FILE.safetensors\n"
   "  paramscope-cli bench   MODEL --batch B [--steps N]\n"
+  "  paramscope-cli bench   --render N [--steps K]    # pool and colour an N x N heatmap\n"
   "  paramscope-cli render  MODEL [--weights W] [--input X --loss sum|mse [--target T]]\n"
   "                         --param KEY [--grad] [--seed N] [--cell PX] [--colorbar] -o OUT.png\n"
   "\n"
@@ -50,7 +51,7 @@ typedef struct
   guint64     seed;
   double      lr, momentum, weight_decay;
   gboolean    have_lr;
-  gint64      steps, batch;
+  gint64      steps, batch, render_n;
   gboolean    have_steps;
 } Opts;
 
@@ -118,7 +119,7 @@ allowed (const char *cmd, const char *opt)
     { "train", "--input --target --loss --lr --momentum --optimizer --weight-decay --log --steps "
                "--weights --seed -o" },
     { "inspect", "" },
-    { "bench", "--batch --steps --seed" },
+    { "bench", "--batch --steps --seed --render" },
     { "render", "--weights --input --loss --target --param --grad --seed --cell --colorbar -o" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
@@ -213,13 +214,18 @@ parse_opts (int argc, char **argv, Opts *o)
             return 2;
           o->have_steps = TRUE;
         }
+      else if (strcmp (a, "--render") == 0)
+        {
+          if (!parse_int (a, v, 1, 16384, &o->render_n))
+            return 2;
+        }
       else if (strcmp (a, "--batch") == 0)
         {
           if (!parse_int (a, v, 1, 1 << 20, &o->batch))
             return 2;
         }
     }
-  if (o->model == NULL)
+  if (o->model == NULL && !(strcmp (o->cmd, "bench") == 0 && o->render_n > 0))
     return usage_error ("%s needs a %s", o->cmd,
                         strcmp (o->cmd, "inspect") == 0 ? "safetensors file" : "model file");
   return 0;
@@ -725,6 +731,64 @@ human_time (double s)
   return g_strdup_printf ("%.3f s", s);
 }
 
+/* The heatmap's work per frame: max-|x| pooling of an N x N parameter to the
+ * view's 1024 x 1024 pixels, then colouring, with buffers kept across frames
+ * as the window keeps them. */
+static int
+bench_render (Opts *o)
+{
+  int64_t n = o->render_n;
+  const int out = (int) MIN (n, 1024);
+  gint64 frames = o->have_steps ? o->steps : 31;
+  g_autofree float *x = NULL, *pooled = NULL;
+  g_autofree guint32 *argb = NULL;
+  g_autofree double *t_pool = NULL, *t_colour = NULL, *t_all = NULL;
+  PsHeatmapScratch scratch = { 0 };
+  PsRng rng;
+  guint64 a0, allocs = 0;
+
+  x = g_try_new (float, n * n);
+  if (x == NULL)
+    return usage_error ("bench --render %" G_GINT64_FORMAT ": not enough memory", n);
+  ps_rng_seed (&rng, o->seed);
+  ps_rng_fill_normal (&rng, x, n * n, 0, 1);
+  x[(n / 3) * n + n / 5] = 40.f;                      /* an outlier to keep visible */
+  pooled = g_new (float, (gsize) out * out);
+  argb = g_new (guint32, (gsize) out * out);
+  t_pool = g_new (double, frames);
+  t_colour = g_new (double, frames);
+  t_all = g_new (double, frames);
+  for (gint64 f = -1; f < frames; f++)               /* frame -1 sizes the buffers */
+    {
+      double t0 = now (), t1, t2;
+      float range;
+      a0 = ps_alloc_count ();
+      range = ps_heatmap_pool (x, n, n, 0, 0, n, n, pooled, out, out, &scratch);
+      t1 = now ();
+      ps_heatmap_colorize (pooled, (int64_t) out * out, range, argb);
+      t2 = now ();
+      if (f >= 0)
+        {
+          allocs += ps_alloc_count () - a0;
+          t_pool[f] = t1 - t0;
+          t_colour[f] = t2 - t1;
+          t_all[f] = t2 - t0;
+        }
+    }
+  ps_heatmap_scratch_clear (&scratch);
+  {
+    g_autofree char *a = human_time (median (t_all, frames));
+    g_autofree char *b = human_time (median (t_pool, frames));
+    g_autofree char *c = human_time (median (t_colour, frames));
+    printf ("heatmap     %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " floats (%.0f MB) to %d x %d pixels\n",
+            n, n, (double) n * n * 4 / 1e6, out, out);
+    printf ("frame       %s median (%" G_GINT64_FORMAT " frames): pooling %s, colouring %s\n",
+            a, frames, b, c);
+    printf ("allocations %.3f per frame\n", (double) allocs / (double) frames);
+  }
+  return 0;
+}
+
 static int
 cmd_bench (Opts *o)
 {
@@ -745,6 +809,8 @@ cmd_bench (Opts *o)
   float **bufs;
   g_autofree char *s1 = NULL, *s2 = NULL;
 
+  if (o->render_n > 0)
+    return bench_render (o);
   if (B <= 0)
     return usage_error ("bench needs --batch B");
   ps_rng_seed (&rng, o->seed);

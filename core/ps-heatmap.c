@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ColorBrewer RdBu (11 classes), from the most negative (blue) to the most
  * positive (red) value. */
@@ -49,8 +50,8 @@ color_of (float v, float scale)
     {
       /* -range -> 0, 0 -> the middle, +range -> LUT_SIZE - 1 */
       float t = v * scale + (LUT_SIZE - 1) * 0.5f;
-      int i = (int) lrintf (t);
-      return lut[CLAMP (i, 0, LUT_SIZE - 1)];
+      t = t < 0.f ? 0.f : t > (float) (LUT_SIZE - 1) ? (float) (LUT_SIZE - 1) : t;
+      return lut[(int) (t + 0.5f)];       /* nearest entry, without a libm call */
     }
   if (isnan (v))
     return PS_COLOR_NAN;
@@ -151,6 +152,138 @@ finite_mag (float v)
   return a <= G_MAXFLOAT ? a : 0.f;
 }
 
+/* Output rows [r_begin, r_end) of a pooling, with 3 * vcols floats of work. */
+typedef struct
+{
+  const float *x;
+  int64_t cols, row0, col0, vrows, vcols;
+  float *out;
+  int out_rows, out_cols, r_begin, r_end;
+  float *work;
+  float range;
+  gboolean saw_inf;
+} PoolJob;
+
+static void
+pool_rows (PoolJob *j)
+{
+  float *mx = j->work, *mn = mx + j->vcols, *nans = mn + j->vcols;
+  int64_t vrows = j->vrows, vcols = j->vcols;
+
+  j->range = 0.f;
+  j->saw_inf = FALSE;
+  for (int r = j->r_begin; r < j->r_end; r++)
+    {
+      int64_t ra = j->row0 + (int64_t) r * vrows / j->out_rows;
+      int64_t rb = MAX (j->row0 + (int64_t) (r + 1) * vrows / j->out_rows, ra + 1);
+      float *o = j->out + (int64_t) r * j->out_cols;
+
+      /* two streaming stages: down the block of rows, element by element
+       * (vectorized), then across each block of columns */
+      for (int64_t c = 0; c < vcols; c++)
+        {
+          mx[c] = -INFINITY;
+          mn[c] = INFINITY;
+          nans[c] = 0.f;
+        }
+      for (int64_t i = ra; i < rb; i++)
+        {
+          const float *row = j->x + i * j->cols + j->col0;
+          for (int64_t c = 0; c < vcols; c++)
+            {
+              float v = row[c];
+              mx[c] = v > mx[c] ? v : mx[c];
+              mn[c] = v < mn[c] ? v : mn[c];
+              nans[c] += v != v ? 1.f : 0.f;
+            }
+        }
+      for (int c = 0; c < j->out_cols; c++)
+        {
+          int64_t ca = (int64_t) c * vcols / j->out_cols;
+          int64_t cb = MAX ((int64_t) (c + 1) * vcols / j->out_cols, ca + 1);
+          float bmx = -INFINITY, bmn = INFINITY, bn = 0.f;
+          for (int64_t k = ca; k < cb; k++)
+            {
+              bmx = mx[k] > bmx ? mx[k] : bmx;
+              bmn = mn[k] < bmn ? mn[k] : bmn;
+              bn += nans[k];
+            }
+          o[c] = pick (bmx, bmn, bn);
+          j->saw_inf |= (bmx > G_MAXFLOAT) || (bmn < -G_MAXFLOAT);
+          j->range = MAX (j->range, MAX (finite_mag (bmx), finite_mag (bmn)));
+        }
+    }
+}
+
+/* One helper thread, started on first use and kept: the frames that follow
+ * create nothing.  Whoever cannot take it (another view pooling at the same
+ * moment) pools alone. */
+static struct
+{
+  GMutex   busy;          /* held by the caller using the worker */
+  GMutex   lock;
+  GCond    cond;
+  PoolJob *job;           /* set: work to do */
+  gboolean done;
+} worker;
+
+static gpointer
+worker_main (gpointer data)
+{
+  for (;;)
+    {
+      PoolJob *j;
+      g_mutex_lock (&worker.lock);
+      while (worker.job == NULL)
+        g_cond_wait (&worker.cond, &worker.lock);
+      j = worker.job;
+      g_mutex_unlock (&worker.lock);
+      pool_rows (j);
+      g_mutex_lock (&worker.lock);
+      worker.job = NULL;
+      worker.done = TRUE;
+      g_cond_broadcast (&worker.cond);
+      g_mutex_unlock (&worker.lock);
+    }
+  return NULL;
+}
+
+static gboolean
+worker_try_begin (void)
+{
+  static gsize started = 0;
+  static pid_t owner;
+  if (g_once_init_enter (&started))
+    {
+      owner = getpid ();
+      g_thread_unref (g_thread_new ("ps-heatmap-pool", worker_main, NULL));
+      g_once_init_leave (&started, 1);
+    }
+  if (getpid () != owner)
+    return FALSE;          /* a forked child has no worker thread */
+  return g_mutex_trylock (&worker.busy);
+}
+
+static void
+worker_run (PoolJob *j)
+{
+  g_mutex_lock (&worker.lock);
+  worker.done = FALSE;
+  worker.job = j;
+  g_cond_broadcast (&worker.cond);
+  g_mutex_unlock (&worker.lock);
+}
+
+static void
+worker_wait (void)
+{
+  g_mutex_lock (&worker.lock);
+  while (!worker.done)
+    g_cond_wait (&worker.cond, &worker.lock);
+  g_mutex_unlock (&worker.lock);
+  g_mutex_unlock (&worker.busy);
+}
+
 float
 ps_heatmap_pool (const float *x, int64_t rows, int64_t cols,
                  int64_t row0, int64_t col0, int64_t vrows, int64_t vcols,
@@ -158,7 +291,6 @@ ps_heatmap_pool (const float *x, int64_t rows, int64_t cols,
 {
   float range = 0.f;
   gboolean saw_inf = FALSE;
-  float *mx, *mn, *nans;
 
   g_return_val_if_fail (row0 >= 0 && col0 >= 0 && row0 + vrows <= rows && col0 + vcols <= cols, 1.f);
   g_return_val_if_fail (out_rows > 0 && out_cols > 0 && vrows > 0 && vcols > 0, 1.f);
@@ -177,57 +309,31 @@ ps_heatmap_pool (const float *x, int64_t rows, int64_t cols,
       return range > 0.f ? range : 1.f;
     }
 
-  /* Two stages, both streaming: down each block of rows, element by element
-   * (vectorizes), then across each block of columns. */
-  if (scratch->cap < 3 * vcols)
+  /* large matrices: the other core pools the lower half of the rows */
+  if (scratch->cap < 6 * vcols)
     {
       g_free (scratch->buf);
-      scratch->buf = g_new (float, 3 * vcols);
-      scratch->cap = 3 * vcols;
+      scratch->buf = g_new (float, 6 * vcols);
+      scratch->cap = 6 * vcols;
     }
-  mx = scratch->buf;
-  mn = mx + vcols;
-  nans = mn + vcols;
-  for (int r = 0; r < out_rows; r++)
-    {
-      int64_t ra = row0 + (int64_t) r * vrows / out_rows;
-      int64_t rb = MAX (row0 + (int64_t) (r + 1) * vrows / out_rows, ra + 1);
-      float *o = out + (int64_t) r * out_cols;
+  {
+    PoolJob a = { x, cols, row0, col0, vrows, vcols, out, out_rows, out_cols, 0, out_rows,
+                  scratch->buf, 0.f, FALSE };
+    PoolJob b = a;
+    gboolean split = vrows * vcols >= (1 << 20) && out_rows >= 2 && worker_try_begin ();
 
-      for (int64_t j = 0; j < vcols; j++)
-        {
-          mx[j] = -INFINITY;
-          mn[j] = INFINITY;
-          nans[j] = 0.f;
-        }
-      for (int64_t i = ra; i < rb; i++)
-        {
-          const float *row = x + i * cols + col0;
-          for (int64_t j = 0; j < vcols; j++)
-            {
-              float v = row[j];
-              mx[j] = v > mx[j] ? v : mx[j];
-              mn[j] = v < mn[j] ? v : mn[j];
-              nans[j] += v != v ? 1.f : 0.f;
-            }
-        }
-      for (int c = 0; c < out_cols; c++)
-        {
-          int64_t ca = (int64_t) c * vcols / out_cols;
-          int64_t cb = MAX ((int64_t) (c + 1) * vcols / out_cols, ca + 1);
-          float bmx = -INFINITY, bmn = INFINITY, bn = 0.f;
-          for (int64_t j = ca; j < cb; j++)
-            {
-              bmx = mx[j] > bmx ? mx[j] : bmx;
-              bmn = mn[j] < bmn ? mn[j] : bmn;
-              bn += nans[j];
-            }
-          o[c] = pick (bmx, bmn, bn);
-          if (isinf (bmx) || isinf (bmn))
-            saw_inf |= (bmx > G_MAXFLOAT) || (bmn < -G_MAXFLOAT);
-          range = MAX (range, MAX (finite_mag (bmx), finite_mag (bmn)));
-        }
-    }
+    if (split)
+      {
+        a.r_end = b.r_begin = out_rows / 2;
+        b.work = scratch->buf + 3 * vcols;
+        worker_run (&b);
+      }
+    pool_rows (&a);
+    if (split)
+      worker_wait ();
+    range = MAX (a.range, b.range);
+    saw_inf = a.saw_inf || (split && b.saw_inf);
+  }
   if (saw_inf)
     {
       /* an infinity hides its block's largest finite value: look again */

@@ -283,6 +283,12 @@ test_bench (Fx *f, gconstpointer data)
   assert_contains (out, "\nsgemm       ");
   assert_contains (out, "\nratio       ");
   assert_contains (out, "\nallocations 0.000 per steady-state step");
+  {
+    g_autofree char *o2 = NULL, *e2 = NULL;
+    g_assert_cmpint (RUN (&o2, &e2, "bench", "--render", "300", "--steps", "3"), ==, 0);
+    assert_contains (o2, "heatmap     300 x 300 floats");
+    assert_contains (o2, "\nallocations 0.000 per frame");
+  }
 }
 
 static guint32

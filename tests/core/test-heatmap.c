@@ -115,6 +115,53 @@ test_pool_window_and_nearest (void)
   ps_heatmap_scratch_clear (&s);
 }
 
+/* Matrices of a million elements or more are pooled by two threads: the
+ * same cells and range as a plain scan of every block. */
+static void
+test_pool_two_threads (void)
+{
+  const int64_t n = 1100;
+  const int out = 100;
+  g_autofree float *x = g_new (float, n * n);
+  g_autofree float *o = g_new (float, out * out);
+  PsHeatmapScratch s = { 0 };
+  PsRng rng;
+  float range, want_range = 0;
+
+  ps_rng_seed (&rng, 5);
+  ps_rng_fill_normal (&rng, x, n * n, 0, 1);
+  x[900 * n + 17] = NAN;
+  x[1000 * n + 1000] = -INFINITY;
+  range = ps_heatmap_pool (x, n, n, 0, 0, n, n, o, out, out, &s);
+  for (int r = 0; r < out; r++)
+    for (int c = 0; c < out; c++)
+      {
+        float best = 0, mx = -INFINITY, mn = INFINITY;
+        gboolean nan = FALSE;
+        for (int64_t i = r * n / out; i < (r + 1) * n / out; i++)
+          for (int64_t j = c * n / out; j < (c + 1) * n / out; j++)
+            {
+              float v = x[i * n + j];
+              if (isnan (v))
+                nan = TRUE;
+              else
+                {
+                  mx = MAX (mx, v);
+                  mn = MIN (mn, v);
+                  if (isfinite (v))
+                    want_range = MAX (want_range, fabsf (v));
+                }
+            }
+        best = mx >= -mn ? mx : mn;
+        if (nan)
+          g_assert_true (isnan (o[r * out + c]));
+        else
+          g_assert_cmpfloat (o[r * out + c], ==, best);
+      }
+  g_assert_cmpfloat (range, ==, want_range);
+  ps_heatmap_scratch_clear (&s);
+}
+
 static void
 test_shape (void)
 {
@@ -136,5 +183,6 @@ main (int argc, char **argv)
   g_test_add_func ("/heatmap/pool-blocks", test_pool_blocks);
   g_test_add_func ("/heatmap/pool-window-nearest", test_pool_window_and_nearest);
   g_test_add_func ("/heatmap/shape", test_shape);
+  g_test_add_func ("/heatmap/pool-two-threads", test_pool_two_threads);
   return g_test_run ();
 }
