@@ -37,6 +37,8 @@ struct _PsWindow
   GtkWidget      *status;
   GtkWidget      *output_label;
   GtkWidget      *inspector_label;
+  GtkWidget      *histogram;
+  GHashTable     *inits;            /* PsParam* -> InitMark*: the scheme last applied */
 
   /* run panel */
   GtkWidget      *batch_spin, *input_seed_spin, *loss_dropdown, *lr_spin;
@@ -82,6 +84,199 @@ ps_window_get_status (PsWindow *win)
 }
 
 /* ---- the inspector and the output ---------------------------------------- */
+
+/* What initialized a parameter last, while its values are still those. */
+typedef struct
+{
+  PsInitScheme *scheme;
+  guint64       data_version;
+  int64_t       fan_in;
+} InitMark;
+
+static void
+init_mark_free (InitMark *m)
+{
+  ps_init_scheme_free (m->scheme);
+  g_free (m);
+}
+
+static void
+remember_init (PsWindow *win, PsModule *module, PsParam *param, PsInitTarget target,
+               const PsInitScheme *scheme)
+{
+  g_autoptr (GPtrArray) sd = ps_module_state_dict (ps_document_get_model (win->doc));
+  g_autofree char *text = ps_init_scheme_to_string (scheme);
+  g_autofree char *prefix = NULL;
+
+  if (module)
+    {
+      g_autoptr (GPtrArray) mods = ps_module_named_modules (ps_document_get_model (win->doc));
+      for (guint i = 0; i < mods->len; i++)
+        if (((PsNamedModule *) mods->pdata[i])->module == module)
+          prefix = g_strdup (((PsNamedModule *) mods->pdata[i])->name);
+    }
+  for (guint i = 0; i < sd->len; i++)
+    {
+      PsNamedParam *np = sd->pdata[i];
+      gboolean is_bias = strcmp (np->slot, "bias") == 0;
+      gboolean in_target;
+      InitMark *m;
+      if (param)
+        in_target = np->param == param;
+      else
+        in_target = prefix && (*prefix == '\0' || g_str_has_prefix (np->name, prefix))
+                    && !(target == PS_TARGET_WEIGHTS && is_bias)
+                    && !(target == PS_TARGET_BIASES && !is_bias);
+      if (!in_target || ps_param_get_data (np->param) == NULL)
+        continue;
+      m = g_new0 (InitMark, 1);
+      m->scheme = ps_init_scheme_parse (text, NULL);
+      m->data_version = ps_param_get_data_version (np->param);
+      m->fan_in = ps_module_get_in_features (np->owner);
+      if (m->scheme == NULL)
+        {
+          g_free (m);
+          continue;
+        }
+      g_hash_table_replace (win->inits, np->param, m);
+    }
+}
+
+static void
+draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *t,
+           const InitMark *mark, const char *title, GtkWidget *widget)
+{
+  enum { BINS = 40 };
+  double counts[BINS] = { 0 }, peak = 0, lo, hi, width;
+  PsStats st;
+  GdkRGBA fg;
+  double elo, ehi, emean, estd;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, fg.alpha);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size (cr, 12);
+  cairo_move_to (cr, x, y + 12);
+  cairo_show_text (cr, title);
+  y += 18;
+  h -= 30;
+  if (t == NULL || t->numel == 0)
+    return;
+  ps_stats_compute (t->data, t->numel, &st);
+  if (isnan (st.min))
+    return;
+  lo = st.min;
+  hi = st.max;
+  if (mark && ps_init_expected (mark->scheme, t, mark->fan_in, &elo, &ehi, &emean, &estd))
+    {
+      if (isfinite (elo) && isfinite (ehi))
+        {
+          lo = MIN (lo, elo);
+          hi = MAX (hi, ehi);
+        }
+    }
+  if (hi <= lo)
+    {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+  width = (hi - lo) / BINS;
+  for (int64_t i = 0; i < t->numel; i++)
+    if (isfinite (t->data[i]))
+      {
+        int b = (int) ((t->data[i] - lo) / width);
+        counts[CLAMP (b, 0, BINS - 1)]++;
+      }
+  for (int b = 0; b < BINS; b++)
+    peak = MAX (peak, counts[b]);
+  /* expected counts per bin from the scheme's distribution */
+  {
+    double expect[BINS] = { 0 };
+    gboolean have = FALSE;
+    int64_t n = st.n - st.n_nan - st.n_posinf - st.n_neginf;
+    if (mark && ps_init_expected (mark->scheme, t, mark->fan_in, &elo, &ehi, &emean, &estd)
+        && isfinite (estd) && estd > 0)
+      {
+        gboolean uniform = isfinite (elo) && isfinite (ehi)
+                           && fabs (estd - (ehi - elo) / sqrt (12.0)) < 1e-6 * (ehi - elo);
+        if (mark->scheme->info->kind == PS_INIT_D2L_CUSTOM)
+          uniform = FALSE;
+        for (int b = 0; b < BINS && mark->scheme->info->kind != PS_INIT_D2L_CUSTOM; b++)
+          {
+            double a = lo + b * width, c = a + width;
+            if (uniform)
+              expect[b] = n * MAX (0.0, MIN (c, ehi) - MAX (a, elo)) / (ehi - elo);
+            else
+              {
+                double za = (MAX (a, elo) - emean) / (estd * sqrt (2.0));
+                double zc = (MIN (c, ehi) - emean) / (estd * sqrt (2.0));
+                expect[b] = c <= elo || a >= ehi ? 0 : n * 0.5 * (erf (zc) - erf (za));
+              }
+            peak = MAX (peak, expect[b]);
+            have = TRUE;
+          }
+      }
+    /* bars */
+    cairo_set_source_rgba (cr, 0.26, 0.58, 0.76, 0.85);
+    for (int b = 0; b < BINS; b++)
+      {
+        double bh = peak > 0 ? h * counts[b] / peak : 0;
+        cairo_rectangle (cr, x + w * b / BINS, y + h - bh, w / BINS - 1, bh);
+      }
+    cairo_fill (cr);
+    if (have)
+      {
+        cairo_set_source_rgba (cr, 0.70, 0.09, 0.17, 1);
+        cairo_set_line_width (cr, 2);
+        for (int b = 0; b < BINS; b++)
+          {
+            double px = x + w * (b + 0.5) / BINS, py = y + h - h * expect[b] / peak;
+            if (b == 0)
+              cairo_move_to (cr, px, py);
+            else
+              cairo_line_to (cr, px, py);
+          }
+        cairo_stroke (cr);
+      }
+  }
+  /* axis labels */
+  {
+    char a[32], b[32];
+    cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7 * fg.alpha);
+    cairo_select_font_face (cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size (cr, 10);
+    g_ascii_formatd (a, sizeof a, "%.3g", lo);
+    g_ascii_formatd (b, sizeof b, "%.3g", hi);
+    cairo_move_to (cr, x, y + h + 11);
+    cairo_show_text (cr, a);
+    {
+      cairo_text_extents_t e;
+      cairo_text_extents (cr, b, &e);
+      cairo_move_to (cr, x + w - e.x_advance, y + h + 11);
+      cairo_show_text (cr, b);
+    }
+  }
+}
+
+static void
+draw_histograms (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  PsWindow *win = data;
+  InitMark *mark;
+
+  if (win->selected_param == NULL)
+    return;
+  mark = g_hash_table_lookup (win->inits, win->selected_param);
+  if (mark && mark->data_version != ps_param_get_data_version (win->selected_param))
+    mark = NULL;             /* changed since: the scheme no longer describes it */
+  draw_hist (cr, 0, 0, w, h / 2.0 - 6, ps_param_get_data (win->selected_param), mark,
+             mark ? _("Values, and what the initializer gives (line)") : _("Values"),
+             GTK_WIDGET (area));
+  draw_hist (cr, 0, h / 2.0 + 6, w, h / 2.0 - 6, ps_param_get_grad (win->selected_param), NULL,
+             _("Gradient"), GTK_WIDGET (area));
+}
 
 static void
 append_stats (GString *s, const char *what, const PsTensor *t)
@@ -147,6 +342,8 @@ update_inspector (PsWindow *win)
       g_string_append_printf (s, "\n\n<tt>%s</tt>\n", esc);
     }
   gtk_label_set_markup (GTK_LABEL (win->inspector_label), s->str);
+  gtk_label_select_region (GTK_LABEL (win->inspector_label), 0, 0);   /* no all-selected text */
+  gtk_widget_queue_draw (win->histogram);
   g_string_free (s, TRUE);
 }
 
@@ -364,6 +561,7 @@ rebuild_tree (PsWindow *win)
 static void
 on_model_replaced (PsDocument *doc, PsWindow *win)
 {
+  g_hash_table_remove_all (win->inits);
   g_autofree char *title = g_strdup_printf ("ParamScope — %s", ps_document_get_title (doc));
   gtk_window_set_title (GTK_WINDOW (win), title);
   rebuild_tree (win);
@@ -502,6 +700,12 @@ run_init (GtkWidget *w, const char *action, GVariant *param)
                                       gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (win->init_seed_spin)),
                                       &error))
     show_error (win, error);
+  else
+    {
+      remember_init (win, win->selected_param ? NULL : win->selected_module, win->selected_param,
+                     target, s);
+      update_inspector (win);
+    }
 }
 
 /* the lesson's cells, as presets */
@@ -549,9 +753,12 @@ run_preset (GtkWidget *w, const char *action, GVariant *param)
     {
       a = ps_init_scheme_parse ("d2l_custom()", NULL);
       ok = ps_document_initialize (win->doc, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error);
+      if (ok)
+        remember_init (win, model, NULL, PS_TARGET_WEIGHTS, a);
     }
   if (!ok)
     show_error (win, error);
+  update_inspector (win);
 }
 
 static gboolean
@@ -943,10 +1150,10 @@ build_init_panel (PsWindow *win)
   gtk_box_append (GTK_BOX (box), button (_("_Apply"), "win.init", NULL));
   gtk_box_append (GTK_BOX (box), section (_("The lesson's cells")));
   gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (presets), GTK_SELECTION_NONE);
-  gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("init_normal", "win.preset", "init_normal"));
-  gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("init_constant", "win.preset", "init_constant"));
+  gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("init__normal", "win.preset", "init_normal"));
+  gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("init__constant", "win.preset", "init_constant"));
   gtk_flow_box_append (GTK_FLOW_BOX (presets), button (_("Xavier net[0], 42 net[2]"), "win.preset", "xavier_42"));
-  gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("my_init", "win.preset", "my_init"));
+  gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("my__init", "win.preset", "my_init"));
   gtk_box_append (GTK_BOX (box), presets);
   on_scheme_changed (GTK_DROP_DOWN (win->scheme_dropdown), NULL, win);
   return box;
@@ -1032,6 +1239,7 @@ ps_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (win->doc, win);
   g_clear_object (&win->root);
   g_clear_pointer (&win->arg_entries, g_ptr_array_unref);
+  g_clear_pointer (&win->inits, g_hash_table_unref);
   G_OBJECT_CLASS (ps_window_parent_class)->dispose (object);
 }
 
@@ -1098,6 +1306,7 @@ ps_window_init (PsWindow *win)
   GtkWidget *tree_sw = gtk_scrolled_window_new ();
   GtkWidget *ov_sw = gtk_scrolled_window_new ();
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkWidget *inspect_page;
 
   win->doc = ps_document_new ();
   win->arg_entries = g_ptr_array_new ();
@@ -1188,13 +1397,25 @@ ps_window_init (PsWindow *win)
   gtk_label_set_xalign (GTK_LABEL (win->inspector_label), 0);
   gtk_label_set_selectable (GTK_LABEL (win->inspector_label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (win->inspector_label), TRUE);
+  win->histogram = gtk_drawing_area_new ();
+  gtk_widget_set_size_request (win->histogram, 300, 280);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (win->histogram), draw_histograms, win, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (win->histogram), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Histograms of the values and the gradient"), -1);
+  win->inits = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) init_mark_free);
   gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (build_run_panel (win)),
                             gtk_label_new_with_mnemonic (_("_Run")));
   gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (build_init_panel (win)),
                             gtk_label_new_with_mnemonic (_("_Initialize")));
   gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (build_edit_panel (win)),
                             gtk_label_new_with_mnemonic (_("_Edit")));
-  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (win->inspector_label),
+  {
+    GtkWidget *ibox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+    gtk_box_append (GTK_BOX (ibox), win->inspector_label);
+    gtk_box_append (GTK_BOX (ibox), win->histogram);
+    inspect_page = ibox;
+  }
+  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (inspect_page),
                             gtk_label_new_with_mnemonic (_("I_nspect")));
   gtk_widget_set_size_request (notebook, 340, -1);
 
