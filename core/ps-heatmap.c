@@ -74,7 +74,7 @@ ps_colormap_rgb (float v, float range, double *r, double *g, double *b)
   *b = (c & 0xff) / 255.0;
 }
 
-/* max |finite x|, 0 when there is none */
+/* max |finite x|, 0 when there is none (NaN and Inf count as 0) */
 static float
 max_finite (const float *x, int64_t n)
 {
@@ -91,13 +91,7 @@ max_finite (const float *x, int64_t n)
 float
 ps_heatmap_range (const float *x, int64_t n)
 {
-  float m = 0.f;
-  for (int64_t i = 0; i < n; i++)
-    {
-      float a = fabsf (x[i]);
-      a = a <= G_MAXFLOAT ? a : 0.f;     /* NaN and Inf count as 0 */
-      m = a > m ? a : m;
-    }
+  float m = max_finite (x, n);
   return m > 0.f ? m : 1.f;
 }
 

@@ -22,6 +22,7 @@
  * same range (the largest finite magnitude of the whole tensor).
  */
 #include "ps-heatmap-view.h"
+#include "ps-ui-util.h"
 #include "ps-heatmap-draw.h"
 
 #include <errno.h>
@@ -491,28 +492,10 @@ param_changed_here (PsHeatmapView *v, PsChange what)
   schedule_accessible (v);
 }
 
-typedef struct
-{
-  GWeakRef view;
-  PsChange what;
-} Deferred;
-
-static gboolean
-deferred_dispatch (gpointer data)
-{
-  Deferred *d = data;
-  g_autoptr (PsHeatmapView) v = g_weak_ref_get (&d->view);
-  if (v != NULL)
-    param_changed_here (v, d->what);
-  return G_SOURCE_REMOVE;
-}
-
 static void
-deferred_free (gpointer data)
+changed_cb (GObject *object, PsChange what)
 {
-  Deferred *d = data;
-  g_weak_ref_clear (&d->view);
-  g_free (d);
+  param_changed_here (PS_HEATMAP_VIEW (object), what);
 }
 
 static void
@@ -520,17 +503,8 @@ on_param_changed (PsParam *param, PsChange what, gpointer user_data)
 {
   PsHeatmapView *v = user_data;
 
-  if (g_thread_self () == v->owner)
-    param_changed_here (v, what);
-  else
-    {
-      /* A worker thread changed the parameter: GTK is only touched from the
-       * thread that owns the widget. */
-      Deferred *d = g_new0 (Deferred, 1);
-      g_weak_ref_init (&d->view, v);
-      d->what = what;
-      g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, deferred_dispatch, d, deferred_free);
-    }
+  /* a worker thread may change the parameter: redraw on ours */
+  ps_ui_dispatch_change (G_OBJECT (v), v->owner, changed_cb, what);
 }
 
 /* ---- public API: what is shown ----------------------------------------------------- */

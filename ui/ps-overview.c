@@ -8,6 +8,7 @@
  * enough for its weight to fit the width and at most ROW_MAX_H tall.
  */
 #include "ps-overview.h"
+#include "ps-ui-util.h"
 #include "ps-heatmap-draw.h"
 
 #include <glib/gi18n.h>
@@ -127,28 +128,10 @@ changed_here (PsOverview *o, PsChange what)
   gtk_widget_queue_draw (GTK_WIDGET (o));   /* stale cells are found by version */
 }
 
-typedef struct
-{
-  GWeakRef ref;
-  PsChange what;
-} Deferred;
-
-static gboolean
-deferred_dispatch (gpointer data)
-{
-  Deferred *d = data;
-  g_autoptr (PsOverview) o = g_weak_ref_get (&d->ref);
-  if (o != NULL)
-    changed_here (o, d->what);
-  return G_SOURCE_REMOVE;
-}
-
 static void
-deferred_free (gpointer data)
+changed_cb (GObject *object, PsChange what)
 {
-  Deferred *d = data;
-  g_weak_ref_clear (&d->ref);
-  g_free (d);
+  changed_here (PS_OVERVIEW (object), what);
 }
 
 static void
@@ -156,15 +139,8 @@ on_param_changed (PsParam *param, PsChange what, gpointer user_data)
 {
   Entry *e = user_data;
 
-  if (g_thread_self () == e->self->owner)
-    changed_here (e->self, what);
-  else
-    {
-      Deferred *d = g_new0 (Deferred, 1);    /* from a worker: redraw on our thread */
-      g_weak_ref_init (&d->ref, e->self);
-      d->what = what;
-      g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, deferred_dispatch, d, deferred_free);
-    }
+  /* a worker thread may change the parameter: redraw on ours */
+  ps_ui_dispatch_change (G_OBJECT (e->self), e->self->owner, changed_cb, what);
 }
 
 static void

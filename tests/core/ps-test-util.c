@@ -52,6 +52,20 @@ ps_test_rmdir (const char *dir)
 }
 
 PsModule *
+ps_test_parse_model (const char *text, guint64 seed)
+{
+  GError *error = NULL;
+  PsRng rng;
+  PsModule *m;
+
+  ps_rng_seed (&rng, seed);
+  m = ps_model_parse (text, -1, "model.py", &rng, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (m);
+  return m;
+}
+
+PsModule *
 ps_test_load_model (const char *relative, guint64 seed)
 {
   g_autofree char *path = ps_test_fixture (relative);

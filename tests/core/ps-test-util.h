@@ -13,6 +13,8 @@ char      *ps_test_corpus       (const char *relative);
 char      *ps_test_tmpdir       (void);
 void       ps_test_rmdir        (const char *dir);
 
+/* Build a model from model-file text (seeded with seed); aborts on error. */
+PsModule  *ps_test_parse_model  (const char *text, guint64 seed);
 /* Load a model file from the fixtures (seeded with seed). */
 PsModule  *ps_test_load_model   (const char *relative, guint64 seed);
 PsTensor  *ps_test_load_tensor  (const char *path, const char *name);   /* aborts if absent */

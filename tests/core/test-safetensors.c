@@ -6,18 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-static PsModule *
-parse (const char *text, guint64 seed)
-{
-  GError *error = NULL;
-  PsRng rng;
-  PsModule *m;
-  ps_rng_seed (&rng, seed);
-  m = ps_model_parse (text, -1, "m.py", &rng, NULL, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
 static GBytes *
 read_bytes (const char *path)
 {
@@ -38,8 +26,8 @@ test_roundtrip_tied (void)
 {
   g_autofree char *dir = ps_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "w.safetensors", NULL);
-  g_autoptr (PsModule) net = parse (tied_model, 1);
-  g_autoptr (PsModule) other = parse (tied_model, 2);
+  g_autoptr (PsModule) net = ps_test_parse_model (tied_model, 1);
+  g_autoptr (PsModule) other = ps_test_parse_model (tied_model, 2);
   g_autoptr (PsSafetensors) st = NULL;
   g_autoptr (GPtrArray) sd = ps_module_state_dict (net);
   GError *error = NULL;
@@ -130,7 +118,7 @@ test_load_checks (void)
   g_autofree char *p1 = g_build_filename (dir, "missing.safetensors", NULL);
   g_autofree char *p2 = g_build_filename (dir, "extra.safetensors", NULL);
   g_autofree char *p3 = g_build_filename (dir, "shape.safetensors", NULL);
-  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))", 0);
   g_autoptr (PsTensor) w0 = ps_tensor_new_2d (3, 2), b0 = ps_tensor_new_1d (3);
   g_autoptr (PsTensor) w1 = ps_tensor_new_2d (1, 3), b1 = ps_tensor_new_1d (1);
   g_autoptr (PsTensor) bad = ps_tensor_new_2d (3, 3);
@@ -161,8 +149,8 @@ test_lazy_from_weights (void)
 {
   g_autofree char *dir = ps_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "w.safetensors", NULL);
-  g_autoptr (PsModule) src = parse ("net = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2))", 3);
-  g_autoptr (PsModule) lazy = parse ("net = nn.Sequential(nn.LazyLinear(4), nn.ReLU(), nn.LazyLinear(2))", 0);
+  g_autoptr (PsModule) src = ps_test_parse_model ("net = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2))", 3);
+  g_autoptr (PsModule) lazy = ps_test_parse_model ("net = nn.Sequential(nn.LazyLinear(4), nn.ReLU(), nn.LazyLinear(2))", 0);
   g_autoptr (PsSafetensors) st = NULL;
   g_autofree char *text = NULL;
   GError *error = NULL;
@@ -188,8 +176,8 @@ test_atomic_replace (void)
   g_autofree char *dir = ps_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "w.safetensors", NULL);
   g_autofree char *nowhere = g_build_filename (dir, "no-such-dir", "w.safetensors", NULL);
-  g_autoptr (PsModule) net = parse ("net = nn.Linear(4, 4)", 0);
-  g_autoptr (PsModule) lazy = parse ("net = nn.Sequential(nn.LazyLinear(2))", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Linear(4, 4)", 0);
+  g_autoptr (PsModule) lazy = ps_test_parse_model ("net = nn.Sequential(nn.LazyLinear(2))", 0);
   g_autoptr (GBytes) before = NULL, after = NULL;
   GError *error = NULL;
   GDir *d;

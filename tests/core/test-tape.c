@@ -5,18 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-static PsModule *
-parse (const char *text, guint64 seed)
-{
-  GError *error = NULL;
-  PsRng rng;
-  PsModule *m;
-  ps_rng_seed (&rng, seed);
-  m = ps_model_parse (text, -1, "t.py", &rng, NULL, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
 static PsTensor *
 input (int64_t rows, int64_t cols, guint64 seed)
 {
@@ -42,7 +30,7 @@ forward_backward (PsTape *tape, const PsTensor *x, PsLossKind kind, const PsTens
 static void
 test_accumulate (void)
 {
-  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))", 1);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))", 1);
   g_autoptr (PsTensor) x = input (5, 3, 2);
   g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
   g_autoptr (GPtrArray) np = ps_module_named_parameters (net);
@@ -74,7 +62,7 @@ test_accumulate (void)
 static void
 test_tied_param (void)
 {
-  g_autoptr (PsModule) net = parse (
+  g_autoptr (PsModule) net = ps_test_parse_model (
     "net = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3), nn.Sigmoid(), nn.Linear(3, 3))\n"
     "net[4].weight = net[2].weight\n", 5);
   g_autoptr (GPtrArray) np = ps_module_named_parameters (net);
@@ -91,7 +79,7 @@ test_tied_param (void)
 static void
 test_forward_errors (void)
 {
-  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sequential(nn.Linear(8, 1)))", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sequential(nn.Linear(8, 1)))", 0);
   g_autoptr (PsTensor) x = input (2, 3, 0);
   g_autoptr (PsTensor) good = input (2, 4, 0);
   g_autoptr (PsTensor) wrong_t = input (3, 1, 0);
@@ -133,7 +121,7 @@ test_forward_errors (void)
 static void
 test_structure_changed (void)
 {
-  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3))", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3))", 0);
   g_autoptr (PsTensor) x = input (2, 3, 0);
   g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
   GError *error = NULL;
@@ -177,7 +165,7 @@ test_cycles_refused (void)
 static void
 test_lazy (void)
 {
-  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.LazyLinear(6), nn.ReLU(), nn.LazyLinear(2, bias=False))", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Sequential(nn.LazyLinear(6), nn.ReLU(), nn.LazyLinear(2, bias=False))", 0);
   g_autoptr (PsTensor) x = input (3, 5, 1);
   g_autoptr (PsTape) tape = NULL;
   g_autofree char *after = NULL;
@@ -206,7 +194,7 @@ test_lazy (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
-  tie = parse ("a = nn.Linear(5, 6)\nnet = nn.Sequential(nn.LazyLinear(6), a)\n", 0);
+  tie = ps_test_parse_model ("a = nn.Linear(5, 6)\nnet = nn.Sequential(nn.LazyLinear(6), a)\n", 0);
   g_assert_false (ps_module_set_param (ps_module_index (tie, 1, NULL), "weight",
                                        ps_module_find_param (tie, "0.weight"), &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
@@ -253,7 +241,7 @@ on_change (PsParam *p, PsChange what, gpointer user_data)
 static void
 test_notify (void)
 {
-  g_autoptr (PsModule) net = parse ("l = nn.Linear(2, 2)\nnet = nn.Sequential(l, nn.ReLU(), l)", 3);
+  g_autoptr (PsModule) net = ps_test_parse_model ("l = nn.Linear(2, 2)\nnet = nn.Sequential(l, nn.ReLU(), l)", 3);
   g_autoptr (PsTensor) x = input (4, 2, 3);
   g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
   g_autoptr (PsOptimizer) opt = NULL;
@@ -316,7 +304,7 @@ test_losses (void)
 static void
 test_sgd_semantics (void)
 {
-  g_autoptr (PsModule) net = parse ("net = nn.Linear(1, 1, bias=False)", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Linear(1, 1, bias=False)", 0);
   PsParam *w = ps_module_find_param (net, "weight");
   PsOptimConfig c;
   g_autoptr (PsOptimizer) opt = NULL;
@@ -338,7 +326,7 @@ test_sgd_semantics (void)
 static void
 test_sgd_large (void)
 {
-  g_autoptr (PsModule) net = parse ("net = nn.Linear(300, 300, bias=False)", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Linear(300, 300, bias=False)", 0);
   PsParam *w = ps_module_find_param (net, "weight");
   PsTensor *d = ps_param_get_data (w), *g = ps_param_ensure_grad (w);
   g_autofree float *before = NULL;
@@ -359,7 +347,7 @@ test_sgd_large (void)
 static void
 test_flatten (void)
 {
-  g_autoptr (PsModule) net = parse ("net = nn.Sequential(nn.Flatten(), nn.Linear(6, 2))", 0);
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Sequential(nn.Flatten(), nn.Linear(6, 2))", 0);
   int64_t shape[3] = { 2, 2, 3 };
   g_autoptr (PsTensor) x = ps_tensor_new (3, shape);
   g_autoptr (PsTape) tape = ps_tape_new (net, NULL);

@@ -1,0 +1,47 @@
+/* ps-ui-util.c — small helpers shared by the widgets */
+#include "ps-ui-util.h"
+
+typedef struct
+{
+  GWeakRef     ref;
+  PsChangeFunc fn;
+  PsChange     what;
+} Deferred;
+
+static gboolean
+deferred_dispatch (gpointer data)
+{
+  Deferred *d = data;
+  GObject *object = g_weak_ref_get (&d->ref);
+  if (object != NULL)
+    {
+      d->fn (object, d->what);
+      g_object_unref (object);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+deferred_free (gpointer data)
+{
+  Deferred *d = data;
+  g_weak_ref_clear (&d->ref);
+  g_free (d);
+}
+
+void
+ps_ui_dispatch_change (GObject *object, GThread *owner, PsChangeFunc fn, PsChange what)
+{
+  Deferred *d;
+
+  if (g_thread_self () == owner)
+    {
+      fn (object, what);
+      return;
+    }
+  d = g_new0 (Deferred, 1);
+  g_weak_ref_init (&d->ref, object);
+  d->fn = fn;
+  d->what = what;
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, deferred_dispatch, d, deferred_free);
+}

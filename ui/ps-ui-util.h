@@ -1,0 +1,16 @@
+/* ps-ui-util.h — small helpers shared by the widgets */
+#pragma once
+
+#include <glib-object.h>
+#include "paramscope.h"
+
+G_BEGIN_DECLS
+
+typedef void (*PsChangeFunc) (GObject *object, PsChange what);
+
+/* Call fn (object, what) now if this is the owner thread, else on the main
+ * context (GTK is only touched from the thread that owns the widget); a
+ * widget finalized in between is not called. */
+void ps_ui_dispatch_change (GObject *object, GThread *owner, PsChangeFunc fn, PsChange what);
+
+G_END_DECLS
