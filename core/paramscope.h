@@ -33,6 +33,7 @@
  */
 #pragma once
 
+#include "ps-data.h"
 #include "ps-error.h"
 #include "ps-heatmap.h"
 #include "ps-init.h"
@@ -44,3 +45,5 @@
 #include "ps-safetensors.h"
 #include "ps-tape.h"
 #include "ps-tensor.h"
+#include "ps-train-log.h"
+#include "ps-trainer.h"

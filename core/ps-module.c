@@ -815,3 +815,72 @@ ps_module_apply (PsModule *m, PsModuleFunc fn, gpointer user_data)
     }
   fn (m, user_data);
 }
+
+static void
+unref_value (gpointer key, gpointer value, gpointer data)
+{
+  ps_param_unref (value);
+}
+
+static PsModule *
+clone_rec (PsModule *m, GHashTable *modules, GHashTable *params)
+{
+  PsModule *c = g_hash_table_lookup (modules, m);
+
+  if (c)
+    return ps_module_ref (c);
+  c = module_alloc (m->kind);
+  c->in_features = m->in_features;
+  c->out_features = m->out_features;
+  c->lazy = m->lazy;
+  c->inplace = m->inplace;
+  c->negative_slope = m->negative_slope;
+  g_free (c->slope_text);
+  c->slope_text = g_strdup (m->slope_text);
+  c->gelu_tanh = m->gelu_tanh;
+  c->start_dim = m->start_dim;
+  c->end_dim = m->end_dim;
+  g_hash_table_insert (modules, m, c);          /* borrowed: m's tree keeps c alive */
+  for (guint i = 0; i < m->params->len; i++)
+    {
+      PsParam *p = m->params->pdata[i], *q = g_hash_table_lookup (params, p);
+      if (q == NULL)
+        {
+          PsTensor *d = ps_param_get_data (p);
+          g_autoptr (PsTensor) copy = d ? ps_tensor_copy (d) : NULL;
+          q = ps_param_new (copy);
+          ps_param_set_requires_grad (q, ps_param_get_requires_grad (p));
+          g_hash_table_insert (params, p, q);
+        }
+      add_param (c, m->param_names->pdata[i], ps_param_ref (q));
+    }
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      g_ptr_array_add (c->child_names, g_strdup (m->child_names->pdata[i]));
+      g_ptr_array_add (c->children, clone_rec (m->children->pdata[i], modules, params));
+    }
+  return c;       /* the name index is built on the first lookup that needs it */
+}
+
+PsModule *
+ps_module_clone (PsModule *m, GHashTable *params_out)
+{
+  g_autoptr (GHashTable) modules = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) params = g_hash_table_new (NULL, NULL);
+  PsModule *c = clone_rec (m, modules, params);
+
+  if (params_out)
+    {
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, params);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          ps_param_unref (v);             /* the copy's modules hold it */
+          g_hash_table_insert (params_out, k, v);
+        }
+    }
+  else
+    g_hash_table_foreach (params, (GHFunc) unref_value, NULL);
+  return c;
+}

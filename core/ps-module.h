@@ -145,6 +145,13 @@ typedef void (*PsModuleFunc) (PsModule *m, gpointer user_data);
  * appears twice in one parent is visited once. */
 void        ps_module_apply            (PsModule *m, PsModuleFunc fn, gpointer user_data);
 
+/* A deep copy: new modules and parameters (values and requires_grad copied,
+ * gradients absent), with the same sharing: a module or parameter that
+ * appears twice in m is one object appearing twice in the copy.  No
+ * listeners are copied.  params_out, if not NULL, receives pairs
+ * (original PsParam*, copy PsParam*) for every distinct parameter (borrowed). */
+PsModule   *ps_module_clone            (PsModule *m, GHashTable *params_out);
+
 /* PyTorch's Linear.reset_parameters() on an initialized Linear. */
 void        ps_module_reset_parameters (PsModule *m, PsRng *rng);
 

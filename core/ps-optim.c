@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 typedef struct
 {
@@ -88,25 +89,55 @@ ps_optimizer_zero_grad (PsOptimizer *opt)
     ps_param_zero_grad (opt->slots[i].param, TRUE);
 }
 
-static void
+/* Each update also ORs together "exponent all ones" (NaN or +-Inf) over the
+ * values it writes: an integer reduction that vectorizes (a float one would
+ * not, without reassociation), in loops bound by memory anyway. */
+static inline uint32_t
+nonfinite (float x)
+{
+  uint32_t u;
+  memcpy (&u, &x, sizeof u);
+  return (u & 0x7f800000u) == 0x7f800000u;
+}
+
+static uint32_t
+finite_probe (const float *p, int64_t n)
+{
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; i++)
+    bad |= nonfinite (p[i]);
+  return bad;
+}
+
+static uint32_t
 sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
 {
   float lr = (float) c->lr, wd = (float) c->weight_decay, mom = (float) c->momentum;
   float damp = (float) (1.0 - c->dampening);     /* rounded once, as PyTorch */
   gboolean first = s->buf1 == NULL;
   float *buf;
+  uint32_t z = 0;
 
   if (mom == 0.f)
     {
       if (wd == 0.f && n >= (1 << 16) && n <= G_MAXINT)
-        cblas_saxpy ((int) n, -lr, g, 1, p, 1);      /* p += -lr g: OpenBLAS, both cores */
+        {
+          cblas_saxpy ((int) n, -lr, g, 1, p, 1);      /* p += -lr g: OpenBLAS, both cores */
+          return finite_probe (p, n);
+        }
       else if (wd == 0.f)
         for (int64_t i = 0; i < n; i++)
-          p[i] -= lr * g[i];
+          {
+            p[i] -= lr * g[i];
+            z |= nonfinite (p[i]);
+          }
       else
         for (int64_t i = 0; i < n; i++)
-          p[i] -= lr * (g[i] + wd * p[i]);
-      return;
+          {
+            p[i] -= lr * (g[i] + wd * p[i]);
+            z |= nonfinite (p[i]);
+          }
+      return z;
     }
   if (first)
     s->buf1 = ps_tensor_new_1d (n);
@@ -116,10 +147,12 @@ sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
       float d = wd != 0.f ? g[i] + wd * p[i] : g[i];
       buf[i] = first ? d : mom * buf[i] + damp * d;
       p[i] -= lr * (c->nesterov ? d + mom * buf[i] : buf[i]);
+      z |= nonfinite (p[i]);
     }
+  return z;
 }
 
-static void
+static uint32_t
 adam_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
 {
   /* torch.optim.Adam (single-tensor): the averaging weights 1 - beta are
@@ -129,6 +162,7 @@ adam_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
   double bc1, bc2;
   float neg_step, bc2_sqrt, eps = (float) c->eps;
   float *m, *v;
+  uint32_t z = 0;
 
   if (s->buf1 == NULL)
     {
@@ -148,23 +182,61 @@ adam_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
       m[i] = m[i] * b1 + one_b1 * gi;                   /* exp_avg.mul_(b1).add_(g, 1-b1) */
       v[i] = v[i] * b2 + one_b2 * gi * gi;              /* exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2) */
       p[i] = p[i] + neg_step * m[i] / (sqrtf (v[i]) / bc2_sqrt + eps);   /* addcdiv_ */
+      z |= nonfinite (p[i]);
     }
+  return z;
+}
+
+int
+ps_optimizer_step_checked (PsOptimizer *opt)
+{
+  int first_bad = -1;
+
+  for (guint i = 0; i < opt->n; i++)
+    {
+      Slot *s = &opt->slots[i];
+      PsTensor *d = ps_param_get_data (s->param), *g = ps_param_get_grad (s->param);
+      uint32_t z;
+
+      if (g == NULL || !ps_param_get_requires_grad (s->param))
+        continue;
+      if (opt->c.kind == PS_OPTIM_SGD)
+        z = sgd_step (&opt->c, s, d->data, g->data, d->numel);
+      else
+        z = adam_step (&opt->c, s, d->data, g->data, d->numel);
+      if (z && first_bad < 0)
+        first_bad = (int) i;
+      ps_param_changed (s->param, PS_CHANGE_DATA);
+    }
+  return first_bad;
 }
 
 void
 ps_optimizer_step (PsOptimizer *opt)
 {
+  ps_optimizer_step_checked (opt);
+}
+
+PsParam *
+ps_optimizer_get_param (PsOptimizer *opt, guint i)
+{
+  g_return_val_if_fail (i < opt->n, NULL);
+  return opt->slots[i].param;
+}
+
+void
+ps_optimizer_reset_state (PsOptimizer *opt)
+{
   for (guint i = 0; i < opt->n; i++)
     {
-      Slot *s = &opt->slots[i];
-      PsTensor *d = ps_param_get_data (s->param), *g = ps_param_get_grad (s->param);
-
-      if (g == NULL || !ps_param_get_requires_grad (s->param))
-        continue;
-      if (opt->c.kind == PS_OPTIM_SGD)
-        sgd_step (&opt->c, s, d->data, g->data, d->numel);
-      else
-        adam_step (&opt->c, s, d->data, g->data, d->numel);
-      ps_param_changed (s->param, PS_CHANGE_DATA);
+      g_clear_pointer (&opt->slots[i].buf1, ps_tensor_unref);
+      g_clear_pointer (&opt->slots[i].buf2, ps_tensor_unref);
+      opt->slots[i].step = 0;
     }
+}
+
+const PsOptimConfig *
+ps_optimizer_get_config (PsOptimizer *opt)
+{
+  return &opt->c;
 }

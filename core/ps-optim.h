@@ -33,6 +33,14 @@ PsOptimizer *ps_optimizer_new      (PsModule *model, const PsOptimConfig *c, GEr
 void         ps_optimizer_free     (PsOptimizer *opt);
 void         ps_optimizer_zero_grad (PsOptimizer *opt);   /* set_to_none, buffers kept */
 void         ps_optimizer_step     (PsOptimizer *opt);
+/* The same, and the index (in parameter order) of the first parameter the
+ * update left with a NaN or an infinite value, or -1 when all are finite. */
+int          ps_optimizer_step_checked (PsOptimizer *opt);
+/* The i-th parameter (net.parameters() order; borrowed). */
+PsParam     *ps_optimizer_get_param (PsOptimizer *opt, guint i);
+const PsOptimConfig *ps_optimizer_get_config (PsOptimizer *opt);
+/* Forget momentum buffers and Adam's moments and step count (a fresh optimizer). */
+void         ps_optimizer_reset_state (PsOptimizer *opt);
 guint        ps_optimizer_get_n_params (PsOptimizer *opt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsOptimizer, ps_optimizer_free)

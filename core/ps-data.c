@@ -1,0 +1,196 @@
+/* ps-data.c — generated training data */
+#include "ps-data.h"
+#include "ps-error.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const kind_names[] = { "random", "teacher", "spiral" };
+
+gboolean
+ps_data_kind_from_string (const char *s, PsDataKind *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (s, kind_names[i]) == 0)
+      {
+        *kind = (PsDataKind) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+ps_data_kind_to_string (PsDataKind kind)
+{
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (kind_names), NULL);
+  return kind_names[kind];
+}
+
+/* The first (or last) Linear in forward order; NULL if there is none. */
+static PsModule *
+edge_linear (PsModule *m, gboolean last)
+{
+  guint n = ps_module_get_n_children (m);
+
+  if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
+    return m;
+  for (guint k = 0; k < n; k++)
+    {
+      PsModule *hit = edge_linear (ps_module_get_child (m, last ? n - 1 - k : k), last);
+      if (hit)
+        return hit;
+    }
+  return NULL;
+}
+
+int64_t
+ps_module_input_width (PsModule *m)
+{
+  PsModule *l = edge_linear (m, FALSE);
+  return l ? ps_module_get_in_features (l) : 0;
+}
+
+int64_t
+ps_module_output_width (PsModule *m)
+{
+  PsModule *l = edge_linear (m, TRUE);
+  return l ? ps_module_get_out_features (l) : 0;
+}
+
+/* One-hot rows of the given classes. */
+static PsTensor *
+one_hot (const int64_t *cls, int64_t n, int64_t classes)
+{
+  PsTensor *t = ps_tensor_new_2d (n, classes);
+  for (int64_t i = 0; i < n; i++)
+    t->data[i * classes + cls[i]] = 1.f;
+  return t;
+}
+
+static void
+softmax_rows (PsTensor *t)
+{
+  int64_t rows = ps_tensor_rows (t), cols = ps_tensor_cols (t);
+  for (int64_t i = 0; i < rows; i++)
+    {
+      float *r = t->data + i * cols, mx = -INFINITY;
+      double sum = 0;
+      for (int64_t j = 0; j < cols; j++)
+        mx = MAX (mx, r[j]);
+      for (int64_t j = 0; j < cols; j++)
+        sum += (r[j] = expf (r[j] - mx));
+      for (int64_t j = 0; j < cols; j++)
+        r[j] = (float) (r[j] / sum);
+    }
+}
+
+static void
+reinit (PsModule *m, gpointer rng)
+{
+  if (ps_module_get_kind (m) == PS_MODULE_LINEAR && !ps_module_is_lazy (m))
+    ps_module_reset_parameters (m, rng);
+}
+
+static PsTensor *
+random_target (PsRng *rng, int64_t n, int64_t out, PsLossKind loss)
+{
+  if (loss == PS_LOSS_SUM)
+    return NULL;
+  if (loss == PS_LOSS_CROSS_ENTROPY)
+    {
+      g_autofree int64_t *cls = g_new (int64_t, n);
+      for (int64_t i = 0; i < n; i++)
+        cls[i] = (int64_t) (ps_rng_u64 (rng) % (guint64) out);
+      return one_hot (cls, n, out);
+    }
+  PsTensor *t = ps_tensor_new_2d (n, out);
+  ps_rng_fill_uniform (rng, t->data, t->numel, 0, 1);
+  return t;
+}
+
+gboolean
+ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsLossKind loss,
+                  PsTensor **x_out, PsTensor **target_out, GError **error)
+{
+  int64_t in = ps_module_input_width (model), out = ps_module_output_width (model);
+  g_autoptr (PsTensor) x = NULL;
+  g_autoptr (PsTensor) t = NULL;
+  PsRng rng;
+
+  if (in <= 0 || out <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   "the network's input width is not known yet (a lazy first layer, or no "
+                   "Linear layer): run a forward pass first");
+      return FALSE;
+    }
+  if (n < 1 || n > (1 << 20))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "the number of samples must be between 1 and 1048576 (got %" G_GINT64_FORMAT ")", n);
+      return FALSE;
+    }
+  ps_rng_seed (&rng, seed);
+  switch (kind)
+    {
+    case PS_DATA_RANDOM:
+      x = ps_tensor_new_2d (n, in);
+      ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
+      t = random_target (&rng, n, out, loss);
+      break;
+
+    case PS_DATA_TEACHER:
+      {
+        g_autoptr (PsModule) teacher = ps_module_clone (model, NULL);
+        g_autoptr (PsTape) tape = NULL;
+        const PsTensor *y;
+
+        ps_module_apply (teacher, reinit, &rng);
+        x = ps_tensor_new_2d (n, in);
+        ps_rng_fill_normal (&rng, x->data, x->numel, 0, 1);
+        tape = ps_tape_new (teacher, NULL);
+        y = ps_tape_forward (tape, x, error);
+        if (y == NULL)
+          return FALSE;
+        if (loss != PS_LOSS_SUM)
+          {
+            t = ps_tensor_copy (y);
+            if (loss == PS_LOSS_CROSS_ENTROPY)
+              softmax_rows (t);
+          }
+        break;
+      }
+
+    case PS_DATA_SPIRAL:
+      {
+        g_autofree int64_t *cls = g_new (int64_t, n);
+        if (in != 2 || out != 2)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                         "the spiral has 2 inputs and 2 classes: the network needs "
+                         "Linear(2, ...) first and Linear(..., 2) last, not %" G_GINT64_FORMAT
+                         " inputs and %" G_GINT64_FORMAT " outputs", in, out);
+            return FALSE;
+          }
+        x = ps_tensor_new_2d (n, 2);
+        for (int64_t i = 0; i < n; i++)
+          {
+            int64_t c = i % 2;
+            double r = (double) (i / 2 + 1) / (double) ((n + 1) / 2);    /* (0, 1] */
+            double theta = 3.0 * G_PI * r + (double) c * G_PI + 0.2 * ps_rng_normal (&rng);
+            x->data[2 * i] = (float) (r * cos (theta));
+            x->data[2 * i + 1] = (float) (r * sin (theta));
+            cls[i] = c;
+          }
+        if (loss != PS_LOSS_SUM)
+          t = one_hot (cls, n, 2);
+        break;
+      }
+
+    default:
+      g_return_val_if_reached (FALSE);
+    }
+  *x_out = g_steal_pointer (&x);
+  *target_out = g_steal_pointer (&t);
+  return TRUE;
+}

@@ -1,0 +1,789 @@
+/* ps-trainer.c — a worker thread trains a replica; snapshots cross over
+ *
+ * Three frames (buffer sets of every parameter's values and gradient) pass
+ * between the threads: the worker fills `back` between two steps when the
+ * caller wants one, then swaps it with `ready` under the lock; the caller's
+ * sync swaps `ready` with `front` and copies `front` into its parameters.
+ * Neither side ever reads a frame the other is writing, and the lock is held
+ * only for the pointer swaps.
+ *
+ * Synchronization uses pthread mutexes and __atomic builtins (through
+ * g_atomic_*), which ThreadSanitizer models; GLib's GMutex is a futex it
+ * cannot see.
+ */
+#include "ps-trainer.h"
+#include "ps-error.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+typedef struct
+{
+  PsParam *orig;     /* the caller's parameter (ref) */
+  PsParam *rep;      /* the replica's (owned by the replica tree) */
+  char    *name;     /* named_parameters name */
+  PsTensor *start;   /* the values a reset returns to */
+} Pair;
+
+typedef struct
+{
+  PsTensor **data;   /* one per pair, allocated with the frame */
+  PsTensor **grad;   /* one per pair, allocated on first use */
+  gboolean  *has_grad;
+  guint64    step;
+  double     loss;
+} Frame;
+
+struct _PsSnapshot
+{
+  char      *label;
+  guint64    step;
+  gint64     time;
+  GPtrArray *names;     /* char* */
+  GPtrArray *tensors;   /* PsTensor* */
+  gsize      bytes;
+};
+
+struct _PsTrainer
+{
+  PsModule     *model;       /* ref */
+  PsModule     *replica;
+  Pair         *pairs;
+  guint         n;
+  PsTensor     *x, *target;
+  PsTrainConfig c;
+  PsRng         rng;
+  PsTape       *tape;
+  PsOptimizer  *opt;
+  PsTrainLog   *log;
+  double       *norms;       /* worker's scratch: n */
+  double        last_loss;   /* worker's */
+
+  /* the worker */
+  pthread_t     thread;
+  gboolean      thread_running;    /* caller's view: joined or not */
+  gint          stop;              /* atomic: caller asks the worker to stop */
+  gint          finished;          /* atomic: the worker has left its loop */
+  gint          want;              /* atomic: the caller wants a frame */
+  guint64       limit;             /* steps for this start (0: no limit) */
+
+  pthread_mutex_t lock;            /* protects what follows */
+  Frame         frames[3];
+  int           back, ready, front;
+  gboolean      ready_fresh;
+  guint64       step;              /* steps taken (the worker writes it under the lock) */
+  PsTrainerState state;
+  char         *fault;
+  guint64       fault_step;
+  char         *fault_param;
+  GQueue        snapshots;         /* PsSnapshot*, oldest at the head */
+
+  /* the caller's */
+  guint64       synced_step;
+  double        synced_loss;
+};
+
+void
+ps_train_config_init (PsTrainConfig *c, PsLossKind loss, PsOptimKind optim, double lr)
+{
+  memset (c, 0, sizeof *c);
+  c->loss = loss;
+  ps_optim_config_init (&c->optim, optim, lr);
+  c->seed = 0;
+}
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+PsSnapshot *
+ps_snapshot_take (PsModule *model, const char *label, guint64 step)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (model);
+  PsSnapshot *s = g_new0 (PsSnapshot, 1);
+
+  s->label = g_strdup (label);
+  s->step = step;
+  s->time = g_get_real_time ();
+  s->names = g_ptr_array_new_with_free_func (g_free);
+  s->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  for (guint i = 0; i < np->len; i++)
+    {
+      PsNamedParam *p = np->pdata[i];
+      PsTensor *d = ps_param_get_data (p->param);
+      if (d == NULL)
+        continue;
+      g_ptr_array_add (s->names, g_strdup (p->name));
+      g_ptr_array_add (s->tensors, ps_tensor_copy (d));
+      s->bytes += (gsize) d->numel * sizeof (float);
+    }
+  return s;
+}
+
+void
+ps_snapshot_free (PsSnapshot *s)
+{
+  if (s == NULL)
+    return;
+  g_free (s->label);
+  g_ptr_array_unref (s->names);
+  g_ptr_array_unref (s->tensors);
+  g_free (s);
+}
+
+const char *ps_snapshot_get_label (PsSnapshot *s) { return s->label; }
+guint64 ps_snapshot_get_step (PsSnapshot *s) { return s->step; }
+gint64 ps_snapshot_get_time (PsSnapshot *s) { return s->time; }
+guint ps_snapshot_get_n (PsSnapshot *s) { return s->names->len; }
+gsize ps_snapshot_get_bytes (PsSnapshot *s) { return s->bytes; }
+
+const char *
+ps_snapshot_get_name (PsSnapshot *s, guint i)
+{
+  g_return_val_if_fail (i < s->names->len, NULL);
+  return s->names->pdata[i];
+}
+
+const PsTensor *
+ps_snapshot_get_tensor (PsSnapshot *s, guint i)
+{
+  g_return_val_if_fail (i < s->tensors->len, NULL);
+  return s->tensors->pdata[i];
+}
+
+const PsTensor *
+ps_snapshot_find (PsSnapshot *s, const char *name)
+{
+  for (guint i = 0; i < s->names->len; i++)
+    if (strcmp (s->names->pdata[i], name) == 0)
+      return s->tensors->pdata[i];
+  return NULL;
+}
+
+gboolean
+ps_tensor_difference (const PsTensor *a, const PsTensor *b, PsTensor *out, GError **error)
+{
+  if (!ps_tensor_same_shape (a, b))
+    {
+      g_autofree char *sa = ps_shape_to_string (a->ndim, a->shape);
+      g_autofree char *sb = ps_shape_to_string (b->ndim, b->shape);
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "cannot subtract tensors of different shapes %s and %s", sa, sb);
+      return FALSE;
+    }
+  if (!ps_tensor_resize (out, a->ndim, a->shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for a difference");
+      return FALSE;
+    }
+  for (int64_t i = 0; i < a->numel; i++)
+    out->data[i] = a->data[i] - b->data[i];
+  return TRUE;
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+static void
+frame_init (PsTrainer *t, Frame *f)
+{
+  f->data = g_new0 (PsTensor *, t->n);
+  f->grad = g_new0 (PsTensor *, t->n);
+  f->has_grad = g_new0 (gboolean, t->n);
+  for (guint i = 0; i < t->n; i++)
+    f->data[i] = ps_tensor_copy (ps_param_get_data (t->pairs[i].rep));
+  f->loss = NAN;
+}
+
+static void
+frame_clear (PsTrainer *t, Frame *f)
+{
+  for (guint i = 0; f->data && i < t->n; i++)
+    {
+      ps_tensor_unref (f->data[i]);
+      ps_tensor_unref (f->grad[i]);
+    }
+  g_free (f->data);
+  g_free (f->grad);
+  g_free (f->has_grad);
+}
+
+/* Worker (or caller while no worker runs): the replica into `back`, then
+ * hand it over. */
+static void
+publish (PsTrainer *t)
+{
+  Frame *f = &t->frames[t->back];   /* only this thread touches `back` */
+
+  for (guint i = 0; i < t->n; i++)
+    {
+      PsTensor *d = ps_param_get_data (t->pairs[i].rep), *g = ps_param_get_grad (t->pairs[i].rep);
+      memcpy (f->data[i]->data, d->data, (size_t) d->numel * sizeof (float));
+      f->has_grad[i] = g != NULL;
+      if (g)
+        {
+          if (f->grad[i] == NULL)
+            f->grad[i] = ps_tensor_copy (g);
+          else
+            memcpy (f->grad[i]->data, g->data, (size_t) g->numel * sizeof (float));
+        }
+    }
+  pthread_mutex_lock (&t->lock);
+  f->step = t->step;
+  f->loss = t->last_loss;
+  int tmp = t->back;
+  t->back = t->ready;
+  t->ready = tmp;
+  t->ready_fresh = TRUE;
+  pthread_mutex_unlock (&t->lock);
+  g_atomic_int_set (&t->want, 0);
+}
+
+/* ---- one step ------------------------------------------------------------- */
+
+static void
+set_fault (PsTrainer *t, guint64 step, guint pi, char *message)
+{
+  pthread_mutex_lock (&t->lock);
+  g_free (t->fault);
+  g_free (t->fault_param);
+  t->fault = message;
+  t->fault_step = step;
+  t->fault_param = pi < t->n ? g_strdup (t->pairs[pi].name) : NULL;
+  t->state = PS_TRAINER_FAULT;
+  pthread_mutex_unlock (&t->lock);
+}
+
+static char *
+describe_nonfinite (const float *x, int64_t n)
+{
+  int64_t nan = 0, pinf = 0, ninf = 0;
+  GString *s = g_string_new (NULL);
+
+  for (int64_t i = 0; i < n; i++)
+    {
+      nan += isnan (x[i]) != 0;
+      pinf += x[i] == INFINITY;
+      ninf += x[i] == -INFINITY;
+    }
+  if (nan)
+    g_string_append_printf (s, "%" G_GINT64_FORMAT " NaN", nan);
+  if (pinf)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " +Inf", s->len ? ", " : "", pinf);
+  if (ninf)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " -Inf", s->len ? ", " : "", ninf);
+  return g_string_free (s, FALSE);
+}
+
+/* Sum of squares in double (a float squared cannot overflow a double, so the
+ * sum is finite exactly when every element is). */
+static double
+sum_squares (const float *x, int64_t n)
+{
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int64_t i = 0;
+
+  for (; i + 4 <= n; i += 4)
+    {
+      a0 += (double) x[i] * x[i];
+      a1 += (double) x[i + 1] * x[i + 1];
+      a2 += (double) x[i + 2] * x[i + 2];
+      a3 += (double) x[i + 3] * x[i + 3];
+    }
+  for (; i < n; i++)
+    a0 += (double) x[i] * x[i];
+  return (a0 + a1) + (a2 + a3);
+}
+
+static char *
+loss_text (double loss)
+{
+  return isnan (loss) ? g_strdup ("NaN") : g_strdup (loss > 0 ? "+Inf" : "-Inf");
+}
+
+/* One step on the replica.  FALSE on a fault (recorded; the step is not counted). */
+static gboolean
+one_step (PsTrainer *t)
+{
+  guint64 step;
+  g_autoptr (GError) error = NULL;
+  double loss = NAN;
+  int bad = -1;
+
+  pthread_mutex_lock (&t->lock);
+  step = t->step + 1;
+  pthread_mutex_unlock (&t->lock);
+
+  ps_optimizer_zero_grad (t->opt);
+  if (ps_tape_forward (t->tape, t->x, &error) == NULL
+      || !ps_tape_backward_loss (t->tape, t->c.loss, t->target, &loss, &error))
+    {
+      set_fault (t, step, G_MAXUINT,
+                 g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", step, error->message));
+      return FALSE;
+    }
+  for (guint i = 0; i < t->n; i++)
+    {
+      PsTensor *g = ps_param_get_grad (t->pairs[i].rep);
+      double ss = g ? sum_squares (g->data, g->numel) : NAN;
+      t->norms[i] = sqrt (ss);
+      if (g && !isfinite (ss) && bad < 0)
+        bad = (int) i;
+    }
+  if (bad >= 0 || !isfinite (loss))
+    {
+      /* weights stay as the previous step left them: finite */
+      g_autofree char *loss_s = isfinite (loss) ? NULL : loss_text (loss);
+      if (bad >= 0)
+        {
+          PsTensor *g = ps_param_get_grad (t->pairs[bad].rep);
+          g_autofree char *what = describe_nonfinite (g->data, g->numel);
+          set_fault (t, step, bad,
+                     g_strdup_printf ("step %" G_GUINT64_FORMAT ": the gradient of %s is not "
+                                      "finite (%s)%s%s", step, t->pairs[bad].name, what,
+                                      loss_s ? "; the loss is " : "", loss_s ? loss_s : ""));
+        }
+      else
+        set_fault (t, step, G_MAXUINT,
+                   g_strdup_printf ("step %" G_GUINT64_FORMAT ": the loss is %s (every gradient "
+                                    "is finite)", step, loss_s));
+      t->last_loss = loss;
+      return FALSE;
+    }
+  bad = ps_optimizer_step_checked (t->opt);
+  t->last_loss = loss;
+  pthread_mutex_lock (&t->lock);
+  t->step = step;
+  pthread_mutex_unlock (&t->lock);
+  ps_train_log_add_step (t->log, step, loss, t->norms);
+  if (bad >= 0)
+    {
+      PsParam *p = ps_optimizer_get_param (t->opt, (guint) bad);
+      guint pi = 0;
+      while (pi < t->n && t->pairs[pi].rep != p)
+        pi++;
+      PsTensor *d = ps_param_get_data (p);
+      g_autofree char *what = describe_nonfinite (d->data, d->numel);
+      set_fault (t, step, pi,
+                 g_strdup_printf ("step %" G_GUINT64_FORMAT ": the update made %s not finite (%s)",
+                                  step, t->pairs[pi].name, what));
+      return FALSE;
+    }
+  if (ps_train_log_wants_hist (t->log, step))
+    for (guint i = 0; i < t->n; i++)
+      {
+        PsTensor *d = ps_param_get_data (t->pairs[i].rep), *g = ps_param_get_grad (t->pairs[i].rep);
+        ps_train_log_add_hist (t->log, step, i, FALSE, d->data, d->numel);
+        if (g)
+          ps_train_log_add_hist (t->log, step, i, TRUE, g->data, g->numel);
+      }
+  if (t->c.snapshot_every && step % t->c.snapshot_every == 0)
+    {
+      g_autofree char *label = g_strdup_printf ("step %" G_GUINT64_FORMAT, step);
+      PsSnapshot *s = ps_snapshot_take (t->replica, label, step);
+      pthread_mutex_lock (&t->lock);
+      g_queue_push_tail (&t->snapshots, s);
+      pthread_mutex_unlock (&t->lock);
+    }
+  return TRUE;
+}
+
+static void *
+worker (void *data)
+{
+  PsTrainer *t = data;
+  guint64 done = 0;
+
+  while (!g_atomic_int_get (&t->stop) && (t->limit == 0 || done < t->limit))
+    {
+      if (!one_step (t))
+        break;
+      done++;
+      if (g_atomic_int_get (&t->want))
+        publish (t);
+    }
+  publish (t);
+  pthread_mutex_lock (&t->lock);
+  if (t->state == PS_TRAINER_RUNNING)
+    t->state = PS_TRAINER_IDLE;
+  pthread_mutex_unlock (&t->lock);
+  g_atomic_int_set (&t->finished, 1);
+  return NULL;
+}
+
+/* ---- life ----------------------------------------------------------------- */
+
+PsTrainer *
+ps_trainer_new (PsModule *model, const PsTensor *x, const PsTensor *target,
+                const PsTrainConfig *c, GError **error)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (model);
+  g_autoptr (GHashTable) map = g_hash_table_new (NULL, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  guint lazy = 0;
+  PsTrainer *t;
+
+  ps_module_count_params (model, &lazy);
+  if (lazy)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   "the network has %u uninitialized (lazy) parameters: run a forward pass "
+                   "first", lazy);
+      return NULL;
+    }
+  if (np->len == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the network has no parameters to train");
+      return NULL;
+    }
+  if (c->loss != PS_LOSS_SUM && target == NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the %s loss needs a target",
+                   ps_loss_kind_to_string (c->loss));
+      return NULL;
+    }
+
+  t = g_new0 (PsTrainer, 1);
+  t->model = ps_module_ref (model);
+  t->c = *c;
+  t->x = ps_tensor_copy (x);
+  t->target = target && c->loss != PS_LOSS_SUM ? ps_tensor_copy (target) : NULL;
+  t->replica = ps_module_clone (model, map);
+  t->n = np->len;
+  t->pairs = g_new0 (Pair, t->n);
+  for (guint i = 0; i < t->n; i++)
+    {
+      PsNamedParam *p = np->pdata[i];
+      t->pairs[i].orig = ps_param_ref (p->param);
+      t->pairs[i].rep = g_hash_table_lookup (map, p->param);
+      t->pairs[i].name = g_strdup (p->name);
+      t->pairs[i].start = ps_tensor_copy (ps_param_get_data (p->param));
+      g_ptr_array_add (names, t->pairs[i].name);
+    }
+  t->norms = g_new0 (double, t->n);
+  ps_rng_seed (&t->rng, c->seed);
+  t->tape = ps_tape_new (t->replica, &t->rng);
+  pthread_mutex_init (&t->lock, NULL);
+  g_queue_init (&t->snapshots);
+  t->synced_loss = NAN;
+  t->last_loss = NAN;
+  t->back = 0;
+  t->ready = 1;
+  t->front = 2;
+  {
+    /* a histogram costs about two passes over every parameter: space them
+     * out on big networks so they stay a small part of a step */
+    int64_t total = ps_module_count_params (model, NULL);
+    t->log = ps_train_log_new (t->n, (const char *const *) names->pdata,
+                               (guint64) MAX (1, total / 65536));
+  }
+  t->opt = ps_optimizer_new (t->replica, &c->optim, error);
+  if (t->opt == NULL)
+    {
+      ps_trainer_free (t);
+      return NULL;
+    }
+  /* check shapes, target and loss once, here, rather than in the worker */
+  {
+    double loss;
+    const PsTensor *y = ps_tape_forward (t->tape, t->x, error);
+    if (y == NULL || !ps_loss_compute (c->loss, y, t->target, &loss, NULL, error))
+      {
+        ps_trainer_free (t);
+        return NULL;
+      }
+  }
+  for (int k = 0; k < 3; k++)
+    frame_init (t, &t->frames[k]);
+  return t;
+}
+
+/* The worker has finished, or is about to (it leaves RUNNING just before
+ * it returns): join it. */
+static void
+join_if_finished (PsTrainer *t)
+{
+  gboolean leaving;
+
+  if (!t->thread_running)
+    return;
+  pthread_mutex_lock (&t->lock);
+  leaving = t->state != PS_TRAINER_RUNNING;
+  pthread_mutex_unlock (&t->lock);
+  if (leaving || g_atomic_int_get (&t->finished))
+    {
+      pthread_join (t->thread, NULL);
+      t->thread_running = FALSE;
+    }
+}
+
+void
+ps_trainer_free (PsTrainer *t)
+{
+  if (t == NULL)
+    return;
+  if (t->thread_running)
+    {
+      g_atomic_int_set (&t->stop, 1);
+      pthread_join (t->thread, NULL);
+    }
+  for (int k = 0; k < 3; k++)
+    frame_clear (t, &t->frames[k]);
+  for (guint i = 0; i < t->n; i++)
+    {
+      ps_param_unref (t->pairs[i].orig);
+      g_free (t->pairs[i].name);
+      ps_tensor_unref (t->pairs[i].start);
+    }
+  g_free (t->pairs);
+  g_free (t->norms);
+  g_queue_clear_full (&t->snapshots, (GDestroyNotify) ps_snapshot_free);
+  ps_optimizer_free (t->opt);
+  ps_tape_free (t->tape);
+  ps_train_log_free (t->log);
+  ps_module_unref (t->replica);
+  ps_module_unref (t->model);
+  ps_tensor_unref (t->x);
+  ps_tensor_unref (t->target);
+  g_free (t->fault);
+  g_free (t->fault_param);
+  pthread_mutex_destroy (&t->lock);
+  g_free (t);
+}
+
+/* The caller's values into the replica (edits made while paused). */
+static void
+pull_model (PsTrainer *t)
+{
+  for (guint i = 0; i < t->n; i++)
+    {
+      PsTensor *src = ps_param_get_data (t->pairs[i].orig), *dst = ps_param_get_data (t->pairs[i].rep);
+      memcpy (dst->data, src->data, (size_t) dst->numel * sizeof (float));
+      ps_param_set_requires_grad (t->pairs[i].rep, ps_param_get_requires_grad (t->pairs[i].orig));
+    }
+}
+
+static gboolean
+check_startable (PsTrainer *t, GError **error)
+{
+  join_if_finished (t);
+  if (t->thread_running)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "training is already running");
+      return FALSE;
+    }
+  if (t->state == PS_TRAINER_FAULT)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s; reset the run, or change the "
+                   "weights or settings and continue", t->fault);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+take_start_snapshot (PsTrainer *t)
+{
+  if (t->c.snapshot_every && t->step == 0)
+    {
+      PsSnapshot *s = ps_snapshot_take (t->replica, "step 0", 0);
+      pthread_mutex_lock (&t->lock);
+      g_queue_push_tail (&t->snapshots, s);
+      pthread_mutex_unlock (&t->lock);
+    }
+}
+
+gboolean
+ps_trainer_start (PsTrainer *t, guint64 n_steps, GError **error)
+{
+  if (!check_startable (t, error))
+    return FALSE;
+  pull_model (t);
+  take_start_snapshot (t);
+  t->limit = n_steps;
+  g_atomic_int_set (&t->stop, 0);
+  g_atomic_int_set (&t->finished, 0);
+  g_atomic_int_set (&t->want, 1);
+  pthread_mutex_lock (&t->lock);
+  t->state = PS_TRAINER_RUNNING;
+  pthread_mutex_unlock (&t->lock);
+  if (pthread_create (&t->thread, NULL, worker, t) != 0)
+    {
+      t->state = PS_TRAINER_IDLE;
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "cannot start the training thread");
+      return FALSE;
+    }
+  t->thread_running = TRUE;
+  return TRUE;
+}
+
+void
+ps_trainer_pause (PsTrainer *t)
+{
+  if (!t->thread_running)
+    return;
+  g_atomic_int_set (&t->stop, 1);
+  pthread_join (t->thread, NULL);
+  t->thread_running = FALSE;
+  ps_trainer_sync (t);
+}
+
+gboolean
+ps_trainer_step (PsTrainer *t, guint64 n, GError **error)
+{
+  if (!check_startable (t, error))
+    return FALSE;
+  pull_model (t);
+  take_start_snapshot (t);
+  for (guint64 k = 0; k < n; k++)
+    if (!one_step (t))
+      break;
+  publish (t);
+  ps_trainer_sync (t);
+  return TRUE;
+}
+
+static void
+restart_run (PsTrainer *t)
+{
+  ps_optimizer_reset_state (t->opt);
+  ps_train_log_clear (t->log);
+  pthread_mutex_lock (&t->lock);
+  t->step = 0;
+  t->state = PS_TRAINER_IDLE;
+  g_clear_pointer (&t->fault, g_free);
+  g_clear_pointer (&t->fault_param, g_free);
+  t->fault_step = 0;
+  t->ready_fresh = FALSE;
+  pthread_mutex_unlock (&t->lock);
+  t->synced_step = 0;
+  t->synced_loss = NAN;
+  t->last_loss = NAN;
+}
+
+void
+ps_trainer_reset (PsTrainer *t)
+{
+  ps_trainer_pause (t);
+  for (guint i = 0; i < t->n; i++)
+    {
+      ps_param_restore (t->pairs[i].orig, t->pairs[i].start, NULL);
+      ps_param_restore (t->pairs[i].rep, t->pairs[i].start, NULL);
+    }
+  restart_run (t);
+}
+
+void
+ps_trainer_rebase (PsTrainer *t)
+{
+  ps_trainer_pause (t);
+  for (guint i = 0; i < t->n; i++)
+    {
+      PsTensor *d = ps_param_get_data (t->pairs[i].orig);
+      memcpy (t->pairs[i].start->data, d->data, (size_t) d->numel * sizeof (float));
+    }
+  pull_model (t);
+  restart_run (t);
+}
+
+gboolean
+ps_trainer_sync (PsTrainer *t)
+{
+  Frame *f;
+  gboolean fresh;
+
+  pthread_mutex_lock (&t->lock);
+  fresh = t->ready_fresh;
+  if (fresh)
+    {
+      int tmp = t->front;
+      t->front = t->ready;
+      t->ready = tmp;
+      t->ready_fresh = FALSE;
+    }
+  pthread_mutex_unlock (&t->lock);
+  join_if_finished (t);
+  if (!fresh)
+    {
+      g_atomic_int_set (&t->want, 1);
+      return FALSE;
+    }
+  f = &t->frames[t->front];     /* only this thread touches `front` */
+  for (guint i = 0; i < t->n; i++)
+    ps_param_restore (t->pairs[i].orig, f->data[i], f->has_grad[i] ? f->grad[i] : NULL);
+  t->synced_step = f->step;
+  t->synced_loss = f->loss;
+  g_atomic_int_set (&t->want, 1);
+  return TRUE;
+}
+
+PsTrainerState
+ps_trainer_get_state (PsTrainer *t)
+{
+  PsTrainerState s;
+
+  join_if_finished (t);
+  pthread_mutex_lock (&t->lock);
+  s = t->state;
+  pthread_mutex_unlock (&t->lock);
+  return s;
+}
+
+guint64
+ps_trainer_get_step (PsTrainer *t)
+{
+  guint64 s;
+
+  pthread_mutex_lock (&t->lock);
+  s = t->step;
+  pthread_mutex_unlock (&t->lock);
+  return s;
+}
+
+guint64 ps_trainer_get_synced_step (PsTrainer *t) { return t->synced_step; }
+double ps_trainer_get_loss (PsTrainer *t) { return t->synced_loss; }
+PsTrainLog *ps_trainer_get_log (PsTrainer *t) { return t->log; }
+
+/* The fault fields are written by the worker only before it finishes; the
+ * caller reads them once the state says FAULT, which joins the worker. */
+const char *
+ps_trainer_get_fault (PsTrainer *t)
+{
+  return ps_trainer_get_state (t) == PS_TRAINER_FAULT ? t->fault : NULL;
+}
+
+guint64
+ps_trainer_get_fault_step (PsTrainer *t)
+{
+  return ps_trainer_get_state (t) == PS_TRAINER_FAULT ? t->fault_step : 0;
+}
+
+const char *
+ps_trainer_get_fault_param (PsTrainer *t)
+{
+  return ps_trainer_get_state (t) == PS_TRAINER_FAULT ? t->fault_param : NULL;
+}
+
+void
+ps_trainer_clear_fault (PsTrainer *t)
+{
+  join_if_finished (t);
+  if (t->thread_running)
+    return;
+  pthread_mutex_lock (&t->lock);
+  if (t->state == PS_TRAINER_FAULT)
+    t->state = PS_TRAINER_IDLE;
+  g_clear_pointer (&t->fault, g_free);
+  g_clear_pointer (&t->fault_param, g_free);
+  t->fault_step = 0;
+  pthread_mutex_unlock (&t->lock);
+}
+
+PsSnapshot *
+ps_trainer_pop_snapshot (PsTrainer *t)
+{
+  PsSnapshot *s;
+
+  pthread_mutex_lock (&t->lock);
+  s = g_queue_pop_head (&t->snapshots);
+  pthread_mutex_unlock (&t->lock);
+  return s;
+}
