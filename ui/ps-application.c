@@ -6,6 +6,7 @@
  * under torch.manual_seed(0).
  */
 #include "ps-application.h"
+#include "ps-bench-live.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -13,6 +14,12 @@
 struct _PsApplication
 {
   GtkApplication parent_instance;
+
+  /* --benchmark-live MODEL [--seconds S] [--batch B] [--bench-page N] */
+  char   *bench_live;
+  double  bench_seconds;
+  int     bench_batch;
+  int     bench_page;
 };
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
@@ -59,8 +66,17 @@ new_window (GApplication *app)
 static void
 ps_application_activate (GApplication *app)
 {
+  PsApplication *self = PS_APPLICATION (app);
   PsWindow *win = new_window (app);
   g_autoptr (GError) error = NULL;
+
+  if (self->bench_live)
+    {
+      if (ps_bench_live_run (GTK_APPLICATION (app), win, self->bench_live, self->bench_seconds,
+                             self->bench_batch, self->bench_page) != 0)
+        gtk_window_destroy (GTK_WINDOW (win));
+      return;
+    }
   if (!ps_window_open_example (win, "mlp", &error))
     g_warning ("cannot open the lesson's MLP: %s", error->message);
   gtk_window_present (GTK_WINDOW (win));
@@ -103,6 +119,9 @@ ps_application_startup (GApplication *app)
   static const char *quit_k[] = { "<Control>q", NULL };
   static const char *help[] = { "<Control>question", "<Control>F1", NULL };
   static const char *copy[] = { "<Control><Shift>c", NULL };
+  static const char *train[] = { "<Control>t", NULL };
+  static const char *train_step[] = { "<Control><Shift>t", NULL };
+  static const char *snapshot[] = { "<Control>k", NULL };
   GtkApplication *gapp = GTK_APPLICATION (app);
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
 
@@ -120,6 +139,9 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "app.quit", quit_k);
   gtk_application_set_accels_for_action (gapp, "win.show-help-overlay", help);
   gtk_application_set_accels_for_action (gapp, "win.copy-path", copy);
+  gtk_application_set_accels_for_action (gapp, "win.train-toggle", train);
+  gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
+  gtk_application_set_accels_for_action (gapp, "win.snapshot", snapshot);
 
   gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
@@ -127,9 +149,17 @@ ps_application_startup (GApplication *app)
 }
 
 static void
+ps_application_finalize (GObject *object)
+{
+  g_free (PS_APPLICATION (object)->bench_live);
+  G_OBJECT_CLASS (ps_application_parent_class)->finalize (object);
+}
+
+static void
 ps_application_class_init (PsApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  G_OBJECT_CLASS (klass)->finalize = ps_application_finalize;
   app_class->activate = ps_application_activate;
   app_class->open = ps_application_open;
   app_class->startup = ps_application_startup;
@@ -138,6 +168,21 @@ ps_application_class_init (PsApplicationClass *klass)
 static void
 ps_application_init (PsApplication *app)
 {
+  const GOptionEntry entries[] = {
+    { "benchmark-live", 0, 0, G_OPTION_ARG_FILENAME, &app->bench_live,
+      N_("Measure training throughput and frame rate with the live view of MODEL, then quit"),
+      N_("MODEL") },
+    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &app->bench_seconds,
+      N_("Seconds per benchmark measurement (default 10)"), N_("S") },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &app->bench_batch,
+      N_("Samples per training step in the benchmark (default 256)"), N_("B") },
+    { "bench-page", 0, 0, G_OPTION_ARG_INT, &app->bench_page,
+      N_("The page shown below the heatmaps during the benchmark (0 overview … 4 difference)"), N_("N") },
+    { NULL }
+  };
+  app->bench_seconds = 10;
+  app->bench_batch = 256;
+  g_application_add_main_option_entries (G_APPLICATION (app), entries);
 }
 
 PsApplication *

@@ -42,6 +42,7 @@ struct _PsDocument
   GQueue     redo;
   gsize      history_bytes;
   Change    *pending;    /* between begin and commit */
+  char      *busy;       /* why changes are refused now (training runs), or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
@@ -125,6 +126,15 @@ notify_history (PsDocument *doc)
   g_object_notify_by_pspec (G_OBJECT (doc), properties[PROP_CAN_REDO]);
 }
 
+static gboolean
+check_idle (PsDocument *doc, GError **error)
+{
+  if (doc->busy == NULL)
+    return TRUE;
+  g_set_error_literal (error, PS_ERROR, PS_ERROR_VALUE, doc->busy);
+  return FALSE;
+}
+
 /* Every undoable change: begin (snapshot), mutate, then commit or cancel. */
 static void
 begin (PsDocument *doc)
@@ -179,6 +189,7 @@ ps_document_finalize (GObject *object)
   g_clear_pointer (&doc->output, ps_tensor_unref);
   g_free (doc->title);
   g_free (doc->model_name);
+  g_free (doc->busy);
   G_OBJECT_CLASS (ps_document_parent_class)->finalize (object);
 }
 
@@ -284,6 +295,8 @@ ps_document_load_model_text (PsDocument *doc, const char *text, const char *labe
   char *name = NULL;
   PsModule *m;
 
+  if (!check_idle (doc, error))
+    return FALSE;
   ps_rng_seed (&doc->rng, 0);          /* PyTorch's default init under manual_seed(0) */
   m = ps_model_parse (text, -1, label, &doc->rng, &name, error);
   if (m == NULL)
@@ -299,6 +312,8 @@ ps_document_load_model_file (PsDocument *doc, const char *path, GError **error)
   g_autofree char *base = g_path_get_basename (path);
   PsModule *m;
 
+  if (!check_idle (doc, error))
+    return FALSE;
   ps_rng_seed (&doc->rng, 0);
   m = ps_model_load_file (path, &doc->rng, &name, error);
   if (m == NULL)
@@ -313,6 +328,8 @@ ps_document_load_weights (PsDocument *doc, const char *path, GError **error)
   g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
   g_autofree char *base = g_path_get_basename (path);
 
+  if (!check_idle (doc, error))
+    return FALSE;
   if (st == NULL)
     return FALSE;
   begin (doc);
@@ -363,7 +380,11 @@ static gboolean
 check_editable (PsDocument *doc, PsParam *param, float value, gboolean need_value,
                 GError **error)
 {
-  g_autofree char *key = param_key (doc, param);
+  g_autofree char *key = NULL;
+
+  if (!check_idle (doc, error))
+    return FALSE;
+  key = param_key (doc, param);
   if (ps_param_get_data (param) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
@@ -481,10 +502,13 @@ ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsIni
                   const PsInitScheme *scheme, guint64 seed, GError **error)
 {
   PsRng rng;
-  InitVisit v = { doc, target, scheme, &rng, g_hash_table_new (NULL, NULL), 0, NULL };
+  InitVisit v = { doc, target, scheme, &rng, NULL, 0, NULL };
   g_autofree char *scheme_text = ps_init_scheme_to_string (scheme);
   g_autofree char *what = NULL;
 
+  if (!check_idle (doc, error))
+    return FALSE;
+  v.done = g_hash_table_new (NULL, NULL);     /* after the early return: not leaked */
   ps_rng_seed (&rng, seed);
   begin (doc);
   if (param)
@@ -593,6 +617,8 @@ ps_document_forward (PsDocument *doc, GError **error)
   const PsTensor *y;
   guint lazy_before = 0, lazy_after = 0;
 
+  if (!check_idle (doc, error))
+    return FALSE;
   ps_module_count_params (doc->model, &lazy_before);
   y = ps_tape_forward (doc->tape, doc->input, error);
   if (y == NULL)
@@ -612,6 +638,8 @@ ps_document_forward (PsDocument *doc, GError **error)
 gboolean
 ps_document_backward (PsDocument *doc, PsLossKind loss, GError **error)
 {
+  if (!check_idle (doc, error))
+    return FALSE;
   if (!doc->forward_valid && !ps_document_forward (doc, error))
     return FALSE;
   if (loss == PS_LOSS_MSE && doc->target == NULL)
@@ -636,20 +664,25 @@ ps_document_backward (PsDocument *doc, PsLossKind loss, GError **error)
 gboolean
 ps_document_zero_grad (PsDocument *doc, GError **error)
 {
-  g_autoptr (GPtrArray) np = ps_module_named_parameters (doc->model);
+  g_autoptr (GPtrArray) np = NULL;
+
+  if (!check_idle (doc, error))
+    return FALSE;
+  np = ps_module_named_parameters (doc->model);
   begin (doc);
   for (guint i = 0; i < np->len; i++)
     ps_param_zero_grad (((PsNamedParam *) np->pdata[i])->param, TRUE);
   commit (doc, g_strdup (_("zero grad")));
   return TRUE;
 }
-
 gboolean
 ps_document_sgd_step (PsDocument *doc, double lr, GError **error)
 {
   PsOptimConfig c;
   g_autoptr (PsOptimizer) opt = NULL;
 
+  if (!check_idle (doc, error))
+    return FALSE;
   ps_optim_config_init (&c, PS_OPTIM_SGD, lr);
   opt = ps_optimizer_new (doc->model, &c, error);
   if (opt == NULL)
@@ -704,7 +737,7 @@ ps_document_get_redo_label (PsDocument *doc)
 gboolean
 ps_document_undo (PsDocument *doc)
 {
-  Change *c = g_queue_pop_head (&doc->undo);
+  Change *c = doc->busy ? NULL : g_queue_pop_head (&doc->undo);
   g_autofree char *msg = NULL;
 
   if (c == NULL)
@@ -721,7 +754,7 @@ ps_document_undo (PsDocument *doc)
 gboolean
 ps_document_redo (PsDocument *doc)
 {
-  Change *c = g_queue_pop_head (&doc->redo);
+  Change *c = doc->busy ? NULL : g_queue_pop_head (&doc->redo);
   g_autofree char *msg = NULL;
 
   if (c == NULL)
@@ -733,4 +766,50 @@ ps_document_redo (PsDocument *doc)
   msg = g_strdup_printf (_("redo %s"), c->label);
   g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
   return TRUE;
+}
+
+/* ---- changes made elsewhere (training) ------------------------------------ */
+
+void
+ps_document_set_busy (PsDocument *doc, const char *reason)
+{
+  g_free (doc->busy);
+  doc->busy = g_strdup (reason);
+}
+
+const char *
+ps_document_get_busy (PsDocument *doc)
+{
+  return doc->busy;
+}
+
+void
+ps_document_begin_change (PsDocument *doc)
+{
+  begin (doc);
+}
+
+void
+ps_document_commit_change (PsDocument *doc, const char *label)
+{
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup (label));
+}
+
+void
+ps_document_cancel_change (PsDocument *doc)
+{
+  cancel (doc);
+}
+
+gboolean
+ps_document_in_change (PsDocument *doc)
+{
+  return doc->pending != NULL;
+}
+
+PsTensor *
+ps_document_get_target (PsDocument *doc)
+{
+  return doc->target;
 }

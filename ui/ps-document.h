@@ -74,4 +74,17 @@ const char     *ps_document_get_redo_label    (PsDocument *doc);
 gboolean        ps_document_undo              (PsDocument *doc);
 gboolean        ps_document_redo              (PsDocument *doc);
 
+/* Training: while busy (reason non-NULL) every change above is refused with
+ * reason as its message, and undo/redo do nothing.  A change made outside
+ * the document (the trainer writing its snapshots) is recorded as one
+ * undoable change between begin_change and commit_change. */
+void            ps_document_set_busy          (PsDocument *doc, const char *reason);
+const char     *ps_document_get_busy          (PsDocument *doc);
+void            ps_document_begin_change      (PsDocument *doc);
+void            ps_document_commit_change     (PsDocument *doc, const char *label);
+void            ps_document_cancel_change     (PsDocument *doc);
+gboolean        ps_document_in_change         (PsDocument *doc);
+/* The target of Backward with mse (NULL until one is loaded or made). */
+PsTensor       *ps_document_get_target        (PsDocument *doc);
+
 G_END_DECLS

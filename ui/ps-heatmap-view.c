@@ -45,6 +45,7 @@ struct _PsHeatmapView
   PsParam  *param;            /* ref, nullable */
   guint     listener_id;
   gboolean  show_grad;
+  gboolean  read_only;     /* no editing (a difference of snapshots, say) */
   char     *title;
   GThread  *owner;            /* listeners may fire elsewhere: redraw from here */
   guint     a11y_idle_id;
@@ -831,7 +832,8 @@ begin_edit_with (PsHeatmapView *v, int row, int col, const char *initial)
   PsTensor *t;
   int64_t rows, cols;
 
-  if (v->show_grad || !shown_shape (v, &rows, &cols) || row < 0 || col < 0 || row >= rows
+  if (v->show_grad || v->read_only || !shown_shape (v, &rows, &cols) || row < 0 || col < 0
+      || row >= rows
       || col >= cols)
     return FALSE;
   t = shown_tensor (v);
@@ -1663,4 +1665,13 @@ ps_heatmap_view_init (PsHeatmapView *v)
   g_signal_connect (v->popover, "closed", G_CALLBACK (on_popover_closed), v);
 
   update_accessible (v);
+}
+
+void
+ps_heatmap_view_set_read_only (PsHeatmapView *v, gboolean read_only)
+{
+  g_return_if_fail (PS_IS_HEATMAP_VIEW (v));
+  if (read_only && v->editing)
+    ps_heatmap_view_cancel_edit (v);
+  v->read_only = !!read_only;
 }

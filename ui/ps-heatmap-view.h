@@ -77,6 +77,8 @@ char       *ps_heatmap_view_describe_cell (PsHeatmapView *v, int row, int col);
  * text and emits "edit-requested" (TRUE), or shows the error in the popover
  * and changes nothing (FALSE).  show_error reports a failed edit there. */
 gboolean    ps_heatmap_view_begin_edit    (PsHeatmapView *v, int row, int col);
+/* A read-only view never edits (values are always read only in a gradient view). */
+void        ps_heatmap_view_set_read_only (PsHeatmapView *v, gboolean read_only);
 gboolean    ps_heatmap_view_commit_text   (PsHeatmapView *v, const char *text);
 void        ps_heatmap_view_cancel_edit   (PsHeatmapView *v);
 gboolean    ps_heatmap_view_is_editing    (PsHeatmapView *v);

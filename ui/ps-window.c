@@ -7,9 +7,12 @@
  * every change goes through the PsDocument, so it can be undone.
  */
 #include "ps-window.h"
+#include "ps-ui-util.h"
 #include "ps-heatmap-view.h"
+#include "ps-histogram.h"
 #include "ps-overview.h"
 #include "ps-tree-node.h"
+#include "ps-train-panel.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -38,6 +41,9 @@ struct _PsWindow
   GtkWidget      *output_label;
   GtkWidget      *inspector_label;
   GtkWidget      *histogram;
+  GtkWidget      *train_panel;
+  GtkWidget      *bottom;           /* notebook: overview, charts, difference */
+  GtkWidget      *panels;           /* notebook: run, initialize, edit, inspect, train */
   GHashTable     *inits;            /* PsParam* -> InitMark*: the scheme last applied */
 
   /* run panel */
@@ -51,7 +57,8 @@ struct _PsWindow
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, GTK_TYPE_APPLICATION_WINDOW)
 
-static const char *const example_names[] = { "mlp", "rgnet", "tied", "tied1x1", "lazy", NULL };
+static const char *const example_names[] = { "mlp", "rgnet", "tied", "tied1x1", "lazy",
+                                              "shared_mlp", "spiral", NULL };
 
 const char *const *
 ps_window_example_names (void)
@@ -146,11 +153,9 @@ static void
 draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *t,
            const InitMark *mark, const char *title, GtkWidget *widget)
 {
-  enum { BINS = 40 };
-  double counts[BINS] = { 0 }, peak = 0, lo, hi, width;
-  PsStats st;
+  PsHistogram hist;
   GdkRGBA fg;
-  double elo, ehi, emean, estd;
+  const int bins = PS_HISTOGRAM_BINS;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
@@ -162,101 +167,46 @@ draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *
   cairo_show_text (cr, title);
   y += 18;
   h -= 30;
-  if (t == NULL || t->numel == 0)
+  if (t == NULL || !ps_histogram_compute (&hist, t, mark ? mark->scheme : NULL,
+                                          mark ? mark->fan_in : 0))
     return;
-  ps_stats_compute (t->data, t->numel, &st);
-  if (isnan (st.min))
-    return;
-  lo = st.min;
-  hi = st.max;
-  if (mark && ps_init_expected (mark->scheme, t, mark->fan_in, &elo, &ehi, &emean, &estd))
+  /* bars */
+  cairo_set_source_rgba (cr, 0.26, 0.58, 0.76, 0.85);
+  for (int b = 0; b < bins; b++)
     {
-      if (isfinite (elo) && isfinite (ehi))
+      double bh = hist.peak > 0 ? h * hist.count[b] / hist.peak : 0;
+      cairo_rectangle (cr, x + w * b / bins, y + h - bh, w / bins - 1, bh);
+    }
+  cairo_fill (cr);
+  /* the scheme's expected counts */
+  if (hist.have_expect)
+    {
+      cairo_set_source_rgba (cr, 0.70, 0.09, 0.17, 1);
+      cairo_set_line_width (cr, 2);
+      for (int b = 0; b < bins; b++)
         {
-          lo = MIN (lo, elo);
-          hi = MAX (hi, ehi);
+          double px = x + w * (b + 0.5) / bins, py = y + h - h * hist.expect[b] / hist.peak;
+          if (b == 0)
+            cairo_move_to (cr, px, py);
+          else
+            cairo_line_to (cr, px, py);
         }
+      cairo_stroke (cr);
     }
-  if (hi <= lo)
-    {
-      lo -= 0.5;
-      hi += 0.5;
-    }
-  width = (hi - lo) / BINS;
-  for (int64_t i = 0; i < t->numel; i++)
-    if (isfinite (t->data[i]))
-      {
-        int b = (int) ((t->data[i] - lo) / width);
-        counts[CLAMP (b, 0, BINS - 1)]++;
-      }
-  for (int b = 0; b < BINS; b++)
-    peak = MAX (peak, counts[b]);
-  /* expected counts per bin from the scheme's distribution */
-  {
-    double expect[BINS] = { 0 };
-    gboolean have = FALSE;
-    int64_t n = st.n - st.n_nan - st.n_posinf - st.n_neginf;
-    if (mark && ps_init_expected (mark->scheme, t, mark->fan_in, &elo, &ehi, &emean, &estd)
-        && isfinite (estd) && estd > 0)
-      {
-        gboolean uniform = isfinite (elo) && isfinite (ehi)
-                           && fabs (estd - (ehi - elo) / sqrt (12.0)) < 1e-6 * (ehi - elo);
-        if (mark->scheme->info->kind == PS_INIT_D2L_CUSTOM)
-          uniform = FALSE;
-        for (int b = 0; b < BINS && mark->scheme->info->kind != PS_INIT_D2L_CUSTOM; b++)
-          {
-            double a = lo + b * width, c = a + width;
-            if (uniform)
-              expect[b] = n * MAX (0.0, MIN (c, ehi) - MAX (a, elo)) / (ehi - elo);
-            else
-              {
-                double za = (MAX (a, elo) - emean) / (estd * sqrt (2.0));
-                double zc = (MIN (c, ehi) - emean) / (estd * sqrt (2.0));
-                expect[b] = c <= elo || a >= ehi ? 0 : n * 0.5 * (erf (zc) - erf (za));
-              }
-            peak = MAX (peak, expect[b]);
-            have = TRUE;
-          }
-      }
-    /* bars */
-    cairo_set_source_rgba (cr, 0.26, 0.58, 0.76, 0.85);
-    for (int b = 0; b < BINS; b++)
-      {
-        double bh = peak > 0 ? h * counts[b] / peak : 0;
-        cairo_rectangle (cr, x + w * b / BINS, y + h - bh, w / BINS - 1, bh);
-      }
-    cairo_fill (cr);
-    if (have)
-      {
-        cairo_set_source_rgba (cr, 0.70, 0.09, 0.17, 1);
-        cairo_set_line_width (cr, 2);
-        for (int b = 0; b < BINS; b++)
-          {
-            double px = x + w * (b + 0.5) / BINS, py = y + h - h * expect[b] / peak;
-            if (b == 0)
-              cairo_move_to (cr, px, py);
-            else
-              cairo_line_to (cr, px, py);
-          }
-        cairo_stroke (cr);
-      }
-  }
   /* axis labels */
   {
     char a[32], b[32];
+    cairo_text_extents_t e;
     cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7 * fg.alpha);
     cairo_select_font_face (cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size (cr, 10);
-    g_ascii_formatd (a, sizeof a, "%.3g", lo);
-    g_ascii_formatd (b, sizeof b, "%.3g", hi);
+    g_ascii_formatd (a, sizeof a, "%.3g", hist.lo);
+    g_ascii_formatd (b, sizeof b, "%.3g", hist.hi);
     cairo_move_to (cr, x, y + h + 11);
     cairo_show_text (cr, a);
-    {
-      cairo_text_extents_t e;
-      cairo_text_extents (cr, b, &e);
-      cairo_move_to (cr, x + w - e.x_advance, y + h + 11);
-      cairo_show_text (cr, b);
-    }
+    cairo_text_extents (cr, b, &e);
+    cairo_move_to (cr, x + w - e.x_advance, y + h + 11);
+    cairo_show_text (cr, b);
   }
 }
 
@@ -425,6 +375,7 @@ show_node (PsWindow *win, PsTreeNode *node)
       ps_heatmap_view_set_param (PS_HEATMAP_VIEW (win->grad_view), NULL, TRUE, NULL);
     }
   update_inspector (win);
+  ps_train_panel_set_selection (PS_TRAIN_PANEL (win->train_panel), win->selected_param, key);
 }
 
 static void
@@ -654,13 +605,64 @@ run_new_input (GtkWidget *w, const char *action, GVariant *param)
 static void
 run_undo (GtkWidget *w, const char *action, GVariant *param)
 {
-  ps_document_undo (PS_WINDOW (w)->doc);
+  PsWindow *win = PS_WINDOW (w);
+  if (ps_document_get_busy (win->doc))
+    set_status (win, ps_document_get_busy (win->doc), TRUE);
+  else
+    ps_document_undo (win->doc);
 }
 
 static void
 run_redo (GtkWidget *w, const char *action, GVariant *param)
 {
-  ps_document_redo (PS_WINDOW (w)->doc);
+  PsWindow *win = PS_WINDOW (w);
+  if (ps_document_get_busy (win->doc))
+    set_status (win, ps_document_get_busy (win->doc), TRUE);
+  else
+    ps_document_redo (win->doc);
+}
+
+static void
+run_train_toggle (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  PsTrainPanel *p = PS_TRAIN_PANEL (win->train_panel);
+  g_autoptr (GError) error = NULL;
+
+  if (ps_train_panel_is_running (p))
+    ps_train_panel_pause (p);
+  else if (!ps_train_panel_run (p, 0, &error))
+    show_error (win, error);
+}
+
+static void
+run_train_step (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  g_autoptr (GError) error = NULL;
+
+  if (!ps_train_panel_step (PS_TRAIN_PANEL (win->train_panel), &error))
+    show_error (win, error);
+}
+
+static void
+run_snapshot (GtkWidget *w, const char *action, GVariant *param)
+{
+  ps_train_panel_take_snapshot (PS_TRAIN_PANEL (PS_WINDOW (w)->train_panel), NULL);
+}
+
+static void
+on_train_status (PsTrainPanel *p, const char *text, gboolean is_error, PsWindow *win)
+{
+  set_status (win, text, is_error);
+}
+
+static void
+on_train_synced (PsTrainPanel *p, PsWindow *win)
+{
+  /* the heatmaps and the overview listen to the parameters; the inspector's
+   * statistics and histograms follow here, once a frame */
+  update_inspector (win);
 }
 
 static PsInitScheme *
@@ -709,6 +711,17 @@ run_init (GtkWidget *w, const char *action, GVariant *param)
 }
 
 /* the lesson's cells, as presets */
+/* A preset's initialization, remembered for the inspector's expected density. */
+static gboolean
+init_marked (PsWindow *win, PsModule *module, PsInitTarget target, const PsInitScheme *scheme,
+             guint64 seed, GError **error)
+{
+  if (!ps_document_initialize (win->doc, module, NULL, target, scheme, seed, error))
+    return FALSE;
+  remember_init (win, module, NULL, target, scheme);
+  return TRUE;
+}
+
 static void
 run_preset (GtkWidget *w, const char *action, GVariant *param)
 {
@@ -724,15 +737,15 @@ run_preset (GtkWidget *w, const char *action, GVariant *param)
     {
       a = ps_init_scheme_parse ("normal(mean=0, std=0.01)", NULL);
       b = ps_init_scheme_parse ("zeros()", NULL);
-      ok = ps_document_initialize (win->doc, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
-           && ps_document_initialize (win->doc, model, NULL, PS_TARGET_BIASES, b, seed, &error);
+      ok = init_marked (win, model, PS_TARGET_WEIGHTS, a, seed, &error)
+           && init_marked (win, model, PS_TARGET_BIASES, b, seed, &error);
     }
   else if (strcmp (name, "init_constant") == 0)
     {
       a = ps_init_scheme_parse ("constant(1)", NULL);
       b = ps_init_scheme_parse ("zeros()", NULL);
-      ok = ps_document_initialize (win->doc, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
-           && ps_document_initialize (win->doc, model, NULL, PS_TARGET_BIASES, b, seed, &error);
+      ok = init_marked (win, model, PS_TARGET_WEIGHTS, a, seed, &error)
+           && init_marked (win, model, PS_TARGET_BIASES, b, seed, &error);
     }
   else if (strcmp (name, "xavier_42") == 0)
     {
@@ -746,15 +759,13 @@ run_preset (GtkWidget *w, const char *action, GVariant *param)
           ok = FALSE;
         }
       else
-        ok = ps_document_initialize (win->doc, m0, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
-             && ps_document_initialize (win->doc, m2, NULL, PS_TARGET_WEIGHTS, b, seed, &error);
+        ok = init_marked (win, m0, PS_TARGET_WEIGHTS, a, seed, &error)
+             && init_marked (win, m2, PS_TARGET_WEIGHTS, b, seed, &error);
     }
   else
     {
       a = ps_init_scheme_parse ("d2l_custom()", NULL);
-      ok = ps_document_initialize (win->doc, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error);
-      if (ok)
-        remember_init (win, model, NULL, PS_TARGET_WEIGHTS, a);
+      ok = init_marked (win, model, PS_TARGET_WEIGHTS, a, seed, &error);
     }
   if (!ok)
     show_error (win, error);
@@ -1022,68 +1033,35 @@ button (const char *label, const char *action, const char *target)
 }
 
 static GtkWidget *
-section (const char *title)
-{
-  GtkWidget *l = gtk_label_new (title);
-  gtk_widget_add_css_class (l, "heading");
-  gtk_label_set_xalign (GTK_LABEL (l), 0);
-  gtk_widget_set_margin_top (l, 12);
-  return l;
-}
-
-static GtkWidget *
-labelled (const char *text, GtkWidget *w)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *l = gtk_label_new_with_mnemonic (text);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (l), w);
-  gtk_widget_set_hexpand (l, TRUE);
-  gtk_label_set_xalign (GTK_LABEL (l), 0);
-  gtk_box_append (GTK_BOX (box), l);
-  gtk_box_append (GTK_BOX (box), w);
-  return box;
-}
-
-static GtkWidget *
-spin (double lo, double hi, double step, double value, int digits, const char *a11y)
-{
-  GtkWidget *s = gtk_spin_button_new_with_range (lo, hi, step);
-  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (s), digits);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (s), value);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (s), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
-  return s;
-}
-
-static GtkWidget *
 build_run_panel (PsWindow *win)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   const char *losses[] = { "sum", "mse", NULL };
 
-  win->batch_spin = spin (1, 4096, 1, 2, 0, _("Batch size"));
-  win->input_seed_spin = spin (0, G_MAXINT, 1, 0, 0, _("Input seed"));
+  win->batch_spin = ps_ui_spin (1, 4096, 1, 2, 0, _("Batch size"));
+  win->input_seed_spin = ps_ui_spin (0, G_MAXINT, 1, 0, 0, _("Input seed"));
   win->loss_dropdown = gtk_drop_down_new_from_strings (losses);
   gtk_accessible_update_property (GTK_ACCESSIBLE (win->loss_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Loss"), -1);
-  win->lr_spin = spin (0, 100, 0.01, 0.1, 4, _("Learning rate"));
+  win->lr_spin = ps_ui_spin (0, 100, 0.01, 0.1, 4, _("Learning rate"));
   win->output_label = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (win->output_label), 0);
   gtk_label_set_selectable (GTK_LABEL (win->output_label), TRUE);
   gtk_widget_add_css_class (win->output_label, "monospace");
 
-  gtk_box_append (GTK_BOX (box), section (_("Input  X = torch.rand(batch, in)")));
-  gtk_box_append (GTK_BOX (box), labelled (_("_Batch"), win->batch_spin));
-  gtk_box_append (GTK_BOX (box), labelled (_("S_eed"), win->input_seed_spin));
+  gtk_box_append (GTK_BOX (box), ps_ui_section (_("Input  X = torch.rand(batch, in)")));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("_Batch"), win->batch_spin));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("S_eed"), win->input_seed_spin));
   gtk_box_append (GTK_BOX (box), button (_("_New Random Input"), "win.new-input", NULL));
   gtk_box_append (GTK_BOX (box), button (_("_Load Input…"), "win.open-input", NULL));
-  gtk_box_append (GTK_BOX (box), section (_("Forward and backward")));
+  gtk_box_append (GTK_BOX (box), ps_ui_section (_("Forward and backward")));
   gtk_box_append (GTK_BOX (box), button (_("_Forward"), "win.forward", NULL));
-  gtk_box_append (GTK_BOX (box), labelled (_("L_oss"), win->loss_dropdown));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("L_oss"), win->loss_dropdown));
   gtk_box_append (GTK_BOX (box), button (_("_Backward"), "win.backward", NULL));
   gtk_box_append (GTK_BOX (box), button (_("_Zero Grad"), "win.zero-grad", NULL));
-  gtk_box_append (GTK_BOX (box), labelled (_("Learning _rate"), win->lr_spin));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("Learning _rate"), win->lr_spin));
   gtk_box_append (GTK_BOX (box), button (_("SGD _Step"), "win.step", NULL));
-  gtk_box_append (GTK_BOX (box), section (_("Output")));
+  gtk_box_append (GTK_BOX (box), ps_ui_section (_("Output")));
   gtk_box_append (GTK_BOX (box), win->output_label);
   return box;
 }
@@ -1139,16 +1117,16 @@ build_init_panel (PsWindow *win)
   win->target_dropdown = gtk_drop_down_new_from_strings (tr_targets);
   gtk_accessible_update_property (GTK_ACCESSIBLE (win->target_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Which parameters"), -1);
-  win->init_seed_spin = spin (0, G_MAXINT, 1, 0, 0, _("Initializer seed"));
+  win->init_seed_spin = ps_ui_spin (0, G_MAXINT, 1, 0, 0, _("Initializer seed"));
   g_signal_connect (win->scheme_dropdown, "notify::selected", G_CALLBACK (on_scheme_changed), win);
 
-  gtk_box_append (GTK_BOX (box), section (_("Initialize the selection")));
-  gtk_box_append (GTK_BOX (box), labelled (_("_Scheme"), win->scheme_dropdown));
+  gtk_box_append (GTK_BOX (box), ps_ui_section (_("Initialize the selection")));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("_Scheme"), win->scheme_dropdown));
   gtk_box_append (GTK_BOX (box), win->args_grid);
-  gtk_box_append (GTK_BOX (box), labelled (_("_Target"), win->target_dropdown));
-  gtk_box_append (GTK_BOX (box), labelled (_("See_d"), win->init_seed_spin));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("_Target"), win->target_dropdown));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("See_d"), win->init_seed_spin));
   gtk_box_append (GTK_BOX (box), button (_("_Apply"), "win.init", NULL));
-  gtk_box_append (GTK_BOX (box), section (_("The lesson's cells")));
+  gtk_box_append (GTK_BOX (box), ps_ui_section (_("The lesson's cells")));
   gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (presets), GTK_SELECTION_NONE);
   gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("init__normal", "win.preset", "init_normal"));
   gtk_flow_box_append (GTK_FLOW_BOX (presets), button ("init__constant", "win.preset", "init_constant"));
@@ -1171,9 +1149,9 @@ build_edit_panel (PsWindow *win)
   gtk_editable_set_text (GTK_EDITABLE (win->edit_value_entry), "1");
   gtk_accessible_update_property (GTK_ACCESSIBLE (win->edit_value_entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Value"), -1);
-  gtk_box_append (GTK_BOX (box), section (_("Edit the selected parameter")));
+  gtk_box_append (GTK_BOX (box), ps_ui_section (_("Edit the selected parameter")));
   gtk_box_append (GTK_BOX (box), hint);
-  gtk_box_append (GTK_BOX (box), labelled (_("_Value"), win->edit_value_entry));
+  gtk_box_append (GTK_BOX (box), ps_ui_labelled (_("_Value"), win->edit_value_entry));
   gtk_box_append (GTK_BOX (box), button (_("_Add to every element   data[:] += v"), "win.edit", "add"));
   gtk_box_append (GTK_BOX (box), button (_("_Set the selected cell   data[r, c] = v"), "win.edit", "set"));
   gtk_box_append (GTK_BOX (box), button (_("_Fill   data.fill_(v)"), "win.edit", "fill"));
@@ -1211,7 +1189,9 @@ build_examples_menu (void)
                                   N_("Nested blocks  rgnet"),
                                   N_("Tied layers  shared Linear(8, 8)"),
                                   N_("Tied 1×1  Sequential(linear, linear)"),
-                                  N_("Lazy  LazyLinear(256)") };
+                                  N_("Lazy  LazyLinear(256)"),
+                                  N_("Exercise: an MLP with a shared layer, to train"),
+                                  N_("Spiral classifier  2 → 32 → 32 → 2, to train") };
   GMenu *m = g_menu_new ();
   for (guint i = 0; example_names[i]; i++)
     {
@@ -1279,6 +1259,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-input", NULL, run_file);
   gtk_widget_class_install_action (widget_class, "win.save-weights", NULL, run_file);
   gtk_widget_class_install_action (widget_class, "win.export-png", NULL, run_file);
+  gtk_widget_class_install_action (widget_class, "win.train-toggle", NULL, run_train_toggle);
+  gtk_widget_class_install_action (widget_class, "win.train-step", NULL, run_train_step);
+  gtk_widget_class_install_action (widget_class, "win.snapshot", NULL, run_snapshot);
 }
 
 static void
@@ -1369,7 +1352,7 @@ ps_window_init (PsWindow *win)
   {
     GtkWidget *col1 = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
     GtkWidget *col2 = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-    GtkWidget *h1 = section (_("Values  (.data)")), *h2 = section (_("Gradient  (.grad)"));
+    GtkWidget *h1 = ps_ui_section (_("Values  (.data)")), *h2 = ps_ui_section (_("Gradient  (.grad)"));
     gtk_widget_set_margin_top (h1, 0);
     gtk_widget_set_margin_top (h2, 0);
     gtk_box_append (GTK_BOX (col1), h1);
@@ -1383,11 +1366,37 @@ ps_window_init (PsWindow *win)
   win->overview = ps_overview_new ();
   g_signal_connect (win->overview, "param-activated", G_CALLBACK (on_param_activated), win);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (ov_sw), win->overview);
-  gtk_widget_set_size_request (ov_sw, -1, 200);
-  gtk_box_append (GTK_BOX (center), path_row);
-  gtk_box_append (GTK_BOX (center), views);
-  gtk_box_append (GTK_BOX (center), section (_("Overview")));
-  gtk_box_append (GTK_BOX (center), ov_sw);
+  win->train_panel = ps_train_panel_new (win->doc);
+  g_signal_connect (win->train_panel, "status", G_CALLBACK (on_train_status), win);
+  g_signal_connect (win->train_panel, "synced", G_CALLBACK (on_train_synced), win);
+  /* below the heatmaps: the overview, the training charts, the difference */
+  {
+    PsTrainPanel *tp = PS_TRAIN_PANEL (win->train_panel);
+    GtkWidget *top = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    GtkWidget *vpaned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+
+    win->bottom = gtk_notebook_new ();
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ov_sw,
+                              gtk_label_new_with_mnemonic (_("O_verview")));
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_loss_page (tp),
+                              gtk_label_new (_("Loss")));
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_grad_chart (tp),
+                              gtk_label_new (_("Gradient flow")));
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_dist_page (tp),
+                              gtk_label_new (_("Distributions")));
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_diff_page (tp),
+                              gtk_label_new (_("Difference A − B")));
+    gtk_widget_set_size_request (win->bottom, -1, 220);
+    gtk_box_append (GTK_BOX (top), path_row);
+    gtk_box_append (GTK_BOX (top), views);
+    gtk_paned_set_start_child (GTK_PANED (vpaned), top);
+    gtk_paned_set_end_child (GTK_PANED (vpaned), win->bottom);
+    gtk_paned_set_shrink_start_child (GTK_PANED (vpaned), FALSE);
+    gtk_paned_set_shrink_end_child (GTK_PANED (vpaned), FALSE);
+    gtk_paned_set_position (GTK_PANED (vpaned), 470);
+    gtk_widget_set_vexpand (vpaned, TRUE);
+    gtk_box_append (GTK_BOX (center), vpaned);
+  }
   gtk_widget_set_margin_start (center, 12);
   gtk_widget_set_margin_end (center, 12);
   gtk_widget_set_margin_top (center, 8);
@@ -1417,6 +1426,9 @@ ps_window_init (PsWindow *win)
   }
   gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (inspect_page),
                             gtk_label_new_with_mnemonic (_("I_nspect")));
+  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (win->train_panel),
+                            gtk_label_new_with_mnemonic (_("_Train")));
+  win->panels = notebook;
   gtk_widget_set_size_request (notebook, 340, -1);
 
   gtk_paned_set_start_child (GTK_PANED (right_paned), center);
@@ -1481,6 +1493,43 @@ ps_window_open_example (PsWindow *win, const char *name, GError **error)
   text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   label = g_strdup_printf ("%s.py", name);
   return ps_document_load_model_text (win->doc, text, label, error);
+}
+
+GtkWidget *
+ps_window_get_train_panel (PsWindow *win)
+{
+  return win->train_panel;
+}
+
+const char *
+ps_window_get_inspector_text (PsWindow *win)
+{
+  return gtk_label_get_text (GTK_LABEL (win->inspector_label));
+}
+
+gboolean
+ps_window_show_panel (PsWindow *win, const char *name)
+{
+  static const char *const names[] = { "run", "initialize", "edit", "inspect", "train" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      {
+        gtk_notebook_set_current_page (GTK_NOTEBOOK (win->panels), (int) i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+GtkWidget *
+ps_window_get_histogram (PsWindow *win)
+{
+  return win->histogram;
+}
+
+GtkWidget *
+ps_window_get_bottom_notebook (PsWindow *win)
+{
+  return win->bottom;
 }
 
 GtkWidget *

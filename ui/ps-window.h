@@ -21,6 +21,12 @@ const char *ps_window_get_selected_key (PsWindow *win);
 GtkWidget  *ps_window_get_data_view  (PsWindow *win);
 GtkWidget  *ps_window_get_grad_view  (PsWindow *win);
 GtkWidget  *ps_window_get_tree_view  (PsWindow *win);
+GtkWidget  *ps_window_get_train_panel (PsWindow *win);      /* a PsTrainPanel */
+GtkWidget  *ps_window_get_bottom_notebook (PsWindow *win);  /* overview, charts, difference */
+/* Show a panel: "run", "initialize", "edit", "inspect" or "train". */
+gboolean    ps_window_show_panel     (PsWindow *win, const char *name);
+GtkWidget  *ps_window_get_histogram  (PsWindow *win);          /* the inspector's histograms */
+const char *ps_window_get_inspector_text (PsWindow *win);   /* names, shape, statistics */
 const char *ps_window_get_status     (PsWindow *win);
 
 /* The examples of the lesson, in menu order (NULL-terminated). */

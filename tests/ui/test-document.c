@@ -1,6 +1,7 @@
 /* test-document.c — the window's document: every change undoable, errors
  * leaving the network untouched (headless: GObject, no GTK) */
 #include "ps-document.h"
+#include "ps-histogram.h"
 #include "ps-tree-node.h"
 #include "../core/ps-test-util.h"
 
@@ -218,6 +219,200 @@ test_tree_nodes (void)
   }
 }
 
+/* While training runs the document refuses every change with the reason;
+ * a change made outside (the trainer's) is one undoable entry. */
+static void
+test_busy_and_outside_changes (void)
+{
+  g_autoptr (PsDocument) doc = open_example ("mlp");
+  g_autoptr (GString) log = g_string_new (NULL);
+  PsParam *w = param (doc, "0.weight");
+  g_autofree char *path = ps_test_fixture ("models/mlp.py");
+  const char *why = "Training is running: pause it first";
+  GError *error = NULL;
+  float before = ps_param_get_data (w)->data[0];
+  g_autoptr (PsInitScheme) scheme = ps_init_scheme_parse ("zeros()", &error);
+
+  g_assert_no_error (error);
+  g_signal_connect (doc, "changed", G_CALLBACK (on_changed), log);
+  ps_document_set_busy (doc, why);
+  g_assert_cmpstr (ps_document_get_busy (doc), ==, why);
+#define REFUSED(call)                                   \
+  G_STMT_START {                                         \
+    g_assert_false (call);                               \
+    g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);    \
+    g_assert_cmpstr (error->message, ==, why);           \
+    g_clear_error (&error);                              \
+  } G_STMT_END
+  REFUSED (ps_document_set_element (doc, w, 0, 1.f, &error));
+  REFUSED (ps_document_add_constant (doc, w, 1.f, &error));
+  REFUSED (ps_document_fill (doc, w, 1.f, &error));
+  REFUSED (ps_document_initialize (doc, NULL, w, PS_TARGET_BOTH, scheme, 0, &error));
+  REFUSED (ps_document_forward (doc, &error));
+  REFUSED (ps_document_backward (doc, PS_LOSS_SUM, &error));
+  REFUSED (ps_document_zero_grad (doc, &error));
+  REFUSED (ps_document_sgd_step (doc, 0.1, &error));
+  REFUSED (ps_document_load_model_file (doc, path, &error));
+#undef REFUSED
+  g_assert_false (ps_document_undo (doc));
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, before);
+  g_assert_cmpuint (log->len, ==, 0);
+
+  /* the trainer's writes between begin and commit: one change */
+  ps_document_begin_change (doc);
+  ps_param_get_data (w)->data[0] = 7.f;
+  ps_param_changed (w, PS_CHANGE_DATA);
+  ps_document_commit_change (doc, "train steps 1–10");
+  ps_document_set_busy (doc, NULL);
+  g_assert_cmpstr (log->str, ==, "train steps 1–10\n");
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 1–10");
+  g_assert_true (ps_document_undo (doc));
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, before);
+  g_assert_true (ps_document_redo (doc));
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 7.f);
+  /* cancel puts back what changed and records nothing */
+  ps_document_begin_change (doc);
+  g_assert_true (ps_document_in_change (doc));
+  ps_param_get_data (w)->data[0] = 9.f;
+  ps_document_cancel_change (doc);
+  g_assert_false (ps_document_in_change (doc));
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 7.f);
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 1–10");
+}
+
+/* ---- the inspector's histogram -------------------------------------------- */
+
+static PsTensor *
+initialized (const char *scheme_text, int64_t rows, int64_t cols, PsInitScheme **scheme)
+{
+  GError *error = NULL;
+  PsTensor *t = ps_tensor_new_2d (rows, cols);
+  PsRng rng;
+
+  *scheme = ps_init_scheme_parse (scheme_text, &error);
+  g_assert_no_error (error);
+  ps_rng_seed (&rng, 12345);
+  g_assert_true (ps_init_tensor (*scheme, t, cols, &rng, &error));
+  g_assert_no_error (error);
+  return t;
+}
+
+/* Pearson's chi-square of counts against expected counts (bins expecting
+ * fewer than 5 merged into their neighbour, as the test requires); df bins - 1. */
+static double
+chi_square (const PsHistogram *h, int *df)
+{
+  double chi = 0, c = 0, e = 0;
+  int bins = 0;
+  for (int b = 0; b < PS_HISTOGRAM_BINS; b++)
+    {
+      c += h->count[b];
+      e += h->expect[b];
+      if (e >= 5 || b == PS_HISTOGRAM_BINS - 1)
+        {
+          if (e > 0)
+            {
+              chi += (c - e) * (c - e) / e;
+              bins++;
+            }
+          else
+            g_assert_cmpfloat (c, ==, 0);      /* nothing where nothing can be */
+          c = e = 0;
+        }
+    }
+  *df = bins - 1;
+  return chi;
+}
+
+static void
+test_histogram (void)
+{
+  PsHistogram h;
+  const struct { const char *scheme; gboolean bounded; } cases[] = {
+    { "kaiming_uniform(a=2.23606797749979)", TRUE },    /* Linear's default */
+    { "xavier_uniform()", TRUE },
+    { "uniform(a=-0.5, b=2)", TRUE },
+    { "xavier_normal()", FALSE },
+    { "normal(mean=1, std=0.01)", FALSE },
+    { "trunc_normal(std=1, a=-1, b=2)", TRUE },
+    { "trunc_normal(mean=0.5, std=0.2, a=0, b=2)", TRUE },
+    { "truncated_normal(mean=0.0, stddev=0.05)", TRUE },   /* Keras */
+    { "he_normal()", TRUE },                                /* Keras, truncated too */
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      PsInitScheme *scheme = NULL;
+      g_autoptr (PsTensor) t = initialized (cases[k].scheme, 300, 200, &scheme);
+      double sum_c = 0, sum_e = 0;
+      int df;
+
+      g_assert_true (ps_histogram_compute (&h, t, scheme, 200));
+      g_assert_true (h.have_expect);
+      for (int b = 0; b < PS_HISTOGRAM_BINS; b++)
+        {
+          sum_c += h.count[b];
+          sum_e += h.expect[b];
+          g_assert_cmpfloat (h.peak, >=, MAX (h.count[b], h.expect[b]));
+        }
+      g_assert_cmpfloat (sum_c, ==, 60000);
+      /* all the mass is inside the bins: exactly for bounded schemes (a
+       * truncated normal renormalized), nearly for the normal ones */
+      if (cases[k].bounded)
+        g_assert_cmpfloat (fabs (sum_e - 60000), <, 1e-6 * 60000);
+      else
+        g_assert_cmpfloat (fabs (sum_e - 60000), <, 2e-3 * 60000);
+      /* and the counts fit the expectation (p = 0.001 critical values) */
+      {
+        static const double crit[] = { [20] = 45.31, [25] = 52.62, [30] = 59.70, [35] = 66.62, [39] = 72.05 };
+        double chi = chi_square (&h, &df);
+        double limit = 0;
+        for (int d = df; d < (int) G_N_ELEMENTS (crit) && limit == 0; d++)
+          limit = crit[d];
+        g_test_message ("%s: chi-square %.1f, %d degrees of freedom", cases[k].scheme, chi, df);
+        g_assert_cmpint (df, >=, 20);
+        g_assert_cmpfloat (limit, >, 0);
+        g_assert_cmpfloat (chi, <, limit);
+      }
+      ps_init_scheme_free (scheme);
+    }
+
+  /* counts: the finite values, each in its bin; no expectation without a scheme */
+  {
+    g_autoptr (PsTensor) t = ps_tensor_new_1d (6);
+    float v[6] = { 0, 1, 1, 2, NAN, INFINITY };
+    memcpy (t->data, v, sizeof v);
+    g_assert_true (ps_histogram_compute (&h, t, NULL, 0));
+    g_assert_false (h.have_expect);
+    g_assert_cmpint (h.n_finite, ==, 4);
+    g_assert_cmpfloat (h.lo, ==, 0);
+    g_assert_cmpfloat (h.hi, ==, 2);
+    g_assert_cmpfloat (h.count[0], ==, 1);
+    g_assert_cmpfloat (h.count[PS_HISTOGRAM_BINS / 2], ==, 2);
+    g_assert_cmpfloat (h.count[PS_HISTOGRAM_BINS - 1], ==, 1);   /* the last bin is closed */
+    g_assert_cmpfloat (h.peak, ==, 2);
+    t->data[0] = t->data[1] = t->data[2] = t->data[3] = NAN;
+    g_assert_false (ps_histogram_compute (&h, t, NULL, 0));
+  }
+  /* a constant, and the lesson's mixture, predict no density curve */
+  {
+    PsInitScheme *scheme = NULL;
+    g_autoptr (PsTensor) t = initialized ("constant(val=42)", 4, 8, &scheme);
+    g_assert_true (ps_histogram_compute (&h, t, scheme, 8));
+    g_assert_false (h.have_expect);
+    g_assert_cmpfloat (h.lo, <, 42);
+    g_assert_cmpfloat (h.hi, >, 42);
+    ps_init_scheme_free (scheme);
+  }
+  {
+    PsInitScheme *scheme = NULL;
+    g_autoptr (PsTensor) t = initialized ("d2l_custom()", 64, 64, &scheme);
+    g_assert_true (ps_histogram_compute (&h, t, scheme, 64));
+    g_assert_false (h.have_expect);
+    ps_init_scheme_free (scheme);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -227,5 +422,7 @@ main (int argc, char **argv)
   g_test_add_func ("/document/forward-backward", test_forward_backward);
   g_test_add_func ("/document/load-errors", test_load_errors_change_nothing);
   g_test_add_func ("/document/tree-nodes", test_tree_nodes);
+  g_test_add_func ("/document/busy-and-outside-changes", test_busy_and_outside_changes);
+  g_test_add_func ("/document/histogram", test_histogram);
   return g_test_run ();
 }

@@ -217,6 +217,69 @@ test_bad_model_keeps_window (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Pixels of the inspector's histograms: (bars, the density line) */
+static void
+histogram_pixels (PsWindow *win, guint *bars, guint *line)
+{
+  GtkWidget *w = ps_window_get_histogram (win);
+  g_autoptr (GdkPaintable) p = NULL;
+  g_autoptr (GtkSnapshot) s = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) tex = NULL;
+  g_autofree guint32 *px = NULL;
+  int width, height;
+
+  gtk_widget_queue_draw (w);
+  gtk_test_widget_wait_for_draw (w);
+  width = gtk_widget_get_width (w);
+  height = gtk_widget_get_height (w);
+  g_assert_cmpint (width, >, 0);
+  p = gtk_widget_paintable_new (w);
+  gdk_paintable_snapshot (p, s, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&s));
+  tex = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (w)), node,
+                                     &GRAPHENE_RECT_INIT (0, 0, width, height));
+  px = g_new (guint32, (gsize) width * height);
+  gdk_texture_download (tex, (guchar *) px, (gsize) width * 4);
+  *bars = *line = 0;
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    {
+      int r = (px[i] >> 16) & 0xff, g = (px[i] >> 8) & 0xff, b = px[i] & 0xff;
+      *bars += b > 150 && r < 110 && g > 110 && g < 170;      /* steel blue */
+      *line += r > 150 && g < 60 && b < 80;                   /* dark red */
+    }
+}
+
+static void
+test_inspector_histogram (void)
+{
+  PsWindow *win;
+  guint bars, line;
+  GError *error = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("mlp");
+  gtk_window_set_default_size (GTK_WINDOW (win), 1400, 900);
+  ps_window_show_panel (win, "inspect");
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  histogram_pixels (win, &bars, &line);
+  g_assert_cmpuint (bars, >, 50);           /* the values' bars */
+  g_assert_cmpuint (line, ==, 0);           /* no initializer known yet */
+  /* the lesson's init_normal: the bars and N(0, 0.01)'s expected counts */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.preset", "s", "init_normal"));
+  histogram_pixels (win, &bars, &line);
+  g_assert_cmpuint (bars, >, 50);
+  g_assert_cmpuint (line, >, 20);
+  /* an edit: the values are no longer the scheme's, the line goes */
+  g_assert_true (ps_document_set_element (ps_window_get_document (win), param (win, "2.weight"),
+                                          0, 0.5f, &error));
+  g_assert_no_error (error);
+  histogram_pixels (win, &bars, &line);
+  g_assert_cmpuint (line, ==, 0);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,5 +292,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/init-and-undo-in-pixels", test_init_and_undo_in_pixels);
   g_test_add_func ("/window/gradient-after-backward", test_gradient_after_backward);
   g_test_add_func ("/window/bad-model-keeps-window", test_bad_model_keeps_window);
+  g_test_add_func ("/window/inspector-histogram", test_inspector_histogram);
   return g_test_run ();
 }

@@ -1,0 +1,458 @@
+/* test-train.c — live training in the window, under Xvfb: the run gives the
+ * plain loop's bits, views follow it, edits wait for Pause and then apply,
+ * one undo per run, a NaN stops it with a name and a step, snapshots and
+ * their difference */
+#include "ps-window.h"
+#include "ps-heatmap-view.h"
+#include "ps-train-panel.h"
+
+#include <math.h>
+#include <string.h>
+
+static gboolean
+skip_without_display (void)
+{
+  if (gdk_display_get_default () == NULL)
+    {
+      g_test_skip ("no display");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static PsWindow *
+new_window (const char *example)
+{
+  PsWindow *win = ps_window_new (NULL);
+  GError *error = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 860);
+  g_assert_true (ps_window_open_example (win, example, &error));
+  g_assert_no_error (error);
+  gtk_window_present (GTK_WINDOW (win));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  return win;
+}
+
+static PsTrainPanel *
+panel (PsWindow *win)
+{
+  return PS_TRAIN_PANEL (ps_window_get_train_panel (win));
+}
+
+static PsModule *
+model (PsWindow *win)
+{
+  return ps_document_get_model (ps_window_get_document (win));
+}
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Run the main loop until the panel's run ends (at most 60 s). */
+static void
+wait_run_end (PsWindow *win)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (ps_train_panel_is_running (panel (win)) || ps_document_get_busy (ps_window_get_document (win)))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  iterate ();
+}
+
+/* The plain loop, on a copy, with the panel's data (teacher, 64 samples, seed 0). */
+static PsModule *
+reference (PsModule *start, PsLossKind loss, const PsOptimConfig *o, guint64 steps,
+           PsDataKind data)
+{
+  PsModule *net = ps_module_clone (start, NULL);
+  g_autoptr (PsTensor) x = NULL;
+  g_autoptr (PsTensor) t = NULL;
+  g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
+  g_autoptr (PsOptimizer) opt = ps_optimizer_new (net, o, NULL);
+  double l;
+
+  g_assert_true (ps_data_generate (data, start, 64, 0, loss, &x, &t, NULL));
+  for (guint64 s = 0; s < steps; s++)
+    {
+      ps_optimizer_zero_grad (opt);
+      g_assert_nonnull (ps_tape_forward (tape, x, NULL));
+      g_assert_true (ps_tape_backward_loss (tape, loss, t, &l, NULL));
+      ps_optimizer_step (opt);
+    }
+  return net;
+}
+
+static gboolean
+same_values (PsModule *a, PsModule *b)
+{
+  g_autoptr (GPtrArray) pa = ps_module_named_parameters (a);
+  g_autoptr (GPtrArray) pb = ps_module_named_parameters (b);
+  for (guint i = 0; i < pa->len; i++)
+    {
+      PsTensor *x = ps_param_get_data (((PsNamedParam *) pa->pdata[i])->param);
+      PsTensor *y = ps_param_get_data (((PsNamedParam *) pb->pdata[i])->param);
+      if (memcmp (x->data, y->data, (size_t) x->numel * 4) != 0)
+        return FALSE;
+    }
+  return pa->len == pb->len;
+}
+
+static GdkTexture *
+render (GtkWidget *view)
+{
+  gtk_test_widget_wait_for_draw (view);
+  return ps_heatmap_view_render_texture (PS_HEATMAP_VIEW (view), 0, 0);
+}
+
+static gboolean
+textures_differ (GdkTexture *a, GdkTexture *b)
+{
+  int w = gdk_texture_get_width (a), h = gdk_texture_get_height (a);
+  g_autofree guchar *pa = g_malloc ((gsize) w * h * 4), *pb = g_malloc ((gsize) w * h * 4);
+  if (w != gdk_texture_get_width (b) || h != gdk_texture_get_height (b))
+    return TRUE;
+  gdk_texture_download (a, pa, (gsize) w * 4);
+  gdk_texture_download (b, pb, (gsize) w * 4);
+  return memcmp (pa, pb, (gsize) w * h * 4) != 0;
+}
+
+static guint
+count_colour (GdkTexture *tex, guint32 argb)
+{
+  int w = gdk_texture_get_width (tex), h = gdk_texture_get_height (tex);
+  g_autofree guint32 *px = g_new (guint32, (gsize) w * h);
+  guint n = 0;
+  gdk_texture_download (tex, (guchar *) px, (gsize) w * 4);
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    n += (px[i] | 0xff000000u) == argb;
+  return n;
+}
+
+/* ---- a run gives the plain loop's bits, as one undoable change ---------- */
+
+static void
+test_run_matches_loop_and_undo (void)
+{
+  PsWindow *win;
+  PsDocument *doc;
+  PsOptimConfig o;
+  g_autoptr (PsModule) start = NULL;
+  g_autoptr (PsModule) want = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("shared_mlp");
+  doc = ps_window_get_document (win);
+  start = ps_module_clone (model (win), NULL);
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.02);
+  o.momentum = 0.9;
+  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_train_panel_run (panel (win), 3000, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_train_panel_is_running (panel (win)));
+
+  /* edits are refused while it runs, with a reason; nothing changes */
+  {
+    PsParam *b = ps_module_find_param (model (win), "0.bias");
+    g_assert_false (ps_document_set_element (doc, b, 0, 5.f, &error));
+    g_assert_cmpstr (error->message, ==, "Training is running: pause it first");
+    g_clear_error (&error);
+    g_assert_false (ps_document_undo (doc));
+  }
+  wait_run_end (win);
+  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, 3000);
+  want = reference (start, PS_LOSS_MSE, &o, 3000, PS_DATA_TEACHER);
+  g_assert_true (same_values (model (win), want));
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 1–3000");
+
+  /* the tied layer stayed one parameter through training */
+  g_assert_true (ps_module_find_param (model (win), "2.weight")
+                 == ps_module_find_param (model (win), "4.weight"));
+
+  /* one undo returns to the start, redo to the end */
+  g_assert_true (ps_document_undo (doc));
+  g_assert_true (same_values (model (win), start));
+  g_assert_true (ps_document_redo (doc));
+  g_assert_true (same_values (model (win), want));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* ---- the views follow the run; edits while paused apply ------------------ */
+
+static void
+test_live_views_and_paused_edit (void)
+{
+  PsWindow *win;
+  PsDocument *doc;
+  PsOptimConfig o;
+  GtkWidget *view;
+  g_autoptr (GdkTexture) before = NULL;
+  g_autoptr (GdkTexture) during = NULL;
+  g_autoptr (GError) error = NULL;
+  PsParam *w;
+  guint64 version, paused_at;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("shared_mlp");
+  doc = ps_window_get_document (win);
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  view = ps_window_get_data_view (win);
+  w = ps_module_find_param (model (win), "2.weight");
+  before = render (view);
+  version = ps_param_get_version (w);
+  g_autofree char *inspector_before = g_strdup (ps_window_get_inspector_text (win));
+  ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+  /* frames go by: the views are redrawn from newer snapshots */
+  {
+    gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    while (ps_train_panel_get_n_syncs (panel (win)) < 5)
+      {
+        g_main_context_iteration (NULL, TRUE);
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+      }
+  }
+  g_assert_cmpuint (ps_param_get_version (w), >, version);
+  during = render (view);
+  g_assert_true (textures_differ (before, during));
+  /* the inspector's statistics follow too */
+  g_assert_cmpstr (ps_window_get_inspector_text (win), !=, inspector_before);
+  ps_train_panel_pause (panel (win));
+  g_assert_false (ps_train_panel_is_running (panel (win)));
+  g_assert_null (ps_document_get_busy (doc));
+  paused_at = ps_trainer_get_step (ps_train_panel_get_trainer (panel (win)));
+  g_assert_cmpuint (ps_trainer_get_synced_step (ps_train_panel_get_trainer (panel (win))), ==, paused_at);
+
+  /* while paused: an edit through the document, then 200 more steps that
+   * go on from it (Adam's moments carry on across the pause; the exact
+   * replay is the next test's, with SGD) */
+  g_assert_true (ps_document_set_element (doc, w, 3, 0.75f, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_train_panel_run (panel (win), 200, &error));
+  wait_run_end (win);
+  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, paused_at + 200);
+  /* an Adam step moves a weight by at most about lr */
+  g_assert_cmpfloat (fabsf (ps_param_get_data (w)->data[3] - 0.75f), <, 200 * 0.01f * 1.01f);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* With SGD (no state), a run after a paused edit equals the plain loop from
+ * the edited weights exactly. */
+static void
+test_paused_edit_applies_exactly (void)
+{
+  PsWindow *win;
+  PsDocument *doc;
+  PsOptimConfig o;
+  g_autoptr (PsModule) edited = NULL;
+  g_autoptr (PsModule) want = NULL;
+  g_autoptr (GError) error = NULL;
+  PsParam *b;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("shared_mlp");
+  doc = ps_window_get_document (win);
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.05);
+  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_train_panel_run (panel (win), 100, &error));
+  wait_run_end (win);
+  b = ps_module_find_param (model (win), "0.bias");
+  g_assert_true (ps_document_add_constant (doc, b, 1.f, &error));     /* net[0].bias.data += 1 */
+  edited = ps_module_clone (model (win), NULL);
+  g_assert_true (ps_train_panel_run (panel (win), 100, &error));
+  wait_run_end (win);
+  want = reference (edited, PS_LOSS_MSE, &o, 100, PS_DATA_TEACHER);
+  /* the data came from the first run's network (the teacher depends on the
+   * structure and seed only), so the reference's data is the same */
+  g_assert_true (same_values (model (win), want));
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 101–200");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* ---- NaN: stop, name, show, undo to the last finite state --------------- */
+
+static void
+test_fault_stops_names_and_undoes (void)
+{
+  PsWindow *win;
+  PsDocument *doc;
+  PsOptimConfig o;
+  PsTrainer *t;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) grad = NULL;
+  const char *fault;
+  guint64 k;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("shared_mlp");
+  doc = ps_window_get_document (win);
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 8.0);        /* far too large: it diverges */
+  ps_train_panel_configure (panel (win), PS_DATA_RANDOM, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+  wait_run_end (win);
+  t = ps_train_panel_get_trainer (panel (win));
+  g_assert_cmpint (ps_trainer_get_state (t), ==, PS_TRAINER_FAULT);
+  fault = ps_trainer_get_fault (t);
+  k = ps_trainer_get_fault_step (t);
+  g_test_message ("%s", fault);
+  g_assert_nonnull (ps_trainer_get_fault_param (t));
+  g_assert_nonnull (strstr (ps_window_get_status (win), ps_trainer_get_fault_param (t)));
+  g_assert_nonnull (strstr (ps_window_get_status (win), "Training stopped: step "));
+
+  /* the gradient view of the faulty parameter shows non-finite cells */
+  g_assert_true (ps_window_select_key (win, ps_trainer_get_fault_param (t)));
+  grad = render (ps_window_get_grad_view (win));
+  g_assert_cmpuint (count_colour (grad, PS_COLOR_NAN) + count_colour (grad, PS_COLOR_POSINF)
+                    + count_colour (grad, PS_COLOR_NEGINF), >, 0);
+
+  /* two changes: the fault (only the gradient), then the finite steps */
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, fault);
+  g_assert_true (ps_document_undo (doc));
+  {
+    g_autoptr (GPtrArray) np = ps_module_named_parameters (model (win));
+    for (guint i = 0; i < np->len; i++)
+      {
+        PsParam *p = ((PsNamedParam *) np->pdata[i])->param;
+        PsTensor *d = ps_param_get_data (p);
+        for (int64_t j = 0; j < d->numel; j++)
+          g_assert_true (isfinite (d->data[j]));
+        g_assert_null (ps_param_get_grad (p));
+      }
+  }
+  if (k > 1)
+    {
+      g_autofree char *label = g_strdup_printf (k > 2 ? "train steps 1–%" G_GUINT64_FORMAT
+                                                : "train step %" G_GUINT64_FORMAT, k - 1);
+      g_assert_cmpstr (ps_document_get_undo_label (doc), ==, label);
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* ---- snapshots, difference, reset ------------------------------------------ */
+
+static void
+test_snapshots_difference_reset (void)
+{
+  PsWindow *win;
+  PsOptimConfig o;
+  PsTrainPanel *p;
+  g_autoptr (PsModule) start = NULL;
+  g_autoptr (GError) error = NULL;
+  PsParam *diff, *w;
+  PsTrainer *first;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("spiral");
+  p = panel (win);
+  start = ps_module_clone (model (win), NULL);
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  ps_train_panel_take_snapshot (p, "init");
+  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 1);
+  ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+  ps_train_panel_configure (p, PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_train_panel_run (p, 300, &error));
+  g_assert_no_error (error);
+  wait_run_end (win);
+
+  /* current − init is what training changed */
+  g_assert_true (ps_train_panel_set_difference (p, -1, 0, &error));
+  diff = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p)));
+  g_assert_nonnull (diff);
+  w = ps_module_find_param (model (win), "2.weight");
+  {
+    PsTensor *d = ps_param_get_data (diff), *now = ps_param_get_data (w);
+    PsTensor *then = ps_param_get_data (ps_module_find_param (start, "2.weight"));
+    double max = 0;
+    g_assert_cmpint (d->numel, ==, now->numel);
+    for (int64_t i = 0; i < d->numel; i++)
+      {
+        g_assert_cmpfloat (d->data[i], ==, now->data[i] - then->data[i]);
+        max = MAX (max, fabs (d->data[i]));
+      }
+    g_assert_cmpfloat (max, >, 0);
+  }
+  /* the difference view (its page shown) draws it and is never editable */
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (ps_window_get_bottom_notebook (win)), 4);
+  {
+    g_autoptr (GdkTexture) tex = render (ps_train_panel_get_diff_view (p));
+    g_assert_nonnull (tex);
+    g_assert_false (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p)), 0, 0));
+  }
+  /* a snapshot of equal states gives no difference to show */
+  g_assert_true (ps_train_panel_set_difference (p, 0, 0, &error));
+  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p))));
+  g_assert_false (ps_train_panel_set_difference (p, 3, 0, &error));
+  g_clear_error (&error);
+
+  /* reset: the run's first weights; the same run again gives the same bits */
+  {
+    g_autoptr (PsModule) after = ps_module_clone (model (win), NULL);
+    first = ps_train_panel_get_trainer (p);
+    ps_train_panel_reset (p);
+    g_assert_true (same_values (model (win), start));
+    g_assert_cmpstr (ps_document_get_undo_label (ps_window_get_document (win)), ==,
+                     "reset the run to its first weights");
+    g_assert_true (ps_train_panel_run (p, 300, &error));
+    wait_run_end (win);
+    g_assert_true (ps_train_panel_get_trainer (p) == first);
+    g_assert_true (same_values (model (win), after));
+  }
+  /* a changed setting makes the next run a new one (from the current weights) */
+  o.lr = 0.002;
+  ps_train_panel_configure (p, PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_train_panel_step (p, &error));
+  g_assert_true (ps_train_panel_get_trainer (p) != first);
+  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (p)), ==, 1);
+
+  /* a new network drops the run and the snapshots */
+  g_assert_true (ps_window_open_example (win, "mlp", &error));
+  g_assert_null (ps_train_panel_get_trainer (p));
+  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static void
+test_spiral_needs_two_inputs (void)
+{
+  PsWindow *win;
+  PsOptimConfig o;
+  g_autoptr (GError) error = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("mlp");
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
+  ps_train_panel_configure (panel (win), PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_false (ps_train_panel_run (panel (win), 10, &error));
+  g_assert_nonnull (strstr (error->message, "the spiral has 2 inputs and 2 classes"));
+  g_assert_null (ps_document_get_busy (ps_window_get_document (win)));
+  g_assert_false (ps_document_can_undo (ps_window_get_document (win)));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gtk_init_check ();
+  g_test_add_func ("/train/run-matches-loop-and-undo", test_run_matches_loop_and_undo);
+  g_test_add_func ("/train/live-views-and-paused-edit", test_live_views_and_paused_edit);
+  g_test_add_func ("/train/paused-edit-applies-exactly", test_paused_edit_applies_exactly);
+  g_test_add_func ("/train/fault-stops-names-and-undoes", test_fault_stops_names_and_undoes);
+  g_test_add_func ("/train/snapshots-difference-reset", test_snapshots_difference_reset);
+  g_test_add_func ("/train/spiral-needs-two-inputs", test_spiral_needs_two_inputs);
+  return g_test_run ();
+}
