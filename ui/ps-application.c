@@ -6,14 +6,19 @@
  * under torch.manual_seed(0).
  */
 #include "ps-application.h"
+#include "ps-checkpoint-bench.h"
+#include "ps-checkpoint-window.h"
 #include "ps-bench-live.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 struct _PsApplication
 {
   GtkApplication parent_instance;
+  char          *bench_checkpoint;   /* --benchmark-checkpoint FILE [--benchmark-tensor NAME]... */
+  char         **bench_tensors;
 
   /* --benchmark-live MODEL [--seconds S] [--batch B] [--bench-page N] */
   char   *bench_live;
@@ -155,13 +160,104 @@ ps_application_finalize (GObject *object)
   G_OBJECT_CLASS (ps_application_parent_class)->finalize (object);
 }
 
+/* ---- bare checkpoints: `paramscope FILE.safetensors`, Open Checkpoint… ---- */
+
+static void
+present_checkpoint (GApplication *app, const char *path)
+{
+  PsCheckpointWindow *win = ps_checkpoint_window_new (GTK_APPLICATION (app));
+  g_autoptr (GError) error = NULL;
+
+  if (!ps_checkpoint_window_open (win, path, &error))
+    g_printerr ("paramscope: %s\n", error->message);     /* the window says it too */
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+static void
+on_checkpoint_chosen (GtkNativeDialog *dialog, int response, gpointer app)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      if (path != NULL)
+        present_checkpoint (G_APPLICATION (app), path);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+open_checkpoint (GSimpleAction *action, GVariant *param, gpointer app)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (app));
+  GtkFileChooserNative *d = gtk_file_chooser_native_new (_("Open a Checkpoint"), parent,
+                                                         GTK_FILE_CHOOSER_ACTION_OPEN, NULL, NULL);
+  GtkFileFilter *f = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (f, _("safetensors files"));
+  gtk_file_filter_add_pattern (f, "*.safetensors");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (d), f);
+  g_object_unref (f);
+  g_signal_connect (d, "response", G_CALLBACK (on_checkpoint_chosen), app);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (d));
+}
+
+static void
+activate_or_bench (GApplication *app)
+{
+  PsApplication *self = PS_APPLICATION (app);
+
+  if (self->bench_checkpoint == NULL)
+    {
+      ps_application_activate (app);
+      return;
+    }
+  ps_checkpoint_bench_start (GTK_APPLICATION (app), self->bench_checkpoint,
+                             (const char *const *) self->bench_tensors);
+  g_clear_pointer (&self->bench_checkpoint, g_free);
+  g_clear_pointer (&self->bench_tensors, g_strfreev);
+}
+
+/* A .safetensors alone is a checkpoint to browse; anything else a model. */
+static void
+open_or_checkpoint (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  g_autofree char *path = n_files == 1 ? g_file_get_path (files[0]) : NULL;
+  size_t len = path ? strlen (path) : 0;
+
+  if (len > 12 && g_ascii_strcasecmp (path + len - 12, ".safetensors") == 0)
+    present_checkpoint (app, path);
+  else
+    ps_application_open (app, files, n_files, hint);
+}
+
+static void
+checkpoint_init (PsApplication *app)
+{
+  static const GActionEntry entries[] = {
+    { .name = "open-checkpoint", .activate = open_checkpoint },
+  };
+  const GOptionEntry options[] = {
+    { "benchmark-checkpoint", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME,
+      &app->bench_checkpoint,
+      "Open FILE as a checkpoint, print how long the tree and heatmaps take to appear, quit",
+      "FILE" },
+    { "benchmark-tensor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &app->bench_tensors,
+      "A tensor whose heatmap the checkpoint benchmark times (repeatable)", "NAME" },
+    { NULL }
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
+  g_application_add_main_option_entries (G_APPLICATION (app), options);
+}
+
 static void
 ps_application_class_init (PsApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
   G_OBJECT_CLASS (klass)->finalize = ps_application_finalize;
-  app_class->activate = ps_application_activate;
-  app_class->open = ps_application_open;
+  app_class->activate = activate_or_bench;
+  app_class->open = open_or_checkpoint;
   app_class->startup = ps_application_startup;
 }
 
@@ -183,6 +279,7 @@ ps_application_init (PsApplication *app)
   app->bench_seconds = 10;
   app->bench_batch = 256;
   g_application_add_main_option_entries (G_APPLICATION (app), entries);
+  checkpoint_init (app);
 }
 
 PsApplication *

@@ -1205,6 +1205,7 @@ static GMenuModel *
 build_main_menu (void)
 {
   GMenu *m = g_menu_new ();
+  g_menu_append (m, _("_Open Checkpoint…"), "app.open-checkpoint");
   g_menu_append (m, _("_Keyboard Shortcuts"), "win.show-help-overlay");
   g_menu_append (m, _("_About ParamScope"), "app.about");
   g_menu_append (m, _("_Quit"), "app.quit");

@@ -1,0 +1,1303 @@
+/* ps-checkpoint-window.c — a bare .safetensors file browsed as a tree
+ *
+ *   ┌ header: Open · file name (size, tensors) · menu ──────────────────────┐
+ *   │ tree of dotted names     │ name, dtype · shape · size                 │
+ *   │  ▾ model                 │ Rows [axis ▾] Columns [axis ▾] axis 0 [3]  │
+ *   │    ▸ layers     72 …     │ heatmap of the slice (+ colorbar)          │
+ *   │    norm.weight  F32 …    │ [0, 3, 17]  −0.0123                        │
+ *   │ 76 tensors · 4.0 GB      │ statistics: dtype shape mean std min max   │
+ *   └──────────────────────────┴────────────────────────────────────────────┘
+ *
+ * The tree is a GtkTreeListModel of PsCheckpointItems whose children are
+ * made on expansion; the heatmap pools in its own worker; the statistics
+ * run in a GTask thread, cancelled when the selection moves on.
+ */
+#include "ps-checkpoint-window.h"
+#include "ps-checkpoint-item.h"
+#include "ps-checkpoint-heatmap.h"
+#include "ps-heatmap-draw.h"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+/* slices up to this many elements get their statistics without asking */
+#define AUTO_STATS_NUMEL (1 << 22)
+
+enum { STAT_DTYPE, STAT_SHAPE, STAT_MEAN, STAT_STD, STAT_MIN, STAT_MAX, N_STATS };
+static const char *stat_heads[N_STATS] = { N_("dtype"), N_("shape"), N_("mean"), N_("std"),
+                                           N_("min"), N_("max") };
+
+struct _PsCheckpointWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  PsCheckpoint      *ck;               /* ref, nullable */
+  PsCheckpointOrder  order;
+  char              *selected_key;
+  const PsCheckpointNode *node;        /* selected, nullable */
+  PsCheckpointView   view;
+  gboolean           has_view;
+  gboolean           updating;         /* the picker is being rebuilt */
+
+  /* header */
+  GtkWidget *title_label, *subtitle_label;
+  /* tree */
+  GtkSingleSelection *selection;
+  GtkTreeListModel   *tree_model;      /* owned by selection */
+  GtkWidget *tree_view, *summary_label;
+  /* right side */
+  GtkWidget *stack;
+  GtkWidget *place_icon, *place_title, *place_text;
+  GtkWidget *name_label, *badge_label, *info_label;
+  GtkWidget *picker, *axes_note, *row_dd, *col_dd, *picker_flow;
+  GtkWidget *spins[PS_SAFETENSORS_MAX_DIMS];
+  GtkWidget *heatmap, *readout, *zoom_reset;
+  GtkWidget *scope_dd, *stats_button, *stats_spinner, *stat_values[N_STATS];
+
+  /* statistics */
+  GCancellable *stats_cancel;
+  guint         stats_serial;
+  gboolean      stats_running, stats_valid, stats_whole;
+  PsStats       stats;
+  char         *readout_text;
+};
+
+G_DEFINE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void show_node (PsCheckpointWindow *win, const PsCheckpointNode *node);
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static void
+set_a11y_label (GtkWidget *w, const char *label)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static GtkWidget *
+dim_label (const char *text, gboolean caption)
+{
+  GtkWidget *l = gtk_label_new (text);
+  gtk_widget_add_css_class (l, "dim-label");
+  if (caption)
+    gtk_widget_add_css_class (l, "caption");
+  return l;
+}
+
+/* "4,096 × 11,008" for people, from a shape */
+static char *
+shape_text (const PsSafetensorsEntry *e)
+{
+  GString *s = g_string_new (NULL);
+  if (e->ndim == 0)
+    /* TRANSLATORS: the shape of a 0-dimensional tensor */
+    g_string_append (s, _("scalar"));
+  for (int d = 0; d < e->ndim; d++)
+    g_string_append_printf (s, d ? " × %'" PRId64 : "%'" PRId64, e->shape[d]);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+stat_text (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (isnan (v))
+    return g_strdup ("\u2014");
+  g_ascii_formatd (buf, sizeof buf, "%.4g", v);
+  if (buf[0] == '-')
+    return g_strconcat ("\u2212", buf + 1, NULL);
+  return g_strdup (buf);
+}
+
+/* ---- statistics ----------------------------------------------------------- */
+
+typedef struct
+{
+  PsCheckpoint    *ck;
+  PsCheckpointView view;
+  gboolean         whole;
+  guint            serial;
+  PsStats          out;
+} StatsJob;
+
+static void
+stats_job_free (gpointer p)
+{
+  StatsJob *j = p;
+  ps_checkpoint_unref (j->ck);
+  g_free (j);
+}
+
+static void
+stats_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  StatsJob *j = data;
+  GError *error = NULL;
+  gboolean ok = j->whole
+                ? ps_checkpoint_tensor_stats (j->ck, j->view.entry, &j->out, cancellable, &error)
+                : ps_checkpoint_view_stats (j->ck, &j->view, &j->out, cancellable, &error);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+stats_show (PsCheckpointWindow *win)
+{
+  const char *values[N_STATS] = { NULL };
+  g_autofree char *shape = NULL, *mean = NULL, *std = NULL, *min = NULL, *max = NULL;
+
+  if (win->has_view)
+    {
+      const PsSafetensorsEntry *e = win->view.entry;
+      values[STAT_DTYPE] = e->dtype_name;
+      if (win->stats_whole || e->ndim < 3)
+        shape = ps_shape_to_string (e->ndim, e->shape);
+      else
+        shape = g_strdup_printf ("[%'" PRId64 ", %'" PRId64 "]", win->view.rows,
+                                 win->view.cols);
+      values[STAT_SHAPE] = shape;
+    }
+  if (win->stats_valid)
+    {
+      values[STAT_MEAN] = mean = stat_text (win->stats.mean);
+      values[STAT_STD] = std = stat_text (win->stats.std);
+      values[STAT_MIN] = min = stat_text (win->stats.min);
+      values[STAT_MAX] = max = stat_text (win->stats.max);
+    }
+  for (int i = 0; i < N_STATS; i++)
+    {
+      const char *text = values[i] ? values[i] : "\u2014";
+      g_autofree char *a11y = g_strdup_printf ("%s: %s", _(stat_heads[i]), text);
+      gtk_label_set_text (GTK_LABEL (win->stat_values[i]), text);
+      set_a11y_label (win->stat_values[i], a11y);
+    }
+  if (win->stats_valid && (win->stats.n_nan || win->stats.n_posinf || win->stats.n_neginf))
+    {
+      g_autofree char *note = g_strdup_printf (_("%'" PRId64 " NaN, %'" PRId64
+                                                 " +inf, %'" PRId64 " −inf (left out)"),
+                                               win->stats.n_nan, win->stats.n_posinf,
+                                               win->stats.n_neginf);
+      gtk_widget_set_tooltip_text (win->stat_values[STAT_MEAN], note);
+    }
+  else
+    gtk_widget_set_tooltip_text (win->stat_values[STAT_MEAN], NULL);
+  gtk_button_set_label (GTK_BUTTON (win->stats_button),
+                        win->stats_running ? _("Cancel") : _("Compute"));
+  gtk_widget_set_sensitive (win->stats_button, win->has_view);
+  gtk_spinner_set_spinning (GTK_SPINNER (win->stats_spinner), win->stats_running);
+  gtk_widget_set_visible (win->stats_spinner, win->stats_running);
+}
+
+static void
+stats_cancel (PsCheckpointWindow *win)
+{
+  if (win->stats_cancel != NULL)
+    g_cancellable_cancel (win->stats_cancel);
+  g_clear_object (&win->stats_cancel);
+  win->stats_serial++;
+  win->stats_running = FALSE;
+}
+
+static void
+stats_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  PsCheckpointWindow *win = PS_CHECKPOINT_WINDOW (source);
+  StatsJob *j = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) || j->serial != win->stats_serial)
+    return;                           /* cancelled, or for an earlier selection */
+  win->stats = j->out;
+  win->stats_valid = TRUE;
+  win->stats_running = FALSE;
+  g_clear_object (&win->stats_cancel);
+  stats_show (win);
+}
+
+void
+ps_checkpoint_window_compute_stats (PsCheckpointWindow *win, gboolean whole)
+{
+  StatsJob *j;
+  GTask *task;
+
+  g_return_if_fail (PS_IS_CHECKPOINT_WINDOW (win));
+
+  stats_cancel (win);
+  win->stats_valid = FALSE;
+  win->stats_whole = whole;
+  if (!win->has_view)
+    {
+      stats_show (win);
+      return;
+    }
+  j = g_new0 (StatsJob, 1);
+  j->ck = ps_checkpoint_ref (win->ck);
+  j->view = win->view;
+  j->whole = whole;
+  j->serial = win->stats_serial;
+  win->stats_cancel = g_cancellable_new ();
+  win->stats_running = TRUE;
+  task = g_task_new (win, win->stats_cancel, stats_done, NULL);
+  g_task_set_task_data (task, j, stats_job_free);
+  g_task_run_in_thread (task, stats_thread);
+  g_object_unref (task);
+  stats_show (win);
+}
+
+gboolean
+ps_checkpoint_window_get_stats (PsCheckpointWindow *win, PsStats *out)
+{
+  g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), FALSE);
+  if (win->stats_valid && out)
+    *out = win->stats;
+  return win->stats_valid;
+}
+
+static gboolean
+scope_whole (PsCheckpointWindow *win)
+{
+  return win->has_view && win->view.entry->ndim >= 3
+         && gtk_drop_down_get_selected (GTK_DROP_DOWN (win->scope_dd)) == 1;
+}
+
+/* The slice (or scope) changed: old figures go; small ones come at once. */
+static void
+stats_reset (PsCheckpointWindow *win)
+{
+  gboolean whole = scope_whole (win);
+  int64_t n = !win->has_view ? 0 : whole ? win->view.entry->numel : win->view.rows * win->view.cols;
+
+  stats_cancel (win);
+  win->stats_valid = FALSE;
+  win->stats_whole = whole;
+  if (win->has_view && n <= AUTO_STATS_NUMEL)
+    ps_checkpoint_window_compute_stats (win, whole);
+  else
+    stats_show (win);
+}
+
+static void
+on_stats_clicked (GtkButton *button, PsCheckpointWindow *win)
+{
+  if (win->stats_running)
+    {
+      stats_cancel (win);
+      stats_show (win);
+    }
+  else
+    ps_checkpoint_window_compute_stats (win, scope_whole (win));
+}
+
+static void
+on_scope_changed (GtkDropDown *dd, GParamSpec *pspec, PsCheckpointWindow *win)
+{
+  if (!win->updating)
+    stats_reset (win);
+}
+
+/* ---- the slice and its picker ------------------------------------------------ */
+
+static void
+show_view (PsCheckpointWindow *win)
+{
+  ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), win->ck, &win->view,
+                                  win->selected_key);
+  stats_reset (win);
+}
+
+static void on_spin_changed (GtkSpinButton *spin, PsCheckpointWindow *win);
+
+/* Spin buttons for the axes that are neither rows nor columns. */
+static void
+picker_rebuild_spins (PsCheckpointWindow *win)
+{
+  const PsSafetensorsEntry *e = win->view.entry;
+  GtkWidget *child;
+
+  while ((child = GTK_WIDGET (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (win->picker_flow), 0)))
+         != NULL)
+    gtk_flow_box_remove (GTK_FLOW_BOX (win->picker_flow), child);
+  memset (win->spins, 0, sizeof win->spins);
+  for (int d = 0; d < e->ndim; d++)
+    {
+      GtkWidget *box, *label, *spin, *of;
+      g_autofree char *text = NULL, *a11y = NULL, *of_text = NULL;
+
+      if (d == win->view.row_axis || d == win->view.col_axis)
+        continue;
+      box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+      /* TRANSLATORS: before the index chosen on an axis that is not shown */
+      text = g_strdup_printf (_("axis %d"), d);
+      label = gtk_label_new (text);
+      spin = gtk_spin_button_new_with_range (0, (double) MAX (e->shape[d] - 1, 0), 1);
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), (double) win->view.index[d]);
+      gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+      gtk_label_set_mnemonic_widget (GTK_LABEL (label), spin);
+      a11y = g_strdup_printf (_("Index on axis %d"), d);
+      set_a11y_label (spin, a11y);
+      /* TRANSLATORS: after an index spin button: how many there are */
+      of_text = g_strdup_printf (_("of %'" PRId64), e->shape[d]);
+      of = dim_label (of_text, FALSE);
+      g_object_set_data (G_OBJECT (spin), "axis", GINT_TO_POINTER (d));
+      g_signal_connect (spin, "value-changed", G_CALLBACK (on_spin_changed), win);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), spin);
+      gtk_box_append (GTK_BOX (box), of);
+      gtk_flow_box_append (GTK_FLOW_BOX (win->picker_flow), box);
+      gtk_widget_set_focusable (gtk_widget_get_parent (box), FALSE);   /* the spin button is */
+      win->spins[d] = spin;
+    }
+}
+
+static void
+picker_rebuild (PsCheckpointWindow *win)
+{
+  const PsSafetensorsEntry *e = win->view.entry;
+  g_autoptr (GtkStringList) rows = gtk_string_list_new (NULL);
+  g_autoptr (GtkStringList) cols = gtk_string_list_new (NULL);
+
+  win->updating = TRUE;
+  for (int d = 0; d < e->ndim; d++)
+    {
+      /* TRANSLATORS: an item of the axis drop-downs: the axis and its length */
+      g_autofree char *item = g_strdup_printf (_("axis %d · %'" PRId64), d, e->shape[d]);
+      gtk_string_list_append (rows, item);
+      gtk_string_list_append (cols, item);
+    }
+  gtk_drop_down_set_model (GTK_DROP_DOWN (win->row_dd), G_LIST_MODEL (rows));
+  gtk_drop_down_set_model (GTK_DROP_DOWN (win->col_dd), G_LIST_MODEL (cols));
+  if (e->ndim >= 2)
+    {
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (win->row_dd), (guint) win->view.row_axis);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (win->col_dd), (guint) win->view.col_axis);
+    }
+  picker_rebuild_spins (win);
+  /* the picker's row is always there (the heatmap below keeps its size):
+   * below three dimensions it says how the tensor is laid out */
+  if (e->ndim >= 3)
+    gtk_stack_set_visible_child_name (GTK_STACK (win->picker), "axes");
+  else
+    {
+      g_autofree char *note = NULL;
+      if (e->ndim == 2)
+        note = g_strdup_printf (_("Rows: axis 0 (%'" PRId64 ") · columns: axis 1 (%'"
+                                  PRId64 ")"), e->shape[0], e->shape[1]);
+      else if (e->ndim == 1)
+        note = g_strdup_printf (_("One column: axis 0 (%'" PRId64 ")"), e->shape[0]);
+      else
+        note = g_strdup (_("A single value"));
+      gtk_label_set_text (GTK_LABEL (win->axes_note), note);
+      gtk_stack_set_visible_child_name (GTK_STACK (win->picker), "note");
+    }
+  gtk_widget_set_visible (win->scope_dd, e->ndim >= 3);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (win->scope_dd), 0);
+  win->updating = FALSE;
+}
+
+/* Show the slice with these axes and the spins' indices. */
+static void
+apply_axes (PsCheckpointWindow *win, int row_axis, int col_axis)
+{
+  int64_t index[PS_SAFETENSORS_MAX_DIMS];
+  PsCheckpointView v;
+  g_autoptr (GError) error = NULL;
+  gboolean axes_changed = row_axis != win->view.row_axis || col_axis != win->view.col_axis;
+
+  memcpy (index, win->view.index, sizeof index);
+  for (int d = 0; d < win->view.entry->ndim; d++)
+    if (win->spins[d] != NULL)
+      index[d] = (int64_t) gtk_spin_button_get_value (GTK_SPIN_BUTTON (win->spins[d]));
+  if (!ps_checkpoint_view_init (&v, win->view.entry, row_axis, col_axis, index, &error))
+    {
+      g_warning ("%s", error->message);         /* the picker offers only valid views */
+      return;
+    }
+  win->view = v;
+  if (axes_changed)
+    {
+      win->updating = TRUE;
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (win->row_dd), (guint) row_axis);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (win->col_dd), (guint) col_axis);
+      picker_rebuild_spins (win);
+      win->updating = FALSE;
+    }
+  show_view (win);
+}
+
+static void
+on_axis_changed (GtkDropDown *dd, GParamSpec *pspec, PsCheckpointWindow *win)
+{
+  int r, c;
+
+  if (win->updating || !win->has_view)
+    return;
+  r = (int) gtk_drop_down_get_selected (GTK_DROP_DOWN (win->row_dd));
+  c = (int) gtk_drop_down_get_selected (GTK_DROP_DOWN (win->col_dd));
+  if (r < 0 || c < 0 || r >= win->view.entry->ndim || c >= win->view.entry->ndim)
+    return;
+  if (r == c)
+    {
+      /* the same axis twice: the other one takes the place this one left */
+      if (dd == GTK_DROP_DOWN (win->row_dd))
+        c = win->view.row_axis;
+      else
+        r = win->view.col_axis;
+    }
+  apply_axes (win, r, c);
+}
+
+static void
+on_spin_changed (GtkSpinButton *spin, PsCheckpointWindow *win)
+{
+  if (!win->updating && win->has_view)
+    apply_axes (win, win->view.row_axis, win->view.col_axis);
+}
+
+/* ---- readout ------------------------------------------------------------------ */
+
+static void
+on_cell_focused (PsCheckpointHeatmap *h, gint64 row, gint64 col, PsCheckpointWindow *win)
+{
+  g_autofree char *text = row >= 0 ? ps_checkpoint_heatmap_describe_cell (h, row, col) : NULL;
+
+  g_free (win->readout_text);
+  win->readout_text = g_strdup (text ? text : "");
+  if (text)
+    {
+      gtk_label_set_text (GTK_LABEL (win->readout), text);
+      gtk_widget_remove_css_class (win->readout, "dim-label");
+    }
+  else
+    {
+      gtk_label_set_text (GTK_LABEL (win->readout),
+                          _("Point at a cell to read its index and value"));
+      gtk_widget_add_css_class (win->readout, "dim-label");
+    }
+}
+
+static void
+on_zoom_reset (GtkButton *b, PsCheckpointWindow *win)
+{
+  ps_checkpoint_heatmap_reset_zoom (PS_CHECKPOINT_HEATMAP (win->heatmap));
+}
+
+/* ---- the right side ------------------------------------------------------------- */
+
+static void
+show_placeholder (PsCheckpointWindow *win, const char *icon, const char *title, const char *text)
+{
+  gtk_image_set_from_icon_name (GTK_IMAGE (win->place_icon), icon);
+  gtk_label_set_text (GTK_LABEL (win->place_title), title);
+  gtk_label_set_text (GTK_LABEL (win->place_text), text);
+  gtk_stack_set_visible_child_name (GTK_STACK (win->stack), "placeholder");
+}
+
+static char *
+describe_group (const PsCheckpointNode *n)
+{
+  g_autofree char *size = g_format_size (n->bytes);
+  /* TRANSLATORS: a group of the tree: "72 tensors · 4.0 GB · 2,147,483,648 values" */
+  return g_strdup_printf (g_dngettext (NULL, "%u tensor · %s · %'" PRId64 " values",
+                                       "%u tensors · %s · %'" PRId64 " values",
+                                       n->n_tensors),
+                          n->n_tensors, size, n->numel);
+}
+
+static void
+show_node (PsCheckpointWindow *win, const PsCheckpointNode *node)
+{
+  g_free (win->selected_key);
+  win->selected_key = node ? g_strdup (node->key) : NULL;
+  win->node = node;
+  win->has_view = node != NULL && node->entry != NULL;
+
+  if (win->ck == NULL)
+    return;
+  if (node == NULL)
+    {
+      ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), NULL, NULL, NULL);
+      show_placeholder (win, "view-grid-symbolic", _("Select a tensor"),
+                        _("Its values are read from the file only when they are shown."));
+    }
+  else if (node->entry == NULL)
+    {
+      g_autofree char *text = describe_group (node);
+      ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), NULL, NULL, NULL);
+      show_placeholder (win, "folder-symbolic", node->key, text);
+    }
+  else
+    {
+      const PsSafetensorsEntry *e = node->entry;
+      g_autofree char *shape = shape_text (e), *size = g_format_size (e->end - e->begin);
+      g_autofree char *info = NULL, *badge = NULL;
+
+      gtk_label_set_text (GTK_LABEL (win->name_label), node->key);
+      if (node->alias_of)
+        /* TRANSLATORS: an alias recorded in the file's __metadata__ */
+        badge = g_strdup_printf (_("same tensor as %s"), node->alias_of);
+      else if (node->aliases)
+        {
+          g_autofree char *names = g_strjoinv (", ", (char **) node->aliases);
+          badge = g_strdup_printf (_("also %s"), names);
+        }
+      gtk_label_set_text (GTK_LABEL (win->badge_label), badge ? badge : "");
+      gtk_widget_set_visible (win->badge_label, badge != NULL);
+      /* TRANSLATORS: dtype · shape · number of values · bytes */
+      info = g_strdup_printf (_("%s · %s · %'" PRId64 " values · %s"), e->dtype_name,
+                              shape, e->numel, size);
+      gtk_label_set_text (GTK_LABEL (win->info_label), info);
+      ps_checkpoint_view_init_default (&win->view, e);
+      picker_rebuild (win);
+      gtk_stack_set_visible_child_name (GTK_STACK (win->stack), "tensor");
+      show_view (win);
+      on_cell_focused (PS_CHECKPOINT_HEATMAP (win->heatmap), -1, -1, win);
+      return;
+    }
+  stats_reset (win);
+}
+
+/* ---- the tree ------------------------------------------------------------------- */
+
+static GListModel *
+create_children (gpointer item, gpointer user_data)
+{
+  GListModel *kids = ps_checkpoint_item_get_children (PS_CHECKPOINT_ITEM (item));
+  return kids ? g_object_ref (kids) : NULL;
+}
+
+static void
+setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name = gtk_label_new (NULL), *badge = gtk_label_new (NULL);
+  GtkWidget *dtype = dim_label (NULL, FALSE), *shape = gtk_label_new (NULL);
+  GtkWidget *size = dim_label (NULL, FALSE);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (GTK_LABEL (name), 9);       /* "weight" whole, however deep */
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_widget_add_css_class (badge, "ps-badge-tied");
+  gtk_label_set_width_chars (GTK_LABEL (dtype), 4);
+  gtk_label_set_xalign (GTK_LABEL (dtype), 0);
+  gtk_label_set_width_chars (GTK_LABEL (shape), 13);
+  gtk_label_set_xalign (GTK_LABEL (shape), 1);
+  gtk_widget_add_css_class (shape, "numeric");
+  gtk_label_set_width_chars (GTK_LABEL (size), 9);
+  gtk_label_set_xalign (GTK_LABEL (size), 1);
+  gtk_widget_add_css_class (size, "numeric");
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), badge);
+  gtk_box_append (GTK_BOX (box), dtype);
+  gtk_box_append (GTK_BOX (box), shape);
+  gtk_box_append (GTK_BOX (box), size);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_list_item_set_child (item, expander);
+}
+
+static void
+bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  GtkWidget *expander = gtk_list_item_get_child (item);
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  GtkWidget *name = gtk_widget_get_first_child (box);
+  GtkWidget *badge = gtk_widget_get_next_sibling (name);
+  GtkWidget *dtype = gtk_widget_get_next_sibling (badge);
+  GtkWidget *shape = gtk_widget_get_next_sibling (dtype);
+  GtkWidget *size = gtk_widget_get_next_sibling (shape);
+  g_autoptr (PsCheckpointItem) it = gtk_tree_list_row_get_item (row);
+  const PsCheckpointNode *n = ps_checkpoint_item_get_node (it);
+  g_autofree char *shape_s = ps_checkpoint_item_describe_shape (it);
+  g_autofree char *size_s = ps_checkpoint_item_describe_size (it);
+  g_autofree char *badge_s = NULL, *badge_tip = NULL, *a11y = NULL;
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  gtk_label_set_text (GTK_LABEL (name), *n->name ? n->name : "\u2205");
+  if (n->alias_of)
+    {
+      /* TRANSLATORS: a badge: this name is an alias (__metadata__) of a stored tensor */
+      badge_s = g_strdup (C_("badge", "alias"));
+      badge_tip = g_strdup_printf (_("same tensor as %s"), n->alias_of);
+    }
+  else if (n->aliases)
+    {
+      g_autofree char *names = g_strjoinv (", ", (char **) n->aliases);
+      /* TRANSLATORS: a badge: this tensor also has other names (tied weights) */
+      badge_s = g_strdup (C_("badge", "tied"));
+      badge_tip = g_strdup_printf (_("also %s"), names);
+    }
+  gtk_label_set_text (GTK_LABEL (badge), badge_s ? badge_s : "");
+  gtk_widget_set_tooltip_text (badge, badge_tip);
+  gtk_widget_set_visible (badge, badge_s != NULL);
+  gtk_label_set_text (GTK_LABEL (dtype), n->dtype_name ? n->dtype_name : "");
+  gtk_label_set_text (GTK_LABEL (shape), shape_s);
+  if (n->entry == NULL)
+    gtk_widget_add_css_class (shape, "dim-label");
+  else
+    gtk_widget_remove_css_class (shape, "dim-label");
+  gtk_label_set_text (GTK_LABEL (size), size_s);
+  gtk_widget_set_tooltip_text (name, n->key);
+  a11y = g_strdup_printf ("%s, %s, %s, %s%s%s", n->key, n->dtype_name ? n->dtype_name : "",
+                          shape_s, size_s, badge_tip ? ", " : "", badge_tip ? badge_tip : "");
+  set_a11y_label (expander, a11y);
+}
+
+static guint
+selected_position (PsCheckpointWindow *win)
+{
+  return gtk_single_selection_get_selected (win->selection);
+}
+
+static void
+select_position (PsCheckpointWindow *win, guint pos)
+{
+  gtk_single_selection_set_selected (win->selection, pos);
+  gtk_widget_activate_action (win->tree_view, "list.scroll-to-item", "u", pos);
+}
+
+/* Move the keyboard focus to the row at pos too (GTK 4.8 has no call for
+ * it: focusing the row's widget moves the list's cursor there). */
+static gboolean
+focus_row (PsCheckpointWindow *win, guint pos)
+{
+  for (GtkWidget *w = gtk_widget_get_first_child (win->tree_view); w;
+       w = gtk_widget_get_next_sibling (w))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (w);
+      GtkTreeListRow *row;
+      if (!GTK_IS_TREE_EXPANDER (child))
+        continue;
+      row = gtk_tree_expander_get_list_row (GTK_TREE_EXPANDER (child));
+      if (row != NULL && gtk_tree_list_row_get_position (row) == pos)
+        return gtk_widget_grab_focus (w);
+    }
+  return FALSE;
+}
+
+static void
+move_to_position (PsCheckpointWindow *win, guint pos)
+{
+  select_position (win, pos);
+  focus_row (win, pos);
+}
+
+static void
+on_selection_changed (GtkSingleSelection *sel, GParamSpec *pspec, PsCheckpointWindow *win)
+{
+  GtkTreeListRow *row = gtk_single_selection_get_selected_item (sel);
+  g_autoptr (PsCheckpointItem) item = row ? gtk_tree_list_row_get_item (row) : NULL;
+
+  show_node (win, item ? ps_checkpoint_item_get_node (item) : NULL);
+}
+
+/* Enter or a double click on a group opens or closes it. */
+static void
+on_row_activated (GtkListView *view, guint position, PsCheckpointWindow *win)
+{
+  g_autoptr (GtkTreeListRow) row = gtk_tree_list_model_get_row (win->tree_model, position);
+  if (row && gtk_tree_list_row_is_expandable (row))
+    gtk_tree_list_row_set_expanded (row, !gtk_tree_list_row_get_expanded (row));
+}
+
+/* Right opens a group (or goes to its first child), Left closes it (or goes
+ * to the parent), as in every tree view. */
+static gboolean
+on_tree_key (GtkEventControllerKey *c, guint keyval, guint keycode, GdkModifierType state,
+             PsCheckpointWindow *win)
+{
+  guint pos = selected_position (win);
+  g_autoptr (GtkTreeListRow) row = NULL;
+  gboolean rtl = gtk_widget_get_direction (win->tree_view) == GTK_TEXT_DIR_RTL;
+  gboolean right = keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right;
+  gboolean left = keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left;
+
+  if ((!right && !left) || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+      || pos == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+  if (rtl)
+    {
+      gboolean t = right;
+      right = left;
+      left = t;
+    }
+  row = gtk_tree_list_model_get_row (win->tree_model, pos);
+  if (row == NULL)
+    return FALSE;
+  if (right && gtk_tree_list_row_is_expandable (row))
+    {
+      if (!gtk_tree_list_row_get_expanded (row))
+        gtk_tree_list_row_set_expanded (row, TRUE);
+      else
+        move_to_position (win, pos + 1);
+      return TRUE;
+    }
+  if (left)
+    {
+      GtkTreeListRow *parent;
+      if (gtk_tree_list_row_is_expandable (row) && gtk_tree_list_row_get_expanded (row))
+        {
+          gtk_tree_list_row_set_expanded (row, FALSE);
+          return TRUE;
+        }
+      parent = gtk_tree_list_row_get_parent (row);
+      if (parent != NULL)
+        {
+          move_to_position (win, gtk_tree_list_row_get_position (parent));
+          g_object_unref (parent);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+rebuild_tree (PsCheckpointWindow *win)
+{
+  const PsCheckpointNode *root;
+  GListModel *roots;
+  guint n;
+
+  if (win->ck == NULL)
+    {
+      gtk_single_selection_set_model (win->selection, NULL);
+      win->tree_model = NULL;
+      return;
+    }
+  root = ps_checkpoint_get_root (win->ck, win->order);
+  roots = ps_checkpoint_item_list_children (win->ck, root);
+  win->tree_model = gtk_tree_list_model_new (roots, FALSE, FALSE, create_children, NULL, NULL);
+  gtk_single_selection_set_model (win->selection, G_LIST_MODEL (win->tree_model));
+  g_object_unref (win->tree_model);         /* the selection holds it */
+  /* a few top-level groups ("model", "lm_head"): open them */
+  n = g_list_model_get_n_items (G_LIST_MODEL (win->tree_model));
+  if (root->n_children <= 3)
+    for (guint i = n; i-- > 0;)
+      {
+        g_autoptr (GtkTreeListRow) row = gtk_tree_list_model_get_row (win->tree_model, i);
+        if (gtk_tree_list_row_is_expandable (row))
+          gtk_tree_list_row_set_expanded (row, TRUE);
+      }
+}
+
+static void
+update_titles (PsCheckpointWindow *win, const char *label)
+{
+  g_autofree char *base = label ? g_path_get_basename (label) : g_strdup ("ParamScope");
+  g_autofree char *size = NULL, *sub = NULL, *summary = NULL;
+  const PsCheckpointNode *root;
+
+  gtk_window_set_title (GTK_WINDOW (win), base);
+  gtk_label_set_text (GTK_LABEL (win->title_label), base);
+  if (win->ck == NULL)
+    {
+      gtk_label_set_text (GTK_LABEL (win->subtitle_label), "");
+      gtk_label_set_text (GTK_LABEL (win->summary_label), "");
+      return;
+    }
+  root = ps_checkpoint_get_root (win->ck, win->order);
+  size = g_format_size (ps_checkpoint_get_size (win->ck));
+  sub = g_strdup_printf (g_dngettext (NULL, "%s · %u tensor", "%s · %u tensors", root->n_tensors),
+                         size, root->n_tensors);
+  gtk_label_set_text (GTK_LABEL (win->subtitle_label), sub);
+  summary = describe_group (root);
+  gtk_label_set_text (GTK_LABEL (win->summary_label), summary);
+}
+
+/* ---- public API ---------------------------------------------------------------- */
+
+void
+ps_checkpoint_window_set_checkpoint (PsCheckpointWindow *win, PsCheckpoint *ck, const char *label)
+{
+  g_return_if_fail (PS_IS_CHECKPOINT_WINDOW (win));
+
+  stats_cancel (win);
+  if (ck != NULL)
+    ps_checkpoint_ref (ck);
+  show_node (win, NULL);
+  ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), NULL, NULL, NULL);
+  g_clear_pointer (&win->ck, ps_checkpoint_unref);
+  win->ck = ck;
+  rebuild_tree (win);
+  update_titles (win, label ? label : ck ? ps_checkpoint_get_label (ck) : NULL);
+  show_node (win, NULL);
+  /* the keyboard starts in the tree (not in a selectable message) */
+  gtk_window_set_focus (GTK_WINDOW (win), win->tree_view);
+}
+
+gboolean
+ps_checkpoint_window_open (PsCheckpointWindow *win, const char *path, GError **error)
+{
+  g_autoptr (PsCheckpoint) ck = NULL;
+  GError *local = NULL;
+
+  g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  ck = ps_checkpoint_open (path, &local);
+  if (ck == NULL)
+    {
+      ps_checkpoint_window_set_checkpoint (win, NULL, path);
+      show_placeholder (win, "dialog-error-symbolic", _("Cannot open this file"), local->message);
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  ps_checkpoint_window_set_checkpoint (win, ck, path);
+  return TRUE;
+}
+
+PsCheckpoint *
+ps_checkpoint_window_get_checkpoint (PsCheckpointWindow *win)
+{
+  g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), NULL);
+  return win->ck;
+}
+
+void
+ps_checkpoint_window_set_order (PsCheckpointWindow *win, PsCheckpointOrder order)
+{
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (PS_IS_CHECKPOINT_WINDOW (win));
+  if (order == win->order)
+    return;
+  win->order = order;
+  key = g_strdup (win->selected_key);
+  rebuild_tree (win);
+  if (key != NULL)
+    ps_checkpoint_window_select (win, key);
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "natural-order",
+                                      g_variant_new_boolean (order == PS_CHECKPOINT_ORDER_NATURAL));
+}
+
+gboolean
+ps_checkpoint_window_select (PsCheckpointWindow *win, const char *key)
+{
+  guint n;
+
+  g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (win->tree_model == NULL || ps_checkpoint_find (win->ck, win->order, key) == NULL)
+    return FALSE;
+  n = g_list_model_get_n_items (G_LIST_MODEL (win->tree_model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GtkTreeListRow) row = gtk_tree_list_model_get_row (win->tree_model, i);
+      g_autoptr (PsCheckpointItem) item = gtk_tree_list_row_get_item (row);
+      const char *k = ps_checkpoint_item_get_node (item)->key;
+      size_t len = strlen (k);
+
+      if (strcmp (k, key) == 0)
+        {
+          select_position (win, i);
+          return TRUE;
+        }
+      if (strncmp (key, k, len) == 0 && key[len] == '.')
+        {
+          gtk_tree_list_row_set_expanded (row, TRUE);
+          n = g_list_model_get_n_items (G_LIST_MODEL (win->tree_model));
+        }
+    }
+  return FALSE;
+}
+
+const char *
+ps_checkpoint_window_get_selected_key (PsCheckpointWindow *win)
+{
+  g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), NULL);
+  return win->selected_key;
+}
+
+const PsCheckpointView *
+ps_checkpoint_window_get_view (PsCheckpointWindow *win)
+{
+  g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), NULL);
+  return win->has_view ? &win->view : NULL;
+}
+
+GtkWidget *
+ps_checkpoint_window_get_tree_view (PsCheckpointWindow *win)
+{
+  return win->tree_view;
+}
+
+GtkWidget *
+ps_checkpoint_window_get_heatmap (PsCheckpointWindow *win)
+{
+  return win->heatmap;
+}
+
+GtkWidget *
+ps_checkpoint_window_get_row_axis (PsCheckpointWindow *win)
+{
+  return win->row_dd;
+}
+
+GtkWidget *
+ps_checkpoint_window_get_col_axis (PsCheckpointWindow *win)
+{
+  return win->col_dd;
+}
+
+GtkWidget *
+ps_checkpoint_window_get_index_spin (PsCheckpointWindow *win, int axis)
+{
+  g_return_val_if_fail (axis >= 0 && axis < PS_SAFETENSORS_MAX_DIMS, NULL);
+  return win->spins[axis];
+}
+
+const char *
+ps_checkpoint_window_get_readout (PsCheckpointWindow *win)
+{
+  return win->readout_text ? win->readout_text : "";
+}
+
+/* ---- actions --------------------------------------------------------------------- */
+
+static void
+change_natural_order (GSimpleAction *action, GVariant *state, gpointer data)
+{
+  PsCheckpointWindow *win = data;
+  g_simple_action_set_state (action, state);
+  ps_checkpoint_window_set_order (win, g_variant_get_boolean (state) ? PS_CHECKPOINT_ORDER_NATURAL
+                                                                     : PS_CHECKPOINT_ORDER_FILE);
+}
+
+static const GActionEntry win_entries[] = {
+  { .name = "natural-order", .state = "true", .change_state = change_natural_order },
+};
+
+static GMenuModel *
+build_menu (void)
+{
+  GMenu *menu = g_menu_new ();
+  GMenu *view = g_menu_new (), *file = g_menu_new ();
+
+  g_menu_append (view, _("Sort Names _Naturally (9 before 10)"), "win.natural-order");
+  g_menu_append (file, _("_Open Checkpoint…"), "app.open-checkpoint");
+  g_menu_append (file, _("_Close"), "window.close");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (view));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (file));
+  g_object_unref (view);
+  g_object_unref (file);
+  return G_MENU_MODEL (menu);
+}
+
+/* ---- GObject ------------------------------------------------------------------------ */
+
+static void
+ps_checkpoint_window_dispose (GObject *object)
+{
+  PsCheckpointWindow *win = PS_CHECKPOINT_WINDOW (object);
+
+  stats_cancel (win);
+  g_clear_pointer (&win->ck, ps_checkpoint_unref);
+  G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->dispose (object);
+}
+
+static void
+ps_checkpoint_window_finalize (GObject *object)
+{
+  PsCheckpointWindow *win = PS_CHECKPOINT_WINDOW (object);
+
+  g_free (win->selected_key);
+  g_free (win->readout_text);
+  G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->finalize (object);
+}
+
+static void
+ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
+{
+  GObjectClass *oc = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+
+  oc->dispose = ps_checkpoint_window_dispose;
+  oc->finalize = ps_checkpoint_window_finalize;
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}
+
+static GtkWidget *
+build_header (PsCheckpointWindow *win)
+{
+  GtkWidget *header = gtk_header_bar_new ();
+  GtkWidget *title_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
+  GtkWidget *menu = gtk_menu_button_new ();
+  g_autoptr (GMenuModel) model = build_menu ();
+
+  win->title_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (win->title_label, "title");
+  gtk_label_set_ellipsize (GTK_LABEL (win->title_label), PANGO_ELLIPSIZE_MIDDLE);
+  win->subtitle_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (win->subtitle_label, "subtitle");
+  gtk_widget_add_css_class (win->subtitle_label, "dim-label");
+  gtk_widget_set_valign (title_box, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (title_box), win->title_label);
+  gtk_box_append (GTK_BOX (title_box), win->subtitle_label);
+  gtk_header_bar_set_title_widget (GTK_HEADER_BAR (header), title_box);
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (open), "app.open-checkpoint");
+  gtk_widget_set_tooltip_text (open, _("Open a checkpoint (.safetensors)"));
+  set_a11y_label (open, _("Open a checkpoint"));
+  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), open);
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "open-menu-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), model);
+  gtk_widget_set_tooltip_text (menu, _("Main menu"));
+  set_a11y_label (menu, _("Main menu"));
+  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), menu);
+  return header;
+}
+
+static GtkWidget *
+build_tree (PsCheckpointWindow *win)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *sw = gtk_scrolled_window_new ();
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  win->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (win->selection, FALSE);
+  gtk_single_selection_set_can_unselect (win->selection, TRUE);
+  win->tree_view = gtk_list_view_new (GTK_SELECTION_MODEL (win->selection), factory);
+  gtk_widget_add_css_class (win->tree_view, "navigation-sidebar");
+  set_a11y_label (win->tree_view, _("Tensors of the checkpoint"));
+  g_signal_connect (win->selection, "notify::selected-item", G_CALLBACK (on_selection_changed),
+                    win);
+  g_signal_connect (win->tree_view, "activate", G_CALLBACK (on_row_activated), win);
+  /* before the list's own bindings, which take Left and Right too */
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_tree_key), win);
+  gtk_widget_add_controller (win->tree_view, keys);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), win->tree_view);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (sw), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (sw, TRUE);
+
+  win->summary_label = dim_label (NULL, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (win->summary_label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (win->summary_label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (win->summary_label, "ps-status");
+  gtk_box_append (GTK_BOX (box), sw);
+  gtk_box_append (GTK_BOX (box), win->summary_label);
+  gtk_widget_set_size_request (box, 420, -1);
+  return box;
+}
+
+static GtkWidget *
+build_placeholder (PsCheckpointWindow *win)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+
+  win->place_icon = gtk_image_new ();
+  gtk_image_set_pixel_size (GTK_IMAGE (win->place_icon), 64);
+  gtk_widget_add_css_class (win->place_icon, "dim-label");
+  win->place_title = gtk_label_new (NULL);
+  gtk_widget_add_css_class (win->place_title, "title-2");
+  gtk_label_set_wrap (GTK_LABEL (win->place_title), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (win->place_title), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_justify (GTK_LABEL (win->place_title), GTK_JUSTIFY_CENTER);
+  win->place_text = dim_label (NULL, FALSE);
+  gtk_label_set_wrap (GTK_LABEL (win->place_text), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (win->place_text), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_justify (GTK_LABEL (win->place_text), GTK_JUSTIFY_CENTER);
+  gtk_label_set_max_width_chars (GTK_LABEL (win->place_text), 60);
+  gtk_label_set_selectable (GTK_LABEL (win->place_text), TRUE);
+  gtk_box_append (GTK_BOX (box), win->place_icon);
+  gtk_box_append (GTK_BOX (box), win->place_title);
+  gtk_box_append (GTK_BOX (box), win->place_text);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_start (box, 24);
+  gtk_widget_set_margin_end (box, 24);
+  return box;
+}
+
+/* The axes: the rows and columns drop-downs, then an index for each other
+ * axis in a flow box (they wrap when there are many). */
+static GtkWidget *
+build_picker (PsCheckpointWindow *win)
+{
+  GtkWidget *picker = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *rows = gtk_label_new_with_mnemonic (_("_Rows"));
+  GtkWidget *cols = gtk_label_new_with_mnemonic (_("C_olumns"));
+
+  win->row_dd = gtk_drop_down_new (NULL, NULL);
+  win->col_dd = gtk_drop_down_new (NULL, NULL);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (rows), win->row_dd);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (cols), win->col_dd);
+  set_a11y_label (win->row_dd, _("Axis shown as rows"));
+  set_a11y_label (win->col_dd, _("Axis shown as columns"));
+  g_signal_connect (win->row_dd, "notify::selected", G_CALLBACK (on_axis_changed), win);
+  g_signal_connect (win->col_dd, "notify::selected", G_CALLBACK (on_axis_changed), win);
+  gtk_box_append (GTK_BOX (box), rows);
+  gtk_box_append (GTK_BOX (box), win->row_dd);
+  gtk_box_append (GTK_BOX (box), cols);
+  gtk_box_append (GTK_BOX (box), win->col_dd);
+  gtk_widget_set_valign (box, GTK_ALIGN_START);
+  win->picker_flow = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (win->picker_flow), GTK_SELECTION_NONE);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (win->picker_flow), 16);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (win->picker_flow), 4);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (win->picker_flow), 8);
+  gtk_widget_set_hexpand (win->picker_flow, TRUE);
+  gtk_widget_set_margin_start (win->picker_flow, 16);
+  gtk_box_append (GTK_BOX (picker), box);
+  gtk_box_append (GTK_BOX (picker), win->picker_flow);
+  return picker;
+}
+
+static GtkWidget *
+build_stats (PsCheckpointWindow *win)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *title = gtk_label_new (_("Statistics"));
+  GtkWidget *grid = gtk_grid_new ();
+  const char *scope_names[] = { _("of this slice"), _("of the whole tensor"), NULL };
+  g_autoptr (GtkStringList) scopes = gtk_string_list_new (scope_names);
+
+  gtk_widget_add_css_class (title, "heading");
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  win->scope_dd = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (scopes)), NULL);
+  set_a11y_label (win->scope_dd, _("Statistics of"));
+  g_signal_connect (win->scope_dd, "notify::selected", G_CALLBACK (on_scope_changed), win);
+  win->stats_spinner = gtk_spinner_new ();
+  win->stats_button = gtk_button_new_with_label (_("Compute"));
+  gtk_widget_set_tooltip_text (win->stats_button,
+                               _("Read the values to compute their mean, std, min and max"));
+  set_a11y_label (win->stats_button, _("Compute the statistics"));
+  g_signal_connect (win->stats_button, "clicked", G_CALLBACK (on_stats_clicked), win);
+  gtk_widget_set_hexpand (win->stats_spinner, TRUE);
+  gtk_widget_set_halign (win->stats_spinner, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (top), title);
+  gtk_box_append (GTK_BOX (top), win->scope_dd);
+  gtk_box_append (GTK_BOX (top), win->stats_spinner);
+  gtk_box_append (GTK_BOX (top), win->stats_button);
+
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 24);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 2);
+  for (int i = 0; i < N_STATS; i++)
+    {
+      GtkWidget *head = dim_label (_(stat_heads[i]), TRUE);
+      GtkWidget *value = gtk_label_new ("\u2014");
+      gtk_label_set_xalign (GTK_LABEL (head), 0);
+      gtk_label_set_xalign (GTK_LABEL (value), 0);
+      gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+      gtk_widget_add_css_class (value, "numeric");
+      gtk_grid_attach (GTK_GRID (grid), head, i, 0, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), value, i, 1, 1, 1);
+      win->stat_values[i] = value;
+    }
+  gtk_box_append (GTK_BOX (box), top);
+  gtk_box_append (GTK_BOX (box), grid);
+  return box;
+}
+
+static GtkWidget *
+build_tensor_page (PsCheckpointWindow *win)
+{
+  GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *name_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *readout_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *frame = gtk_frame_new (NULL);
+
+  win->name_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (win->name_label, "title-4");
+  gtk_widget_add_css_class (win->name_label, "monospace");
+  gtk_label_set_selectable (GTK_LABEL (win->name_label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (win->name_label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (win->name_label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_set_hexpand (win->name_label, TRUE);
+  win->badge_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (win->badge_label, "ps-badge-tied");
+  gtk_widget_set_valign (win->badge_label, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (name_row), win->name_label);
+  gtk_box_append (GTK_BOX (name_row), win->badge_label);
+  win->info_label = dim_label (NULL, FALSE);
+  gtk_label_set_xalign (GTK_LABEL (win->info_label), 0);
+  gtk_label_set_selectable (GTK_LABEL (win->info_label), TRUE);
+
+  win->picker = gtk_stack_new ();
+  gtk_stack_add_named (GTK_STACK (win->picker), build_picker (win), "axes");
+  win->axes_note = dim_label (NULL, FALSE);
+  gtk_label_set_xalign (GTK_LABEL (win->axes_note), 0);
+  gtk_stack_add_named (GTK_STACK (win->picker), win->axes_note, "note");
+  win->heatmap = ps_checkpoint_heatmap_new ();
+  gtk_widget_set_vexpand (win->heatmap, TRUE);
+  gtk_widget_set_hexpand (win->heatmap, TRUE);
+  g_signal_connect (win->heatmap, "cell-focused", G_CALLBACK (on_cell_focused), win);
+  gtk_frame_set_child (GTK_FRAME (frame), win->heatmap);
+  gtk_widget_add_css_class (frame, "view");
+
+  win->readout = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (win->readout), 0);
+  gtk_label_set_selectable (GTK_LABEL (win->readout), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (win->readout), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (win->readout, "monospace");
+  gtk_widget_set_hexpand (win->readout, TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (win->readout),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("Index and value of the cell"), -1);
+  win->zoom_reset = gtk_button_new_from_icon_name ("zoom-fit-best-symbolic");
+  gtk_widget_add_css_class (win->zoom_reset, "flat");
+  gtk_widget_set_tooltip_text (win->zoom_reset, _("Show the whole slice (Ctrl+0); zoom with "
+                                                  "Ctrl+scroll, pan by dragging"));
+  set_a11y_label (win->zoom_reset, _("Show the whole slice"));
+  g_signal_connect (win->zoom_reset, "clicked", G_CALLBACK (on_zoom_reset), win);
+  gtk_box_append (GTK_BOX (readout_row), win->readout);
+  gtk_box_append (GTK_BOX (readout_row), win->zoom_reset);
+
+  gtk_box_append (GTK_BOX (page), name_row);
+  gtk_box_append (GTK_BOX (page), win->info_label);
+  gtk_box_append (GTK_BOX (page), win->picker);
+  gtk_box_append (GTK_BOX (page), frame);
+  gtk_box_append (GTK_BOX (page), readout_row);
+  gtk_box_append (GTK_BOX (page), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  gtk_box_append (GTK_BOX (page), build_stats (win));
+  gtk_widget_set_margin_start (page, 18);
+  gtk_widget_set_margin_end (page, 18);
+  gtk_widget_set_margin_top (page, 12);
+  gtk_widget_set_margin_bottom (page, 12);
+  return page;
+}
+
+static void
+ps_checkpoint_window_init (PsCheckpointWindow *win)
+{
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+
+  win->order = PS_CHECKPOINT_ORDER_NATURAL;
+  g_action_map_add_action_entries (G_ACTION_MAP (win), win_entries, G_N_ELEMENTS (win_entries),
+                                   win);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1280, 820);
+  gtk_window_set_titlebar (GTK_WINDOW (win), build_header (win));
+
+  win->stack = gtk_stack_new ();
+  gtk_stack_add_named (GTK_STACK (win->stack), build_placeholder (win), "placeholder");
+  gtk_stack_add_named (GTK_STACK (win->stack), build_tensor_page (win), "tensor");
+  gtk_paned_set_start_child (GTK_PANED (paned), build_tree (win));
+  gtk_paned_set_end_child (GTK_PANED (paned), win->stack);
+  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_position (GTK_PANED (paned), 480);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_window_set_child (GTK_WINDOW (win), paned);
+  update_titles (win, NULL);
+  show_placeholder (win, "view-grid-symbolic", _("No checkpoint"),
+                    _("Open a .safetensors file to browse its tensors."));
+  stats_show (win);
+}
+
+PsCheckpointWindow *
+ps_checkpoint_window_new (GtkApplication *app)
+{
+  return g_object_new (PS_TYPE_CHECKPOINT_WINDOW, "application", app, NULL);
+}
