@@ -23,6 +23,10 @@
 #ifndef MAX_STATEMENTS
 #define MAX_STATEMENTS   5000000     /* statements executed in all: loops in loops stop */
 #endif
+#ifndef MAX_EVALS
+#define MAX_EVALS       20000000     /* expression nodes evaluated in all (~1.5 s here):
+                                        long expressions in long loops stop too */
+#endif
 #ifndef MAX_LOOP_ITERS
 #define MAX_LOOP_ITERS   1000000
 #endif
@@ -1196,12 +1200,13 @@ val_int (gint64 i)
   return v;
 }
 
+/* A float carries no text: its repr (for f-strings) is made when asked,
+ * since arithmetic in a long loop would otherwise spend its time on it. */
 static Val *
-val_float (double f, const char *text)
+val_float (double f)
 {
   Val *v = val_new (V_FLOAT);
   v->f = f;
-  v->s = text ? g_strdup (text) : ps_python_float_repr (f);
   return v;
 }
 
@@ -1261,6 +1266,7 @@ typedef struct
   Val    *ret;            /* pending return value */
   double  param_bytes;    /* of every Linear built so far */
   gint64  n_statements;   /* executed so far */
+  gint64  n_evals;        /* expression nodes evaluated so far */
   gboolean returning;
 } Interp;
 
@@ -1907,11 +1913,11 @@ eval_attr (Interp *in, Node *n, Val *obj)
   if (obj->kind == V_OPAQUE && strcmp (obj->s, "finfo") == 0)
     {
       if (strcmp (a, "min") == 0)
-        return val_float (-3.4028234663852886e+38, NULL);
+        return val_float (-3.4028234663852886e+38);
       if (strcmp (a, "max") == 0)
-        return val_float (3.4028234663852886e+38, NULL);
+        return val_float (3.4028234663852886e+38);
       if (strcmp (a, "eps") == 0)
-        return val_float (1.1920928955078125e-07, NULL);
+        return val_float (1.1920928955078125e-07);
       return FAIL (n, "finfo.%s is not supported (min, max, eps are)", a);
     }
   if (obj->kind == V_MODULE)
@@ -1991,7 +1997,7 @@ binop (Interp *in, Node *n, Val *l, Val *r)
           else  /* ** */
             {
               if (b < 0)
-                return val_float (pow ((double) a, (double) b), NULL);
+                return val_float (pow ((double) a, (double) b));
               /* by squaring: 1 ** 10**18 must not loop 10**18 times.  A square
                * that overflows while bits of b remain means the result does too
                * (|res| >= 1 unless a == 0, whose square cannot overflow). */
@@ -2039,7 +2045,7 @@ binop (Interp *in, Node *n, Val *l, Val *r)
             }
           else
             res = pow (a, b);
-          return val_float (res, NULL);
+          return val_float (res);
         }
     }
   return FAIL (n, "unsupported operand types for %s: %s and %s", op, val_type (l), val_type (r));
@@ -2050,6 +2056,9 @@ overflow:
 static Val *
 eval (Interp *in, Env *env, Node *n)
 {
+  if (++in->n_evals > MAX_EVALS)
+    return FAIL (n, "the model file evaluates more than %d expressions (are loops nested "
+                 "too deep?)", MAX_EVALS);
   switch (n->kind)
     {
     case N_NAME:
@@ -2068,7 +2077,7 @@ eval (Interp *in, Env *env, Node *n)
         return val_int (i);
       }
     case N_FLOAT:
-      return val_float (g_ascii_strtod (n->text, NULL), NULL);
+      return val_float (g_ascii_strtod (n->text, NULL));
     case N_STR:
       return val_named (V_STR, n->text);
     case N_FSTR:
@@ -2088,7 +2097,12 @@ eval (Interp *in, Env *env, Node *n)
               case V_STR: g_string_append (s, v->s); break;
               case V_INT: g_string_append_printf (s, "%" G_GINT64_FORMAT, v->i); break;
               case V_BOOL: g_string_append (s, v->i ? "True" : "False"); break;
-              case V_FLOAT: g_string_append (s, v->s); break;
+              case V_FLOAT:
+                {
+                  g_autofree char *repr = ps_python_float_repr (v->f);   /* f'{x}' is str(x) */
+                  g_string_append (s, repr);
+                  break;
+                }
               case V_NONE: g_string_append (s, "None"); break;
               default:
                 g_string_free (s, TRUE);
@@ -2113,7 +2127,7 @@ eval (Interp *in, Env *env, Node *n)
             return val_int (-v->i);
           }
         if (v->kind == V_FLOAT)
-          return val_float (-v->f, NULL);
+          return val_float (-v->f);
         return FAIL (n, "bad operand type for unary -: %s", val_type (v));
       }
     case N_BINOP:
