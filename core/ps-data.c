@@ -145,7 +145,12 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
         g_autoptr (PsTape) tape = NULL;
         const PsTensor *y;
 
-        ps_module_apply (teacher, reinit, &rng);
+        /* the teacher's own stream: the student, built under the same small
+         * seed (torch.manual_seed(0) by default), would otherwise be the
+         * teacher itself, with nothing to learn */
+        PsRng trng;
+        ps_rng_seed (&trng, seed ^ G_GUINT64_CONSTANT (0x7eac4e2d5eedf00d));
+        ps_module_apply (teacher, reinit, &trng);
         x = ps_tensor_new_2d (n, in);
         ps_rng_fill_normal (&rng, x->data, x->numel, 0, 1);
         tape = ps_tape_new (teacher, NULL);

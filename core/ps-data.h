@@ -15,7 +15,8 @@ typedef enum
 {
   PS_DATA_RANDOM,    /* x ~ torch.rand(n, in), the lesson's X; target ~ rand(n, out) or random classes */
   PS_DATA_TEACHER,   /* x ~ randn(n, in); target = teacher(x), the teacher a copy of the
-                        network with PyTorch's default initialization from the seed */
+                        network with PyTorch's default initialization from its own stream
+                        derived from the seed (never the student's own weights) */
   PS_DATA_SPIRAL,    /* two interleaved spirals in the plane: needs 2 inputs and 2 outputs */
 } PsDataKind;
 

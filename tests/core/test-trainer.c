@@ -563,6 +563,20 @@ test_data (void)
   g_clear_pointer (&x2, ps_tensor_unref);
   g_clear_pointer (&t2, ps_tensor_unref);
 
+  /* the teacher is not the student: a network built under the same seed
+   * as the data still has something to learn */
+  {
+    g_autoptr (PsModule) student = ps_test_parse_model (MLP, 0);
+    g_autoptr (PsTape) tape = ps_tape_new (student, NULL);
+    double loss;
+    g_assert_true (ps_data_generate (PS_DATA_TEACHER, student, 16, 0, PS_LOSS_MSE, &x, &t, &error));
+    g_assert_nonnull (ps_tape_forward (tape, x, &error));
+    g_assert_true (ps_loss_compute (PS_LOSS_MSE, ps_tape_forward (tape, x, NULL), t, &loss, NULL, &error));
+    g_assert_cmpfloat (loss, >, 1e-4);
+    g_clear_pointer (&x, ps_tensor_unref);
+    g_clear_pointer (&t, ps_tensor_unref);
+  }
+
   /* cross-entropy targets are probabilities; sum has none */
   g_assert_true (ps_data_generate (PS_DATA_TEACHER, net, 6, 1, PS_LOSS_CROSS_ENTROPY, &x, &t, &error));
   for (int64_t i = 0; i < 6; i++)
