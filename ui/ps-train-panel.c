@@ -214,11 +214,11 @@ update_status_label (PsTrainPanel *p)
   if (ps_trainer_get_fault (p->trainer))
     text = g_strdup_printf (_("Stopped: %s"), ps_trainer_get_fault (p->trainer));
   else if (ps_train_panel_is_running (p))
-    text = g_strdup_printf (_("Step %" G_GUINT64_FORMAT " · loss %.6g · %.0f steps/s"),
+    text = g_strdup_printf (_("Step %" PRIu64 " · loss %.6g · %.0f steps/s"),
                             ps_trainer_get_synced_step (p->trainer), ps_trainer_get_loss (p->trainer),
                             p->rate);
   else
-    text = g_strdup_printf (_("Step %" G_GUINT64_FORMAT " · loss %.6g"),
+    text = g_strdup_printf (_("Step %" PRIu64 " · loss %.6g"),
                             ps_trainer_get_synced_step (p->trainer), ps_trainer_get_loss (p->trainer));
   gtk_label_set_text (GTK_LABEL (p->status_label), text);
 }
@@ -318,10 +318,10 @@ commit_run (PsTrainPanel *p)
   if (!ps_document_in_change (p->doc))
     return;
   if (last > p->run_first_step + 1)
-    label = g_strdup_printf (_("train steps %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT),
+    label = g_strdup_printf (_("train steps %" PRIu64 "–%" PRIu64),
                              p->run_first_step + 1, last);
   else if (last == p->run_first_step + 1)
-    label = g_strdup_printf (_("train step %" G_GUINT64_FORMAT), last);
+    label = g_strdup_printf (_("train step %" PRIu64), last);
 
   if (fault && weights_finite (p->doc))
     {
@@ -503,7 +503,7 @@ ps_train_panel_take_snapshot (PsTrainPanel *p, const char *label)
   g_autofree char *auto_label = NULL;
 
   if (label == NULL)
-    label = auto_label = g_strdup_printf (_("snapshot %u (step %" G_GUINT64_FORMAT ")"),
+    label = auto_label = g_strdup_printf (_("snapshot %u (step %" PRIu64 ")"),
                                           ++p->n_taken, step);
   add_snapshot (p, ps_snapshot_take (ps_document_get_model (p->doc), label, step));
   if (gtk_drop_down_get_selected (GTK_DROP_DOWN (p->b_dd)) == 0 && p->snapshots->len == 1)

@@ -164,6 +164,7 @@ test_po_complete (void)
   Entry e = { g_string_new (NULL), g_string_new (NULL),
               g_ptr_array_new_with_free_func (string_free), NULL, FALSE, FALSE, FALSE, FALSE, 0 };
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GString) context = g_string_new (NULL);
   guint n_entries = 0;
 
   for (guint i = 0; lines[i]; i++)
@@ -176,7 +177,8 @@ test_po_complete (void)
       if (obsolete && *l == '\0')
         continue;
       if ((*l == '\0' && !obsolete) ||
-          ((*l == '#' || g_str_has_prefix (l, "msgid ")) && e.msgstr->len > 0))
+          ((*l == '#' || g_str_has_prefix (l, "msgid ") || g_str_has_prefix (l, "msgctxt "))
+           && e.msgstr->len > 0))
         {
           /* an entry ends at a blank line, or where the next one starts */
           entry_check (&e, &n_entries);
@@ -196,7 +198,13 @@ test_po_complete (void)
         continue;
       e.open = TRUE;
       e.obsolete = e.obsolete || obsolete;
-      if (g_str_has_prefix (l, "msgid_plural "))
+      if (g_str_has_prefix (l, "msgctxt "))
+        {
+          /* the context (C_("badge", "tied")) only tells identical msgids apart */
+          g_string_truncate (context, 0);
+          e.cur = context;
+        }
+      else if (g_str_has_prefix (l, "msgid_plural "))
         e.cur = e.msgid_plural;
       else if (g_str_has_prefix (l, "msgid "))
         {
