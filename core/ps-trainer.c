@@ -579,10 +579,12 @@ check_startable (PsTrainer *t, GError **error)
   return TRUE;
 }
 
+/* A fresh run always keeps its first weights as a snapshot ("step 0"), so
+ * what training changed can be shown from the first step. */
 static void
 take_start_snapshot (PsTrainer *t)
 {
-  if (t->c.snapshot_every && t->step == 0)
+  if (t->step == 0)
     {
       PsSnapshot *s = ps_snapshot_take (t->replica, "step 0", 0);
       pthread_mutex_lock (&t->lock);

@@ -110,9 +110,9 @@ void            ps_trainer_clear_fault  (PsTrainer *t);
 /* The run's record (owned by the trainer; thread-safe to read). */
 PsTrainLog     *ps_trainer_get_log      (PsTrainer *t);
 
-/* Automatic snapshots (every snapshot_every steps, and at step 0 when a run
- * starts): each is handed over once, oldest first; NULL when there is none.
- * The caller owns it. */
+/* Automatic snapshots (at step 0 when a run starts, and every
+ * snapshot_every steps): each is handed over once, oldest first; NULL when
+ * there is none.  The caller owns it. */
 typedef struct _PsSnapshot PsSnapshot;
 PsSnapshot     *ps_trainer_pop_snapshot (PsTrainer *t);
 

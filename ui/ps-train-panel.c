@@ -226,21 +226,28 @@ update_status_label (PsTrainPanel *p)
 static void
 add_snapshot (PsTrainPanel *p, PsSnapshot *s)
 {
-  /* bounded: the oldest automatic snapshot goes first */
+  /* bounded: the oldest automatic snapshot after a run's start goes first */
   if (p->snapshots->len >= MAX_SNAPSHOTS)
     {
       guint drop = 0;
       for (guint i = 0; i < p->snapshots->len; i++)
-        if (g_str_has_prefix (ps_snapshot_get_label (p->snapshots->pdata[i]), "step "))
-          {
-            drop = i;
-            break;
-          }
+        {
+          PsSnapshot *old = p->snapshots->pdata[i];
+          if (g_str_has_prefix (ps_snapshot_get_label (old), "step ") && ps_snapshot_get_step (old) > 0)
+            {
+              drop = i;
+              break;
+            }
+        }
       g_ptr_array_remove_index (p->snapshots, drop);
       gtk_string_list_remove (p->snap_names, drop + 1);
     }
   g_ptr_array_add (p->snapshots, s);
   gtk_string_list_append (p->snap_names, ps_snapshot_get_label (s));
+  /* a run's first weights: what training changed, from the first step */
+  if (ps_snapshot_get_step (s) == 0 && gtk_drop_down_get_selected (GTK_DROP_DOWN (p->a_dd)) == 0
+      && gtk_drop_down_get_selected (GTK_DROP_DOWN (p->b_dd)) == 0)
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (p->b_dd), p->snapshots->len);
 }
 
 static void
@@ -506,8 +513,6 @@ ps_train_panel_take_snapshot (PsTrainPanel *p, const char *label)
     label = auto_label = g_strdup_printf (_("snapshot %u (step %" PRIu64 ")"),
                                           ++p->n_taken, step);
   add_snapshot (p, ps_snapshot_take (ps_document_get_model (p->doc), label, step));
-  if (gtk_drop_down_get_selected (GTK_DROP_DOWN (p->b_dd)) == 0 && p->snapshots->len == 1)
-    gtk_drop_down_set_selected (GTK_DROP_DOWN (p->b_dd), 1);
 }
 
 guint

@@ -366,6 +366,8 @@ test_snapshots_difference_reset (void)
   g_assert_true (ps_train_panel_run (p, 300, &error));
   g_assert_no_error (error);
   wait_run_end (win);
+  /* the run kept its first weights too ("step 0") */
+  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 2);
 
   /* current − init is what training changed */
   g_assert_true (ps_train_panel_set_difference (p, -1, 0, &error));
