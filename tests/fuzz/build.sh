@@ -16,7 +16,7 @@ mkdir -p "$out/obj"
 pkgs="glib-2.0 gio-2.0 json-glib-1.0 openblas"
 cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -ffp-contract=off
         -D_GNU_SOURCE '-DG_LOG_DOMAIN="ParamScope"' '-DPS_TENSOR_MAX_NUMEL=(G_GINT64_CONSTANT (1) << 25)'
-        -DMAX_MODULES=20000 -DMAX_LOOP_ITERS=100000 -DMAX_STATEMENTS=200000 -DMAX_EVALS=1000000 -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
+        -DMAX_MODULES=20000 -DMAX_LOOP_ITERS=100000 -DMAX_STATEMENTS=200000 -DMAX_EVALS=200000 -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
         -Wno-unused-parameter -Wno-missing-field-initializers
         -I"$root/core" $(pkg-config --cflags $pkgs))
 san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
