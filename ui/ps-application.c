@@ -99,12 +99,9 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   else if (n_files > 1)
     {
       g_autofree char *weights = g_file_get_path (files[1]);
-      if (!ps_document_load_weights (ps_window_get_document (win), weights, &error))
-        {
-          /* keep the model; say why the weights were refused */
-          g_autofree char *msg = g_strdup_printf (_("weights refused: %s"), error->message);
-          g_warning ("%s", msg);
-        }
+      /* refused: the model stays, the window says why */
+      if (!ps_window_open_weights (win, weights, &error))
+        g_printerr ("paramscope: %s\n", error->message);
     }
   gtk_window_present (GTK_WINDOW (win));
 }

@@ -382,10 +382,9 @@ static void
 on_selection_changed (GtkSingleSelection *sel, GParamSpec *pspec, PsWindow *win)
 {
   GtkTreeListRow *row = gtk_single_selection_get_selected_item (sel);
-  show_node (win, row ? gtk_tree_list_row_get_item (row) : NULL);
-  /* get_item returns a new reference */
-  if (row)
-    g_object_unref (gtk_tree_list_row_get_item (row)), g_object_unref (gtk_tree_list_row_get_item (row));
+  g_autoptr (PsTreeNode) node = row ? gtk_tree_list_row_get_item (row) : NULL;   /* a new reference */
+
+  show_node (win, node);
 }
 
 gboolean
@@ -872,10 +871,10 @@ on_file_response (GtkNativeDialog *dialog, int response, gpointer data)
       switch (op)
         {
         case OPEN_MODEL:
-          ok = ps_document_load_model_file (win->doc, path, &error);
+          ps_window_open_model (win, path, NULL);      /* shows its error */
           break;
         case OPEN_WEIGHTS:
-          ok = ps_document_load_weights (win->doc, path, &error);
+          ps_window_open_weights (win, path, NULL);
           break;
         case OPEN_INPUT:
           ok = ps_document_load_input (win->doc, path, &error);
@@ -1471,15 +1470,32 @@ ps_window_get_document (PsWindow *win)
   return win->doc;
 }
 
+/* A document call whose error the window shows, then passes on. */
+static gboolean
+shown (PsWindow *win, gboolean ok, GError *local, GError **error)
+{
+  if (!ok)
+    {
+      show_error (win, local);
+      g_propagate_error (error, local);
+    }
+  return ok;
+}
+
 gboolean
 ps_window_open_model (PsWindow *win, const char *path, GError **error)
 {
-  if (!ps_document_load_model_file (win->doc, path, error))
-    {
-      show_error (win, *error);
-      return FALSE;
-    }
-  return TRUE;
+  GError *local = NULL;
+  gboolean ok = ps_document_load_model_file (win->doc, path, &local);
+  return shown (win, ok, local, error);
+}
+
+gboolean
+ps_window_open_weights (PsWindow *win, const char *path, GError **error)
+{
+  GError *local = NULL;
+  gboolean ok = ps_document_load_weights (win->doc, path, &local);
+  return shown (win, ok, local, error);
 }
 
 gboolean

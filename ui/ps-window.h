@@ -13,6 +13,9 @@ PsWindow   *ps_window_new            (GtkApplication *app);
 PsDocument *ps_window_get_document   (PsWindow *win);
 /* Open a model file (and optionally weights); errors are shown in the window. */
 gboolean    ps_window_open_model     (PsWindow *win, const char *path, GError **error);
+/* load_state_dict from a safetensors file into the current network; refused
+ * files change nothing and their reason is shown in the window. */
+gboolean    ps_window_open_weights   (PsWindow *win, const char *path, GError **error);
 gboolean    ps_window_open_example   (PsWindow *win, const char *name, GError **error);
 /* Select a state_dict key or module path ("" = the root). */
 gboolean    ps_window_select_key     (PsWindow *win, const char *key);

@@ -7,9 +7,12 @@
  *   models/NAME.txt      PyTorch repr text; the substring is in models/NAME.expect
  *   safetensors/NAME.safetensors and expected.tsv, written by make_corpus.py
  *   safetensors/valid/NAME.safetensors and valid.tsv
+ * The malformed files and their expected messages are read by ps-test-corpus.c,
+ * which ui/test-hostile.c shares (the window must show the same messages).
  * Each file is its own test case (/corpus/model/NAME.py, ...).
  */
 #include "ps-test-util.h"
+#include "ps-test-corpus.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -162,50 +165,18 @@ test_model (gconstpointer data)
   ps_test_rmdir (dir);
 }
 
-static char *
-model_expectation (const char *dir, const char *name)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *text = NULL;
-  char *nl;
-
-  if (g_str_has_suffix (name, ".txt"))
-    {
-      g_autofree char *stem = g_strndup (name, strlen (name) - 4);
-      g_autofree char *sidecar = g_strconcat (dir, G_DIR_SEPARATOR_S, stem, ".expect", NULL);
-      text = read_text (sidecar);
-      return g_strdup (g_strstrip (text));
-    }
-  text = read_text (path);
-  if (!g_str_has_prefix (text, "# expect: "))
-    g_error ("%s: the first line must be \"# expect: SUBSTRING\"", path);
-  nl = strchr (text, '\n');
-  if (nl)
-    *nl = '\0';
-  return g_strdup (g_strstrip (text + strlen ("# expect: ")));
-}
-
 static void
 add_model_cases (GPtrArray *cases)
 {
-  g_autofree char *dir = ps_test_corpus ("models");
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
+  g_autoptr (GPtrArray) corpus = ps_test_corpus_model_cases ();   /* ps-test-corpus.c */
 
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".py") || g_str_has_suffix (name, ".txt"))
-      g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, cmp_names);
-  for (guint i = 0; i < names->len; i++)
+  for (guint i = 0; i < corpus->len; i++)
     {
-      g_autofree char *expect = model_expectation (dir, names->pdata[i]);
-      g_autofree char *test = g_strconcat ("/corpus/model/", names->pdata[i], NULL);
-      Case *c = case_new (dir, names->pdata[i], expect);
+      const PsCorpusCase *k = corpus->pdata[i];
+      g_autofree char *dir = g_path_get_dirname (k->path);
+      g_autofree char *test = g_strconcat ("/corpus/model/", k->name, NULL);
+      Case *c = case_new (dir, k->name, k->expect);
 
-      g_assert_true (*expect != '\0');
       g_ptr_array_add (cases, c);
       g_test_add_data_func (test, c, test_model);
       n_model_cases++;
@@ -320,31 +291,16 @@ test_safetensors_bad (gconstpointer data)
 static void
 add_safetensors_cases (GPtrArray *cases)
 {
-  g_autofree char *dir = ps_test_corpus ("safetensors");
-  g_autofree char *tsv = g_build_filename (dir, "expected.tsv", NULL);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) corpus = ps_test_corpus_bad_safetensors_cases ();
 
-  if (!file_exists (tsv))
-    return;
-  text = read_text (tsv);
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i]; i++)
+  for (guint i = 0; i < corpus->len; i++)
     {
-      g_auto (GStrv) f = NULL;
-      g_autofree char *test = NULL;
-      Case *c;
+      const PsCorpusCase *k = corpus->pdata[i];
+      g_autofree char *dir = g_path_get_dirname (k->path);
+      g_autofree char *test = g_strconcat ("/corpus/safetensors/", k->name, NULL);
+      Case *c = case_new (dir, k->name, k->expect);
 
-      if (lines[i][0] == '\0' || lines[i][0] == '#')
-        continue;
-      f = g_strsplit (lines[i], "\t", 2);
-      if (g_strv_length (f) != 2 || f[1][0] == '\0')
-        g_error ("%s:%u: expected FILE<TAB>SUBSTRING", tsv, i + 1);
-      c = case_new (dir, f[0], f[1]);
-      if (!file_exists (c->path))
-        g_error ("%s:%u: %s does not exist (run make_corpus.py)", tsv, i + 1, c->path);
       g_ptr_array_add (cases, c);
-      test = g_strconcat ("/corpus/safetensors/", f[0], NULL);
       g_test_add_data_func (test, c, test_safetensors_bad);
       n_safetensors_cases++;
     }
