@@ -15,21 +15,25 @@ gboolean
 ps_histogram_compute (PsHistogram *h, const PsTensor *t, const PsInitScheme *scheme,
                       int64_t fan_in)
 {
-  PsStats st;
   double elo = NAN, ehi = NAN, emean = NAN, estd = NAN;
   gboolean expected = FALSE;
   const float *x = t->data;
   int64_t n = t->numel;
+  float mn = INFINITY, mx = -INFINITY;
 
   memset (h, 0, sizeof *h);
-  if (n <= 0)
+  /* one pass for the finite range (it runs at every frame while training) */
+  for (int64_t i = 0; i < n; i++)
+    if (isfinite (x[i]))
+      {
+        mn = MIN (mn, x[i]);
+        mx = MAX (mx, x[i]);
+        h->n_finite++;
+      }
+  if (h->n_finite == 0)
     return FALSE;
-  ps_stats_compute (x, n, &st);
-  if (isnan (st.min))
-    return FALSE;
-  h->n_finite = st.n - st.n_nan - st.n_posinf - st.n_neginf;
-  h->lo = st.min;
-  h->hi = st.max;
+  h->lo = mn;
+  h->hi = mx;
   if (scheme)      /* the scheme's bounds and moments for a tensor of this shape */
     expected = ps_init_expected (scheme, t, fan_in, &elo, &ehi, &emean, &estd);
   if (expected && isfinite (elo) && isfinite (ehi))
