@@ -66,6 +66,7 @@ struct _PsTrainer
   gint          stop;              /* atomic: caller asks the worker to stop */
   gint          finished;          /* atomic: the worker has left its loop */
   gint          want;              /* atomic: the caller wants a frame */
+  gint64        step_interval;     /* atomic: at least this many µs a step (0: flat out) */
   guint64       limit;             /* steps for this start (0: no limit) */
 
   pthread_mutex_t lock;            /* protects what follows */
@@ -392,13 +393,34 @@ worker (void *data)
   PsTrainer *t = data;
   guint64 done = 0;
 
+  gint64 next = g_get_monotonic_time ();
+
   while (!g_atomic_int_get (&t->stop) && (t->limit == 0 || done < t->limit))
     {
+      gint64 interval;
+
       if (!one_step (t))
         break;
       done++;
       if (g_atomic_int_get (&t->want))
         publish (t);
+      /* a slowed run (to be watched in class): wait for the next step's
+       * time in short naps, so that a pause is still answered at once */
+      interval = __atomic_load_n (&t->step_interval, __ATOMIC_RELAXED);
+      if (interval > 0)
+        {
+          gint64 now = g_get_monotonic_time ();
+          next = MAX (next + interval, now - interval);
+          while (now < next && !g_atomic_int_get (&t->stop))
+            {
+              g_usleep ((gulong) MIN (next - now, 20000));
+              now = g_get_monotonic_time ();
+            }
+          if (g_atomic_int_get (&t->want))
+            publish (t);
+        }
+      else
+        next = g_get_monotonic_time ();
     }
   publish (t);
   pthread_mutex_lock (&t->lock);
@@ -743,6 +765,13 @@ ps_trainer_get_step (PsTrainer *t)
 guint64 ps_trainer_get_synced_step (PsTrainer *t) { return t->synced_step; }
 double ps_trainer_get_loss (PsTrainer *t) { return t->synced_loss; }
 PsTrainLog *ps_trainer_get_log (PsTrainer *t) { return t->log; }
+
+void
+ps_trainer_set_max_rate (PsTrainer *t, double steps_per_second)
+{
+  gint64 interval = steps_per_second > 0 ? (gint64) (G_USEC_PER_SEC / steps_per_second) : 0;
+  __atomic_store_n (&t->step_interval, interval, __ATOMIC_RELAXED);
+}
 
 /* The fault fields are written by the worker only before it finishes; the
  * caller reads them once the state says FAULT, which joins the worker. */

@@ -86,6 +86,10 @@ void            ps_trainer_reset        (PsTrainer *t);
  * a user's initialization while paused): the start of a new run. */
 void            ps_trainer_rebase       (PsTrainer *t);
 
+/* At most this many steps a second (0: as fast as possible), e.g. to watch
+ * a run in class.  Takes effect at once, also while running. */
+void            ps_trainer_set_max_rate (PsTrainer *t, double steps_per_second);
+
 /* Write the newest complete snapshot into the model's parameters (notifying
  * their listeners) if there is one not yet written, and ask the worker for
  * the next.  TRUE if the model changed.  Call it at the display's rate. */

@@ -50,7 +50,7 @@ G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
 enum { PROP_0, PROP_CAN_UNDO, PROP_CAN_REDO, PROP_TITLE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIG_MODEL_REPLACED, SIG_STRUCTURE_CHANGED, SIG_CHANGED, N_SIGNALS };
+enum { SIG_MODEL_REPLACED, SIG_STRUCTURE_CHANGED, SIG_CHANGED, SIG_HISTORY_MOVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- snapshots ---------------------------------------------------------- */
@@ -244,6 +244,10 @@ ps_document_class_init (PsDocumentClass *klass)
   /* After every change (also undo and redo), with its description. */
   signals[SIG_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* Undo or redo put back an earlier or later state (before "changed"). */
+  signals[SIG_HISTORY_MOVED] = g_signal_new ("history-moved", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                             G_TYPE_NONE, 0);
 }
 
 static void
@@ -746,6 +750,7 @@ ps_document_undo (PsDocument *doc)
   g_queue_push_head (&doc->redo, c);
   doc->forward_valid = FALSE;
   notify_history (doc);
+  g_signal_emit (doc, signals[SIG_HISTORY_MOVED], 0);
   msg = g_strdup_printf (_("undo %s"), c->label);
   g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
   return TRUE;
@@ -763,6 +768,7 @@ ps_document_redo (PsDocument *doc)
   g_queue_push_head (&doc->undo, c);
   doc->forward_valid = FALSE;
   notify_history (doc);
+  g_signal_emit (doc, signals[SIG_HISTORY_MOVED], 0);
   msg = g_strdup_printf (_("redo %s"), c->label);
   g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
   return TRUE;

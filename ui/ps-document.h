@@ -9,7 +9,8 @@
  * Views listen to the "model-replaced" signal (a new network: rebuild),
  * "structure-changed" (lazy layers materialized: relabel) and each PsParam's listeners (values changed: redraw), which is how
  * two views of a tied parameter change together.  "changed" fires after every
- * change with a one-line description ("init xavier_uniform on 0.weight").
+ * change with a one-line description ("init xavier_uniform on 0.weight");
+ * "history-moved" just before it when the change is an undo or a redo.
  */
 #pragma once
 

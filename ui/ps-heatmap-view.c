@@ -211,9 +211,13 @@ label_width (PsHeatmapView *v, float range, double font)
       cairo_t *cr;
       if (v->probe == NULL)
         v->probe = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+      double w;
       cr = cairo_create (v->probe);
-      v->label_width = ps_heatmap_colorbar_label_width (cr, range, font);
+      w = ps_heatmap_colorbar_label_width (cr, range, font);
       cairo_destroy (cr);
+      /* while the same parameter is shown (training changes its range at
+       * every frame) the labels' room only grows, so the matrix stays put */
+      v->label_width = v->label_font == font ? MAX (v->label_width, w) : w;
       v->label_range = range;
       v->label_font = font;
     }
@@ -548,6 +552,8 @@ ps_heatmap_view_set_param (PsHeatmapView *v, PsParam *param, gboolean show_grad,
       ps_heatmap_view_cancel_edit (v);
       v->zoom = 1;
       v->pan_x = v->pan_y = 0;
+      v->label_range = -1;      /* another tensor: measure its labels afresh */
+      v->label_width = 0;
       cells_invalidate (v);
       ps_heatmap_view_set_selected (v, -1, -1);
     }

@@ -32,7 +32,8 @@ struct _PsTrainPanel
   /* controls */
   GtkWidget  *data_dd, *samples_spin, *seed_spin, *file_button;
   GtkWidget  *loss_dd, *optim_dd, *lr_spin, *momentum_spin, *wd_spin, *momentum_row;
-  GtkWidget  *snap_every_spin;
+  GtkWidget  *snap_every_spin, *speed_dd;
+  guint       run_no;           /* runs so far (a new trainer is a new run) */
   GtkWidget  *run_button, *step_button, *reset_button;
   GtkWidget  *status_label;
 
@@ -61,6 +62,9 @@ static void finish_run (PsTrainPanel *p);
 static void
 status (PsTrainPanel *p, gboolean is_error, const char *text)
 {
+  /* an error is said next to the buttons too, where the user is looking */
+  if (is_error)
+    gtk_label_set_text (GTK_LABEL (p->status_label), text);
   g_signal_emit (p, signals[SIG_STATUS], 0, text, is_error);
 }
 
@@ -86,15 +90,30 @@ read_config (PsTrainPanel *p, PsTrainConfig *c)
   c->snapshot_every = (guint64) gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->snap_every_spin));
 }
 
+/* What can be changed now: nothing while running; momentum only for SGD;
+ * the sample count only for generated data. */
 static void
-on_setting_changed (PsTrainPanel *p)
+update_sensitivity (PsTrainPanel *p)
 {
+  gboolean running = ps_train_panel_is_running (p);
   gboolean adam = gtk_drop_down_get_selected (GTK_DROP_DOWN (p->optim_dd)) == 1;
   gboolean file = gtk_drop_down_get_selected (GTK_DROP_DOWN (p->data_dd)) == 3;
 
-  gtk_widget_set_sensitive (p->momentum_row, !adam);
+  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (p)); w; w = gtk_widget_get_next_sibling (w))
+    if (gtk_widget_has_css_class (w, "ps-train-setting"))
+      gtk_widget_set_sensitive (w, !running);
+  if (!running)
+    {
+      gtk_widget_set_sensitive (p->momentum_row, !adam);
+      gtk_widget_set_sensitive (p->samples_spin, !file);
+    }
   gtk_widget_set_visible (p->file_button, file);
-  gtk_widget_set_sensitive (p->samples_spin, !file);
+}
+
+static void
+on_setting_changed (PsTrainPanel *p)
+{
+  update_sensitivity (p);
   p->dirty = TRUE;
 }
 
@@ -115,6 +134,16 @@ ps_train_panel_configure (PsTrainPanel *p, PsDataKind data, int64_t samples, PsL
 }
 
 /* ---- the trainer's life ----------------------------------------------------- */
+
+static const double speeds[] = { 0, 1000, 100, 10, 1 };      /* steps/s, 0: flat out */
+
+static void
+apply_speed (PsTrainPanel *p)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (p->speed_dd));
+  if (p->trainer)
+    ps_trainer_set_max_rate (p->trainer, speeds[MIN (i, G_N_ELEMENTS (speeds) - 1)]);
+}
 
 static void
 set_charts_log (PsTrainPanel *p, PsTrainLog *log)
@@ -183,6 +212,8 @@ ensure_trainer (PsTrainPanel *p, GError **error)
   drop_trainer (p, TRUE);
   p->trainer = trainer;
   p->dirty = FALSE;
+  p->run_no++;
+  apply_speed (p);
   set_charts_log (p, ps_trainer_get_log (trainer));
   return TRUE;
 }
@@ -196,9 +227,7 @@ update_buttons (PsTrainPanel *p)
   gtk_widget_set_tooltip_text (p->run_button, running ? _("Pause training (Ctrl+T)") : _("Train until paused (Ctrl+T)"));
   gtk_widget_set_sensitive (p->step_button, !running);
   gtk_widget_set_sensitive (p->reset_button, p->trainer != NULL);
-  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (p)); w; w = gtk_widget_get_next_sibling (w))
-    if (w != p->run_button && gtk_widget_has_css_class (w, "ps-train-setting"))
-      gtk_widget_set_sensitive (w, !running);
+  update_sensitivity (p);
 }
 
 static void
@@ -206,12 +235,16 @@ update_status_label (PsTrainPanel *p)
 {
   g_autofree char *text = NULL;
 
-  if (p->trainer == NULL)
+  if (p->trainer == NULL || p->dirty)
     {
-      gtk_label_set_text (GTK_LABEL (p->status_label), _("Not started"));
+      gtk_label_set_text (GTK_LABEL (p->status_label),
+                          p->trainer ? _("Run starts a new run from the current weights")
+                                     : _("Not started"));
       return;
     }
-  if (ps_trainer_get_fault (p->trainer))
+  if (isnan (ps_trainer_get_loss (p->trainer)))
+    text = g_strdup_printf (_("Step %" PRIu64), ps_trainer_get_synced_step (p->trainer));
+  else if (ps_trainer_get_fault (p->trainer))
     text = g_strdup_printf (_("Stopped: %s"), ps_trainer_get_fault (p->trainer));
   else if (ps_train_panel_is_running (p))
     text = g_strdup_printf (_("Step %" PRIu64 " · loss %.6g · %.0f steps/s"),
@@ -243,7 +276,15 @@ add_snapshot (PsTrainPanel *p, PsSnapshot *s)
       gtk_string_list_remove (p->snap_names, drop + 1);
     }
   g_ptr_array_add (p->snapshots, s);
-  gtk_string_list_append (p->snap_names, ps_snapshot_get_label (s));
+  if (g_str_has_prefix (ps_snapshot_get_label (s), "step "))
+    {
+      /* automatic ones say which run they belong to */
+      g_autofree char *shown = g_strdup_printf (_("run %u · step %" PRIu64), MAX (p->run_no, 1),
+                                                ps_snapshot_get_step (s));
+      gtk_string_list_append (p->snap_names, shown);
+    }
+  else
+    gtk_string_list_append (p->snap_names, ps_snapshot_get_label (s));
   /* a run's first weights: what training changed, from the first step */
   if (ps_snapshot_get_step (s) == 0 && gtk_drop_down_get_selected (GTK_DROP_DOWN (p->a_dd)) == 0
       && gtk_drop_down_get_selected (GTK_DROP_DOWN (p->b_dd)) == 0)
@@ -478,11 +519,17 @@ ps_train_panel_reset (PsTrainPanel *p)
   if (p->trainer == NULL)
     return;
   ps_train_panel_pause (p);
+  {
+    /* the run just ended stays drawn faintly, to compare the next one with */
+    g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (PsLogPoint));
+    ps_train_log_copy_loss (ps_trainer_get_log (p->trainer), pts);
+    if (pts->len)
+      ps_loss_chart_set_previous (PS_LOSS_CHART (p->loss_chart), pts);
+  }
   ps_document_begin_change (p->doc);
   ps_trainer_reset (p->trainer);
   p->run_first_step = 0;
   ps_document_commit_change (p->doc, _("reset the run to its first weights"));
-  ps_loss_chart_set_previous (PS_LOSS_CHART (p->loss_chart), NULL);
   refresh_charts (p);
   refresh_difference (p);
   update_buttons (p);
@@ -627,10 +674,40 @@ on_model_replaced (PsDocument *doc, PsTrainPanel *p)
   g_ptr_array_set_size (p->snapshots, 0);
   gtk_string_list_splice (p->snap_names, 1, g_list_model_get_n_items (G_LIST_MODEL (p->snap_names)) - 1, NULL);
   p->n_taken = 0;
+  p->run_no = 0;
   p->dirty = TRUE;
+  /* settings that suit the network: a 2-in, 2-out classifier gets the
+   * spiral with cross-entropy and Adam, anything else the teacher's regression */
+  {
+    PsModule *m = ps_document_get_model (doc);
+    PsOptimConfig o;
+    if (ps_module_input_width (m) == 2 && ps_module_output_width (m) == 2)
+      {
+        ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+        ps_train_panel_configure (p, PS_DATA_SPIRAL, 200, PS_LOSS_CROSS_ENTROPY, &o);
+      }
+    else
+      {
+        ps_optim_config_init (&o, PS_OPTIM_SGD, 0.05);
+        ps_train_panel_configure (p, PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+      }
+  }
   ps_train_panel_set_selection (p, NULL, NULL);
   update_buttons (p);
   update_status_label (p);
+}
+
+/* Undo or redo moved the network to another state: the next Run is a new
+ * run from there (the optimizer's state belonged to the old one). */
+static void
+on_history_moved (PsDocument *doc, PsTrainPanel *p)
+{
+  if (p->trainer && !ps_train_panel_is_running (p))
+    {
+      p->dirty = TRUE;
+      update_status_label (p);
+      refresh_difference (p);
+    }
 }
 
 static void
@@ -816,6 +893,14 @@ ps_train_panel_init (PsTrainPanel *p)
   p->momentum_spin = ps_ui_spin (0, 0.999, 0.05, 0, 3, _("Momentum"));
   p->wd_spin = ps_ui_spin (0, 1, 0.0001, 0, 4, _("Weight decay"));
   p->snap_every_spin = ps_ui_spin (0, 1000000, 10, 0, 0, _("Snapshot every N steps"));
+  {
+    const char *speed_items[] = { _("As fast as it goes"), _("1000 steps/s"), _("100 steps/s"),
+                                  _("10 steps/s"), _("1 step/s"), NULL };
+    p->speed_dd = dropdown (speed_items, _("Speed"));
+    gtk_widget_set_tooltip_text (p->speed_dd, _("Slow a run down to watch it, e.g. in class; "
+                                                "it can change while training runs"));
+    g_signal_connect_swapped (p->speed_dd, "notify::selected", G_CALLBACK (apply_speed), p);
+  }
   gtk_widget_set_tooltip_text (p->snap_every_spin, _("Take a snapshot automatically at the start and every N steps (0: never)"));
 
   p->run_button = gtk_button_new_with_mnemonic (_("_Run"));
@@ -854,6 +939,7 @@ ps_train_panel_init (PsTrainPanel *p)
   gtk_widget_set_parent (setting (p, ps_ui_labelled (_("_Weight decay"), p->wd_spin)), self);
   gtk_widget_set_parent (ps_ui_section (_("Run")), self);
   gtk_widget_set_parent (buttons, self);
+  gtk_widget_set_parent (ps_ui_labelled (_("S_peed"), p->speed_dd), self);
   gtk_widget_set_parent (p->status_label, self);
   gtk_widget_set_parent (ps_ui_section (_("Snapshots")), self);
   gtk_widget_set_parent (setting (p, ps_ui_labelled (_("_Every N steps"), p->snap_every_spin)), self);
@@ -874,6 +960,8 @@ ps_train_panel_init (PsTrainPanel *p)
   p->grad_chart = g_object_ref_sink (ps_grad_flow_chart_new ());   /* placed by the window */
   p->dist_chart = ps_dist_chart_new ();
   p->log_check = gtk_check_button_new_with_mnemonic (_("_Logarithmic scale"));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (p->log_check), TRUE);   /* losses span decades */
+  ps_loss_chart_set_log_scale (PS_LOSS_CHART (p->loss_chart), TRUE);
   g_signal_connect (p->log_check, "toggled", G_CALLBACK (on_log_toggled), p);
   p->dist_grad_check = gtk_check_button_new_with_mnemonic (_("Show the _gradient’s distribution"));
   g_signal_connect (p->dist_grad_check, "toggled", G_CALLBACK (on_dist_grad_toggled), p);
@@ -897,17 +985,18 @@ ps_train_panel_init (PsTrainPanel *p)
   gtk_widget_set_vexpand (p->diff_view, TRUE);
   p->diff_label = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (p->diff_label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (p->diff_label), PANGO_ELLIPSIZE_END);
   {
+    GtkWidget *top = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
     GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-    gtk_box_append (GTK_BOX (row), gtk_label_new (_("A")));
+    gtk_box_append (GTK_BOX (row), gtk_label_new ("A"));
     gtk_box_append (GTK_BOX (row), p->a_dd);
-    gtk_box_append (GTK_BOX (row), gtk_label_new ("−"));
-    gtk_box_append (GTK_BOX (row), gtk_label_new (_("B")));
+    gtk_box_append (GTK_BOX (row), gtk_label_new ("−  B"));
     gtk_box_append (GTK_BOX (row), p->b_dd);
-    gtk_box_append (GTK_BOX (row), p->diff_label);
-    gtk_widget_set_hexpand (p->diff_label, TRUE);
-    p->diff_page = g_object_ref_sink (chart_page (p->diff_view, row));
+    gtk_label_set_ellipsize (GTK_LABEL (p->diff_label), PANGO_ELLIPSIZE_MIDDLE);
+    gtk_label_set_selectable (GTK_LABEL (p->diff_label), TRUE);
+    gtk_box_append (GTK_BOX (top), row);
+    gtk_box_append (GTK_BOX (top), p->diff_label);
+    p->diff_page = g_object_ref_sink (chart_page (p->diff_view, top));
   }
   update_buttons (p);
   update_status_label (p);
@@ -981,6 +1070,7 @@ ps_train_panel_new (PsDocument *doc)
   p->doc = g_object_ref (doc);
   g_signal_connect (doc, "model-replaced", G_CALLBACK (on_model_replaced), p);
   g_signal_connect (doc, "changed", G_CALLBACK (on_doc_changed), p);
+  g_signal_connect (doc, "history-moved", G_CALLBACK (on_history_moved), p);
   gtk_accessible_update_property (GTK_ACCESSIBLE (p), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Training"), -1);
   return GTK_WIDGET (p);

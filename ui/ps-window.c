@@ -522,6 +522,13 @@ on_model_replaced (PsDocument *doc, PsWindow *win)
       ps_window_select_key (win, ((PsNamedParam *) np->pdata[0])->name);
   }
   update_output (win);
+  /* a new network has no history, and the last message was about the old one */
+  gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.undo", ps_document_can_undo (doc));
+  gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.redo", ps_document_can_redo (doc));
+  {
+    g_autofree char *msg = g_strdup_printf (_("opened %s"), ps_document_get_title (doc));
+    set_status (win, msg, FALSE);
+  }
 }
 
 static void
@@ -632,6 +639,12 @@ run_train_toggle (GtkWidget *w, const char *action, GVariant *param)
     ps_train_panel_pause (p);
   else if (!ps_train_panel_run (p, 0, &error))
     show_error (win, error);
+  else
+    {
+      /* from any page: show what is running and how to pause it */
+      ps_window_show_panel (win, "train");
+      set_status (win, _("training… (Ctrl+T pauses)"), FALSE);
+    }
 }
 
 static void

@@ -637,6 +637,49 @@ test_spiral_learns (void)
   g_assert_cmpfloat (ps_trainer_get_loss (t), <, 0.2);
 }
 
+/* A slowed run takes at most its rate's steps (an upper bound: a busy
+ * machine can only make it slower), and a pause is answered at once even
+ * at one step a second. */
+static void
+test_max_rate (void)
+{
+  g_autoptr (PsModule) net = ps_test_parse_model (MLP, 1);
+  g_autoptr (PsTensor) x = NULL;
+  g_autoptr (PsTensor) tg = NULL;
+  g_autoptr (GError) error = NULL;
+  PsTrainConfig c;
+  gint64 t0, elapsed;
+
+  make_data (net, PS_LOSS_MSE, PS_DATA_RANDOM, 8, &x, &tg);
+  ps_train_config_init (&c, PS_LOSS_MSE, PS_OPTIM_SGD, 0.01);
+  g_autoptr (PsTrainer) t = ps_trainer_new (net, x, tg, &c, &error);
+  ps_trainer_set_max_rate (t, 50);
+  t0 = g_get_monotonic_time ();
+  g_assert_true (ps_trainer_start (t, 0, &error));
+  g_usleep (300000);
+  ps_trainer_pause (t);
+  elapsed = g_get_monotonic_time () - t0;
+  g_test_message ("%" G_GUINT64_FORMAT " steps in %.3f s at 50 steps/s", ps_trainer_get_step (t),
+                  elapsed / 1e6);
+  g_assert_cmpuint (ps_trainer_get_step (t), >=, 1);
+  g_assert_cmpfloat (ps_trainer_get_step (t), <=, 2 + 50.0 * elapsed / 1e6);
+  g_assert_cmpuint (ps_trainer_get_synced_step (t), ==, ps_trainer_get_step (t));
+
+  /* one a second: the pause does not wait for the next step's time */
+  ps_trainer_set_max_rate (t, 1);
+  g_assert_true (ps_trainer_start (t, 0, &error));
+  g_usleep (50000);
+  t0 = g_get_monotonic_time ();
+  ps_trainer_pause (t);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 900000);
+  /* and flat out again */
+  ps_trainer_set_max_rate (t, 0);
+  guint64 before = ps_trainer_get_step (t);
+  g_assert_true (ps_trainer_start (t, 500, &error));
+  wait_idle (t);
+  g_assert_cmpuint (ps_trainer_get_step (t), ==, before + 500);
+}
+
 static void
 test_clone (void)
 {
@@ -698,6 +741,7 @@ main (int argc, char **argv)
         }
     }
   g_test_add_func ("/trainer/clone", test_clone);
+  g_test_add_func ("/trainer/max-rate", test_max_rate);
   g_test_add_func ("/trainer/consistent-while-running", test_consistent_while_running);
   g_test_add_func ("/trainer/fault/gradient", test_fault_gradient);
   g_test_add_func ("/trainer/fault/update", test_fault_update);

@@ -182,6 +182,13 @@ test_run_matches_loop_and_undo (void)
   g_assert_true (same_values (model (win), start));
   g_assert_true (ps_document_redo (doc));
   g_assert_true (same_values (model (win), want));
+  /* after moving in the history the next run is a new one (fresh optimizer) */
+  {
+    PsTrainer *old = ps_train_panel_get_trainer (panel (win));
+    g_assert_true (ps_train_panel_step (panel (win), &error));
+    g_assert_true (ps_train_panel_get_trainer (panel (win)) != old);
+    g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, 1);
+  }
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -426,6 +433,27 @@ test_snapshots_difference_reset (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* A network opened gets settings that suit it: the spiral classifier trains
+ * on the spiral with cross-entropy at once. */
+static void
+test_settings_follow_the_network (void)
+{
+  PsWindow *win;
+  g_autoptr (GError) error = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("spiral");
+  g_assert_true (ps_train_panel_step (panel (win), &error));
+  g_assert_no_error (error);
+  /* a 2-class cross-entropy starts near ln 2 */
+  g_assert_cmpfloat (fabs (ps_trainer_get_loss (ps_train_panel_get_trainer (panel (win))) - log (2.0)), <, 0.2);
+  g_assert_true (ps_window_open_example (win, "mlp", &error));
+  g_assert_true (ps_train_panel_step (panel (win), &error));    /* teacher regression: fits 4 → 1 */
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static void
 test_spiral_needs_two_inputs (void)
 {
@@ -456,5 +484,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/fault-stops-names-and-undoes", test_fault_stops_names_and_undoes);
   g_test_add_func ("/train/snapshots-difference-reset", test_snapshots_difference_reset);
   g_test_add_func ("/train/spiral-needs-two-inputs", test_spiral_needs_two_inputs);
+  g_test_add_func ("/train/settings-follow-the-network", test_settings_follow_the_network);
   return g_test_run ();
 }
