@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <sys/resource.h>
 
 typedef struct
 {
@@ -30,7 +31,17 @@ typedef struct
   gulong     paint_id;
   GdkFrameClock *clock;
   int        status;
+  double     cpu_main0, cpu_all0;   /* CPU seconds at the start of the live run */
 } Bench;
+
+/* CPU seconds used by this thread (main) or the whole process. */
+static double
+cpu_seconds (int who)
+{
+  struct rusage u;
+  getrusage (who, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 static PsTrainConfig
 bench_config (void)
@@ -109,6 +120,9 @@ finish (gpointer data)
   printf ("ratio live / headless: %.2f (goal >= 0.70)   frames/s: %.1f (goal >= 50)\n",
           live / b->headless_rate, fps);
   printf ("ratio live / trainer alone: %.2f\n", live / b->trainer_rate);
+  printf ("CPU while live: the window's thread %.0f%% of a core, the whole process %.0f%% "
+          "(2 cores = 200%%)\n", 100 * (cpu_seconds (RUSAGE_THREAD) - b->cpu_main0) / elapsed,
+          100 * (cpu_seconds (RUSAGE_SELF) - b->cpu_all0) / elapsed);
   fflush (stdout);
   gtk_window_destroy (GTK_WINDOW (b->win));
   g_application_release (G_APPLICATION (b->app));
@@ -138,6 +152,8 @@ start_live (gpointer data)
   b->frames = 0;
   b->paint_id = g_signal_connect (b->clock, "after-paint", G_CALLBACK (on_after_paint), b);
   b->t0 = g_get_monotonic_time ();
+  b->cpu_main0 = cpu_seconds (RUSAGE_THREAD);
+  b->cpu_all0 = cpu_seconds (RUSAGE_SELF);
   g_timeout_add ((guint) (b->seconds * 1000), finish, b);
   return G_SOURCE_REMOVE;
 }

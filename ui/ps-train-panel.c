@@ -47,6 +47,7 @@ struct _PsTrainPanel
   GtkStringList *snap_names;    /* "current" + labels */
   GtkWidget  *a_dd, *b_dd, *diff_view, *diff_page, *diff_label;
   PsParam    *diff_param;       /* holds A − B of the selection */
+  gboolean    diff_stale;       /* to compute when the page is shown */
   PsParam    *selected;         /* ref, nullable */
   char       *selected_name;    /* named_parameters name of the selection */
 };
@@ -57,6 +58,7 @@ enum { SIG_STATUS, SIG_SYNCED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void refresh_difference (PsTrainPanel *p);
+static void compute_difference (PsTrainPanel *p);
 static void finish_run (PsTrainPanel *p);
 
 static void
@@ -581,8 +583,26 @@ side_values (PsTrainPanel *p, guint i)
   return ps_snapshot_find (p->snapshots->pdata[i - 1], p->selected_name);
 }
 
+/* The difference costs two passes over the parameter: while its page is
+ * hidden it is only marked stale, and computed when the page is shown. */
 static void
 refresh_difference (PsTrainPanel *p)
+{
+  if (gtk_widget_get_mapped (p->diff_view))
+    compute_difference (p);
+  else
+    p->diff_stale = TRUE;
+}
+
+static void
+on_diff_mapped (GtkWidget *w, PsTrainPanel *p)
+{
+  if (p->diff_stale)
+    compute_difference (p);
+}
+
+static void
+compute_difference (PsTrainPanel *p)
 {
   guint a = gtk_drop_down_get_selected (GTK_DROP_DOWN (p->a_dd));
   guint b = gtk_drop_down_get_selected (GTK_DROP_DOWN (p->b_dd));
@@ -591,6 +611,7 @@ refresh_difference (PsTrainPanel *p)
   g_autofree char *title = NULL;
   const char *na, *nb;
 
+  p->diff_stale = FALSE;
   if (ta == NULL || tb == NULL || a == b)
     {
       ps_heatmap_view_set_param (PS_HEATMAP_VIEW (p->diff_view), NULL, FALSE, NULL);
@@ -633,7 +654,7 @@ ps_train_panel_set_difference (PsTrainPanel *p, int a, int b, GError **error)
     }
   gtk_drop_down_set_selected (GTK_DROP_DOWN (p->a_dd), (guint) (a + 1));
   gtk_drop_down_set_selected (GTK_DROP_DOWN (p->b_dd), (guint) (b + 1));
-  refresh_difference (p);
+  compute_difference (p);
   return TRUE;
 }
 
@@ -980,6 +1001,7 @@ ps_train_panel_init (PsTrainPanel *p)
   g_signal_connect (p->a_dd, "notify::selected", G_CALLBACK (on_ab_changed), p);
   g_signal_connect (p->b_dd, "notify::selected", G_CALLBACK (on_ab_changed), p);
   p->diff_view = ps_heatmap_view_new ();
+  g_signal_connect (p->diff_view, "map", G_CALLBACK (on_diff_mapped), p);
   ps_heatmap_view_set_read_only (PS_HEATMAP_VIEW (p->diff_view), TRUE);
   gtk_widget_set_hexpand (p->diff_view, TRUE);
   gtk_widget_set_vexpand (p->diff_view, TRUE);
