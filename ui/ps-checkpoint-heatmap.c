@@ -26,7 +26,6 @@
 #include <math.h>
 #include <string.h>
 
-#define MAX_FIT_CELL   128.0
 #define GRID_MIN_CELL  12.0
 #define ZOOM_STEP      1.25
 #define BUSY_DELAY_MS  250      /* "Reading…" only when it takes that long */
@@ -166,17 +165,7 @@ format_value (PsDtype dtype, double x)
 
 /* ---- layout ------------------------------------------------------------------ */
 
-typedef struct
-{
-  int64_t rows, cols;
-  double  font;
-  double  ax, ay, aw, ah;           /* area the cells may use (clip) */
-  double  fit, cell;                /* cell size at zoom 1, and now */
-  double  ox, oy;                   /* top-left corner of the slice */
-  double  cx, cy;                   /* ... when centred */
-  gboolean colorbar;
-  double  bar_x, bar_y, bar_w, bar_h;
-} Layout;
+typedef PsHeatmapLayout Layout;
 
 static double
 label_width (PsCheckpointHeatmap *h, float range, double font)
@@ -195,66 +184,20 @@ label_width (PsCheckpointHeatmap *h, float range, double font)
   return h->label_width;
 }
 
-static double
-cell_size (double fit, double zoom)
-{
-  double c = fit * zoom;
-  return c >= 4 ? floor (c) : c;
-}
-
-static void
-clamp_origin (double *o, double centred, double pan, double size, double a0, double alen)
-{
-  if (size <= alen)
-    *o = centred;
-  else
-    *o = CLAMP (centred + pan, a0 + alen - size, a0);
-  *o = floor (*o);
-}
-
 static gboolean
 layout_compute (PsCheckpointHeatmap *h, int width, int height, Layout *L)
 {
-  double pad, cbw, mw, mh;
+  double font;
 
   memset (L, 0, sizeof *L);
   if (!has_cells (h) || width <= 0 || height <= 0)
     return FALSE;
-  L->rows = h->view.rows;
-  L->cols = h->view.cols;
-  L->font = font_px (GTK_WIDGET (h));
-  pad = round (L->font * 0.5);
-  L->bar_w = round (L->font * 1.2);
+  font = font_px (GTK_WIDGET (h));
   /* room for the widest label ("-8.88e-28") whatever the range: the
    * range is known only after the first pooling, which must not move the
    * cells (and ask for a second one) */
-  cbw = round (L->font * 0.8) + L->bar_w + label_width (h, -8.88e-28f, L->font);
-  L->colorbar = width - 2 * pad - cbw >= 2 * L->font;
-  if (!L->colorbar)
-    cbw = 0;
-  L->ax = pad;
-  L->ay = pad;
-  L->aw = MAX (1, width - 2 * pad - cbw);
-  L->ah = MAX (1, height - 2 * pad);
-  L->fit = MIN (MIN (L->aw / L->cols, L->ah / L->rows), MAX_FIT_CELL);
-  if (L->fit >= 4)
-    L->fit = floor (L->fit);
-  L->cell = cell_size (L->fit, h->zoom);
-  mw = L->cols * L->cell;
-  mh = L->rows * L->cell;
-  L->cx = floor (L->ax + (L->aw - mw) / 2);
-  L->cy = floor (L->ay + (L->ah - mh) / 2);
-  clamp_origin (&L->ox, L->cx, h->pan_x, mw, L->ax, L->aw);
-  clamp_origin (&L->oy, L->cy, h->pan_y, mh, L->ay, L->ah);
-  if (L->colorbar)
-    {
-      double vis_right = MIN (L->ox + mw, L->ax + L->aw);
-      double vis_top = MAX (L->oy, L->ay), vis_bottom = MIN (L->oy + mh, L->ay + L->ah);
-      L->bar_x = vis_right + round (L->font * 0.8);
-      L->bar_h = MIN (L->ah, MAX (vis_bottom - vis_top, 8 * L->font));
-      L->bar_y = round ((vis_top + vis_bottom) / 2 - L->bar_h / 2);
-      L->bar_y = CLAMP (L->bar_y, L->ay, L->ay + L->ah - L->bar_h);
-    }
+  ps_heatmap_layout (L, h->view.rows, h->view.cols, width, height, font,
+                     label_width (h, -8.88e-28f, font), h->zoom, h->pan_x, h->pan_y);
   return TRUE;
 }
 
@@ -604,13 +547,13 @@ ps_checkpoint_heatmap_zoom_at (PsCheckpointHeatmap *h, double factor, double x, 
   /* until a cell is 64 px (a 4096 x 11008 slice fits at a tenth of a pixel) */
   max_zoom = MAX (8.0, 64.0 / L.fit);
   zoom = CLAMP (h->zoom * factor, 1.0, max_zoom);
-  if (factor > 1 && cell_size (L.fit, zoom) <= L.cell)
+  if (factor > 1 && ps_heatmap_cell_size (L.fit, zoom) <= L.cell)
     zoom = MIN ((L.cell + 1.001) / L.fit, max_zoom);
   if (zoom == h->zoom)
     return;
   mx = (x - L.ox) / L.cell;
   my = (y - L.oy) / L.cell;
-  cell = cell_size (L.fit, zoom);
+  cell = ps_heatmap_cell_size (L.fit, zoom);
   h->zoom = zoom;
   h->pan_x = x - mx * cell - floor (L.ax + (L.aw - L.cols * cell) / 2);
   h->pan_y = y - my * cell - floor (L.ay + (L.ah - L.rows * cell) / 2);

@@ -168,3 +168,62 @@ ps_heatmap_render_image (const PsTensor *shown, int64_t px, gboolean colorbar, g
   cairo_surface_destroy (cells);
   return img;
 }
+
+double
+ps_heatmap_cell_size (double fit, double zoom)
+{
+  double c = fit * zoom;
+  return c >= 4 ? floor (c) : c;
+}
+
+static void
+clamp_origin (double *o, double centred, double pan, double size, double a0, double alen)
+{
+  if (size <= alen)
+    *o = centred;                   /* fits: stays centred */
+  else
+    *o = CLAMP (centred + pan, a0 + alen - size, a0);   /* no empty margin */
+  *o = floor (*o);
+}
+
+void
+ps_heatmap_layout (PsHeatmapLayout *L, int64_t rows, int64_t cols, int width, int height,
+                   double font, double label_width, double zoom, double pan_x, double pan_y)
+{
+  double pad = round (font * 0.5), cbw, mw, mh;
+
+  memset (L, 0, sizeof *L);
+  L->rows = rows;
+  L->cols = cols;
+  L->font = font;
+  /* colorbar: gap, bar, tick and labels */
+  L->bar_w = round (font * 1.2);
+  cbw = round (font * 0.8) + L->bar_w + label_width;
+  L->colorbar = width - 2 * pad - cbw >= 2 * font;
+  if (!L->colorbar)
+    cbw = 0;
+  L->ax = pad;
+  L->ay = pad;
+  L->aw = MAX (1, width - 2 * pad - cbw);
+  L->ah = MAX (1, height - 2 * pad);
+  L->fit = MIN (MIN (L->aw / cols, L->ah / rows), PS_HEATMAP_MAX_FIT_CELL);
+  if (L->fit >= 4)
+    L->fit = floor (L->fit);
+  L->cell = ps_heatmap_cell_size (L->fit, zoom);
+  mw = cols * L->cell;
+  mh = rows * L->cell;
+  L->cx = floor (L->ax + (L->aw - mw) / 2);
+  L->cy = floor (L->ay + (L->ah - mh) / 2);
+  clamp_origin (&L->ox, L->cx, pan_x, mw, L->ax, L->aw);
+  clamp_origin (&L->oy, L->cy, pan_y, mh, L->ay, L->ah);
+  if (L->colorbar)
+    {
+      /* right of the visible matrix, as tall as it (within reason), centred on it */
+      double vis_right = MIN (L->ox + mw, L->ax + L->aw);
+      double vis_top = MAX (L->oy, L->ay), vis_bottom = MIN (L->oy + mh, L->ay + L->ah);
+      L->bar_x = vis_right + round (font * 0.8);
+      L->bar_h = MIN (L->ah, MAX (vis_bottom - vis_top, 8 * font));
+      L->bar_y = round ((vis_top + vis_bottom) / 2 - L->bar_h / 2);
+      L->bar_y = CLAMP (L->bar_y, L->ay, L->ay + L->ah - L->bar_h);
+    }
+}

@@ -31,6 +31,34 @@ double           ps_heatmap_colorbar_label_width (cairo_t *cr, float range, doub
 /* "0.0123", "-4.5e+03": the label of a value, 3 significant digits. */
 char            *ps_heatmap_format_value  (double v);
 
+/* Where a heatmap widget puts its cells and colorbar in width x height: the
+ * matrix fitted (cells at most PS_HEATMAP_MAX_FIT_CELL px, whole pixels from
+ * 4 px up), zoomed, centred or panned without an empty margin, the colorbar
+ * to the right of what is visible when there is room.  Shared by the
+ * window's heatmap and the checkpoint browser's. */
+#define PS_HEATMAP_MAX_FIT_CELL 128.0
+
+typedef struct
+{
+  int64_t rows, cols;
+  double  font;
+  double  ax, ay, aw, ah;           /* area the cells may occupy (clip) */
+  double  fit;                      /* cell size at zoom 1 */
+  double  cell;                     /* cell size now */
+  double  ox, oy;                   /* top-left corner of the matrix */
+  double  cx, cy;                   /* ... where it would be when centred */
+  gboolean colorbar;
+  double  bar_x, bar_y, bar_w, bar_h;
+} PsHeatmapLayout;
+
+/* label_width: room the colorbar's labels need (ps_heatmap_colorbar_label_width). */
+void             ps_heatmap_layout        (PsHeatmapLayout *L, int64_t rows, int64_t cols,
+                                           int width, int height, double font,
+                                           double label_width, double zoom,
+                                           double pan_x, double pan_y);
+/* The cell size at a zoom: whole pixels from 4 px (even cells, crisp grid). */
+double           ps_heatmap_cell_size     (double fit, double zoom);
+
 #define PS_HEATMAP_IMAGE_MAX_SIDE 8192   /* pixels of the cells; beyond, max-|x| pooling */
 
 /* A whole tensor as an image, px x px pixels a cell, rows = output features,

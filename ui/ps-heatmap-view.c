@@ -33,7 +33,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_FIT_CELL   128.0   /* a 2x2 matrix does not need 300 px cells */
 #define GRID_MIN_CELL  12.0    /* draw a grid between cells from this size */
 #define ZOOM_STEP      1.25
 
@@ -224,83 +223,23 @@ label_width (PsHeatmapView *v, float range, double font)
   return v->label_width;
 }
 
-typedef struct
-{
-  int64_t rows, cols;
-  double  font;
-  double  ax, ay, aw, ah;           /* area the cells may occupy (clip) */
-  double  fit;                      /* cell size at zoom 1 */
-  double  cell;                     /* cell size now */
-  double  ox, oy;                   /* top-left corner of the matrix */
-  double  cx, cy;                   /* ... where it would be when centred */
-  gboolean colorbar;
-  double  bar_x, bar_y, bar_w, bar_h;
-} Layout;
-
-static double
-cell_size (double fit, double zoom)
-{
-  double c = fit * zoom;
-  return c >= 4 ? floor (c) : c;    /* whole pixels: even cells, crisp grid */
-}
-
-static void
-clamp_origin (double *o, double centred, double pan, double size, double a0, double alen)
-{
-  if (size <= alen)
-    *o = centred;                   /* fits: stays centred */
-  else
-    *o = CLAMP (centred + pan, a0 + alen - size, a0);   /* no empty margin */
-  *o = floor (*o);
-}
+typedef PsHeatmapLayout Layout;
 
 /* Place everything for a widget of width x height.  FALSE: nothing to draw. */
 static gboolean
 layout_compute (PsHeatmapView *v, int width, int height, Layout *L)
 {
-  double pad, cbw, mw, mh;
+  int64_t rows, cols;
+  double font;
   float range;
 
   memset (L, 0, sizeof *L);
-  if (!shown_shape (v, &L->rows, &L->cols) || width <= 0 || height <= 0)
+  if (!shown_shape (v, &rows, &cols) || width <= 0 || height <= 0)
     return FALSE;
   range = ensure_range (v);
-  L->font = font_px (GTK_WIDGET (v));
-  pad = round (L->font * 0.5);
-
-  /* colorbar: gap, bar, tick and labels */
-  L->bar_w = round (L->font * 1.2);
-  cbw = round (L->font * 0.8) + L->bar_w + label_width (v, range, L->font);
-  L->colorbar = width - 2 * pad - cbw >= 2 * L->font;
-  if (!L->colorbar)
-    cbw = 0;
-
-  L->ax = pad;
-  L->ay = pad;
-  L->aw = MAX (1, width - 2 * pad - cbw);
-  L->ah = MAX (1, height - 2 * pad);
-  L->fit = MIN (MIN (L->aw / L->cols, L->ah / L->rows), MAX_FIT_CELL);
-  if (L->fit >= 4)
-    L->fit = floor (L->fit);
-  L->cell = cell_size (L->fit, v->zoom);
-
-  mw = L->cols * L->cell;
-  mh = L->rows * L->cell;
-  L->cx = floor (L->ax + (L->aw - mw) / 2);
-  L->cy = floor (L->ay + (L->ah - mh) / 2);
-  clamp_origin (&L->ox, L->cx, v->pan_x, mw, L->ax, L->aw);
-  clamp_origin (&L->oy, L->cy, v->pan_y, mh, L->ay, L->ah);
-
-  if (L->colorbar)
-    {
-      /* right of the visible matrix, as tall as it (within reason), centred on it */
-      double vis_right = MIN (L->ox + mw, L->ax + L->aw);
-      double vis_top = MAX (L->oy, L->ay), vis_bottom = MIN (L->oy + mh, L->ay + L->ah);
-      L->bar_x = vis_right + round (L->font * 0.8);
-      L->bar_h = MIN (L->ah, MAX (vis_bottom - vis_top, 8 * L->font));
-      L->bar_y = round ((vis_top + vis_bottom) / 2 - L->bar_h / 2);
-      L->bar_y = CLAMP (L->bar_y, L->ay, L->ay + L->ah - L->bar_h);
-    }
+  font = font_px (GTK_WIDGET (v));
+  ps_heatmap_layout (L, rows, cols, width, height, font, label_width (v, range, font),
+                     v->zoom, v->pan_x, v->pan_y);
   return TRUE;
 }
 
@@ -697,7 +636,7 @@ ps_heatmap_view_zoom_at (PsHeatmapView *v, double factor, double x, double y)
   /* at most 8x, or until a cell is 64 px for matrices that start tiny */
   max_zoom = MAX (8.0, 64.0 / L.fit);
   zoom = CLAMP (v->zoom * factor, 1.0, max_zoom);
-  if (factor > 1 && cell_size (L.fit, zoom) <= L.cell)
+  if (factor > 1 && ps_heatmap_cell_size (L.fit, zoom) <= L.cell)
     zoom = MIN ((L.cell + 1.001) / L.fit, max_zoom);   /* whole-pixel cells: grow by one at least */
   if (zoom == v->zoom)
     return;
@@ -705,7 +644,7 @@ ps_heatmap_view_zoom_at (PsHeatmapView *v, double factor, double x, double y)
   /* keep the matrix point under (x, y) where it is */
   mx = (x - L.ox) / L.cell;
   my = (y - L.oy) / L.cell;
-  cell = cell_size (L.fit, zoom);
+  cell = ps_heatmap_cell_size (L.fit, zoom);
   ox = x - mx * cell;
   oy = y - my * cell;
   v->zoom = zoom;
