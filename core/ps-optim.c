@@ -4,7 +4,6 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <string.h>
 
 typedef struct
 {
@@ -89,23 +88,15 @@ ps_optimizer_zero_grad (PsOptimizer *opt)
     ps_param_zero_grad (opt->slots[i].param, TRUE);
 }
 
-/* Each update also ORs together "exponent all ones" (NaN or +-Inf) over the
- * values it writes: an integer reduction that vectorizes (a float one would
- * not, without reassociation), in loops bound by memory anyway. */
-static inline uint32_t
-nonfinite (float x)
-{
-  uint32_t u;
-  memcpy (&u, &x, sizeof u);
-  return (u & 0x7f800000u) == 0x7f800000u;
-}
-
+/* Each update also ORs ps_float_nonfinite over the values it writes: an
+ * integer reduction that vectorizes (a float one would not, without
+ * reassociation), in loops bound by memory anyway. */
 static uint32_t
 finite_probe (const float *p, int64_t n)
 {
   uint32_t bad = 0;
   for (int64_t i = 0; i < n; i++)
-    bad |= nonfinite (p[i]);
+    bad |= ps_float_nonfinite (p[i]);
   return bad;
 }
 
@@ -129,13 +120,13 @@ sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
         for (int64_t i = 0; i < n; i++)
           {
             p[i] -= lr * g[i];
-            z |= nonfinite (p[i]);
+            z |= ps_float_nonfinite (p[i]);
           }
       else
         for (int64_t i = 0; i < n; i++)
           {
             p[i] -= lr * (g[i] + wd * p[i]);
-            z |= nonfinite (p[i]);
+            z |= ps_float_nonfinite (p[i]);
           }
       return z;
     }
@@ -147,7 +138,7 @@ sgd_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
       float d = wd != 0.f ? g[i] + wd * p[i] : g[i];
       buf[i] = first ? d : mom * buf[i] + damp * d;
       p[i] -= lr * (c->nesterov ? d + mom * buf[i] : buf[i]);
-      z |= nonfinite (p[i]);
+      z |= ps_float_nonfinite (p[i]);
     }
   return z;
 }
@@ -182,7 +173,7 @@ adam_step (const PsOptimConfig *c, Slot *s, float *p, const float *g, int64_t n)
       m[i] = m[i] * b1 + one_b1 * gi;                   /* exp_avg.mul_(b1).add_(g, 1-b1) */
       v[i] = v[i] * b2 + one_b2 * gi * gi;              /* exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2) */
       p[i] = p[i] + neg_step * m[i] / (sqrtf (v[i]) / bc2_sqrt + eps);   /* addcdiv_ */
-      z |= nonfinite (p[i]);
+      z |= ps_float_nonfinite (p[i]);
     }
   return z;
 }

@@ -214,11 +214,7 @@ ps_stats_acc_add (PsStatsAcc *acc, const float *x, int64_t n)
       uint32_t bad = 0;
 
       for (int64_t i = 0; i < len; i++)
-        {
-          uint32_t u;
-          memcpy (&u, &v[i], sizeof u);
-          bad |= (u & 0x7f800000u) == 0x7f800000u;
-        }
+        bad |= ps_float_nonfinite (v[i]);
       if (!bad)
         {
           double s[8] = { 0 }, q[8] = { 0 };

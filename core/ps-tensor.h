@@ -15,6 +15,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -58,6 +59,16 @@ int64_t   ps_tensor_cols       (const PsTensor *t);
 char     *ps_shape_to_string   (int ndim, const int64_t *shape);
 /* Product of the dimensions, or -1 on overflow / negative dimension. */
 int64_t   ps_shape_numel       (int ndim, const int64_t *shape);
+
+/* 1 if x is NaN or +-Inf (its exponent bits all set), else 0: an integer
+ * test, so loops OR-ing it over a tensor vectorize. */
+static inline uint32_t
+ps_float_nonfinite (float x)
+{
+  uint32_t u;
+  memcpy (&u, &x, sizeof u);
+  return (u & 0x7f800000u) == 0x7f800000u;
+}
 
 typedef struct
 {

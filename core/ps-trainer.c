@@ -256,22 +256,29 @@ set_fault (PsTrainer *t, guint64 step, guint pi, char *message)
 static char *
 describe_nonfinite (const float *x, int64_t n)
 {
-  int64_t nan = 0, pinf = 0, ninf = 0;
+  PsStats st;
   GString *s = g_string_new (NULL);
 
-  for (int64_t i = 0; i < n; i++)
-    {
-      nan += isnan (x[i]) != 0;
-      pinf += x[i] == INFINITY;
-      ninf += x[i] == -INFINITY;
-    }
-  if (nan)
-    g_string_append_printf (s, "%" G_GINT64_FORMAT " NaN", nan);
-  if (pinf)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " +Inf", s->len ? ", " : "", pinf);
-  if (ninf)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " -Inf", s->len ? ", " : "", ninf);
+  ps_stats_compute (x, n, &st);
+  if (st.n_nan)
+    g_string_append_printf (s, "%" G_GINT64_FORMAT " NaN", st.n_nan);
+  if (st.n_posinf)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " +Inf", s->len ? ", " : "", st.n_posinf);
+  if (st.n_neginf)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " -Inf", s->len ? ", " : "", st.n_neginf);
   return g_string_free (s, FALSE);
+}
+
+/* Hand a snapshot of the replica to the caller (ps_trainer_pop_snapshot). */
+static void
+queue_snapshot (PsTrainer *t, guint64 step)
+{
+  g_autofree char *label = g_strdup_printf ("step %" G_GUINT64_FORMAT, step);
+  PsSnapshot *s = ps_snapshot_take (t->replica, label, step);
+
+  pthread_mutex_lock (&t->lock);
+  g_queue_push_tail (&t->snapshots, s);
+  pthread_mutex_unlock (&t->lock);
 }
 
 /* Sum of squares in double (a float squared cannot overflow a double, so the
@@ -377,13 +384,7 @@ one_step (PsTrainer *t)
           ps_train_log_add_hist (t->log, step, i, TRUE, g->data, g->numel);
       }
   if (t->c.snapshot_every && step % t->c.snapshot_every == 0)
-    {
-      g_autofree char *label = g_strdup_printf ("step %" G_GUINT64_FORMAT, step);
-      PsSnapshot *s = ps_snapshot_take (t->replica, label, step);
-      pthread_mutex_lock (&t->lock);
-      g_queue_push_tail (&t->snapshots, s);
-      pthread_mutex_unlock (&t->lock);
-    }
+    queue_snapshot (t, step);
   return TRUE;
 }
 
@@ -607,12 +608,7 @@ static void
 take_start_snapshot (PsTrainer *t)
 {
   if (t->step == 0)
-    {
-      PsSnapshot *s = ps_snapshot_take (t->replica, "step 0", 0);
-      pthread_mutex_lock (&t->lock);
-      g_queue_push_tail (&t->snapshots, s);
-      pthread_mutex_unlock (&t->lock);
-    }
+    queue_snapshot (t, 0);
 }
 
 gboolean

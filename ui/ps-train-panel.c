@@ -155,19 +155,23 @@ set_charts_log (PsTrainPanel *p, PsTrainLog *log)
   ps_dist_chart_set_log (PS_DIST_CHART (p->dist_chart), log);
 }
 
+/* The run just ended stays drawn faintly, to compare the next one with. */
+static void
+keep_curve_as_previous (PsTrainPanel *p)
+{
+  g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (PsLogPoint));
+  ps_train_log_copy_loss (ps_trainer_get_log (p->trainer), pts);
+  if (pts->len)
+    ps_loss_chart_set_previous (PS_LOSS_CHART (p->loss_chart), pts);
+}
+
 static void
 drop_trainer (PsTrainPanel *p, gboolean keep_curve)
 {
   if (p->trainer == NULL)
     return;
   if (keep_curve)
-    {
-      /* the finished run's loss stays as a faint curve to compare with */
-      g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (PsLogPoint));
-      ps_train_log_copy_loss (ps_trainer_get_log (p->trainer), pts);
-      if (pts->len)
-        ps_loss_chart_set_previous (PS_LOSS_CHART (p->loss_chart), pts);
-    }
+    keep_curve_as_previous (p);
   set_charts_log (p, NULL);
   g_clear_pointer (&p->trainer, ps_trainer_free);
 }
@@ -521,13 +525,7 @@ ps_train_panel_reset (PsTrainPanel *p)
   if (p->trainer == NULL)
     return;
   ps_train_panel_pause (p);
-  {
-    /* the run just ended stays drawn faintly, to compare the next one with */
-    g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (PsLogPoint));
-    ps_train_log_copy_loss (ps_trainer_get_log (p->trainer), pts);
-    if (pts->len)
-      ps_loss_chart_set_previous (PS_LOSS_CHART (p->loss_chart), pts);
-  }
+  keep_curve_as_previous (p);
   ps_document_begin_change (p->doc);
   ps_trainer_reset (p->trainer);
   p->run_first_step = 0;
