@@ -162,6 +162,136 @@ test_pool_two_threads (void)
   ps_heatmap_scratch_clear (&s);
 }
 
+/* Any window of any matrix to any number of cells -- blocks of 1, 2, 4 or
+ * an uneven number of columns, fewer columns than cells, one thread or
+ * two -- against a plain scan of every block, with NaN, +-Inf, -0 and
+ * ties sprinkled in. */
+static float
+reference_block (const float *x, int64_t cols, int64_t ra, int64_t rb, int64_t ca, int64_t cb,
+                 float *fmax)
+{
+  float mx = -INFINITY, mn = INFINITY;
+  gboolean nan = FALSE;
+  for (int64_t i = ra; i < rb; i++)
+    for (int64_t j = ca; j < cb; j++)
+      {
+        float v = x[i * cols + j];
+        if (isnan (v))
+          nan = TRUE;
+        else
+          {
+            mx = MAX (mx, v);
+            mn = MIN (mn, v);
+            if (isfinite (v))
+              *fmax = MAX (*fmax, fabsf (v));
+          }
+      }
+  return nan ? NAN : mx >= -mn ? mx : mn;
+}
+
+static void
+test_pool_random_windows (void)
+{
+  PsRng rng;
+  PsHeatmapScratch s = { 0 };
+  const int64_t R = 1200, C = 1100;
+  g_autofree float *x = g_new (float, R * C);
+  g_autofree float *o = g_new (float, 1100 * 1100);
+
+  ps_rng_seed (&rng, 11);
+  for (int trial = 0; trial < 60; trial++)
+    {
+      int64_t vrows, vcols, row0, col0;
+      int out_rows, out_cols;
+      float range, want_range = 0.f;
+      int specials = trial % 3 == 0 ? 0 : (int) (ps_rng_u32 (&rng) % 20);
+
+      /* mostly rounded values, so that equal magnitudes of both signs meet */
+      for (int64_t i = 0; i < R * C; i++)
+        x[i] = roundf (ps_rng_float (&rng) * 64.f - 32.f) / 8.f;
+      for (int k = 0; k < specials; k++)
+        {
+          static const float sp[] = { NAN, INFINITY, -INFINITY, -0.f, 1e30f, -1e30f };
+          x[ps_rng_u32 (&rng) % (R * C)] = sp[ps_rng_u32 (&rng) % G_N_ELEMENTS (sp)];
+        }
+      switch (trial % 4)
+        {
+        case 0:                     /* the whole matrix, a million cells: two threads */
+          vrows = R, vcols = 1024, row0 = 0, col0 = 0;
+          out_rows = 300, out_cols = (int[]) { 1024, 512, 256, 300 }[trial / 4 % 4];
+          break;
+        case 1:                     /* a window zoomed out by 2 or 4 columns a cell */
+          vrows = 1 + ps_rng_u32 (&rng) % R, vcols = 8 * (1 + ps_rng_u32 (&rng) % 100);
+          out_rows = 1 + (int) (ps_rng_u32 (&rng) % vrows);
+          out_cols = (int) (vcols / (trial % 8 == 1 ? 2 : 4));
+          row0 = ps_rng_u32 (&rng) % (R - vrows + 1), col0 = ps_rng_u32 (&rng) % (C - vcols + 1);
+          break;
+        case 2:                     /* uneven blocks */
+          vrows = 1 + ps_rng_u32 (&rng) % R, vcols = 1 + ps_rng_u32 (&rng) % C;
+          out_rows = 1 + (int) (ps_rng_u32 (&rng) % 700), out_cols = 1 + (int) (ps_rng_u32 (&rng) % 700);
+          row0 = ps_rng_u32 (&rng) % (R - vrows + 1), col0 = ps_rng_u32 (&rng) % (C - vcols + 1);
+          break;
+        default:                    /* fewer columns than cells, more rows */
+          vrows = 200 + ps_rng_u32 (&rng) % 1000, vcols = 1 + ps_rng_u32 (&rng) % 50;
+          out_rows = 1 + (int) (ps_rng_u32 (&rng) % 199), out_cols = (int) vcols + 1 + (int) (ps_rng_u32 (&rng) % 60);
+          row0 = ps_rng_u32 (&rng) % (R - vrows + 1), col0 = ps_rng_u32 (&rng) % (C - vcols + 1);
+          break;
+        }
+      if (vrows <= out_rows && vcols <= out_cols)
+        out_rows = (int) MAX (1, vrows / 2);            /* keep it a reduction */
+      range = ps_heatmap_pool (x, R, C, row0, col0, vrows, vcols, o, out_rows, out_cols, &s);
+      for (int r = 0; r < out_rows; r++)
+        {
+          int64_t ra = row0 + (int64_t) r * vrows / out_rows;
+          int64_t rb = MAX (row0 + (int64_t) (r + 1) * vrows / out_rows, ra + 1);
+          for (int c = 0; c < out_cols; c++)
+            {
+              int64_t ca = col0 + (int64_t) c * vcols / out_cols;
+              int64_t cb = MAX (col0 + (int64_t) (c + 1) * vcols / out_cols, ca + 1);
+              float want = reference_block (x, C, ra, rb, ca, cb, &want_range);
+              float got = o[(int64_t) r * out_cols + c];
+              if (isnan (want))
+                g_assert_true (isnan (got));
+              else
+                g_assert_cmpfloat (got, ==, want);
+            }
+        }
+      g_assert_cmpfloat (range, ==, want_range > 0.f ? want_range : 1.f);
+    }
+  ps_heatmap_scratch_clear (&s);
+}
+
+/* The colours of a whole span are those of one value at a time, NaN and
+ * +-Inf included, and every entry of the map is reachable. */
+static void
+test_colorize_span (void)
+{
+  enum { N = 4099 };
+  g_autofree float *v = g_new (float, N);
+  g_autofree guint32 *argb = g_new (guint32, N);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  for (int i = 0; i < N; i++)
+    v[i] = (i - N / 2) * (2.4f / N);              /* -1.2 .. 1.2: past both ends */
+  v[7] = NAN;
+  v[8] = INFINITY;
+  v[9] = -INFINITY;
+  v[10] = -NAN;
+  ps_heatmap_colorize (v, N, 1.f, argb);
+  for (int i = 0; i < N; i++)
+    {
+      g_assert_cmphex (argb[i], ==, ps_colormap_argb (v[i], 1.f));
+      g_hash_table_add (seen, GUINT_TO_POINTER (argb[i]));
+    }
+  g_assert_cmphex (argb[7], ==, PS_COLOR_NAN);
+  g_assert_cmphex (argb[10], ==, PS_COLOR_NAN);
+  g_assert_cmphex (argb[8], ==, PS_COLOR_POSINF);
+  g_assert_cmphex (argb[9], ==, PS_COLOR_NEGINF);
+  /* 3 special colours plus the map's distinct entries (neighbouring
+   * entries of the 1024 may round to the same colour) */
+  g_assert_cmpuint (g_hash_table_size (seen), >, 600);
+}
+
 static void
 test_shape (void)
 {
@@ -184,5 +314,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heatmap/pool-window-nearest", test_pool_window_and_nearest);
   g_test_add_func ("/heatmap/shape", test_shape);
   g_test_add_func ("/heatmap/pool-two-threads", test_pool_two_threads);
+  g_test_add_func ("/heatmap/pool-random-windows", test_pool_random_windows);
+  g_test_add_func ("/heatmap/colorize-span", test_colorize_span);
   return g_test_run ();
 }
