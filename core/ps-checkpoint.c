@@ -15,6 +15,7 @@
  */
 #include "ps-checkpoint.h"
 #include "ps-error.h"
+#include "ps-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -572,19 +573,10 @@ load_exact (PsDtype d, const guint8 *p)
     fin[c] = a_ > fin[c] ? a_ : fin[c];                                     \
   } G_STMT_END
 
-/* The folds are where pooling spends its time: on x86-64 GCC also builds
- * an AVX2 version of each, chosen at load time when the CPU has it (twice
- * the lanes of the SSE2 baseline). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define PS_FOLD_CLONES __attribute__ ((target_clones ("avx2", "default")))
-#else
-#define PS_FOLD_CLONES
-#endif
-
 /* n elements step bytes apart; the contiguous case is its own loop so that
  * the compiler vectorizes it.  (F32, F16 and BF16 fold by keys, below.) */
 #define DEFINE_FOLD(NAME, LOAD, SIZE)                                                 \
-PS_FOLD_CLONES static void                                                            \
+PS_SIMD_CLONES static void                                                            \
 fold_##NAME (const guint8 *p, int64_t step, int64_t n, float *restrict mx,            \
              float *restrict mn, float *restrict nans, float *restrict fin)           \
 {                                                                                     \
@@ -825,7 +817,7 @@ key32 (guint32 x)
   return (gint32) (x ^ ((guint32) ((gint32) x >> 31) & 0x7fffffffu));
 }
 
-PS_FOLD_CLONES static void
+PS_SIMD_CLONES static void
 fold_key16 (const guint8 *p, int64_t step, int64_t n, gint16 *restrict kmx, gint16 *restrict kmn)
 {
 #define FOLD16(q)                                                             \
@@ -846,7 +838,7 @@ fold_key16 (const guint8 *p, int64_t step, int64_t n, gint16 *restrict kmx, gint
 #undef FOLD16
 }
 
-PS_FOLD_CLONES static void
+PS_SIMD_CLONES static void
 fold_key32 (const guint8 *p, int64_t step, int64_t n, gint32 *restrict kmx, gint32 *restrict kmn)
 {
 #define FOLD32(q)                                                             \

@@ -1,5 +1,6 @@
 /* ps-heatmap.c — pooling and the diverging colormap */
 #include "ps-heatmap.h"
+#include "ps-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -12,14 +13,6 @@ static const guint8 anchors[11][3] = {
   { 0xd1, 0xe5, 0xf0 }, { 0xf7, 0xf7, 0xf7 }, { 0xfd, 0xdb, 0xc7 }, { 0xf4, 0xa5, 0x82 },
   { 0xd6, 0x60, 0x4d }, { 0xb2, 0x18, 0x2b }, { 0x67, 0x00, 0x1f },
 };
-
-/* The kernels are where pooling spends its time: on x86-64 GCC also builds
- * an AVX2 version of each, chosen at load time when the CPU has it. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define PS_POOL_CLONES __attribute__ ((target_clones ("avx2", "default")))
-#else
-#define PS_POOL_CLONES
-#endif
 
 #define LUT_SIZE 1024
 
@@ -86,18 +79,49 @@ ps_colormap_rgb (float v, float range, double *r, double *g, double *b)
   *b = (c & 0xff) / 255.0;
 }
 
-/* max |finite x|, 0 when there is none (NaN and Inf count as 0) */
-static float
+/* Vectors of eight 32-bit lanes (GCC lowers them to SSE2 pairs in the
+ * default build, to single AVX2 registers in the AVX2 clones).  Only static
+ * inline helpers take or return them: GCC's note on the AVX calling
+ * convention does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+/* max |finite x|, 0 when there is none (NaN and Inf count as 0).  On the
+ * bits: |x| is x's bits without the sign, finite below INF_BITS, and the
+ * order of those integers is the order of the magnitudes. */
+typedef guint32 U8 __attribute__ ((vector_size (32)));
+
+PS_SIMD_CLONES static float
 max_finite (const float *x, int64_t n)
 {
-  float m = 0.f;
-  for (int64_t i = 0; i < n; i++)
+  const U8 abs_mask = { 0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu,
+                        0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu };
+  const U8 inf = { 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
+                   0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u };
+  U8 m = { 0 };
+  guint32 best = 0;
+  float f;
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
     {
-      float a = fabsf (x[i]);
-      a = a <= G_MAXFLOAT ? a : 0.f;
-      m = a > m ? a : m;
+      U8 a, keep;
+      memcpy (&a, x + i, sizeof a);
+      a &= abs_mask;
+      a &= (U8) (a < inf);                 /* NaN and Inf count as 0 */
+      keep = (U8) (a > m);
+      m = (a & keep) | (m & ~keep);
     }
-  return m;
+  for (int j = 0; j < 8; j++)
+    best = m[j] > best ? m[j] : best;
+  for (; i < n; i++)
+    {
+      guint32 a;
+      memcpy (&a, x + i, sizeof a);
+      a &= 0x7fffffffu;
+      best = a < 0x7f800000u && a > best ? a : best;
+    }
+  memcpy (&f, &best, sizeof f);
+  return f;
 }
 
 float
@@ -107,7 +131,7 @@ ps_heatmap_range (const float *x, int64_t n)
   return m > 0.f ? m : 1.f;
 }
 
-PS_POOL_CLONES static void
+PS_SIMD_CLONES static void
 colorize_span (const float *restrict v, int64_t n, float scale, guint32 *restrict argb)
 {
   for (int64_t i = 0; i < n; i++)
@@ -174,7 +198,7 @@ key_float (guint32 k)
 #define STRIP 64    /* columns whose maxima stay in registers down a block of rows */
 
 /* acc[c] = the largest key of column c over nrows rows stride floats apart */
-PS_POOL_CLONES static void
+PS_SIMD_CLONES static void
 fold_columns (const float *x, int64_t stride, int64_t nrows, int64_t n, guint32 *restrict acc)
 {
   int64_t c = 0;
@@ -210,10 +234,6 @@ fold_columns (const float *x, int64_t stride, int64_t nrows, int64_t n, guint32 
     }
 }
 
-/* (The vector helpers are static inline: no vector crosses a call, so
- * GCC's note on the AVX calling convention does not apply.) */
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 /* Eight keys a vector: GCC and Clang lower these to SSE2 pairs in the
  * default build and to single AVX2 registers in the AVX2 clones. */
 typedef guint32 KeyVec __attribute__ ((vector_size (32)));
@@ -245,7 +265,7 @@ kv_pairs (KeyVec a, KeyVec b)
  * ps_heatmap_pool (repeated when there are fewer columns than cells).
  * Blocks of 2 and 4 columns (4096 or 2048 columns on a 1024-pixel view)
  * are reduced eight cells at a time. */
-PS_POOL_CLONES static void
+PS_SIMD_CLONES static void
 reduce_cells (const guint32 *restrict acc, int64_t vcols, int n_out, guint32 *restrict cell)
 {
   int c = 0;
@@ -283,7 +303,7 @@ reduce_cells (const guint32 *restrict acc, int64_t vcols, int n_out, guint32 *re
 /* Keys back to values.  Returns the |x| bits of the largest finite cell;
  * *nonfinite counts the NaN and +-Inf cells (whose blocks may hide a larger
  * finite value). */
-PS_POOL_CLONES static guint32
+PS_SIMD_CLONES static guint32
 decode_cells (const guint32 *restrict cell, int n, float *restrict out, int *nonfinite)
 {
   const KeyVec inf = { INF_BITS, INF_BITS, INF_BITS, INF_BITS,

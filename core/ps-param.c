@@ -194,6 +194,43 @@ ps_param_restore (PsParam *p, const PsTensor *data, const PsTensor *grad)
     ps_param_changed (p, what);
 }
 
+static void
+swap_buffers (PsTensor *a, PsTensor *b)
+{
+  float *d = a->data;
+  int64_t cap = a->capacity;
+  a->data = b->data;
+  a->capacity = b->capacity;
+  b->data = d;
+  b->capacity = cap;
+}
+
+void
+ps_param_exchange (PsParam *p, PsTensor *data, PsTensor *grad)
+{
+  PsChange what = 0;
+
+  if (data && p->data && data->numel == p->data->numel)
+    {
+      swap_buffers (p->data, data);
+      what |= PS_CHANGE_DATA;
+    }
+  if (grad && p->data && grad->numel == p->data->numel)
+    {
+      gboolean overwrite;
+      ps_param_grad_for_backward (p, &overwrite);     /* the first time: a buffer to give */
+      swap_buffers (p->grad, grad);
+      what |= PS_CHANGE_GRAD;
+    }
+  else if (grad == NULL && p->grad_present)
+    {
+      p->grad_present = FALSE;
+      what |= PS_CHANGE_GRAD;
+    }
+  if (what)
+    ps_param_changed (p, what);
+}
+
 void
 ps_param_changed (PsParam *p, PsChange what)
 {

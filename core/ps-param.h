@@ -55,6 +55,15 @@ float    *ps_param_grad_for_backward (PsParam *p, gboolean *overwrite);
  * while uninitialized) and the gradient (NULL: absent).  Notifies listeners. */
 void      ps_param_restore         (PsParam *p, const PsTensor *data, const PsTensor *grad);
 
+/* The same as ps_param_restore, by exchanging buffers instead of copying:
+ * afterwards data and grad hold the parameter's former buffers (their
+ * contents are then unspecified).  For a stream of whole frames, such as the
+ * trainer's hand-over to the window, where a copy of every tensor would
+ * cost the window's thread a pass over the whole network each frame.
+ * Whoever reads a parameter's values takes ps_param_get_data (p)->data
+ * anew rather than keeping the pointer. */
+void      ps_param_exchange        (PsParam *p, PsTensor *data, PsTensor *grad);
+
 /* Bump the version and notify listeners. */
 void      ps_param_changed         (PsParam *p, PsChange what);
 guint     ps_param_add_listener    (PsParam *p, PsParamListener fn, gpointer user_data,

@@ -727,8 +727,11 @@ ps_trainer_sync (PsTrainer *t)
       return FALSE;
     }
   f = &t->frames[t->front];     /* only this thread touches `front` */
+  /* the frame's buffers become the parameters' and the parameters' old ones
+   * the frame's: the worker writes every value of a frame before handing it
+   * over again, so no copy is needed here */
   for (guint i = 0; i < t->n; i++)
-    ps_param_restore (t->pairs[i].orig, f->data[i], f->has_grad[i] ? f->grad[i] : NULL);
+    ps_param_exchange (t->pairs[i].orig, f->data[i], f->has_grad[i] ? f->grad[i] : NULL);
   t->synced_step = f->step;
   t->synced_loss = f->loss;
   g_atomic_int_set (&t->want, 1);

@@ -36,6 +36,7 @@ struct _PsTrainPanel
   guint       run_no;           /* runs so far (a new trainer is a new run) */
   GtkWidget  *run_button, *step_button, *reset_button;
   GtkWidget  *status_label;
+  GtkWidget  *live_label;        /* the running step, loss and rate: redrawn each frame */
 
   /* charts, placed by the window */
   GtkWidget  *loss_chart, *grad_chart, *dist_chart, *log_check, *dist_grad_check;
@@ -66,7 +67,11 @@ status (PsTrainPanel *p, gboolean is_error, const char *text)
 {
   /* an error is said next to the buttons too, where the user is looking */
   if (is_error)
-    gtk_label_set_text (GTK_LABEL (p->status_label), text);
+    {
+      gtk_label_set_text (GTK_LABEL (p->status_label), text);
+      gtk_widget_set_visible (p->status_label, TRUE);
+      gtk_widget_set_visible (p->live_label, FALSE);
+    }
   g_signal_emit (p, signals[SIG_STATUS], 0, text, is_error);
 }
 
@@ -237,15 +242,23 @@ update_buttons (PsTrainPanel *p)
 }
 
 static void
+show_status (PsTrainPanel *p, const char *text)
+{
+  if (g_strcmp0 (gtk_label_get_text (GTK_LABEL (p->status_label)), text) != 0)
+    gtk_label_set_text (GTK_LABEL (p->status_label), text);
+  gtk_widget_set_visible (p->status_label, TRUE);
+  gtk_widget_set_visible (p->live_label, FALSE);
+}
+
+static void
 update_status_label (PsTrainPanel *p)
 {
   g_autofree char *text = NULL;
 
   if (p->trainer == NULL || p->dirty)
     {
-      gtk_label_set_text (GTK_LABEL (p->status_label),
-                          p->trainer ? _("Run starts a new run from the current weights")
-                                     : _("Not started"));
+      show_status (p, p->trainer ? _("Run starts a new run from the current weights")
+                                 : _("Not started"));
       return;
     }
   if (isnan (ps_trainer_get_loss (p->trainer)))
@@ -253,13 +266,22 @@ update_status_label (PsTrainPanel *p)
   else if (ps_trainer_get_fault (p->trainer))
     text = g_strdup_printf (_("Stopped: %s"), ps_trainer_get_fault (p->trainer));
   else if (ps_train_panel_is_running (p))
-    text = g_strdup_printf (_("Step %" PRIu64 " · loss %.6g · %.0f steps/s"),
-                            ps_trainer_get_synced_step (p->trainer), ps_trainer_get_loss (p->trainer),
-                            p->rate);
+    {
+      /* every frame while running: a redraw of one line, not a new layout */
+      g_autofree char *esc = NULL;
+      text = g_strdup_printf (_("Step %" PRIu64 " · loss %.6g · %.0f steps/s"),
+                              ps_trainer_get_synced_step (p->trainer), ps_trainer_get_loss (p->trainer),
+                              p->rate);
+      esc = g_markup_escape_text (text, -1);
+      ps_ui_live_text_set_markup (p->live_label, esc);
+      gtk_widget_set_visible (p->live_label, TRUE);
+      gtk_widget_set_visible (p->status_label, FALSE);
+      return;
+    }
   else
     text = g_strdup_printf (_("Step %" PRIu64 " · loss %.6g"),
                             ps_trainer_get_synced_step (p->trainer), ps_trainer_get_loss (p->trainer));
-  gtk_label_set_text (GTK_LABEL (p->status_label), text);
+  show_status (p, text);
 }
 
 static void
@@ -943,6 +965,8 @@ ps_train_panel_init (PsTrainPanel *p)
   gtk_widget_add_css_class (p->status_label, "numeric");
   gtk_accessible_update_property (GTK_ACCESSIBLE (p->status_label), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Training status"), -1);
+  p->live_label = ps_ui_live_text_new (_("Training status"));
+  gtk_widget_set_visible (p->live_label, FALSE);
 
   p->momentum_row = ps_ui_labelled (_("_Momentum"), p->momentum_spin);
   gtk_widget_set_parent (ps_ui_section (_("Data")), self);
@@ -960,6 +984,7 @@ ps_train_panel_init (PsTrainPanel *p)
   gtk_widget_set_parent (buttons, self);
   gtk_widget_set_parent (ps_ui_labelled (_("S_peed"), p->speed_dd), self);
   gtk_widget_set_parent (p->status_label, self);
+  gtk_widget_set_parent (p->live_label, self);
   gtk_widget_set_parent (ps_ui_section (_("Snapshots")), self);
   gtk_widget_set_parent (setting (p, ps_ui_labelled (_("_Every N steps"), p->snap_every_spin)), self);
   gtk_widget_set_parent (snap_button, self);

@@ -1,6 +1,8 @@
 /* ps-ui-util.c — small helpers shared by the widgets */
 #include "ps-ui-util.h"
 
+#include <string.h>
+
 typedef struct
 {
   GWeakRef     ref;
@@ -77,4 +79,101 @@ ps_ui_spin (double lo, double hi, double step, double value, int digits, const c
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (s), value);
   gtk_accessible_update_property (GTK_ACCESSIBLE (s), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   return s;
+}
+
+/* ---- live text -------------------------------------------------------------- */
+
+#define LIVE_A11Y_MS 500
+
+typedef struct
+{
+  guint timeout_id;
+  gboolean pending;
+} LiveText;
+
+static void
+live_text_free (gpointer data)
+{
+  LiveText *lt = data;
+  g_clear_handle_id (&lt->timeout_id, g_source_remove);
+  g_free (lt);
+}
+
+static void
+live_text_update_accessible (GtkWidget *w)
+{
+  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (w));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  text ? text : "", -1);
+}
+
+static gboolean
+live_text_timeout (gpointer data)
+{
+  GtkWidget *w = data;
+  LiveText *lt = g_object_get_data (G_OBJECT (w), "ps-live-text");
+
+  if (lt->pending)
+    {
+      lt->pending = FALSE;
+      live_text_update_accessible (w);
+      return G_SOURCE_CONTINUE;
+    }
+  lt->timeout_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+GtkWidget *
+ps_ui_live_text_new (const char *accessible_name)
+{
+  GtkWidget *w = gtk_inscription_new (NULL);
+  LiveText *lt = g_new0 (LiveText, 1);
+
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (w), 0);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (w), 16);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (w), 36);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (w), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_widget_add_css_class (w, "numeric");
+  if (accessible_name)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    accessible_name, -1);
+  g_object_set_data_full (G_OBJECT (w), "ps-live-text", lt, live_text_free);
+  return w;
+}
+
+void
+ps_ui_live_text_set_markup (GtkWidget *w, const char *markup)
+{
+  LiveText *lt = g_object_get_data (G_OBJECT (w), "ps-live-text");
+  guint lines = 1;
+  gsize len;
+
+  g_return_if_fail (lt != NULL);
+  len = strlen (markup);
+  while (len > 0 && markup[len - 1] == '\n')
+    len--;                                    /* a final newline opens no line */
+  for (gsize i = 0; i < len; i++)
+    lines += markup[i] == '\n';
+  /* the same number of lines: a redraw, no new layout */
+  gtk_inscription_set_min_lines (GTK_INSCRIPTION (w), lines);
+  gtk_inscription_set_nat_lines (GTK_INSCRIPTION (w), lines);
+  {
+    g_autofree char *trimmed = g_strndup (markup, len);
+    gtk_inscription_set_markup (GTK_INSCRIPTION (w), trimmed);
+  }
+  if (lt->timeout_id == 0)
+    {
+      /* the first change is said at once, the next ones at most every LIVE_A11Y_MS */
+      live_text_update_accessible (w);
+      lt->timeout_id = g_timeout_add_full (G_PRIORITY_LOW, LIVE_A11Y_MS, live_text_timeout, w, NULL);
+    }
+  else
+    lt->pending = TRUE;
+}
+
+const char *
+ps_ui_live_text_get_text (GtkWidget *w)
+{
+  const char *t = gtk_inscription_get_text (GTK_INSCRIPTION (w));
+  return t ? t : "";
 }

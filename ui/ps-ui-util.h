@@ -20,4 +20,14 @@ GtkWidget *ps_ui_labelled (const char *text, GtkWidget *w);
 GtkWidget *ps_ui_spin     (double lo, double hi, double step, double value, int digits,
                            const char *a11y);
 
+/* Text that changes every frame (a running step count, live statistics).
+ * A GtkLabel asks for a new layout of the whole window each time its text
+ * changes -- on X11 that costs the toplevel a size computation with round
+ * trips to the server -- so these are GtkInscriptions, whose size follows
+ * their number of lines only: a new text of as many lines is just redrawn.
+ * The accessible description follows the text at most twice a second. */
+GtkWidget  *ps_ui_live_text_new        (const char *accessible_name);
+void        ps_ui_live_text_set_markup (GtkWidget *w, const char *markup);
+const char *ps_ui_live_text_get_text   (GtkWidget *w);
+
 G_END_DECLS

@@ -39,7 +39,9 @@ struct _PsWindow
   GtkWidget      *overview;
   GtkWidget      *status;
   GtkWidget      *output_label;
-  GtkWidget      *inspector_label;
+  GtkWidget      *inspector_label;    /* names, shape: selectable */
+  GtkWidget      *inspector_stats;    /* statistics: live while training */
+  GtkWidget      *inspect_page;
   GtkWidget      *histogram;
   GtkWidget      *train_panel;
   GtkWidget      *bottom;           /* notebook: overview, charts, difference */
@@ -245,10 +247,17 @@ append_stats (GString *s, const char *what, const PsTensor *t)
                             st.n_nan, st.n_posinf, st.n_neginf);
 }
 
+/* The inspector: what names and shapes the selection (a selectable label,
+ * set again only when it changes) and its statistics (live text: redrawn at
+ * every frame of a training run without a new layout of the window). */
 static void
-update_inspector (PsWindow *win)
+update_inspector_now (PsWindow *win, gboolean hidden_too)
 {
-  GString *s = g_string_new (NULL);
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autoptr (GString) st = g_string_new (NULL);
+  /* statistics read the whole tensor: not for a page no one sees (they
+   * are computed when it is shown) */
+  gboolean stats = hidden_too || (win->inspect_page && gtk_widget_get_mapped (win->inspect_page));
 
   if (win->selected_param)
     {
@@ -268,16 +277,21 @@ update_inspector (PsWindow *win)
         }
       else
         g_string_append (s, _("uninitialized (lazy): run Forward\n"));
-      g_string_append_printf (s, _("requires_grad %s\n\n"),
+      g_string_append_printf (s, _("requires_grad %s"),
                               ps_param_get_requires_grad (win->selected_param) ? "True" : "False");
-      append_stats (s, _("Values"), d);
-      if (ps_param_get_grad (win->selected_param))
+      if (!stats)
+        ;
+      else if (ps_param_get_grad (win->selected_param))
         {
-          g_string_append_c (s, '\n');
-          append_stats (s, _("Gradient"), ps_param_get_grad (win->selected_param));
+          append_stats (st, _("Values"), d);
+          g_string_append_c (st, '\n');
+          append_stats (st, _("Gradient"), ps_param_get_grad (win->selected_param));
         }
       else
-        g_string_append_printf (s, "\n%s\n", _("grad is None (no backward yet)"));
+        {
+          append_stats (st, _("Values"), d);
+          g_string_append_printf (st, "\n%s", _("grad is None (no backward yet)"));
+        }
     }
   else if (win->selected_module)
     {
@@ -289,12 +303,33 @@ update_inspector (PsWindow *win)
                                                   "%'" PRId64 " parameters", n), n);
       if (lazy)
         g_string_append_printf (s, _(", %u uninitialized"), lazy);
-      g_string_append_printf (s, "\n\n<tt>%s</tt>\n", esc);
+      g_string_append_printf (s, "\n\n<tt>%s</tt>", esc);
     }
-  gtk_label_set_markup (GTK_LABEL (win->inspector_label), s->str);
-  gtk_label_select_region (GTK_LABEL (win->inspector_label), 0, 0);   /* no all-selected text */
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (win->inspector_label), "ps-markup"), s->str) != 0)
+    {
+      gtk_label_set_markup (GTK_LABEL (win->inspector_label), s->str);
+      gtk_label_select_region (GTK_LABEL (win->inspector_label), 0, 0);   /* no all-selected text */
+      g_object_set_data_full (G_OBJECT (win->inspector_label), "ps-markup",
+                              g_strdup (s->str), g_free);
+    }
+  if (!stats)
+    return;                   /* the statistics keep their place until shown */
+  gtk_widget_set_visible (win->inspector_stats, st->len > 0);
+  if (st->len > 0)
+    ps_ui_live_text_set_markup (win->inspector_stats, st->str);
   gtk_widget_queue_draw (win->histogram);
-  g_string_free (s, TRUE);
+}
+
+static void
+update_inspector (PsWindow *win)
+{
+  update_inspector_now (win, FALSE);
+}
+
+static void
+on_inspect_page_map (GtkWidget *page, PsWindow *win)
+{
+  update_inspector (win);
 }
 
 static void
@@ -1419,6 +1454,7 @@ ps_window_init (PsWindow *win)
   gtk_label_set_xalign (GTK_LABEL (win->inspector_label), 0);
   gtk_label_set_selectable (GTK_LABEL (win->inspector_label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (win->inspector_label), TRUE);
+  win->inspector_stats = ps_ui_live_text_new (_("Statistics"));
   win->histogram = gtk_drawing_area_new ();
   gtk_widget_set_size_request (win->histogram, 300, 280);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (win->histogram), draw_histograms, win, NULL);
@@ -1434,6 +1470,9 @@ ps_window_init (PsWindow *win)
   {
     GtkWidget *ibox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
     gtk_box_append (GTK_BOX (ibox), win->inspector_label);
+    gtk_box_append (GTK_BOX (ibox), win->inspector_stats);
+    win->inspect_page = ibox;
+    g_signal_connect (ibox, "map", G_CALLBACK (on_inspect_page_map), win);
     gtk_box_append (GTK_BOX (ibox), win->histogram);
     inspect_page = ibox;
   }
@@ -1531,10 +1570,12 @@ ps_window_get_train_panel (PsWindow *win)
   return win->train_panel;
 }
 
-const char *
+char *
 ps_window_get_inspector_text (PsWindow *win)
 {
-  return gtk_label_get_text (GTK_LABEL (win->inspector_label));
+  update_inspector_now (win, TRUE);
+  return g_strconcat (gtk_label_get_text (GTK_LABEL (win->inspector_label)), "\n\n",
+                      ps_ui_live_text_get_text (win->inspector_stats), NULL);
 }
 
 gboolean

@@ -29,7 +29,7 @@ GtkWidget  *ps_window_get_bottom_notebook (PsWindow *win);  /* overview, charts,
 /* Show a panel: "run", "initialize", "edit", "inspect" or "train". */
 gboolean    ps_window_show_panel     (PsWindow *win, const char *name);
 GtkWidget  *ps_window_get_histogram  (PsWindow *win);          /* the inspector's histograms */
-const char *ps_window_get_inspector_text (PsWindow *win);   /* names, shape, statistics */
+char       *ps_window_get_inspector_text (PsWindow *win);   /* names, shape, statistics; free it */
 const char *ps_window_get_status     (PsWindow *win);
 
 /* The examples of the lesson, in menu order (NULL-terminated). */

@@ -268,6 +268,61 @@ test_notify (void)
   g_assert_cmpint (counts.data, ==, 1);
 }
 
+/* ps_param_exchange: the values and gradient of the given tensors become the
+ * parameter's, by buffers, with the same notifications as a restore; the
+ * given tensors get the former buffers; a mismatched size changes nothing. */
+static void
+test_exchange (void)
+{
+  g_autoptr (PsTensor) d0 = ps_tensor_new_2d (2, 3);
+  g_autoptr (PsTensor) a = ps_tensor_new_2d (2, 3);
+  g_autoptr (PsTensor) g = ps_tensor_new_2d (2, 3);
+  g_autoptr (PsTensor) wrong = ps_tensor_new_2d (3, 3);
+  PsParam *p;
+  Counts counts = { 0 };
+  float *old_data, *given_data, *given_grad;
+
+  for (int i = 0; i < 6; i++)
+    {
+      d0->data[i] = (float) i;
+      a->data[i] = 10.f + i;
+      g->data[i] = -1.f - i;
+    }
+  p = ps_param_new (d0);
+  ps_param_add_listener (p, on_change, &counts, NULL);
+  old_data = ps_param_get_data (p)->data;
+  given_data = a->data;
+  given_grad = g->data;
+  g_assert_null (ps_param_get_grad (p));                     /* grad is None before */
+  ps_param_exchange (p, a, g);
+  g_assert_true (ps_param_get_data (p)->data == given_data);
+  g_assert_true (ps_param_get_grad (p)->data == given_grad);
+  g_assert_true (a->data == old_data);
+  g_assert_nonnull (g->data);
+  g_assert_true (g->data != given_grad);
+  for (int i = 0; i < 6; i++)
+    {
+      g_assert_cmpfloat (ps_param_get_data (p)->data[i], ==, 10.f + i);
+      g_assert_cmpfloat (ps_param_get_grad (p)->data[i], ==, -1.f - i);
+      g_assert_cmpfloat (a->data[i], ==, (float) i);
+    }
+  g_assert_cmpint (counts.data, ==, 1);
+  g_assert_cmpint (counts.grad, ==, 1);
+  /* a second hand-over uses the buffers it got back: no new allocation */
+  ps_param_exchange (p, a, g);
+  g_assert_true (ps_param_get_data (p)->data == old_data);
+  g_assert_cmpint (counts.data, ==, 2);
+  /* no gradient given: grad becomes None */
+  ps_param_exchange (p, NULL, NULL);
+  g_assert_null (ps_param_get_grad (p));
+  g_assert_cmpint (counts.grad, ==, 3);
+  /* a tensor of another size is not taken */
+  ps_param_exchange (p, wrong, NULL);
+  g_assert_true (ps_param_get_data (p)->data == old_data);
+  g_assert_cmpint (counts.data, ==, 2);
+  ps_param_unref (p);
+}
+
 static void
 test_losses (void)
 {
@@ -372,6 +427,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tape/structure-changed", test_structure_changed);
   g_test_add_func ("/tape/cycles-refused", test_cycles_refused);
   g_test_add_func ("/tape/notify", test_notify);
+  g_test_add_func ("/tape/exchange", test_exchange);
   g_test_add_func ("/tape/losses", test_losses);
   g_test_add_func ("/tape/sgd-semantics", test_sgd_semantics);
   g_test_add_func ("/tape/sgd-large", test_sgd_large);

@@ -216,7 +216,7 @@ test_live_views_and_paused_edit (void)
   w = ps_module_find_param (model (win), "2.weight");
   before = render (view);
   version = ps_param_get_version (w);
-  g_autofree char *inspector_before = g_strdup (ps_window_get_inspector_text (win));
+  g_autofree char *inspector_before = ps_window_get_inspector_text (win);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
   ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
   g_assert_true (ps_train_panel_run (panel (win), 0, &error));
@@ -233,7 +233,10 @@ test_live_views_and_paused_edit (void)
   during = render (view);
   g_assert_true (textures_differ (before, during));
   /* the inspector's statistics follow too */
-  g_assert_cmpstr (ps_window_get_inspector_text (win), !=, inspector_before);
+  {
+    g_autofree char *inspector_after = ps_window_get_inspector_text (win);
+    g_assert_cmpstr (inspector_after, !=, inspector_before);
+  }
   ps_train_panel_pause (panel (win));
   g_assert_false (ps_train_panel_is_running (panel (win)));
   g_assert_null (ps_document_get_busy (doc));
@@ -473,6 +476,106 @@ test_spiral_needs_two_inputs (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* ---- live frames redraw without a new layout of the window ---------------- */
+
+static gboolean
+keep_waking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;               /* wakes the loop: the idle window has no events */
+}
+
+static void
+count_layout (GdkSurface *surface, int width, int height, int *n)
+{
+  (*n)++;
+}
+
+/* Layouts of the window while the main loop runs until done (data) says so,
+ * and the seconds that took. */
+static int
+layouts_while (PsWindow *win, gboolean (*done) (PsWindow *, gpointer), gpointer data,
+               double *seconds)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (win));
+  int n = 0;
+  gint64 t0 = g_get_monotonic_time ();
+  gulong id = g_signal_connect (surface, "layout", G_CALLBACK (count_layout), &n);
+  guint tick = g_timeout_add (10, keep_waking, NULL);
+
+  while (!done (win, data))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time () - t0, <, 30 * G_USEC_PER_SEC);
+    }
+  g_source_remove (tick);
+  g_signal_handler_disconnect (surface, id);
+  *seconds = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+  return n;
+}
+
+static gboolean
+time_passed (PsWindow *win, gpointer end)
+{
+  return g_get_monotonic_time () >= *(gint64 *) end;
+}
+
+static gboolean
+synced_to (PsWindow *win, gpointer n)
+{
+  return ps_train_panel_get_n_syncs (panel (win)) >= *(guint *) n;
+}
+
+/* While a run goes on, the step, the loss and the inspector's statistics
+ * change at every frame.  Those are redraws: a new layout of the window at
+ * every frame would cost its thread a size computation (with round trips
+ * to the X server) each time, which the live view cannot afford.  So a run
+ * lays the window out no more often than the idle window already does (GTK
+ * lays it out now and then by itself). */
+static void
+test_frames_without_layout (void)
+{
+  static const char *pages[] = { "inspect", "train" };
+  PsWindow *win;
+  PsOptimConfig o;
+  g_autoptr (GError) error = NULL;
+  double idle_s;
+  int idle;
+  gint64 end;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("shared_mlp");
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.01);
+  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  end = g_get_monotonic_time () + G_USEC_PER_SEC;
+  idle = layouts_while (win, time_passed, &end, &idle_s);
+  for (guint k = 0; k < G_N_ELEMENTS (pages); k++)
+    {
+      g_autofree char *text0 = NULL, *text1 = NULL;
+      guint want;
+      int layouts;
+      double run_s;
+
+      g_assert_true (ps_window_show_panel (win, pages[k]));
+      g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+      g_assert_no_error (error);
+      want = 3;                          /* the first frames may lay out (the live line appears) */
+      layouts_while (win, synced_to, &want, &run_s);
+      text0 = ps_window_get_inspector_text (win);
+      want = ps_train_panel_get_n_syncs (panel (win)) + 40;
+      layouts = layouts_while (win, synced_to, &want, &run_s);
+      ps_train_panel_pause (panel (win));
+      text1 = ps_window_get_inspector_text (win);
+      g_assert_cmpstr (text0, !=, text1);              /* the statistics did change */
+      if (g_test_verbose ())
+        g_printerr ("%s page: %d layouts in %.2f s of 40 frames; idle: %d in %.2f s\n",
+                    pages[k], layouts, run_s, idle, idle_s);
+      g_assert_cmpfloat (layouts, <=, 1.5 * idle * run_s / idle_s + 4);
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -485,5 +588,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/snapshots-difference-reset", test_snapshots_difference_reset);
   g_test_add_func ("/train/spiral-needs-two-inputs", test_spiral_needs_two_inputs);
   g_test_add_func ("/train/settings-follow-the-network", test_settings_follow_the_network);
+  g_test_add_func ("/train/frames-without-layout", test_frames_without_layout);
   return g_test_run ();
 }
