@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 #include <math.h>
+#include <sys/resource.h>
 #include <string.h>
 
 #define MAX_SNAPSHOTS 64
@@ -21,6 +22,8 @@ struct _PsTrainPanel
   guint       tick_id;
   guint64     run_first_step;   /* the step the current run (undo entry) started after */
   guint64     n_syncs;
+  gint64      sync_wall;        /* when the view last took a snapshot */
+  gint64      sync_cpu, sync_proc_cpu;  /* CPU used then by this thread, by the process */
   gint64      rate_time;        /* steps/s: the last measurement */
   guint64     rate_step;
   double      rate;
@@ -327,6 +330,40 @@ refresh_charts (PsTrainPanel *p)
   ps_dist_chart_refresh (PS_DIST_CHART (p->dist_chart));
 }
 
+/* CPU microseconds used by this thread (RUSAGE_THREAD) or the whole
+ * process (RUSAGE_SELF). */
+static gint64
+cpu_usec (int who)
+{
+  struct rusage u;
+  getrusage (who, &u);
+  return ((gint64) u.ru_utime.tv_sec + u.ru_stime.tv_sec) * G_USEC_PER_SEC
+         + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
+
+#define VIEW_BUDGET       0.15
+#define VIEW_MAX_WAIT_US  (G_USEC_PER_SEC / 5)
+
+gboolean
+ps_train_view_snapshot_due (double wall_us, double thread_cpu_us, double process_cpu_us,
+                            int n_cpus)
+{
+  double idle = wall_us * n_cpus - process_cpu_us;
+
+  return wall_us >= VIEW_MAX_WAIT_US
+         || idle >= 0.5 * wall_us
+         || thread_cpu_us <= VIEW_BUDGET * wall_us;
+}
+
+static gboolean
+snapshot_due (PsTrainPanel *p, gint64 now)
+{
+  return ps_train_view_snapshot_due ((double) (now - p->sync_wall),
+                                     (double) (cpu_usec (RUSAGE_THREAD) - p->sync_cpu),
+                                     (double) (cpu_usec (RUSAGE_SELF) - p->sync_proc_cpu),
+                                     (int) g_get_num_processors ());
+}
+
 /* At the display's rate while the worker runs. */
 static gboolean
 on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
@@ -340,8 +377,11 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       p->tick_id = 0;
       return G_SOURCE_REMOVE;
     }
-  if (ps_trainer_sync (p->trainer))
+  if (snapshot_due (p, now) && ps_trainer_sync (p->trainer))
     {
+      p->sync_wall = now;
+      p->sync_cpu = cpu_usec (RUSAGE_THREAD);
+      p->sync_proc_cpu = cpu_usec (RUSAGE_SELF);
       p->n_syncs++;
       refresh_difference (p);
       g_signal_emit (p, signals[SIG_SYNCED], 0);
@@ -497,6 +537,7 @@ ps_train_panel_run (PsTrainPanel *p, guint64 n_steps, GError **error)
     }
   ps_document_set_busy (p->doc, _("Training is running: pause it first"));
   p->n_syncs = 0;
+  p->sync_wall = 0;                    /* the first frame takes a snapshot */
   p->rate_time = g_get_monotonic_time ();
   p->rate_step = ps_trainer_get_step (p->trainer);
   p->rate = 0;

@@ -576,6 +576,25 @@ test_frames_without_layout (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* ---- how often the view takes a snapshot ------------------------------------- */
+
+static void
+test_view_pacing (void)
+{
+  /* a core to spare (a small network's products on one of two cores): every frame */
+  g_assert_true (ps_train_view_snapshot_due (16700, 3000, 16700 + 3000, 2));
+  /* every core busy: due once the window's thread is within 15 % of the time */
+  g_assert_false (ps_train_view_snapshot_due (16700, 4500, 2 * 16700, 2));
+  g_assert_false (ps_train_view_snapshot_due (25000, 4500, 2 * 25000, 2));
+  g_assert_true (ps_train_view_snapshot_due (33400, 4500, 2 * 33400, 2));
+  g_assert_true (ps_train_view_snapshot_due (16700, 1000, 2 * 16700, 2));
+  /* however costly the view, a snapshot at least every 200 ms */
+  g_assert_true (ps_train_view_snapshot_due (200000, 150000, 2 * 200000, 2));
+  g_assert_false (ps_train_view_snapshot_due (150000, 150000, 2 * 150000, 2));
+  /* one core: never to spare */
+  g_assert_false (ps_train_view_snapshot_due (16700, 9000, 16700, 1));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -589,5 +608,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/spiral-needs-two-inputs", test_spiral_needs_two_inputs);
   g_test_add_func ("/train/settings-follow-the-network", test_settings_follow_the_network);
   g_test_add_func ("/train/frames-without-layout", test_frames_without_layout);
+  g_test_add_func ("/train/view-pacing", test_view_pacing);
   return g_test_run ();
 }
