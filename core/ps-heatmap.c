@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ColorBrewer RdBu (11 classes), from the most negative (blue) to the most
@@ -44,9 +45,10 @@ ensure_lut (void)
     }
 }
 
-/* Branch-free, so that loops of it vectorize (AVX2 gathers the table
- * entries): NaN and +-Inf go through the table at a clamped index, then
- * take their own colours. */
+/* Branch-free: NaN and +-Inf go through the table at a clamped index, then
+ * take their own colours, so a span is coloured with no mispredicted
+ * branch (the index arithmetic vectorizes; the table is read one entry at a
+ * time). */
 static inline guint32
 color_of (float v, float scale)
 {
@@ -63,11 +65,25 @@ color_of (float v, float scale)
   return (bits & 0x7f800000u) == 0x7f800000u ? special : c;
 }
 
+/* From range to the factor that maps it to the table's half width. */
+static float
+scale_of (float range)
+{
+  return (LUT_SIZE - 1) * 0.5f / (range > 0 ? range : 1.f);
+}
+
+/* Below this range the factor would overflow to infinity (and 0 * inf is a
+ * NaN): values and range are then scaled up together first. */
+#define TINY_RANGE  0x1p-100f
+#define TINY_SCALE  0x1p100f
+
 guint32
 ps_colormap_argb (float v, float range)
 {
   ensure_lut ();
-  return color_of (v, (LUT_SIZE - 1) * 0.5f / (range > 0 ? range : 1.f));
+  if (range > 0 && range < TINY_RANGE)
+    return color_of (v * TINY_SCALE, scale_of (range * TINY_SCALE));
+  return color_of (v, scale_of (range));
 }
 
 void
@@ -79,10 +95,10 @@ ps_colormap_rgb (float v, float range, double *r, double *g, double *b)
   *b = (c & 0xff) / 255.0;
 }
 
-/* Vectors of eight 32-bit lanes (GCC lowers them to SSE2 pairs in the
- * default build, to single AVX2 registers in the AVX2 clones).  Only static
- * inline helpers take or return them: GCC's note on the AVX calling
- * convention does not apply. */
+/* Vectors of eight 32-bit lanes: GCC lowers them to pairs of SSE2 registers
+ * in the default build and to single AVX2 registers in the AVX2 clones.  The
+ * helpers that take or return them are always inlined (PS_VECTOR_INLINE), so
+ * GCC's note on the AVX calling convention (-Wpsabi) concerns no call. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 /* max |finite x|, 0 when there is none (NaN and Inf count as 0).  On the
@@ -142,7 +158,13 @@ void
 ps_heatmap_colorize (const float *v, int64_t n, float range, guint32 *argb)
 {
   ensure_lut ();
-  colorize_span (v, n, (LUT_SIZE - 1) * 0.5f / (range > 0 ? range : 1.f), argb);
+  if (range > 0 && range < TINY_RANGE)
+    {
+      for (int64_t i = 0; i < n; i++)
+        argb[i] = color_of (v[i] * TINY_SCALE, scale_of (range * TINY_SCALE));
+      return;
+    }
+  colorize_span (v, n, scale_of (range), argb);
 }
 
 void
@@ -177,7 +199,9 @@ ps_heatmap_scratch_clear (PsHeatmapScratch *s)
  * infinities sort above every finite value and the NaNs above the
  * infinities.  So one unsigned max per element finds a block's cell: NaN if
  * it holds one, else +-Inf if it holds one, else its largest magnitude with
- * its sign -- and the max of 8 (SSE2) or 16 (AVX2) keys is one instruction. */
+ * its sign: an unsigned max of 32-bit lanes (one instruction for 8 keys with
+ * AVX2; emulated with compares in the SSE2 baseline, which has no unsigned
+ * max). */
 static inline guint32
 mag_key (guint32 bits)
 {
@@ -238,14 +262,14 @@ fold_columns (const float *x, int64_t stride, int64_t nrows, int64_t n, guint32 
  * default build and to single AVX2 registers in the AVX2 clones. */
 typedef guint32 KeyVec __attribute__ ((vector_size (32)));
 
-static inline KeyVec
+PS_VECTOR_INLINE KeyVec
 kv_max (KeyVec a, KeyVec b)
 {
   KeyVec m = (KeyVec) (a > b);
   return (a & m) | (b & ~m);
 }
 
-static inline KeyVec
+PS_VECTOR_INLINE KeyVec
 kv_load (const guint32 *p)
 {
   KeyVec v;
@@ -254,7 +278,7 @@ kv_load (const guint32 *p)
 }
 
 /* max of the adjacent pairs of a's and b's 16 keys, in order */
-static inline KeyVec
+PS_VECTOR_INLINE KeyVec
 kv_pairs (KeyVec a, KeyVec b)
 {
   return kv_max (__builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14),
@@ -405,7 +429,14 @@ static struct
   GCond    cond;
   PoolJob *job;           /* set: work to do */
   gboolean done;
+  gint64   cpu_usec;      /* the thread's CPU time after its last job (atomic) */
 } worker;
+
+gint64
+ps_heatmap_helper_cpu_usec (void)
+{
+  return __atomic_load_n (&worker.cpu_usec, __ATOMIC_RELAXED);
+}
 
 static gpointer
 worker_main (gpointer data)
@@ -419,6 +450,12 @@ worker_main (gpointer data)
       j = worker.job;
       g_mutex_unlock (&worker.lock);
       pool_rows (j);
+      {
+        struct timespec ts;
+        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+        __atomic_store_n (&worker.cpu_usec, (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000,
+                          __ATOMIC_RELAXED);
+      }
       g_mutex_lock (&worker.lock);
       worker.job = NULL;
       worker.done = TRUE;

@@ -54,6 +54,11 @@ float    ps_heatmap_pool      (const float *x, int64_t rows, int64_t cols,
                                float *out, int out_rows, int out_cols,
                                PsHeatmapScratch *scratch);
 
+/* CPU microseconds used so far by the thread that pools the lower half of
+ * large matrices (0 before its first job): for callers that budget what
+ * their views cost. */
+gint64   ps_heatmap_helper_cpu_usec (void);
+
 /* argb[i] = ps_colormap_argb (v[i], range) */
 void     ps_heatmap_colorize  (const float *v, int64_t n, float range, guint32 *argb);
 

@@ -198,15 +198,15 @@ ps_stats_acc_init (PsStatsAcc *acc)
 
 /* Eight floats, eight 32-bit lanes, four doubles a vector: GCC lowers these
  * to SSE2 pairs in the default build and to single registers in the AVX2
- * clones.  Only static inline helpers take or return them, so the note on
- * the AVX calling convention does not apply. */
+ * clones.  The helpers that take or return them are always inlined
+ * (PS_VECTOR_INLINE), so GCC's note on the AVX calling convention (-Wpsabi)
+ * concerns no call. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float   F8 __attribute__ ((vector_size (32)));
-typedef float   F4 __attribute__ ((vector_size (16)));
 typedef double  D4 __attribute__ ((vector_size (32)));
 typedef int32_t I8 __attribute__ ((vector_size (32)));
 
-static inline F8
+PS_VECTOR_INLINE F8
 f8_load (const float *p)
 {
   F8 v;
@@ -214,13 +214,13 @@ f8_load (const float *p)
   return v;
 }
 
-static inline D4
+PS_VECTOR_INLINE D4
 d4_low (F8 v)
 {
   return __builtin_convertvector (__builtin_shufflevector (v, v, 0, 1, 2, 3), D4);
 }
 
-static inline D4
+PS_VECTOR_INLINE D4
 d4_high (F8 v)
 {
   return __builtin_convertvector (__builtin_shufflevector (v, v, 4, 5, 6, 7), D4);
@@ -410,6 +410,9 @@ ps_stats_acc_finish (PsStatsAcc *acc, PsStats *out)
       out->l2 = 0;
       return;
     }
+  /* a zero extreme reads +0 whichever zero the scan met first */
+  out->min += 0.0;
+  out->max += 0.0;
   out->l2 = sqrt (acc->sumsq);
   out->std = acc->finite > 1 ? sqrt (acc->m2 / (double) (acc->finite - 1)) : NAN;
 }

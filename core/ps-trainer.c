@@ -3,7 +3,8 @@
  * Three frames (buffer sets of every parameter's values and gradient) pass
  * between the threads: the worker fills `back` between two steps when the
  * caller wants one, then swaps it with `ready` under the lock; the caller's
- * sync swaps `ready` with `front` and copies `front` into its parameters.
+ * sync swaps `ready` with `front` and gives `front`'s buffers to its
+ * parameters in exchange for theirs (ps_param_exchange).
  * Neither side ever reads a frame the other is writing, and the lock is held
  * only for the pointer swaps.
  *
@@ -705,7 +706,7 @@ ps_trainer_rebase (PsTrainer *t)
 }
 
 gboolean
-ps_trainer_sync (PsTrainer *t)
+ps_trainer_take_frame (PsTrainer *t)
 {
   Frame *f;
   gboolean fresh;
@@ -722,10 +723,7 @@ ps_trainer_sync (PsTrainer *t)
   pthread_mutex_unlock (&t->lock);
   join_if_finished (t);
   if (!fresh)
-    {
-      g_atomic_int_set (&t->want, 1);
-      return FALSE;
-    }
+    return FALSE;
   f = &t->frames[t->front];     /* only this thread touches `front` */
   /* the frame's buffers become the parameters' and the parameters' old ones
    * the frame's: the worker writes every value of a frame before handing it
@@ -734,8 +732,21 @@ ps_trainer_sync (PsTrainer *t)
     ps_param_exchange (t->pairs[i].orig, f->data[i], f->has_grad[i] ? f->grad[i] : NULL);
   t->synced_step = f->step;
   t->synced_loss = f->loss;
-  g_atomic_int_set (&t->want, 1);
   return TRUE;
+}
+
+void
+ps_trainer_request_frame (PsTrainer *t)
+{
+  g_atomic_int_set (&t->want, 1);
+}
+
+gboolean
+ps_trainer_sync (PsTrainer *t)
+{
+  gboolean changed = ps_trainer_take_frame (t);
+  ps_trainer_request_frame (t);
+  return changed;
 }
 
 PsTrainerState

@@ -94,6 +94,12 @@ void            ps_trainer_set_max_rate (PsTrainer *t, double steps_per_second);
  * their listeners) if there is one not yet written, and ask the worker for
  * the next.  TRUE if the model changed.  Call it at the display's rate. */
 gboolean        ps_trainer_sync         (PsTrainer *t);
+/* The two halves of ps_trainer_sync, for a caller that paces its snapshots:
+ * ask the worker for a frame (it hands one over after its current step),
+ * and, at a later frame, take it.  So what is shown is at most a step old,
+ * however rarely it is asked for. */
+void            ps_trainer_request_frame (PsTrainer *t);
+gboolean        ps_trainer_take_frame    (PsTrainer *t);
 
 PsTrainerState  ps_trainer_get_state    (PsTrainer *t);
 /* Steps taken since the start or the last reset (by the worker, now). */

@@ -29,6 +29,18 @@ test_colormap (void)
         if (v > 0.05f && sign < 0)
           g_assert_cmpuint (b & 0xff, >, (b >> 16) & 0xff);
       }
+  /* a subnormal range: 0 is still the middle, the range still the end */
+  g_assert_cmphex (ps_colormap_argb (0.f, 1e-40f), ==, 0xfff7f7f7);
+  g_assert_cmphex (ps_colormap_argb (1e-40f, 1e-40f), ==, 0xff67001f);
+  g_assert_cmphex (ps_colormap_argb (-1e-40f, 1e-40f), ==, 0xff053061);
+  {
+    float v[3] = { 0.f, 1e-40f, -1e-40f };
+    guint32 c[3];
+    ps_heatmap_colorize (v, 3, 1e-40f, c);
+    g_assert_cmphex (c[0], ==, 0xfff7f7f7);
+    g_assert_cmphex (c[1], ==, 0xff67001f);
+    g_assert_cmphex (c[2], ==, 0xff053061);
+  }
   /* the special colours are not in the map */
   for (float v = -1.f; v <= 1.f; v += 1.f / 512)
     {
@@ -292,6 +304,88 @@ test_colorize_span (void)
   g_assert_cmpuint (g_hash_table_size (seen), >, 600);
 }
 
+/* The inspector's statistics against a plain long-double reference: sizes
+ * around the 8-lane and 4096-value blocks, NaN and +-Inf in some blocks,
+ * zeros of both signs (a zero extreme reads +0). */
+static void
+test_stats_reference (void)
+{
+  PsRng rng;
+  static const int64_t sizes[] = { 1, 7, 8, 9, 4095, 4096, 4097, 12289, 20011 };
+
+  ps_rng_seed (&rng, 21);
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    for (int variant = 0; variant < 3; variant++)
+      {
+        int64_t n = sizes[k], nan = 0, pinf = 0, ninf = 0, zeros = 0, fin = 0;
+        g_autofree float *x = g_new (float, n);
+        long double sum = 0, sq = 0, m2 = 0, mean;
+        float mn = INFINITY, mx = -INFINITY;
+        PsStats st;
+
+        for (int64_t i = 0; i < n; i++)
+          {
+            x[i] = ps_rng_float (&rng) * 6.f - 2.f;
+            if (ps_rng_u32 (&rng) % 9 == 0)
+              x[i] = ps_rng_u32 (&rng) % 2 ? 0.f : -0.f;
+          }
+        if (variant == 1)
+          for (int j = 0; j < 4; j++)
+            x[ps_rng_u32 (&rng) % n] = (float[]) { NAN, INFINITY, -INFINITY, -NAN }[j];
+        if (variant == 2)
+          for (int64_t i = 0; i < n; i++)
+            x[i] = x[i] > 0 ? -0.f : x[i];          /* max is a zero */
+        for (int64_t i = 0; i < n; i++)
+          {
+            float v = x[i];
+            if (isnan (v))
+              nan++;
+            else if (isinf (v))
+              {
+                if (v > 0)
+                  pinf++;
+                else
+                  ninf++;
+              }
+            else
+              {
+                fin++;
+                sum += v;
+                sq += (long double) v * v;
+                mn = MIN (mn, v);
+                mx = MAX (mx, v);
+                zeros += v == 0.f;
+              }
+          }
+        mean = sum / fin;
+        for (int64_t i = 0; i < n; i++)
+          if (isfinite (x[i]))
+            m2 += (x[i] - mean) * (x[i] - mean);
+        ps_stats_compute (x, n, &st);
+        g_assert_cmpint (st.n, ==, n);
+        g_assert_cmpint (st.n_nan, ==, nan);
+        g_assert_cmpint (st.n_posinf, ==, pinf);
+        g_assert_cmpint (st.n_neginf, ==, ninf);
+        g_assert_cmpint (st.n_zero, ==, zeros);
+        if (fin == 0)
+          {
+            g_assert_true (isnan (st.min) && isnan (st.max) && isnan (st.mean));
+            continue;
+          }
+        g_assert_cmpfloat (st.min, ==, mn);
+        g_assert_cmpfloat (st.max, ==, mx);
+        if (st.min == 0)
+          g_assert_false (signbit (st.min));
+        if (st.max == 0)
+          g_assert_false (signbit (st.max));
+        g_assert_cmpfloat_with_epsilon (st.mean, (double) mean, 1e-12 * (1 + fabs ((double) mean)));
+        g_assert_cmpfloat_with_epsilon (st.l2, sqrt ((double) sq), 1e-12 * sqrt ((double) sq) + 1e-300);
+        if (fin > 1)
+          g_assert_cmpfloat_with_epsilon (st.std, sqrt ((double) (m2 / (fin - 1))),
+                                          1e-11 * sqrt ((double) (m2 / (fin - 1))) + 1e-300);
+      }
+}
+
 static void
 test_shape (void)
 {
@@ -316,5 +410,6 @@ main (int argc, char **argv)
   g_test_add_func ("/heatmap/pool-two-threads", test_pool_two_threads);
   g_test_add_func ("/heatmap/pool-random-windows", test_pool_random_windows);
   g_test_add_func ("/heatmap/colorize-span", test_colorize_span);
+  g_test_add_func ("/heatmap/stats-reference", test_stats_reference);
   return g_test_run ();
 }
