@@ -23,7 +23,8 @@ struct _PsTrainPanel
   guint64     run_first_step;   /* the step the current run (undo entry) started after */
   guint64     n_syncs;
   gint64      sync_wall;        /* when the view last took a snapshot */
-  gint64      sync_cpu, sync_proc_cpu;  /* CPU used then by this thread, by the process */
+  gint64      sync_cpu, sync_proc_cpu;  /* CPU used then by the view's threads, by the process */
+  gboolean    frame_requested;  /* asked the worker for a frame, not taken yet */
   gint64      rate_time;        /* steps/s: the last measurement */
   guint64     rate_step;
   double      rate;
@@ -355,11 +356,19 @@ ps_train_view_snapshot_due (double wall_us, double thread_cpu_us, double process
          || thread_cpu_us <= VIEW_BUDGET * wall_us;
 }
 
+/* What the view's threads have used: this one and the heatmaps' pooling
+ * helper (which pools half of each large matrix). */
+static gint64
+view_cpu_usec (void)
+{
+  return cpu_usec (RUSAGE_THREAD) + ps_heatmap_helper_cpu_usec ();
+}
+
 static gboolean
 snapshot_due (PsTrainPanel *p, gint64 now)
 {
   return ps_train_view_snapshot_due ((double) (now - p->sync_wall),
-                                     (double) (cpu_usec (RUSAGE_THREAD) - p->sync_cpu),
+                                     (double) (view_cpu_usec () - p->sync_cpu),
                                      (double) (cpu_usec (RUSAGE_SELF) - p->sync_proc_cpu),
                                      (int) g_get_num_processors ());
 }
@@ -377,10 +386,18 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       p->tick_id = 0;
       return G_SOURCE_REMOVE;
     }
-  if (snapshot_due (p, now) && ps_trainer_sync (p->trainer))
+  /* ask for a frame when one is due, take it at a later frame: what is
+   * shown is then at most a step old */
+  if (!p->frame_requested && snapshot_due (p, now))
     {
+      ps_trainer_request_frame (p->trainer);
+      p->frame_requested = TRUE;
+    }
+  if (p->frame_requested && ps_trainer_take_frame (p->trainer))
+    {
+      p->frame_requested = FALSE;
       p->sync_wall = now;
-      p->sync_cpu = cpu_usec (RUSAGE_THREAD);
+      p->sync_cpu = view_cpu_usec ();
       p->sync_proc_cpu = cpu_usec (RUSAGE_SELF);
       p->n_syncs++;
       refresh_difference (p);
@@ -538,6 +555,7 @@ ps_train_panel_run (PsTrainPanel *p, guint64 n_steps, GError **error)
   ps_document_set_busy (p->doc, _("Training is running: pause it first"));
   p->n_syncs = 0;
   p->sync_wall = 0;                    /* the first frame takes a snapshot */
+  p->frame_requested = FALSE;
   p->rate_time = g_get_monotonic_time ();
   p->rate_step = ps_trainer_get_step (p->trainer);
   p->rate = 0;
@@ -1006,7 +1024,7 @@ ps_train_panel_init (PsTrainPanel *p)
   gtk_widget_add_css_class (p->status_label, "numeric");
   gtk_accessible_update_property (GTK_ACCESSIBLE (p->status_label), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Training status"), -1);
-  p->live_label = ps_ui_live_text_new (_("Training status"));
+  p->live_label = ps_ui_live_text_new (_("Training status"), GTK_ACCESSIBLE_ROLE_STATUS);
   gtk_widget_set_visible (p->live_label, FALSE);
 
   p->momentum_row = ps_ui_labelled (_("_Momentum"), p->momentum_spin);

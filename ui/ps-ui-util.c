@@ -87,8 +87,10 @@ ps_ui_spin (double lo, double hi, double step, double value, int digits, const c
 
 typedef struct
 {
-  guint timeout_id;
-  gboolean pending;
+  GtkWidget *inscription;
+  char      *markup;        /* as last set */
+  guint      timeout_id;
+  gboolean   pending;
 } LiveText;
 
 static void
@@ -96,13 +98,16 @@ live_text_free (gpointer data)
 {
   LiveText *lt = data;
   g_clear_handle_id (&lt->timeout_id, g_source_remove);
+  g_free (lt->markup);
   g_free (lt);
 }
 
+/* The text is said by the wrapper (its description): the inscription would
+ * make each new text its accessible name. */
 static void
-live_text_update_accessible (GtkWidget *w)
+live_text_update_accessible (GtkWidget *w, LiveText *lt)
 {
-  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (w));
+  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (lt->inscription));
   gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   text ? text : "", -1);
 }
@@ -116,28 +121,40 @@ live_text_timeout (gpointer data)
   if (lt->pending)
     {
       lt->pending = FALSE;
-      live_text_update_accessible (w);
+      live_text_update_accessible (w, lt);
       return G_SOURCE_CONTINUE;
     }
   lt->timeout_id = 0;
   return G_SOURCE_REMOVE;
 }
 
-GtkWidget *
-ps_ui_live_text_new (const char *accessible_name)
+static void
+live_text_destroy (GtkWidget *w, LiveText *lt)
 {
-  GtkWidget *w = gtk_inscription_new (NULL);
+  g_clear_handle_id (&lt->timeout_id, g_source_remove);
+}
+
+GtkWidget *
+ps_ui_live_text_new (const char *accessible_name, GtkAccessibleRole role)
+{
+  GtkWidget *w = g_object_new (GTK_TYPE_BOX, "accessible-role", role, NULL);
   LiveText *lt = g_new0 (LiveText, 1);
 
-  gtk_inscription_set_xalign (GTK_INSCRIPTION (w), 0);
-  gtk_inscription_set_min_chars (GTK_INSCRIPTION (w), 16);
-  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (w), 36);
-  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (w), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
-  gtk_widget_add_css_class (w, "numeric");
+  lt->inscription = g_object_new (GTK_TYPE_INSCRIPTION,
+                                  "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (lt->inscription), 0);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (lt->inscription), 16);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (lt->inscription), 36);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (lt->inscription),
+                                     GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (lt->inscription, TRUE);
+  gtk_widget_add_css_class (lt->inscription, "numeric");
+  gtk_box_append (GTK_BOX (w), lt->inscription);
   if (accessible_name)
     gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     accessible_name, -1);
   g_object_set_data_full (G_OBJECT (w), "ps-live-text", lt, live_text_free);
+  g_signal_connect (w, "destroy", G_CALLBACK (live_text_destroy), lt);
   return w;
 }
 
@@ -149,22 +166,26 @@ ps_ui_live_text_set_markup (GtkWidget *w, const char *markup)
   gsize len;
 
   g_return_if_fail (lt != NULL);
+  if (g_strcmp0 (lt->markup, markup) == 0)
+    return;
+  g_free (lt->markup);
+  lt->markup = g_strdup (markup);
   len = strlen (markup);
   while (len > 0 && markup[len - 1] == '\n')
     len--;                                    /* a final newline opens no line */
   for (gsize i = 0; i < len; i++)
     lines += markup[i] == '\n';
   /* the same number of lines: a redraw, no new layout */
-  gtk_inscription_set_min_lines (GTK_INSCRIPTION (w), lines);
-  gtk_inscription_set_nat_lines (GTK_INSCRIPTION (w), lines);
+  gtk_inscription_set_min_lines (GTK_INSCRIPTION (lt->inscription), lines);
+  gtk_inscription_set_nat_lines (GTK_INSCRIPTION (lt->inscription), lines);
   {
     g_autofree char *trimmed = g_strndup (markup, len);
-    gtk_inscription_set_markup (GTK_INSCRIPTION (w), trimmed);
+    gtk_inscription_set_markup (GTK_INSCRIPTION (lt->inscription), trimmed);
   }
   if (lt->timeout_id == 0)
     {
       /* the first change is said at once, the next ones at most every LIVE_A11Y_MS */
-      live_text_update_accessible (w);
+      live_text_update_accessible (w, lt);
       lt->timeout_id = g_timeout_add_full (G_PRIORITY_LOW, LIVE_A11Y_MS, live_text_timeout, w, NULL);
     }
   else
@@ -174,6 +195,10 @@ ps_ui_live_text_set_markup (GtkWidget *w, const char *markup)
 const char *
 ps_ui_live_text_get_text (GtkWidget *w)
 {
-  const char *t = gtk_inscription_get_text (GTK_INSCRIPTION (w));
+  LiveText *lt = g_object_get_data (G_OBJECT (w), "ps-live-text");
+  const char *t;
+
+  g_return_val_if_fail (lt != NULL, "");
+  t = gtk_inscription_get_text (GTK_INSCRIPTION (lt->inscription));
   return t ? t : "";
 }

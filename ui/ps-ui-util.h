@@ -25,8 +25,11 @@ GtkWidget *ps_ui_spin     (double lo, double hi, double step, double value, int 
  * changes -- on X11 that costs the toplevel a size computation with round
  * trips to the server -- so these are GtkInscriptions, whose size follows
  * their number of lines only: a new text of as many lines is just redrawn.
- * The accessible description follows the text at most twice a second. */
-GtkWidget  *ps_ui_live_text_new        (const char *accessible_name);
+ * The widget is a box holding the inscription: it carries the accessible
+ * name and role, and its description follows the text at most twice a
+ * second (the inscription itself is presentation only, as it would make
+ * every new text its name). */
+GtkWidget  *ps_ui_live_text_new        (const char *accessible_name, GtkAccessibleRole role);
 void        ps_ui_live_text_set_markup (GtkWidget *w, const char *markup);
 const char *ps_ui_live_text_get_text   (GtkWidget *w);
 

@@ -251,13 +251,13 @@ append_stats (GString *s, const char *what, const PsTensor *t)
  * set again only when it changes) and its statistics (live text: redrawn at
  * every frame of a training run without a new layout of the window). */
 static void
-update_inspector_now (PsWindow *win, gboolean hidden_too)
+update_inspector (PsWindow *win)
 {
   g_autoptr (GString) s = g_string_new (NULL);
   g_autoptr (GString) st = g_string_new (NULL);
   /* statistics read the whole tensor: not for a page no one sees (they
    * are computed when it is shown) */
-  gboolean stats = hidden_too || (win->inspect_page && gtk_widget_get_mapped (win->inspect_page));
+  gboolean stats = win->inspect_page && gtk_widget_get_mapped (win->inspect_page);
 
   if (win->selected_param)
     {
@@ -290,7 +290,7 @@ update_inspector_now (PsWindow *win, gboolean hidden_too)
       else
         {
           append_stats (st, _("Values"), d);
-          g_string_append_printf (st, "\n%s", _("grad is None (no backward yet)"));
+          g_string_append_printf (st, st->len ? "\n%s" : "%s", _("grad is None (no backward yet)"));
         }
     }
   else if (win->selected_module)
@@ -312,18 +312,11 @@ update_inspector_now (PsWindow *win, gboolean hidden_too)
       g_object_set_data_full (G_OBJECT (win->inspector_label), "ps-markup",
                               g_strdup (s->str), g_free);
     }
-  if (!stats)
+  if (!stats && win->selected_param)
     return;                   /* the statistics keep their place until shown */
   gtk_widget_set_visible (win->inspector_stats, st->len > 0);
-  if (st->len > 0)
-    ps_ui_live_text_set_markup (win->inspector_stats, st->str);
+  ps_ui_live_text_set_markup (win->inspector_stats, st->str);
   gtk_widget_queue_draw (win->histogram);
-}
-
-static void
-update_inspector (PsWindow *win)
-{
-  update_inspector_now (win, FALSE);
 }
 
 static void
@@ -1454,7 +1447,7 @@ ps_window_init (PsWindow *win)
   gtk_label_set_xalign (GTK_LABEL (win->inspector_label), 0);
   gtk_label_set_selectable (GTK_LABEL (win->inspector_label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (win->inspector_label), TRUE);
-  win->inspector_stats = ps_ui_live_text_new (_("Statistics"));
+  win->inspector_stats = ps_ui_live_text_new (_("Statistics"), GTK_ACCESSIBLE_ROLE_GROUP);
   win->histogram = gtk_drawing_area_new ();
   gtk_widget_set_size_request (win->histogram, 300, 280);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (win->histogram), draw_histograms, win, NULL);
@@ -1570,10 +1563,17 @@ ps_window_get_train_panel (PsWindow *win)
   return win->train_panel;
 }
 
+GtkWidget *
+ps_window_get_inspector_stats (PsWindow *win)
+{
+  return win->inspector_stats;
+}
+
 char *
 ps_window_get_inspector_text (PsWindow *win)
 {
-  update_inspector_now (win, TRUE);
+  if (!gtk_widget_get_visible (win->inspector_stats))
+    return g_strdup (gtk_label_get_text (GTK_LABEL (win->inspector_label)));
   return g_strconcat (gtk_label_get_text (GTK_LABEL (win->inspector_label)), "\n\n",
                       ps_ui_live_text_get_text (win->inspector_stats), NULL);
 }

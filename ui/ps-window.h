@@ -29,7 +29,10 @@ GtkWidget  *ps_window_get_bottom_notebook (PsWindow *win);  /* overview, charts,
 /* Show a panel: "run", "initialize", "edit", "inspect" or "train". */
 gboolean    ps_window_show_panel     (PsWindow *win, const char *name);
 GtkWidget  *ps_window_get_histogram  (PsWindow *win);          /* the inspector's histograms */
-char       *ps_window_get_inspector_text (PsWindow *win);   /* names, shape, statistics; free it */
+/* What the inspector shows: names, shape and (as of the last time its page
+ * was shown) statistics.  Free it. */
+char       *ps_window_get_inspector_text (PsWindow *win);
+GtkWidget  *ps_window_get_inspector_stats (PsWindow *win);   /* the statistics' live text */
 const char *ps_window_get_status     (PsWindow *win);
 
 /* The examples of the lesson, in menu order (NULL-terminated). */
