@@ -25,6 +25,8 @@ struct _PsTrainPanel
   gint64      sync_wall;        /* when the view last took a snapshot */
   gint64      sync_cpu, sync_proc_cpu;  /* CPU used then by the view's threads, by the process */
   gboolean    frame_requested;  /* asked the worker for a frame, not taken yet */
+  gint64      request_time;     /* when */
+  gint64      fetch_us;         /* how long the last frame took to come (the worker ends its step) */
   gint64      rate_time;        /* steps/s: the last measurement */
   guint64     rate_step;
   double      rate;
@@ -342,7 +344,7 @@ cpu_usec (int who)
          + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
 }
 
-#define VIEW_BUDGET       0.15
+#define VIEW_BUDGET       0.12
 #define VIEW_MAX_WAIT_US  (G_USEC_PER_SEC / 5)
 
 gboolean
@@ -364,10 +366,12 @@ view_cpu_usec (void)
   return cpu_usec (RUSAGE_THREAD) + ps_heatmap_helper_cpu_usec ();
 }
 
+/* Whether to ask for a frame now: due by the time it comes, which takes
+ * about as long as the last one took. */
 static gboolean
 snapshot_due (PsTrainPanel *p, gint64 now)
 {
-  return ps_train_view_snapshot_due ((double) (now - p->sync_wall),
+  return ps_train_view_snapshot_due ((double) (now + p->fetch_us - p->sync_wall),
                                      (double) (view_cpu_usec () - p->sync_cpu),
                                      (double) (cpu_usec (RUSAGE_SELF) - p->sync_proc_cpu),
                                      (int) g_get_num_processors ());
@@ -392,10 +396,13 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
     {
       ps_trainer_request_frame (p->trainer);
       p->frame_requested = TRUE;
+      p->request_time = now;
     }
   if (p->frame_requested && ps_trainer_take_frame (p->trainer))
     {
       p->frame_requested = FALSE;
+  p->fetch_us = 0;
+      p->fetch_us = MIN (now - p->request_time, G_USEC_PER_SEC / 10);
       p->sync_wall = now;
       p->sync_cpu = view_cpu_usec ();
       p->sync_proc_cpu = cpu_usec (RUSAGE_SELF);

@@ -594,12 +594,12 @@ test_frames_without_layout (void)
 static void
 test_view_pacing (void)
 {
-  /* a core to spare (a small network's products on one of two cores): every frame */
+  /* half a core to spare (a small network's products on one of two cores): every frame */
   g_assert_true (ps_train_view_snapshot_due (16700, 3000, 16700 + 3000, 2));
-  /* every core busy: due once the window's thread is within 15 % of the time */
+  /* every core busy: due once the view's threads are within 12 % of the time */
   g_assert_false (ps_train_view_snapshot_due (16700, 4500, 2 * 16700, 2));
-  g_assert_false (ps_train_view_snapshot_due (25000, 4500, 2 * 25000, 2));
-  g_assert_true (ps_train_view_snapshot_due (33400, 4500, 2 * 33400, 2));
+  g_assert_false (ps_train_view_snapshot_due (33400, 4500, 2 * 33400, 2));
+  g_assert_true (ps_train_view_snapshot_due (37500, 4500, 2 * 37500, 2));
   g_assert_true (ps_train_view_snapshot_due (16700, 1000, 2 * 16700, 2));
   /* however costly the view, a snapshot at least every 200 ms */
   g_assert_true (ps_train_view_snapshot_due (200000, 150000, 2 * 200000, 2));
