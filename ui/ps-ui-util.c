@@ -87,7 +87,7 @@ ps_ui_spin (double lo, double hi, double step, double value, int digits, const c
 
 typedef struct
 {
-  GtkWidget *inscription;
+  GtkWidget *inscription;   /* a reference: it is used in the box's "destroy" */
   char      *markup;        /* as last set */
   guint      timeout_id;
   gboolean   pending;
@@ -98,6 +98,7 @@ live_text_free (gpointer data)
 {
   LiveText *lt = data;
   g_clear_handle_id (&lt->timeout_id, g_source_remove);
+  g_clear_object (&lt->inscription);
   g_free (lt->markup);
   g_free (lt);
 }
@@ -132,6 +133,9 @@ static void
 live_text_destroy (GtkWidget *w, LiveText *lt)
 {
   g_clear_handle_id (&lt->timeout_id, g_source_remove);
+  /* GTK 4.8's GtkInscription does not free its attribute list when it is
+   * finalized: hand it back first */
+  gtk_inscription_set_attributes (GTK_INSCRIPTION (lt->inscription), NULL);
 }
 
 GtkWidget *
@@ -140,8 +144,8 @@ ps_ui_live_text_new (const char *accessible_name, GtkAccessibleRole role)
   GtkWidget *w = g_object_new (GTK_TYPE_BOX, "accessible-role", role, NULL);
   LiveText *lt = g_new0 (LiveText, 1);
 
-  lt->inscription = g_object_new (GTK_TYPE_INSCRIPTION,
-                                  "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL);
+  lt->inscription = g_object_ref_sink (g_object_new (GTK_TYPE_INSCRIPTION, "accessible-role",
+                                                    GTK_ACCESSIBLE_ROLE_PRESENTATION, NULL));
   gtk_inscription_set_xalign (GTK_INSCRIPTION (lt->inscription), 0);
   gtk_inscription_set_min_chars (GTK_INSCRIPTION (lt->inscription), 16);
   gtk_inscription_set_nat_chars (GTK_INSCRIPTION (lt->inscription), 36);

@@ -319,6 +319,22 @@ update_inspector (PsWindow *win)
   gtk_widget_queue_draw (win->histogram);
 }
 
+/* A selectable label selects all of itself when it takes the focus (as it
+ * does when its page is shown): leave it unselected, for the user to pick. */
+static gboolean
+unselect_idle (gpointer data)
+{
+  gtk_label_select_region (GTK_LABEL (data), 0, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_inspector_label_focus (GtkEventControllerFocus *c, gpointer data)
+{
+  GtkWidget *label = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (c));
+  g_idle_add_full (G_PRIORITY_DEFAULT, unselect_idle, g_object_ref (label), g_object_unref);
+}
+
 static void
 on_inspect_page_map (GtkWidget *page, PsWindow *win)
 {
@@ -1448,6 +1464,11 @@ ps_window_init (PsWindow *win)
   gtk_label_set_selectable (GTK_LABEL (win->inspector_label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (win->inspector_label), TRUE);
   win->inspector_stats = ps_ui_live_text_new (_("Statistics"), GTK_ACCESSIBLE_ROLE_GROUP);
+  {
+    GtkEventController *focus = gtk_event_controller_focus_new ();
+    g_signal_connect (focus, "enter", G_CALLBACK (on_inspector_label_focus), NULL);
+    gtk_widget_add_controller (win->inspector_label, focus);
+  }
   win->histogram = gtk_drawing_area_new ();
   gtk_widget_set_size_request (win->histogram, 300, 280);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (win->histogram), draw_histograms, win, NULL);
