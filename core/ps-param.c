@@ -168,32 +168,6 @@ ps_param_get_data_version (PsParam *p)
   return p->data_version;
 }
 
-void
-ps_param_restore (PsParam *p, const PsTensor *data, const PsTensor *grad)
-{
-  PsChange what = 0;
-
-  if (data && p->data && data->numel == p->data->numel)
-    {
-      memcpy (p->data->data, data->data, (size_t) data->numel * sizeof (float));
-      what |= PS_CHANGE_DATA;
-    }
-  if (grad && p->data && grad->numel == p->data->numel)
-    {
-      gboolean overwrite;
-      float *g = ps_param_grad_for_backward (p, &overwrite);
-      memcpy (g, grad->data, (size_t) grad->numel * sizeof (float));
-      what |= PS_CHANGE_GRAD;
-    }
-  else if (grad == NULL && p->grad_present)
-    {
-      p->grad_present = FALSE;
-      what |= PS_CHANGE_GRAD;
-    }
-  if (what)
-    ps_param_changed (p, what);
-}
-
 static void
 swap_buffers (PsTensor *a, PsTensor *b)
 {
@@ -205,21 +179,28 @@ swap_buffers (PsTensor *a, PsTensor *b)
   b->capacity = cap;
 }
 
-void
-ps_param_exchange (PsParam *p, PsTensor *data, PsTensor *grad)
+/* ps_param_restore (copy) and ps_param_exchange (swap buffers) */
+static void
+hand_over (PsParam *p, PsTensor *data, PsTensor *grad, gboolean swap)
 {
   PsChange what = 0;
 
   if (data && p->data && data->numel == p->data->numel)
     {
-      swap_buffers (p->data, data);
+      if (swap)
+        swap_buffers (p->data, data);
+      else
+        memcpy (p->data->data, data->data, (size_t) data->numel * sizeof (float));
       what |= PS_CHANGE_DATA;
     }
   if (grad && p->data && grad->numel == p->data->numel)
     {
       gboolean overwrite;
-      ps_param_grad_for_backward (p, &overwrite);     /* the first time: a buffer to give */
-      swap_buffers (p->grad, grad);
+      float *g = ps_param_grad_for_backward (p, &overwrite);   /* swapping: a buffer to give */
+      if (swap)
+        swap_buffers (p->grad, grad);
+      else
+        memcpy (g, grad->data, (size_t) grad->numel * sizeof (float));
       what |= PS_CHANGE_GRAD;
     }
   else if (grad == NULL && p->grad_present)
@@ -229,6 +210,18 @@ ps_param_exchange (PsParam *p, PsTensor *data, PsTensor *grad)
     }
   if (what)
     ps_param_changed (p, what);
+}
+
+void
+ps_param_restore (PsParam *p, const PsTensor *data, const PsTensor *grad)
+{
+  hand_over (p, (PsTensor *) data, (PsTensor *) grad, FALSE);   /* read only when copying */
+}
+
+void
+ps_param_exchange (PsParam *p, PsTensor *data, PsTensor *grad)
+{
+  hand_over (p, data, grad, TRUE);
 }
 
 void

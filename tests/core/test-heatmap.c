@@ -127,57 +127,8 @@ test_pool_window_and_nearest (void)
   ps_heatmap_scratch_clear (&s);
 }
 
-/* Matrices of a million elements or more are pooled by two threads: the
- * same cells and range as a plain scan of every block. */
-static void
-test_pool_two_threads (void)
-{
-  const int64_t n = 1100;
-  const int out = 100;
-  g_autofree float *x = g_new (float, n * n);
-  g_autofree float *o = g_new (float, out * out);
-  PsHeatmapScratch s = { 0 };
-  PsRng rng;
-  float range, want_range = 0;
-
-  ps_rng_seed (&rng, 5);
-  ps_rng_fill_normal (&rng, x, n * n, 0, 1);
-  x[900 * n + 17] = NAN;
-  x[1000 * n + 1000] = -INFINITY;
-  range = ps_heatmap_pool (x, n, n, 0, 0, n, n, o, out, out, &s);
-  for (int r = 0; r < out; r++)
-    for (int c = 0; c < out; c++)
-      {
-        float best = 0, mx = -INFINITY, mn = INFINITY;
-        gboolean nan = FALSE;
-        for (int64_t i = r * n / out; i < (r + 1) * n / out; i++)
-          for (int64_t j = c * n / out; j < (c + 1) * n / out; j++)
-            {
-              float v = x[i * n + j];
-              if (isnan (v))
-                nan = TRUE;
-              else
-                {
-                  mx = MAX (mx, v);
-                  mn = MIN (mn, v);
-                  if (isfinite (v))
-                    want_range = MAX (want_range, fabsf (v));
-                }
-            }
-        best = mx >= -mn ? mx : mn;
-        if (nan)
-          g_assert_true (isnan (o[r * out + c]));
-        else
-          g_assert_cmpfloat (o[r * out + c], ==, best);
-      }
-  g_assert_cmpfloat (range, ==, want_range);
-  ps_heatmap_scratch_clear (&s);
-}
-
-/* Any window of any matrix to any number of cells -- blocks of 1, 2, 4 or
- * an uneven number of columns, fewer columns than cells, one thread or
- * two -- against a plain scan of every block, with NaN, +-Inf, -0 and
- * ties sprinkled in. */
+/* The cell of the block (rows ra..rb, columns ca..cb) as a plain scan
+ * finds it; *fmax grows to the block's largest finite magnitude. */
 static float
 reference_block (const float *x, int64_t cols, int64_t ra, int64_t rb, int64_t ca, int64_t cb,
                  float *fmax)
@@ -201,6 +152,42 @@ reference_block (const float *x, int64_t cols, int64_t ra, int64_t rb, int64_t c
   return nan ? NAN : mx >= -mn ? mx : mn;
 }
 
+/* Matrices of a million elements or more are pooled by two threads: the
+ * same cells and range as a plain scan of every block. */
+static void
+test_pool_two_threads (void)
+{
+  const int64_t n = 1100;
+  const int out = 100;
+  g_autofree float *x = g_new (float, n * n);
+  g_autofree float *o = g_new (float, out * out);
+  PsHeatmapScratch s = { 0 };
+  PsRng rng;
+  float range, want_range = 0;
+
+  ps_rng_seed (&rng, 5);
+  ps_rng_fill_normal (&rng, x, n * n, 0, 1);
+  x[900 * n + 17] = NAN;
+  x[1000 * n + 1000] = -INFINITY;
+  range = ps_heatmap_pool (x, n, n, 0, 0, n, n, o, out, out, &s);
+  for (int r = 0; r < out; r++)
+    for (int c = 0; c < out; c++)
+      {
+        float best = reference_block (x, n, r * n / out, (r + 1) * n / out, c * n / out,
+                                      (c + 1) * n / out, &want_range);
+        if (isnan (best))
+          g_assert_true (isnan (o[r * out + c]));
+        else
+          g_assert_cmpfloat (o[r * out + c], ==, best);
+      }
+  g_assert_cmpfloat (range, ==, want_range);
+  ps_heatmap_scratch_clear (&s);
+}
+
+/* Any window of any matrix to any number of cells -- blocks of 1, 2, 4 or
+ * an uneven number of columns, fewer columns than cells, one thread or
+ * two -- against a plain scan of every block, with NaN, +-Inf, -0 and
+ * ties sprinkled in. */
 static void
 test_pool_random_windows (void)
 {
