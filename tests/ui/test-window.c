@@ -280,6 +280,46 @@ test_inspector_histogram (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* The keyboard reaches the block tree: Tab from the window's start lands in
+ * it, and Tab leaves it again (after its rows: GTK 4.8's list view has no
+ * tab behaviour to set). */
+static void
+test_tree_in_tab_chain (void)
+{
+  PsWindow *win;
+  GtkWidget *tree, *focus = NULL;
+  gboolean reached = FALSE;
+
+  if (gdk_display_get_default () == NULL)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  win = new_window ("rgnet");
+  tree = ps_window_get_tree_view (win);
+  gtk_window_set_focus (GTK_WINDOW (win), NULL);
+  for (int i = 0; i < 60 && !reached; i++)
+    {
+      gtk_widget_child_focus (GTK_WIDGET (win), GTK_DIR_TAB_FORWARD);
+      focus = gtk_root_get_focus (GTK_ROOT (win));
+      reached = focus != NULL && (focus == tree || gtk_widget_is_ancestor (focus, tree));
+      if (g_test_verbose () && focus)
+        g_printerr ("tab %d: %s\n", i, G_OBJECT_TYPE_NAME (focus));
+    }
+  g_assert_true (reached);
+  /* and Tab leaves it again, for the heatmaps and the panels */
+  for (int i = 0; i < 60 && reached; i++)
+    {
+      gtk_widget_child_focus (GTK_WIDGET (win), GTK_DIR_TAB_FORWARD);
+      focus = gtk_root_get_focus (GTK_ROOT (win));
+      reached = focus != NULL && (focus == tree || gtk_widget_is_ancestor (focus, tree));
+      if (g_test_verbose () && focus)
+        g_printerr ("tab on %d: %s\n", i, G_OBJECT_TYPE_NAME (focus));
+    }
+  g_assert_false (reached);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -293,5 +333,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/gradient-after-backward", test_gradient_after_backward);
   g_test_add_func ("/window/bad-model-keeps-window", test_bad_model_keeps_window);
   g_test_add_func ("/window/inspector-histogram", test_inspector_histogram);
+  g_test_add_func ("/window/tree-in-tab-chain", test_tree_in_tab_chain);
   return g_test_run ();
 }
