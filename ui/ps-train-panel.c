@@ -38,6 +38,7 @@ struct _PsTrainPanel
   /* controls */
   GtkWidget  *data_dd, *samples_spin, *seed_spin, *file_button;
   GtkWidget  *loss_dd, *optim_dd, *lr_spin, *momentum_spin, *wd_spin, *momentum_row;
+  GtkWidget  *beta1_spin, *beta2_spin, *eps_entry, *beta1_row, *beta2_row, *eps_row;   /* Adam */
   GtkWidget  *snap_every_spin, *speed_dd;
   guint       run_no;           /* runs so far (a new trainer is a new run) */
   GtkWidget  *run_button, *step_button, *reset_button;
@@ -90,8 +91,27 @@ selected_loss (PsTrainPanel *p)
   return k[MIN (gtk_drop_down_get_selected (GTK_DROP_DOWN (p->loss_dd)), 2)];
 }
 
-static void
-read_config (PsTrainPanel *p, PsTrainConfig *c)
+/* eps as typed: a positive finite number (torch.optim.Adam's eps) */
+static gboolean
+read_eps (PsTrainPanel *p, double *eps, GError **error)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (p->eps_entry));
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+
+  while (end && g_ascii_isspace (*end))
+    end++;
+  if (end == text || end == NULL || *end != '\0' || !isfinite (v) || v <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("eps: “%s” is not a positive number"), text);
+      return FALSE;
+    }
+  *eps = v;
+  return TRUE;
+}
+
+static gboolean
+read_config (PsTrainPanel *p, PsTrainConfig *c, GError **error)
 {
   gboolean adam = gtk_drop_down_get_selected (GTK_DROP_DOWN (p->optim_dd)) == 1;
 
@@ -99,12 +119,20 @@ read_config (PsTrainPanel *p, PsTrainConfig *c)
                         gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->lr_spin)));
   c->optim.momentum = adam ? 0 : gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->momentum_spin));
   c->optim.weight_decay = gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->wd_spin));
+  if (adam)
+    {
+      c->optim.beta1 = gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->beta1_spin));
+      c->optim.beta2 = gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->beta2_spin));
+      if (!read_eps (p, &c->optim.eps, error))
+        return FALSE;
+    }
   c->seed = (guint64) gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->seed_spin));
   c->snapshot_every = (guint64) gtk_spin_button_get_value (GTK_SPIN_BUTTON (p->snap_every_spin));
+  return TRUE;
 }
 
-/* What can be changed now: nothing while running; momentum only for SGD;
- * the sample count only for generated data. */
+/* What can be changed now: nothing while running; momentum only for SGD,
+ * betas and eps only for Adam; the sample count only for generated data. */
 static void
 update_sensitivity (PsTrainPanel *p)
 {
@@ -118,6 +146,9 @@ update_sensitivity (PsTrainPanel *p)
   if (!running)
     {
       gtk_widget_set_sensitive (p->momentum_row, !adam);
+      gtk_widget_set_sensitive (p->beta1_row, adam);
+      gtk_widget_set_sensitive (p->beta2_row, adam);
+      gtk_widget_set_sensitive (p->eps_row, adam);
       gtk_widget_set_sensitive (p->samples_spin, !file);
     }
   gtk_widget_set_visible (p->file_button, file);
@@ -143,6 +174,13 @@ ps_train_panel_configure (PsTrainPanel *p, PsDataKind data, int64_t samples, PsL
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (p->lr_spin), optim->lr);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (p->momentum_spin), optim->momentum);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (p->wd_spin), optim->weight_decay);
+  if (optim->kind == PS_OPTIM_ADAM)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (p->beta1_spin), optim->beta1);
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (p->beta2_spin), optim->beta2);
+      gtk_editable_set_text (GTK_EDITABLE (p->eps_entry), g_ascii_formatd (buf, sizeof buf, "%g", optim->eps));
+    }
   on_setting_changed (p);
 }
 
@@ -220,8 +258,7 @@ ensure_trainer (PsTrainPanel *p, GError **error)
 
   if (p->trainer && !p->dirty)
     return TRUE;
-  read_config (p, &c);
-  if (!make_data (p, c.loss, &x, &t, error))
+  if (!read_config (p, &c, error) || !make_data (p, c.loss, &x, &t, error))
     return FALSE;
   trainer = ps_trainer_new (ps_document_get_model (p->doc), x, t, &c, error);
   if (trainer == NULL)
@@ -999,6 +1036,17 @@ ps_train_panel_init (PsTrainPanel *p)
   p->lr_spin = ps_ui_spin (0, 10, 0.001, 0.05, 4, _("Learning rate"));
   p->momentum_spin = ps_ui_spin (0, 0.999, 0.05, 0, 3, _("Momentum"));
   p->wd_spin = ps_ui_spin (0, 1, 0.0001, 0, 4, _("Weight decay"));
+  /* Adam's betas in [0, 1) and eps, as torch.optim.Adam takes them */
+  p->beta1_spin = ps_ui_spin (0, 0.9999, 0.01, 0.9, 4, _("Beta 1"));
+  p->beta2_spin = ps_ui_spin (0, 0.99999, 0.001, 0.999, 5, _("Beta 2"));
+  gtk_editable_set_width_chars (GTK_EDITABLE (p->beta1_spin), 6);
+  gtk_editable_set_width_chars (GTK_EDITABLE (p->beta2_spin), 7);
+  gtk_editable_set_width_chars (GTK_EDITABLE (p->momentum_spin), 5);
+  p->eps_entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (p->eps_entry), "1e-08");
+  gtk_editable_set_width_chars (GTK_EDITABLE (p->eps_entry), 8);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (p->eps_entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Eps"), -1);
   p->snap_every_spin = ps_ui_spin (0, 1000000, 10, 0, 0, _("Snapshot every N steps"));
   {
     const char *speed_items[] = { _("As fast as it goes"), _("1000 steps/s"), _("100 steps/s"),
@@ -1035,6 +1083,9 @@ ps_train_panel_init (PsTrainPanel *p)
   gtk_widget_set_visible (p->live_label, FALSE);
 
   p->momentum_row = ps_ui_labelled (_("_Momentum"), p->momentum_spin);
+  p->beta1_row = ps_ui_labelled (_("Beta _1"), p->beta1_spin);
+  p->beta2_row = ps_ui_labelled (_("Beta _2"), p->beta2_spin);
+  p->eps_row = ps_ui_labelled (_("Ep_s"), p->eps_entry);
   gtk_widget_set_parent (ps_ui_section (_("Data")), self);
   gtk_widget_set_parent (setting (p, p->data_dd), self);
   gtk_widget_set_parent (setting (p, p->file_button), self);
@@ -1046,6 +1097,9 @@ ps_train_panel_init (PsTrainPanel *p)
   gtk_widget_set_parent (setting (p, ps_ui_labelled (_("Learning _rate"), p->lr_spin)), self);
   gtk_widget_set_parent (setting (p, p->momentum_row), self);
   gtk_widget_set_parent (setting (p, ps_ui_labelled (_("_Weight decay"), p->wd_spin)), self);
+  gtk_widget_set_parent (setting (p, p->beta1_row), self);
+  gtk_widget_set_parent (setting (p, p->beta2_row), self);
+  gtk_widget_set_parent (setting (p, p->eps_row), self);
   gtk_widget_set_parent (ps_ui_section (_("Run")), self);
   gtk_widget_set_parent (buttons, self);
   gtk_widget_set_parent (ps_ui_labelled (_("S_peed"), p->speed_dd), self);
@@ -1061,6 +1115,9 @@ ps_train_panel_init (PsTrainPanel *p)
   g_signal_connect_swapped (p->lr_spin, "value-changed", G_CALLBACK (on_setting_changed), p);
   g_signal_connect_swapped (p->momentum_spin, "value-changed", G_CALLBACK (on_setting_changed), p);
   g_signal_connect_swapped (p->wd_spin, "value-changed", G_CALLBACK (on_setting_changed), p);
+  g_signal_connect_swapped (p->beta1_spin, "value-changed", G_CALLBACK (on_setting_changed), p);
+  g_signal_connect_swapped (p->beta2_spin, "value-changed", G_CALLBACK (on_setting_changed), p);
+  g_signal_connect_swapped (p->eps_entry, "changed", G_CALLBACK (on_setting_changed), p);
   g_signal_connect_swapped (p->samples_spin, "value-changed", G_CALLBACK (on_setting_changed), p);
   g_signal_connect_swapped (p->seed_spin, "value-changed", G_CALLBACK (on_setting_changed), p);
   g_signal_connect_swapped (p->snap_every_spin, "value-changed", G_CALLBACK (on_setting_changed), p);

@@ -589,6 +589,62 @@ test_frames_without_layout (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* ---- Adam's betas and eps from the panel ------------------------------------- */
+
+static void
+test_adam_settings (void)
+{
+  PsWindow *win;
+  PsOptimConfig o;
+  g_autoptr (PsModule) start = NULL;
+  g_autoptr (PsModule) want = NULL;
+  g_autoptr (PsModule) want_default = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *eps = NULL;
+
+  if (skip_without_display ())
+    return;
+  win = new_window ("shared_mlp");
+  start = ps_module_clone (model (win), NULL);
+  ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+  o.beta1 = 0.8;
+  o.beta2 = 0.99;
+  o.eps = 1e-6;
+  o.weight_decay = 0.001;
+  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_train_panel_run (panel (win), 40, &error));
+  g_assert_no_error (error);
+  wait_run_end (win);
+  /* the plain loop with the same betas and eps gives the same bits; the
+   * defaults give other ones */
+  want = reference (start, PS_LOSS_MSE, &o, 40, PS_DATA_TEACHER);
+  g_assert_true (same_values (model (win), want));
+  {
+    PsOptimConfig d;
+    ps_optim_config_init (&d, PS_OPTIM_ADAM, 0.01);
+    d.weight_decay = 0.001;
+    want_default = reference (start, PS_LOSS_MSE, &d, 40, PS_DATA_TEACHER);
+    g_assert_false (same_values (model (win), want_default));
+  }
+  /* an eps that is not a positive number is refused, naming it */
+  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (panel (win))); w && !eps;
+       w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_BOX (w) && GTK_IS_ENTRY (gtk_widget_get_last_child (w)))
+      eps = gtk_widget_get_last_child (w);
+  g_assert_nonnull (eps);
+  gtk_editable_set_text (GTK_EDITABLE (eps), "1e-8x");
+  g_assert_false (ps_train_panel_run (panel (win), 1, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "eps"));
+  g_assert_nonnull (strstr (error->message, "1e-8x"));
+  g_clear_error (&error);
+  gtk_editable_set_text (GTK_EDITABLE (eps), "-1");
+  g_assert_false (ps_train_panel_run (panel (win), 1, &error));
+  g_clear_error (&error);
+  g_assert_true (same_values (model (win), want));           /* nothing changed */
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* ---- how often the view takes a snapshot ------------------------------------- */
 
 static void
@@ -625,5 +681,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/settings-follow-the-network", test_settings_follow_the_network);
   g_test_add_func ("/train/frames-without-layout", test_frames_without_layout);
   g_test_add_func ("/train/view-pacing", test_view_pacing);
+  g_test_add_func ("/train/adam-settings", test_adam_settings);
   return g_test_run ();
 }
