@@ -65,25 +65,26 @@ color_of (float v, float scale)
   return (bits & 0x7f800000u) == 0x7f800000u ? special : c;
 }
 
-/* From range to the factor that maps it to the table's half width. */
-static float
-scale_of (float range)
-{
-  return (LUT_SIZE - 1) * 0.5f / (range > 0 ? range : 1.f);
-}
-
-/* Below this range the factor would overflow to infinity (and 0 * inf is a
- * NaN): values and range are then scaled up together first. */
+/* Below this range the factor that maps the range to the table's half
+ * width would overflow to infinity (and 0 * inf is a NaN): values and range
+ * are then scaled up together first. */
 #define TINY_RANGE  0x1p-100f
 #define TINY_SCALE  0x1p100f
+
+/* The factor of the values (*pre) and then the one of the table for range. */
+static float
+scales_of (float range, float *pre)
+{
+  *pre = range > 0 && range < TINY_RANGE ? TINY_SCALE : 1.f;
+  return (LUT_SIZE - 1) * 0.5f / (range > 0 ? range * *pre : 1.f);
+}
 
 guint32
 ps_colormap_argb (float v, float range)
 {
+  float pre, scale = scales_of (range, &pre);
   ensure_lut ();
-  if (range > 0 && range < TINY_RANGE)
-    return color_of (v * TINY_SCALE, scale_of (range * TINY_SCALE));
-  return color_of (v, scale_of (range));
+  return color_of (v * pre, scale);
 }
 
 void
@@ -101,31 +102,44 @@ ps_colormap_rgb (float v, float range, double *r, double *g, double *b)
  * GCC's note on the AVX calling convention (-Wpsabi) concerns no call. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+typedef guint32 KeyVec __attribute__ ((vector_size (32)));
+
+PS_VECTOR_INLINE KeyVec
+kv_max (KeyVec a, KeyVec b)
+{
+  KeyVec m = (KeyVec) (a > b);
+  return (a & m) | (b & ~m);
+}
+
+PS_VECTOR_INLINE KeyVec
+kv_load (const guint32 *p)
+{
+  KeyVec v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+#define INF_BITS 0x7f800000u        /* |x| bits of an infinity: finite below */
+
 /* max |finite x|, 0 when there is none (NaN and Inf count as 0).  On the
  * bits: |x| is x's bits without the sign, finite below INF_BITS, and the
  * order of those integers is the order of the magnitudes. */
-typedef guint32 U8 __attribute__ ((vector_size (32)));
-
 PS_SIMD_CLONES static float
 max_finite (const float *x, int64_t n)
 {
-  const U8 abs_mask = { 0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu,
-                        0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu };
-  const U8 inf = { 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
-                   0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u };
-  U8 m = { 0 };
+  const KeyVec abs_mask = { 0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu,
+                            0x7fffffffu, 0x7fffffffu, 0x7fffffffu, 0x7fffffffu };
+  const KeyVec inf = { INF_BITS, INF_BITS, INF_BITS, INF_BITS,
+                       INF_BITS, INF_BITS, INF_BITS, INF_BITS };
+  KeyVec m = { 0 };
   guint32 best = 0;
   float f;
   int64_t i = 0;
 
   for (; i + 8 <= n; i += 8)
     {
-      U8 a, keep;
-      memcpy (&a, x + i, sizeof a);
-      a &= abs_mask;
-      a &= (U8) (a < inf);                 /* NaN and Inf count as 0 */
-      keep = (U8) (a > m);
-      m = (a & keep) | (m & ~keep);
+      KeyVec a = kv_load ((const guint32 *) (const void *) (x + i)) & abs_mask;
+      m = kv_max (m, a & (KeyVec) (a < inf));       /* NaN and Inf count as 0 */
     }
   for (int j = 0; j < 8; j++)
     best = m[j] > best ? m[j] : best;
@@ -134,7 +148,7 @@ max_finite (const float *x, int64_t n)
       guint32 a;
       memcpy (&a, x + i, sizeof a);
       a &= 0x7fffffffu;
-      best = a < 0x7f800000u && a > best ? a : best;
+      best = a < INF_BITS && a > best ? a : best;
     }
   memcpy (&f, &best, sizeof f);
   return f;
@@ -148,23 +162,18 @@ ps_heatmap_range (const float *x, int64_t n)
 }
 
 PS_SIMD_CLONES static void
-colorize_span (const float *restrict v, int64_t n, float scale, guint32 *restrict argb)
+colorize_span (const float *restrict v, int64_t n, float pre, float scale, guint32 *restrict argb)
 {
   for (int64_t i = 0; i < n; i++)
-    argb[i] = color_of (v[i], scale);
+    argb[i] = color_of (v[i] * pre, scale);
 }
 
 void
 ps_heatmap_colorize (const float *v, int64_t n, float range, guint32 *argb)
 {
+  float pre, scale = scales_of (range, &pre);
   ensure_lut ();
-  if (range > 0 && range < TINY_RANGE)
-    {
-      for (int64_t i = 0; i < n; i++)
-        argb[i] = color_of (v[i] * TINY_SCALE, scale_of (range * TINY_SCALE));
-      return;
-    }
-  colorize_span (v, n, scale_of (range), argb);
+  colorize_span (v, n, pre, scale, argb);
 }
 
 void
@@ -217,8 +226,6 @@ key_float (guint32 k)
   return v;
 }
 
-#define INF_BITS 0x7f800000u        /* |x| bits of an infinity: finite below */
-
 #define STRIP 64    /* columns whose maxima stay in registers down a block of rows */
 
 /* acc[c] = the largest key of column c over nrows rows stride floats apart */
@@ -256,25 +263,6 @@ fold_columns (const float *x, int64_t stride, int64_t nrows, int64_t n, guint32 
           acc[k] = key > acc[k] ? key : acc[k];
         }
     }
-}
-
-/* Eight keys a vector: GCC and Clang lower these to SSE2 pairs in the
- * default build and to single AVX2 registers in the AVX2 clones. */
-typedef guint32 KeyVec __attribute__ ((vector_size (32)));
-
-PS_VECTOR_INLINE KeyVec
-kv_max (KeyVec a, KeyVec b)
-{
-  KeyVec m = (KeyVec) (a > b);
-  return (a & m) | (b & ~m);
-}
-
-PS_VECTOR_INLINE KeyVec
-kv_load (const guint32 *p)
-{
-  KeyVec v;
-  memcpy (&v, p, sizeof v);
-  return v;
 }
 
 /* max of the adjacent pairs of a's and b's 16 keys, in order */

@@ -91,17 +91,15 @@ selected_loss (PsTrainPanel *p)
   return k[MIN (gtk_drop_down_get_selected (GTK_DROP_DOWN (p->loss_dd)), 2)];
 }
 
-/* eps as typed: a positive finite number (torch.optim.Adam's eps) */
+/* eps as typed: a positive number, read as the heatmap's cells read a
+ * typed value (torch.optim.Adam's eps; the update uses it as a float) */
 static gboolean
 read_eps (PsTrainPanel *p, double *eps, GError **error)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (p->eps_entry));
-  char *end = NULL;
-  double v = g_ascii_strtod (text, &end);
+  float v;
 
-  while (end && g_ascii_isspace (*end))
-    end++;
-  if (end == text || end == NULL || *end != '\0' || !isfinite (v) || v <= 0)
+  if (!ps_heatmap_view_parse_value (text, &v) || v <= 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("eps: “%s” is not a positive number"), text);
       return FALSE;
@@ -438,7 +436,6 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   if (p->frame_requested && ps_trainer_take_frame (p->trainer))
     {
       p->frame_requested = FALSE;
-  p->fetch_us = 0;
       p->fetch_us = MIN (now - p->request_time, G_USEC_PER_SEC / 10);
       p->sync_wall = now;
       p->sync_cpu = view_cpu_usec ();
@@ -600,6 +597,7 @@ ps_train_panel_run (PsTrainPanel *p, guint64 n_steps, GError **error)
   p->n_syncs = 0;
   p->sync_wall = 0;                    /* the first frame takes a snapshot */
   p->frame_requested = FALSE;
+  p->fetch_us = 0;
   p->rate_time = g_get_monotonic_time ();
   p->rate_step = ps_trainer_get_step (p->trainer);
   p->rate = 0;

@@ -279,18 +279,17 @@ update_inspector (PsWindow *win)
         g_string_append (s, _("uninitialized (lazy): run Forward\n"));
       g_string_append_printf (s, _("requires_grad %s"),
                               ps_param_get_requires_grad (win->selected_param) ? "True" : "False");
-      if (!stats)
-        ;
-      else if (ps_param_get_grad (win->selected_param))
+      if (stats)
         {
+          PsTensor *g = ps_param_get_grad (win->selected_param);
           append_stats (st, _("Values"), d);
-          g_string_append_c (st, '\n');
-          append_stats (st, _("Gradient"), ps_param_get_grad (win->selected_param));
-        }
-      else
-        {
-          append_stats (st, _("Values"), d);
-          g_string_append_printf (st, st->len ? "\n%s" : "%s", _("grad is None (no backward yet)"));
+          if (g)
+            {
+              g_string_append_c (st, '\n');
+              append_stats (st, _("Gradient"), g);
+            }
+          else
+            g_string_append_printf (st, st->len ? "\n%s" : "%s", _("grad is None (no backward yet)"));
         }
     }
   else if (win->selected_module)
@@ -1346,7 +1345,6 @@ ps_window_init (PsWindow *win)
   GtkWidget *tree_sw = gtk_scrolled_window_new ();
   GtkWidget *ov_sw = gtk_scrolled_window_new ();
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkWidget *inspect_page;
 
   win->doc = ps_document_new ();
   win->arg_entries = g_ptr_array_new ();
@@ -1485,12 +1483,11 @@ ps_window_init (PsWindow *win)
     GtkWidget *ibox = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
     gtk_box_append (GTK_BOX (ibox), win->inspector_label);
     gtk_box_append (GTK_BOX (ibox), win->inspector_stats);
-    win->inspect_page = ibox;
     g_signal_connect (ibox, "map", G_CALLBACK (on_inspect_page_map), win);
     gtk_box_append (GTK_BOX (ibox), win->histogram);
-    inspect_page = ibox;
+    win->inspect_page = ibox;
   }
-  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (inspect_page),
+  gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (win->inspect_page),
                             gtk_label_new_with_mnemonic (_("I_nspect")));
   gtk_notebook_append_page (GTK_NOTEBOOK (notebook), scrolled (win->train_panel),
                             gtk_label_new_with_mnemonic (_("_Train")));
