@@ -7,6 +7,7 @@
  * open.  Screenshots of the window (light and dark) are kept in the build
  * directory. */
 #include "ps-application.h"
+#include "ps-ui-test-util.h"
 #include "ps-checkpoint-window.h"
 #include "ps-checkpoint-heatmap.h"
 #include "ps-checkpoint-item.h"
@@ -74,17 +75,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_rmdir (f->dir);
   g_free (f->path);
   g_free (f->dir);
-}
-
-static gboolean
-skip_without_display (void)
-{
-  if (gdk_display_get_default () == NULL)
-    {
-      g_test_skip ("no display");
-      return TRUE;
-    }
-  return FALSE;
 }
 
 static PsCheckpointWindow *
@@ -211,7 +201,7 @@ test_tree (Fixture *f, gconstpointer data)
   PsCheckpointWindow *win;
   g_autofree char *keys = NULL, *keys2 = NULL, *keys3 = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
   win = open_window (f->path);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (win)), ==, "tiny-llm.safetensors");
@@ -260,7 +250,7 @@ test_axis_picker_in_pixels (Fixture *f, gconstpointer data)
   PsStats stats;
   gint64 end;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
   win = open_window (f->path);
   h = heatmap_of (win);
@@ -343,7 +333,7 @@ test_zoom_pools_visible_window (Fixture *f, gconstpointer data)
   int64_t r0, c0, vr, vc;
   guint32 before;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
   win = open_window (f->path);
   h = heatmap_of (win);
@@ -382,7 +372,7 @@ test_dark_theme_screenshot (Fixture *f, gconstpointer data)
   PsCheckpointWindow *win;
   GtkSettings *settings;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
   settings = gtk_settings_get_default ();
   g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
@@ -402,7 +392,7 @@ test_bad_file (Fixture *f, gconstpointer data)
   PsCheckpointWindow *win;
   GError *error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
   g_assert_true (g_file_set_contents (bad, "not a safetensors file", -1, NULL));
   win = ps_checkpoint_window_new (NULL);
@@ -447,7 +437,7 @@ test_application (Fixture *f, gconstpointer data)
   RunCheck rc = { 0 };
   int status;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
   app = ps_application_new ();
   g_assert_nonnull (g_action_map_lookup_action (G_ACTION_MAP (app), "open-checkpoint"));

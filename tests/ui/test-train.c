@@ -2,38 +2,13 @@
  * plain loop's bits, views follow it, edits wait for Pause and then apply,
  * one undo per run, a NaN stops it with a name and a step, snapshots and
  * their difference */
-#include "ps-window.h"
+#include "ps-ui-test-util.h"
 #include "ps-heatmap-view.h"
 #include "ps-train-panel.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
-
-static gboolean
-skip_without_display (void)
-{
-  if (gdk_display_get_default () == NULL)
-    {
-      g_test_skip ("no display");
-      return TRUE;
-    }
-  return FALSE;
-}
-
-static PsWindow *
-new_window (const char *example)
-{
-  PsWindow *win = ps_window_new (NULL);
-  GError *error = NULL;
-
-  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 860);
-  g_assert_true (ps_window_open_example (win, example, &error));
-  g_assert_no_error (error);
-  gtk_window_present (GTK_WINDOW (win));
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  return win;
-}
 
 static PsTrainPanel *
 panel (PsWindow *win)
@@ -148,9 +123,9 @@ test_run_matches_loop_and_undo (void)
   g_autoptr (PsModule) want = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("shared_mlp");
+  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   start = ps_module_clone (model (win), NULL);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.02);
@@ -208,9 +183,9 @@ test_live_views_and_paused_edit (void)
   PsParam *w;
   guint64 version, paused_at;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("shared_mlp");
+  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   g_assert_true (ps_window_select_key (win, "2.weight"));
   g_assert_true (ps_window_show_panel (win, "inspect"));
@@ -272,9 +247,9 @@ test_paused_edit_applies_exactly (void)
   g_autoptr (GError) error = NULL;
   PsParam *b;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("shared_mlp");
+  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.05);
   ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
@@ -307,9 +282,9 @@ test_fault_stops_names_and_undoes (void)
   const char *fault;
   guint64 k;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("shared_mlp");
+  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 8.0);        /* far too large: it diverges */
   ps_train_panel_configure (panel (win), PS_DATA_RANDOM, 64, PS_LOSS_MSE, &o);
@@ -366,9 +341,9 @@ test_snapshots_difference_reset (void)
   PsParam *diff, *w;
   PsTrainer *first;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("spiral");
+  win = ps_test_open_example ("spiral", 1300, 860);
   p = panel (win);
   start = ps_module_clone (model (win), NULL);
   g_assert_true (ps_window_select_key (win, "2.weight"));
@@ -447,9 +422,9 @@ test_settings_follow_the_network (void)
   PsWindow *win;
   g_autoptr (GError) error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("spiral");
+  win = ps_test_open_example ("spiral", 1300, 860);
   g_assert_true (ps_train_panel_step (panel (win), &error));
   g_assert_no_error (error);
   /* a 2-class cross-entropy starts near ln 2 */
@@ -467,9 +442,9 @@ test_spiral_needs_two_inputs (void)
   PsOptimConfig o;
   g_autoptr (GError) error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("mlp");
+  win = ps_test_open_example ("mlp", 1300, 860);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
   ps_train_panel_configure (panel (win), PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
   g_assert_false (ps_train_panel_run (panel (win), 10, &error));
@@ -545,9 +520,9 @@ test_frames_without_layout (void)
   int idle;
   gint64 end;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("shared_mlp");
+  win = ps_test_open_example ("shared_mlp", 1300, 860);
   g_assert_true (ps_window_select_key (win, "2.weight"));
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.01);
   ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
@@ -602,9 +577,9 @@ test_adam_settings (void)
   g_autoptr (GError) error = NULL;
   GtkWidget *eps = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("shared_mlp");
+  win = ps_test_open_example ("shared_mlp", 1300, 860);
   start = ps_module_clone (model (win), NULL);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
   o.beta1 = 0.8;

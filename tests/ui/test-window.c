@@ -1,25 +1,11 @@
 /* test-window.c — the whole window, in process under Xvfb: the block tree of
  * rgnet, tied views changing together, lazy layers materializing, init and
  * undo seen in pixels, the gradient view after Backward */
-#include "ps-window.h"
+#include "ps-ui-test-util.h"
 #include "ps-heatmap-view.h"
 
 #include <math.h>
 #include <string.h>
-
-static PsWindow *
-new_window (const char *example)
-{
-  PsWindow *win = ps_window_new (NULL);
-  GError *error = NULL;
-
-  gtk_window_set_default_size (GTK_WINDOW (win), 1300, 800);
-  g_assert_true (ps_window_open_example (win, example, &error));
-  g_assert_no_error (error);
-  gtk_window_present (GTK_WINDOW (win));
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  return win;
-}
 
 /* The colour of cell (r, c) of a heatmap view as drawn now. */
 static guint32
@@ -50,26 +36,15 @@ param (PsWindow *win, const char *key)
   return ps_module_find_param (ps_document_get_model (ps_window_get_document (win)), key);
 }
 
-static gboolean
-skip_without_display (void)
-{
-  if (gdk_display_get_default () == NULL)
-    {
-      g_test_skip ("no display");
-      return TRUE;
-    }
-  return FALSE;
-}
-
 static void
 test_rgnet_tree (void)
 {
   PsWindow *win;
   GtkSelectionModel *model;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("rgnet");
+  win = ps_test_open_example ("rgnet", 1300, 800);
   /* the first parameter is shown at start, as the lesson begins with it */
   g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.block 0.0.weight");
   g_assert_true (ps_window_select_key (win, "0.block 1.0.bias"));
@@ -90,9 +65,9 @@ test_tied_views_change_together (void)
   guint32 before, after;
   GError *error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("tied");
+  win = ps_test_open_example ("tied", 1300, 800);
   g_assert_true (ps_window_select_key (win, "4.weight"));
   view = ps_window_get_data_view (win);
   before = cell_colour (view, 0, 0);
@@ -112,9 +87,9 @@ test_edit_through_the_view (void)
   PsWindow *win;
   GtkWidget *view;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("tied");
+  win = ps_test_open_example ("tied", 1300, 800);
   g_assert_true (ps_window_select_key (win, "2.weight"));
   view = ps_window_get_data_view (win);
   g_assert_true (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
@@ -133,9 +108,9 @@ test_lazy_forward (void)
   PsWindow *win;
   PsModule *first;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("lazy");
+  win = ps_test_open_example ("lazy", 1300, 800);
   first = ps_module_index (ps_document_get_model (ps_window_get_document (win)), 0, NULL);
   g_assert_true (ps_module_is_lazy (first));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
@@ -158,9 +133,9 @@ test_init_and_undo_in_pixels (void)
   guint32 before;
   GError *error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("mlp");
+  win = ps_test_open_example ("mlp", 1300, 800);
   doc = ps_window_get_document (win);
   view = ps_window_get_data_view (win);
   g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.weight");
@@ -184,9 +159,9 @@ test_gradient_after_backward (void)
   GtkWidget *grad;
   PsTensor *g;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("mlp");
+  win = ps_test_open_example ("mlp", 1300, 800);
   grad = ps_window_get_grad_view (win);
   g_assert_null (ps_param_get_grad (param (win, "0.weight")));   /* "no gradient yet" */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
@@ -207,9 +182,9 @@ test_bad_model_keeps_window (void)
   g_autofree char *bad = g_build_filename (g_getenv ("PS_CORPUS"), "models", "unknown_layer.py", NULL);
   GError *error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("mlp");
+  win = ps_test_open_example ("mlp", 1300, 800);
   g_assert_false (ps_window_open_model (win, bad, &error));
   g_clear_error (&error);
   g_assert_nonnull (strstr (ps_window_get_status (win), "unknown_layer.py:"));
@@ -257,9 +232,9 @@ test_inspector_histogram (void)
   guint bars, line;
   GError *error = NULL;
 
-  if (skip_without_display ())
+  if (ps_test_skip_without_display ())
     return;
-  win = new_window ("mlp");
+  win = ps_test_open_example ("mlp", 1300, 800);
   gtk_window_set_default_size (GTK_WINDOW (win), 1400, 900);
   ps_window_show_panel (win, "inspect");
   g_assert_true (ps_window_select_key (win, "2.weight"));
@@ -290,12 +265,9 @@ test_tree_in_tab_chain (void)
   GtkWidget *tree, *focus = NULL;
   gboolean reached = FALSE;
 
-  if (gdk_display_get_default () == NULL)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  win = new_window ("rgnet");
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("rgnet", 1300, 800);
   tree = ps_window_get_tree_view (win);
   gtk_window_set_focus (GTK_WINDOW (win), NULL);
   for (int i = 0; i < 60 && !reached; i++)

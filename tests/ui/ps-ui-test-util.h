@@ -1,0 +1,15 @@
+/* ps-ui-test-util.h — what the window tests share */
+#pragma once
+
+#include "ps-window.h"
+
+G_BEGIN_DECLS
+
+/* TRUE (and the test marked skipped) when there is no display to draw on. */
+gboolean  ps_test_skip_without_display (void);
+
+/* A window of width x height on one of the lesson's examples, presented
+ * and drawn once. */
+PsWindow *ps_test_open_example         (const char *example, int width, int height);
+
+G_END_DECLS
