@@ -94,9 +94,12 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   g_autofree char *model = g_file_get_path (files[0]);
   g_autoptr (GError) error = NULL;
 
-  if (!ps_window_open_model (win, model, &error))
-    ps_window_open_example (win, "mlp", NULL);     /* the error stays shown in the window */
-  else if (n_files > 1)
+  /* the lesson's MLP first: a model file that cannot be opened then leaves
+   * it in place, with the reason (file:line:column) shown last */
+  if (!ps_window_open_example (win, "mlp", &error))
+    g_warning ("cannot open the lesson's MLP: %s", error->message);
+  g_clear_error (&error);
+  if (ps_window_open_model (win, model, &error) && n_files > 1)
     {
       g_autofree char *weights = g_file_get_path (files[1]);
       /* refused: the model stays, the window says why */

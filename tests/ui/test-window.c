@@ -2,6 +2,9 @@
  * rgnet, tied views changing together, lazy layers materializing, init and
  * undo seen in pixels, the gradient view after Backward */
 #include "ps-ui-test-util.h"
+#include "ps-application.h"
+
+#include <glib/gstdio.h>
 #include "ps-heatmap-view.h"
 
 #include <math.h>
@@ -292,6 +295,57 @@ test_tree_in_tab_chain (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* `paramscope BAD.py`: the window opens on the lesson's MLP and says why
+ * the file was refused, with its line and column. */
+typedef struct
+{
+  GApplication *app;
+  char *status, *title;
+} AppCheck;
+
+static gboolean
+check_app_window (gpointer data)
+{
+  AppCheck *ac = data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (ac->app));
+
+  if (windows == NULL)
+    return G_SOURCE_CONTINUE;          /* not presented yet */
+  ac->status = g_strdup (ps_window_get_status (windows->data));
+  ac->title = g_strdup (gtk_window_get_title (GTK_WINDOW (windows->data)));
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (ac->app))) != NULL)
+    gtk_window_destroy (windows->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_bad_model_argument (void)
+{
+  g_autoptr (PsApplication) app = NULL;
+  g_autofree char *dir = NULL, *path = NULL;
+  AppCheck ac = { 0 };
+  char *argv[] = { "paramscope", NULL, NULL };
+
+  if (ps_test_skip_without_display ())
+    return;
+  dir = g_dir_make_tmp ("ps-bad-XXXXXX", NULL);
+  path = g_build_filename (dir, "bad.py", NULL);
+  g_assert_true (g_file_set_contents (path, "net = nn.Sequential(nn.Linear(4, 8), nn.Relu())\n",
+                                      -1, NULL));
+  argv[1] = path;
+  app = ps_application_new ();
+  ac.app = G_APPLICATION (app);
+  g_timeout_add (50, check_app_window, &ac);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 2, argv), ==, 0);
+  g_assert_nonnull (ac.status);
+  g_assert_nonnull (strstr (ac.status, "bad.py:1:41"));
+  g_assert_nonnull (strstr (ac.title, "mlp.py"));
+  g_free (ac.status);
+  g_free (ac.title);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -306,5 +360,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/bad-model-keeps-window", test_bad_model_keeps_window);
   g_test_add_func ("/window/inspector-histogram", test_inspector_histogram);
   g_test_add_func ("/window/tree-in-tab-chain", test_tree_in_tab_chain);
+  g_test_add_func ("/window/bad-model-argument", test_bad_model_argument);
   return g_test_run ();
 }
