@@ -18,6 +18,7 @@
  * allocate no data.
  */
 #include "ps-charts.h"
+#include "ps-chart-ticks.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -30,7 +31,7 @@
 #define STRIP         6.0      /* under the x axis: the red marks of NaN and Inf */
 #define SWATCH_W      18.0     /* a line's sample in a header */
 #define BOX           12.0     /* a colour's square in the legend */
-#define MAX_TICKS     32
+#define MAX_TICKS     PS_TICKS_MAX
 #define MAX_MINOR     256
 #define LABEL_MAX     40
 #define MAX_ITEMS     4
@@ -476,14 +477,6 @@ typedef struct
   char     ylab[MAX_TICKS][LABEL_MAX], xlab[MAX_TICKS][LABEL_MAX];
 } Plot;
 
-/* 1, 2 or 5 x 10^k, the smallest at least raw */
-static double
-nice_step (double raw)
-{
-  double e = floor (log10 (raw)), m = raw / pow (10, e);
-  return (m <= 1 + 1e-9 ? 1 : m <= 2 + 1e-9 ? 2 : m <= 5 + 1e-9 ? 5 : 10) * pow (10, e);
-}
-
 static double
 axis_y (const Plot *p, double t)
 {
@@ -528,50 +521,37 @@ plot_contains (const Plot *p, double x, double y, double slack)
 static void
 ticks_y_linear (Plot *p, int max_n)
 {
-  double lo = p->y_lo, hi = p->y_hi, step, k0, k1, largest;
+  PsTicks t;
+  double largest;
 
-  if (!(hi > lo))
-    {
-      double d = lo != 0 ? fabs (lo) * 0.1 : 1;
-      lo -= d;
-      hi += d;
-    }
-  step = nice_step ((hi - lo) / (max_n - 1));
-  for (;;)
-    {
-      k0 = floor (lo / step + 1e-9);
-      k1 = ceil (hi / step - 1e-9);
-      if (k1 - k0 + 1 <= max_n)
-        break;
-      step = nice_step (step * 1.5);
-    }
-  p->y0 = k0 * step;
-  p->y1 = k1 * step;
+  ps_ticks_linear (p->y_lo, p->y_hi, max_n, &t);
+  p->y0 = t.lo;
+  p->y1 = t.hi;
   largest = MAX (fabs (p->y0), fabs (p->y1));
-  p->n_yt = p->n_ym = 0;
-  for (double k = k0; k <= k1; k++)
+  p->n_ym = 0;
+  for (p->n_yt = 0; p->n_yt < t.n; p->n_yt++)
     {
-      p->yt[p->n_yt] = k * step;
-      format_tick (p->ylab[p->n_yt], LABEL_MAX, k * step, step, largest);
-      p->n_yt++;
+      p->yt[p->n_yt] = t.v[p->n_yt];
+      format_tick (p->ylab[p->n_yt], LABEL_MAX, t.v[p->n_yt], t.step, largest);
     }
 }
 
 static void
 ticks_y_log (Plot *p, Text *t, int max_n)
 {
-  int k0 = (int) floor (log10 (p->y_lo)), k1 = (int) ceil (log10 (p->y_hi)), decades, every;
+  PsTicks d;
+  int k0, k1, every;
   double decade_px;
   gboolean plain;
 
-  if (k1 <= k0)
-    k1 = k0 + 1;
+  ps_ticks_log (p->y_lo, p->y_hi, max_n, &d);
+  k0 = (int) d.lo;
+  k1 = (int) d.hi;
+  every = (int) d.step;
   plain = k0 >= -3 && k1 <= 4;
-  decades = k1 - k0;
-  every = MAX (1, (decades + max_n - 2) / (max_n - 1));
   p->y0 = k0;
   p->y1 = k1;
-  decade_px = p->ah / decades;
+  decade_px = p->ah / (k1 - k0);
   p->n_yt = p->n_ym = 0;
   for (int k = k0; k <= k1; k++)
     {
@@ -601,23 +581,26 @@ static void
 ticks_x (Plot *p, Text *t)
 {
   double span = p->x_hi - p->x_lo, largest = MAX (fabs (p->x_lo), fabs (p->x_hi));
-  double step = nice_step (MAX (1.0, span / MAX (1.0, floor (p->aw / (5 * t->lh)))));
+  double step = ps_ticks_nice_step (MAX (1.0, span / MAX (1.0, floor (p->aw / (5 * t->lh)))));
+  PsTicks k;
 
-  for (;;)
+  p->n_xt = 0;
+  /* each try at least doubles the step: 64 tries cover every double */
+  for (int attempt = 0; attempt < 64 && step > 0; attempt++)
     {
-      double k0 = ceil (p->x_lo / step - 1e-9), k1 = floor (p->x_hi / step + 1e-9), widest = 0;
-      p->n_xt = 0;
-      for (double k = k0; k <= k1 && p->n_xt < MAX_TICKS; k++)
-        {
-          p->xt[p->n_xt] = k * step + 0.0;          /* + 0.0: no "-0" */
-          format_step (p->xlab[p->n_xt], LABEL_MAX, p->xt[p->n_xt], step, largest);
-          widest = MAX (widest, text_width (t, p->xlab[p->n_xt], FALSE));
-          p->n_xt++;
-        }
-      if (k1 - k0 + 1 <= MAX_TICKS
-          && (p->n_xt < 2 || widest + 1.5 * t->lh <= step / span * p->aw))
+      double widest = 0;
+      int total = ps_ticks_multiples (p->x_lo, p->x_hi, step, MAX_TICKS, &k);
+      if (total < 0)
         break;
-      step = nice_step (step * 1.5);
+      for (p->n_xt = 0; p->n_xt < k.n; p->n_xt++)
+        {
+          p->xt[p->n_xt] = k.v[p->n_xt];
+          format_step (p->xlab[p->n_xt], LABEL_MAX, k.v[p->n_xt], step, largest);
+          widest = MAX (widest, text_width (t, p->xlab[p->n_xt], FALSE));
+        }
+      if (total <= MAX_TICKS && (p->n_xt < 2 || widest + 1.5 * t->lh <= step / span * p->aw))
+        break;
+      step = ps_ticks_nice_step (step * 1.5);
     }
 }
 
@@ -638,6 +621,11 @@ plot_layout (Plot *p, Text *t, double width, double height)
   char last[LABEL_MAX];
   int max_n;
 
+  if (!isfinite (p->x_lo) || !isfinite (p->x_hi))
+    {
+      p->x_lo = 0;
+      p->x_hi = 1;
+    }
   if (!(p->x_hi > p->x_lo))
     {
       p->x_lo -= 0.5;

@@ -365,6 +365,50 @@ test_loss_log_scale (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* A flat loss (a run at learning rate 0): each point a value and the next
+ * double above it, as float sums give.  Linear and log axes draw it as a
+ * level line across the middle of the plot, with ticks around its value. */
+static double
+flat (guint64 s)
+{
+  return s % 2 ? 0.6931471805599453 : nextafter (0.6931471805599453, 1.0);
+}
+
+static void
+test_loss_flat (void)
+{
+  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 1);
+  GtkWidget *chart = ps_loss_chart_new ();
+  GtkWidget *win;
+  GdkRGBA blue;
+  Pixels px = { 0 };
+  double x_a, x_b, y_a, y_b, r_a, r_b;
+
+  ps_chart_get_color (PS_CHART_COLOR_LOSS, &blue);
+  add_losses (log, 1, 400, flat);
+  ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
+  win = window_with (chart, 640, 420);
+  for (int log_scale = 1; log_scale >= 0; log_scale--)
+    {
+      ps_loss_chart_set_log_scale (PS_LOSS_CHART (chart), log_scale);
+      render (chart, &px);
+      g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 50, flat (50), &x_a, &y_a));
+      g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 350, flat (351), &x_b, &y_b));
+      g_assert_true (isfinite (y_a) && isfinite (y_b));
+      /* level, and well inside the plot: the axis was widened around the value */
+      g_assert_cmpfloat (fabs (y_a - y_b), <, 0.5);
+      g_assert_cmpfloat (y_a, >, 40);
+      g_assert_cmpfloat (y_a, <, px.height - 60);
+      r_a = row_of_colour (&px, &blue, (int) x_a, 0, px.height);
+      r_b = row_of_colour (&px, &blue, (int) x_b, 0, px.height);
+      g_assert_cmpfloat (r_a, >=, 0);
+      g_assert_cmpfloat (fabs (r_a - r_b), <=, 1);
+      screenshot (win, log_scale ? "charts-loss-flat-log.png" : "charts-loss-flat-linear.png");
+      pixels_clear (&px);
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static double
 higher (guint64 s)
 {
@@ -942,6 +986,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/charts/loss-band", test_loss_band);
   g_test_add_func ("/ui/charts/loss-log-scale", test_loss_log_scale);
   g_test_add_func ("/ui/charts/loss-previous", test_loss_previous);
+  g_test_add_func ("/ui/charts/loss-flat", test_loss_flat);
   g_test_add_func ("/ui/charts/loss-refresh", test_loss_refresh);
   g_test_add_func ("/ui/charts/grad-flow", test_grad_flow);
   g_test_add_func ("/ui/charts/grad-flow-many", test_grad_flow_many);
