@@ -54,28 +54,6 @@ struct _PsCheckpoint
   Tree           *trees[2];   /* by PsCheckpointOrder, built on first use */
 };
 
-int
-ps_checkpoint_dtype_size (PsDtype dtype)
-{
-  switch (dtype)
-    {
-    case PS_DTYPE_F64:
-    case PS_DTYPE_I64:
-      return 8;
-    case PS_DTYPE_F32:
-    case PS_DTYPE_I32:
-      return 4;
-    case PS_DTYPE_F16:
-    case PS_DTYPE_BF16:
-    case PS_DTYPE_I16:
-      return 2;
-    case PS_DTYPE_I8:
-    case PS_DTYPE_U8:
-    case PS_DTYPE_BOOL:
-      return 1;
-    }
-  g_assert_not_reached ();
-}
 
 static void
 tree_free (Tree *t)
@@ -782,7 +760,7 @@ static const guint8 *
 element_ptr (PsCheckpoint *ck, const PsCheckpointView *v, int64_t row, int64_t col)
 {
   int64_t i = v->offset + row * v->row_stride + col * v->col_stride;
-  guint64 esize = (guint64) ps_checkpoint_dtype_size (v->entry->dtype);
+  guint64 esize = (guint64) ps_dtype_size (v->entry->dtype);
   return ck->data + v->entry->begin + (guint64) i * esize;
 }
 
@@ -1181,7 +1159,7 @@ ps_checkpoint_pool (PsCheckpoint *ck, const PsCheckpointView *v, int64_t row0, i
   g_return_val_if_fail (out_rows > 0 && out_cols > 0 && vrows > 0 && vcols > 0, 1.f);
 
   dtype = v->entry->dtype;
-  esize = ps_checkpoint_dtype_size (dtype);
+  esize = ps_dtype_size (dtype);
   rs = v->row_stride * esize;
   cs = v->col_stride * esize;
   base = element_ptr (ck, v, row0, col0);
@@ -1272,7 +1250,7 @@ ps_checkpoint_view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *
 
   g_return_val_if_fail (ck != NULL && v != NULL && out != NULL, FALSE);
 
-  esize = ps_checkpoint_dtype_size (v->entry->dtype);
+  esize = ps_dtype_size (v->entry->dtype);
   convert = convert_func (v->entry->dtype);
   buf = g_new (float, STATS_CHUNK);
   ps_stats_acc_init (&acc);
@@ -1314,7 +1292,7 @@ ps_checkpoint_tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsSta
 
   g_return_val_if_fail (ck != NULL && e != NULL && out != NULL, FALSE);
 
-  esize = ps_checkpoint_dtype_size (e->dtype);
+  esize = ps_dtype_size (e->dtype);
   convert = convert_func (e->dtype);
   buf = g_new (float, STATS_CHUNK);
   ps_stats_acc_init (&acc);

@@ -98,9 +98,6 @@ const PsCheckpointNode *ps_checkpoint_find     (PsCheckpoint *ck, PsCheckpointOr
  * "layers.10", "h2" < "h10"); ties fall back to strcmp. */
 int           ps_checkpoint_natural_compare (const char *a, const char *b);
 
-/* Bytes per element of a dtype. */
-int           ps_checkpoint_dtype_size    (PsDtype dtype);
-
 /* ---- views: a 2-D slice of a tensor ---------------------------------------- */
 
 typedef struct

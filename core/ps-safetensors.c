@@ -24,22 +24,6 @@ struct _PsSafetensors
   GHashTable  *metadata;
 };
 
-static const struct { const char *name; PsDtype dtype; int size; } dtypes[] = {
-  { "F32", PS_DTYPE_F32, 4 }, { "F16", PS_DTYPE_F16, 2 }, { "BF16", PS_DTYPE_BF16, 2 },
-  { "F64", PS_DTYPE_F64, 8 }, { "I64", PS_DTYPE_I64, 8 }, { "I32", PS_DTYPE_I32, 4 },
-  { "I16", PS_DTYPE_I16, 2 }, { "I8", PS_DTYPE_I8, 1 }, { "U8", PS_DTYPE_U8, 1 },
-  { "BOOL", PS_DTYPE_BOOL, 1 },
-};
-
-static int
-dtype_size (PsDtype d)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (dtypes); i++)
-    if (dtypes[i].dtype == d)
-      return dtypes[i].size;
-  g_assert_not_reached ();
-}
-
 static void
 entry_clear (gpointer p)
 {
@@ -228,13 +212,8 @@ parse (PsSafetensors *st, const guint8 *buf, gsize size, GError **error)
       if (dt == NULL || JSON_NODE_TYPE (dt) != JSON_NODE_VALUE
           || json_node_get_value_type (dt) != G_TYPE_STRING)
         return bad (st, error, "tensor \"%s\": missing or non-string \"dtype\"", name);
-      e.dtype_name = NULL;
-      for (guint i = 0; i < G_N_ELEMENTS (dtypes); i++)
-        if (strcmp (json_node_get_string (dt), dtypes[i].name) == 0)
-          {
-            e.dtype = dtypes[i].dtype;
-            e.dtype_name = dtypes[i].name;
-          }
+      e.dtype_name = ps_dtype_from_name (json_node_get_string (dt), &e.dtype)
+                     ? ps_dtype_name (e.dtype) : NULL;
       if (e.dtype_name == NULL)
         return bad (st, error, "tensor \"%s\": unsupported dtype \"%s\" (supported: F32, F16, "
                     "BF16, F64, I64, I32, I16, I8, U8, BOOL)", name, json_node_get_string (dt));
@@ -267,7 +246,7 @@ parse (PsSafetensors *st, const guint8 *buf, gsize size, GError **error)
       if (e.end < e.begin)
         return bad (st, error, "tensor \"%s\": data_offsets end %" G_GUINT64_FORMAT " is before "
                     "begin %" G_GUINT64_FORMAT " (InvalidOffset)", name, e.end, e.begin);
-      esize = (guint64) dtype_size (e.dtype);
+      esize = (guint64) ps_dtype_size (e.dtype);
       if ((guint64) numel > G_MAXUINT64 / esize)
         return bad (st, error, "tensor \"%s\": its byte size overflows (ValidationOverflow)", name);
       if (e.end - e.begin != (guint64) numel * esize)
@@ -385,7 +364,7 @@ void
 ps_safetensors_read_f32 (PsSafetensors *st, const PsSafetensorsEntry *e, int64_t start,
                          int64_t count, float *dst)
 {
-  int sz = dtype_size (e->dtype);
+  int sz = ps_dtype_size (e->dtype);
   const guint8 *p = st->data + e->begin + (guint64) start * (guint64) sz;
 
   g_return_if_fail (start >= 0 && count >= 0 && start + count <= e->numel);

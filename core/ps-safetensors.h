@@ -17,18 +17,13 @@
  */
 #pragma once
 
+#include "ps-dtype.h"
 #include "ps-module.h"
 
 G_BEGIN_DECLS
 
 #define PS_SAFETENSORS_MAX_HEADER (100 * 1000 * 1000)
 #define PS_SAFETENSORS_MAX_DIMS   8
-
-typedef enum
-{
-  PS_DTYPE_F32, PS_DTYPE_F16, PS_DTYPE_BF16, PS_DTYPE_F64,
-  PS_DTYPE_I64, PS_DTYPE_I32, PS_DTYPE_I16, PS_DTYPE_I8, PS_DTYPE_U8, PS_DTYPE_BOOL,
-} PsDtype;
 
 typedef struct
 {

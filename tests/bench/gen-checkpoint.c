@@ -121,7 +121,7 @@ make_tables (guint64 seed, int64_t max_cols)
   for (int d = 0; d < 3; d++)
     for (int k = 0; k < N_SCALES; k++)
       {
-        int size = ps_checkpoint_dtype_size ((PsDtype) d);
+        int size = ps_dtype_size ((PsDtype) d);
         tables[d][k] = g_malloc ((gsize) n * size);
         for (int64_t i = 0; i < n; i++)
           encode ((PsDtype) d, f[i] * scales[k], tables[d][k] + i * size);
@@ -154,7 +154,7 @@ add (GPtrArray *specs, PsDtype d, double mean, double std, int ndim, const int64
       s->shape[i] = shape[i];
       numel *= shape[i];
     }
-  s->bytes = (guint64) numel * ps_checkpoint_dtype_size (d);
+  s->bytes = (guint64) numel * ps_dtype_size (d);
   g_ptr_array_add (specs, s);
 }
 
@@ -202,7 +202,7 @@ add_layer (GPtrArray *specs, int i, int64_t hidden, int64_t ffn)
 static void
 fill_row (const Spec *s, guint64 tensor_hash, int64_t r, int64_t cols, guint8 *dst)
 {
-  int size = ps_checkpoint_dtype_size (s->dtype);
+  int size = ps_dtype_size (s->dtype);
   int64_t start = (int64_t) (mix (tensor_hash ^ (guint64) r) % NOISE);
   int band = (int) (mix (tensor_hash + 7 * (guint64) (r / 128)) % N_SCALES);
   const float *f = noise + start;
@@ -325,7 +325,7 @@ main (int argc, char **argv)
           cols = rows;                    /* one row */
           rows = 1;
         }
-      row_bytes = (size_t) cols * ps_checkpoint_dtype_size (s->dtype);
+      row_bytes = (size_t) cols * ps_dtype_size (s->dtype);
       g_assert (row_bytes <= CHUNK_BYTES);
       for (int64_t r = 0; r < rows; r++)
         {

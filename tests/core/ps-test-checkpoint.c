@@ -65,7 +65,7 @@ ps_test_encode (PsDtype dtype, const double *values, int64_t n, guint8 *out)
   for (int64_t i = 0; i < n; i++)
     {
       double v = values[i];
-      guint8 *p = out + i * ps_checkpoint_dtype_size (dtype);
+      guint8 *p = out + i * ps_dtype_size (dtype);
       switch (dtype)
         {
         case PS_DTYPE_F32:
@@ -162,7 +162,7 @@ ps_test_st_build (const PsTestTensor *tensors, guint n, const char *const *metad
       guint64 bytes;
       for (int d = 0; d < t->ndim; d++)
         numel *= t->shape[d];
-      bytes = (guint64) numel * (guint64) ps_checkpoint_dtype_size (t->dtype);
+      bytes = (guint64) numel * (guint64) ps_dtype_size (t->dtype);
       if (h->len > 1)
         g_string_append_c (h, ',');
       json_quote (h, t->name);
@@ -189,7 +189,7 @@ ps_test_st_build (const PsTestTensor *tensors, guint n, const char *const *metad
       gsize bytes;
       for (int d = 0; d < t->ndim; d++)
         numel *= t->shape[d];
-      bytes = (gsize) numel * (gsize) ps_checkpoint_dtype_size (t->dtype);
+      bytes = (gsize) numel * (gsize) ps_dtype_size (t->dtype);
       if (t->data)
         g_byte_array_append (out, t->data, (guint) bytes);
       else

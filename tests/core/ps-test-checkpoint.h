@@ -25,7 +25,7 @@ GBytes  *ps_test_st_build   (const PsTestTensor *tensors, guint n, const char *c
 void     ps_test_st_write   (const char *path, GBytes *bytes);
 
 /* Encode n values as dtype (round to nearest; integers truncate toward 0,
- * BOOL is x != 0) into out, ps_checkpoint_dtype_size (dtype) * n bytes. */
+ * BOOL is x != 0) into out, ps_dtype_size (dtype) * n bytes. */
 void     ps_test_encode     (PsDtype dtype, const double *values, int64_t n, guint8 *out);
 
 const char *ps_test_dtype_name (PsDtype dtype);

@@ -69,7 +69,7 @@ static guint8 *
 random_tensor (GRand *rng, PsDtype d, int64_t numel)
 {
   g_autofree double *v = g_new (double, MAX (numel, 1));
-  guint8 *raw = g_malloc ((gsize) MAX (numel, 1) * ps_checkpoint_dtype_size (d));
+  guint8 *raw = g_malloc ((gsize) MAX (numel, 1) * ps_dtype_size (d));
   random_values (rng, d, v, numel);
   ps_test_encode (d, v, numel, raw);
   return raw;
@@ -577,7 +577,7 @@ test_pool_reads_only_window_poisoned (void)
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
       PsDtype d = cases[k].dtype;
-      int esize = ps_checkpoint_dtype_size (d);
+      int esize = ps_dtype_size (d);
       int64_t numel = cases[k].shape[0] * cases[k].shape[1] * cases[k].shape[2];
       g_autofree guint8 *raw = g_malloc ((gsize) numel * esize);
       PsTestTensor t = { "p", d, 3, { cases[k].shape[0], cases[k].shape[1], cases[k].shape[2] },
