@@ -1,6 +1,8 @@
 /* ps-dtype.c — element types (see ps-dtype.h) */
 #include "ps-dtype.h"
+#include "ps-util.h"
 
+#include <math.h>
 #include <string.h>
 
 static const struct
@@ -52,4 +54,172 @@ ps_dtype_is_float (PsDtype dtype)
 {
   g_return_val_if_fail ((guint) dtype < PS_N_DTYPES, FALSE);
   return dtypes[dtype].is_float;
+}
+
+/* ---- conversion ------------------------------------------------------------- */
+
+static inline float
+load_f32 (const guint8 *p)
+{
+  float f;
+  memcpy (&f, p, 4);
+  return f;
+}
+
+static inline float
+load_f16 (const guint8 *p)
+{
+  guint16 h;
+  memcpy (&h, p, 2);
+  return ps_f16_to_f32 (h);
+}
+
+static inline float
+load_bf16 (const guint8 *p)
+{
+  guint16 h;
+  memcpy (&h, p, 2);
+  return ps_bf16_to_f32 (h);
+}
+
+static inline float
+load_f64 (const guint8 *p)
+{
+  double d;
+  memcpy (&d, p, 8);
+  return (float) d;
+}
+
+static inline float
+load_i64 (const guint8 *p)
+{
+  gint64 v;
+  memcpy (&v, p, 8);
+  return (float) v;
+}
+
+static inline float
+load_i32 (const guint8 *p)
+{
+  gint32 v;
+  memcpy (&v, p, 4);
+  return (float) v;
+}
+
+static inline float
+load_i16 (const guint8 *p)
+{
+  gint16 v;
+  memcpy (&v, p, 2);
+  return (float) v;
+}
+
+static inline float
+load_i8 (const guint8 *p)
+{
+  return (float) (gint8) *p;
+}
+
+static inline float
+load_u8 (const guint8 *p)
+{
+  return (float) *p;
+}
+
+static inline float
+load_bool (const guint8 *p)
+{
+  return *p != 0 ? 1.f : 0.f;
+}
+
+/* The contiguous case is a loop of its own, so that the compiler vectorizes
+ * it (and builds an AVX2 clone of it). */
+#define DEFINE_ROW(NAME, LOAD, SIZE)                                                  \
+PS_SIMD_CLONES static void                                                            \
+row_##NAME (const guint8 *p, int64_t step, int64_t n, float *restrict dst)            \
+{                                                                                     \
+  if (step == SIZE)                                                                   \
+    for (int64_t i = 0; i < n; i++)                                                   \
+      dst[i] = LOAD (p + i * SIZE);                                                   \
+  else                                                                                \
+    for (int64_t i = 0; i < n; i++)                                                   \
+      dst[i] = LOAD (p + i * step);                                                   \
+}
+
+DEFINE_ROW (f16, load_f16, 2)
+DEFINE_ROW (bf16, load_bf16, 2)
+DEFINE_ROW (f64, load_f64, 8)
+DEFINE_ROW (i64, load_i64, 8)
+DEFINE_ROW (i32, load_i32, 4)
+DEFINE_ROW (i16, load_i16, 2)
+DEFINE_ROW (i8, load_i8, 1)
+DEFINE_ROW (u8, load_u8, 1)
+DEFINE_ROW (bool, load_bool, 1)
+
+static void
+row_f32 (const guint8 *p, int64_t step, int64_t n, float *restrict dst)
+{
+  if (step == 4)
+    memcpy (dst, p, (size_t) n * 4);
+  else
+    for (int64_t i = 0; i < n; i++)
+      dst[i] = load_f32 (p + i * step);
+}
+
+void
+ps_dtype_row_to_f32 (PsDtype dtype, const void *src, int64_t stride, int64_t n, float *dst)
+{
+  const guint8 *p = src;
+  int64_t step;
+
+  g_return_if_fail ((guint) dtype < PS_N_DTYPES && n >= 0);
+  if (n == 0)
+    return;
+  step = stride * dtypes[dtype].size;
+  switch (dtype)
+    {
+    case PS_DTYPE_F32:  row_f32 (p, step, n, dst); break;
+    case PS_DTYPE_F16:  row_f16 (p, step, n, dst); break;
+    case PS_DTYPE_BF16: row_bf16 (p, step, n, dst); break;
+    case PS_DTYPE_F64:  row_f64 (p, step, n, dst); break;
+    case PS_DTYPE_I64:  row_i64 (p, step, n, dst); break;
+    case PS_DTYPE_I32:  row_i32 (p, step, n, dst); break;
+    case PS_DTYPE_I16:  row_i16 (p, step, n, dst); break;
+    case PS_DTYPE_I8:   row_i8 (p, step, n, dst); break;
+    case PS_DTYPE_U8:   row_u8 (p, step, n, dst); break;
+    case PS_DTYPE_BOOL: row_bool (p, step, n, dst); break;
+    }
+}
+
+double
+ps_dtype_load_double (PsDtype dtype, const void *p)
+{
+  g_return_val_if_fail ((guint) dtype < PS_N_DTYPES, NAN);
+  switch (dtype)
+    {
+    case PS_DTYPE_F64:
+      {
+        double v;
+        memcpy (&v, p, 8);
+        return v;
+      }
+    case PS_DTYPE_I64:
+      {
+        gint64 v;
+        memcpy (&v, p, 8);
+        return (double) v;
+      }
+    case PS_DTYPE_I32:
+      {
+        gint32 v;
+        memcpy (&v, p, 4);
+        return v;
+      }
+    default:
+      {
+        float f;
+        ps_dtype_row_to_f32 (dtype, p, 1, 1, &f);
+        return f;
+      }
+    }
 }

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <math.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -341,87 +340,14 @@ ps_safetensors_get_metadata (PsSafetensors *st)
   return st->metadata;
 }
 
-static float
-half_to_float (guint16 h)
-{
-  guint32 sign = (guint32) (h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-  float f;
-
-  if (exp == 0)
-    {
-      f = ldexpf ((float) man, -24);
-      return sign ? -f : f;
-    }
-  if (exp == 31)
-    bits = sign | 0x7f800000u | (man << 13);
-  else
-    bits = sign | ((exp + 112) << 23) | (man << 13);
-  memcpy (&f, &bits, 4);
-  return f;
-}
-
 void
 ps_safetensors_read_f32 (PsSafetensors *st, const PsSafetensorsEntry *e, int64_t start,
                          int64_t count, float *dst)
 {
-  int sz = ps_dtype_size (e->dtype);
-  const guint8 *p = st->data + e->begin + (guint64) start * (guint64) sz;
+  guint64 at = e->begin + (guint64) start * (guint64) ps_dtype_size (e->dtype);
 
   g_return_if_fail (start >= 0 && count >= 0 && start + count <= e->numel);
-  switch (e->dtype)
-    {
-    case PS_DTYPE_F32:
-      memcpy (dst, p, (size_t) count * 4);   /* little-endian host */
-      break;
-    case PS_DTYPE_F64:
-      for (int64_t i = 0; i < count; i++)
-        {
-          double d;
-          memcpy (&d, p + i * 8, 8);
-          dst[i] = (float) d;
-        }
-      break;
-    case PS_DTYPE_F16:
-      for (int64_t i = 0; i < count; i++)
-        dst[i] = half_to_float ((guint16) (p[2 * i] | (p[2 * i + 1] << 8)));
-      break;
-    case PS_DTYPE_BF16:
-      for (int64_t i = 0; i < count; i++)
-        {
-          guint32 bits = (guint32) (p[2 * i] | (p[2 * i + 1] << 8)) << 16;
-          memcpy (&dst[i], &bits, 4);
-        }
-      break;
-    case PS_DTYPE_I64:
-      for (int64_t i = 0; i < count; i++)
-        {
-          gint64 v;
-          memcpy (&v, p + i * 8, 8);
-          dst[i] = (float) v;
-        }
-      break;
-    case PS_DTYPE_I32:
-      for (int64_t i = 0; i < count; i++)
-        {
-          gint32 v;
-          memcpy (&v, p + i * 4, 4);
-          dst[i] = (float) v;
-        }
-      break;
-    case PS_DTYPE_I16:
-      for (int64_t i = 0; i < count; i++)
-        dst[i] = (float) (gint16) (p[2 * i] | (p[2 * i + 1] << 8));
-      break;
-    case PS_DTYPE_I8:
-      for (int64_t i = 0; i < count; i++)
-        dst[i] = (float) (gint8) p[i];
-      break;
-    case PS_DTYPE_U8:
-    case PS_DTYPE_BOOL:
-      for (int64_t i = 0; i < count; i++)
-        dst[i] = (float) p[i];
-      break;
-    }
+  ps_dtype_row_to_f32 (e->dtype, st->data + at, 1, count, dst);
 }
 
 PsTensor *
