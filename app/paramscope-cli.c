@@ -743,7 +743,8 @@ bench_render (Opts *o)
   g_autofree float *x = NULL, *pooled = NULL;
   g_autofree guint32 *argb = NULL;
   g_autofree double *t_pool = NULL, *t_colour = NULL, *t_all = NULL;
-  PsHeatmapScratch scratch = { 0 };
+  PsPoolScratch scratch = { 0 };
+  PsSlice slice;
   PsRng rng;
   guint64 a0, allocs = 0;
 
@@ -753,6 +754,7 @@ bench_render (Opts *o)
   ps_rng_seed (&rng, o->seed);
   ps_rng_fill_normal (&rng, x, n * n, 0, 1);
   x[(n / 3) * n + n / 5] = 40.f;                      /* an outlier to keep visible */
+  ps_slice_init_f32 (&slice, x, n, n);
   pooled = g_new (float, (gsize) out * out);
   argb = g_new (guint32, (gsize) out * out);
   t_pool = g_new (double, frames);
@@ -763,7 +765,7 @@ bench_render (Opts *o)
       double t0 = now (), t1, t2;
       float range;
       a0 = ps_alloc_count ();
-      range = ps_heatmap_pool (x, n, n, 0, 0, n, n, pooled, out, out, &scratch);
+      range = ps_pool_slice (&slice, 0, 0, n, n, pooled, out, out, &scratch);
       t1 = now ();
       ps_heatmap_colorize (pooled, (int64_t) out * out, range, argb);
       t2 = now ();
@@ -775,7 +777,7 @@ bench_render (Opts *o)
           t_all[f] = t2 - t0;
         }
     }
-  ps_heatmap_scratch_clear (&scratch);
+  ps_pool_scratch_clear (&scratch);
   {
     g_autofree char *a = human_time (median (t_all, frames));
     g_autofree char *b = human_time (median (t_pool, frames));

@@ -28,12 +28,17 @@
  * Initializers:   ps-init.h, ps-rng.h
  * Autograd:       ps-tape.h      (forward, backward, losses)
  * Optimizers:     ps-optim.h
- * Files:          ps-safetensors.h
+ * Files:          ps-safetensors.h, ps-checkpoint.h (a mapped file as a tree)
+ * Element types:  ps-dtype.h     (sizes, names, conversion to float32)
+ * Heatmaps:       ps-pool.h      (max-|x| pooling of a strided slice of any dtype),
+ *                 ps-heatmap.h   (the colormap)
  * Errors:         ps-error.h     (GError domain PS_ERROR)
  */
 #pragma once
 
+#include "ps-checkpoint.h"
 #include "ps-data.h"
+#include "ps-dtype.h"
 #include "ps-error.h"
 #include "ps-heatmap.h"
 #include "ps-init.h"
@@ -41,6 +46,7 @@
 #include "ps-module.h"
 #include "ps-optim.h"
 #include "ps-param.h"
+#include "ps-pool.h"
 #include "ps-rng.h"
 #include "ps-safetensors.h"
 #include "ps-tape.h"

@@ -12,9 +12,11 @@
  *                                                   "model.layers.0.mlp.down_proj.weight");
  *   PsCheckpointView v;
  *   ps_checkpoint_view_init_default (&v, n->entry);                // rows x cols = 4096 x 11008
- *   PsHeatmapScratch scratch = { 0 };                              // kept and reused
- *   float range = ps_checkpoint_pool (ck, &v, 0, 0, v.rows, v.cols,
- *                                     pooled, 335, 900, &scratch);  // reads 4096 x 11008 once
+ *   PsSlice s;
+ *   ps_checkpoint_view_get_slice (ck, &v, &s);                     // the mapped bytes, strided
+ *   PsPoolScratch scratch = { 0 };                                 // kept and reused
+ *   float range = ps_pool_slice (&s, 0, 0, v.rows, v.cols,
+ *                                pooled, 335, 900, &scratch);      // reads 4096 x 11008 once
  *   ps_heatmap_colorize (pooled, 335 * 900, range, argb);
  *
  * The tree splits names at dots (past 24 segments the rest stays one
@@ -23,17 +25,17 @@
  * index on every other axis.  A 1-D tensor is a column
  * (rows = its axis, as ps_heatmap_shape shows a bias); a 0-D one is 1 x 1.
  *
- * Pooling follows ps_heatmap_pool exactly (same blocks, max-|x| with NaN
- * winning, then +-Inf, same returned range) but reads the mapped bytes in
- * place, converting each dtype (F32, F16, BF16, F64, I64, I32, I16, I8, U8,
- * BOOL) on the fly, byte-aligned, and touches only the elements of the
- * window's rows and columns.  Large windows are split between the calling
- * thread and one helper thread.  Every function here may be called from any
- * thread; a PsCheckpoint is immutable once opened.
+ * A view's slice (ps_checkpoint_view_get_slice) is pooled with
+ * ps_pool_slice, which reads the mapped bytes in place, converting each
+ * dtype (F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL) on the fly, at
+ * any alignment, and touches only the elements of the window's rows and
+ * columns.  Every function here may be called from any thread; a
+ * PsCheckpoint is immutable once opened.  The slice borrows the mapping:
+ * keep the checkpoint alive while it is used.
  */
 #pragma once
 
-#include "ps-heatmap.h"
+#include "ps-pool.h"
 #include "ps-safetensors.h"
 #include "ps-tensor.h"
 
@@ -130,13 +132,10 @@ char    *ps_checkpoint_view_format_index (const PsCheckpointView *v, int64_t row
 double   ps_checkpoint_read           (PsCheckpoint *ck, const PsCheckpointView *v,
                                        int64_t row, int64_t col);
 
-/* ps_heatmap_pool over the window (row0, col0, vrows, vcols) of the slice,
- * into out_rows x out_cols cells; returns the window's largest finite
- * magnitude (1 if none).  scratch is the caller's, kept and reused. */
-float    ps_checkpoint_pool           (PsCheckpoint *ck, const PsCheckpointView *v,
-                                       int64_t row0, int64_t col0, int64_t vrows, int64_t vcols,
-                                       float *out, int out_rows, int out_cols,
-                                       PsHeatmapScratch *scratch);
+/* The view as a strided slice of the mapped bytes, for ps_pool_slice and
+ * ps_slice_read (valid while ck lives). */
+void     ps_checkpoint_view_get_slice (PsCheckpoint *ck, const PsCheckpointView *v,
+                                       PsSlice *slice);
 
 /* Statistics (ps_stats_compute's) of the slice, or of the whole tensor,
  * read in chunks; FALSE with G_IO_ERROR_CANCELLED if cancelled between

@@ -8,7 +8,7 @@
  *   2. snapshot() works out the window it wants: the visible rows and
  *      columns at most one cell per device pixel (a Key).  If the cells on
  *      screen are not that window, a Job pools it in a worker thread
- *      (ps_checkpoint_pool, then ps_heatmap_colorize into a back buffer);
+ *      (ps_pool_slice, then ps_heatmap_colorize into a back buffer);
  *      one job at a time, the latest wish waiting behind it.
  *   3. The cells of the last finished job are painted where their window
  *      lies now, through one cairo node with CAIRO_FILTER_NEAREST
@@ -52,7 +52,7 @@ typedef struct
   guint32          *argb;      /* the back buffer */
   gsize             cap;       /* elements of pooled and argb */
   float             range_cells[RANGE_SIDE * RANGE_SIDE];
-  PsHeatmapScratch  scratch;
+  PsPoolScratch     scratch;
   gint64            us;
 } Job;
 
@@ -248,7 +248,7 @@ job_free (Job *j)
   g_clear_pointer (&j->ck, ps_checkpoint_unref);
   g_free (j->pooled);
   g_free (j->argb);
-  ps_heatmap_scratch_clear (&j->scratch);
+  ps_pool_scratch_clear (&j->scratch);
   g_free (j);
 }
 
@@ -260,6 +260,7 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   gsize n = (gsize) j->key.out_rows * j->key.out_cols;
   gboolean whole = j->key.r0 == 0 && j->key.c0 == 0 && j->key.vrows == j->view.rows
                    && j->key.vcols == j->view.cols;
+  PsSlice slice;
   float r;
 
   if (n > j->cap)
@@ -271,12 +272,13 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
       j->argb = g_new (guint32, cap);
       j->cap = cap;
     }
+  ps_checkpoint_view_get_slice (j->ck, &j->view, &slice);
   if (j->need_range && !whole)
-    j->range = ps_checkpoint_pool (j->ck, &j->view, 0, 0, j->view.rows, j->view.cols,
-                                   j->range_cells, (int) MIN (j->view.rows, RANGE_SIDE),
-                                   (int) MIN (j->view.cols, RANGE_SIDE), &j->scratch);
-  r = ps_checkpoint_pool (j->ck, &j->view, j->key.r0, j->key.c0, j->key.vrows, j->key.vcols,
-                          j->pooled, j->key.out_rows, j->key.out_cols, &j->scratch);
+    j->range = ps_pool_slice (&slice, 0, 0, j->view.rows, j->view.cols, j->range_cells,
+                              (int) MIN (j->view.rows, RANGE_SIDE),
+                              (int) MIN (j->view.cols, RANGE_SIDE), &j->scratch);
+  r = ps_pool_slice (&slice, j->key.r0, j->key.c0, j->key.vrows, j->key.vcols, j->pooled,
+                     j->key.out_rows, j->key.out_cols, &j->scratch);
   if (j->need_range && whole)
     j->range = r;
   ps_heatmap_colorize (j->pooled, (int64_t) n, j->range, j->argb);

@@ -4,7 +4,7 @@
  * a PsCheckpoint) with the colours, colorbar and crisp cells of the main
  * window's heatmaps.  It never holds the tensor: each frame wants the
  * visible window of the slice pooled to about one cell per device pixel
- * (ps_checkpoint_pool: max-|x|, NaN and +-Inf kept), and that pooling runs
+ * (ps_pool_slice: max-|x|, NaN and +-Inf kept), and that pooling runs
  * in a worker thread, so a 4096 x 11008 tensor never blocks the UI; the
  * cells of the last finished pooling are drawn meanwhile (moved with the
  * pan).  When zoomed in, only the visible rows and columns are read.

@@ -119,7 +119,8 @@ ps_heatmap_render_image (const PsTensor *shown, int64_t px, gboolean colorbar, g
 {
   g_autofree float *pooled = NULL;
   g_autofree guint32 *argb = NULL;
-  PsHeatmapScratch scratch = { 0 };
+  PsPoolScratch scratch = { 0 };
+  PsSlice slice;
   int64_t rows, cols;
   int out_rows, out_cols, width, height, bar_w = 0;
   float range;
@@ -134,9 +135,9 @@ ps_heatmap_render_image (const PsTensor *shown, int64_t px, gboolean colorbar, g
     *pooled_out = out_rows < rows || out_cols < cols;
   pooled = g_new (float, (gsize) out_rows * out_cols);
   argb = g_new (guint32, (gsize) out_rows * out_cols);
-  range = ps_heatmap_pool (shown->data, rows, cols, 0, 0, rows, cols, pooled, out_rows, out_cols,
-                           &scratch);
-  ps_heatmap_scratch_clear (&scratch);
+  ps_slice_init_f32 (&slice, shown->data, rows, cols);
+  range = ps_pool_slice (&slice, 0, 0, rows, cols, pooled, out_rows, out_cols, &scratch);
+  ps_pool_scratch_clear (&scratch);
   ps_heatmap_colorize (pooled, (int64_t) out_rows * out_cols, range, argb);
   cells = ps_heatmap_cells_surface (argb, out_rows, out_cols);
 

@@ -7,7 +7,7 @@
  *      scaled by the zoom and moved by the pan, centred together with the
  *      colorbar at its right.
  *   2. cells_update() reduces the visible window of the matrix to at most one
- *      cell per device pixel with ps_heatmap_pool (max-|x|, outliers stay
+ *      cell per device pixel with ps_pool_slice (max-|x|, outliers stay
  *      visible) and colours it with ps_heatmap_colorize.  The result is cached
  *      by (parameter version, window, resolution), so hovering, selecting or
  *      redrawing for any other reason costs no pooling; the float and ARGB
@@ -64,7 +64,7 @@ struct _PsHeatmapView
   gboolean  range_valid;
 
   /* the pooled, coloured window (see cells_update) */
-  PsHeatmapScratch scratch;
+  PsPoolScratch scratch;
   float    *pooled;
   guint32  *argb;
   gsize     buf_cap;          /* elements of pooled and argb */
@@ -313,8 +313,11 @@ cells_update (PsHeatmapView *v, const Layout *L, int64_t r0, int64_t c0, int64_t
       v->buf_cap = cap;
     }
 
-  ps_heatmap_pool (t->data, L->rows, L->cols, r0, c0, vrows, vcols, v->pooled, out_rows, out_cols,
-                   &v->scratch);
+  {
+    PsSlice slice;
+    ps_slice_init_f32 (&slice, t->data, L->rows, L->cols);
+    ps_pool_slice (&slice, r0, c0, vrows, vcols, v->pooled, out_rows, out_cols, &v->scratch);
+  }
   ps_heatmap_colorize (v->pooled, (int64_t) n, range, v->argb);
   /* ARGB32 rows of whole pixels need no padding: stride = 4 * width */
   g_assert (cairo_format_stride_for_width (CAIRO_FORMAT_ARGB32, out_cols) == out_cols * 4);
@@ -1454,7 +1457,7 @@ ps_heatmap_view_finalize (GObject *object)
   g_clear_pointer (&v->probe, cairo_surface_destroy);
   g_free (v->pooled);
   g_free (v->argb);
-  ps_heatmap_scratch_clear (&v->scratch);
+  ps_pool_scratch_clear (&v->scratch);
   g_free (v->title);
 
   G_OBJECT_CLASS (ps_heatmap_view_parent_class)->finalize (object);

@@ -80,7 +80,7 @@ struct _PsOverview
   int       layout_width;     /* places' rects are for this width; -1: stale */
   double    label_w;
 
-  PsHeatmapScratch scratch;
+  PsPoolScratch scratch;
   float    *pooled;
   gsize     pooled_cap;
 };
@@ -463,8 +463,11 @@ entry_update (PsOverview *o, Entry *e, int out_rows, int out_cols)
       o->pooled = g_new (float, n);
       o->pooled_cap = n;
     }
-  range = ps_heatmap_pool (t->data, rows, cols, 0, 0, rows, cols, o->pooled, out_rows, out_cols,
-                           &o->scratch);
+  {
+    PsSlice slice;
+    ps_slice_init_f32 (&slice, t->data, rows, cols);
+    range = ps_pool_slice (&slice, 0, 0, rows, cols, o->pooled, out_rows, out_cols, &o->scratch);
+  }
   if (e->cells == NULL || e->out_rows != out_rows || e->out_cols != out_cols)
     {
       g_clear_pointer (&e->cells, cairo_surface_destroy);
@@ -760,7 +763,7 @@ ps_overview_finalize (GObject *object)
   g_array_unref (o->places);
   g_array_unref (o->rows);
   g_free (o->pooled);
-  ps_heatmap_scratch_clear (&o->scratch);
+  ps_pool_scratch_clear (&o->scratch);
   G_OBJECT_CLASS (ps_overview_parent_class)->finalize (object);
 }
 

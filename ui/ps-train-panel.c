@@ -398,7 +398,7 @@ ps_train_view_snapshot_due (double wall_us, double thread_cpu_us, double process
 static gint64
 view_cpu_usec (void)
 {
-  return cpu_usec (RUSAGE_THREAD) + ps_heatmap_helper_cpu_usec ();
+  return cpu_usec (RUSAGE_THREAD) + ps_pool_helper_cpu_usec ();
 }
 
 /* Whether to ask for a frame now: due by the time it comes, which takes

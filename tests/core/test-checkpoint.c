@@ -1,7 +1,7 @@
 /* test-checkpoint.c — a bare .safetensors as a tree, and its slices pooled
  * in place: the tree from dotted names (grouping, natural and file order,
- * aliases), view validation, pooling against ps_heatmap_pool over a
- * brute-force copy for every dtype, axis pair, fixed index and window,
+ * aliases), view validation, pooling against ps_pool_slice over a
+ * float32 brute-force copy for every dtype, axis pair, fixed index and window,
  * reading nothing outside the window (poisoned bytes; pages that fault),
  * exact element reads, chunked statistics, and files on disk. */
 #include "ps-test-util.h"
@@ -113,36 +113,56 @@ brute_slice (PsCheckpoint *ck, const PsSafetensorsEntry *e, int row_axis, int co
   return out;
 }
 
+/* ps_pool_slice over the view's slice of the mapped bytes */
+static float
+pool_view (PsCheckpoint *ck, const PsCheckpointView *v, int64_t row0, int64_t col0, int64_t vrows,
+           int64_t vcols, float *out, int out_rows, int out_cols, PsPoolScratch *scratch)
+{
+  PsSlice s;
+  ps_checkpoint_view_get_slice (ck, v, &s);
+  return ps_pool_slice (&s, row0, col0, vrows, vcols, out, out_rows, out_cols, scratch);
+}
+
+/* ps_pool_slice over a rows x cols float matrix: the reference */
+static float
+pool_f32 (const float *x, int64_t rows, int64_t cols, int64_t row0, int64_t col0, int64_t vrows,
+          int64_t vcols, float *out, int out_rows, int out_cols, PsPoolScratch *scratch)
+{
+  PsSlice s;
+  ps_slice_init_f32 (&s, x, rows, cols);
+  return ps_pool_slice (&s, row0, col0, vrows, vcols, out, out_rows, out_cols, scratch);
+}
+
 static void
 assert_same_cells (const float *got, const float *want, int64_t n, const char *what)
 {
   for (int64_t i = 0; i < n; i++)
     if (!((isnan (got[i]) && isnan (want[i])) || got[i] == want[i]))
-      g_error ("%s: cell %" G_GINT64_FORMAT " is %g, ps_heatmap_pool gives %g", what, i,
+      g_error ("%s: cell %" G_GINT64_FORMAT " is %g, the float32 reference gives %g", what, i,
                got[i], want[i]);
 }
 
-/* ps_checkpoint_pool of a window against ps_heatmap_pool over the brute-force slice. */
+/* The pooling of a window of a view against the float32 reference over the brute-force slice. */
 static void
 check_window (PsCheckpoint *ck, const PsCheckpointView *v, const float *slice, int64_t r0,
-              int64_t c0, int64_t vr, int64_t vc, int out_r, int out_c, PsHeatmapScratch *scratch,
+              int64_t c0, int64_t vr, int64_t vc, int out_r, int out_c, PsPoolScratch *scratch,
               const char *what)
 {
   g_autofree float *got = g_new (float, (gsize) out_r * out_c);
   g_autofree float *want = g_new (float, (gsize) out_r * out_c);
-  PsHeatmapScratch ref_scratch = { 0 };
+  PsPoolScratch ref_scratch = { 0 };
   float got_range, want_range;
   g_autofree char *desc = g_strdup_printf ("%s, window (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
                                            ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") -> %dx%d",
                                            what, r0, c0, vr, vc, out_r, out_c);
 
-  got_range = ps_checkpoint_pool (ck, v, r0, c0, vr, vc, got, out_r, out_c, scratch);
-  want_range = ps_heatmap_pool (slice, v->rows, v->cols, r0, c0, vr, vc, want, out_r, out_c,
-                                &ref_scratch);
-  ps_heatmap_scratch_clear (&ref_scratch);
+  got_range = pool_view (ck, v, r0, c0, vr, vc, got, out_r, out_c, scratch);
+  want_range = pool_f32 (slice, v->rows, v->cols, r0, c0, vr, vc, want, out_r, out_c,
+                         &ref_scratch);
+  ps_pool_scratch_clear (&ref_scratch);
   assert_same_cells (got, want, (int64_t) out_r * out_c, desc);
   if (got_range != want_range)
-    g_error ("%s: range %g, ps_heatmap_pool gives %g", desc, got_range, want_range);
+    g_error ("%s: range %g, the float32 reference gives %g", desc, got_range, want_range);
 }
 
 /* ---- the tree ---------------------------------------------------------------------- */
@@ -422,7 +442,7 @@ static void
 test_pool_brute_force (void)
 {
   g_autoptr (GRand) rng = g_rand_new_with_seed (42);
-  PsHeatmapScratch scratch = { 0 };
+  PsPoolScratch scratch = { 0 };
 
   for (guint di = 0; di < G_N_ELEMENTS (all_dtypes); di++)
     {
@@ -512,7 +532,7 @@ test_pool_brute_force (void)
                   }
             }
     }
-  ps_heatmap_scratch_clear (&scratch);
+  ps_pool_scratch_clear (&scratch);
 }
 
 /* Windows of a million elements and more: the helper thread takes half,
@@ -529,7 +549,7 @@ test_pool_two_threads (void)
   };
   g_autoptr (PsCheckpoint) ck = checkpoint_of (t, 2, NULL, 8, 3);
   PsSafetensors *st = ps_checkpoint_get_safetensors (ck);
-  PsHeatmapScratch scratch = { 0 };
+  PsPoolScratch scratch = { 0 };
   static const int axes[][3] = { { 0, 1, 0 }, { 1, 0, 0 } };
 
   for (guint k = 0; k < G_N_ELEMENTS (axes); k++)
@@ -554,7 +574,7 @@ test_pool_two_threads (void)
     g_assert_true (ps_checkpoint_view_init (&v, e, 2, 1, idx, NULL));
     check_window (ck, &v, tslice, 0, 0, rows, cols, 800, 300, &scratch, "BF16 slice 1 transposed");
   }
-  ps_heatmap_scratch_clear (&scratch);
+  ps_pool_scratch_clear (&scratch);
 }
 
 /* Every byte of the tensor outside the window is NaN (0xff...): if pooling
@@ -572,7 +592,7 @@ test_pool_reads_only_window_poisoned (void)
     { PS_DTYPE_BF16, { 1, 1200, 1000 }, 2, 1, 0, 20, 10, 960, 1100 },    /* transposed */
   };
   g_autoptr (GRand) rng = g_rand_new_with_seed (3);
-  PsHeatmapScratch scratch = { 0 };
+  PsPoolScratch scratch = { 0 };
 
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
@@ -613,7 +633,7 @@ test_pool_reads_only_window_poisoned (void)
           int out_r = o == 0 ? 3 : o == 1 ? (int) cases[k].vr : (int) cases[k].vr * 2;
           int out_c = o == 0 ? 2 : o == 1 ? (int) cases[k].vc : (int) cases[k].vc + 1;
           g_autofree float *cells = g_new (float, (gsize) out_r * out_c);
-          ps_checkpoint_pool (ck, &v, cases[k].r0, cases[k].c0, cases[k].vr, cases[k].vc, cells,
+          pool_view (ck, &v, cases[k].r0, cases[k].c0, cases[k].vr, cases[k].vc, cells,
                               out_r, out_c, &scratch);
           for (int64_t i = 0; i < (int64_t) out_r * out_c; i++)
             g_assert_true (isfinite (cells[i]));
@@ -621,7 +641,7 @@ test_pool_reads_only_window_poisoned (void)
                         out_c, &scratch, "poisoned");
         }
     }
-  ps_heatmap_scratch_clear (&scratch);
+  ps_pool_scratch_clear (&scratch);
 }
 
 typedef struct
@@ -660,7 +680,7 @@ test_pool_reads_only_window_pages (void)
   g_autoptr (PsCheckpoint) ck = NULL;
   const PsSafetensorsEntry *te, *ue;
   guint8 *data;
-  PsHeatmapScratch scratch = { 0 };
+  PsPoolScratch scratch = { 0 };
   PsCheckpointView v;
   float cells[64];
   GError *error = NULL;
@@ -700,12 +720,12 @@ test_pool_reads_only_window_pages (void)
       g_assert_cmpint (mprotect (data + te->begin + (c * 8 + r) * page, page, PROT_READ), ==, 0);
   g_assert_true (ps_checkpoint_view_init (&v, te, 1, 0, (int64_t[]) { 0, 0, 5 }, NULL));
   /* pooled 3x3 -> 2x2: cell (0, 0) covers r = 2, c = 1, the largest is 12.0005 */
-  ps_checkpoint_pool (ck, &v, 2, 1, 3, 3, cells, 2, 2, &scratch);
+  pool_view (ck, &v, 2, 1, 3, 3, cells, 2, 2, &scratch);
   g_assert_cmpfloat (cells[0], ==, TV (1, 2, 5));
   g_assert_cmpfloat (cells[3], ==, TV (3, 4, 5));
-  ps_checkpoint_pool (ck, &v, 2, 1, 3, 3, cells, 3, 3, &scratch);   /* nearest */
+  pool_view (ck, &v, 2, 1, 3, 3, cells, 3, 3, &scratch);   /* nearest */
   g_assert_cmpfloat (cells[4], ==, TV (2, 3, 5));
-  ps_checkpoint_pool (ck, &v, 2, 1, 3, 3, cells, 1, 1, &scratch);
+  pool_view (ck, &v, 2, 1, 3, 3, cells, 1, 1, &scratch);
   g_assert_cmpfloat (cells[0], ==, TV (3, 4, 5));
   g_assert_cmpfloat ((float) ps_checkpoint_read (ck, &v, 4, 3), ==, TV (3, 4, 5));
 
@@ -714,15 +734,15 @@ test_pool_reads_only_window_pages (void)
     g_assert_cmpint (mprotect (data + ue->begin + ((3 * 6 + r) * 3 + 1) * page, page, PROT_READ),
                      ==, 0);
   g_assert_true (ps_checkpoint_view_init (&v, ue, 1, 2, (int64_t[]) { 3, 0, 0 }, NULL));
-  ps_checkpoint_pool (ck, &v, 1, K, 3, K, cells, 3, 7, &scratch);
+  pool_view (ck, &v, 1, K, 3, K, cells, 3, 7, &scratch);
   g_assert_cmpfloat (cells[0], ==, -TV (3, 1, K + K / 7 - 1));
   {
     g_autofree float *wide = g_new (float, 2 * 3 * K);
-    float range = ps_checkpoint_pool (ck, &v, 1, K, 3, K, wide, 6, (int) K, &scratch);
+    float range = pool_view (ck, &v, 1, K, 3, K, wide, 6, (int) K, &scratch);
     g_assert_cmpfloat (wide[0], ==, -TV (3, 1, K));
     g_assert_cmpfloat (range, ==, TV (3, 3, 2 * K - 1));
   }
-  ps_heatmap_scratch_clear (&scratch);
+  ps_pool_scratch_clear (&scratch);
   g_clear_pointer (&ck, ps_checkpoint_unref);
 }
 
@@ -837,7 +857,7 @@ test_open_file (void)
   const PsCheckpointNode *n;
   PsCheckpointView v;
   float cells[6];
-  PsHeatmapScratch scratch = { 0 };
+  PsPoolScratch scratch = { 0 };
   GError *error = NULL;
 
   ps_test_st_write (path, bytes);
@@ -848,11 +868,11 @@ test_open_file (void)
   n = ps_checkpoint_find (ck, PS_CHECKPOINT_ORDER_NATURAL, "enc.0.w");
   g_assert_nonnull (n);
   ps_checkpoint_view_init_default (&v, n->entry);
-  g_assert_cmpfloat (ps_checkpoint_pool (ck, &v, 0, 0, 2, 3, cells, 2, 3, &scratch), ==, 6);
+  g_assert_cmpfloat (pool_view (ck, &v, 0, 0, 2, 3, cells, 2, 3, &scratch), ==, 6);
   g_assert_cmpmem (cells, sizeof cells, w, sizeof w);
-  g_assert_cmpfloat (ps_checkpoint_pool (ck, &v, 0, 0, 2, 3, cells, 1, 1, &scratch), ==, 6);
+  g_assert_cmpfloat (pool_view (ck, &v, 0, 0, 2, 3, cells, 1, 1, &scratch), ==, 6);
   g_assert_cmpfloat (cells[0], ==, -6);
-  ps_heatmap_scratch_clear (&scratch);
+  ps_pool_scratch_clear (&scratch);
   /* the checkpoint outlives the file's name */
   g_assert_cmpint (g_unlink (path), ==, 0);
   g_assert_cmpfloat (ps_checkpoint_read (ck, &v, 1, 2), ==, -6);

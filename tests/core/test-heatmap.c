@@ -4,6 +4,16 @@
 
 #include <math.h>
 
+/* ps_pool_slice over a rows x cols float matrix */
+static float
+pool_f32 (const float *x, int64_t rows, int64_t cols, int64_t row0, int64_t col0, int64_t vrows,
+          int64_t vcols, float *out, int out_rows, int out_cols, PsPoolScratch *scratch)
+{
+  PsSlice s;
+  ps_slice_init_f32 (&s, x, rows, cols);
+  return ps_pool_slice (&s, row0, col0, vrows, vcols, out, out_rows, out_cols, scratch);
+}
+
 static void
 test_colormap (void)
 {
@@ -61,10 +71,10 @@ test_range (void)
   {
     /* a row of zeros (a dead ReLU unit's gradient) does not set the range to 1 */
     float m[4] = { 0.01f, -0.02f, 0, 0 }, o[4];
-    PsHeatmapScratch sc = { 0 };
-    g_assert_cmpfloat (ps_heatmap_pool (m, 2, 2, 0, 0, 2, 2, o, 2, 2, &sc), ==, 0.02f);
-    g_assert_cmpfloat (ps_heatmap_pool (m, 2, 2, 0, 0, 2, 2, o, 1, 1, &sc), ==, 0.02f);
-    ps_heatmap_scratch_clear (&sc);
+    PsPoolScratch sc = { 0 };
+    g_assert_cmpfloat (pool_f32 (m, 2, 2, 0, 0, 2, 2, o, 2, 2, &sc), ==, 0.02f);
+    g_assert_cmpfloat (pool_f32 (m, 2, 2, 0, 0, 2, 2, o, 1, 1, &sc), ==, 0.02f);
+    ps_pool_scratch_clear (&sc);
   }
 }
 
@@ -79,8 +89,8 @@ test_pool_blocks (void)
      0,  0.5,  INFINITY, 0,   -2,  2,
   };
   float out[6];
-  PsHeatmapScratch s = { 0 };
-  float range = ps_heatmap_pool (x, 4, 6, 0, 0, 4, 6, out, 2, 3, &s);
+  PsPoolScratch s = { 0 };
+  float range = pool_f32 (x, 4, 6, 0, 0, 4, 6, out, 2, 3, &s);
 
   g_assert_cmpfloat (out[0], ==, -7.f);        /* largest magnitude keeps its sign */
   g_assert_cmpfloat (out[1], ==, 1.f);
@@ -91,10 +101,10 @@ test_pool_blocks (void)
   g_assert_cmpfloat (range, ==, 9.f);          /* finite, though hidden behind NaN/Inf */
   {
     float y[4] = { 1, INFINITY, -2, 0 }, o;
-    g_assert_cmpfloat (ps_heatmap_pool (y, 2, 2, 0, 0, 2, 2, &o, 1, 1, &s), ==, 2.f);
+    g_assert_cmpfloat (pool_f32 (y, 2, 2, 0, 0, 2, 2, &o, 1, 1, &s), ==, 2.f);
     g_assert_true (isinf (o) && o > 0);
   }
-  ps_heatmap_scratch_clear (&s);
+  ps_pool_scratch_clear (&s);
 }
 
 static void
@@ -102,12 +112,12 @@ test_pool_window_and_nearest (void)
 {
   float x[16];
   float out[16];
-  PsHeatmapScratch s = { 0 };
+  PsPoolScratch s = { 0 };
 
   for (int i = 0; i < 16; i++)
     x[i] = (float) i;
   /* the window rows 1..2, cols 2..3 of a 4 x 4 matrix, zoomed in to 4 x 4 */
-  ps_heatmap_pool (x, 4, 4, 1, 2, 2, 2, out, 4, 4, &s);
+  pool_f32 (x, 4, 4, 1, 2, 2, 2, out, 4, 4, &s);
   g_assert_cmpfloat (out[0], ==, 6.f);
   g_assert_cmpfloat (out[1], ==, 6.f);
   g_assert_cmpfloat (out[2], ==, 7.f);
@@ -118,13 +128,13 @@ test_pool_window_and_nearest (void)
     g_autofree float *big = g_new0 (float, n * n);
     float o[100];
     big[123 * n + 777] = -50.f;
-    ps_heatmap_pool (big, n, n, 0, 0, n, n, o, 10, 10, &s);
+    pool_f32 (big, n, n, 0, 0, n, n, o, 10, 10, &s);
     g_assert_cmpfloat (o[1 * 10 + 7], ==, -50.f);
     for (int i = 0; i < 100; i++)
       if (i != 17)
         g_assert_cmpfloat (o[i], ==, 0.f);
   }
-  ps_heatmap_scratch_clear (&s);
+  ps_pool_scratch_clear (&s);
 }
 
 /* The cell of the block (rows ra..rb, columns ca..cb) as a plain scan
@@ -161,7 +171,7 @@ test_pool_two_threads (void)
   const int out = 100;
   g_autofree float *x = g_new (float, n * n);
   g_autofree float *o = g_new (float, out * out);
-  PsHeatmapScratch s = { 0 };
+  PsPoolScratch s = { 0 };
   PsRng rng;
   float range, want_range = 0;
 
@@ -169,7 +179,7 @@ test_pool_two_threads (void)
   ps_rng_fill_normal (&rng, x, n * n, 0, 1);
   x[900 * n + 17] = NAN;
   x[1000 * n + 1000] = -INFINITY;
-  range = ps_heatmap_pool (x, n, n, 0, 0, n, n, o, out, out, &s);
+  range = pool_f32 (x, n, n, 0, 0, n, n, o, out, out, &s);
   for (int r = 0; r < out; r++)
     for (int c = 0; c < out; c++)
       {
@@ -181,7 +191,7 @@ test_pool_two_threads (void)
           g_assert_cmpfloat (o[r * out + c], ==, best);
       }
   g_assert_cmpfloat (range, ==, want_range);
-  ps_heatmap_scratch_clear (&s);
+  ps_pool_scratch_clear (&s);
 }
 
 /* Any window of any matrix to any number of cells -- blocks of 1, 2, 4 or
@@ -192,7 +202,7 @@ static void
 test_pool_random_windows (void)
 {
   PsRng rng;
-  PsHeatmapScratch s = { 0 };
+  PsPoolScratch s = { 0 };
   const int64_t R = 1200, C = 1100;
   g_autofree float *x = g_new (float, R * C);
   g_autofree float *o = g_new (float, 1100 * 1100);
@@ -238,7 +248,7 @@ test_pool_random_windows (void)
         }
       if (vrows <= out_rows && vcols <= out_cols)
         out_rows = (int) MAX (1, vrows / 2);            /* keep it a reduction */
-      range = ps_heatmap_pool (x, R, C, row0, col0, vrows, vcols, o, out_rows, out_cols, &s);
+      range = pool_f32 (x, R, C, row0, col0, vrows, vcols, o, out_rows, out_cols, &s);
       for (int r = 0; r < out_rows; r++)
         {
           int64_t ra = row0 + (int64_t) r * vrows / out_rows;
@@ -257,7 +267,7 @@ test_pool_random_windows (void)
         }
       g_assert_cmpfloat (range, ==, want_range > 0.f ? want_range : 1.f);
     }
-  ps_heatmap_scratch_clear (&s);
+  ps_pool_scratch_clear (&s);
 }
 
 /* The colours of a whole span are those of one value at a time, NaN and
