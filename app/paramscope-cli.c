@@ -628,7 +628,7 @@ cmd_train (Opts *o)
       ps_optimizer_step (opt);
     }
   add_state (p.net, names, tensors, FALSE);
-  if (log && !g_file_set_contents (o->log, log->str, (gssize) log->len, &error))
+  if (log && !ps_file_replace_contents (o->log, log->str, log->len, &error))
     goto err;
   if (!write_out (o->out, names, tensors, &error))
     goto err;
@@ -982,7 +982,6 @@ cmd_render (Opts *o)
   int64_t rows, cols, px = o->cell ? o->cell : 16;
   gboolean pooled_flag = FALSE;
   cairo_surface_t *img;
-  cairo_status_t st;
 
   if (o->param == NULL || o->out == NULL)
     return usage_error ("render needs --param KEY and -o OUT.png");
@@ -1048,21 +1047,13 @@ cmd_render (Opts *o)
     fprintf (stderr, "paramscope-cli: %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " cells reduced by "
              "max-|x| pooling (at most %d pixels a side)\n", rows, cols, PS_HEATMAP_IMAGE_MAX_SIDE);
 
-  /* write beside the target, then rename: no half-written PNG */
-  {
-    g_autofree char *dir = g_path_get_dirname (o->out);
-    g_autofree char *base = g_path_get_basename (o->out);
-    g_autofree char *tmp = g_strdup_printf ("%s/.%s.%d.tmp", dir, base, (int) getpid ());
-    st = cairo_surface_write_to_png (img, tmp);
-    cairo_surface_destroy (img);
-    if (st != CAIRO_STATUS_SUCCESS || rename (tmp, o->out) != 0)
-      {
-        fprintf (stderr, "paramscope-cli: %s: cannot write the PNG: %s\n", o->out,
-                 st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string (st) : g_strerror (errno));
-        unlink (tmp);
-        return 1;
-      }
-  }
+  /* replaced atomically: no half-written PNG */
+  if (!ps_heatmap_write_png (img, o->out, &error))
+    {
+      cairo_surface_destroy (img);
+      return fail (error);
+    }
+  cairo_surface_destroy (img);
   return 0;
 }
 

@@ -28,7 +28,8 @@
  * Initializers:   ps-init.h, ps-rng.h
  * Autograd:       ps-tape.h      (forward, backward, losses)
  * Optimizers:     ps-optim.h
- * Files:          ps-safetensors.h, ps-checkpoint.h (a mapped file as a tree)
+ * Files:          ps-safetensors.h, ps-checkpoint.h (a mapped file as a tree),
+ *                 ps-file.h      (every file written is replaced atomically)
  * Element types:  ps-dtype.h     (sizes, names, conversion to float32)
  * Heatmaps:       ps-pool.h      (max-|x| pooling of a strided slice of any dtype),
  *                 ps-heatmap.h   (the colormap)
@@ -40,6 +41,7 @@
 #include "ps-data.h"
 #include "ps-dtype.h"
 #include "ps-error.h"
+#include "ps-file.h"
 #include "ps-heatmap.h"
 #include "ps-init.h"
 #include "ps-model-file.h"

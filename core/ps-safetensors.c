@@ -1,15 +1,10 @@
 /* ps-safetensors.c — safetensors read and write */
 #include "ps-safetensors.h"
 #include "ps-error.h"
+#include "ps-file.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 struct _PsSafetensors
 {
@@ -414,69 +409,6 @@ json_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
-static gboolean
-write_all (int fd, const void *buf, size_t n)
-{
-  const char *p = buf;
-  while (n > 0)
-    {
-      ssize_t w = write (fd, p, n);
-      if (w < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      p += w;
-      n -= (size_t) w;
-    }
-  return TRUE;
-}
-
-/* The temporary file beside the target has one fixed name (".NAME.partial"),
- * held under an exclusive flock() while it is written: a second save of the
- * same file waits, and the file a killed save left behind is simply reused,
- * so crashes never pile up temporary files.  The lock is on the inode: once
- * we hold it, check the name still refers to it (a previous holder may have
- * renamed it over the target meanwhile). */
-static int
-open_partial (const char *tmp)
-{
-  for (;;)
-    {
-      struct stat a, b;
-      /* never through a symbolic link someone else planted there */
-      int fd = open (tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (fd < 0)
-        return -1;
-      if (flock (fd, LOCK_EX) != 0 || fstat (fd, &a) != 0)
-        {
-          int e = errno;
-          close (fd);
-          errno = e;
-          return -1;
-        }
-      if (!S_ISREG (a.st_mode))
-        {
-          close (fd);
-          errno = EINVAL;
-          return -1;
-        }
-      if (stat (tmp, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-        {
-          if (ftruncate (fd, 0) != 0)
-            {
-              int e = errno;
-              close (fd);
-              errno = e;
-              return -1;
-            }
-          return fd;
-        }
-      close (fd);
-    }
-}
-
 gboolean
 ps_safetensors_write (const char *path, guint n, const char *const *names,
                       PsTensor *const *tensors, GHashTable *metadata, GError **error)
@@ -486,10 +418,9 @@ ps_safetensors_write (const char *path, guint n, const char *const *names,
   g_autoptr (GHashTable) seen_names = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GPtrArray) order = g_ptr_array_new ();
   g_autoptr (GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autofree char *dir = NULL, *base = NULL, *tmpl = NULL;
   guint64 offset = 0, hlen;
   guint8 len8[8];
-  int fd;
+  PsAtomicFile *f;
   gboolean first_member = TRUE;
 
   if (metadata)
@@ -557,51 +488,23 @@ ps_safetensors_write (const char *path, guint n, const char *const *names,
   for (int i = 0; i < 8; i++)
     len8[i] = (guint8) (hlen >> (8 * i));
 
-  dir = g_path_get_dirname (path);
-  base = g_path_get_basename (path);
-  tmpl = g_strdup_printf ("%s/.%s.partial", dir, base);
-  fd = open_partial (tmpl);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: cannot create a temporary file in %s: %s",
-                   path, dir, g_strerror (e));
-      return FALSE;
-    }
-  if (!write_all (fd, len8, 8) || !write_all (fd, hdr->str, hdr->len))
-    goto io_fail;
+  f = ps_atomic_file_begin (path, error);
+  if (f == NULL)
+    return FALSE;
+  if (!ps_atomic_file_write (f, len8, 8, error)
+      || !ps_atomic_file_write (f, hdr->str, hdr->len, error))
+    goto fail;
   for (guint k = 0; k < order->len; k++)
     {
       PsTensor *t = tensors[GPOINTER_TO_UINT (order->pdata[k])];
-      if (!write_all (fd, t->data, (size_t) t->numel * 4))
-        goto io_fail;
+      if (!ps_atomic_file_write (f, t->data, (gsize) t->numel * 4, error))
+        goto fail;
     }
-  if (fsync (fd) != 0)
-    goto io_fail;
-  /* rename while still holding the lock, so no other save can touch the file meanwhile */
-  if (g_rename (tmpl, path) != 0)
-    goto io_fail;
-  close (fd);        /* the data are synced: nothing left to report */
-  {
-    /* make the rename itself durable */
-    int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0)
-      {
-        fsync (dfd);
-        close (dfd);
-      }
-  }
-  return TRUE;
+  return ps_atomic_file_commit (f, error);
 
-io_fail:
-  {
-    int e = errno;
-    g_unlink (tmpl);   /* before unlocking it */
-    close (fd);
-    g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: writing failed: %s (the previous file, if "
-                 "any, is untouched)", path, g_strerror (e));
-    return FALSE;
-  }
+fail:
+  ps_atomic_file_abort (f);
+  return FALSE;
 }
 
 /* ---- state_dict --------------------------------------------------------- */

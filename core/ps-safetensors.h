@@ -12,8 +12,8 @@
  *
  * Writing stores a tied tensor once and records the other names in
  * __metadata__ ({"4.weight": "2.weight"}), as safetensors.torch.save_model
- * does; the file is written to a temporary file beside the target, synced and
- * renamed over it, so a crash never leaves a damaged file.
+ * does; the file is replaced atomically (ps-file.h), so a crash never leaves
+ * a damaged file.
  */
 #pragma once
 

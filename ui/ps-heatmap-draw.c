@@ -1,5 +1,6 @@
 /* ps-heatmap-draw.c — drawing a heatmap and its colorbar with cairo */
 #include "ps-heatmap-draw.h"
+#include "ps-file.h"
 
 #include <math.h>
 
@@ -227,4 +228,41 @@ ps_heatmap_layout (PsHeatmapLayout *L, int64_t rows, int64_t cols, int width, in
       L->bar_y = round ((vis_top + vis_bottom) / 2 - L->bar_h / 2);
       L->bar_y = CLAMP (L->bar_y, L->ay, L->ay + L->ah - L->bar_h);
     }
+}
+
+typedef struct
+{
+  PsAtomicFile *file;
+  GError       *error;
+} PngSink;
+
+static cairo_status_t
+png_write (void *closure, const unsigned char *data, unsigned int length)
+{
+  PngSink *sink = closure;
+  if (sink->error == NULL && !ps_atomic_file_write (sink->file, data, length, &sink->error))
+    return CAIRO_STATUS_WRITE_ERROR;
+  return sink->error ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
+gboolean
+ps_heatmap_write_png (cairo_surface_t *img, const char *path, GError **error)
+{
+  PngSink sink = { ps_atomic_file_begin (path, error), NULL };
+  cairo_status_t st;
+
+  if (sink.file == NULL)
+    return FALSE;
+  st = cairo_surface_write_to_png_stream (img, png_write, &sink);
+  if (st != CAIRO_STATUS_SUCCESS)
+    {
+      ps_atomic_file_abort (sink.file);
+      if (sink.error)
+        g_propagate_error (error, sink.error);
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: cannot write the PNG: %s", path,
+                     cairo_status_to_string (st));
+      return FALSE;
+    }
+  return ps_atomic_file_commit (sink.file, error);
 }

@@ -67,5 +67,8 @@ double           ps_heatmap_cell_size     (double fit, double zoom);
  * the matrix had to be reduced to fit PS_HEATMAP_IMAGE_MAX_SIDE. */
 cairo_surface_t *ps_heatmap_render_image  (const PsTensor *shown, int64_t px, gboolean colorbar,
                                            gboolean *pooled);
+/* Write an image surface as a PNG, replacing path atomically (ps-file.h):
+ * on failure (PS_ERROR_IO) the previous file, if any, is untouched. */
+gboolean         ps_heatmap_write_png     (cairo_surface_t *img, const char *path, GError **error);
 
 G_END_DECLS

@@ -1280,9 +1280,8 @@ ps_heatmap_view_export_png (PsHeatmapView *v, const char *path, GError **error)
   PsTensor *shown;
   int64_t rows, cols;
   cairo_surface_t *img;
-  cairo_status_t st;
-  g_autofree char *dir = NULL, *base = NULL, *tmp = NULL;
-  int fd;
+  GError *inner = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (PS_IS_HEATMAP_VIEW (v), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -1310,31 +1309,19 @@ ps_heatmap_view_export_png (PsHeatmapView *v, const char *path, GError **error)
 
   img = ps_heatmap_render_image (shown, PS_HEATMAP_EXPORT_CELL, TRUE, NULL);
 
-  /* write beside the target, then rename: never a half-written PNG */
-  dir = g_path_get_dirname (path);
-  base = g_path_get_basename (path);
-  tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  fd = g_mkstemp_full (tmp, O_WRONLY, 0644);
-  if (fd < 0)
-    {
-      int saved = errno;
-      cairo_surface_destroy (img);
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, _("Cannot write %s: %s"), path,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  close (fd);
-  st = cairo_surface_write_to_png (img, tmp);
+  /* replaced atomically: never a half-written PNG */
+  ok = ps_heatmap_write_png (img, path, &inner);
   cairo_surface_destroy (img);
-  if (st != CAIRO_STATUS_SUCCESS || g_rename (tmp, path) != 0)
+  if (!ok)
     {
-      int saved = errno;
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, _("Cannot write %s: %s"), path,
-                   st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string (st) : g_strerror (saved));
-      g_unlink (tmp);
-      return FALSE;
+      /* the reason, without the path the message starts with */
+      gsize n = strlen (path);
+      const char *why = strncmp (inner->message, path, n) == 0 && inner->message[n] == ':'
+                        ? inner->message + n + 2 : inner->message;
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, _("Cannot write %s: %s"), path, why);
+      g_error_free (inner);
     }
-  return TRUE;
+  return ok;
 }
 
 /* ---- offscreen rendering ---------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 static GBytes *
 read_bytes (const char *path)
@@ -262,6 +263,84 @@ test_stats (void)
   g_assert_cmpfloat (a.max, ==, b.max);
 }
 
+/* The one atomic writer every file goes through (ps-file.h): a new file,
+ * a replacement, an abandoned write that leaves the old file as it was, a
+ * temporary file a killed writer left behind (reused, then gone), a
+ * symbolic link planted in its place (refused), an unwritable directory. */
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+  while (g_dir_read_name (d))
+    n++;
+  return n;
+}
+
+static void
+test_atomic_file (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "log.csv", NULL);
+  g_autofree char *partial = g_build_filename (dir, ".log.csv.partial", NULL);
+  g_autofree char *other = g_build_filename (dir, "other", NULL);
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+  PsAtomicFile *f;
+
+  g_assert_true (ps_file_replace_contents (path, "a,b\n", 4, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "a,b\n");
+  g_clear_pointer (&text, g_free);
+
+  /* abandoned halfway: the previous contents, no temporary file */
+  f = ps_atomic_file_begin (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ps_atomic_file_get_path (f), ==, path);
+  g_assert_true (ps_atomic_file_write (f, "x,y", 3, &error));
+  g_assert_true (g_file_test (partial, G_FILE_TEST_EXISTS));
+  ps_atomic_file_abort (f);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "a,b\n");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (count_entries (dir), ==, 1);
+
+  /* a killed writer's leftover is reused and renamed away */
+  g_assert_true (g_file_set_contents (partial, "garbage from a killed save", -1, NULL));
+  g_assert_true (ps_file_replace_contents (path, "1,2\n", 4, &error));
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "1,2\n");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (count_entries (dir), ==, 1);
+
+  /* never written through a symbolic link planted as the temporary file */
+  g_assert_true (g_file_set_contents (other, "keep", -1, NULL));
+  g_assert_cmpint (symlink (other, partial), ==, 0);
+  g_assert_false (ps_file_replace_contents (path, "3,4\n", 4, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (other, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "keep");
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "1,2\n");
+  g_clear_pointer (&text, g_free);
+  g_unlink (partial);
+  g_unlink (other);
+
+  /* no directory: an error naming the file */
+  {
+    g_autofree char *nowhere = g_build_filename (dir, "no", "such", "dir.csv", NULL);
+    g_assert_false (ps_file_replace_contents (nowhere, "z", 1, &error));
+    g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+    g_assert_true (strstr (error->message, nowhere) != NULL);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (count_entries (dir), ==, 1);
+  ps_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/safetensors/load-checks", test_load_checks);
   g_test_add_func ("/safetensors/lazy-from-weights", test_lazy_from_weights);
   g_test_add_func ("/safetensors/atomic-replace", test_atomic_replace);
+  g_test_add_func ("/safetensors/atomic-file", test_atomic_file);
   g_test_add_func ("/safetensors/header-layout", test_header_layout);
   g_test_add_func ("/safetensors/stats", test_stats);
   return g_test_run ();
