@@ -548,7 +548,9 @@ cmd_train (Opts *o)
   g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
   g_autoptr (GPtrArray) np = NULL;
   g_autoptr (GString) log = NULL;
+  g_autofree double *norms = NULL;
   PsOptimConfig cfg;
+  PsTrainStep ts;
   PsTensor *hist;
   int rc = 0;
 
@@ -595,37 +597,32 @@ cmd_train (Opts *o)
     }
   g_ptr_array_add (names, g_strdup ("loss_history"));
   g_ptr_array_add (tensors, hist);
+  norms = g_new0 (double, np->len);
+  ts = (PsTrainStep) { .tape = tape, .opt = opt, .x = p.x, .target = p.t, .loss = p.loss,
+                       .grad_norms = log ? norms : NULL };
   for (gint64 s = 0; s < o->steps; s++)
     {
-      double loss;
-      ps_optimizer_zero_grad (opt);
-      if (ps_tape_forward (tape, p.x, &error) == NULL
-          || !ps_tape_backward_loss (tape, p.loss, p.t, &loss, &error))
+      PsStepResult r;
+      if (ps_train_step (&ts, &r, &error) != PS_STEP_OK)
         goto err;
-      hist->data[s] = (float) loss;
+      hist->data[s] = (float) r.loss;
       if (log)
         {
           char buf[G_ASCII_DTOSTR_BUF_SIZE];
           g_string_append_printf (log, "%" G_GINT64_FORMAT ",%s", s,
-                                  g_ascii_formatd (buf, sizeof buf, "%.9g", loss));
+                                  g_ascii_formatd (buf, sizeof buf, "%.9g", r.loss));
           for (guint i = 0; i < np->len; i++)
-            {
-              PsTensor *g = ps_param_get_grad (((PsNamedParam *) np->pdata[i])->param);
-              PsStats st;
-              if (g)
-                ps_stats_compute (g->data, g->numel, &st);
-              g_string_append_printf (log, ",%s", g ? g_ascii_formatd (buf, sizeof buf, "%.9g", st.l2) : "");
-            }
+            g_string_append_printf (log, ",%s", isnan (norms[i]) ? ""
+                                    : g_ascii_formatd (buf, sizeof buf, "%.9g", norms[i]));
           g_string_append_c (log, '\n');
         }
-      if (!isfinite (loss))
+      if (!isfinite (r.loss))
         {
           g_set_error (&error, PS_ERROR, PS_ERROR_VALUE,
-                       "the loss became %s at step %" G_GINT64_FORMAT "; lower --lr", 
-                       isnan (loss) ? "NaN" : "infinite", s);
+                       "the loss became %s at step %" G_GINT64_FORMAT "; lower --lr",
+                       isnan (r.loss) ? "NaN" : "infinite", s);
           goto err;
         }
-      ps_optimizer_step (opt);
     }
   add_state (p.net, names, tensors, FALSE);
   if (log && !ps_file_replace_contents (o->log, log->str, log->len, &error))
@@ -805,7 +802,8 @@ cmd_bench (Opts *o)
   const PsTensor *y;
   gint64 steps, reps, B = o->batch;
   int64_t fin;
-  double *times, *floor_times, step_med, floor_med, loss;
+  double *times, *floor_times, step_med, floor_med;
+  PsTrainStep step;
   guint64 a0, a1 = 0;
   int n_gemm = 0;
   float **bufs;
@@ -845,17 +843,13 @@ cmd_bench (Opts *o)
   opt = ps_optimizer_new (net, &cfg, &error);
   if (opt == NULL)
     return fail (error);
+  step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = t, .loss = PS_LOSS_MSE };
 
   /* choose the number of timed steps: about 2 s in all, at least 11 */
   {
     double t0 = now ();
     for (int i = 0; i < 3; i++)
-      {
-        ps_optimizer_zero_grad (opt);
-        ps_tape_forward (tape, x, NULL);
-        ps_tape_backward_loss (tape, PS_LOSS_MSE, t, &loss, NULL);
-        ps_optimizer_step (opt);
-      }
+      ps_train_step (&step, NULL, NULL);
     reps = o->have_steps ? o->steps : CLAMP ((gint64) (1.0 / MAX ((now () - t0) / 3, 1e-9)), 11, 2000001);
   }
   steps = reps;
@@ -864,10 +858,7 @@ cmd_bench (Opts *o)
   {
     gint64 inner = 1;
     double t0 = now ();
-    ps_optimizer_zero_grad (opt);
-    ps_tape_forward (tape, x, NULL);
-    ps_tape_backward_loss (tape, PS_LOSS_MSE, t, &loss, NULL);
-    ps_optimizer_step (opt);
+    ps_train_step (&step, NULL, NULL);
     if (now () - t0 < 20e-6)
       inner = 1000;
     if (inner > 1)
@@ -901,12 +892,7 @@ cmd_bench (Opts *o)
         double ts = now ();
         a0 = ps_alloc_count ();
         for (gint64 k = 0; k < inner; k++)
-          {
-            ps_optimizer_zero_grad (opt);
-            ps_tape_forward (tape, x, NULL);
-            ps_tape_backward_loss (tape, PS_LOSS_MSE, t, &loss, NULL);
-            ps_optimizer_step (opt);
-          }
+          ps_train_step (&step, NULL, NULL);
         if (s >= 0)
           {
             times[s] = (now () - ts) / (double) inner;

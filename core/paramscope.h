@@ -28,6 +28,8 @@
  * Initializers:   ps-init.h, ps-rng.h
  * Autograd:       ps-tape.h      (forward, backward, losses)
  * Optimizers:     ps-optim.h
+ * Training:       ps-train-step.h (one step), ps-trainer.h (in a worker thread),
+ *                 ps-train-log.h (its record), ps-data.h (its data)
  * Files:          ps-safetensors.h, ps-checkpoint.h (a mapped file as a tree),
  *                 ps-file.h      (every file written is replaced atomically)
  * Element types:  ps-dtype.h     (sizes, names, conversion to float32)
@@ -54,4 +56,5 @@
 #include "ps-tape.h"
 #include "ps-tensor.h"
 #include "ps-train-log.h"
+#include "ps-train-step.h"
 #include "ps-trainer.h"

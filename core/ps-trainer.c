@@ -14,6 +14,7 @@
  */
 #include "ps-trainer.h"
 #include "ps-error.h"
+#include "ps-train-step.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -57,8 +58,10 @@ struct _PsTrainer
   PsRng         rng;
   PsTape       *tape;
   PsOptimizer  *opt;
+  PsTrainStep   train_step;  /* over tape, opt, x, target; norms and names */
   PsTrainLog   *log;
   double       *norms;       /* worker's scratch: n */
+  const char  **names;       /* the pairs' names, for fault messages */
   double        last_loss;   /* worker's */
 
   /* the worker */
@@ -254,22 +257,6 @@ set_fault (PsTrainer *t, guint64 step, guint pi, char *message)
   pthread_mutex_unlock (&t->lock);
 }
 
-static char *
-describe_nonfinite (const float *x, int64_t n)
-{
-  PsStats st;
-  GString *s = g_string_new (NULL);
-
-  ps_stats_compute (x, n, &st);
-  if (st.n_nan)
-    g_string_append_printf (s, "%" G_GINT64_FORMAT " NaN", st.n_nan);
-  if (st.n_posinf)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " +Inf", s->len ? ", " : "", st.n_posinf);
-  if (st.n_neginf)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT " -Inf", s->len ? ", " : "", st.n_neginf);
-  return g_string_free (s, FALSE);
-}
-
 /* Hand a snapshot of the replica to the caller (ps_trainer_pop_snapshot). */
 static void
 queue_snapshot (PsTrainer *t, guint64 step)
@@ -282,98 +269,38 @@ queue_snapshot (PsTrainer *t, guint64 step)
   pthread_mutex_unlock (&t->lock);
 }
 
-/* Sum of squares in double (a float squared cannot overflow a double, so the
- * sum is finite exactly when every element is). */
-static double
-sum_squares (const float *x, int64_t n)
-{
-  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  int64_t i = 0;
-
-  for (; i + 4 <= n; i += 4)
-    {
-      a0 += (double) x[i] * x[i];
-      a1 += (double) x[i + 1] * x[i + 1];
-      a2 += (double) x[i + 2] * x[i + 2];
-      a3 += (double) x[i + 3] * x[i + 3];
-    }
-  for (; i < n; i++)
-    a0 += (double) x[i] * x[i];
-  return (a0 + a1) + (a2 + a3);
-}
-
-static char *
-loss_text (double loss)
-{
-  return isnan (loss) ? g_strdup ("NaN") : g_strdup (loss > 0 ? "+Inf" : "-Inf");
-}
-
-/* One step on the replica.  FALSE on a fault (recorded; the step is not counted). */
+/* One step on the replica.  FALSE on a fault (recorded; the step is not
+ * counted unless the update itself made a weight non-finite). */
 static gboolean
 one_step (PsTrainer *t)
 {
   guint64 step;
   g_autoptr (GError) error = NULL;
-  double loss = NAN;
-  int bad = -1;
+  PsStepResult r;
+  PsStepStatus status;
 
   pthread_mutex_lock (&t->lock);
   step = t->step + 1;
   pthread_mutex_unlock (&t->lock);
 
-  ps_optimizer_zero_grad (t->opt);
-  if (ps_tape_forward (t->tape, t->x, &error) == NULL
-      || !ps_tape_backward_loss (t->tape, t->c.loss, t->target, &loss, &error))
+  status = ps_train_step (&t->train_step, &r, &error);
+  if (status != PS_STEP_ERROR)
+    t->last_loss = r.loss;
+  if (status != PS_STEP_OK && status != PS_STEP_NONFINITE_UPDATE)
     {
-      set_fault (t, step, G_MAXUINT,
+      /* weights stay as the previous step left them: finite */
+      set_fault (t, step, r.param >= 0 ? (guint) r.param : G_MAXUINT,
                  g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", step, error->message));
       return FALSE;
     }
-  for (guint i = 0; i < t->n; i++)
-    {
-      PsTensor *g = ps_param_get_grad (t->pairs[i].rep);
-      double ss = g ? sum_squares (g->data, g->numel) : NAN;
-      t->norms[i] = sqrt (ss);
-      if (g && !isfinite (ss) && bad < 0)
-        bad = (int) i;
-    }
-  if (bad >= 0 || !isfinite (loss))
-    {
-      /* weights stay as the previous step left them: finite */
-      g_autofree char *loss_s = isfinite (loss) ? NULL : loss_text (loss);
-      if (bad >= 0)
-        {
-          PsTensor *g = ps_param_get_grad (t->pairs[bad].rep);
-          g_autofree char *what = describe_nonfinite (g->data, g->numel);
-          set_fault (t, step, bad,
-                     g_strdup_printf ("step %" G_GUINT64_FORMAT ": the gradient of %s is not "
-                                      "finite (%s)%s%s", step, t->pairs[bad].name, what,
-                                      loss_s ? "; the loss is " : "", loss_s ? loss_s : ""));
-        }
-      else
-        set_fault (t, step, G_MAXUINT,
-                   g_strdup_printf ("step %" G_GUINT64_FORMAT ": the loss is %s (every gradient "
-                                    "is finite)", step, loss_s));
-      t->last_loss = loss;
-      return FALSE;
-    }
-  bad = ps_optimizer_step_checked (t->opt);
-  t->last_loss = loss;
   pthread_mutex_lock (&t->lock);
   t->step = step;
   pthread_mutex_unlock (&t->lock);
-  ps_train_log_add_step (t->log, step, loss, t->norms);
-  if (bad >= 0)
+  ps_train_log_add_step (t->log, step, r.loss, t->norms);
+  if (status == PS_STEP_NONFINITE_UPDATE)
     {
-      PsParam *p = ps_optimizer_get_param (t->opt, (guint) bad);
-      guint pi = 0;
-      while (pi < t->n && t->pairs[pi].rep != p)
-        pi++;
-      PsTensor *d = ps_param_get_data (p);
-      g_autofree char *what = describe_nonfinite (d->data, d->numel);
-      set_fault (t, step, pi,
-                 g_strdup_printf ("step %" G_GUINT64_FORMAT ": the update made %s not finite (%s)",
-                                  step, t->pairs[pi].name, what));
+      set_fault (t, step, (guint) r.param,
+                 g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", step, error->message));
       return FALSE;
     }
   if (ps_train_log_wants_hist (t->log, step))
@@ -505,6 +432,17 @@ ps_trainer_new (PsModule *model, const PsTensor *x, const PsTensor *target,
       ps_trainer_free (t);
       return NULL;
     }
+  t->names = g_new0 (const char *, t->n + 1);
+  for (guint i = 0; i < t->n; i++)
+    {
+      /* the optimizer's order is the pairs' (named_parameters of a clone) */
+      g_assert (ps_optimizer_get_param (t->opt, i) == t->pairs[i].rep);
+      t->names[i] = t->pairs[i].name;
+    }
+  t->train_step = (PsTrainStep) {
+    .tape = t->tape, .opt = t->opt, .x = t->x, .target = t->target, .loss = c->loss,
+    .check = TRUE, .grad_norms = t->norms, .names = t->names,
+  };
   /* check shapes, target and loss once, here, rather than in the worker */
   {
     double loss;
@@ -559,6 +497,7 @@ ps_trainer_free (PsTrainer *t)
     }
   g_free (t->pairs);
   g_free (t->norms);
+  g_free (t->names);
   g_queue_clear_full (&t->snapshots, (GDestroyNotify) ps_snapshot_free);
   ps_optimizer_free (t->opt);
   ps_tape_free (t->tape);

@@ -72,16 +72,13 @@ headless_thread (gpointer data)
   g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
   PsOptimConfig o = bench_optim ();
   g_autoptr (PsOptimizer) opt = ps_optimizer_new (net, &o, NULL);
+  PsTrainStep step = { .tape = tape, .opt = opt, .x = b->x, .target = b->t, .loss = PS_LOSS_MSE };
   gint64 t0 = g_get_monotonic_time (), end = t0 + (gint64) (b->slice * G_USEC_PER_SEC), now;
   guint64 steps = 0;
-  double loss;
 
   do
     {
-      ps_optimizer_zero_grad (opt);
-      ps_tape_forward (tape, b->x, NULL);
-      ps_tape_backward_loss (tape, PS_LOSS_MSE, b->t, &loss, NULL);
-      ps_optimizer_step (opt);
+      ps_train_step (&step, NULL, NULL);
       steps++;
       now = g_get_monotonic_time ();
     }

@@ -297,6 +297,77 @@ test_consistent_while_running (void)
   ref_clear (&ref);
 }
 
+/* ---- one step ------------------------------------------------------------ */
+
+/* ps_train_step itself: checked steps equal the plain loop bit for bit and
+ * report each gradient's norm; a NaN in the target stops a step before the
+ * update, naming the parameter (by index when no names are given), and the
+ * weights stay as they were. */
+static void
+test_train_step (void)
+{
+  g_autoptr (PsModule) net = ps_test_parse_model (MLP, 3);
+  g_autoptr (PsTensor) x = NULL, tg = NULL;
+  g_autoptr (PsTape) tape = NULL;
+  g_autoptr (PsOptimizer) opt = NULL;
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (net);
+  g_autoptr (GError) error = NULL;
+  g_autofree const char **names = g_new0 (const char *, np->len + 1);
+  g_autofree double *norms = g_new0 (double, np->len);
+  PsTrainConfig c;
+  PsTrainStep step;
+  PsStepResult r;
+  Ref ref;
+
+  make_data (net, PS_LOSS_MSE, PS_DATA_RANDOM, 5, &x, &tg);
+  ps_train_config_init (&c, PS_LOSS_MSE, PS_OPTIM_SGD, 0.1);
+  c.optim.momentum = 0.9;
+  ref_init (&ref, net, x, tg, &c);
+  tape = ps_tape_new (net, NULL);
+  opt = ps_optimizer_new (net, &c.optim, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < np->len; i++)
+    names[i] = ((PsNamedParam *) np->pdata[i])->name;
+  step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = tg, .loss = PS_LOSS_MSE,
+                         .check = TRUE, .grad_norms = norms, .names = names };
+  for (int k = 0; k < 5; k++)
+    {
+      double want = ref_step (&ref);
+      g_assert_cmpint (ps_train_step (&step, &r, &error), ==, PS_STEP_OK);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (r.loss, ==, want);
+      g_assert_cmpint (r.param, ==, -1);
+      g_assert_true (same_params (net, ref.net, TRUE));
+      for (guint i = 0; i < np->len; i++)
+        {
+          PsTensor *g = ps_param_get_grad (((PsNamedParam *) np->pdata[i])->param);
+          PsStats st;
+          ps_stats_compute (g->data, g->numel, &st);
+          g_assert_cmpfloat_with_epsilon (norms[i], st.l2, 1e-12 * st.l2);
+        }
+    }
+
+  /* a NaN target: the loss and the gradients are not finite, nothing moves */
+  {
+    g_autoptr (PsModule) before = ps_module_clone (net, NULL);
+    tg->data[4] = NAN;
+    step.names = NULL;
+    g_assert_cmpint (ps_train_step (&step, &r, &error), ==, PS_STEP_NONFINITE_GRAD);
+    g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);
+    g_assert_true (isnan (r.loss));
+    g_assert_cmpint (r.param, >=, 0);
+    {
+      g_autofree char *prefix = g_strdup_printf ("the gradient of parameter %d is not finite (",
+                                                 r.param);
+      g_assert_true (g_str_has_prefix (error->message, prefix));
+      g_assert_true (g_str_has_suffix (error->message, "; the loss is NaN"));
+    }
+    g_assert_true (isnan (norms[r.param]));
+    g_assert_true (same_params (net, before, FALSE));
+  }
+  ref_clear (&ref);
+}
+
 /* ---- numerical faults --------------------------------------------------- */
 
 static void
@@ -743,6 +814,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/clone", test_clone);
   g_test_add_func ("/trainer/max-rate", test_max_rate);
   g_test_add_func ("/trainer/consistent-while-running", test_consistent_while_running);
+  g_test_add_func ("/trainer/train-step", test_train_step);
   g_test_add_func ("/trainer/fault/gradient", test_fault_gradient);
   g_test_add_func ("/trainer/fault/update", test_fault_update);
   g_test_add_func ("/trainer/reset-reproduces", test_reset_reproduces);
