@@ -29,7 +29,8 @@
  * Autograd:       ps-tape.h      (forward, backward, losses)
  * Optimizers:     ps-optim.h
  * Training:       ps-train-step.h (one step), ps-trainer.h (in a worker thread),
- *                 ps-train-log.h (its record), ps-data.h (its data)
+ *                 ps-train-log.h (its record), ps-data.h (its data),
+ *                 ps-snapshot.h (values at one moment, differences)
  * Files:          ps-safetensors.h, ps-checkpoint.h (a mapped file as a tree),
  *                 ps-file.h      (every file written is replaced atomically)
  * Element types:  ps-dtype.h     (sizes, names, conversion to float32)
@@ -53,6 +54,7 @@
 #include "ps-pool.h"
 #include "ps-rng.h"
 #include "ps-safetensors.h"
+#include "ps-snapshot.h"
 #include "ps-tape.h"
 #include "ps-tensor.h"
 #include "ps-train-log.h"

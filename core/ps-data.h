@@ -23,11 +23,6 @@ typedef enum
 gboolean    ps_data_kind_from_string (const char *s, PsDataKind *kind);
 const char *ps_data_kind_to_string   (PsDataKind kind);
 
-/* The width of the first Linear layer's input and of the last one's output
- * (0 while unknown: a lazy first layer, or no Linear at all). */
-int64_t     ps_module_input_width    (PsModule *m);
-int64_t     ps_module_output_width   (PsModule *m);
-
 gboolean    ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed,
                               PsLossKind loss, PsTensor **x, PsTensor **target, GError **error);
 

@@ -884,3 +884,36 @@ ps_module_clone (PsModule *m, GHashTable *params_out)
     g_hash_table_foreach (params, (GHFunc) unref_value, NULL);
   return c;
 }
+
+/* ---- widths ---------------------------------------------------------------- */
+
+/* The first (or last) Linear in forward order; NULL if there is none. */
+static PsModule *
+edge_linear (PsModule *m, gboolean last)
+{
+  guint n = ps_module_get_n_children (m);
+
+  if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
+    return m;
+  for (guint k = 0; k < n; k++)
+    {
+      PsModule *hit = edge_linear (ps_module_get_child (m, last ? n - 1 - k : k), last);
+      if (hit)
+        return hit;
+    }
+  return NULL;
+}
+
+int64_t
+ps_module_input_width (PsModule *m)
+{
+  PsModule *l = edge_linear (m, FALSE);
+  return l ? ps_module_get_in_features (l) : 0;
+}
+
+int64_t
+ps_module_output_width (PsModule *m)
+{
+  PsModule *l = edge_linear (m, TRUE);
+  return l ? ps_module_get_out_features (l) : 0;
+}

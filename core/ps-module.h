@@ -152,6 +152,11 @@ void        ps_module_apply            (PsModule *m, PsModuleFunc fn, gpointer u
  * (original PsParam*, copy PsParam*) for every distinct parameter (borrowed). */
 PsModule   *ps_module_clone            (PsModule *m, GHashTable *params_out);
 
+/* The width of the first Linear layer's input and of the last one's output,
+ * in forward order (0 while unknown: a lazy first layer, or no Linear). */
+int64_t     ps_module_input_width      (PsModule *m);
+int64_t     ps_module_output_width     (PsModule *m);
+
 /* PyTorch's Linear.reset_parameters() on an initialized Linear. */
 void        ps_module_reset_parameters (PsModule *m, PsRng *rng);
 

@@ -14,6 +14,7 @@
  */
 #include "ps-trainer.h"
 #include "ps-error.h"
+#include "ps-snapshot.h"
 #include "ps-train-step.h"
 
 #include <math.h>
@@ -36,16 +37,6 @@ typedef struct
   guint64    step;
   double     loss;
 } Frame;
-
-struct _PsSnapshot
-{
-  char      *label;
-  guint64    step;
-  gint64     time;
-  GPtrArray *names;     /* char* */
-  GPtrArray *tensors;   /* PsTensor* */
-  gsize      bytes;
-};
 
 struct _PsTrainer
 {
@@ -96,93 +87,6 @@ ps_train_config_init (PsTrainConfig *c, PsLossKind loss, PsOptimKind optim, doub
   c->loss = loss;
   ps_optim_config_init (&c->optim, optim, lr);
   c->seed = 0;
-}
-
-/* ---- snapshots ------------------------------------------------------------ */
-
-PsSnapshot *
-ps_snapshot_take (PsModule *model, const char *label, guint64 step)
-{
-  g_autoptr (GPtrArray) np = ps_module_named_parameters (model);
-  PsSnapshot *s = g_new0 (PsSnapshot, 1);
-
-  s->label = g_strdup (label);
-  s->step = step;
-  s->time = g_get_real_time ();
-  s->names = g_ptr_array_new_with_free_func (g_free);
-  s->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
-  for (guint i = 0; i < np->len; i++)
-    {
-      PsNamedParam *p = np->pdata[i];
-      PsTensor *d = ps_param_get_data (p->param);
-      if (d == NULL)
-        continue;
-      g_ptr_array_add (s->names, g_strdup (p->name));
-      g_ptr_array_add (s->tensors, ps_tensor_copy (d));
-      s->bytes += (gsize) d->numel * sizeof (float);
-    }
-  return s;
-}
-
-void
-ps_snapshot_free (PsSnapshot *s)
-{
-  if (s == NULL)
-    return;
-  g_free (s->label);
-  g_ptr_array_unref (s->names);
-  g_ptr_array_unref (s->tensors);
-  g_free (s);
-}
-
-const char *ps_snapshot_get_label (PsSnapshot *s) { return s->label; }
-guint64 ps_snapshot_get_step (PsSnapshot *s) { return s->step; }
-gint64 ps_snapshot_get_time (PsSnapshot *s) { return s->time; }
-guint ps_snapshot_get_n (PsSnapshot *s) { return s->names->len; }
-gsize ps_snapshot_get_bytes (PsSnapshot *s) { return s->bytes; }
-
-const char *
-ps_snapshot_get_name (PsSnapshot *s, guint i)
-{
-  g_return_val_if_fail (i < s->names->len, NULL);
-  return s->names->pdata[i];
-}
-
-const PsTensor *
-ps_snapshot_get_tensor (PsSnapshot *s, guint i)
-{
-  g_return_val_if_fail (i < s->tensors->len, NULL);
-  return s->tensors->pdata[i];
-}
-
-const PsTensor *
-ps_snapshot_find (PsSnapshot *s, const char *name)
-{
-  for (guint i = 0; i < s->names->len; i++)
-    if (strcmp (s->names->pdata[i], name) == 0)
-      return s->tensors->pdata[i];
-  return NULL;
-}
-
-gboolean
-ps_tensor_difference (const PsTensor *a, const PsTensor *b, PsTensor *out, GError **error)
-{
-  if (!ps_tensor_same_shape (a, b))
-    {
-      g_autofree char *sa = ps_shape_to_string (a->ndim, a->shape);
-      g_autofree char *sb = ps_shape_to_string (b->ndim, b->shape);
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                   "cannot subtract tensors of different shapes %s and %s", sa, sb);
-      return FALSE;
-    }
-  if (!ps_tensor_resize (out, a->ndim, a->shape))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for a difference");
-      return FALSE;
-    }
-  for (int64_t i = 0; i < a->numel; i++)
-    out->data[i] = a->data[i] - b->data[i];
-  return TRUE;
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -678,6 +582,20 @@ void
 ps_trainer_request_frame (PsTrainer *t)
 {
   g_atomic_int_set (&t->want, 1);
+}
+
+#define VIEW_BUDGET       0.12
+#define VIEW_MAX_WAIT_US  (G_USEC_PER_SEC / 5)
+
+gboolean
+ps_train_view_snapshot_due (double wall_us, double thread_cpu_us, double process_cpu_us,
+                            int n_cpus)
+{
+  double idle = wall_us * n_cpus - process_cpu_us;
+
+  return wall_us >= VIEW_MAX_WAIT_US
+         || idle >= 0.5 * wall_us
+         || thread_cpu_us <= VIEW_BUDGET * wall_us;
 }
 
 gboolean

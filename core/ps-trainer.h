@@ -39,6 +39,7 @@
 #pragma once
 
 #include "ps-optim.h"
+#include "ps-snapshot.h"
 #include "ps-tape.h"
 #include "ps-train-log.h"
 
@@ -101,6 +102,22 @@ gboolean        ps_trainer_sync         (PsTrainer *t);
 void            ps_trainer_request_frame (PsTrainer *t);
 gboolean        ps_trainer_take_frame    (PsTrainer *t);
 
+/* The pacing of a view that follows a run: whether it takes a new frame
+ * now, given what went by since the last one: wall time, the view
+ * threads' CPU time and the whole process's (microseconds), on n_cpus
+ * cores.
+ *
+ * Every frame costs the view's threads a pass over the shown tensors
+ * (hand-over, pooling, colouring, drawing).  When the machine has half a
+ * core to spare (a small network trains on one core), that is free, and
+ * the view follows at the display's rate.  When the training's products
+ * use every core, what the view takes is taken from them: then a frame is
+ * due when the view's threads (the window's and the pooling helper,
+ * ps_pool_helper_cpu_usec) have used at most 12 % of the time since the
+ * last one -- and at the latest after 200 ms. */
+gboolean        ps_train_view_snapshot_due (double wall_us, double thread_cpu_us,
+                                            double process_cpu_us, int n_cpus);
+
 PsTrainerState  ps_trainer_get_state    (PsTrainer *t);
 /* Steps taken since the start or the last reset (by the worker, now). */
 guint64         ps_trainer_get_step     (PsTrainer *t);
@@ -123,29 +140,8 @@ PsTrainLog     *ps_trainer_get_log      (PsTrainer *t);
 /* Automatic snapshots (at step 0 when a run starts, and every
  * snapshot_every steps): each is handed over once, oldest first; NULL when
  * there is none.  The caller owns it. */
-typedef struct _PsSnapshot PsSnapshot;
 PsSnapshot     *ps_trainer_pop_snapshot (PsTrainer *t);
 
-/* ---- snapshots: a network's values at one moment ------------------------ */
-
-/* A copy of every distinct parameter's values (named_parameters order and
- * names); uninitialized parameters are left out. */
-PsSnapshot     *ps_snapshot_take        (PsModule *model, const char *label, guint64 step);
-void            ps_snapshot_free        (PsSnapshot *s);
-const char     *ps_snapshot_get_label   (PsSnapshot *s);
-guint64         ps_snapshot_get_step    (PsSnapshot *s);
-gint64          ps_snapshot_get_time    (PsSnapshot *s);  /* g_get_real_time () when taken */
-guint           ps_snapshot_get_n       (PsSnapshot *s);
-const char     *ps_snapshot_get_name    (PsSnapshot *s, guint i);
-const PsTensor *ps_snapshot_get_tensor  (PsSnapshot *s, guint i);
-/* By named_parameters name or any state_dict alias of it in model (may be NULL). */
-const PsTensor *ps_snapshot_find        (PsSnapshot *s, const char *name);
-gsize           ps_snapshot_get_bytes   (PsSnapshot *s);
-/* a - b into out (resized): FALSE + error if the shapes differ. */
-gboolean        ps_tensor_difference    (const PsTensor *a, const PsTensor *b, PsTensor *out,
-                                         GError **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsTrainer, ps_trainer_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsSnapshot, ps_snapshot_free)
 
 G_END_DECLS

@@ -557,27 +557,11 @@ ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsIni
 
 /* ---- forward and backward ------------------------------------------------ */
 
-static int64_t
-input_width (PsModule *m)
-{
-  if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
-    return ps_module_get_in_features (m);
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    {
-      int64_t w = input_width (ps_module_get_child (m, i));
-      if (w != 0)
-        return w;
-      if (ps_module_get_kind (ps_module_get_child (m, i)) == PS_MODULE_LINEAR)
-        return 0;     /* a lazy first layer: any width */
-    }
-  return 0;
-}
-
 void
 ps_document_set_random_input (PsDocument *doc, int64_t batch, guint64 seed)
 {
   PsRng rng;
-  int64_t width = doc->model ? input_width (doc->model) : 0;
+  int64_t width = doc->model ? ps_module_input_width (doc->model) : 0;
 
   if (width <= 0)
     width = doc->input ? doc->input->shape[doc->input->ndim - 1] : 20;   /* lazy: the lesson's 20 */

@@ -63,20 +63,4 @@ GtkWidget  *ps_train_panel_get_diff_view  (PsTrainPanel *p);   /* the heatmap it
 /* Frames the panel has synced since the run started (for --benchmark-live). */
 guint64     ps_train_panel_get_n_syncs    (PsTrainPanel *p);
 
-/* Whether the view takes a new snapshot of a run at this frame, given what
- * went by since the last one: wall time, the view threads' CPU time and
- * the whole process's (microseconds), on n_cpus cores.
- *
- * The view follows a run within a share of the machine.  Every snapshot
- * costs the window's thread a pass over the shown tensors (hand-over,
- * pooling, colouring, drawing).  When the machine has half a core to spare
- * (a small network trains on one core), that is free, and the view follows
- * at the display's rate.  When the training's products use every core,
- * what the window takes is taken from them: then a snapshot is due when
- * the view's threads (the window's and the heatmaps' pooling helper) have
- * used at most 12 % of the time since the last one -- and at the latest
- * after 200 ms.  thread_cpu_us counts both. */
-gboolean    ps_train_view_snapshot_due    (double wall_us, double thread_cpu_us,
-                                           double process_cpu_us, int n_cpus);
-
 G_END_DECLS
