@@ -221,6 +221,17 @@ split_args (const char *s)
   return out;
 }
 
+static gboolean
+is_identifier (const char *s)
+{
+  if (!g_ascii_isalpha (*s) && *s != '_')
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isalnum (*s) && *s != '_')
+      return FALSE;
+  return TRUE;
+}
+
 PsInitScheme *
 ps_init_scheme_parse (const char *text, GError **error)
 {
@@ -240,8 +251,17 @@ ps_init_scheme_parse (const char *text, GError **error)
     name += 8;
   else if (g_str_has_prefix (name, "init."))
     name += 5;
+  g_strstrip (name);
   open = strchr (name, '(');
   len = strlen (name);
+  if (open == NULL && is_identifier (name))
+    {
+      /* a bare name is the scheme with its defaults: "normal" as "normal()" */
+      char *bare = g_strconcat (name, "()", NULL);
+      PsInitScheme *r = ps_init_scheme_parse (bare, error);
+      g_free (bare);
+      return r;
+    }
   if (open == NULL || len == 0 || name[len - 1] != ')')
     {
       GString *k = g_string_new (NULL);

@@ -62,7 +62,8 @@ typedef struct
 } PsInitScheme;
 
 /* "kaiming_uniform(a=0, mode='fan_out', nonlinearity='relu')"; also accepts
- * a trailing underscore and an "nn.init." / "init." prefix. */
+ * a trailing underscore, an "nn.init." / "init." prefix, and a bare name
+ * for the scheme with its defaults ("normal" as "normal()"). */
 PsInitScheme *ps_init_scheme_parse (const char *text, GError **error);
 PsInitScheme *ps_init_scheme_new   (PsInitKind kind);       /* all defaults */
 void          ps_init_scheme_free  (PsInitScheme *s);

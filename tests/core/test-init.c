@@ -1009,7 +1009,12 @@ test_parse (void)
   /* errors */
   assert_parse_error ("foo()", PS_ERROR_PARSE, STRS ("'foo'", "xavier_uniform", "he_normal"));
   assert_parse_error ("nn.init.foo_(1)", PS_ERROR_PARSE, STRS ("'foo'"));
-  assert_parse_error ("normal", PS_ERROR_PARSE, STRS ("normal", "known schemes"));
+  /* a bare name is the scheme with its defaults (--init '*=normal') */
+  assert_scheme ("normal", "normal", NUMS (0, 1), NULL);
+  assert_scheme (" nn.init.xavier_uniform_ ", "xavier_uniform", NUMS (1), NULL);
+  assert_parse_error ("gaussian", PS_ERROR_PARSE, STRS ("'gaussian'", "xavier_uniform"));
+  assert_parse_error ("normal(", PS_ERROR_PARSE, STRS ("normal", "known schemes"));
+  assert_parse_error ("normal std=1", PS_ERROR_PARSE, STRS ("known schemes"));
   assert_parse_error ("", PS_ERROR_PARSE, NULL);
   assert_parse_error ("normal(sd=1)", PS_ERROR_PARSE, STRS ("'sd'", "mean, std"));
   assert_parse_error ("kaiming_uniform(nonlin='relu')", PS_ERROR_PARSE,
