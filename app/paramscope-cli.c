@@ -1,59 +1,140 @@
 /* paramscope-cli — the headless ParamScope: print, names, init, run, train,
- * inspect and bench.  The contract is in DESIGN.md; scripts rely on it. */
-#include "paramscope.h"
-#include "ps-alloc-count.h"
+ * inspect, bench and render.  The contract is in DESIGN.md; scripts rely on it.
+ *
+ * Each subcommand parses its own options with a GOptionContext (so
+ * `paramscope-cli SUBCOMMAND --help` shows its usage) and is one row of the
+ * table at the end of this file.  A subcommand written elsewhere (its own
+ * app/ps-cli-NAME.c) is a function int NAME (int argc, char **argv), argv[0]
+ * being the program, that parses with ps_cli_parse (ps-cli.h); its row names
+ * it as `main`. */
+#include "ps-cli.h"
 #include "ps-heatmap-draw.h"
 
-#include <cblas.h>
-#include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-static const char *usage_text =
-  "Usage:\n"
-  "  paramscope-cli print   MODEL\n"
-  "  paramscope-cli names   MODEL [--state-dict]\n"
-  "  paramscope-cli init    MODEL [--seed N] [--init PATTERN=SCHEME]... -o OUT.safetensors\n"
-  "  paramscope-cli run     MODEL --input X.safetensors [--weights W.safetensors]\n"
-  "                         [--loss sum|mse|cross_entropy [--target T.safetensors]] [--seed N]\n"
-  "                         -o OUT.safetensors\n"
-  "  paramscope-cli train   MODEL --input X --target T --loss mse|sum|cross_entropy --lr LR\n"
-  "                         [--momentum M] [--optimizer sgd|adam] [--weight-decay WD]\n"
-  "                         [--log FILE.csv] --steps N [--weights W] [--seed N] -o OUT\n"
-  "  paramscope-cli inspect FILE.safetensors\n"
-  "  paramscope-cli bench   MODEL --batch B [--steps N]\n"
-  "  paramscope-cli bench   --render N [--steps K]    # pool and colour an N x N heatmap\n"
-  "  paramscope-cli render  MODEL [--weights W] [--input X --loss sum|mse [--target T]]\n"
-  "                         --param KEY [--grad] [--seed N] [--cell PX] [--colorbar] -o OUT.png\n"
-  "\n"
-  "MODEL is a model file (a subset of Python, see the README) or the text PyTorch's\n"
-  "print(net) writes.  Inputs are the tensor \"input\" (and \"target\") of a safetensors file.\n"
-  "Initializer schemes: default, uniform, normal, constant, ones, zeros, eye, xavier_uniform,\n"
-  "xavier_normal, kaiming_uniform, kaiming_normal, trunc_normal, orthogonal, sparse,\n"
-  "d2l_custom, glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal,\n"
-  "lecun_uniform, random_normal, random_uniform, truncated_normal.\n";
 
 /* ---- options ------------------------------------------------------------ */
 
+/* Every option of every subcommand, as given; each subcommand's table below
+ * points into it.  Numbers stay text until checked (ps_cli_int / _double),
+ * so that their messages name the option and the range. */
 typedef struct
 {
-  const char *cmd;
   const char *model;
-  const char *input, *target, *weights, *out, *loss, *optimizer, *log, *param;
-  GPtrArray  *inits;             /* const char* "PATTERN=SCHEME" */
+  char       *input, *target, *weights, *out, *loss, *optimizer, *log, *param;
+  char      **inits;             /* "PATTERN=SCHEME", in order */
   gboolean    state_dict, grad, colorbar;
-  gint64      cell;
+  char       *seed_s, *lr_s, *momentum_s, *weight_decay_s, *steps_s, *batch_s, *cell_s;
+  /* checked */
   guint64     seed;
   double      lr, momentum, weight_decay;
-  gboolean    have_lr;
-  gint64      steps, batch, render_n;
-  gboolean    have_steps;
+  gint64      steps, batch, cell;
 } Opts;
+
+static Opts opts;
+
+#define OPT_FILE(long_name, short_name, field, help, arg) \
+  { long_name, short_name, 0, G_OPTION_ARG_FILENAME, &opts.field, help, arg }
+#define OPT_TEXT(long_name, field, help, arg) \
+  { long_name, 0, 0, G_OPTION_ARG_FILENAME, &opts.field, help, arg }
+#define OPT_FLAG(long_name, field, help) \
+  { long_name, 0, 0, G_OPTION_ARG_NONE, &opts.field, help, NULL }
+
+#define SEED_ENTRY    OPT_TEXT ("seed", seed_s, "Seed the generator as torch.manual_seed(N) (default 0)", "N")
+#define OUT_ENTRY(what) OPT_FILE ("output", 'o', out, "Write " what " to OUT", "OUT")
+#define INPUT_ENTRY   OPT_FILE ("input", 0, input, "The tensor \"input\" of a safetensors file", "X")
+#define TARGET_ENTRY  OPT_FILE ("target", 0, target, "The tensor \"target\" of a safetensors file", "T")
+#define WEIGHTS_ENTRY OPT_FILE ("weights", 0, weights, "Load these weights first (strictly)", "W")
+
+static const GOptionEntry names_entries[] = {
+  OPT_FLAG ("state-dict", state_dict, "List the state_dict() keys (tied ones under each name)"),
+  { NULL }
+};
+
+static const GOptionEntry init_entries[] = {
+  SEED_ENTRY,
+  { "init", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.inits,
+    "Initialize the state_dict keys matching PATTERN with SCHEME (repeatable, in order)",
+    "PATTERN=SCHEME" },
+  OUT_ENTRY ("the state_dict (safetensors)"),
+  { NULL }
+};
+
+static const GOptionEntry run_entries[] = {
+  INPUT_ENTRY,
+  WEIGHTS_ENTRY,
+  OPT_TEXT ("loss", loss, "Then backward from this loss: sum, mse or cross_entropy", "LOSS"),
+  TARGET_ENTRY,
+  SEED_ENTRY,
+  OUT_ENTRY ("output, loss, the state_dict and its gradients (safetensors)"),
+  { NULL }
+};
+
+static const GOptionEntry train_entries[] = {
+  INPUT_ENTRY,
+  TARGET_ENTRY,
+  OPT_TEXT ("loss", loss, "mse, sum or cross_entropy", "LOSS"),
+  OPT_TEXT ("lr", lr_s, "Learning rate", "LR"),
+  OPT_TEXT ("momentum", momentum_s, "SGD's momentum (default 0)", "M"),
+  OPT_TEXT ("optimizer", optimizer, "sgd (default) or adam", "NAME"),
+  OPT_TEXT ("weight-decay", weight_decay_s, "Weight decay (default 0)", "WD"),
+  OPT_FILE ("log", 0, log, "Write each step's loss and gradient norms as CSV", "FILE.csv"),
+  OPT_TEXT ("steps", steps_s, "Optimizer steps", "N"),
+  WEIGHTS_ENTRY,
+  SEED_ENTRY,
+  OUT_ENTRY ("the state_dict after the last step and loss_history (safetensors)"),
+  { NULL }
+};
+
+static const GOptionEntry bench_entries[] = {
+  OPT_TEXT ("batch", batch_s, "Samples per step", "B"),
+  OPT_TEXT ("steps", steps_s, "Timed steps (default: about a second's worth)", "N"),
+  SEED_ENTRY,
+  { NULL }
+};
+
+static const GOptionEntry render_entries[] = {
+  WEIGHTS_ENTRY,
+  INPUT_ENTRY,
+  OPT_TEXT ("loss", loss, "Backward from this loss first: sum or mse", "LOSS"),
+  TARGET_ENTRY,
+  OPT_TEXT ("param", param, "The parameter: a state_dict key or an index path (net[0].weight)",
+            "KEY"),
+  OPT_FLAG ("grad", grad, "Draw its gradient"),
+  SEED_ENTRY,
+  OPT_TEXT ("cell", cell_s, "Pixels a cell (default 16)", "PX"),
+  OPT_FLAG ("colorbar", colorbar, "Add the colour scale"),
+  OUT_ENTRY ("the PNG"),
+  { NULL }
+};
+
+static const char *schemes_text =
+  "Initializer schemes: default, uniform, normal, constant, ones, zeros, eye, xavier_uniform,\n"
+  "xavier_normal, kaiming_uniform, kaiming_normal, trunc_normal, orthogonal, sparse,\n"
+  "d2l_custom, glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal,\n"
+  "lecun_uniform, random_normal, random_uniform, truncated_normal: NAME or NAME(ARGS),\n"
+  "e.g. --init '*weight=normal(mean=0, std=0.01)' --init '*bias=zeros'.\n";
+
+/* The numbers of the options, checked; FALSE after a usage error. */
+static gboolean
+check_numbers (void)
+{
+  gint64 seed = 0;
+
+  opts.cell = 16;
+  if (!ps_cli_int ("--seed", opts.seed_s, 0, G_MAXINT64, &seed)
+      || !ps_cli_double ("--lr", opts.lr_s, &opts.lr)
+      || !ps_cli_double ("--momentum", opts.momentum_s, &opts.momentum)
+      || !ps_cli_double ("--weight-decay", opts.weight_decay_s, &opts.weight_decay)
+      || !ps_cli_int ("--steps", opts.steps_s, 1, 100000000, &opts.steps)
+      || !ps_cli_int ("--batch", opts.batch_s, 1, 1 << 20, &opts.batch)
+      || !ps_cli_int ("--cell", opts.cell_s, 1, 256, &opts.cell))
+    return FALSE;
+  opts.seed = (guint64) seed;
+  return TRUE;
+}
 
 static int
 usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -62,174 +143,15 @@ static int
 usage_error (const char *fmt, ...)
 {
   va_list ap;
+  g_autofree char *msg = NULL;
+
   va_start (ap, fmt);
-  fputs ("paramscope-cli: ", stderr);
-  vfprintf (stderr, fmt, ap);
-  fputs ("\n(run paramscope-cli --help for usage)\n", stderr);
+  msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  return 2;
+  return ps_cli_usage_error ("%s", msg);
 }
 
-static int
-fail (GError *error)
-{
-  fprintf (stderr, "paramscope-cli: %s\n", error->message);
-  g_error_free (error);
-  return 1;
-}
-
-static gboolean
-parse_double (const char *opt, const char *s, double *out)
-{
-  char *end;
-  errno = 0;
-  *out = g_ascii_strtod (s, &end);
-  if (end == s || *end != '\0' || errno != 0 || !isfinite (*out))
-    {
-      usage_error ("%s takes a finite number, got \"%s\"", opt, s);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-parse_int (const char *opt, const char *s, gint64 min, gint64 max, gint64 *out)
-{
-  char *end;
-  errno = 0;
-  *out = g_ascii_strtoll (s, &end, 10);
-  if (end == s || *end != '\0' || errno != 0 || *out < min || *out > max)
-    {
-      usage_error ("%s takes an integer between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
-                   ", got \"%s\"", opt, min, max, s);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Which options each command takes. */
-static gboolean
-allowed (const char *cmd, const char *opt)
-{
-  static const struct { const char *cmd; const char *opts; } table[] = {
-    { "print", "" },
-    { "names", "--state-dict" },
-    { "init", "--seed --init -o" },
-    { "run", "--input --weights --loss --target --seed -o" },
-    { "train", "--input --target --loss --lr --momentum --optimizer --weight-decay --log --steps "
-               "--weights --seed -o" },
-    { "inspect", "" },
-    { "bench", "--batch --steps --seed --render" },
-    { "render", "--weights --input --loss --target --param --grad --seed --cell --colorbar -o" },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
-    if (strcmp (table[i].cmd, cmd) == 0)
-      {
-        g_auto (GStrv) opts = g_strsplit (table[i].opts, " ", -1);
-        return g_strv_contains ((const char *const *) opts, opt);
-      }
-  return FALSE;
-}
-
-static int
-parse_opts (int argc, char **argv, Opts *o)
-{
-  o->cmd = argv[1];
-  o->inits = g_ptr_array_new ();
-  for (int i = 2; i < argc; i++)
-    {
-      const char *a = argv[i], *v;
-      if (a[0] != '-' || strcmp (a, "-") == 0)
-        {
-          if (o->model)
-            return usage_error ("%s: unexpected argument \"%s\"", o->cmd, a);
-          o->model = a;
-          continue;
-        }
-      if (!allowed (o->cmd, a))
-        return usage_error ("%s: unknown option %s", o->cmd, a);
-      if (strcmp (a, "--state-dict") == 0 || strcmp (a, "--grad") == 0
-          || strcmp (a, "--colorbar") == 0)
-        {
-          if (strcmp (a, "--state-dict") == 0)
-            o->state_dict = TRUE;
-          else if (strcmp (a, "--grad") == 0)
-            o->grad = TRUE;
-          else
-            o->colorbar = TRUE;
-          continue;
-        }
-      if (i + 1 >= argc)
-        return usage_error ("%s needs a value", a);
-      v = argv[++i];
-      if (strcmp (a, "--input") == 0)
-        o->input = v;
-      else if (strcmp (a, "--target") == 0)
-        o->target = v;
-      else if (strcmp (a, "--weights") == 0)
-        o->weights = v;
-      else if (strcmp (a, "-o") == 0)
-        o->out = v;
-      else if (strcmp (a, "--loss") == 0)
-        o->loss = v;
-      else if (strcmp (a, "--optimizer") == 0)
-        o->optimizer = v;
-      else if (strcmp (a, "--log") == 0)
-        o->log = v;
-      else if (strcmp (a, "--param") == 0)
-        o->param = v;
-      else if (strcmp (a, "--cell") == 0)
-        {
-          if (!parse_int (a, v, 1, 256, &o->cell))
-            return 2;
-        }
-      else if (strcmp (a, "--init") == 0)
-        g_ptr_array_add (o->inits, (gpointer) v);
-      else if (strcmp (a, "--seed") == 0)
-        {
-          gint64 s;
-          if (!parse_int (a, v, 0, G_MAXINT64, &s))
-            return 2;
-          o->seed = (guint64) s;
-        }
-      else if (strcmp (a, "--lr") == 0)
-        {
-          if (!parse_double (a, v, &o->lr))
-            return 2;
-          o->have_lr = TRUE;
-        }
-      else if (strcmp (a, "--momentum") == 0)
-        {
-          if (!parse_double (a, v, &o->momentum))
-            return 2;
-        }
-      else if (strcmp (a, "--weight-decay") == 0)
-        {
-          if (!parse_double (a, v, &o->weight_decay))
-            return 2;
-        }
-      else if (strcmp (a, "--steps") == 0)
-        {
-          if (!parse_int (a, v, 1, 100000000, &o->steps))
-            return 2;
-          o->have_steps = TRUE;
-        }
-      else if (strcmp (a, "--render") == 0)
-        {
-          if (!parse_int (a, v, 1, 16384, &o->render_n))
-            return 2;
-        }
-      else if (strcmp (a, "--batch") == 0)
-        {
-          if (!parse_int (a, v, 1, 1 << 20, &o->batch))
-            return 2;
-        }
-    }
-  if (o->model == NULL && !(strcmp (o->cmd, "bench") == 0 && o->render_n > 0))
-    return usage_error ("%s needs a %s", o->cmd,
-                        strcmp (o->cmd, "inspect") == 0 ? "safetensors file" : "model file");
-  return 0;
-}
+#define fail ps_cli_fail
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -361,11 +283,11 @@ cmd_names (Opts *o)
 }
 
 static gboolean
-apply_inits (PsModule *net, GPtrArray *inits, PsRng *rng, GError **error)
+apply_inits (PsModule *net, char **inits, PsRng *rng, GError **error)
 {
-  for (guint i = 0; i < inits->len; i++)
+  for (guint i = 0; inits && inits[i]; i++)
     {
-      const char *spec = inits->pdata[i];
+      const char *spec = inits[i];
       const char *eq = strchr (spec, '=');
       g_autofree char *pattern = NULL;
       g_autoptr (PsInitScheme) scheme = NULL;
@@ -554,7 +476,8 @@ cmd_train (Opts *o)
   PsTensor *hist;
   int rc = 0;
 
-  if (o->input == NULL || o->out == NULL || o->loss == NULL || !o->have_lr || !o->have_steps)
+  if (o->input == NULL || o->out == NULL || o->loss == NULL || o->lr_s == NULL
+      || o->steps_s == NULL)
     return usage_error ("train needs --input X, --loss L, --lr LR, --steps N and -o OUT "
                         "(and --target T for mse and cross_entropy)");
   ps_optim_config_init (&cfg, PS_OPTIM_SGD, o->lr);
@@ -673,285 +596,6 @@ cmd_inspect (Opts *o)
   return 0;
 }
 
-/* ---- bench -------------------------------------------------------------- */
-
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v, gint64 n)
-{
-  qsort (v, (size_t) n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-typedef struct
-{
-  int64_t in, out;
-  gboolean first;
-} LinearShape;
-
-static void
-collect_linears (PsModule *m, GArray *out)
-{
-  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL)
-    for (guint i = 0; i < ps_module_get_n_children (m); i++)
-      collect_linears (ps_module_get_child (m, i), out);
-  else if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
-    {
-      LinearShape s = { ps_module_get_in_features (m), ps_module_get_out_features (m), out->len == 0 };
-      g_array_append_val (out, s);
-    }
-}
-
-static char *
-human_time (double s)
-{
-  if (s < 1e-6)
-    return g_strdup_printf ("%.1f ns", s * 1e9);
-  if (s < 1e-3)
-    return g_strdup_printf ("%.2f us", s * 1e6);
-  if (s < 1)
-    return g_strdup_printf ("%.3f ms", s * 1e3);
-  return g_strdup_printf ("%.3f s", s);
-}
-
-/* The heatmap's work per frame: max-|x| pooling of an N x N parameter to the
- * view's 1024 x 1024 pixels, then colouring, with buffers kept across frames
- * as the window keeps them. */
-static int
-bench_render (Opts *o)
-{
-  int64_t n = o->render_n;
-  const int out = (int) MIN (n, 1024);
-  gint64 frames = o->have_steps ? o->steps : 31;
-  g_autofree float *x = NULL, *pooled = NULL;
-  g_autofree guint32 *argb = NULL;
-  g_autofree double *t_pool = NULL, *t_colour = NULL, *t_all = NULL;
-  PsPoolScratch scratch = { 0 };
-  PsSlice slice;
-  PsRng rng;
-  guint64 a0, allocs = 0;
-
-  x = g_try_new (float, n * n);
-  if (x == NULL)
-    return usage_error ("bench --render %" G_GINT64_FORMAT ": not enough memory", n);
-  ps_rng_seed (&rng, o->seed);
-  ps_rng_fill_normal (&rng, x, n * n, 0, 1);
-  x[(n / 3) * n + n / 5] = 40.f;                      /* an outlier to keep visible */
-  ps_slice_init_f32 (&slice, x, n, n);
-  pooled = g_new (float, (gsize) out * out);
-  argb = g_new (guint32, (gsize) out * out);
-  t_pool = g_new (double, frames);
-  t_colour = g_new (double, frames);
-  t_all = g_new (double, frames);
-  for (gint64 f = -1; f < frames; f++)               /* frame -1 sizes the buffers */
-    {
-      double t0 = now (), t1, t2;
-      float range;
-      a0 = ps_alloc_count ();
-      range = ps_pool_slice (&slice, 0, 0, n, n, pooled, out, out, &scratch);
-      t1 = now ();
-      ps_heatmap_colorize (pooled, (int64_t) out * out, range, argb);
-      t2 = now ();
-      if (f >= 0)
-        {
-          allocs += ps_alloc_count () - a0;
-          t_pool[f] = t1 - t0;
-          t_colour[f] = t2 - t1;
-          t_all[f] = t2 - t0;
-        }
-    }
-  ps_pool_scratch_clear (&scratch);
-  {
-    g_autofree char *a = human_time (median (t_all, frames));
-    g_autofree char *b = human_time (median (t_pool, frames));
-    g_autofree char *c = human_time (median (t_colour, frames));
-    printf ("heatmap     %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " floats (%.0f MB) to %d x %d pixels\n",
-            n, n, (double) n * n * 4 / 1e6, out, out);
-    printf ("frame       %s median (%" G_GINT64_FORMAT " frames): pooling %s, colouring %s\n",
-            a, frames, b, c);
-    printf ("allocations %.3f per frame\n", (double) allocs / (double) frames);
-  }
-  return 0;
-}
-
-static int
-cmd_bench (Opts *o)
-{
-  GError *error = NULL;
-  PsRng rng;
-  g_autoptr (PsModule) net = NULL;
-  g_autoptr (PsTape) tape = NULL;
-  g_autoptr (PsOptimizer) opt = NULL;
-  g_autoptr (PsTensor) x = NULL, t = NULL;
-  g_autoptr (GArray) lin = g_array_new (FALSE, FALSE, sizeof (LinearShape));
-  PsOptimConfig cfg;
-  const PsTensor *y;
-  gint64 steps, reps, B = o->batch;
-  int64_t fin;
-  double *times, *floor_times, step_med, floor_med;
-  PsTrainStep step;
-  guint64 a0, a1 = 0;
-  int n_gemm = 0;
-  float **bufs;
-  g_autofree char *s1 = NULL, *s2 = NULL;
-
-  if (o->render_n > 0)
-    return bench_render (o);
-  if (B <= 0)
-    return usage_error ("bench needs --batch B");
-  ps_rng_seed (&rng, o->seed);
-  net = load_model (o->model, &rng, &error);
-  if (net == NULL)
-    return fail (error);
-  collect_linears (net, lin);
-  if (lin->len == 0 || g_array_index (lin, LinearShape, 0).in == 0)
-    {
-      fprintf (stderr, "paramscope-cli: bench needs a model whose first layer is a Linear with "
-               "known in_features\n");
-      return 1;
-    }
-  fin = g_array_index (lin, LinearShape, 0).in;
-  x = ps_tensor_new_2d (B, fin);
-  if (x == NULL || (double) B * fin > (double) (1 << 28))
-    return usage_error ("bench: a batch of %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
-                        " inputs is too large", B, fin);
-  ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
-  tape = ps_tape_new (net, &rng);
-  y = ps_tape_forward (tape, x, &error);
-  if (y == NULL)
-    return fail (error);
-  /* shapes again: lazy layers have materialized now */
-  g_array_set_size (lin, 0);
-  collect_linears (net, lin);
-  t = ps_tensor_new (y->ndim, y->shape);
-  ps_rng_fill_uniform (&rng, t->data, t->numel, 0, 1);
-  ps_optim_config_init (&cfg, PS_OPTIM_SGD, 1e-6);
-  opt = ps_optimizer_new (net, &cfg, &error);
-  if (opt == NULL)
-    return fail (error);
-  step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = t, .loss = PS_LOSS_MSE };
-
-  /* choose the number of timed steps: about 2 s in all, at least 11 */
-  {
-    double t0 = now ();
-    for (int i = 0; i < 3; i++)
-      ps_train_step (&step, NULL, NULL);
-    reps = o->have_steps ? o->steps : CLAMP ((gint64) (1.0 / MAX ((now () - t0) / 3, 1e-9)), 11, 2000001);
-  }
-  steps = reps;
-
-  /* tiny networks: time batches of steps so the clock's resolution does not matter */
-  {
-    gint64 inner = 1;
-    double t0 = now ();
-    ps_train_step (&step, NULL, NULL);
-    if (now () - t0 < 20e-6)
-      inner = 1000;
-    if (inner > 1)
-      steps = MAX (11, steps / inner);
-    times = g_new (double, steps);
-    floor_times = g_new (double, steps);
-
-    /* the floor: the same cblas_sgemm calls alone, on buffers of the same shapes */
-    bufs = g_new0 (float *, lin->len * 5);
-    for (guint l = 0; l < lin->len; l++)
-      {
-        LinearShape *s = &g_array_index (lin, LinearShape, l);
-        bufs[5 * l + 0] = g_new0 (float, B * s->in);       /* x */
-        bufs[5 * l + 1] = g_new0 (float, s->out * s->in);  /* w */
-        bufs[5 * l + 2] = g_new0 (float, B * s->out);      /* y, dy */
-        bufs[5 * l + 3] = g_new0 (float, s->out * s->in);  /* dw */
-        bufs[5 * l + 4] = g_new0 (float, B * s->in);       /* dx */
-        /* the operands hold data as the step's do: untouched calloc memory
-         * reads as the kernel's one zero page, always in cache, which made
-         * the products alone look a few per cent faster than they are */
-        ps_rng_fill_uniform (&rng, bufs[5 * l + 0], B * s->in, 0, 1);
-        ps_rng_fill_uniform (&rng, bufs[5 * l + 1], s->out * s->in, -1 / sqrt ((double) s->in),
-                             1 / sqrt ((double) s->in));
-        n_gemm += s->first ? 2 : 3;
-      }
-
-    /* step and floor alternate, so that a noisy machine slows both alike */
-    a1 = 0;
-    for (gint64 s = -1; s < steps; s++)
-      {
-        double ts = now ();
-        a0 = ps_alloc_count ();
-        for (gint64 k = 0; k < inner; k++)
-          ps_train_step (&step, NULL, NULL);
-        if (s >= 0)
-          {
-            times[s] = (now () - ts) / (double) inner;
-            a1 += ps_alloc_count () - a0;
-          }
-        ts = now ();
-        for (gint64 k = 0; k < inner; k++)
-          for (guint l = 0; l < lin->len; l++)
-            {
-              LinearShape *ls = &g_array_index (lin, LinearShape, l);
-              int bi = (int) B, in = (int) ls->in, out = (int) ls->out;
-              float **b = bufs + 5 * l;
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, bi, out, in, 1.f, b[0], in,
-                           b[1], in, 0.f, b[2], out);
-              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, bi, 1.f, b[2], out,
-                           b[0], in, 0.f, b[3], in);
-              if (!ls->first)
-                cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, bi, in, out, 1.f, b[2],
-                             out, b[1], in, 0.f, b[4], in);
-            }
-        if (s >= 0)
-          floor_times[s] = (now () - ts) / (double) inner;
-      }
-    step_med = median (times, steps);
-    floor_med = median (floor_times, steps);
-    for (guint i = 0; i < lin->len * 5; i++)
-      g_free (bufs[i]);
-    g_free (bufs);
-    reps = steps * inner;
-  }
-
-  {
-    GString *arch = g_string_new (NULL);
-    guint n_lazy;
-    int64_t n_params = ps_module_count_params (net, &n_lazy);
-    g_string_append_printf (arch, "%" G_GINT64_FORMAT, g_array_index (lin, LinearShape, 0).in);
-    for (guint l = 0; l < lin->len; l++)
-      g_string_append_printf (arch, "-%" G_GINT64_FORMAT, g_array_index (lin, LinearShape, l).out);
-    s1 = human_time (step_med);
-    s2 = human_time (floor_med);
-    printf ("model       %s (%" G_GINT64_FORMAT " parameters), batch %" G_GINT64_FORMAT "\n",
-            arch->str, n_params, B);
-    printf ("steps       %" G_GINT64_FORMAT " timed, OPENBLAS_CORETYPE=%s, %d OpenBLAS threads\n",
-            reps, g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)",
-            openblas_get_num_threads ());
-    printf ("step        %s median (forward, mse, backward, sgd)\n", s1);
-    printf ("sgemm       %s median (the same %d cblas_sgemm calls alone)\n", s2, n_gemm);
-    printf ("ratio       %.3f (step / sgemm)\n", step_med / floor_med);
-    printf ("allocations %.3f per steady-state step (%" G_GUINT64_FORMAT " in %" G_GINT64_FORMAT
-            " steps%s)\n", (double) a1 / (double) reps, a1, reps,
-            a1 ? "; OpenBLAS's threaded driver mallocs a job block per call, "
-                 "OPENBLAS_NUM_THREADS=1 shows ParamScope's own count" : "");
-    g_string_free (arch, TRUE);
-  }
-  g_free (times);
-  g_free (floor_times);
-  return 0;
-}
-
 /* ---- render ------------------------------------------------------------- */
 
 
@@ -965,7 +609,7 @@ cmd_render (Opts *o)
   g_autoptr (PsTape) tape = NULL;
   PsParam *p;
   PsTensor *shown;
-  int64_t rows, cols, px = o->cell ? o->cell : 16;
+  int64_t rows, cols, px = o->cell;
   gboolean pooled_flag = FALSE;
   cairo_surface_t *img;
 
@@ -1043,41 +687,131 @@ cmd_render (Opts *o)
   return 0;
 }
 
+/* ---- bench ------------------------------------------------------------- */
+
+static int
+cmd_bench (Opts *o)
+{
+  GError *error = NULL;
+  int status;
+
+  if (o->batch_s == NULL)
+    return usage_error ("bench needs --batch B");
+  status = ps_cli_bench_step (o->model, o->batch, o->steps_s ? o->steps : 0, o->seed, NULL,
+                              &error);
+  if (status == 2)
+    {
+      status = usage_error ("%s", error->message);
+      g_error_free (error);
+    }
+  else if (status != 0)
+    status = fail (error);
+  return status;
+}
+
+/* ---- the subcommands ---------------------------------------------------- */
+
+typedef struct
+{
+  const char *name;
+  const char *args;            /* positional arguments, for --help's usage line */
+  const char *usage;           /* the whole command line, for the list of all commands */
+  const char *summary;
+  const char *description;     /* after the options in --help */
+  const GOptionEntry *entries;
+  int (*run) (Opts *o);        /* parsed here, MODEL in o->model ... */
+  int (*main) (int argc, char **argv);   /* ... or parsing its own options */
+} Command;
+
+static const Command commands[] = {
+  { "print", "MODEL", "MODEL",
+    "Print the network exactly as PyTorch's print(net) does.", NULL, NULL, cmd_print, NULL },
+  { "names", "MODEL", "MODEL [--state-dict]",
+    "List named_parameters() keys (a tied parameter once), or state_dict() keys, one a line.",
+    NULL, names_entries, cmd_names, NULL },
+  { "init", "MODEL", "MODEL [--seed N] [--init PATTERN=SCHEME]... -o OUT.safetensors",
+    "Initialize the network (PyTorch's default initialization, then each --init in order) and "
+    "write its state_dict.", NULL, init_entries, cmd_init, NULL },
+  { "run", "MODEL",
+    "MODEL --input X.safetensors [--weights W.safetensors]\n"
+    "[--loss sum|mse|cross_entropy [--target T.safetensors]] [--seed N]\n"
+    "-o OUT.safetensors",
+    "Run the network forward (and backward from a loss); write output, loss, the state_dict and "
+    "grad.KEY for every key.", NULL, run_entries, cmd_run, NULL },
+  { "train", "MODEL",
+    "MODEL --input X --target T --loss mse|sum|cross_entropy --lr LR\n"
+    "[--momentum M] [--optimizer sgd|adam] [--weight-decay WD]\n"
+    "[--log FILE.csv] --steps N [--weights W] [--seed N] -o OUT",
+    "Train full-batch with torch.optim's SGD or Adam; write the state_dict after the last step "
+    "and loss_history.", NULL, train_entries, cmd_train, NULL },
+  { "inspect", "FILE.safetensors", "FILE.safetensors",
+    "Print name, dtype, shape, mean, std, min and max of every tensor (tab-separated).", NULL,
+    NULL, cmd_inspect, NULL },
+  { "bench", "MODEL", "MODEL --batch B [--steps N]",
+    "Measure a steady-state training step (forward, mse, backward, sgd) and, in the same run, "
+    "its cblas_sgemm calls alone.",
+    "The heatmap, checkpoint and live-view benchmarks and the allocation count are the bench\n"
+    "program's, built beside the tests (build/tests/paramscope-bench).\n",
+    bench_entries, cmd_bench, NULL },
+  { "render", "MODEL",
+    "MODEL [--weights W] [--input X --loss sum|mse [--target T]]\n"
+    "--param KEY [--grad] [--seed N] [--cell PX] [--colorbar] -o OUT.png",
+    "Draw a parameter (or its gradient) as the window's heatmap, in a PNG.", NULL,
+    render_entries, cmd_render, NULL },
+};
+
+static void
+print_usage (FILE *to)
+{
+  fputs ("Usage:\n", to);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto (GStrv) lines = g_strsplit (commands[i].usage, "\n", -1);
+      fprintf (to, "  " PS_CLI_NAME " %-7s %s\n", commands[i].name, lines[0]);
+      for (guint k = 1; lines[k]; k++)
+        fprintf (to, "%25s%s\n", "", lines[k]);     /* under the first line's arguments */
+    }
+  fputs ("  " PS_CLI_NAME " SUBCOMMAND --help        # that subcommand's usage and options\n"
+         "\n"
+         "MODEL is a model file (a subset of Python, see the README) or the text PyTorch's\n"
+         "print(net) writes.  Inputs are the tensor \"input\" (and \"target\") of a safetensors file.\n",
+         to);
+  fputs (schemes_text, to);
+}
+
+static int
+run_command (const Command *c, int argc, char **argv)
+{
+  int status;
+
+  if (c->main)
+    return c->main (argc, argv);
+  status = ps_cli_parse (c->name, c->args, c->summary,
+                         c->entries == init_entries ? schemes_text : c->description, c->entries,
+                         1, 1, &argc, &argv);
+  if (status >= 0)
+    return status;
+  if (!check_numbers ())
+    return 2;
+  opts.model = argv[1];
+  return c->run (&opts);
+}
+
 int
 main (int argc, char **argv)
 {
-  Opts o = { 0 };
-  int rc;
-
   setlocale (LC_ALL, "");
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
-      fputs (usage_text, argc < 2 ? stderr : stdout);
+      print_usage (argc < 2 ? stderr : stdout);
       return argc < 2 ? 2 : 0;
     }
-  if (!g_strv_contains ((const char *const[]) { "print", "names", "init", "run", "train", "inspect",
-                                                "bench", "render", NULL }, argv[1]))
-    return usage_error ("unknown command \"%s\"", argv[1]);
-  rc = parse_opts (argc, argv, &o);
-  if (rc == 0)
-    {
-      if (strcmp (o.cmd, "print") == 0)
-        rc = cmd_print (&o);
-      else if (strcmp (o.cmd, "names") == 0)
-        rc = cmd_names (&o);
-      else if (strcmp (o.cmd, "init") == 0)
-        rc = cmd_init (&o);
-      else if (strcmp (o.cmd, "run") == 0)
-        rc = cmd_run (&o);
-      else if (strcmp (o.cmd, "train") == 0)
-        rc = cmd_train (&o);
-      else if (strcmp (o.cmd, "inspect") == 0)
-        rc = cmd_inspect (&o);
-      else if (strcmp (o.cmd, "render") == 0)
-        rc = cmd_render (&o);
-      else
-        rc = cmd_bench (&o);
-    }
-  g_ptr_array_unref (o.inits);
-  return rc;
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        /* the subcommand's own argv: argv[0] the program, then its arguments */
+        argv[1] = argv[0];
+        return run_command (&commands[i], argc - 1, argv + 1);
+      }
+  return usage_error ("unknown command \"%s\"", argv[1]);
 }

@@ -6,9 +6,7 @@
  * under torch.manual_seed(0).
  */
 #include "ps-application.h"
-#include "ps-checkpoint-bench.h"
 #include "ps-checkpoint-window.h"
-#include "ps-bench-live.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -17,14 +15,6 @@
 struct _PsApplication
 {
   GtkApplication parent_instance;
-  char          *bench_checkpoint;   /* --benchmark-checkpoint FILE [--benchmark-tensor NAME]... */
-  char         **bench_tensors;
-
-  /* --benchmark-live MODEL [--seconds S] [--batch B] [--bench-page N] */
-  char   *bench_live;
-  double  bench_seconds;
-  int     bench_batch;
-  int     bench_page;
 };
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
@@ -71,17 +61,9 @@ new_window (GApplication *app)
 static void
 ps_application_activate (GApplication *app)
 {
-  PsApplication *self = PS_APPLICATION (app);
   PsWindow *win = new_window (app);
   g_autoptr (GError) error = NULL;
 
-  if (self->bench_live)
-    {
-      if (ps_bench_live_run (GTK_APPLICATION (app), win, self->bench_live, self->bench_seconds,
-                             self->bench_batch, self->bench_page) != 0)
-        gtk_window_destroy (GTK_WINDOW (win));
-      return;
-    }
   if (!ps_window_open_example (win, "mlp", &error))
     g_warning ("cannot open the lesson's MLP: %s", error->message);
   gtk_window_present (GTK_WINDOW (win));
@@ -153,13 +135,6 @@ ps_application_startup (GApplication *app)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
-static void
-ps_application_finalize (GObject *object)
-{
-  g_free (PS_APPLICATION (object)->bench_live);
-  G_OBJECT_CLASS (ps_application_parent_class)->finalize (object);
-}
-
 /* ---- bare checkpoints: `paramscope FILE.safetensors`, Open Checkpoint… ---- */
 
 static void
@@ -203,22 +178,6 @@ open_checkpoint (GSimpleAction *action, GVariant *param, gpointer app)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (d));
 }
 
-static void
-activate_or_bench (GApplication *app)
-{
-  PsApplication *self = PS_APPLICATION (app);
-
-  if (self->bench_checkpoint == NULL)
-    {
-      ps_application_activate (app);
-      return;
-    }
-  ps_checkpoint_bench_start (GTK_APPLICATION (app), self->bench_checkpoint,
-                             (const char *const *) self->bench_tensors);
-  g_clear_pointer (&self->bench_checkpoint, g_free);
-  g_clear_pointer (&self->bench_tensors, g_strfreev);
-}
-
 /* A .safetensors alone is a checkpoint to browse; anything else a model. */
 static void
 open_or_checkpoint (GApplication *app, GFile **files, int n_files, const char *hint)
@@ -238,25 +197,14 @@ checkpoint_init (PsApplication *app)
   static const GActionEntry entries[] = {
     { .name = "open-checkpoint", .activate = open_checkpoint },
   };
-  const GOptionEntry options[] = {
-    { "benchmark-checkpoint", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME,
-      &app->bench_checkpoint,
-      "Open FILE as a checkpoint, print how long the tree and heatmaps take to appear, quit",
-      "FILE" },
-    { "benchmark-tensor", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &app->bench_tensors,
-      "A tensor whose heatmap the checkpoint benchmark times (repeatable)", "NAME" },
-    { NULL }
-  };
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
-  g_application_add_main_option_entries (G_APPLICATION (app), options);
 }
 
 static void
 ps_application_class_init (PsApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
-  G_OBJECT_CLASS (klass)->finalize = ps_application_finalize;
-  app_class->activate = activate_or_bench;
+  app_class->activate = ps_application_activate;
   app_class->open = open_or_checkpoint;
   app_class->startup = ps_application_startup;
 }
@@ -264,21 +212,6 @@ ps_application_class_init (PsApplicationClass *klass)
 static void
 ps_application_init (PsApplication *app)
 {
-  const GOptionEntry entries[] = {
-    { "benchmark-live", 0, 0, G_OPTION_ARG_FILENAME, &app->bench_live,
-      N_("Measure training throughput and frame rate with the live view of MODEL, then quit"),
-      N_("MODEL") },
-    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &app->bench_seconds,
-      N_("Seconds per benchmark measurement (default 10)"), N_("S") },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &app->bench_batch,
-      N_("Samples per training step in the benchmark (default 256)"), N_("B") },
-    { "bench-page", 0, 0, G_OPTION_ARG_INT, &app->bench_page,
-      N_("The page shown below the heatmaps during the benchmark (0 overview … 4 difference)"), N_("N") },
-    { NULL }
-  };
-  app->bench_seconds = 10;
-  app->bench_batch = 256;
-  g_application_add_main_option_entries (G_APPLICATION (app), entries);
   checkpoint_init (app);
 }
 

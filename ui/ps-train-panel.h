@@ -46,7 +46,7 @@ guint       ps_train_panel_get_n_snapshots (PsTrainPanel *p);
  * for the current values. */
 gboolean    ps_train_panel_set_difference (PsTrainPanel *p, int a, int b, GError **error);
 
-/* Settings, as the controls hold them (for tests and --benchmark-live). */
+/* Settings, as the controls hold them (for tests and the live benchmark). */
 void        ps_train_panel_configure      (PsTrainPanel *p, PsDataKind data, int64_t samples,
                                            PsLossKind loss, const PsOptimConfig *optim);
 
@@ -60,7 +60,7 @@ GtkWidget  *ps_train_panel_get_grad_chart (PsTrainPanel *p);
 GtkWidget  *ps_train_panel_get_dist_chart (PsTrainPanel *p);
 GtkWidget  *ps_train_panel_get_diff_page  (PsTrainPanel *p);   /* A/B pickers + heatmap */
 GtkWidget  *ps_train_panel_get_diff_view  (PsTrainPanel *p);   /* the heatmap itself */
-/* Frames the panel has synced since the run started (for --benchmark-live). */
+/* Frames the panel has synced since the run started (for the live benchmark). */
 guint64     ps_train_panel_get_n_syncs    (PsTrainPanel *p);
 
 G_END_DECLS

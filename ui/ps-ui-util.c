@@ -206,3 +206,18 @@ ps_ui_live_text_get_text (GtkWidget *w)
   t = gtk_inscription_get_text (GTK_INSCRIPTION (lt->inscription));
   return t ? t : "";
 }
+
+void
+ps_ui_choose_renderer (void)
+{
+  g_autoptr (GDir) dri = NULL;
+  const char *name;
+
+  if (g_getenv ("GSK_RENDERER"))
+    return;
+  dri = g_dir_open ("/dev/dri", 0, NULL);
+  while (dri && (name = g_dir_read_name (dri)))
+    if (g_str_has_prefix (name, "renderD"))
+      return;
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+}

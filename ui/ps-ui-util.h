@@ -33,4 +33,10 @@ GtkWidget  *ps_ui_live_text_new        (const char *accessible_name, GtkAccessib
 void        ps_ui_live_text_set_markup (GtkWidget *w, const char *markup);
 const char *ps_ui_live_text_get_text   (GtkWidget *w);
 
+/* Without a GPU device, GTK's GL renderer runs in software (llvmpipe) on
+ * the same cores as training; the cairo renderer redraws only what changed
+ * and keeps the live views smooth.  Choose it then (GSK_RENDERER), unless
+ * the user chose a renderer.  Call before GTK starts. */
+void        ps_ui_choose_renderer      (void);
+
 G_END_DECLS

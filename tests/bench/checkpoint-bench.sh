@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark: a synthetic LLM-like checkpoint of SIZE GiB (default 4) opened in
-# the real window (paramscope --benchmark-checkpoint), which prints each figure
+# the checkpoint window (paramscope-bench checkpoint), which prints each figure
 # with its goal.  The file is generated in a temporary directory, removed on
 # exit.  Three runs:
 #   warm  its pages in the page cache (it was just written), cairo renderer
@@ -9,10 +9,10 @@
 #         GL on the CPU, so every frame costs far more than on a real GPU
 # Uses the X display if there is one, else xvfb-run.
 #
-#   checkpoint-bench.sh GEN-CHECKPOINT PARAMSCOPE [SIZE-GIB]
+#   checkpoint-bench.sh GEN-CHECKPOINT PARAMSCOPE-BENCH [SIZE-GIB]
 set -euo pipefail
 gen=$1
-app=$2
+bench=$2
 size=${3:-4}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/paramscope-ckbench-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
@@ -22,9 +22,9 @@ file=$dir/synthetic-llm.safetensors
 export GTK_A11Y=none GSETTINGS_BACKEND=memory
 run () {
   if [ -n "${DISPLAY:-}" ]; then
-    env "$@" "$app" --benchmark-checkpoint "$file"
+    env "$@" "$bench" checkpoint "$file"
   else
-    env "$@" xvfb-run -a -s "-screen 0 1400x900x24" "$app" --benchmark-checkpoint "$file"
+    env "$@" xvfb-run -a -s "-screen 0 1400x900x24" "$bench" checkpoint "$file"
   fi
 }
 load () {

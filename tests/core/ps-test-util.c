@@ -156,17 +156,17 @@ ps_test_assert_tensor (const PsTensor *got, PsSafetensors *want, const char *key
              "(%.3g x the tolerance)", context, key, where, got->data[where], w[where], worst);
 }
 
-int
-ps_test_run_cli (const char *const *argv, char **out, char **err)
+static int
+run_program (const char *env, const char *const *argv, char **out, char **err)
 {
-  const char *cli = g_getenv ("PS_CLI");
+  const char *program = g_getenv (env);
   g_autoptr (GPtrArray) args = g_ptr_array_new ();
   GError *error = NULL;
   int status = 0;
 
-  if (cli == NULL)
-    g_error ("PS_CLI is not set; run the tests through meson test");
-  g_ptr_array_add (args, (gpointer) cli);
+  if (program == NULL)
+    g_error ("%s is not set; run the tests through meson test", env);
+  g_ptr_array_add (args, (gpointer) program);
   for (guint i = 0; argv[i]; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
   g_ptr_array_add (args, NULL);
@@ -176,4 +176,16 @@ ps_test_run_cli (const char *const *argv, char **out, char **err)
   if (WIFEXITED (status))
     return WEXITSTATUS (status);
   return 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
+}
+
+int
+ps_test_run_cli (const char *const *argv, char **out, char **err)
+{
+  return run_program ("PS_CLI", argv, out, err);
+}
+
+int
+ps_test_run_bench (const char *const *argv, char **out, char **err)
+{
+  return run_program ("PS_BENCH", argv, out, err);
 }

@@ -32,5 +32,7 @@ void       ps_test_assert_tensor (const PsTensor *got, PsSafetensors *want, cons
 /* Run paramscope-cli (env PS_CLI) with argv (NULL-terminated, without the
  * program name); returns the exit status, stdout and stderr (caller frees). */
 int        ps_test_run_cli      (const char *const *argv, char **out, char **err);
+/* The same with the bench program, paramscope-bench (env PS_BENCH). */
+int        ps_test_run_bench    (const char *const *argv, char **out, char **err);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* test-alloc.c — a steady-state training step allocates nothing
- * (malloc and friends are counted by ../app/ps-alloc-count.c) */
+ * (malloc and friends are counted by ../bench/ps-alloc-count.c) */
 #include "ps-test-util.h"
-#include "../../app/ps-alloc-count.h"
+#include "../bench/ps-alloc-count.h"
 
 #include <math.h>
 

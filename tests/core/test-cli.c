@@ -45,6 +45,7 @@ tmp (Fx *f, const char *name)
 }
 
 #define RUN(out, err, ...) ps_test_run_cli ((const char *const[]) { __VA_ARGS__, NULL }, out, err)
+#define BENCH(out, err, ...) ps_test_run_bench ((const char *const[]) { __VA_ARGS__, NULL }, out, err)
 
 static void
 assert_contains (const char *hay, const char *needle)
@@ -282,12 +283,79 @@ test_bench (Fx *f, gconstpointer data)
   assert_contains (out, "\nstep        ");
   assert_contains (out, "\nsgemm       ");
   assert_contains (out, "\nratio       ");
-  assert_contains (out, "\nallocations 0.000 per steady-state step");
+  /* the bench program beside the tests: the same step, and what it allocates */
+  {
+    g_autofree char *o1 = NULL, *e1 = NULL;
+    g_assert_cmpint (BENCH (&o1, &e1, "step", f->mlp, "--batch", "2", "--steps", "11"), ==, 0);
+    assert_contains (o1, "model       4-8-1 (49 parameters), batch 2\n");
+    assert_contains (o1, "\nratio       ");
+    assert_contains (o1, "\nallocations 0.000 per steady-state step");
+  }
   {
     g_autofree char *o2 = NULL, *e2 = NULL;
-    g_assert_cmpint (RUN (&o2, &e2, "bench", "--render", "300", "--steps", "3"), ==, 0);
+    g_assert_cmpint (BENCH (&o2, &e2, "render", "300", "--steps", "3"), ==, 0);
     assert_contains (o2, "heatmap     300 x 300 floats");
     assert_contains (o2, "\nallocations 0.000 per frame");
+  }
+}
+
+/* Every subcommand parses its options with its own GOptionContext:
+ * SUBCOMMAND --help prints its usage on stdout and exits 0; options
+ * another subcommand takes are unknown here (usage error, 2). */
+static void
+test_subcommand_help (Fx *f, gconstpointer data)
+{
+  static const char *const subcommands[] = {
+    "print", "names", "init", "run", "train", "inspect", "bench", "render",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL, *usage = NULL;
+      g_assert_cmpint (RUN (&out, &err, subcommands[i], "--help"), ==, 0);
+      usage = g_strdup_printf ("paramscope-cli %s [OPTION", subcommands[i]);
+      assert_contains (out, usage);
+      g_assert_cmpstr (err, ==, "");
+    }
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (RUN (&out, &err, "init", "--help"), ==, 0);
+    assert_contains (out, "--init");
+    assert_contains (out, "xavier_uniform");
+  }
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (RUN (&out, &err, "bench", f->mlp, "--render", "300"), ==, 2);
+    assert_contains (err, "bench: unknown option --render");
+  }
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (RUN (&out, &err, "names", f->mlp, f->mlp), ==, 2);
+    assert_contains (err, "names: unexpected argument");
+  }
+}
+
+/* --init repeats, in order; a scheme without arguments is the scheme with
+ * its defaults ("normal" as "normal()"). */
+static void
+test_init_bare_scheme (Fx *f, gconstpointer data)
+{
+  g_autofree char *a = tmp (f, "bare.safetensors"), *b = tmp (f, "call.safetensors");
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+  g_autofree char *sa = NULL, *sb = NULL;
+  gsize la, lb;
+
+  g_assert_cmpint (RUN (&out, &err, "init", f->mlp, "--seed", "3", "--init", "*=normal",
+                        "--init", "*bias=zeros", "-o", a), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpint (RUN (&out2, &err2, "init", f->mlp, "--seed", "3", "--init", "*=normal()",
+                        "--init", "*bias=zeros()", "-o", b), ==, 0);
+  g_assert_true (g_file_get_contents (a, &sa, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &sb, &lb, NULL));
+  g_assert_cmpmem (sa, la, sb, lb);
+  {
+    g_autoptr (PsTensor) bias = ps_test_load_tensor (a, "0.bias");
+    for (int i = 0; i < bias->numel; i++)
+      g_assert_cmpfloat (bias->data[i], ==, 0.f);
   }
 }
 
@@ -378,6 +446,8 @@ main (int argc, char **argv)
   ADD ("/cli/run-errors", test_run_errors);
   ADD ("/cli/train-log", test_train_log);
   ADD ("/cli/bench", test_bench);
+  ADD ("/cli/subcommand-help", test_subcommand_help);
+  ADD ("/cli/init-bare-scheme", test_init_bare_scheme);
   ADD ("/cli/render", test_render);
   return g_test_run ();
 }

@@ -1,10 +1,10 @@
 /* test-train-log.c — the bounded record of a training run: points merged
  * pairwise without losing a step, exact histograms, their thinning, and a
  * reader copying while a writer thread runs (malloc and friends are counted
- * by ../app/ps-alloc-count.c) */
+ * by ../bench/ps-alloc-count.c) */
 #include "ps-test-util.h"
 #include "ps-train-log.h"
-#include "../../app/ps-alloc-count.h"
+#include "../bench/ps-alloc-count.h"
 
 #include <math.h>
 

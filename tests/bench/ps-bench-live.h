@@ -1,4 +1,4 @@
-/* ps-bench-live.h — `paramscope --benchmark-live MODEL [--seconds S] [--batch B] [--bench-page N]` */
+/* ps-bench-live.h — `paramscope-bench live MODEL [--seconds S] [--batch B] [--bench-page N]` */
 #pragma once
 
 #include "ps-window.h"

@@ -4,7 +4,7 @@
  * ps-alloc-count.c cannot interpose malloc.  The runtime offers a hook called
  * on every allocation (malloc, calloc, realloc, the aligned allocators) made
  * through it; counting there gives the same count, so the zero-allocation
- * test and `paramscope-cli bench` keep their meaning in the sanitizer build
+ * test and `paramscope-bench step` keep their meaning in the sanitizer build
  * (meson -Db_sanitize=address,undefined, scripts/test-sanitize.sh).
  */
 #include "ps-alloc-count.h"

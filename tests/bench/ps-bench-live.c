@@ -1,4 +1,4 @@
-/* ps-bench-live.c — `paramscope --benchmark-live MODEL`: training throughput
+/* ps-bench-live.c — `paramscope-bench live MODEL`: training throughput
  * with the live view open against headless training, in one run
  *
  * The window opens on the network with its largest weight selected (values

@@ -1,4 +1,4 @@
-/* ps-checkpoint-bench.c — `paramscope --benchmark-checkpoint FILE` */
+/* ps-checkpoint-bench.c — `paramscope-bench checkpoint FILE` */
 #include "ps-checkpoint-bench.h"
 #include "ps-checkpoint-window.h"
 #include "ps-checkpoint-heatmap.h"

@@ -1,4 +1,4 @@
-/* ps-checkpoint-bench.h — `paramscope --benchmark-checkpoint FILE`
+/* ps-checkpoint-bench.h — `paramscope-bench checkpoint FILE`
  *
  * Opens FILE in a PsCheckpointWindow under the real GTK main loop and
  * prints, with the goals beside them: the time to the first frame that

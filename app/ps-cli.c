@@ -1,0 +1,329 @@
+/* ps-cli.c — messages, option parsing and the step benchmark shared by
+ * paramscope-cli's subcommands (see ps-cli.h) */
+#include "ps-cli.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *program = PS_CLI_NAME;
+
+void
+ps_cli_set_name (const char *name)
+{
+  program = name;
+}
+
+int
+ps_cli_usage_error (const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  fprintf (stderr, "%s: ", program);
+  vfprintf (stderr, fmt, ap);
+  fprintf (stderr, "\n(run %s --help for usage)\n", program);
+  va_end (ap);
+  return 2;
+}
+
+int
+ps_cli_fail (GError *error)
+{
+  fprintf (stderr, "%s: %s\n", program, error->message);
+  g_error_free (error);
+  return 1;
+}
+
+gboolean
+ps_cli_double (const char *opt, const char *s, double *out)
+{
+  char *end;
+
+  if (s == NULL)
+    return TRUE;
+  errno = 0;
+  *out = g_ascii_strtod (s, &end);
+  if (end == s || *end != '\0' || errno != 0 || !isfinite (*out))
+    {
+      ps_cli_usage_error ("%s takes a finite number, got \"%s\"", opt, s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_cli_int (const char *opt, const char *s, gint64 min, gint64 max, gint64 *out)
+{
+  char *end;
+
+  if (s == NULL)
+    return TRUE;
+  errno = 0;
+  *out = g_ascii_strtoll (s, &end, 10);
+  if (end == s || *end != '\0' || errno != 0 || *out < min || *out > max)
+    {
+      ps_cli_usage_error ("%s takes an integer between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
+                          ", got \"%s\"", opt, min, max, s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+ps_cli_parse (const char *cmd, const char *args, const char *summary, const char *description,
+              const GOptionEntry *entries, int min_args, int max_args, int *argc, char ***argv)
+{
+  g_autofree char *prog = g_strdup_printf ("%s %s", program, cmd);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (args);
+  g_autoptr (GError) error = NULL;
+  int n;
+
+  /* --help's usage line: "paramscope-cli CMD [OPTION…] ARGS" */
+  g_set_prgname (prog);
+  if (summary)
+    g_option_context_set_summary (ctx, summary);
+  if (description)
+    g_option_context_set_description (ctx, description);
+  if (entries)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+  /* our own message for an unknown option, naming the command */
+  g_option_context_set_ignore_unknown_options (ctx, TRUE);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    return ps_cli_usage_error ("%s: %s", cmd, error->message);
+  for (int i = 1; i < *argc; i++)
+    if ((*argv)[i][0] == '-' && (*argv)[i][1] != '\0')
+      return ps_cli_usage_error ("%s: unknown option %s", cmd, (*argv)[i]);
+  n = *argc - 1;
+  if (n < min_args)
+    return ps_cli_usage_error ("%s: missing %s", cmd, args);
+  if (n > max_args)
+    return ps_cli_usage_error ("%s: unexpected argument \"%s\"", cmd, (*argv)[1 + max_args]);
+  return -1;
+}
+
+/* ---- benchmarks ----------------------------------------------------------- */
+
+double
+ps_cli_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+double
+ps_cli_median (double *v, gint64 n)
+{
+  qsort (v, (size_t) n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+char *
+ps_cli_human_time (double s)
+{
+  if (s < 1e-6)
+    return g_strdup_printf ("%.1f ns", s * 1e9);
+  if (s < 1e-3)
+    return g_strdup_printf ("%.2f us", s * 1e6);
+  if (s < 1)
+    return g_strdup_printf ("%.3f ms", s * 1e3);
+  return g_strdup_printf ("%.3f s", s);
+}
+
+/* ---- the step benchmark ------------------------------------------------- */
+
+typedef struct
+{
+  int64_t in, out;
+  gboolean first;
+} LinearShape;
+
+static void
+collect_linears (PsModule *m, GArray *out)
+{
+  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL)
+    for (guint i = 0; i < ps_module_get_n_children (m); i++)
+      collect_linears (ps_module_get_child (m, i), out);
+  else if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
+    {
+      LinearShape s = { ps_module_get_in_features (m), ps_module_get_out_features (m), out->len == 0 };
+      g_array_append_val (out, s);
+    }
+}
+
+int
+ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
+                   guint64 (*count_allocs) (void), GError **error)
+{
+  PsRng rng;
+  g_autoptr (PsModule) net = NULL;
+  g_autoptr (PsTape) tape = NULL;
+  g_autoptr (PsOptimizer) opt = NULL;
+  g_autoptr (PsTensor) x = NULL, t = NULL;
+  g_autoptr (GArray) lin = g_array_new (FALSE, FALSE, sizeof (LinearShape));
+  PsOptimConfig cfg;
+  const PsTensor *y;
+  gint64 steps, reps, B = batch;
+  int64_t fin;
+  double *times, *floor_times, step_med, floor_med;
+  PsTrainStep step;
+  guint64 a0, a1 = 0;
+  int n_gemm = 0;
+  float **bufs;
+  g_autofree char *s1 = NULL, *s2 = NULL;
+
+  g_return_val_if_fail (B > 0, 2);
+  ps_rng_seed (&rng, seed);
+  net = ps_model_load_file (path, &rng, NULL, error);
+  if (net == NULL)
+    return 1;
+  collect_linears (net, lin);
+  if (lin->len == 0 || g_array_index (lin, LinearShape, 0).in == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "bench needs a model whose first layer is a "
+                   "Linear with known in_features");
+      return 1;
+    }
+  fin = g_array_index (lin, LinearShape, 0).in;
+  x = ps_tensor_new_2d (B, fin);
+  if (x == NULL || (double) B * fin > (double) (1 << 28))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "bench: a batch of %" G_GINT64_FORMAT
+                   " x %" G_GINT64_FORMAT " inputs is too large", B, fin);
+      return 2;
+    }
+  ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
+  tape = ps_tape_new (net, &rng);
+  y = ps_tape_forward (tape, x, error);
+  if (y == NULL)
+    return 1;
+  /* shapes again: lazy layers have materialized now */
+  g_array_set_size (lin, 0);
+  collect_linears (net, lin);
+  t = ps_tensor_new (y->ndim, y->shape);
+  ps_rng_fill_uniform (&rng, t->data, t->numel, 0, 1);
+  ps_optim_config_init (&cfg, PS_OPTIM_SGD, 1e-6);
+  opt = ps_optimizer_new (net, &cfg, error);
+  if (opt == NULL)
+    return 1;
+  step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = t, .loss = PS_LOSS_MSE };
+
+  /* choose the number of timed steps: about 2 s in all, at least 11 */
+  {
+    double t0 = ps_cli_now ();
+    for (int i = 0; i < 3; i++)
+      ps_train_step (&step, NULL, NULL);
+    double each = MAX ((ps_cli_now () - t0) / 3, 1e-9);
+    reps = n_steps > 0 ? n_steps : CLAMP ((gint64) (1.0 / each), 11, 2000001);
+  }
+  steps = reps;
+
+  /* tiny networks: time batches of steps so the clock's resolution does not matter */
+  {
+    gint64 inner = 1;
+    double t0 = ps_cli_now ();
+    ps_train_step (&step, NULL, NULL);
+    if (ps_cli_now () - t0 < 20e-6)
+      inner = 1000;
+    if (inner > 1)
+      steps = MAX (11, steps / inner);
+    times = g_new (double, steps);
+    floor_times = g_new (double, steps);
+
+    /* the floor: the same cblas_sgemm calls alone, on buffers of the same shapes */
+    bufs = g_new0 (float *, lin->len * 5);
+    for (guint l = 0; l < lin->len; l++)
+      {
+        LinearShape *s = &g_array_index (lin, LinearShape, l);
+        bufs[5 * l + 0] = g_new0 (float, B * s->in);       /* x */
+        bufs[5 * l + 1] = g_new0 (float, s->out * s->in);  /* w */
+        bufs[5 * l + 2] = g_new0 (float, B * s->out);      /* y, dy */
+        bufs[5 * l + 3] = g_new0 (float, s->out * s->in);  /* dw */
+        bufs[5 * l + 4] = g_new0 (float, B * s->in);       /* dx */
+        /* the operands hold data as the step's do: untouched calloc memory
+         * reads as the kernel's one zero page, always in cache, which made
+         * the products alone look a few per cent faster than they are */
+        ps_rng_fill_uniform (&rng, bufs[5 * l + 0], B * s->in, 0, 1);
+        ps_rng_fill_uniform (&rng, bufs[5 * l + 1], s->out * s->in, -1 / sqrt ((double) s->in),
+                             1 / sqrt ((double) s->in));
+        n_gemm += s->first ? 2 : 3;
+      }
+
+    /* step and floor alternate, so that a noisy machine slows both alike */
+    a1 = 0;
+    for (gint64 s = -1; s < steps; s++)
+      {
+        double ts = ps_cli_now ();
+        a0 = count_allocs ? count_allocs () : 0;
+        for (gint64 k = 0; k < inner; k++)
+          ps_train_step (&step, NULL, NULL);
+        if (s >= 0)
+          {
+            times[s] = (ps_cli_now () - ts) / (double) inner;
+            a1 += count_allocs ? count_allocs () - a0 : 0;
+          }
+        ts = ps_cli_now ();
+        for (gint64 k = 0; k < inner; k++)
+          for (guint l = 0; l < lin->len; l++)
+            {
+              LinearShape *ls = &g_array_index (lin, LinearShape, l);
+              int bi = (int) B, in = (int) ls->in, out = (int) ls->out;
+              float **b = bufs + 5 * l;
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, bi, out, in, 1.f, b[0], in,
+                           b[1], in, 0.f, b[2], out);
+              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, bi, 1.f, b[2], out,
+                           b[0], in, 0.f, b[3], in);
+              if (!ls->first)
+                cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, bi, in, out, 1.f, b[2],
+                             out, b[1], in, 0.f, b[4], in);
+            }
+        if (s >= 0)
+          floor_times[s] = (ps_cli_now () - ts) / (double) inner;
+      }
+    step_med = ps_cli_median (times, steps);
+    floor_med = ps_cli_median (floor_times, steps);
+    for (guint i = 0; i < lin->len * 5; i++)
+      g_free (bufs[i]);
+    g_free (bufs);
+    reps = steps * inner;
+  }
+
+  {
+    GString *arch = g_string_new (NULL);
+    guint n_lazy;
+    int64_t n_params = ps_module_count_params (net, &n_lazy);
+    g_string_append_printf (arch, "%" G_GINT64_FORMAT, g_array_index (lin, LinearShape, 0).in);
+    for (guint l = 0; l < lin->len; l++)
+      g_string_append_printf (arch, "-%" G_GINT64_FORMAT, g_array_index (lin, LinearShape, l).out);
+    s1 = ps_cli_human_time (step_med);
+    s2 = ps_cli_human_time (floor_med);
+    printf ("model       %s (%" G_GINT64_FORMAT " parameters), batch %" G_GINT64_FORMAT "\n",
+            arch->str, n_params, B);
+    printf ("steps       %" G_GINT64_FORMAT " timed, OPENBLAS_CORETYPE=%s, %d OpenBLAS threads\n",
+            reps, g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)",
+            openblas_get_num_threads ());
+    printf ("step        %s ps_cli_median (forward, mse, backward, sgd)\n", s1);
+    printf ("sgemm       %s ps_cli_median (the same %d cblas_sgemm calls alone)\n", s2, n_gemm);
+    printf ("ratio       %.3f (step / sgemm)\n", step_med / floor_med);
+    if (count_allocs)
+      printf ("allocations %.3f per steady-state step (%" G_GUINT64_FORMAT " in %" G_GINT64_FORMAT
+              " steps%s)\n", (double) a1 / (double) reps, a1, reps,
+              a1 ? "; OpenBLAS's threaded driver mallocs a job block per call, "
+                   "OPENBLAS_NUM_THREADS=1 shows ParamScope's own count" : "");
+    g_string_free (arch, TRUE);
+  }
+  g_free (times);
+  g_free (floor_times);
+  return 0;
+}

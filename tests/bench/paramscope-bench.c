@@ -1,0 +1,307 @@
+/* paramscope-bench — the benchmarks, built beside the tests and not installed
+ *
+ *   paramscope-bench step MODEL --batch B [--steps N] [--seed N]
+ *       a steady-state training step and its sgemm floor, as `paramscope-cli
+ *       bench`, and the heap allocations per step (this program counts them)
+ *   paramscope-bench render N [--steps K] [--seed N]
+ *       the heatmap's work per frame for an N x N parameter: pooling, colouring
+ *   paramscope-bench checkpoint FILE [--tensor NAME]...
+ *       FILE in the checkpoint window: tree, heatmaps, zoom, pan, statistics
+ *   paramscope-bench live MODEL [--seconds S] [--batch B] [--bench-page N]
+ *       training with the live view open against headless training
+ *
+ * The last two open windows (a display, or xvfb-run).  Every figure is
+ * printed on stdout; the exit status is 0 unless the benchmark could not run.
+ */
+#include "ps-alloc-count.h"
+#include "ps-application.h"
+#include "ps-bench-live.h"
+#include "ps-checkpoint-bench.h"
+#include "ps-cli.h"
+#include "ps-ui-util.h"
+#include "ps-window.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *seed_s, *steps_s, *batch_s;
+
+#define SEED_ENTRY \
+  { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_s, "Seed of the generated data (default 0)", "N" }
+
+/* ---- step: the training step of `paramscope-cli bench` -------------------- */
+
+static int
+cmd_step (int argc, char **argv)
+{
+  static const GOptionEntry entries[] = {
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_s, "Samples per step", "B" },
+    { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_s, "Timed steps (default: about a second's worth)",
+      "N" },
+    SEED_ENTRY,
+    { NULL }
+  };
+  gint64 batch = 0, steps = 0, seed = 0;
+  GError *error = NULL;
+  int status = ps_cli_parse ("step", "MODEL", "A steady-state training step (forward, mse, "
+                             "backward, sgd), its cblas_sgemm calls alone, and its heap "
+                             "allocations.", NULL, entries, 1, 1, &argc, &argv);
+
+  if (status >= 0)
+    return status;
+  if (batch_s == NULL)
+    return ps_cli_usage_error ("step needs --batch B");
+  if (!ps_cli_int ("--batch", batch_s, 1, 1 << 20, &batch)
+      || !ps_cli_int ("--steps", steps_s, 1, 100000000, &steps)
+      || !ps_cli_int ("--seed", seed_s, 0, G_MAXINT64, &seed))
+    return 2;
+  status = ps_cli_bench_step (argv[1], batch, steps, (guint64) seed, ps_alloc_count, &error);
+  if (status == 2)
+    {
+      status = ps_cli_usage_error ("%s", error->message);
+      g_error_free (error);
+    }
+  else if (status != 0)
+    status = ps_cli_fail (error);
+  return status;
+}
+
+/* ---- render: the heatmap's work per frame ---------------------------------- */
+
+/* Max-|x| pooling of an N x N parameter to the view's 1024 x 1024 pixels,
+ * then colouring, with buffers kept across frames as the window keeps them. */
+static int
+bench_render (gint64 n, gint64 frames, guint64 seed)
+{
+  const int out = (int) MIN (n, 1024);
+  g_autofree float *x = NULL, *pooled = NULL;
+  g_autofree guint32 *argb = NULL;
+  g_autofree double *t_pool = NULL, *t_colour = NULL, *t_all = NULL;
+  PsPoolScratch scratch = { 0 };
+  PsSlice slice;
+  PsRng rng;
+  guint64 a0, allocs = 0;
+
+  x = g_try_new (float, n * n);
+  if (x == NULL)
+    return ps_cli_usage_error ("render %" G_GINT64_FORMAT ": not enough memory", n);
+  ps_rng_seed (&rng, seed);
+  ps_rng_fill_normal (&rng, x, n * n, 0, 1);
+  x[(n / 3) * n + n / 5] = 40.f;                      /* an outlier to keep visible */
+  ps_slice_init_f32 (&slice, x, n, n);
+  pooled = g_new (float, (gsize) out * out);
+  argb = g_new (guint32, (gsize) out * out);
+  t_pool = g_new (double, frames);
+  t_colour = g_new (double, frames);
+  t_all = g_new (double, frames);
+  for (gint64 f = -1; f < frames; f++)               /* frame -1 sizes the buffers */
+    {
+      double t0 = ps_cli_now (), t1, t2;
+      float range;
+      a0 = ps_alloc_count ();
+      range = ps_pool_slice (&slice, 0, 0, n, n, pooled, out, out, &scratch);
+      t1 = ps_cli_now ();
+      ps_heatmap_colorize (pooled, (int64_t) out * out, range, argb);
+      t2 = ps_cli_now ();
+      if (f >= 0)
+        {
+          allocs += ps_alloc_count () - a0;
+          t_pool[f] = t1 - t0;
+          t_colour[f] = t2 - t1;
+          t_all[f] = t2 - t0;
+        }
+    }
+  ps_pool_scratch_clear (&scratch);
+  {
+    g_autofree char *a = ps_cli_human_time (ps_cli_median (t_all, frames));
+    g_autofree char *b = ps_cli_human_time (ps_cli_median (t_pool, frames));
+    g_autofree char *c = ps_cli_human_time (ps_cli_median (t_colour, frames));
+    printf ("heatmap     %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " floats (%.0f MB) to %d x %d pixels\n",
+            n, n, (double) n * n * 4 / 1e6, out, out);
+    printf ("frame       %s median (%" G_GINT64_FORMAT " frames): pooling %s, colouring %s\n",
+            a, frames, b, c);
+    printf ("allocations %.3f per frame\n", (double) allocs / (double) frames);
+  }
+  return 0;
+}
+
+
+static int
+cmd_render (int argc, char **argv)
+{
+  static const GOptionEntry entries[] = {
+    { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_s, "Frames timed (default 31)", "K" },
+    SEED_ENTRY,
+    { NULL }
+  };
+  gint64 n = 0, frames = 31, seed = 0;
+  int status = ps_cli_parse ("render", "N", "The heatmap's work per frame for an N x N "
+                             "parameter: max-|x| pooling to 1024 x 1024 pixels and colouring.",
+                             NULL, entries, 1, 1, &argc, &argv);
+
+  if (status >= 0)
+    return status;
+  if (!ps_cli_int ("N", argv[1], 1, 16384, &n)
+      || !ps_cli_int ("--steps", steps_s, 1, 100000000, &frames)
+      || !ps_cli_int ("--seed", seed_s, 0, G_MAXINT64, &seed))
+    return 2;
+  return bench_render (n, frames, (guint64) seed);
+}
+
+/* ---- the window's benchmarks ------------------------------------------------ */
+
+/* The application the window runs (its start-up: style, accelerators), whose
+ * activation starts a benchmark instead of opening the lesson's network. */
+typedef struct
+{
+  int    (*start) (GtkApplication *app, gpointer data);
+  gpointer data;
+  int      status;
+} GuiBench;
+
+static void
+on_activate (GApplication *app, GuiBench *g)
+{
+  g_signal_stop_emission_by_name (app, "activate");   /* not the lesson's window */
+  g->status = g->start (GTK_APPLICATION (app), g->data);
+}
+
+static int
+run_gui (const char *prog, int (*start) (GtkApplication *app, gpointer data), gpointer data)
+{
+  g_autoptr (PsApplication) app = NULL;
+  GuiBench g = { start, data, 0 };
+  char *args[] = { (char *) prog, NULL };
+  int status;
+
+  ps_ui_choose_renderer ();
+  app = ps_application_new ();
+  g_signal_connect (app, "activate", G_CALLBACK (on_activate), &g);
+  status = g_application_run (G_APPLICATION (app), 1, args);
+  return status != 0 ? status : g.status;
+}
+
+typedef struct
+{
+  const char *path;
+  char      **tensors;
+} CheckpointArgs;
+
+static int
+start_checkpoint (GtkApplication *app, gpointer data)
+{
+  CheckpointArgs *a = data;
+  ps_checkpoint_bench_start (app, a->path, (const char *const *) a->tensors);
+  return 0;
+}
+
+static int
+cmd_checkpoint (int argc, char **argv)
+{
+  static char **tensors;
+  static const GOptionEntry entries[] = {
+    { "tensor", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tensors,
+      "A tensor whose heatmap is timed (repeatable; default: up to three 4096 x 11008 ones, "
+      "else the largest matrix)", "NAME" },
+    { NULL }
+  };
+  CheckpointArgs a;
+  int status = ps_cli_parse ("checkpoint", "FILE", "Open FILE in the checkpoint window and time "
+                             "its tree, heatmaps, zoom, pan and statistics, each with its goal.",
+                             NULL, entries, 1, 1, &argc, &argv);
+
+  if (status >= 0)
+    return status;
+  a = (CheckpointArgs) { argv[1], tensors };
+  return run_gui (argv[0], start_checkpoint, &a);
+}
+
+typedef struct
+{
+  const char *model;
+  double      seconds;
+  gint64      batch, page;
+} LiveArgs;
+
+static int
+start_live (GtkApplication *app, gpointer data)
+{
+  LiveArgs *a = data;
+  PsWindow *win = ps_window_new (app);
+
+  if (ps_bench_live_run (app, win, a->model, a->seconds, (int) a->batch, (int) a->page) != 0)
+    {
+      gtk_window_destroy (GTK_WINDOW (win));
+      return 1;
+    }
+  return 0;
+}
+
+static int
+cmd_live (int argc, char **argv)
+{
+  static char *seconds_s, *page_s;
+  static const GOptionEntry entries[] = {
+    { "seconds", 0, 0, G_OPTION_ARG_STRING, &seconds_s,
+      "Seconds of all the measurements (default 10)", "S" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_s, "Samples per step (default 256)", "B" },
+    { "bench-page", 0, 0, G_OPTION_ARG_STRING, &page_s,
+      "The page below the heatmaps (0 overview ... 4 difference)", "N" },
+    { NULL }
+  };
+  LiveArgs a = { NULL, 10, 256, 0 };
+  int status = ps_cli_parse ("live", "MODEL", "Training throughput with the live view of MODEL "
+                             "open against headless training, interleaved; frames painted, "
+                             "snapshots shown, the CPU the window's thread used.", NULL, entries,
+                             1, 1, &argc, &argv);
+
+  if (status >= 0)
+    return status;
+  if (!ps_cli_double ("--seconds", seconds_s, &a.seconds)
+      || !ps_cli_int ("--batch", batch_s, 1, 1 << 20, &a.batch)
+      || !ps_cli_int ("--bench-page", page_s, 0, 4, &a.page))
+    return 2;
+  if (!(a.seconds > 0))
+    return ps_cli_usage_error ("--seconds takes a positive number");
+  a.model = argv[1];
+  return run_gui (argv[0], start_live, &a);
+}
+
+/* ---- the subcommands ----------------------------------------------------- */
+
+static const struct
+{
+  const char *name, *usage;
+  int (*main) (int argc, char **argv);
+} commands[] = {
+  { "step", "MODEL --batch B [--steps N] [--seed N]", cmd_step },
+  { "render", "N [--steps K] [--seed N]", cmd_render },
+  { "checkpoint", "FILE [--tensor NAME]...", cmd_checkpoint },
+  { "live", "MODEL [--seconds S] [--batch B] [--bench-page N]", cmd_live },
+};
+
+int
+main (int argc, char **argv)
+{
+  gboolean help = argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0);
+  FILE *to = help ? stdout : stderr;
+
+  setlocale (LC_ALL, "");
+  ps_cli_set_name ("paramscope-bench");
+  if (argc >= 2 && !help)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+        if (strcmp (argv[1], commands[i].name) == 0)
+          {
+            argv[1] = argv[0];           /* the benchmark's own argv */
+            return commands[i].main (argc - 1, argv + 1);
+          }
+      return ps_cli_usage_error ("unknown benchmark \"%s\"", argv[1]);
+    }
+  fputs ("Usage:\n", to);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (to, "  paramscope-bench %-10s %s\n", commands[i].name, commands[i].usage);
+  fputs ("  paramscope-bench BENCHMARK --help     # its options\n", to);
+  return help ? 0 : 2;
+}
