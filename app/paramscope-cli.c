@@ -699,14 +699,7 @@ cmd_bench (Opts *o)
     return usage_error ("bench needs --batch B");
   status = ps_cli_bench_step (o->model, o->batch, o->steps_s ? o->steps : 0, o->seed, NULL,
                               &error);
-  if (status == 2)
-    {
-      status = usage_error ("%s", error->message);
-      g_error_free (error);
-    }
-  else if (status != 0)
-    status = fail (error);
-  return status;
+  return ps_cli_report (status, error);
 }
 
 /* ---- the subcommands ---------------------------------------------------- */

@@ -38,6 +38,20 @@ ps_cli_fail (GError *error)
   return 1;
 }
 
+int
+ps_cli_report (int status, GError *error)
+{
+  if (status == 0)
+    return 0;
+  if (status == 2)
+    {
+      ps_cli_usage_error ("%s", error->message);
+      g_error_free (error);
+      return 2;
+    }
+  return ps_cli_fail (error);
+}
+
 gboolean
 ps_cli_double (const char *opt, const char *s, double *out)
 {

@@ -33,6 +33,10 @@ int      ps_cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 /* "paramscope-cli: MESSAGE" on stderr, error freed; returns 1. */
 int      ps_cli_fail        (GError *error);
 
+/* The exit status of a function that returned status with error set unless
+ * 0: error printed as a usage error (status 2) or an error (1), and freed. */
+int      ps_cli_report      (int status, GError *error);
+
 /* Parse the options of subcommand cmd in argv (argv[0]: the program).
  * args names the positional arguments in the usage line ("MODEL"), summary
  * and description go above and below the options in --help; between

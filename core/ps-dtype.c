@@ -58,13 +58,23 @@ ps_dtype_is_float (PsDtype dtype)
 
 /* ---- conversion ------------------------------------------------------------- */
 
-static inline float
-load_f32 (const guint8 *p)
-{
-  float f;
-  memcpy (&f, p, 4);
-  return f;
+/* One element of C type T at p (any alignment) as a float. */
+#define DEFINE_LOAD(NAME, T)                                                          \
+static inline float                                                                   \
+load_##NAME (const guint8 *p)                                                         \
+{                                                                                     \
+  T v;                                                                                \
+  memcpy (&v, p, sizeof v);                                                           \
+  return (float) v;                                                                   \
 }
+
+DEFINE_LOAD (f32, float)
+DEFINE_LOAD (f64, double)
+DEFINE_LOAD (i64, gint64)
+DEFINE_LOAD (i32, gint32)
+DEFINE_LOAD (i16, gint16)
+DEFINE_LOAD (i8, gint8)
+DEFINE_LOAD (u8, guint8)
 
 static inline float
 load_f16 (const guint8 *p)
@@ -80,50 +90,6 @@ load_bf16 (const guint8 *p)
   guint16 h;
   memcpy (&h, p, 2);
   return ps_bf16_to_f32 (h);
-}
-
-static inline float
-load_f64 (const guint8 *p)
-{
-  double d;
-  memcpy (&d, p, 8);
-  return (float) d;
-}
-
-static inline float
-load_i64 (const guint8 *p)
-{
-  gint64 v;
-  memcpy (&v, p, 8);
-  return (float) v;
-}
-
-static inline float
-load_i32 (const guint8 *p)
-{
-  gint32 v;
-  memcpy (&v, p, 4);
-  return (float) v;
-}
-
-static inline float
-load_i16 (const guint8 *p)
-{
-  gint16 v;
-  memcpy (&v, p, 2);
-  return (float) v;
-}
-
-static inline float
-load_i8 (const guint8 *p)
-{
-  return (float) (gint8) *p;
-}
-
-static inline float
-load_u8 (const guint8 *p)
-{
-  return (float) *p;
 }
 
 static inline float

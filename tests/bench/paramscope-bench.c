@@ -57,14 +57,7 @@ cmd_step (int argc, char **argv)
       || !ps_cli_int ("--seed", seed_s, 0, G_MAXINT64, &seed))
     return 2;
   status = ps_cli_bench_step (argv[1], batch, steps, (guint64) seed, ps_alloc_count, &error);
-  if (status == 2)
-    {
-      status = ps_cli_usage_error ("%s", error->message);
-      g_error_free (error);
-    }
-  else if (status != 0)
-    status = ps_cli_fail (error);
-  return status;
+  return ps_cli_report (status, error);
 }
 
 /* ---- render: the heatmap's work per frame ---------------------------------- */

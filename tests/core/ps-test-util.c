@@ -156,6 +156,16 @@ ps_test_assert_tensor (const PsTensor *got, PsSafetensors *want, const char *key
              "(%.3g x the tolerance)", context, key, where, got->data[where], w[where], worst);
 }
 
+float
+ps_test_pool_f32 (const float *x, int64_t rows, int64_t cols, int64_t row0, int64_t col0,
+                  int64_t vrows, int64_t vcols, float *out, int out_rows, int out_cols,
+                  PsPoolScratch *scratch)
+{
+  PsSlice s;
+  ps_slice_init_f32 (&s, x, rows, cols);
+  return ps_pool_slice (&s, row0, col0, vrows, vcols, out, out_rows, out_cols, scratch);
+}
+
 static int
 run_program (const char *env, const char *const *argv, char **out, char **err)
 {

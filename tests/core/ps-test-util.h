@@ -29,6 +29,12 @@ double     ps_test_compare      (const float *got, const float *want, int64_t n,
 void       ps_test_assert_tensor (const PsTensor *got, PsSafetensors *want, const char *key,
                                   double rtol, const char *context);
 
+/* ps_pool_slice over the window (row0, col0, vrows, vcols) of a rows x cols
+ * row-major float matrix. */
+float      ps_test_pool_f32     (const float *x, int64_t rows, int64_t cols, int64_t row0,
+                                 int64_t col0, int64_t vrows, int64_t vcols, float *out,
+                                 int out_rows, int out_cols, PsPoolScratch *scratch);
+
 /* Run paramscope-cli (env PS_CLI) with argv (NULL-terminated, without the
  * program name); returns the exit status, stdout and stderr (caller frees). */
 int        ps_test_run_cli      (const char *const *argv, char **out, char **err);

@@ -123,16 +123,6 @@ pool_view (PsCheckpoint *ck, const PsCheckpointView *v, int64_t row0, int64_t co
   return ps_pool_slice (&s, row0, col0, vrows, vcols, out, out_rows, out_cols, scratch);
 }
 
-/* ps_pool_slice over a rows x cols float matrix: the reference */
-static float
-pool_f32 (const float *x, int64_t rows, int64_t cols, int64_t row0, int64_t col0, int64_t vrows,
-          int64_t vcols, float *out, int out_rows, int out_cols, PsPoolScratch *scratch)
-{
-  PsSlice s;
-  ps_slice_init_f32 (&s, x, rows, cols);
-  return ps_pool_slice (&s, row0, col0, vrows, vcols, out, out_rows, out_cols, scratch);
-}
-
 static void
 assert_same_cells (const float *got, const float *want, int64_t n, const char *what)
 {
@@ -157,7 +147,7 @@ check_window (PsCheckpoint *ck, const PsCheckpointView *v, const float *slice, i
                                            what, r0, c0, vr, vc, out_r, out_c);
 
   got_range = pool_view (ck, v, r0, c0, vr, vc, got, out_r, out_c, scratch);
-  want_range = pool_f32 (slice, v->rows, v->cols, r0, c0, vr, vc, want, out_r, out_c,
+  want_range = ps_test_pool_f32 (slice, v->rows, v->cols, r0, c0, vr, vc, want, out_r, out_c,
                          &ref_scratch);
   ps_pool_scratch_clear (&ref_scratch);
   assert_same_cells (got, want, (int64_t) out_r * out_c, desc);

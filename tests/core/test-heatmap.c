@@ -4,16 +4,6 @@
 
 #include <math.h>
 
-/* ps_pool_slice over a rows x cols float matrix */
-static float
-pool_f32 (const float *x, int64_t rows, int64_t cols, int64_t row0, int64_t col0, int64_t vrows,
-          int64_t vcols, float *out, int out_rows, int out_cols, PsPoolScratch *scratch)
-{
-  PsSlice s;
-  ps_slice_init_f32 (&s, x, rows, cols);
-  return ps_pool_slice (&s, row0, col0, vrows, vcols, out, out_rows, out_cols, scratch);
-}
-
 static void
 test_colormap (void)
 {
@@ -72,8 +62,8 @@ test_range (void)
     /* a row of zeros (a dead ReLU unit's gradient) does not set the range to 1 */
     float m[4] = { 0.01f, -0.02f, 0, 0 }, o[4];
     PsPoolScratch sc = { 0 };
-    g_assert_cmpfloat (pool_f32 (m, 2, 2, 0, 0, 2, 2, o, 2, 2, &sc), ==, 0.02f);
-    g_assert_cmpfloat (pool_f32 (m, 2, 2, 0, 0, 2, 2, o, 1, 1, &sc), ==, 0.02f);
+    g_assert_cmpfloat (ps_test_pool_f32 (m, 2, 2, 0, 0, 2, 2, o, 2, 2, &sc), ==, 0.02f);
+    g_assert_cmpfloat (ps_test_pool_f32 (m, 2, 2, 0, 0, 2, 2, o, 1, 1, &sc), ==, 0.02f);
     ps_pool_scratch_clear (&sc);
   }
 }
@@ -90,7 +80,7 @@ test_pool_blocks (void)
   };
   float out[6];
   PsPoolScratch s = { 0 };
-  float range = pool_f32 (x, 4, 6, 0, 0, 4, 6, out, 2, 3, &s);
+  float range = ps_test_pool_f32 (x, 4, 6, 0, 0, 4, 6, out, 2, 3, &s);
 
   g_assert_cmpfloat (out[0], ==, -7.f);        /* largest magnitude keeps its sign */
   g_assert_cmpfloat (out[1], ==, 1.f);
@@ -101,7 +91,7 @@ test_pool_blocks (void)
   g_assert_cmpfloat (range, ==, 9.f);          /* finite, though hidden behind NaN/Inf */
   {
     float y[4] = { 1, INFINITY, -2, 0 }, o;
-    g_assert_cmpfloat (pool_f32 (y, 2, 2, 0, 0, 2, 2, &o, 1, 1, &s), ==, 2.f);
+    g_assert_cmpfloat (ps_test_pool_f32 (y, 2, 2, 0, 0, 2, 2, &o, 1, 1, &s), ==, 2.f);
     g_assert_true (isinf (o) && o > 0);
   }
   ps_pool_scratch_clear (&s);
@@ -117,7 +107,7 @@ test_pool_window_and_nearest (void)
   for (int i = 0; i < 16; i++)
     x[i] = (float) i;
   /* the window rows 1..2, cols 2..3 of a 4 x 4 matrix, zoomed in to 4 x 4 */
-  pool_f32 (x, 4, 4, 1, 2, 2, 2, out, 4, 4, &s);
+  ps_test_pool_f32 (x, 4, 4, 1, 2, 2, 2, out, 4, 4, &s);
   g_assert_cmpfloat (out[0], ==, 6.f);
   g_assert_cmpfloat (out[1], ==, 6.f);
   g_assert_cmpfloat (out[2], ==, 7.f);
@@ -128,7 +118,7 @@ test_pool_window_and_nearest (void)
     g_autofree float *big = g_new0 (float, n * n);
     float o[100];
     big[123 * n + 777] = -50.f;
-    pool_f32 (big, n, n, 0, 0, n, n, o, 10, 10, &s);
+    ps_test_pool_f32 (big, n, n, 0, 0, n, n, o, 10, 10, &s);
     g_assert_cmpfloat (o[1 * 10 + 7], ==, -50.f);
     for (int i = 0; i < 100; i++)
       if (i != 17)
@@ -179,7 +169,7 @@ test_pool_two_threads (void)
   ps_rng_fill_normal (&rng, x, n * n, 0, 1);
   x[900 * n + 17] = NAN;
   x[1000 * n + 1000] = -INFINITY;
-  range = pool_f32 (x, n, n, 0, 0, n, n, o, out, out, &s);
+  range = ps_test_pool_f32 (x, n, n, 0, 0, n, n, o, out, out, &s);
   for (int r = 0; r < out; r++)
     for (int c = 0; c < out; c++)
       {
@@ -248,7 +238,7 @@ test_pool_random_windows (void)
         }
       if (vrows <= out_rows && vcols <= out_cols)
         out_rows = (int) MAX (1, vrows / 2);            /* keep it a reduction */
-      range = pool_f32 (x, R, C, row0, col0, vrows, vcols, o, out_rows, out_cols, &s);
+      range = ps_test_pool_f32 (x, R, C, row0, col0, vrows, vcols, o, out_rows, out_cols, &s);
       for (int r = 0; r < out_rows; r++)
         {
           int64_t ra = row0 + (int64_t) r * vrows / out_rows;
