@@ -233,7 +233,7 @@ ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
     return 1;
   step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = t, .loss = PS_LOSS_MSE };
 
-  /* choose the number of timed steps: about 2 s in all, at least 11 */
+  /* the number of timed steps: a second of steps, at least 11 */
   {
     double t0 = ps_cli_now ();
     for (int i = 0; i < 3; i++)
@@ -266,8 +266,7 @@ ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
         bufs[5 * l + 3] = g_new0 (float, s->out * s->in);  /* dw */
         bufs[5 * l + 4] = g_new0 (float, B * s->in);       /* dx */
         /* the operands hold data as the step's do: untouched calloc memory
-         * reads as the kernel's one zero page, always in cache, which made
-         * the products alone look a few per cent faster than they are */
+         * would read as the kernel's one zero page, always in cache */
         ps_rng_fill_uniform (&rng, bufs[5 * l + 0], B * s->in, 0, 1);
         ps_rng_fill_uniform (&rng, bufs[5 * l + 1], s->out * s->in, -1 / sqrt ((double) s->in),
                              1 / sqrt ((double) s->in));

@@ -3,7 +3,7 @@
  *
  * The window opens on the network with its largest weight selected (values
  * and gradient heatmaps shown) and a chosen page below them.  Then, in turn,
- * three times each (this machine's speed drifts, so the two are interleaved
+ * three times each (a shared machine's speed drifts, so the two are interleaved
  * rather than measured one after the other):
  *   headless  the loop of `paramscope-cli train` (forward, loss, backward,
  *             optimizer step) in a thread of its own, the window idle;
