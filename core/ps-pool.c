@@ -171,7 +171,7 @@ mag_key16 (guint16 h)
 static inline guint16
 key16_bits (guint16 k)
 {
-  return (guint16) ((k >> 1) | (guint16) (~k << 15));
+  return (guint16) ((k >> 1) | ((guint32) ~k << 15));
 }
 
 #define STRIP32 64     /* F32 columns whose maxima stay in registers down a block of rows */
