@@ -434,35 +434,6 @@ add_case (GPtrArray *cases, PsCorpusCase *file, OpenKind kind, gboolean well_for
   return hc;
 }
 
-static int
-cmp_case_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp ((*(PsCorpusCase *const *) a)->name, (*(PsCorpusCase *const *) b)->name);
-}
-
-/* The valid files of safetensors/valid: well-formed, but not this network's. */
-static GPtrArray *
-valid_safetensors (void)
-{
-  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_corpus_case_free);
-  g_autofree char *dir = ps_test_corpus ("safetensors/valid");
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return files;
-  while ((name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".safetensors"))
-      {
-        PsCorpusCase *c = g_new0 (PsCorpusCase, 1);
-        c->path = g_build_filename (dir, name, NULL);
-        c->name = g_strdup (name);
-        g_ptr_array_add (files, c);
-      }
-  g_ptr_array_sort (files, cmp_case_names);
-  return files;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -475,7 +446,7 @@ main (int argc, char **argv)
     win = new_window ();
   models = ps_test_corpus_model_cases ();
   weights = ps_test_corpus_bad_safetensors_cases ();
-  valid = valid_safetensors ();
+  valid = ps_test_corpus_valid_safetensors_cases ();   /* well-formed, not this network's */
   g_test_add_func ("/hostile/counts", test_counts);
   for (guint i = 0; i < models->len; i++, n_model_cases++)
     add_case (cases, models->pdata[i], OPEN_MODEL, FALSE, "/hostile/model/");
