@@ -1,8 +1,6 @@
 /* paramscope — the window.  See ui/ps-application.c. */
 #include "ps-application.h"
 
-#include <glib/gi18n.h>
-#include <locale.h>
 
 /* Without a GPU device, GTK's GL renderer runs in software (llvmpipe) on
  * the same cores as training, and a frame of the main window costs it
@@ -29,10 +27,7 @@ main (int argc, char **argv)
   g_autoptr (PsApplication) app = NULL;
 
   choose_renderer ();
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  ps_application_setup_locale ();
   g_set_application_name ("ParamScope");
   app = ps_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

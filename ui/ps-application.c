@@ -9,9 +9,11 @@
 #include "ps-checkpoint-bench.h"
 #include "ps-checkpoint-window.h"
 #include "ps-bench-live.h"
+#include "ps-paths.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 #include <string.h>
 
 struct _PsApplication
@@ -148,6 +150,11 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
   gtk_application_set_accels_for_action (gapp, "win.snapshot", snapshot);
 
+  /* the application's icon from its own prefix too, not only from XDG_DATA_DIRS */
+  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                  ps_paths_get ()->icondir);
+  gtk_window_set_default_icon_name (PS_APPLICATION_ID);
+
   gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
@@ -278,8 +285,23 @@ ps_application_init (PsApplication *app)
   };
   app->bench_seconds = 10;
   app->bench_batch = 256;
+  /* paramscope --help: what it opens, in the user's language */
+  g_application_set_option_context_parameter_string (
+    G_APPLICATION (app), "[MODEL [WEIGHTS.safetensors] | CHECKPOINT.safetensors]");
+  g_application_set_option_context_summary (
+    G_APPLICATION (app), _("See and touch a neural network's parameters: the lesson "
+                           "“parameter management” of Dive into Deep Learning."));
   g_application_add_main_option_entries (G_APPLICATION (app), entries);
   checkpoint_init (app);
+}
+
+void
+ps_application_setup_locale (void)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, ps_paths_get ()->localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }
 
 PsApplication *
