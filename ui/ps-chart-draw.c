@@ -823,8 +823,8 @@ finite_run_end (const GArray *pts, guint i)
   return i;
 }
 
-/* Data are drawn with cairo's fast antialiasing: thousands of short
- * segments cost a third as much, and at these widths look the same. */
+/* Data are drawn with cairo's fast antialiasing: cheaper for thousands of
+ * short segments, and the same to the eye at these widths. */
 void
 ps_chart_data_drawing_begin (cairo_t *cr)
 {
