@@ -1,6 +1,15 @@
 /* ps-paths.c — where ParamScope's data are (see ps-paths.h) */
 #include "ps-paths.h"
+
+#ifdef PS_HAVE_PATHS_CONFIG
 #include "ps-paths-config.h"     /* PS_PREFIX, PS_BINDIR, PS_LOCALEDIR, PS_DATADIR (meson) */
+#else
+/* built without meson (tests/fuzz/build.sh): meson's default layout */
+#define PS_PREFIX    "/usr/local"
+#define PS_BINDIR    "bin"
+#define PS_LOCALEDIR "share/locale"
+#define PS_DATADIR   "share"
+#endif
 
 #include <string.h>
 
