@@ -1,6 +1,6 @@
 /* paramscope — the window.  See ui/ps-application.c. */
 #include "ps-application.h"
-
+#include "ps-watchdog.h"
 
 /* Without a GPU device, GTK's GL renderer runs in software (llvmpipe) on
  * the same cores as training, and a frame of the main window costs it
@@ -27,6 +27,7 @@ main (int argc, char **argv)
   g_autoptr (PsApplication) app = NULL;
 
   choose_renderer ();
+  ps_watchdog_start_from_env ();
   ps_application_setup_locale ();
   g_set_application_name ("ParamScope");
   app = ps_application_new ();
