@@ -1,6 +1,7 @@
 /* ps-train-panel.c — live training: controls, the run's life, snapshots, diffs */
 #include "ps-train-panel.h"
 #include "ps-charts.h"
+#include "ps-file-chooser.h"
 #include "ps-heatmap-view.h"
 #include "ps-ui-util.h"
 
@@ -862,58 +863,44 @@ on_doc_changed (PsDocument *doc, const char *what, PsTrainPanel *p)
 /* ---- the file of tensors ----------------------------------------------------- */
 
 static void
-on_file_chosen (GtkNativeDialog *dialog, int response, PsTrainPanel *p)
+on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
 {
-  g_autoptr (GFile) file = NULL;
-  g_autofree char *path = NULL;
+  PsTrainPanel *p = data;
   g_autoptr (GError) error = NULL;
   g_autoptr (PsSafetensors) st = NULL;
   g_autoptr (PsTensor) x = NULL;
   g_autoptr (PsTensor) t = NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  st = ps_safetensors_open (path, &error);
+  if (st)
+    x = ps_safetensors_load_tensor (st, "input", &error);
+  if (x && ps_safetensors_resolve (st, "target"))
+    t = ps_safetensors_load_tensor (st, "target", &error);
+  if (error)
+    status (p, TRUE, error->message);
+  else
     {
-      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      path = g_file_get_path (file);
-      st = ps_safetensors_open (path, &error);
-      if (st)
-        x = ps_safetensors_load_tensor (st, "input", &error);
-      if (x && ps_safetensors_resolve (st, "target"))
-        t = ps_safetensors_load_tensor (st, "target", &error);
-      if (error)
-        status (p, TRUE, error->message);
-      else
-        {
-          g_autofree char *base = g_path_get_basename (path);
-          g_autofree char *msg = NULL;
-          g_clear_pointer (&p->file_x, ps_tensor_unref);
-          g_clear_pointer (&p->file_t, ps_tensor_unref);
-          p->file_x = g_steal_pointer (&x);
-          p->file_t = g_steal_pointer (&t);
-          g_free (p->file_name);
-          p->file_name = g_strdup (base);
-          gtk_button_set_label (GTK_BUTTON (p->file_button), base);
-          p->dirty = TRUE;
-          msg = g_strdup_printf (_("Training data from %s"), base);
-          status (p, FALSE, msg);
-        }
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *msg = NULL;
+      g_clear_pointer (&p->file_x, ps_tensor_unref);
+      g_clear_pointer (&p->file_t, ps_tensor_unref);
+      p->file_x = g_steal_pointer (&x);
+      p->file_t = g_steal_pointer (&t);
+      g_free (p->file_name);
+      p->file_name = g_strdup (base);
+      gtk_button_set_label (GTK_BUTTON (p->file_button), base);
+      p->dirty = TRUE;
+      msg = g_strdup_printf (_("Training data from %s"), base);
+      status (p, FALSE, msg);
     }
-  g_object_unref (dialog);
 }
 
 static void
 on_choose_file (GtkButton *b, PsTrainPanel *p)
 {
-  GtkFileChooserNative *fc = gtk_file_chooser_native_new (_("Training Data"),
-                                                          GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (p))),
-                                                          GTK_FILE_CHOOSER_ACTION_OPEN, NULL, NULL);
-  GtkFileFilter *f = gtk_file_filter_new ();
-  gtk_file_filter_set_name (f, _("safetensors files"));
-  gtk_file_filter_add_pattern (f, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (fc), f);
-  g_object_unref (f);
-  g_signal_connect (fc, "response", G_CALLBACK (on_file_chosen), p);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (fc));
+  /* the panel lives as long as its window: parent alive means p alive */
+  ps_file_chooser_run (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (p))), _("Training Data"),
+                       FALSE, PS_FILES_SAFETENSORS, on_file_chosen, p);
 }
 
 /* ---- buttons ------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
  * every change goes through the PsDocument, so it can be undone.
  */
 #include "ps-window.h"
+#include "ps-file-chooser.h"
 #include "ps-ui-util.h"
 #include "ps-heatmap-view.h"
 #include "ps-histogram.h"
@@ -909,94 +910,58 @@ on_edit_requested (PsHeatmapView *view, gint64 index, gfloat value, PsWindow *wi
     }
 }
 
-/* file choosers (GtkFileChooserNative: GTK 4.8 has no GtkFileDialog) */
+/* file choosers (ps-file-chooser.h) */
 typedef enum { OPEN_MODEL, OPEN_WEIGHTS, OPEN_INPUT, SAVE_WEIGHTS, EXPORT_PNG } FileOp;
 
 static void
-on_file_response (GtkNativeDialog *dialog, int response, gpointer data)
+on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
 {
-  PsWindow *win = g_object_get_data (G_OBJECT (dialog), "window");
-  FileOp op = GPOINTER_TO_INT (data);
+  PsWindow *win = PS_WINDOW (parent);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = TRUE;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  switch ((FileOp) GPOINTER_TO_INT (data))
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr (GError) error = NULL;
-      gboolean ok = TRUE;
-      switch (op)
-        {
-        case OPEN_MODEL:
-          ps_window_open_model (win, path, NULL);      /* shows its error */
-          break;
-        case OPEN_WEIGHTS:
-          ps_window_open_weights (win, path, NULL);
-          break;
-        case OPEN_INPUT:
-          ok = ps_document_load_input (win->doc, path, &error);
-          if (ok)
-            set_status (win, _("input loaded"), FALSE);
-          break;
-        case SAVE_WEIGHTS:
-          ok = ps_document_save_weights (win->doc, path, &error);
-          if (ok)
-            set_status (win, _("weights saved"), FALSE);
-          break;
-        case EXPORT_PNG:
-          ok = ps_heatmap_view_export_png (PS_HEATMAP_VIEW (win->data_view), path, &error);
-          if (ok)
-            set_status (win, _("heatmap exported"), FALSE);
-          break;
-        }
-      if (!ok)
-        show_error (win, error);
+    case OPEN_MODEL:
+      ps_window_open_model (win, path, NULL);      /* shows its error */
+      break;
+    case OPEN_WEIGHTS:
+      ps_window_open_weights (win, path, NULL);
+      break;
+    case OPEN_INPUT:
+      ok = ps_document_load_input (win->doc, path, &error);
+      if (ok)
+        set_status (win, _("input loaded"), FALSE);
+      break;
+    case SAVE_WEIGHTS:
+      ok = ps_document_save_weights (win->doc, path, &error);
+      if (ok)
+        set_status (win, _("weights saved"), FALSE);
+      break;
+    case EXPORT_PNG:
+      ok = ps_heatmap_view_export_png (PS_HEATMAP_VIEW (win->data_view), path, &error);
+      if (ok)
+        set_status (win, _("heatmap exported"), FALSE);
+      break;
     }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-}
-
-static void
-choose_file (PsWindow *win, FileOp op)
-{
-  static const char *titles[] = { N_("Open a Model"), N_("Open Weights"), N_("Open Input"),
-                                  N_("Save Weights"), N_("Export Heatmap as PNG") };
-  gboolean save = op == SAVE_WEIGHTS || op == EXPORT_PNG;
-  GtkFileChooserNative *d = gtk_file_chooser_native_new (_(titles[op]), GTK_WINDOW (win),
-                                                         save ? GTK_FILE_CHOOSER_ACTION_SAVE
-                                                              : GTK_FILE_CHOOSER_ACTION_OPEN,
-                                                         NULL, NULL);
-  GtkFileFilter *f = gtk_file_filter_new ();
-
-  if (op == OPEN_MODEL)
-    {
-      gtk_file_filter_set_name (f, _("Model files (Python or print(net) text)"));
-      gtk_file_filter_add_pattern (f, "*.py");
-      gtk_file_filter_add_pattern (f, "*.txt");
-    }
-  else if (op == EXPORT_PNG)
-    {
-      gtk_file_filter_set_name (f, _("PNG images"));
-      gtk_file_filter_add_pattern (f, "*.png");
-    }
-  else
-    {
-      gtk_file_filter_set_name (f, _("safetensors files"));
-      gtk_file_filter_add_pattern (f, "*.safetensors");
-    }
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (d), f);
-  g_object_unref (f);
-  g_object_set_data (G_OBJECT (d), "window", win);
-  g_signal_connect (d, "response", G_CALLBACK (on_file_response), GINT_TO_POINTER (op));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (d));
+  if (!ok)
+    show_error (win, error);
 }
 
 static void
 run_file (GtkWidget *w, const char *action, GVariant *param)
 {
-  static const char *ops[] = { "open-model", "open-weights", "open-input", "save-weights", "export-png" };
+  static const struct { const char *action, *title; gboolean save; PsFileKind kind; } ops[] = {
+    [OPEN_MODEL] = { "win.open-model", N_("Open a Model"), FALSE, PS_FILES_MODEL },
+    [OPEN_WEIGHTS] = { "win.open-weights", N_("Open Weights"), FALSE, PS_FILES_SAFETENSORS },
+    [OPEN_INPUT] = { "win.open-input", N_("Open Input"), FALSE, PS_FILES_SAFETENSORS },
+    [SAVE_WEIGHTS] = { "win.save-weights", N_("Save Weights"), TRUE, PS_FILES_SAFETENSORS },
+    [EXPORT_PNG] = { "win.export-png", N_("Export Heatmap as PNG"), TRUE, PS_FILES_PNG },
+  };
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
-    if (strcmp (action + 4, ops[i]) == 0)
-      choose_file (PS_WINDOW (w), (FileOp) i);
+    if (strcmp (action, ops[i].action) == 0)
+      ps_file_chooser_run (GTK_WINDOW (w), _(ops[i].title), ops[i].save, ops[i].kind,
+                           on_file_chosen, GINT_TO_POINTER (i));
 }
 
 static void

@@ -295,6 +295,125 @@ test_tree_in_tab_chain (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* ---- the file chooser ------------------------------------------------------ */
+
+static GtkWidget *
+file_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (tops, i);
+      if (GTK_IS_FILE_CHOOSER (w) && gtk_widget_get_visible (w))
+        return w;
+    }
+  return NULL;
+}
+
+/* The window's file chooser, shown by an action and answered: the
+ * dialog appears, and goes after its answer. */
+static GtkWidget *
+wait_file_dialog (gboolean present)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((file_dialog () != NULL) != present)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  return file_dialog ();
+}
+
+/* Choose file in the dialog and accept it (the dialog selects the file once
+ * its folder has loaded). */
+static void
+accept_file (GtkWidget *dialog, GFile *file)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), file, NULL));
+  for (;;)
+    {
+      g_autoptr (GFile) chosen = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      if (chosen && g_file_equal (chosen, file))
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+}
+
+static void
+iterate (void)
+{
+  for (int i = 0; i < 5; i++)
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+}
+
+static guint
+n_toplevels (void)
+{
+  return g_list_model_get_n_items (gtk_window_get_toplevels ());
+}
+
+static void
+test_file_chooser (void)
+{
+  PsWindow *win;
+  PsParam *w;
+  GtkWidget *dialog;
+  g_autofree char *dir = NULL, *path = NULL;
+  g_autoptr (GFile) file = NULL;
+  GError *error = NULL;
+  float saved;
+  guint tops;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", 1300, 800);
+  tops = n_toplevels ();
+  w = param (win, "0.weight");
+  saved = ps_param_get_data (w)->data[0];
+  dir = g_dir_make_tmp ("ps-chooser-XXXXXX", NULL);
+  path = g_build_filename (dir, "w.safetensors", NULL);
+  g_assert_true (ps_document_save_weights (ps_window_get_document (win), path, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_document_set_element (ps_window_get_document (win), w, 0, 7.f, &error));
+
+  /* cancelled, again and again: nothing changes, no dialog stays behind */
+  for (int k = 0; k < 3; k++)
+    {
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.open-weights", NULL));
+      dialog = wait_file_dialog (TRUE);
+      g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
+      gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+      wait_file_dialog (FALSE);
+      iterate ();
+      g_assert_cmpuint (n_toplevels (), ==, tops);
+      g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 7.f);
+    }
+  /* accepted: the weights are loaded */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.open-weights", NULL));
+  dialog = wait_file_dialog (TRUE);
+  file = g_file_new_for_path (path);
+  accept_file (dialog, file);
+  wait_file_dialog (FALSE);
+  iterate ();
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, saved);
+  g_assert_cmpuint (n_toplevels (), ==, tops);
+  /* the window closed while its chooser is open: the answer goes nowhere */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.open-weights", NULL));
+  dialog = wait_file_dialog (TRUE);
+  gtk_window_destroy (GTK_WINDOW (win));
+  iterate ();
+  accept_file (dialog, file);
+  wait_file_dialog (FALSE);
+  iterate ();
+  g_assert_cmpuint (n_toplevels (), ==, tops - 1);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* `paramscope BAD.py`: the window opens on the lesson's MLP and says why
  * the file was refused, with its line and column. */
 typedef struct
@@ -360,6 +479,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/bad-model-keeps-window", test_bad_model_keeps_window);
   g_test_add_func ("/window/inspector-histogram", test_inspector_histogram);
   g_test_add_func ("/window/tree-in-tab-chain", test_tree_in_tab_chain);
+  g_test_add_func ("/window/file-chooser", test_file_chooser);
   g_test_add_func ("/window/bad-model-argument", test_bad_model_argument);
   return g_test_run ();
 }
