@@ -158,7 +158,7 @@ draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *
 {
   PsHistogram hist;
   GdkRGBA fg;
-  const int bins = PS_HISTOGRAM_BINS;
+  const int bins = PS_LOG_HIST_BINS;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
@@ -177,7 +177,7 @@ draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *
   cairo_set_source_rgba (cr, 0.26, 0.58, 0.76, 0.85);
   for (int b = 0; b < bins; b++)
     {
-      double bh = hist.peak > 0 ? h * hist.count[b] / hist.peak : 0;
+      double bh = hist.peak > 0 ? h * hist.bins.count[b] / hist.peak : 0;
       cairo_rectangle (cr, x + w * b / bins, y + h - bh, w / bins - 1, bh);
     }
   cairo_fill (cr);
@@ -203,8 +203,8 @@ draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *
     cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7 * fg.alpha);
     cairo_select_font_face (cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size (cr, 10);
-    g_ascii_formatd (a, sizeof a, "%.3g", hist.lo);
-    g_ascii_formatd (b, sizeof b, "%.3g", hist.hi);
+    g_ascii_formatd (a, sizeof a, "%.3g", hist.bins.lo);
+    g_ascii_formatd (b, sizeof b, "%.3g", hist.bins.hi);
     cairo_move_to (cr, x, y + h + 11);
     cairo_show_text (cr, a);
     cairo_text_extents (cr, b, &e);
