@@ -14,6 +14,9 @@
 #include "ps-overview.h"
 #include "ps-tree-node.h"
 #include "ps-train-panel.h"
+#include "ps-run-controller.h"
+#include "ps-diff-page.h"
+#include "ps-charts.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -45,6 +48,8 @@ struct _PsWindow
   GtkWidget      *inspect_page;
   GtkWidget      *histogram;
   GtkWidget      *train_panel;
+  PsRunController *controller;
+  GtkWidget      *loss_chart, *grad_chart, *dist_chart, *dist_grad_check, *diff_page;
   GtkWidget      *bottom;           /* notebook: overview, charts, difference */
   GtkWidget      *panels;           /* notebook: run, initialize, edit, inspect, train */
   GHashTable     *inits;            /* PsParam* -> InitMark*: the scheme last applied */
@@ -381,6 +386,59 @@ update_output (PsWindow *win)
   g_string_free (s, TRUE);
 }
 
+/* ---- the run's charts -------------------------------------------------------- */
+
+/* The selected parameter in the run's log (named_parameters order), or -1. */
+static int
+selected_log_index (PsWindow *win)
+{
+  g_autoptr (GPtrArray) np = NULL;
+
+  if (win->selected_param == NULL)
+    return -1;
+  np = ps_module_named_parameters (ps_document_get_model (win->doc));
+  for (guint i = 0; i < np->len; i++)
+    if (((PsNamedParam *) np->pdata[i])->param == win->selected_param)
+      return (int) i;
+  return -1;
+}
+
+static void
+update_chart_selection (PsWindow *win)
+{
+  int index = selected_log_index (win);
+
+  if (index >= 0)
+    ps_dist_chart_set_param (PS_DIST_CHART (win->dist_chart), (guint) index,
+                             gtk_check_button_get_active (GTK_CHECK_BUTTON (win->dist_grad_check)));
+  ps_grad_flow_chart_set_highlight (PS_GRAD_FLOW_CHART (win->grad_chart), index);
+}
+
+static void
+on_run_log (PsWindow *win)
+{
+  PsTrainLog *log = ps_run_controller_get_log (win->controller);
+
+  ps_loss_chart_set_log (PS_LOSS_CHART (win->loss_chart), log);
+  ps_grad_flow_chart_set_log (PS_GRAD_FLOW_CHART (win->grad_chart), log);
+  ps_dist_chart_set_log (PS_DIST_CHART (win->dist_chart), log);
+}
+
+static void
+on_run_tick (PsWindow *win)
+{
+  ps_loss_chart_refresh (PS_LOSS_CHART (win->loss_chart));
+  ps_grad_flow_chart_refresh (PS_GRAD_FLOW_CHART (win->grad_chart));
+  ps_dist_chart_refresh (PS_DIST_CHART (win->dist_chart));
+}
+
+static void
+on_run_previous (PsWindow *win)
+{
+  ps_loss_chart_set_previous (PS_LOSS_CHART (win->loss_chart),
+                              ps_run_controller_get_previous_loss (win->controller));
+}
+
 /* ---- selection ------------------------------------------------------------ */
 
 static void
@@ -419,7 +477,8 @@ show_node (PsWindow *win, PsTreeNode *node)
       ps_heatmap_view_set_param (PS_HEATMAP_VIEW (win->grad_view), NULL, TRUE, NULL);
     }
   update_inspector (win);
-  ps_train_panel_set_selection (PS_TRAIN_PANEL (win->train_panel), win->selected_param, key);
+  update_chart_selection (win);
+  ps_diff_page_set_node (PS_DIFF_PAGE (win->diff_page), node);
 }
 
 static void
@@ -676,14 +735,10 @@ static void
 run_train_toggle (GtkWidget *w, const char *action, GVariant *param)
 {
   PsWindow *win = PS_WINDOW (w);
-  PsTrainPanel *p = PS_TRAIN_PANEL (win->train_panel);
-  g_autoptr (GError) error = NULL;
 
-  if (ps_train_panel_is_running (p))
-    ps_train_panel_pause (p);
-  else if (!ps_train_panel_run (p, 0, &error))
-    show_error (win, error);
-  else
+  if (ps_run_controller_is_running (win->controller))
+    ps_run_controller_pause (win->controller);
+  else if (ps_run_controller_run (win->controller, 0, NULL))     /* "error" says why not */
     {
       /* from any page: show what is running and how to pause it */
       ps_window_show_panel (win, "train");
@@ -694,31 +749,65 @@ run_train_toggle (GtkWidget *w, const char *action, GVariant *param)
 static void
 run_train_step (GtkWidget *w, const char *action, GVariant *param)
 {
-  PsWindow *win = PS_WINDOW (w);
-  g_autoptr (GError) error = NULL;
-
-  if (!ps_train_panel_step (PS_TRAIN_PANEL (win->train_panel), &error))
-    show_error (win, error);
+  ps_run_controller_step (PS_WINDOW (w)->controller, NULL);
 }
 
 static void
-run_snapshot (GtkWidget *w, const char *action, GVariant *param)
+run_train_reset (GtkWidget *w, const char *action, GVariant *param)
 {
-  ps_train_panel_take_snapshot (PS_TRAIN_PANEL (PS_WINDOW (w)->train_panel), NULL);
+  ps_run_controller_reset (PS_WINDOW (w)->controller);
 }
 
 static void
-on_train_status (PsTrainPanel *p, const char *text, gboolean is_error, PsWindow *win)
+run_train_snapshot (GtkWidget *w, const char *action, GVariant *param)
 {
-  set_status (win, text, is_error);
+  ps_run_controller_take_snapshot (PS_WINDOW (w)->controller, NULL);
 }
 
 static void
-on_train_synced (PsTrainPanel *p, PsWindow *win)
+on_data_chosen (GtkWindow *parent, const char *path, gpointer data)
+{
+  PsWindow *win = PS_WINDOW (parent);
+
+  if (ps_run_controller_load_data (win->controller, path, NULL))     /* "error" says why not */
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *msg = g_strdup_printf (_("Training data from %s"), base);
+      set_status (win, msg, FALSE);
+    }
+}
+
+static void
+run_train_open_data (GtkWidget *w, const char *action, GVariant *param)
+{
+  ps_file_chooser_run (GTK_WINDOW (w), _("Training Data"), FALSE, PS_FILES_SAFETENSORS,
+                       on_data_chosen, NULL);
+}
+
+/* The run refused, or stopped by a fault: said in the status line. */
+static void
+on_run_error (PsWindow *win)
+{
+  const char *error = ps_run_controller_get_error (win->controller);
+  if (error)
+    set_status (win, error, TRUE);
+}
+
+static void
+on_run_synced (PsWindow *win)
 {
   /* the heatmaps and the overview listen to the parameters; the inspector's
    * statistics and histograms follow here, once a frame */
   update_inspector (win);
+}
+
+static void
+on_run_state (PsWindow *win)
+{
+  gboolean can_run, can_reset;
+  g_object_get (win->controller, "can-run", &can_run, "can-reset", &can_reset, NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.train-step", can_run);
+  gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.train-reset", can_reset);
 }
 
 static PsInitScheme *
@@ -1236,6 +1325,13 @@ static void
 ps_window_dispose (GObject *object)
 {
   PsWindow *win = PS_WINDOW (object);
+  if (win->controller)
+    {
+      /* the run ends (one undoable change) while the views still exist */
+      ps_run_controller_pause (win->controller);
+      ps_run_controller_set_clock_widget (win->controller, NULL);
+      g_signal_handlers_disconnect_by_data (win->controller, win);
+    }
   if (win->doc)
     g_signal_handlers_disconnect_by_data (win->doc, win);
   g_clear_object (&win->root);
@@ -1248,6 +1344,7 @@ static void
 ps_window_finalize (GObject *object)
 {
   PsWindow *win = PS_WINDOW (object);
+  g_clear_object (&win->controller);
   g_clear_object (&win->doc);
   g_free (win->selected_key);
   G_OBJECT_CLASS (ps_window_parent_class)->finalize (object);
@@ -1282,7 +1379,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-png", NULL, run_file);
   gtk_widget_class_install_action (widget_class, "win.train-toggle", NULL, run_train_toggle);
   gtk_widget_class_install_action (widget_class, "win.train-step", NULL, run_train_step);
-  gtk_widget_class_install_action (widget_class, "win.snapshot", NULL, run_snapshot);
+  gtk_widget_class_install_action (widget_class, "win.train-reset", NULL, run_train_reset);
+  gtk_widget_class_install_action (widget_class, "win.train-snapshot", NULL, run_train_snapshot);
+  gtk_widget_class_install_action (widget_class, "win.train-open-data", NULL, run_train_open_data);
 }
 
 static void
@@ -1386,25 +1485,50 @@ ps_window_init (PsWindow *win)
   win->overview = ps_overview_new ();
   g_signal_connect (win->overview, "param-activated", G_CALLBACK (on_param_activated), win);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (ov_sw), win->overview);
-  win->train_panel = ps_train_panel_new (win->doc);
-  g_signal_connect (win->train_panel, "status", G_CALLBACK (on_train_status), win);
-  g_signal_connect (win->train_panel, "synced", G_CALLBACK (on_train_synced), win);
+  win->controller = ps_run_controller_new (win->doc);
+  ps_run_controller_set_clock_widget (win->controller, GTK_WIDGET (win));
+  win->train_panel = ps_train_panel_new (win->controller);
+  g_signal_connect_swapped (win->controller, "notify::error", G_CALLBACK (on_run_error), win);
+  g_signal_connect_swapped (win->controller, "notify::can-run", G_CALLBACK (on_run_state), win);
+  g_signal_connect_swapped (win->controller, "notify::can-reset", G_CALLBACK (on_run_state), win);
+  g_signal_connect_swapped (win->controller, "notify::log", G_CALLBACK (on_run_log), win);
+  g_signal_connect_swapped (win->controller, "notify::previous-loss", G_CALLBACK (on_run_previous), win);
+  g_signal_connect_swapped (win->controller, "tick", G_CALLBACK (on_run_tick), win);
+  g_signal_connect_swapped (win->controller, "synced", G_CALLBACK (on_run_synced), win);
   /* below the heatmaps: the overview, the training charts, the difference */
   {
-    PsTrainPanel *tp = PS_TRAIN_PANEL (win->train_panel);
     GtkWidget *top = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    GtkWidget *loss_page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+    GtkWidget *dist_page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+    GtkWidget *log_check = gtk_check_button_new_with_mnemonic (_("_Logarithmic scale"));
+
+    win->loss_chart = ps_loss_chart_new ();
+    win->grad_chart = ps_grad_flow_chart_new ();
+    win->dist_chart = ps_dist_chart_new ();
+    win->dist_grad_check = gtk_check_button_new_with_mnemonic (_("Show the _gradient’s distribution"));
+    gtk_widget_set_hexpand (win->loss_chart, TRUE);
+    gtk_widget_set_vexpand (win->loss_chart, TRUE);
+    gtk_widget_set_hexpand (win->dist_chart, TRUE);
+    gtk_widget_set_vexpand (win->dist_chart, TRUE);
+    g_object_bind_property (log_check, "active", win->loss_chart, "log-scale", G_BINDING_DEFAULT);
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (log_check), TRUE);   /* losses span decades */
+    g_signal_connect_swapped (win->dist_grad_check, "toggled", G_CALLBACK (update_chart_selection), win);
+    gtk_box_append (GTK_BOX (loss_page), log_check);
+    gtk_box_append (GTK_BOX (loss_page), win->loss_chart);
+    gtk_box_append (GTK_BOX (dist_page), win->dist_grad_check);
+    gtk_box_append (GTK_BOX (dist_page), win->dist_chart);
+    win->diff_page = ps_diff_page_new (win->controller);
     GtkWidget *vpaned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
 
     win->bottom = gtk_notebook_new ();
     gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ov_sw,
                               gtk_label_new_with_mnemonic (_("O_verview")));
-    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_loss_page (tp),
-                              gtk_label_new (_("Loss")));
-    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_grad_chart (tp),
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), loss_page, gtk_label_new (_("Loss")));
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), win->grad_chart,
                               gtk_label_new (_("Gradient flow")));
-    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_dist_page (tp),
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), dist_page,
                               gtk_label_new (_("Distributions")));
-    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), ps_train_panel_get_diff_page (tp),
+    gtk_notebook_append_page (GTK_NOTEBOOK (win->bottom), win->diff_page,
                               gtk_label_new (_("Difference A − B")));
     gtk_widget_set_size_request (win->bottom, -1, 220);
     gtk_box_append (GTK_BOX (top), path_row);
@@ -1484,6 +1608,7 @@ ps_window_init (PsWindow *win)
   g_signal_connect (win->doc, "changed", G_CALLBACK (on_doc_changed), win);
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.undo", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.redo", FALSE);
+  on_run_state (win);
 }
 
 PsWindow *
@@ -1540,10 +1665,10 @@ ps_window_open_example (PsWindow *win, const char *name, GError **error)
   return ps_document_load_model_text (win->doc, text, label, error);
 }
 
-GtkWidget *
-ps_window_get_train_panel (PsWindow *win)
+PsRunController *
+ps_window_get_controller (PsWindow *win)
 {
-  return win->train_panel;
+  return win->controller;
 }
 
 GtkWidget *

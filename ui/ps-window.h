@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 #include "ps-document.h"
+#include "ps-run-controller.h"
 
 G_BEGIN_DECLS
 
@@ -24,7 +25,7 @@ const char *ps_window_get_selected_key (PsWindow *win);
 GtkWidget  *ps_window_get_data_view  (PsWindow *win);
 GtkWidget  *ps_window_get_grad_view  (PsWindow *win);
 GtkWidget  *ps_window_get_tree_view  (PsWindow *win);
-GtkWidget  *ps_window_get_train_panel (PsWindow *win);      /* a PsTrainPanel */
+PsRunController *ps_window_get_controller (PsWindow *win);   /* the Train panel's run */
 GtkWidget  *ps_window_get_bottom_notebook (PsWindow *win);  /* overview, charts, difference */
 /* Show a panel: "run", "initialize", "edit", "inspect" or "train". */
 gboolean    ps_window_show_panel     (PsWindow *win, const char *name);

@@ -25,3 +25,17 @@ ps_test_open_example (const char *example, int width, int height)
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
   return win;
 }
+
+GtkWidget *
+ps_test_find_widget (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = ps_test_find_widget (c, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}

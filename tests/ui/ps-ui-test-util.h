@@ -12,4 +12,8 @@ gboolean  ps_test_skip_without_display (void);
  * and drawn once. */
 PsWindow *ps_test_open_example         (const char *example, int width, int height);
 
+/* The first widget of type below root (root included, depth first), or
+ * NULL. */
+GtkWidget *ps_test_find_widget         (GtkWidget *root, GType type);
+
 G_END_DECLS

@@ -4,16 +4,17 @@
  * their difference */
 #include "ps-ui-test-util.h"
 #include "ps-heatmap-view.h"
+#include "ps-diff-page.h"
 #include "ps-train-panel.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
-static PsTrainPanel *
+static PsRunController *
 panel (PsWindow *win)
 {
-  return PS_TRAIN_PANEL (ps_window_get_train_panel (win));
+  return ps_window_get_controller (win);
 }
 
 static PsModule *
@@ -34,7 +35,7 @@ static void
 wait_run_end (PsWindow *win)
 {
   gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (ps_train_panel_is_running (panel (win)) || ps_document_get_busy (ps_window_get_document (win)))
+  while (ps_run_controller_is_running (panel (win)) || ps_document_get_busy (ps_window_get_document (win)))
     {
       g_main_context_iteration (NULL, TRUE);
       g_assert_cmpint (g_get_monotonic_time (), <, end);
@@ -45,7 +46,7 @@ wait_run_end (PsWindow *win)
 /* The plain loop, on a copy, with the panel's data (teacher, 64 samples, seed 0). */
 static PsModule *
 reference (PsModule *start, PsLossKind loss, const PsOptimConfig *o, guint64 steps,
-           PsDataKind data)
+           PsRunData data)
 {
   PsModule *net = ps_module_clone (start, NULL);
   g_autoptr (PsTensor) x = NULL;
@@ -54,7 +55,7 @@ reference (PsModule *start, PsLossKind loss, const PsOptimConfig *o, guint64 ste
   g_autoptr (PsOptimizer) opt = ps_optimizer_new (net, o, NULL);
   double l;
 
-  g_assert_true (ps_data_generate (data, start, 64, 0, loss, &x, &t, NULL));
+  g_assert_true (ps_data_generate ((PsDataKind) data, start, 64, 0, loss, &x, &t, NULL));
   for (guint64 s = 0; s < steps; s++)
     {
       ps_optimizer_zero_grad (opt);
@@ -130,10 +131,10 @@ test_run_matches_loop_and_undo (void)
   start = ps_module_clone (model (win), NULL);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.02);
   o.momentum = 0.9;
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 3000, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 3000, &error));
   g_assert_no_error (error);
-  g_assert_true (ps_train_panel_is_running (panel (win)));
+  g_assert_true (ps_run_controller_is_running (panel (win)));
 
   /* edits are refused while it runs, with a reason; nothing changes */
   {
@@ -144,8 +145,8 @@ test_run_matches_loop_and_undo (void)
     g_assert_false (ps_document_undo (doc));
   }
   wait_run_end (win);
-  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, 3000);
-  want = reference (start, PS_LOSS_MSE, &o, 3000, PS_DATA_TEACHER);
+  g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, 3000);
+  want = reference (start, PS_LOSS_MSE, &o, 3000, PS_RUN_DATA_TEACHER);
   g_assert_true (same_values (model (win), want));
   g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 1–3000");
 
@@ -160,10 +161,10 @@ test_run_matches_loop_and_undo (void)
   g_assert_true (same_values (model (win), want));
   /* after moving in the history the next run is a new one (fresh optimizer) */
   {
-    PsTrainer *old = ps_train_panel_get_trainer (panel (win));
-    g_assert_true (ps_train_panel_step (panel (win), &error));
-    g_assert_true (ps_train_panel_get_trainer (panel (win)) != old);
-    g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, 1);
+    PsTrainer *old = ps_run_controller_get_trainer (panel (win));
+    g_assert_true (ps_run_controller_step (panel (win), &error));
+    g_assert_true (ps_run_controller_get_trainer (panel (win)) != old);
+    g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, 1);
   }
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -196,12 +197,12 @@ test_live_views_and_paused_edit (void)
   version = ps_param_get_version (w);
   g_autofree char *inspector_before = ps_window_get_inspector_text (win);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 0, &error));
   /* frames go by: the views are redrawn from newer snapshots */
   {
     gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-    while (ps_train_panel_get_n_syncs (panel (win)) < 5)
+    while (ps_run_controller_get_n_syncs (panel (win)) < 5)
       {
         g_main_context_iteration (NULL, TRUE);
         g_assert_cmpint (g_get_monotonic_time (), <, end);
@@ -215,20 +216,20 @@ test_live_views_and_paused_edit (void)
     g_autofree char *inspector_after = ps_window_get_inspector_text (win);
     g_assert_cmpstr (inspector_after, !=, inspector_before);
   }
-  ps_train_panel_pause (panel (win));
-  g_assert_false (ps_train_panel_is_running (panel (win)));
+  ps_run_controller_pause (panel (win));
+  g_assert_false (ps_run_controller_is_running (panel (win)));
   g_assert_null (ps_document_get_busy (doc));
-  paused_at = ps_trainer_get_step (ps_train_panel_get_trainer (panel (win)));
-  g_assert_cmpuint (ps_trainer_get_synced_step (ps_train_panel_get_trainer (panel (win))), ==, paused_at);
+  paused_at = ps_trainer_get_step (ps_run_controller_get_trainer (panel (win)));
+  g_assert_cmpuint (ps_trainer_get_synced_step (ps_run_controller_get_trainer (panel (win))), ==, paused_at);
 
   /* while paused: an edit through the document, then 200 more steps that
    * go on from it (Adam's moments carry on across the pause; the exact
    * replay is the next test's, with SGD) */
   g_assert_true (ps_document_set_element (doc, w, 3, 0.75f, &error));
   g_assert_no_error (error);
-  g_assert_true (ps_train_panel_run (panel (win), 200, &error));
+  g_assert_true (ps_run_controller_run (panel (win), 200, &error));
   wait_run_end (win);
-  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, paused_at + 200);
+  g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, paused_at + 200);
   /* an Adam step moves a weight by at most about lr */
   g_assert_cmpfloat (fabsf (ps_param_get_data (w)->data[3] - 0.75f), <, 200 * 0.01f * 1.01f);
   gtk_window_destroy (GTK_WINDOW (win));
@@ -252,15 +253,15 @@ test_paused_edit_applies_exactly (void)
   win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.05);
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 100, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 100, &error));
   wait_run_end (win);
   b = ps_module_find_param (model (win), "0.bias");
   g_assert_true (ps_document_add_constant (doc, b, 1.f, &error));     /* net[0].bias.data += 1 */
   edited = ps_module_clone (model (win), NULL);
-  g_assert_true (ps_train_panel_run (panel (win), 100, &error));
+  g_assert_true (ps_run_controller_run (panel (win), 100, &error));
   wait_run_end (win);
-  want = reference (edited, PS_LOSS_MSE, &o, 100, PS_DATA_TEACHER);
+  want = reference (edited, PS_LOSS_MSE, &o, 100, PS_RUN_DATA_TEACHER);
   /* the data came from the first run's network (the teacher depends on the
    * structure and seed only), so the reference's data is the same */
   g_assert_true (same_values (model (win), want));
@@ -287,10 +288,10 @@ test_fault_stops_names_and_undoes (void)
   win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 8.0);        /* far too large: it diverges */
-  ps_train_panel_configure (panel (win), PS_DATA_RANDOM, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_RANDOM, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 0, &error));
   wait_run_end (win);
-  t = ps_train_panel_get_trainer (panel (win));
+  t = ps_run_controller_get_trainer (panel (win));
   g_assert_cmpint (ps_trainer_get_state (t), ==, PS_TRAINER_FAULT);
   fault = ps_trainer_get_fault (t);
   k = ps_trainer_get_fault_step (t);
@@ -335,11 +336,13 @@ test_snapshots_difference_reset (void)
 {
   PsWindow *win;
   PsOptimConfig o;
-  PsTrainPanel *p;
+  PsRunController *p;
   g_autoptr (PsModule) start = NULL;
   g_autoptr (GError) error = NULL;
   PsParam *diff, *w;
   PsTrainer *first;
+  GtkWidget *page, *view;
+  GtkDropDown *a, *b;
 
   if (ps_test_skip_without_display ())
     return;
@@ -347,19 +350,26 @@ test_snapshots_difference_reset (void)
   p = panel (win);
   start = ps_module_clone (model (win), NULL);
   g_assert_true (ps_window_select_key (win, "2.weight"));
-  ps_train_panel_take_snapshot (p, "init");
-  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 1);
+  ps_run_controller_take_snapshot (p, "init");
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 1);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
-  ps_train_panel_configure (p, PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
-  g_assert_true (ps_train_panel_run (p, 300, &error));
+  ps_run_controller_configure (p, PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_run_controller_run (p, 300, &error));
   g_assert_no_error (error);
   wait_run_end (win);
   /* the run kept its first weights too ("step 0") */
-  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 2);
 
-  /* current − init is what training changed */
-  g_assert_true (ps_train_panel_set_difference (p, -1, 0, &error));
-  diff = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p)));
+  /* current − init is what training changed (the page computes it when shown) */
+  gtk_notebook_set_current_page (GTK_NOTEBOOK (ps_window_get_bottom_notebook (win)), 4);
+  page = ps_test_find_widget (GTK_WIDGET (win), PS_TYPE_DIFF_PAGE);
+  a = GTK_DROP_DOWN (gtk_widget_get_template_child (page, PS_TYPE_DIFF_PAGE, "a_dropdown"));
+  b = GTK_DROP_DOWN (gtk_widget_get_template_child (page, PS_TYPE_DIFF_PAGE, "b_dropdown"));
+  view = GTK_WIDGET (gtk_widget_get_template_child (page, PS_TYPE_DIFF_PAGE, "view"));
+  gtk_test_widget_wait_for_draw (view);
+  gtk_drop_down_set_selected (a, 0);
+  gtk_drop_down_set_selected (b, 1);
+  diff = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view));
   g_assert_nonnull (diff);
   w = ps_module_find_param (model (win), "2.weight");
   {
@@ -374,43 +384,46 @@ test_snapshots_difference_reset (void)
       }
     g_assert_cmpfloat (max, >, 0);
   }
-  /* the difference view (its page shown) draws it and is never editable */
-  gtk_notebook_set_current_page (GTK_NOTEBOOK (ps_window_get_bottom_notebook (win)), 4);
+  /* the difference view draws it and is never editable */
   {
-    g_autoptr (GdkTexture) tex = render (ps_train_panel_get_diff_view (p));
+    g_autoptr (GdkTexture) tex = render (view);
     g_assert_nonnull (tex);
-    g_assert_false (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p)), 0, 0));
+    g_assert_false (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
   }
   /* a snapshot of equal states gives no difference to show */
-  g_assert_true (ps_train_panel_set_difference (p, 0, 0, &error));
-  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p))));
-  g_assert_false (ps_train_panel_set_difference (p, 3, 0, &error));
-  g_clear_error (&error);
+  gtk_drop_down_set_selected (a, 1);
+  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
+  /* nor does a state that is not there */
+  gtk_drop_down_set_selected (a, 0);
+  g_assert_nonnull (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
+  gtk_drop_down_set_selected (a, 4);
+  g_assert_cmpuint (gtk_drop_down_get_selected (a), ==, GTK_INVALID_LIST_POSITION);
+  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
 
   /* reset: the run's first weights; the same run again gives the same bits */
   {
     g_autoptr (PsModule) after = ps_module_clone (model (win), NULL);
-    first = ps_train_panel_get_trainer (p);
-    ps_train_panel_reset (p);
+    first = ps_run_controller_get_trainer (p);
+    ps_run_controller_reset (p);
     g_assert_true (same_values (model (win), start));
     g_assert_cmpstr (ps_document_get_undo_label (ps_window_get_document (win)), ==,
                      "reset the run to its first weights");
-    g_assert_true (ps_train_panel_run (p, 300, &error));
+    g_assert_true (ps_run_controller_run (p, 300, &error));
     wait_run_end (win);
-    g_assert_true (ps_train_panel_get_trainer (p) == first);
+    g_assert_true (ps_run_controller_get_trainer (p) == first);
     g_assert_true (same_values (model (win), after));
   }
   /* a changed setting makes the next run a new one (from the current weights) */
   o.lr = 0.002;
-  ps_train_panel_configure (p, PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
-  g_assert_true (ps_train_panel_step (p, &error));
-  g_assert_true (ps_train_panel_get_trainer (p) != first);
-  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (p)), ==, 1);
+  ps_run_controller_configure (p, PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_run_controller_step (p, &error));
+  g_assert_true (ps_run_controller_get_trainer (p) != first);
+  g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (p)), ==, 1);
 
   /* a new network drops the run and the snapshots */
   g_assert_true (ps_window_open_example (win, "mlp", &error));
-  g_assert_null (ps_train_panel_get_trainer (p));
-  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 0);
+  g_assert_null (ps_run_controller_get_trainer (p));
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 0);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -425,12 +438,12 @@ test_settings_follow_the_network (void)
   if (ps_test_skip_without_display ())
     return;
   win = ps_test_open_example ("spiral", 1300, 860);
-  g_assert_true (ps_train_panel_step (panel (win), &error));
+  g_assert_true (ps_run_controller_step (panel (win), &error));
   g_assert_no_error (error);
   /* a 2-class cross-entropy starts near ln 2 */
-  g_assert_cmpfloat (fabs (ps_trainer_get_loss (ps_train_panel_get_trainer (panel (win))) - log (2.0)), <, 0.2);
+  g_assert_cmpfloat (fabs (ps_trainer_get_loss (ps_run_controller_get_trainer (panel (win))) - log (2.0)), <, 0.2);
   g_assert_true (ps_window_open_example (win, "mlp", &error));
-  g_assert_true (ps_train_panel_step (panel (win), &error));    /* teacher regression: fits 4 → 1 */
+  g_assert_true (ps_run_controller_step (panel (win), &error));    /* teacher regression: fits 4 → 1 */
   g_assert_no_error (error);
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -446,8 +459,8 @@ test_spiral_needs_two_inputs (void)
     return;
   win = ps_test_open_example ("mlp", 1300, 860);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
-  ps_train_panel_configure (panel (win), PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
-  g_assert_false (ps_train_panel_run (panel (win), 10, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_false (ps_run_controller_run (panel (win), 10, &error));
   g_assert_nonnull (strstr (error->message, "the spiral has 2 inputs and 2 classes"));
   g_assert_null (ps_document_get_busy (ps_window_get_document (win)));
   g_assert_false (ps_document_can_undo (ps_window_get_document (win)));
@@ -500,7 +513,7 @@ time_passed (PsWindow *win, gpointer end)
 static gboolean
 synced_to (PsWindow *win, gpointer n)
 {
-  return ps_train_panel_get_n_syncs (panel (win)) >= *(guint *) n;
+  return ps_run_controller_get_n_syncs (panel (win)) >= *(guint *) n;
 }
 
 /* While a run goes on, the step, the loss and the inspector's statistics
@@ -525,7 +538,7 @@ test_frames_without_layout (void)
   win = ps_test_open_example ("shared_mlp", 1300, 860);
   g_assert_true (ps_window_select_key (win, "2.weight"));
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.01);
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
   end = g_get_monotonic_time () + G_USEC_PER_SEC;
   idle = layouts_while (win, time_passed, &end, &idle_s);
   for (guint k = 0; k < G_N_ELEMENTS (pages); k++)
@@ -536,15 +549,15 @@ test_frames_without_layout (void)
       double run_s;
 
       g_assert_true (ps_window_show_panel (win, pages[k]));
-      g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+      g_assert_true (ps_run_controller_run (panel (win), 0, &error));
       g_assert_no_error (error);
       want = 3;                          /* the first frames may lay out (the live line appears) */
       layouts_while (win, synced_to, &want, &run_s);
       text0 = ps_window_get_inspector_text (win);
-      want = ps_train_panel_get_n_syncs (panel (win)) + 40;
+      want = ps_run_controller_get_n_syncs (panel (win)) + 40;
       layouts = layouts_while (win, synced_to, &want, &run_s);
       text1 = ps_window_get_inspector_text (win);
-      ps_train_panel_pause (panel (win));
+      ps_run_controller_pause (panel (win));
       if (k == 0)
         {
           GtkAccessible *stats = GTK_ACCESSIBLE (ps_window_get_inspector_stats (win));
@@ -586,35 +599,35 @@ test_adam_settings (void)
   o.beta2 = 0.99;
   o.eps = 1e-6;
   o.weight_decay = 0.001;
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 40, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 40, &error));
   g_assert_no_error (error);
   wait_run_end (win);
   /* the plain loop with the same betas and eps gives the same bits; the
    * defaults give other ones */
-  want = reference (start, PS_LOSS_MSE, &o, 40, PS_DATA_TEACHER);
+  want = reference (start, PS_LOSS_MSE, &o, 40, PS_RUN_DATA_TEACHER);
   g_assert_true (same_values (model (win), want));
   {
     PsOptimConfig d;
     ps_optim_config_init (&d, PS_OPTIM_ADAM, 0.01);
     d.weight_decay = 0.001;
-    want_default = reference (start, PS_LOSS_MSE, &d, 40, PS_DATA_TEACHER);
+    want_default = reference (start, PS_LOSS_MSE, &d, 40, PS_RUN_DATA_TEACHER);
     g_assert_false (same_values (model (win), want_default));
   }
   /* an eps that is not a positive number is refused, naming it */
-  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (panel (win))); w && !eps;
+  for (GtkWidget *w = gtk_widget_get_first_child (ps_test_find_widget (GTK_WIDGET (win), PS_TYPE_TRAIN_PANEL)); w && !eps;
        w = gtk_widget_get_next_sibling (w))
     if (GTK_IS_BOX (w) && GTK_IS_ENTRY (gtk_widget_get_last_child (w)))
       eps = gtk_widget_get_last_child (w);
   g_assert_nonnull (eps);
   gtk_editable_set_text (GTK_EDITABLE (eps), "1e-8x");
-  g_assert_false (ps_train_panel_run (panel (win), 1, &error));
+  g_assert_false (ps_run_controller_run (panel (win), 1, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "eps"));
   g_assert_nonnull (strstr (error->message, "1e-8x"));
   g_clear_error (&error);
   gtk_editable_set_text (GTK_EDITABLE (eps), "-1");
-  g_assert_false (ps_train_panel_run (panel (win), 1, &error));
+  g_assert_false (ps_run_controller_run (panel (win), 1, &error));
   g_clear_error (&error);
   g_assert_true (same_values (model (win), want));           /* nothing changed */
   gtk_window_destroy (GTK_WINDOW (win));
