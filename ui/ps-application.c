@@ -147,7 +147,7 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "win.copy-path", copy);
   gtk_application_set_accels_for_action (gapp, "win.train-toggle", train);
   gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
-  gtk_application_set_accels_for_action (gapp, "win.snapshot", snapshot);
+  gtk_application_set_accels_for_action (gapp, "win.train-snapshot", snapshot);
 
   gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),

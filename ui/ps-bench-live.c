@@ -236,6 +236,7 @@ ps_bench_live_run (GtkApplication *app, PsWindow *win, const char *model_path, d
   PsModule *model;
   g_autoptr (GError) error = NULL;
   static const char *pages[] = { "overview", "loss chart", "gradient flow", "distributions", "difference" };
+  static const char *views[] = { "overview", "loss", "gradient-flow", "distributions", "difference" };
 
   if (!ps_window_open_model (win, model_path, &error))
     {
@@ -258,8 +259,8 @@ ps_bench_live_run (GtkApplication *app, PsWindow *win, const char *model_path, d
           g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "(default)");
   fflush (stdout);
   ps_window_select_key (win, largest_weight (model));
-  gtk_notebook_set_current_page (GTK_NOTEBOOK (ps_window_get_bottom_notebook (win)), CLAMP (bottom_page, 0, 4));
-  ps_window_show_panel (win, "train");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", views[CLAMP (bottom_page, 0, 4)]);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train");
   gtk_window_present (GTK_WINDOW (win));
   g_application_hold (G_APPLICATION (app));
   g_timeout_add (700, start, &b);      /* let the window map and settle */

@@ -1,6 +1,7 @@
 /* ps-diff-page.c — A − B of the selected parameter, computed when shown */
 #include "ps-diff-page.h"
 #include "ps-heatmap-view.h"
+#include "ps-ui-util.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -238,14 +239,11 @@ ps_diff_page_get_property (GObject *object, guint id, GValue *value, GParamSpec 
 static void
 ps_diff_page_dispose (GObject *object)
 {
-  GtkWidget *child;
   PsDiffPage *page = PS_DIFF_PAGE (object);
 
   ps_diff_page_set_controller (page, NULL);
   g_clear_object (&page->node);
-  gtk_widget_dispose_template (GTK_WIDGET (page), PS_TYPE_DIFF_PAGE);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (page))))   /* the unnamed ones */
-    gtk_widget_unparent (child);
+  ps_ui_dispose_template (GTK_WIDGET (page), PS_TYPE_DIFF_PAGE);
   G_OBJECT_CLASS (ps_diff_page_parent_class)->dispose (object);
 }
 
@@ -279,7 +277,6 @@ ps_diff_page_class_init (PsDiffPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (PS_TYPE_HEATMAP_VIEW);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/paramscope/ParamScope/ps-diff-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsDiffPage, a_dropdown);
@@ -291,15 +288,11 @@ ps_diff_page_class_init (PsDiffPageClass *klass)
 static void
 ps_diff_page_init (PsDiffPage *page)
 {
-  GtkLayoutManager *layout;
   g_autoptr (PsRunSnapshot) current = ps_run_snapshot_new (NULL, _("current"));
   g_autoptr (PsTensor) one = ps_tensor_new_1d (1);
   GtkExpression *label = gtk_property_expression_new (PS_TYPE_RUN_SNAPSHOT, NULL, "label");
 
   gtk_widget_init_template (GTK_WIDGET (page));
-  layout = gtk_widget_get_layout_manager (GTK_WIDGET (page));
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 4);
 
   page->diff = ps_param_new (one);          /* resized to each difference */
   page->current = g_list_store_new (PS_TYPE_RUN_SNAPSHOT);

@@ -1,5 +1,6 @@
 /* ps-train-panel.c — the Train panel's form, bound to its run controller */
 #include "ps-train-panel.h"
+#include "ps-live-text.h"
 #include "ps-ui-util.h"
 
 #include <glib/gi18n.h>
@@ -18,7 +19,6 @@ struct _PsTrainPanel
   GtkWidget *loss_dropdown, *optimizer_dropdown, *lr_spin, *momentum_row, *momentum_spin;
   GtkWidget *wd_spin, *beta1_row, *beta1_spin, *beta2_row, *beta2_spin, *eps_row, *eps_entry;
   GtkWidget *run_button, *speed_dropdown, *status_label, *snap_every_spin;
-
   GtkWidget *live_label;          /* the running step, loss and rate: redrawn each frame */
 };
 
@@ -155,7 +155,7 @@ update_status (PsTrainPanel *p)
       g_autofree char *esc = NULL;
       text = g_strdup_printf (_("Step %" PRIu64 " · loss %.6g · %.0f steps/s"), step, loss, rate);
       esc = g_markup_escape_text (text, -1);
-      ps_ui_live_text_set_markup (p->live_label, esc);
+      ps_live_text_set_markup (PS_LIVE_TEXT (p->live_label), esc);
       gtk_widget_set_visible (p->live_label, TRUE);
       gtk_widget_set_visible (p->status_label, FALSE);
       return;
@@ -275,15 +275,11 @@ ps_train_panel_get_property (GObject *object, guint id, GValue *value, GParamSpe
 static void
 ps_train_panel_dispose (GObject *object)
 {
-  GtkWidget *child;
   PsTrainPanel *p = PS_TRAIN_PANEL (object);
 
   unbind_all (p);
   g_clear_object (&p->controller);
-  g_clear_pointer (&p->live_label, gtk_widget_unparent);
-  gtk_widget_dispose_template (GTK_WIDGET (p), PS_TYPE_TRAIN_PANEL);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (p))))   /* the unnamed ones */
-    gtk_widget_unparent (child);
+  ps_ui_dispose_template (GTK_WIDGET (p), PS_TYPE_TRAIN_PANEL);
   G_OBJECT_CLASS (ps_train_panel_parent_class)->dispose (object);
 }
 
@@ -309,8 +305,8 @@ ps_train_panel_class_init (PsTrainPanelClass *klass)
                                                      | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+  g_type_ensure (PS_TYPE_LIVE_TEXT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/paramscope/ParamScope/ps-train-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, PsTrainPanel, data_dropdown);
@@ -333,22 +329,15 @@ ps_train_panel_class_init (PsTrainPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsTrainPanel, speed_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PsTrainPanel, status_label);
   gtk_widget_class_bind_template_child (widget_class, PsTrainPanel, snap_every_spin);
+  gtk_widget_class_bind_template_child (widget_class, PsTrainPanel, live_label);
 }
 
 static void
 ps_train_panel_init (PsTrainPanel *p)
 {
-  GtkLayoutManager *layout;
 
   gtk_widget_init_template (GTK_WIDGET (p));
-  layout = gtk_widget_get_layout_manager (GTK_WIDGET (p));
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 6);
   p->bindings = g_ptr_array_new_with_free_func (g_object_unref);
-  /* a GtkInscription in a box (ps-ui-util.h): not a template object */
-  p->live_label = ps_ui_live_text_new (_("Training status"), GTK_ACCESSIBLE_ROLE_STATUS);
-  gtk_widget_set_visible (p->live_label, FALSE);
-  gtk_widget_insert_after (p->live_label, GTK_WIDGET (p), p->status_label);
   gtk_label_set_text (GTK_LABEL (p->status_label), _("Not started"));
 }
 

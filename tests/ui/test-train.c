@@ -5,6 +5,7 @@
 #include "ps-ui-test-util.h"
 #include "ps-heatmap-view.h"
 #include "ps-diff-page.h"
+#include "ps-inspector.h"
 #include "ps-train-panel.h"
 
 #include <glib/gi18n.h>
@@ -115,18 +116,17 @@ count_colour (GdkTexture *tex, guint32 argb)
 /* ---- a run gives the plain loop's bits, as one undoable change ---------- */
 
 static void
-test_run_matches_loop_and_undo (void)
+test_run_matches_loop_and_undo (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   g_autoptr (PsModule) start = NULL;
   g_autoptr (PsModule) want = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   start = ps_module_clone (model (win), NULL);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.02);
@@ -166,15 +166,14 @@ test_run_matches_loop_and_undo (void)
     g_assert_true (ps_run_controller_get_trainer (panel (win)) != old);
     g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, 1);
   }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- the views follow the run; edits while paused apply ------------------ */
 
 static void
-test_live_views_and_paused_edit (void)
+test_live_views_and_paused_edit (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   GtkWidget *view;
@@ -184,18 +183,17 @@ test_live_views_and_paused_edit (void)
   PsParam *w;
   guint64 version, paused_at;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   g_assert_true (ps_window_select_key (win, "2.weight"));
-  g_assert_true (ps_window_show_panel (win, "inspect"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  view = ps_window_get_data_view (win);
+  view = ps_test_window_child (win, "data_view");
   w = ps_module_find_param (model (win), "2.weight");
   before = render (view);
   version = ps_param_get_version (w);
-  g_autofree char *inspector_before = ps_window_get_inspector_text (win);
+  g_autofree char *inspector_before = ps_test_inspector_text (win);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
   ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
   g_assert_true (ps_run_controller_run (panel (win), 0, &error));
@@ -213,7 +211,7 @@ test_live_views_and_paused_edit (void)
   g_assert_true (textures_differ (before, during));
   /* the inspector's statistics follow too */
   {
-    g_autofree char *inspector_after = ps_window_get_inspector_text (win);
+    g_autofree char *inspector_after = ps_test_inspector_text (win);
     g_assert_cmpstr (inspector_after, !=, inspector_before);
   }
   ps_run_controller_pause (panel (win));
@@ -232,15 +230,14 @@ test_live_views_and_paused_edit (void)
   g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, paused_at + 200);
   /* an Adam step moves a weight by at most about lr */
   g_assert_cmpfloat (fabsf (ps_param_get_data (w)->data[3] - 0.75f), <, 200 * 0.01f * 1.01f);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* With SGD (no state), a run after a paused edit equals the plain loop from
  * the edited weights exactly. */
 static void
-test_paused_edit_applies_exactly (void)
+test_paused_edit_applies_exactly (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   g_autoptr (PsModule) edited = NULL;
@@ -248,9 +245,8 @@ test_paused_edit_applies_exactly (void)
   g_autoptr (GError) error = NULL;
   PsParam *b;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.05);
   ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
@@ -266,15 +262,14 @@ test_paused_edit_applies_exactly (void)
    * structure and seed only), so the reference's data is the same */
   g_assert_true (same_values (model (win), want));
   g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 101–200");
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- NaN: stop, name, show, undo to the last finite state --------------- */
 
 static void
-test_fault_stops_names_and_undoes (void)
+test_fault_stops_names_and_undoes (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   PsTrainer *t;
@@ -283,9 +278,8 @@ test_fault_stops_names_and_undoes (void)
   const char *fault;
   guint64 k;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 8.0);        /* far too large: it diverges */
   ps_run_controller_configure (panel (win), PS_RUN_DATA_RANDOM, 64, PS_LOSS_MSE, &o);
@@ -297,12 +291,12 @@ test_fault_stops_names_and_undoes (void)
   k = ps_trainer_get_fault_step (t);
   g_test_message ("%s", fault);
   g_assert_nonnull (ps_trainer_get_fault_param (t));
-  g_assert_nonnull (strstr (ps_window_get_status (win), ps_trainer_get_fault_param (t)));
-  g_assert_nonnull (strstr (ps_window_get_status (win), "Training stopped: step "));
+  g_assert_nonnull (strstr (ps_test_window_status (win), ps_trainer_get_fault_param (t)));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "Training stopped: step "));
 
   /* the gradient view of the faulty parameter shows non-finite cells */
   g_assert_true (ps_window_select_key (win, ps_trainer_get_fault_param (t)));
-  grad = render (ps_window_get_grad_view (win));
+  grad = render (ps_test_window_child (win, "grad_view"));
   g_assert_cmpuint (count_colour (grad, PS_COLOR_NAN) + count_colour (grad, PS_COLOR_POSINF)
                     + count_colour (grad, PS_COLOR_NEGINF), >, 0);
 
@@ -326,15 +320,14 @@ test_fault_stops_names_and_undoes (void)
                                                 : "train step %" G_GUINT64_FORMAT, k - 1);
       g_assert_cmpstr (ps_document_get_undo_label (doc), ==, label);
     }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- snapshots, difference, reset ------------------------------------------ */
 
 static void
-test_snapshots_difference_reset (void)
+test_snapshots_difference_reset (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsOptimConfig o;
   PsRunController *p;
   g_autoptr (PsModule) start = NULL;
@@ -344,9 +337,8 @@ test_snapshots_difference_reset (void)
   GtkWidget *page, *view;
   GtkDropDown *a, *b;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("spiral", 1300, 860);
   p = panel (win);
   start = ps_module_clone (model (win), NULL);
   g_assert_true (ps_window_select_key (win, "2.weight"));
@@ -361,11 +353,11 @@ test_snapshots_difference_reset (void)
   g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 2);
 
   /* current − init is what training changed (the page computes it when shown) */
-  gtk_notebook_set_current_page (GTK_NOTEBOOK (ps_window_get_bottom_notebook (win)), 4);
-  page = ps_test_find_widget (GTK_WIDGET (win), PS_TYPE_DIFF_PAGE);
-  a = GTK_DROP_DOWN (gtk_widget_get_template_child (page, PS_TYPE_DIFF_PAGE, "a_dropdown"));
-  b = GTK_DROP_DOWN (gtk_widget_get_template_child (page, PS_TYPE_DIFF_PAGE, "b_dropdown"));
-  view = GTK_WIDGET (gtk_widget_get_template_child (page, PS_TYPE_DIFF_PAGE, "view"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "difference"));
+  page = ps_test_window_child (win, "diff_page");
+  a = GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "a_dropdown"));
+  b = GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "b_dropdown"));
+  view = ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "view");
   gtk_test_widget_wait_for_draw (view);
   gtk_drop_down_set_selected (a, 0);
   gtk_drop_down_set_selected (b, 1);
@@ -424,20 +416,18 @@ test_snapshots_difference_reset (void)
   g_assert_true (ps_window_open_example (win, "mlp", &error));
   g_assert_null (ps_run_controller_get_trainer (p));
   g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 0);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* A network opened gets settings that suit it: the spiral classifier trains
  * on the spiral with cross-entropy at once. */
 static void
-test_settings_follow_the_network (void)
+test_settings_follow_the_network (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   g_autoptr (GError) error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("spiral", 1300, 860);
   g_assert_true (ps_run_controller_step (panel (win), &error));
   g_assert_no_error (error);
   /* a 2-class cross-entropy starts near ln 2 */
@@ -445,26 +435,23 @@ test_settings_follow_the_network (void)
   g_assert_true (ps_window_open_example (win, "mlp", &error));
   g_assert_true (ps_run_controller_step (panel (win), &error));    /* teacher regression: fits 4 → 1 */
   g_assert_no_error (error);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_spiral_needs_two_inputs (void)
+test_spiral_needs_two_inputs (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsOptimConfig o;
   g_autoptr (GError) error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("mlp", 1300, 860);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
   ps_run_controller_configure (panel (win), PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
   g_assert_false (ps_run_controller_run (panel (win), 10, &error));
   g_assert_nonnull (strstr (error->message, "the spiral has 2 inputs and 2 classes"));
   g_assert_null (ps_document_get_busy (ps_window_get_document (win)));
   g_assert_false (ps_document_can_undo (ps_window_get_document (win)));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- live frames redraw without a new layout of the window ---------------- */
@@ -523,19 +510,18 @@ synced_to (PsWindow *win, gpointer n)
  * lays the window out no more often than the idle window already does (GTK
  * lays it out now and then by itself). */
 static void
-test_frames_without_layout (void)
+test_frames_without_layout (PsWindowFixture *f, gconstpointer setup)
 {
+  PsWindow *win = f->win;
   static const char *pages[] = { "inspect", "train" };
-  PsWindow *win;
   PsOptimConfig o;
   g_autoptr (GError) error = NULL;
   double idle_s;
   int idle;
   gint64 end;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   g_assert_true (ps_window_select_key (win, "2.weight"));
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.01);
   ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
@@ -548,19 +534,20 @@ test_frames_without_layout (void)
       int layouts;
       double run_s;
 
-      g_assert_true (ps_window_show_panel (win, pages[k]));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", pages[k]));
       g_assert_true (ps_run_controller_run (panel (win), 0, &error));
       g_assert_no_error (error);
       want = 3;                          /* the first frames may lay out (the live line appears) */
       layouts_while (win, synced_to, &want, &run_s);
-      text0 = ps_window_get_inspector_text (win);
+      text0 = ps_test_inspector_text (win);
       want = ps_run_controller_get_n_syncs (panel (win)) + 40;
       layouts = layouts_while (win, synced_to, &want, &run_s);
-      text1 = ps_window_get_inspector_text (win);
+      text1 = ps_test_inspector_text (win);
       ps_run_controller_pause (panel (win));
       if (k == 0)
         {
-          GtkAccessible *stats = GTK_ACCESSIBLE (ps_window_get_inspector_stats (win));
+          GtkAccessible *stats = GTK_ACCESSIBLE (ps_test_template_child (ps_test_window_child (win, "inspector"),
+                                                                         PS_TYPE_INSPECTOR, "stats"));
           g_assert_cmpstr (text0, !=, text1);          /* the statistics did change */
           /* their accessible name stays; the text is their description */
           gtk_test_accessible_assert_role (stats, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -574,15 +561,14 @@ test_frames_without_layout (void)
                     pages[k], layouts, run_s, idle, idle_s);
       g_assert_cmpfloat (layouts, <=, 1.5 * idle * run_s / idle_s + 4);
     }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- Adam's betas and eps from the panel ------------------------------------- */
 
 static void
-test_adam_settings (void)
+test_adam_settings (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsOptimConfig o;
   g_autoptr (PsModule) start = NULL;
   g_autoptr (PsModule) want = NULL;
@@ -590,9 +576,8 @@ test_adam_settings (void)
   g_autoptr (GError) error = NULL;
   GtkWidget *eps = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   start = ps_module_clone (model (win), NULL);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
   o.beta1 = 0.8;
@@ -615,11 +600,7 @@ test_adam_settings (void)
     g_assert_false (same_values (model (win), want_default));
   }
   /* an eps that is not a positive number is refused, naming it */
-  for (GtkWidget *w = gtk_widget_get_first_child (ps_test_find_widget (GTK_WIDGET (win), PS_TYPE_TRAIN_PANEL)); w && !eps;
-       w = gtk_widget_get_next_sibling (w))
-    if (GTK_IS_BOX (w) && GTK_IS_ENTRY (gtk_widget_get_last_child (w)))
-      eps = gtk_widget_get_last_child (w);
-  g_assert_nonnull (eps);
+  eps = ps_test_template_child (ps_test_window_child (win, "train_panel"), PS_TYPE_TRAIN_PANEL, "eps_entry");
   gtk_editable_set_text (GTK_EDITABLE (eps), "1e-8x");
   g_assert_false (ps_run_controller_run (panel (win), 1, &error));
   g_assert_nonnull (error);
@@ -630,7 +611,6 @@ test_adam_settings (void)
   g_assert_false (ps_run_controller_run (panel (win), 1, &error));
   g_clear_error (&error);
   g_assert_true (same_values (model (win), want));           /* nothing changed */
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- how often the view takes a snapshot ------------------------------------- */
@@ -652,6 +632,10 @@ test_view_pacing (void)
   g_assert_false (ps_train_view_snapshot_due (16700, 9000, 16700, 1));
 }
 
+static const PsTestWindowSetup shared = { "shared_mlp", 1300, 860 };
+static const PsTestWindowSetup spiral = { "spiral", 1300, 860 };
+static const PsTestWindowSetup mlp = { "mlp", 1300, 860 };
+
 int
 main (int argc, char **argv)
 {
@@ -660,15 +644,15 @@ main (int argc, char **argv)
    * accessible name and role are checked */
   g_setenv ("GTK_A11Y", "test", TRUE);
   gtk_init_check ();
-  g_test_add_func ("/train/run-matches-loop-and-undo", test_run_matches_loop_and_undo);
-  g_test_add_func ("/train/live-views-and-paused-edit", test_live_views_and_paused_edit);
-  g_test_add_func ("/train/paused-edit-applies-exactly", test_paused_edit_applies_exactly);
-  g_test_add_func ("/train/fault-stops-names-and-undoes", test_fault_stops_names_and_undoes);
-  g_test_add_func ("/train/snapshots-difference-reset", test_snapshots_difference_reset);
-  g_test_add_func ("/train/spiral-needs-two-inputs", test_spiral_needs_two_inputs);
-  g_test_add_func ("/train/settings-follow-the-network", test_settings_follow_the_network);
-  g_test_add_func ("/train/frames-without-layout", test_frames_without_layout);
+  PS_TEST_WINDOW ("/train/run-matches-loop-and-undo", &shared, test_run_matches_loop_and_undo);
+  PS_TEST_WINDOW ("/train/live-views-and-paused-edit", &shared, test_live_views_and_paused_edit);
+  PS_TEST_WINDOW ("/train/paused-edit-applies-exactly", &shared, test_paused_edit_applies_exactly);
+  PS_TEST_WINDOW ("/train/fault-stops-names-and-undoes", &shared, test_fault_stops_names_and_undoes);
+  PS_TEST_WINDOW ("/train/snapshots-difference-reset", &spiral, test_snapshots_difference_reset);
+  PS_TEST_WINDOW ("/train/spiral-needs-two-inputs", &mlp, test_spiral_needs_two_inputs);
+  PS_TEST_WINDOW ("/train/settings-follow-the-network", &spiral, test_settings_follow_the_network);
+  PS_TEST_WINDOW ("/train/frames-without-layout", &shared, test_frames_without_layout);
   g_test_add_func ("/train/view-pacing", test_view_pacing);
-  g_test_add_func ("/train/adam-settings", test_adam_settings);
+  PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
   return g_test_run ();
 }
