@@ -1,5 +1,6 @@
 /* paramscope — the window.  See ui/ps-application.c. */
 #include "ps-application.h"
+#include "ps-watchdog.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -29,6 +30,7 @@ main (int argc, char **argv)
   g_autoptr (PsApplication) app = NULL;
 
   choose_renderer ();
+  ps_watchdog_start_from_env ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

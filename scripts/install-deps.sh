@@ -8,6 +8,8 @@ packages=(
   libglib2.0-dev libjson-glib-dev libopenblas-dev libcairo2-dev
   libgtk-4-dev gettext desktop-file-utils appstream
   xvfb xauth xdotool imagemagick
+  # the random-input test (scripts/monkey.sh): AT-SPI finds the widgets
+  dbus dbus-bin at-spi2-core gir1.2-atspi-2.0 python3-gi openbox
   # hardening (.ci/run): the libFuzzer targets need clang and its sanitizer runtimes
   # (only recommended by clang); GCC's ASan/UBSan come with gcc
   clang libclang-rt-14-dev
