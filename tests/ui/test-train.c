@@ -632,6 +632,115 @@ test_view_pacing (void)
   g_assert_false (ps_train_view_snapshot_due (16700, 9000, 16700, 1));
 }
 
+/* ---- the run controller alone: no window, no widget ---------------------------- */
+
+static void
+count_notify (GObject *object, GParamSpec *pspec, GHashTable *counts)
+{
+  const char *name = g_param_spec_get_name (pspec);
+  g_hash_table_insert (counts, (gpointer) name,
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, name)) + 1));
+}
+
+static guint
+notified (GHashTable *counts, const char *name)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
+}
+
+static gboolean
+get_bool (PsRunController *run, const char *name)
+{
+  gboolean v;
+  g_object_get (run, name, &v, NULL);
+  return v;
+}
+
+static void
+test_controller (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (GBytes) text = g_resources_lookup_data ("/org/paramscope/ParamScope/models/shared_mlp.py",
+                                                     0, NULL);
+  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *src = g_strndup (g_bytes_get_data (text, NULL), g_bytes_get_size (text));
+  PsRunController *run;
+  PsOptimConfig o;
+  guint64 step;
+  gint64 end;
+
+  g_assert_true (ps_document_load_model_text (doc, src, "shared_mlp.py", &error));
+  run = ps_run_controller_new (doc);
+  g_signal_connect (run, "notify", G_CALLBACK (count_notify), counts);
+  g_assert_false (get_bool (run, "running"));
+  g_assert_true (get_bool (run, "can-run"));
+  g_assert_false (get_bool (run, "can-reset"));
+  g_assert_true (get_bool (run, "new-run"));
+
+  /* a setting notifies when it changes, not when set to what it is */
+  g_object_set (run, "learning-rate", 0.02, NULL);
+  g_object_set (run, "learning-rate", 0.02, NULL);
+  g_assert_cmpuint (notified (counts, "learning-rate"), ==, 1);
+
+  /* refused: the reason is returned and kept in "error"; nothing is busy */
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
+  ps_run_controller_configure (run, PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_false (ps_run_controller_step (run, &error));
+  g_assert_nonnull (ps_run_controller_get_error (run));
+  g_assert_cmpstr (ps_run_controller_get_error (run), ==, error->message);
+  g_assert_null (ps_document_get_busy (doc));
+  g_assert_false (get_bool (run, "can-reset"));
+  g_clear_error (&error);
+
+  /* a step: a run exists, its settings are the current ones, the error is gone */
+  ps_run_controller_configure (run, PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_no_error (error);
+  g_assert_null (ps_run_controller_get_error (run));
+  g_assert_true (get_bool (run, "can-reset"));
+  g_assert_false (get_bool (run, "new-run"));
+  g_object_get (run, "step", &step, NULL);
+  g_assert_cmpuint (step, ==, 1);
+  /* the run kept its first weights; then a snapshot of ours */
+  ps_run_controller_take_snapshot (run, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (run)), ==, 2);
+  {
+    g_autoptr (PsRunSnapshot) first = g_list_model_get_item (ps_run_controller_get_snapshots (run), 0);
+    g_autoptr (PsRunSnapshot) ours = g_list_model_get_item (ps_run_controller_get_snapshots (run), 1);
+    g_assert_cmpstr (ps_run_snapshot_get_label (first), ==, "run 1 · step 0");
+    g_assert_cmpuint (ps_snapshot_get_step (ps_run_snapshot_get_snapshot (first)), ==, 0);
+    g_assert_cmpstr (ps_run_snapshot_get_label (ours), ==, "snapshot 1 (step 1)");
+  }
+  /* the speed is not a new run; the learning rate is */
+  g_object_set (run, "speed", 100.0, NULL);
+  g_assert_false (get_bool (run, "new-run"));
+  g_object_set (run, "speed", 0.0, NULL);
+
+  /* a run paced without a widget (a timeout): running, then done as one change */
+  g_assert_true (ps_run_controller_run (run, 20, &error));
+  g_assert_true (get_bool (run, "running"));
+  g_assert_false (get_bool (run, "can-run"));
+  g_assert_nonnull (ps_document_get_busy (doc));
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (get_bool (run, "running"))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_assert_cmpuint (notified (counts, "running"), ==, 2);
+  g_object_get (run, "step", &step, NULL);
+  g_assert_cmpuint (step, ==, 21);
+  g_assert_null (ps_document_get_busy (doc));
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 2–21");
+  g_object_set (run, "learning-rate", 0.03, NULL);
+  g_assert_true (get_bool (run, "new-run"));
+
+  /* nothing keeps it alive but its owner */
+  g_signal_handlers_disconnect_by_data (run, counts);
+  g_assert_finalize_object (run);
+}
+
 static const PsTestWindowSetup shared = { "shared_mlp", 1300, 860 };
 static const PsTestWindowSetup spiral = { "spiral", 1300, 860 };
 static const PsTestWindowSetup mlp = { "mlp", 1300, 860 };
@@ -653,6 +762,7 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/train/settings-follow-the-network", &spiral, test_settings_follow_the_network);
   PS_TEST_WINDOW ("/train/frames-without-layout", &shared, test_frames_without_layout);
   g_test_add_func ("/train/view-pacing", test_view_pacing);
+  g_test_add_func ("/train/controller", test_controller);
   PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
   return g_test_run ();
 }
