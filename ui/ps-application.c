@@ -9,6 +9,7 @@
 #include "ps-checkpoint-bench.h"
 #include "ps-checkpoint-window.h"
 #include "ps-bench-live.h"
+#include "ps-file-chooser.h"
 #include "ps-paths.h"
 #include "ps-window.h"
 
@@ -148,7 +149,7 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "win.copy-path", copy);
   gtk_application_set_accels_for_action (gapp, "win.train-toggle", train);
   gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
-  gtk_application_set_accels_for_action (gapp, "win.snapshot", snapshot);
+  gtk_application_set_accels_for_action (gapp, "win.train-snapshot", snapshot);
 
   /* the application's icon from its own prefix too, not only from XDG_DATA_DIRS */
   gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
@@ -181,33 +182,17 @@ present_checkpoint (GApplication *app, const char *path)
 }
 
 static void
-on_checkpoint_chosen (GtkNativeDialog *dialog, int response, gpointer app)
+on_checkpoint_chosen (GtkWindow *parent, const char *path, gpointer app)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      if (path != NULL)
-        present_checkpoint (G_APPLICATION (app), path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
+  present_checkpoint (G_APPLICATION (app), path);
 }
 
 static void
 open_checkpoint (GSimpleAction *action, GVariant *param, gpointer app)
 {
-  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (app));
-  GtkFileChooserNative *d = gtk_file_chooser_native_new (_("Open a Checkpoint"), parent,
-                                                         GTK_FILE_CHOOSER_ACTION_OPEN, NULL, NULL);
-  GtkFileFilter *f = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (f, _("safetensors files"));
-  gtk_file_filter_add_pattern (f, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (d), f);
-  g_object_unref (f);
-  g_signal_connect (d, "response", G_CALLBACK (on_checkpoint_chosen), app);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (d));
+  ps_file_chooser_run (gtk_application_get_active_window (GTK_APPLICATION (app)),
+                       _("Open a Checkpoint"), FALSE, PS_FILES_SAFETENSORS, on_checkpoint_chosen,
+                       app);
 }
 
 static void
