@@ -1,9 +1,7 @@
 /* paramscope — the window.  See ui/ps-application.c. */
 #include "ps-application.h"
 #include "ps-ui-util.h"
-
-#include <glib/gi18n.h>
-#include <locale.h>
+#include "ps-watchdog.h"
 
 int
 main (int argc, char **argv)
@@ -12,10 +10,8 @@ main (int argc, char **argv)
 
   /* without a GPU, GL would run in software: cairo then (see ps-ui-util.h) */
   ps_ui_choose_renderer ();
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  ps_watchdog_start_from_env ();
+  ps_application_setup_locale ();
   g_set_application_name ("ParamScope");
   app = ps_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

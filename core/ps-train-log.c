@@ -308,16 +308,19 @@ ps_log_hist_edge (const PsLogHist *h, guint i)
   return h->lo + i * ((h->hi - h->lo) / PS_LOG_HIST_BINS);
 }
 
-/* The histogram of x, outside the lock.  Two passes: the finite range (with
- * the sum and a count of the rest), then the bins. */
-static void
-hist_compute (PsLogHist *h, guint64 step, const float *x, int64_t n)
+/* Two passes: the finite range (with the sum and a count of the rest),
+ * then the bins.  The log calls it outside its lock. */
+void
+ps_log_hist_compute (PsLogHist *h, guint64 step, const float *x, int64_t n, double lo_take,
+                     double hi_take)
 {
   float lo = INFINITY, hi = -INFINITY;
   double sum[4] = { 0, 0, 0, 0 };
   int64_t nonfinite = 0, finite, i;
   double edge[PS_LOG_HIST_BINS + 1], scale;
 
+  g_return_if_fail (h != NULL);
+  g_return_if_fail (n >= 0 && (x != NULL || n == 0));
   memset (h, 0, sizeof *h);
   h->step = step;
   h->n = (guint64) n;
@@ -363,8 +366,8 @@ hist_compute (PsLogHist *h, guint64 step, const float *x, int64_t n)
       h->lo = h->hi = h->mean = NAN;
       return;
     }
-  h->lo = lo;
-  h->hi = hi;
+  h->lo = isfinite (lo_take) ? MIN (lo, lo_take) : lo;
+  h->hi = isfinite (hi_take) ? MAX (hi, hi_take) : hi;
   h->mean = (sum[0] + sum[1] + sum[2] + sum[3]) / finite;
   if (h->lo == h->hi)
     {
@@ -473,7 +476,7 @@ ps_train_log_add_hist (PsTrainLog *log, guint64 step, guint param, gboolean grad
   g_return_if_fail (param < log->n_params);
   g_return_if_fail (n >= 0 && (x != NULL || n == 0));
 
-  hist_compute (&h, step, x, n);
+  ps_log_hist_compute (&h, step, x, n, NAN, NAN);
 
   pthread_mutex_lock (&log->lock);
   if (log->n_slots == 0 || log->slot_step[log->n_slots - 1] != step)

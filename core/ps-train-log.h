@@ -60,6 +60,12 @@ typedef struct
  * is the same (lo == hi, w = 0) they are all counted in bin 0 and every edge
  * is lo.  NAN edges: the step had no finite value (every count is 0). */
 double      ps_log_hist_edge            (const PsLogHist *h, guint i);
+/* The histogram of x[0..n) at step: PS_LOG_HIST_BINS equal bins over the
+ * finite values' range, widened to take in lo_take and hi_take where they
+ * are finite (NAN: the values' range alone).  The project's one binning:
+ * the log's histograms and the inspector's are both made here. */
+void        ps_log_hist_compute         (PsLogHist *h, guint64 step, const float *x, int64_t n,
+                                         double lo_take, double hi_take);
 
 typedef struct _PsTrainLog PsTrainLog;
 

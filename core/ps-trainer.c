@@ -584,20 +584,6 @@ ps_trainer_request_frame (PsTrainer *t)
   g_atomic_int_set (&t->want, 1);
 }
 
-#define VIEW_BUDGET       0.12
-#define VIEW_MAX_WAIT_US  (G_USEC_PER_SEC / 5)
-
-gboolean
-ps_train_view_snapshot_due (double wall_us, double thread_cpu_us, double process_cpu_us,
-                            int n_cpus)
-{
-  double idle = wall_us * n_cpus - process_cpu_us;
-
-  return wall_us >= VIEW_MAX_WAIT_US
-         || idle >= 0.5 * wall_us
-         || thread_cpu_us <= VIEW_BUDGET * wall_us;
-}
-
 gboolean
 ps_trainer_sync (PsTrainer *t)
 {

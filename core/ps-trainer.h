@@ -102,22 +102,6 @@ gboolean        ps_trainer_sync         (PsTrainer *t);
 void            ps_trainer_request_frame (PsTrainer *t);
 gboolean        ps_trainer_take_frame    (PsTrainer *t);
 
-/* The pacing of a view that follows a run: whether it takes a new frame
- * now, given what went by since the last one: wall time, the view
- * threads' CPU time and the whole process's (microseconds), on n_cpus
- * cores.
- *
- * Every frame costs the view's threads a pass over the shown tensors
- * (hand-over, pooling, colouring, drawing).  When the machine has half a
- * core to spare (a small network trains on one core), that is free, and
- * the view follows at the display's rate.  When the training's products
- * use every core, what the view takes is taken from them: then a frame is
- * due when the view's threads (the window's and the pooling helper,
- * ps_pool_helper_cpu_usec) have used at most 12 % of the time since the
- * last one -- and at the latest after 200 ms. */
-gboolean        ps_train_view_snapshot_due (double wall_us, double thread_cpu_us,
-                                            double process_cpu_us, int n_cpus);
-
 PsTrainerState  ps_trainer_get_state    (PsTrainer *t);
 /* Steps taken since the start or the last reset (by the worker, now). */
 guint64         ps_trainer_get_step     (PsTrainer *t);

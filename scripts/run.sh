@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install what is needed, build, and open ParamScope on the lesson's network:
 # net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)).
+# Run from the build tree, it finds the build's translations:
+#   LANG=zh_CN.UTF-8 ./scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh      # the packages, and the zh_CN.UTF-8 locale
 ./scripts/build.sh
 model=data/models/mlp.py
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

@@ -7,9 +7,12 @@
  */
 #include "ps-application.h"
 #include "ps-checkpoint-window.h"
+#include "ps-file-chooser.h"
+#include "ps-paths.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 #include <string.h>
 
 struct _PsApplication
@@ -128,7 +131,12 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "win.copy-path", copy);
   gtk_application_set_accels_for_action (gapp, "win.train-toggle", train);
   gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
-  gtk_application_set_accels_for_action (gapp, "win.snapshot", snapshot);
+  gtk_application_set_accels_for_action (gapp, "win.train-snapshot", snapshot);
+
+  /* the application's icon from its own prefix too, not only from XDG_DATA_DIRS */
+  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                  ps_paths_get ()->icondir);
+  gtk_window_set_default_icon_name (PS_APPLICATION_ID);
 
   gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
@@ -149,33 +157,17 @@ present_checkpoint (GApplication *app, const char *path)
 }
 
 static void
-on_checkpoint_chosen (GtkNativeDialog *dialog, int response, gpointer app)
+on_checkpoint_chosen (GtkWindow *parent, const char *path, gpointer app)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      if (path != NULL)
-        present_checkpoint (G_APPLICATION (app), path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
+  present_checkpoint (G_APPLICATION (app), path);
 }
 
 static void
 open_checkpoint (GSimpleAction *action, GVariant *param, gpointer app)
 {
-  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (app));
-  GtkFileChooserNative *d = gtk_file_chooser_native_new (_("Open a Checkpoint"), parent,
-                                                         GTK_FILE_CHOOSER_ACTION_OPEN, NULL, NULL);
-  GtkFileFilter *f = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (f, _("safetensors files"));
-  gtk_file_filter_add_pattern (f, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (d), f);
-  g_object_unref (f);
-  g_signal_connect (d, "response", G_CALLBACK (on_checkpoint_chosen), app);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (d));
+  ps_file_chooser_run (gtk_application_get_active_window (GTK_APPLICATION (app)),
+                       _("Open a Checkpoint"), FALSE, PS_FILES_SAFETENSORS, on_checkpoint_chosen,
+                       app);
 }
 
 /* A .safetensors alone is a checkpoint to browse; anything else a model. */
@@ -212,7 +204,22 @@ ps_application_class_init (PsApplicationClass *klass)
 static void
 ps_application_init (PsApplication *app)
 {
+  /* paramscope --help: what it opens, in the user's language */
+  g_application_set_option_context_parameter_string (
+    G_APPLICATION (app), "[MODEL [WEIGHTS.safetensors] | CHECKPOINT.safetensors]");
+  g_application_set_option_context_summary (
+    G_APPLICATION (app), _("See and touch a neural network's parameters: the lesson "
+                           "“parameter management” of Dive into Deep Learning."));
   checkpoint_init (app);
+}
+
+void
+ps_application_setup_locale (void)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, ps_paths_get ()->localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }
 
 PsApplication *

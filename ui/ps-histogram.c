@@ -1,4 +1,4 @@
-/* ps-histogram.c — counts and expected counts per bin */
+/* ps-histogram.c — the core's bins and the expected count in each */
 #include "ps-histogram.h"
 
 #include <math.h>
@@ -16,49 +16,24 @@ ps_histogram_compute (PsHistogram *h, const PsTensor *t, const PsInitScheme *sch
                       int64_t fan_in)
 {
   double elo = NAN, ehi = NAN, emean = NAN, estd = NAN;
-  gboolean expected = FALSE;
-  const float *x = t->data;
-  int64_t n = t->numel;
-  float mn = INFINITY, mx = -INFINITY;
+  gboolean expected = FALSE, bounded;
+  PsLogHist *bins = &h->bins;
 
   memset (h, 0, sizeof *h);
-  /* one pass for the finite range (it runs at every frame while training) */
-  for (int64_t i = 0; i < n; i++)
-    if (isfinite (x[i]))
-      {
-        mn = MIN (mn, x[i]);
-        mx = MAX (mx, x[i]);
-        h->n_finite++;
-      }
-  if (h->n_finite == 0)
-    return FALSE;
-  h->lo = mn;
-  h->hi = mx;
   if (scheme)      /* the scheme's bounds and moments for a tensor of this shape */
     expected = ps_init_expected (scheme, t, fan_in, &elo, &ehi, &emean, &estd);
-  if (expected && isfinite (elo) && isfinite (ehi))
-    {
-      h->lo = MIN (h->lo, elo);
-      h->hi = MAX (h->hi, ehi);
-    }
-  if (h->hi <= h->lo)
-    {
-      h->lo -= 0.5;
-      h->hi += 0.5;
-    }
-  h->width = (h->hi - h->lo) / PS_HISTOGRAM_BINS;
-  for (int64_t i = 0; i < n; i++)
-    if (isfinite (x[i]))
-      {
-        int b = (int) ((x[i] - h->lo) / h->width);
-        h->count[CLAMP (b, 0, PS_HISTOGRAM_BINS - 1)]++;
-      }
-  for (int b = 0; b < PS_HISTOGRAM_BINS; b++)
-    h->peak = MAX (h->peak, h->count[b]);
+  bounded = expected && isfinite (elo) && isfinite (ehi);
+  ps_log_hist_compute (bins, 0, t->data, t->numel, bounded ? elo : NAN, bounded ? ehi : NAN);
+  if (isnan (bins->lo))
+    return FALSE;
+  if (bins->hi <= bins->lo)       /* one value: a bar in the middle of a unit range */
+    ps_log_hist_compute (bins, 0, t->data, t->numel, bins->lo - 0.5, bins->hi + 0.5);
+  h->n_finite = (int64_t) (bins->n - bins->n_nan - bins->n_posinf - bins->n_neginf);
+  for (int b = 0; b < PS_LOG_HIST_BINS; b++)
+    h->peak = MAX (h->peak, (double) bins->count[b]);
 
   if (expected && isfinite (estd) && estd > 0 && scheme->info->kind != PS_INIT_D2L_CUSTOM)
     {
-      gboolean bounded = isfinite (elo) && isfinite (ehi);
       gboolean uniform = bounded && fabs (estd - (ehi - elo) / sqrt (12.0)) < 1e-6 * (ehi - elo);
       double inside;
 
@@ -76,9 +51,9 @@ ps_histogram_compute (PsHistogram *h, const PsTensor *t, const PsInitScheme *sch
         }
       inside = bounded && !uniform ? normal_mass (elo, ehi, emean, estd) : 1.0;
 
-      for (int b = 0; b < PS_HISTOGRAM_BINS; b++)
+      for (int b = 0; b < PS_LOG_HIST_BINS; b++)
         {
-          double a = h->lo + b * h->width, c = a + h->width;
+          double a = ps_log_hist_edge (bins, b), c = ps_log_hist_edge (bins, b + 1);
           if (bounded)
             {
               a = MAX (a, elo);

@@ -1,11 +1,13 @@
-/* ps-histogram.h — the inspector's histogram: counts, and what an
- * initializer's distribution predicts for each bin
+/* ps-histogram.h — the inspector's histogram: the core's bins, and what an
+ * initializer's distribution predicts for each of them
  *
- * Pure computation (no GTK), so it is tested headless; the window draws it.
+ * Pure computation (no GTK), so it is tested headless; the inspector draws
+ * it.  The bins are the training log's (ps_log_hist_compute): one binning
+ * for the inspector and the distribution chart.
  *
  *   PsHistogram h;
  *   ps_histogram_compute (&h, w, scheme, fan_in);      // scheme may be NULL
- *   // bars: h.count[b] over [h.lo + b h.width, h.lo + (b+1) h.width); line: h.expect[b]
+ *   // bars: h.bins.count[b] over [ps_log_hist_edge (&h.bins, b), ... (b + 1)); line: h.expect[b]
  */
 #pragma once
 
@@ -13,17 +15,15 @@
 
 G_BEGIN_DECLS
 
-#define PS_HISTOGRAM_BINS 40
-
 typedef struct
 {
-  double lo, hi, width;                 /* bins tile [lo, hi]: the data's finite range,
-                                           widened to the scheme's bounds when it has some */
-  double count[PS_HISTOGRAM_BINS];      /* finite values per bin (the last bin closed) */
-  double expect[PS_HISTOGRAM_BINS];     /* the scheme's expected count per bin, if have_expect */
+  PsLogHist bins;                       /* PS_LOG_HIST_BINS bins tiling [bins.lo, bins.hi]: the
+                                           finite range, widened to the scheme's bounds when it
+                                           has some, and by 0.5 each way when it is one value */
+  double   expect[PS_LOG_HIST_BINS];    /* the scheme's expected count per bin, if have_expect */
   gboolean have_expect;
-  double peak;                          /* max over count and expect: the bars' full height */
-  int64_t n_finite;
+  double   peak;                        /* max over counts and expect: the bars' full height */
+  int64_t  n_finite;
 } PsHistogram;
 
 /* FALSE (and nothing to draw) when t has no finite value.  scheme: the

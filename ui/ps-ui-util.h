@@ -13,25 +13,10 @@ typedef void (*PsChangeFunc) (GObject *object, PsChange what);
  * widget finalized in between is not called. */
 void ps_ui_dispatch_change (GObject *object, GThread *owner, PsChangeFunc fn, PsChange what);
 
-/* Panel building blocks: a bold heading, a control with its label on the
- * left (mnemonic, xalign 0), a spin button with an accessible name. */
-GtkWidget *ps_ui_section  (const char *title);
-GtkWidget *ps_ui_labelled (const char *text, GtkWidget *w);
-GtkWidget *ps_ui_spin     (double lo, double hi, double step, double value, int digits,
-                           const char *a11y);
-
-/* Text that changes every frame (a running step count, live statistics).
- * A GtkLabel asks for a new layout of the whole window each time its text
- * changes -- on X11 that costs the toplevel a size computation with round
- * trips to the server -- so these are GtkInscriptions, whose size follows
- * their number of lines only: a new text of as many lines is just redrawn.
- * The widget is a box holding the inscription: it carries the accessible
- * name and role, and its description follows the text at most twice a
- * second (the inscription itself is presentation only, as it would make
- * every new text its name). */
-GtkWidget  *ps_ui_live_text_new        (const char *accessible_name, GtkAccessibleRole role);
-void        ps_ui_live_text_set_markup (GtkWidget *w, const char *markup);
-const char *ps_ui_live_text_get_text   (GtkWidget *w);
+/* For the dispose of a widget built from a template of widget_type:
+ * gtk_widget_dispose_template, then the children the template did not
+ * name are unparented too. */
+void ps_ui_dispose_template (GtkWidget *widget, GType widget_type);
 
 /* Without a GPU device, GTK's GL renderer runs in software (llvmpipe) on
  * the same cores as training; the cairo renderer redraws only what changed

@@ -1,41 +1,53 @@
-/* ps-window.h — the main window: block tree, heatmaps, panels */
+/* ps-window.h — the main window: block tree, heatmaps, panels
+ *
+ * One network (its PsDocument) and one selection: the "selected-node"
+ * property (a parameter, a module or the whole network), which the views
+ * follow -- the heatmaps of the values and the gradient, the inspector,
+ * the gradient-flow and distribution charts, the difference.  Every command
+ * is a win.* action (menus, buttons and shortcuts share it): forward,
+ * backward, zero-grad, step, new-input, undo, redo, init, preset (s),
+ * edit (s), example (s), paste-model, copy-path, open-model, open-weights,
+ * open-input, save-weights, export-png, train-toggle, train-step,
+ * train-reset, train-snapshot, train-open-data, show-panel (s: "run",
+ * "initialize", "edit", "inspect", "train") and show-view (s: "overview",
+ * "loss", "gradient-flow", "distributions", "difference").  Built from
+ * ps-window.ui; its named children (gtk_widget_get_template_child): tree
+ * (PsBlockTree), path_label, tied_label, data_view and grad_view
+ * (PsHeatmapView), views (the notebook below them), overview, loss_chart,
+ * grad_chart, dist_chart, dist_grad_check, diff_page, panels (the notebook
+ * on the right), run_panel, init_panel, edit_panel, inspector, train_panel,
+ * status.
+ *
+ *   PsWindow *win = ps_window_new (app);
+ *   ps_window_open_example (win, "mlp", &error);
+ *   ps_window_select_key (win, "0.weight");
+ *   gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL);
+ */
 #pragma once
 
 #include <gtk/gtk.h>
 #include "ps-document.h"
+#include "ps-run-controller.h"
+#include "ps-tree-node.h"
 
 G_BEGIN_DECLS
 
 #define PS_TYPE_WINDOW (ps_window_get_type ())
 G_DECLARE_FINAL_TYPE (PsWindow, ps_window, PS, WINDOW, GtkApplicationWindow)
 
-PsWindow   *ps_window_new            (GtkApplication *app);
-PsDocument *ps_window_get_document   (PsWindow *win);
-/* Open a model file (and optionally weights); errors are shown in the window. */
-gboolean    ps_window_open_model     (PsWindow *win, const char *path, GError **error);
+PsWindow        *ps_window_new            (GtkApplication *app);
+PsDocument      *ps_window_get_document   (PsWindow *win);
+PsRunController *ps_window_get_controller (PsWindow *win);   /* the Train panel's run */
+/* Open a model file; errors are shown in the window (and returned). */
+gboolean         ps_window_open_model     (PsWindow *win, const char *path, GError **error);
 /* load_state_dict from a safetensors file into the current network; refused
  * files change nothing and their reason is shown in the window. */
-gboolean    ps_window_open_weights   (PsWindow *win, const char *path, GError **error);
-gboolean    ps_window_open_example   (PsWindow *win, const char *name, GError **error);
-/* Select a state_dict key or module path ("" = the root). */
-gboolean    ps_window_select_key     (PsWindow *win, const char *key);
-const char *ps_window_get_selected_key (PsWindow *win);
-/* The views, for tests. */
-GtkWidget  *ps_window_get_data_view  (PsWindow *win);
-GtkWidget  *ps_window_get_grad_view  (PsWindow *win);
-GtkWidget  *ps_window_get_tree_view  (PsWindow *win);
-GtkWidget  *ps_window_get_train_panel (PsWindow *win);      /* a PsTrainPanel */
-GtkWidget  *ps_window_get_bottom_notebook (PsWindow *win);  /* overview, charts, difference */
-/* Show a panel: "run", "initialize", "edit", "inspect" or "train". */
-gboolean    ps_window_show_panel     (PsWindow *win, const char *name);
-GtkWidget  *ps_window_get_histogram  (PsWindow *win);          /* the inspector's histograms */
-/* What the inspector shows: names, shape and (as of the last time its page
- * was shown) statistics.  Free it. */
-char       *ps_window_get_inspector_text (PsWindow *win);
-GtkWidget  *ps_window_get_inspector_stats (PsWindow *win);   /* the statistics' live text */
-const char *ps_window_get_status     (PsWindow *win);
-
-/* The examples of the lesson, in menu order (NULL-terminated). */
-const char *const *ps_window_example_names (void);
+gboolean         ps_window_open_weights   (PsWindow *win, const char *path, GError **error);
+/* One of the lesson's networks: mlp, rgnet, tied, tied1x1, lazy, shared_mlp, spiral. */
+gboolean         ps_window_open_example   (PsWindow *win, const char *name, GError **error);
+/* Select a state_dict key or module path ("" = the root); FALSE if there is none. */
+gboolean         ps_window_select_key     (PsWindow *win, const char *key);
+/* The "selected-node" property (borrowed; NULL only before a network is shown). */
+PsTreeNode      *ps_window_get_selected_node (PsWindow *win);
 
 G_END_DECLS

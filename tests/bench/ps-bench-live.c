@@ -13,7 +13,7 @@
  * and quits.
  */
 #include "ps-bench-live.h"
-#include "ps-train-panel.h"
+#include "ps-run-controller.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -118,15 +118,15 @@ static gboolean
 end_live (gpointer data)
 {
   Bench *b = data;
-  PsTrainPanel *panel = PS_TRAIN_PANEL (ps_window_get_train_panel (b->win));
+  PsRunController *run = ps_window_get_controller (b->win);
 
   b->live_time += (double) (g_get_monotonic_time () - b->t0) / G_USEC_PER_SEC;
-  b->live_steps += ps_trainer_get_step (ps_train_panel_get_trainer (panel)) - b->step0;
-  b->syncs0 += ps_train_panel_get_n_syncs (panel);
+  b->live_steps += ps_trainer_get_step (ps_run_controller_get_trainer (run)) - b->step0;
+  b->syncs0 += ps_run_controller_get_n_syncs (run);
   b->cpu_main += cpu_seconds (RUSAGE_THREAD) - b->cpu_main0;
   b->cpu_all += cpu_seconds (RUSAGE_SELF) - b->cpu_all0;
   g_signal_handler_disconnect (b->clock, b->paint_id);
-  ps_train_panel_pause (panel);
+  ps_run_controller_pause (run);
   b->phase++;
   g_idle_add (next_phase, b);
   return G_SOURCE_REMOVE;
@@ -161,7 +161,7 @@ static gboolean
 next_phase (gpointer data)
 {
   Bench *b = data;
-  PsTrainPanel *panel = PS_TRAIN_PANEL (ps_window_get_train_panel (b->win));
+  PsRunController *run = ps_window_get_controller (b->win);
   g_autoptr (GError) error = NULL;
 
   if (b->phase >= 2 * ROUNDS)
@@ -177,14 +177,14 @@ next_phase (gpointer data)
       return G_SOURCE_REMOVE;
     }
   /* live: the same settings each time (the first run creates the trainer) */
-  if (!ps_train_panel_run (panel, 0, &error))
+  if (!ps_run_controller_run (run, 0, &error))
     {
       g_printerr ("benchmark: %s\n", error->message);
       finish (b, 1);
       return G_SOURCE_REMOVE;
     }
   b->clock = gtk_widget_get_frame_clock (GTK_WIDGET (b->win));
-  b->step0 = ps_trainer_get_step (ps_train_panel_get_trainer (panel));
+  b->step0 = ps_trainer_get_step (ps_run_controller_get_trainer (run));
   b->paint_id = g_signal_connect (b->clock, "after-paint", G_CALLBACK (on_after_paint), b);
   b->t0 = g_get_monotonic_time ();
   b->cpu_main0 = cpu_seconds (RUSAGE_THREAD);
@@ -197,10 +197,10 @@ static gboolean
 start (gpointer data)
 {
   Bench *b = data;
-  PsTrainPanel *panel = PS_TRAIN_PANEL (ps_window_get_train_panel (b->win));
+  PsRunController *run = ps_window_get_controller (b->win);
   PsOptimConfig o = bench_optim ();
 
-  ps_train_panel_configure (panel, PS_DATA_TEACHER, b->batch, PS_LOSS_MSE, &o);
+  ps_run_controller_configure (run, PS_RUN_DATA_TEACHER, b->batch, PS_LOSS_MSE, &o);
   b->phase = 0;
   return next_phase (b);
 }
@@ -233,6 +233,7 @@ ps_bench_live_run (GtkApplication *app, PsWindow *win, const char *model_path, d
   PsModule *model;
   g_autoptr (GError) error = NULL;
   static const char *pages[] = { "overview", "loss chart", "gradient flow", "distributions", "difference" };
+  static const char *views[] = { "overview", "loss", "gradient-flow", "distributions", "difference" };
 
   if (!ps_window_open_model (win, model_path, &error))
     {
@@ -255,8 +256,8 @@ ps_bench_live_run (GtkApplication *app, PsWindow *win, const char *model_path, d
           g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "(default)");
   fflush (stdout);
   ps_window_select_key (win, largest_weight (model));
-  gtk_notebook_set_current_page (GTK_NOTEBOOK (ps_window_get_bottom_notebook (win)), CLAMP (bottom_page, 0, 4));
-  ps_window_show_panel (win, "train");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", views[CLAMP (bottom_page, 0, 4)]);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train");
   gtk_window_present (GTK_WINDOW (win));
   g_application_hold (G_APPLICATION (app));
   g_timeout_add (700, start, &b);      /* let the window map and settle */

@@ -45,7 +45,10 @@ ps_test_rmdir (const char *dir)
   while ((name = g_dir_read_name (d)))
     {
       g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        ps_test_rmdir (p);
+      else
+        g_unlink (p);
     }
   g_dir_close (d);
   g_rmdir (dir);

@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 char      *ps_test_fixture      (const char *relative);
 /* Path of a file under tests/corpus (env PS_CORPUS), caller frees. */
 char      *ps_test_corpus       (const char *relative);
-/* A fresh temporary directory, removed by ps_test_rmdir. */
+/* A fresh temporary directory, removed with everything in it by ps_test_rmdir. */
 char      *ps_test_tmpdir       (void);
 void       ps_test_rmdir        (const char *dir);
 

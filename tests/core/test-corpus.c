@@ -7,7 +7,7 @@
  *   models/NAME.txt      PyTorch repr text; the substring is in models/NAME.expect
  *   safetensors/NAME.safetensors and expected.tsv, written by make_corpus.py
  *   safetensors/valid/NAME.safetensors and valid.tsv
- * The malformed files and their expected messages are read by ps-test-corpus.c,
+ * The files, their expected messages and values are read by ps-test-corpus.c,
  * which ui/test-hostile.c shares (the window must show the same messages).
  * Each file is its own test case (/corpus/model/NAME.py, ...).
  */
@@ -21,62 +21,7 @@
 #define MIN_MODEL_CASES       40
 #define MIN_SAFETENSORS_CASES 30
 
-typedef struct
-{
-  char      *path;        /* absolute */
-  char      *name;        /* base name */
-  char      *expect;      /* substring of the error */
-  GPtrArray *tensors;     /* valid files: ValidTensor* */
-} Case;
-
-typedef struct
-{
-  char   *name;
-  GArray *values;         /* float */
-} ValidTensor;
-
 static guint n_model_cases, n_safetensors_cases, n_valid_cases;
-
-static void
-valid_tensor_free (ValidTensor *t)
-{
-  g_free (t->name);
-  g_array_unref (t->values);
-  g_free (t);
-}
-
-static void
-case_free (Case *c)
-{
-  g_free (c->path);
-  g_free (c->name);
-  g_free (c->expect);
-  if (c->tensors)
-    g_ptr_array_unref (c->tensors);
-  g_free (c);
-}
-
-static Case *
-case_new (const char *dir, const char *name, const char *expect)
-{
-  Case *c = g_new0 (Case, 1);
-
-  c->path = g_build_filename (dir, name, NULL);
-  c->name = g_strdup (name);
-  c->expect = g_strdup (expect);
-  return c;
-}
-
-static char *
-read_text (const char *path)
-{
-  GError *error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
 
 static gboolean
 file_exists (const char *path)
@@ -96,12 +41,6 @@ count_dir_entries (const char *dir)
   return n;
 }
 
-static int
-cmp_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* Marks the test case failed (and lets the others run) if needle is missing. */
 static void
 check_contains (const char *haystack, const char *needle, const char *what)
@@ -116,7 +55,7 @@ check_contains (const char *haystack, const char *needle, const char *what)
 static void
 test_model (gconstpointer data)
 {
-  const Case *c = data;
+  const PsCorpusCase *c = data;
   g_autofree char *dir = ps_test_tmpdir ();
   g_autofree char *out_path = g_build_filename (dir, "out.safetensors", NULL);
   GError *error = NULL;
@@ -165,23 +104,7 @@ test_model (gconstpointer data)
   ps_test_rmdir (dir);
 }
 
-static void
-add_model_cases (GPtrArray *cases)
-{
-  g_autoptr (GPtrArray) corpus = ps_test_corpus_model_cases ();   /* ps-test-corpus.c */
 
-  for (guint i = 0; i < corpus->len; i++)
-    {
-      const PsCorpusCase *k = corpus->pdata[i];
-      g_autofree char *dir = g_path_get_dirname (k->path);
-      g_autofree char *test = g_strconcat ("/corpus/model/", k->name, NULL);
-      Case *c = case_new (dir, k->name, k->expect);
-
-      g_ptr_array_add (cases, c);
-      g_test_add_data_func (test, c, test_model);
-      n_model_cases++;
-    }
-}
 
 /* ---- malformed safetensors ---------------------------------------------- */
 
@@ -212,7 +135,7 @@ run_with_weights (const char *weights, const char *out_path, char **err)
 static void
 test_safetensors_bad (gconstpointer data)
 {
-  const Case *c = data;
+  const PsCorpusCase *c = data;
   g_autofree char *dir = ps_test_tmpdir ();
   g_autofree char *out_path = g_build_filename (dir, "out.safetensors", NULL);
   g_autoptr (GBytes) before = NULL;
@@ -288,23 +211,7 @@ test_safetensors_bad (gconstpointer data)
   ps_test_rmdir (dir);
 }
 
-static void
-add_safetensors_cases (GPtrArray *cases)
-{
-  g_autoptr (GPtrArray) corpus = ps_test_corpus_bad_safetensors_cases ();
 
-  for (guint i = 0; i < corpus->len; i++)
-    {
-      const PsCorpusCase *k = corpus->pdata[i];
-      g_autofree char *dir = g_path_get_dirname (k->path);
-      g_autofree char *test = g_strconcat ("/corpus/safetensors/", k->name, NULL);
-      Case *c = case_new (dir, k->name, k->expect);
-
-      g_ptr_array_add (cases, c);
-      g_test_add_data_func (test, c, test_safetensors_bad);
-      n_safetensors_cases++;
-    }
-}
 
 /* ---- valid safetensors -------------------------------------------------- */
 
@@ -317,7 +224,7 @@ same_float (float a, float b)
 static void
 test_safetensors_valid (gconstpointer data)
 {
-  const Case *c = data;
+  const PsCorpusCase *c = data;
   GError *error = NULL;
   g_autoptr (PsSafetensors) st = ps_safetensors_open (c->path, &error);
 
@@ -325,7 +232,7 @@ test_safetensors_valid (gconstpointer data)
   g_assert_cmpuint (ps_safetensors_get_n (st), ==, c->tensors->len);
   for (guint i = 0; i < c->tensors->len; i++)
     {
-      ValidTensor *t = c->tensors->pdata[i];
+      const PsCorpusTensor *t = c->tensors->pdata[i];
       const PsSafetensorsEntry *e = ps_safetensors_find (st, t->name);
       g_autofree float *got = NULL;
 
@@ -359,87 +266,6 @@ test_safetensors_valid (gconstpointer data)
   }
 }
 
-static GArray *
-parse_values (const char *text, const char *where)
-{
-  GArray *values = g_array_new (FALSE, FALSE, sizeof (float));
-  g_auto (GStrv) items = NULL;
-
-  if (*text == '\0')
-    return values;
-  items = g_strsplit (text, ",", -1);
-  for (guint i = 0; items[i]; i++)
-    {
-      char *end;
-      double d = g_ascii_strtod (items[i], &end);
-      float f = (float) d;
-      if (end == items[i] || *end != '\0' || (double) f != d)
-        g_error ("%s: \"%s\" is not a float32 value", where, items[i]);
-      g_array_append_val (values, f);
-    }
-  return values;
-}
-
-static void
-add_valid_cases (GPtrArray *cases)
-{
-  g_autofree char *dir = ps_test_corpus ("safetensors/valid");
-  g_autofree char *tsv = g_build_filename (dir, "valid.tsv", NULL);
-  g_autoptr (GHashTable) by_file = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GDir) d = NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
-  const char *name;
-
-  d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  /* every valid file is a case, even one with no row (no tensors) */
-  while ((name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".safetensors"))
-      g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, cmp_names);
-  for (guint i = 0; i < names->len; i++)
-    {
-      Case *c = case_new (dir, names->pdata[i], NULL);
-      c->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) valid_tensor_free);
-      g_ptr_array_add (cases, c);
-      g_hash_table_insert (by_file, c->name, c);
-    }
-
-  text = read_text (tsv);
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i]; i++)
-    {
-      g_auto (GStrv) f = NULL;
-      g_autofree char *where = g_strdup_printf ("%s:%u", tsv, i + 1);
-      ValidTensor *t;
-      Case *c;
-
-      if (lines[i][0] == '\0' || lines[i][0] == '#')
-        continue;
-      f = g_strsplit (lines[i], "\t", 3);
-      if (g_strv_length (f) != 3)
-        g_error ("%s: expected FILE<TAB>TENSOR<TAB>VALUES", where);
-      c = g_hash_table_lookup (by_file, f[0]);
-      if (c == NULL)
-        g_error ("%s: %s is not in %s", where, f[0], dir);
-      t = g_new0 (ValidTensor, 1);
-      t->name = g_strdup (f[1]);
-      t->values = parse_values (f[2], where);
-      g_ptr_array_add (c->tensors, t);
-    }
-
-  for (guint i = 0; i < names->len; i++)
-    {
-      Case *c = g_hash_table_lookup (by_file, names->pdata[i]);
-      g_autofree char *test = g_strconcat ("/corpus/safetensors-valid/", c->name, NULL);
-      g_test_add_data_func (test, c, test_safetensors_valid);
-      n_valid_cases++;
-    }
-}
-
 /* ---- the corpus is all there -------------------------------------------- */
 
 static void
@@ -450,15 +276,32 @@ test_counts (void)
   g_assert_cmpuint (n_valid_cases, >=, 1);
 }
 
+/* Each case of cases (ps-test-corpus.c, kept alive by the caller) is a
+ * test case prefix + its name. */
+static guint
+add_cases (GPtrArray *cases, const char *prefix, GTestDataFunc test)
+{
+  for (guint i = 0; i < cases->len; i++)
+    {
+      const PsCorpusCase *c = cases->pdata[i];
+      g_autofree char *path = g_strconcat (prefix, c->name, NULL);
+      g_test_add_data_func (path, c, test);
+    }
+  return cases->len;
+}
+
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func ((GDestroyNotify) case_free);
+  g_autoptr (GPtrArray) models = NULL, bad = NULL, valid = NULL;
 
   g_test_init (&argc, &argv, NULL);
+  models = ps_test_corpus_model_cases ();
+  bad = ps_test_corpus_bad_safetensors_cases ();
+  valid = ps_test_corpus_valid_safetensors_cases ();
   g_test_add_func ("/corpus/counts", test_counts);
-  add_model_cases (cases);
-  add_safetensors_cases (cases);
-  add_valid_cases (cases);
+  n_model_cases = add_cases (models, "/corpus/model/", test_model);
+  n_safetensors_cases = add_cases (bad, "/corpus/safetensors/", test_safetensors_bad);
+  n_valid_cases = add_cases (valid, "/corpus/safetensors-valid/", test_safetensors_valid);
   return g_test_run ();
 }

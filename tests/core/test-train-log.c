@@ -431,6 +431,51 @@ check_interval (guint64 first_interval, guint64 first_step, guint64 last_step)
   g_assert_cmpuint (hs->len, ==, 0);
 }
 
+/* One binning for the log and the inspector: a range widened to take in
+ * bounds (an initializer's) keeps the counts exact for its edges. */
+static void
+test_hist_widened (void)
+{
+  float x[997];
+  PsRng rng;
+  PsLogHist h, plain;
+  guint64 count[PS_LOG_HIST_BINS] = { 0 };
+
+  ps_rng_seed (&rng, 7);
+  ps_rng_fill_uniform (&rng, x, G_N_ELEMENTS (x), -1, 1);
+  x[5] = NAN;
+  ps_log_hist_compute (&plain, 3, x, G_N_ELEMENTS (x), NAN, NAN);
+  check_hist (&plain, x, G_N_ELEMENTS (x));
+  g_assert_cmpuint (plain.step, ==, 3);
+
+  ps_log_hist_compute (&h, 3, x, G_N_ELEMENTS (x), -3, 2);
+  g_assert_cmpfloat (h.lo, ==, -3);
+  g_assert_cmpfloat (h.hi, ==, 2);
+  g_assert_cmpfloat (h.mean, ==, plain.mean);
+  g_assert_cmpuint (h.n_nan, ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (x); i++)
+    if (!isnan (x[i]))
+      count[brute_bin (&h, x[i])]++;
+  for (int b = 0; b < PS_LOG_HIST_BINS; b++)
+    g_assert_cmpuint (h.count[b], ==, count[b]);
+  /* nothing below -1 or above 1 */
+  g_assert_cmpuint (h.count[0], ==, 0);
+  g_assert_cmpuint (h.count[PS_LOG_HIST_BINS - 1], ==, 0);
+
+  /* bounds inside the values' range, or one bound only, widen nothing more */
+  ps_log_hist_compute (&h, 3, x, G_N_ELEMENTS (x), -0.5, NAN);
+  g_assert_cmpmem (&h, sizeof h, &plain, sizeof plain);
+  ps_log_hist_compute (&h, 3, x, G_N_ELEMENTS (x), NAN, 4);
+  g_assert_cmpfloat (h.lo, ==, plain.lo);
+  g_assert_cmpfloat (h.hi, ==, 4);
+  /* a constant widened is no longer degenerate */
+  {
+    float c[4] = { 42, 42, 42, 42 };
+    ps_log_hist_compute (&h, 0, c, 4, 41.5, 42.5);
+    g_assert_cmpuint (h.count[PS_LOG_HIST_BINS / 2], ==, 4);
+  }
+}
+
 static void
 test_hist_interval (void)
 {
@@ -669,6 +714,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train-log/points-merge", test_points_merge);
   g_test_add_func ("/train-log/nonfinite", test_nonfinite);
   g_test_add_func ("/train-log/hist-counts", test_hist_counts);
+  g_test_add_func ("/train-log/hist-widened", test_hist_widened);
   g_test_add_func ("/train-log/hist-interval", test_hist_interval);
   g_test_add_func ("/train-log/hist-sparse", test_hist_sparse);
   g_test_add_func ("/train-log/clear", test_clear);

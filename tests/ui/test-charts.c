@@ -7,7 +7,9 @@
  * transparent, so what it drew is what is not), and its pixels are checked
  * by hue and opacity against the chart's fixed colours.  Screenshots of the
  * whole window are saved in the working directory (charts-*.png), and the
- * cost of a refresh and a frame with full logs is measured.
+ * cost of a refresh and a frame with full logs is logged (not asserted).
+ * Every case runs on a fixture whose teardown asserts that the chart is
+ * finalized once its window is gone.
  */
 #include <gtk/gtk.h>
 #include <math.h>
@@ -15,31 +17,63 @@
 #include <string.h>
 
 #include "ps-charts.h"
+#include "ps-ui-test-util.h"
 
-/* ---- helpers ---------------------------------------------------------------- */
+/* ---- fixtures ------------------------------------------------------------------ */
 
+/* One chart (of the type the test's data names), a reference of the
+ * test's own; the log it shows, freed after it; its window, if shown.
+ * Teardown proves that nothing else keeps the chart alive. */
 typedef struct
 {
-  int      width, height;
-  guint32 *px;                  /* 0xAARRGGBB, premultiplied */
-} Pixels;
+  GtkWidget  *chart;
+  PsTrainLog *log;
+  GtkWidget  *win;
+} Fixture;
 
 static void
-pixels_clear (Pixels *p)
+fixture_setup (Fixture *f, gconstpointer type)
 {
-  g_clear_pointer (&p->px, g_free);
+  f->chart = g_object_ref_sink (g_object_new (GPOINTER_TO_SIZE (type), NULL));
 }
 
-static guint32
-pixel_at (const Pixels *p, double x, double y)
+static void
+fixture_teardown (Fixture *f, gconstpointer type)
 {
-  int ix = (int) floor (x), iy = (int) floor (y);
-  g_assert_cmpint (ix, >=, 0);
-  g_assert_cmpint (iy, >=, 0);
-  g_assert_cmpint (ix, <, p->width);
-  g_assert_cmpint (iy, <, p->height);
-  return p->px[(gsize) iy * p->width + ix];
+  if (f->win)
+    gtk_window_destroy (GTK_WINDOW (f->win));
+  g_assert_finalize_object (f->chart);
+  g_clear_pointer (&f->log, ps_train_log_free);
 }
+
+/* The three charts in a column, each a reference of the test's own. */
+typedef struct
+{
+  GtkWidget  *loss, *flow, *dist;
+  PsTrainLog *log;
+  GtkWidget  *win;
+} Trio;
+
+static void
+trio_setup (Trio *f, gconstpointer data)
+{
+  f->loss = g_object_ref_sink (ps_loss_chart_new ());
+  f->flow = g_object_ref_sink (ps_grad_flow_chart_new ());
+  f->dist = g_object_ref_sink (ps_dist_chart_new ());
+}
+
+static void
+trio_teardown (Trio *f, gconstpointer data)
+{
+  if (f->win)
+    gtk_window_destroy (GTK_WINDOW (f->win));
+  g_assert_finalize_object (f->loss);
+  g_assert_finalize_object (f->flow);
+  g_assert_finalize_object (f->dist);
+  g_clear_pointer (&f->log, ps_train_log_free);
+}
+
+/* ---- pixels ---------------------------------------------------------------------- */
 
 static double
 alpha_of (guint32 c)
@@ -70,7 +104,7 @@ argb_of (const GdkRGBA *c)
 
 /* Pixels of colour want in the rectangle (x0, y0)-(x1, y1). */
 static int
-count_colour (const Pixels *p, const GdkRGBA *want, double min_alpha, double x0, double y0,
+count_colour (const PsTestPixels *p, const GdkRGBA *want, double min_alpha, double x0, double y0,
               double x1, double y1)
 {
   int n = 0;
@@ -82,7 +116,7 @@ count_colour (const Pixels *p, const GdkRGBA *want, double min_alpha, double x0,
 
 /* The mean row of the pixels of colour want in column x (-1 if none). */
 static double
-row_of_colour (const Pixels *p, const GdkRGBA *want, int x, int y0, int y1)
+row_of_colour (const PsTestPixels *p, const GdkRGBA *want, int x, int y0, int y1)
 {
   double sum = 0;
   int n = 0;
@@ -95,86 +129,7 @@ row_of_colour (const Pixels *p, const GdkRGBA *want, int x, int y0, int y1)
   return n ? sum / n : -1;
 }
 
-static GtkWidget *
-window_with (GtkWidget *child, int width, int height)
-{
-  GtkWidget *win = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (win), width, height);
-  gtk_window_set_child (GTK_WINDOW (win), child);
-  gtk_window_present (GTK_WINDOW (win));
-  gtk_test_widget_wait_for_draw (win);
-  return win;
-}
-
-static void
-wait_frame (GtkWidget *w)
-{
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (gtk_widget_get_root (w)));
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-/* The widget as of its last frame (wait for one after a change). */
-static GdkTexture *
-render_widget (GtkWidget *w)
-{
-  int width = gtk_widget_get_width (w), height = gtk_widget_get_height (w);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (w);
-  GtkSnapshot *s = gtk_snapshot_new ();
-  GskRenderNode *node;
-  GskRenderer *r = gtk_native_get_renderer (gtk_widget_get_native (w));
-  GdkTexture *tex;
-
-  gdk_paintable_snapshot (paintable, s, width, height);
-  node = gtk_snapshot_free_to_node (s);
-  g_assert_nonnull (node);
-  tex = gsk_renderer_render_texture (r, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  return tex;
-}
-
-static void
-render (GtkWidget *w, Pixels *out)
-{
-  g_autoptr (GdkTexture) tex = NULL;
-  wait_frame (w);
-  tex = render_widget (w);
-  out->width = gdk_texture_get_width (tex);
-  out->height = gdk_texture_get_height (tex);
-  out->px = g_new (guint32, (gsize) out->width * out->height);
-  gdk_texture_download (tex, (guchar *) out->px, (gsize) out->width * 4);
-}
-
-static void
-screenshot (GtkWidget *w, const char *name)
-{
-  g_autoptr (GdkTexture) tex = NULL;
-  wait_frame (w);
-  tex = render_widget (w);
-  g_assert_true (gdk_texture_save_to_png (tex, name));
-  g_test_message ("screenshot: %s", name);
-}
-
-/* The pointer at (x, y) over w (x < 0: it left), as its motion controller reports it. */
-static void
-hover_at (GtkWidget *w, double x, double y)
-{
-  GListModel *controllers = gtk_widget_observe_controllers (w);
-  GtkEventController *motion = NULL;
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) item = g_list_model_get_item (controllers, i);
-      if (GTK_IS_EVENT_CONTROLLER_MOTION (item))
-        motion = GTK_EVENT_CONTROLLER (item);      /* the widget keeps it */
-    }
-  g_object_unref (controllers);
-  g_assert_nonnull (motion);
-  if (x < 0)
-    g_signal_emit_by_name (motion, "leave");
-  else
-    g_signal_emit_by_name (motion, "motion", x, y);
-}
+/* ---- logs ------------------------------------------------------------------------ */
 
 static const char *const names4[] = { "0.weight", "0.bias", "2.weight", "2.bias" };
 
@@ -197,21 +152,20 @@ linear_down (guint64 s)
 
 /* A decreasing loss runs from the upper left to the lower right of the plot. */
 static void
-test_loss_decreasing (void)
+test_loss_decreasing (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 1);
-  GtkWidget *chart = ps_loss_chart_new ();
-  GtkWidget *win;
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 1);
+  GtkWidget *chart = f->chart;
   GdkRGBA blue;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   double x0, y0, x1, y1, xm, ym;
   g_autofree char *text = NULL;
 
   ps_chart_get_color (PS_CHART_COLOR_LOSS, &blue);
   add_losses (log, 1, 1000, linear_down);
   ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
-  win = window_with (chart, 640, 360);
-  render (chart, &px);
+  f->win = ps_test_window_with (chart, 640, 360);
+  ps_test_render (chart, &px);
 
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 10, &x0, &y0));
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1000, 0, &x1, &y1));
@@ -236,17 +190,16 @@ test_loss_decreasing (void)
   g_clear_pointer (&text, g_free);
   g_assert_null (ps_loss_chart_describe_at (PS_LOSS_CHART (chart), 2, 2));
 
-  screenshot (win, "charts-loss.png");
+  ps_test_screenshot (f->win, "charts-loss.png");
 
   /* hovering: a dot on the point under the pointer and the readout beside it */
-  hover_at (chart, xm, ym + 30);
-  pixels_clear (&px);
-  render (chart, &px);
+  ps_test_hover (chart, xm, ym + 30);
+  ps_test_pixels_clear (&px);
+  ps_test_render (chart, &px);
   g_assert_cmpint (count_colour (&px, &blue, 0.95, xm - 3, ym - 3, xm + 4, ym + 4), >, 12);
-  screenshot (win, "charts-loss-hover.png");
-  hover_at (chart, -1, -1);
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_screenshot (f->win, "charts-loss-hover.png");
+  ps_test_hover (chart, -1, -1);
+  ps_test_pixels_clear (&px);
 }
 
 static double
@@ -258,14 +211,13 @@ noisy (guint64 s)
 /* More steps than points: each point covers several steps and the band
  * from their min to their max shows around the mean. */
 static void
-test_loss_band (void)
+test_loss_band (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 1);
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 1);
   g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (PsLogPoint));
-  GtkWidget *chart = ps_loss_chart_new ();
-  GtkWidget *win;
+  GtkWidget *chart = f->chart;
   GdkRGBA blue;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   int band = 0, line = 0;
   double x, y;
 
@@ -274,21 +226,20 @@ test_loss_band (void)
   ps_train_log_copy_loss (log, pts);
   g_assert_cmpuint (g_array_index (pts, PsLogPoint, 0).n, >, 1);
   ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
-  win = window_with (chart, 640, 360);
-  render (chart, &px);
+  f->win = ps_test_window_with (chart, 640, 360);
+  ps_test_render (chart, &px);
   /* in the column of step 3500 (off the gridlines): the band, about 22% opaque, around the line */
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 3500, 0, &x, &y));
   for (int r = 0; r < px.height; r++)
     {
-      guint32 c = pixel_at (&px, x, r);
+      guint32 c = ps_test_pixel_at (&px, x, r);
       band += is_colour (c, &blue, 0.15, 0.1) && alpha_of (c) < 0.35;
       line += is_colour (c, &blue, 0.9, 0.1);
     }
-  screenshot (win, "charts-loss-band.png");
+  ps_test_screenshot (f->win, "charts-loss-band.png");
   g_assert_cmpint (band, >=, 10);
   g_assert_cmpint (line, >=, 2);
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_pixels_clear (&px);
 }
 
 static void
@@ -306,13 +257,12 @@ decades (guint64 s)
 /* On a log axis 100, 10 and 1 are equally far apart; on a linear one they
  * are not.  A zero is drawn on the bottom edge, a NaN marked in red. */
 static void
-test_loss_log_scale (void)
+test_loss_log_scale (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 1);
-  GtkWidget *chart = ps_loss_chart_new ();
-  GtkWidget *win;
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 1);
+  GtkWidget *chart = f->chart;
   GdkRGBA blue, red;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   double x50, x150, x250, x120, x301, y, bottom, r100, r10, r1;
   double g[4] = { 1, 1, 1, 1 };
   int notified = 0;
@@ -327,8 +277,8 @@ test_loss_log_scale (void)
   g_object_set (chart, "log-scale", TRUE, NULL);
   g_object_set (chart, "log-scale", TRUE, NULL);
   g_assert_cmpint (notified, ==, 1);
-  win = window_with (chart, 640, 420);
-  render (chart, &px);
+  f->win = ps_test_window_with (chart, 640, 420);
+  ps_test_render (chart, &px);
 
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 50, 100, &x50, &y));
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 150, 10, &x150, &y));
@@ -348,21 +298,20 @@ test_loss_log_scale (void)
   /* the NaN at step 120: a red mark under the axis, and none elsewhere */
   g_assert_cmpint (count_colour (&px, &red, 0.9, x120 - 2, bottom, x120 + 3, bottom + 8), >, 4);
   g_assert_cmpint (count_colour (&px, &red, 0.5, x50 - 20, bottom, x50 + 20, bottom + 8), ==, 0);
-  screenshot (win, "charts-loss-log.png");
-  pixels_clear (&px);
+  ps_test_screenshot (f->win, "charts-loss-log.png");
+  ps_test_pixels_clear (&px);
 
   /* linear: 1 and 10 nearly together, 100 far above */
   ps_loss_chart_set_log_scale (PS_LOSS_CHART (chart), FALSE);
   g_assert_cmpint (notified, ==, 2);
-  render (chart, &px);
+  ps_test_render (chart, &px);
   r100 = row_of_colour (&px, &blue, (int) x50, 0, px.height);
   r10 = row_of_colour (&px, &blue, (int) x150, 0, px.height);
   r1 = row_of_colour (&px, &blue, (int) x250, 0, px.height);
   g_test_message ("linear rows: 100 at %.1f, 10 at %.1f, 1 at %.1f", r100, r10, r1);
   g_assert_cmpfloat ((r1 - r10) * 5, <, r10 - r100);
-  screenshot (win, "charts-loss-linear.png");
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_screenshot (f->win, "charts-loss-linear.png");
+  ps_test_pixels_clear (&px);
 }
 
 /* A flat loss (a run at learning rate 0): each point a value and the next
@@ -375,23 +324,22 @@ flat (guint64 s)
 }
 
 static void
-test_loss_flat (void)
+test_loss_flat (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 1);
-  GtkWidget *chart = ps_loss_chart_new ();
-  GtkWidget *win;
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 1);
+  GtkWidget *chart = f->chart;
   GdkRGBA blue;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   double x_a, x_b, y_a, y_b, r_a, r_b;
 
   ps_chart_get_color (PS_CHART_COLOR_LOSS, &blue);
   add_losses (log, 1, 400, flat);
   ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
-  win = window_with (chart, 640, 420);
+  f->win = ps_test_window_with (chart, 640, 420);
   for (int log_scale = 1; log_scale >= 0; log_scale--)
     {
       ps_loss_chart_set_log_scale (PS_LOSS_CHART (chart), log_scale);
-      render (chart, &px);
+      ps_test_render (chart, &px);
       g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 50, flat (50), &x_a, &y_a));
       g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 350, flat (351), &x_b, &y_b));
       g_assert_true (isfinite (y_a) && isfinite (y_b));
@@ -403,10 +351,9 @@ test_loss_flat (void)
       r_b = row_of_colour (&px, &blue, (int) x_b, 0, px.height);
       g_assert_cmpfloat (r_a, >=, 0);
       g_assert_cmpfloat (fabs (r_a - r_b), <=, 1);
-      screenshot (win, log_scale ? "charts-loss-flat-log.png" : "charts-loss-flat-linear.png");
-      pixels_clear (&px);
+      ps_test_screenshot (f->win, log_scale ? "charts-loss-flat-log.png" : "charts-loss-flat-linear.png");
+      ps_test_pixels_clear (&px);
     }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static double
@@ -417,15 +364,14 @@ higher (guint64 s)
 
 /* The previous run is drawn in its own colour, faint, behind this run. */
 static void
-test_loss_previous (void)
+test_loss_previous (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 1);
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 1);
   g_autoptr (PsTrainLog) before = ps_train_log_new (4, names4, 1);
   g_autoptr (GArray) prev = g_array_new (FALSE, FALSE, sizeof (PsLogPoint));
-  GtkWidget *chart = ps_loss_chart_new ();
-  GtkWidget *win;
+  GtkWidget *chart = f->chart;
   GdkRGBA blue, orange;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   double x0, y0, x1, y1, xp, yp;
   int faint = 0, strong = 0;
   g_autofree char *text = NULL;
@@ -438,8 +384,8 @@ test_loss_previous (void)
   ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
   ps_loss_chart_set_previous (PS_LOSS_CHART (chart), prev);
   g_array_set_size (prev, 0);                      /* the chart keeps its own copy */
-  win = window_with (chart, 640, 360);
-  render (chart, &px);
+  f->win = ps_test_window_with (chart, 640, 360);
+  ps_test_render (chart, &px);
 
   /* the x axis reaches the end of the longer, previous run */
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 12, &x0, &y0));
@@ -451,7 +397,7 @@ test_loss_previous (void)
       g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), s, higher (s), &xp, &yp));
       for (int dy = -4; dy <= 4; dy++)
         {
-          guint32 c = pixel_at (&px, xp, yp + dy);
+          guint32 c = ps_test_pixel_at (&px, xp, yp + dy);
           faint += is_colour (c, &orange, 0.2, 0.1) && alpha_of (c) <= 0.6;
           strong += is_colour (c, &orange, 0.7, 0.1);
         }
@@ -462,49 +408,47 @@ test_loss_previous (void)
   g_assert_cmpint (count_colour (&px, &blue, 0.9, xp - 2, yp - 2, xp + 3, yp + 3), >, 0);
   text = ps_loss_chart_describe_at (PS_LOSS_CHART (chart), xp, yp);
   g_assert_nonnull (strstr (text, "previous run 10"));
-  screenshot (win, "charts-loss-previous.png");
+  ps_test_screenshot (f->win, "charts-loss-previous.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  hover_at (chart, xp, yp);
-  screenshot (win, "charts-loss-previous-dark.png");
-  hover_at (chart, -1, -1);
+  ps_test_hover (chart, xp, yp);
+  ps_test_screenshot (f->win, "charts-loss-previous-dark.png");
+  ps_test_hover (chart, -1, -1);
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
-  pixels_clear (&px);
+  ps_test_pixels_clear (&px);
 
   /* removed: no orange left in the plot */
   ps_loss_chart_set_previous (PS_LOSS_CHART (chart), NULL);
-  render (chart, &px);
+  ps_test_render (chart, &px);
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 10, &x0, &y0));
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 800, 2, &x1, &y1));
   g_assert_cmpint (count_colour (&px, &orange, 0.2, x0, y0 - 40, x1, y1 + 10), ==, 0);
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_pixels_clear (&px);
 }
 
 /* refresh() copies only what changed; without it the chart keeps its copy;
  * a cleared log (a new run) empties it. */
 static void
-test_loss_refresh (void)
+test_loss_refresh (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 1);
-  GtkWidget *chart = ps_loss_chart_new ();
-  GtkWidget *win;
-  Pixels px = { 0 };
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 1);
+  GtkWidget *chart = f->chart;
+  PsTestPixels px = { 0 };
   double x, y;
   g_autofree char *text = NULL;
   int visible = 0;
 
-  win = window_with (chart, 480, 300);
+  f->win = ps_test_window_with (chart, 480, 300);
   g_assert_false (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 1, &x, &y));
   add_losses (log, 1, 10, linear_down);
   ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
   add_losses (log, 11, 20, linear_down);
-  wait_frame (chart);
+  ps_test_wait_frame (chart);
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 10, 9.9, &x, &y));
   text = ps_loss_chart_describe_at (PS_LOSS_CHART (chart), x, y);
   g_assert_cmpstr (text, ==, "step 10\nloss 9.9");    /* the copy ends at step 10 */
   g_clear_pointer (&text, g_free);
   ps_loss_chart_refresh (PS_LOSS_CHART (chart));
-  wait_frame (chart);
+  ps_test_wait_frame (chart);
   g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 20, 9.8, &x, &y));
   text = ps_loss_chart_describe_at (PS_LOSS_CHART (chart), x, y);
   g_assert_nonnull (strstr (text, "step 20"));
@@ -513,17 +457,16 @@ test_loss_refresh (void)
   ps_train_log_clear (log);
   ps_loss_chart_refresh (PS_LOSS_CHART (chart));
   g_assert_false (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 1, &x, &y));
-  render (chart, &px);
+  ps_test_render (chart, &px);
   for (int i = 0; i < px.width * px.height; i++)
     visible += px.px[i] >> 24 != 0;
   g_assert_cmpint (visible, >, 100);                   /* title and placeholder text */
-  screenshot (win, "charts-loss-empty.png");
-  pixels_clear (&px);
+  ps_test_screenshot (f->win, "charts-loss-empty.png");
+  ps_test_pixels_clear (&px);
 
   ps_loss_chart_set_log (PS_LOSS_CHART (chart), NULL);
   ps_loss_chart_refresh (PS_LOSS_CHART (chart));
   g_assert_null (ps_loss_chart_describe_at (PS_LOSS_CHART (chart), 100, 100));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- gradient flow ----------------------------------------------------------------- */
@@ -551,12 +494,11 @@ flow_log (guint64 steps)
 }
 
 static void
-test_grad_flow (void)
+test_grad_flow (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = flow_log (500);
-  GtkWidget *chart = ps_grad_flow_chart_new ();
-  GtkWidget *win;
-  Pixels px = { 0 };
+  PsTrainLog *log = f->log = flow_log (500);
+  GtkWidget *chart = f->chart;
+  PsTestPixels px = { 0 };
   GdkRGBA col[4];
   double x, y, g[4];
   g_autofree char *text = NULL;
@@ -564,8 +506,8 @@ test_grad_flow (void)
   ps_grad_flow_chart_set_log (PS_GRAD_FLOW_CHART (chart), log);
   g_assert_true (ps_grad_flow_chart_get_log_scale (PS_GRAD_FLOW_CHART (chart)));
   g_assert_cmpint (ps_grad_flow_chart_get_highlight (PS_GRAD_FLOW_CHART (chart)), ==, -1);
-  win = window_with (chart, 720, 380);
-  render (chart, &px);
+  f->win = ps_test_window_with (chart, 720, 380);
+  ps_test_render (chart, &px);
 
   /* distinct colours; each legend swatch is exactly its colour, opaque */
   for (guint i = 0; i < 4; i++)
@@ -575,7 +517,7 @@ test_grad_flow (void)
       for (guint j = 0; j < i; j++)
         g_assert_false (gdk_rgba_equal (&col[i], &col[j]));
       g_assert_true (ps_grad_flow_chart_get_legend_rect (PS_GRAD_FLOW_CHART (chart), i, &r));
-      g_assert_cmphex (pixel_at (&px, r.origin.x + 6, r.origin.y + r.size.height / 2), ==,
+      g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + 6, r.origin.y + r.size.height / 2), ==,
                        argb_of (&col[i]));
     }
   /* each line in its colour where its norm is, at a few steps */
@@ -599,15 +541,15 @@ test_grad_flow (void)
   text = ps_grad_flow_chart_describe_at (PS_GRAD_FLOW_CHART (chart), x, y + 3);
   g_assert_nonnull (strstr (text, "step 250"));
   g_assert_nonnull (strstr (text, "2.bias: gradient norm"));
-  screenshot (win, "charts-grad-flow.png");
-  hover_at (chart, x, y + 3);
-  screenshot (win, "charts-grad-flow-hover.png");
-  hover_at (chart, -1, -1);
-  pixels_clear (&px);
+  ps_test_screenshot (f->win, "charts-grad-flow.png");
+  ps_test_hover (chart, x, y + 3);
+  ps_test_screenshot (f->win, "charts-grad-flow-hover.png");
+  ps_test_hover (chart, -1, -1);
+  ps_test_pixels_clear (&px);
 
   /* highlight 2.weight: only its line keeps its full colour */
   ps_grad_flow_chart_set_highlight (PS_GRAD_FLOW_CHART (chart), 2);
-  render (chart, &px);
+  ps_test_render (chart, &px);
   flow_norms (60, g);
   for (guint i = 0; i < 4; i++)
     {
@@ -627,25 +569,23 @@ test_grad_flow (void)
           g_assert_cmpint (count_colour (&px, &col[i], 0.1, x - 2, y - 2, x + 3, y + 3), >, 0);
         }
     }
-  screenshot (win, "charts-grad-flow-highlight.png");
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_screenshot (f->win, "charts-grad-flow-highlight.png");
+  ps_test_pixels_clear (&px);
 }
 
 /* Many parameters: two rounds of colours (the second dashed), the legend in
  * columns, long names ellipsized; and a parameter without gradient. */
 static void
-test_grad_flow_many (void)
+test_grad_flow_many (Fixture *f, gconstpointer type)
 {
   char *names[14];
-  g_autoptr (PsTrainLog) log = NULL;
-  GtkWidget *chart = ps_grad_flow_chart_new ();
-  GtkWidget *win;
+  PsTrainLog *log;
+  GtkWidget *chart = f->chart;
   graphene_rect_t a, b;
 
   for (int i = 0; i < 14; i++)
     names[i] = g_strdup_printf ("0.block %d.%d.%s", i / 4, i % 4, i % 2 ? "bias" : "weight");
-  log = ps_train_log_new (14, (const char *const *) names, 1);
+  log = f->log = ps_train_log_new (14, (const char *const *) names, 1);
   for (int i = 0; i < 14; i++)
     g_free (names[i]);                       /* the log keeps copies */
   for (guint64 s = 1; s <= 3000; s++)
@@ -658,17 +598,16 @@ test_grad_flow_many (void)
       ps_train_log_add_step (log, s, 1.0, g);
     }
   ps_grad_flow_chart_set_log (PS_GRAD_FLOW_CHART (chart), log);
-  win = window_with (chart, 900, 340);
+  f->win = ps_test_window_with (chart, 900, 340);
   g_assert_true (ps_grad_flow_chart_get_legend_rect (PS_GRAD_FLOW_CHART (chart), 0, &a));
   g_assert_true (ps_grad_flow_chart_get_legend_rect (PS_GRAD_FLOW_CHART (chart), 13, &b));
   g_assert_cmpfloat (b.origin.x + b.size.width, <=, gtk_widget_get_width (chart));
   g_assert_cmpfloat (b.origin.y + b.size.height, <=, gtk_widget_get_height (chart));
   g_assert_false (ps_grad_flow_chart_get_legend_rect (PS_GRAD_FLOW_CHART (chart), 14, &b));
-  screenshot (win, "charts-grad-flow-many.png");
+  ps_test_screenshot (f->win, "charts-grad-flow-many.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  screenshot (win, "charts-grad-flow-many-dark.png");
+  ps_test_screenshot (f->win, "charts-grad-flow-many-dark.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- distributions -------------------------------------------------------------------- */
@@ -684,13 +623,12 @@ fill_two_clusters (float *x, int low)
 }
 
 static void
-test_dist (void)
+test_dist (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) log = ps_train_log_new (4, names4, 10);
-  GtkWidget *chart = ps_dist_chart_new ();
-  GtkWidget *win;
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 10);
+  GtkWidget *chart = f->chart;
   GdkRGBA blue, red;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   float x[1003];
   double g[4] = { 1, 1, 1, 1 }, xx, x10, x20, x30, y, ylow, yhigh, yempty;
   double e45, e46;
@@ -715,41 +653,41 @@ test_dist (void)
     }
   ps_dist_chart_set_param (PS_DIST_CHART (chart), 1, FALSE);
   ps_dist_chart_set_log (PS_DIST_CHART (chart), log);
-  win = window_with (chart, 640, 460);
-  render (chart, &px);
+  f->win = ps_test_window_with (chart, 640, 460);
+  ps_test_render (chart, &px);
 
   g_assert_true (ps_dist_chart_to_widget (PS_DIST_CHART (chart), 10, 0.01, &x10, &ylow));
   g_assert_true (ps_dist_chart_to_widget (PS_DIST_CHART (chart), 20, 0.95, &x20, &yhigh));
   g_assert_true (ps_dist_chart_to_widget (PS_DIST_CHART (chart), 30, 0.3, &x30, &yempty));
   /* more counts, more intense: 901 of 1002 at step 10 against 101 at step 20 */
-  g_assert_cmpfloat (alpha_of (pixel_at (&px, x10 + 3, ylow - 1)), >, 0.95);
-  g_assert_cmpfloat (alpha_of (pixel_at (&px, x20 + 3, ylow - 1)), <, 0.2);
-  g_assert_true (is_colour (pixel_at (&px, x20 + 3, ylow - 1), &blue, 0.05, 0.15));
-  g_assert_cmpfloat (alpha_of (pixel_at (&px, x20 + 3, yhigh)), >, 0.95);
-  g_assert_cmpfloat (alpha_of (pixel_at (&px, x10 + 3, yhigh)), <, 0.2);
+  g_assert_cmpfloat (alpha_of (ps_test_pixel_at (&px, x10 + 3, ylow - 1)), >, 0.95);
+  g_assert_cmpfloat (alpha_of (ps_test_pixel_at (&px, x20 + 3, ylow - 1)), <, 0.2);
+  g_assert_true (is_colour (ps_test_pixel_at (&px, x20 + 3, ylow - 1), &blue, 0.05, 0.15));
+  g_assert_cmpfloat (alpha_of (ps_test_pixel_at (&px, x20 + 3, yhigh)), >, 0.95);
+  g_assert_cmpfloat (alpha_of (ps_test_pixel_at (&px, x10 + 3, yhigh)), <, 0.2);
   /* proportional above the 10% floor: 101 / 900 */
-  g_assert_cmpfloat (fabs (alpha_of (pixel_at (&px, x20 + 3, ylow - 1)) - 101.0 / 900), <, 0.01);
+  g_assert_cmpfloat (fabs (alpha_of (ps_test_pixel_at (&px, x20 + 3, ylow - 1)) - 101.0 / 900), <, 0.01);
   /* empty bins are background */
-  g_assert_cmphex (pixel_at (&px, x10 + 3, yempty), ==, 0);
-  g_assert_cmphex (pixel_at (&px, x20 + 3, yempty), ==, 0);
+  g_assert_cmphex (ps_test_pixel_at (&px, x10 + 3, yempty), ==, 0);
+  g_assert_cmphex (ps_test_pixel_at (&px, x20 + 3, yempty), ==, 0);
   /* a bin is drawn over exactly its interval: bin 45 holds 0.95, 44 and 46 are empty */
   ps_dist_chart_to_widget (PS_DIST_CHART (chart), 20, 45.0 / 48, &xx, &e45);
   ps_dist_chart_to_widget (PS_DIST_CHART (chart), 20, 46.0 / 48, &xx, &e46);
   g_assert_cmpfloat (e45 - e46, >, 5);
-  g_assert_cmpfloat (alpha_of (pixel_at (&px, x20 + 3, e46 + 1.5)), >, 0.95);
-  g_assert_cmpfloat (alpha_of (pixel_at (&px, x20 + 3, e45 - 1.5)), >, 0.95);
-  g_assert_cmphex (pixel_at (&px, x20 + 3, e46 - 1.5), ==, 0);
-  g_assert_cmphex (pixel_at (&px, x20 + 3, e45 + 1.5), ==, 0);
+  g_assert_cmpfloat (alpha_of (ps_test_pixel_at (&px, x20 + 3, e46 + 1.5)), >, 0.95);
+  g_assert_cmpfloat (alpha_of (ps_test_pixel_at (&px, x20 + 3, e45 - 1.5)), >, 0.95);
+  g_assert_cmphex (ps_test_pixel_at (&px, x20 + 3, e46 - 1.5), ==, 0);
+  g_assert_cmphex (ps_test_pixel_at (&px, x20 + 3, e45 + 1.5), ==, 0);
   /* all equal at step 30: a thin opaque band at 0.5 */
   ps_dist_chart_to_widget (PS_DIST_CHART (chart), 30, 0.5, &xx, &y);
-  g_assert_cmpfloat (alpha_of (pixel_at (&px, x30 + 3, y)), >, 0.95);
-  g_assert_cmphex (pixel_at (&px, x30 + 3, y - 5), ==, 0);
+  g_assert_cmpfloat (alpha_of (ps_test_pixel_at (&px, x30 + 3, y)), >, 0.95);
+  g_assert_cmphex (ps_test_pixel_at (&px, x30 + 3, y - 5), ==, 0);
   /* the NaN at step 20: its column flagged red at the bottom */
   {
     double bottom;
     ps_dist_chart_to_widget (PS_DIST_CHART (chart), 20, 0, &xx, &bottom);
-    g_assert_true (is_colour (pixel_at (&px, x20 + 3, bottom + 4), &red, 0.9, 0.05));
-    g_assert_false (is_colour (pixel_at (&px, x10 + 3, bottom + 4), &red, 0.5, 0.2));
+    g_assert_true (is_colour (ps_test_pixel_at (&px, x20 + 3, bottom + 4), &red, 0.9, 0.05));
+    g_assert_false (is_colour (ps_test_pixel_at (&px, x10 + 3, bottom + 4), &red, 0.5, 0.2));
   }
   /* the readout: step, bin and count */
   text = ps_dist_chart_describe_at (PS_DIST_CHART (chart), x10 + 3, ylow - 1);
@@ -759,11 +697,11 @@ test_dist (void)
   g_clear_pointer (&text, g_free);
   text = ps_dist_chart_describe_at (PS_DIST_CHART (chart), x20 + 3, yempty);
   g_assert_nonnull (strstr (text, "NaN 1"));
-  screenshot (win, "charts-dist.png");
-  hover_at (chart, x20 + 3, yhigh);
-  screenshot (win, "charts-dist-hover.png");
-  hover_at (chart, -1, -1);
-  pixels_clear (&px);
+  ps_test_screenshot (f->win, "charts-dist.png");
+  ps_test_hover (chart, x20 + 3, yhigh);
+  ps_test_screenshot (f->win, "charts-dist-hover.png");
+  ps_test_hover (chart, -1, -1);
+  ps_test_pixels_clear (&px);
 
   /* the gradient was never recorded; a parameter that does not exist */
   ps_dist_chart_set_param (PS_DIST_CHART (chart), 1, TRUE);
@@ -772,18 +710,16 @@ test_dist (void)
   ps_dist_chart_set_param (PS_DIST_CHART (chart), 9, FALSE);
   g_assert_cmpuint (ps_dist_chart_get_param (PS_DIST_CHART (chart)), ==, 9);
   g_assert_false (ps_dist_chart_to_widget (PS_DIST_CHART (chart), 10, 0, &xx, &y));
-  screenshot (win, "charts-dist-none.png");
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_screenshot (f->win, "charts-dist-none.png");
 }
 
 /* A realistic run: weights spreading out from a uniform initialization, 256
  * histograms after thinning. */
 static void
-test_dist_run (void)
+test_dist_run (Fixture *f, gconstpointer type)
 {
-  g_autoptr (PsTrainLog) run = ps_train_log_new (4, names4, 1);
-  GtkWidget *chart = ps_dist_chart_new ();
-  GtkWidget *win;
+  PsTrainLog *run = f->log = ps_train_log_new (4, names4, 1);
+  GtkWidget *chart = f->chart;
   g_autoptr (GArray) hs = g_array_new (FALSE, FALSE, sizeof (PsLogHist));
   float x[2048];
   double g[4] = { 1, 1, 1, 1 };
@@ -812,12 +748,11 @@ test_dist_run (void)
   g_assert_cmpuint (hs->len, >, 128);
   ps_dist_chart_set_log (PS_DIST_CHART (chart), run);
   ps_dist_chart_set_param (PS_DIST_CHART (chart), 0, TRUE);
-  win = window_with (chart, 720, 400);
-  screenshot (win, "charts-dist-run.png");
+  f->win = ps_test_window_with (chart, 720, 400);
+  ps_test_screenshot (f->win, "charts-dist-run.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  screenshot (win, "charts-dist-run-dark.png");
+  ps_test_screenshot (f->win, "charts-dist-run-dark.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- cost with full logs ------------------------------------------------------------------ */
@@ -918,48 +853,100 @@ refresh_dist (GtkWidget *w)
 }
 
 static void
-test_cost (void)
+test_cost (Trio *f, gconstpointer data)
 {
-  g_autoptr (PsTrainLog) log = full_log ();
   g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (PsLogPoint));
   g_autoptr (GArray) hs = g_array_new (FALSE, FALSE, sizeof (PsLogHist));
-  GtkWidget *loss = ps_loss_chart_new (), *flow = ps_grad_flow_chart_new (), *dist = ps_dist_chart_new ();
+  PsTrainLog *log = f->log = full_log ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *win;
 
   ps_train_log_copy_grad_norm (log, 7, pts);
   g_assert_cmpuint (pts->len, ==, PS_LOG_MAX_POINTS);
   ps_train_log_copy_hists (log, 7, TRUE, hs);
   g_assert_cmpuint (hs->len, ==, PS_LOG_MAX_HISTS);
-  gtk_widget_set_vexpand (loss, TRUE);
-  gtk_widget_set_vexpand (flow, TRUE);
-  gtk_widget_set_vexpand (dist, TRUE);
-  gtk_box_append (GTK_BOX (box), loss);
-  gtk_box_append (GTK_BOX (box), flow);
-  gtk_box_append (GTK_BOX (box), dist);
-  ps_loss_chart_set_log (PS_LOSS_CHART (loss), log);
-  ps_grad_flow_chart_set_log (PS_GRAD_FLOW_CHART (flow), log);
-  ps_dist_chart_set_log (PS_DIST_CHART (dist), log);
-  ps_dist_chart_set_param (PS_DIST_CHART (dist), 2, FALSE);
-  win = window_with (box, 1000, 1050);
-  screenshot (win, "charts-full.png");
-  measure (loss, log, refresh_loss, "loss chart, 2048 points");
-  measure (flow, log, refresh_flow, "gradient flow, 8 x 2048 points");
-  measure (dist, log, refresh_dist, "distributions, 256 histograms");
-  gtk_window_destroy (GTK_WINDOW (win));
+  gtk_widget_set_vexpand (f->loss, TRUE);
+  gtk_widget_set_vexpand (f->flow, TRUE);
+  gtk_widget_set_vexpand (f->dist, TRUE);
+  gtk_box_append (GTK_BOX (box), f->loss);
+  gtk_box_append (GTK_BOX (box), f->flow);
+  gtk_box_append (GTK_BOX (box), f->dist);
+  ps_loss_chart_set_log (PS_LOSS_CHART (f->loss), log);
+  ps_grad_flow_chart_set_log (PS_GRAD_FLOW_CHART (f->flow), log);
+  ps_dist_chart_set_log (PS_DIST_CHART (f->dist), log);
+  ps_dist_chart_set_param (PS_DIST_CHART (f->dist), 2, FALSE);
+  f->win = ps_test_window_with (box, 1000, 1050);
+  ps_test_screenshot (f->win, "charts-full.png");
+  measure (f->loss, log, refresh_loss, "loss chart, 2048 points");
+  measure (f->flow, log, refresh_flow, "gradient flow, 8 x 2048 points");
+  measure (f->dist, log, refresh_dist, "distributions, 256 histograms");
 }
 
+/* An image to assistive technologies, with a name. */
 static void
-test_accessible (void)
+test_accessible (Fixture *f, gconstpointer type)
 {
-  GtkWidget *w[3] = { ps_loss_chart_new (), ps_grad_flow_chart_new (), ps_dist_chart_new () };
-  for (int i = 0; i < 3; i++)
+  g_assert_true (PS_IS_CHART (f->chart));
+  g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (f->chart)), ==,
+                   GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+/* What every chart does alike, through the base's API: nothing to hit
+ * without a log or with an empty one, the same answers as the chart's own
+ * functions once there are data, nothing again once the log is gone. */
+static void
+test_base (Fixture *f, gconstpointer type)
+{
+  PsChart *chart = PS_CHART (f->chart);
+  float values[4] = { -1.f, 0.f, 0.5f, 1.f };
+  double g[4] = { 1, 0.5, 0.25, 0.125 }, x = -1, y = -1, x2, y2;
+  PsTestPixels px = { 0 };
+  int visible = 0;
+
+  f->win = ps_test_window_with (f->chart, 480, 300);
+  g_assert_false (ps_chart_to_widget (chart, 1, 1, &x, &y));
+  g_assert_null (ps_chart_describe_at (chart, 240, 150));
+  /* the title and the placeholder are drawn */
+  ps_test_render (f->chart, &px);
+  for (int i = 0; i < px.width * px.height; i++)
+    visible += px.px[i] >> 24 != 0;
+  g_assert_cmpint (visible, >, 100);
+  ps_test_pixels_clear (&px);
+
+  f->log = ps_train_log_new (4, names4, 1);
+  ps_chart_set_log (chart, f->log);
+  if (PS_IS_DIST_CHART (chart))
+    ps_dist_chart_set_param (PS_DIST_CHART (chart), 0, FALSE);
+  g_assert_false (ps_chart_to_widget (chart, 1, 1, &x, &y));
+  for (guint64 s = 1; s <= 10; s++)
     {
-      g_object_ref_sink (w[i]);
-      g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (w[i])), ==,
-                       GTK_ACCESSIBLE_ROLE_IMG);
-      g_assert_finalize_object (w[i]);
+      ps_train_log_add_step (f->log, s, 2.0 / s, g);
+      ps_train_log_add_hist (f->log, s, 0, FALSE, values, 4);
     }
+  g_assert_false (ps_chart_to_widget (chart, 1, 1, &x, &y));     /* not refreshed yet */
+  ps_chart_refresh (chart);
+  ps_test_wait_frame (f->chart);
+  g_assert_true (ps_chart_to_widget (chart, 5, 0.5, &x, &y));
+  g_assert_cmpfloat (x, >, 0);
+  g_assert_cmpfloat (x, <, gtk_widget_get_width (f->chart));
+  g_assert_cmpfloat (y, >, 0);
+  g_assert_cmpfloat (y, <, gtk_widget_get_height (f->chart));
+  if (PS_IS_LOSS_CHART (chart))
+    g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 5, 0.5, &x2, &y2));
+  else if (PS_IS_GRAD_FLOW_CHART (chart))
+    g_assert_true (ps_grad_flow_chart_to_widget (PS_GRAD_FLOW_CHART (chart), 5, 0.5, &x2, &y2));
+  else
+    g_assert_true (ps_dist_chart_to_widget (PS_DIST_CHART (chart), 5, 0.5, &x2, &y2));
+  g_assert_cmpfloat (x, ==, x2);
+  g_assert_cmpfloat (y, ==, y2);
+  {
+    g_autofree char *text = ps_chart_describe_at (chart, x, y);
+    g_assert_nonnull (text);
+    g_assert_nonnull (strstr (text, "step 5"));
+  }
+
+  ps_chart_set_log (chart, NULL);
+  g_assert_false (ps_chart_to_widget (chart, 5, 0.5, &x, &y));
+  g_assert_null (ps_chart_describe_at (chart, x2, y2));
 }
 
 static void
@@ -971,6 +958,8 @@ skip_no_display (void)
 int
 main (int argc, char **argv)
 {
+  gconstpointer loss, flow, dist;
+
   g_setenv ("GTK_A11Y", "none", FALSE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
@@ -978,22 +967,33 @@ main (int argc, char **argv)
 
   if (!gtk_init_check ())
     {
+      /* one skipped case, so TAP and meson report SKIP rather than nothing */
       g_test_add_func ("/ui/charts/no-display", skip_no_display);
       return g_test_run ();
     }
+  loss = GSIZE_TO_POINTER (PS_TYPE_LOSS_CHART);
+  flow = GSIZE_TO_POINTER (PS_TYPE_GRAD_FLOW_CHART);
+  dist = GSIZE_TO_POINTER (PS_TYPE_DIST_CHART);
 
-  g_test_add_func ("/ui/charts/loss-decreasing", test_loss_decreasing);
-  g_test_add_func ("/ui/charts/loss-band", test_loss_band);
-  g_test_add_func ("/ui/charts/loss-log-scale", test_loss_log_scale);
-  g_test_add_func ("/ui/charts/loss-previous", test_loss_previous);
-  g_test_add_func ("/ui/charts/loss-flat", test_loss_flat);
-  g_test_add_func ("/ui/charts/loss-refresh", test_loss_refresh);
-  g_test_add_func ("/ui/charts/grad-flow", test_grad_flow);
-  g_test_add_func ("/ui/charts/grad-flow-many", test_grad_flow_many);
-  g_test_add_func ("/ui/charts/dist", test_dist);
-  g_test_add_func ("/ui/charts/dist-run", test_dist_run);
-  g_test_add_func ("/ui/charts/accessible", test_accessible);
-  g_test_add_func ("/ui/charts/cost", test_cost);
+#define ADD(path, type, fn) g_test_add (path, Fixture, type, fixture_setup, fn, fixture_teardown)
+  ADD ("/ui/charts/loss-decreasing", loss, test_loss_decreasing);
+  ADD ("/ui/charts/loss-band", loss, test_loss_band);
+  ADD ("/ui/charts/loss-log-scale", loss, test_loss_log_scale);
+  ADD ("/ui/charts/loss-previous", loss, test_loss_previous);
+  ADD ("/ui/charts/loss-flat", loss, test_loss_flat);
+  ADD ("/ui/charts/loss-refresh", loss, test_loss_refresh);
+  ADD ("/ui/charts/grad-flow", flow, test_grad_flow);
+  ADD ("/ui/charts/grad-flow-many", flow, test_grad_flow_many);
+  ADD ("/ui/charts/dist", dist, test_dist);
+  ADD ("/ui/charts/dist-run", dist, test_dist_run);
+  ADD ("/ui/charts/base/loss", loss, test_base);
+  ADD ("/ui/charts/base/grad-flow", flow, test_base);
+  ADD ("/ui/charts/base/dist", dist, test_base);
+  ADD ("/ui/charts/accessible/loss", loss, test_accessible);
+  ADD ("/ui/charts/accessible/grad-flow", flow, test_accessible);
+  ADD ("/ui/charts/accessible/dist", dist, test_accessible);
+#undef ADD
+  g_test_add ("/ui/charts/cost", Trio, NULL, trio_setup, test_cost, trio_teardown);
 
   return g_test_run ();
 }

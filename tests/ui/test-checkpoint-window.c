@@ -178,24 +178,6 @@ tree_keys (PsCheckpointWindow *win)
 }
 
 static void
-save_window_png (GtkWidget *win, const char *name)
-{
-  g_autoptr (GdkPaintable) p = gtk_widget_paintable_new (win);
-  GtkSnapshot *s = gtk_snapshot_new ();
-  int w = gtk_widget_get_width (win), h = gtk_widget_get_height (win);
-  GskRenderNode *node;
-  g_autoptr (GdkTexture) tex = NULL;
-
-  gdk_paintable_snapshot (p, s, w, h);
-  node = gtk_snapshot_free_to_node (s);
-  g_assert_nonnull (node);
-  tex = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (win)), node,
-                                     &GRAPHENE_RECT_INIT (0, 0, w, h));
-  gdk_texture_save_to_png (tex, name);
-  gsk_render_node_unref (node);
-}
-
-static void
 test_tree (Fixture *f, gconstpointer data)
 {
   PsCheckpointWindow *win;
@@ -268,7 +250,7 @@ test_axis_picker_in_pixels (Fixture *f, gconstpointer data)
   g_assert_nonnull (spin0);
   g_assert_cmphex (cell_colour (h, 1, 2), ==, ps_colormap_argb (cube (0, 1, 2), cube_range (0, 0)));
   g_assert_cmphex (cell_colour (h, 2, 3), ==, ps_colormap_argb (cube (0, 2, 3), cube_range (0, 0)));
-  save_window_png (GTK_WIDGET (win), "checkpoint-window-light.png");
+  ps_test_screenshot (GTK_WIDGET (win), "checkpoint-window-light.png");
 
   /* the fixed index: axis 0 = 1 */
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin0), 1);
@@ -380,7 +362,7 @@ test_dark_theme_screenshot (Fixture *f, gconstpointer data)
   g_assert_true (ps_checkpoint_window_select (win, "model.layers.2.w"));
   wait_ready (heatmap_of (win));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  save_window_png (GTK_WIDGET (win), "checkpoint-window-dark.png");
+  ps_test_screenshot (GTK_WIDGET (win), "checkpoint-window-dark.png");
   g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
   gtk_window_destroy (GTK_WINDOW (win));
 }

@@ -304,11 +304,11 @@ chi_square (const PsHistogram *h, int *df)
 {
   double chi = 0, c = 0, e = 0;
   int bins = 0;
-  for (int b = 0; b < PS_HISTOGRAM_BINS; b++)
+  for (int b = 0; b < PS_LOG_HIST_BINS; b++)
     {
-      c += h->count[b];
+      c += h->bins.count[b];
       e += h->expect[b];
-      if (e >= 5 || b == PS_HISTOGRAM_BINS - 1)
+      if (e >= 5 || b == PS_LOG_HIST_BINS - 1)
         {
           if (e > 0)
             {
@@ -349,11 +349,11 @@ test_histogram (void)
 
       g_assert_true (ps_histogram_compute (&h, t, scheme, 200));
       g_assert_true (h.have_expect);
-      for (int b = 0; b < PS_HISTOGRAM_BINS; b++)
+      for (int b = 0; b < PS_LOG_HIST_BINS; b++)
         {
-          sum_c += h.count[b];
+          sum_c += h.bins.count[b];
           sum_e += h.expect[b];
-          g_assert_cmpfloat (h.peak, >=, MAX (h.count[b], h.expect[b]));
+          g_assert_cmpfloat (h.peak, >=, MAX (h.bins.count[b], h.expect[b]));
         }
       g_assert_cmpfloat (sum_c, ==, 60000);
       /* all the mass is inside the bins: exactly for bounded schemes (a
@@ -364,7 +364,8 @@ test_histogram (void)
         g_assert_cmpfloat (fabs (sum_e - 60000), <, 2e-3 * 60000);
       /* and the counts fit the expectation (p = 0.001 critical values) */
       {
-        static const double crit[] = { [20] = 45.31, [25] = 52.62, [30] = 59.70, [35] = 66.62, [39] = 72.05 };
+        static const double crit[] = { [20] = 45.31, [25] = 52.62, [30] = 59.70, [35] = 66.62,
+                                       [39] = 72.05, [40] = 73.40, [45] = 80.08, [47] = 82.72 };
         double chi = chi_square (&h, &df);
         double limit = 0;
         for (int d = df; d < (int) G_N_ELEMENTS (crit) && limit == 0; d++)
@@ -385,11 +386,11 @@ test_histogram (void)
     g_assert_true (ps_histogram_compute (&h, t, NULL, 0));
     g_assert_false (h.have_expect);
     g_assert_cmpint (h.n_finite, ==, 4);
-    g_assert_cmpfloat (h.lo, ==, 0);
-    g_assert_cmpfloat (h.hi, ==, 2);
-    g_assert_cmpfloat (h.count[0], ==, 1);
-    g_assert_cmpfloat (h.count[PS_HISTOGRAM_BINS / 2], ==, 2);
-    g_assert_cmpfloat (h.count[PS_HISTOGRAM_BINS - 1], ==, 1);   /* the last bin is closed */
+    g_assert_cmpfloat (h.bins.lo, ==, 0);
+    g_assert_cmpfloat (h.bins.hi, ==, 2);
+    g_assert_cmpuint (h.bins.count[0], ==, 1);
+    g_assert_cmpuint (h.bins.count[PS_LOG_HIST_BINS / 2], ==, 2);
+    g_assert_cmpuint (h.bins.count[PS_LOG_HIST_BINS - 1], ==, 1);   /* the last bin is closed */
     g_assert_cmpfloat (h.peak, ==, 2);
     t->data[0] = t->data[1] = t->data[2] = t->data[3] = NAN;
     g_assert_false (ps_histogram_compute (&h, t, NULL, 0));
@@ -400,8 +401,9 @@ test_histogram (void)
     g_autoptr (PsTensor) t = initialized ("constant(val=42)", 4, 8, &scheme);
     g_assert_true (ps_histogram_compute (&h, t, scheme, 8));
     g_assert_false (h.have_expect);
-    g_assert_cmpfloat (h.lo, <, 42);
-    g_assert_cmpfloat (h.hi, >, 42);
+    g_assert_cmpfloat (h.bins.lo, <, 42);
+    g_assert_cmpfloat (h.bins.hi, >, 42);
+    g_assert_cmpuint (h.bins.count[PS_LOG_HIST_BINS / 2], ==, 32);     /* the middle bar */
     ps_init_scheme_free (scheme);
   }
   {

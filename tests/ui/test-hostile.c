@@ -20,7 +20,8 @@
  * not rebuilt) and heatmap pixels, the window still drawing, and the input
  * file alone and unchanged in its directory.
  */
-#include "ps-window.h"
+#include "ps-ui-test-util.h"
+#include "ps-block-tree.h"
 #include "ps-heatmap-view.h"
 #include "ps-tree-node.h"
 #include "ps-test-util.h"
@@ -124,8 +125,7 @@ model_versions (PsModule *model)
 static GListModel *
 tree_rows_model (void)
 {
-  GtkSelectionModel *sel = gtk_list_view_get_model (GTK_LIST_VIEW (ps_window_get_tree_view (win)));
-  return gtk_single_selection_get_model (GTK_SINGLE_SELECTION (sel));
+  return ps_block_tree_get_rows (PS_BLOCK_TREE (ps_test_window_child (win, "tree")));
 }
 
 static char *
@@ -192,11 +192,11 @@ shown_take (Shown *s)
   s->repr = ps_module_repr (s->model);
   s->values = model_values (s->model);
   s->title = g_strdup (gtk_window_get_title (GTK_WINDOW (win)));
-  s->selected_key = g_strdup (ps_window_get_selected_key (win));
+  s->selected_key = g_strdup (ps_tree_node_get_key (ps_window_get_selected_node (win)));
   s->rows_model = tree_rows_model ();
   s->rows = tree_rows (s->rows_model);
-  s->shown = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_window_get_data_view (win)));
-  s->pixels = view_pixels (ps_window_get_data_view (win));
+  s->shown = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_test_window_child (win, "data_view")));
+  s->pixels = view_pixels (ps_test_window_child (win, "data_view"));
   s->undo_label = g_strdup (ps_document_get_undo_label (doc));
   s->redo_label = g_strdup (ps_document_get_redo_label (doc));
   history_depths (doc, &s->undo_depth, &s->redo_depth);
@@ -221,20 +221,6 @@ assert_same (const Shown *a, const Shown *b)
 }
 
 /* ---- the window ---------------------------------------------------------- */
-
-static GtkWidget *
-find_css_class (GtkWidget *w, const char *css_class)
-{
-  if (gtk_widget_has_css_class (w, css_class))
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_css_class (c, css_class);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
 
 static void
 on_model_replaced (PsDocument *doc, gpointer data)
@@ -346,8 +332,7 @@ test_hostile (gconstpointer data)
       return;
     }
   doc = ps_window_get_document (win);
-  status_label = find_css_class (GTK_WIDGET (win), "ps-status");
-  g_assert_nonnull (status_label);
+  status_label = ps_test_window_child (win, "status");
 
   /* the file alone in a fresh directory, under its own name (the messages name it) */
   dir = ps_test_tmpdir ();
@@ -375,8 +360,8 @@ test_hostile (gconstpointer data)
   g_assert_true (error->domain == PS_ERROR);
   check_contains (error->message, expect, hc->file->name);
   /* the window shows that message, as an error */
-  g_assert_cmpstr (ps_window_get_status (win), ==, error->message);
-  check_contains (ps_window_get_status (win), expect, "the window's status");
+  g_assert_cmpstr (ps_test_window_status (win), ==, error->message);
+  check_contains (ps_test_window_status (win), expect, "the window's status");
   g_assert_true (gtk_widget_has_css_class (status_label, "error"));
 
   /* nothing else changed: no signal, no parameter touched ... */
@@ -434,35 +419,6 @@ add_case (GPtrArray *cases, PsCorpusCase *file, OpenKind kind, gboolean well_for
   return hc;
 }
 
-static int
-cmp_case_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp ((*(PsCorpusCase *const *) a)->name, (*(PsCorpusCase *const *) b)->name);
-}
-
-/* The valid files of safetensors/valid: well-formed, but not this network's. */
-static GPtrArray *
-valid_safetensors (void)
-{
-  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_corpus_case_free);
-  g_autofree char *dir = ps_test_corpus ("safetensors/valid");
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return files;
-  while ((name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".safetensors"))
-      {
-        PsCorpusCase *c = g_new0 (PsCorpusCase, 1);
-        c->path = g_build_filename (dir, name, NULL);
-        c->name = g_strdup (name);
-        g_ptr_array_add (files, c);
-      }
-  g_ptr_array_sort (files, cmp_case_names);
-  return files;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -475,7 +431,7 @@ main (int argc, char **argv)
     win = new_window ();
   models = ps_test_corpus_model_cases ();
   weights = ps_test_corpus_bad_safetensors_cases ();
-  valid = valid_safetensors ();
+  valid = ps_test_corpus_valid_safetensors_cases ();   /* well-formed, not this network's */
   g_test_add_func ("/hostile/counts", test_counts);
   for (guint i = 0; i < models->len; i++, n_model_cases++)
     add_case (cases, models->pdata[i], OPEN_MODEL, FALSE, "/hostile/model/");

@@ -4,16 +4,18 @@
  * their difference */
 #include "ps-ui-test-util.h"
 #include "ps-heatmap-view.h"
+#include "ps-diff-page.h"
+#include "ps-inspector.h"
 #include "ps-train-panel.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
-static PsTrainPanel *
+static PsRunController *
 panel (PsWindow *win)
 {
-  return PS_TRAIN_PANEL (ps_window_get_train_panel (win));
+  return ps_window_get_controller (win);
 }
 
 static PsModule *
@@ -34,7 +36,7 @@ static void
 wait_run_end (PsWindow *win)
 {
   gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (ps_train_panel_is_running (panel (win)) || ps_document_get_busy (ps_window_get_document (win)))
+  while (ps_run_controller_is_running (panel (win)) || ps_document_get_busy (ps_window_get_document (win)))
     {
       g_main_context_iteration (NULL, TRUE);
       g_assert_cmpint (g_get_monotonic_time (), <, end);
@@ -45,7 +47,7 @@ wait_run_end (PsWindow *win)
 /* The plain loop, on a copy, with the panel's data (teacher, 64 samples, seed 0). */
 static PsModule *
 reference (PsModule *start, PsLossKind loss, const PsOptimConfig *o, guint64 steps,
-           PsDataKind data)
+           PsRunData data)
 {
   PsModule *net = ps_module_clone (start, NULL);
   g_autoptr (PsTensor) x = NULL;
@@ -54,7 +56,7 @@ reference (PsModule *start, PsLossKind loss, const PsOptimConfig *o, guint64 ste
   g_autoptr (PsOptimizer) opt = ps_optimizer_new (net, o, NULL);
   double l;
 
-  g_assert_true (ps_data_generate (data, start, 64, 0, loss, &x, &t, NULL));
+  g_assert_true (ps_data_generate ((PsDataKind) data, start, 64, 0, loss, &x, &t, NULL));
   for (guint64 s = 0; s < steps; s++)
     {
       ps_optimizer_zero_grad (opt);
@@ -114,26 +116,25 @@ count_colour (GdkTexture *tex, guint32 argb)
 /* ---- a run gives the plain loop's bits, as one undoable change ---------- */
 
 static void
-test_run_matches_loop_and_undo (void)
+test_run_matches_loop_and_undo (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   g_autoptr (PsModule) start = NULL;
   g_autoptr (PsModule) want = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   start = ps_module_clone (model (win), NULL);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.02);
   o.momentum = 0.9;
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 3000, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 3000, &error));
   g_assert_no_error (error);
-  g_assert_true (ps_train_panel_is_running (panel (win)));
+  g_assert_true (ps_run_controller_is_running (panel (win)));
 
   /* edits are refused while it runs, with a reason; nothing changes */
   {
@@ -144,8 +145,8 @@ test_run_matches_loop_and_undo (void)
     g_assert_false (ps_document_undo (doc));
   }
   wait_run_end (win);
-  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, 3000);
-  want = reference (start, PS_LOSS_MSE, &o, 3000, PS_DATA_TEACHER);
+  g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, 3000);
+  want = reference (start, PS_LOSS_MSE, &o, 3000, PS_RUN_DATA_TEACHER);
   g_assert_true (same_values (model (win), want));
   g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 1–3000");
 
@@ -160,20 +161,19 @@ test_run_matches_loop_and_undo (void)
   g_assert_true (same_values (model (win), want));
   /* after moving in the history the next run is a new one (fresh optimizer) */
   {
-    PsTrainer *old = ps_train_panel_get_trainer (panel (win));
-    g_assert_true (ps_train_panel_step (panel (win), &error));
-    g_assert_true (ps_train_panel_get_trainer (panel (win)) != old);
-    g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, 1);
+    PsTrainer *old = ps_run_controller_get_trainer (panel (win));
+    g_assert_true (ps_run_controller_step (panel (win), &error));
+    g_assert_true (ps_run_controller_get_trainer (panel (win)) != old);
+    g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, 1);
   }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- the views follow the run; edits while paused apply ------------------ */
 
 static void
-test_live_views_and_paused_edit (void)
+test_live_views_and_paused_edit (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   GtkWidget *view;
@@ -183,25 +183,24 @@ test_live_views_and_paused_edit (void)
   PsParam *w;
   guint64 version, paused_at;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   g_assert_true (ps_window_select_key (win, "2.weight"));
-  g_assert_true (ps_window_show_panel (win, "inspect"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  view = ps_window_get_data_view (win);
+  view = ps_test_window_child (win, "data_view");
   w = ps_module_find_param (model (win), "2.weight");
   before = render (view);
   version = ps_param_get_version (w);
-  g_autofree char *inspector_before = ps_window_get_inspector_text (win);
+  g_autofree char *inspector_before = ps_test_inspector_text (win);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 0, &error));
   /* frames go by: the views are redrawn from newer snapshots */
   {
     gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-    while (ps_train_panel_get_n_syncs (panel (win)) < 5)
+    while (ps_run_controller_get_n_syncs (panel (win)) < 5)
       {
         g_main_context_iteration (NULL, TRUE);
         g_assert_cmpint (g_get_monotonic_time (), <, end);
@@ -212,34 +211,33 @@ test_live_views_and_paused_edit (void)
   g_assert_true (textures_differ (before, during));
   /* the inspector's statistics follow too */
   {
-    g_autofree char *inspector_after = ps_window_get_inspector_text (win);
+    g_autofree char *inspector_after = ps_test_inspector_text (win);
     g_assert_cmpstr (inspector_after, !=, inspector_before);
   }
-  ps_train_panel_pause (panel (win));
-  g_assert_false (ps_train_panel_is_running (panel (win)));
+  ps_run_controller_pause (panel (win));
+  g_assert_false (ps_run_controller_is_running (panel (win)));
   g_assert_null (ps_document_get_busy (doc));
-  paused_at = ps_trainer_get_step (ps_train_panel_get_trainer (panel (win)));
-  g_assert_cmpuint (ps_trainer_get_synced_step (ps_train_panel_get_trainer (panel (win))), ==, paused_at);
+  paused_at = ps_trainer_get_step (ps_run_controller_get_trainer (panel (win)));
+  g_assert_cmpuint (ps_trainer_get_synced_step (ps_run_controller_get_trainer (panel (win))), ==, paused_at);
 
   /* while paused: an edit through the document, then 200 more steps that
    * go on from it (Adam's moments carry on across the pause; the exact
    * replay is the next test's, with SGD) */
   g_assert_true (ps_document_set_element (doc, w, 3, 0.75f, &error));
   g_assert_no_error (error);
-  g_assert_true (ps_train_panel_run (panel (win), 200, &error));
+  g_assert_true (ps_run_controller_run (panel (win), 200, &error));
   wait_run_end (win);
-  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (panel (win))), ==, paused_at + 200);
+  g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, paused_at + 200);
   /* an Adam step moves a weight by at most about lr */
   g_assert_cmpfloat (fabsf (ps_param_get_data (w)->data[3] - 0.75f), <, 200 * 0.01f * 1.01f);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* With SGD (no state), a run after a paused edit equals the plain loop from
  * the edited weights exactly. */
 static void
-test_paused_edit_applies_exactly (void)
+test_paused_edit_applies_exactly (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   g_autoptr (PsModule) edited = NULL;
@@ -247,33 +245,31 @@ test_paused_edit_applies_exactly (void)
   g_autoptr (GError) error = NULL;
   PsParam *b;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.05);
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 100, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 100, &error));
   wait_run_end (win);
   b = ps_module_find_param (model (win), "0.bias");
   g_assert_true (ps_document_add_constant (doc, b, 1.f, &error));     /* net[0].bias.data += 1 */
   edited = ps_module_clone (model (win), NULL);
-  g_assert_true (ps_train_panel_run (panel (win), 100, &error));
+  g_assert_true (ps_run_controller_run (panel (win), 100, &error));
   wait_run_end (win);
-  want = reference (edited, PS_LOSS_MSE, &o, 100, PS_DATA_TEACHER);
+  want = reference (edited, PS_LOSS_MSE, &o, 100, PS_RUN_DATA_TEACHER);
   /* the data came from the first run's network (the teacher depends on the
    * structure and seed only), so the reference's data is the same */
   g_assert_true (same_values (model (win), want));
   g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 101–200");
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- NaN: stop, name, show, undo to the last finite state --------------- */
 
 static void
-test_fault_stops_names_and_undoes (void)
+test_fault_stops_names_and_undoes (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsDocument *doc;
   PsOptimConfig o;
   PsTrainer *t;
@@ -282,26 +278,25 @@ test_fault_stops_names_and_undoes (void)
   const char *fault;
   guint64 k;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   doc = ps_window_get_document (win);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 8.0);        /* far too large: it diverges */
-  ps_train_panel_configure (panel (win), PS_DATA_RANDOM, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_RANDOM, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 0, &error));
   wait_run_end (win);
-  t = ps_train_panel_get_trainer (panel (win));
+  t = ps_run_controller_get_trainer (panel (win));
   g_assert_cmpint (ps_trainer_get_state (t), ==, PS_TRAINER_FAULT);
   fault = ps_trainer_get_fault (t);
   k = ps_trainer_get_fault_step (t);
   g_test_message ("%s", fault);
   g_assert_nonnull (ps_trainer_get_fault_param (t));
-  g_assert_nonnull (strstr (ps_window_get_status (win), ps_trainer_get_fault_param (t)));
-  g_assert_nonnull (strstr (ps_window_get_status (win), "Training stopped: step "));
+  g_assert_nonnull (strstr (ps_test_window_status (win), ps_trainer_get_fault_param (t)));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "Training stopped: step "));
 
   /* the gradient view of the faulty parameter shows non-finite cells */
   g_assert_true (ps_window_select_key (win, ps_trainer_get_fault_param (t)));
-  grad = render (ps_window_get_grad_view (win));
+  grad = render (ps_test_window_child (win, "grad_view"));
   g_assert_cmpuint (count_colour (grad, PS_COLOR_NAN) + count_colour (grad, PS_COLOR_POSINF)
                     + count_colour (grad, PS_COLOR_NEGINF), >, 0);
 
@@ -325,41 +320,48 @@ test_fault_stops_names_and_undoes (void)
                                                 : "train step %" G_GUINT64_FORMAT, k - 1);
       g_assert_cmpstr (ps_document_get_undo_label (doc), ==, label);
     }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- snapshots, difference, reset ------------------------------------------ */
 
 static void
-test_snapshots_difference_reset (void)
+test_snapshots_difference_reset (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsOptimConfig o;
-  PsTrainPanel *p;
+  PsRunController *p;
   g_autoptr (PsModule) start = NULL;
   g_autoptr (GError) error = NULL;
   PsParam *diff, *w;
   PsTrainer *first;
+  GtkWidget *page, *view;
+  GtkDropDown *a, *b;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("spiral", 1300, 860);
   p = panel (win);
   start = ps_module_clone (model (win), NULL);
   g_assert_true (ps_window_select_key (win, "2.weight"));
-  ps_train_panel_take_snapshot (p, "init");
-  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 1);
+  ps_run_controller_take_snapshot (p, "init");
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 1);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
-  ps_train_panel_configure (p, PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
-  g_assert_true (ps_train_panel_run (p, 300, &error));
+  ps_run_controller_configure (p, PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_run_controller_run (p, 300, &error));
   g_assert_no_error (error);
   wait_run_end (win);
   /* the run kept its first weights too ("step 0") */
-  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 2);
 
-  /* current − init is what training changed */
-  g_assert_true (ps_train_panel_set_difference (p, -1, 0, &error));
-  diff = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p)));
+  /* current − init is what training changed (the page computes it when shown) */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "difference"));
+  page = ps_test_window_child (win, "diff_page");
+  a = GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "a_dropdown"));
+  b = GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "b_dropdown"));
+  view = ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "view");
+  gtk_test_widget_wait_for_draw (view);
+  gtk_drop_down_set_selected (a, 0);
+  gtk_drop_down_set_selected (b, 1);
+  diff = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view));
   g_assert_nonnull (diff);
   w = ps_module_find_param (model (win), "2.weight");
   {
@@ -374,84 +376,82 @@ test_snapshots_difference_reset (void)
       }
     g_assert_cmpfloat (max, >, 0);
   }
-  /* the difference view (its page shown) draws it and is never editable */
-  gtk_notebook_set_current_page (GTK_NOTEBOOK (ps_window_get_bottom_notebook (win)), 4);
+  /* the difference view draws it and is never editable */
   {
-    g_autoptr (GdkTexture) tex = render (ps_train_panel_get_diff_view (p));
+    g_autoptr (GdkTexture) tex = render (view);
     g_assert_nonnull (tex);
-    g_assert_false (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p)), 0, 0));
+    g_assert_false (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
   }
   /* a snapshot of equal states gives no difference to show */
-  g_assert_true (ps_train_panel_set_difference (p, 0, 0, &error));
-  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_train_panel_get_diff_view (p))));
-  g_assert_false (ps_train_panel_set_difference (p, 3, 0, &error));
-  g_clear_error (&error);
+  gtk_drop_down_set_selected (a, 1);
+  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
+  /* nor does a state that is not there */
+  gtk_drop_down_set_selected (a, 0);
+  g_assert_nonnull (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
+  gtk_drop_down_set_selected (a, 4);
+  g_assert_cmpuint (gtk_drop_down_get_selected (a), ==, GTK_INVALID_LIST_POSITION);
+  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
 
   /* reset: the run's first weights; the same run again gives the same bits */
   {
     g_autoptr (PsModule) after = ps_module_clone (model (win), NULL);
-    first = ps_train_panel_get_trainer (p);
-    ps_train_panel_reset (p);
+    first = ps_run_controller_get_trainer (p);
+    ps_run_controller_reset (p);
     g_assert_true (same_values (model (win), start));
     g_assert_cmpstr (ps_document_get_undo_label (ps_window_get_document (win)), ==,
                      "reset the run to its first weights");
-    g_assert_true (ps_train_panel_run (p, 300, &error));
+    g_assert_true (ps_run_controller_run (p, 300, &error));
     wait_run_end (win);
-    g_assert_true (ps_train_panel_get_trainer (p) == first);
+    g_assert_true (ps_run_controller_get_trainer (p) == first);
     g_assert_true (same_values (model (win), after));
   }
   /* a changed setting makes the next run a new one (from the current weights) */
   o.lr = 0.002;
-  ps_train_panel_configure (p, PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
-  g_assert_true (ps_train_panel_step (p, &error));
-  g_assert_true (ps_train_panel_get_trainer (p) != first);
-  g_assert_cmpuint (ps_trainer_get_step (ps_train_panel_get_trainer (p)), ==, 1);
+  ps_run_controller_configure (p, PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_run_controller_step (p, &error));
+  g_assert_true (ps_run_controller_get_trainer (p) != first);
+  g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (p)), ==, 1);
 
   /* a new network drops the run and the snapshots */
   g_assert_true (ps_window_open_example (win, "mlp", &error));
-  g_assert_null (ps_train_panel_get_trainer (p));
-  g_assert_cmpuint (ps_train_panel_get_n_snapshots (p), ==, 0);
-  gtk_window_destroy (GTK_WINDOW (win));
+  g_assert_null (ps_run_controller_get_trainer (p));
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (p)), ==, 0);
 }
 
 /* A network opened gets settings that suit it: the spiral classifier trains
  * on the spiral with cross-entropy at once. */
 static void
-test_settings_follow_the_network (void)
+test_settings_follow_the_network (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   g_autoptr (GError) error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("spiral", 1300, 860);
-  g_assert_true (ps_train_panel_step (panel (win), &error));
+  g_assert_true (ps_run_controller_step (panel (win), &error));
   g_assert_no_error (error);
   /* a 2-class cross-entropy starts near ln 2 */
-  g_assert_cmpfloat (fabs (ps_trainer_get_loss (ps_train_panel_get_trainer (panel (win))) - log (2.0)), <, 0.2);
+  g_assert_cmpfloat (fabs (ps_trainer_get_loss (ps_run_controller_get_trainer (panel (win))) - log (2.0)), <, 0.2);
   g_assert_true (ps_window_open_example (win, "mlp", &error));
-  g_assert_true (ps_train_panel_step (panel (win), &error));    /* teacher regression: fits 4 → 1 */
+  g_assert_true (ps_run_controller_step (panel (win), &error));    /* teacher regression: fits 4 → 1 */
   g_assert_no_error (error);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_spiral_needs_two_inputs (void)
+test_spiral_needs_two_inputs (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsOptimConfig o;
   g_autoptr (GError) error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("mlp", 1300, 860);
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
-  ps_train_panel_configure (panel (win), PS_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
-  g_assert_false (ps_train_panel_run (panel (win), 10, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_false (ps_run_controller_run (panel (win), 10, &error));
   g_assert_nonnull (strstr (error->message, "the spiral has 2 inputs and 2 classes"));
   g_assert_null (ps_document_get_busy (ps_window_get_document (win)));
   g_assert_false (ps_document_can_undo (ps_window_get_document (win)));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- live frames redraw without a new layout of the window ---------------- */
@@ -500,7 +500,7 @@ time_passed (PsWindow *win, gpointer end)
 static gboolean
 synced_to (PsWindow *win, gpointer n)
 {
-  return ps_train_panel_get_n_syncs (panel (win)) >= *(guint *) n;
+  return ps_run_controller_get_n_syncs (panel (win)) >= *(guint *) n;
 }
 
 /* While a run goes on, the step, the loss and the inspector's statistics
@@ -510,22 +510,21 @@ synced_to (PsWindow *win, gpointer n)
  * lays the window out no more often than the idle window already does (GTK
  * lays it out now and then by itself). */
 static void
-test_frames_without_layout (void)
+test_frames_without_layout (PsWindowFixture *f, gconstpointer setup)
 {
+  PsWindow *win = f->win;
   static const char *pages[] = { "inspect", "train" };
-  PsWindow *win;
   PsOptimConfig o;
   g_autoptr (GError) error = NULL;
   double idle_s;
   int idle;
   gint64 end;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   g_assert_true (ps_window_select_key (win, "2.weight"));
   ps_optim_config_init (&o, PS_OPTIM_SGD, 0.01);
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
   end = g_get_monotonic_time () + G_USEC_PER_SEC;
   idle = layouts_while (win, time_passed, &end, &idle_s);
   for (guint k = 0; k < G_N_ELEMENTS (pages); k++)
@@ -535,19 +534,20 @@ test_frames_without_layout (void)
       int layouts;
       double run_s;
 
-      g_assert_true (ps_window_show_panel (win, pages[k]));
-      g_assert_true (ps_train_panel_run (panel (win), 0, &error));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", pages[k]));
+      g_assert_true (ps_run_controller_run (panel (win), 0, &error));
       g_assert_no_error (error);
       want = 3;                          /* the first frames may lay out (the live line appears) */
       layouts_while (win, synced_to, &want, &run_s);
-      text0 = ps_window_get_inspector_text (win);
-      want = ps_train_panel_get_n_syncs (panel (win)) + 40;
+      text0 = ps_test_inspector_text (win);
+      want = ps_run_controller_get_n_syncs (panel (win)) + 40;
       layouts = layouts_while (win, synced_to, &want, &run_s);
-      text1 = ps_window_get_inspector_text (win);
-      ps_train_panel_pause (panel (win));
+      text1 = ps_test_inspector_text (win);
+      ps_run_controller_pause (panel (win));
       if (k == 0)
         {
-          GtkAccessible *stats = GTK_ACCESSIBLE (ps_window_get_inspector_stats (win));
+          GtkAccessible *stats = GTK_ACCESSIBLE (ps_test_template_child (ps_test_window_child (win, "inspector"),
+                                                                         PS_TYPE_INSPECTOR, "stats"));
           g_assert_cmpstr (text0, !=, text1);          /* the statistics did change */
           /* their accessible name stays; the text is their description */
           gtk_test_accessible_assert_role (stats, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -561,15 +561,14 @@ test_frames_without_layout (void)
                     pages[k], layouts, run_s, idle, idle_s);
       g_assert_cmpfloat (layouts, <=, 1.5 * idle * run_s / idle_s + 4);
     }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- Adam's betas and eps from the panel ------------------------------------- */
 
 static void
-test_adam_settings (void)
+test_adam_settings (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsOptimConfig o;
   g_autoptr (PsModule) start = NULL;
   g_autoptr (PsModule) want = NULL;
@@ -577,47 +576,41 @@ test_adam_settings (void)
   g_autoptr (GError) error = NULL;
   GtkWidget *eps = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("shared_mlp", 1300, 860);
   start = ps_module_clone (model (win), NULL);
   ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
   o.beta1 = 0.8;
   o.beta2 = 0.99;
   o.eps = 1e-6;
   o.weight_decay = 0.001;
-  ps_train_panel_configure (panel (win), PS_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
-  g_assert_true (ps_train_panel_run (panel (win), 40, &error));
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_run (panel (win), 40, &error));
   g_assert_no_error (error);
   wait_run_end (win);
   /* the plain loop with the same betas and eps gives the same bits; the
    * defaults give other ones */
-  want = reference (start, PS_LOSS_MSE, &o, 40, PS_DATA_TEACHER);
+  want = reference (start, PS_LOSS_MSE, &o, 40, PS_RUN_DATA_TEACHER);
   g_assert_true (same_values (model (win), want));
   {
     PsOptimConfig d;
     ps_optim_config_init (&d, PS_OPTIM_ADAM, 0.01);
     d.weight_decay = 0.001;
-    want_default = reference (start, PS_LOSS_MSE, &d, 40, PS_DATA_TEACHER);
+    want_default = reference (start, PS_LOSS_MSE, &d, 40, PS_RUN_DATA_TEACHER);
     g_assert_false (same_values (model (win), want_default));
   }
   /* an eps that is not a positive number is refused, naming it */
-  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (panel (win))); w && !eps;
-       w = gtk_widget_get_next_sibling (w))
-    if (GTK_IS_BOX (w) && GTK_IS_ENTRY (gtk_widget_get_last_child (w)))
-      eps = gtk_widget_get_last_child (w);
-  g_assert_nonnull (eps);
+  eps = ps_test_template_child (ps_test_window_child (win, "train_panel"), PS_TYPE_TRAIN_PANEL, "eps_entry");
   gtk_editable_set_text (GTK_EDITABLE (eps), "1e-8x");
-  g_assert_false (ps_train_panel_run (panel (win), 1, &error));
+  g_assert_false (ps_run_controller_run (panel (win), 1, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "eps"));
   g_assert_nonnull (strstr (error->message, "1e-8x"));
   g_clear_error (&error);
   gtk_editable_set_text (GTK_EDITABLE (eps), "-1");
-  g_assert_false (ps_train_panel_run (panel (win), 1, &error));
+  g_assert_false (ps_run_controller_run (panel (win), 1, &error));
   g_clear_error (&error);
   g_assert_true (same_values (model (win), want));           /* nothing changed */
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* ---- how often the view takes a snapshot ------------------------------------- */
@@ -639,6 +632,119 @@ test_view_pacing (void)
   g_assert_false (ps_train_view_snapshot_due (16700, 9000, 16700, 1));
 }
 
+/* ---- the run controller alone: no window, no widget ---------------------------- */
+
+static void
+count_notify (GObject *object, GParamSpec *pspec, GHashTable *counts)
+{
+  const char *name = g_param_spec_get_name (pspec);
+  g_hash_table_insert (counts, (gpointer) name,
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, name)) + 1));
+}
+
+static guint
+notified (GHashTable *counts, const char *name)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
+}
+
+static gboolean
+get_bool (PsRunController *run, const char *name)
+{
+  gboolean v;
+  g_object_get (run, name, &v, NULL);
+  return v;
+}
+
+static void
+test_controller (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (GBytes) text = g_resources_lookup_data ("/org/paramscope/ParamScope/models/shared_mlp.py",
+                                                     0, NULL);
+  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *src = g_strndup (g_bytes_get_data (text, NULL), g_bytes_get_size (text));
+  PsRunController *run;
+  PsOptimConfig o;
+  guint64 step;
+  gint64 end;
+
+  g_assert_true (ps_document_load_model_text (doc, src, "shared_mlp.py", &error));
+  run = ps_run_controller_new (doc);
+  g_signal_connect (run, "notify", G_CALLBACK (count_notify), counts);
+  g_assert_false (get_bool (run, "running"));
+  g_assert_true (get_bool (run, "can-run"));
+  g_assert_false (get_bool (run, "can-reset"));
+  g_assert_true (get_bool (run, "new-run"));
+
+  /* a setting notifies when it changes, not when set to what it is */
+  g_object_set (run, "learning-rate", 0.02, NULL);
+  g_object_set (run, "learning-rate", 0.02, NULL);
+  g_assert_cmpuint (notified (counts, "learning-rate"), ==, 1);
+
+  /* refused: the reason is returned and kept in "error"; nothing is busy */
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
+  ps_run_controller_configure (run, PS_RUN_DATA_SPIRAL, 64, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_false (ps_run_controller_step (run, &error));
+  g_assert_nonnull (ps_run_controller_get_error (run));
+  g_assert_cmpstr (ps_run_controller_get_error (run), ==, error->message);
+  g_assert_null (ps_document_get_busy (doc));
+  g_assert_false (get_bool (run, "can-reset"));
+  g_clear_error (&error);
+
+  /* a step: a run exists, its settings are the current ones, the error is gone */
+  ps_run_controller_configure (run, PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_no_error (error);
+  g_assert_null (ps_run_controller_get_error (run));
+  g_assert_true (get_bool (run, "can-reset"));
+  g_assert_false (get_bool (run, "new-run"));
+  g_object_get (run, "step", &step, NULL);
+  g_assert_cmpuint (step, ==, 1);
+  /* the run kept its first weights; then a snapshot of ours */
+  ps_run_controller_take_snapshot (run, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (ps_run_controller_get_snapshots (run)), ==, 2);
+  {
+    g_autoptr (PsRunSnapshot) first = g_list_model_get_item (ps_run_controller_get_snapshots (run), 0);
+    g_autoptr (PsRunSnapshot) ours = g_list_model_get_item (ps_run_controller_get_snapshots (run), 1);
+    g_assert_cmpstr (ps_run_snapshot_get_label (first), ==, "run 1 · step 0");
+    g_assert_cmpuint (ps_snapshot_get_step (ps_run_snapshot_get_snapshot (first)), ==, 0);
+    g_assert_cmpstr (ps_run_snapshot_get_label (ours), ==, "snapshot 1 (step 1)");
+  }
+  /* the speed is not a new run; the learning rate is */
+  g_object_set (run, "speed", 100.0, NULL);
+  g_assert_false (get_bool (run, "new-run"));
+  g_object_set (run, "speed", 0.0, NULL);
+
+  /* a run paced without a widget (a timeout): running, then done as one change */
+  g_assert_true (ps_run_controller_run (run, 20, &error));
+  g_assert_true (get_bool (run, "running"));
+  g_assert_false (get_bool (run, "can-run"));
+  g_assert_nonnull (ps_document_get_busy (doc));
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (get_bool (run, "running"))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_assert_cmpuint (notified (counts, "running"), ==, 2);
+  g_object_get (run, "step", &step, NULL);
+  g_assert_cmpuint (step, ==, 21);
+  g_assert_null (ps_document_get_busy (doc));
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 2–21");
+  g_object_set (run, "learning-rate", 0.03, NULL);
+  g_assert_true (get_bool (run, "new-run"));
+
+  /* nothing keeps it alive but its owner */
+  g_signal_handlers_disconnect_by_data (run, counts);
+  g_assert_finalize_object (run);
+}
+
+static const PsTestWindowSetup shared = { "shared_mlp", 1300, 860 };
+static const PsTestWindowSetup spiral = { "spiral", 1300, 860 };
+static const PsTestWindowSetup mlp = { "mlp", 1300, 860 };
+
 int
 main (int argc, char **argv)
 {
@@ -647,15 +753,16 @@ main (int argc, char **argv)
    * accessible name and role are checked */
   g_setenv ("GTK_A11Y", "test", TRUE);
   gtk_init_check ();
-  g_test_add_func ("/train/run-matches-loop-and-undo", test_run_matches_loop_and_undo);
-  g_test_add_func ("/train/live-views-and-paused-edit", test_live_views_and_paused_edit);
-  g_test_add_func ("/train/paused-edit-applies-exactly", test_paused_edit_applies_exactly);
-  g_test_add_func ("/train/fault-stops-names-and-undoes", test_fault_stops_names_and_undoes);
-  g_test_add_func ("/train/snapshots-difference-reset", test_snapshots_difference_reset);
-  g_test_add_func ("/train/spiral-needs-two-inputs", test_spiral_needs_two_inputs);
-  g_test_add_func ("/train/settings-follow-the-network", test_settings_follow_the_network);
-  g_test_add_func ("/train/frames-without-layout", test_frames_without_layout);
+  PS_TEST_WINDOW ("/train/run-matches-loop-and-undo", &shared, test_run_matches_loop_and_undo);
+  PS_TEST_WINDOW ("/train/live-views-and-paused-edit", &shared, test_live_views_and_paused_edit);
+  PS_TEST_WINDOW ("/train/paused-edit-applies-exactly", &shared, test_paused_edit_applies_exactly);
+  PS_TEST_WINDOW ("/train/fault-stops-names-and-undoes", &shared, test_fault_stops_names_and_undoes);
+  PS_TEST_WINDOW ("/train/snapshots-difference-reset", &spiral, test_snapshots_difference_reset);
+  PS_TEST_WINDOW ("/train/spiral-needs-two-inputs", &mlp, test_spiral_needs_two_inputs);
+  PS_TEST_WINDOW ("/train/settings-follow-the-network", &spiral, test_settings_follow_the_network);
+  PS_TEST_WINDOW ("/train/frames-without-layout", &shared, test_frames_without_layout);
   g_test_add_func ("/train/view-pacing", test_view_pacing);
-  g_test_add_func ("/train/adam-settings", test_adam_settings);
+  g_test_add_func ("/train/controller", test_controller);
+  PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
 #include "ps-application.h"
 
 #include <glib/gstdio.h>
+#include "ps-block-tree.h"
 #include "ps-heatmap-view.h"
 
 #include <math.h>
@@ -40,39 +41,37 @@ param (PsWindow *win, const char *key)
 }
 
 static void
-test_rgnet_tree (void)
+test_rgnet_tree (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   GtkSelectionModel *model;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("rgnet", 1300, 800);
   /* the first parameter is shown at start, as the lesson begins with it */
-  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.block 0.0.weight");
+  g_assert_cmpstr (ps_tree_node_get_key (ps_window_get_selected_node (win)), ==, "0.block 0.0.weight");
   g_assert_true (ps_window_select_key (win, "0.block 1.0.bias"));
-  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.block 1.0.bias");
-  model = gtk_list_view_get_model (GTK_LIST_VIEW (ps_window_get_tree_view (win)));
+  g_assert_cmpstr (ps_tree_node_get_key (ps_window_get_selected_node (win)), ==, "0.block 1.0.bias");
+  model = gtk_list_view_get_model (GTK_LIST_VIEW (ps_test_template_child (ps_test_window_child (win, "tree"),
+                                                                           PS_TYPE_BLOCK_TREE, "list")));
   /* rows: rgnet, (0), (block 0), its 4 children, weight, bias, (block 1), ... all expanded
    * along the two paths: at least the 11 rows down to 0.block 1.0.bias */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=, 11);
   g_assert_false (ps_window_select_key (win, "0.block 9.0.bias"));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_tied_views_change_together (void)
+test_tied_views_change_together (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   GtkWidget *view;
   guint32 before, after;
   GError *error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("tied", 1300, 800);
   g_assert_true (ps_window_select_key (win, "4.weight"));
-  view = ps_window_get_data_view (win);
+  view = ps_test_window_child (win, "data_view");
   before = cell_colour (view, 0, 0);
   /* net[2].weight.data[0, 0] = 100: the view of net[4] changes */
   g_assert_true (ps_document_set_element (ps_window_get_document (win), param (win, "2.weight"), 0,
@@ -81,39 +80,35 @@ test_tied_views_change_together (void)
   after = cell_colour (view, 0, 0);
   g_assert_cmphex (after, !=, before);
   g_assert_cmphex (after, ==, ps_colormap_argb (100.f, 100.f));     /* the new maximum: darkest red */
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_edit_through_the_view (void)
+test_edit_through_the_view (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   GtkWidget *view;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("tied", 1300, 800);
   g_assert_true (ps_window_select_key (win, "2.weight"));
-  view = ps_window_get_data_view (win);
+  view = ps_test_window_child (win, "data_view");
   g_assert_true (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
   g_assert_false (ps_heatmap_view_commit_text (PS_HEATMAP_VIEW (view), "abc"));   /* refused */
   g_assert_cmpfloat (ps_param_get_data (param (win, "2.weight"))->data[0], !=, 7.f);
   g_assert_true (ps_heatmap_view_commit_text (PS_HEATMAP_VIEW (view), "7"));
   g_assert_cmpfloat (ps_param_get_data (param (win, "4.weight"))->data[0], ==, 7.f);
   /* the status says which other name changed with it */
-  g_assert_nonnull (strstr (ps_window_get_status (win), "4.weight"));
-  gtk_window_destroy (GTK_WINDOW (win));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "4.weight"));
 }
 
 static void
-test_lazy_forward (void)
+test_lazy_forward (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   PsModule *first;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("lazy", 1300, 800);
   first = ps_module_index (ps_document_get_model (ps_window_get_document (win)), 0, NULL);
   g_assert_true (ps_module_is_lazy (first));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
@@ -121,27 +116,25 @@ test_lazy_forward (void)
   g_assert_cmpint (ps_module_get_in_features (first), ==, 20);
   g_assert_nonnull (ps_param_get_data (param (win, "0.weight")));
   /* the selection survives the tree's rebuild, and now has values to draw */
-  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.weight");
-  (void) cell_colour (ps_window_get_data_view (win), 0, 0);
-  gtk_window_destroy (GTK_WINDOW (win));
+  g_assert_cmpstr (ps_tree_node_get_key (ps_window_get_selected_node (win)), ==, "0.weight");
+  (void) cell_colour (ps_test_window_child (win, "data_view"), 0, 0);
 }
 
 static void
-test_init_and_undo_in_pixels (void)
+test_init_and_undo_in_pixels (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   GtkWidget *view;
   PsDocument *doc;
   g_autoptr (PsInitScheme) c42 = ps_init_scheme_parse ("constant(42)", NULL);
   guint32 before;
   GError *error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("mlp", 1300, 800);
   doc = ps_window_get_document (win);
-  view = ps_window_get_data_view (win);
-  g_assert_cmpstr (ps_window_get_selected_key (win), ==, "0.weight");
+  view = ps_test_window_child (win, "data_view");
+  g_assert_cmpstr (ps_tree_node_get_key (ps_window_get_selected_node (win)), ==, "0.weight");
   before = cell_colour (view, 3, 2);
   g_assert_true (ps_document_initialize (doc, ps_module_index (ps_document_get_model (doc), 0, NULL),
                                          NULL, PS_TARGET_WEIGHTS, c42, 0, &error));
@@ -152,20 +145,18 @@ test_init_and_undo_in_pixels (void)
   g_assert_cmphex (cell_colour (view, 3, 2), ==, before);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.redo", NULL));
   g_assert_cmphex (cell_colour (view, 3, 2), ==, ps_colormap_argb (42.f, 42.f));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_gradient_after_backward (void)
+test_gradient_after_backward (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   GtkWidget *grad;
   PsTensor *g;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("mlp", 1300, 800);
-  grad = ps_window_get_grad_view (win);
+  grad = ps_test_window_child (win, "grad_view");
   g_assert_null (ps_param_get_grad (param (win, "0.weight")));   /* "no gradient yet" */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
   g = ps_param_get_grad (param (win, "0.weight"));
@@ -175,31 +166,29 @@ test_gradient_after_backward (void)
     g_assert_cmphex (cell_colour (grad, 0, 0), ==, ps_colormap_argb (g->data[0], range));
     g_assert_cmphex (cell_colour (grad, 7, 3), ==, ps_colormap_argb (g->data[7 * 4 + 3], range));
   }
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_bad_model_keeps_window (void)
+test_bad_model_keeps_window (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   g_autofree char *bad = g_build_filename (g_getenv ("PS_CORPUS"), "models", "unknown_layer.py", NULL);
   GError *error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("mlp", 1300, 800);
   g_assert_false (ps_window_open_model (win, bad, &error));
   g_clear_error (&error);
-  g_assert_nonnull (strstr (ps_window_get_status (win), "unknown_layer.py:"));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "unknown_layer.py:"));
   g_assert_nonnull (param (win, "2.bias"));                          /* the MLP is still there */
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* Pixels of the inspector's histograms: (bars, the density line) */
 static void
 histogram_pixels (PsWindow *win, guint *bars, guint *line)
 {
-  GtkWidget *w = ps_window_get_histogram (win);
+  GtkWidget *inspector = ps_test_window_child (win, "inspector");
+  GtkWidget *w = ps_test_template_child (inspector, G_OBJECT_TYPE (inspector), "histogram");
   g_autoptr (GdkPaintable) p = NULL;
   g_autoptr (GtkSnapshot) s = gtk_snapshot_new ();
   g_autoptr (GskRenderNode) node = NULL;
@@ -229,17 +218,16 @@ histogram_pixels (PsWindow *win, guint *bars, guint *line)
 }
 
 static void
-test_inspector_histogram (void)
+test_inspector_histogram (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   guint bars, line;
   GError *error = NULL;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("mlp", 1300, 800);
   gtk_window_set_default_size (GTK_WINDOW (win), 1400, 900);
-  ps_window_show_panel (win, "inspect");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
   g_assert_true (ps_window_select_key (win, "2.weight"));
   histogram_pixels (win, &bars, &line);
   g_assert_cmpuint (bars, >, 50);           /* the values' bars */
@@ -255,23 +243,21 @@ test_inspector_histogram (void)
   g_assert_no_error (error);
   histogram_pixels (win, &bars, &line);
   g_assert_cmpuint (line, ==, 0);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* The keyboard reaches the block tree: Tab from the window's start lands in
  * it, and Tab leaves it again (after its rows: GTK 4.8's list view has no
  * tab behaviour to set). */
 static void
-test_tree_in_tab_chain (void)
+test_tree_in_tab_chain (PsWindowFixture *f, gconstpointer setup)
 {
-  PsWindow *win;
+  PsWindow *win = f->win;
   GtkWidget *tree, *focus = NULL;
   gboolean reached = FALSE;
 
-  if (ps_test_skip_without_display ())
+  if (win == NULL)
     return;
-  win = ps_test_open_example ("rgnet", 1300, 800);
-  tree = ps_window_get_tree_view (win);
+  tree = ps_test_template_child (ps_test_window_child (win, "tree"), PS_TYPE_BLOCK_TREE, "list");
   gtk_window_set_focus (GTK_WINDOW (win), NULL);
   for (int i = 0; i < 60 && !reached; i++)
     {
@@ -292,7 +278,182 @@ test_tree_in_tab_chain (void)
         g_printerr ("tab on %d: %s\n", i, G_OBJECT_TYPE_NAME (focus));
     }
   g_assert_false (reached);
+}
+
+/* ---- the file chooser ------------------------------------------------------ */
+
+static GtkWidget *
+file_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (tops, i);
+      if (GTK_IS_FILE_CHOOSER (w) && gtk_widget_get_visible (w))
+        return w;
+    }
+  return NULL;
+}
+
+/* The window's file chooser, shown by an action and answered: the
+ * dialog appears, and goes after its answer. */
+static GtkWidget *
+wait_file_dialog (gboolean present)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((file_dialog () != NULL) != present)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  return file_dialog ();
+}
+
+/* Choose file in the dialog and accept it (the dialog selects the file once
+ * its folder has loaded). */
+static void
+accept_file (GtkWidget *dialog, GFile *file)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_assert_true (gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), file, NULL));
+  for (;;)
+    {
+      g_autoptr (GFile) chosen = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      if (chosen && g_file_equal (chosen, file))
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+}
+
+static void
+iterate (void)
+{
+  for (int i = 0; i < 5; i++)
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+}
+
+static guint
+n_toplevels (void)
+{
+  return g_list_model_get_n_items (gtk_window_get_toplevels ());
+}
+
+static void
+test_file_chooser (void)
+{
+  PsWindow *win;
+  PsParam *w;
+  GtkWidget *dialog;
+  g_autofree char *dir = NULL, *path = NULL;
+  g_autoptr (GFile) file = NULL;
+  GError *error = NULL;
+  float saved;
+  guint tops;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = g_object_ref (ps_test_open_example ("mlp", 1300, 800));
+  tops = n_toplevels ();
+  w = param (win, "0.weight");
+  saved = ps_param_get_data (w)->data[0];
+  dir = g_dir_make_tmp ("ps-chooser-XXXXXX", NULL);
+  path = g_build_filename (dir, "w.safetensors", NULL);
+  g_assert_true (ps_document_save_weights (ps_window_get_document (win), path, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_document_set_element (ps_window_get_document (win), w, 0, 7.f, &error));
+
+  /* cancelled, again and again: nothing changes, no dialog stays behind */
+  for (int k = 0; k < 3; k++)
+    {
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.open-weights", NULL));
+      dialog = wait_file_dialog (TRUE);
+      g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
+      gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+      wait_file_dialog (FALSE);
+      iterate ();
+      g_assert_cmpuint (n_toplevels (), ==, tops);
+      g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 7.f);
+    }
+  /* accepted: the weights are loaded */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.open-weights", NULL));
+  dialog = wait_file_dialog (TRUE);
+  file = g_file_new_for_path (path);
+  accept_file (dialog, file);
+  wait_file_dialog (FALSE);
+  iterate ();
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, saved);
+  g_assert_cmpuint (n_toplevels (), ==, tops);
+  /* the window closed while its chooser is open: the answer goes nowhere */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.open-weights", NULL));
+  dialog = wait_file_dialog (TRUE);
   gtk_window_destroy (GTK_WINDOW (win));
+  iterate ();
+  accept_file (dialog, file);
+  wait_file_dialog (FALSE);
+  iterate ();
+  g_assert_cmpuint (n_toplevels (), ==, tops - 1);
+  g_assert_finalize_object (win);               /* the chooser kept no reference to it */
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Paste a Model: text that is not a model keeps the dialog and says why;
+ * a model replaces the network and closes it. */
+static GtkWidget *
+paste_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (tops, i);
+      if (GTK_IS_DIALOG (w) && !GTK_IS_FILE_CHOOSER (w) && gtk_widget_get_visible (w))
+        return w;
+    }
+  return NULL;
+}
+
+static GtkTextView *
+find_text_view (GtkWidget *w)
+{
+  return GTK_TEXT_VIEW (ps_test_find_widget (w, GTK_TYPE_TEXT_VIEW));
+}
+
+static void
+test_paste_model (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  GtkWidget *dialog, *error_label = NULL;
+  PsModule *model;
+
+  if (win == NULL)
+    return;
+  model = ps_document_get_model (ps_window_get_document (win));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.paste-model", NULL));
+  dialog = paste_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (win));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (find_text_view (dialog)),
+                            "net = nn.Sequential(nn.Linear(4, 8), nn.Relu())\n", -1);
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  g_assert_true (paste_dialog () == dialog);                  /* kept, with the text */
+  for (GtkWidget *w = ps_test_find_widget (dialog, GTK_TYPE_LABEL); w; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_LABEL (w) && gtk_widget_has_css_class (w, "error"))
+      error_label = w;
+  g_assert_nonnull (error_label);
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "Relu"));
+  g_assert_true (ps_document_get_model (ps_window_get_document (win)) == model);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (find_text_view (dialog)),
+                            "net = nn.Sequential(nn.Linear(3, 5), nn.ReLU())\n", -1);
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  g_assert_null (paste_dialog ());
+  g_assert_cmpint (ps_module_get_in_features (ps_module_index (ps_document_get_model (ps_window_get_document (win)),
+                                                               0, NULL)), ==, 3);
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (win)), "pasted"));
 }
 
 /* `paramscope BAD.py`: the window opens on the lesson's MLP and says why
@@ -311,7 +472,7 @@ check_app_window (gpointer data)
 
   if (windows == NULL)
     return G_SOURCE_CONTINUE;          /* not presented yet */
-  ac->status = g_strdup (ps_window_get_status (windows->data));
+  ac->status = g_strdup (ps_test_window_status (windows->data));
   ac->title = g_strdup (gtk_window_get_title (GTK_WINDOW (windows->data)));
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (ac->app))) != NULL)
     gtk_window_destroy (windows->data);
@@ -346,20 +507,27 @@ test_bad_model_argument (void)
   g_rmdir (dir);
 }
 
+static const PsTestWindowSetup mlp = { "mlp", 1300, 800 };
+static const PsTestWindowSetup rgnet = { "rgnet", 1300, 800 };
+static const PsTestWindowSetup tied = { "tied", 1300, 800 };
+static const PsTestWindowSetup lazy = { "lazy", 1300, 800 };
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   gtk_init_check ();      /* without a display every test skips */
-  g_test_add_func ("/window/rgnet-tree", test_rgnet_tree);
-  g_test_add_func ("/window/tied-views-change-together", test_tied_views_change_together);
-  g_test_add_func ("/window/edit-through-the-view", test_edit_through_the_view);
-  g_test_add_func ("/window/lazy-forward", test_lazy_forward);
-  g_test_add_func ("/window/init-and-undo-in-pixels", test_init_and_undo_in_pixels);
-  g_test_add_func ("/window/gradient-after-backward", test_gradient_after_backward);
-  g_test_add_func ("/window/bad-model-keeps-window", test_bad_model_keeps_window);
-  g_test_add_func ("/window/inspector-histogram", test_inspector_histogram);
-  g_test_add_func ("/window/tree-in-tab-chain", test_tree_in_tab_chain);
+  PS_TEST_WINDOW ("/window/rgnet-tree", &rgnet, test_rgnet_tree);
+  PS_TEST_WINDOW ("/window/tied-views-change-together", &tied, test_tied_views_change_together);
+  PS_TEST_WINDOW ("/window/edit-through-the-view", &tied, test_edit_through_the_view);
+  PS_TEST_WINDOW ("/window/lazy-forward", &lazy, test_lazy_forward);
+  PS_TEST_WINDOW ("/window/init-and-undo-in-pixels", &mlp, test_init_and_undo_in_pixels);
+  PS_TEST_WINDOW ("/window/gradient-after-backward", &mlp, test_gradient_after_backward);
+  PS_TEST_WINDOW ("/window/bad-model-keeps-window", &mlp, test_bad_model_keeps_window);
+  PS_TEST_WINDOW ("/window/inspector-histogram", &mlp, test_inspector_histogram);
+  PS_TEST_WINDOW ("/window/tree-in-tab-chain", &rgnet, test_tree_in_tab_chain);
+  g_test_add_func ("/window/file-chooser", test_file_chooser);
+  PS_TEST_WINDOW ("/window/paste-model", &mlp, test_paste_model);
   g_test_add_func ("/window/bad-model-argument", test_bad_model_argument);
   return g_test_run ();
 }

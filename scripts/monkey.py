@@ -1,0 +1,490 @@
+#!/usr/bin/python3
+"""Random user input against the real ParamScope window: a seeded, replayable monkey.
+
+Run through scripts/monkey.sh, which provides the X server (Xvfb), the session bus that
+AT-SPI needs, and the ASan+UBSan build.  This program:
+
+  - starts `paramscope` on a model, with HOME, XDG_*_HOME and the working directory in a
+    temporary folder of the run (so that a random Save writes nowhere else);
+  - performs random user actions with xdotool: clicks and double-clicks on widgets found
+    through AT-SPI and on random points, drags and scrolls (plain and with Ctrl), every
+    accelerator and Tab / Escape / Return / arrows, hostile strings typed into whatever has
+    focus, dialogs opened and cancelled, resizes down to 640x480, undo/redo storms, training
+    started and stopped;
+  - writes every action to the log *before* doing it, one JSON object a line, so that
+    `--replay LOG` repeats the same sequence (the replay reads the log, not the seed:
+    AT-SPI answers that differ from run to run do not change it);
+  - fails on the process dying, a sanitizer report, a GLib/GTK CRITICAL or WARNING on
+    stderr (except the allow-list below), or the main loop not running for more than
+    2 s (the app's watchdog, PS_WATCHDOG_MS, reports that on stderr).
+
+AT-SPI is used only to find targets, in a child process with a timeout, so that a busy
+app never blocks the driver.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+# Messages that come from the test environment, not from ParamScope.  Each line is a
+# regular expression matched against a stderr line of the app.
+ALLOW = [
+    # Xvfb has no window manager and no monitors' workarea: GDK says so when it looks
+    # for the work area of a monitor (a test-environment fact, not an app bug).
+    r"Gdk-WARNING.*_NET_WORKAREA",
+    # Xvfb offers no GL: GDK notes that it falls back to cairo when probing GL.
+    r"Gdk-WARNING.*(EGL|GLX|OpenGL)",
+]
+
+FAIL_PATTERNS = [
+    re.compile(r"ERROR: AddressSanitizer"),
+    re.compile(r"ERROR: LeakSanitizer"),
+    re.compile(r"runtime error:"),                   # UBSan
+    re.compile(r"-CRITICAL \*\*"),
+    re.compile(r"-WARNING \*\*"),
+    re.compile(r"ParamScope-WATCHDOG"),
+    re.compile(r"AddressSanitizer:DEADLYSIGNAL"),
+]
+
+HOSTILE = [
+    "0", "-0", "1e308", "-1e-320", "nan", "inf", "-inf", "1e999", "0x1p3", " 42 ",
+    "x" * 10000,
+    "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",   # Hebrew and Arabic (RTL)
+    "e\u0301\u0302\u0303\u0304 a\u20dd",                       # combining marks
+    "'; rm -rf *", "\"\\n\\t", "%s%n%x", "{}[]()", "\u2028\u2029", "\U0001f600",
+    "Sequential(\n  (0): Linear(in_features=4, out_features=8, bias=True)\n)",
+    "net[0].weight.data[0, 0] = 42",
+]
+
+KEYS = (
+    ["Tab", "shift+Tab", "Escape", "Return", "KP_Enter", "space", "Up", "Down", "Left",
+     "Right", "Home", "End", "Page_Up", "Page_Down", "Delete", "BackSpace", "Menu",
+     "shift+F10"]
+    + [f"F{i}" for i in range(1, 13)]
+    + [f"ctrl+{c}" for c in "abcdefghijklmnoprstuvxyz0123456789"]   # no ctrl+q, ctrl+w
+    + [f"ctrl+shift+{c}" for c in "abcdefghijklmnoprstuvxyz"]
+    + ["ctrl+plus", "ctrl+minus", "ctrl+equal", "ctrl+question", "ctrl+comma",
+       "ctrl+shift+Tab", "ctrl+Tab", "ctrl+Page_Up", "ctrl+Page_Down"]
+    + [f"alt+{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
+)
+
+DIALOG_KEYS = ["ctrl+o", "ctrl+shift+o", "ctrl+s", "ctrl+e", "ctrl+v", "ctrl+question",
+               "ctrl+shift+k", "F1", "ctrl+l"]
+
+
+def log(msg):
+    print(f"monkey: {msg}", file=sys.stderr, flush=True)
+
+
+def xdo(*args, timeout=20):
+    try:
+        return subprocess.run(["xdotool", *map(str, args)], capture_output=True, text=True,
+                              timeout=timeout).stdout
+    except subprocess.TimeoutExpired:
+        return ""
+
+
+class App:
+    """The app under test: started, watched, restarted after a quit."""
+
+    def __init__(self, binary, model, rundir, env_extra):
+        self.binary, self.model, self.rundir = binary, model, rundir
+        self.env = dict(os.environ)
+        home = os.path.join(rundir, "home")
+        for sub in ("", ".config", ".local/share", ".cache"):
+            os.makedirs(os.path.join(home, sub), exist_ok=True)
+        self.env.update({
+            "HOME": home,
+            "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+            "XDG_DATA_HOME": os.path.join(home, ".local/share"),
+            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+            "GSETTINGS_BACKEND": "memory",
+            "PS_WATCHDOG_MS": "2000",
+            "NO_AT_BRIDGE": "0",
+        })
+        self.env.update(env_extra)
+        self.err_path = os.path.join(rundir, "app.stderr")
+        self.err = open(self.err_path, "ab")
+        self.err_read = open(self.err_path, "r", errors="replace")
+        self.proc = None
+        self.peak_kb = 0
+        self.starts = 0
+
+    def start(self):
+        args = [self.binary] + ([self.model] if self.model else [])
+        self.proc = subprocess.Popen(args, cwd=os.path.join(self.rundir, "work"), env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=self.err)
+        self.starts += 1
+        self.wid = None
+        t0 = time.time()
+        while time.time() - t0 < 120:
+            if self.proc.poll() is not None:
+                return False
+            out = xdo("search", "--onlyvisible", "--pid", self.proc.pid, "--name", "ParamScope",
+                      timeout=10).split()
+            if out:
+                self.wid = out[0]
+                return True
+            time.sleep(0.5)
+        return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def sample_memory(self):
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+
+    def new_errors(self):
+        """Lines written to stderr since the last call that are failures."""
+        bad = []
+        for line in self.err_read.readlines():
+            line = line.rstrip("\n")
+            if any(p.search(line) for p in FAIL_PATTERNS) and not any(
+                    re.search(a, line) for a in ALLOW):
+                bad.append(line)
+        return bad
+
+    def windows(self):
+        """Visible toplevels of the app: [(wid, x, y, w, h)]."""
+        out = []
+        for wid in xdo("search", "--onlyvisible", "--pid", self.proc.pid, "--name", ".").split():
+            geo = xdo("getwindowgeometry", "--shell", wid)
+            d = dict(l.split("=", 1) for l in geo.split() if "=" in l)
+            try:
+                out.append((wid, int(d["X"]), int(d["Y"]), int(d["WIDTH"]), int(d["HEIGHT"])))
+            except (KeyError, ValueError):
+                pass
+        return out
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+WALKER = r"""
+import gi, json, sys
+gi.require_version('Atspi', '2.0')
+from gi.repository import Atspi
+pid = int(sys.argv[1])
+ROLES = {'push button', 'toggle button', 'check box', 'radio button', 'menu item',
+         'check menu item', 'radio menu item', 'page tab', 'combo box', 'text', 'entry',
+         'spin button', 'slider', 'list item', 'table cell', 'image', 'canvas', 'drawing area',
+         'tree item', 'label', 'menu button', 'link', 'scroll bar', 'separator', 'panel',
+         'terminal', 'paragraph', 'document text', 'toggle button'}
+out = []
+def walk(acc, depth, top):
+    if depth > 60 or len(out) > 3000:
+        return
+    try:
+        role = acc.get_role_name()
+    except Exception:
+        return
+    if role in ('frame', 'dialog', 'window', 'alert', 'file chooser'):
+        top = acc.get_name() or ''
+    try:
+        ext = acc.get_extents(Atspi.CoordType.WINDOW)
+        box = (ext.x, ext.y, ext.width, ext.height)
+    except Exception:
+        box = None
+    if role in ROLES and box and box[2] > 0 and box[3] > 0:
+        out.append({'role': role, 'name': (acc.get_name() or '')[:80], 'top': top,
+                    'x': box[0], 'y': box[1], 'w': box[2], 'h': box[3]})
+    try:
+        n = acc.get_child_count()
+    except Exception:
+        return
+    for i in range(min(n, 400)):
+        try:
+            c = acc.get_child_at_index(i)
+        except Exception:
+            continue
+        if c is not None:
+            walk(c, depth + 1, top)
+desk = Atspi.get_desktop(0)
+for i in range(desk.get_child_count()):
+    app = desk.get_child_at_index(i)
+    try:
+        if app.get_process_id() != pid:
+            continue
+    except Exception:
+        continue
+    walk(app, 0, '')
+print(json.dumps(out))
+"""
+
+
+def walk_targets(pid, timeout):
+    try:
+        r = subprocess.run([sys.executable, "-c", WALKER, str(pid)], capture_output=True,
+                           text=True, timeout=timeout)
+        return json.loads(r.stdout or "[]")
+    except (subprocess.TimeoutExpired, json.JSONDecodeError):
+        return None
+
+
+class Monkey:
+    def __init__(self, app, rng, logf, deadline):
+        self.app, self.rng, self.logf, self.deadline = app, rng, logf, deadline
+        self.targets = []
+        self.n = 0
+        self.walk_failures = 0
+
+    def record(self, action):
+        action["i"] = self.n
+        self.logf.write(json.dumps(action, ensure_ascii=False) + "\n")
+        self.logf.flush()
+        self.n += 1
+
+    # ---- choosing (only when not replaying) --------------------------------------
+    def refresh_targets(self):
+        t = walk_targets(self.app.proc.pid, 60)
+        if t is None:
+            self.walk_failures += 1
+            return
+        self.walk_failures = 0
+        wins = self.app.windows()
+        # map each target to screen coordinates: the toplevel named like its frame
+        titled = {}
+        for wid, x, y, w, h in wins:
+            name = xdo("getwindowname", wid).strip()
+            titled[name] = (x, y, w, h)
+        main = max(wins, key=lambda g: g[3] * g[4])[1:] if wins else (0, 0, 1024, 768)
+        self.targets = []
+        for tg in t:
+            x, y, w, h = titled.get(tg["top"], main)
+            self.targets.append(dict(tg, sx=x + tg["x"], sy=y + tg["y"]))
+        self.screen = main
+
+    def window_box(self):
+        wins = self.app.windows()
+        if not wins:
+            return (0, 0, 1024, 768)
+        return self.rng.choice(wins)[1:]
+
+    def point_in(self, box):
+        x, y, w, h = box
+        return (x + self.rng.randrange(max(1, w)), y + self.rng.randrange(max(1, h)))
+
+    def target_point(self, roles=None):
+        cands = [t for t in self.targets if roles is None or t["role"] in roles]
+        if not cands:
+            return None, None
+        t = self.rng.choice(cands)
+        x = t["sx"] + self.rng.randrange(max(1, t["w"]))
+        y = t["sy"] + self.rng.randrange(max(1, t["h"]))
+        return (x, y), f"{t['role']} '{t['name']}'"
+
+    def choose(self):
+        r = self.rng.random()
+        if r < 0.30:
+            p, what = self.target_point()
+            if p is None:
+                p, what = self.point_in(self.window_box()), "random point"
+            return {"a": "click", "x": p[0], "y": p[1], "b": self.rng.choice([1, 1, 1, 1, 3]),
+                    "n": self.rng.choice([1, 1, 1, 2]), "what": what}
+        if r < 0.38:
+            return {"a": "click", "x": self.point_in(self.window_box())[0],
+                    "y": self.point_in(self.window_box())[1], "b": 1, "n": 1, "what": "random point"}
+        if r < 0.46:
+            p, what = self.target_point({"image", "canvas", "drawing area"})
+            if p is None:
+                p, what = self.point_in(self.window_box()), "random point"
+            q = (p[0] + self.rng.randint(-300, 300), p[1] + self.rng.randint(-200, 200))
+            return {"a": "drag", "x": p[0], "y": p[1], "x2": q[0], "y2": q[1],
+                    "b": self.rng.choice([1, 1, 2, 3]), "what": what}
+        if r < 0.54:
+            p, what = self.target_point({"image", "canvas", "drawing area", "list item"})
+            if p is None:
+                p, what = self.point_in(self.window_box()), "random point"
+            return {"a": "scroll", "x": p[0], "y": p[1], "up": self.rng.random() < 0.5,
+                    "n": self.rng.randint(1, 8), "ctrl": self.rng.random() < 0.5, "what": what}
+        if r < 0.72:
+            return {"a": "key", "k": self.rng.choice(KEYS)}
+        if r < 0.80:
+            s = self.rng.choice(HOSTILE)
+            return {"a": "type", "s": s, "enter": self.rng.random() < 0.6}
+        if r < 0.85:
+            return {"a": "dialog", "k": self.rng.choice(DIALOG_KEYS),
+                    "cancel": self.rng.choice(["Escape", "Escape", "alt+F4", "Tab Return"])}
+        if r < 0.89:
+            return {"a": "resize", "w": self.rng.randint(640, 1400), "h": self.rng.randint(480, 900)}
+        if r < 0.93:
+            return {"a": "storm", "undo": self.rng.randint(1, 30), "redo": self.rng.randint(0, 30)}
+        return {"a": "train", "keys": self.rng.choice(
+            [["ctrl+t"], ["ctrl+t", "ctrl+t"], ["ctrl+shift+t"], ["ctrl+t", "ctrl+k", "ctrl+t"]]),
+            "wait": round(self.rng.uniform(0.2, 3.0), 2)}
+
+    # ---- doing -------------------------------------------------------------------
+    def perform(self, a):
+        kind = a["a"]
+        wid = self.app.wid
+        if kind == "click":
+            xdo("mousemove", "--sync", a["x"], a["y"])
+            xdo("click", "--repeat", a["n"], "--delay", 80, a["b"])
+        elif kind == "drag":
+            xdo("mousemove", "--sync", a["x"], a["y"])
+            xdo("mousedown", a["b"])
+            for k in range(1, 6):
+                xdo("mousemove", a["x"] + (a["x2"] - a["x"]) * k // 5,
+                    a["y"] + (a["y2"] - a["y"]) * k // 5)
+                time.sleep(0.02)
+            xdo("mouseup", a["b"])
+        elif kind == "scroll":
+            xdo("mousemove", "--sync", a["x"], a["y"])
+            if a["ctrl"]:
+                xdo("keydown", "ctrl")
+            xdo("click", "--repeat", a["n"], "--delay", 30, 4 if a["up"] else 5)
+            if a["ctrl"]:
+                xdo("keyup", "ctrl")
+        elif kind == "key":
+            xdo("key", "--clearmodifiers", a["k"])
+        elif kind == "type":
+            xdo("type", "--delay", 1 if len(a["s"]) > 100 else 8, "--", a["s"], timeout=120)
+            if a["enter"]:
+                xdo("key", "Return")
+        elif kind == "dialog":
+            xdo("key", "--clearmodifiers", a["k"])
+            time.sleep(1.0)
+            for k in a["cancel"].split():
+                xdo("key", k)
+                time.sleep(0.2)
+        elif kind == "resize":
+            if wid:
+                xdo("windowsize", wid, a["w"], a["h"])
+        elif kind == "storm":
+            for _ in range(a["undo"]):
+                xdo("key", "ctrl+z")
+            for _ in range(a["redo"]):
+                xdo("key", "ctrl+shift+z")
+        elif kind == "train":
+            for k in a["keys"]:
+                xdo("key", "--clearmodifiers", k)
+                time.sleep(a["wait"])
+        elif kind == "restart":
+            pass
+        time.sleep(0.05)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Random input against the real ParamScope window.")
+    ap.add_argument("--app", required=True)
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--minutes", type=float, default=2.0)
+    ap.add_argument("--replay", default=None)
+    ap.add_argument("--rundir", required=True)
+    ap.add_argument("--no-wm", action="store_true", help="run without a window manager")
+    a = ap.parse_args()
+
+    os.makedirs(os.path.join(a.rundir, "work"), exist_ok=True)
+    seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(4), "little")
+    rng = random.Random(seed)
+    log_path = os.path.join(a.rundir, "actions.log")
+    replay = None
+    if a.replay:
+        with open(a.replay) as f:
+            replay = [json.loads(l) for l in f if l.strip()]
+        header = replay[0] if replay and replay[0].get("a") == "start" else {}
+        if header.get("model") and not a.model:
+            a.model = header["model"]
+        replay = [r for r in replay if r.get("a") != "start"]
+    # A window manager, as every user has: without one, GTK emulates window moves and
+    # resizes with its own pointer grab, a path no desktop takes (a press on the window's
+    # edge then leaves GTK's active-state accounting broken).
+    wm = None
+    if not a.no_wm:
+        wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+    app = App(a.app, a.model, a.rundir, {})
+    logf = open(log_path, "w")
+    deadline = time.time() + a.minutes * 60
+    m = Monkey(app, rng, logf, deadline)
+    m.record({"a": "start", "seed": seed, "model": a.model})
+    log(f"seed {seed}, model {a.model or '(default)'}, log {log_path}")
+
+    def fail(why, lines=()):
+        first = lines[0] if lines else why
+        print(f"monkey: FAILED after {m.n} actions: {why}", file=sys.stderr)
+        print(f"monkey: seed {seed}; replay with: scripts/monkey.sh --replay {log_path}",
+              file=sys.stderr)
+        print(f"monkey: first error: {first}", file=sys.stderr)
+        print(f"monkey: app stderr: {app.err_path}", file=sys.stderr)
+        app.stop()
+        sys.exit(1)
+
+    if not app.start():
+        fail("the window did not appear", app.new_errors())
+    t_start = time.time()
+    step = 0
+    while True:
+        if replay is not None:
+            if step >= len(replay):
+                break
+            action = replay[step]
+        else:
+            if time.time() > deadline:
+                break
+            if step % 25 == 0 or not m.targets:
+                m.refresh_targets()
+                if m.walk_failures >= 3:
+                    fail("the app stopped answering accessibility queries (frozen?)",
+                         app.new_errors())
+            action = m.choose()
+        step += 1
+        m.record(dict(action))
+        if action["a"] == "restart":
+            if not app.alive() and not app.start():
+                fail("the window did not reappear after a quit", app.new_errors())
+            continue
+        m.perform(action)
+        if action["a"] in ("resize", "dialog"):
+            m.targets = []
+        app.sample_memory()
+        errs = app.new_errors()
+        if errs:
+            fail("an error was reported", errs)
+        if not app.alive():
+            rc = app.proc.returncode
+            time.sleep(0.5)
+            errs = app.new_errors()
+            if rc == 0 and not errs:
+                # the user chose Quit (a menu item): log it and start again
+                m.record({"a": "restart", "why": "the app quit (exit status 0)"})
+                if not app.start():
+                    fail("the window did not reappear after a quit", app.new_errors())
+                continue
+            fail(f"the app died (exit status {rc})", errs)
+
+    elapsed = time.time() - t_start
+    app.sample_memory()
+    app.stop()
+    time.sleep(0.5)
+    errs = app.new_errors()
+    if errs:
+        fail("an error was reported at exit", errs)
+    rate = m.n / max(elapsed / 60, 1e-9)
+    print(f"monkey: passed: {m.n} actions in {elapsed / 60:.1f} min ({rate:.0f} a minute), "
+          f"peak memory {app.peak_kb / 1024:.0f} MiB, {app.starts} start(s), seed {seed}")
+    print(f"monkey: log {log_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+/* test-i18n-window.c — the window in Simplified Chinese, run from the build
+ * tree: LANG=zh_CN.UTF-8 as a user sets it, the locale set up as main()
+ * does (ps_application_setup_locale), the catalogue found in build/po (not
+ * under the install prefix, where nothing is installed), and the window's
+ * labels translated.
+ *
+ * Without the zh_CN.UTF-8 locale (scripts/install-deps.sh generates it) the
+ * test uses C.UTF-8 with LANGUAGE=zh_CN, which selects the same catalogue. */
+#include "ps-ui-test-util.h"
+#include "ps-application.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
+
+#ifndef PS_BUILD_ROOT
+#error "PS_BUILD_ROOT must be defined"
+#endif
+
+/* Labels of w and everything under it whose text contains needle. */
+static guint
+count_labels (GtkWidget *w, const char *needle)
+{
+  guint n = 0;
+
+  if (GTK_IS_LABEL (w) && strstr (gtk_label_get_text (GTK_LABEL (w)), needle) != NULL)
+    n++;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += count_labels (c, needle);
+  return n;
+}
+
+static void
+test_catalogue_from_build_tree (void)
+{
+  g_autofree char *po = g_build_filename (PS_BUILD_ROOT, "po", NULL);
+
+  g_assert_cmpstr (bindtextdomain (GETTEXT_PACKAGE, NULL), ==, po);
+  g_assert_cmpstr (textdomain (NULL), ==, GETTEXT_PACKAGE);
+  g_assert_cmpstr (_("Forward"), ==, "前向传播");
+}
+
+static void
+test_window_labels (void)
+{
+  PsWindow *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", 1200, 800);
+  /* the Forward button, "前向传播(F)", and no English one */
+  g_assert_cmpuint (count_labels (GTK_WIDGET (win), "前向传播"), >=, 1);
+  g_assert_cmpuint (count_labels (GTK_WIDGET (win), "Forward"), ==, 0);
+  ps_test_screenshot (GTK_WIDGET (win), "i18n-window-zh_CN.png");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+int
+main (int argc, char **argv)
+{
+  /* the user's setting, alone */
+  g_unsetenv ("LC_ALL");
+  g_unsetenv ("LC_MESSAGES");
+  g_unsetenv ("LANGUAGE");
+  g_setenv ("LANG", "zh_CN.UTF-8", TRUE);
+  if (setlocale (LC_ALL, "") == NULL)
+    {
+      g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+      g_setenv ("LANGUAGE", "zh_CN", TRUE);
+    }
+  ps_application_setup_locale ();
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_message ("LC_MESSAGES locale: %s", setlocale (LC_MESSAGES, NULL));
+  gtk_init_check ();      /* without a display the window test skips */
+  g_test_add_func ("/i18n-window/catalogue-from-build-tree", test_catalogue_from_build_tree);
+  g_test_add_func ("/i18n-window/labels", test_window_labels);
+  return g_test_run ();
+}

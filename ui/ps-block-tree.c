@@ -1,0 +1,235 @@
+/* ps-block-tree.c — the tree's model, its rows and its selection */
+#include "ps-block-tree.h"
+#include "ps-ui-util.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+struct _PsBlockTree
+{
+  GtkWidget           parent_instance;
+
+  PsTreeNode         *root;
+  GtkTreeListModel   *rows;       /* held by the selection */
+  PsTreeNode         *selected;   /* a reference */
+
+  /* template children */
+  GtkWidget          *list;
+  GtkSingleSelection *selection;
+};
+
+G_DEFINE_FINAL_TYPE (PsBlockTree, ps_block_tree, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_SELECTED_NODE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+/* ---- rows ---------------------------------------------------------------------- */
+
+static GListModel *
+create_children (gpointer item, gpointer user_data)
+{
+  GListModel *kids = ps_tree_node_get_children (PS_TREE_NODE (item));
+  return kids && g_list_model_get_n_items (kids) > 0 ? g_object_ref (kids) : NULL;
+}
+
+/* An expander holding the name, the kind, the size, the tied badge and the
+ * lazy badge. */
+static void
+setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *name = gtk_label_new (NULL), *kind = gtk_label_new (NULL), *size = gtk_label_new (NULL);
+  GtkWidget *tied = gtk_label_new (NULL), *lazy = gtk_label_new (_("uninitialized"));
+
+  gtk_widget_add_css_class (name, "ps-tree-name");
+  gtk_widget_add_css_class (kind, "dim-label");
+  gtk_widget_add_css_class (size, "dim-label");
+  gtk_widget_add_css_class (size, "numeric");
+  gtk_widget_add_css_class (tied, "ps-badge-tied");
+  gtk_widget_add_css_class (lazy, "ps-badge-lazy");
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), kind);
+  gtk_box_append (GTK_BOX (box), size);
+  gtk_box_append (GTK_BOX (box), tied);
+  gtk_box_append (GTK_BOX (box), lazy);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_list_item_set_child (item, expander);
+}
+
+static void
+bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  GtkWidget *expander = gtk_list_item_get_child (item);
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  GtkWidget *name = gtk_widget_get_first_child (box);
+  GtkWidget *kind = gtk_widget_get_next_sibling (name);
+  GtkWidget *size = gtk_widget_get_next_sibling (kind);
+  GtkWidget *tied = gtk_widget_get_next_sibling (size);
+  GtkWidget *lazy = gtk_widget_get_next_sibling (tied);
+  g_autoptr (PsTreeNode) node = gtk_tree_list_row_get_item (row);
+  g_autofree char *desc = ps_tree_node_describe (node);
+  g_autofree char *sz = ps_tree_node_describe_size (node);
+  g_autofree char *badge = ps_tree_node_tied_badge (node);
+  g_autofree char *label = NULL, *a11y = NULL;
+  const char *nm = ps_tree_node_get_name (node);
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
+  if (ps_tree_node_get_param (node))
+    label = g_strdup (nm);
+  else
+    label = *ps_tree_node_get_key (node) ? g_strdup_printf ("(%s)", nm) : g_strdup (nm);
+  gtk_label_set_text (GTK_LABEL (name), label);
+  gtk_label_set_text (GTK_LABEL (kind), ps_tree_node_get_param (node) ? "" : desc);
+  gtk_label_set_text (GTK_LABEL (size), sz);
+  gtk_label_set_text (GTK_LABEL (tied), badge ? badge : "");
+  gtk_widget_set_visible (tied, badge != NULL);
+  gtk_widget_set_visible (lazy, ps_tree_node_is_uninitialized (node));
+  a11y = g_strdup_printf ("%s %s %s%s%s", label, ps_tree_node_get_param (node) ? "" : desc, sz,
+                          badge ? ", tied: " : "", badge ? badge : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (expander), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+}
+
+/* ---- selection ------------------------------------------------------------------ */
+
+static void
+on_selection_changed (PsBlockTree *tree)
+{
+  GtkTreeListRow *row = gtk_single_selection_get_selected_item (tree->selection);
+  g_autoptr (PsTreeNode) node = row ? gtk_tree_list_row_get_item (row) : NULL;   /* a new reference */
+
+  if (g_set_object (&tree->selected, node))
+    g_object_notify_by_pspec (G_OBJECT (tree), properties[PROP_SELECTED_NODE]);
+}
+
+gboolean
+ps_block_tree_select_key (PsBlockTree *tree, const char *key)
+{
+  guint n;
+
+  g_return_val_if_fail (PS_IS_BLOCK_TREE (tree), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (tree->rows == NULL)
+    return FALSE;
+  /* expand along the way: walk rows, expanding prefixes of key */
+  n = g_list_model_get_n_items (G_LIST_MODEL (tree->rows));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GtkTreeListRow) row = gtk_tree_list_model_get_row (tree->rows, i);
+      g_autoptr (PsTreeNode) node = gtk_tree_list_row_get_item (row);
+      const char *k = ps_tree_node_get_key (node);
+      size_t len = strlen (k);
+      if (strcmp (k, key) == 0)
+        {
+          gtk_single_selection_set_selected (tree->selection, i);
+          return TRUE;
+        }
+      if (len == 0 || (strncmp (key, k, len) == 0 && key[len] == '.'))
+        {
+          gtk_tree_list_row_set_expanded (row, TRUE);
+          n = g_list_model_get_n_items (G_LIST_MODEL (tree->rows));
+        }
+    }
+  return FALSE;
+}
+
+PsTreeNode *
+ps_block_tree_get_selected_node (PsBlockTree *tree)
+{
+  g_return_val_if_fail (PS_IS_BLOCK_TREE (tree), NULL);
+  return tree->selected;
+}
+
+GListModel *
+ps_block_tree_get_rows (PsBlockTree *tree)
+{
+  g_return_val_if_fail (PS_IS_BLOCK_TREE (tree), NULL);
+  return G_LIST_MODEL (tree->rows);
+}
+
+void
+ps_block_tree_set_model (PsBlockTree *tree, PsModule *model, const char *root_name)
+{
+  g_autoptr (GListStore) roots = g_list_store_new (PS_TYPE_TREE_NODE);
+
+  g_return_if_fail (PS_IS_BLOCK_TREE (tree));
+
+  g_clear_object (&tree->root);
+  if (model)
+    {
+      tree->root = ps_tree_node_new_root (model, root_name);
+      g_list_store_append (roots, tree->root);
+    }
+  tree->rows = gtk_tree_list_model_new (G_LIST_MODEL (g_steal_pointer (&roots)), FALSE, FALSE,
+                                        create_children, NULL, NULL);
+  gtk_single_selection_set_model (tree->selection, G_LIST_MODEL (tree->rows));
+  g_object_unref (tree->rows);    /* the selection holds it */
+  if (model)
+    {
+      /* the root open, as the lesson prints it */
+      g_autoptr (GtkTreeListRow) row = gtk_tree_list_model_get_row (tree->rows, 0);
+      gtk_tree_list_row_set_expanded (row, TRUE);
+      gtk_single_selection_set_selected (tree->selection, 0);
+    }
+}
+
+/* ---- GObject ------------------------------------------------------------------- */
+
+static void
+ps_block_tree_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  if (id == PROP_SELECTED_NODE)
+    g_value_set_object (value, PS_BLOCK_TREE (object)->selected);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+}
+
+static void
+ps_block_tree_dispose (GObject *object)
+{
+  PsBlockTree *tree = PS_BLOCK_TREE (object);
+
+  if (tree->selection)
+    g_signal_handlers_disconnect_by_data (tree->selection, tree);
+  g_clear_object (&tree->selected);
+  g_clear_object (&tree->root);
+  tree->rows = NULL;
+  ps_ui_dispose_template (GTK_WIDGET (tree), PS_TYPE_BLOCK_TREE);
+  G_OBJECT_CLASS (ps_block_tree_parent_class)->dispose (object);
+}
+
+static void
+ps_block_tree_class_init (PsBlockTreeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = ps_block_tree_get_property;
+  object_class->dispose = ps_block_tree_dispose;
+  properties[PROP_SELECTED_NODE] = g_param_spec_object ("selected-node", NULL, NULL,
+                                                        PS_TYPE_TREE_NODE,
+                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/paramscope/ParamScope/ps-block-tree.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsBlockTree, list);
+  gtk_widget_class_bind_template_child (widget_class, PsBlockTree, selection);
+  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, setup_row);
+  gtk_widget_class_bind_template_callback (widget_class, bind_row);
+}
+
+static void
+ps_block_tree_init (PsBlockTree *tree)
+{
+  gtk_widget_init_template (GTK_WIDGET (tree));
+}
+
+GtkWidget *
+ps_block_tree_new (void)
+{
+  return g_object_new (PS_TYPE_BLOCK_TREE, NULL);
+}

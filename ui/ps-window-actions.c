@@ -1,0 +1,469 @@
+/* ps-window-actions.c — the window's commands: every win.* action
+ *
+ * Menus, buttons and shortcuts all activate these; each reads what it
+ * needs from the panels' forms, goes through the document (so it can be
+ * undone) or the run controller, and says its result or refusal in the
+ * status line.
+ */
+#include "ps-window-private.h"
+#include "ps-edit-panel.h"
+#include "ps-file-chooser.h"
+#include "ps-heatmap-view.h"
+#include "ps-init-panel.h"
+#include "ps-inspector.h"
+#include "ps-run-panel.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+static void
+show_error (PsWindow *win, const GError *error)
+{
+  ps_window_set_status (win, error->message, TRUE);
+}
+
+/* ---- forward, backward, the lesson's step by hand ------------------------------ */
+
+static void
+run_forward (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_forward (win->doc, &error))
+    show_error (win, error);
+}
+
+static void
+run_backward (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_backward (win->doc, ps_run_panel_get_loss (PS_RUN_PANEL (win->run_panel)), &error))
+    show_error (win, error);
+}
+
+static void
+run_zero_grad (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_zero_grad (win->doc, &error))
+    show_error (win, error);
+}
+
+static void
+run_step (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  g_autoptr (GError) error = NULL;
+  if (!ps_document_sgd_step (win->doc, ps_run_panel_get_learning_rate (PS_RUN_PANEL (win->run_panel)),
+                             &error))
+    show_error (win, error);
+}
+
+static void
+run_new_input (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  PsRunPanel *run = PS_RUN_PANEL (win->run_panel);
+
+  ps_document_set_random_input (win->doc, ps_run_panel_get_batch (run), ps_run_panel_get_seed (run));
+  ps_window_set_status (win, _("new random input (torch.rand)"), FALSE);
+}
+
+/* ---- history ------------------------------------------------------------------ */
+
+static void
+run_undo (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  if (ps_document_get_busy (win->doc))
+    ps_window_set_status (win, ps_document_get_busy (win->doc), TRUE);
+  else
+    ps_document_undo (win->doc);
+}
+
+static void
+run_redo (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  if (ps_document_get_busy (win->doc))
+    ps_window_set_status (win, ps_document_get_busy (win->doc), TRUE);
+  else
+    ps_document_redo (win->doc);
+}
+
+/* ---- initialize ------------------------------------------------------------------ */
+
+/* An initialization, remembered for the inspector's expected density. */
+static gboolean
+initialize (PsWindow *win, PsModule *module, PsParam *param, PsInitTarget target,
+            const PsInitScheme *scheme, guint64 seed, GError **error)
+{
+  if (!ps_document_initialize (win->doc, module, param, target, scheme, seed, error))
+    return FALSE;
+  ps_inspector_note_init (PS_INSPECTOR (win->inspector), module, param, target, scheme);
+  return TRUE;
+}
+
+static void
+run_init (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  PsInitPanel *panel = PS_INIT_PANEL (win->init_panel);
+  PsParam *selected = ps_window_get_selected_param (win);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsInitScheme) s = ps_init_panel_get_scheme (panel, &error);
+
+  if (s == NULL
+      || !initialize (win, selected || !win->selected ? NULL : ps_tree_node_get_module (win->selected),
+                      selected, ps_init_panel_get_target (panel), s, ps_init_panel_get_seed (panel),
+                      &error))
+    show_error (win, error);
+}
+
+/* The lesson's cells, as presets. */
+static void
+run_preset (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  const char *name = g_variant_get_string (param, NULL);
+  PsModule *model = ps_document_get_model (win->doc);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsInitScheme) a = NULL, b = NULL;
+  guint64 seed = ps_init_panel_get_seed (PS_INIT_PANEL (win->init_panel));
+  gboolean ok;
+
+  if (strcmp (name, "init_normal") == 0)
+    {
+      a = ps_init_scheme_parse ("normal(mean=0, std=0.01)", NULL);
+      b = ps_init_scheme_parse ("zeros()", NULL);
+      ok = initialize (win, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
+           && initialize (win, model, NULL, PS_TARGET_BIASES, b, seed, &error);
+    }
+  else if (strcmp (name, "init_constant") == 0)
+    {
+      a = ps_init_scheme_parse ("constant(1)", NULL);
+      b = ps_init_scheme_parse ("zeros()", NULL);
+      ok = initialize (win, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
+           && initialize (win, model, NULL, PS_TARGET_BIASES, b, seed, &error);
+    }
+  else if (strcmp (name, "xavier_42") == 0)
+    {
+      PsModule *m0 = ps_module_index (model, 0, NULL), *m2 = ps_module_index (model, 2, NULL);
+      a = ps_init_scheme_parse ("xavier_uniform()", NULL);
+      b = ps_init_scheme_parse ("constant(42)", NULL);
+      if (m0 == NULL || m2 == NULL)
+        {
+          g_set_error (&error, PS_ERROR, PS_ERROR_KEY,
+                       _("this preset needs net[0] and net[2] (the lesson's MLP)"));
+          ok = FALSE;
+        }
+      else
+        ok = initialize (win, m0, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
+             && initialize (win, m2, NULL, PS_TARGET_WEIGHTS, b, seed, &error);
+    }
+  else
+    {
+      a = ps_init_scheme_parse ("d2l_custom()", NULL);
+      ok = initialize (win, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error);
+    }
+  if (!ok)
+    show_error (win, error);
+}
+
+/* ---- edit ------------------------------------------------------------------------ */
+
+static void
+run_edit (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  const char *op = g_variant_get_string (param, NULL);
+  PsParam *selected = ps_window_get_selected_param (win);
+  g_autoptr (GError) error = NULL;
+  float v;
+  gboolean ok;
+
+  if (selected == NULL)
+    {
+      ps_window_set_status (win, _("select a parameter first"), TRUE);
+      return;
+    }
+  if (!ps_edit_panel_get_value (PS_EDIT_PANEL (win->edit_panel), &v))
+    {
+      ps_window_set_status (win, _("not a finite number"), TRUE);
+      return;
+    }
+  if (strcmp (op, "add") == 0)
+    ok = ps_document_add_constant (win->doc, selected, v, &error);
+  else if (strcmp (op, "fill") == 0)
+    ok = ps_document_fill (win->doc, selected, v, &error);
+  else
+    {
+      int row = ps_heatmap_view_get_selected_row (PS_HEATMAP_VIEW (win->data_view));
+      int col = ps_heatmap_view_get_selected_col (PS_HEATMAP_VIEW (win->data_view));
+      int64_t rows, cols;
+      PsTensor *t = ps_param_get_data (selected);
+      if (t == NULL || row < 0 || col < 0)
+        {
+          ps_window_set_status (win, _("select a cell in the heatmap first"), TRUE);
+          return;
+        }
+      ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
+      ok = ps_document_set_element (win->doc, selected, (int64_t) row * cols + col, v, &error);
+    }
+  if (!ok)
+    show_error (win, error);
+}
+
+void
+ps_window_on_edit_requested (PsHeatmapView *view, gint64 index, gfloat value, PsWindow *win)
+{
+  PsParam *selected = ps_window_get_selected_param (win);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) aliases = NULL;
+  g_autoptr (GString) others = g_string_new (NULL);
+  g_autofree char *msg = NULL;
+
+  if (!ps_document_set_element (win->doc, selected, index, value, &error))
+    {
+      ps_heatmap_view_show_error (view, error->message);
+      show_error (win, error);
+      return;
+    }
+  /* say which other names changed with it */
+  aliases = ps_module_param_aliases (ps_document_get_model (win->doc), selected);
+  if (aliases->len <= 1)
+    return;
+  for (guint i = 0; i < aliases->len; i++)
+    if (g_strcmp0 (aliases->pdata[i], ps_tree_node_get_key (win->selected)) != 0)
+      g_string_append_printf (others, "%s%s", others->len ? ", " : "", (char *) aliases->pdata[i]);
+  msg = g_strdup_printf (_("%s changed with it (tied)"), others->str);
+  ps_window_set_status (win, msg, FALSE);
+}
+
+/* ---- files (ps-file-chooser.h) ----------------------------------------------------- */
+
+typedef enum { OPEN_MODEL, OPEN_WEIGHTS, OPEN_INPUT, SAVE_WEIGHTS, EXPORT_PNG, OPEN_DATA } FileOp;
+
+static const struct
+{
+  const char *action, *title;
+  gboolean    save;
+  PsFileKind  kind;
+} file_ops[] = {
+  [OPEN_MODEL] = { "win.open-model", N_("Open a Model"), FALSE, PS_FILES_MODEL },
+  [OPEN_WEIGHTS] = { "win.open-weights", N_("Open Weights"), FALSE, PS_FILES_SAFETENSORS },
+  [OPEN_INPUT] = { "win.open-input", N_("Open Input"), FALSE, PS_FILES_SAFETENSORS },
+  [SAVE_WEIGHTS] = { "win.save-weights", N_("Save Weights"), TRUE, PS_FILES_SAFETENSORS },
+  [EXPORT_PNG] = { "win.export-png", N_("Export Heatmap as PNG"), TRUE, PS_FILES_PNG },
+  [OPEN_DATA] = { "win.train-open-data", N_("Training Data"), FALSE, PS_FILES_SAFETENSORS },
+};
+
+static void
+on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
+{
+  PsWindow *win = PS_WINDOW (parent);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = NULL, *msg = NULL;
+
+  switch ((FileOp) GPOINTER_TO_INT (data))
+    {
+    case OPEN_MODEL:
+      ps_window_open_model (win, path, NULL);      /* shows its error */
+      return;
+    case OPEN_WEIGHTS:
+      ps_window_open_weights (win, path, NULL);
+      return;
+    case OPEN_INPUT:
+      if (ps_document_load_input (win->doc, path, &error))
+        ps_window_set_status (win, _("input loaded"), FALSE);
+      break;
+    case SAVE_WEIGHTS:
+      if (ps_document_save_weights (win->doc, path, &error))
+        ps_window_set_status (win, _("weights saved"), FALSE);
+      break;
+    case EXPORT_PNG:
+      if (ps_heatmap_view_export_png (PS_HEATMAP_VIEW (win->data_view), path, &error))
+        ps_window_set_status (win, _("heatmap exported"), FALSE);
+      break;
+    case OPEN_DATA:
+      if (!ps_run_controller_load_data (win->controller, path, NULL))
+        return;                 /* the controller's "error" says why */
+      base = g_path_get_basename (path);
+      msg = g_strdup_printf (_("Training data from %s"), base);
+      ps_window_set_status (win, msg, FALSE);
+      return;
+    }
+  if (error)
+    show_error (win, error);
+}
+
+static void
+run_file (GtkWidget *w, const char *action, GVariant *param)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (file_ops); i++)
+    if (strcmp (action, file_ops[i].action) == 0)
+      ps_file_chooser_run (GTK_WINDOW (w), _(file_ops[i].title), file_ops[i].save,
+                           file_ops[i].kind, on_file_chosen, GINT_TO_POINTER (i));
+}
+
+/* ---- paste, examples, the name ------------------------------------------------------ */
+
+static void
+on_paste_response (GtkDialog *dialog, int response, PsWindow *win)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      GtkTextView *tv = g_object_get_data (G_OBJECT (dialog), "text");
+      GtkTextBuffer *buf = gtk_text_view_get_buffer (tv);
+      GtkTextIter a, b;
+      g_autofree char *text = NULL;
+      g_autoptr (GError) error = NULL;
+      gtk_text_buffer_get_bounds (buf, &a, &b);
+      text = gtk_text_buffer_get_text (buf, &a, &b, FALSE);
+      if (!ps_document_load_model_text (win->doc, text, _("pasted"), &error))
+        {
+          GtkWidget *err = g_object_get_data (G_OBJECT (dialog), "error");
+          gtk_label_set_text (GTK_LABEL (err), error->message);
+          gtk_widget_set_visible (err, TRUE);
+          return;      /* keep the dialog and the text */
+        }
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The dialog (ps-paste-dialog.ui) lives no longer than the window: it is
+ * destroyed with its parent. */
+static void
+run_paste (GtkWidget *w, const char *action, GVariant *param)
+{
+  g_autoptr (GtkBuilder) b = gtk_builder_new_from_resource ("/org/paramscope/ParamScope/ps-paste-dialog.ui");
+  GtkWidget *dialog = GTK_WIDGET (gtk_builder_get_object (b, "dialog"));
+
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (w));
+  g_object_set_data (G_OBJECT (dialog), "text", gtk_builder_get_object (b, "text"));
+  g_object_set_data (G_OBJECT (dialog), "error", gtk_builder_get_object (b, "error"));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_paste_response), w);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+run_example (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  g_autoptr (GError) error = NULL;
+  if (!ps_window_open_example (win, g_variant_get_string (param, NULL), &error))
+    show_error (win, error);
+}
+
+static void
+run_copy_path (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  g_autofree char *path = win->selected ? ps_tree_node_get_index_path (win->selected) : NULL;
+
+  if (path)
+    {
+      gdk_clipboard_set_text (gtk_widget_get_clipboard (w), path);
+      ps_window_set_status (win, path, FALSE);
+    }
+}
+
+/* ---- training (ps-run-controller.h) ------------------------------------------------ */
+
+static void
+run_train_toggle (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+
+  if (ps_run_controller_is_running (win->controller))
+    ps_run_controller_pause (win->controller);
+  else if (ps_run_controller_run (win->controller, 0, NULL))     /* "error" says why not */
+    {
+      /* from any page: show what is running and how to pause it */
+      gtk_widget_activate_action (w, "win.show-panel", "s", "train");
+      ps_window_set_status (win, _("training… (Ctrl+T pauses)"), FALSE);
+    }
+}
+
+static void
+run_train_step (GtkWidget *w, const char *action, GVariant *param)
+{
+  ps_run_controller_step (PS_WINDOW (w)->controller, NULL);
+}
+
+static void
+run_train_reset (GtkWidget *w, const char *action, GVariant *param)
+{
+  ps_run_controller_reset (PS_WINDOW (w)->controller);
+}
+
+static void
+run_train_snapshot (GtkWidget *w, const char *action, GVariant *param)
+{
+  ps_run_controller_take_snapshot (PS_WINDOW (w)->controller, NULL);
+}
+
+/* ---- pages ----------------------------------------------------------------------- */
+
+static const char *const panel_names[] = { "run", "initialize", "edit", "inspect", "train" };
+static const char *const view_names[] = { "overview", "loss", "gradient-flow", "distributions",
+                                          "difference" };
+
+static void
+show_page (GtkWidget *notebook, const char *const *names, guint n, const char *name)
+{
+  for (guint i = 0; i < n; i++)
+    if (strcmp (name, names[i]) == 0)
+      gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), (int) i);
+}
+
+static void
+run_show_panel (GtkWidget *w, const char *action, GVariant *param)
+{
+  show_page (PS_WINDOW (w)->panels, panel_names, G_N_ELEMENTS (panel_names),
+             g_variant_get_string (param, NULL));
+}
+
+static void
+run_show_view (GtkWidget *w, const char *action, GVariant *param)
+{
+  show_page (PS_WINDOW (w)->views, view_names, G_N_ELEMENTS (view_names),
+             g_variant_get_string (param, NULL));
+}
+
+void
+ps_window_class_add_actions (GtkWidgetClass *widget_class)
+{
+  static const struct { const char *name, *param; GtkWidgetActionActivateFunc run; } actions[] = {
+    { "win.forward", NULL, run_forward },
+    { "win.backward", NULL, run_backward },
+    { "win.zero-grad", NULL, run_zero_grad },
+    { "win.step", NULL, run_step },
+    { "win.new-input", NULL, run_new_input },
+    { "win.undo", NULL, run_undo },
+    { "win.redo", NULL, run_redo },
+    { "win.init", NULL, run_init },
+    { "win.preset", "s", run_preset },
+    { "win.edit", "s", run_edit },
+    { "win.example", "s", run_example },
+    { "win.paste-model", NULL, run_paste },
+    { "win.copy-path", NULL, run_copy_path },
+    { "win.open-model", NULL, run_file },
+    { "win.open-weights", NULL, run_file },
+    { "win.open-input", NULL, run_file },
+    { "win.save-weights", NULL, run_file },
+    { "win.export-png", NULL, run_file },
+    { "win.train-toggle", NULL, run_train_toggle },
+    { "win.train-step", NULL, run_train_step },
+    { "win.train-reset", NULL, run_train_reset },
+    { "win.train-snapshot", NULL, run_train_snapshot },
+    { "win.train-open-data", NULL, run_file },
+    { "win.show-panel", "s", run_show_panel },
+    { "win.show-view", "s", run_show_view },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    gtk_widget_class_install_action (widget_class, actions[i].name, actions[i].param, actions[i].run);
+}
