@@ -1,6 +1,7 @@
 /* ps-matrix-view-private.h — what the files of PsMatrixView share
  *
- *   ps-matrix-view.c        the source, layout, pooling, drawing, geometry, export
+ *   ps-matrix-view.c        the source, layout, pooling, geometry, export
+ *   ps-matrix-view-draw.c   the layers of a frame, offscreen rendering
  *   ps-matrix-view-input.c  pointer, scroll, keyboard actions, tooltip
  *   ps-matrix-view-edit.c   the value popover
  *
@@ -8,7 +9,7 @@
  * tiled layout (a Conv2d weight [out, in, kh, kw] as out x in tiles of
  * kh x kw, from PsMatrixShape) would change these and the drawing of the
  * cells, not the input or the editing.  The frame is drawn in layers
- * (snapshot_matrix): cells, grid, [numbers inside big cells: the place for
+ * (ps_matrix_view_draw_matrix): cells, grid, [numbers inside big cells: the place for
  * them, after the grid, is marked there], selection, colorbar.
  */
 #pragma once
@@ -109,6 +110,13 @@ void     ps_matrix_view_zoom_keyboard (PsMatrixView *v, double factor);
 void     ps_matrix_view_cursor        (PsMatrixView *v);
 void     ps_matrix_view_request_edit (PsMatrixView *v, int64_t row, int64_t col, float value);
 void     ps_matrix_view_snapshot      (GtkWidget *widget, GtkSnapshot *snapshot);
+
+/* ps-matrix-view-draw.c */
+void     ps_matrix_view_draw_placeholder (GtkWidget *w, GtkSnapshot *s, const char *text);
+/* range: the colorbar's, NULL: no colorbar yet */
+void     ps_matrix_view_draw_matrix   (PsMatrixView *v, GtkSnapshot *snapshot,
+                                       const PsMatrixLayout *L, const PsMatrixKey *want,
+                                       const float *range, int width, int height);
 
 /* ps-matrix-view-input.c */
 void     ps_matrix_view_input_class_init (GtkWidgetClass *wc);
