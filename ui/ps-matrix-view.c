@@ -1012,7 +1012,7 @@ ps_matrix_view_class_init (PsMatrixViewClass *klass)
                   G_TYPE_NONE, 0);
 
   ps_matrix_view_input_class_init (wc);
-  gtk_widget_class_set_css_name (wc, "heatmapview");
+  gtk_widget_class_set_css_name (wc, "matrixview");
   gtk_widget_class_set_accessible_role (wc, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
