@@ -597,6 +597,15 @@ test_view_diff (void)
       g_assert_cmphex (cell_pixel (view, &px, r, c), ==, ps_colormap_argb (d->data[r * 4 + c], range));
   ps_test_pixels_clear (&px);
   g_assert_true (ps_matrix_view_is_ready (PS_MATRIX_VIEW (view)));
+  /* for assistive technologies: an image named by the source, described by it */
+  gtk_test_accessible_assert_role (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_ROLE_IMG);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, "d");
+  {
+    g_autofree char *desc = ps_matrix_source_describe (src);
+    g_assert_true (g_str_has_prefix (desc, "d, 3 by 4, values from "));
+    gtk_test_accessible_assert_property (GTK_ACCESSIBLE (view),
+                                         GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, desc);
+  }
   /* read only, whatever the view allows */
   g_assert_false (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 0, 0));
   gtk_window_destroy (GTK_WINDOW (win));
@@ -719,7 +728,8 @@ test_view_destroyed_mid_pool (void)
 int
 main (int argc, char **argv)
 {
-  g_setenv ("GTK_A11Y", "none", FALSE);
+  /* the test backend: accessible properties can be read back */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
   g_test_init (&argc, &argv, NULL);
