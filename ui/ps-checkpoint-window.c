@@ -9,12 +9,13 @@
  *   └──────────────────────────┴────────────────────────────────────────────┘
  *
  * The tree is a GtkTreeListModel of PsCheckpointItems whose children are
- * made on expansion; the heatmap pools in its own worker; the statistics
+ * made on expansion; the matrix view pools in a worker; the statistics
  * run in a GTask thread, cancelled when the selection moves on.
  */
 #include "ps-checkpoint-window.h"
 #include "ps-checkpoint-item.h"
-#include "ps-checkpoint-heatmap.h"
+#include "ps-checkpoint-source.h"
+#include "ps-matrix-view.h"
 #include "ps-heatmap-draw.h"
 
 #include <glib/gi18n.h>
@@ -304,8 +305,23 @@ on_scope_changed (GtkDropDown *dd, GParamSpec *pspec, PsCheckpointWindow *win)
 static void
 show_view (PsCheckpointWindow *win)
 {
-  ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), win->ck, &win->view,
-                                  win->selected_key);
+  PsMatrixView *mv = PS_MATRIX_VIEW (win->heatmap);
+  PsMatrixSource *cur = ps_matrix_view_get_source (mv);
+  PsCheckpointSource *old = cur && PS_IS_CHECKPOINT_SOURCE (cur) ? PS_CHECKPOINT_SOURCE (cur) : NULL;
+  g_autoptr (PsMatrixSource) src = NULL;
+
+  if (old == NULL || ps_checkpoint_source_get_checkpoint (old) != win->ck
+      || memcmp (ps_checkpoint_source_get_view (old), &win->view, sizeof win->view) != 0
+      || g_strcmp0 (ps_matrix_source_get_title (cur), win->selected_key) != 0)
+    {
+      src = ps_checkpoint_source_new (win->ck, &win->view, win->selected_key);
+      /* another fixed index keeps the zoom: a slice is compared with its
+       * neighbour in place */
+      if (old != NULL && ps_checkpoint_source_same_axes (old, PS_CHECKPOINT_SOURCE (src)))
+        ps_matrix_view_replace_source (mv, src);
+      else
+        ps_matrix_view_set_source (mv, src);
+    }
   stats_reset (win);
 }
 
@@ -460,9 +476,9 @@ on_spin_changed (GtkSpinButton *spin, PsCheckpointWindow *win)
 /* ---- readout ------------------------------------------------------------------ */
 
 static void
-on_cell_focused (PsCheckpointHeatmap *h, gint64 row, gint64 col, PsCheckpointWindow *win)
+on_cell_focused (PsMatrixView *h, gint64 row, gint64 col, PsCheckpointWindow *win)
 {
-  g_autofree char *text = row >= 0 ? ps_checkpoint_heatmap_describe_cell (h, row, col) : NULL;
+  g_autofree char *text = row >= 0 ? ps_matrix_view_describe_cell (h, row, col) : NULL;
 
   g_free (win->readout_text);
   win->readout_text = g_strdup (text ? text : "");
@@ -482,7 +498,7 @@ on_cell_focused (PsCheckpointHeatmap *h, gint64 row, gint64 col, PsCheckpointWin
 static void
 on_zoom_reset (GtkButton *b, PsCheckpointWindow *win)
 {
-  ps_checkpoint_heatmap_reset_zoom (PS_CHECKPOINT_HEATMAP (win->heatmap));
+  ps_matrix_view_reset_zoom (PS_MATRIX_VIEW (win->heatmap));
 }
 
 /* ---- the right side ------------------------------------------------------------- */
@@ -519,14 +535,14 @@ show_node (PsCheckpointWindow *win, const PsCheckpointNode *node)
     return;
   if (node == NULL)
     {
-      ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), NULL, NULL, NULL);
+      ps_matrix_view_set_source (PS_MATRIX_VIEW (win->heatmap), NULL);
       show_placeholder (win, "view-grid-symbolic", _("Select a tensor"),
                         _("Its values are read from the file only when they are shown."));
     }
   else if (node->entry == NULL)
     {
       g_autofree char *text = describe_group (node);
-      ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), NULL, NULL, NULL);
+      ps_matrix_view_set_source (PS_MATRIX_VIEW (win->heatmap), NULL);
       show_placeholder (win, "folder-symbolic", node->key, text);
     }
   else
@@ -554,7 +570,7 @@ show_node (PsCheckpointWindow *win, const PsCheckpointNode *node)
       picker_rebuild (win);
       gtk_stack_set_visible_child_name (GTK_STACK (win->stack), "tensor");
       show_view (win);
-      on_cell_focused (PS_CHECKPOINT_HEATMAP (win->heatmap), -1, -1, win);
+      on_cell_focused (PS_MATRIX_VIEW (win->heatmap), -1, -1, win);
       return;
     }
   stats_reset (win);
@@ -820,7 +836,7 @@ ps_checkpoint_window_set_checkpoint (PsCheckpointWindow *win, PsCheckpoint *ck, 
   if (ck != NULL)
     ps_checkpoint_ref (ck);
   show_node (win, NULL);
-  ps_checkpoint_heatmap_set_view (PS_CHECKPOINT_HEATMAP (win->heatmap), NULL, NULL, NULL);
+  ps_matrix_view_set_source (PS_MATRIX_VIEW (win->heatmap), NULL);
   g_clear_pointer (&win->ck, ps_checkpoint_unref);
   win->ck = ck;
   rebuild_tree (win);
@@ -1231,7 +1247,7 @@ build_tensor_page (PsCheckpointWindow *win)
   win->axes_note = dim_label (NULL, FALSE);
   gtk_label_set_xalign (GTK_LABEL (win->axes_note), 0);
   gtk_stack_add_named (GTK_STACK (win->picker), win->axes_note, "note");
-  win->heatmap = ps_checkpoint_heatmap_new ();
+  win->heatmap = ps_matrix_view_new ();
   gtk_widget_set_vexpand (win->heatmap, TRUE);
   gtk_widget_set_hexpand (win->heatmap, TRUE);
   g_signal_connect (win->heatmap, "cell-focused", G_CALLBACK (on_cell_focused), win);

@@ -53,7 +53,7 @@ gboolean      ps_checkpoint_window_get_stats      (PsCheckpointWindow *win, PsSt
 
 /* The widgets, for tests and the benchmark. */
 GtkWidget    *ps_checkpoint_window_get_tree_view  (PsCheckpointWindow *win);
-GtkWidget    *ps_checkpoint_window_get_heatmap    (PsCheckpointWindow *win);
+GtkWidget    *ps_checkpoint_window_get_heatmap    (PsCheckpointWindow *win);   /* a PsMatrixView */
 GtkWidget    *ps_checkpoint_window_get_row_axis   (PsCheckpointWindow *win);   /* GtkDropDown */
 GtkWidget    *ps_checkpoint_window_get_col_axis   (PsCheckpointWindow *win);   /* GtkDropDown */
 /* The GtkSpinButton of the index on axis, NULL for the row and column axes. */

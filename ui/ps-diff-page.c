@@ -1,6 +1,7 @@
 /* ps-diff-page.c — A − B of the selected parameter, computed when shown */
 #include "ps-diff-page.h"
-#include "ps-heatmap-view.h"
+#include "ps-diff-source.h"
+#include "ps-matrix-view.h"
 #include "ps-ui-util.h"
 
 #include <glib/gi18n.h>
@@ -17,7 +18,7 @@ struct _PsDiffPage
   PsTreeNode      *node;
   PsParam         *selected;      /* ref, nullable */
   char            *selected_name; /* its named_parameters name */
-  PsParam         *diff;          /* holds A − B of the selection */
+  PsMatrixSource  *diff;          /* A − B of the selection (a PsDiffSource) */
   gboolean         stale;         /* to compute when the page is shown */
 
   /* template children */
@@ -62,29 +63,28 @@ compute (PsDiffPage *page)
   g_autofree char *title = NULL, *text = NULL;
   PsStats st;
   const PsTensor *d;
+  PsMatrixView *view = PS_MATRIX_VIEW (page->view);
 
   page->stale = FALSE;
   if (ta == NULL || tb == NULL || a == b)
     {
-      ps_heatmap_view_set_param (PS_HEATMAP_VIEW (page->view), NULL, FALSE, NULL);
+      ps_matrix_view_set_source (view, NULL);
       gtk_label_set_text (GTK_LABEL (page->summary),
                           page->selected == NULL ? _("Select a parameter in the tree")
                           : a == b ? _("Choose two different states to compare")
                           : _("This parameter is not in the chosen snapshot"));
       return;
     }
-  if (!ps_tensor_difference (ta, tb, ps_param_get_data (page->diff), &error))
+  title = g_strdup_printf ("%s: %s − %s", page->selected_name, state_name (page, a),
+                           state_name (page, b));
+  if (!ps_diff_source_update (PS_DIFF_SOURCE (page->diff), ta, tb, title, &error))
     {
-      ps_heatmap_view_set_param (PS_HEATMAP_VIEW (page->view), NULL, FALSE, NULL);
+      ps_matrix_view_set_source (view, NULL);
       gtk_label_set_text (GTK_LABEL (page->summary), error->message);
       return;
     }
-  ps_param_changed (page->diff, PS_CHANGE_DATA | PS_CHANGE_SHAPE);
-  title = g_strdup_printf ("%s: %s − %s", page->selected_name, state_name (page, a),
-                           state_name (page, b));
-  if (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (page->view)) != page->diff)
-    ps_heatmap_view_set_param (PS_HEATMAP_VIEW (page->view), page->diff, FALSE, title);
-  d = ps_param_get_data (page->diff);
+  ps_matrix_view_set_source (view, page->diff);
+  d = ps_diff_source_get_difference (PS_DIFF_SOURCE (page->diff));
   ps_stats_compute (d->data, d->numel, &st);
   text = g_strdup_printf (_("%s   max |Δ| %.4g · mean Δ %.4g · L2 ‖Δ‖ %.4g"), title,
                           MAX (fabs (st.min), fabs (st.max)), st.mean, st.l2);
@@ -254,7 +254,7 @@ ps_diff_page_finalize (GObject *object)
 
   g_clear_object (&page->states);
   g_clear_object (&page->current);
-  g_clear_pointer (&page->diff, ps_param_unref);
+  g_clear_object (&page->diff);
   g_clear_pointer (&page->selected, ps_param_unref);
   g_free (page->selected_name);
   G_OBJECT_CLASS (ps_diff_page_parent_class)->finalize (object);
@@ -276,7 +276,7 @@ ps_diff_page_class_init (PsDiffPageClass *klass)
   properties[PROP_NODE] = g_param_spec_object ("node", NULL, NULL, PS_TYPE_TREE_NODE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (PS_TYPE_HEATMAP_VIEW);
+  g_type_ensure (PS_TYPE_MATRIX_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/paramscope/ParamScope/ps-diff-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsDiffPage, a_dropdown);
@@ -289,12 +289,11 @@ static void
 ps_diff_page_init (PsDiffPage *page)
 {
   g_autoptr (PsRunSnapshot) current = ps_run_snapshot_new (NULL, _("current"));
-  g_autoptr (PsTensor) one = ps_tensor_new_1d (1);
   GtkExpression *label = gtk_property_expression_new (PS_TYPE_RUN_SNAPSHOT, NULL, "label");
 
   gtk_widget_init_template (GTK_WIDGET (page));
 
-  page->diff = ps_param_new (one);          /* resized to each difference */
+  page->diff = ps_diff_source_new ();
   page->current = g_list_store_new (PS_TYPE_RUN_SNAPSHOT);
   g_list_store_append (page->current, current);
   page->states = gtk_flatten_list_model_new (NULL);
@@ -305,7 +304,6 @@ ps_diff_page_init (PsDiffPage *page)
   gtk_drop_down_set_model (GTK_DROP_DOWN (page->b_dropdown), G_LIST_MODEL (page->states));
   g_signal_connect_swapped (page->a_dropdown, "notify::selected", G_CALLBACK (refresh), page);
   g_signal_connect_swapped (page->b_dropdown, "notify::selected", G_CALLBACK (refresh), page);
-  ps_heatmap_view_set_read_only (PS_HEATMAP_VIEW (page->view), TRUE);
   g_signal_connect_swapped (page->view, "map", G_CALLBACK (on_view_mapped), page);
 }
 

@@ -2,14 +2,14 @@
  *
  * A and B are picked among the current values and the run controller's
  * snapshots; the page shows A − B of the selected parameter as a read-only
- * heatmap, with its largest change, mean and norm.  The difference costs
+ * matrix view, with its largest change, mean and norm.  The difference costs
  * two passes over the parameter: while the page is hidden it is only marked
  * stale, and computed when it is shown.  When a run keeps its first weights
  * (a snapshot at step 0) while A and B are both "current", B becomes that
  * snapshot: the page then shows what training changed.
  * Built from ps-diff-page.ui; the template children "a_dropdown",
  * "b_dropdown" (position 0: current, i: the controller's snapshot i - 1),
- * "summary" and "view" (a PsHeatmapView).
+ * "summary" and "view" (a PsMatrixView showing a PsDiffSource).
  *
  * Properties:
  *   "controller" (PsRunController)   the snapshots, and the document

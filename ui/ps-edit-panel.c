@@ -1,6 +1,6 @@
 /* ps-edit-panel.c — the value field of the Edit panel */
 #include "ps-edit-panel.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
 #include "ps-ui-util.h"
 
 struct _PsEditPanel
@@ -17,7 +17,7 @@ ps_edit_panel_get_value (PsEditPanel *p, float *value)
   g_return_val_if_fail (PS_IS_EDIT_PANEL (p), FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
 
-  if (!ps_heatmap_view_parse_value (gtk_editable_get_text (GTK_EDITABLE (p->value_entry)), value))
+  if (!ps_matrix_view_parse_value (gtk_editable_get_text (GTK_EDITABLE (p->value_entry)), value))
     {
       gtk_widget_add_css_class (p->value_entry, "error");
       return FALSE;

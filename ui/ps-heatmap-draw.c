@@ -123,15 +123,11 @@ ps_heatmap_render_image (const PsTensor *shown, int64_t px, gboolean colorbar, g
   PsPoolScratch scratch = { 0 };
   PsSlice slice;
   int64_t rows, cols;
-  int out_rows, out_cols, width, height, bar_w = 0;
+  int out_rows, out_cols;
   float range;
-  double font = 0;
-  cairo_surface_t *img, *cells;
-  cairo_t *cr;
 
   ps_heatmap_shape (shown->ndim, shown->shape, &rows, &cols);
-  out_rows = (int) MIN (rows, PS_HEATMAP_IMAGE_MAX_SIDE / px);
-  out_cols = (int) MIN (cols, PS_HEATMAP_IMAGE_MAX_SIDE / px);
+  ps_heatmap_image_cells (rows, cols, px, &out_rows, &out_cols);
   if (pooled_out)
     *pooled_out = out_rows < rows || out_cols < cols;
   pooled = g_new (float, (gsize) out_rows * out_cols);
@@ -140,8 +136,26 @@ ps_heatmap_render_image (const PsTensor *shown, int64_t px, gboolean colorbar, g
   range = ps_pool_slice (&slice, 0, 0, rows, cols, pooled, out_rows, out_cols, &scratch);
   ps_pool_scratch_clear (&scratch);
   ps_heatmap_colorize (pooled, (int64_t) out_rows * out_cols, range, argb);
-  cells = ps_heatmap_cells_surface (argb, out_rows, out_cols);
+  return ps_heatmap_render_cells (argb, out_rows, out_cols, range, px, colorbar);
+}
 
+void
+ps_heatmap_image_cells (int64_t rows, int64_t cols, int64_t px, int *out_rows, int *out_cols)
+{
+  *out_rows = (int) MIN (rows, PS_HEATMAP_IMAGE_MAX_SIDE / px);
+  *out_cols = (int) MIN (cols, PS_HEATMAP_IMAGE_MAX_SIDE / px);
+}
+
+cairo_surface_t *
+ps_heatmap_render_cells (const guint32 *argb, int out_rows, int out_cols, float range, int64_t px,
+                         gboolean colorbar)
+{
+  int width, height, bar_w = 0;
+  double font = 0;
+  cairo_surface_t *img, *cells;
+  cairo_t *cr;
+
+  cells = ps_heatmap_cells_surface (argb, out_rows, out_cols);
   width = (int) (out_cols * px);
   height = (int) (out_rows * px);
   if (colorbar)

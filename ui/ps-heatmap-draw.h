@@ -67,6 +67,14 @@ double           ps_heatmap_cell_size     (double fit, double zoom);
  * the matrix had to be reduced to fit PS_HEATMAP_IMAGE_MAX_SIDE. */
 cairo_surface_t *ps_heatmap_render_image  (const PsTensor *shown, int64_t px, gboolean colorbar,
                                            gboolean *pooled);
+/* The cells of such an image for a rows x cols matrix at px pixels a cell:
+ * the matrix itself, or fewer (pooled) to fit PS_HEATMAP_IMAGE_MAX_SIDE. */
+void             ps_heatmap_image_cells   (int64_t rows, int64_t cols, int64_t px,
+                                           int *out_rows, int *out_cols);
+/* The same image from cells already pooled and coloured at range
+ * (out_rows x out_cols ARGB32, as ps_heatmap_image_cells says). */
+cairo_surface_t *ps_heatmap_render_cells  (const guint32 *argb, int out_rows, int out_cols,
+                                           float range, int64_t px, gboolean colorbar);
 /* Write an image surface as a PNG, replacing path atomically (ps-file.h):
  * on failure (PS_ERROR_IO) the previous file, if any, is untouched. */
 gboolean         ps_heatmap_write_png     (cairo_surface_t *img, const char *path, GError **error);

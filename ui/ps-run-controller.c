@@ -1,6 +1,6 @@
 /* ps-run-controller.c — the run's life: settings, trainer, frames, snapshots */
 #include "ps-run-controller.h"
-#include "ps-heatmap-view.h"      /* ps_heatmap_view_parse_value: eps is read as a typed value */
+#include "ps-matrix-view.h"      /* ps_matrix_view_parse_value: eps is read as a typed value */
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -218,7 +218,7 @@ read_eps (PsRunController *run, double *eps, GError **error)
 {
   float v;
 
-  if (!ps_heatmap_view_parse_value (run->eps, &v) || v <= 0)
+  if (!ps_matrix_view_parse_value (run->eps, &v) || v <= 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("eps: “%s” is not a positive number"),
                    run->eps ? run->eps : "");

@@ -8,7 +8,7 @@
 #include "ps-window-private.h"
 #include "ps-edit-panel.h"
 #include "ps-file-chooser.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
 #include "ps-init-panel.h"
 #include "ps-inspector.h"
 #include "ps-run-panel.h"
@@ -200,8 +200,8 @@ run_edit (GtkWidget *w, const char *action, GVariant *param)
     ok = ps_document_fill (win->doc, selected, v, &error);
   else
     {
-      int row = ps_heatmap_view_get_selected_row (PS_HEATMAP_VIEW (win->data_view));
-      int col = ps_heatmap_view_get_selected_col (PS_HEATMAP_VIEW (win->data_view));
+      int64_t row = ps_matrix_view_get_selected_row (PS_MATRIX_VIEW (win->data_view));
+      int64_t col = ps_matrix_view_get_selected_col (PS_MATRIX_VIEW (win->data_view));
       int64_t rows, cols;
       PsTensor *t = ps_param_get_data (selected);
       if (t == NULL || row < 0 || col < 0)
@@ -210,14 +210,14 @@ run_edit (GtkWidget *w, const char *action, GVariant *param)
           return;
         }
       ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
-      ok = ps_document_set_element (win->doc, selected, (int64_t) row * cols + col, v, &error);
+      ok = ps_document_set_element (win->doc, selected, row * cols + col, v, &error);
     }
   if (!ok)
     show_error (win, error);
 }
 
 void
-ps_window_on_edit_requested (PsHeatmapView *view, gint64 index, gfloat value, PsWindow *win)
+ps_window_on_edit_requested (PsMatrixView *view, gint64 index, gfloat value, PsWindow *win)
 {
   PsParam *selected = ps_window_get_selected_param (win);
   g_autoptr (GError) error = NULL;
@@ -227,7 +227,7 @@ ps_window_on_edit_requested (PsHeatmapView *view, gint64 index, gfloat value, Ps
 
   if (!ps_document_set_element (win->doc, selected, index, value, &error))
     {
-      ps_heatmap_view_show_error (view, error->message);
+      ps_matrix_view_show_error (view, error->message);
       show_error (win, error);
       return;
     }
@@ -284,7 +284,7 @@ on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
         ps_window_set_status (win, _("weights saved"), FALSE);
       break;
     case EXPORT_PNG:
-      if (ps_heatmap_view_export_png (PS_HEATMAP_VIEW (win->data_view), path, &error))
+      if (ps_matrix_view_export_png (PS_MATRIX_VIEW (win->data_view), path, &error))
         ps_window_set_status (win, _("heatmap exported"), FALSE);
       break;
     case OPEN_DATA:

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "ps-window.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +18,7 @@ struct _PsWindow
   /* template children */
   GtkWidget *tree;                /* PsBlockTree */
   GtkWidget *path_label, *tied_label;
-  GtkWidget *data_view, *grad_view;               /* PsHeatmapView */
+  GtkWidget *data_view, *grad_view;               /* PsMatrixView */
   GtkWidget *views;               /* notebook below them: overview, charts, difference */
   GtkWidget *overview, *loss_chart, *grad_chart, *dist_chart, *dist_grad_check, *diff_page;
   GtkWidget *panels;              /* notebook: run, initialize, edit, inspect, train */
@@ -34,7 +34,7 @@ PsParam    *ps_window_get_selected_param (PsWindow *win);
 /* ps-window-actions.c: the win.* actions, installed on the class */
 void        ps_window_class_add_actions  (GtkWidgetClass *widget_class);
 /* A value typed into the data heatmap ("edit-requested"). */
-void        ps_window_on_edit_requested  (PsHeatmapView *view, gint64 index, gfloat value,
+void        ps_window_on_edit_requested  (PsMatrixView *view, gint64 index, gfloat value,
                                           PsWindow *win);
 
 G_END_DECLS

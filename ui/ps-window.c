@@ -10,7 +10,8 @@
 #include "ps-charts.h"
 #include "ps-diff-page.h"
 #include "ps-edit-panel.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
+#include "ps-param-source.h"
 #include "ps-init-panel.h"
 #include "ps-inspector.h"
 #include "ps-overview.h"
@@ -133,6 +134,27 @@ ps_window_get_selected_node (PsWindow *win)
   return win->selected;
 }
 
+/* Show param's values or gradient in a matrix view (nothing: NULL).  The
+ * same parameter again keeps its source, and so the view's zoom; a tied
+ * alias only renames it. */
+static void
+show_param (GtkWidget *view, PsParam *param, gboolean grad, const char *title)
+{
+  PsMatrixSource *cur = ps_matrix_view_get_source (PS_MATRIX_VIEW (view));
+  g_autoptr (PsMatrixSource) src = NULL;
+
+  if (param != NULL && cur != NULL && PS_IS_PARAM_SOURCE (cur)
+      && ps_param_source_get_param (PS_PARAM_SOURCE (cur)) == param
+      && ps_param_source_get_show_grad (PS_PARAM_SOURCE (cur)) == !!grad)
+    {
+      ps_param_source_set_title (PS_PARAM_SOURCE (cur), title);
+      return;
+    }
+  if (param != NULL)
+    src = ps_param_source_new (param, grad, title);
+  ps_matrix_view_set_source (PS_MATRIX_VIEW (view), src);
+}
+
 /* The views that are not bound to "selected-node": the name line, the
  * heatmaps, the charts. */
 static void
@@ -160,13 +182,13 @@ on_tree_selection (PsWindow *win)
   if (param)
     {
       g_autofree char *gtitle = g_strdup_printf ("grad %s", key);
-      ps_heatmap_view_set_param (PS_HEATMAP_VIEW (win->data_view), param, FALSE, key);
-      ps_heatmap_view_set_param (PS_HEATMAP_VIEW (win->grad_view), param, TRUE, gtitle);
+      show_param (win->data_view, param, FALSE, key);
+      show_param (win->grad_view, param, TRUE, gtitle);
     }
   else
     {
-      ps_heatmap_view_set_param (PS_HEATMAP_VIEW (win->data_view), NULL, FALSE, NULL);
-      ps_heatmap_view_set_param (PS_HEATMAP_VIEW (win->grad_view), NULL, TRUE, NULL);
+      show_param (win->data_view, NULL, FALSE, NULL);
+      show_param (win->grad_view, NULL, TRUE, NULL);
     }
   update_chart_selection (win);
   g_object_notify_by_pspec (G_OBJECT (win), properties[PROP_SELECTED_NODE]);
@@ -357,7 +379,7 @@ ps_window_class_init (PsWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (PS_TYPE_BLOCK_TREE);
-  g_type_ensure (PS_TYPE_HEATMAP_VIEW);
+  g_type_ensure (PS_TYPE_MATRIX_VIEW);
   g_type_ensure (PS_TYPE_OVERVIEW);
   g_type_ensure (PS_TYPE_LOSS_CHART);
   g_type_ensure (PS_TYPE_GRAD_FLOW_CHART);

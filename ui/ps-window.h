@@ -13,7 +13,7 @@
  * "loss", "gradient-flow", "distributions", "difference").  Built from
  * ps-window.ui; its named children (gtk_widget_get_template_child): tree
  * (PsBlockTree), path_label, tied_label, data_view and grad_view
- * (PsHeatmapView), views (the notebook below them), overview, loss_chart,
+ * (PsMatrixView), views (the notebook below them), overview, loss_chart,
  * grad_chart, dist_chart, dist_grad_check, diff_page, panels (the notebook
  * on the right), run_panel, init_panel, edit_panel, inspector, train_panel,
  * status.

@@ -1,7 +1,7 @@
 /* ps-checkpoint-bench.c — `paramscope-bench checkpoint FILE` */
 #include "ps-checkpoint-bench.h"
 #include "ps-checkpoint-window.h"
-#include "ps-checkpoint-heatmap.h"
+#include "ps-matrix-view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,10 +93,10 @@ print_rss (const char *when, gboolean with_goal)
 static void bench_finish (Bench *b, const char *failure);
 static gboolean tick (GtkWidget *w, GdkFrameClock *clock, gpointer data);
 
-static PsCheckpointHeatmap *
+static PsMatrixView *
 heatmap (Bench *b)
 {
-  return PS_CHECKPOINT_HEATMAP (ps_checkpoint_window_get_heatmap (b->win));
+  return PS_MATRIX_VIEW (ps_checkpoint_window_get_heatmap (b->win));
 }
 
 static int
@@ -192,10 +192,10 @@ after_paint (GdkFrameClock *clock, Bench *b)
       }
       break;
     case WAIT_HEATMAP:
-      if (!ps_checkpoint_heatmap_is_ready (heatmap (b)))
+      if (!ps_matrix_view_is_ready (heatmap (b)))
         return;
       {
-        gint64 t = now - b->t_stage, p = ps_checkpoint_heatmap_get_pool_time (heatmap (b));
+        gint64 t = now - b->t_stage, p = ps_matrix_view_get_pool_time (heatmap (b));
         g_array_append_val (b->times, t);
         g_array_append_val (b->pools, p);
       }
@@ -205,7 +205,7 @@ after_paint (GdkFrameClock *clock, Bench *b)
           GtkWidget *w = GTK_WIDGET (heatmap (b));
           b->stage = WAIT_ZOOM;
           b->t_stage = g_get_monotonic_time ();
-          ps_checkpoint_heatmap_zoom_at (heatmap (b), 8, gtk_widget_get_width (w) / 2.0,
+          ps_matrix_view_zoom_at (heatmap (b), 8, gtk_widget_get_width (w) / 2.0,
                                          gtk_widget_get_height (w) / 2.0);
         }
       else
@@ -213,23 +213,23 @@ after_paint (GdkFrameClock *clock, Bench *b)
       break;
     case WAIT_ZOOM:
     case WAIT_PAN:
-      if (!ps_checkpoint_heatmap_is_ready (heatmap (b)))
+      if (!ps_matrix_view_is_ready (heatmap (b)))
         return;
       {
         int64_t r0, c0, vr, vc;
-        ps_checkpoint_heatmap_get_window (heatmap (b), &r0, &c0, &vr, &vc);
+        ps_matrix_view_get_window (heatmap (b), &r0, &c0, &vr, &vc);
         printf ("%s %s: visible window %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " at (%"
                 G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %6.1f ms (pooling %.1f ms)\n",
                 b->stage == WAIT_ZOOM ? "zoom 8x in" : "then pan  ",
                 ps_checkpoint_window_get_selected_key (b->win), vr, vc, r0, c0,
-                ms (now - b->t_stage), ms (ps_checkpoint_heatmap_get_pool_time (heatmap (b))));
+                ms (now - b->t_stage), ms (ps_matrix_view_get_pool_time (heatmap (b))));
         fflush (stdout);
       }
       if (b->stage == WAIT_ZOOM)
         {
           b->stage = WAIT_PAN;
           b->t_stage = g_get_monotonic_time ();
-          ps_checkpoint_heatmap_pan (heatmap (b), -300, -150);
+          ps_matrix_view_pan (heatmap (b), -300, -150);
         }
       else
         select_next (b);

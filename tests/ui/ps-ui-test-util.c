@@ -1,6 +1,8 @@
 /* ps-ui-test-util.c — what the widget and window tests share (see ps-ui-test-util.h) */
 #include "ps-ui-test-util.h"
 #include "ps-live-text.h"
+#include "ps-matrix-view.h"
+#include "ps-param-source.h"
 
 #include <math.h>
 
@@ -208,4 +210,20 @@ ps_window_fixture_tear_down (PsWindowFixture *f, gconstpointer data)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_finalize_object (f->win);
+}
+
+void
+ps_test_view_show_param (GtkWidget *view, PsParam *param, gboolean grad, const char *title)
+{
+  g_autoptr (PsMatrixSource) src = param ? ps_param_source_new (param, grad, title) : NULL;
+
+  ps_matrix_view_set_source (PS_MATRIX_VIEW (view), src);
+  ps_matrix_view_set_editable (PS_MATRIX_VIEW (view), TRUE);
+}
+
+PsParam *
+ps_test_view_get_param (GtkWidget *view)
+{
+  PsMatrixSource *src = ps_matrix_view_get_source (PS_MATRIX_VIEW (view));
+  return src && PS_IS_PARAM_SOURCE (src) ? ps_param_source_get_param (PS_PARAM_SOURCE (src)) : NULL;
 }

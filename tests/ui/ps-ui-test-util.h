@@ -92,4 +92,11 @@ void ps_window_fixture_tear_down (PsWindowFixture *f, gconstpointer setup);
   g_test_add (path, PsWindowFixture, setup, ps_window_fixture_set_up, func,           \
               ps_window_fixture_tear_down)
 
+/* Show param's values (or its gradient) in a PsMatrixView, editable as the
+ * window's values are (param NULL: nothing), and read back what it shows:
+ * the PsParam of its PsParamSource, else NULL. */
+void       ps_test_view_show_param      (GtkWidget *view, PsParam *param, gboolean grad,
+                                         const char *title);
+PsParam   *ps_test_view_get_param       (GtkWidget *view);
+
 G_END_DECLS

@@ -9,7 +9,7 @@
 #include "ps-application.h"
 #include "ps-ui-test-util.h"
 #include "ps-checkpoint-window.h"
-#include "ps-checkpoint-heatmap.h"
+#include "ps-matrix-view.h"
 #include "ps-checkpoint-item.h"
 #include "ps-test-checkpoint.h"
 
@@ -91,18 +91,18 @@ open_window (const char *path)
   return win;
 }
 
-static PsCheckpointHeatmap *
+static PsMatrixView *
 heatmap_of (PsCheckpointWindow *win)
 {
-  return PS_CHECKPOINT_HEATMAP (ps_checkpoint_window_get_heatmap (win));
+  return PS_MATRIX_VIEW (ps_checkpoint_window_get_heatmap (win));
 }
 
 /* Frames until the heatmap has drawn its current view completely. */
 static void
-wait_ready (PsCheckpointHeatmap *h)
+wait_ready (PsMatrixView *h)
 {
   gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (!ps_checkpoint_heatmap_is_ready (h))
+  while (!ps_matrix_view_is_ready (h))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, end);
       gtk_widget_queue_draw (GTK_WIDGET (h));
@@ -114,7 +114,7 @@ wait_ready (PsCheckpointHeatmap *h)
 
 /* The colour drawn at the centre of slice cell (r, c), now. */
 static guint32
-cell_colour (PsCheckpointHeatmap *h, int64_t r, int64_t c)
+cell_colour (PsMatrixView *h, int64_t r, int64_t c)
 {
   g_autoptr (GdkTexture) tex = NULL;
   g_autofree guint32 *px = NULL;
@@ -122,13 +122,13 @@ cell_colour (PsCheckpointHeatmap *h, int64_t r, int64_t c)
   int w, hh, x, y;
 
   wait_ready (h);
-  tex = ps_checkpoint_heatmap_render_texture (h, 0, 0);
+  tex = ps_matrix_view_render_texture (h, 0, 0);
   g_assert_nonnull (tex);
   w = gdk_texture_get_width (tex);
   hh = gdk_texture_get_height (tex);
   px = g_new (guint32, (gsize) w * hh);
   gdk_texture_download (tex, (guchar *) px, (gsize) w * 4);
-  ps_checkpoint_heatmap_cell_rect (h, r, c, &rect);
+  ps_matrix_view_cell_rect (h, r, c, &rect);
   x = (int) (rect.origin.x + rect.size.width / 2);
   y = (int) (rect.origin.y + rect.size.height / 2);
   g_assert_true (x >= 0 && x < w && y >= 0 && y < hh);
@@ -225,7 +225,7 @@ static void
 test_axis_picker_in_pixels (Fixture *f, gconstpointer data)
 {
   PsCheckpointWindow *win;
-  PsCheckpointHeatmap *h;
+  PsMatrixView *h;
   const PsCheckpointView *v;
   GtkWidget *spin0, *spin1;
   GtkDropDown *rows_dd;
@@ -282,7 +282,7 @@ test_axis_picker_in_pixels (Fixture *f, gconstpointer data)
   g_assert_cmphex (cell_colour (h, 1, 0), ==, ps_colormap_argb (cube (0, 2, 1), cube_range (1, 2)));
 
   /* the readout: full index and value */
-  ps_checkpoint_heatmap_set_selected (h, 3, 1);
+  ps_matrix_view_set_selected (h, 3, 1);
   g_assert_cmpstr (ps_checkpoint_window_get_readout (win), ==, "[1, 2, 3]  123");
 
   /* statistics of the slice, from the worker */
@@ -311,7 +311,7 @@ static void
 test_zoom_pools_visible_window (Fixture *f, gconstpointer data)
 {
   PsCheckpointWindow *win;
-  PsCheckpointHeatmap *h;
+  PsMatrixView *h;
   int64_t r0, c0, vr, vc;
   guint32 before;
 
@@ -321,7 +321,7 @@ test_zoom_pools_visible_window (Fixture *f, gconstpointer data)
   h = heatmap_of (win);
   g_assert_true (ps_checkpoint_window_select (win, "model.embed.weight"));
   wait_ready (h);
-  ps_checkpoint_heatmap_get_window (h, &r0, &c0, &vr, &vc);
+  ps_matrix_view_get_window (h, &r0, &c0, &vr, &vc);
   g_assert_cmpint (vr, ==, 6);
   g_assert_cmpint (vc, ==, 4);
   before = cell_colour (h, 5, 3);
@@ -329,21 +329,21 @@ test_zoom_pools_visible_window (Fixture *f, gconstpointer data)
   /* zoomed in on the bottom-right corner: fewer rows and columns are pooled */
   {
     graphene_rect_t r;
-    ps_checkpoint_heatmap_cell_rect (h, 5, 3, &r);
-    ps_checkpoint_heatmap_zoom_at (h, 8, r.origin.x + r.size.width / 2,
+    ps_matrix_view_cell_rect (h, 5, 3, &r);
+    ps_matrix_view_zoom_at (h, 8, r.origin.x + r.size.width / 2,
                                    r.origin.y + r.size.height / 2);
   }
-  g_assert_cmpfloat (ps_checkpoint_heatmap_get_zoom (h), >, 1);
+  g_assert_cmpfloat (ps_matrix_view_get_zoom (h), >, 1);
   wait_ready (h);
-  ps_checkpoint_heatmap_get_window (h, &r0, &c0, &vr, &vc);
+  ps_matrix_view_get_window (h, &r0, &c0, &vr, &vc);
   g_assert_cmpint (vr * vc, <, 24);
   g_assert_cmpint (r0 + vr, ==, 6);
   g_assert_cmpint (c0 + vc, ==, 4);
   /* the colours keep the whole slice's range */
   g_assert_cmphex (cell_colour (h, 5, 3), ==, before);
-  ps_checkpoint_heatmap_reset_zoom (h);
+  ps_matrix_view_reset_zoom (h);
   wait_ready (h);
-  ps_checkpoint_heatmap_get_window (h, &r0, &c0, &vr, &vc);
+  ps_matrix_view_get_window (h, &r0, &c0, &vr, &vc);
   g_assert_cmpint (vr * vc, ==, 24);
   gtk_window_destroy (GTK_WINDOW (win));
 }

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "paramscope.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
+#include "ps-param-source.h"
+#include "ps-ui-test-util.h"
 #include "ps-overview.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -71,7 +73,7 @@ wait_frame (GtkWidget *w)
 static void
 render_view (GtkWidget *view, Pixels *out)
 {
-  g_autoptr (GdkTexture) tex = ps_heatmap_view_render_texture (PS_HEATMAP_VIEW (view), 0, 0);
+  g_autoptr (GdkTexture) tex = ps_matrix_view_render_texture (PS_MATRIX_VIEW (view), 0, 0);
   g_assert_nonnull (tex);
   g_assert_cmpint (gdk_texture_get_width (tex), ==, gtk_widget_get_width (view));
   pixels_from_texture (tex, out);
@@ -153,7 +155,7 @@ assert_cells (GtkWidget *view, const Pixels *p, const PsTensor *t)
       {
         graphene_rect_t rect;
         guint32 want = ps_colormap_argb (t->data[r * cols + c], range);
-        ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), r, c, &rect);
+        ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), r, c, &rect);
         g_assert_cmphex (pixel_at (p, rect.origin.x + rect.size.width / 2,
                                    rect.origin.y + rect.size.height / 2), ==, want);
         for (double y = rect.origin.y + 2; y < rect.origin.y + rect.size.height - 2; y++)
@@ -191,31 +193,31 @@ static void
 test_known_colours (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   Pixels px = { 0 };
   graphene_rect_t r;
-  int row, col;
+  int64_t row, col;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
   win = window_with (view, 400, 300);
   render_view (view, &px);
   assert_cells (view, &px, ps_param_get_data (p));
 
   /* square cells, centred, rows = output features */
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 0, 0, &r);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 0, 0, &r);
   g_assert_cmpfloat (r.size.width, ==, r.size.height);
   g_assert_cmpfloat (r.size.width, >=, 12);
-  g_assert_true (ps_heatmap_view_get_cell_at (PS_HEATMAP_VIEW (view), r.origin.x + 1,
+  g_assert_true (ps_matrix_view_get_cell_at (PS_MATRIX_VIEW (view), r.origin.x + 1,
                                               r.origin.y + 1, &row, &col));
   g_assert_cmpint (row, ==, 0);
   g_assert_cmpint (col, ==, 0);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 2, 3, &r);
-  g_assert_true (ps_heatmap_view_get_cell_at (PS_HEATMAP_VIEW (view), r.origin.x + r.size.width - 1,
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 2, 3, &r);
+  g_assert_true (ps_matrix_view_get_cell_at (PS_MATRIX_VIEW (view), r.origin.x + r.size.width - 1,
                                               r.origin.y + r.size.height - 1, &row, &col));
   g_assert_cmpint (row, ==, 2);
   g_assert_cmpint (col, ==, 3);
-  g_assert_false (ps_heatmap_view_get_cell_at (PS_HEATMAP_VIEW (view), 1, 1, &row, &col));
+  g_assert_false (ps_matrix_view_get_cell_at (PS_MATRIX_VIEW (view), 1, 1, &row, &col));
 
   /* the colorbar right of the cells: red at the top, blue at the bottom */
   {
@@ -246,18 +248,18 @@ static void
 test_grad_placeholder (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   Pixels px = { 0 };
   PsTensor *g;
-  int row, col;
+  int64_t row, col;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, TRUE, "grad 0.weight");
+  ps_test_view_show_param (view, p, TRUE, "grad 0.weight");
   win = window_with (view, 400, 300);
   render_view (view, &px);
   g_assert_cmpint (count_visible (&px), >, 50);               /* the text */
   g_assert_cmpint (count_map_colours (&px, ps_param_get_data (p)), ==, 0);
-  g_assert_false (ps_heatmap_view_get_cell_at (PS_HEATMAP_VIEW (view), 200, 150, &row, &col));
+  g_assert_false (ps_matrix_view_get_cell_at (PS_MATRIX_VIEW (view), 200, 150, &row, &col));
   screenshot (win, "heatmap-no-grad.png");
   pixels_clear (&px);
 
@@ -277,13 +279,13 @@ static void
 test_uninitialized (void)
 {
   g_autoptr (PsParam) p = ps_param_new_uninitialized ();
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   Pixels px = { 0 };
   int64_t shape[2] = { 2, 3 };
   g_autoptr (GError) error = NULL;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
   win = window_with (view, 300, 200);
   render_view (view, &px);
   g_assert_cmpint (count_visible (&px), >, 50);
@@ -306,7 +308,7 @@ static void
 test_tied_views (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *a = ps_heatmap_view_new (), *b = ps_heatmap_view_new ();
+  GtkWidget *a = ps_matrix_view_new (), *b = ps_matrix_view_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *win;
   Pixels pa = { 0 }, pb = { 0 };
@@ -315,8 +317,8 @@ test_tied_views (void)
   gtk_box_set_homogeneous (GTK_BOX (box), TRUE);
   gtk_box_append (GTK_BOX (box), a);
   gtk_box_append (GTK_BOX (box), b);
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (a), p, FALSE, "2.weight");
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (b), p, FALSE, "4.weight");
+  ps_test_view_show_param (a, p, FALSE, "2.weight");
+  ps_test_view_show_param (b, p, FALSE, "4.weight");
   win = window_with (box, 640, 240);
 
   /* an edit through one name: both views need a redraw at once */
@@ -331,7 +333,7 @@ test_tied_views (void)
   assert_cells (b, &pb, t);
   {
     graphene_rect_t r;
-    ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (b), 0, 0, &r);
+    ps_matrix_view_cell_rect (PS_MATRIX_VIEW (b), 0, 0, &r);
     g_assert_cmphex (pixel_at (&pb, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                      ==, ps_colormap_argb (1.f, 1.f));        /* 3 is the new +range */
   }
@@ -345,7 +347,7 @@ static void
 test_nonfinite (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   Pixels px = { 0 };
   graphene_rect_t r;
@@ -354,16 +356,16 @@ test_nonfinite (void)
   t->data[1] = NAN;
   t->data[6] = INFINITY;
   t->data[11] = -INFINITY;
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
   win = window_with (view, 400, 300);
   render_view (view, &px);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 0, 1, &r);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 0, 1, &r);
   g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, PS_COLOR_NAN);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 1, 2, &r);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 1, 2, &r);
   g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, PS_COLOR_POSINF);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 2, 3, &r);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 2, 3, &r);
   g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, PS_COLOR_NEGINF);
   assert_cells (view, &px, t);          /* the finite ones keep their colours */
@@ -384,21 +386,22 @@ static void
 test_pooling (void)
 {
   g_autoptr (PsParam) p = param_new (1500, 2000, outlier);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   Pixels px = { 0 };
-  int hot = 0, row, col;
+  int hot = 0;
+  int64_t row, col;
   graphene_rect_t r;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "big");
+  ps_test_view_show_param (view, p, FALSE, "big");
   win = window_with (view, 400, 300);
   render_view (view, &px);
   for (int i = 0; i < px.width * px.height; i++)
     hot += px.px[i] == ps_colormap_argb (100.f, 100.f);
   g_assert_cmpint (hot, >, 0);
   /* pointer coordinates map to the exact element, not to a pooled block */
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 617, 567, &r);
-  g_assert_true (ps_heatmap_view_get_cell_at (PS_HEATMAP_VIEW (view), r.origin.x + r.size.width / 2,
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 617, 567, &r);
+  g_assert_true (ps_matrix_view_get_cell_at (PS_MATRIX_VIEW (view), r.origin.x + r.size.width / 2,
                                               r.origin.y + r.size.height / 2, &row, &col));
   g_assert_cmpint (row, ==, 617);
   g_assert_cmpint (col, ==, 567);
@@ -406,8 +409,8 @@ test_pooling (void)
   pixels_clear (&px);
 
   /* zoomed 8x around the outlier: still there, and cells now bigger */
-  ps_heatmap_view_zoom_at (PS_HEATMAP_VIEW (view), 8, r.origin.x, r.origin.y);
-  g_assert_cmpfloat (ps_heatmap_view_get_zoom (PS_HEATMAP_VIEW (view)), >, 1);
+  ps_matrix_view_zoom_at (PS_MATRIX_VIEW (view), 8, r.origin.x, r.origin.y);
+  g_assert_cmpfloat (ps_matrix_view_get_zoom (PS_MATRIX_VIEW (view)), >, 1);
   wait_frame (view);
   render_view (view, &px);
   hot = 0;
@@ -422,22 +425,22 @@ static void
 test_zoom (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   graphene_rect_t before, after;
   Pixels px = { 0 };
-  int row, col;
+  int64_t row, col;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
   win = window_with (view, 400, 300);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 1, 2, &before);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 1, 2, &before);
   /* zoom around the centre of cell (1, 2): it stays under the pointer */
-  ps_heatmap_view_zoom_at (PS_HEATMAP_VIEW (view), 2,
+  ps_matrix_view_zoom_at (PS_MATRIX_VIEW (view), 2,
                            before.origin.x + before.size.width / 2,
                            before.origin.y + before.size.height / 2);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 1, 2, &after);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 1, 2, &after);
   g_assert_cmpfloat (after.size.width, >, before.size.width * 1.5);
-  g_assert_true (ps_heatmap_view_get_cell_at (PS_HEATMAP_VIEW (view),
+  g_assert_true (ps_matrix_view_get_cell_at (PS_MATRIX_VIEW (view),
                                               before.origin.x + before.size.width / 2,
                                               before.origin.y + before.size.height / 2, &row, &col));
   g_assert_cmpint (row, ==, 1);
@@ -451,14 +454,14 @@ test_zoom (void)
 
   /* Ctrl+0 */
   g_assert_true (gtk_widget_activate_action (view, "heatmap.zoom-reset", NULL));
-  g_assert_cmpfloat (ps_heatmap_view_get_zoom (PS_HEATMAP_VIEW (view)), ==, 1);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 1, 2, &after);
+  g_assert_cmpfloat (ps_matrix_view_get_zoom (PS_MATRIX_VIEW (view)), ==, 1);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 1, 2, &after);
   g_assert_true (graphene_rect_equal (&before, &after));
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-on_cell_selected (PsHeatmapView *v, int row, int col, int *count)
+on_cell_selected (PsMatrixView *v, int row, int col, int *count)
 {
   (*count)++;
 }
@@ -467,16 +470,16 @@ static void
 test_selection (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   int selected = 0, row, col;
   Pixels px = { 0 };
   graphene_rect_t r;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
   g_signal_connect (view, "cell-selected", G_CALLBACK (on_cell_selected), &selected);
   win = window_with (view, 400, 300);
-  g_assert_cmpint (ps_heatmap_view_get_selected_row (PS_HEATMAP_VIEW (view)), ==, -1);
+  g_assert_cmpint (ps_matrix_view_get_selected_row (PS_MATRIX_VIEW (view)), ==, -1);
 
   /* arrows: the first press selects (0, 0), then moves, clamped at the edge */
   g_assert_true (gtk_widget_activate_action (view, "heatmap.move", "(ii)", 0, 1));
@@ -491,7 +494,7 @@ test_selection (void)
   /* the selected cell is outlined: its edge is no longer the cell's colour */
   wait_frame (view);
   render_view (view, &px);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), 2, 1, &r);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 2, 1, &r);
   g_assert_cmphex (pixel_at (&px, r.origin.x + 1, r.origin.y + r.size.height / 2), ==, 0xff000000);
   g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, ps_colormap_argb (ramp (9), 1.f));
@@ -500,24 +503,24 @@ test_selection (void)
 
   /* the tooltip of a cell: name, index, value and gradient */
   {
-    g_autofree char *text = ps_heatmap_view_describe_cell (PS_HEATMAP_VIEW (view), 2, 1);
+    g_autofree char *text = ps_matrix_view_describe_cell (PS_MATRIX_VIEW (view), 2, 1);
     PsTensor *g = ps_param_ensure_grad (p);
     g_autofree char *with_grad = NULL;
     g_assert_cmpstr (text, ==, "0.weight [2, 1]\nvalue 0.636364\ngradient none yet");
     g->data[9] = -1.5e-7f;
     ps_param_changed (p, PS_CHANGE_GRAD);
-    with_grad = ps_heatmap_view_describe_cell (PS_HEATMAP_VIEW (view), 2, 1);
+    with_grad = ps_matrix_view_describe_cell (PS_MATRIX_VIEW (view), 2, 1);
     g_assert_cmpstr (with_grad, ==, "0.weight [2, 1]\nvalue 0.636364\ngradient \u22121.5e-07");
-    g_assert_null (ps_heatmap_view_describe_cell (PS_HEATMAP_VIEW (view), 3, 0));
+    g_assert_null (ps_matrix_view_describe_cell (PS_MATRIX_VIEW (view), 3, 0));
   }
 
   /* Enter on the selection opens the editor there */
   g_assert_true (gtk_widget_activate_action (view, "heatmap.edit", NULL));
-  g_assert_true (ps_heatmap_view_is_editing (PS_HEATMAP_VIEW (view)));
-  ps_heatmap_view_cancel_edit (PS_HEATMAP_VIEW (view));
+  g_assert_true (ps_matrix_view_is_editing (PS_MATRIX_VIEW (view)));
+  ps_matrix_view_cancel_edit (PS_MATRIX_VIEW (view));
 
   g_object_set (view, "selected-row", -1, NULL);
-  g_assert_cmpint (ps_heatmap_view_get_selected_row (PS_HEATMAP_VIEW (view)), ==, -1);
+  g_assert_cmpint (ps_matrix_view_get_selected_row (PS_MATRIX_VIEW (view)), ==, -1);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -549,7 +552,7 @@ test_parse (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       float v = 12345.f;
-      gboolean ok = ps_heatmap_view_parse_value (cases[i].text, &v);
+      gboolean ok = ps_matrix_view_parse_value (cases[i].text, &v);
       g_test_message ("parse \"%s\"", cases[i].text);
       g_assert_cmpint (ok, ==, cases[i].ok);
       if (ok)
@@ -557,7 +560,7 @@ test_parse (void)
       else
         g_assert_cmpfloat (v, ==, 12345.f);     /* nothing written */
     }
-  g_assert_false (ps_heatmap_view_parse_value (NULL, &(float) { 0 }));
+  g_assert_false (ps_matrix_view_parse_value (NULL, &(float) { 0 }));
 }
 
 typedef struct
@@ -569,13 +572,13 @@ typedef struct
 } EditLog;
 
 static void
-on_edit_requested (PsHeatmapView *v, gint64 index, float value, EditLog *log)
+on_edit_requested (PsMatrixView *v, gint64 index, float value, EditLog *log)
 {
   log->count++;
   log->index = index;
   log->value = value;
   if (log->fail)
-    ps_heatmap_view_show_error (v, "the document refused");
+    ps_matrix_view_show_error (v, "the document refused");
 }
 
 /* The popover's entry: view → popover → box → entry. */
@@ -595,25 +598,25 @@ static void
 test_edit (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win, *entry;
   EditLog log = { 0 };
   float before = ps_param_get_data (p)->data[6];
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
   g_signal_connect (view, "edit-requested", G_CALLBACK (on_edit_requested), &log);
   win = window_with (view, 400, 300);
   entry = find_entry (view);
   g_assert_true (GTK_IS_ENTRY (entry));
 
   /* open: prefilled with the value, the cell selected */
-  g_assert_true (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 1, 2));
-  g_assert_true (ps_heatmap_view_is_editing (PS_HEATMAP_VIEW (view)));
-  g_assert_cmpint (ps_heatmap_view_get_selected_row (PS_HEATMAP_VIEW (view)), ==, 1);
+  g_assert_true (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 1, 2));
+  g_assert_true (ps_matrix_view_is_editing (PS_MATRIX_VIEW (view)));
+  g_assert_cmpint (ps_matrix_view_get_selected_row (PS_MATRIX_VIEW (view)), ==, 1);
   {
     float shown;
     const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
-    g_assert_true (ps_heatmap_view_parse_value (text, &shown));
+    g_assert_true (ps_matrix_view_parse_value (text, &shown));
     g_assert_cmpfloat (shown, ==, before);
   }
   wait_frame (view);
@@ -631,7 +634,7 @@ test_edit (void)
   g_signal_emit_by_name (entry, "activate");
   g_assert_cmpint (log.count, ==, 0);
   g_assert_true (gtk_widget_has_css_class (entry, "error"));
-  g_assert_true (ps_heatmap_view_is_editing (PS_HEATMAP_VIEW (view)));
+  g_assert_true (ps_matrix_view_is_editing (PS_MATRIX_VIEW (view)));
   g_assert_cmpfloat (ps_param_get_data (p)->data[6], ==, before);
   /* typing again clears the error */
   gtk_editable_set_text (GTK_EDITABLE (entry), "0.25");
@@ -643,28 +646,28 @@ test_edit (void)
   g_assert_cmpint (log.count, ==, 1);
   g_assert_cmpint (log.index, ==, 6);
   g_assert_cmpfloat (log.value, ==, 0.25f);
-  g_assert_false (ps_heatmap_view_is_editing (PS_HEATMAP_VIEW (view)));
+  g_assert_false (ps_matrix_view_is_editing (PS_MATRIX_VIEW (view)));
   g_assert_cmpfloat (ps_param_get_data (p)->data[6], ==, before);
 
   /* the window refuses: the popover stays open with its message */
   log.fail = TRUE;
-  g_assert_true (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 2, 3));
-  g_assert_true (ps_heatmap_view_commit_text (PS_HEATMAP_VIEW (view), "-1"));
+  g_assert_true (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 2, 3));
+  g_assert_true (ps_matrix_view_commit_text (PS_MATRIX_VIEW (view), "-1"));
   g_assert_cmpint (log.count, ==, 2);
   g_assert_cmpint (log.index, ==, 11);
-  g_assert_true (ps_heatmap_view_is_editing (PS_HEATMAP_VIEW (view)));
+  g_assert_true (ps_matrix_view_is_editing (PS_MATRIX_VIEW (view)));
   g_assert_true (gtk_widget_has_css_class (entry, "error"));
   {
     GtkWidget *popover = gtk_widget_get_ancestor (entry, GTK_TYPE_POPOVER);
     gtk_test_widget_wait_for_draw (popover);
     screenshot_native (popover, "heatmap-edit-error.png");
   }
-  ps_heatmap_view_cancel_edit (PS_HEATMAP_VIEW (view));
-  g_assert_false (ps_heatmap_view_is_editing (PS_HEATMAP_VIEW (view)));
+  ps_matrix_view_cancel_edit (PS_MATRIX_VIEW (view));
+  g_assert_false (ps_matrix_view_is_editing (PS_MATRIX_VIEW (view)));
 
   /* the gradient is not editable */
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, TRUE, "grad 0.weight");
-  g_assert_false (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
+  ps_test_view_show_param (view, p, TRUE, "grad 0.weight");
+  g_assert_false (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 0, 0));
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -678,7 +681,7 @@ test_export_png (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (PsModule) net = NULL;
   g_autoptr (GdkTexture) tex = NULL;
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   const char *cli = g_getenv ("PS_CLI");
   PsRng rng;
@@ -688,15 +691,15 @@ test_export_png (void)
   ps_rng_seed (&rng, 7);
   net = ps_model_load_file (model, &rng, NULL, &error);
   g_assert_no_error (error);
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), ps_module_find_param (net, "0.weight"), FALSE,
+  ps_test_view_show_param (view, ps_module_find_param (net, "0.weight"), FALSE,
                              "0.weight");
   win = window_with (view, 300, 200);
 
-  g_assert_true (ps_heatmap_view_export_png (PS_HEATMAP_VIEW (view), ours, &error));
+  g_assert_true (ps_matrix_view_export_png (PS_MATRIX_VIEW (view), ours, &error));
   g_assert_no_error (error);
   tex = gdk_texture_new_from_filename (ours, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (gdk_texture_get_width (tex), >, 5 * PS_HEATMAP_EXPORT_CELL);
+  g_assert_cmpint (gdk_texture_get_width (tex), >, 5 * PS_MATRIX_EXPORT_CELL);
   /* 7 * 16 < 160: the colorbar's minimum height */
   g_assert_cmpint (gdk_texture_get_height (tex), ==, 160);
   {
@@ -734,15 +737,15 @@ test_export_png (void)
   {
     g_autoptr (PsParam) lazy = ps_param_new_uninitialized ();
     g_autofree char *none = g_build_filename (dir, "none.png", NULL);
-    ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), lazy, FALSE, "3.weight");
-    g_assert_false (ps_heatmap_view_export_png (PS_HEATMAP_VIEW (view), none, &error));
+    ps_test_view_show_param (view, lazy, FALSE, "3.weight");
+    g_assert_false (ps_matrix_view_export_png (PS_MATRIX_VIEW (view), none, &error));
     g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
     g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
     g_clear_error (&error);
-    ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), NULL, FALSE, NULL);
+    ps_test_view_show_param (view, NULL, FALSE, NULL);
   }
   /* an unwritable place: an error, and no temporary file left behind */
-  g_assert_false (ps_heatmap_view_export_png (PS_HEATMAP_VIEW (view), "/nonexistent/x.png",
+  g_assert_false (ps_matrix_view_export_png (PS_MATRIX_VIEW (view), "/nonexistent/x.png",
                                               &error));
   g_clear_error (&error);
 
@@ -773,12 +776,12 @@ static void
 test_change_from_thread (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
   Pixels px = { 0 };
   GThread *t;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
   win = window_with (view, 400, 300);
   t = g_thread_new ("worker", change_in_thread, p);
   g_thread_join (t);
@@ -794,12 +797,12 @@ static void
 test_lifecycle (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = g_object_ref_sink (ps_heatmap_view_new ());
+  GtkWidget *view = g_object_ref_sink (ps_matrix_view_new ());
   guint64 v0;
 
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, TRUE, "grad 0.weight");
-  g_assert_true (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)) == p);
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
+  ps_test_view_show_param (view, p, TRUE, "grad 0.weight");
+  g_assert_true (ps_test_view_get_param (view) == p);
   g_assert_finalize_object (view);
   /* no listener left behind: a change after the view is gone is harmless */
   v0 = ps_param_get_version (p);
@@ -963,12 +966,12 @@ static void
 test_dark (void)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_heatmap_view_new ();
+  GtkWidget *view = ps_matrix_view_new ();
   GtkWidget *win;
 
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  ps_heatmap_view_set_param (PS_HEATMAP_VIEW (view), p, FALSE, "0.weight");
-  ps_heatmap_view_set_selected (PS_HEATMAP_VIEW (view), 1, 1);
+  ps_test_view_show_param (view, p, FALSE, "0.weight");
+  ps_matrix_view_set_selected (PS_MATRIX_VIEW (view), 1, 1);
   win = window_with (view, 400, 300);
   screenshot (win, "heatmap-dark.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);

@@ -22,7 +22,7 @@
  */
 #include "ps-ui-test-util.h"
 #include "ps-block-tree.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
 #include "ps-tree-node.h"
 #include "ps-test-util.h"
 #include "ps-test-corpus.h"
@@ -150,7 +150,7 @@ view_pixels (GtkWidget *view)
   gsize stride;
   guchar *px;
 
-  tex = ps_heatmap_view_render_texture (PS_HEATMAP_VIEW (view), 0, 0);
+  tex = ps_matrix_view_render_texture (PS_MATRIX_VIEW (view), 0, 0);
   g_assert_nonnull (tex);
   stride = (gsize) gdk_texture_get_width (tex) * 4;
   px = g_malloc (stride * gdk_texture_get_height (tex));
@@ -195,7 +195,7 @@ shown_take (Shown *s)
   s->selected_key = g_strdup (ps_tree_node_get_key (ps_window_get_selected_node (win)));
   s->rows_model = tree_rows_model ();
   s->rows = tree_rows (s->rows_model);
-  s->shown = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (ps_test_window_child (win, "data_view")));
+  s->shown = ps_test_view_get_param (ps_test_window_child (win, "data_view"));
   s->pixels = view_pixels (ps_test_window_child (win, "data_view"));
   s->undo_label = g_strdup (ps_document_get_undo_label (doc));
   s->redo_label = g_strdup (ps_document_get_redo_label (doc));

@@ -3,7 +3,8 @@
  * one undo per run, a NaN stops it with a name and a step, snapshots and
  * their difference */
 #include "ps-ui-test-util.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
+#include "ps-diff-source.h"
 #include "ps-diff-page.h"
 #include "ps-inspector.h"
 #include "ps-train-panel.h"
@@ -86,7 +87,7 @@ static GdkTexture *
 render (GtkWidget *view)
 {
   gtk_test_widget_wait_for_draw (view);
-  return ps_heatmap_view_render_texture (PS_HEATMAP_VIEW (view), 0, 0);
+  return ps_matrix_view_render_texture (PS_MATRIX_VIEW (view), 0, 0);
 }
 
 static gboolean
@@ -332,7 +333,8 @@ test_snapshots_difference_reset (PsWindowFixture *f, gconstpointer setup)
   PsRunController *p;
   g_autoptr (PsModule) start = NULL;
   g_autoptr (GError) error = NULL;
-  PsParam *diff, *w;
+  PsMatrixSource *diff;
+  PsParam *w;
   PsTrainer *first;
   GtkWidget *page, *view;
   GtkDropDown *a, *b;
@@ -361,11 +363,13 @@ test_snapshots_difference_reset (PsWindowFixture *f, gconstpointer setup)
   gtk_test_widget_wait_for_draw (view);
   gtk_drop_down_set_selected (a, 0);
   gtk_drop_down_set_selected (b, 1);
-  diff = ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view));
+  diff = ps_matrix_view_get_source (PS_MATRIX_VIEW (view));
   g_assert_nonnull (diff);
+  g_assert_true (PS_IS_DIFF_SOURCE (diff));
   w = ps_module_find_param (model (win), "2.weight");
   {
-    PsTensor *d = ps_param_get_data (diff), *now = ps_param_get_data (w);
+    const PsTensor *d = ps_diff_source_get_difference (PS_DIFF_SOURCE (diff));
+    PsTensor *now = ps_param_get_data (w);
     PsTensor *then = ps_param_get_data (ps_module_find_param (start, "2.weight"));
     double max = 0;
     g_assert_cmpint (d->numel, ==, now->numel);
@@ -380,17 +384,17 @@ test_snapshots_difference_reset (PsWindowFixture *f, gconstpointer setup)
   {
     g_autoptr (GdkTexture) tex = render (view);
     g_assert_nonnull (tex);
-    g_assert_false (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
+    g_assert_false (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 0, 0));
   }
   /* a snapshot of equal states gives no difference to show */
   gtk_drop_down_set_selected (a, 1);
-  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
+  g_assert_null (ps_matrix_view_get_source (PS_MATRIX_VIEW (view)));
   /* nor does a state that is not there */
   gtk_drop_down_set_selected (a, 0);
-  g_assert_nonnull (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
+  g_assert_nonnull (ps_matrix_view_get_source (PS_MATRIX_VIEW (view)));
   gtk_drop_down_set_selected (a, 4);
   g_assert_cmpuint (gtk_drop_down_get_selected (a), ==, GTK_INVALID_LIST_POSITION);
-  g_assert_null (ps_heatmap_view_get_param (PS_HEATMAP_VIEW (view)));
+  g_assert_null (ps_matrix_view_get_source (PS_MATRIX_VIEW (view)));
 
   /* reset: the run's first weights; the same run again gives the same bits */
   {

@@ -6,7 +6,7 @@
 
 #include <glib/gstdio.h>
 #include "ps-block-tree.h"
-#include "ps-heatmap-view.h"
+#include "ps-matrix-view.h"
 
 #include <math.h>
 #include <string.h>
@@ -21,13 +21,13 @@ cell_colour (GtkWidget *view, int r, int c)
   g_autofree guint32 *px = NULL;
 
   gtk_test_widget_wait_for_draw (view);
-  tex = ps_heatmap_view_render_texture (PS_HEATMAP_VIEW (view), 0, 0);
+  tex = ps_matrix_view_render_texture (PS_MATRIX_VIEW (view), 0, 0);
   g_assert_nonnull (tex);
   w = gdk_texture_get_width (tex);
   h = gdk_texture_get_height (tex);
   px = g_new (guint32, (gsize) w * h);
   gdk_texture_download (tex, (guchar *) px, (gsize) w * 4);
-  ps_heatmap_view_cell_rect (PS_HEATMAP_VIEW (view), r, c, &rect);
+  ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), r, c, &rect);
   x = (int) (rect.origin.x + rect.size.width / 2);
   y = (int) (rect.origin.y + rect.size.height / 2);
   g_assert_true (x >= 0 && x < w && y >= 0 && y < h);
@@ -92,10 +92,10 @@ test_edit_through_the_view (PsWindowFixture *f, gconstpointer setup)
     return;
   g_assert_true (ps_window_select_key (win, "2.weight"));
   view = ps_test_window_child (win, "data_view");
-  g_assert_true (ps_heatmap_view_begin_edit (PS_HEATMAP_VIEW (view), 0, 0));
-  g_assert_false (ps_heatmap_view_commit_text (PS_HEATMAP_VIEW (view), "abc"));   /* refused */
+  g_assert_true (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 0, 0));
+  g_assert_false (ps_matrix_view_commit_text (PS_MATRIX_VIEW (view), "abc"));   /* refused */
   g_assert_cmpfloat (ps_param_get_data (param (win, "2.weight"))->data[0], !=, 7.f);
-  g_assert_true (ps_heatmap_view_commit_text (PS_HEATMAP_VIEW (view), "7"));
+  g_assert_true (ps_matrix_view_commit_text (PS_MATRIX_VIEW (view), "7"));
   g_assert_cmpfloat (ps_param_get_data (param (win, "4.weight"))->data[0], ==, 7.f);
   /* the status says which other name changed with it */
   g_assert_nonnull (strstr (ps_test_window_status (win), "4.weight"));

@@ -1,0 +1,178 @@
+/* ps-diff-source.c — A − B of two states of a parameter as a matrix source */
+#include "ps-diff-source.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+struct _PsDiffSource
+{
+  GObject   parent_instance;
+
+  PsTensor *diff;
+  PsTensor *scratch;          /* the next difference, swapped in when it succeeds */
+  char     *title;
+  guint64   version;
+  float     range;
+};
+
+static void ps_diff_source_iface_init (PsMatrixSourceInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PsDiffSource, ps_diff_source, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (PS_TYPE_MATRIX_SOURCE,
+                                                      ps_diff_source_iface_init))
+
+static gboolean
+get_shape (PsMatrixSource *s, PsMatrixShape *shape)
+{
+  return ps_matrix_shape_of_tensor (PS_DIFF_SOURCE (s)->diff, shape);
+}
+
+static guint64
+get_version (PsMatrixSource *s)
+{
+  return PS_DIFF_SOURCE (s)->version;
+}
+
+static const char *
+get_title (PsMatrixSource *s)
+{
+  return PS_DIFF_SOURCE (s)->title;
+}
+
+static gboolean
+get_range (PsMatrixSource *s, float *range)
+{
+  *range = PS_DIFF_SOURCE (s)->range;
+  return TRUE;
+}
+
+static gboolean
+pool (PsMatrixSource *s, PsMatrixPool *job)
+{
+  PsDiffSource *self = PS_DIFF_SOURCE (s);
+  PsMatrixShape shape;
+
+  if (!get_shape (s, &shape) || job->r0 + job->rows > shape.rows || job->c0 + job->cols > shape.cols)
+    return FALSE;
+  ps_matrix_pool_f32 (self->diff->data, shape.rows, shape.cols, self->range, job);
+  job->version = self->version;
+  return TRUE;
+}
+
+static gboolean
+get_value (PsMatrixSource *s, int64_t row, int64_t col, double *value)
+{
+  PsDiffSource *self = PS_DIFF_SOURCE (s);
+  PsMatrixShape shape;
+
+  get_shape (s, &shape);
+  *value = self->diff->data[row * shape.cols + col];
+  return TRUE;
+}
+
+static char *
+describe_cell (PsMatrixSource *s, int64_t row, int64_t col)
+{
+  PsDiffSource *self = PS_DIFF_SOURCE (s);
+  PsMatrixShape shape;
+  g_autofree char *index = NULL, *value = NULL;
+
+  get_shape (s, &shape);
+  index = ps_matrix_format_index (&shape, row, col);
+  value = ps_matrix_format_value (self->diff->data[row * shape.cols + col]);
+  /* TRANSLATORS: a cell of the difference A − B: name, index, the difference */
+  return g_strdup_printf (_("%s %s\ndifference %s"), self->title ? self->title : "", index, value);
+}
+
+static char *
+describe (PsMatrixSource *s)
+{
+  PsDiffSource *self = PS_DIFF_SOURCE (s);
+  PsMatrixShape shape;
+
+  if (!get_shape (s, &shape))
+    return g_strdup_printf (_("%s, empty"), self->title ? self->title : "");
+  return ps_matrix_describe_values (self->title ? self->title : "", &shape, self->diff->data,
+                                    self->diff->numel);
+}
+
+static void
+ps_diff_source_iface_init (PsMatrixSourceInterface *iface)
+{
+  iface->get_shape = get_shape;
+  iface->get_version = get_version;
+  iface->get_title = get_title;
+  iface->get_range = get_range;
+  iface->pool = pool;
+  iface->describe_cell = describe_cell;
+  iface->describe = describe;
+  iface->get_value = get_value;
+}
+
+static void
+ps_diff_source_finalize (GObject *object)
+{
+  PsDiffSource *self = PS_DIFF_SOURCE (object);
+
+  g_clear_pointer (&self->diff, ps_tensor_unref);
+  g_clear_pointer (&self->scratch, ps_tensor_unref);
+  g_free (self->title);
+  G_OBJECT_CLASS (ps_diff_source_parent_class)->finalize (object);
+}
+
+static void
+ps_diff_source_class_init (PsDiffSourceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ps_diff_source_finalize;
+}
+
+static void
+ps_diff_source_init (PsDiffSource *self)
+{
+  self->diff = ps_tensor_new_1d (1);
+  self->scratch = ps_tensor_new_1d (1);
+  self->range = 1.f;
+}
+
+PsMatrixSource *
+ps_diff_source_new (void)
+{
+  return g_object_new (PS_TYPE_DIFF_SOURCE, NULL);
+}
+
+gboolean
+ps_diff_source_update (PsDiffSource *self, const PsTensor *a, const PsTensor *b,
+                       const char *title, GError **error)
+{
+  gboolean reshaped;
+  PsTensor *t;
+
+  g_return_val_if_fail (PS_IS_DIFF_SOURCE (self), FALSE);
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (!ps_tensor_difference (a, b, self->scratch, error))
+    return FALSE;
+  reshaped = self->scratch->ndim != self->diff->ndim
+             || memcmp (self->scratch->shape, self->diff->shape,
+                        sizeof (int64_t) * (gsize) self->diff->ndim) != 0;
+  t = self->diff;
+  self->diff = self->scratch;
+  self->scratch = t;
+  self->range = ps_heatmap_range (self->diff->data, self->diff->numel);
+  self->version++;
+  if (g_strcmp0 (title, self->title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_strdup (title);
+    }
+  ps_matrix_source_changed (PS_MATRIX_SOURCE (self),
+                            PS_MATRIX_CHANGE_VALUES | (reshaped ? PS_MATRIX_CHANGE_SHAPE : 0));
+  return TRUE;
+}
+
+const PsTensor *
+ps_diff_source_get_difference (PsDiffSource *self)
+{
+  g_return_val_if_fail (PS_IS_DIFF_SOURCE (self), NULL);
+  return self->diff;
+}

@@ -1,0 +1,162 @@
+/* ps-matrix-view-draw.c — the layers of a PsMatrixView frame, and offscreen rendering
+ *
+ * ps-matrix-view.c decides what a frame shows (the layout, the cells on
+ * screen); this file paints it.  Cells through one cairo node with
+ * CAIRO_FILTER_NEAREST (ps_heatmap_draw_cells), then the grid, then the
+ * selection, then the colorbar in the style's text colour.
+ */
+#include "ps-matrix-view-private.h"
+
+#include <math.h>
+
+static void
+fg_color (GtkWidget *w, GdkRGBA *out)
+{
+  gtk_style_context_get_color (gtk_widget_get_style_context (w), out);
+}
+
+void
+ps_matrix_view_draw_placeholder (GtkWidget *w, GtkSnapshot *s, const char *text)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (w, text);
+  int tw, th;
+  float y;
+  GdkRGBA fg;
+
+  fg_color (w, &fg);
+  fg.alpha *= 0.55f;                    /* dim, as GTK's placeholder text */
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_width (layout, MAX (1, gtk_widget_get_width (w) - 16) * PANGO_SCALE);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  gtk_snapshot_save (s);
+  y = floorf ((gtk_widget_get_height (w) - th) / 2.f);
+  gtk_snapshot_translate (s, &GRAPHENE_POINT_INIT (8, y));
+  gtk_snapshot_append_layout (s, layout, &fg);
+  gtk_snapshot_restore (s);
+  g_object_unref (layout);
+}
+
+/* Thin separators between the visible cells, in the background's sense:
+ * light gaps on a light theme, dark gaps on a dark one. */
+static void
+draw_grid (cairo_t *cr, const PsMatrixLayout *L, const PsMatrixKey *k, const GdkRGBA *fg)
+{
+  double lum = 0.299 * fg->red + 0.587 * fg->green + 0.114 * fg->blue;
+  double x0 = L->ox + k->c0 * L->cell, y0 = L->oy + k->r0 * L->cell;
+
+  if (lum < 0.5)
+    cairo_set_source_rgba (cr, 1, 1, 1, 0.6);
+  else
+    cairo_set_source_rgba (cr, 0, 0, 0, 0.5);
+  for (int64_t c = 1; c < k->vcols; c++)
+    cairo_rectangle (cr, x0 + c * L->cell, y0, 1, k->vrows * L->cell);
+  for (int64_t r = 1; r < k->vrows; r++)
+    cairo_rectangle (cr, x0, y0 + r * L->cell, k->vcols * L->cell, 1);
+  cairo_fill (cr);
+}
+
+/* The selected cell: a dark outline with a light inner line, visible on
+ * every colour of the map; at least 8 px across even when cells are tiny. */
+static void
+draw_selection (cairo_t *cr, const PsMatrixLayout *L, int64_t row, int64_t col)
+{
+  double x = L->ox + col * L->cell, y = L->oy + row * L->cell, s = L->cell;
+
+  if (s < 8)
+    {
+      x -= (8 - s) / 2;
+      y -= (8 - s) / 2;
+      s = 8;
+    }
+  cairo_set_line_width (cr, 2);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_rectangle (cr, x + 1, y + 1, s - 2, s - 2);
+  cairo_stroke (cr);
+  cairo_set_line_width (cr, 1);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_rectangle (cr, x + 2.5, y + 2.5, s - 5, s - 5);
+  cairo_stroke (cr);
+}
+
+/* The layers of a frame with cells. */
+void
+ps_matrix_view_draw_matrix (PsMatrixView *v, GtkSnapshot *snapshot, const PsMatrixLayout *L,
+                            const PsMatrixKey *want, const float *range, int width, int height)
+{
+  GtkWidget *widget = GTK_WIDGET (v);
+  GdkRGBA fg;
+  cairo_t *cr;
+
+  fg_color (widget, &fg);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_save (cr);
+  cairo_rectangle (cr, L->ax, L->ay, L->aw, L->ah);
+  cairo_clip (cr);
+  /* the cells we have, where their window lies now */
+  ps_heatmap_draw_cells (cr, v->cells, L->ox + v->key.c0 * L->cell, L->oy + v->key.r0 * L->cell,
+                         v->key.vcols * L->cell, v->key.vrows * L->cell);
+  if (L->cell >= PS_MATRIX_GRID_MIN_CELL)
+    draw_grid (cr, L, want, &fg);
+  /* numbers inside big cells belong here: above the grid, below the selection */
+  if (v->sel_row >= 0)
+    draw_selection (cr, L, v->sel_row, v->sel_col);
+  cairo_restore (cr);
+  if (L->colorbar && range != NULL)
+    ps_heatmap_draw_colorbar (cr, L->bar_x, L->bar_y, L->bar_w, L->bar_h, *range,
+                              fg.red, fg.green, fg.blue, L->font);
+  cairo_destroy (cr);
+}
+
+GdkTexture *
+ps_matrix_view_render_texture (PsMatrixView *v, int width, int height)
+{
+  GtkWidget *w = GTK_WIDGET (v);
+  int ww = gtk_widget_get_width (w), wh = gtk_widget_get_height (w);
+  g_autoptr (GskRenderer) own = NULL;
+  GskRenderer *renderer = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderNode *node;
+  GtkNative *native;
+  GdkTexture *texture;
+
+  g_return_val_if_fail (PS_IS_MATRIX_VIEW (v), NULL);
+
+  if (ww <= 0 || wh <= 0)
+    return NULL;
+  if (width <= 0)
+    width = ww;
+  if (height <= 0)
+    height = wh;
+
+  /* Snapshot the content now rather than through gtk_widget_paintable_new(),
+   * which shows the render node of the last frame: nothing at all between a
+   * queue_draw and the next frame. */
+  snapshot = gtk_snapshot_new ();
+  if (width != ww || height != wh)
+    gtk_snapshot_scale (snapshot, (float) width / ww, (float) height / wh);
+  ps_matrix_view_snapshot (w, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    node = gsk_container_node_new (NULL, 0);   /* nothing shown: a clear texture */
+
+  native = gtk_widget_get_native (w);
+  if (native != NULL)
+    renderer = gtk_native_get_renderer (native);
+  if (renderer == NULL)
+    {
+      own = gsk_cairo_renderer_new ();
+      if (!gsk_renderer_realize (own, NULL, NULL))
+        {
+          gsk_render_node_unref (node);
+          return NULL;
+        }
+      renderer = own;
+    }
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (own != NULL)
+    gsk_renderer_unrealize (own);
+  gsk_render_node_unref (node);
+  return texture;
+}
+
