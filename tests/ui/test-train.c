@@ -613,6 +613,64 @@ test_adam_settings (PsWindowFixture *f, gconstpointer setup)
   g_assert_true (same_values (model (win), want));           /* nothing changed */
 }
 
+/* ---- a field being typed in when training starts ------------------------------ */
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* The learning rate's field has the keyboard focus (as after typing a rate
+ * and pressing Enter) when Ctrl+T starts training: the field goes
+ * insensitive, and the focus moves to the Run button (now Pause) first, so
+ * the field gets its focus-out and GTK has nothing to warn about when its
+ * cursor would next blink (warnings are fatal here).  Paused, the form can
+ * be edited again. */
+static void
+test_focus_at_train_start (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  GtkWidget *train_panel, *lr, *run_button, *focus;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GError) error = NULL;
+  int blink_ms = 0;
+
+  if (win == NULL)
+    return;
+  train_panel = ps_test_window_child (win, "train_panel");
+  lr = ps_test_template_child (train_panel, PS_TYPE_TRAIN_PANEL, "lr_spin");
+  run_button = ps_test_template_child (train_panel, PS_TYPE_TRAIN_PANEL, "run_button");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (gtk_widget_grab_focus (lr));
+  focus = gtk_root_get_focus (GTK_ROOT (win));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == lr || gtk_widget_is_ancestor (focus, lr));
+  g_assert_true (GTK_IS_TEXT (focus));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  g_assert_true (ps_run_controller_is_running (panel (win)));
+  iterate ();
+  g_assert_false (gtk_widget_is_sensitive (lr));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (win)) == run_button);
+  g_assert_true (gtk_widget_is_sensitive (run_button));
+
+  /* two cursor blinks' time, training: a text that kept a stale focus
+   * would warn from its blink timer now */
+  g_object_get (gtk_widget_get_settings (lr), "gtk-cursor-blink-time", &blink_ms, NULL);
+  loop = g_main_loop_new (NULL, FALSE);
+  g_timeout_add (CLAMP (blink_ms, 100, 2000) * 2, quit_loop, loop);
+  g_main_loop_run (loop);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  wait_run_end (win);
+  g_assert_true (gtk_widget_is_sensitive (lr));
+  g_assert_true (gtk_widget_grab_focus (lr));
+  g_assert_no_error (error);
+}
+
 /* ---- how often the view takes a snapshot ------------------------------------- */
 
 static void
@@ -764,5 +822,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/view-pacing", test_view_pacing);
   g_test_add_func ("/train/controller", test_controller);
   PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
+  PS_TEST_WINDOW ("/train/focus-at-train-start", &shared, test_focus_at_train_start);
   return g_test_run ();
 }
