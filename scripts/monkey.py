@@ -67,15 +67,32 @@ KEYS = (
      "Right", "Home", "End", "Page_Up", "Page_Down", "Delete", "BackSpace", "Menu",
      "shift+F10"]
     + [f"F{i}" for i in range(1, 13)]
-    + [f"ctrl+{c}" for c in "abcdefghijklmnoprstuvxyz0123456789"]   # no ctrl+q, ctrl+w
+    + [f"ctrl+{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"]  # ctrl+q: a restart
     + [f"ctrl+shift+{c}" for c in "abcdefghijklmnoprstuvxyz"]
     + ["ctrl+plus", "ctrl+minus", "ctrl+equal", "ctrl+question", "ctrl+comma",
        "ctrl+shift+Tab", "ctrl+Tab", "ctrl+Page_Up", "ctrl+Page_Down"]
     + [f"alt+{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
 )
 
-DIALOG_KEYS = ["ctrl+o", "ctrl+shift+o", "ctrl+s", "ctrl+e", "ctrl+v", "ctrl+question",
-               "ctrl+shift+k", "F1", "ctrl+l"]
+# Every dialog the window can open, as a user opens it: by its accelerator, or by
+# F10 (the main menu) and the item's position in it (ps-window.ui's main_menu:
+# Open Checkpoint..., Preferences, Keyboard Shortcuts, About ParamScope, Quit).
+DIALOGS = [
+    ["ctrl+o"],                          # Open Model (file chooser)
+    ["ctrl+shift+o"],                    # Open Weights (file chooser)
+    ["ctrl+s"],                          # Save Weights (file chooser, save)
+    ["ctrl+e"],                          # Export PNG (file chooser, save)
+    ["ctrl+shift+v"],                    # Paste Model (dialog)
+    ["ctrl+question"], ["ctrl+F1"],      # Keyboard Shortcuts (window)
+    ["ctrl+comma"],                      # Preferences (dialog)
+    ["F10", "Return"],                   # Open Checkpoint (file chooser)
+    ["F10", "Down", "Return"],           # Preferences
+    ["F10", "Down", "Down", "Return"],   # Keyboard Shortcuts
+    ["F10", "Down", "Down", "Down", "Return"],   # About
+]
+# Buttons whose names end in an ellipsis open a dialog (GNOME's convention): Open
+# Input..., the training data's Choose a file..., and any added later.
+DIALOG_BUTTON = re.compile(r"\u2026$")
 
 
 def log(msg):
@@ -321,10 +338,21 @@ class Monkey:
             s = self.rng.choice(HOSTILE)
             return {"a": "type", "s": s, "enter": self.rng.random() < 0.6}
         if r < 0.85:
-            return {"a": "dialog", "k": self.rng.choice(DIALOG_KEYS),
-                    "cancel": self.rng.choice(["Escape", "Escape", "alt+F4", "Tab Return"])}
+            cancel = self.rng.choice(["Escape", "Escape", "alt+F4", "Tab Return"])
+            buttons = [t for t in self.targets
+                       if t["role"] == "push button" and DIALOG_BUTTON.search(t["name"])]
+            if buttons and self.rng.random() < 0.25:
+                t = self.rng.choice(buttons)
+                return {"a": "dialog", "x": t["sx"] + t["w"] // 2, "y": t["sy"] + t["h"] // 2,
+                        "cancel": cancel, "what": f"push button '{t['name']}'"}
+            return {"a": "dialog", "keys": self.rng.choice(DIALOGS), "cancel": cancel}
         if r < 0.89:
-            return {"a": "resize", "w": self.rng.randint(640, 1400), "h": self.rng.randint(480, 900)}
+            a = {"a": "resize", "w": self.rng.randint(640, 1400), "h": self.rng.randint(480, 900)}
+            if self.rng.random() < 0.3:
+                # moved too, possibly partly off the screen (1400x900)
+                a["x"] = self.rng.randint(-600, 1300)
+                a["y"] = self.rng.randint(-200, 800)
+            return a
         if r < 0.93:
             return {"a": "storm", "undo": self.rng.randint(1, 30), "redo": self.rng.randint(0, 30)}
         return {"a": "train", "keys": self.rng.choice(
@@ -360,7 +388,12 @@ class Monkey:
             if a["enter"]:
                 xdo("key", "Return")
         elif kind == "dialog":
-            xdo("key", "--clearmodifiers", a["k"])
+            if "x" in a:
+                xdo("mousemove", "--sync", a["x"], a["y"])
+                xdo("click", 1)
+            for k in a.get("keys", [a["k"]] if "k" in a else []):
+                xdo("key", "--clearmodifiers", k)
+                time.sleep(0.3)
             time.sleep(1.0)
             for k in a["cancel"].split():
                 xdo("key", k)
@@ -368,6 +401,8 @@ class Monkey:
         elif kind == "resize":
             if wid:
                 xdo("windowsize", wid, a["w"], a["h"])
+                if "x" in a:
+                    xdo("windowmove", wid, a["x"], a["y"])
         elif kind == "storm":
             for _ in range(a["undo"]):
                 xdo("key", "ctrl+z")
