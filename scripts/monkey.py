@@ -69,7 +69,8 @@ KEYS = (
     + [f"F{i}" for i in range(1, 13)]
     + [f"ctrl+{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"]  # ctrl+q: a restart
     + [f"ctrl+shift+{c}" for c in "abcdefghijklmnoprstuvxyz"]
-    + ["ctrl+plus", "ctrl+minus", "ctrl+equal", "ctrl+question", "ctrl+comma",
+    + ["ctrl+plus", "ctrl+minus", "ctrl+equal", "ctrl+question", "ctrl+comma", "ctrl+Return",
+       "ctrl+F1",
        "ctrl+shift+Tab", "ctrl+Tab", "ctrl+Page_Up", "ctrl+Page_Down"]
     + [f"alt+{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
 )
@@ -262,9 +263,12 @@ class Monkey:
         self.targets = []
         self.n = 0
         self.walk_failures = 0
+        self.dialogs = False
+        self.kinds = {}
 
     def record(self, action):
         action["i"] = self.n
+        self.kinds[action["a"]] = self.kinds.get(action["a"], 0) + 1
         self.logf.write(json.dumps(action, ensure_ascii=False) + "\n")
         self.logf.flush()
         self.n += 1
@@ -310,6 +314,8 @@ class Monkey:
 
     def choose(self):
         r = self.rng.random()
+        if self.dialogs and r < 0.6:
+            r = 0.80 + (r / 0.6) * 0.05          # into the dialogs' share below
         if r < 0.30:
             p, what = self.target_point()
             if p is None:
@@ -426,6 +432,8 @@ def main():
     ap.add_argument("--replay", default=None)
     ap.add_argument("--rundir", required=True)
     ap.add_argument("--no-wm", action="store_true", help="run without a window manager")
+    ap.add_argument("--dialogs", action="store_true",
+                    help="mostly open and cancel dialogs (the file choosers' lifetimes)")
     a = ap.parse_args()
 
     os.makedirs(os.path.join(a.rundir, "work"), exist_ok=True)
@@ -452,6 +460,7 @@ def main():
     logf = open(log_path, "w")
     deadline = time.time() + a.minutes * 60
     m = Monkey(app, rng, logf, deadline)
+    m.dialogs = a.dialogs
     m.record({"a": "start", "seed": seed, "model": a.model})
     log(f"seed {seed}, model {a.model or '(default)'}, log {log_path}")
 
@@ -518,6 +527,8 @@ def main():
     rate = m.n / max(elapsed / 60, 1e-9)
     print(f"monkey: passed: {m.n} actions in {elapsed / 60:.1f} min ({rate:.0f} a minute), "
           f"peak memory {app.peak_kb / 1024:.0f} MiB, {app.starts} start(s), seed {seed}")
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(m.kinds.items()) if k != "start")
+    print(f"monkey: actions by kind: {kinds}")
     print(f"monkey: log {log_path}")
 
 
