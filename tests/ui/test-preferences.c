@@ -5,6 +5,7 @@
 #include "ps-ui-test-util.h"
 #include "ps-preferences.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define MIB (G_GUINT64_CONSTANT (1) << 20)
@@ -109,9 +110,24 @@ test_trimmed_notice (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_autofree char *config = g_dir_make_tmp ("ps-preferences-XXXXXX", NULL);
+  g_autofree char *path = NULL, *dir = NULL;
+  int status;
+
+  /* a settings folder of its own, before anything reads it (not
+   * G_TEST_OPTION_ISOLATE_DIRS: GLib keeps the replaced paths, which the
+   * leak checker reports) */
+  g_assert_nonnull (config);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_test_init (&argc, &argv, NULL);
   gtk_init_check ();
   g_test_add_func ("/preferences/limit-from-file-to-documents", test_limit_from_file_to_documents);
   g_test_add_func ("/preferences/trimmed-notice", test_trimmed_notice);
-  return g_test_run ();
+  status = g_test_run ();
+  path = ps_preferences_get_path ();
+  dir = g_path_get_dirname (path);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_rmdir (config);
+  return status;
 }
