@@ -40,6 +40,16 @@ ALLOW = [
     r"Gdk-WARNING.*_NET_WORKAREA",
     # Xvfb offers no GL: GDK notes that it falls back to cairo when probing GL.
     r"Gdk-WARNING.*(EGL|GLX|OpenGL)",
+    # GTK 4.8's X11 backend, laying out a popover whose anchor (a menu button) lies
+    # outside every monitor, as after the window was moved partly off the screen and F10
+    # or Space opens that menu: gdk_x11_surface_layout_popup asks
+    # gdk_surface_get_layout_monitor for the monitor under the anchor, by work area and
+    # then by geometry; both are NULL off every monitor, and it passes NULL on to
+    # gdk_monitor_get_geometry (the Win32, macOS and DRM backends fall back to a monitor
+    # there).  Reproduced with a 900x600 window at x=1000 on a 1400x900 screen: F10
+    # gives three of these, and the menu still opens.  ParamScope never calls
+    # gdk_monitor_get_geometry itself.
+    r"Gdk-CRITICAL.*gdk_monitor_get_geometry: assertion 'GDK_IS_MONITOR \(monitor\)' failed",
 ]
 
 FAIL_PATTERNS = [
@@ -67,15 +77,33 @@ KEYS = (
      "Right", "Home", "End", "Page_Up", "Page_Down", "Delete", "BackSpace", "Menu",
      "shift+F10"]
     + [f"F{i}" for i in range(1, 13)]
-    + [f"ctrl+{c}" for c in "abcdefghijklmnoprstuvxyz0123456789"]   # no ctrl+q, ctrl+w
+    + [f"ctrl+{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"]  # ctrl+q: a restart
     + [f"ctrl+shift+{c}" for c in "abcdefghijklmnoprstuvxyz"]
-    + ["ctrl+plus", "ctrl+minus", "ctrl+equal", "ctrl+question", "ctrl+comma",
+    + ["ctrl+plus", "ctrl+minus", "ctrl+equal", "ctrl+question", "ctrl+comma", "ctrl+Return",
+       "ctrl+F1",
        "ctrl+shift+Tab", "ctrl+Tab", "ctrl+Page_Up", "ctrl+Page_Down"]
     + [f"alt+{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
 )
 
-DIALOG_KEYS = ["ctrl+o", "ctrl+shift+o", "ctrl+s", "ctrl+e", "ctrl+v", "ctrl+question",
-               "ctrl+shift+k", "F1", "ctrl+l"]
+# Every dialog the window can open, as a user opens it: by its accelerator, or by
+# F10 (the main menu) and the item's position in it (ps-window.ui's main_menu:
+# Open Checkpoint..., Preferences, Keyboard Shortcuts, About ParamScope, Quit).
+DIALOGS = [
+    ["ctrl+o"],                          # Open Model (file chooser)
+    ["ctrl+shift+o"],                    # Open Weights (file chooser)
+    ["ctrl+s"],                          # Save Weights (file chooser, save)
+    ["ctrl+e"],                          # Export PNG (file chooser, save)
+    ["ctrl+shift+v"],                    # Paste Model (dialog)
+    ["ctrl+question"], ["ctrl+F1"],      # Keyboard Shortcuts (window)
+    ["ctrl+comma"],                      # Preferences (dialog)
+    ["F10", "Return"],                   # Open Checkpoint (file chooser)
+    ["F10", "Down", "Return"],           # Preferences
+    ["F10", "Down", "Down", "Return"],   # Keyboard Shortcuts
+    ["F10", "Down", "Down", "Down", "Return"],   # About
+]
+# Buttons whose names end in an ellipsis open a dialog (GNOME's convention): Open
+# Input..., the training data's Choose a file..., and any added later.
+DIALOG_BUTTON = re.compile(r"\u2026$")
 
 
 def log(msg):
@@ -245,9 +273,13 @@ class Monkey:
         self.targets = []
         self.n = 0
         self.walk_failures = 0
+        self.walk_timeouts = 0
+        self.dialogs = False
+        self.kinds = {}
 
     def record(self, action):
         action["i"] = self.n
+        self.kinds[action["a"]] = self.kinds.get(action["a"], 0) + 1
         self.logf.write(json.dumps(action, ensure_ascii=False) + "\n")
         self.logf.flush()
         self.n += 1
@@ -257,6 +289,7 @@ class Monkey:
         t = walk_targets(self.app.proc.pid, 60)
         if t is None:
             self.walk_failures += 1
+            self.walk_timeouts += 1
             return
         self.walk_failures = 0
         wins = self.app.windows()
@@ -293,6 +326,8 @@ class Monkey:
 
     def choose(self):
         r = self.rng.random()
+        if self.dialogs and r < 0.6:
+            r = 0.80 + (r / 0.6) * 0.05          # into the dialogs' share below
         if r < 0.30:
             p, what = self.target_point()
             if p is None:
@@ -321,10 +356,21 @@ class Monkey:
             s = self.rng.choice(HOSTILE)
             return {"a": "type", "s": s, "enter": self.rng.random() < 0.6}
         if r < 0.85:
-            return {"a": "dialog", "k": self.rng.choice(DIALOG_KEYS),
-                    "cancel": self.rng.choice(["Escape", "Escape", "alt+F4", "Tab Return"])}
+            cancel = self.rng.choice(["Escape", "Escape", "alt+F4", "Tab Return"])
+            buttons = [t for t in self.targets
+                       if t["role"] == "push button" and DIALOG_BUTTON.search(t["name"])]
+            if buttons and self.rng.random() < 0.25:
+                t = self.rng.choice(buttons)
+                return {"a": "dialog", "x": t["sx"] + t["w"] // 2, "y": t["sy"] + t["h"] // 2,
+                        "cancel": cancel, "what": f"push button '{t['name']}'"}
+            return {"a": "dialog", "keys": self.rng.choice(DIALOGS), "cancel": cancel}
         if r < 0.89:
-            return {"a": "resize", "w": self.rng.randint(640, 1400), "h": self.rng.randint(480, 900)}
+            a = {"a": "resize", "w": self.rng.randint(640, 1400), "h": self.rng.randint(480, 900)}
+            if self.rng.random() < 0.3:
+                # moved too, possibly partly off the screen (1400x900)
+                a["x"] = self.rng.randint(-600, 1300)
+                a["y"] = self.rng.randint(-200, 800)
+            return a
         if r < 0.93:
             return {"a": "storm", "undo": self.rng.randint(1, 30), "redo": self.rng.randint(0, 30)}
         return {"a": "train", "keys": self.rng.choice(
@@ -360,7 +406,12 @@ class Monkey:
             if a["enter"]:
                 xdo("key", "Return")
         elif kind == "dialog":
-            xdo("key", "--clearmodifiers", a["k"])
+            if "x" in a:
+                xdo("mousemove", "--sync", a["x"], a["y"])
+                xdo("click", 1)
+            for k in a.get("keys", [a["k"]] if "k" in a else []):
+                xdo("key", "--clearmodifiers", k)
+                time.sleep(0.3)
             time.sleep(1.0)
             for k in a["cancel"].split():
                 xdo("key", k)
@@ -368,6 +419,8 @@ class Monkey:
         elif kind == "resize":
             if wid:
                 xdo("windowsize", wid, a["w"], a["h"])
+                if "x" in a:
+                    xdo("windowmove", wid, a["x"], a["y"])
         elif kind == "storm":
             for _ in range(a["undo"]):
                 xdo("key", "ctrl+z")
@@ -391,6 +444,8 @@ def main():
     ap.add_argument("--replay", default=None)
     ap.add_argument("--rundir", required=True)
     ap.add_argument("--no-wm", action="store_true", help="run without a window manager")
+    ap.add_argument("--dialogs", action="store_true",
+                    help="mostly open and cancel dialogs (the file choosers' lifetimes)")
     a = ap.parse_args()
 
     os.makedirs(os.path.join(a.rundir, "work"), exist_ok=True)
@@ -417,6 +472,7 @@ def main():
     logf = open(log_path, "w")
     deadline = time.time() + a.minutes * 60
     m = Monkey(app, rng, logf, deadline)
+    m.dialogs = a.dialogs
     m.record({"a": "start", "seed": seed, "model": a.model})
     log(f"seed {seed}, model {a.model or '(default)'}, log {log_path}")
 
@@ -442,9 +498,13 @@ def main():
         else:
             if time.time() > deadline:
                 break
-            if step % 25 == 0 or not m.targets:
+            # A walk that times out is retried 25 actions later (random points until
+            # then): on a loaded machine a big tree takes long to walk while the window
+            # runs.  A frozen window is the watchdog's to report; ten walks in a row
+            # failing still fail the run.
+            if step % 25 == 0 or (not m.targets and m.walk_failures == 0):
                 m.refresh_targets()
-                if m.walk_failures >= 3:
+                if m.walk_failures >= 10:
                     fail("the app stopped answering accessibility queries (frozen?)",
                          app.new_errors())
             action = m.choose()
@@ -483,6 +543,8 @@ def main():
     rate = m.n / max(elapsed / 60, 1e-9)
     print(f"monkey: passed: {m.n} actions in {elapsed / 60:.1f} min ({rate:.0f} a minute), "
           f"peak memory {app.peak_kb / 1024:.0f} MiB, {app.starts} start(s), seed {seed}")
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(m.kinds.items()) if k != "start")
+    print(f"monkey: actions by kind: {kinds}; accessibility walks timed out: {m.walk_timeouts}")
     print(f"monkey: log {log_path}")
 
 

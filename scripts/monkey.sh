@@ -2,6 +2,7 @@
 # Random user input against the real ParamScope window, seeded and replayable.
 #
 #   scripts/monkey.sh [--seed S] [--minutes M] [--model FILE] [--replay LOG] [--release]
+#                     [--dialogs]
 #
 # Builds (or reuses) the ASan+UBSan build in build-asan, starts `paramscope` under Xvfb
 # with a session bus for AT-SPI, and drives it with xdotool for M minutes (default 2):
@@ -22,12 +23,14 @@
 #   --model FILE   the model to open (default: one of data/models/, chosen by the seed)
 #   --replay LOG   repeat the actions of LOG (actions.log of an earlier run)
 #   --release      drive the release build (build/) instead of the ASan one
+#   --dialogs      mostly open and cancel dialogs (six of ten actions): the file
+#                  choosers, Paste a Model, Preferences, About, Keyboard Shortcuts
 #   --help         this text
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-seed= minutes=2 model= replay= release=0
+seed= minutes=2 model= replay= release=0 dialogs=0
 while [ $# -gt 0 ]; do
   case $1 in
     --seed) seed=$2; shift 2 ;;
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
     --model) model=$2; shift 2 ;;
     --replay) replay=$2; shift 2 ;;
     --release) release=1; shift ;;
+    --dialogs) dialogs=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "monkey.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -73,6 +77,7 @@ args=(--app "$app" --rundir "$rundir" --minutes "$minutes")
 [ -z "$seed" ] || args+=(--seed "$seed")
 [ -z "$model" ] || args+=(--model "$model")
 [ -z "$replay" ] || args+=(--replay "$replay")
+[ "$dialogs" = 0 ] || args+=(--dialogs)
 
 xvfb-run -a -s "-screen 0 1400x900x24" \
   dbus-run-session -- /usr/bin/python3 "$root/scripts/monkey.py" "${args[@]}" 2> >(grep -v '^dbus-daemon\|^SpiRegistry' >&2)

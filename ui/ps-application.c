@@ -9,6 +9,7 @@
 #include "ps-checkpoint-window.h"
 #include "ps-file-chooser.h"
 #include "ps-paths.h"
+#include "ps-preferences.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -45,8 +46,16 @@ quit (GSimpleAction *action, GVariant *param, gpointer app)
     gtk_window_destroy (l->data);
 }
 
+static void
+preferences (GSimpleAction *action, GVariant *param, gpointer app)
+{
+  gtk_window_present (GTK_WINDOW (ps_preferences_dialog_new (
+      gtk_application_get_active_window (GTK_APPLICATION (app)))));
+}
+
 static const GActionEntry app_entries[] = {
   { .name = "about", .activate = about },
+  { .name = "preferences", .activate = preferences },
   { .name = "quit", .activate = quit },
 };
 
@@ -112,6 +121,7 @@ ps_application_startup (GApplication *app)
   static const char *train[] = { "<Control>t", NULL };
   static const char *train_step[] = { "<Control><Shift>t", NULL };
   static const char *snapshot[] = { "<Control>k", NULL };
+  static const char *prefs[] = { "<Control>comma", NULL };
   GtkApplication *gapp = GTK_APPLICATION (app);
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
 
@@ -132,6 +142,7 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "win.train-toggle", train);
   gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
   gtk_application_set_accels_for_action (gapp, "win.train-snapshot", snapshot);
+  gtk_application_set_accels_for_action (gapp, "app.preferences", prefs);
 
   /* the application's icon from its own prefix too, not only from XDG_DATA_DIRS */
   gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),

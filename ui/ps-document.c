@@ -5,8 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
-
-#define HISTORY_MAX_BYTES (256 * 1024 * 1024)
+#include <unistd.h>
 
 typedef struct
 {
@@ -40,17 +39,20 @@ struct _PsDocument
 
   GQueue     undo;       /* Change*, newest at the head */
   GQueue     redo;
-  gsize      history_bytes;
+  gsize      history_bytes;  /* of the changes in undo and redo */
+  guint64    history_limit;  /* for them and the kept bytes together */
+  guint64    kept_bytes;     /* held for the history elsewhere (the run's snapshots) */
   Change    *pending;    /* between begin and commit */
   char      *busy;       /* why changes are refused now (training runs), or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_CAN_UNDO, PROP_CAN_REDO, PROP_TITLE, N_PROPS };
+enum { PROP_0, PROP_CAN_UNDO, PROP_CAN_REDO, PROP_TITLE, PROP_HISTORY_LIMIT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIG_MODEL_REPLACED, SIG_STRUCTURE_CHANGED, SIG_CHANGED, SIG_HISTORY_MOVED, N_SIGNALS };
+enum { SIG_MODEL_REPLACED, SIG_STRUCTURE_CHANGED, SIG_CHANGED, SIG_HISTORY_MOVED,
+       SIG_HISTORY_TRIMMED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- snapshots ---------------------------------------------------------- */
@@ -135,6 +137,26 @@ check_idle (PsDocument *doc, GError **error)
   return FALSE;
 }
 
+/* Keep the changes and the kept bytes within the limit: the oldest undo
+ * goes first, then the farthest redo (when the limit was lowered).  Strict:
+ * a change alone larger than the limit is not kept either. */
+static void
+trim_history (PsDocument *doc)
+{
+  guint dropped = 0;
+
+  while (doc->history_bytes + doc->kept_bytes > doc->history_limit
+         && (doc->undo.length > 0 || doc->redo.length > 0))
+    {
+      Change *old = g_queue_pop_tail (doc->undo.length > 0 ? &doc->undo : &doc->redo);
+      doc->history_bytes -= old->bytes;
+      change_free (old);
+      dropped++;
+    }
+  if (dropped > 0)
+    g_signal_emit (doc, signals[SIG_HISTORY_TRIMMED], 0, dropped);
+}
+
 /* Every undoable change: begin (snapshot), mutate, then commit or cancel. */
 static void
 begin (PsDocument *doc)
@@ -155,6 +177,7 @@ static void
 commit (PsDocument *doc, char *label)
 {
   Change *c = doc->pending;
+  g_autofree char *said = NULL;
 
   doc->pending = NULL;
   c->label = label;
@@ -162,15 +185,11 @@ commit (PsDocument *doc, char *label)
   g_queue_push_head (&doc->undo, c);
   doc->history_bytes += c->bytes;
   g_queue_clear_full (&doc->redo, (GDestroyNotify) change_free);
-  /* keep the history within its budget, dropping the oldest changes */
-  while (doc->history_bytes > HISTORY_MAX_BYTES && doc->undo.length > 1)
-    {
-      Change *old = g_queue_pop_tail (&doc->undo);
-      doc->history_bytes -= old->bytes;
-      change_free (old);
-    }
+  /* c itself may be dropped (alone over the limit): its label is said after */
+  said = g_strdup (label);
+  trim_history (doc);
   notify_history (doc);
-  g_signal_emit (doc, signals[SIG_CHANGED], 0, c->label);
+  g_signal_emit (doc, signals[SIG_CHANGED], 0, said);
 }
 
 /* ---- object ------------------------------------------------------------- */
@@ -209,6 +228,24 @@ ps_document_get_property (GObject *object, guint prop_id, GValue *value, GParamS
     case PROP_TITLE:
       g_value_set_string (value, doc->title);
       break;
+    case PROP_HISTORY_LIMIT:
+      g_value_set_uint64 (value, doc->history_limit);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ps_document_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  PsDocument *doc = PS_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_HISTORY_LIMIT:
+      ps_document_set_history_limit (doc, g_value_get_uint64 (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -221,6 +258,7 @@ ps_document_class_init (PsDocumentClass *klass)
 
   object_class->finalize = ps_document_finalize;
   object_class->get_property = ps_document_get_property;
+  object_class->set_property = ps_document_set_property;
 
   properties[PROP_CAN_UNDO] = g_param_spec_boolean ("can-undo", NULL, NULL, FALSE,
                                                     G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
@@ -231,6 +269,10 @@ ps_document_class_init (PsDocumentClass *klass)
   properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL,
                                                 G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
                                                 | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HISTORY_LIMIT] = g_param_spec_uint64 ("history-limit", NULL, NULL,
+                                                       0, G_MAXUINT64, 0,
+                                                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                       | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A new network: views rebuild. */
@@ -248,6 +290,10 @@ ps_document_class_init (PsDocumentClass *klass)
   signals[SIG_HISTORY_MOVED] = g_signal_new ("history-moved", G_TYPE_FROM_CLASS (klass),
                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 0);
+  /* The oldest changes were dropped to keep within the limit: how many. */
+  signals[SIG_HISTORY_TRIMMED] = g_signal_new ("history-trimmed", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -255,6 +301,7 @@ ps_document_init (PsDocument *doc)
 {
   ps_rng_seed (&doc->rng, 0);
   doc->loss = NAN;
+  doc->history_limit = ps_document_default_history_limit ();
 }
 
 PsDocument *
@@ -756,6 +803,64 @@ ps_document_redo (PsDocument *doc)
   msg = g_strdup_printf (_("redo %s"), c->label);
   g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
   return TRUE;
+}
+
+guint64
+ps_document_default_history_limit (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGESIZE);
+  guint64 gib = G_GUINT64_CONSTANT (1) << 30;
+
+  if (pages <= 0 || page <= 0)
+    return gib;
+  return MIN (gib, (guint64) pages * (guint64) page / 10);
+}
+
+void
+ps_document_set_history_limit (PsDocument *doc, guint64 bytes)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (doc));
+
+  if (doc->history_limit == bytes)
+    return;
+  doc->history_limit = bytes;
+  trim_history (doc);
+  notify_history (doc);
+  g_object_notify_by_pspec (G_OBJECT (doc), properties[PROP_HISTORY_LIMIT]);
+}
+
+guint64
+ps_document_get_history_limit (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), 0);
+  return doc->history_limit;
+}
+
+guint64
+ps_document_get_history_bytes (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), 0);
+  return doc->history_bytes;
+}
+
+void
+ps_document_set_kept_bytes (PsDocument *doc, guint64 bytes)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (doc));
+  doc->kept_bytes = bytes;
+  if (doc->history_bytes + bytes > doc->history_limit)
+    {
+      trim_history (doc);
+      notify_history (doc);
+    }
+}
+
+void
+ps_document_history_trimmed (PsDocument *doc, guint n_dropped)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (doc));
+  if (n_dropped > 0)
+    g_signal_emit (doc, signals[SIG_HISTORY_TRIMMED], 0, n_dropped);
 }
 
 /* ---- changes made elsewhere (training) ------------------------------------ */

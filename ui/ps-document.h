@@ -75,6 +75,23 @@ const char     *ps_document_get_redo_label    (PsDocument *doc);
 gboolean        ps_document_undo              (PsDocument *doc);
 gboolean        ps_document_redo              (PsDocument *doc);
 
+/* The history's memory: the undo/redo changes (each a copy of the values
+ * before and after) and the bytes kept for it elsewhere (the run's
+ * snapshots, which take at most half) stay within a limit in bytes, the
+ * "history-limit" property (default: the smaller of 1 GiB and 10 % of
+ * physical memory; Preferences changes it).  Over it, the oldest changes
+ * are dropped, then "history-trimmed" (guint: how many) is emitted. */
+guint64         ps_document_default_history_limit (void);
+void            ps_document_set_history_limit (PsDocument *doc, guint64 bytes);
+guint64         ps_document_get_history_limit (PsDocument *doc);
+guint64         ps_document_get_history_bytes (PsDocument *doc);   /* of the changes */
+/* What the history holds elsewhere (the run's snapshots, at most half the
+ * limit), counted against the limit: the oldest changes are dropped now if
+ * the total is over it.  Dropping some of those snapshots is reported with
+ * ps_document_history_trimmed (emits "history-trimmed"). */
+void            ps_document_set_kept_bytes    (PsDocument *doc, guint64 bytes);
+void            ps_document_history_trimmed   (PsDocument *doc, guint n_dropped);
+
 /* Training: while busy (reason non-NULL) every change above is refused with
  * reason as its message, and undo/redo do nothing.  A change made outside
  * the document (the trainer writing its snapshots) is recorded as one

@@ -8,7 +8,10 @@
 #include <sys/resource.h>
 #include <string.h>
 
-#define MAX_SNAPSHOTS 64
+/* The snapshots' memory is capped by the document's history limit (they
+ * take at most half of it); the count only keeps the snapshot pickers of
+ * the Difference page short. */
+#define MAX_SNAPSHOTS 1000
 
 /* ---- PsRunSnapshot ------------------------------------------------------------ */
 
@@ -345,29 +348,62 @@ ensure_trainer (PsRunController *run, GError **error)
   return TRUE;
 }
 
-static void
-add_snapshot (PsRunController *run, PsSnapshot *s)
+static guint64
+snapshots_bytes (PsRunController *run)
 {
-  g_autofree char *shown = NULL;
-  g_autoptr (PsRunSnapshot) item = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (run->snapshots));
+  guint64 bytes = 0;
 
-  /* bounded: the oldest automatic snapshot after a run's start goes first */
-  if (n >= MAX_SNAPSHOTS)
+  for (guint i = 0; i < n; i++)
     {
+      g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (run->snapshots), i);
+      bytes += rs->snapshot ? ps_snapshot_get_bytes (rs->snapshot) : 0;
+    }
+  return bytes;
+}
+
+/* Keep the snapshots within half the document's history limit (and
+ * MAX_SNAPSHOTS): the oldest automatic snapshot after a run's start goes
+ * first, then the oldest of any kind; the document is told what is kept
+ * and, if some were dropped, that the history was trimmed. */
+static void
+trim_snapshots (PsRunController *run)
+{
+  guint64 limit = ps_document_get_history_limit (run->doc) / 2;
+  guint64 bytes = snapshots_bytes (run);
+  guint n, dropped = 0;
+
+  while ((n = g_list_model_get_n_items (G_LIST_MODEL (run->snapshots))) > 0
+         && (bytes > limit || n > MAX_SNAPSHOTS))
+    {
+      g_autoptr (PsRunSnapshot) old = NULL;
       guint drop = 0;
+
       for (guint i = 0; i < n; i++)
         {
-          g_autoptr (PsRunSnapshot) old = g_list_model_get_item (G_LIST_MODEL (run->snapshots), i);
-          if (g_str_has_prefix (ps_snapshot_get_label (old->snapshot), "step ")
-              && ps_snapshot_get_step (old->snapshot) > 0)
+          g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (run->snapshots), i);
+          if (g_str_has_prefix (ps_snapshot_get_label (rs->snapshot), "step ")
+              && ps_snapshot_get_step (rs->snapshot) > 0)
             {
               drop = i;
               break;
             }
         }
+      old = g_list_model_get_item (G_LIST_MODEL (run->snapshots), drop);
+      bytes -= ps_snapshot_get_bytes (old->snapshot);
       g_list_store_remove (run->snapshots, drop);
+      dropped++;
     }
+  ps_document_set_kept_bytes (run->doc, bytes);
+  ps_document_history_trimmed (run->doc, dropped);
+}
+
+static void
+add_snapshot (PsRunController *run, PsSnapshot *s)
+{
+  g_autofree char *shown = NULL;
+  g_autoptr (PsRunSnapshot) item = NULL;
+
   if (g_str_has_prefix (ps_snapshot_get_label (s), "step "))
     /* automatic ones say which run they belong to */
     shown = g_strdup_printf (_("run %u · step %" PRIu64), MAX (run->run_no, 1),
@@ -376,6 +412,7 @@ add_snapshot (PsRunController *run, PsSnapshot *s)
     shown = g_strdup (ps_snapshot_get_label (s));
   item = ps_run_snapshot_new (s, shown);
   g_list_store_append (run->snapshots, item);
+  trim_snapshots (run);
 }
 
 static void
@@ -854,6 +891,7 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   g_clear_pointer (&run->previous, g_array_unref);
   g_object_notify_by_pspec (G_OBJECT (run), properties[PROP_PREVIOUS_LOSS]);
   g_list_store_remove_all (run->snapshots);
+  ps_document_set_kept_bytes (doc, 0);
   run->n_taken = 0;
   run->run_no = 0;
   set_error (run, NULL);
@@ -1109,5 +1147,6 @@ ps_run_controller_new (PsDocument *doc)
   run->doc = g_object_ref (doc);
   g_signal_connect (doc, "model-replaced", G_CALLBACK (on_model_replaced), run);
   g_signal_connect (doc, "history-moved", G_CALLBACK (on_history_moved), run);
+  g_signal_connect_swapped (doc, "notify::history-limit", G_CALLBACK (trim_snapshots), run);
   return run;
 }

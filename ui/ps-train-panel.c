@@ -87,16 +87,18 @@ update_sensitivity (PsTrainPanel *p)
   guint optimizer, data;
 
   g_object_get (p->controller, "optimizer", &optimizer, "data", &data, NULL);
+  /* a field being typed in when training starts hands the focus to the
+   * Run button (now Pause) before it goes insensitive */
   for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (p)); w; w = gtk_widget_get_next_sibling (w))
     if (gtk_widget_has_css_class (w, "ps-train-setting"))
-      gtk_widget_set_sensitive (w, !running);
+      ps_ui_set_sensitive (w, !running, p->run_button);
   if (!running)
     {
-      gtk_widget_set_sensitive (p->momentum_row, optimizer != PS_OPTIM_ADAM);
-      gtk_widget_set_sensitive (p->beta1_row, optimizer == PS_OPTIM_ADAM);
-      gtk_widget_set_sensitive (p->beta2_row, optimizer == PS_OPTIM_ADAM);
-      gtk_widget_set_sensitive (p->eps_row, optimizer == PS_OPTIM_ADAM);
-      gtk_widget_set_sensitive (p->samples_spin, data != PS_RUN_DATA_FILE);
+      ps_ui_set_sensitive (p->momentum_row, optimizer != PS_OPTIM_ADAM, p->optimizer_dropdown);
+      ps_ui_set_sensitive (p->beta1_row, optimizer == PS_OPTIM_ADAM, p->optimizer_dropdown);
+      ps_ui_set_sensitive (p->beta2_row, optimizer == PS_OPTIM_ADAM, p->optimizer_dropdown);
+      ps_ui_set_sensitive (p->eps_row, optimizer == PS_OPTIM_ADAM, p->optimizer_dropdown);
+      ps_ui_set_sensitive (p->samples_spin, data != PS_RUN_DATA_FILE, p->data_dropdown);
     }
   gtk_widget_set_visible (p->file_button, data == PS_RUN_DATA_FILE);
 }

@@ -58,6 +58,28 @@ ps_ui_dispose_template (GtkWidget *widget, GType widget_type)
 }
 
 void
+ps_ui_set_sensitive (GtkWidget *w, gboolean sensitive, GtkWidget *fallback)
+{
+  GtkRoot *root;
+  GtkWidget *focus;
+
+  g_return_if_fail (GTK_IS_WIDGET (w));
+  g_return_if_fail (fallback == NULL || GTK_IS_WIDGET (fallback));
+
+  root = gtk_widget_get_root (w);
+  focus = root && !sensitive ? gtk_root_get_focus (root) : NULL;
+  if (focus && (focus == w || gtk_widget_is_ancestor (focus, w)))
+    {
+      gboolean moved = fallback && fallback != w && !gtk_widget_is_ancestor (fallback, w)
+                       && gtk_widget_is_sensitive (fallback) && gtk_widget_get_mapped (fallback)
+                       && gtk_widget_grab_focus (fallback);
+      if (!moved)
+        gtk_root_set_focus (root, NULL);
+    }
+  gtk_widget_set_sensitive (w, sensitive);
+}
+
+void
 ps_ui_choose_renderer (void)
 {
   g_autoptr (GDir) dri = NULL;

@@ -18,6 +18,13 @@ void ps_ui_dispatch_change (GObject *object, GThread *owner, PsChangeFunc fn, Ps
  * name are unparented too. */
 void ps_ui_dispose_template (GtkWidget *widget, GType widget_type);
 
+/* gtk_widget_set_sensitive (w, sensitive), but a keyboard focus inside a w
+ * that becomes insensitive first moves to fallback (when it can take it)
+ * or off the window: a focused text field made insensitive in place never
+ * gets its focus-out, and GTK warns "GtkText - did not receive a focus-out
+ * event" when its cursor next blinks. */
+void ps_ui_set_sensitive (GtkWidget *w, gboolean sensitive, GtkWidget *fallback);
+
 /* Without a GPU device, GTK's GL renderer runs in software (llvmpipe) on
  * the same cores as training; the cairo renderer redraws only what changed
  * and keeps the live views smooth.  Choose it then (GSK_RENDERER), unless

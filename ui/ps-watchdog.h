@@ -2,12 +2,16 @@
  *
  * With PS_WATCHDOG_MS=N in the environment, a thread of its own checks that
  * the main context has run within the last N milliseconds, and, when it has
- * not, writes one line to stderr:
+ * not although the main thread used more than N ms of CPU since (it was
+ * working: a frame or a handler that long), or for 15 times N at all (it is
+ * blocked), writes one line to stderr:
  *
- *   ParamScope-WATCHDOG: the main loop has not run for 2.3 s
+ *   ParamScope-WATCHDOG: the main loop has not run for 2.3 s (2.1 s of it working)
  *
  * and, when it runs again, how long the stall lasted.  The window is then
- * not answering its user: a frame takes that long to draw.  The random-input
+ * not answering its user: a frame takes that long to draw.  CPU time, not
+ * wall time alone: on a machine too loaded to run the process, the wait is
+ * not the window's doing (the tests share two cores with other jobs).  The random-input
  * test (scripts/monkey.sh) fails on such a line.  Without the variable, it
  * does nothing.
  *

@@ -24,6 +24,8 @@ struct _PsWindow
   GtkWidget *panels;              /* notebook: run, initialize, edit, inspect, train */
   GtkWidget *run_panel, *init_panel, *edit_panel, *inspector, *train_panel;
   GtkWidget *status;
+  GtkWidget *notice, *notice_label;   /* a revealer: told once, e.g. history trimmed */
+  gboolean   told_trimmed;
 };
 
 /* The status line: what the last command did, or why it was refused. */

@@ -15,6 +15,7 @@
 #include "ps-init-panel.h"
 #include "ps-inspector.h"
 #include "ps-overview.h"
+#include "ps-preferences.h"
 #include "ps-run-panel.h"
 #include "ps-train-panel.h"
 
@@ -35,6 +36,32 @@ ps_window_set_status (PsWindow *win, const char *text, gboolean is_error)
     gtk_widget_add_css_class (win->status, "error");
   else
     gtk_widget_remove_css_class (win->status, "error");
+}
+
+/* ---- the notice: said once, out of the way ------------------------------------ */
+
+static void
+on_notice_dismissed (PsWindow *win)
+{
+  gtk_revealer_set_reveal_child (GTK_REVEALER (win->notice), FALSE);
+}
+
+/* The oldest changes or snapshots were dropped to keep within the limit
+ * of Preferences: said the first time, beside the status line. */
+static void
+on_history_trimmed (PsDocument *doc, guint n_dropped, PsWindow *win)
+{
+  g_autofree char *size = NULL, *text = NULL;
+
+  if (win->told_trimmed)
+    return;
+  win->told_trimmed = TRUE;
+  size = g_format_size (ps_document_get_history_limit (doc));
+  text = g_strdup_printf (_("Undo history trimmed: the oldest steps were dropped to stay "
+                            "within %s (Preferences)"), size);
+  gtk_label_set_text (GTK_LABEL (win->notice_label), text);
+  gtk_widget_set_tooltip_text (win->notice_label, text);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (win->notice), TRUE);
 }
 
 /* ---- the run's charts ---------------------------------------------------------- */
@@ -411,6 +438,9 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, train_panel);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, notice);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, notice_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_notice_dismissed);
   ps_window_class_add_actions (widget_class);
 }
 
@@ -429,6 +459,8 @@ ps_window_init (PsWindow *win)
 
   gtk_widget_init_template (GTK_WIDGET (win));
   win->doc = ps_document_new ();
+  g_object_bind_property (ps_preferences_get (), "history-limit", win->doc, "history-limit",
+                          G_BINDING_SYNC_CREATE);
   win->controller = ps_run_controller_new (win->doc);
   ps_run_controller_set_clock_widget (win->controller, GTK_WIDGET (win));
 
@@ -449,6 +481,7 @@ ps_window_init (PsWindow *win)
   g_signal_connect (win->doc, "model-replaced", G_CALLBACK (on_model_replaced), win);
   g_signal_connect (win->doc, "structure-changed", G_CALLBACK (on_structure_changed), win);
   g_signal_connect (win->doc, "changed", G_CALLBACK (on_doc_changed), win);
+  g_signal_connect (win->doc, "history-trimmed", G_CALLBACK (on_history_trimmed), win);
   update_history_actions (win);
   on_run_state (win);
 }

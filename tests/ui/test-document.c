@@ -415,6 +415,88 @@ test_histogram (void)
   }
 }
 
+/* ---- the history's memory, capped in bytes ------------------------------------ */
+
+static void
+on_trimmed (PsDocument *doc, guint n, guint *total)
+{
+  *total += n;
+}
+
+/* A 512x512 layer (1 MiB of weights; a change keeps the values before and
+ * after: about 2 MiB) under a 7 MiB limit: ten fills keep only the newest
+ * that fit, the history's bytes never pass the limit, the oldest are
+ * reported dropped, and undo walks back exactly to the state before the
+ * oldest kept change.  Lowering the limit trims at once; more than one
+ * change's worth of kept bytes (the run's snapshots) leaves less room. */
+static void
+test_history_limit (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  const guint64 limit = 7 << 20;
+  GError *error = NULL;
+  PsParam *w;
+  guint trimmed = 0, kept = 0;
+  guint64 change;
+
+  g_assert_cmpuint (ps_document_get_history_limit (doc), ==, ps_document_default_history_limit ());
+  g_assert_cmpuint (ps_document_default_history_limit (), <=, G_GUINT64_CONSTANT (1) << 30);
+  g_assert_cmpuint (ps_document_default_history_limit (), >, 0);
+  g_assert_true (ps_document_load_model_text (doc, "import torch\nfrom torch import nn\n"
+                                              "net = nn.Sequential(nn.Linear(512, 512))\n",
+                                              "big.py", &error));
+  g_assert_no_error (error);
+  w = param (doc, "0.weight");
+  g_signal_connect (doc, "history-trimmed", G_CALLBACK (on_trimmed), &trimmed);
+  g_object_set (doc, "history-limit", limit, NULL);
+  g_assert_cmpuint (ps_document_get_history_limit (doc), ==, limit);
+
+  for (int i = 1; i <= 10; i++)
+    {
+      g_assert_true (ps_document_fill (doc, w, (float) i, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (ps_document_get_history_bytes (doc), <=, limit);
+      g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, (float) i);
+    }
+  change = 2 * (512 * 512 + 512) * 4;            /* before and after, weight and bias */
+  g_assert_cmpuint (ps_document_get_history_bytes (doc) % change, ==, 0);
+  g_assert_cmpuint (ps_document_get_history_bytes (doc) / change, ==, limit / change);
+  g_assert_cmpuint (trimmed, ==, 10 - limit / change);
+
+  while (ps_document_undo (doc))
+    kept++;
+  g_assert_cmpuint (kept, ==, limit / change);
+  /* back to the state before the oldest kept change: the fill before it */
+  for (int64_t j = 0; j < ps_param_get_data (w)->numel; j++)
+    g_assert_cmpfloat (ps_param_get_data (w)->data[j], ==, (float) (10 - kept));
+  while (ps_document_redo (doc))
+    ;
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 10);
+
+  /* a lower limit trims now: one change fits */
+  trimmed = 0;
+  ps_document_set_history_limit (doc, change + change / 2);
+  g_assert_cmpuint (ps_document_get_history_bytes (doc), ==, change);
+  g_assert_cmpuint (trimmed, ==, kept - 1);
+  g_assert_true (ps_document_undo (doc));
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 9);
+  g_assert_false (ps_document_can_undo (doc));
+  g_assert_true (ps_document_redo (doc));
+
+  /* bytes kept elsewhere count: with the room of half a change left, the
+   * kept change goes now, the next one is not kept either (the limit is
+   * strict), and both are said */
+  trimmed = 0;
+  ps_document_set_kept_bytes (doc, change);
+  g_assert_cmpuint (ps_document_get_history_bytes (doc), ==, 0);
+  g_assert_cmpuint (trimmed, ==, 1);
+  g_assert_true (ps_document_fill (doc, w, 11, &error));
+  g_assert_cmpuint (ps_document_get_history_bytes (doc), ==, 0);
+  g_assert_cmpuint (trimmed, ==, 2);
+  g_assert_false (ps_document_can_undo (doc));
+  g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 11);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,5 +508,6 @@ main (int argc, char **argv)
   g_test_add_func ("/document/tree-nodes", test_tree_nodes);
   g_test_add_func ("/document/busy-and-outside-changes", test_busy_and_outside_changes);
   g_test_add_func ("/document/histogram", test_histogram);
+  g_test_add_func ("/document/history-limit", test_history_limit);
   return g_test_run ();
 }

@@ -617,6 +617,64 @@ test_adam_settings (PsWindowFixture *f, gconstpointer setup)
   g_assert_true (same_values (model (win), want));           /* nothing changed */
 }
 
+/* ---- a field being typed in when training starts ------------------------------ */
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* The learning rate's field has the keyboard focus (as after typing a rate
+ * and pressing Enter) when Ctrl+T starts training: the field goes
+ * insensitive, and the focus moves to the Run button (now Pause) first, so
+ * the field gets its focus-out and GTK has nothing to warn about when its
+ * cursor would next blink (warnings are fatal here).  Paused, the form can
+ * be edited again. */
+static void
+test_focus_at_train_start (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  GtkWidget *train_panel, *lr, *run_button, *focus;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GError) error = NULL;
+  int blink_ms = 0;
+
+  if (win == NULL)
+    return;
+  train_panel = ps_test_window_child (win, "train_panel");
+  lr = ps_test_template_child (train_panel, PS_TYPE_TRAIN_PANEL, "lr_spin");
+  run_button = ps_test_template_child (train_panel, PS_TYPE_TRAIN_PANEL, "run_button");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (gtk_widget_grab_focus (lr));
+  focus = gtk_root_get_focus (GTK_ROOT (win));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == lr || gtk_widget_is_ancestor (focus, lr));
+  g_assert_true (GTK_IS_TEXT (focus));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  g_assert_true (ps_run_controller_is_running (panel (win)));
+  iterate ();
+  g_assert_false (gtk_widget_is_sensitive (lr));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (win)) == run_button);
+  g_assert_true (gtk_widget_is_sensitive (run_button));
+
+  /* two cursor blinks' time, training: a text that kept a stale focus
+   * would warn from its blink timer now */
+  g_object_get (gtk_widget_get_settings (lr), "gtk-cursor-blink-time", &blink_ms, NULL);
+  loop = g_main_loop_new (NULL, FALSE);
+  g_timeout_add (CLAMP (blink_ms, 100, 2000) * 2, quit_loop, loop);
+  g_main_loop_run (loop);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  wait_run_end (win);
+  g_assert_true (gtk_widget_is_sensitive (lr));
+  g_assert_true (gtk_widget_grab_focus (lr));
+  g_assert_no_error (error);
+}
+
 /* ---- how often the view takes a snapshot ------------------------------------- */
 
 static void
@@ -745,6 +803,83 @@ test_controller (void)
   g_assert_finalize_object (run);
 }
 
+
+/* ---- the snapshots' memory ------------------------------------------------------- */
+
+static void
+on_trimmed (PsDocument *doc, guint n, guint *total)
+{
+  *total += n;
+}
+
+static guint64
+kept_bytes (PsRunController *run)
+{
+  GListModel *list = ps_run_controller_get_snapshots (run);
+  guint64 bytes = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (list, i);
+      bytes += ps_snapshot_get_bytes (ps_run_snapshot_get_snapshot (rs));
+    }
+  return bytes;
+}
+
+/* A 512x512 layer (a snapshot: 1 MiB and its bias) under a 10 MiB history
+ * limit: the snapshots keep within half of it, the newest kept, and with
+ * the undo history within the whole; the dropped ones are reported.  A
+ * lower limit trims both at once. */
+static void
+test_snapshot_limit (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (GError) error = NULL;
+  PsRunController *run;
+  GListModel *list;
+  const guint64 limit = 10 << 20, snap = (512 * 512 + 512) * 4;
+  guint trimmed = 0;
+  PsParam *w;
+
+  g_assert_true (ps_document_load_model_text (doc, "import torch\nfrom torch import nn\n"
+                                              "net = nn.Sequential(nn.Linear(512, 512))\n",
+                                              "big.py", &error));
+  g_assert_no_error (error);
+  w = ps_module_find_param (ps_document_get_model (doc), "0.weight");
+  ps_document_set_history_limit (doc, limit);
+  run = ps_run_controller_new (doc);
+  list = ps_run_controller_get_snapshots (run);
+  g_signal_connect (doc, "history-trimmed", G_CALLBACK (on_trimmed), &trimmed);
+
+  for (guint i = 1; i <= 8; i++)
+    {
+      g_assert_true (ps_document_fill (doc, w, (float) i, &error));
+      ps_run_controller_take_snapshot (run, NULL);
+      g_assert_cmpuint (kept_bytes (run), <=, limit / 2);
+      g_assert_cmpuint (kept_bytes (run) + ps_document_get_history_bytes (doc), <=, limit);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, limit / 2 / snap);
+  {
+    /* the newest kept, in order */
+    g_autoptr (PsRunSnapshot) last = g_list_model_get_item (list, g_list_model_get_n_items (list) - 1);
+    g_autoptr (PsRunSnapshot) first = g_list_model_get_item (list, 0);
+    g_assert_cmpstr (ps_run_snapshot_get_label (last), ==, "snapshot 8 (step 0)");
+    g_assert_cmpstr (ps_run_snapshot_get_label (first), ==, "snapshot 5 (step 0)");
+    g_assert_cmpfloat (ps_snapshot_find (ps_run_snapshot_get_snapshot (first), "0.weight")->data[7],
+                       ==, 5);
+  }
+  g_assert_cmpuint (trimmed, >=, 4);
+  g_assert_true (ps_document_can_undo (doc));
+
+  /* 3 MiB: one snapshot (1.5 MiB for them), no whole change (2 MiB) */
+  ps_document_set_history_limit (doc, 3 << 20);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
+  g_assert_cmpuint (kept_bytes (run) + ps_document_get_history_bytes (doc), <=, 3 << 20);
+  g_assert_false (ps_document_can_undo (doc));
+
+  g_assert_finalize_object (run);
+}
+
 static const PsTestWindowSetup shared = { "shared_mlp", 1300, 860 };
 static const PsTestWindowSetup spiral = { "spiral", 1300, 860 };
 static const PsTestWindowSetup mlp = { "mlp", 1300, 860 };
@@ -767,6 +902,8 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/train/frames-without-layout", &shared, test_frames_without_layout);
   g_test_add_func ("/train/view-pacing", test_view_pacing);
   g_test_add_func ("/train/controller", test_controller);
+  g_test_add_func ("/train/snapshot-limit", test_snapshot_limit);
   PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
+  PS_TEST_WINDOW ("/train/focus-at-train-start", &shared, test_focus_at_train_start);
   return g_test_run ();
 }
