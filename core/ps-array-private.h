@@ -40,6 +40,8 @@ struct _PsArray
   guint      wrapped : 1;        /* a Python number in an expression */
   guint      is_param : 1;       /* the parameter itself (its grad lives in the PsParam) */
   guint      requires_grad : 1;  /* leaves only; a non-leaf requires grad by having grad_fn */
+  guint      is_view : 1;        /* made by a view op from an input that required grad */
+  guint      view_of_leaf : 1;   /* ... whose base is a leaf that requires grad */
   PsArray   *grad;               /* a leaf's .grad (not for parameters) */
   PsNode    *grad_fn;            /* NULL for a leaf */
 };
@@ -81,6 +83,24 @@ ps_elem_load (PsDtype dt, const void *p)
 
 void       ps_elem_store_scalar (PsDtype dt, void *p, PsScalar v);
 PsScalar   ps_elem_load_scalar  (PsDtype dt, const void *p);
+
+/* a broadcast (right-aligned, stride 0 where a has size 1 or lacks the
+ * dimension) to shape and converted to dtype, written contiguously to dst. */
+gboolean   ps_array_read_as     (const PsArray *a, PsDtype dtype, int ndim, const int64_t *shape,
+                                 void *dst, GError **error);
+/* src (contiguous, dtype src_dtype, a's shape) written into a's elements,
+ * converted; marks the storage written. */
+gboolean   ps_array_write_from  (PsArray *a, PsDtype src_dtype, const void *src, GError **error);
+/* A contiguous copy of a in dtype (no autograd). */
+PsArray   *ps_array_copy_as     (const PsArray *a, PsDtype dtype, GError **error);
+/* Convert n contiguous elements. */
+void       ps_convert           (PsDtype from, const void *src, PsDtype to, void *dst, int64_t n);
+/* Normalize dim against ndim (PyTorch's wrap_dim: scalars accept -1 and 0);
+ * IndexError "Dimension out of range ..." */
+gboolean   ps_wrap_dim          (int *dim, int ndim, GError **error);
+
+/* g summed down to shape (undoing broadcasting). */
+PsArray   *ps_array_sum_to      (PsArray *g, int ndim, const int64_t *shape, GError **error);
 
 /* A set_error helper for PS_ARRAY_ERROR. */
 #define ps_array_set_error(err, code, ...) \

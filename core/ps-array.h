@@ -271,7 +271,8 @@ typedef enum
   PS_UNARY_TANH,
   PS_UNARY_GELU,           /* erf form */
   PS_UNARY_GELU_TANH,      /* approximate='tanh' */
-  PS_UNARY_LOGICAL_NOT,    /* ~bool */
+  PS_UNARY_LOGICAL_NOT,    /* ~bool (bitwise not of int64) */
+  PS_UNARY_RECIPROCAL,     /* 1 / x */
 } PsUnaryOp;
 
 /* The result of an integer input to EXP, LOG, SQRT, SIN, COS, SIGMOID, TANH
