@@ -566,6 +566,13 @@ ps_array_to_doubles (const PsArray *a, GError **error)
   return out;
 }
 
+gboolean
+ps_array_read (const PsArray *a, PsDtype dtype, void *dst, GError **error)
+{
+  g_return_val_if_fail (ps_array_dtype_supported (dtype), FALSE);
+  return ps_array_read_as (a, dtype, a->ndim, a->shape, dst, error);
+}
+
 PsTensor *
 ps_array_to_tensor (const PsArray *a, GError **error)
 {

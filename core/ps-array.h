@@ -136,6 +136,9 @@ gboolean    ps_array_item         (const PsArray *a, PsScalar *value, GError **e
 /* All elements in row-major order as doubles (n = numel), for tolist() and
  * displays; caller frees.  NULL only if a parameter's storage is gone. */
 double     *ps_array_to_doubles   (const PsArray *a, GError **error);
+/* All elements in row-major order converted to dtype (exact for int64),
+ * written to dst (numel elements of dtype). */
+gboolean    ps_array_read         (const PsArray *a, PsDtype dtype, void *dst, GError **error);
 /* A contiguous float32 copy (ndim <= PS_TENSOR_MAX_DIMS) for the rest of
  * the core (tape, heatmaps). */
 PsTensor   *ps_array_to_tensor    (const PsArray *a, GError **error);

@@ -77,7 +77,7 @@ ps_rng_normal (PsRng *rng)
     }
   u1 = ps_rng_double (rng);
   u2 = ps_rng_double (rng);
-  r = sqrt (-2.0 * log1p (-u2));
+  r = sqrt (-2.0 * log (1.0 - u2));      /* as torch: log(1 - u), not log1p */
   theta = 2.0 * G_PI * u1;
   rng->normal_cache = r * sin (theta);
   rng->have_normal = TRUE;
