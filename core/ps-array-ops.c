@@ -229,7 +229,9 @@ unary_backward (PsNode *node, PsArray *g, PsArray **gi, GError **error)
       {
         /* g * sign(x) */
         g_autoptr (PsArray) zero = wrapped_f (0);
-        g_autoptr (PsArray) pos = B (GT, x, zero), neg = B (LT, x, zero);
+        g_autoptr (PsArray) pb = B (GT, x, zero), nb = B (LT, x, zero);
+        g_autoptr (PsArray) pos = pb ? ps_array_to_dtype (pb, g->dtype, error) : NULL;
+        g_autoptr (PsArray) neg = nb ? ps_array_to_dtype (nb, g->dtype, error) : NULL;
         t = pos && neg ? B (SUB, pos, neg) : NULL;
         gi[0] = t ? B (MUL, g, t) : NULL;
       }

@@ -638,6 +638,8 @@ apply_indices (PsArray *a, const PsIndex *idx, int n_idx, PsArray **adv, gboolea
   int consumed = 0, ellipses = 0, dim = 0;
 
   *any_adv = FALSE;
+  for (int d = 0; d < PS_ARRAY_MAX_DIMS; d++)
+    adv[d] = NULL;
   for (int i = 0; i < n_idx; i++)
     {
       switch (idx[i].kind)
@@ -672,8 +674,6 @@ apply_indices (PsArray *a, const PsIndex *idx, int n_idx, PsArray **adv, gboolea
       ps_array_set_error (error, INDEX, "too many indices for tensor of dimension %d", a->ndim);
       return NULL;
     }
-  for (int d = 0; d < PS_ARRAY_MAX_DIMS; d++)
-    adv[d] = NULL;
   for (int i = 0; i < n_idx; i++)
     {
       PsArray *next = NULL;
@@ -1333,10 +1333,12 @@ ps_array_cat (PsArray *const *arrays, int n, int dim, GError **error)
         ix[d] = (PsIndex) PS_INDEX_ALL_INIT;
       ix[dim] = (PsIndex) { PS_INDEX_SLICE, 0, TRUE, TRUE, start, start + t->shape[dim], 1,
                             NULL };
+      gboolean copied;
       ps_autograd_no_grad_push ();
       part = ps_array_index (out, ix, dim + 1, error);
+      copied = part && ps_array_copy_ (part, t, error);
       ps_autograd_no_grad_pop ();
-      if (part == NULL || !ps_array_copy_ (part, t, error))
+      if (!copied)
         {
           ps_array_unref (out);
           return NULL;

@@ -42,6 +42,7 @@ struct _PsNode
   PsEdge      *inputs;
   PsArray     *saved[PS_NODE_MAX_SAVED];
   guint64      saved_version[PS_NODE_MAX_SAVED];
+  const char  *saved_from[PS_NODE_MAX_SAVED];   /* the saved array's grad_fn name */
   gboolean     released;                  /* saved arrays freed after a backward */
   /* the op's arguments */
   double       d[4];

@@ -161,6 +161,7 @@ ps_node_save (PsNode *node, int i, PsArray *a)
     return;
   node->saved[i] = ps_array_detach (a);
   node->saved_version[i] = a->storage->version;
+  node->saved_from[i] = a->grad_fn ? a->grad_fn->name : NULL;
 }
 
 PsArray *
@@ -184,12 +185,15 @@ ps_node_saved (PsNode *node, int i, GError **error)
       const char *type = s->dtype == PS_DTYPE_F64 ? "DoubleTensor"
                          : s->dtype == PS_DTYPE_I64 ? "LongTensor"
                          : s->dtype == PS_DTYPE_BOOL ? "BoolTensor" : "FloatTensor";
+      g_autofree char *from = node->saved_from[i]
+                              ? g_strdup_printf (", which is output 0 of %s,", node->saved_from[i])
+                              : g_strdup ("");
       ps_array_set_error (error, RUNTIME, "one of the variables needed for gradient computation "
-                          "has been modified by an inplace operation: [torch.%s %s], which is "
-                          "output 0 of %s, is at version %" G_GUINT64_FORMAT "; expected version %"
-                          G_GUINT64_FORMAT " instead. Hint: enable anomaly detection to find the "
-                          "operation that failed to compute its gradient, with "
-                          "torch.autograd.set_detect_anomaly(True).", type, shape, node->name,
+                          "has been modified by an inplace operation: [torch.%s %s]%s is at "
+                          "version %" G_GUINT64_FORMAT "; expected version %" G_GUINT64_FORMAT
+                          " instead. Hint: enable anomaly detection to find the operation that "
+                          "failed to compute its gradient, with "
+                          "torch.autograd.set_detect_anomaly(True).", type, shape, from,
                           s->storage->version, node->saved_version[i]);
       return NULL;
     }
