@@ -316,6 +316,18 @@ test_finite_differences (void)
 
 /* ---- rules ---------------------------------------------------------- */
 
+static GPtrArray *kept;
+
+static PsArray *
+K2 (PsArray *a)
+{
+  g_assert_no_error (err);
+  if (kept == NULL)
+    kept = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_array_unref);
+  g_ptr_array_add (kept, a);
+  return a;
+}
+
 static void
 test_leaf_rules (void)
 {
@@ -516,6 +528,85 @@ test_errors (void)
   g_clear_error (&err);
 }
 
+/* The lesson's first cells (seeds/002) under four seeds: the same default
+ * initialization, X, net(X) with its grad_fn, the gradient after backward,
+ * the custom init and the edits through .data, printed as PyTorch prints. */
+static void
+test_lesson (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonArray *cases = ps_test_load_json_array ("lesson.json", &parser);
+
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cases, i);
+      g_autoptr (PsModule) net = ps_module_new_sequential ();
+      int64_t s24[2] = { 2, 4 };
+      g_autoptr (PsArray) X = NULL, y = NULL, l = NULL, w = NULL, g = NULL, d = NULL;
+      g_autoptr (PsArray) b = NULL, bd = NULL, mask = NULL, maskf = NULL, row = NULL;
+      g_autoptr (PsArray) five = ps_array_new_wrapped (ps_scalar_int (5));
+      g_autoptr (PsArray) one = ps_array_new_wrapped (ps_scalar_int (1));
+      g_autoptr (PsArray) v42 = ps_array_new_wrapped (ps_scalar_int (42));
+      PsIndex all = PS_INDEX_ALL_INIT, first = PS_INDEX_INT_INIT (0);
+      PsIndex i00[2] = { PS_INDEX_INT_INIT (0), PS_INDEX_INT_INIT (0) };
+      PsRng rng;
+      struct { const char *key; PsArray **a; } shown[4];
+      g_autofree char *got = NULL;
+
+      ps_rng_seed (&rng, json_object_get_int_member (c, "seed"));
+      ps_module_append (net, NULL, ps_module_new_linear (4, 8, TRUE, &rng), &err);
+      ps_module_append (net, NULL, ps_module_new (PS_MODULE_RELU), &err);
+      ps_module_append (net, NULL, ps_module_new_linear (8, 1, TRUE, &rng), &err);
+      X = ps_array_new_rand (&rng, PS_DTYPE_F32, 2, s24, &err);
+      y = ps_autograd_module_forward (net, X, &rng, &err);
+      w = ps_array_new_for_param (ps_module_find_param (net, "0.weight"), &err);
+      b = ps_array_new_for_param (ps_module_find_param (net, "2.bias"), &err);
+      bd = ps_array_detach (b);
+      g_assert_no_error (err);
+      shown[0].key = "X"; shown[0].a = &X;
+      shown[1].key = "y"; shown[1].a = &y;
+      shown[2].key = "weight"; shown[2].a = &w;
+      shown[3].key = "bias_data"; shown[3].a = &bd;
+      for (int k = 0; k < 4; k++)
+        {
+          g_autofree char *r = ps_array_repr (*shown[k].a, NULL);
+          g_assert_cmpstr (r, ==, json_object_get_string_member (c, shown[k].key));
+        }
+      l = ps_array_sum (y, NULL, 0, FALSE, &err);
+      g_assert_true (ps_array_backward (l, NULL, FALSE, &err));
+      g = ps_array_get_grad (w);
+      got = ps_array_repr (g, NULL);
+      g_assert_cmpstr (got, ==, json_object_get_string_member (c, "weight_grad"));
+      g_clear_pointer (&got, g_free);
+
+      /* with torch.no_grad(): w.uniform_(-10, 10); w *= (w.abs() >= 5).float() */
+      ps_autograd_no_grad_push ();
+      g_assert_true (ps_array_uniform_ (w, &rng, -10, 10, &err));
+      mask = ps_array_binary (PS_BINARY_GE, K2 (ps_array_unary (PS_UNARY_ABS, w, &err)), five,
+                              &err);
+      maskf = ps_array_to_dtype (mask, PS_DTYPE_F32, &err);
+      g_assert_true (ps_array_binary_ (PS_BINARY_MUL, w, maskf, &err));
+      ps_autograd_no_grad_pop ();
+      d = ps_array_detach (w);
+      got = ps_array_repr (d, NULL);
+      g_assert_cmpstr (got, ==, json_object_get_string_member (c, "custom_init"));
+      g_clear_pointer (&got, g_free);
+
+      /* net[0].weight.data[:] += 1; net[0].weight.data[0, 0] = 42 */
+      {
+        g_autoptr (PsArray) view = ps_array_index (d, &all, 1, &err);
+        g_assert_true (ps_array_binary_ (PS_BINARY_ADD, view, one, &err));
+        g_assert_true (ps_array_index_put (d, &all, 1, view, &err));
+        g_assert_true (ps_array_index_put (d, i00, 2, v42, &err));
+      }
+      row = ps_array_index (d, &first, 1, &err);
+      got = ps_array_repr (row, NULL);
+      g_assert_cmpstr (got, ==, json_object_get_string_member (c, "edited_row"));
+      g_assert_no_error (err);
+      g_clear_pointer (&kept, g_ptr_array_unref);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -526,5 +617,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/autograd/leaf-rules", test_leaf_rules);
   g_test_add_func ("/core/autograd/module-and-params", test_module_and_params);
   g_test_add_func ("/core/autograd/errors", test_errors);
+  g_test_add_func ("/core/autograd/lesson", test_lesson);
   return g_test_run ();
 }
