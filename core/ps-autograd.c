@@ -104,7 +104,7 @@ node_new (const char *name, PsBackwardFn backward, PsArray *const *inputs, int n
   g_atomic_ref_count_init (&node->ref);
   node->name = name;
   node->backward = backward;
-  node->seq = ++node_seq;
+  node->seq = __atomic_add_fetch (&node_seq, 1, __ATOMIC_RELAXED);
   node->n_inputs = n_inputs;
   node->inputs = g_new0 (PsEdge, MAX (n_inputs, 1));
   for (int i = 0; i < n_inputs; i++)
