@@ -659,14 +659,20 @@ mm_compute (PsArray *a, PsArray *b, PsArray *bias, GError **error)
     return NULL;
   if (dt == PS_DTYPE_F32)
     {
-      g_autofree float *x = g_try_new (float, MAX (n * k, 1));
-      g_autofree float *wt = g_try_new (float, MAX (m * k, 1));
-      g_autofree float *bb = bias ? g_try_new (float, MAX (n * m, 1)) : NULL;
+      /* y = x wt^T with x = a and wt = b^T, both contiguous: used in place
+       * when they are (a weight's transpose is), else gathered */
       g_autoptr (PsArray) bt = ps_array_transpose (b, 0, 1, NULL);
+      gboolean a_in_place = a->dtype == dt && ps_array_is_contiguous (a);
+      gboolean b_in_place = bt->dtype == dt && ps_array_is_contiguous (bt);
+      g_autofree float *xbuf = a_in_place ? NULL : g_try_new (float, MAX (n * k, 1));
+      g_autofree float *wbuf = b_in_place ? NULL : g_try_new (float, MAX (m * k, 1));
+      g_autofree float *bb = bias ? g_try_new (float, MAX (n * m, 1)) : NULL;
+      const float *x = a_in_place ? ps_array_data (a, error) : xbuf;
+      const float *wt = b_in_place ? ps_array_data (bt, error) : wbuf;
       float *yp = ps_array_data (y, NULL);
       if (x == NULL || wt == NULL || (bias && bb == NULL)
-          || !ps_array_read_as (a, dt, 2, a->shape, x, error)
-          || !ps_array_read_as (bt, dt, 2, bt->shape, wt, error)
+          || (!a_in_place && !ps_array_read_as (a, dt, 2, a->shape, xbuf, error))
+          || (!b_in_place && !ps_array_read_as (bt, dt, 2, bt->shape, wbuf, error))
           || (bias && !ps_array_read_as (bias, dt, 2, shape, bb, error)))
         goto fail;
       if (n > 0 && m > 0)

@@ -80,6 +80,33 @@ ps_array_read_as (const PsArray *a, PsDtype dtype, int ndim, const int64_t *shap
       ps_convert (a->dtype, p, dtype, dst, n);
       return TRUE;
     }
+  if (a->dtype == dtype && ndim == 2 && (isz == 4 || isz == 8))
+    {
+      /* a strided matrix (a transpose, a slice, a broadcast) in 32 x 32
+       * tiles, so that a transpose reads and writes whole cache lines */
+      int64_t rows = shape[0], cols = shape[1];
+      for (int64_t i0 = 0; i0 < rows; i0 += 32)
+        for (int64_t j0 = 0; j0 < cols; j0 += 32)
+          for (int64_t r = i0; r < MIN (i0 + 32, rows); r++)
+            {
+              int64_t jn = MIN (j0 + 32, cols);
+              if (isz == 4)
+                {
+                  const guint32 *s = (const guint32 *) p + r * st[0];
+                  guint32 *d = (guint32 *) dst + r * cols;
+                  for (int64_t j = j0; j < jn; j++)
+                    d[j] = s[j * st[1]];
+                }
+              else
+                {
+                  const guint64 *s = (const guint64 *) p + r * st[0];
+                  guint64 *d = (guint64 *) dst + r * cols;
+                  for (int64_t j = j0; j < jn; j++)
+                    d[j] = s[j * st[1]];
+                }
+            }
+      return TRUE;
+    }
   ps_iter_init (&it, ndim, shape);
   do
     {
