@@ -320,7 +320,6 @@ unary_compute (PsUnaryOp op, PsArray *a, GError **error)
 
   if (op == PS_UNARY_LOGICAL_NOT)
     {
-      g_autofree guint8 *v = g_try_malloc (MAX (a->numel, 1));
       if (a->dtype != PS_DTYPE_BOOL && a->dtype != PS_DTYPE_I64)
         {
           ps_array_set_error (error, RUNTIME, "\"bitwise_not_cpu\" not implemented for '%s'",
@@ -453,7 +452,7 @@ inplace_finish (PsArray *a, PsArray *result, const char *name, PsBackwardFn back
       return FALSE;
     }
   {
-    g_autofree void *buf = g_try_malloc ((size_t) MAX (a->numel, 1) * ps_dtype_size (a->dtype));
+    g_autofree void *buf = g_try_malloc_n ((gsize) MAX (a->numel, 1), ps_dtype_size (a->dtype));
     if (buf == NULL)
       {
         ps_array_set_error (error, RUNTIME, "not enough memory for %" G_GINT64_FORMAT
@@ -805,19 +804,27 @@ binary_compute (PsBinaryOp op, PsArray *a, PsArray *b, int out_ndim, const int64
                           k[op - PS_BINARY_AND], type_name (common));
       return NULL;
     }
-  xa = g_try_malloc ((size_t) MAX (n, 1) * csz);
-  ya = g_try_malloc ((size_t) MAX (n, 1) * csz);
+  /* the result first: it is what the memory cap counts (and refuses a
+   * broadcast of two expanded views too large to exist) */
+  out = ps_array_alloc (res, out_ndim, out_shape, FALSE, error);
+  if (out == NULL)
+    return NULL;
+  xa = g_try_malloc_n ((gsize) MAX (n, 1), csz);
+  ya = g_try_malloc_n ((gsize) MAX (n, 1), csz);
   if (xa == NULL || ya == NULL)
     {
+      ps_array_unref (out);
       ps_array_set_error (error, RUNTIME, "not enough memory for %" G_GINT64_FORMAT
                           " elements", n);
       return NULL;
     }
   if (!ps_array_read_as (a, common, out_ndim, out_shape, xa, error)
       || !ps_array_read_as (b, common, out_ndim, out_shape, ya, error))
-    return NULL;
-  out = ps_array_alloc (res, out_ndim, out_shape, FALSE, error);
-  if (out && !binary_kernel (op, common, xa, ya, ps_array_data (out, NULL), n, error))
+    {
+      ps_array_unref (out);
+      return NULL;
+    }
+  if (!binary_kernel (op, common, xa, ya, ps_array_data (out, NULL), n, error))
     g_clear_pointer (&out, ps_array_unref);
   *result_dtype = res;
   return out;

@@ -315,17 +315,18 @@ array_slice (PsArray *a, int dim, const PsIndex *ix, GError **error)
     }
   start = ix->has_start ? ix->start : 0;
   stop = ix->has_stop ? ix->stop : size;
+  /* Python's clamping, without overflow for any int64 bound or step */
   if (start < 0)
-    start += size;
+    start = start < -size ? 0 : start + size;
   if (stop < 0)
-    stop += size;
-  start = CLAMP (start, 0, size);
+    stop = stop < -size ? 0 : stop + size;
+  start = MIN (start, size);
   stop = CLAMP (stop, start, size);
-  len = (stop - start + step - 1) / step;
+  len = stop > start ? (stop - start - 1) / step + 1 : 0;
   memcpy (shape, a->shape, sizeof shape);
   memcpy (strides, a->strides, sizeof strides);
   shape[dim] = len;
-  strides[dim] = a->strides[dim] * step;
+  strides[dim] = len > 1 ? a->strides[dim] * step : a->strides[dim];
   v = view_of (a, a->ndim, shape, strides, a->offset + (len ? start * a->strides[dim] : 0));
   if (ps_autograd_needs_node (&a, 1))
     {
@@ -960,7 +961,15 @@ infer_size (const PsArray *a, int ndim, const int64_t *shape, int64_t *out, GErr
           return FALSE;
         }
       else
-        n *= shape[d];
+        {
+          if (shape[d] > 0 && n > G_MAXINT64 / shape[d])
+            {
+              ps_array_set_error (error, RUNTIME, "shape is too large: the element count "
+                                  "overflows");
+              return FALSE;
+            }
+          n *= shape[d];
+        }
     }
   if (infer >= 0 && n != 0 && a->numel % n == 0)
     out[infer] = a->numel / n;
@@ -1253,12 +1262,20 @@ ps_array_expand (PsArray *a, int ndim, const int64_t *shape, GError **error)
         }
       else
         {
+          g_autofree char *ts = ps_shape_to_string (ndim, shape);
+          g_autofree char *as = ps_shape_to_string (a->ndim, a->shape);
           ps_array_set_error (error, RUNTIME, "The expanded size of the tensor (%" G_GINT64_FORMAT
                               ") must match the existing size (%" G_GINT64_FORMAT ") at "
                               "non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s",
-                              shape[d], a->shape[ad], d, "", "");
+                              shape[d], a->shape[ad], d, ts, as);
           return NULL;
         }
+    }
+  if (ps_shape_numel (ndim, sh) < 0)
+    {
+      ps_array_set_error (error, RUNTIME, "expand: the element count of the expanded shape "
+                          "overflows");
+      return NULL;
     }
   v = view_of (a, ndim, sh, st, a->offset);
   /* the engine sums the gradient back to the input's shape */
@@ -1479,7 +1496,7 @@ ps_array_copy_ (PsArray *a, PsArray *src, GError **error)
                           "torch.no_grad()");
       return FALSE;
     }
-  buf = g_try_malloc ((size_t) MAX (a->numel, 1) * ps_dtype_size (a->dtype));
+  buf = g_try_malloc_n ((gsize) MAX (a->numel, 1), ps_dtype_size (a->dtype));
   if (buf == NULL)
     {
       ps_array_set_error (error, RUNTIME, "not enough memory to copy %" G_GINT64_FORMAT

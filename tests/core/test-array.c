@@ -278,6 +278,50 @@ test_construction (void)
   g_clear_error (&err);
 }
 
+/* Hostile numbers: int64 extremes as slice bounds and steps, shapes whose
+ * element count overflows, a broadcast of two expanded views too large to
+ * exist — each a clear error or a correct empty/short view, never a crash. */
+static void
+test_hostile (void)
+{
+  int64_t n = 5;
+  g_autoptr (PsArray) a = ps_array_new_ones (PS_DTYPE_F32, 1, &n, &err);
+  PsIndex s1 = { PS_INDEX_SLICE, 0, TRUE, TRUE, G_MININT64, G_MAXINT64, G_MAXINT64, NULL };
+  PsIndex s2 = { PS_INDEX_SLICE, 0, TRUE, TRUE, G_MAXINT64, G_MININT64, 0, NULL };
+  g_autoptr (PsArray) v1 = ps_array_index (a, &s1, 1, &err);
+  g_autoptr (PsArray) v2 = ps_array_index (a, &s2, 1, &err);
+  int64_t huge[2] = { G_MAXINT64 / 2, 4 };
+  int64_t big[1] = { G_GINT64_CONSTANT (1) << 40 };
+  int64_t col[2] = { 1, 1 }, row[2] = { 1, 1 };
+
+  g_assert_no_error (err);
+  g_assert_cmpint (ps_array_get_shape (v1)[0], ==, 1);
+  g_assert_cmpint (ps_array_get_shape (v2)[0], ==, 0);
+  g_assert_null (ps_array_reshape (a, 2, huge, &err));
+  g_assert_nonnull (err);
+  g_clear_error (&err);
+  {
+    g_autoptr (PsArray) one = ps_array_new_ones (PS_DTYPE_F32, 2, col, &err);
+    int64_t ec[2] = { big[0], 1 }, er[2] = { 1, big[0] };
+    g_autoptr (PsArray) c = ps_array_expand (one, 2, ec, &err);
+    g_autoptr (PsArray) r = ps_array_expand (one, 2, er, &err);
+    g_assert_no_error (err);
+    g_assert_null (ps_array_binary (PS_BINARY_ADD, c, r, &err));
+    g_assert_error (err, PS_ARRAY_ERROR, PS_ARRAY_ERROR_RUNTIME);
+    g_clear_error (&err);
+    (void) row;
+  }
+  {
+    int64_t s[1] = { 3 }, t[2] = { 2, 4 };
+    g_autoptr (PsArray) b = ps_array_new_ones (PS_DTYPE_F32, 1, s, &err);
+    g_assert_null (ps_array_expand (b, 2, t, &err));
+    g_assert_cmpstr (err->message, ==, "The expanded size of the tensor (4) must match the "
+                                       "existing size (3) at non-singleton dimension 1.  Target "
+                                       "sizes: [2, 4].  Tensor sizes: [3]");
+    g_clear_error (&err);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +332,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/array/reductions-products", test_reductions_and_products);
   g_test_add_func ("/core/array/memory-cap", test_memory_cap);
   g_test_add_func ("/core/array/construction", test_construction);
+  g_test_add_func ("/core/array/hostile", test_hostile);
   return g_test_run ();
 }
