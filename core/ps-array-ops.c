@@ -1313,3 +1313,29 @@ ps_array_new_randn (PsRng *rng, PsDtype dtype, int ndim, const int64_t *shape, G
 {
   return new_random (rng, dtype, ndim, shape, TRUE, error);
 }
+
+gboolean
+ps_array_init_ (PsArray *a, const PsInitScheme *scheme, PsRng *rng, GError **error)
+{
+  g_autoptr (PsTensor) t = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (a->dtype != PS_DTYPE_F32 || a->ndim > PS_TENSOR_MAX_DIMS)
+    {
+      ps_array_set_error (error, RUNTIME, "nn.init here takes float32 tensors of at most %d "
+                          "dimensions (got %s with %d)", PS_TENSOR_MAX_DIMS,
+                          ps_array_dtype_torch_name (a->dtype), a->ndim);
+      return FALSE;
+    }
+  t = ps_array_to_tensor (a, error);
+  if (t == NULL)
+    return FALSE;
+  if (!ps_init_tensor (scheme, t, -1, rng, &local))
+    {
+      /* nn.init raises ValueError for what ps-init refuses (fans of a 1-D
+       * tensor, an unknown nonlinearity, eye_ of a 3-D tensor) */
+      ps_array_set_error (error, VALUE, "%s", local->message);
+      return FALSE;
+    }
+  return ps_array_write_from (a, PS_DTYPE_F32, t->data, error);
+}

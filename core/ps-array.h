@@ -40,6 +40,7 @@
 #pragma once
 
 #include "ps-dtype.h"
+#include "ps-init.h"
 #include "ps-param.h"
 #include "ps-rng.h"
 #include "ps-tensor.h"
@@ -371,6 +372,15 @@ gboolean    ps_array_copy_        (PsArray *a, PsArray *src, GError **error);
  * (float32/float64 arrays; any strides: filled in row-major order). */
 gboolean    ps_array_uniform_     (PsArray *a, PsRng *rng, double from, double to, GError **error);
 gboolean    ps_array_normal_      (PsArray *a, PsRng *rng, double mean, double std,
+                                   GError **error);
+
+/* nn.init.<scheme>_(a) (which runs under no_grad, so parameters are fine):
+ * the scheme of ps-init.h with PyTorch's bits for a float32 array of at
+ * most PS_TENSOR_MAX_DIMS dimensions, any strides (filled in row-major
+ * order); fans as PyTorch computes them from a's shape.  A parameter's
+ * listeners hear of it.  Other dtypes: RuntimeError; what the scheme
+ * refuses (fans of a 1-D tensor): ValueError. */
+gboolean    ps_array_init_        (PsArray *a, const PsInitScheme *scheme, PsRng *rng,
                                    GError **error);
 
 /* ----------------------------------------------------------------- memory */

@@ -3,7 +3,8 @@
  * tests/fixtures/tensor/rng.json: for seeds 0, 1, 42, 2024 and sizes 1, 15,
  * 16, 17, 33, 1000 and odd shapes, torch.rand / randn (float32 and float64),
  * normal_(0.5, 2) and uniform_(-3, 2); a sequence of calls on one generator;
- * nn.init schemes on (8, 4) and (40, 30) weights.  Each case holds the first
+ * nn.init schemes on (8, 4) and (40, 30) weights (on parameters and on
+ * arrays).  Each case holds the first
  * values' bits and an FNV-1a hash of all of them: compared bit for bit.
  */
 #include "ps-test-array.h"
@@ -105,12 +106,22 @@ run_case (JsonObject *c, PsRng *rng)
       g_autoptr (PsInitScheme) s = ps_init_scheme_parse (json_object_get_string_member (c,
                                                                                          "scheme"),
                                                          &error);
-      g_autoptr (PsTensor) t = ps_tensor_new (ndim, shape);
-      g_autoptr (PsParam) p = ps_param_new (t);
       g_assert_no_error (error);
-      ps_init_apply (s, p, -1, rng, &error);
-      g_assert_no_error (error);
-      a = ps_array_new_for_param (p, &error);
+      if (json_object_get_int_member (c, "seed") == 0)
+        {
+          /* on a parameter, as net.apply(init) does */
+          g_autoptr (PsTensor) t = ps_tensor_new (ndim, shape);
+          g_autoptr (PsParam) p = ps_param_new (t);
+          ps_init_apply (s, p, -1, rng, &error);
+          g_assert_no_error (error);
+          a = ps_array_new_for_param (p, &error);
+        }
+      else
+        {
+          /* on a tensor made by code: nn.init.X_(torch.empty(...)) */
+          a = ps_array_new_empty (PS_DTYPE_F32, ndim, shape, &error);
+          g_assert_true (ps_array_init_ (a, s, rng, &error));
+        }
     }
   g_assert_no_error (error);
   g_assert_nonnull (a);
