@@ -59,6 +59,8 @@ typedef struct
   gboolean floating, boolean, int_mode, sci_mode;
   int      max_width;
   int      ndim;
+  int64_t  edgeitems;                        /* >= 0 */
+  int      precision;                        /* >= 0 */
   int64_t  shape[PS_ARRAY_MAX_DIMS];
   int64_t  strides[PS_ARRAY_MAX_DIMS];      /* contiguous */
   const double  *f;                         /* float and bool values */
@@ -79,11 +81,22 @@ py_format (double v, char conv, int precision)
                      : g_strdup_printf ("%.*f", precision, v);
 }
 
+/* Which indices of a dimension of size n are shown: all of them, or when
+ * summarizing the first e, a "..." and the last e.  Python's slice self[-e:]
+ * is the whole vector when e is 0; for outer dimensions the tail is
+ * range(n - e, n), empty then. */
+static int64_t
+tail_start (int64_t n, int64_t e, gboolean last_dim)
+{
+  return e == 0 && last_dim ? 0 : n - e;
+}
+
 /* the elements shown (all of them unless summarizing), row-major */
 static void
 collect_shown (const Fmt *F, int d, int64_t off, GArray *out)
 {
-  int64_t n, e = F->o->edgeitems;
+  int64_t n, e = F->edgeitems;
+  gboolean last = d == F->ndim - 1;
 
   if (d == F->ndim)
     {
@@ -91,12 +104,16 @@ collect_shown (const Fmt *F, int d, int64_t off, GArray *out)
       return;
     }
   n = F->shape[d];
-  for (int64_t k = 0; k < n; k++)
+  if (F->summarize && n > 2 * e)
     {
-      if (F->summarize && n > 2 * e && k == e)
-        k = n - e;
-      collect_shown (F, d + 1, off + k * F->strides[d], out);
+      for (int64_t k = 0; k < e; k++)
+        collect_shown (F, d + 1, off + k * F->strides[d], out);
+      for (int64_t k = tail_start (n, e, last); k < n; k++)
+        collect_shown (F, d + 1, off + k * F->strides[d], out);
+      return;
     }
+  for (int64_t k = 0; k < n; k++)
+    collect_shown (F, d + 1, off + k * F->strides[d], out);
 }
 
 static void
@@ -105,7 +122,7 @@ fmt_setup (Fmt *F)
   g_autoptr (GArray) shown = g_array_new (FALSE, FALSE, sizeof (int64_t));
   double mn = INFINITY, mx = 0;
   gboolean any = FALSE;
-  int p = F->o->precision;
+  int p = F->precision;
 
   F->int_mode = TRUE;
   F->sci_mode = FALSE;
@@ -172,7 +189,7 @@ fmt_value (const Fmt *F, int64_t at, GString *out)
     {
       double v = F->f[at];
       if (F->sci_mode)
-        s = py_format (v, 'e', F->o->precision);
+        s = py_format (v, 'e', F->precision);
       else if (F->int_mode)
         {
           char *t = py_format (v, 'f', 0);
@@ -180,7 +197,7 @@ fmt_value (const Fmt *F, int64_t at, GString *out)
           g_free (t);
         }
       else
-        s = py_format (v, 'f', F->o->precision);
+        s = py_format (v, 'f', F->precision);
     }
   else if (F->boolean)
     s = g_strdup (F->f[at] != 0 ? "True" : "False");
@@ -197,10 +214,11 @@ fmt_vector (const Fmt *F, int64_t off, int64_t n, int64_t stride, int indent, GS
 {
   int element_length = F->max_width + 2;
   int per_line = MAX (1, (int) floor ((double) (F->o->linewidth - indent) / element_length));
-  int64_t e = F->o->edgeitems;
-  int col = 0;
+  int64_t e = F->edgeitems;
   gboolean summ = F->summarize && n > 2 * e;
-  int64_t count = summ ? 2 * e + 1 : n;
+  int64_t tail = summ ? tail_start (n, e, TRUE) : n;
+  int64_t count = summ ? e + 1 + (n - tail) : n;
+  int col = 0;
 
   g_string_append_c (out, '[');
   for (int64_t j = 0; j < count; j++)
@@ -221,7 +239,7 @@ fmt_vector (const Fmt *F, int64_t off, int64_t n, int64_t stride, int indent, GS
         g_string_append (out, " ...");
       else
         {
-          int64_t k = summ && j > e ? n - (2 * e + 1 - j) : j;
+          int64_t k = summ && j > e ? tail + (j - e - 1) : j;
           fmt_value (F, off + k * stride, out);
         }
       col++;
@@ -233,7 +251,7 @@ static void
 fmt_tensor (const Fmt *F, int d, int64_t off, int indent, GString *out)
 {
   int dim = F->ndim - d;
-  int64_t n = F->shape[d], e = F->o->edgeitems;
+  int64_t n = F->shape[d], e = F->edgeitems;
   gboolean summ = F->summarize && n > 2 * e;
   int64_t count = summ ? 2 * e + 1 : n;
 
@@ -331,6 +349,8 @@ ps_array_format (PsArray *a, const PsPrintOptions *opts, const char *const *extr
           g_ptr_array_add (suffixes, g_strconcat ("dtype=", ps_array_dtype_torch_name (a->dtype),
                                                   NULL));
         F.o = opts;
+        F.edgeitems = MAX (opts->edgeitems, 0);
+        F.precision = CLAMP (opts->precision, 0, 100);
         F.floating = a->dtype == PS_DTYPE_F32 || a->dtype == PS_DTYPE_F64;
         F.boolean = a->dtype == PS_DTYPE_BOOL;
         F.ndim = a->ndim;
