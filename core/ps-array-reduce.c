@@ -483,8 +483,7 @@ extreme_dim (PsArray *a, int dim, gboolean keepdim, gboolean is_max, gboolean wa
         ((int64_t *) ps_array_data (ids, NULL))[o * inner + i] = bk;
         ps_elem_store_scalar (a->dtype, (char *) ps_array_data (vals, NULL)
                               + (o * inner + i) * ps_dtype_size (a->dtype),
-                              a->dtype == PS_DTYPE_I64
-                              ? ps_scalar_int ((int64_t) best) : ps_scalar_float (best));
+                              ps_scalar_float (best));   /* int64: exact below */
       }
   if (a->dtype == PS_DTYPE_I64)
     {

@@ -147,10 +147,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                 ix[k].step = take_int (&b);
                 ix[k].array = reg[take (&b) % NREG];
               }
-            if (op % 24 == 6)
-              r = ps_array_index (reg[x], ix, n, &error);
-            else
-              CHECK (ps_array_index_put (reg[x], ix, n, reg[y], &error));
+            if (op % 24 == 7)
+              {
+                CHECK (ps_array_index_put (reg[x], ix, n, reg[y], &error));
+                continue;
+              }
+            r = ps_array_index (reg[x], ix, n, &error);
           }
           break;
         case 8:
@@ -220,9 +222,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                                      &error));
             if (v)
               ps_array_unref (v);
-            r = i;
+            set (reg, dst, i);
           }
-          break;
+          continue;
         case 18:
           r = (take (&b) & 1) ? ps_array_max_all (reg[x], &error) : ps_array_min_all (reg[x], &error);
           break;
@@ -259,7 +261,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         }
       if (r == NULL)
         {
-          g_assert (error != NULL);
+          if (error == NULL)
+            g_error ("instruction %d returned no array and no error", op % 24);
           g_clear_error (&error);
         }
       else
