@@ -9,8 +9,11 @@
  * Normal samples are PyTorch's bits too (torch.randn, normal_): Box–Muller
  * on one double pair at a time below 16 elements, over 16-element blocks of
  * float32 with the Cephes polynomials of its AVX2 kernel from 16 on.
- * Without a seed the generator is where PyTorch's starts:
- * ps_rng_seed (rng, PS_RNG_DEFAULT_SEED).
+ * Without a seed, start from PS_RNG_DEFAULT_SEED (PyTorch's default_rng_seed_val)
+ * so that ParamScope's own runs repeat.  (PyTorch 1.13's CPU generator does
+ * not start there: it seeds itself from the system's entropy, so
+ * torch.initial_seed() differs in every fresh process and no unseeded Python
+ * run can be matched; with torch.manual_seed(s) everything matches.)
  */
 #pragma once
 
@@ -27,7 +30,7 @@ typedef struct
   double   normal_cache;
 } PsRng;
 
-#define PS_RNG_DEFAULT_SEED G_GUINT64_CONSTANT (67280421310721)   /* torch.initial_seed() */
+#define PS_RNG_DEFAULT_SEED G_GUINT64_CONSTANT (67280421310721)   /* PyTorch's default_rng_seed_val */
 
 void     ps_rng_seed          (PsRng *rng, uint64_t seed);
 uint32_t ps_rng_u32           (PsRng *rng);
