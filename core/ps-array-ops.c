@@ -5,6 +5,10 @@
  * operands broadcast and converted first), float32 in float arithmetic so
  * that one operation rounds as PyTorch's does.  Backward functions run with
  * grad mode off and are written with the ops themselves.
+ *
+ * (Longer than the usual file: the elementwise ops and their in-place forms
+ * share the promotion rules, the kernels and the checks of an in-place
+ * write, which one file keeps private together.)
  */
 #include "ps-autograd-private.h"
 #include "ps-tape.h"

@@ -68,8 +68,8 @@ void      ps_node_save   (PsNode *node, int i, PsArray *a);
  * earlier backward or modified in place since. */
 PsArray  *ps_node_saved  (PsNode *node, int i, GError **error);
 
-/* In-place on a: the check of PyTorch (leaf that requires grad while grad
- * mode is on: RuntimeError). */
+/* In-place on a: the checks of PyTorch (a leaf that requires grad, or a
+ * view of one, while grad mode is on: RuntimeError). */
 gboolean  ps_autograd_check_inplace (PsArray *a, GError **error);
 /* After an in-place op computed on grad-requiring inputs: a's history is
  * the new node (PyTorch's rebase_history for a non-view). */

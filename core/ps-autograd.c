@@ -203,6 +203,12 @@ ps_node_saved (PsNode *node, int i, GError **error)
 gboolean
 ps_autograd_check_inplace (PsArray *a, GError **error)
 {
+  if (ps_autograd_is_enabled () && a->is_view && a->view_of_leaf)
+    {
+      ps_array_set_error (error, RUNTIME, "a view of a leaf Variable that requires grad is "
+                          "being used in an in-place operation.");
+      return FALSE;
+    }
   if (ps_autograd_is_enabled () && a->grad_fn == NULL && array_requires_grad (a))
     {
       ps_array_set_error (error, RUNTIME, "a leaf Variable that requires grad is being used in "
