@@ -9,6 +9,9 @@
  *       FILE in the checkpoint window: tree, heatmaps, zoom, pan, statistics
  *   paramscope-bench live MODEL [--seconds S] [--batch B] [--bench-page N]
  *       training with the live view open against headless training
+ *   paramscope-bench tensor
+ *       the lesson's cells through PsArray and autograd; an eager MLP step
+ *       against the planned tape
  *
  * The last two open windows (a display, or xvfb-run).  Every figure is
  * printed on stdout; the exit status is 0 unless the benchmark could not run.
@@ -16,6 +19,7 @@
 #include "ps-alloc-count.h"
 #include "ps-application.h"
 #include "ps-bench-live.h"
+#include "ps-bench-tensor.h"
 #include "ps-checkpoint-bench.h"
 #include "ps-cli.h"
 #include "ps-ui-util.h"
@@ -261,6 +265,22 @@ cmd_live (int argc, char **argv)
   return run_gui (argv[0], start_live, &a);
 }
 
+/* ---- tensor: the tensor library (tests/bench/ps-bench-tensor.c) ---------- */
+
+static int
+cmd_tensor (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  if (argc != 1)
+    return ps_cli_usage_error ("tensor takes no arguments");
+  status = ps_bench_tensor (&error);
+  if (error)
+    fprintf (stderr, "paramscope-bench tensor: %s\n", error->message);
+  return status;
+}
+
 /* ---- the subcommands ----------------------------------------------------- */
 
 static const struct
@@ -272,6 +292,7 @@ static const struct
   { "render", "N [--steps K] [--seed N]", cmd_render },
   { "checkpoint", "FILE [--tensor NAME]...", cmd_checkpoint },
   { "live", "MODEL [--seconds S] [--batch B] [--bench-page N]", cmd_live },
+  { "tensor", "", cmd_tensor },
 };
 
 int
