@@ -82,9 +82,54 @@ join_source (JsonNode *n)
   return g_string_free (g, FALSE);
 }
 
+/* TRUE when text is one JSON object and nothing but white space after it.
+ * (json-glib 1.6 accepts several top-level values and leaks all but the
+ * last: such a text is refused before it gets there.) */
+static gboolean
+single_object (const char *text, gsize len)
+{
+  gsize i = 0;
+  while (i < len && g_ascii_isspace (text[i]))
+    i++;
+  if (i >= len || text[i] != '{')
+    return FALSE;
+  int depth = 0;
+  for (; i < len; i++)
+    {
+      char c = text[i];
+      if (c == '"')
+        {
+          for (i++; i < len && text[i] != '"'; i++)
+            if (text[i] == '\\')
+              i++;
+          if (i >= len)
+            return FALSE;
+        }
+      else if (c == '{' || c == '[')
+        depth++;
+      else if (c == '}' || c == ']')
+        {
+          if (--depth == 0)
+            break;
+        }
+    }
+  if (i >= len)
+    return FALSE;
+  for (i++; i < len; i++)
+    if (!g_ascii_isspace (text[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 parse_ipynb (PsNotebook *nb, const char *text, gsize len, const char *name, GError **error)
 {
+  if (!single_object (text, len))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
+                   "%s: not a notebook: a notebook is one JSON object (nbformat 4)", name);
+      return FALSE;
+    }
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) jerr = NULL;
   if (!json_parser_load_from_data (parser, text, len, &jerr))

@@ -213,7 +213,12 @@ syntax_error (const PySyntaxError *se, const char *filename, const char *src, gs
       if (p)
         p++;
     }
-  char *line = p && p < end ? g_strndup (p, strcspn (p, "\n")) : NULL;
+  char *line = NULL;
+  if (p && p < end)
+    {
+      const char *nl = memchr (p, '\n', end - p);
+      line = g_strndup (p, (nl ? nl : end) - p);
+    }
   add_location (lines, filename, se->line, se->col, NULL, line);
   g_free (line);
   g_ptr_array_add (lines, g_strdup_printf ("%s: %s\n", e->ename, se->msg));

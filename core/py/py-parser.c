@@ -538,7 +538,7 @@ parse_star_or_test (Parser *ps)
       if (n->kind != N_NAME)
         return error_at (ps, t, "cannot use assignment expressions with this expression");
       PyNode *w = node (ps, N_NAMEDEXPR, t);
-      w->str = n->str;
+      w->str = g_strdup (n->str);
       w->a = parse_test (ps);
       return w->a ? w : NULL;
     }
