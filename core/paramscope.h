@@ -24,6 +24,9 @@
  * Modules:        ps-module.h    (tree, naming, repr, apply)
  * Parameters:     ps-param.h     (data, grad, versions, listeners)
  * Tensors:        ps-tensor.h    (float32 arrays, statistics)
+ * Code's tensors: ps-array.h     (N-d strided views, dtypes, ops as torch.Tensor),
+ *                 ps-autograd.h  (the eager graph, backward, no_grad, module calls),
+ *                 ps-tensor-format.h (repr() as PyTorch prints it)
  * Model files:    ps-model-file.h
  * Initializers:   ps-init.h, ps-rng.h
  * Autograd:       ps-tape.h      (forward, backward, losses)
@@ -40,6 +43,8 @@
  */
 #pragma once
 
+#include "ps-array.h"
+#include "ps-autograd.h"
 #include "ps-checkpoint.h"
 #include "ps-data.h"
 #include "ps-dtype.h"
@@ -57,6 +62,7 @@
 #include "ps-snapshot.h"
 #include "ps-tape.h"
 #include "ps-tensor.h"
+#include "ps-tensor-format.h"
 #include "ps-train-log.h"
 #include "ps-train-step.h"
 #include "ps-trainer.h"

@@ -499,16 +499,57 @@ norm_cdf (double x)
   return (1.0 + erf (x / sqrt (2.0))) / 2.0;
 }
 
+/* torch's calc_erfinv for float32 (a rational first guess, then two Newton
+ * steps with erff and expf), with the multiply-adds fused as its CPU kernel
+ * has them: the same bits as torch.erfinv on every float tested. */
+static float
+erfinv_f32 (float y)
+{
+  static const float a[4] = { 0.886226899f, -1.645349621f, 0.914624893f, -0.140543331f };
+  static const float b[4] = { -2.118377725f, 1.442710462f, -0.329097515f, 0.012229801f };
+  static const float c[4] = { -1.970840454f, -1.624906493f, 3.429567803f, 1.641345311f };
+  static const float d[2] = { 3.543889200f, 1.637067800f };
+  const float k = (float) (2.0f / (float) sqrt (G_PI));   /* 2/sqrt(pi) */
+  float ya = fabsf (y), x, z, num, dem;
+
+  if (ya > 1.f)
+    return NAN;
+  if (ya == 1.f)
+    return copysignf (INFINITY, y);
+  if (ya <= 0.7f)
+    {
+      z = y * y;
+      num = fmaf (fmaf (fmaf (a[3], z, a[2]), z, a[1]), z, a[0]);
+      dem = fmaf (fmaf (fmaf (fmaf (b[3], z, b[2]), z, b[1]), z, b[0]), z, 1.f);
+      x = y * num / dem;
+    }
+  else
+    {
+      z = sqrtf (-logf ((1.f - ya) / 2.f));
+      num = fmaf (fmaf (fmaf (c[3], z, c[2]), z, c[1]), z, c[0]);
+      dem = fmaf (fmaf (d[1], z, d[0]), z, 1.f);
+      x = copysignf (num, y) / dem;
+    }
+  x = x - (erff (x) - y) / (k * expf (-x * x));
+  x = x - (erff (x) - y) / (k * expf (-x * x));
+  return x;
+}
+
+/* nn.init.trunc_normal_: uniform_(2l-1, 2u-1), erfinv_(), mul_(std*sqrt(2)),
+ * add_(mean), clamp_(a, b), each a float32 operation as in PyTorch. */
 static void
 fill_trunc_normal (PsRng *rng, float *x, int64_t n, double mean, double std, double a, double b)
 {
   double l = norm_cdf ((a - mean) / std), u = norm_cdf ((b - mean) / std);
+  float scale = (float) (std * sqrt (2.0)), m = (float) mean, lo = (float) a, hi = (float) b;
 
   ps_rng_fill_uniform (rng, x, n, 2 * l - 1, 2 * u - 1);
   for (int64_t i = 0; i < n; i++)
     {
-      double v = ps_erfinv (x[i]) * (std * sqrt (2.0)) + mean;
-      x[i] = (float) CLAMP (v, a, b);
+      float v = erfinv_f32 (x[i]) * scale + m;
+      /* clamp as torch: NaN stays NaN */
+      v = v < lo ? lo : v;
+      x[i] = v > hi ? hi : v;
     }
 }
 

@@ -6,8 +6,11 @@
  * vectorized CPU kernels (AVX2/AVX-512/NEON: one fused multiply-add; its
  * portable kernel rounds twice and may differ in the last bit).  So PyTorch's
  * default Linear initialization (kaiming_uniform_) is reproduced bit for bit.
- * Normal samples follow PyTorch's algorithm (Box–Muller over 16-element
- * blocks) but are not promised to match its bits.
+ * Normal samples are PyTorch's bits too (torch.randn, normal_): Box–Muller
+ * on one double pair at a time below 16 elements, over 16-element blocks of
+ * float32 with the Cephes polynomials of its AVX2 kernel from 16 on.
+ * Without a seed the generator is where PyTorch's starts:
+ * ps_rng_seed (rng, PS_RNG_DEFAULT_SEED).
  */
 #pragma once
 
@@ -34,5 +37,8 @@ float    ps_rng_float         (PsRng *rng);                 /* [0, 1), 24 bits, 
 double   ps_rng_normal        (PsRng *rng);                 /* N(0, 1) */
 void     ps_rng_fill_uniform  (PsRng *rng, float *x, int64_t n, double from, double to);
 void     ps_rng_fill_normal   (PsRng *rng, float *x, int64_t n, double mean, double std);
+/* The same for float64 tensors (53-bit uniforms; libm's log, sin, cos). */
+void     ps_rng_fill_uniform_f64 (PsRng *rng, double *x, int64_t n, double from, double to);
+void     ps_rng_fill_normal_f64  (PsRng *rng, double *x, int64_t n, double mean, double std);
 
 G_END_DECLS
