@@ -51,6 +51,8 @@ ps_cli_exec_main (int argc, char **argv)
     return ps_cli_fail (error);
   g_autoptr (PsPy) py = ps_py_new ();
   ps_py_set_timeout (py, timeout);
+  if (seed_s)
+    ps_py_manual_seed (py, (guint64) seed);
   gboolean failed = FALSE;
   for (guint i = 0; i < ps_notebook_get_n_cells (nb) && !failed; i++)
     {

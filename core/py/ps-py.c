@@ -42,6 +42,7 @@ ps_py_free (PsPy *py)
     py_code_free (ip->codes->pdata[i]);
   g_ptr_array_unref (ip->codes);
   py_heap_free_all (&ip->heap);
+  g_clear_pointer (&ip->torch_state, py_torch_state_free);
   py_set_heap (NULL);
   g_hash_table_unref (ip->builtins);
   g_hash_table_unref (ip->modules);
@@ -72,6 +73,12 @@ void
 ps_py_set_memory_cap (PsPy *py, gsize bytes)
 {
   py->ip.heap.cap = bytes;
+}
+
+void
+ps_py_manual_seed (PsPy *py, guint64 seed)
+{
+  py_torch_manual_seed (&py->ip, seed);
 }
 
 void

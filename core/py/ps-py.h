@@ -46,6 +46,8 @@ void     ps_py_set_output   (PsPy *py, PsPyWriteFunc func, gpointer user_data);
 void     ps_py_set_timeout  (PsPy *py, double seconds);
 /* The memory budget of the interpreter's objects (default 1 GiB). */
 void     ps_py_set_memory_cap (PsPy *py, gsize bytes);
+/* torch.manual_seed(seed) (before it, the generator starts from PyTorch's default seed). */
+void     ps_py_manual_seed  (PsPy *py, guint64 seed);
 /* Stop the running code at its next step with KeyboardInterrupt (any thread). */
 void     ps_py_interrupt    (PsPy *py);
 

@@ -1457,6 +1457,7 @@ py_builtins_init (PyInterp *ip, GHashTable *builtins)
       py_exc_PermissionError->base = py_exc_Exception;
       py_register_module ("math", build_math);
       py_register_module ("collections", build_collections);
+      py_torch_register ();
       g_once_init_leave (&once, 1);
     }
   for (const PyMethodDef *d = builtin_funcs; d->name; d++)

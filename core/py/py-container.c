@@ -105,7 +105,7 @@ py_slice_indices (PyInterp *ip, PyObj *slice, gint64 len, gint64 *start, gint64 
 gboolean
 py_sequence_items (PyObj *o, PyObj ***items, gsize *n)
 {
-  if (PY_IS (o, py_tuple_type))
+  if (py_isinstance (o, &py_tuple_type))
     {
       *items = PY_TUPLE (o)->items;
       *n = PY_TUPLE (o)->n;
@@ -300,7 +300,7 @@ tuple_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
 static PyObj *
 tuple_compare (PyInterp *ip, int op, PyObj *a, PyObj *b)
 {
-  if (!PY_IS (a, py_tuple_type) || !PY_IS (b, py_tuple_type))
+  if (!py_isinstance (a, &py_tuple_type) || !py_isinstance (b, &py_tuple_type))
     return py_not_implemented;
   return seq_compare (ip, op, PY_TUPLE (a)->items, PY_TUPLE (a)->n, PY_TUPLE (b)->items,
                       PY_TUPLE (b)->n);

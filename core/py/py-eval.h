@@ -58,7 +58,8 @@ struct _PyInterp {
   /* output */
   void      (*write) (const char *s, gsize n, gpointer data);
   gpointer    write_data;
-  gpointer    user_data;      /* the embedding's (bindings keep their state here) */
+  gpointer    user_data;      /* the embedding's */
+  gpointer    torch_state;    /* py-torch.c's: the generator, print options */
 };
 
 /* C recursion guard (repr of nested containers, comparisons) */
@@ -75,3 +76,8 @@ PyObj   *py_make_class (PyInterp *ip, const char *name, PyType *base, PyObj *ns)
 char    *py_exc_message (PyInterp *ip, PyObj *exc);
 
 extern PyType py_function_type;
+
+/* py-torch.c: the torch module and Tensor */
+void     py_torch_register (void);
+void     py_torch_state_free (gpointer state);
+void     py_torch_manual_seed (PyInterp *ip, guint64 seed);

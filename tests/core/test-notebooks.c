@@ -6,6 +6,8 @@
  * see tests/fixtures/notebooks/regenerate.sh).  Each code cell's printed text,
  * displayed value (IPython's pretty form) and exception name and message are
  * compared character for character; the run stops where Python's stopped.
+ * A `# seed: N` line seeds the generator as torch.manual_seed(N) (the
+ * oracle's --seed N).
  */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -99,6 +101,12 @@ test_notebook (gconstpointer data)
   g_autoptr (PsNotebook) nb = ps_notebook_load (input, &error);
   g_assert_no_error (error);
   g_autoptr (PsPy) py = ps_py_new ();
+  /* `# seed: N` in the input: what regenerate.sh gave the oracle as --seed N */
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (input, &text, NULL, NULL));
+  const char *seed = strstr (text, "# seed: ");
+  if (seed)
+    ps_py_manual_seed (py, g_ascii_strtoull (seed + 8, NULL, 10));
   guint k = 0;
   gboolean stopped = FALSE;
   for (guint i = 0; i < ps_notebook_get_n_cells (nb); i++)
