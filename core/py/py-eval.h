@@ -5,6 +5,7 @@
 
 #include "py-ast.h"
 #include "py-object.h"
+#include "ps-array.h"
 
 typedef struct _PyFrame PyFrame;
 struct _PyFrame {
@@ -81,3 +82,7 @@ extern PyType py_function_type;
 void     py_torch_register (void);
 void     py_torch_state_free (gpointer state);
 void     py_torch_manual_seed (PyInterp *ip, guint64 seed);
+PyObj   *py_torch_wrap_array (PyInterp *ip, PsArray *a);   /* steals a */
+PsArray *py_torch_array (PyObj *o);                        /* borrowed; NULL if not a tensor */
+PsRng   *py_torch_rng (PyInterp *ip);
+void     py_nn_register (void);

@@ -1578,12 +1578,35 @@ build_torch (PyInterp *ip)
     py_module_add (m, dts[i].name, dtype_obj (dts[i].d));
   py_module_add (m, "pi", py_float_new (G_PI));
   py_module_add (m, "__version__", py_str_new ("1.13.1", -1));
+  PyObj *nn = py_import_module (ip, "torch.nn");
+  if (nn)
+    py_module_add (m, "nn", nn);
   return m;
 }
+
+PyObj *
+py_torch_wrap_array (PyInterp *ip, PsArray *a)
+{
+  return wrap (ip, a, NULL);
+}
+
+PsArray *
+py_torch_array (PyObj *o)
+{
+  return is_tensor (o) ? PY_TENSOR (o) : NULL;
+}
+
+PsRng *
+py_torch_rng (PyInterp *ip)
+{
+  return &torch_state (ip)->rng;
+}
+
 
 void
 py_torch_register (void)
 {
+  py_nn_register ();
   py_register_module ("torch", build_torch);
   py_register_module ("torch.nn.functional", build_functional);
 }
