@@ -1774,8 +1774,10 @@ exec_stmt_inner (PyInterp *ip, PyFrame *f, PyNode *s)
               }
             else
               {
-                PyObj *m = (cur->type->is_heap || cur->type->getattr)
-                  ? py_getattr_opt (ip, cur, inplace[s->op]) : NULL;
+                /* numbers, strings and tuples have no in-place forms */
+                gboolean may = !py_is_number (cur) && !PY_IS (cur, py_str_type)
+                  && !PY_IS (cur, py_tuple_type) && !py_isinstance (cur, &py_dict_type);
+                PyObj *m = may ? py_getattr_opt (ip, cur, inplace[s->op]) : NULL;
                 if (m)
                   {
                     r = py_call1 (ip, m, v);

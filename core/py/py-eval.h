@@ -85,4 +85,6 @@ void     py_torch_manual_seed (PyInterp *ip, guint64 seed);
 PyObj   *py_torch_wrap_array (PyInterp *ip, PsArray *a);   /* steals a */
 PsArray *py_torch_array (PyObj *o);                        /* borrowed; NULL if not a tensor */
 PsRng   *py_torch_rng (PyInterp *ip);
+/* the one Python object of a PsModule or PsParam (kept while the interpreter lives) */
+GHashTable *py_torch_wrappers (PyInterp *ip);
 void     py_nn_register (void);

@@ -58,10 +58,16 @@ module_class (PsModule *m)
 }
 
 static PyObj *
-wrap_module (PsModule *m)
+wrap_module (PyInterp *ip, PsModule *m)
 {
+  GHashTable *cache = py_torch_wrappers (ip);
+  PyObj *w = cache ? g_hash_table_lookup (cache, m) : NULL;
+  if (w)
+    return py_incref (w);
   PyNnModule *o = (PyNnModule *) py_alloc (module_class (m));
   o->m = ps_module_ref (m);
+  if (cache)
+    g_hash_table_insert (cache, m, py_incref (&o->ob));
   return &o->ob;
 }
 
@@ -89,11 +95,17 @@ raise_gerror (PyInterp *ip, GError *e)
 static PyObj *
 param_tensor (PyInterp *ip, PsParam *p)
 {
+  GHashTable *cache = py_torch_wrappers (ip);
+  PyObj *w = g_hash_table_lookup (cache, p);
+  if (w)
+    return py_incref (w);
   GError *e = NULL;
   PsArray *a = ps_array_new_for_param (p, &e);
   if (!a)
     return raise_gerror (ip, e);
-  return py_torch_wrap_array (ip, a);
+  w = py_torch_wrap_array (ip, a);
+  g_hash_table_insert (cache, p, py_incref (w));
+  return w;
 }
 
 static void
@@ -124,7 +136,7 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
     return py_none;   /* bias=False */
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     if (strcmp (ps_module_get_child_name (m, i), name) == 0)
-      return wrap_module (ps_module_get_child (m, i));
+      return wrap_module (ip, ps_module_get_child (m, i));
   if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
     {
       if (strcmp (name, "in_features") == 0)
@@ -179,7 +191,7 @@ module_getitem (PyInterp *ip, PyObj *o, PyObj *key)
       g_error_free (e);
       return NULL;
     }
-  return wrap_module (c);
+  return wrap_module (ip, c);
 }
 
 static gint64
@@ -276,7 +288,7 @@ children_list (PyInterp *ip, PsModule *m, gboolean named)
   PyObj *l = py_list_new (0);
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     {
-      PyObj *c = wrap_module (ps_module_get_child (m, i));
+      PyObj *c = wrap_module (ip, ps_module_get_child (m, i));
       py_list_append (l, named ? py_tuple_pack (2, py_str_new (ps_module_get_child_name (m, i), -1), c) : c);
     }
   return l;
@@ -293,7 +305,7 @@ modules_list (PyInterp *ip, PsModule *m, gboolean named)
   for (guint i = 0; i < ms->len; i++)
     {
       PsNamedModule *nm = ms->pdata[i];
-      PyObj *c = wrap_module (nm->module);
+      PyObj *c = wrap_module (ip, nm->module);
       py_list_append (l, named ? py_tuple_pack (2, py_str_new (nm->name, -1), c) : c);
     }
   g_ptr_array_unref (ms);
@@ -315,7 +327,7 @@ apply_one (PsModule *m, gpointer data)
   ApplyCtx *c = data;
   if (c->failed)
     return;
-  PyObj *w = wrap_module (m);
+  PyObj *w = wrap_module (c->ip, m);
   PyObj *r = py_call1 (c->ip, c->fn, w);
   py_decref (w);
   if (!r)
@@ -403,7 +415,7 @@ f_sequential (PyInterp *ip, PyObj *self, PyArgs *a)
       if (!ps_module_append (seq, name, ps_module_ref (PY_MOD (a->pos[i])), &e))
         return raise_gerror (ip, e);
     }
-  return wrap_module (seq);
+  return wrap_module (ip, seq);
 }
 
 static PyObj *
@@ -422,7 +434,7 @@ f_linear (PyInterp *ip, PyObj *self, PyArgs *a)
     return py_raise (ip, py_exc_RuntimeError, "Linear(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
                      ") is over ParamScope's memory budget", in, out);
   g_autoptr (PsModule) m = ps_module_new_linear (in, out, bias, py_torch_rng (ip));
-  return wrap_module (m);
+  return wrap_module (ip, m);
 }
 
 static PyObj *
@@ -434,7 +446,7 @@ f_lazy_linear (PyInterp *ip, PyObj *self, PyArgs *a)
       || !py_arg_int (ip, args[0], "out_features", &out))
     return NULL;
   g_autoptr (PsModule) m = ps_module_new_lazy_linear (out, !args[1] || py_truth (ip, args[1]) > 0);
-  return wrap_module (m);
+  return wrap_module (ip, m);
 }
 
 static PyObj *
@@ -451,13 +463,13 @@ simple (PyInterp *ip, PyArgs *a, PsModuleKind kind, const char *name)
   g_autoptr (PsModule) m = ps_module_new (kind);
   if (inplace && py_truth (ip, inplace) > 0)
     ps_module_set_inplace (m, TRUE);
-  return wrap_module (m);
+  return wrap_module (ip, m);
 }
 
 static PyObj *f_relu (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_RELU, "ReLU"); }
 static PyObj *f_sigmoid (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_SIGMOID, "Sigmoid"); }
 static PyObj *f_tanh (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_TANH, "Tanh"); }
-static PyObj *f_identity (PyInterp *ip, PyObj *s, PyArgs *a) { g_autoptr (PsModule) m = ps_module_new (PS_MODULE_IDENTITY); return wrap_module (m); }
+static PyObj *f_identity (PyInterp *ip, PyObj *s, PyArgs *a) { g_autoptr (PsModule) m = ps_module_new (PS_MODULE_IDENTITY); return wrap_module (ip, m); }
 
 static PyObj *
 f_gelu (PyInterp *ip, PyObj *s, PyArgs *a)
@@ -468,7 +480,7 @@ f_gelu (PyInterp *ip, PyObj *s, PyArgs *a)
   g_autoptr (PsModule) m = ps_module_new (PS_MODULE_GELU);
   if (ap && PY_IS (ap, py_str_type) && strcmp (PY_STR (ap), "tanh") == 0)
     ps_module_set_gelu_tanh (m, TRUE);
-  return wrap_module (m);
+  return wrap_module (ip, m);
 }
 
 static PyObj *
@@ -486,7 +498,7 @@ f_leaky_relu (PyInterp *ip, PyObj *s, PyArgs *a)
       ps_module_set_slope_text (m, r);
       g_free (r);
     }
-  return wrap_module (m);
+  return wrap_module (ip, m);
 }
 
 static PyObj *
@@ -499,7 +511,7 @@ f_flatten (PyInterp *ip, PyObj *s, PyArgs *a)
       || (args[1] && !py_arg_int (ip, args[1], "end_dim", &ed)))
     return NULL;
   g_autoptr (PsModule) m = ps_module_new_flatten ((int) sd, (int) ed);
-  return wrap_module (m);
+  return wrap_module (ip, m);
 }
 
 /* ---- nn.init --------------------------------------------------------------------------- */

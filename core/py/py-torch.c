@@ -18,6 +18,7 @@
 typedef struct {
   PsRng rng;
   PsPrintOptions print;
+  GHashTable *wrappers;       /* PsModule* / PsParam* -> its one Python object (id() stable) */
 } TorchState;
 
 typedef struct { PyObj ob; GHashTable *dict; PsArray *a; } PyTensor;
@@ -34,15 +35,24 @@ torch_state (PyInterp *ip)
       TorchState *s = g_new0 (TorchState, 1);
       ps_rng_seed (&s->rng, PS_RNG_DEFAULT_SEED);
       ps_print_options_init (&s->print);
+      s->wrappers = g_hash_table_new (NULL, NULL);
       ip->torch_state = s;
     }
   return ip->torch_state;
 }
 
+/* after the heap is freed: the wrappers are gone already */
 void
 py_torch_state_free (gpointer s)
 {
+  g_hash_table_unref (((TorchState *) s)->wrappers);
   g_free (s);
+}
+
+GHashTable *
+py_torch_wrappers (PyInterp *ip)
+{
+  return torch_state (ip)->wrappers;
 }
 
 void
@@ -327,7 +337,9 @@ tensor_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
     }
   if (strcmp (name, "data") == 0)
     {
-      if (!v || !is_tensor (v) || !ps_array_copy_ (a, PY_TENSOR (v), &e))
+      /* t.data = x replaces the values outside autograd */
+      g_autoptr (PsArray) d = ps_array_detach (a);
+      if (!v || !is_tensor (v) || !ps_array_copy_ (d, PY_TENSOR (v), &e))
         {
           if (e)
             raise_gerror (ip, e);
