@@ -62,7 +62,7 @@ ps_cli_exec_main (int argc, char **argv)
       if (out)
         continue;
       const char *result = ps_notebook_cell_result (nb, i);
-      if (result)
+      if (result && !ps_notebook_is_script (nb))   /* python FILE.py shows no values */
         printf ("%s\n", result);
       const PsPyError *e = ps_notebook_cell_error (nb, i);
       if (e)

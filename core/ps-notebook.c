@@ -343,7 +343,7 @@ ps_notebook_run_cell (PsNotebook *nb, PsPy *py, guint i, PsNotebookWriteFunc liv
   RunCtx r = { c, i, live, user_data };
   ps_py_set_output (py, collect, &r);
   char *name = g_strdup_printf ("<cell %d>", c->count);
-  gboolean ok = ps_py_run (py, c->source, -1, name, nb->script ? NULL : &c->result, &c->error);
+  gboolean ok = ps_py_run (py, c->source, -1, name, &c->result, &c->error);
   g_free (name);
   ps_py_set_output (py, NULL, NULL);
   return ok;

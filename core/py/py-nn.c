@@ -15,7 +15,10 @@
 #include <math.h>
 #include <string.h>
 
-typedef struct { PyObj ob; GHashTable *dict; PsModule *m; } PyNnModule;
+/* m: a built-in layer; NULL for an instance of a user's nn.Module subclass,
+ * whose Parameters and modules assigned to self are in params and mods
+ * (OrderedDicts, in assignment order, as PyTorch's _parameters/_modules). */
+typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; } PyNnModule;
 
 #define PY_MOD(o) (((PyNnModule *) (o))->m)
 
@@ -113,11 +116,211 @@ module_dealloc (PyObj *o)
 {
   g_clear_pointer (&((PyNnModule *) o)->m, ps_module_unref);
   g_clear_pointer (&((PyNnModule *) o)->dict, g_hash_table_unref);
+  py_clear (&((PyNnModule *) o)->params);
+  py_clear (&((PyNnModule *) o)->mods);
+}
+
+/* ---- a user's nn.Module subclass ---------------------------------------------------- */
+
+#define USER(o) (PY_MOD (o) == NULL)
+
+static void
+user_init (PyObj *o)
+{
+  PyNnModule *u = (PyNnModule *) o;
+  if (!u->params)
+    {
+      u->params = py_odict_new ();
+      u->mods = py_odict_new ();
+    }
+}
+
+static PyObj *
+m_init (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  if (a->npos || a->nkw)
+    return py_raise (ip, py_exc_TypeError, "Module.__init__() takes 1 positional argument but %d were given",
+                     a->npos + 1);
+  if (USER (self))
+    user_init (self);
+  return py_none;
+}
+
+/* "MyModel(\n  (name): Child(...)\n)" as PyTorch's Module.__repr__ */
+static gboolean
+user_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  PyNnModule *u = (PyNnModule *) o;
+  g_string_append (out, o->type->name);
+  g_string_append_c (out, '(');
+  gsize pos = 0;
+  PyObj *k, *v;
+  gboolean any = FALSE;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    {
+      GString *child = g_string_new (NULL);
+      if (!py_repr (ip, v, child))
+        {
+          g_string_free (child, TRUE);
+          return FALSE;
+        }
+      g_string_append_printf (out, "\n  (%s): ", PY_STR (k));
+      for (const char *p = child->str; *p; p++)
+        {
+          g_string_append_c (out, *p);
+          if (*p == '\n')
+            g_string_append (out, "  ");
+        }
+      g_string_free (child, TRUE);
+      any = TRUE;
+    }
+  if (any)
+    g_string_append_c (out, '\n');
+  g_string_append_c (out, ')');
+  return TRUE;
+}
+
+/* (name, Parameter) pairs of o and its submodules under prefix; with seen,
+ * a tied parameter once (named_parameters), else every name (state_dict) */
+static gboolean
+collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTable *seen)
+{
+  if (!USER (o))
+    {
+      GPtrArray *ps = seen ? ps_module_named_parameters (PY_MOD (o)) : ps_module_state_dict (PY_MOD (o));
+      for (guint i = 0; i < ps->len; i++)
+        {
+          PsNamedParam *np = ps->pdata[i];
+          if (seen && !g_hash_table_add (seen, np->param))
+            continue;
+          PyObj *t = param_tensor (ip, np->param);
+          if (!t)
+            {
+              g_ptr_array_unref (ps);
+              return FALSE;
+            }
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, np->name), t));
+        }
+      g_ptr_array_unref (ps);
+      return TRUE;
+    }
+  PyNnModule *u = (PyNnModule *) o;
+  gsize pos = 0;
+  PyObj *k, *v;
+  while (u->params && py_dict_next (u->params, &pos, &k, &v))
+    {
+      PsArray *a = py_torch_array (v);
+      if (seen && a && !g_hash_table_add (seen, ps_array_get_param (a)))
+        continue;
+      py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
+    }
+  pos = 0;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    {
+      char *sub = g_strdup_printf ("%s%s.", prefix, PY_STR (k));
+      gboolean ok = collect_params (ip, v, sub, out, seen);
+      g_free (sub);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* children as (name, module) pairs */
+static PyObj *
+children_pairs (PyInterp *ip, PyObj *o)
+{
+  PyObj *l = py_list_new (0);
+  if (!USER (o))
+    {
+      PsModule *m = PY_MOD (o);
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        py_list_append (l, py_tuple_pack (2, py_str_new (ps_module_get_child_name (m, i), -1),
+                                          wrap_module (ip, ps_module_get_child (m, i))));
+      return l;
+    }
+  PyNnModule *u = (PyNnModule *) o;
+  gsize pos = 0;
+  PyObj *k, *v;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    py_list_append (l, py_tuple_pack (2, py_incref (k), py_incref (v)));
+  return l;
+}
+
+/* named_modules: self first, then each child's, each module once */
+static void
+collect_modules (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTable *seen)
+{
+  if (!g_hash_table_add (seen, o))
+    return;
+  py_list_append (out, py_tuple_pack (2, py_str_new (prefix, -1), py_incref (o)));
+  PyObj *kids = children_pairs (ip, o);
+  for (gsize i = 0; i < PY_LIST (kids)->n; i++)
+    {
+      PyObj *pair = PY_LIST (kids)->items[i];
+      char *sub = *prefix ? g_strdup_printf ("%s.%s", prefix, PY_STR (PY_TUPLE (pair)->items[0]))
+        : g_strdup (PY_STR (PY_TUPLE (pair)->items[0]));
+      collect_modules (ip, PY_TUPLE (pair)->items[1], sub, out, seen);
+      g_free (sub);
+    }
+  py_decref (kids);
+}
+
+static gboolean
+user_apply (PyInterp *ip, PyObj *o, PyObj *fn, GHashTable *seen)
+{
+  if (!g_hash_table_add (seen, o))
+    return TRUE;
+  PyObj *kids = children_pairs (ip, o);
+  gboolean ok = TRUE;
+  for (gsize i = 0; ok && i < PY_LIST (kids)->n; i++)
+    ok = user_apply (ip, PY_TUPLE (PY_LIST (kids)->items[i])->items[1], fn, seen);
+  py_decref (kids);
+  if (ok)
+    {
+      PyObj *r = py_call1 (ip, fn, o);
+      ok = r != NULL;
+      py_decref (r);
+    }
+  return ok;
+}
+
+/* nn.Parameter(data, requires_grad=True) */
+static PyObj *
+f_parameter (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  PyObj *args[2] = { NULL, NULL };
+  if (!py_parse_args (ip, a, "Parameter", (const char *[]) { "data", "requires_grad", NULL }, 0, args))
+    return NULL;
+  GError *e = NULL;
+  g_autoptr (PsArray) src = args[0] ? ps_array_ref (py_torch_array (args[0])) : NULL;
+  if (args[0] && !src)
+    return py_raise (ip, py_exc_TypeError, "Parameter(): argument 'data' must be Tensor, not %s",
+                     args[0]->type->name);
+  if (!src)
+    {
+      int64_t zero = 0;
+      src = ps_array_new_empty (PS_DTYPE_F32, 1, &zero, &e);
+    }
+  if (ps_array_get_dtype (src) != PS_DTYPE_F32)
+    return py_raise (ip, py_exc_RuntimeError, "ParamScope's parameters are float32 (got %s)",
+                     ps_array_dtype_torch_name (ps_array_get_dtype (src)));
+  PsTensor *t = ps_array_to_tensor (src, &e);
+  if (!t)
+    return raise_gerror (ip, e);
+  PsParam *p = ps_param_new (t);
+  ps_tensor_unref (t);
+  ps_param_set_requires_grad (p, !args[1] || py_truth (ip, args[1]) > 0);
+  PyObj *r = param_tensor (ip, p);
+  ps_param_unref (p);
+  return r;
 }
 
 static gboolean
 module_repr (PyInterp *ip, PyObj *o, GString *out)
 {
+  if (USER (o))
+    return user_repr (ip, o, out);
   char *s = ps_module_repr (PY_MOD (o));
   g_string_append (out, s);
   g_free (s);
@@ -128,6 +331,16 @@ static PyObj *
 module_getattr (PyInterp *ip, PyObj *o, const char *name)
 {
   PsModule *m = PY_MOD (o);
+  if (!m)
+    {
+      PyNnModule *u = (PyNnModule *) o;
+      PyObj *v = u->params ? py_dict_get_str (u->params, name) : NULL;
+      if (!v && u->mods)
+        v = py_dict_get_str (u->mods, name);
+      if (v)
+        return py_incref (v);
+      return py_instance_getattr (ip, o, name);
+    }
   PsParam *p = ps_module_get_param_by_name (m, name);
   if (p)
     return param_tensor (ip, p);
@@ -153,6 +366,35 @@ static int
 module_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
 {
   PsModule *m = PY_MOD (o);
+  if (!m)
+    {
+      /* Parameters and modules assigned to self are registered, as PyTorch does */
+      PyNnModule *u = (PyNnModule *) o;
+      PsArray *a = v ? py_torch_array (v) : NULL;
+      gboolean is_param = a && ps_array_is_parameter (a), is_mod = v && is_module (v);
+      if ((is_param || is_mod) && !u->params)
+        {
+          py_raise (ip, py_exc_AttributeError,
+                    "cannot assign %s before Module.__init__() call", is_param ? "parameters" : "module");
+          return -1;
+        }
+      PyObj *key = py_str_new (name, -1);
+      if (u->params)
+        {
+          py_dict_del (ip, u->params, key);
+          py_dict_del (ip, u->mods, key);
+        }
+      if (is_param || is_mod)
+        {
+          py_dict_set (ip, is_param ? u->params : u->mods, key, v);
+          py_decref (key);
+          if (u->dict)
+            g_hash_table_remove (u->dict, name);
+          return 1;
+        }
+      py_decref (key);
+      return py_instance_setattr (ip, o, name, v);
+    }
   if (v && ps_module_get_param_by_name (m, name))
     {
       PsArray *a = py_torch_array (v);
@@ -179,6 +421,8 @@ static PyObj *
 module_getitem (PyInterp *ip, PyObj *o, PyObj *key)
 {
   PsModule *m = PY_MOD (o);
+  if (!m)
+    return py_raise (ip, py_exc_TypeError, "'%s' object is not subscriptable", o->type->name);
   if (!py_is_int (key))
     return py_raise (ip, py_exc_TypeError, "indices must be integers, not %s", key->type->name);
   if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
@@ -197,12 +441,28 @@ module_getitem (PyInterp *ip, PyObj *o, PyObj *key)
 static gint64
 module_len (PyInterp *ip, PyObj *o)
 {
+  if (USER (o))
+    {
+      py_raise (ip, py_exc_TypeError, "object of type '%s' has no len()", o->type->name);
+      return -1;
+    }
   return ps_module_get_n_children (PY_MOD (o));
 }
 
 static PyObj *
 module_call (PyInterp *ip, PyObj *callee, PyArgs *a)
 {
+  if (USER (callee))
+    {
+      PyObj *fwd = py_type_lookup (callee->type, "forward");
+      if (!fwd)
+        return py_raise (ip, py_exc_NotImplementedError,
+                         "Module [%s] is missing the required \"forward\" function", callee->type->name);
+      PyObj *m = py_method_new (callee, fwd);
+      PyObj *r = py_call (ip, m, a);
+      py_decref (m);
+      return r;
+    }
   if (a->npos != 1 || a->nkw)
     return py_raise (ip, py_exc_TypeError, "forward() takes 2 positional arguments but %d were given",
                      a->npos + 1);
@@ -221,37 +481,32 @@ static PyObj *m_forward (PyInterp *ip, PyObj *self, PyArgs *a) { return module_c
 
 /* the list of (name, value) pairs, then a generator of them or of values */
 static PyObj *
-named_params (PyInterp *ip, PsModule *m, gboolean state)
+named_params (PyInterp *ip, PyObj *self, gboolean state)
 {
-  GPtrArray *ps = state ? ps_module_state_dict (m) : ps_module_named_parameters (m);
   PyObj *l = py_list_new (0);
-  for (guint i = 0; i < ps->len; i++)
+  GHashTable *seen = state ? NULL : g_hash_table_new (NULL, NULL);
+  gboolean ok = collect_params (ip, self, "", l, seen);
+  if (seen)
+    g_hash_table_unref (seen);
+  if (!ok)
     {
-      PsNamedParam *np = ps->pdata[i];
-      PyObj *t = param_tensor (ip, np->param);
-      if (!t)
-        {
-          g_ptr_array_unref (ps);
-          py_decref (l);
-          return NULL;
-        }
-      py_list_append (l, py_tuple_pack (2, py_str_new (np->name, -1), t));
+      py_decref (l);
+      return NULL;
     }
-  g_ptr_array_unref (ps);
   return l;
 }
 
 static PyObj *
 m_named_parameters (PyInterp *ip, PyObj *self, PyArgs *a)
 {
-  PyObj *l = named_params (ip, PY_MOD (self), FALSE);
+  PyObj *l = named_params (ip, self, FALSE);
   return l ? py_generator_new (l, "Module.named_parameters") : NULL;
 }
 
 static PyObj *
 m_parameters (PyInterp *ip, PyObj *self, PyArgs *a)
 {
-  PyObj *l = named_params (ip, PY_MOD (self), FALSE);
+  PyObj *l = named_params (ip, self, FALSE);
   if (!l)
     return NULL;
   for (gsize i = 0; i < PY_LIST (l)->n; i++)
@@ -267,7 +522,7 @@ m_parameters (PyInterp *ip, PyObj *self, PyArgs *a)
 static PyObj *
 m_state_dict (PyInterp *ip, PyObj *self, PyArgs *a)
 {
-  PyObj *l = named_params (ip, PY_MOD (self), TRUE);
+  PyObj *l = named_params (ip, self, TRUE);
   if (!l)
     return NULL;
   PyObj *d = py_odict_new ();
@@ -283,37 +538,41 @@ m_state_dict (PyInterp *ip, PyObj *self, PyArgs *a)
 }
 
 static PyObj *
-children_list (PyInterp *ip, PsModule *m, gboolean named)
+children_gen (PyInterp *ip, PyObj *self, gboolean named)
 {
-  PyObj *l = py_list_new (0);
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    {
-      PyObj *c = wrap_module (ip, ps_module_get_child (m, i));
-      py_list_append (l, named ? py_tuple_pack (2, py_str_new (ps_module_get_child_name (m, i), -1), c) : c);
-    }
-  return l;
+  PyObj *l = children_pairs (ip, self);
+  if (!named)
+    for (gsize i = 0; i < PY_LIST (l)->n; i++)
+      {
+        PyObj *pair = PY_LIST (l)->items[i];
+        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+        py_decref (pair);
+      }
+  return py_generator_new (l, named ? "Module.named_children" : "Module.children");
 }
 
-static PyObj *m_children (PyInterp *ip, PyObj *self, PyArgs *a) { return py_generator_new (children_list (ip, PY_MOD (self), FALSE), "Module.children"); }
-static PyObj *m_named_children (PyInterp *ip, PyObj *self, PyArgs *a) { return py_generator_new (children_list (ip, PY_MOD (self), TRUE), "Module.named_children"); }
+static PyObj *m_children (PyInterp *ip, PyObj *self, PyArgs *a) { return children_gen (ip, self, FALSE); }
+static PyObj *m_named_children (PyInterp *ip, PyObj *self, PyArgs *a) { return children_gen (ip, self, TRUE); }
 
 static PyObj *
-modules_list (PyInterp *ip, PsModule *m, gboolean named)
+modules_gen (PyInterp *ip, PyObj *self, gboolean named)
 {
-  GPtrArray *ms = ps_module_named_modules (m);
   PyObj *l = py_list_new (0);
-  for (guint i = 0; i < ms->len; i++)
-    {
-      PsNamedModule *nm = ms->pdata[i];
-      PyObj *c = wrap_module (ip, nm->module);
-      py_list_append (l, named ? py_tuple_pack (2, py_str_new (nm->name, -1), c) : c);
-    }
-  g_ptr_array_unref (ms);
-  return l;
+  GHashTable *seen = g_hash_table_new (NULL, NULL);
+  collect_modules (ip, self, "", l, seen);
+  g_hash_table_unref (seen);
+  if (!named)
+    for (gsize i = 0; i < PY_LIST (l)->n; i++)
+      {
+        PyObj *pair = PY_LIST (l)->items[i];
+        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+        py_decref (pair);
+      }
+  return py_generator_new (l, named ? "Module.named_modules" : "Module.modules");
 }
 
-static PyObj *m_modules (PyInterp *ip, PyObj *self, PyArgs *a) { return py_generator_new (modules_list (ip, PY_MOD (self), FALSE), "Module.modules"); }
-static PyObj *m_named_modules (PyInterp *ip, PyObj *self, PyArgs *a) { return py_generator_new (modules_list (ip, PY_MOD (self), TRUE), "Module.named_modules"); }
+static PyObj *m_modules (PyInterp *ip, PyObj *self, PyArgs *a) { return modules_gen (ip, self, FALSE); }
+static PyObj *m_named_modules (PyInterp *ip, PyObj *self, PyArgs *a) { return modules_gen (ip, self, TRUE); }
 
 typedef struct {
   PyInterp *ip;
@@ -341,6 +600,13 @@ m_apply (PyInterp *ip, PyObj *self, PyArgs *a)
   PyObj *fn;
   if (!py_parse_args (ip, a, "apply", (const char *[]) { "fn", NULL }, 1, &fn))
     return NULL;
+  if (USER (self))
+    {
+      GHashTable *seen = g_hash_table_new (NULL, NULL);
+      gboolean ok = user_apply (ip, self, fn, seen);
+      g_hash_table_unref (seen);
+      return ok ? py_incref (self) : NULL;
+    }
   ApplyCtx c = { ip, fn, FALSE };
   ps_module_apply (PY_MOD (self), apply_one, &c);
   return c.failed ? NULL : py_incref (self);
@@ -356,17 +622,16 @@ m_add_module (PyInterp *ip, PyObj *self, PyArgs *a)
     return py_raise (ip, py_exc_TypeError, "module name should be a string. Got %s", args[0]->type->name);
   if (!is_module (args[1]))
     return py_raise (ip, py_exc_TypeError, "%s is not a Module subclass", args[1]->type->name);
+  if (USER (self))
+    return py_setattr (ip, self, PY_STR (args[0]), args[1]) ? py_none : NULL;
+  if (USER (args[1]))
+    return py_raise (ip, py_exc_NotImplementedError,
+                     "a Sequential holding a %s (a class of your own) is not supported yet",
+                     args[1]->type->name);
   GError *e = NULL;
   if (!ps_module_append (PY_MOD (self), PY_STR (args[0]), ps_module_ref (PY_MOD (args[1])), &e))
     return raise_gerror (ip, e);
   return py_none;
-}
-
-static void
-zero_one (PsModule *m, gpointer data)
-{
-  for (guint i = 0; i < ps_module_get_n_params (m); i++)
-    ps_param_zero_grad (ps_module_get_param (m, i), GPOINTER_TO_INT (data));
 }
 
 static PyObj *
@@ -375,14 +640,24 @@ m_zero_grad (PyInterp *ip, PyObj *self, PyArgs *a)
   PyObj *s = NULL;
   if (!py_parse_args (ip, a, "zero_grad", (const char *[]) { "set_to_none", NULL }, 0, &s))
     return NULL;
-  ps_module_apply (PY_MOD (self), zero_one, GINT_TO_POINTER (s && py_truth (ip, s) > 0));
+  gboolean to_none = s && py_truth (ip, s) > 0;
+  PyObj *l = named_params (ip, self, FALSE);
+  if (!l)
+    return NULL;
+  for (gsize i = 0; i < PY_LIST (l)->n; i++)
+    {
+      PsArray *arr = py_torch_array (PY_TUPLE (PY_LIST (l)->items[i])->items[1]);
+      if (arr && ps_array_get_param (arr))
+        ps_param_zero_grad (ps_array_get_param (arr), to_none);
+    }
+  py_decref (l);
   return py_none;
 }
 
 static PyObj *m_self (PyInterp *ip, PyObj *self, PyArgs *a) { return py_incref (self); }
 
 static const PyMethodDef module_methods[] = {
-  { "forward", m_forward }, { "named_parameters", m_named_parameters },
+  { "__init__", m_init }, { "forward", m_forward }, { "named_parameters", m_named_parameters },
   { "parameters", m_parameters }, { "state_dict", m_state_dict }, { "children", m_children },
   { "named_children", m_named_children }, { "modules", m_modules },
   { "named_modules", m_named_modules }, { "apply", m_apply }, { "add_module", m_add_module },
@@ -409,6 +684,10 @@ f_sequential (PyInterp *ip, PyObj *self, PyArgs *a)
     {
       if (!is_module (a->pos[i]))
         return py_raise (ip, py_exc_TypeError, "%s is not a Module subclass", a->pos[i]->type->name);
+      if (USER (a->pos[i]))
+        return py_raise (ip, py_exc_NotImplementedError,
+                         "a Sequential holding a %s (a class of your own) is not supported yet",
+                         a->pos[i]->type->name);
       char name[32];
       g_snprintf (name, sizeof name, "%d", i);
       GError *e = NULL;
@@ -693,6 +972,7 @@ build_nn (PyInterp *ip)
       py_module_add (m, d->name, py_incref (&t->ob));
     }
   py_module_add (m, "Module", &module_type.ob);
+  py_module_add (m, "Parameter", py_native_new ("Parameter", f_parameter, NULL));
   PyObj *init = py_import_module (ip, "torch.nn.init");
   PyObj *fn = py_import_module (ip, "torch.nn.functional");
   if (init)
