@@ -88,3 +88,4 @@ PsRng   *py_torch_rng (PyInterp *ip);
 /* the one Python object of a PsModule or PsParam (kept while the interpreter lives) */
 GHashTable *py_torch_wrappers (PyInterp *ip);
 void     py_nn_register (void);
+void     py_optim_register (void);

@@ -1593,6 +1593,9 @@ build_torch (PyInterp *ip)
   PyObj *nn = py_import_module (ip, "torch.nn");
   if (nn)
     py_module_add (m, "nn", nn);
+  PyObj *optim = py_import_module (ip, "torch.optim");
+  if (optim)
+    py_module_add (m, "optim", optim);
   return m;
 }
 
@@ -1619,6 +1622,7 @@ void
 py_torch_register (void)
 {
   py_nn_register ();
+  py_optim_register ();
   py_register_module ("torch", build_torch);
   py_register_module ("torch.nn.functional", build_functional);
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ps-array.h"
 #include "ps-py.h"
 #include "ps-test-util.h"
 
@@ -199,6 +200,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* tensors made by code: a small cap keeps the hostile ones quick */
+  ps_array_set_memory_cap (256 << 20);
   g_test_add_func ("/py/float-repr", test_float_repr);
   g_test_add_func ("/py/str-repr", test_str_repr);
   g_test_add_func ("/py/pretty", test_pretty);
