@@ -87,6 +87,32 @@ ps_py_interrupt (PsPy *py)
   g_atomic_int_set (&py->ip.interrupt, 1);
 }
 
+PsModule *
+ps_py_find_model (PsPy *py, char **name_out)
+{
+  PyObj *globals = py->ip.globals, *k, *v;
+  PsModule *found = NULL;
+  const char *name = NULL;
+  gsize pos = 0;
+  while (py_dict_next (globals, &pos, &k, &v))
+    {
+      PsModule *m = py_nn_module_of (v);
+      if (!m || g_ascii_isupper (PY_STR (k)[0]))
+        continue;
+      if (strcmp (PY_STR (k), "net") == 0)
+        {
+          found = m;
+          name = PY_STR (k);
+          break;
+        }
+      found = m;
+      name = PY_STR (k);
+    }
+  if (name_out)
+    *name_out = found ? g_strdup (name) : NULL;
+  return found ? ps_module_ref (found) : NULL;
+}
+
 void
 ps_py_set_user_data (PsPy *py, gpointer data)
 {

@@ -23,6 +23,8 @@
 
 #include <glib.h>
 
+#include "ps-module.h"
+
 G_BEGIN_DECLS
 
 typedef struct _PsPy PsPy;
@@ -61,6 +63,12 @@ gboolean ps_py_run          (PsPy *py, const char *src, gssize len, const char *
 void     ps_py_error_free   (PsPyError *error);
 /* The traceback as one text, lines joined by newlines (ends with one). */
 char    *ps_py_error_format (const PsPyError *error);
+
+/* The network the code built, for the window: the module bound to `net`,
+ * else the last name bound to a built-in module at top level (in the order
+ * names were first bound, as a model file's).  NULL if none (a user's
+ * nn.Module subclass is not a PsModule yet).  name_out receives its name. */
+PsModule *ps_py_find_model  (PsPy *py, char **name_out);
 
 /* The embedding's own data (a binding's state); not freed by ps_py_free. */
 void     ps_py_set_user_data (PsPy *py, gpointer data);

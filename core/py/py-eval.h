@@ -6,6 +6,7 @@
 #include "py-ast.h"
 #include "py-object.h"
 #include "ps-array.h"
+#include "ps-module.h"
 
 typedef struct _PyFrame PyFrame;
 struct _PyFrame {
@@ -88,4 +89,6 @@ PsRng   *py_torch_rng (PyInterp *ip);
 /* the one Python object of a PsModule or PsParam (kept while the interpreter lives) */
 GHashTable *py_torch_wrappers (PyInterp *ip);
 void     py_nn_register (void);
+/* the PsModule of a built-in layer object, else NULL (borrowed) */
+PsModule *py_nn_module_of (PyObj *o);
 void     py_optim_register (void);

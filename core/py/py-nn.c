@@ -982,6 +982,12 @@ build_nn (PyInterp *ip)
   return m;
 }
 
+PsModule *
+py_nn_module_of (PyObj *o)
+{
+  return is_module (o) ? PY_MOD (o) : NULL;
+}
+
 void
 py_nn_register (void)
 {

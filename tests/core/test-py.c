@@ -162,6 +162,29 @@ test_budget_uncatchable (void)
   ps_py_error_free (e);
 }
 
+/* the network a program built, for the window */
+static void
+test_find_model (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_free (run (py, "from torch import nn\nhidden = nn.Linear(3, 4)\nnet = nn.Sequential(hidden, nn.ReLU())\n"
+               "other = nn.Linear(1, 1)\nx = 3\n", NULL, NULL));
+  g_autofree char *name = NULL;
+  g_autoptr (PsModule) m = ps_py_find_model (py, &name);
+  g_assert_nonnull (m);
+  g_assert_cmpstr (name, ==, "net");
+  g_assert_cmpuint (ps_module_get_n_children (m), ==, 2);
+  /* the same parameters as the code's: a change from code is seen through m */
+  g_free (run (py, "hidden.weight.data[0, 0] = 42\n", NULL, NULL));
+  PsTensor *w = ps_param_get_data (ps_module_get_param (ps_module_get_child (m, 0), 0));
+  g_assert_cmpfloat (w->data[0], ==, 42.0f);
+  g_autoptr (PsPy) py2 = ps_py_new ();
+  g_free (run (py2, "import torch\nfrom torch import nn\na = nn.Linear(1, 2)\nb = nn.Tanh()\n", NULL, NULL));
+  g_autofree char *name2 = NULL;
+  g_autoptr (PsModule) m2 = ps_py_find_model (py2, &name2);
+  g_assert_cmpstr (name2, ==, "b");
+}
+
 /* every hostile program ends with the exception its first line names */
 static void
 test_hostile (gconstpointer data)
@@ -208,6 +231,7 @@ main (int argc, char **argv)
   g_test_add_func ("/py/error-place", test_error_place);
   g_test_add_func ("/py/interrupt", test_interrupt);
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
+  g_test_add_func ("/py/find-model", test_find_model);
   g_autofree char *dir = g_build_filename (g_getenv ("PS_CORPUS"), "notebooks", NULL);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_assert_nonnull (d);
