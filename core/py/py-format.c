@@ -217,6 +217,26 @@ py_format (PyInterp *ip, PyObj *v, const char *spec, GString *out)
           return TRUE;
         }
     }
+  if (!py_is_number (v) && !PY_IS (v, py_str_type) && !v->type->is_heap && v->type->getattr)
+    {
+      /* a native type's own __format__ (a 0-d tensor formats its item) */
+      PyObj *fn = py_getattr_opt (ip, v, "__format__");
+      if (fn)
+        {
+          PyObj *s = py_str_new (spec, -1);
+          PyObj *r = py_call1 (ip, fn, s);
+          py_decref (fn);
+          py_decref (s);
+          if (!r)
+            return FALSE;
+          if (PY_IS (r, py_str_type))
+            g_string_append (out, PY_STR (r));
+          py_decref (r);
+          return TRUE;
+        }
+      if (py_err_occurred (ip))
+        return FALSE;
+    }
   if (!*spec)
     return py_str (ip, v, out);
   Spec sp;

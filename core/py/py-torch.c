@@ -1058,7 +1058,34 @@ static PyObj *t_isub (PyInterp *ip, PyObj *self, PyArgs *a) { return iop (ip, se
 static PyObj *t_imul (PyInterp *ip, PyObj *self, PyArgs *a) { return iop (ip, self, a, PS_BINARY_MUL); }
 static PyObj *t_itruediv (PyInterp *ip, PyObj *self, PyArgs *a) { return iop (ip, self, a, PS_BINARY_DIV); }
 
+/* format(t, spec): a 0-d tensor formats its value, as PyTorch's __format__ */
+static PyObj *
+t_format (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *spec;
+  if (!py_parse_args (ip, a, "__format__", (const char *[]) { "format_spec", NULL }, 1, &spec))
+    return NULL;
+  GString *g = g_string_new (NULL);
+  gboolean ok;
+  if (ps_array_get_ndim (SELF) == 0)
+    {
+      PyArgs none = { 0 };
+      PyObj *v = t_item (ip, self, &none);
+      ok = v && py_format (ip, v, PY_IS (spec, py_str_type) ? PY_STR (spec) : "", g);
+      py_decref (v);
+    }
+  else
+    ok = py_repr (ip, self, g);
+  if (!ok)
+    {
+      g_string_free (g, TRUE);
+      return NULL;
+    }
+  return py_str_take (g);
+}
+
 static const PyMethodDef tensor_methods[] = {
+  { "__format__", t_format },
   { "__neg__", t_neg }, { "__pos__", t_pos }, { "__abs__", t_abs }, { "__invert__", t_invert },
   { "__float__", t_dunder_float }, { "__int__", t_dunder_int },
   { "__iadd__", t_iadd }, { "__isub__", t_isub }, { "__imul__", t_imul }, { "__itruediv__", t_itruediv },
