@@ -122,9 +122,45 @@ py_sequence_items (PyObj *o, PyObj ***items, gsize *n)
 
 /* ---- shared by tuple and list ------------------------------------------------- */
 
+/* containers whose repr is being written: one met again prints as [...] / {...} */
+static __thread GHashTable *repr_active;
+
+gboolean
+py_repr_enter (PyObj *o)
+{
+  if (!repr_active)
+    repr_active = g_hash_table_new (NULL, NULL);
+  return g_hash_table_add (repr_active, o);
+}
+
+void
+py_repr_leave (PyObj *o)
+{
+  g_hash_table_remove (repr_active, o);
+  if (g_hash_table_size (repr_active) == 0)
+    g_clear_pointer (&repr_active, g_hash_table_unref);
+}
+
+static gboolean seq_repr_ (PyInterp *ip, PyObj **items, gsize n, const char *open,
+                           const char *close, gboolean one_comma, GString *out);
+
 static gboolean
-seq_repr (PyInterp *ip, PyObj **items, gsize n, const char *open, const char *close,
+seq_repr (PyInterp *ip, PyObj *self, PyObj **items, gsize n, const char *open, const char *close,
           gboolean one_comma, GString *out)
+{
+  if (!py_repr_enter (self))
+    {
+      g_string_append (out, open[0] == '[' ? "[...]" : "(...)");
+      return TRUE;
+    }
+  gboolean ok = seq_repr_ (ip, items, n, open, close, one_comma, out);
+  py_repr_leave (self);
+  return ok;
+}
+
+static gboolean
+seq_repr_ (PyInterp *ip, PyObj **items, gsize n, const char *open, const char *close,
+           gboolean one_comma, GString *out)
 {
   g_string_append (out, open);
   for (gsize i = 0; i < n; i++)
@@ -276,7 +312,7 @@ tuple_dealloc (PyObj *o)
 static gboolean
 tuple_repr (PyInterp *ip, PyObj *o, GString *out)
 {
-  return seq_repr (ip, PY_TUPLE (o)->items, PY_TUPLE (o)->n, "(", ")", TRUE, out);
+  return seq_repr (ip, o, PY_TUPLE (o)->items, PY_TUPLE (o)->n, "(", ")", TRUE, out);
 }
 
 static gint64
@@ -435,7 +471,7 @@ list_dealloc (PyObj *o)
 static gboolean
 list_repr (PyInterp *ip, PyObj *o, GString *out)
 {
-  return seq_repr (ip, PY_LIST (o)->items, PY_LIST (o)->n, "[", "]", FALSE, out);
+  return seq_repr (ip, o, PY_LIST (o)->items, PY_LIST (o)->n, "[", "]", FALSE, out);
 }
 
 static gint64
@@ -934,8 +970,23 @@ dict_items_repr (PyInterp *ip, PyObj *o, GString *out, gboolean as_pairs)
   return TRUE;
 }
 
+static gboolean dict_repr_ (PyInterp *ip, PyObj *o, GString *out);
+
 static gboolean
 dict_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  if (!py_repr_enter (o))
+    {
+      g_string_append (out, py_isinstance (o, &py_odict_type) ? "..." : "{...}");
+      return TRUE;
+    }
+  gboolean ok = dict_repr_ (ip, o, out);
+  py_repr_leave (o);
+  return ok;
+}
+
+static gboolean
+dict_repr_ (PyInterp *ip, PyObj *o, GString *out)
 {
   if (py_isinstance (o, &py_odict_type))
     {

@@ -661,8 +661,17 @@ flat_text (PyInterp *ip, PyObj *o, GString *out)
     }
   if (!is_pretty_container (o))
     return py_repr (ip, o, out);
+  if (!py_repr_enter (o))
+    {
+      g_string_append (out, PY_IS (o, py_list_type) ? "[...]" : PY_IS (o, py_tuple_type) ? "(...)"
+                       : PY_IS (o, py_dict_type) ? "{...}" : "...");
+      return TRUE;
+    }
   if (!py_enter (ip))
-    return FALSE;
+    {
+      py_repr_leave (o);
+      return FALSE;
+    }
   gboolean ok = TRUE;
   if (py_isinstance (o, &py_dict_type))
     {
@@ -709,6 +718,7 @@ flat_text (PyInterp *ip, PyObj *o, GString *out)
       g_string_append_c (out, tuple ? ')' : ']');
     }
   py_leave (ip);
+  py_repr_leave (o);
   return ok;
 }
 
@@ -742,6 +752,7 @@ pretty_seq (PyInterp *ip, PyObj *o, int col, int indent, GString *out)
     open = "[", close = "]";
   g_string_append (out, open);
   int inner = indent + (int) strlen (open);
+  py_repr_enter (o);   /* its items may hold it: they print it as [...] */
   gboolean first = TRUE;
   if (is_dict)
     {
@@ -761,14 +772,23 @@ pretty_seq (PyInterp *ip, PyObj *o, int col, int indent, GString *out)
               gboolean ok = pretty_at (ip, pair, last_line_len (out), inner, out);
               py_decref (pair);
               if (!ok)
-                return FALSE;
+                {
+                  py_repr_leave (o);
+                  return FALSE;
+                }
               continue;
             }
           if (!pretty_at (ip, k, last_line_len (out), inner, out))
-            return FALSE;
+            {
+                  py_repr_leave (o);
+                  return FALSE;
+                }
           g_string_append (out, ": ");
           if (!pretty_at (ip, v, last_line_len (out), inner, out))
-            return FALSE;
+            {
+                  py_repr_leave (o);
+                  return FALSE;
+                }
         }
     }
   else
@@ -785,11 +805,15 @@ pretty_seq (PyInterp *ip, PyObj *o, int col, int indent, GString *out)
             }
           first = FALSE;
           if (!pretty_at (ip, items[i], last_line_len (out), inner, out))
-            return FALSE;
+            {
+                  py_repr_leave (o);
+                  return FALSE;
+                }
         }
       if (n == 1 && PY_IS (o, py_tuple_type))
         g_string_append_c (out, ',');
     }
+  py_repr_leave (o);
   g_string_append (out, close);
   return TRUE;
 }
@@ -799,8 +823,14 @@ pretty_at (PyInterp *ip, PyObj *o, int col, int indent, GString *out)
 {
   if (is_pretty_container (o))
     {
+      if (!py_repr_enter (o))
+        return flat_text (ip, o, out);   /* met again: [...] */
       if (!py_enter (ip))
-        return FALSE;
+        {
+          py_repr_leave (o);
+          return FALSE;
+        }
+      py_repr_leave (o);
       gboolean ok = pretty_seq (ip, o, col, indent, out);
       py_leave (ip);
       return ok;

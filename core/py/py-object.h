@@ -291,6 +291,10 @@ GHashTable *py_instance_dict (PyObj *o);
 PyObj   *py_instance_getattr (PyInterp *ip, PyObj *o, const char *name);
 int      py_instance_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v);
 PyObj   *py_str_char   (PyObj *o, gint64 i);
+/* a container's repr in progress: FALSE when o is already being written
+ * (then it prints as [...]); every TRUE is paired with py_repr_leave */
+gboolean py_repr_enter (PyObj *o);
+void     py_repr_leave (PyObj *o);
 
 /* ---- builtins (py-builtins.c) --------------------------------------------------- */
 void     py_builtins_init (PyInterp *ip, GHashTable *builtins);
