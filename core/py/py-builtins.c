@@ -1,5 +1,8 @@
 /* py-builtins.c — the built-in functions, the math and collections
  * modules, and import (only of the modules ParamScope provides)
+ *
+ * A table of native functions, each short; longer than the house limit
+ * because Python has that many builtins.
  */
 #include "py-eval.h"
 #include "ps-py.h"

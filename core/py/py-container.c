@@ -1,5 +1,8 @@
 /* py-container.c — tuple, list, dict (and OrderedDict, its views), range,
  * slice, and the iterators over them (and the generator type)
+ *
+ * The sequence helpers (indices, slices, concatenation, comparison, repr)
+ * are shared by every type here; longer than the house limit for that.
  */
 #include "py-object.h"
 #include "py-eval.h"

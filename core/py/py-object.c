@@ -1,7 +1,8 @@
 /* py-object.c — memory, the generic operations (repr, getattr, call,
  * arithmetic dispatch), and the scalar types: None, bool, int, float, type
  *
- * Containers and strings are in py-container.c and py-str.c.
+ * Containers and strings are in py-container.c and py-str.c.  (Memory and
+ * dispatch belong together; slightly over the house limit.)
  */
 #include "py-object.h"
 #include "py-eval.h"

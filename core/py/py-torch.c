@@ -5,8 +5,9 @@
  * A Tensor object holds one PsArray (a view: t.data, t[0], t.T share the
  * storage).  Errors of the tensor library become the Python exception its
  * code names, with PyTorch's message.  The generator is the interpreter's
- * (torch.manual_seed; PyTorch's default seed until then).  torch.nn's modules
- * and torch.optim are not bound yet.
+ * (torch.manual_seed; PyTorch's default seed until then).  torch.nn is in
+ * py-nn.c, torch.optim in py-optim.c.  One binding family: the Tensor type
+ * and the torch functions share their argument helpers, hence the length.
  */
 #include "py-eval.h"
 #include "ps-autograd.h"
