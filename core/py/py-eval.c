@@ -97,13 +97,14 @@ py_exc_message (PyInterp *ip, PyObj *exc)
 static __thread char *stack_base;
 static __thread gsize stack_limit;
 
+/* the frame address, not a local's: under AddressSanitizer's fake stacks a
+ * local's address is on the heap */
 static void
 stack_init (void)
 {
-  char here;
   if (stack_base)
     return;
-  stack_base = &here;
+  stack_base = __builtin_frame_address (0);
   gsize size = 8 << 20;
   pthread_attr_t attr;
   if (pthread_getattr_np (pthread_self (), &attr) == 0)
@@ -121,8 +122,8 @@ stack_init (void)
 static gboolean
 stack_ok (void)
 {
-  char here;
-  return !stack_base || (gssize) (stack_base - &here) < (gssize) stack_limit;
+  char *here = __builtin_frame_address (0);
+  return !stack_base || (gssize) (stack_base - here) < (gssize) stack_limit;
 }
 
 gboolean
