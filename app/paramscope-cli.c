@@ -1,5 +1,5 @@
 /* paramscope-cli — the headless ParamScope: print, names, init, run, train,
- * inspect, bench and render.  The contract is in DESIGN.md; scripts rely on it.
+ * inspect, bench, render and exec.  The contract is in DESIGN.md; scripts rely on it.
  *
  * Each subcommand parses its own options with a GOptionContext (so
  * `paramscope-cli SUBCOMMAND --help` shows its usage) and is one row of the
@@ -751,6 +751,9 @@ static const Command commands[] = {
     "--param KEY [--grad] [--seed N] [--cell PX] [--colorbar] -o OUT.png",
     "Draw a parameter (or its gradient) as the window's heatmap, in a PNG.", NULL,
     render_entries, cmd_render, NULL },
+  { "exec", "NOTEBOOK", "NOTEBOOK [--seed N] [--timeout S] [-o OUT.ipynb]",
+    "Run a notebook's cells (.ipynb, or .py with `# %%` cells) as Python would.", NULL, NULL,
+    NULL, ps_cli_exec_main },
 };
 
 static void

@@ -30,7 +30,6 @@ PsOptimizer *
 ps_optimizer_new (PsModule *model, const PsOptimConfig *c, GError **error)
 {
   g_autoptr (GPtrArray) np = ps_module_named_parameters (model);
-  PsOptimizer *opt;
 
   for (guint i = 0; i < np->len; i++)
     {
@@ -43,6 +42,25 @@ ps_optimizer_new (PsModule *model, const PsOptimConfig *c, GError **error)
           return NULL;
         }
     }
+  g_autofree PsParam **params = g_new (PsParam *, np->len + 1);
+  for (guint i = 0; i < np->len; i++)
+    params[i] = ((PsNamedParam *) np->pdata[i])->param;
+  return ps_optimizer_new_for_params (params, np->len, c, error);
+}
+
+PsOptimizer *
+ps_optimizer_new_for_params (PsParam *const *params, guint n, const PsOptimConfig *c,
+                             GError **error)
+{
+  PsOptimizer *opt;
+
+  for (guint i = 0; i < n; i++)
+    if (!ps_param_is_initialized (params[i]))
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                     "a parameter is uninitialized (lazy): run a forward pass first");
+        return NULL;
+      }
   if (!(c->lr >= 0) || !(c->momentum >= 0) || !(c->weight_decay >= 0)
       || !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1) || !(c->eps >= 0))
     {
@@ -53,10 +71,15 @@ ps_optimizer_new (PsModule *model, const PsOptimConfig *c, GError **error)
     }
   opt = g_new0 (PsOptimizer, 1);
   opt->c = *c;
-  opt->n = np->len;
-  opt->slots = g_new0 (Slot, np->len);
-  for (guint i = 0; i < np->len; i++)
-    opt->slots[i].param = ps_param_ref (((PsNamedParam *) np->pdata[i])->param);
+  opt->slots = g_new0 (Slot, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean dup = FALSE;
+      for (guint k = 0; k < opt->n; k++)
+        dup |= opt->slots[k].param == params[i];
+      if (!dup)
+        opt->slots[opt->n++].param = ps_param_ref (params[i]);
+    }
   return opt;
 }
 

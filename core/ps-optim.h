@@ -30,6 +30,10 @@ typedef struct _PsOptimizer PsOptimizer;
 
 void         ps_optim_config_init  (PsOptimConfig *c, PsOptimKind kind, double lr);
 PsOptimizer *ps_optimizer_new      (PsModule *model, const PsOptimConfig *c, GError **error);
+/* The same over a list of parameters (torch.optim.SGD(params, ...)): each
+ * distinct parameter once, in order. */
+PsOptimizer *ps_optimizer_new_for_params (PsParam *const *params, guint n, const PsOptimConfig *c,
+                                          GError **error);
 void         ps_optimizer_free     (PsOptimizer *opt);
 void         ps_optimizer_zero_grad (PsOptimizer *opt);   /* set_to_none, buffers kept */
 void         ps_optimizer_step     (PsOptimizer *opt);

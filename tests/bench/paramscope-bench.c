@@ -12,6 +12,9 @@
  *   paramscope-bench tensor
  *       the lesson's cells through PsArray and autograd; an eager MLP step
  *       against the planned tape
+ *   paramscope-bench exec NOTEBOOK... [--runs N]
+ *       every code cell of the notebooks, each in a fresh interpreter (as
+ *       `paramscope-cli exec`); the goal for the lesson's three texts is 50 ms
  *
  * The last two open windows (a display, or xvfb-run).  Every figure is
  * printed on stdout; the exit status is 0 unless the benchmark could not run.
@@ -22,6 +25,7 @@
 #include "ps-bench-tensor.h"
 #include "ps-checkpoint-bench.h"
 #include "ps-cli.h"
+#include "ps-notebook.h"
 #include "ps-ui-util.h"
 #include "ps-window.h"
 
@@ -279,6 +283,57 @@ cmd_tensor (int argc, char **argv)
   if (error)
     fprintf (stderr, "paramscope-bench tensor: %s\n", error->message);
   return status;
+/* ---- exec: notebooks ------------------------------------------------------ */
+
+/* seconds to run every code cell of nb in a fresh interpreter; FALSE if a cell raised */
+static double
+time_notebook (PsNotebook *nb, gboolean *raised)
+{
+  double t0 = ps_cli_now ();
+  g_autoptr (PsPy) py = ps_py_new ();
+  *raised = FALSE;
+  for (guint i = 0; i < ps_notebook_get_n_cells (nb) && !*raised; i++)
+    if (ps_notebook_cell_kind (nb, i) == PS_CELL_CODE)
+      *raised = !ps_notebook_run_cell (nb, py, i, NULL, NULL);
+  return ps_cli_now () - t0;
+}
+
+static int
+cmd_exec (int argc, char **argv)
+{
+  static char *runs_s;
+  static const GOptionEntry entries[] = {
+    { "runs", 0, 0, G_OPTION_ARG_STRING, &runs_s, "Timed runs of each notebook (default 21)", "N" },
+    { NULL }
+  };
+  gint64 runs = 21;
+  int status = ps_cli_parse ("exec", "NOTEBOOK...", "Run every code cell of the notebooks, each in "
+                             "a fresh interpreter, and print the median time of each and of all.",
+                             NULL, entries, 1, G_MAXINT, &argc, &argv);
+  if (status >= 0)
+    return status;
+  if (!ps_cli_int ("--runs", runs_s, 1, 100000, &runs))
+    return 2;
+  double total = 0;
+  for (int k = 1; k < argc; k++)
+    {
+      GError *error = NULL;
+      g_autoptr (PsNotebook) nb = ps_notebook_load (argv[k], &error);
+      if (!nb)
+        return ps_cli_fail (error);
+      g_autofree double *t = g_new (double, runs);
+      gboolean raised = FALSE;
+      (void) time_notebook (nb, &raised);          /* warm up */
+      for (gint64 r = 0; r < runs; r++)
+        t[r] = time_notebook (nb, &raised);
+      double med = ps_cli_median (t, runs);
+      g_autofree char *h = ps_cli_human_time (med);
+      printf ("exec %-40s %s%s\n", argv[k], h, raised ? " (stops at an exception)" : "");
+      total += med;
+    }
+  g_autofree char *h = ps_cli_human_time (total);
+  printf ("exec all %d notebooks: %s (goal for the lesson's three texts: <= 50 ms)\n", argc - 1, h);
+  return 0;
 }
 
 /* ---- the subcommands ----------------------------------------------------- */
@@ -293,6 +348,7 @@ static const struct
   { "checkpoint", "FILE [--tensor NAME]...", cmd_checkpoint },
   { "live", "MODEL [--seconds S] [--batch B] [--bench-page N]", cmd_live },
   { "tensor", "", cmd_tensor },
+  { "exec", "NOTEBOOK... [--runs N]", cmd_exec },
 };
 
 int

@@ -18,14 +18,14 @@ cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -ffp-contract=off
         -D_GNU_SOURCE '-DG_LOG_DOMAIN="ParamScope"' '-DPS_TENSOR_MAX_NUMEL=(G_GINT64_CONSTANT (1) << 25)'
         -DMAX_MODULES=20000 -DMAX_LOOP_ITERS=100000 -DMAX_STATEMENTS=200000 -DMAX_EVALS=200000 -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
         -Wno-unused-parameter -Wno-missing-field-initializers
-        -I"$root/core" $(pkg-config --cflags $pkgs))
+        -I"$root/core" -I"$root/core/py" $(pkg-config --cflags $pkgs))
 san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
 libs=($(pkg-config --libs $pkgs) -lm)
 
 # The core: recompile a file when it or any core header is newer than its object.
-newest_header=$(ls -t "$root"/core/*.h | head -1)
+newest_header=$(ls -t "$root"/core/*.h "$root"/core/py/*.h | head -1)
 pids=()
-for src in "$root"/core/*.c; do
+for src in "$root"/core/*.c "$root"/core/py/*.c; do
   obj="$out/obj/$(basename "${src%.c}").o"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ] \
      || [ "$0" -nt "$obj" ]; then

@@ -1,0 +1,80 @@
+/* ps-py.h — ParamScope's Python: run code and get what Python prints
+ *
+ * An interpreter for the subset of Python that the lesson's cells use
+ * (statements, functions, classes, comprehensions, f-strings, the builtins,
+ * math and collections; the torch bindings plug in with py_register_module).
+ * The code is untrusted: it cannot reach files, the network or processes,
+ * and budgets stop it (time, recursion, memory, an interrupt flag).
+ *
+ *   PsPy *py = ps_py_new ();
+ *   ps_py_set_output (py, write_stdout, NULL);         // what print() writes
+ *   char *shown = NULL;
+ *   PsPyError *err = NULL;
+ *   if (!ps_py_run (py, "x = 2\nx * 21", -1, "<cell 1>", &shown, &err))
+ *     g_printerr ("%s: %s\n", err->ename, err->evalue), ps_py_error_free (err);
+ *   // shown is "42": IPython's pretty form of the last expression's value
+ *   ps_py_free (py);
+ *
+ * One PsPy is one namespace; run cells in order with it.  It is used from
+ * one thread at a time; ps_py_interrupt() may be called from any thread.
+ * Integers are 64-bit: overflow is an OverflowError, not a big int.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ps-module.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PsPy PsPy;
+
+typedef void (*PsPyWriteFunc) (const char *text, gsize len, gpointer user_data);
+
+/* An exception that stopped the code, as Python names it. */
+typedef struct {
+  char  *ename;               /* "ZeroDivisionError" */
+  char  *evalue;              /* "division by zero" (str(e)) */
+  char **traceback;           /* lines: "Traceback ...", "  <cell 2>:3:5 in f", ..., "ename: evalue" */
+  char  *file;                /* where it happened (innermost): "<cell 2>" */
+  int    line, col;           /* 1-based */
+} PsPyError;
+
+PsPy    *ps_py_new          (void);
+void     ps_py_free         (PsPy *py);
+
+void     ps_py_set_output   (PsPy *py, PsPyWriteFunc func, gpointer user_data);
+/* The time budget of each ps_py_run (0: none; default 60 s). */
+void     ps_py_set_timeout  (PsPy *py, double seconds);
+/* The memory budget of the interpreter's objects (default 1 GiB). */
+void     ps_py_set_memory_cap (PsPy *py, gsize bytes);
+/* torch.manual_seed(seed) (before it, the generator starts from PyTorch's default seed). */
+void     ps_py_manual_seed  (PsPy *py, guint64 seed);
+/* Stop the running code at its next step with KeyboardInterrupt (any thread). */
+void     ps_py_interrupt    (PsPy *py);
+
+/* Run src (a cell or a whole file, named filename in errors).  result_text
+ * (optional) receives the pretty form of the value of the last statement when
+ * it is an expression whose value is not None, else NULL.  FALSE with *error
+ * (optional) when an exception stopped the code; what ran before it stays done. */
+gboolean ps_py_run          (PsPy *py, const char *src, gssize len, const char *filename,
+                             char **result_text, PsPyError **error);
+
+void     ps_py_error_free   (PsPyError *error);
+/* The traceback as one text, lines joined by newlines (ends with one). */
+char    *ps_py_error_format (const PsPyError *error);
+
+/* The network the code built, for the window: the module bound to `net`,
+ * else the last name bound to a built-in module at top level (in the order
+ * names were first bound, as a model file's).  NULL if none (a user's
+ * nn.Module subclass is not a PsModule yet).  name_out receives its name. */
+PsModule *ps_py_find_model  (PsPy *py, char **name_out);
+
+/* The embedding's own data (a binding's state); not freed by ps_py_free. */
+void     ps_py_set_user_data (PsPy *py, gpointer data);
+gpointer ps_py_get_user_data (PsPy *py);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsPy, ps_py_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsPyError, ps_py_error_free)
+
+G_END_DECLS

@@ -1,0 +1,996 @@
+/* py-nn.c — torch.nn's built-in layers over core/ps-module, and torch.nn.init
+ * over core/ps-init
+ *
+ * A module object holds a PsModule (net[0] is a new object for the same
+ * PsModule, so changes through either are one).  Layers: Sequential, Linear,
+ * LazyLinear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, Flatten.
+ * Parameters are Parameter tensors over the module's PsParams: assigning one
+ * to another module ties them (net[4].weight = net[2].weight), as reusing a
+ * module does.  A user's nn.Module subclass is not bound yet.
+ */
+#include "py-eval.h"
+#include "ps-autograd.h"
+#include "ps-init.h"
+
+#include <math.h>
+#include <string.h>
+
+/* m: a built-in layer; NULL for an instance of a user's nn.Module subclass,
+ * whose Parameters and modules assigned to self are in params and mods
+ * (OrderedDicts, in assignment order, as PyTorch's _parameters/_modules). */
+typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; } PyNnModule;
+
+#define PY_MOD(o) (((PyNnModule *) (o))->m)
+
+
+static PyType module_type;
+
+static PyType *
+module_class (PsModule *m)
+{
+  static PyType types[9];
+  static gsize once;
+  if (g_once_init_enter (&once))
+    {
+      static const struct { const char *name, *module; } t[9] = {
+        [PS_MODULE_SEQUENTIAL] = { "Sequential", "torch.nn.modules.container" },
+        [PS_MODULE_LINEAR] = { "Linear", "torch.nn.modules.linear" },
+        [PS_MODULE_RELU] = { "ReLU", "torch.nn.modules.activation" },
+        [PS_MODULE_LEAKY_RELU] = { "LeakyReLU", "torch.nn.modules.activation" },
+        [PS_MODULE_SIGMOID] = { "Sigmoid", "torch.nn.modules.activation" },
+        [PS_MODULE_TANH] = { "Tanh", "torch.nn.modules.activation" },
+        [PS_MODULE_GELU] = { "GELU", "torch.nn.modules.activation" },
+        [PS_MODULE_IDENTITY] = { "Identity", "torch.nn.modules.linear" },
+        [PS_MODULE_FLATTEN] = { "Flatten", "torch.nn.modules.flatten" },
+      };
+      for (int i = 0; i < 9; i++)
+        types[i] = (PyType) { .ob = { &py_type_type, -1 }, .name = t[i].name, .module = t[i].module,
+                              .base = &module_type, .size = sizeof (PyNnModule), .has_dict = TRUE };
+      g_once_init_leave (&once, 1);
+    }
+  PyType *c = &types[ps_module_get_kind (m)];
+  if (ps_module_is_lazy (m) || (ps_module_get_kind (m) == PS_MODULE_LINEAR
+                                && strcmp (ps_module_get_type_name (m), "LazyLinear") == 0))
+    {
+      static PyType lazy = { .ob = { &py_type_type, -1 }, .name = "LazyLinear",
+                             .module = "torch.nn.modules.linear", .base = &module_type,
+                             .size = sizeof (PyNnModule), .has_dict = TRUE };
+      return &lazy;
+    }
+  return c;
+}
+
+static PyObj *
+wrap_module (PyInterp *ip, PsModule *m)
+{
+  GHashTable *cache = py_torch_wrappers (ip);
+  PyObj *w = cache ? g_hash_table_lookup (cache, m) : NULL;
+  if (w)
+    return py_incref (w);
+  PyNnModule *o = (PyNnModule *) py_alloc (module_class (m));
+  o->m = ps_module_ref (m);
+  if (cache)
+    g_hash_table_insert (cache, m, py_incref (&o->ob));
+  return &o->ob;
+}
+
+static gboolean
+is_module (PyObj *o)
+{
+  return py_isinstance (o, &module_type);
+}
+
+static PyObj *
+raise_gerror (PyInterp *ip, GError *e)
+{
+  PyType *t = py_exc_RuntimeError;
+  if (e->domain == PS_ARRAY_ERROR && e->code == PS_ARRAY_ERROR_INDEX)
+    t = py_exc_IndexError;
+  else if (e->domain == PS_ARRAY_ERROR && e->code == PS_ARRAY_ERROR_TYPE)
+    t = py_exc_TypeError;
+  else if (e->domain == PS_ARRAY_ERROR && e->code == PS_ARRAY_ERROR_VALUE)
+    t = py_exc_ValueError;
+  py_raise (ip, t, "%s", e->message);
+  g_error_free (e);
+  return NULL;
+}
+
+static PyObj *
+param_tensor (PyInterp *ip, PsParam *p)
+{
+  GHashTable *cache = py_torch_wrappers (ip);
+  PyObj *w = g_hash_table_lookup (cache, p);
+  if (w)
+    return py_incref (w);
+  GError *e = NULL;
+  PsArray *a = ps_array_new_for_param (p, &e);
+  if (!a)
+    return raise_gerror (ip, e);
+  w = py_torch_wrap_array (ip, a);
+  g_hash_table_insert (cache, p, py_incref (w));
+  return w;
+}
+
+static void
+module_dealloc (PyObj *o)
+{
+  g_clear_pointer (&((PyNnModule *) o)->m, ps_module_unref);
+  g_clear_pointer (&((PyNnModule *) o)->dict, g_hash_table_unref);
+  py_clear (&((PyNnModule *) o)->params);
+  py_clear (&((PyNnModule *) o)->mods);
+}
+
+/* ---- a user's nn.Module subclass ---------------------------------------------------- */
+
+#define USER(o) (PY_MOD (o) == NULL)
+
+static void
+user_init (PyObj *o)
+{
+  PyNnModule *u = (PyNnModule *) o;
+  if (!u->params)
+    {
+      u->params = py_odict_new ();
+      u->mods = py_odict_new ();
+    }
+}
+
+static PyObj *
+m_init (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  if (a->npos || a->nkw)
+    return py_raise (ip, py_exc_TypeError, "Module.__init__() takes 1 positional argument but %d were given",
+                     a->npos + 1);
+  if (USER (self))
+    user_init (self);
+  return py_none;
+}
+
+/* "MyModel(\n  (name): Child(...)\n)" as PyTorch's Module.__repr__ */
+static gboolean
+user_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  PyNnModule *u = (PyNnModule *) o;
+  g_string_append (out, o->type->name);
+  g_string_append_c (out, '(');
+  gsize pos = 0;
+  PyObj *k, *v;
+  gboolean any = FALSE;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    {
+      GString *child = g_string_new (NULL);
+      if (!py_repr (ip, v, child))
+        {
+          g_string_free (child, TRUE);
+          return FALSE;
+        }
+      g_string_append_printf (out, "\n  (%s): ", PY_STR (k));
+      for (const char *p = child->str; *p; p++)
+        {
+          g_string_append_c (out, *p);
+          if (*p == '\n')
+            g_string_append (out, "  ");
+        }
+      g_string_free (child, TRUE);
+      any = TRUE;
+    }
+  if (any)
+    g_string_append_c (out, '\n');
+  g_string_append_c (out, ')');
+  return TRUE;
+}
+
+/* (name, Parameter) pairs of o and its submodules under prefix; with seen,
+ * a tied parameter once (named_parameters), else every name (state_dict) */
+static gboolean
+collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTable *seen)
+{
+  if (!USER (o))
+    {
+      GPtrArray *ps = seen ? ps_module_named_parameters (PY_MOD (o)) : ps_module_state_dict (PY_MOD (o));
+      for (guint i = 0; i < ps->len; i++)
+        {
+          PsNamedParam *np = ps->pdata[i];
+          if (seen && !g_hash_table_add (seen, np->param))
+            continue;
+          PyObj *t = param_tensor (ip, np->param);
+          if (!t)
+            {
+              g_ptr_array_unref (ps);
+              return FALSE;
+            }
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, np->name), t));
+        }
+      g_ptr_array_unref (ps);
+      return TRUE;
+    }
+  PyNnModule *u = (PyNnModule *) o;
+  gsize pos = 0;
+  PyObj *k, *v;
+  while (u->params && py_dict_next (u->params, &pos, &k, &v))
+    {
+      PsArray *a = py_torch_array (v);
+      if (seen && a && !g_hash_table_add (seen, ps_array_get_param (a)))
+        continue;
+      py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
+    }
+  pos = 0;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    {
+      char *sub = g_strdup_printf ("%s%s.", prefix, PY_STR (k));
+      gboolean ok = collect_params (ip, v, sub, out, seen);
+      g_free (sub);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* children as (name, module) pairs */
+static PyObj *
+children_pairs (PyInterp *ip, PyObj *o)
+{
+  PyObj *l = py_list_new (0);
+  if (!USER (o))
+    {
+      PsModule *m = PY_MOD (o);
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        py_list_append (l, py_tuple_pack (2, py_str_new (ps_module_get_child_name (m, i), -1),
+                                          wrap_module (ip, ps_module_get_child (m, i))));
+      return l;
+    }
+  PyNnModule *u = (PyNnModule *) o;
+  gsize pos = 0;
+  PyObj *k, *v;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    py_list_append (l, py_tuple_pack (2, py_incref (k), py_incref (v)));
+  return l;
+}
+
+/* named_modules: self first, then each child's, each module once */
+static void
+collect_modules (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTable *seen)
+{
+  if (!g_hash_table_add (seen, o))
+    return;
+  py_list_append (out, py_tuple_pack (2, py_str_new (prefix, -1), py_incref (o)));
+  PyObj *kids = children_pairs (ip, o);
+  for (gsize i = 0; i < PY_LIST (kids)->n; i++)
+    {
+      PyObj *pair = PY_LIST (kids)->items[i];
+      char *sub = *prefix ? g_strdup_printf ("%s.%s", prefix, PY_STR (PY_TUPLE (pair)->items[0]))
+        : g_strdup (PY_STR (PY_TUPLE (pair)->items[0]));
+      collect_modules (ip, PY_TUPLE (pair)->items[1], sub, out, seen);
+      g_free (sub);
+    }
+  py_decref (kids);
+}
+
+static gboolean
+user_apply (PyInterp *ip, PyObj *o, PyObj *fn, GHashTable *seen)
+{
+  if (!g_hash_table_add (seen, o))
+    return TRUE;
+  PyObj *kids = children_pairs (ip, o);
+  gboolean ok = TRUE;
+  for (gsize i = 0; ok && i < PY_LIST (kids)->n; i++)
+    ok = user_apply (ip, PY_TUPLE (PY_LIST (kids)->items[i])->items[1], fn, seen);
+  py_decref (kids);
+  if (ok)
+    {
+      PyObj *r = py_call1 (ip, fn, o);
+      ok = r != NULL;
+      py_decref (r);
+    }
+  return ok;
+}
+
+/* nn.Parameter(data, requires_grad=True) */
+static PyObj *
+f_parameter (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  PyObj *args[2] = { NULL, NULL };
+  if (!py_parse_args (ip, a, "Parameter", (const char *[]) { "data", "requires_grad", NULL }, 0, args))
+    return NULL;
+  GError *e = NULL;
+  g_autoptr (PsArray) src = args[0] ? ps_array_ref (py_torch_array (args[0])) : NULL;
+  if (args[0] && !src)
+    return py_raise (ip, py_exc_TypeError, "Parameter(): argument 'data' must be Tensor, not %s",
+                     args[0]->type->name);
+  if (!src)
+    {
+      int64_t zero = 0;
+      src = ps_array_new_empty (PS_DTYPE_F32, 1, &zero, &e);
+    }
+  if (ps_array_get_dtype (src) != PS_DTYPE_F32)
+    return py_raise (ip, py_exc_RuntimeError, "ParamScope's parameters are float32 (got %s)",
+                     ps_array_dtype_torch_name (ps_array_get_dtype (src)));
+  PsTensor *t = ps_array_to_tensor (src, &e);
+  if (!t)
+    return raise_gerror (ip, e);
+  PsParam *p = ps_param_new (t);
+  ps_tensor_unref (t);
+  ps_param_set_requires_grad (p, !args[1] || py_truth (ip, args[1]) > 0);
+  PyObj *r = param_tensor (ip, p);
+  ps_param_unref (p);
+  return r;
+}
+
+static gboolean
+module_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  if (USER (o))
+    return user_repr (ip, o, out);
+  char *s = ps_module_repr (PY_MOD (o));
+  g_string_append (out, s);
+  g_free (s);
+  return TRUE;
+}
+
+static PyObj *
+module_getattr (PyInterp *ip, PyObj *o, const char *name)
+{
+  PsModule *m = PY_MOD (o);
+  if (!m)
+    {
+      PyNnModule *u = (PyNnModule *) o;
+      PyObj *v = u->params ? py_dict_get_str (u->params, name) : NULL;
+      if (!v && u->mods)
+        v = py_dict_get_str (u->mods, name);
+      if (v)
+        return py_incref (v);
+      return py_instance_getattr (ip, o, name);
+    }
+  PsParam *p = ps_module_get_param_by_name (m, name);
+  if (p)
+    return param_tensor (ip, p);
+  if ((strcmp (name, "weight") == 0 || strcmp (name, "bias") == 0)
+      && ps_module_get_kind (m) == PS_MODULE_LINEAR)
+    return py_none;   /* bias=False */
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    if (strcmp (ps_module_get_child_name (m, i), name) == 0)
+      return wrap_module (ip, ps_module_get_child (m, i));
+  if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
+    {
+      if (strcmp (name, "in_features") == 0)
+        return py_int_new (ps_module_get_in_features (m));
+      if (strcmp (name, "out_features") == 0)
+        return py_int_new (ps_module_get_out_features (m));
+    }
+  if (strcmp (name, "training") == 0)
+    return py_true;
+  return py_instance_getattr (ip, o, name);
+}
+
+static int
+module_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
+{
+  PsModule *m = PY_MOD (o);
+  if (!m)
+    {
+      /* Parameters and modules assigned to self are registered, as PyTorch does */
+      PyNnModule *u = (PyNnModule *) o;
+      PsArray *a = v ? py_torch_array (v) : NULL;
+      gboolean is_param = a && ps_array_is_parameter (a), is_mod = v && is_module (v);
+      if ((is_param || is_mod) && !u->params)
+        {
+          py_raise (ip, py_exc_AttributeError,
+                    "cannot assign %s before Module.__init__() call", is_param ? "parameters" : "module");
+          return -1;
+        }
+      PyObj *key = py_str_new (name, -1);
+      if (u->params)
+        {
+          py_dict_del (ip, u->params, key);
+          py_dict_del (ip, u->mods, key);
+        }
+      if (is_param || is_mod)
+        {
+          py_dict_set (ip, is_param ? u->params : u->mods, key, v);
+          py_decref (key);
+          if (u->dict)
+            g_hash_table_remove (u->dict, name);
+          return 1;
+        }
+      py_decref (key);
+      return py_instance_setattr (ip, o, name, v);
+    }
+  if (v && ps_module_get_param_by_name (m, name))
+    {
+      PsArray *a = py_torch_array (v);
+      PsParam *p = a && ps_array_is_parameter (a) ? ps_array_get_param (a) : NULL;
+      if (!p)
+        {
+          py_raise (ip, py_exc_TypeError,
+                    "cannot assign '%s' as parameter '%s' (torch.nn.Parameter or None expected)",
+                    a ? "torch.FloatTensor" : v->type->name, name);
+          return -1;
+        }
+      GError *e = NULL;
+      if (!ps_module_set_param (m, name, p, &e))
+        {
+          raise_gerror (ip, e);
+          return -1;
+        }
+      return 1;
+    }
+  return py_instance_setattr (ip, o, name, v);
+}
+
+static PyObj *
+module_getitem (PyInterp *ip, PyObj *o, PyObj *key)
+{
+  PsModule *m = PY_MOD (o);
+  if (!m)
+    return py_raise (ip, py_exc_TypeError, "'%s' object is not subscriptable", o->type->name);
+  if (!py_is_int (key))
+    return py_raise (ip, py_exc_TypeError, "indices must be integers, not %s", key->type->name);
+  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+    return py_raise (ip, py_exc_TypeError, "'%s' object is not subscriptable", o->type->name);
+  GError *e = NULL;
+  PsModule *c = ps_module_index (m, py_int_value (key), &e);
+  if (!c)
+    {
+      py_raise (ip, py_exc_IndexError, "%s", e->message);
+      g_error_free (e);
+      return NULL;
+    }
+  return wrap_module (ip, c);
+}
+
+static gint64
+module_len (PyInterp *ip, PyObj *o)
+{
+  if (USER (o))
+    {
+      py_raise (ip, py_exc_TypeError, "object of type '%s' has no len()", o->type->name);
+      return -1;
+    }
+  return ps_module_get_n_children (PY_MOD (o));
+}
+
+static PyObj *
+module_call (PyInterp *ip, PyObj *callee, PyArgs *a)
+{
+  if (USER (callee))
+    {
+      PyObj *fwd = py_type_lookup (callee->type, "forward");
+      if (!fwd)
+        return py_raise (ip, py_exc_NotImplementedError,
+                         "Module [%s] is missing the required \"forward\" function", callee->type->name);
+      PyObj *m = py_method_new (callee, fwd);
+      PyObj *r = py_call (ip, m, a);
+      py_decref (m);
+      return r;
+    }
+  if (a->npos != 1 || a->nkw)
+    return py_raise (ip, py_exc_TypeError, "forward() takes 2 positional arguments but %d were given",
+                     a->npos + 1);
+  PsArray *x = py_torch_array (a->pos[0]);
+  if (!x)
+    return py_raise (ip, py_exc_TypeError, "%s(): argument 'input' must be Tensor, not %s",
+                     callee->type->name, a->pos[0]->type->name);
+  GError *e = NULL;
+  PsArray *y = ps_autograd_module_forward (PY_MOD (callee), x, py_torch_rng (ip), &e);
+  if (!y)
+    return raise_gerror (ip, e);
+  return py_torch_wrap_array (ip, y);
+}
+
+static PyObj *m_forward (PyInterp *ip, PyObj *self, PyArgs *a) { return module_call (ip, self, a); }
+
+/* the list of (name, value) pairs, then a generator of them or of values */
+static PyObj *
+named_params (PyInterp *ip, PyObj *self, gboolean state)
+{
+  PyObj *l = py_list_new (0);
+  GHashTable *seen = state ? NULL : g_hash_table_new (NULL, NULL);
+  gboolean ok = collect_params (ip, self, "", l, seen);
+  if (seen)
+    g_hash_table_unref (seen);
+  if (!ok)
+    {
+      py_decref (l);
+      return NULL;
+    }
+  return l;
+}
+
+static PyObj *
+m_named_parameters (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *l = named_params (ip, self, FALSE);
+  return l ? py_generator_new (l, "Module.named_parameters") : NULL;
+}
+
+static PyObj *
+m_parameters (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *l = named_params (ip, self, FALSE);
+  if (!l)
+    return NULL;
+  for (gsize i = 0; i < PY_LIST (l)->n; i++)
+    {
+      PyObj *pair = PY_LIST (l)->items[i];
+      PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+      py_decref (pair);
+    }
+  return py_generator_new (l, "Module.parameters");
+}
+
+/* state_dict(): an OrderedDict of detached tensors (tied ones under each name) */
+static PyObj *
+m_state_dict (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *l = named_params (ip, self, TRUE);
+  if (!l)
+    return NULL;
+  PyObj *d = py_odict_new ();
+  for (gsize i = 0; i < PY_LIST (l)->n; i++)
+    {
+      PyObj *pair = PY_LIST (l)->items[i];
+      PyObj *data = py_getattr (ip, PY_TUPLE (pair)->items[1], "data");
+      py_dict_set (ip, d, PY_TUPLE (pair)->items[0], data);
+      py_decref (data);
+    }
+  py_decref (l);
+  return d;
+}
+
+static PyObj *
+children_gen (PyInterp *ip, PyObj *self, gboolean named)
+{
+  PyObj *l = children_pairs (ip, self);
+  if (!named)
+    for (gsize i = 0; i < PY_LIST (l)->n; i++)
+      {
+        PyObj *pair = PY_LIST (l)->items[i];
+        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+        py_decref (pair);
+      }
+  return py_generator_new (l, named ? "Module.named_children" : "Module.children");
+}
+
+static PyObj *m_children (PyInterp *ip, PyObj *self, PyArgs *a) { return children_gen (ip, self, FALSE); }
+static PyObj *m_named_children (PyInterp *ip, PyObj *self, PyArgs *a) { return children_gen (ip, self, TRUE); }
+
+static PyObj *
+modules_gen (PyInterp *ip, PyObj *self, gboolean named)
+{
+  PyObj *l = py_list_new (0);
+  GHashTable *seen = g_hash_table_new (NULL, NULL);
+  collect_modules (ip, self, "", l, seen);
+  g_hash_table_unref (seen);
+  if (!named)
+    for (gsize i = 0; i < PY_LIST (l)->n; i++)
+      {
+        PyObj *pair = PY_LIST (l)->items[i];
+        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+        py_decref (pair);
+      }
+  return py_generator_new (l, named ? "Module.named_modules" : "Module.modules");
+}
+
+static PyObj *m_modules (PyInterp *ip, PyObj *self, PyArgs *a) { return modules_gen (ip, self, FALSE); }
+static PyObj *m_named_modules (PyInterp *ip, PyObj *self, PyArgs *a) { return modules_gen (ip, self, TRUE); }
+
+typedef struct {
+  PyInterp *ip;
+  PyObj *fn;
+  gboolean failed;
+} ApplyCtx;
+
+static void
+apply_one (PsModule *m, gpointer data)
+{
+  ApplyCtx *c = data;
+  if (c->failed)
+    return;
+  PyObj *w = wrap_module (c->ip, m);
+  PyObj *r = py_call1 (c->ip, c->fn, w);
+  py_decref (w);
+  if (!r)
+    c->failed = TRUE;
+  py_decref (r);
+}
+
+static PyObj *
+m_apply (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *fn;
+  if (!py_parse_args (ip, a, "apply", (const char *[]) { "fn", NULL }, 1, &fn))
+    return NULL;
+  if (USER (self))
+    {
+      GHashTable *seen = g_hash_table_new (NULL, NULL);
+      gboolean ok = user_apply (ip, self, fn, seen);
+      g_hash_table_unref (seen);
+      return ok ? py_incref (self) : NULL;
+    }
+  ApplyCtx c = { ip, fn, FALSE };
+  ps_module_apply (PY_MOD (self), apply_one, &c);
+  return c.failed ? NULL : py_incref (self);
+}
+
+static PyObj *
+m_add_module (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *args[2];
+  if (!py_parse_args (ip, a, "add_module", (const char *[]) { "name", "module", NULL }, 2, args))
+    return NULL;
+  if (!PY_IS (args[0], py_str_type))
+    return py_raise (ip, py_exc_TypeError, "module name should be a string. Got %s", args[0]->type->name);
+  if (!is_module (args[1]))
+    return py_raise (ip, py_exc_TypeError, "%s is not a Module subclass", args[1]->type->name);
+  if (USER (self))
+    return py_setattr (ip, self, PY_STR (args[0]), args[1]) ? py_none : NULL;
+  if (USER (args[1]))
+    return py_raise (ip, py_exc_NotImplementedError,
+                     "a Sequential holding a %s (a class of your own) is not supported yet",
+                     args[1]->type->name);
+  GError *e = NULL;
+  if (!ps_module_append (PY_MOD (self), PY_STR (args[0]), ps_module_ref (PY_MOD (args[1])), &e))
+    return raise_gerror (ip, e);
+  return py_none;
+}
+
+static PyObj *
+m_zero_grad (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *s = NULL;
+  if (!py_parse_args (ip, a, "zero_grad", (const char *[]) { "set_to_none", NULL }, 0, &s))
+    return NULL;
+  gboolean to_none = s && py_truth (ip, s) > 0;
+  PyObj *l = named_params (ip, self, FALSE);
+  if (!l)
+    return NULL;
+  for (gsize i = 0; i < PY_LIST (l)->n; i++)
+    {
+      PsArray *arr = py_torch_array (PY_TUPLE (PY_LIST (l)->items[i])->items[1]);
+      if (arr && ps_array_get_param (arr))
+        ps_param_zero_grad (ps_array_get_param (arr), to_none);
+    }
+  py_decref (l);
+  return py_none;
+}
+
+static PyObj *m_self (PyInterp *ip, PyObj *self, PyArgs *a) { return py_incref (self); }
+
+static const PyMethodDef module_methods[] = {
+  { "__init__", m_init }, { "forward", m_forward }, { "named_parameters", m_named_parameters },
+  { "parameters", m_parameters }, { "state_dict", m_state_dict }, { "children", m_children },
+  { "named_children", m_named_children }, { "modules", m_modules },
+  { "named_modules", m_named_modules }, { "apply", m_apply }, { "add_module", m_add_module },
+  { "zero_grad", m_zero_grad }, { "train", m_self }, { "eval", m_self },
+  { NULL }
+};
+
+static PyType module_type = {
+  .ob = { &py_type_type, -1 }, .name = "Module", .module = "torch.nn.modules.module",
+  .size = sizeof (PyNnModule), .dealloc = module_dealloc, .repr = module_repr,
+  .getattr = module_getattr, .setattr = module_setattr, .getitem = module_getitem,
+  .len = module_len, .call = module_call, .methods = module_methods, .has_dict = TRUE,
+};
+
+/* ---- constructors ---------------------------------------------------------------------- */
+
+static PyObj *
+f_sequential (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  if (a->nkw)
+    return py_raise (ip, py_exc_TypeError, "Sequential() takes no keyword arguments");
+  g_autoptr (PsModule) seq = ps_module_new_sequential ();
+  for (int i = 0; i < a->npos; i++)
+    {
+      if (!is_module (a->pos[i]))
+        return py_raise (ip, py_exc_TypeError, "%s is not a Module subclass", a->pos[i]->type->name);
+      if (USER (a->pos[i]))
+        return py_raise (ip, py_exc_NotImplementedError,
+                         "a Sequential holding a %s (a class of your own) is not supported yet",
+                         a->pos[i]->type->name);
+      char name[32];
+      g_snprintf (name, sizeof name, "%d", i);
+      GError *e = NULL;
+      if (!ps_module_append (seq, name, ps_module_ref (PY_MOD (a->pos[i])), &e))
+        return raise_gerror (ip, e);
+    }
+  return wrap_module (ip, seq);
+}
+
+static PyObj *
+f_linear (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *args[3] = { NULL, NULL, NULL };
+  gint64 in, out;
+  if (!py_parse_args (ip, a, "Linear", (const char *[]) { "in_features", "out_features", "bias", NULL }, 2, args)
+      || !py_arg_int (ip, args[0], "in_features", &in) || !py_arg_int (ip, args[1], "out_features", &out))
+    return NULL;
+  if (in < 0 || out < 0)
+    return py_raise (ip, py_exc_RuntimeError, "Trying to create tensor with negative dimension %" G_GINT64_FORMAT ": [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
+                     out < 0 ? out : in, out, in);
+  gboolean bias = !args[2] || py_truth (ip, args[2]) > 0;
+  if ((double) in * (double) out > 1e9)
+    return py_raise (ip, py_exc_RuntimeError, "Linear(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                     ") is over ParamScope's memory budget", in, out);
+  g_autoptr (PsModule) m = ps_module_new_linear (in, out, bias, py_torch_rng (ip));
+  return wrap_module (ip, m);
+}
+
+static PyObj *
+f_lazy_linear (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *args[2] = { NULL, NULL };
+  gint64 out;
+  if (!py_parse_args (ip, a, "LazyLinear", (const char *[]) { "out_features", "bias", NULL }, 1, args)
+      || !py_arg_int (ip, args[0], "out_features", &out))
+    return NULL;
+  g_autoptr (PsModule) m = ps_module_new_lazy_linear (out, !args[1] || py_truth (ip, args[1]) > 0);
+  return wrap_module (ip, m);
+}
+
+static PyObj *
+simple (PyInterp *ip, PyArgs *a, PsModuleKind kind, const char *name)
+{
+  PyObj *inplace = NULL;
+  if (kind == PS_MODULE_RELU)
+    {
+      if (!py_parse_args (ip, a, name, (const char *[]) { "inplace", NULL }, 0, &inplace))
+        return NULL;
+    }
+  else if (!py_no_kwargs (ip, a, name))
+    return NULL;
+  g_autoptr (PsModule) m = ps_module_new (kind);
+  if (inplace && py_truth (ip, inplace) > 0)
+    ps_module_set_inplace (m, TRUE);
+  return wrap_module (ip, m);
+}
+
+static PyObj *f_relu (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_RELU, "ReLU"); }
+static PyObj *f_sigmoid (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_SIGMOID, "Sigmoid"); }
+static PyObj *f_tanh (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_TANH, "Tanh"); }
+static PyObj *f_identity (PyInterp *ip, PyObj *s, PyArgs *a) { g_autoptr (PsModule) m = ps_module_new (PS_MODULE_IDENTITY); return wrap_module (ip, m); }
+
+static PyObj *
+f_gelu (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  PyObj *ap = NULL;
+  if (!py_parse_args (ip, a, "GELU", (const char *[]) { "approximate", NULL }, 0, &ap))
+    return NULL;
+  g_autoptr (PsModule) m = ps_module_new (PS_MODULE_GELU);
+  if (ap && PY_IS (ap, py_str_type) && strcmp (PY_STR (ap), "tanh") == 0)
+    ps_module_set_gelu_tanh (m, TRUE);
+  return wrap_module (ip, m);
+}
+
+static PyObj *
+f_leaky_relu (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  PyObj *args[2] = { NULL, NULL };
+  double slope = 0.01;
+  if (!py_parse_args (ip, a, "LeakyReLU", (const char *[]) { "negative_slope", "inplace", NULL }, 0, args)
+      || (args[0] && !py_arg_float (ip, args[0], "negative_slope", &slope)))
+    return NULL;
+  g_autoptr (PsModule) m = ps_module_new_leaky_relu (slope, args[1] && py_truth (ip, args[1]) > 0);
+  if (args[0])
+    {
+      char *r = py_repr_cstr (ip, args[0]);
+      ps_module_set_slope_text (m, r);
+      g_free (r);
+    }
+  return wrap_module (ip, m);
+}
+
+static PyObj *
+f_flatten (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  PyObj *args[2] = { NULL, NULL };
+  gint64 sd = 1, ed = -1;
+  if (!py_parse_args (ip, a, "Flatten", (const char *[]) { "start_dim", "end_dim", NULL }, 0, args)
+      || (args[0] && !py_arg_int (ip, args[0], "start_dim", &sd))
+      || (args[1] && !py_arg_int (ip, args[1], "end_dim", &ed)))
+    return NULL;
+  g_autoptr (PsModule) m = ps_module_new_flatten ((int) sd, (int) ed);
+  return wrap_module (ip, m);
+}
+
+/* ---- nn.init --------------------------------------------------------------------------- */
+
+static PyObj *
+init_call (PyInterp *ip, PyArgs *a, const char *scheme)
+{
+  const PsInitInfo *info = ps_init_find_info (scheme);
+  g_assert (info);
+  char fname[64];
+  g_snprintf (fname, sizeof fname, "%s_", scheme);
+  if (a->npos < 1 && a->nkw == 0)
+    return py_raise (ip, py_exc_TypeError, "%s() missing 1 required positional argument: 'tensor'", fname);
+  PyObj *t = a->npos ? a->pos[0] : NULL;
+  for (int k = 0; k < a->nkw && !t; k++)
+    if (strcmp (a->kwn[k], "tensor") == 0)
+      t = a->kwv[k];
+  PsArray *arr = t ? py_torch_array (t) : NULL;
+  if (!arr)
+    return py_raise (ip, py_exc_AttributeError, "'%s' object has no attribute 'ndimension'",
+                     t ? t->type->name : "NoneType");
+  g_autoptr (PsInitScheme) s = ps_init_scheme_new (info->kind);
+  if (a->npos - 1 > (int) info->n_args)
+    return py_raise (ip, py_exc_TypeError, "%s() takes from 1 to %u positional arguments but %d were given",
+                     fname, info->n_args + 1, a->npos);
+  for (int i = 1; i < a->npos + a->nkw; i++)
+    {
+      const char *name;
+      PyObj *v;
+      if (i < a->npos)
+        {
+          name = info->args[i - 1].name;
+          v = a->pos[i];
+        }
+      else
+        {
+          name = a->kwn[i - a->npos];
+          v = a->kwv[i - a->npos];
+          if (strcmp (name, "tensor") == 0)
+            continue;
+          gboolean known = FALSE;
+          for (guint k = 0; k < info->n_args; k++)
+            known |= strcmp (info->args[k].name, name) == 0;
+          if (!known)
+            return py_raise (ip, py_exc_TypeError, "%s() got an unexpected keyword argument '%s'", fname, name);
+        }
+      char *text = py_repr_cstr (ip, v);
+      if (!text)
+        return NULL;
+      GError *e = NULL;
+      gboolean ok = ps_init_scheme_set_arg (s, name, text, &e);
+      g_free (text);
+      if (!ok)
+        {
+          py_raise (ip, py_exc_ValueError, "%s", e->message);
+          g_error_free (e);
+          return NULL;
+        }
+    }
+  GError *e = NULL;
+  if (ps_array_is_parameter (arr))
+    {
+      if (!ps_init_apply (s, ps_array_get_param (arr), -1, py_torch_rng (ip), &e))
+        {
+          py_raise (ip, py_exc_ValueError, "%s", e->message);
+          g_error_free (e);
+          return NULL;
+        }
+      return py_incref (t);
+    }
+  g_autoptr (PsTensor) tmp = ps_array_to_tensor (arr, &e);
+  if (!tmp || !ps_init_tensor (s, tmp, -1, py_torch_rng (ip), &e))
+    {
+      py_raise (ip, py_exc_ValueError, "%s", e ? e->message : "cannot initialize this tensor");
+      g_clear_error (&e);
+      return NULL;
+    }
+  g_autoptr (PsArray) src = ps_array_new_from_tensor (tmp, &e);
+  if (!src || !ps_array_copy_ (arr, src, &e))
+    return raise_gerror (ip, e);
+  return py_incref (t);
+}
+
+#define INIT(NAME) static PyObj *i_##NAME (PyInterp *ip, PyObj *s, PyArgs *a) { return init_call (ip, a, #NAME); }
+INIT (uniform)
+INIT (normal)
+INIT (constant)
+INIT (ones)
+INIT (zeros)
+INIT (eye)
+INIT (xavier_uniform)
+INIT (xavier_normal)
+INIT (kaiming_uniform)
+INIT (kaiming_normal)
+INIT (trunc_normal)
+INIT (orthogonal)
+INIT (sparse)
+
+static PyObj *
+i_calculate_gain (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  PyObj *args[2] = { NULL, NULL };
+  if (!py_parse_args (ip, a, "calculate_gain", (const char *[]) { "nonlinearity", "param", NULL }, 1, args))
+    return NULL;
+  if (!PY_IS (args[0], py_str_type))
+    return py_raise (ip, py_exc_ValueError, "Unsupported nonlinearity %s", py_type_name (args[0]));
+  double param = NAN, gain;
+  if (args[1] && args[1] != py_none && !py_arg_float (ip, args[1], "param", &param))
+    return NULL;
+  GError *e = NULL;
+  if (!ps_init_calculate_gain (PY_STR (args[0]), param, &gain, &e))
+    {
+      py_raise (ip, py_exc_ValueError, "%s", e->message);
+      g_error_free (e);
+      return NULL;
+    }
+  return py_float_new (gain);
+}
+
+static const PyMethodDef init_funcs[] = {
+  { "uniform_", i_uniform }, { "normal_", i_normal }, { "constant_", i_constant },
+  { "ones_", i_ones }, { "zeros_", i_zeros }, { "eye_", i_eye },
+  { "xavier_uniform_", i_xavier_uniform }, { "xavier_normal_", i_xavier_normal },
+  { "kaiming_uniform_", i_kaiming_uniform }, { "kaiming_normal_", i_kaiming_normal },
+  { "trunc_normal_", i_trunc_normal }, { "orthogonal_", i_orthogonal }, { "sparse_", i_sparse },
+  { "calculate_gain", i_calculate_gain },
+  { NULL }
+};
+
+static PyObj *
+build_init (PyInterp *ip)
+{
+  PyObj *m = py_module_new ("torch.nn.init");
+  for (const PyMethodDef *d = init_funcs; d->name; d++)
+    py_module_add (m, d->name, py_native_new (d->name, d->fn, NULL));
+  return m;
+}
+
+static const PyMethodDef nn_classes[] = {
+  { "Sequential", f_sequential }, { "Linear", f_linear }, { "LazyLinear", f_lazy_linear },
+  { "ReLU", f_relu }, { "Sigmoid", f_sigmoid }, { "Tanh", f_tanh }, { "GELU", f_gelu },
+  { "LeakyReLU", f_leaky_relu }, { "Identity", f_identity }, { "Flatten", f_flatten },
+  { NULL }
+};
+
+/* nn.Linear is a class (type(m) == nn.Linear, isinstance) that constructs */
+static PyObj *
+class_new (PyInterp *ip, PyType *t, PyArgs *a)
+{
+  for (const PyMethodDef *d = nn_classes; d->name; d++)
+    if (strcmp (d->name, t->name) == 0)
+      return d->fn (ip, NULL, a);
+  return py_raise (ip, py_exc_TypeError, "cannot create '%s' instances", t->name);
+}
+
+static PyObj *
+build_nn (PyInterp *ip)
+{
+  PyObj *m = py_module_new ("torch.nn");
+  /* the classes: one PsModule of each kind gives its class */
+  for (const PyMethodDef *d = nn_classes; d->name; d++)
+    {
+      PyObj *inst = d->fn (ip, NULL, &(PyArgs) { 0 });
+      PyType *t;
+      if (!inst)
+        {
+          /* Linear/LazyLinear need arguments: make one to learn the class */
+          py_err_clear (ip);
+          g_autoptr (PsModule) lin = strcmp (d->name, "Linear") == 0 ? ps_module_new_linear (1, 1, TRUE, NULL)
+            : ps_module_new_lazy_linear (1, TRUE);
+          t = module_class (lin);
+        }
+      else
+        {
+          t = inst->type;
+          py_decref (inst);
+        }
+      t->new_ = class_new;
+      py_module_add (m, d->name, py_incref (&t->ob));
+    }
+  py_module_add (m, "Module", &module_type.ob);
+  py_module_add (m, "Parameter", py_native_new ("Parameter", f_parameter, NULL));
+  PyObj *init = py_import_module (ip, "torch.nn.init");
+  PyObj *fn = py_import_module (ip, "torch.nn.functional");
+  if (init)
+    py_module_add (m, "init", init);
+  if (fn)
+    py_module_add (m, "functional", fn);
+  return m;
+}
+
+PsModule *
+py_nn_module_of (PyObj *o)
+{
+  return is_module (o) ? PY_MOD (o) : NULL;
+}
+
+void
+py_nn_register (void)
+{
+  py_register_module ("torch.nn", build_nn);
+  py_register_module ("torch.nn.init", build_init);
+}

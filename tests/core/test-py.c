@@ -1,0 +1,253 @@
+/* test-py — ParamScope's Python: reprs as CPython writes them, errors with
+ * their place, the sandbox and the budgets (tests/corpus/notebooks: each
+ * hostile program's first line says the exception it must end with)
+ */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "ps-array.h"
+#include "ps-py.h"
+#include "ps-test-util.h"
+
+static void
+collect (const char *text, gsize len, gpointer data)
+{
+  g_string_append_len (data, text, len);
+}
+
+/* run src, return what it printed; *err receives the error (or NULL) */
+static char *
+run (PsPy *py, const char *src, char **result, PsPyError **err)
+{
+  GString *out = g_string_new (NULL);
+  ps_py_set_output (py, collect, out);
+  PsPyError *e = NULL;
+  gboolean ok = ps_py_run (py, src, -1, "<cell 1>", result, &e);
+  g_assert_true (ok == (e == NULL));
+  if (err)
+    *err = e;
+  else
+    {
+      if (e)
+        g_test_message ("%s: %s", e->ename, e->evalue);
+      g_assert_null (e);
+    }
+  ps_py_set_output (py, NULL, NULL);
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_prints (const char *src, const char *want)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autofree char *got = run (py, src, NULL, NULL);
+  g_assert_cmpstr (got, ==, want);
+}
+
+/* float repr: the shortest text that reads back the same, Python's layout */
+static void
+test_float_repr (void)
+{
+  assert_prints ("print(0.1, 1e-05, 1e-4, 0.0001, 1e16, 1e15, 1.5e300, 5e-324, -0.0, 2.0**0.5)\n",
+                 "0.1 1e-05 0.0001 0.0001 1e+16 1000000000000000.0 1.5e+300 5e-324 -0.0 1.4142135623730951\n");
+  assert_prints ("print(float('inf'), float('-inf'), float('nan'), 1/3, 2/3, 100.0, 123456789012345678.0)\n",
+                 "inf -inf nan 0.3333333333333333 0.6666666666666666 100.0 1.2345678901234568e+17\n");
+  /* every float of a sample reads back the same from its repr */
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autoptr (GRand) r = g_rand_new_with_seed (7);
+  for (int i = 0; i < 2000; i++)
+    {
+      double v = ldexp (g_rand_double_range (r, -1, 1), g_rand_int_range (r, -1000, 1000));
+      g_autofree char *src = g_strdup_printf ("print(%.17g)\n", v);
+      g_autofree char *got = run (py, src, NULL, NULL);
+      g_assert_cmpfloat (g_ascii_strtod (got, NULL), ==, v);
+      /* and is no longer than %.17g's */
+      g_assert_cmpuint (strlen (got), <=, strlen (src) - 6);
+    }
+}
+
+static void
+test_str_repr (void)
+{
+  assert_prints ("print(repr('a'), repr(\"it's\"), repr('say \"x\"'), repr('both \\' \"'), repr('\\n\\t\\x01'))\n",
+                 "'a' \"it's\" 'say \"x\"' 'both \\' \"' '\\n\\t\\x01'\n");
+  assert_prints ("print(['中文', 'é'], ('x',), {'k': None}, [True, 1.0, 2])\n",
+                 "['中文', 'é'] ('x',) {'k': None} [True, 1.0, 2]\n");
+}
+
+static void
+test_pretty (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autofree char *result = NULL;
+  g_autofree char *out = run (py, "(list(range(3)), 'x' * 75)", &result, NULL);
+  g_autofree char *xs = g_strnfill (75, 'x');
+  g_autofree char *want = g_strdup_printf ("([0, 1, 2],\n '%s')", xs);
+  g_assert_cmpstr (result, ==, want);
+  g_clear_pointer (&result, g_free);
+  g_free (run (py, "class M:\n    pass\nM", &result, NULL));
+  g_assert_cmpstr (result, ==, "__main__.M");
+  g_clear_pointer (&result, g_free);
+  g_free (run (py, "x = 1", &result, NULL));
+  g_assert_null (result);
+  g_free (run (py, "None", &result, NULL));
+  g_assert_null (result);
+}
+
+/* the place of an error: innermost expression, file:line:col, each frame */
+static void
+test_error_place (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  PsPyError *e = NULL;
+  g_free (run (py, "def f(x):\n    return x[3]\n\ny = [1]\nf(y)\n", NULL, &e));
+  g_assert_nonnull (e);
+  g_assert_cmpstr (e->ename, ==, "IndexError");
+  g_assert_cmpstr (e->evalue, ==, "list index out of range");
+  g_assert_cmpint (e->line, ==, 2);
+  g_assert_cmpint (e->col, ==, 12);
+  g_autofree char *tb = ps_py_error_format (e);
+  g_assert_nonnull (strstr (tb, "<cell 1>:5:1 in <module>\n    f(y)\n    ^\n"));
+  g_assert_nonnull (strstr (tb, "<cell 1>:2:12 in f\n    return x[3]\n           ^\n"));
+  g_assert_true (g_str_has_suffix (tb, "IndexError: list index out of range\n"));
+  ps_py_error_free (e);
+  /* a syntax error names the line and column of the file */
+  g_free (run (py, "x = 1\nif x\n    pass\n", NULL, &e));
+  g_assert_cmpstr (e->ename, ==, "SyntaxError");
+  g_assert_cmpstr (e->evalue, ==, "expected ':' (<cell 1>, line 2)");
+  g_assert_cmpint (e->col, ==, 5);
+  ps_py_error_free (e);
+  /* what ran before an error stays done */
+  g_free (run (py, "a = 1\nb = a / 0\n", NULL, &e));
+  ps_py_error_free (e);
+  g_autofree char *out = run (py, "print(a)", NULL, NULL);
+  g_assert_cmpstr (out, ==, "1\n");
+}
+
+static gpointer
+interrupt_later (gpointer data)
+{
+  g_usleep (100000);
+  ps_py_interrupt (data);
+  return NULL;
+}
+
+static void
+test_interrupt (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  GThread *t = g_thread_new ("stop", interrupt_later, py);
+  PsPyError *e = NULL;
+  g_free (run (py, "n = 0\nwhile True:\n    n += 1\n", NULL, &e));
+  g_thread_join (t);
+  g_assert_nonnull (e);
+  g_assert_cmpstr (e->ename, ==, "KeyboardInterrupt");
+  ps_py_error_free (e);
+  /* the namespace survives: n counted */
+  g_autofree char *out = run (py, "print(n > 0)", NULL, NULL);
+  g_assert_cmpstr (out, ==, "True\n");
+}
+
+/* budgets cannot be caught by the code they stop */
+static void
+test_budget_uncatchable (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  ps_py_set_timeout (py, 0.2);
+  PsPyError *e = NULL;
+  g_free (run (py, "while True:\n    try:\n        while True:\n            pass\n    except Exception:\n        pass\n",
+               NULL, &e));
+  g_assert_cmpstr (e->ename, ==, "TimeoutError");
+  ps_py_error_free (e);
+}
+
+/* the network a program built, for the window */
+static void
+test_find_model (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_free (run (py, "from torch import nn\nhidden = nn.Linear(3, 4)\nnet = nn.Sequential(hidden, nn.ReLU())\n"
+               "other = nn.Linear(1, 1)\nx = 3\n", NULL, NULL));
+  g_autofree char *name = NULL;
+  g_autoptr (PsModule) m = ps_py_find_model (py, &name);
+  g_assert_nonnull (m);
+  g_assert_cmpstr (name, ==, "net");
+  g_assert_cmpuint (ps_module_get_n_children (m), ==, 2);
+  /* the same parameters as the code's: a change from code is seen through m */
+  g_free (run (py, "hidden.weight.data[0, 0] = 42\n", NULL, NULL));
+  PsTensor *w = ps_param_get_data (ps_module_get_param (ps_module_get_child (m, 0), 0));
+  g_assert_cmpfloat (w->data[0], ==, 42.0f);
+  g_autoptr (PsPy) py2 = ps_py_new ();
+  g_free (run (py2, "import torch\nfrom torch import nn\na = nn.Linear(1, 2)\nb = nn.Tanh()\n", NULL, NULL));
+  g_autofree char *name2 = NULL;
+  g_autoptr (PsModule) m2 = ps_py_find_model (py2, &name2);
+  g_assert_cmpstr (name2, ==, "b");
+}
+
+/* every hostile program ends with the exception its first line names */
+static void
+test_hostile (gconstpointer data)
+{
+  const char *path = data;
+  g_autofree char *src = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (path, &src, &len, NULL));
+  g_assert_true (g_str_has_prefix (src, "# expect: "));
+  g_autofree char *want = g_strndup (src + 10, strcspn (src + 10, "\n"));
+  g_autoptr (PsPy) py = ps_py_new ();
+  /* a short budget where the budget is the point, a generous one elsewhere
+   * (a loaded machine must not turn another error into a timeout) */
+  ps_py_set_timeout (py, g_str_has_prefix (want, "TimeoutError") ? 0.3 : 30);
+  ps_py_set_memory_cap (py, 64 << 20);
+  GString *out = g_string_new (NULL);
+  ps_py_set_output (py, collect, out);
+  PsPyError *e = NULL;
+  g_assert_false (ps_py_run (py, src, len, "<cell 1>", NULL, &e));
+  g_autofree char *got = g_strdup_printf ("%s: %s", e->ename, e->evalue);
+  g_test_message ("%s", got);
+  g_assert_true (g_str_has_prefix (got, want));
+  /* nothing was printed by a program that reached outside */
+  g_assert_null (strstr (out->str, "pwned"));
+  g_string_free (out, TRUE);
+  ps_py_error_free (e);
+}
+
+static int
+by_name (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* tensors made by code: a small cap keeps the hostile ones quick */
+  ps_array_set_memory_cap (256 << 20);
+  g_test_add_func ("/py/float-repr", test_float_repr);
+  g_test_add_func ("/py/str-repr", test_str_repr);
+  g_test_add_func ("/py/pretty", test_pretty);
+  g_test_add_func ("/py/error-place", test_error_place);
+  g_test_add_func ("/py/interrupt", test_interrupt);
+  g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
+  g_test_add_func ("/py/find-model", test_find_model);
+  g_autofree char *dir = g_build_filename (g_getenv ("PS_CORPUS"), "notebooks", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while ((n = g_dir_read_name (d)))
+    if (g_str_has_suffix (n, ".py"))
+      g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, by_name);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *test = g_strdup_printf ("/py/hostile/%s", (char *) names->pdata[i]);
+      g_test_add_data_func_full (test, g_build_filename (dir, names->pdata[i], NULL), test_hostile,
+                                 g_free);
+    }
+  int r = g_test_run ();
+  g_ptr_array_unref (names);
+  return r;
+}

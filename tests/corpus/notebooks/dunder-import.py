@@ -1,0 +1,2 @@
+# expect: PermissionError: __import__() is not available
+__import__('os').system('id')

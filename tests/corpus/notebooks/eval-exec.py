@@ -1,0 +1,2 @@
+# expect: PermissionError: eval() is not available
+eval("1 + 1")

@@ -1,0 +1,2 @@
+# expect: ImportError: import of 'subprocess' is not allowed
+from subprocess import run

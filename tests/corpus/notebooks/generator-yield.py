@@ -1,0 +1,3 @@
+# expect: SyntaxError: 'yield' is not supported
+def g():
+    yield 1

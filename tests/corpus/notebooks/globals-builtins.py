@@ -1,0 +1,2 @@
+# expect: PermissionError: globals() is not available
+globals()['__builtins__']

@@ -1,0 +1,2 @@
+# expect: MemoryError: a list of
+l = [0] * (10**12)

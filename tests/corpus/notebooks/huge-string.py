@@ -1,0 +1,2 @@
+# expect: MemoryError: a string of
+s = 'x' * (10**12)

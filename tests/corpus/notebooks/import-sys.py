@@ -1,0 +1,2 @@
+# expect: ImportError: import of 'sys' is not allowed
+import sys as s

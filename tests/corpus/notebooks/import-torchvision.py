@@ -1,0 +1,2 @@
+# expect: ImportError: import of 'torchvision' is not allowed
+import torchvision

@@ -1,0 +1,3 @@
+# expect: TimeoutError: the code ran past its time budget
+while True:
+    pass

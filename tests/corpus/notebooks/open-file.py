@@ -1,0 +1,2 @@
+# expect: PermissionError: open() is not available
+open('/etc/passwd').read()

@@ -1,0 +1,3 @@
+# expect: RuntimeError: not enough memory
+import torch
+x = torch.zeros(10**12)

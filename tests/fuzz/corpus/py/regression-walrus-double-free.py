@@ -1,0 +1,2 @@
+ooooooooooooooooooooooooooooooooooooooooooooooooooooooooootal = 1
+tooooooooooooooooooooooooooooooooooootal = ooooooooooooo:=ooooooooooooooooooooooooooooooooooooooooooooooooooooo(totl)
