@@ -31,8 +31,10 @@
  * Training:       ps-train-step.h (one step), ps-trainer.h (in a worker thread),
  *                 ps-train-log.h (its record), ps-data.h (its data),
  *                 ps-snapshot.h (values at one moment, differences)
- * Files:          ps-safetensors.h, ps-checkpoint.h (a mapped file as a tree),
- *                 ps-file.h      (every file written is replaced atomically)
+ * Files:          ps-weights.h   (the one door: safetensors, torch.save, shards),
+ *                 ps-safetensors.h, ps-zip.h, ps-pickle.h (restricted, runs nothing),
+ *                 ps-checkpoint.h (a mapped file as a tree),
+ *                 ps-file.h      (every file written is replaced atomically; mapped reads)
  * Element types:  ps-dtype.h     (sizes, names, conversion to float32)
  * Heatmaps:       ps-pool.h      (max-|x| pooling of a strided slice of any dtype),
  *                 ps-heatmap.h   (the colormap)
@@ -51,6 +53,7 @@
 #include "ps-module.h"
 #include "ps-optim.h"
 #include "ps-param.h"
+#include "ps-pickle.h"
 #include "ps-pool.h"
 #include "ps-rng.h"
 #include "ps-safetensors.h"
@@ -60,3 +63,5 @@
 #include "ps-train-log.h"
 #include "ps-train-step.h"
 #include "ps-trainer.h"
+#include "ps-weights.h"
+#include "ps-zip.h"

@@ -1,4 +1,7 @@
-/* ps-checkpoint.h — a bare .safetensors file browsed as a tree, read lazily
+/* ps-checkpoint.h — a weights file browsed as a tree, read lazily
+ *
+ * (Any file ps_weights_open reads: safetensors, torch.save files, sharded
+ * checkpoints; the examples name safetensors.)
  *
  * A checkpoint is a mapped, validated PsSafetensors plus the tree of its
  * dotted names ("model.layers.10.mlp.up_proj.weight": groups "model",
@@ -78,11 +81,13 @@ struct _PsCheckpointNode
   guint64                   bytes;
 };
 
-/* Map path and validate it (ps_safetensors_new_from_bytes); nothing of the
- * tensors' data is read. */
+/* Map path and validate it (any weights file: ps_weights_open); nothing of
+ * the tensors' data is read. */
 PsCheckpoint *ps_checkpoint_open          (const char *path, GError **error);
 /* The same over bytes already in memory; label names them in messages. */
 PsCheckpoint *ps_checkpoint_new_from_bytes (GBytes *bytes, const char *label, GError **error);
+/* Browse weights already read (taken). */
+PsCheckpoint *ps_checkpoint_new_from_weights (PsSafetensors *st);
 PsCheckpoint *ps_checkpoint_ref           (PsCheckpoint *ck);
 void          ps_checkpoint_unref         (PsCheckpoint *ck);
 
