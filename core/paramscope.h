@@ -34,6 +34,7 @@
  * Files:          ps-weights.h   (the one door: safetensors, torch.save, shards),
  *                 ps-safetensors.h, ps-zip.h, ps-pickle.h (restricted, runs nothing),
  *                 ps-checkpoint.h (a mapped file as a tree),
+ *                 ps-run-folder.h (a folder of checkpoints as a run's timeline),
  *                 ps-file.h      (every file written is replaced atomically; mapped reads)
  * Element types:  ps-dtype.h     (sizes, names, conversion to float32)
  * Heatmaps:       ps-pool.h      (max-|x| pooling of a strided slice of any dtype),
@@ -56,6 +57,7 @@
 #include "ps-pickle.h"
 #include "ps-pool.h"
 #include "ps-rng.h"
+#include "ps-run-folder.h"
 #include "ps-safetensors.h"
 #include "ps-snapshot.h"
 #include "ps-tape.h"

@@ -504,34 +504,124 @@ ps_checkpoint_view_get_slice (PsCheckpoint *ck, const PsCheckpointView *v, PsSli
   };
 }
 
+gboolean
+ps_checkpoint_run_guarded (PsCheckpoint *ck, void (*fn) (gpointer data), gpointer data,
+                           GError **error)
+{
+  g_return_val_if_fail (ck != NULL && fn != NULL, FALSE);
+  if (!ps_safetensors_check_files (ck->st, error))
+    return FALSE;
+  if (ps_mapped_guard (fn, data))
+    return TRUE;
+  /* a page vanished: say which file changed */
+  if (ps_safetensors_check_files (ck->st, error))
+    g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s changed while open (a page of it could not "
+                 "be read); open it again", ck->label);
+  return FALSE;
+}
+
+typedef struct
+{
+  PsSlice s;
+  int64_t row, col;
+  double  value;
+} ReadJob;
+
+static void
+read_job (gpointer data)
+{
+  ReadJob *j = data;
+  j->value = ps_slice_read (&j->s, j->row, j->col);
+}
+
 double
 ps_checkpoint_read (PsCheckpoint *ck, const PsCheckpointView *v, int64_t row, int64_t col)
 {
-  PsSlice s;
+  ReadJob j = { .row = row, .col = col, .value = NAN };
 
   g_return_val_if_fail (ck != NULL && v != NULL, NAN);
   g_return_val_if_fail (row >= 0 && row < v->rows && col >= 0 && col < v->cols, NAN);
-  ps_checkpoint_view_get_slice (ck, v, &s);
-  return ps_slice_read (&s, row, col);
+  ps_checkpoint_view_get_slice (ck, v, &j.s);
+  if (!ps_checkpoint_run_guarded (ck, read_job, &j, NULL))
+    return NAN;
+  return j.value;
 }
 
 /* ---- statistics ------------------------------------------------------------------ */
 
 #define STATS_CHUNK (1 << 16)
 
+typedef struct
+{
+  PsCheckpoint           *ck;
+  const PsCheckpointView *v;
+  const PsSafetensorsEntry *e;
+  PsStats                *out;
+  GCancellable           *cancellable;
+  GError                 *error;
+  gboolean                ok;
+  float                  *buf;
+} StatsJob;
+
+static gboolean view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *out,
+                            GCancellable *cancellable, float *buf, GError **error);
+static gboolean tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
+                              GCancellable *cancellable, float *buf, GError **error);
+
+static void
+stats_job (gpointer data)
+{
+  StatsJob *j = data;
+  j->ok = j->v ? view_stats (j->ck, j->v, j->out, j->cancellable, j->buf, &j->error)
+               : tensor_stats (j->ck, j->e, j->out, j->cancellable, j->buf, &j->error);
+}
+
+static gboolean
+run_stats (StatsJob *j, GError **error)
+{
+  gboolean ran;
+
+  /* the buffer is allocated outside the guard: a SIGBUS must not leak it */
+  j->buf = g_new (float, STATS_CHUNK);
+  ran = ps_checkpoint_run_guarded (j->ck, stats_job, j, error);
+  g_free (j->buf);
+  if (!ran)
+    {
+      g_clear_error (&j->error);
+      return FALSE;
+    }
+  if (!j->ok)
+    g_propagate_error (error, j->error);
+  return j->ok;
+}
+
 gboolean
 ps_checkpoint_view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *out,
                           GCancellable *cancellable, GError **error)
 {
+  StatsJob j = { ck, v, NULL, out, cancellable, NULL, FALSE, NULL };
+  g_return_val_if_fail (ck != NULL && v != NULL && out != NULL, FALSE);
+  return run_stats (&j, error);
+}
+
+gboolean
+ps_checkpoint_tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
+                            GCancellable *cancellable, GError **error)
+{
+  StatsJob j = { ck, NULL, e, out, cancellable, NULL, FALSE, NULL };
+  g_return_val_if_fail (ck != NULL && e != NULL && out != NULL, FALSE);
+  return run_stats (&j, error);
+}
+
+static gboolean
+view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *out,
+            GCancellable *cancellable, float *buf, GError **error)
+{
   int64_t fill = 0;
   PsStatsAcc acc;
   PsSlice s;
-  float *buf;
-
-  g_return_val_if_fail (ck != NULL && v != NULL && out != NULL, FALSE);
 
   ps_checkpoint_view_get_slice (ck, v, &s);
-  buf = g_new (float, STATS_CHUNK);
   ps_stats_acc_init (&acc);
   for (int64_t r = 0; r < v->rows; r++)
     for (int64_t c = 0; c < v->cols;)
@@ -545,28 +635,20 @@ ps_checkpoint_view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *
             ps_stats_acc_add (&acc, buf, fill);
             fill = 0;
             if (g_cancellable_set_error_if_cancelled (cancellable, error))
-              {
-                g_free (buf);
-                return FALSE;
-              }
+              return FALSE;
           }
       }
   ps_stats_acc_add (&acc, buf, fill);
   ps_stats_acc_finish (&acc, out);
-  g_free (buf);
   return TRUE;
 }
 
-gboolean
-ps_checkpoint_tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
-                            GCancellable *cancellable, GError **error)
+static gboolean
+tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
+              GCancellable *cancellable, float *buf, GError **error)
 {
   PsStatsAcc acc;
-  float *buf;
 
-  g_return_val_if_fail (ck != NULL && e != NULL && out != NULL, FALSE);
-
-  buf = g_new (float, STATS_CHUNK);
   ps_stats_acc_init (&acc);
   for (int64_t i = 0; i < e->numel; i += STATS_CHUNK)
     {
@@ -574,12 +656,8 @@ ps_checkpoint_tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsSta
       ps_safetensors_read_f32 (ck->st, e, i, n, buf);
       ps_stats_acc_add (&acc, buf, n);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          g_free (buf);
-          return FALSE;
-        }
+        return FALSE;
     }
   ps_stats_acc_finish (&acc, out);
-  g_free (buf);
   return TRUE;
 }

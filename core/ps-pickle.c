@@ -309,7 +309,8 @@ new_tuple (Vm *vm, guint first, guint n)
     return NULL;
   v->tuple.n = n;
   v->tuple.items = g_new (PsPyValue *, MAX (n, 1));
-  memcpy (v->tuple.items, vm->stack->pdata + first, n * sizeof (gpointer));
+  if (n > 0)
+    memcpy (v->tuple.items, vm->stack->pdata + first, n * sizeof (gpointer));
   g_ptr_array_set_size (vm->stack, first);
   return v;
 }

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #define WALK_MAX_DEPTH  64
-#define WALK_MAX_VISITS (4 * 1000 * 1000)
+#define WALK_MAX_VISITS (1000 * 1000)
+#define WALK_MAX_REVISITS 64      /* the same container reached by this many paths (ties) */
 
 /* ---- formats -------------------------------------------------------------------------------- */
 
@@ -146,6 +147,7 @@ typedef struct
   GPtrArray      *names;      /* char*: one per tensor found */
   GPtrArray      *tensors;    /* const PsPyValue* (PS_PY_TENSOR) */
   GHashTable     *on_path;    /* containers being walked (cycles) */
+  GHashTable     *reached;    /* container -> times walked */
   guint           visits;
   char           *what;       /* "a whole pickled model (torchvision...ResNet)" */
   GError        **error;
@@ -244,6 +246,17 @@ walk (Walk *w, const PsPyValue *v, const char *prefix, int depth)
     }
   if (g_hash_table_contains (w->on_path, v))
     return TRUE;                       /* a cycle: already being walked */
+  {
+    guint times = GPOINTER_TO_UINT (g_hash_table_lookup (w->reached, v)) + 1;
+    if (times > WALK_MAX_REVISITS)
+      {
+        g_set_error (w->error, PS_ERROR, PS_ERROR_FORMAT, "%s: the pickled data is shared too "
+                     "often (one %s is reached by more than %d paths, at \"%s\")", w->label,
+                     ps_py_kind_name (v->kind), WALK_MAX_REVISITS, prefix);
+        return FALSE;
+      }
+    g_hash_table_insert (w->reached, (gpointer) v, GUINT_TO_POINTER (times));
+  }
   g_hash_table_add (w->on_path, (gpointer) v);
   if (v->kind == PS_PY_DICT)
     ok = walk_dict (w, v, prefix, depth, NULL);
@@ -466,6 +479,7 @@ walk_init (Walk *w, const char *label, GError **error)
   w->names = g_ptr_array_new_with_free_func (g_free);
   w->tensors = g_ptr_array_new ();
   w->on_path = g_hash_table_new (NULL, NULL);
+  w->reached = g_hash_table_new (NULL, NULL);
   w->error = error;
 }
 
@@ -475,6 +489,7 @@ walk_clear (Walk *w)
   g_ptr_array_unref (w->names);
   g_ptr_array_unref (w->tensors);
   g_hash_table_unref (w->on_path);
+  g_hash_table_unref (w->reached);
   g_free (w->what);
 }
 

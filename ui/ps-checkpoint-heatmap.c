@@ -54,6 +54,9 @@ typedef struct
   float             range_cells[RANGE_SIDE * RANGE_SIDE];
   PsPoolScratch     scratch;
   gint64            us;
+  gboolean          whole;
+  float             r;
+  GError           *error;     /* out: the file changed while open */
 } Job;
 
 struct _PsCheckpointHeatmap
@@ -64,6 +67,7 @@ struct _PsCheckpointHeatmap
   PsCheckpoint     *ck;            /* ref, nullable */
   PsCheckpointView  view;
   char             *title;
+  char             *problem;       /* the file changed while open (from the last pooling) */
   guint             generation;    /* bumped by every set_view */
   float             range;         /* of the whole slice, once known */
   gboolean          range_valid;
@@ -249,7 +253,23 @@ job_free (Job *j)
   g_free (j->pooled);
   g_free (j->argb);
   ps_pool_scratch_clear (&j->scratch);
+  g_clear_error (&j->error);
   g_free (j);
+}
+
+static void
+pool_job (gpointer data)
+{
+  Job *j = data;
+  PsSlice slice;
+
+  ps_checkpoint_view_get_slice (j->ck, &j->view, &slice);
+  if (j->need_range && !j->whole)
+    j->range = ps_pool_slice (&slice, 0, 0, j->view.rows, j->view.cols, j->range_cells,
+                              (int) MIN (j->view.rows, RANGE_SIDE),
+                              (int) MIN (j->view.cols, RANGE_SIDE), &j->scratch);
+  j->r = ps_pool_slice (&slice, j->key.r0, j->key.c0, j->key.vrows, j->key.vcols, j->pooled,
+                        j->key.out_rows, j->key.out_cols, &j->scratch);
 }
 
 static void
@@ -260,8 +280,6 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
   gsize n = (gsize) j->key.out_rows * j->key.out_cols;
   gboolean whole = j->key.r0 == 0 && j->key.c0 == 0 && j->key.vrows == j->view.rows
                    && j->key.vcols == j->view.cols;
-  PsSlice slice;
-  float r;
 
   if (n > j->cap)
     {
@@ -272,15 +290,14 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
       j->argb = g_new (guint32, cap);
       j->cap = cap;
     }
-  ps_checkpoint_view_get_slice (j->ck, &j->view, &slice);
-  if (j->need_range && !whole)
-    j->range = ps_pool_slice (&slice, 0, 0, j->view.rows, j->view.cols, j->range_cells,
-                              (int) MIN (j->view.rows, RANGE_SIDE),
-                              (int) MIN (j->view.cols, RANGE_SIDE), &j->scratch);
-  r = ps_pool_slice (&slice, j->key.r0, j->key.c0, j->key.vrows, j->key.vcols, j->pooled,
-                     j->key.out_rows, j->key.out_cols, &j->scratch);
+  j->whole = whole;
+  g_clear_error (&j->error);
+  /* a file truncated meanwhile stops the pooling (no SIGBUS): blank cells, and the error */
+  if (!ps_checkpoint_run_guarded (j->ck, pool_job, j, &j->error))
+    for (gsize i = 0; i < n; i++)
+      j->pooled[i] = 0.f;
   if (j->need_range && whole)
-    j->range = r;
+    j->range = j->r;
   ps_heatmap_colorize (j->pooled, (int64_t) n, j->range, j->argb);
   j->us = g_get_monotonic_time () - t0;
   g_task_return_boolean (task, TRUE);
@@ -333,6 +350,9 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
   if (g_cancellable_is_cancelled (h->cancel))
     return;                                   /* the widget is going */
   h->pool_us = j->us;
+  /* the file changed under the view: say so where the pointer is */
+  g_free (h->problem);
+  h->problem = j->error ? g_strdup (j->error->message) : NULL;
   if (j->key.generation == h->generation)
     {
       if (!h->range_valid)
@@ -842,6 +862,11 @@ ps_checkpoint_heatmap_query_tooltip (GtkWidget *widget, int x, int y, gboolean k
   graphene_rect_t r;
   int64_t row, col;
 
+  if (h->problem != NULL)
+    {
+      gtk_tooltip_set_text (tooltip, h->problem);
+      return TRUE;
+    }
   if (keyboard)
     {
       if (h->sel_row < 0)
@@ -1076,6 +1101,7 @@ ps_checkpoint_heatmap_finalize (GObject *object)
   job_free (h->job);
   g_clear_object (&h->cancel);
   g_free (h->title);
+  g_free (h->problem);
   G_OBJECT_CLASS (ps_checkpoint_heatmap_parent_class)->finalize (object);
 }
 

@@ -11,6 +11,7 @@
 #include "ps-test-util.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -349,8 +350,18 @@ test_truncated (void)
   g_autoptr (PsSafetensors) st = NULL;
   g_autofree float *out = g_new (float, big->numel);
   ReadTask task;
+  g_autoptr (PsCheckpoint) ck = NULL;
+  PsCheckpointView view;
+  PsStats stats;
 
   write_shard (dir, "w.safetensors", 1, names, ts);
+  ck = ps_checkpoint_open (path, &error);
+  g_assert_no_error (error);
+  ps_checkpoint_view_init_default (&view, ps_safetensors_find (ps_checkpoint_get_safetensors (ck),
+                                                               "w"));
+  g_assert_true (ps_checkpoint_view_stats (ck, &view, &stats, NULL, &error));
+  g_assert_cmpfloat (stats.max, ==, (float) (big->numel - 1));
+  g_assert_cmpfloat (ps_checkpoint_read (ck, &view, 1023, 255), ==, (double) (big->numel - 1));
   st = ps_weights_open (path, &error);
   g_assert_no_error (error);
   task = (ReadTask) { ps_safetensors_find (st, "w"), st, out };
@@ -368,6 +379,94 @@ test_truncated (void)
   g_assert_false (ps_mapped_guard (read_all, &task));
   /* the guard can be used again afterwards */
   g_assert_false (ps_mapped_guard (read_all, &task));
+  /* the checkpoint browser's reads report it */
+  g_assert_false (ps_checkpoint_view_stats (ck, &view, &stats, NULL, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "changed while open"));
+  g_clear_error (&error);
+  g_assert_true (isnan (ps_checkpoint_read (ck, &view, 1023, 255)));
+  ps_test_rmdir (dir);
+}
+
+/* ---- a folder of checkpoints ------------------------------------------------------------ */
+
+static void
+test_run_folder (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *sub = g_build_filename (dir, "checkpoint-200", NULL);
+  g_autofree char *sharded = g_build_filename (dir, "checkpoint-1000", NULL);
+  g_autofree char *growing = g_build_filename (dir, "step-300.safetensors", NULL);
+  g_autofree char *mlp = ps_test_fixture ("torchsave/mlp.pth");
+  g_autofree char *pth = NULL, *copy = NULL;
+  g_autoptr (PsTensor) a = filled (2, 2, 0);
+  const char *names[] = { "w" };
+  PsTensor *ts[] = { a };
+  g_autoptr (GPtrArray) snaps = NULL;
+  GError *error = NULL;
+  gsize len;
+  int64_t step;
+  static const char *const order[] = {
+    "epoch_3_loss0.25.pt", "step-100.safetensors", "checkpoint-200/model.safetensors",
+    "step-300.safetensors", "checkpoint-1000/model.safetensors.index.json", "final.safetensors",
+  };
+
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (sharded, 0755), ==, 0);
+  write_shard (dir, "step-100.safetensors", 1, names, ts);
+  write_shard (sub, "model.safetensors", 1, names, ts);
+  write_shard (dir, "final.safetensors", 1, names, ts);
+  write_shard (sharded, "model-00001-of-00001.safetensors", 1, names, ts);
+  {
+    g_autofree char *idx = g_build_filename (sharded, "model.safetensors.index.json", NULL);
+    g_assert_true (g_file_set_contents (idx, "{\"weight_map\": {\"w\": "
+                                        "\"model-00001-of-00001.safetensors\"}}", -1, NULL));
+  }
+  g_assert_true (g_file_get_contents (mlp, &copy, &len, NULL));
+  pth = g_build_filename (dir, "epoch_3_loss0.25.pt", NULL);
+  g_assert_true (g_file_set_contents (pth, copy, (gssize) len, NULL));
+  /* being written: the first half of a file */
+  g_assert_true (g_file_set_contents (growing, copy, (gssize) len / 2, NULL));
+  g_assert_true (g_file_set_contents (pth, copy, (gssize) len, NULL));
+  {
+    g_autofree char *tmp = g_build_filename (dir, ".step-400.safetensors.partial", NULL);
+    g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+    g_assert_true (g_file_set_contents (tmp, "x", 1, NULL));
+    g_assert_true (g_file_set_contents (notes, "x", 1, NULL));
+  }
+
+  snaps = ps_run_folder_scan (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (snaps->len, ==, G_N_ELEMENTS (order));
+  for (guint i = 0; i < snaps->len; i++)
+    {
+      PsRunFolderEntry *e = snaps->pdata[i];
+      g_assert_cmpstr (e->name, ==, order[i]);
+      /* the one being written is listed but not complete, with the reason */
+      g_assert_cmpint (e->complete, ==, strcmp (e->name, "step-300.safetensors") != 0);
+      g_assert_true ((e->problem != NULL) == !e->complete);
+    }
+  g_assert_cmpint (((PsRunFolderEntry *) snaps->pdata[2])->step, ==, 200);
+  g_assert_cmpint (((PsRunFolderEntry *) snaps->pdata[0])->step, ==, 3);
+  g_assert_cmpint (((PsRunFolderEntry *) snaps->pdata[5])->step, ==, -1);
+
+  /* completed later: a new scan finds it complete */
+  write_shard (dir, "step-300.safetensors", 1, names, ts);
+  g_clear_pointer (&snaps, g_ptr_array_unref);
+  snaps = ps_run_folder_scan (dir, &error);
+  g_assert_cmpstr (((PsRunFolderEntry *) snaps->pdata[3])->name, ==, "step-300.safetensors");
+  g_assert_true (((PsRunFolderEntry *) snaps->pdata[3])->complete);
+
+  g_assert_true (ps_run_folder_step_of_name ("global_step12000/mp_rank_00_model_states.pt", &step));
+  g_assert_cmpint (step, ==, 12000);
+  g_assert_true (ps_run_folder_step_of_name ("iter_0005000.pth", &step));
+  g_assert_cmpint (step, ==, 5000);
+  g_assert_false (ps_run_folder_step_of_name ("model.safetensors", &step));
+  g_assert_false (ps_run_folder_is_candidate ("model-00001-of-00003.safetensors"));
+  g_assert_true (ps_run_folder_is_candidate ("model.safetensors.index.json"));
+  g_assert_null (ps_run_folder_scan ("/nonexistent/folder", &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+  g_clear_error (&error);
   ps_test_rmdir (dir);
 }
 
@@ -396,5 +495,6 @@ main (int argc, char **argv)
   g_test_add_func ("/weights/corpus", test_corpus);
   g_test_add_func ("/weights/sharded", test_sharded);
   g_test_add_func ("/weights/truncated", test_truncated);
+  g_test_add_func ("/weights/run-folder", test_run_folder);
   return g_test_run ();
 }
