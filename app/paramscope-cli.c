@@ -737,8 +737,9 @@ static const Command commands[] = {
     "[--log FILE.csv] --steps N [--weights W] [--seed N] -o OUT",
     "Train full-batch with torch.optim's SGD or Adam; write the state_dict after the last step "
     "and loss_history.", NULL, train_entries, cmd_train, NULL },
-  { "inspect", "FILE.safetensors", "FILE.safetensors",
-    "Print name, dtype, shape, mean, std, min and max of every tensor (tab-separated).", NULL,
+  { "inspect", "WEIGHTS", "WEIGHTS",
+    "Print name, dtype, shape, mean, std, min and max of every tensor (tab-separated) of a "
+    "weights file: safetensors, torch.save (.pt, .pth, .bin) or a sharded *.index.json.", NULL,
     NULL, cmd_inspect, NULL },
   { "bench", "MODEL", "MODEL --batch B [--steps N]",
     "Measure a steady-state training step (forward, mse, backward, sgd) and, in the same run, "
