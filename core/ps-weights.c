@@ -586,6 +586,20 @@ open_torch_zip (GBytes *bytes, PsMappedFile *file, const char *label, GError **e
       return NULL;
     }
   prefix = g_strndup (pe->name, strchr (pe->name, '/') - pe->name);
+  {
+    /* PyTorch >= 2.1 records the byte order of the storages */
+    g_autofree char *bo_name = g_strdup_printf ("%s/byteorder", prefix);
+    const PsZipEntry *bo = ps_zip_find (zip, bo_name);
+    gsize bl;
+    const guint8 *b = bo ? ps_zip_get_data (zip, bo, FALSE, &bl, NULL) : NULL;
+    if (b != NULL && bl >= 3 && memcmp (b, "big", 3) == 0)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_FORMAT, "%s: the storages are big-endian (not "
+                     "supported)", label);
+        ps_mapped_file_free (file);
+        return NULL;
+      }
+  }
   pkl_label = g_strdup_printf ("%s: %s", label, pe->name);
   if ((pdata = ps_zip_get_data (zip, pe, TRUE, &plen, error)) == NULL
       || (pkl = ps_pickle_load (pdata, plen, pkl_label, error)) == NULL)

@@ -16,15 +16,22 @@ os.chdir(here)
 expected = []
 
 
+def info(name, method=zipfile.ZIP_STORED):
+    """An entry with a fixed date, so that the files do not change when remade."""
+    i = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    i.compress_type = method
+    return i
+
+
 def torch_zip(name, pkl, storages=(), method=zipfile.ZIP_STORED, extra=()):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", method) as z:
-        z.writestr("archive/data.pkl", pkl)
+        z.writestr(info("archive/data.pkl", method), pkl)
         for key, data in storages:
-            z.writestr(zipfile.ZipInfo(f"archive/data/{key}"), data)
+            z.writestr(info(f"archive/data/{key}"), data)
         for n, data in extra:
-            z.writestr(n, data)
-        z.writestr("archive/version", b"3\n")
+            z.writestr(info(n), data)
+        z.writestr(info("archive/version"), b"3\n")
     open(name, "wb").write(buf.getvalue())
     return buf.getvalue()
 
@@ -107,6 +114,10 @@ torch_zip("complex_storage.pth", P + b"}(" + s("w") + tensor("0", 4, [4], [1], s
           [("0", b"\0" * 32)])
 case("complex_storage.pth", "storage type torch.ComplexFloatStorage is not supported")
 
+torch_zip("big_endian.pth", ok_dict, [("0", struct.pack(">4f", 1, 2, 3, 4))],
+          extra=[("archive/byteorder", b"big")])
+case("big_endian.pth", "the storages are big-endian (not supported)")
+
 # ZIP containers
 torch_zip("deflated.pth", ok_dict, [("0", struct.pack("<4f", 1, 2, 3, 4))], method=zipfile.ZIP_DEFLATED)
 case("deflated.pth", "is compressed (method 8)")
@@ -154,9 +165,9 @@ case("zip_bomb.pth", "(a zip bomb)")
 # other formats, named
 buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
-    z.writestr("m/data.pkl", P + b"}.")
-    z.writestr("m/constants.pkl", P + b").")
-    z.writestr("m/code/__torch__.py", b"class M: pass\n")
+    z.writestr(info("m/data.pkl"), P + b"}.")
+    z.writestr(info("m/constants.pkl"), P + b").")
+    z.writestr(info("m/code/__torch__.py"), b"class M: pass\n")
 open("torchscript.pt", "wb").write(buf.getvalue())
 case("torchscript.pt", "it is in the TorchScript format")
 npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", 118) + b"{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".ljust(117) + b"\n" + struct.pack("<2f", 1, 2)
@@ -164,7 +175,7 @@ open("array.npy", "wb").write(npy)
 case("array.npy", "it is in the NumPy (.npy/.npz) format")
 buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
-    z.writestr("a.npy", npy)
+    z.writestr(info("a.npy"), npy)
 open("arrays.npz", "wb").write(buf.getvalue())
 case("arrays.npz", "it is in the NumPy (.npy/.npz) format")
 open("model.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
@@ -175,8 +186,8 @@ open("model.onnx", "wb").write(b"\x08\x07\x12\x07pytorch\x1a\x031.0:\x00")
 case("model.onnx", "it is in the ONNX format")
 buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
-    z.writestr("config.json", b"{}")
-    z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n")
+    z.writestr(info("config.json"), b"{}")
+    z.writestr(info("model.weights.h5"), b"\x89HDF\r\n\x1a\n")
 open("model.keras", "wb").write(buf.getvalue())
 case("model.keras", "it is in the Keras (.keras) format")
 open("plain.pkl", "wb").write(P + b"}(" + s("epoch") + b"K\x03u.")
