@@ -2,6 +2,7 @@
  *
  *   paramscope [MODEL] [WEIGHTS.safetensors]
  *   paramscope CHECKPOINT  (.safetensors, .pt/.pth/.bin, *.index.json: browsed)
+ *   paramscope FOLDER      (a training run's checkpoints: the latest complete one)
  *
  * Without a model it opens the lesson's MLP, initialized as PyTorch would
  * under torch.manual_seed(0).
@@ -10,6 +11,7 @@
 #include "ps-checkpoint-window.h"
 #include "ps-file-chooser.h"
 #include "ps-paths.h"
+#include "ps-run-folder.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -185,7 +187,17 @@ open_or_checkpoint (GApplication *app, GFile **files, int n_files, const char *h
 
   for (guint i = 0; lower && i < G_N_ELEMENTS (weights); i++)
     is_weights |= g_str_has_suffix (lower, weights[i]);
-  if (is_weights)
+  if (path != NULL && g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      /* a folder of checkpoints (a training run's): its latest complete snapshot */
+      g_autoptr (GPtrArray) snaps = ps_run_folder_scan (path, NULL);
+      const char *latest = path;          /* none: the window says what is wrong */
+      for (guint i = 0; snaps && i < snaps->len; i++)
+        if (((PsRunFolderEntry *) snaps->pdata[i])->complete)
+          latest = ((PsRunFolderEntry *) snaps->pdata[i])->path;
+      present_checkpoint (app, latest);
+    }
+  else if (is_weights)
     present_checkpoint (app, path);
   else
     ps_application_open (app, files, n_files, hint);
