@@ -165,7 +165,7 @@ load_model (const char *path, PsRng *rng, GError **error)
 static PsTensor *
 load_named (const char *path, const char *name, GError **error)
 {
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  g_autoptr (PsSafetensors) st = ps_weights_open (path, error);
   PsTensor *t;
 
   if (st == NULL)
@@ -196,7 +196,7 @@ load_named (const char *path, const char *name, GError **error)
 static gboolean
 load_weights (PsModule *net, const char *path, GError **error)
 {
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  g_autoptr (PsSafetensors) st = ps_weights_open (path, error);
   return st && ps_module_load_state_dict (net, st, error);
 }
 
@@ -564,7 +564,7 @@ static int
 cmd_inspect (Opts *o)
 {
   GError *error = NULL;
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (o->model, &error);
+  g_autoptr (PsSafetensors) st = ps_weights_open (o->model, &error);
   char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
   char b3[G_ASCII_DTOSTR_BUF_SIZE], b4[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -737,8 +737,9 @@ static const Command commands[] = {
     "[--log FILE.csv] --steps N [--weights W] [--seed N] -o OUT",
     "Train full-batch with torch.optim's SGD or Adam; write the state_dict after the last step "
     "and loss_history.", NULL, train_entries, cmd_train, NULL },
-  { "inspect", "FILE.safetensors", "FILE.safetensors",
-    "Print name, dtype, shape, mean, std, min and max of every tensor (tab-separated).", NULL,
+  { "inspect", "WEIGHTS", "WEIGHTS",
+    "Print name, dtype, shape, mean, std, min and max of every tensor (tab-separated) of a "
+    "weights file: safetensors, torch.save (.pt, .pth, .bin) or a sharded *.index.json.", NULL,
     NULL, cmd_inspect, NULL },
   { "bench", "MODEL", "MODEL --batch B [--steps N]",
     "Measure a steady-state training step (forward, mse, backward, sgd) and, in the same run, "

@@ -34,8 +34,11 @@
  * Training:       ps-train-step.h (one step), ps-trainer.h (in a worker thread),
  *                 ps-train-log.h (its record), ps-data.h (its data),
  *                 ps-snapshot.h (values at one moment, differences)
- * Files:          ps-safetensors.h, ps-checkpoint.h (a mapped file as a tree),
- *                 ps-file.h      (every file written is replaced atomically)
+ * Files:          ps-weights.h   (the one door: safetensors, torch.save, shards),
+ *                 ps-safetensors.h, ps-zip.h, ps-pickle.h (restricted, runs nothing),
+ *                 ps-checkpoint.h (a mapped file as a tree),
+ *                 ps-run-folder.h (a folder of checkpoints as a run's timeline),
+ *                 ps-file.h      (every file written is replaced atomically; mapped reads)
  * Element types:  ps-dtype.h     (sizes, names, conversion to float32)
  * Heatmaps:       ps-pool.h      (max-|x| pooling of a strided slice of any dtype),
  *                 ps-heatmap.h   (the colormap)
@@ -56,8 +59,10 @@
 #include "ps-module.h"
 #include "ps-optim.h"
 #include "ps-param.h"
+#include "ps-pickle.h"
 #include "ps-pool.h"
 #include "ps-rng.h"
+#include "ps-run-folder.h"
 #include "ps-safetensors.h"
 #include "ps-snapshot.h"
 #include "ps-tape.h"
@@ -66,3 +71,5 @@
 #include "ps-train-log.h"
 #include "ps-train-step.h"
 #include "ps-trainer.h"
+#include "ps-weights.h"
+#include "ps-zip.h"

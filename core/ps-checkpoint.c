@@ -6,6 +6,7 @@
  */
 #include "ps-checkpoint.h"
 #include "ps-error.h"
+#include "ps-weights.h"
 
 #include <math.h>
 #include <string.h>
@@ -35,9 +36,7 @@ struct _PsCheckpoint
 {
   gatomicrefcount ref;
   char           *label;
-  GBytes         *bytes;      /* the mapped file, or the caller's bytes */
-  PsSafetensors  *st;
-  const guint8   *data;       /* the data buffer: after the length and the header */
+  PsSafetensors  *st;         /* the tensors, mapped (any format, ps-weights.h) */
   GMutex          lock;       /* guards trees */
   GStringChunk   *strings;    /* names and keys of the trees */
   Tree           *trees[2];   /* by PsCheckpointOrder, built on first use */
@@ -55,26 +54,16 @@ tree_free (Tree *t)
   g_free (t);
 }
 
-static PsCheckpoint *
-checkpoint_new (GBytes *bytes, const char *label, GError **error)
+PsCheckpoint *
+ps_checkpoint_new_from_weights (PsSafetensors *st)
 {
   PsCheckpoint *ck;
-  PsSafetensors *st = ps_safetensors_new_from_bytes (bytes, label, error);
-  const guint8 *buf;
-  guint64 n = 0;
 
-  if (st == NULL)
-    return NULL;
+  g_return_val_if_fail (st != NULL, NULL);
   ck = g_new0 (PsCheckpoint, 1);
   g_atomic_ref_count_init (&ck->ref);
-  ck->label = g_strdup (label);
-  ck->bytes = g_bytes_ref (bytes);
+  ck->label = g_strdup (ps_safetensors_get_label (st));
   ck->st = st;
-  /* validated by the reader: 8-byte little-endian length, then the header */
-  buf = g_bytes_get_data (bytes, NULL);
-  for (int i = 7; i >= 0; i--)
-    n = (n << 8) | buf[i];
-  ck->data = buf + 8 + n;
   g_mutex_init (&ck->lock);
   ck->strings = g_string_chunk_new (4096);
   return ck;
@@ -83,30 +72,21 @@ checkpoint_new (GBytes *bytes, const char *label, GError **error)
 PsCheckpoint *
 ps_checkpoint_open (const char *path, GError **error)
 {
-  GError *merr = NULL;
-  GMappedFile *map;
-  g_autoptr (GBytes) bytes = NULL;
+  PsSafetensors *st;
 
   g_return_val_if_fail (path != NULL, NULL);
-
-  map = g_mapped_file_new (path, FALSE, &merr);
-  if (map == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, merr->message);
-      g_error_free (merr);
-      return NULL;
-    }
-  /* the bytes keep the mapping; pages are read only when touched */
-  bytes = g_mapped_file_get_bytes (map);
-  g_mapped_file_unref (map);
-  return checkpoint_new (bytes, path, error);
+  st = ps_weights_open (path, error);
+  return st ? ps_checkpoint_new_from_weights (st) : NULL;
 }
 
 PsCheckpoint *
 ps_checkpoint_new_from_bytes (GBytes *bytes, const char *label, GError **error)
 {
+  PsSafetensors *st;
+
   g_return_val_if_fail (bytes != NULL, NULL);
-  return checkpoint_new (bytes, label ? label : "<safetensors>", error);
+  st = ps_weights_new_from_bytes (bytes, label ? label : "<safetensors>", error);
+  return st ? ps_checkpoint_new_from_weights (st) : NULL;
 }
 
 PsCheckpoint *
@@ -127,7 +107,6 @@ ps_checkpoint_unref (PsCheckpoint *ck)
   g_string_chunk_free (ck->strings);
   g_mutex_clear (&ck->lock);
   ps_safetensors_free (ck->st);
-  g_bytes_unref (ck->bytes);
   g_free (ck->label);
   g_free (ck);
 }
@@ -150,7 +129,7 @@ guint64
 ps_checkpoint_get_size (PsCheckpoint *ck)
 {
   g_return_val_if_fail (ck != NULL, 0);
-  return g_bytes_get_size (ck->bytes);
+  return ps_safetensors_get_size (ck->st);
 }
 
 int
@@ -403,14 +382,7 @@ static void
 view_derive (PsCheckpointView *v)
 {
   const PsSafetensorsEntry *e = v->entry;
-  int64_t stride[PS_SAFETENSORS_MAX_DIMS];
-  int64_t s = 1;
-
-  for (int d = e->ndim - 1; d >= 0; d--)
-    {
-      stride[d] = s;
-      s *= e->shape[d];
-    }
+  const int64_t *stride = e->stride;
   v->rows = v->row_axis >= 0 ? e->shape[v->row_axis] : 1;
   v->cols = v->col_axis >= 0 ? e->shape[v->col_axis] : 1;
   v->row_stride = v->row_axis >= 0 ? stride[v->row_axis] : 0;
@@ -522,7 +494,7 @@ ps_checkpoint_view_get_slice (PsCheckpoint *ck, const PsCheckpointView *v, PsSli
 {
   g_return_if_fail (ck != NULL && v != NULL && slice != NULL);
   *slice = (PsSlice) {
-    .base = ck->data + v->entry->begin,
+    .base = v->entry->data,
     .dtype = v->entry->dtype,
     .offset = v->offset,
     .rows = v->rows,
@@ -532,34 +504,124 @@ ps_checkpoint_view_get_slice (PsCheckpoint *ck, const PsCheckpointView *v, PsSli
   };
 }
 
+gboolean
+ps_checkpoint_run_guarded (PsCheckpoint *ck, void (*fn) (gpointer data), gpointer data,
+                           GError **error)
+{
+  g_return_val_if_fail (ck != NULL && fn != NULL, FALSE);
+  if (!ps_safetensors_check_files (ck->st, error))
+    return FALSE;
+  if (ps_mapped_guard (fn, data))
+    return TRUE;
+  /* a page vanished: say which file changed */
+  if (ps_safetensors_check_files (ck->st, error))
+    g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s changed while open (a page of it could not "
+                 "be read); open it again", ck->label);
+  return FALSE;
+}
+
+typedef struct
+{
+  PsSlice s;
+  int64_t row, col;
+  double  value;
+} ReadJob;
+
+static void
+read_job (gpointer data)
+{
+  ReadJob *j = data;
+  j->value = ps_slice_read (&j->s, j->row, j->col);
+}
+
 double
 ps_checkpoint_read (PsCheckpoint *ck, const PsCheckpointView *v, int64_t row, int64_t col)
 {
-  PsSlice s;
+  ReadJob j = { .row = row, .col = col, .value = NAN };
 
   g_return_val_if_fail (ck != NULL && v != NULL, NAN);
   g_return_val_if_fail (row >= 0 && row < v->rows && col >= 0 && col < v->cols, NAN);
-  ps_checkpoint_view_get_slice (ck, v, &s);
-  return ps_slice_read (&s, row, col);
+  ps_checkpoint_view_get_slice (ck, v, &j.s);
+  if (!ps_checkpoint_run_guarded (ck, read_job, &j, NULL))
+    return NAN;
+  return j.value;
 }
 
 /* ---- statistics ------------------------------------------------------------------ */
 
 #define STATS_CHUNK (1 << 16)
 
+typedef struct
+{
+  PsCheckpoint           *ck;
+  const PsCheckpointView *v;
+  const PsSafetensorsEntry *e;
+  PsStats                *out;
+  GCancellable           *cancellable;
+  GError                 *error;
+  gboolean                ok;
+  float                  *buf;
+} StatsJob;
+
+static gboolean view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *out,
+                            GCancellable *cancellable, float *buf, GError **error);
+static gboolean tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
+                              GCancellable *cancellable, float *buf, GError **error);
+
+static void
+stats_job (gpointer data)
+{
+  StatsJob *j = data;
+  j->ok = j->v ? view_stats (j->ck, j->v, j->out, j->cancellable, j->buf, &j->error)
+               : tensor_stats (j->ck, j->e, j->out, j->cancellable, j->buf, &j->error);
+}
+
+static gboolean
+run_stats (StatsJob *j, GError **error)
+{
+  gboolean ran;
+
+  /* the buffer is allocated outside the guard: a SIGBUS must not leak it */
+  j->buf = g_new (float, STATS_CHUNK);
+  ran = ps_checkpoint_run_guarded (j->ck, stats_job, j, error);
+  g_free (j->buf);
+  if (!ran)
+    {
+      g_clear_error (&j->error);
+      return FALSE;
+    }
+  if (!j->ok)
+    g_propagate_error (error, j->error);
+  return j->ok;
+}
+
 gboolean
 ps_checkpoint_view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *out,
                           GCancellable *cancellable, GError **error)
 {
+  StatsJob j = { ck, v, NULL, out, cancellable, NULL, FALSE, NULL };
+  g_return_val_if_fail (ck != NULL && v != NULL && out != NULL, FALSE);
+  return run_stats (&j, error);
+}
+
+gboolean
+ps_checkpoint_tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
+                            GCancellable *cancellable, GError **error)
+{
+  StatsJob j = { ck, NULL, e, out, cancellable, NULL, FALSE, NULL };
+  g_return_val_if_fail (ck != NULL && e != NULL && out != NULL, FALSE);
+  return run_stats (&j, error);
+}
+
+static gboolean
+view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *out,
+            GCancellable *cancellable, float *buf, GError **error)
+{
   int64_t fill = 0;
   PsStatsAcc acc;
   PsSlice s;
-  float *buf;
-
-  g_return_val_if_fail (ck != NULL && v != NULL && out != NULL, FALSE);
 
   ps_checkpoint_view_get_slice (ck, v, &s);
-  buf = g_new (float, STATS_CHUNK);
   ps_stats_acc_init (&acc);
   for (int64_t r = 0; r < v->rows; r++)
     for (int64_t c = 0; c < v->cols;)
@@ -573,44 +635,29 @@ ps_checkpoint_view_stats (PsCheckpoint *ck, const PsCheckpointView *v, PsStats *
             ps_stats_acc_add (&acc, buf, fill);
             fill = 0;
             if (g_cancellable_set_error_if_cancelled (cancellable, error))
-              {
-                g_free (buf);
-                return FALSE;
-              }
+              return FALSE;
           }
       }
   ps_stats_acc_add (&acc, buf, fill);
   ps_stats_acc_finish (&acc, out);
-  g_free (buf);
   return TRUE;
 }
 
-gboolean
-ps_checkpoint_tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
-                            GCancellable *cancellable, GError **error)
+static gboolean
+tensor_stats (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
+              GCancellable *cancellable, float *buf, GError **error)
 {
-  int64_t esize;
   PsStatsAcc acc;
-  float *buf;
 
-  g_return_val_if_fail (ck != NULL && e != NULL && out != NULL, FALSE);
-
-  esize = ps_dtype_size (e->dtype);
-  buf = g_new (float, STATS_CHUNK);
   ps_stats_acc_init (&acc);
   for (int64_t i = 0; i < e->numel; i += STATS_CHUNK)
     {
       int64_t n = MIN (STATS_CHUNK, e->numel - i);
-      ps_dtype_row_to_f32 (e->dtype, ck->data + e->begin + (guint64) i * (guint64) esize, 1, n,
-                           buf);
+      ps_safetensors_read_f32 (ck->st, e, i, n, buf);
       ps_stats_acc_add (&acc, buf, n);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          g_free (buf);
-          return FALSE;
-        }
+        return FALSE;
     }
   ps_stats_acc_finish (&acc, out);
-  g_free (buf);
   return TRUE;
 }

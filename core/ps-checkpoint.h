@@ -1,4 +1,7 @@
-/* ps-checkpoint.h — a bare .safetensors file browsed as a tree, read lazily
+/* ps-checkpoint.h — a weights file browsed as a tree, read lazily
+ *
+ * (Any file ps_weights_open reads: safetensors, torch.save files, sharded
+ * checkpoints; the examples name safetensors.)
  *
  * A checkpoint is a mapped, validated PsSafetensors plus the tree of its
  * dotted names ("model.layers.10.mlp.up_proj.weight": groups "model",
@@ -78,11 +81,13 @@ struct _PsCheckpointNode
   guint64                   bytes;
 };
 
-/* Map path and validate it (ps_safetensors_new_from_bytes); nothing of the
- * tensors' data is read. */
+/* Map path and validate it (any weights file: ps_weights_open); nothing of
+ * the tensors' data is read. */
 PsCheckpoint *ps_checkpoint_open          (const char *path, GError **error);
 /* The same over bytes already in memory; label names them in messages. */
 PsCheckpoint *ps_checkpoint_new_from_bytes (GBytes *bytes, const char *label, GError **error);
+/* Browse weights already read (taken). */
+PsCheckpoint *ps_checkpoint_new_from_weights (PsSafetensors *st);
 PsCheckpoint *ps_checkpoint_ref           (PsCheckpoint *ck);
 void          ps_checkpoint_unref         (PsCheckpoint *ck);
 
@@ -128,7 +133,8 @@ void     ps_checkpoint_view_get_index (const PsCheckpointView *v, int64_t row, i
 /* The same as text: "[2, 17, 5]" ("[]" for a scalar).  Free with g_free. */
 char    *ps_checkpoint_view_format_index (const PsCheckpointView *v, int64_t row, int64_t col);
 
-/* Slice element (row, col), exactly (F64, integers up to 2^53). */
+/* Slice element (row, col), exactly (F64, integers up to 2^53); NaN if the
+ * file was truncated meanwhile. */
 double   ps_checkpoint_read           (PsCheckpoint *ck, const PsCheckpointView *v,
                                        int64_t row, int64_t col);
 
@@ -144,6 +150,17 @@ gboolean ps_checkpoint_view_stats     (PsCheckpoint *ck, const PsCheckpointView 
                                        GCancellable *cancellable, GError **error);
 gboolean ps_checkpoint_tensor_stats   (PsCheckpoint *ck, const PsSafetensorsEntry *e, PsStats *out,
                                        GCancellable *cancellable, GError **error);
+
+/* ---- files that change while open ------------------------------------------ */
+
+/* Run fn (data), which reads the checkpoint's mapped data, safely against
+ * another program truncating a file meanwhile: the files' sizes are checked
+ * first, and a SIGBUS during fn (a page that no longer exists) abandons fn
+ * (ps_mapped_guard).  FALSE + PS_ERROR_IO "FILE changed while open: ..." in
+ * both cases.  The statistics and ps_checkpoint_read use it themselves; the
+ * pooling of a view (ps_pool_slice) should run inside it. */
+gboolean ps_checkpoint_run_guarded    (PsCheckpoint *ck, void (*fn) (gpointer data), gpointer data,
+                                       GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsCheckpoint, ps_checkpoint_unref)
 

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -181,4 +183,154 @@ ps_file_replace_contents (const char *path, const void *data, gsize n, GError **
       return FALSE;
     }
   return ps_atomic_file_commit (f, error);
+}
+
+/* ---- mapped reading -------------------------------------------------------- */
+
+struct _PsMappedFile
+{
+  char        *path;
+  int          fd;
+  GMappedFile *map;
+  GBytes      *bytes;
+  guint64      size;
+};
+
+PsMappedFile *
+ps_mapped_file_open (const char *path, GError **error)
+{
+  PsMappedFile *f;
+  GError *merr = NULL;
+  struct stat st;
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, g_strerror (e));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: not a regular file", path);
+      close (fd);
+      return NULL;
+    }
+  f = g_new0 (PsMappedFile, 1);
+  f->path = g_strdup (path);
+  f->fd = fd;
+  f->size = (guint64) st.st_size;
+  if (st.st_size > 0)
+    {
+      f->map = g_mapped_file_new_from_fd (fd, FALSE, &merr);
+      if (f->map == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, merr->message);
+          g_error_free (merr);
+          ps_mapped_file_free (f);
+          return NULL;
+        }
+      f->bytes = g_mapped_file_get_bytes (f->map);
+    }
+  else
+    f->bytes = g_bytes_new_static ("", 0);
+  return f;
+}
+
+void
+ps_mapped_file_free (PsMappedFile *f)
+{
+  if (f == NULL)
+    return;
+  if (f->bytes)
+    g_bytes_unref (f->bytes);
+  if (f->map)
+    g_mapped_file_unref (f->map);
+  if (f->fd >= 0)
+    close (f->fd);
+  g_free (f->path);
+  g_free (f);
+}
+
+GBytes *
+ps_mapped_file_get_bytes (PsMappedFile *f)
+{
+  return f->bytes;
+}
+
+const char *
+ps_mapped_file_get_path (PsMappedFile *f)
+{
+  return f->path;
+}
+
+gboolean
+ps_mapped_file_check (PsMappedFile *f, GError **error)
+{
+  struct stat st;
+
+  if (fstat (f->fd, &st) != 0)
+    {
+      int e = errno;
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s changed while open: %s", f->path,
+                   g_strerror (e));
+      return FALSE;
+    }
+  if ((guint64) st.st_size < f->size)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s changed while open: it was %"
+                   G_GUINT64_FORMAT " bytes and is now %" G_GUINT64_FORMAT " (truncated or being "
+                   "rewritten); open it again", f->path, f->size, (guint64) st.st_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The SIGBUS guard: one handler for the process, a jump target per thread. */
+static _Thread_local sigjmp_buf *guard_jump;
+static struct sigaction guard_previous;
+
+static void
+guard_handler (int sig, siginfo_t *info, void *ctx)
+{
+  if (guard_jump != NULL)
+    siglongjmp (*guard_jump, 1);
+  /* not ours: what was there before */
+  if (guard_previous.sa_flags & SA_SIGINFO && guard_previous.sa_sigaction != NULL)
+    guard_previous.sa_sigaction (sig, info, ctx);
+  else if (guard_previous.sa_handler != SIG_IGN && guard_previous.sa_handler != SIG_DFL
+           && guard_previous.sa_handler != NULL)
+    guard_previous.sa_handler (sig);
+  else
+    {
+      signal (sig, SIG_DFL);
+      raise (sig);
+    }
+}
+
+gboolean
+ps_mapped_guard (void (*fn) (gpointer data), gpointer data)
+{
+  static gsize installed = 0;
+  sigjmp_buf jump;
+  sigjmp_buf *volatile outer = guard_jump;
+
+  if (g_once_init_enter (&installed))
+    {
+      struct sigaction sa = { 0 };
+      sa.sa_sigaction = guard_handler;
+      sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+      sigemptyset (&sa.sa_mask);
+      sigaction (SIGBUS, &sa, &guard_previous);
+      g_once_init_leave (&installed, 1);
+    }
+  if (sigsetjmp (jump, 1) != 0)
+    {
+      guard_jump = outer;
+      return FALSE;
+    }
+  guard_jump = &jump;
+  fn (data);
+  guard_jump = outer;
+  return TRUE;
 }

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 
@@ -46,5 +47,36 @@ const char   *ps_atomic_file_get_path (PsAtomicFile *f);
 /* begin + write + commit. */
 gboolean      ps_file_replace_contents (const char *path, const void *data, gsize n,
                                         GError **error);
+
+/* ---- mapped reading ------------------------------------------------------
+ *
+ * Every weights file is read through a mapping (pages are read when touched,
+ * nothing is copied).  The file stays open, so that a change made by another
+ * program can be noticed: ps_mapped_file_check compares the open file's size
+ * with the mapped one (a file truncated while mapped would raise SIGBUS on
+ * the next read of a lost page), and ps_mapped_guard runs reads of mapped
+ * data so that such a SIGBUS ends the reads with FALSE instead of killing
+ * the process.
+ *
+ *   PsMappedFile *f = ps_mapped_file_open ("w.pth", &error);
+ *   GBytes *b = ps_mapped_file_get_bytes (f);          // borrowed
+ *   if (!ps_mapped_guard (pool_task, task))            // a page vanished
+ *     ps_mapped_file_check (f, &error);                // "w.pth changed: ..."
+ */
+typedef struct _PsMappedFile PsMappedFile;
+
+PsMappedFile *ps_mapped_file_open      (const char *path, GError **error);
+void          ps_mapped_file_free      (PsMappedFile *f);
+GBytes       *ps_mapped_file_get_bytes (PsMappedFile *f);
+const char   *ps_mapped_file_get_path  (PsMappedFile *f);
+/* FALSE + PS_ERROR_IO naming the file if it is now shorter than when mapped. */
+gboolean      ps_mapped_file_check     (PsMappedFile *f, GError **error);
+
+/* Run fn (data) in this thread; if it touches a mapped page that no longer
+ * exists (SIGBUS), fn is abandoned where it was and FALSE is returned.  fn
+ * must not hold locks or own allocations across its reads of mapped data. */
+gboolean      ps_mapped_guard          (void (*fn) (gpointer data), gpointer data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsMappedFile, ps_mapped_file_free)
 
 G_END_DECLS

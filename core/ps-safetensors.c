@@ -9,8 +9,11 @@
 struct _PsSafetensors
 {
   char        *label;
-  GMappedFile *map;        /* or NULL when built from bytes */
-  GBytes      *bytes;
+  const char  *format;
+  GPtrArray   *files;      /* PsMappedFile*: the mapped file(s) */
+  GPtrArray   *parts;      /* PsSafetensors*: shards whose entries are referenced */
+  GBytes      *bytes;      /* the caller's bytes */
+  guint64      size;
   const guint8 *data;      /* start of the data buffer */
   guint64      data_len;
   GArray      *entries;    /* PsSafetensorsEntry, sorted by offset */
@@ -30,8 +33,10 @@ ps_safetensors_free (PsSafetensors *st)
   if (st == NULL)
     return;
   g_free (st->label);
-  if (st->map)
-    g_mapped_file_unref (st->map);
+  if (st->files)
+    g_ptr_array_unref (st->files);
+  if (st->parts)
+    g_ptr_array_unref (st->parts);
   if (st->bytes)
     g_bytes_unref (st->bytes);
   if (st->entries)
@@ -259,6 +264,9 @@ parse (PsSafetensors *st, const guint8 *buf, gsize size, GError **error)
                     "%" G_GUINT64_FORMAT " was expected (%s) (InvalidOffset)", e->name, e->begin,
                     expect, e->begin > expect ? "a gap before it" : "it overlaps the previous tensor");
       expect = e->end;
+      e->data = st->data + e->begin;
+      e->contiguous = TRUE;
+      ps_safetensors_contiguous_strides (e->ndim, e->shape, e->stride);
       g_hash_table_replace (st->by_name, g_strdup (e->name), GUINT_TO_POINTER (i + 1));
     }
   if (expect != st->data_len)
@@ -275,7 +283,9 @@ ps_safetensors_new_from_bytes (GBytes *bytes, const char *label, GError **error)
   const guint8 *buf = g_bytes_get_data (bytes, &size);
 
   st->label = g_strdup (label ? label : "<safetensors>");
+  st->format = "safetensors";
   st->bytes = g_bytes_ref (bytes);
+  st->size = size;
   if (!parse (st, buf ? buf : (const guint8 *) "", size, error))
     {
       ps_safetensors_free (st);
@@ -288,20 +298,20 @@ PsSafetensors *
 ps_safetensors_open (const char *path, GError **error)
 {
   PsSafetensors *st;
-  GError *merr = NULL;
-  GMappedFile *map = g_mapped_file_new (path, FALSE, &merr);
+  PsMappedFile *f = ps_mapped_file_open (path, error);
+  gsize size;
+  const guint8 *buf;
 
-  if (map == NULL)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s: %s", path, merr->message);
-      g_error_free (merr);
-      return NULL;
-    }
+  if (f == NULL)
+    return NULL;
+  buf = g_bytes_get_data (ps_mapped_file_get_bytes (f), &size);
   st = g_new0 (PsSafetensors, 1);
   st->label = g_strdup (path);
-  st->map = map;
-  if (!parse (st, (const guint8 *) (g_mapped_file_get_contents (map) ? g_mapped_file_get_contents (map) : ""),
-              g_mapped_file_get_length (map), error))
+  st->format = "safetensors";
+  st->files = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_mapped_file_free);
+  g_ptr_array_add (st->files, f);
+  st->size = size;
+  if (!parse (st, buf ? buf : (const guint8 *) "", size, error))
     {
       ps_safetensors_free (st);
       return NULL;
@@ -339,10 +349,124 @@ void
 ps_safetensors_read_f32 (PsSafetensors *st, const PsSafetensorsEntry *e, int64_t start,
                          int64_t count, float *dst)
 {
-  guint64 at = e->begin + (guint64) start * (guint64) ps_dtype_size (e->dtype);
+  int64_t esize = ps_dtype_size (e->dtype);
+  int64_t index[PS_SAFETENSORS_MAX_DIMS] = { 0 };
 
   g_return_if_fail (start >= 0 && count >= 0 && start + count <= e->numel);
-  ps_dtype_row_to_f32 (e->dtype, st->data + at, 1, count, dst);
+  if (e->contiguous)
+    {
+      ps_dtype_row_to_f32 (e->dtype, e->data + (guint64) start * (guint64) esize, 1, count, dst);
+      return;
+    }
+  /* strided: along the last axis in runs, carrying the index like an odometer */
+  {
+    int64_t rest = start;
+    for (int d = e->ndim - 1; d >= 0; d--)
+      {
+        index[d] = e->shape[d] ? rest % e->shape[d] : 0;
+        rest = e->shape[d] ? rest / e->shape[d] : 0;
+      }
+  }
+  while (count > 0)
+    {
+      int last = e->ndim - 1;
+      int64_t off = 0, run;
+      for (int d = 0; d < e->ndim; d++)
+        off += index[d] * e->stride[d];
+      run = last >= 0 ? MIN (count, e->shape[last] - index[last]) : 1;
+      ps_dtype_row_to_f32 (e->dtype, e->data + off * esize, last >= 0 ? e->stride[last] : 1, run,
+                           dst);
+      dst += run;
+      count -= run;
+      if (last < 0)
+        break;
+      index[last] += run;
+      for (int d = last; d > 0 && index[d] >= e->shape[d]; d--)
+        {
+          index[d] = 0;
+          index[d - 1]++;
+        }
+    }
+}
+
+void
+ps_safetensors_contiguous_strides (int ndim, const int64_t *shape, int64_t *stride)
+{
+  int64_t s = 1;
+  for (int d = ndim - 1; d >= 0; d--)
+    {
+      stride[d] = s;
+      s *= shape[d];
+    }
+}
+
+PsSafetensors *
+ps_safetensors_new_custom (const char *label, const char *format, GBytes *bytes,
+                           GPtrArray *files, GPtrArray *parts, GArray *entries,
+                           GHashTable *metadata)
+{
+  PsSafetensors *st = g_new0 (PsSafetensors, 1);
+
+  if (bytes)
+    {
+      st->bytes = g_bytes_ref (bytes);
+      st->size += g_bytes_get_size (bytes);
+    }
+  st->label = g_strdup (label);
+  st->format = format;
+  st->files = files;
+  st->parts = parts;
+  st->entries = entries;
+  g_array_set_clear_func (st->entries, entry_clear);
+  st->metadata = metadata ? metadata
+                          : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  st->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < entries->len; i++)
+    g_hash_table_replace (st->by_name, g_strdup (g_array_index (entries, PsSafetensorsEntry, i).name),
+                          GUINT_TO_POINTER (i + 1));
+  for (guint i = 0; files && i < files->len; i++)
+    st->size += g_bytes_get_size (ps_mapped_file_get_bytes (files->pdata[i]));
+  for (guint i = 0; parts && i < parts->len; i++)
+    st->size += ps_safetensors_get_size (parts->pdata[i]);
+  return st;
+}
+
+const char *
+ps_safetensors_get_label (PsSafetensors *st)
+{
+  return st->label;
+}
+
+const char *
+ps_safetensors_get_format (PsSafetensors *st)
+{
+  return st->format;
+}
+
+guint64
+ps_safetensors_get_size (PsSafetensors *st)
+{
+  return st->size;
+}
+
+void
+ps_safetensors_collect_files (PsSafetensors *st, GPtrArray *out)
+{
+  for (guint i = 0; st->files && i < st->files->len; i++)
+    g_ptr_array_add (out, st->files->pdata[i]);
+  for (guint i = 0; st->parts && i < st->parts->len; i++)
+    ps_safetensors_collect_files (st->parts->pdata[i], out);
+}
+
+gboolean
+ps_safetensors_check_files (PsSafetensors *st, GError **error)
+{
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
+  ps_safetensors_collect_files (st, files);
+  for (guint i = 0; i < files->len; i++)
+    if (!ps_mapped_file_check (files->pdata[i], error))
+      return FALSE;
+  return TRUE;
 }
 
 PsTensor *

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "ps-dtype.h"
+#include "ps-file.h"
 #include "ps-module.h"
 
 G_BEGIN_DECLS
@@ -33,7 +34,15 @@ typedef struct
   int         ndim;
   int64_t     shape[PS_SAFETENSORS_MAX_DIMS];
   int64_t     numel;
-  guint64     begin, end;            /* byte offsets within the data buffer */
+  guint64     begin, end;            /* byte offsets within the data buffer (for other
+                                      * formats: a position in the file(s), for ordering) */
+  /* where the tensor is: its first element, in the mapping, and its strides
+   * in elements (contiguous, row-major, for safetensors; torch.save files may
+   * hold strided views of a storage) */
+  const guint8 *data;
+  int64_t     stride[PS_SAFETENSORS_MAX_DIMS];
+  gboolean    contiguous;
+  guint       file;                  /* which file of a sharded checkpoint holds it */
 } PsSafetensorsEntry;
 
 typedef struct _PsSafetensors PsSafetensors;
@@ -75,6 +84,30 @@ gboolean       ps_safetensors_write      (const char *path, guint n, const char 
 gboolean       ps_module_load_state_dict (PsModule *model, PsSafetensors *st, GError **error);
 /* Save the state_dict (every key; tied ones stored once). Lazy parameters are an error. */
 gboolean       ps_module_save_state_dict (PsModule *model, const char *path, GError **error);
+
+/* ---- any weights file as a set of named tensors (ps-weights.c builds them) ----
+ *
+ * A PsSafetensors is the one representation of a weights file once read:
+ * ps_weights_open (ps-weights.h) builds one for torch.save files and sharded
+ * checkpoints too.  entries (PsSafetensorsEntry, with name, dtype, shape,
+ * data and strides set; taken) must point into bytes (referenced), the
+ * mapped files (PsMappedFile*, taken) or into parts (other PsSafetensors, taken: the shards).  metadata (taken, may
+ * be NULL) holds aliases as safetensors does ("b.weight" -> "a.weight").
+ * format names it in messages ("PyTorch zip").  Entries keep the given order. */
+PsSafetensors *ps_safetensors_new_custom (const char *label, const char *format,
+                                          GBytes *bytes, GPtrArray *files, GPtrArray *parts,
+                                          GArray *entries, GHashTable *metadata);
+const char    *ps_safetensors_get_label  (PsSafetensors *st);
+/* "safetensors", "PyTorch zip (torch.save)", ... */
+const char    *ps_safetensors_get_format (PsSafetensors *st);
+/* Bytes of the file(s). */
+guint64        ps_safetensors_get_size   (PsSafetensors *st);
+/* The mapped files (of every shard), for ps_mapped_file_check. */
+void           ps_safetensors_collect_files (PsSafetensors *st, GPtrArray *out);
+/* FALSE + PS_ERROR_IO naming the first file that shrank since it was opened. */
+gboolean       ps_safetensors_check_files (PsSafetensors *st, GError **error);
+/* Strides of a contiguous tensor of this shape. */
+void           ps_safetensors_contiguous_strides (int ndim, const int64_t *shape, int64_t *stride);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsSafetensors, ps_safetensors_free)
 

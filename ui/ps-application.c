@@ -1,6 +1,8 @@
 /* ps-application.c — the GtkApplication: actions, accelerators, windows
  *
  *   paramscope [MODEL] [WEIGHTS.safetensors]
+ *   paramscope CHECKPOINT  (.safetensors, .pt/.pth/.bin, *.index.json: browsed)
+ *   paramscope FOLDER      (a training run's checkpoints: the latest complete one)
  *
  * Without a model it opens the lesson's MLP, initialized as PyTorch would
  * under torch.manual_seed(0).
@@ -10,6 +12,7 @@
 #include "ps-file-chooser.h"
 #include "ps-paths.h"
 #include "ps-preferences.h"
+#include "ps-run-folder.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -181,14 +184,31 @@ open_checkpoint (GSimpleAction *action, GVariant *param, gpointer app)
                        app);
 }
 
-/* A .safetensors alone is a checkpoint to browse; anything else a model. */
+/* A weights file alone (.safetensors, a torch.save .pt/.pth/.bin/.ckpt, a
+ * sharded checkpoint's *.index.json) is a checkpoint to browse; anything
+ * else a model. */
 static void
 open_or_checkpoint (GApplication *app, GFile **files, int n_files, const char *hint)
 {
+  static const char *const weights[] = { ".safetensors", ".pt", ".pth", ".bin", ".ckpt",
+                                         ".index.json" };
   g_autofree char *path = n_files == 1 ? g_file_get_path (files[0]) : NULL;
-  size_t len = path ? strlen (path) : 0;
+  g_autofree char *lower = path ? g_ascii_strdown (path, -1) : NULL;
+  gboolean is_weights = FALSE;
 
-  if (len > 12 && g_ascii_strcasecmp (path + len - 12, ".safetensors") == 0)
+  for (guint i = 0; lower && i < G_N_ELEMENTS (weights); i++)
+    is_weights |= g_str_has_suffix (lower, weights[i]);
+  if (path != NULL && g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      /* a folder of checkpoints (a training run's): its latest complete snapshot */
+      g_autoptr (GPtrArray) snaps = ps_run_folder_scan (path, NULL);
+      const char *latest = path;          /* none: the window says what is wrong */
+      for (guint i = 0; snaps && i < snaps->len; i++)
+        if (((PsRunFolderEntry *) snaps->pdata[i])->complete)
+          latest = ((PsRunFolderEntry *) snaps->pdata[i])->path;
+      present_checkpoint (app, latest);
+    }
+  else if (is_weights)
     present_checkpoint (app, path);
   else
     ps_application_open (app, files, n_files, hint);

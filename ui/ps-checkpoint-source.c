@@ -58,59 +58,89 @@ get_range (PsMatrixSource *s, float *range)
   return known;
 }
 
+typedef struct
+{
+  PsCheckpointSource *self;
+  PsMatrixPool       *job;
+  gboolean            known, whole;
+  float               range, r;
+} Guarded;
+
+/* The reads of the mapped file, run under ps_checkpoint_run_guarded: a file
+ * truncated meanwhile stops them (no SIGBUS) and gives an error instead. */
+static void
+pool_reads (gpointer data)
+{
+  Guarded *g = data;
+  const PsCheckpointView *v = &g->self->view;
+  PsMatrixPool *job = g->job;
+  PsSlice slice;
+
+  ps_checkpoint_view_get_slice (g->self->ck, v, &slice);
+  if (!g->known && !g->whole)
+    {
+      float *cells = g_new (float, RANGE_SIDE * RANGE_SIDE);
+      g->range = ps_pool_slice (&slice, 0, 0, v->rows, v->cols, cells,
+                                (int) MIN (v->rows, RANGE_SIDE), (int) MIN (v->cols, RANGE_SIDE),
+                                job->scratch);
+      g_free (cells);
+    }
+  g->r = ps_pool_slice (&slice, job->r0, job->c0, job->rows, job->cols, job->out, job->out_rows,
+                        job->out_cols, job->scratch);
+}
+
 static gboolean
-pool (PsMatrixSource *s, PsMatrixPool *job)
+pool_guarded (PsMatrixSource *s, PsMatrixPool *job, GError **error)
 {
   PsCheckpointSource *self = PS_CHECKPOINT_SOURCE (s);
   const PsCheckpointView *v = &self->view;
   gint64 t0 = g_get_monotonic_time ();
-  gboolean whole = job->r0 == 0 && job->c0 == 0 && job->rows == v->rows && job->cols == v->cols;
-  gboolean known;
-  PsSlice slice;
-  float range, r;
+  Guarded g = { self, job, FALSE, FALSE, 0.f, 0.f };
 
   if (v->rows <= 0 || v->cols <= 0 || job->r0 + job->rows > v->rows
       || job->c0 + job->cols > v->cols)
-    return FALSE;
-  known = get_range (s, &range);
-  ps_checkpoint_view_get_slice (self->ck, v, &slice);
-  if (!known && !whole)
     {
-      float *cells = g_new (float, RANGE_SIDE * RANGE_SIDE);
-      range = ps_pool_slice (&slice, 0, 0, v->rows, v->cols, cells,
-                             (int) MIN (v->rows, RANGE_SIDE), (int) MIN (v->cols, RANGE_SIDE),
-                             job->scratch);
-      g_free (cells);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("The window is outside %s"), self->title);
+      return FALSE;
     }
-  r = ps_pool_slice (&slice, job->r0, job->c0, job->rows, job->cols, job->out, job->out_rows,
-                     job->out_cols, job->scratch);
-  if (!known)
+  g.whole = job->r0 == 0 && job->c0 == 0 && job->rows == v->rows && job->cols == v->cols;
+  g.known = get_range (s, &g.range);
+  if (!ps_checkpoint_run_guarded (self->ck, pool_reads, &g, error))
+    return FALSE;
+  if (!g.known)
     {
-      if (whole)
-        range = r;
+      if (g.whole)
+        g.range = g.r;
       g_mutex_lock (&self->lock);
-      self->range = range;
+      self->range = g.range;
       self->range_valid = TRUE;
       g_mutex_unlock (&self->lock);
     }
-  job->range = range;
+  job->range = g.range;
   job->version = 0;             /* a mapped file does not change */
   if (job->argb != NULL)
-    ps_heatmap_colorize (job->out, (int64_t) job->out_rows * job->out_cols, range, job->argb);
+    ps_heatmap_colorize (job->out, (int64_t) job->out_rows * job->out_cols, g.range, job->argb);
   job->usec = g_get_monotonic_time () - t0;
   return TRUE;
+}
+
+static gboolean
+pool (PsMatrixSource *s, PsMatrixPool *job)
+{
+  return pool_guarded (s, job, NULL);
 }
 
 static void
 pool_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
+  GError *error = NULL;
+
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (pool (PS_MATRIX_SOURCE (source), data))
+  if (pool_guarded (PS_MATRIX_SOURCE (source), data, &error))
     g_task_return_boolean (task, TRUE);
   else
-    g_task_return_new_error (task, PS_ERROR, PS_ERROR_VALUE, _("The window is outside %s"),
-                             PS_CHECKPOINT_SOURCE (source)->title);
+    g_task_return_error (task, error);
 }
 
 static void

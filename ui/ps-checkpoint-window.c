@@ -211,7 +211,17 @@ stats_done (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) || j->serial != win->stats_serial)
-    return;                           /* cancelled, or for an earlier selection */
+    {
+      /* a file truncated while open: reported instead of the values */
+      if (error != NULL && error->domain == PS_ERROR && j->serial == win->stats_serial)
+        {
+          win->stats_running = FALSE;
+          g_clear_object (&win->stats_cancel);
+          stats_show (win);
+          gtk_label_set_text (GTK_LABEL (win->readout), error->message);
+        }
+      return;                         /* cancelled, or for an earlier selection */
+    }
   win->stats = j->out;
   win->stats_valid = TRUE;
   win->stats_running = FALSE;

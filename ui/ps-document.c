@@ -376,7 +376,7 @@ ps_document_load_model_file (PsDocument *doc, const char *path, GError **error)
 gboolean
 ps_document_load_weights (PsDocument *doc, const char *path, GError **error)
 {
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  g_autoptr (PsSafetensors) st = ps_weights_open (path, error);
   g_autofree char *base = g_path_get_basename (path);
 
   if (!check_idle (doc, error))
@@ -623,7 +623,7 @@ ps_document_set_random_input (PsDocument *doc, int64_t batch, guint64 seed)
 gboolean
 ps_document_load_input (PsDocument *doc, const char *path, GError **error)
 {
-  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, error);
+  g_autoptr (PsSafetensors) st = ps_weights_open (path, error);
   PsTensor *x;
 
   if (st == NULL)

@@ -853,7 +853,7 @@ ps_run_controller_load_data (PsRunController *run, const char *path, GError **er
   g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  st = ps_safetensors_open (path, &local);
+  st = ps_weights_open (path, &local);
   if (st)
     x = ps_safetensors_load_tensor (st, "input", &local);
   if (x && ps_safetensors_resolve (st, "target"))

@@ -7,6 +7,10 @@
  *       the heatmap's work per frame for an N x N parameter: pooling, colouring
  *   paramscope-bench checkpoint FILE [--tensor NAME]...
  *       FILE in the checkpoint window: tree, heatmaps, zoom, pan, statistics
+ *   paramscope-bench weights FILE...
+ *       opening weights files headless (any format: torch.save, sharded
+ *       *.index.json, safetensors): the tree, one heatmap of the largest
+ *       tensor, the time and the memory (RSS) each takes
  *   paramscope-bench live MODEL [--seconds S] [--batch B] [--bench-page N]
  *       training with the live view open against headless training
  *   paramscope-bench tensor
@@ -334,6 +338,106 @@ cmd_exec (int argc, char **argv)
   g_autofree char *h = ps_cli_human_time (total);
   printf ("exec all %d notebooks: %s (goal for the lesson's three texts: <= 50 ms)\n", argc - 1, h);
   return 0;
+/* ---- weights: opening any weights file, headless ---------------------------- */
+
+/* VmRSS (all resident pages) and RssAnon (those not backed by a file: our
+ * own memory, not the mapped checkpoint's pages) of this process, in bytes. */
+static void
+rss_now (guint64 *rss, guint64 *anon)
+{
+  g_autofree char *status = NULL;
+  *rss = *anon = 0;
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    {
+      const char *r = strstr (status, "VmRSS:"), *h = strstr (status, "RssAnon:");
+      if (r)
+        *rss = g_ascii_strtoull (r + 6, NULL, 10) * 1024;
+      if (h)
+        *anon = g_ascii_strtoull (h + 8, NULL, 10) * 1024;
+    }
+}
+
+static char *tree_goal_s, *rss_goal_s;
+
+static int
+cmd_weights (int argc, char **argv)
+{
+  static const GOptionEntry entries[] = {
+    { "tree-goal", 0, 0, G_OPTION_ARG_STRING, &tree_goal_s, "Goal for open + tree, seconds "
+      "(default 1)", "S" },
+    { "rss-goal", 0, 0, G_OPTION_ARG_STRING, &rss_goal_s, "Goal for the peak RSS, MB "
+      "(default 200)", "MB" },
+    { NULL }
+  };
+  GError *error = NULL;
+  int status = ps_cli_parse ("weights", "FILE...", "Open weights files headless and time the "
+                             "tree and one heatmap.", NULL, entries, 1, 64, &argc, &argv);
+  double tree_goal = 1, rss_goal = 200;
+  int failed = 0;
+
+  if (status >= 0)
+    return status;
+  if ((tree_goal_s && !ps_cli_double ("--tree-goal", tree_goal_s, &tree_goal))
+      || (rss_goal_s && !ps_cli_double ("--rss-goal", rss_goal_s, &rss_goal)))
+    return 2;
+  for (int i = 1; i < argc; i++)
+    {
+      guint64 rss0, peak0, rss1, peak1, rss2, peak2;   /* peak: RssAnon */
+      double t0, t1, t2;
+      g_autoptr (PsCheckpoint) ck = NULL;
+      const PsCheckpointNode *root;
+      const PsSafetensorsEntry *big = NULL;
+      PsSafetensors *st;
+      float pooled[512 * 512];
+      PsPoolScratch scratch = { 0 };
+      PsCheckpointView v;
+      PsSlice slice;
+
+      rss_now (&rss0, &peak0);
+      t0 = ps_cli_now ();
+      ck = ps_checkpoint_open (argv[i], &error);
+      if (ck == NULL)
+        return ps_cli_fail (error);
+      root = ps_checkpoint_get_root (ck, PS_CHECKPOINT_ORDER_NATURAL);
+      (void) ps_checkpoint_get_root (ck, PS_CHECKPOINT_ORDER_FILE);
+      t1 = ps_cli_now ();
+      rss_now (&rss1, &peak1);
+      st = ps_checkpoint_get_safetensors (ck);
+      for (guint k = 0; k < ps_safetensors_get_n (st); k++)
+        if (big == NULL || ps_safetensors_get (st, k)->numel > big->numel)
+          big = ps_safetensors_get (st, k);
+      if (big != NULL)
+        {
+          ps_checkpoint_view_init_default (&v, big);
+          ps_checkpoint_view_get_slice (ck, &v, &slice);
+          ps_pool_slice (&slice, 0, 0, v.rows, v.cols, pooled, (int) MIN (v.rows, 512),
+                         (int) MIN (v.cols, 512), &scratch);
+          ps_pool_scratch_clear (&scratch);
+        }
+      t2 = ps_cli_now ();
+      rss_now (&rss2, &peak2);
+      {
+        g_autofree char *size = g_format_size (ps_checkpoint_get_size (ck));
+        g_autofree char *a = ps_cli_human_time (t1 - t0);
+        g_autofree char *b = ps_cli_human_time (t2 - t1);
+        gboolean ok_t = t1 - t0 <= tree_goal, ok_m = rss1 / 1e6 <= rss_goal;
+        printf ("file        %s: %s, %s, %u tensors, %.3g parameters\n", argv[i],
+                ps_safetensors_get_format (st), size, root->n_tensors, (double) root->numel);
+        printf ("tree        %s (goal <= %.3g s) %s\n", a, tree_goal, ok_t ? "ok" : "FAILED");
+        if (big)
+          {
+            g_autofree char *shape = ps_shape_to_string (big->ndim, big->shape);
+            printf ("heatmap     %s of %s %s pooled to %d x %d: %s\n", big->dtype_name,
+                    big->name, shape, (int) MIN (v.rows, 512), (int) MIN (v.cols, 512), b);
+          }
+        printf ("memory      RSS %.1f MB with the tree (goal <= %.0f MB) %s; after the heatmap "
+                "%.1f MB, of which %.1f MB our own (the rest: pages of the mapped file, "
+                "reclaimable)\n", rss1 / 1e6, rss_goal, ok_m ? "ok" : "FAILED", rss2 / 1e6,
+                peak2 / 1e6);
+        failed |= !ok_t || !ok_m;
+      }
+    }
+  return failed;
 }
 
 /* ---- the subcommands ----------------------------------------------------- */
@@ -349,6 +453,7 @@ static const struct
   { "live", "MODEL [--seconds S] [--batch B] [--bench-page N]", cmd_live },
   { "tensor", "", cmd_tensor },
   { "exec", "NOTEBOOK... [--runs N]", cmd_exec },
+  { "weights", "FILE... [--tree-goal S] [--rss-goal MB]", cmd_weights },
 };
 
 int

@@ -432,6 +432,27 @@ test_application (Fixture *f, gconstpointer data)
   g_free (rc.title);
 }
 
+/* `paramscope FOLDER` (a training run's checkpoints): the latest complete one. */
+static void
+test_application_folder (Fixture *f, gconstpointer data)
+{
+  g_autoptr (PsApplication) app = NULL;
+  char *argv[] = { "paramscope", f->dir, NULL };
+  RunCheck rc = { 0 };
+  int status;
+
+  if (ps_test_skip_without_display ())
+    return;
+  app = ps_application_new ();
+  rc.app = G_APPLICATION (app);
+  g_timeout_add (50, check_windows, &rc);
+  status = g_application_run (G_APPLICATION (app), 2, argv);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (rc.saw_checkpoint_window);
+  g_assert_cmpstr (rc.title, ==, "tiny-llm.safetensors");
+  g_free (rc.title);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -446,6 +467,8 @@ main (int argc, char **argv)
               test_dark_theme_screenshot, fixture_teardown);
   g_test_add ("/checkpoint-window/bad-file", Fixture, NULL, fixture_setup, test_bad_file,
               fixture_teardown);
+  g_test_add ("/checkpoint-window/application-folder", Fixture, NULL, fixture_setup,
+              test_application_folder, fixture_teardown);
   g_test_add ("/checkpoint-window/application", Fixture, NULL, fixture_setup, test_application,
               fixture_teardown);
   return g_test_run ();
