@@ -422,6 +422,7 @@ show_page (GtkWidget *notebook, const char *const *names, guint n, const char *n
 static void
 run_show_panel (GtkWidget *w, const char *action, GVariant *param)
 {
+  ps_window_show_side_panel (PS_WINDOW (w));
   show_page (PS_WINDOW (w)->panels, panel_names, G_N_ELEMENTS (panel_names),
              g_variant_get_string (param, NULL));
 }

@@ -302,11 +302,26 @@ ps_window_get_controller (PsWindow *win)
 
 /* ---- GObject ------------------------------------------------------------------------ */
 
+/* ps-window-layout.c's properties have the ids from 100 */
+void ps_window_layout_get_property (PsWindow *win, guint id, GValue *value);
+void ps_window_layout_set_property (PsWindow *win, guint id, const GValue *value);
+
 static void
 ps_window_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
   if (id == PROP_SELECTED_NODE)
     g_value_set_object (value, PS_WINDOW (object)->selected);
+  else if (id >= 100)
+    ps_window_layout_get_property (PS_WINDOW (object), id, value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+}
+
+static void
+ps_window_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  if (id >= 100)
+    ps_window_layout_set_property (PS_WINDOW (object), id, value);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
 }
@@ -327,6 +342,7 @@ ps_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (win->doc, win);
   if (win->tree)
     g_signal_handlers_disconnect_by_data (win->tree, win);
+  ps_window_layout_dispose (win);
   gtk_widget_dispose_template (GTK_WIDGET (win), PS_TYPE_WINDOW);
   g_clear_object (&win->selected);
   G_OBJECT_CLASS (ps_window_parent_class)->dispose (object);
@@ -349,6 +365,7 @@ ps_window_class_init (PsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->get_property = ps_window_get_property;
+  object_class->set_property = ps_window_set_property;
   object_class->dispose = ps_window_dispose;
   object_class->finalize = ps_window_finalize;
   properties[PROP_SELECTED_NODE] = g_param_spec_object ("selected-node", NULL, NULL,
@@ -389,7 +406,14 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, train_panel);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, outer_paned);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, inner_paned);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_dock);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, panel_dock);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, center_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, center);
   ps_window_class_add_actions (widget_class);
+  ps_window_layout_class_init (widget_class);
 }
 
 static void
@@ -406,6 +430,7 @@ ps_window_init (PsWindow *win)
   };
 
   gtk_widget_init_template (GTK_WIDGET (win));
+  ps_window_layout_init (win);
   win->doc = ps_document_new ();
   win->controller = ps_run_controller_new (win->doc);
   ps_run_controller_set_clock_widget (win->controller, GTK_WIDGET (win));
