@@ -112,6 +112,10 @@ ps_application_startup (GApplication *app)
   static const char *train[] = { "<Control>t", NULL };
   static const char *train_step[] = { "<Control><Shift>t", NULL };
   static const char *snapshot[] = { "<Control>k", NULL };
+  static const char *presentation[] = { "<Control><Shift>p", NULL };
+  static const char *scale_up[] = { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL };
+  static const char *scale_down[] = { "<Control>minus", "<Control>KP_Subtract", NULL };
+  static const char *scale_reset[] = { "<Control>0", "<Control>KP_0", NULL };
   GtkApplication *gapp = GTK_APPLICATION (app);
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
 
@@ -132,6 +136,11 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "win.train-toggle", train);
   gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
   gtk_application_set_accels_for_action (gapp, "win.train-snapshot", snapshot);
+  /* the whole interface, wherever the focus is (the heatmaps zoom with Ctrl+wheel) */
+  gtk_application_set_accels_for_action (gapp, "win.presentation", presentation);
+  gtk_application_set_accels_for_action (gapp, "win.scale-up", scale_up);
+  gtk_application_set_accels_for_action (gapp, "win.scale-down", scale_down);
+  gtk_application_set_accels_for_action (gapp, "win.scale-reset", scale_reset);
 
   /* the application's icon from its own prefix too, not only from XDG_DATA_DIRS */
   gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),

@@ -79,7 +79,8 @@ static gboolean
 fit (PsWindow *win, gboolean by_size)
 {
   int avail = gtk_widget_get_width (win->outer_paned);
-  int center = min_width (win->center);
+  /* the centre wants more than its minimum: the heatmaps are what the room looks at */
+  int center = MAX (min_width (win->center), avail * 45 / 100);
   int tree = min_width (win->tree) + HANDLE_PX, panel = min_width (win->panels) + HANDLE_PX;
   gboolean tree_was = win->tree_shown, panel_was = win->panel_shown;
   gboolean docked_was = win->panel_docked;

@@ -213,6 +213,73 @@ test_long_output (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Height in px of a line of text in w's font. */
+static int
+text_height (GtkWidget *w)
+{
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (w, "0.5 Ag");
+  int h;
+  pango_layout_get_pixel_size (layout, NULL, &h);
+  return h;
+}
+
+static int
+label_height (GtkWidget *label)
+{
+  int h;
+  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, -1, &h, NULL, NULL, NULL);
+  return h;
+}
+
+/* Presentation Mode (Ctrl+Shift+P): the charts' ticks and the labels at
+ * least 1.5 times larger, and still nothing cut off at the projector's
+ * 1024×700; Ctrl+plus / Ctrl+minus scale the whole interface. */
+static void
+test_presentation (void)
+{
+  const Size s = { 1024, 700 };
+  PsWindow *win;
+  GtkWidget *chart, *status;
+  int tick0, label0, tick1, label1;
+  double scale;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s.width, s.height);
+  chart = ps_test_window_child (win, "loss_chart");
+  status = ps_test_window_child (win, "status");
+  tick0 = text_height (chart);
+  label0 = label_height (status);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (win), "ps-presentation"));
+  tick1 = text_height (chart);
+  label1 = label_height (status);
+  g_test_message ("chart text %d → %d px, a label %d → %d px", tick0, tick1, label0, label1);
+  g_assert_cmpfloat (tick1, >=, 1.4 * tick0);
+  g_assert_cmpfloat (label1, >=, 1.4 * label0);
+  assert_fits (win, &s);
+  ps_test_screenshot (GTK_WIDGET (win), "layout-presentation-1024x700.png");
+
+  /* the interface's scale, on top of it */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale-up", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_object_get (win, "font-scale", &scale, NULL);
+  g_assert_cmpfloat (scale, >, 1.5);
+  g_assert_cmpint (text_height (chart), >, tick1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale-reset", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpint (text_height (chart), ==, tick1);
+  /* and off again: as it was */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpint (text_height (chart), ==, tick0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale-down", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpint (text_height (chart), <, tick0);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -224,5 +291,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/layout/panel-folds", test_panel_folds);
   g_test_add_func ("/layout/long-output", test_long_output);
+  g_test_add_func ("/layout/presentation", test_presentation);
   return g_test_run ();
 }
