@@ -106,7 +106,7 @@ update_run_button (PsTrainPanel *p)
 {
   gboolean running = ps_run_controller_is_running (p->controller);
 
-  gtk_button_set_label (GTK_BUTTON (p->run_button), running ? _("_Pause") : _("_Run"));
+  gtk_button_set_label (GTK_BUTTON (p->run_button), running ? _("Pause") : _("Run"));
   gtk_widget_set_tooltip_text (p->run_button, running ? _("Pause training (Ctrl+T)")
                                                       : _("Train until paused (Ctrl+T)"));
 }
