@@ -24,6 +24,7 @@ struct _PsWindow
   GtkWidget *panels;              /* notebook: run, initialize, edit, inspect, train */
   GtkWidget *run_panel, *init_panel, *edit_panel, *inspector, *train_panel;
   GtkWidget *status;
+  GtkWidget *grad_heading;
   GtkWidget *outer_paned, *inner_paned, *tree_dock, *panel_dock, *center_overlay, *center;
 
   /* ps-window-layout.c: what fits the window's width, and the room's size */

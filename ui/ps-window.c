@@ -194,6 +194,8 @@ update_history_actions (PsWindow *win)
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.redo", ps_document_can_redo (win->doc));
 }
 
+static void update_stale_marks (PsWindow *win);
+
 static void
 show_model (PsWindow *win)
 {
@@ -217,6 +219,7 @@ on_model_replaced (PsDocument *doc, PsWindow *win)
     ps_window_select_key (win, ((PsNamedParam *) np->pdata[0])->name);
   /* a new network has no history, and the last message was about the old one */
   update_history_actions (win);
+  update_stale_marks (win);
   ps_window_set_status (win, msg, FALSE);
 }
 
@@ -229,11 +232,27 @@ on_structure_changed (PsDocument *doc, PsWindow *win)
   ps_window_select_key (win, key);
 }
 
+/* The gradient heading says when the gradients were computed from values
+ * that have changed since. */
+static void
+update_stale_marks (PsWindow *win)
+{
+  gboolean stale = ps_document_grads_are_stale (win->doc);
+
+  gtk_label_set_text (GTK_LABEL (win->grad_heading),
+                      stale ? _("Gradient  (.grad)  — stale: press Backward") : _("Gradient  (.grad)"));
+  if (stale)
+    gtk_widget_add_css_class (win->grad_heading, "ps-stale");
+  else
+    gtk_widget_remove_css_class (win->grad_heading, "ps-stale");
+}
+
 static void
 on_doc_changed (PsDocument *doc, const char *what, PsWindow *win)
 {
   ps_window_set_status (win, what, FALSE);
   update_history_actions (win);
+  update_stale_marks (win);
 }
 
 /* A document call whose error the window shows, then passes on. */
@@ -406,6 +425,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, train_panel);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, grad_heading);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, outer_paned);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, inner_paned);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_dock);
