@@ -115,11 +115,31 @@ run_init (GtkWidget *w, const char *action, GVariant *param)
   g_autoptr (GError) error = NULL;
   g_autoptr (PsInitScheme) s = ps_init_panel_get_scheme (panel, &error);
 
+  g_autofree char *scheme = NULL, *again = NULL;
+  const char *last;
+
   if (s == NULL
       || !initialize (win, selected || !win->selected ? NULL : ps_tree_node_get_module (win->selected),
                       selected, ps_init_panel_get_target (panel), s, ps_init_panel_get_seed (panel),
                       &error))
-    show_error (win, error);
+    {
+      show_error (win, error);
+      return;
+    }
+  /* the same scheme, target, selection and seed draw the same values again */
+  scheme = ps_init_scheme_to_string (s);
+  again = g_strdup_printf ("%s|%d|%s|%" G_GUINT64_FORMAT, scheme, (int) ps_init_panel_get_target (panel),
+                           win->selected ? ps_tree_node_get_key (win->selected) : "",
+                           ps_init_panel_get_seed (panel));
+  last = g_object_get_data (G_OBJECT (win), "ps-last-init");
+  if (g_strcmp0 (last, again) == 0)
+    {
+      g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, ps_init_panel_get_seed (panel));
+      g_autofree char *msg = g_strdup_printf (_("the same values as the last time: seed %s is "
+                                                "unchanged (New Seed draws others)"), seed);
+      ps_window_set_status (win, msg, FALSE);
+    }
+  g_object_set_data_full (G_OBJECT (win), "ps-last-init", g_steal_pointer (&again), g_free);
 }
 
 /* The lesson's cells, as presets: each one undoable step, named as the

@@ -258,6 +258,63 @@ test_open_asks_over_edits (PsWindowFixture *f, gconstpointer setup)
   g_assert_cmpstr (ps_document_get_title (doc), ==, "mlp.py");
 }
 
+/* Initialize: schemes grouped (PyTorch nn.init, Keras, the lesson's own);
+ * Xavier defaults to the weights; the same seed twice says so, and New
+ * Seed changes it. */
+static void
+test_init_panel (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  GtkWidget *panel, *dropdown, *target, *seed;
+  GListModel *names;
+  guint n, xavier = G_MAXUINT, glorot = G_MAXUINT, mine = G_MAXUINT;
+
+  if (win == NULL)
+    return;
+  panel = ps_test_window_child (win, "init_panel");
+  dropdown = ps_test_template_child (panel, G_OBJECT_TYPE (panel), "scheme_dropdown");
+  target = ps_test_template_child (panel, G_OBJECT_TYPE (panel), "target_dropdown");
+  seed = ps_test_template_child (panel, G_OBJECT_TYPE (panel), "seed_spin");
+  names = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+  n = g_list_model_get_n_items (names);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *name = gtk_string_list_get_string (GTK_STRING_LIST (names), i);
+      if (g_str_equal (name, "xavier_uniform"))
+        xavier = i;
+      else if (g_str_equal (name, "glorot_uniform"))
+        glorot = i;
+      else if (g_str_equal (name, "d2l_custom"))
+        mine = i;
+    }
+  /* the groups' order */
+  g_assert_cmpuint (xavier, <, glorot);
+  g_assert_cmpuint (glorot, <, mine);
+  g_assert_cmpuint (mine, ==, n - 1);
+
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), xavier);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (target)), ==, PS_TARGET_WEIGHTS);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 0);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (target)), ==, PS_TARGET_BOTH);
+
+  /* on the whole network: xavier on the weights works, twice with one seed */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), xavier);
+  g_assert_true (ps_window_select_key (win, ""));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.init", NULL));
+  g_assert_null (strstr (ps_test_window_status (win), "same values"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.init", NULL));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "same values"));
+  {
+    /* the button beside the seed */
+    GtkWidget *button = gtk_widget_get_next_sibling (seed);
+    g_assert_true (GTK_IS_BUTTON (button));
+    g_signal_emit_by_name (button, "clicked");
+  }
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (seed)), !=, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.init", NULL));
+  g_assert_null (strstr (ps_test_window_status (win), "same values"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -271,5 +328,6 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/lesson-steps/stale-after-edit", &mlp, test_stale_after_edit);
   PS_TEST_WINDOW ("/lesson-steps/backward-accumulates", &mlp, test_backward_accumulates);
   PS_TEST_WINDOW ("/lesson-steps/open-asks-over-edits", &mlp, test_open_asks_over_edits);
+  PS_TEST_WINDOW ("/lesson-steps/init-panel", &mlp, test_init_panel);
   return g_test_run ();
 }
