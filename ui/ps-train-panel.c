@@ -30,7 +30,7 @@ static GParamSpec *properties[N_PROPS];
 /* ---- the rows of the dropdowns ------------------------------------------------ */
 
 static const PsLossKind loss_rows[] = { PS_LOSS_MSE, PS_LOSS_CROSS_ENTROPY, PS_LOSS_SUM };
-static const double speed_rows[] = { 0, 1000, 100, 10, 1 };      /* steps/s, 0: flat out */
+static const double speed_rows[] = { 0, 1000, 100, 20, 10, 1 };      /* steps/s, 0: flat out */
 
 static gboolean
 loss_to_row (GBinding *b, const GValue *from, GValue *to, gpointer data)

@@ -474,13 +474,25 @@ run_train_toggle (GtkWidget *w, const char *action, GVariant *param)
 {
   PsWindow *win = PS_WINDOW (w);
 
+  double speed;
+  guint64 limit;
+
+  g_object_get (win->controller, "speed", &speed, NULL);
+  /* at a watching pace a run stops by itself; flat out runs until paused */
+  limit = speed > 0 ? PS_WINDOW_TEACHING_STEPS : 0;
   if (ps_run_controller_is_running (win->controller))
     ps_run_controller_pause (win->controller);
-  else if (ps_run_controller_run (win->controller, 0, NULL))     /* "error" says why not */
+  else if (ps_run_controller_run (win->controller, limit, NULL))     /* "error" says why not */
     {
+      g_autofree char *msg = NULL;
       /* from any page: show what is running and how to pause it */
       gtk_widget_activate_action (w, "win.show-panel", "s", "train");
-      ps_window_set_status (win, _("training… (Ctrl+T pauses)"), FALSE);
+      if (limit)
+        msg = g_strdup_printf (_("training at %g steps/s for up to %u steps (Ctrl+T pauses; "
+                                 "Speed sets the pace)"), speed, (guint) limit);
+      else
+        msg = g_strdup (_("training as fast as it goes… (Ctrl+T pauses)"));
+      ps_window_set_status (win, msg, FALSE);
     }
 }
 

@@ -7,6 +7,11 @@
 
 G_BEGIN_DECLS
 
+/* Training from the window: steps a second, and where a run at that pace
+ * stops by itself (flat out has no limit). */
+#define PS_WINDOW_TEACHING_SPEED  20.0
+#define PS_WINDOW_TEACHING_STEPS  1000
+
 struct _PsWindow
 {
   GtkApplicationWindow parent_instance;

@@ -454,6 +454,8 @@ ps_window_init (PsWindow *win)
   win->doc = ps_document_new ();
   win->controller = ps_run_controller_new (win->doc);
   ps_run_controller_set_clock_widget (win->controller, GTK_WIDGET (win));
+  /* a pace a room can watch; flat out is one choice away (Train → Speed) */
+  g_object_set (win->controller, "speed", PS_WINDOW_TEACHING_SPEED, NULL);
 
   /* the panels' model; the selection, as one property the views follow */
   ps_run_panel_set_document (PS_RUN_PANEL (win->run_panel), win->doc);

@@ -315,10 +315,49 @@ test_init_panel (PsWindowFixture *f, gconstpointer setup)
   g_assert_null (strstr (ps_test_window_status (win), "same values"));
 }
 
+/* Training from the window starts at a pace a room can watch, with a step
+ * limit; flat out is one choice away. */
+static void
+test_teaching_pace (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  PsRunController *run;
+  double speed;
+  GtkWidget *train, *dropdown;
+
+  if (win == NULL)
+    return;
+  run = ps_window_get_controller (win);
+  g_object_get (run, "speed", &speed, NULL);
+  g_assert_cmpfloat (speed, >=, 10);
+  g_assert_cmpfloat (speed, <=, 30);
+  /* the panel shows it */
+  train = ps_test_window_child (win, "train_panel");
+  dropdown = ps_test_template_child (train, G_OBJECT_TYPE (train), "speed_dropdown");
+  g_assert_nonnull (strstr (gtk_string_list_get_string (
+                              GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown))),
+                              gtk_drop_down_get_selected (GTK_DROP_DOWN (dropdown))),
+                            "20 steps/s"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  g_assert_true (ps_run_controller_is_running (run));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "up to 1000 steps"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  g_assert_false (ps_run_controller_is_running (run));
+  /* flat out: the first row */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 0);
+  g_object_get (run, "speed", &speed, NULL);
+  g_assert_cmpfloat (speed, ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "as fast as it goes"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.train-toggle", NULL));
+  g_assert_false (ps_run_controller_is_running (run));
+}
+
 int
 main (int argc, char **argv)
 {
   static const PsTestWindowSetup mlp = { "mlp", 1300, 800 };
+  static const PsTestWindowSetup spiral = { "spiral", 1300, 800 };
 
   gtk_test_init (&argc, &argv, NULL);
   PS_TEST_WINDOW ("/lesson-steps/preset-one-step", &mlp, test_preset_one_step);
@@ -329,5 +368,6 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/lesson-steps/backward-accumulates", &mlp, test_backward_accumulates);
   PS_TEST_WINDOW ("/lesson-steps/open-asks-over-edits", &mlp, test_open_asks_over_edits);
   PS_TEST_WINDOW ("/lesson-steps/init-panel", &mlp, test_init_panel);
+  PS_TEST_WINDOW ("/lesson-steps/teaching-pace", &spiral, test_teaching_pace);
   return g_test_run ();
 }
