@@ -9,6 +9,7 @@
 #include "ps-checkpoint-window.h"
 #include "ps-file-chooser.h"
 #include "ps-paths.h"
+#include "ps-ui-util.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -117,7 +118,6 @@ ps_application_startup (GApplication *app)
   static const char *scale_down[] = { "<Control>minus", "<Control>KP_Subtract", NULL };
   static const char *scale_reset[] = { "<Control>0", "<Control>KP_0", NULL };
   GtkApplication *gapp = GTK_APPLICATION (app);
-  g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
 
   G_APPLICATION_CLASS (ps_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
@@ -147,9 +147,7 @@ ps_application_startup (GApplication *app)
                                   ps_paths_get ()->icondir);
   gtk_window_set_default_icon_name (PS_APPLICATION_ID);
 
-  gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  ps_ui_load_style ();
 }
 
 /* ---- bare checkpoints: `paramscope FILE.safetensors`, Open Checkpoint… ---- */

@@ -29,6 +29,7 @@
  * (ps-chart-draw.c: thicker lines, stronger axes) follow.
  */
 #include "ps-window-private.h"
+#include "ps-ui-util.h"
 
 #include <glib/gi18n.h>
 
@@ -305,6 +306,7 @@ ps_window_layout_class_init (GtkWidgetClass *widget_class)
 void
 ps_window_layout_init (PsWindow *win)
 {
+  ps_ui_load_style ();      /* made without the application (tests): the same look */
   win->tree_shown = win->panel_shown = TRUE;
   win->panel_docked = TRUE;
   win->scale_step = SCALE_NORMAL;

@@ -3,6 +3,7 @@
  * room, the side panel folds into a sidebar below a width and comes back
  * with its toggle, long output never widens the window */
 #include "ps-ui-test-util.h"
+#include "ps-application.h"
 
 #include <string.h>
 
@@ -223,14 +224,6 @@ text_height (GtkWidget *w)
   return h;
 }
 
-static int
-label_height (GtkWidget *label)
-{
-  int h;
-  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, -1, &h, NULL, NULL, NULL);
-  return h;
-}
-
 /* Presentation Mode (Ctrl+Shift+P): the charts' ticks and the labels at
  * least 1.5 times larger, and still nothing cut off at the projector's
  * 1024×700; Ctrl+plus / Ctrl+minus scale the whole interface. */
@@ -249,12 +242,12 @@ test_presentation (void)
   chart = ps_test_window_child (win, "loss_chart");
   status = ps_test_window_child (win, "status");
   tick0 = text_height (chart);
-  label0 = label_height (status);
+  label0 = text_height (status);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
   ps_test_wait_frame (GTK_WIDGET (win));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (win), "ps-presentation"));
   tick1 = text_height (chart);
-  label1 = label_height (status);
+  label1 = text_height (status);
   g_test_message ("chart text %d → %d px, a label %d → %d px", tick0, tick1, label0, label1);
   g_assert_cmpfloat (tick1, >=, 1.4 * tick0);
   g_assert_cmpfloat (label1, >=, 1.4 * label0);
@@ -280,9 +273,38 @@ test_presentation (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* The README's pictures, in the language of LANG (build/tests/readme-*.png):
+ * the lesson's MLP after Backward at a projector's 1024×700, plainly and in
+ * Presentation Mode. */
+static void
+test_readme_screenshots (void)
+{
+  const Size s = { 1024, 700 };
+  const char *lang = g_getenv ("LANG");
+  const char *suffix = lang && g_str_has_prefix (lang, "zh") ? "-zh_CN" : "";
+  g_autofree char *plain = g_strdup_printf ("readme-1024x700%s.png", suffix);
+  g_autofree char *shown = g_strdup_printf ("readme-presentation%s.png", suffix);
+  PsWindow *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s.width, s.height);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "gradient-flow"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "overview"));
+  assert_fits (win, &s);
+  ps_test_screenshot (GTK_WIDGET (win), plain);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  assert_fits (win, &s);
+  ps_test_screenshot (GTK_WIDGET (win), shown);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
+  ps_application_setup_locale ();      /* LANG=zh_CN.UTF-8: the pictures in Chinese */
   gtk_test_init (&argc, &argv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
@@ -292,5 +314,6 @@ main (int argc, char **argv)
   g_test_add_func ("/layout/panel-folds", test_panel_folds);
   g_test_add_func ("/layout/long-output", test_long_output);
   g_test_add_func ("/layout/presentation", test_presentation);
+  g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
   return g_test_run ();
 }
