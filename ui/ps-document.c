@@ -303,6 +303,13 @@ ps_document_grads_are_stale (PsDocument *doc)
   return doc->n_backward > 0 && values_version (doc) != doc->backward_version;
 }
 
+GPtrArray *
+ps_document_get_use_grads (PsDocument *doc, PsParam *param)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc) && param != NULL, NULL);
+  return ps_tape_get_use_grads (doc->tape, param);
+}
+
 guint
 ps_document_get_backward_passes (PsDocument *doc)
 {
@@ -337,6 +344,7 @@ replace_model (PsDocument *doc, PsModule *model, const char *title, char *name)
   g_clear_pointer (&doc->target, ps_tensor_unref);
   doc->model = model;
   doc->tape = ps_tape_new (model, &doc->rng);
+  ps_tape_set_record_uses (doc->tape, TRUE);      /* the inspector shows a tied gradient by use */
   doc->forward_valid = FALSE;
   doc->loss = NAN;
   g_free (doc->title);

@@ -89,6 +89,9 @@ gboolean        ps_document_is_modified       (PsDocument *doc);
 gboolean        ps_document_output_is_stale   (PsDocument *doc);
 gboolean        ps_document_grads_are_stale   (PsDocument *doc);
 guint           ps_document_get_backward_passes (PsDocument *doc);
+/* A tied parameter's gradient from the last Backward, one tensor per use
+ * (forward order; ps-tape.h); empty for a parameter used once. */
+GPtrArray      *ps_document_get_use_grads     (PsDocument *doc, PsParam *param);
 
 /* History. */
 gboolean        ps_document_can_undo          (PsDocument *doc);

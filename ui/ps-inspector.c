@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 /* What initialized a parameter last, while its values are still those. */
@@ -220,6 +221,41 @@ append_stats (GString *s, const char *what, const PsTensor *t)
                             st.n_nan, st.n_posinf, st.n_neginf);
 }
 
+/* A tied parameter's gradient as the sum of its uses' contributions (the
+ * last Backward's), each named by the alias of that use. */
+static void
+append_uses (GString *s, PsDocument *doc, PsParam *param, GPtrArray *aliases, const PsTensor *g)
+{
+  g_autoptr (GPtrArray) uses = ps_document_get_use_grads (doc, param);
+  double total = 0;
+
+  if (uses == NULL || uses->len < 2)
+    return;
+  g_string_append_printf (s, "\n<b>%s</b>\n", _("Gradient by use (last Backward)"));
+  for (guint i = 0; i < uses->len; i++)
+    {
+      const PsTensor *u = uses->pdata[i];
+      g_autofree char *esc = NULL, *name = NULL;
+      double l2 = 0;
+      for (int64_t k = 0; k < u->numel; k++)
+        l2 += (double) u->data[k] * u->data[k];
+      total += u->numel ? u->data[0] : 0;
+      name = uses->len == aliases->len ? g_strdup (aliases->pdata[i])
+                                       : g_strdup_printf (_("use %u"), i + 1);
+      esc = g_markup_escape_text (name, -1);
+      /* TRANSLATORS: a use of a tied parameter, its first element and its L2 norm */
+      g_string_append_printf (s, _("%s: [0] %.6g   L2 norm %.6g\n"), esc,
+                              u->numel ? (double) u->data[0] : 0.0, sqrt (l2));
+    }
+  g_string_append_printf (s, _("sum of the uses: [0] %.6g"), total);
+  if (ps_document_get_backward_passes (doc) > 1)
+    g_string_append_printf (s, _("   (.grad [0] %.6g: %u backward passes)"), (double) g->data[0],
+                            ps_document_get_backward_passes (doc));
+  else
+    g_string_append_printf (s, _("   = .grad [0] %.6g"), (double) g->data[0]);
+  g_string_append_c (s, '\n');
+}
+
 /* What names and shapes the selection (a selectable label, set again only
  * when it changes) and its statistics (live text: redrawn at every frame
  * of a training run without a new layout of the window). */
@@ -267,6 +303,7 @@ ps_inspector_refresh (PsInspector *inspector)
             {
               g_string_append_c (st, '\n');
               append_stats (st, _("Gradient"), g);
+              append_uses (st, inspector->doc, param, aliases, g);
             }
           else
             g_string_append_printf (st, st->len ? "\n%s" : "%s", _("grad is None (no backward yet)"));

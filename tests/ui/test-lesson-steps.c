@@ -353,11 +353,40 @@ test_teaching_pace (PsWindowFixture *f, gconstpointer setup)
   g_assert_false (ps_run_controller_is_running (run));
 }
 
+/* Inspect shows a tied gradient as the sum of its uses' contributions. */
+static void
+test_tied_gradient_by_use (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  g_autofree char *text = NULL;
+  g_autoptr (GPtrArray) uses = NULL;
+  PsTensor *g;
+
+  if (win == NULL)
+    return;
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  uses = ps_document_get_use_grads (ps_window_get_document (win), param (win, "2.weight"));
+  g_assert_cmpuint (uses->len, ==, 2);
+  g = ps_param_get_grad (param (win, "2.weight"));
+  g_assert_cmpfloat_with_epsilon (((PsTensor *) uses->pdata[0])->data[5] + ((PsTensor *) uses->pdata[1])->data[5],
+                                  g->data[5], 1e-6 + 1e-5 * fabsf (g->data[5]));
+  text = ps_test_inspector_text (win);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "Gradient by use"));
+  g_assert_nonnull (strstr (text, "2.weight: [0]"));
+  g_assert_nonnull (strstr (text, "4.weight: [0]"));
+  g_assert_nonnull (strstr (text, "sum of the uses"));
+}
+
 int
 main (int argc, char **argv)
 {
   static const PsTestWindowSetup mlp = { "mlp", 1300, 800 };
   static const PsTestWindowSetup spiral = { "spiral", 1300, 800 };
+  static const PsTestWindowSetup tied = { "tied", 1300, 800 };
 
   gtk_test_init (&argc, &argv, NULL);
   PS_TEST_WINDOW ("/lesson-steps/preset-one-step", &mlp, test_preset_one_step);
@@ -369,5 +398,6 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/lesson-steps/open-asks-over-edits", &mlp, test_open_asks_over_edits);
   PS_TEST_WINDOW ("/lesson-steps/init-panel", &mlp, test_init_panel);
   PS_TEST_WINDOW ("/lesson-steps/teaching-pace", &spiral, test_teaching_pace);
+  PS_TEST_WINDOW ("/lesson-steps/tied-gradient-by-use", &tied, test_tied_gradient_by_use);
   return g_test_run ();
 }
