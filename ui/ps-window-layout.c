@@ -2,7 +2,8 @@
  * Presentation Mode and the interface's scale
  *
  * Folding.  The centre (the heatmaps and the charts) always keeps at least
- * its minimum width.  The block tree and the side panel live in "docks"
+ * its minimum width, and the side panel docks only while the centre keeps
+ * 45% of the width.  The block tree and the side panel live in "docks"
  * in the two GtkPaneds; each allocation with a new width (GTK 4.8 has no
  * breakpoints) fits them, and allocates again when that changed anything,
  * so the first frame drawn at a width is already right:
@@ -319,9 +320,13 @@ ps_window_layout_init (PsWindow *win)
   gtk_overlay_add_overlay (GTK_OVERLAY (win->center_overlay), win->panel_sheet);
 
   win->scale_css = gtk_css_provider_new ();
+  /* on the window's own node: its font-size is inherited by every widget in it
+   * (deprecated after 4.8 in favour of display-wide providers only) */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_add_provider (gtk_widget_get_style_context (GTK_WIDGET (win)),
                                   GTK_STYLE_PROVIDER (win->scale_css),
                                   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  G_GNUC_END_IGNORE_DEPRECATIONS
   apply_scale (win);
 }
 
