@@ -168,6 +168,10 @@ test_panel_folds (void)
   g_assert_true (gtk_widget_get_mapped (panels));
   g_assert_true (gtk_widget_is_ancestor (panels, ps_test_window_child (win, "center_overlay")));
   g_assert_cmpint (gtk_widget_get_width (panels), >=, 280);
+  /* the whole height of the centre, not a strip at its top */
+  g_assert_cmpint (gtk_widget_get_height (panels), >=,
+                   gtk_widget_get_height (ps_test_window_child (win, "center_overlay")) - 4);
+  ps_test_screenshot (GTK_WIDGET (win), "layout-800x600-sheet.png");
   /* Escape puts it away again; a page asked for brings it back */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.hide-sheet", NULL));
   g_assert_false (shown (win, "panel-shown"));
