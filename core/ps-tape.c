@@ -253,6 +253,8 @@ typedef struct
   PsTensor *dx;           /* gradient w.r.t. this call's input */
   guint64   w_version, b_version;
   int       w_slot, b_slot;   /* index into pending[] when the parameter is used twice, else -1 */
+  PsTensor *use_dw, *use_db;  /* with record_uses: this use's own share of a tied gradient */
+  gboolean  use_valid;        /* use_dw/use_db hold the last backward's shares */
 } Entry;
 
 /* A parameter used by several entries (a tied layer) gets the sum of its
@@ -277,6 +279,7 @@ struct _PsTape
   PsTensor *dy;           /* loss gradient */
   PsTensor *scratch;      /* workspace of the bias gradient */
   GArray   *pending;      /* Pending */
+  gboolean  record_uses;  /* keep each use's share of a tied parameter's gradient */
   gboolean  have_forward;
   gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
 };
@@ -309,6 +312,10 @@ ps_tape_free (PsTape *t)
       if (t->pool[i].b)
         ps_param_unref (t->pool[i].b);
       ps_tensor_unref (t->pool[i].dx);
+      if (t->pool[i].use_dw)
+        ps_tensor_unref (t->pool[i].use_dw);
+      if (t->pool[i].use_db)
+        ps_tensor_unref (t->pool[i].use_db);
     }
   g_free (t->pool);
   ps_tensor_unref (t->x0);
@@ -837,6 +844,9 @@ bias_below (PsTape *t, guint idx)
 
 /* Backward through entry idx.  *gp is dL/d(output); on return it is
  * dL/d(input).  Activations work in place when *gp is the tape's own buffer. */
+static void record_use (PsTape *t, Entry *e, const float *x, const float *g, int64_t B,
+                        int64_t fin, int64_t fout);
+
 static gboolean
 backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **error)
 {
@@ -876,6 +886,8 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
         float *dw = NULL, *db = NULL;
         gboolean dw_over = FALSE, db_over = FALSE;
 
+        if (t->record_uses && (e->w_slot >= 0 || e->b_slot >= 0))
+          record_use (t, e, x, g, batch_of (in), fin, fout);
         if (ps_param_get_requires_grad (w))
           dw = grad_target (t, w, e->w_slot, &dw_over);
         if (b && ps_param_get_requires_grad (b))
@@ -938,6 +950,52 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
       g_assert_not_reached ();
     }
   return TRUE;
+}
+
+/* ---- each use's share of a tied gradient ---------------------------------------- */
+
+/* This use's own dw and db (the same arithmetic as its part of the sum;
+ * the scratch's bias sums, when a ReLU made them, are only read). */
+static void
+record_use (PsTape *t, Entry *e, const float *x, const float *g, int64_t B, int64_t fin,
+            int64_t fout)
+{
+  PsTensor *w = ps_param_get_data (e->w), *b = e->b ? ps_param_get_data (e->b) : NULL;
+
+  if (e->use_dw == NULL)
+    e->use_dw = ps_tensor_new_1d (0);
+  if (e->use_db == NULL)
+    e->use_db = ps_tensor_new_1d (0);
+  if (!ps_tensor_resize (e->use_dw, w->ndim, w->shape)
+      || (b && !ps_tensor_resize (e->use_db, b->ndim, b->shape)))
+    return;                         /* out of memory: no breakdown, the gradient is still right */
+  linear_backward (x, w->data, g, NULL, e->use_dw->data, TRUE, b ? e->use_db->data : NULL, TRUE,
+                   t->scratch->data, t->bias_summed, B, fin, fout);
+  e->use_valid = TRUE;
+}
+
+void
+ps_tape_set_record_uses (PsTape *tape, gboolean record)
+{
+  g_return_if_fail (tape != NULL);
+  tape->record_uses = record;
+}
+
+GPtrArray *
+ps_tape_get_use_grads (PsTape *tape, PsParam *param)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+
+  g_return_val_if_fail (tape != NULL && param != NULL, out);
+  for (guint i = 0; i < tape->n_used; i++)
+    {
+      Entry *e = &tape->pool[i];
+      gboolean is_w = e->w == param && e->w_slot >= 0, is_b = e->b == param && e->b_slot >= 0;
+      if (!e->use_valid || !(is_w || is_b))
+        continue;
+      g_ptr_array_add (out, ps_tensor_copy (is_w ? e->use_dw : e->use_db));
+    }
+  return out;
 }
 
 static void
@@ -1004,6 +1062,8 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
     }
   for (guint i = 0; i < t->pending->len; i++)
     g_array_index (t->pending, Pending, i).started = FALSE;
+  for (guint i = 0; i < t->n_alloc; i++)
+    t->pool[i].use_valid = FALSE;
   t->bias_summed = FALSE;
   for (guint i = t->n_used; i-- > 0;)
     {

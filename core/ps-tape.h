@@ -48,6 +48,15 @@ gboolean        ps_tape_backward (PsTape *tape, const PsTensor *dy, GError **err
 gboolean        ps_tape_backward_loss (PsTape *tape, PsLossKind kind, const PsTensor *target,
                                        double *loss, GError **error);
 
+/* Sharing made visible.  With record on, each backward also keeps what
+ * every use of a tied parameter contributed (a little more work for each
+ * tied use only).  ps_tape_get_use_grads: those contributions to param's
+ * gradient in the last backward, one tensor per use in forward order
+ * (their sum is what that backward added to .grad); empty when param is
+ * used once, or nothing was recorded.  Free with g_ptr_array_unref. */
+void            ps_tape_set_record_uses (PsTape *tape, gboolean record);
+GPtrArray      *ps_tape_get_use_grads   (PsTape *tape, PsParam *param);
+
 /* Matrix products used by forward and backward (exposed for the benchmark):
  * small products run as plain loops, larger ones through cblas_sgemm. */
 void            ps_linear_forward  (const float *x, const float *w, const float *b, float *y,

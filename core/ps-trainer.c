@@ -327,7 +327,16 @@ ps_trainer_new (PsModule *model, const PsTensor *x, const PsTensor *target,
     /* a histogram costs about two passes over every parameter: space them
      * out on big networks so they stay a small part of a step */
     int64_t total = ps_module_count_params (model, NULL);
-    t->log = ps_train_log_new (t->n, (const char *const *) names->pdata,
+    /* the log names a tied parameter by all its names: "2.weight = 4.weight" */
+    g_autoptr (GPtrArray) log_names = g_ptr_array_new_with_free_func (g_free);
+    for (guint i = 0; i < t->n; i++)
+      {
+        g_autoptr (GPtrArray) aliases = ps_module_param_aliases (model, t->pairs[i].orig);
+        g_ptr_array_add (aliases, NULL);
+        g_ptr_array_add (log_names, aliases->len > 2 ? g_strjoinv (" = ", (char **) aliases->pdata)
+                                                     : g_strdup (t->pairs[i].name));
+      }
+    t->log = ps_train_log_new (t->n, (const char *const *) log_names->pdata,
                                (guint64) MAX (1, total / 65536));
   }
   t->opt = ps_optimizer_new (t->replica, &c->optim, error);

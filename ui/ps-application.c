@@ -13,6 +13,7 @@
 #include "ps-paths.h"
 #include "ps-preferences.h"
 #include "ps-run-folder.h"
+#include "ps-ui-util.h"
 #include "ps-window.h"
 
 #include <glib/gi18n.h>
@@ -125,8 +126,11 @@ ps_application_startup (GApplication *app)
   static const char *train_step[] = { "<Control><Shift>t", NULL };
   static const char *snapshot[] = { "<Control>k", NULL };
   static const char *prefs[] = { "<Control>comma", NULL };
+  static const char *presentation[] = { "<Control><Shift>p", NULL };
+  static const char *scale_up[] = { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL };
+  static const char *scale_down[] = { "<Control>minus", "<Control>KP_Subtract", NULL };
+  static const char *scale_reset[] = { "<Control>0", "<Control>KP_0", NULL };
   GtkApplication *gapp = GTK_APPLICATION (app);
-  g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
 
   G_APPLICATION_CLASS (ps_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);
@@ -146,15 +150,18 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "win.train-step", train_step);
   gtk_application_set_accels_for_action (gapp, "win.train-snapshot", snapshot);
   gtk_application_set_accels_for_action (gapp, "app.preferences", prefs);
+  /* the whole interface, wherever the focus is (the heatmaps zoom with Ctrl+wheel) */
+  gtk_application_set_accels_for_action (gapp, "win.presentation", presentation);
+  gtk_application_set_accels_for_action (gapp, "win.scale-up", scale_up);
+  gtk_application_set_accels_for_action (gapp, "win.scale-down", scale_down);
+  gtk_application_set_accels_for_action (gapp, "win.scale-reset", scale_reset);
 
   /* the application's icon from its own prefix too, not only from XDG_DATA_DIRS */
   gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                   ps_paths_get ()->icondir);
   gtk_window_set_default_icon_name (PS_APPLICATION_ID);
 
-  gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  ps_ui_load_style ();
 }
 
 /* ---- bare checkpoints: `paramscope FILE.safetensors`, Open Checkpoint… ---- */

@@ -231,6 +231,10 @@ ps_chart_text_begin (PsChartText *t, GtkWidget *w)
   pango_layout_set_attributes (t->layout, NULL);
   gtk_style_context_get_color (gtk_widget_get_style_context (w), &t->fg);
   t->scale = gtk_widget_get_scale_factor (w);
+  t->emphasis = 1;
+  for (GtkWidget *a = w; a; a = gtk_widget_get_parent (a))
+    if (gtk_widget_has_css_class (a, "ps-presentation"))
+      t->emphasis = PS_CHART_EMPHASIS;
 }
 
 void
@@ -506,6 +510,7 @@ ps_chart_plot_layout (PsChartPlot *p, PsChartText *t, double width, double heigh
       p->x_hi += 0.5;
     }
   p->scale = t->scale;
+  p->line = t->emphasis;
   p->ay = p->top + ceil (t->lh / 2);         /* the top label is centred on its tick */
   p->ah = MAX (20, height - p->ay - ps_chart_plot_bottom_margin (t));
   max_n = CLAMP ((int) (p->ah / (2.2 * t->lh)) + 1, 2, PS_TICKS_MAX);
@@ -515,7 +520,7 @@ ps_chart_plot_layout (PsChartPlot *p, PsChartText *t, double width, double heigh
     ticks_y_linear (p, max_n);
   for (int i = 0; i < p->n_yt; i++)
     label_w = MAX (label_w, ps_chart_text_width (t, p->ylab[i], FALSE));
-  p->ax = ceil (PS_CHART_PAD + label_w + PS_CHART_TICK + 4);
+  p->ax = ceil (PS_CHART_PAD + label_w + PS_CHART_TICK * t->emphasis + 4);
   /* the last step label is centred on its tick: keep room for its right half */
   format_step (last, sizeof last, p->x_hi, 1, MAX (fabs (p->x_lo), fabs (p->x_hi)));
   overhang = ps_chart_text_width (t, last, FALSE) / 2;
@@ -528,8 +533,8 @@ void
 ps_chart_plot_draw_grid (const PsChartPlot *p, cairo_t *cr, const GdkRGBA *fg)
 {
   cairo_save (cr);
-  cairo_set_line_width (cr, 1);
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.05 * fg->alpha);
+  cairo_set_line_width (cr, p->line);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.05 * p->line * fg->alpha);
   for (int i = 0; i < p->n_ym; i++)
     {
       double y = floor (axis_y (p, p->ym[i])) + 0.5;
@@ -537,7 +542,7 @@ ps_chart_plot_draw_grid (const PsChartPlot *p, cairo_t *cr, const GdkRGBA *fg)
       cairo_line_to (cr, p->ax + p->aw, y);
     }
   cairo_stroke (cr);
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.12 * fg->alpha);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.12 * p->line * fg->alpha);
   for (int i = 0; i < p->n_yt; i++)
     {
       double y = floor (axis_y (p, p->yt[i])) + 0.5;
@@ -558,37 +563,41 @@ ps_chart_plot_draw_grid (const PsChartPlot *p, cairo_t *cr, const GdkRGBA *fg)
 void
 ps_chart_plot_draw_axes (const PsChartPlot *p, cairo_t *cr, PsChartText *t, const char *x_name)
 {
-  GdkRGBA axis = ps_chart_with_alpha (&t->fg, 0.55), label = ps_chart_with_alpha (&t->fg, 0.85);
+  /* Presentation Mode: full-strength axes and labels, thicker lines, longer ticks */
+  gboolean strong = t->emphasis > 1;
+  GdkRGBA axis = ps_chart_with_alpha (&t->fg, strong ? 0.9 : 0.55);
+  GdkRGBA label = ps_chart_with_alpha (&t->fg, strong ? 1.0 : 0.85);
   double left = floor (p->ax) + 0.5, bottom = floor (p->ay + p->ah) + 0.5;
+  double tick = PS_CHART_TICK * t->emphasis;
 
   cairo_save (cr);
   gdk_cairo_set_source_rgba (cr, &axis);
-  cairo_set_line_width (cr, 1);
+  cairo_set_line_width (cr, t->emphasis);
   cairo_move_to (cr, left, p->ay);
   cairo_line_to (cr, left, bottom);
   cairo_line_to (cr, p->ax + p->aw, bottom);
   for (int i = 0; i < p->n_yt; i++)
     {
       double y = floor (axis_y (p, p->yt[i])) + 0.5;
-      cairo_move_to (cr, left - PS_CHART_TICK, y);
+      cairo_move_to (cr, left - tick, y);
       cairo_line_to (cr, left, y);
     }
   for (int i = 0; i < p->n_xt; i++)
     {
       double x = floor (ps_chart_plot_x (p, p->xt[i])) + 0.5;
       cairo_move_to (cr, x, bottom);
-      cairo_line_to (cr, x, bottom + PS_CHART_TICK);
+      cairo_line_to (cr, x, bottom + tick);
     }
   cairo_stroke (cr);
   cairo_restore (cr);
 
   for (int i = 0; i < p->n_yt; i++)
-    ps_chart_text_draw (t, cr, p->ylab[i], left - PS_CHART_TICK - 3,
+    ps_chart_text_draw (t, cr, p->ylab[i], left - tick - 3,
                         axis_y (p, p->yt[i]) - t->lh / 2, 1, FALSE, 0, &label);
   for (int i = 0; i < p->n_xt; i++)
     ps_chart_text_draw (t, cr, p->xlab[i], ps_chart_plot_x (p, p->xt[i]),
                         bottom + PS_CHART_STRIP + 1.5, 0.5, FALSE, 0, &label);
-  label = ps_chart_with_alpha (&t->fg, 0.6);
+  label = ps_chart_with_alpha (&t->fg, strong ? 0.9 : 0.6);
   ps_chart_text_draw (t, cr, x_name, p->ax + p->aw / 2, bottom + PS_CHART_STRIP + 1.5 + t->lh, 0.5,
                       FALSE, 0, &label);
 }
@@ -843,7 +852,7 @@ ps_chart_draw_mean_line (cairo_t *cr, const PsChartPlot *p, const GArray *pts, c
 
   ps_chart_data_drawing_begin (cr);
   gdk_cairo_set_source_rgba (cr, c);
-  cairo_set_line_width (cr, width);
+  cairo_set_line_width (cr, width * p->line);
   while (i < pts->len)
     {
       guint j = finite_run_end (pts, i);

@@ -67,9 +67,13 @@ struct _PsChartText
   GdkRGBA        fg;            /* the style's text colour */
   double         lh, title_h;   /* line heights, px */
   int            scale;         /* device pixels a px */
+  double         emphasis;      /* 1; more in Presentation Mode: line widths, contrast */
 };
 
-/* Set up for widget w (its font, colour and scale); undo with _end. */
+/* Set up for widget w (its font, colour and scale, and an emphasis of
+ * PS_CHART_EMPHASIS inside a widget of style class .ps-presentation);
+ * undo with _end. */
+#define PS_CHART_EMPHASIS 1.75
 void     ps_chart_text_begin (PsChartText *t, GtkWidget *w);
 void     ps_chart_text_end   (PsChartText *t);
 /* Width of s in px. */
@@ -136,6 +140,7 @@ typedef struct
   /* ps_chart_plot_layout's */
   double   ax, ay, aw, ah;      /* the plot area, in whole px */
   int      scale;               /* device pixels a px */
+  double   line;                /* line widths' factor: the text's emphasis */
   double   y0, y1;              /* the y axis' range, log10 of values on a log axis */
   int      n_yt, n_ym, n_xt;
   double   yt[PS_TICKS_MAX];    /* labelled, in axis units */

@@ -44,6 +44,11 @@ struct _PsDocument
   guint64    kept_bytes;     /* held for the history elsewhere (the run's snapshots) */
   Change    *pending;    /* between begin and commit */
   char      *busy;       /* why changes are refused now (training runs), or NULL */
+
+  /* the values' version (data_version) when they were last loaded or saved,
+   * and when the last output and gradients were computed from them */
+  guint64    clean_version, forward_version, backward_version;
+  guint      n_backward;   /* backward passes summed in the gradients now */
 };
 
 G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
@@ -310,6 +315,71 @@ ps_document_new (void)
   return g_object_new (PS_TYPE_DOCUMENT, NULL);
 }
 
+/* ---- versions: unsaved edits, stale results ------------------------------ */
+
+/* A number that changes whenever any value of the network changes. */
+static guint64
+values_version (PsDocument *doc)
+{
+  g_autoptr (GPtrArray) np = doc->model ? ps_module_named_parameters (doc->model) : NULL;
+  guint64 v = 0;
+
+  for (guint i = 0; np && i < np->len; i++)
+    v += ps_param_get_data_version (((PsNamedParam *) np->pdata[i])->param);
+  return v;
+}
+
+gboolean
+ps_document_is_modified (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), FALSE);
+  return values_version (doc) != doc->clean_version;
+}
+
+gboolean
+ps_document_output_is_stale (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), FALSE);
+  return doc->output != NULL && values_version (doc) != doc->forward_version;
+}
+
+gboolean
+ps_document_grads_are_stale (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), FALSE);
+  return doc->n_backward > 0 && values_version (doc) != doc->backward_version;
+}
+
+GPtrArray *
+ps_document_get_use_grads (PsDocument *doc, PsParam *param)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc) && param != NULL, NULL);
+  return ps_tape_get_use_grads (doc->tape, param);
+}
+
+guint
+ps_document_get_backward_passes (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), 0);
+  return doc->n_backward;
+}
+
+/* Any gradient that is not None and not all zeros. */
+static gboolean
+has_gradients (PsDocument *doc)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (doc->model);
+
+  for (guint i = 0; i < np->len; i++)
+    {
+      PsTensor *g = ps_param_get_grad (((PsNamedParam *) np->pdata[i])->param);
+      for (int64_t k = 0; g && k < g->numel; k++)
+        if (g->data[k] != 0)
+          return TRUE;
+    }
+  return FALSE;
+}
+
 /* ---- loading ------------------------------------------------------------ */
 
 static void
@@ -321,6 +391,7 @@ replace_model (PsDocument *doc, PsModule *model, const char *title, char *name)
   g_clear_pointer (&doc->target, ps_tensor_unref);
   doc->model = model;
   doc->tape = ps_tape_new (model, &doc->rng);
+  ps_tape_set_record_uses (doc->tape, TRUE);      /* the inspector shows a tied gradient by use */
   doc->forward_valid = FALSE;
   doc->loss = NAN;
   g_free (doc->title);
@@ -334,6 +405,8 @@ replace_model (PsDocument *doc, PsModule *model, const char *title, char *name)
     g_clear_pointer (&doc->input, ps_tensor_unref);
     ps_document_set_random_input (doc, batch, 0);
   }
+  doc->clean_version = values_version (doc);
+  doc->n_backward = 0;
   notify_history (doc);
   g_object_notify_by_pspec (G_OBJECT (doc), properties[PROP_TITLE]);
   g_signal_emit (doc, signals[SIG_MODEL_REPLACED], 0);
@@ -397,7 +470,10 @@ ps_document_load_weights (PsDocument *doc, const char *path, GError **error)
 gboolean
 ps_document_save_weights (PsDocument *doc, const char *path, GError **error)
 {
-  return ps_module_save_state_dict (doc->model, path, error);
+  if (!ps_module_save_state_dict (doc->model, path, error))
+    return FALSE;
+  doc->clean_version = values_version (doc);
+  return TRUE;
 }
 
 PsModule *
@@ -425,6 +501,43 @@ param_key (PsDocument *doc, PsParam *param)
 {
   g_autoptr (GPtrArray) aliases = ps_module_param_aliases (doc->model, param);
   return aliases->len ? g_strdup (aliases->pdata[0]) : g_strdup ("?");
+}
+
+/* "net[0].weight.data[0, 0] = 42", as the lesson writes it */
+static char *
+describe_set_element (PsDocument *doc, const char *key, const PsTensor *t, int64_t index,
+                      float value)
+{
+  g_autofree char *path = ps_module_key_to_index_path (doc->model, key, doc->model_name);
+  g_autoptr (GString) s = g_string_new (path ? path : key);
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+  int64_t rest = index;
+  int64_t idx[8] = { 0 };
+
+  /* the flat index as one index per dimension, last dimension fastest */
+  for (int d = MIN (t->ndim, 8) - 1; d >= 0; d--)
+    {
+      idx[d] = t->shape[d] > 0 ? rest % t->shape[d] : 0;
+      rest = t->shape[d] > 0 ? rest / t->shape[d] : 0;
+    }
+  g_string_append (s, ".data[");
+  for (int d = 0; d < MIN (t->ndim, 8); d++)
+    g_string_append_printf (s, "%s%" PRId64, d ? ", " : "", idx[d]);
+  if (t->ndim == 0)
+    g_string_append (s, "()");
+  g_string_append_printf (s, "] = %s", g_ascii_formatd (num, sizeof num, "%g", value));
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* "net[0].weight.data.fill_(42)": what, after the parameter's path */
+static char *
+describe_whole (PsDocument *doc, const char *key, const char *what, float value, const char *end)
+{
+  g_autofree char *path = ps_module_key_to_index_path (doc->model, key, doc->model_name);
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup_printf ("%s.%s%s%s", path ? path : key, what,
+                          g_ascii_formatd (num, sizeof num, "%g", value), end);
 }
 
 static gboolean
@@ -472,8 +585,7 @@ ps_document_set_element (PsDocument *doc, PsParam *param, int64_t index, float v
   t->data[index] = value;
   ps_param_changed (param, PS_CHANGE_DATA);
   doc->forward_valid = FALSE;
-  commit (doc, g_strdup_printf (_("set %s element %" PRId64 " to %g"), key, index,
-                                (double) value));
+  commit (doc, describe_set_element (doc, key, t, index, value));
   return TRUE;
 }
 
@@ -492,7 +604,7 @@ ps_document_add_constant (PsDocument *doc, PsParam *param, float value, GError *
     t->data[i] += value;
   ps_param_changed (param, PS_CHANGE_DATA);
   doc->forward_valid = FALSE;
-  commit (doc, g_strdup_printf (_("add %g to %s"), (double) value, key));
+  commit (doc, describe_whole (doc, key, "data[:] += ", value, ""));
   return TRUE;
 }
 
@@ -508,7 +620,7 @@ ps_document_fill (PsDocument *doc, PsParam *param, float value, GError **error)
   ps_tensor_fill (ps_param_get_data (param), value);
   ps_param_changed (param, PS_CHANGE_DATA);
   doc->forward_valid = FALSE;
-  commit (doc, g_strdup_printf (_("fill %s with %g"), key, (double) value));
+  commit (doc, describe_whole (doc, key, "data.fill_(", value, ")"));
   return TRUE;
 }
 
@@ -538,6 +650,12 @@ init_one (InitVisit *v, PsModule *owner, const char *slot, PsParam *p)
            ? ps_module_get_in_features (owner) : -1;
   if (ps_init_apply (v->scheme, p, fan_in, v->rng, &v->error))
     v->count++;
+  else
+    {
+      /* which parameter refused: "2.bias: fan in and fan out …" */
+      g_autofree char *key = param_key (v->doc, p);
+      g_prefix_error (&v->error, "%s: ", key);
+    }
 }
 
 static void
@@ -548,20 +666,16 @@ init_visit (PsModule *m, gpointer data)
     init_one (v, m, ps_module_get_param_name (m, i), ps_module_get_param (m, i));
 }
 
-gboolean
-ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsInitTarget target,
-                  const PsInitScheme *scheme, guint64 seed, GError **error)
+/* One initialization inside a change begun by the caller: the parameters
+ * it touched counted in *count; what (a key, or NULL for a subtree). */
+static gboolean
+initialize_in_change (PsDocument *doc, PsModule *module, PsParam *param, PsInitTarget target,
+                      const PsInitScheme *scheme, PsRng *rng, int *count, char **what,
+                      GError **error)
 {
-  PsRng rng;
-  InitVisit v = { doc, target, scheme, &rng, NULL, 0, NULL };
-  g_autofree char *scheme_text = ps_init_scheme_to_string (scheme);
-  g_autofree char *what = NULL;
+  InitVisit v = { doc, target, scheme, rng, NULL, 0, NULL };
 
-  if (!check_idle (doc, error))
-    return FALSE;
-  v.done = g_hash_table_new (NULL, NULL);     /* after the early return: not leaked */
-  ps_rng_seed (&rng, seed);
-  begin (doc);
+  v.done = g_hash_table_new (NULL, NULL);
   if (param)
     {
       /* find the slot that holds it, for default()'s fan-in and the target filter */
@@ -573,32 +687,76 @@ ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsIni
             {
               v.target = PS_TARGET_BOTH;
               init_one (&v, np->owner, np->slot, param);
-              what = g_strdup (np->name);
+              if (what)
+                *what = g_strdup (np->name);
               break;
             }
         }
     }
   else
-    {
-      /* net.apply(fn): post-order, as PyTorch */
-      ps_module_apply (module ? module : doc->model, init_visit, &v);
-      what = g_strdup_printf (_("%d parameters"), v.count);
-    }
+    /* net.apply(fn): post-order, as PyTorch */
+    ps_module_apply (module ? module : doc->model, init_visit, &v);
   g_hash_table_unref (v.done);
+  *count += v.count;
   if (v.error)
     {
       g_propagate_error (error, v.error);
-      cancel (doc);
       return FALSE;
     }
   if (v.count == 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_KEY, _("nothing to initialize here"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsInitTarget target,
+                  const PsInitScheme *scheme, guint64 seed, GError **error)
+{
+  PsRng rng;
+  g_autofree char *scheme_text = ps_init_scheme_to_string (scheme);
+  g_autofree char *what = NULL;
+  int count = 0;
+
+  if (!check_idle (doc, error))
+    return FALSE;
+  ps_rng_seed (&rng, seed);
+  begin (doc);
+  if (!initialize_in_change (doc, module, param, target, scheme, &rng, &count, &what, error))
+    {
       cancel (doc);
       return FALSE;
     }
+  if (what == NULL)
+    what = g_strdup_printf (_("%d parameters"), count);
   doc->forward_valid = FALSE;
   commit (doc, g_strdup_printf (_("init %s on %s"), scheme_text, what));
+  return TRUE;
+}
+
+gboolean
+ps_document_initialize_steps (PsDocument *doc, const PsInitStep *steps, guint n_steps,
+                              guint64 seed, const char *label, GError **error)
+{
+  PsRng rng;
+  int count = 0;
+
+  g_return_val_if_fail (n_steps > 0 && label != NULL, FALSE);
+  if (!check_idle (doc, error))
+    return FALSE;
+  ps_rng_seed (&rng, seed);
+  begin (doc);
+  for (guint i = 0; i < n_steps; i++)
+    if (!initialize_in_change (doc, steps[i].module, NULL, steps[i].target, steps[i].scheme, &rng,
+                               &count, NULL, error))
+      {
+        cancel (doc);
+        return FALSE;
+      }
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup (label));
   return TRUE;
 }
 
@@ -661,6 +819,7 @@ ps_document_forward (PsDocument *doc, GError **error)
   g_clear_pointer (&doc->output, ps_tensor_unref);
   doc->output = ps_tensor_copy (y);
   doc->forward_valid = TRUE;
+  doc->forward_version = values_version (doc);
   ps_module_count_params (doc->model, &lazy_after);
   /* Lazy layers that materialized stay so: earlier snapshots leave
    * parameters that did not exist then as they are. */
@@ -673,6 +832,9 @@ ps_document_forward (PsDocument *doc, GError **error)
 gboolean
 ps_document_backward (PsDocument *doc, PsLossKind loss, GError **error)
 {
+  gboolean accumulates;
+  char *label;
+
   if (!check_idle (doc, error))
     return FALSE;
   if (!doc->forward_valid && !ps_document_forward (doc, error))
@@ -685,14 +847,24 @@ ps_document_backward (PsDocument *doc, PsLossKind loss, GError **error)
       ps_rng_seed (&rng, 1);
       ps_rng_fill_uniform (&rng, doc->target->data, doc->target->numel, 0, 1);
     }
+  /* gradients add up, as in PyTorch: count the passes since they were clear */
+  accumulates = has_gradients (doc);
   begin (doc);
   if (!ps_tape_backward_loss (doc->tape, loss, doc->target, &doc->loss, error))
     {
       cancel (doc);
       return FALSE;
     }
-  commit (doc, g_strdup_printf (_("backward (%s loss = %g)"), ps_loss_kind_to_string (loss),
-                                doc->loss));
+  doc->n_backward = accumulates ? MAX (doc->n_backward, 1) + 1 : 1;
+  doc->backward_version = values_version (doc);
+  if (doc->n_backward > 1)
+    label = g_strdup_printf (g_dngettext (NULL, "backward (%s loss = %g): gradients accumulated over %u backward pass; Zero Grad clears them",
+                                          "backward (%s loss = %g): gradients accumulated over %u backward passes; Zero Grad clears them",
+                                          doc->n_backward),
+                             ps_loss_kind_to_string (loss), doc->loss, doc->n_backward);
+  else
+    label = g_strdup_printf (_("backward (%s loss = %g)"), ps_loss_kind_to_string (loss), doc->loss);
+  commit (doc, label);
   return TRUE;
 }
 
@@ -707,6 +879,7 @@ ps_document_zero_grad (PsDocument *doc, GError **error)
   begin (doc);
   for (guint i = 0; i < np->len; i++)
     ps_param_zero_grad (((PsNamedParam *) np->pdata[i])->param, TRUE);
+  doc->n_backward = 0;
   commit (doc, g_strdup (_("zero grad")));
   return TRUE;
 }

@@ -55,6 +55,19 @@ gboolean        ps_document_fill              (PsDocument *doc, PsParam *param, 
 gboolean        ps_document_initialize        (PsDocument *doc, PsModule *module, PsParam *param,
                                                PsInitTarget target, const PsInitScheme *scheme,
                                                guint64 seed, GError **error);
+/* Several initializations as one undoable change named label (the
+ * lesson's "net.apply(init_normal)"), drawing from one generator seeded
+ * with seed, in order.  On error nothing changes. */
+typedef struct
+{
+  PsModule           *module;     /* a subtree (NULL: the whole network) */
+  PsInitTarget        target;
+  const PsInitScheme *scheme;
+} PsInitStep;
+
+gboolean        ps_document_initialize_steps  (PsDocument *doc, const PsInitStep *steps,
+                                               guint n_steps, guint64 seed, const char *label,
+                                               GError **error);
 
 /* Forward and backward. */
 void            ps_document_set_random_input  (PsDocument *doc, int64_t batch, guint64 seed);
@@ -66,6 +79,19 @@ gboolean        ps_document_zero_grad         (PsDocument *doc, GError **error);
 gboolean        ps_document_sgd_step          (PsDocument *doc, double lr, GError **error);
 const PsTensor *ps_document_get_output        (PsDocument *doc);   /* NULL before a forward */
 double          ps_document_get_loss          (PsDocument *doc);   /* NAN before a backward */
+
+/* What the window marks: values changed since they were loaded or saved
+ * (opening another network asks first); the output and the gradients
+ * computed from values that have changed since (stale until the next
+ * Forward / Backward); how many backward passes the gradients sum (0: none
+ * or zeroed; 2 or more: they accumulated, as PyTorch's do). */
+gboolean        ps_document_is_modified       (PsDocument *doc);
+gboolean        ps_document_output_is_stale   (PsDocument *doc);
+gboolean        ps_document_grads_are_stale   (PsDocument *doc);
+guint           ps_document_get_backward_passes (PsDocument *doc);
+/* A tied parameter's gradient from the last Backward, one tensor per use
+ * (forward order; ps-tape.h); empty for a parameter used once. */
+GPtrArray      *ps_document_get_use_grads     (PsDocument *doc, PsParam *param);
 
 /* History. */
 gboolean        ps_document_can_undo          (PsDocument *doc);

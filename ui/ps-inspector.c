@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 /* What initialized a parameter last, while its values are still those. */
@@ -100,33 +101,66 @@ ps_inspector_note_init (PsInspector *inspector, PsModule *module, PsParam *param
 
 /* ---- histograms ------------------------------------------------------------ */
 
-static void
-draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *t,
-           const InitMark *mark, const char *title, GtkWidget *widget)
+/* text in the widget's font (any script, and the interface's scale) with
+ * its top-left (align 0) or top-right (align 1) at x, y; its height */
+static int
+show_text (cairo_t *cr, GtkWidget *widget, double x, double y, const char *text, double align,
+           gboolean bold, double alpha)
 {
-  PsHistogram hist;
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  g_autoptr (PangoAttrList) attrs = pango_attr_list_new ();
   GdkRGBA fg;
-  const int bins = PS_LOG_HIST_BINS;
+  int w, h;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, fg.alpha);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size (cr, 12);
-  cairo_move_to (cr, x, y + 12);
-  cairo_show_text (cr, title);
-  y += 18;
-  h -= 30;
+  if (bold)
+    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  else
+    pango_attr_list_insert (attrs, pango_attr_scale_new (0.85));
+  pango_layout_set_attributes (layout, attrs);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, alpha * fg.alpha);
+  cairo_move_to (cr, x - align * w, y);
+  pango_cairo_show_layout (cr, layout);
+  return h;
+}
+
+static void
+draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *t,
+           const InitMark *mark, const char *title, const char *none, GtkWidget *widget)
+{
+  PsHistogram hist;
+  const int bins = PS_LOG_HIST_BINS;
+  int th = show_text (cr, widget, x, y, title, 0, TRUE, 1);
+  char a[32], b[32];
+  int lh;
+
+  y += th + 4;
   if (t == NULL || !ps_histogram_compute (&hist, t, mark ? mark->scheme : NULL,
                                           mark ? mark->fan_in : 0))
+    {
+      /* what is missing, not an empty box under the heading */
+      show_text (cr, widget, x, y, none, 0, FALSE, 0.6);
+      return;
+    }
+  g_ascii_formatd (a, sizeof a, "%.3g", hist.bins.lo);
+  g_ascii_formatd (b, sizeof b, "%.3g", hist.bins.hi);
+  {
+    g_autoptr (PangoLayout) probe = gtk_widget_create_pango_layout (widget, "0");
+    pango_layout_get_pixel_size (probe, NULL, &lh);
+  }
+  h -= th + 4 + lh + 2;
+  if (h < 4)
     return;
   /* bars */
   cairo_set_source_rgba (cr, 0.26, 0.58, 0.76, 0.85);
-  for (int b = 0; b < bins; b++)
+  for (int k = 0; k < bins; k++)
     {
-      double bh = hist.peak > 0 ? h * hist.bins.count[b] / hist.peak : 0;
-      cairo_rectangle (cr, x + w * b / bins, y + h - bh, w / bins - 1, bh);
+      double bh = hist.peak > 0 ? h * hist.bins.count[k] / hist.peak : 0;
+      cairo_rectangle (cr, x + w * k / bins, y + h - bh, w / bins - 1, bh);
     }
   cairo_fill (cr);
   /* the scheme's expected counts */
@@ -134,31 +168,19 @@ draw_hist (cairo_t *cr, double x, double y, double w, double h, const PsTensor *
     {
       cairo_set_source_rgba (cr, 0.70, 0.09, 0.17, 1);
       cairo_set_line_width (cr, 2);
-      for (int b = 0; b < bins; b++)
+      for (int k = 0; k < bins; k++)
         {
-          double px = x + w * (b + 0.5) / bins, py = y + h - h * hist.expect[b] / hist.peak;
-          if (b == 0)
+          double px = x + w * (k + 0.5) / bins, py = y + h - h * hist.expect[k] / hist.peak;
+          if (k == 0)
             cairo_move_to (cr, px, py);
           else
             cairo_line_to (cr, px, py);
         }
       cairo_stroke (cr);
     }
-  /* axis labels */
-  {
-    char a[32], b[32];
-    cairo_text_extents_t e;
-    cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7 * fg.alpha);
-    cairo_select_font_face (cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size (cr, 10);
-    g_ascii_formatd (a, sizeof a, "%.3g", hist.bins.lo);
-    g_ascii_formatd (b, sizeof b, "%.3g", hist.bins.hi);
-    cairo_move_to (cr, x, y + h + 11);
-    cairo_show_text (cr, a);
-    cairo_text_extents (cr, b, &e);
-    cairo_move_to (cr, x + w - e.x_advance, y + h + 11);
-    cairo_show_text (cr, b);
-  }
+  /* the range, under the bars */
+  show_text (cr, widget, x, y + h + 2, a, 0, FALSE, 0.7);
+  show_text (cr, widget, x + w, y + h + 2, b, 1, FALSE, 0.7);
 }
 
 static void
@@ -175,9 +197,9 @@ draw_histograms (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
     mark = NULL;             /* changed since: the scheme no longer describes it */
   draw_hist (cr, 0, 0, w, h / 2.0 - 6, ps_param_get_data (param), mark,
              mark ? _("Values, and what the initializer gives (line)") : _("Values"),
-             GTK_WIDGET (area));
+             _("uninitialized (lazy): run Forward"), GTK_WIDGET (area));
   draw_hist (cr, 0, h / 2.0 + 6, w, h / 2.0 - 6, ps_param_get_grad (param), NULL,
-             _("Gradient"), GTK_WIDGET (area));
+             _("Gradient"), _("grad is None (no backward yet)"), GTK_WIDGET (area));
 }
 
 /* ---- text ------------------------------------------------------------------ */
@@ -197,6 +219,41 @@ append_stats (GString *s, const char *what, const PsTensor *t)
     g_string_append_printf (s, _("NaN %" PRId64 "   +Inf %" PRId64
                                  "   −Inf %" PRId64 "\n"),
                             st.n_nan, st.n_posinf, st.n_neginf);
+}
+
+/* A tied parameter's gradient as the sum of its uses' contributions (the
+ * last Backward's), each named by the alias of that use. */
+static void
+append_uses (GString *s, PsDocument *doc, PsParam *param, GPtrArray *aliases, const PsTensor *g)
+{
+  g_autoptr (GPtrArray) uses = ps_document_get_use_grads (doc, param);
+  double total = 0;
+
+  if (uses == NULL || uses->len < 2)
+    return;
+  g_string_append_printf (s, "\n<b>%s</b>\n", _("Gradient by use (last Backward)"));
+  for (guint i = 0; i < uses->len; i++)
+    {
+      const PsTensor *u = uses->pdata[i];
+      g_autofree char *esc = NULL, *name = NULL;
+      double l2 = 0;
+      for (int64_t k = 0; k < u->numel; k++)
+        l2 += (double) u->data[k] * u->data[k];
+      total += u->numel ? u->data[0] : 0;
+      name = uses->len == aliases->len ? g_strdup (aliases->pdata[i])
+                                       : g_strdup_printf (_("use %u"), i + 1);
+      esc = g_markup_escape_text (name, -1);
+      /* TRANSLATORS: a use of a tied parameter, its first element and its L2 norm */
+      g_string_append_printf (s, _("%s: [0] %.6g   L2 norm %.6g\n"), esc,
+                              u->numel ? (double) u->data[0] : 0.0, sqrt (l2));
+    }
+  g_string_append_printf (s, _("sum of the uses: [0] %.6g"), total);
+  if (ps_document_get_backward_passes (doc) > 1)
+    g_string_append_printf (s, _("   (.grad [0] %.6g: %u backward passes)"), (double) g->data[0],
+                            ps_document_get_backward_passes (doc));
+  else
+    g_string_append_printf (s, _("   = .grad [0] %.6g"), (double) g->data[0]);
+  g_string_append_c (s, '\n');
 }
 
 /* What names and shapes the selection (a selectable label, set again only
@@ -246,6 +303,7 @@ ps_inspector_refresh (PsInspector *inspector)
             {
               g_string_append_c (st, '\n');
               append_stats (st, _("Gradient"), g);
+              append_uses (st, inspector->doc, param, aliases, g);
             }
           else
             g_string_append_printf (st, st->len ? "\n%s" : "%s", _("grad is None (no backward yet)"));

@@ -56,8 +56,15 @@ update_output (PsRunPanel *p)
       format_tensor (s, y);
       if (!isnan (ps_document_get_loss (p->doc)))
         g_string_append_printf (s, _("\nloss %.6g"), ps_document_get_loss (p->doc));
+      /* computed from values that have changed since */
+      if (ps_document_output_is_stale (p->doc))
+        g_string_prepend (s, _("stale: the parameters changed after this Forward\n"));
     }
   gtk_label_set_text (GTK_LABEL (p->output_label), s->str);
+  if (y && ps_document_output_is_stale (p->doc))
+    gtk_widget_add_css_class (p->output_label, "ps-stale");
+  else
+    gtk_widget_remove_css_class (p->output_label, "ps-stale");
 }
 
 void

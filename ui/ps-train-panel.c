@@ -30,7 +30,7 @@ static GParamSpec *properties[N_PROPS];
 /* ---- the rows of the dropdowns ------------------------------------------------ */
 
 static const PsLossKind loss_rows[] = { PS_LOSS_MSE, PS_LOSS_CROSS_ENTROPY, PS_LOSS_SUM };
-static const double speed_rows[] = { 0, 1000, 100, 10, 1 };      /* steps/s, 0: flat out */
+static const double speed_rows[] = { 0, 1000, 100, 20, 10, 1 };      /* steps/s, 0: flat out */
 
 static gboolean
 loss_to_row (GBinding *b, const GValue *from, GValue *to, gpointer data)
@@ -108,7 +108,7 @@ update_run_button (PsTrainPanel *p)
 {
   gboolean running = ps_run_controller_is_running (p->controller);
 
-  gtk_button_set_label (GTK_BUTTON (p->run_button), running ? _("_Pause") : _("_Run"));
+  gtk_button_set_label (GTK_BUTTON (p->run_button), running ? _("Pause") : _("Run"));
   gtk_widget_set_tooltip_text (p->run_button, running ? _("Pause training (Ctrl+T)")
                                                       : _("Train until paused (Ctrl+T)"));
 }

@@ -93,3 +93,19 @@ ps_ui_choose_renderer (void)
       return;
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
 }
+
+void
+ps_ui_load_style (void)
+{
+  static GdkDisplay *loaded_on;
+  GdkDisplay *display = gdk_display_get_default ();
+  g_autoptr (GtkCssProvider) css = NULL;
+
+  if (display == NULL || display == loaded_on)
+    return;
+  css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/org/paramscope/ParamScope/style.css");
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  loaded_on = display;
+}

@@ -31,4 +31,8 @@ void ps_ui_set_sensitive (GtkWidget *w, gboolean sensitive, GtkWidget *fallback)
  * the user chose a renderer.  Call before GTK starts. */
 void        ps_ui_choose_renderer      (void);
 
+/* ParamScope's style sheet (style.css) on the default display, once: the
+ * application at startup, and any window made without it (tests). */
+void        ps_ui_load_style           (void);
+
 G_END_DECLS

@@ -115,14 +115,35 @@ run_init (GtkWidget *w, const char *action, GVariant *param)
   g_autoptr (GError) error = NULL;
   g_autoptr (PsInitScheme) s = ps_init_panel_get_scheme (panel, &error);
 
+  g_autofree char *scheme = NULL, *again = NULL;
+  const char *last;
+
   if (s == NULL
       || !initialize (win, selected || !win->selected ? NULL : ps_tree_node_get_module (win->selected),
                       selected, ps_init_panel_get_target (panel), s, ps_init_panel_get_seed (panel),
                       &error))
-    show_error (win, error);
+    {
+      show_error (win, error);
+      return;
+    }
+  /* the same scheme, target, selection and seed draw the same values again */
+  scheme = ps_init_scheme_to_string (s);
+  again = g_strdup_printf ("%s|%d|%s|%" G_GUINT64_FORMAT, scheme, (int) ps_init_panel_get_target (panel),
+                           win->selected ? ps_tree_node_get_key (win->selected) : "",
+                           ps_init_panel_get_seed (panel));
+  last = g_object_get_data (G_OBJECT (win), "ps-last-init");
+  if (g_strcmp0 (last, again) == 0)
+    {
+      g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, ps_init_panel_get_seed (panel));
+      g_autofree char *msg = g_strdup_printf (_("the same values as the last time: seed %s is "
+                                                "unchanged (New Seed draws others)"), seed);
+      ps_window_set_status (win, msg, FALSE);
+    }
+  g_object_set_data_full (G_OBJECT (win), "ps-last-init", g_steal_pointer (&again), g_free);
 }
 
-/* The lesson's cells, as presets. */
+/* The lesson's cells, as presets: each one undoable step, named as the
+ * lesson writes it. */
 static void
 run_preset (GtkWidget *w, const char *action, GVariant *param)
 {
@@ -132,44 +153,48 @@ run_preset (GtkWidget *w, const char *action, GVariant *param)
   g_autoptr (GError) error = NULL;
   g_autoptr (PsInitScheme) a = NULL, b = NULL;
   guint64 seed = ps_init_panel_get_seed (PS_INIT_PANEL (win->init_panel));
-  gboolean ok;
+  PsInitStep steps[2];
+  guint n = 2;
+  const char *label;
 
-  if (strcmp (name, "init_normal") == 0)
+  if (strcmp (name, "init_normal") == 0 || strcmp (name, "init_constant") == 0)
     {
-      a = ps_init_scheme_parse ("normal(mean=0, std=0.01)", NULL);
+      gboolean normal = strcmp (name, "init_normal") == 0;
+      a = ps_init_scheme_parse (normal ? "normal(mean=0, std=0.01)" : "constant(1)", NULL);
       b = ps_init_scheme_parse ("zeros()", NULL);
-      ok = initialize (win, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
-           && initialize (win, model, NULL, PS_TARGET_BIASES, b, seed, &error);
-    }
-  else if (strcmp (name, "init_constant") == 0)
-    {
-      a = ps_init_scheme_parse ("constant(1)", NULL);
-      b = ps_init_scheme_parse ("zeros()", NULL);
-      ok = initialize (win, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
-           && initialize (win, model, NULL, PS_TARGET_BIASES, b, seed, &error);
+      steps[0] = (PsInitStep) { model, PS_TARGET_WEIGHTS, a };
+      steps[1] = (PsInitStep) { model, PS_TARGET_BIASES, b };
+      label = normal ? "net.apply(init_normal)" : "net.apply(init_constant)";
     }
   else if (strcmp (name, "xavier_42") == 0)
     {
       PsModule *m0 = ps_module_index (model, 0, NULL), *m2 = ps_module_index (model, 2, NULL);
-      a = ps_init_scheme_parse ("xavier_uniform()", NULL);
-      b = ps_init_scheme_parse ("constant(42)", NULL);
       if (m0 == NULL || m2 == NULL)
         {
-          g_set_error (&error, PS_ERROR, PS_ERROR_KEY,
-                       _("this preset needs net[0] and net[2] (the lesson's MLP)"));
-          ok = FALSE;
+          ps_window_set_status (win, _("this preset needs net[0] and net[2] (the lesson's MLP)"), TRUE);
+          return;
         }
-      else
-        ok = initialize (win, m0, NULL, PS_TARGET_WEIGHTS, a, seed, &error)
-             && initialize (win, m2, NULL, PS_TARGET_WEIGHTS, b, seed, &error);
+      a = ps_init_scheme_parse ("xavier_uniform()", NULL);
+      b = ps_init_scheme_parse ("constant(42)", NULL);
+      steps[0] = (PsInitStep) { m0, PS_TARGET_WEIGHTS, a };
+      steps[1] = (PsInitStep) { m2, PS_TARGET_WEIGHTS, b };
+      label = "net[0].apply(init_xavier); net[2].apply(init_42)";
     }
   else
     {
       a = ps_init_scheme_parse ("d2l_custom()", NULL);
-      ok = initialize (win, model, NULL, PS_TARGET_WEIGHTS, a, seed, &error);
+      steps[0] = (PsInitStep) { model, PS_TARGET_WEIGHTS, a };
+      n = 1;
+      label = "net.apply(my_init)";
     }
-  if (!ok)
-    show_error (win, error);
+  if (!ps_document_initialize_steps (win->doc, steps, n, seed, label, &error))
+    {
+      show_error (win, error);
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    ps_inspector_note_init (PS_INSPECTOR (win->inspector), steps[i].module, NULL, steps[i].target,
+                            steps[i].scheme);
 }
 
 /* ---- edit ------------------------------------------------------------------------ */
@@ -242,6 +267,81 @@ ps_window_on_edit_requested (PsMatrixView *view, gint64 index, gfloat value, PsW
   ps_window_set_status (win, msg, FALSE);
 }
 
+/* ---- opening over unsaved edits ------------------------------------------------------ */
+
+typedef enum { REPLACE_EXAMPLE, REPLACE_MODEL_FILE } ReplaceKind;
+
+typedef struct
+{
+  PsWindow   *win;
+  ReplaceKind kind;
+  char       *what;     /* the example's name, or the file's path */
+} Replace;
+
+static void
+replace_free (gpointer data, GClosure *closure)
+{
+  Replace *r = data;
+  g_free (r->what);
+  g_free (r);
+}
+
+static void
+replace_now (PsWindow *win, ReplaceKind kind, const char *what)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (kind == REPLACE_EXAMPLE)
+    {
+      if (!ps_window_open_example (win, what, &error))
+        show_error (win, error);
+    }
+  else
+    ps_window_open_model (win, what, NULL);       /* shows its error */
+}
+
+static void
+on_replace_response (GtkDialog *dialog, int response, Replace *r)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    replace_now (r->win, r->kind, r->what);
+  else
+    ps_window_set_status (r->win, _("kept the changed network"), FALSE);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* Another network in place of this one: asked first when its values
+ * changed since they were opened or saved (nothing is lost unasked). */
+static void
+replace_network (PsWindow *win, ReplaceKind kind, const char *what)
+{
+  GtkWidget *dialog;
+  Replace *r;
+
+  if (!ps_document_is_modified (win->doc))
+    {
+      replace_now (win, kind, what);
+      return;
+    }
+  r = g_new0 (Replace, 1);
+  r->win = win;
+  r->kind = kind;
+  r->what = g_strdup (what);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_message_dialog_new (GTK_WINDOW (win), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   _("Discard the changes to %s?"), ps_document_get_title (win->doc));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                            _("Its values changed since they were opened or saved. "
+                                              "Save Weights keeps them."));
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("_Discard and Open"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_replace_response), r, replace_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* ---- files (ps-file-chooser.h) ----------------------------------------------------- */
 
 typedef enum { OPEN_MODEL, OPEN_WEIGHTS, OPEN_INPUT, SAVE_WEIGHTS, EXPORT_PNG, OPEN_DATA } FileOp;
@@ -270,7 +370,7 @@ on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
   switch ((FileOp) GPOINTER_TO_INT (data))
     {
     case OPEN_MODEL:
-      ps_window_open_model (win, path, NULL);      /* shows its error */
+      replace_network (win, REPLACE_MODEL_FILE, path);
       return;
     case OPEN_WEIGHTS:
       ps_window_open_weights (win, path, NULL);
@@ -351,10 +451,7 @@ run_paste (GtkWidget *w, const char *action, GVariant *param)
 static void
 run_example (GtkWidget *w, const char *action, GVariant *param)
 {
-  PsWindow *win = PS_WINDOW (w);
-  g_autoptr (GError) error = NULL;
-  if (!ps_window_open_example (win, g_variant_get_string (param, NULL), &error))
-    show_error (win, error);
+  replace_network (PS_WINDOW (w), REPLACE_EXAMPLE, g_variant_get_string (param, NULL));
 }
 
 static void
@@ -377,13 +474,25 @@ run_train_toggle (GtkWidget *w, const char *action, GVariant *param)
 {
   PsWindow *win = PS_WINDOW (w);
 
+  double speed;
+  guint64 limit;
+
+  g_object_get (win->controller, "speed", &speed, NULL);
+  /* at a watching pace a run stops by itself; flat out runs until paused */
+  limit = speed > 0 ? PS_WINDOW_TEACHING_STEPS : 0;
   if (ps_run_controller_is_running (win->controller))
     ps_run_controller_pause (win->controller);
-  else if (ps_run_controller_run (win->controller, 0, NULL))     /* "error" says why not */
+  else if (ps_run_controller_run (win->controller, limit, NULL))     /* "error" says why not */
     {
+      g_autofree char *msg = NULL;
       /* from any page: show what is running and how to pause it */
       gtk_widget_activate_action (w, "win.show-panel", "s", "train");
-      ps_window_set_status (win, _("training… (Ctrl+T pauses)"), FALSE);
+      if (limit)
+        msg = g_strdup_printf (_("training at %g steps/s for up to %u steps (Ctrl+T pauses; "
+                                 "Speed sets the pace)"), speed, (guint) limit);
+      else
+        msg = g_strdup (_("training as fast as it goes… (Ctrl+T pauses)"));
+      ps_window_set_status (win, msg, FALSE);
     }
 }
 
@@ -422,6 +531,7 @@ show_page (GtkWidget *notebook, const char *const *names, guint n, const char *n
 static void
 run_show_panel (GtkWidget *w, const char *action, GVariant *param)
 {
+  ps_window_show_side_panel (PS_WINDOW (w));
   show_page (PS_WINDOW (w)->panels, panel_names, G_N_ELEMENTS (panel_names),
              g_variant_get_string (param, NULL));
 }

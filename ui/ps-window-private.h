@@ -7,6 +7,11 @@
 
 G_BEGIN_DECLS
 
+/* Training from the window: steps a second, and where a run at that pace
+ * stops by itself (flat out has no limit). */
+#define PS_WINDOW_TEACHING_SPEED  20.0
+#define PS_WINDOW_TEACHING_STEPS  1000
+
 struct _PsWindow
 {
   GtkApplicationWindow parent_instance;
@@ -26,12 +31,34 @@ struct _PsWindow
   GtkWidget *status;
   GtkWidget *notice, *notice_label;   /* a revealer: told once, e.g. history trimmed */
   gboolean   told_trimmed;
+  GtkWidget *grad_heading;
+  GtkWidget *outer_paned, *inner_paned, *tree_dock, *panel_dock, *center_overlay, *center;
+
+  /* ps-window-layout.c: what fits the window's width, and the room's size */
+  GtkWidget      *panel_sheet;    /* the side panel folded: over the centre, at its right */
+  gboolean        tree_shown, panel_shown;
+  gboolean        tree_auto, panel_auto;   /* folded for want of room, not by the user */
+  gboolean        panel_docked;   /* in the paned (TRUE) or in the sheet */
+  int             fit_width;      /* the width the layout was last fitted to */
+  int             tree_width;     /* the tree's width as last set by the fit */
+  gboolean        presentation;
+  int             scale_step;     /* the interface's scale: index into a table, see the file */
+  GtkCssProvider *scale_css;
 };
 
 /* The status line: what the last command did, or why it was refused. */
 void        ps_window_set_status         (PsWindow *win, const char *text, gboolean is_error);
 /* The selection's parameter, or NULL for a module or nothing. */
 PsParam    *ps_window_get_selected_param (PsWindow *win);
+
+/* ps-window-layout.c: the side parts folded to fit the width, Presentation
+ * Mode and the interface's scale (properties "tree-shown", "panel-shown",
+ * "presentation", actions win.scale-*) */
+void        ps_window_layout_class_init  (GtkWidgetClass *widget_class);
+void        ps_window_layout_init        (PsWindow *win);
+void        ps_window_layout_dispose     (PsWindow *win);
+/* The side panel shown (the user asked for one of its pages). */
+void        ps_window_show_side_panel    (PsWindow *win);
 
 /* ps-window-actions.c: the win.* actions, installed on the class */
 void        ps_window_class_add_actions  (GtkWidgetClass *widget_class);

@@ -243,6 +243,8 @@ update_history_actions (PsWindow *win)
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.redo", ps_document_can_redo (win->doc));
 }
 
+static void update_stale_marks (PsWindow *win);
+
 static void
 show_model (PsWindow *win)
 {
@@ -266,6 +268,7 @@ on_model_replaced (PsDocument *doc, PsWindow *win)
     ps_window_select_key (win, ((PsNamedParam *) np->pdata[0])->name);
   /* a new network has no history, and the last message was about the old one */
   update_history_actions (win);
+  update_stale_marks (win);
   ps_window_set_status (win, msg, FALSE);
 }
 
@@ -278,11 +281,27 @@ on_structure_changed (PsDocument *doc, PsWindow *win)
   ps_window_select_key (win, key);
 }
 
+/* The gradient heading says when the gradients were computed from values
+ * that have changed since. */
+static void
+update_stale_marks (PsWindow *win)
+{
+  gboolean stale = ps_document_grads_are_stale (win->doc);
+
+  gtk_label_set_text (GTK_LABEL (win->grad_heading),
+                      stale ? _("Gradient  (.grad)  — stale: press Backward") : _("Gradient  (.grad)"));
+  if (stale)
+    gtk_widget_add_css_class (win->grad_heading, "ps-stale");
+  else
+    gtk_widget_remove_css_class (win->grad_heading, "ps-stale");
+}
+
 static void
 on_doc_changed (PsDocument *doc, const char *what, PsWindow *win)
 {
   ps_window_set_status (win, what, FALSE);
   update_history_actions (win);
+  update_stale_marks (win);
 }
 
 /* A document call whose error the window shows, then passes on. */
@@ -351,11 +370,26 @@ ps_window_get_controller (PsWindow *win)
 
 /* ---- GObject ------------------------------------------------------------------------ */
 
+/* ps-window-layout.c's properties have the ids from 100 */
+void ps_window_layout_get_property (PsWindow *win, guint id, GValue *value);
+void ps_window_layout_set_property (PsWindow *win, guint id, const GValue *value);
+
 static void
 ps_window_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
   if (id == PROP_SELECTED_NODE)
     g_value_set_object (value, PS_WINDOW (object)->selected);
+  else if (id >= 100)
+    ps_window_layout_get_property (PS_WINDOW (object), id, value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+}
+
+static void
+ps_window_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  if (id >= 100)
+    ps_window_layout_set_property (PS_WINDOW (object), id, value);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
 }
@@ -376,6 +410,7 @@ ps_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (win->doc, win);
   if (win->tree)
     g_signal_handlers_disconnect_by_data (win->tree, win);
+  ps_window_layout_dispose (win);
   gtk_widget_dispose_template (GTK_WIDGET (win), PS_TYPE_WINDOW);
   g_clear_object (&win->selected);
   G_OBJECT_CLASS (ps_window_parent_class)->dispose (object);
@@ -398,6 +433,7 @@ ps_window_class_init (PsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->get_property = ps_window_get_property;
+  object_class->set_property = ps_window_set_property;
   object_class->dispose = ps_window_dispose;
   object_class->finalize = ps_window_finalize;
   properties[PROP_SELECTED_NODE] = g_param_spec_object ("selected-node", NULL, NULL,
@@ -441,7 +477,15 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice_label);
   gtk_widget_class_bind_template_callback (widget_class, on_notice_dismissed);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, grad_heading);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, outer_paned);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, inner_paned);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_dock);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, panel_dock);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, center_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, center);
   ps_window_class_add_actions (widget_class);
+  ps_window_layout_class_init (widget_class);
 }
 
 static void
@@ -458,11 +502,14 @@ ps_window_init (PsWindow *win)
   };
 
   gtk_widget_init_template (GTK_WIDGET (win));
+  ps_window_layout_init (win);
   win->doc = ps_document_new ();
   g_object_bind_property (ps_preferences_get (), "history-limit", win->doc, "history-limit",
                           G_BINDING_SYNC_CREATE);
   win->controller = ps_run_controller_new (win->doc);
   ps_run_controller_set_clock_widget (win->controller, GTK_WIDGET (win));
+  /* a pace a room can watch; flat out is one choice away (Train → Speed) */
+  g_object_set (win->controller, "speed", PS_WINDOW_TEACHING_SPEED, NULL);
 
   /* the panels' model; the selection, as one property the views follow */
   ps_run_panel_set_document (PS_RUN_PANEL (win->run_panel), win->doc);

@@ -76,6 +76,81 @@ test_tied_param (void)
   g_assert_cmpstr (((PsNamedParam *) sd->pdata[4])->name, ==, "4.weight");   /* keeps its slot */
 }
 
+/* Each use's share of a tied gradient equals the gradient of the same
+ * layer untied (the same network with a copy of the shared layer at each
+ * use, the same values), and the shares sum to the tied gradient.  Tried
+ * with the ReLU that sums the bias columns itself, and with mse. */
+static void
+test_use_grads (void)
+{
+  static const PsLossKind losses[] = { PS_LOSS_SUM, PS_LOSS_MSE };
+  g_autoptr (PsModule) tied = ps_test_parse_model (
+    "shared = nn.Linear(8, 8)\n"
+    "net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(), nn.Linear(8, 3))\n", 7);
+  g_autoptr (PsModule) untied = ps_test_parse_model (
+    "net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3))\n", 8);
+  g_autoptr (PsTensor) x = input (5, 4, 9);
+  g_autoptr (PsTensor) target = input (5, 3, 10);
+  static const char *const copy[][2] = {
+    { "0.weight", "0.weight" }, { "0.bias", "0.bias" }, { "2.weight", "2.weight" }, { "2.bias", "2.bias" },
+    { "2.weight", "4.weight" }, { "2.bias", "4.bias" }, { "6.weight", "6.weight" }, { "6.bias", "6.bias" },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (copy); c++)
+    {
+      PsTensor *from = ps_param_get_data (ps_module_find_param (tied, copy[c][0]));
+      PsTensor *to = ps_param_get_data (ps_module_find_param (untied, copy[c][1]));
+      memcpy (to->data, from->data, (size_t) from->numel * sizeof (float));
+    }
+  for (guint l = 0; l < G_N_ELEMENTS (losses); l++)
+    {
+      g_autoptr (PsTape) ta = ps_tape_new (tied, NULL);
+      g_autoptr (PsTape) tb = ps_tape_new (untied, NULL);
+      g_autoptr (GPtrArray) np = ps_module_named_parameters (tied);
+
+      for (guint i = 0; i < np->len; i++)
+        ps_param_zero_grad (((PsNamedParam *) np->pdata[i])->param, TRUE);
+      {
+        g_autoptr (GPtrArray) nb = ps_module_named_parameters (untied);
+        for (guint i = 0; i < nb->len; i++)
+          ps_param_zero_grad (((PsNamedParam *) nb->pdata[i])->param, TRUE);
+      }
+      ps_tape_set_record_uses (ta, TRUE);
+      forward_backward (ta, x, losses[l], target);
+      forward_backward (tb, x, losses[l], target);
+      for (int bias = 0; bias < 2; bias++)
+        {
+          PsParam *p = ps_module_find_param (tied, bias ? "2.bias" : "2.weight");
+          g_autoptr (GPtrArray) uses = ps_tape_get_use_grads (ta, p);
+          PsTensor *u0, *u1, *g = ps_param_get_grad (p);
+          PsTensor *e0 = ps_param_get_grad (ps_module_find_param (untied, bias ? "2.bias" : "2.weight"));
+          PsTensor *e1 = ps_param_get_grad (ps_module_find_param (untied, bias ? "4.bias" : "4.weight"));
+
+          g_assert_cmpuint (uses->len, ==, 2);
+          u0 = uses->pdata[0];
+          u1 = uses->pdata[1];
+          g_assert_cmpint (u0->numel, ==, g->numel);
+          for (int64_t k = 0; k < g->numel; k++)
+            {
+              g_assert_cmpfloat_with_epsilon (u0->data[k], e0->data[k], 1e-6 + 1e-5 * fabsf (e0->data[k]));
+              g_assert_cmpfloat_with_epsilon (u1->data[k], e1->data[k], 1e-6 + 1e-5 * fabsf (e1->data[k]));
+              g_assert_cmpfloat_with_epsilon (u0->data[k] + u1->data[k], g->data[k],
+                                              1e-6 + 1e-5 * fabsf (g->data[k]));
+            }
+        }
+      /* a parameter used once has no breakdown; without recording, none */
+      {
+        g_autoptr (GPtrArray) once = ps_tape_get_use_grads (ta, ps_module_find_param (tied, "0.weight"));
+        g_autoptr (GPtrArray) off = NULL;
+        g_assert_cmpuint (once->len, ==, 0);
+        ps_tape_set_record_uses (ta, FALSE);
+        forward_backward (ta, x, losses[l], target);
+        off = ps_tape_get_use_grads (ta, ps_module_find_param (tied, "2.weight"));
+        g_assert_cmpuint (off->len, ==, 0);
+      }
+    }
+}
+
 static void
 test_forward_errors (void)
 {
@@ -422,6 +497,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tape/accumulate", test_accumulate);
   g_test_add_func ("/tape/tied-param", test_tied_param);
+  g_test_add_func ("/tape/use-grads", test_use_grads);
   g_test_add_func ("/tape/forward-errors", test_forward_errors);
   g_test_add_func ("/tape/lazy", test_lazy);
   g_test_add_func ("/tape/structure-changed", test_structure_changed);

@@ -783,6 +783,29 @@ test_clone (void)
   g_assert_cmpfloat (ps_module_get_negative_slope (ps_module_get_child (copy, 5)), ==, 0.2);
 }
 
+/* The log names a tied parameter by every name it has, in the order of
+ * state_dict(): the gradient flow chart shows "2.weight = 4.weight". */
+static void
+test_log_names_tied (void)
+{
+  g_autoptr (PsModule) net = ps_test_parse_model (SHARED, 1);
+  g_autoptr (PsTensor) x = NULL;
+  g_autoptr (PsTensor) tg = NULL;
+  g_autoptr (GError) error = NULL;
+  PsTrainConfig c;
+
+  make_data (net, PS_LOSS_MSE, PS_DATA_TEACHER, 4, &x, &tg);
+  ps_train_config_init (&c, PS_LOSS_MSE, PS_OPTIM_SGD, 0.1);
+  g_autoptr (PsTrainer) t = ps_trainer_new (net, x, tg, &c, &error);
+  g_assert_no_error (error);
+  PsTrainLog *log = ps_trainer_get_log (t);
+  g_assert_cmpuint (ps_train_log_get_n_params (log), ==, 6);
+  g_assert_cmpstr (ps_train_log_get_param_name (log, 0), ==, "0.weight");
+  g_assert_cmpstr (ps_train_log_get_param_name (log, 2), ==, "2.weight = 4.weight");
+  g_assert_cmpstr (ps_train_log_get_param_name (log, 3), ==, "2.bias = 4.bias");
+  g_assert_cmpstr (ps_train_log_get_param_name (log, 5), ==, "6.bias");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -812,6 +835,7 @@ main (int argc, char **argv)
         }
     }
   g_test_add_func ("/trainer/clone", test_clone);
+  g_test_add_func ("/trainer/log-names-tied", test_log_names_tied);
   g_test_add_func ("/trainer/max-rate", test_max_rate);
   g_test_add_func ("/trainer/consistent-while-running", test_consistent_while_running);
   g_test_add_func ("/trainer/train-step", test_train_step);

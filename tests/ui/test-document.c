@@ -49,14 +49,14 @@ test_edit_undo_redo (void)
   g_assert_true (ps_document_set_element (doc, w2, 0, 100, &error));
   g_assert_cmpfloat (ps_param_get_data (param (doc, "4.weight"))->data[0], ==, 100);
   g_assert_true (ps_document_can_undo (doc));
-  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "set 2.weight element 0 to 100");
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "net[2].weight.data[0, 0] = 100");
   g_assert_true (ps_document_undo (doc));
   g_assert_cmpfloat (ps_param_get_data (w2)->data[0], ==, before);
   g_assert_true (ps_document_can_redo (doc));
   g_assert_true (ps_document_redo (doc));
   g_assert_cmpfloat (ps_param_get_data (w2)->data[0], ==, 100);
-  g_assert_cmpstr (log->str, ==, "set 2.weight element 0 to 100\nundo set 2.weight element 0 to 100\n"
-                   "redo set 2.weight element 0 to 100\n");
+  g_assert_cmpstr (log->str, ==, "net[2].weight.data[0, 0] = 100\nundo net[2].weight.data[0, 0] = 100\n"
+                   "redo net[2].weight.data[0, 0] = 100\n");
 
   /* refused edits change nothing and leave no history */
   g_assert_false (ps_document_set_element (doc, w2, 64, 1, &error));
@@ -64,7 +64,7 @@ test_edit_undo_redo (void)
   g_assert_false (ps_document_set_element (doc, w2, 0, NAN, &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);
   g_clear_error (&error);
-  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "set 2.weight element 0 to 100");
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "net[2].weight.data[0, 0] = 100");
 
   /* data[:] += 1, fill */
   g_assert_true (ps_document_add_constant (doc, w2, 1, &error));

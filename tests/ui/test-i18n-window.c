@@ -55,6 +55,47 @@ test_window_labels (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Labels under w that show a mnemonic the way zh_CN writes it: "运行(R)". */
+static guint
+count_mnemonic_labels (GtkWidget *w)
+{
+  guint n = 0;
+
+  if (GTK_IS_LABEL (w) && g_regex_match_simple ("\\([A-Z0-9]\\)", gtk_label_get_text (GTK_LABEL (w)), 0, 0))
+    {
+      g_test_message ("a mnemonic outside a menu: %s", gtk_label_get_text (GTK_LABEL (w)));
+      n++;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += count_mnemonic_labels (c);
+  return n;
+}
+
+/* Mnemonics only where GNOME's guidelines put them (menus, dialog
+ * buttons): none in the panels and the views, where they collided
+ * (运行(R) / 学习率(R)); the Inspect panel shown in Chinese. */
+static void
+test_no_panel_mnemonics (void)
+{
+  PsWindow *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", 1400, 860);
+  for (const char *const *page = (const char *const[]) { "run", "initialize", "edit", "inspect", "train", NULL };
+       *page; page++)
+    {
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", *page));
+      ps_test_wait_frame (GTK_WIDGET (win));
+    }
+  g_assert_cmpuint (count_mnemonic_labels (ps_test_window_child (win, "panels")), ==, 0);
+  g_assert_cmpuint (count_mnemonic_labels (ps_test_window_child (win, "views")), ==, 0);
+  g_assert_cmpuint (count_labels (ps_test_window_child (win, "panels"), "学习率"), >=, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
+  ps_test_screenshot (GTK_WIDGET (win), "i18n-window-zh_CN-inspect.png");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -75,5 +116,6 @@ main (int argc, char **argv)
   gtk_init_check ();      /* without a display the window test skips */
   g_test_add_func ("/i18n-window/catalogue-from-build-tree", test_catalogue_from_build_tree);
   g_test_add_func ("/i18n-window/labels", test_window_labels);
+  g_test_add_func ("/i18n-window/no-panel-mnemonics", test_no_panel_mnemonics);
   return g_test_run ();
 }

@@ -1,0 +1,323 @@
+/* test-layout.c — the window at the sizes a classroom has (800×600, a
+ * 1024×700 projector, 1920×1080): nothing cut off, the heatmap always has
+ * room, the side panel folds into a sidebar below a width and comes back
+ * with its toggle, long output never widens the window */
+#include "ps-ui-test-util.h"
+#include "ps-application.h"
+
+#include <string.h>
+
+typedef struct
+{
+  int width, height;
+} Size;
+
+static const Size sizes[] = { { 800, 600 }, { 1024, 700 }, { 1920, 1080 } };
+
+/* Widgets whose content may lie outside their own bounds on purpose:
+ * what scrolls, and the heatmap's own drawing. */
+static gboolean
+clips_on_purpose (GtkWidget *w)
+{
+  return GTK_IS_SCROLLED_WINDOW (w) || GTK_IS_VIEWPORT (w) || GTK_IS_LIST_VIEW (w)
+         || GTK_IS_POPOVER (w) || GTK_IS_TEXT_VIEW (w)
+         || g_str_equal (G_OBJECT_TYPE_NAME (w), "GtkGizmo");  /* a notebook's scrolling tabs */
+}
+
+#define SLACK 3.0
+
+/* "GtkWindow > GtkBox > ..." down to w */
+static char *
+widget_path (GtkWidget *w)
+{
+  g_autofree char *up = gtk_widget_get_parent (w) ? widget_path (gtk_widget_get_parent (w)) : NULL;
+  const char *name = gtk_widget_get_name (w);
+  const char *type = G_OBJECT_TYPE_NAME (w);
+  if (g_strcmp0 (name, type) == 0)
+    name = NULL;
+  return g_strdup_printf ("%s%s%s%s%s", up ? up : "", up ? " > " : "", type, name ? "#" : "",
+                          name ? name : "");
+}
+
+/* Every mapped widget below w lies inside its parent's bounds, and got at
+ * least its minimum size; the first that does not is named. */
+static void
+assert_nothing_cut (GtkWidget *w, char **culprit)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c && *culprit == NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      graphene_rect_t b;
+      int min_w;
+
+      if (!gtk_widget_get_mapped (c) || GTK_IS_NATIVE (c))
+        continue;
+      g_assert_true (gtk_widget_compute_bounds (c, w, &b));
+      gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+      /* a measure includes the margins, a width does not */
+      min_w -= gtk_widget_get_margin_start (c) + gtk_widget_get_margin_end (c);
+      /* themes let a tab or a border overlap its parent's edge by a pixel or two */
+      if (b.origin.x < -SLACK || b.origin.y < -SLACK
+          || b.origin.x + b.size.width > gtk_widget_get_width (w) + SLACK
+          || b.origin.y + b.size.height > gtk_widget_get_height (w) + SLACK)
+        *culprit = g_strdup_printf ("%s at %.0f,%.0f %.0f×%.0f outside %s %d×%d",
+                                    widget_path (c), b.origin.x,
+                                    b.origin.y, b.size.width, b.size.height,
+                                    G_OBJECT_TYPE_NAME (w), gtk_widget_get_width (w),
+                                    gtk_widget_get_height (w));
+      else if (GTK_IS_LABEL (c) && gtk_widget_get_width (c) < min_w)
+        *culprit = g_strdup_printf ("%s “%s” %d px wide, less than its minimum %d", widget_path (c),
+                                    gtk_label_get_text (GTK_LABEL (c)), gtk_widget_get_width (c),
+                                    min_w);
+      else if (!clips_on_purpose (c))
+        assert_nothing_cut (c, culprit);
+    }
+}
+
+/* A notebook's tabs that are shown are whole: never "ow" for "Overview". */
+static void
+assert_tabs_whole (GtkWidget *notebook)
+{
+  for (int i = 0; i < gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook)); i++)
+    {
+      GtkWidget *page = gtk_notebook_get_nth_page (GTK_NOTEBOOK (notebook), i);
+      GtkWidget *tab = gtk_notebook_get_tab_label (GTK_NOTEBOOK (notebook), page);
+      int min_w;
+
+      if (!gtk_widget_get_mapped (tab) || !gtk_widget_get_child_visible (tab))
+        continue;
+      gtk_widget_measure (tab, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+      g_assert_cmpint (gtk_widget_get_width (tab), >=, min_w);
+    }
+}
+
+static void
+assert_fits (PsWindow *win, const Size *s)
+{
+  GtkWidget *view = ps_test_window_child (win, "data_view");
+  char *culprit = NULL;
+  int min_w, min_h;
+
+  ps_test_wait_frame (GTK_WIDGET (win));
+  gtk_widget_measure (GTK_WIDGET (win), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  gtk_widget_measure (GTK_WIDGET (win), GTK_ORIENTATION_VERTICAL, s->width, &min_h, NULL, NULL, NULL);
+  g_test_message ("%d×%d: the window's minimum is %d×%d; the heatmap %d×%d", s->width, s->height,
+                  min_w, min_h, gtk_widget_get_width (view), gtk_widget_get_height (view));
+  /* the window is not forced larger than the screen it is on */
+  g_assert_cmpint (min_w, <=, s->width);
+  g_assert_cmpint (min_h, <=, s->height);
+  g_test_message ("window %d×%d, tree %d, panels %d", gtk_widget_get_width (GTK_WIDGET (win)),
+                  gtk_widget_get_height (GTK_WIDGET (win)),
+                  gtk_widget_get_width (ps_test_window_child (win, "tree")),
+                  gtk_widget_get_width (ps_test_window_child (win, "panels")));
+  /* the Values heatmap has room for a matrix and its colour bar */
+  g_assert_true (gtk_widget_get_mapped (view));
+  g_assert_cmpint (gtk_widget_get_width (view), >=, 160);
+  g_assert_cmpint (gtk_widget_get_height (view), >=, 120);
+  assert_nothing_cut (GTK_WIDGET (win), &culprit);
+  assert_tabs_whole (ps_test_window_child (win, "views"));
+  assert_tabs_whole (ps_test_window_child (win, "panels"));
+  if (culprit)
+    g_error ("%d×%d: %s", s->width, s->height, culprit);
+}
+
+static void
+test_sizes (gconstpointer data)
+{
+  const Size *s = data;
+  PsWindow *win;
+  g_autofree char *shot = NULL;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s->width, s->height);
+  assert_fits (win, s);
+  shot = g_strdup_printf ("layout-%dx%d.png", s->width, s->height);
+  ps_test_screenshot (GTK_WIDGET (win), shot);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+static gboolean
+shown (PsWindow *win, const char *property)
+{
+  gboolean on;
+  g_object_get (win, property, &on, NULL);
+  return on;
+}
+
+/* Below the width where it fits, the side panel folds away; its toggle
+ * shows it over the centre; a wider window docks it again, shown. */
+static void
+test_panel_folds (void)
+{
+  PsWindow *win;
+  GtkWidget *panels;
+  const Size narrow = { 800, 600 }, wide = { 1920, 1080 };
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", narrow.width, narrow.height);
+  panels = ps_test_window_child (win, "panels");
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (shown (win, "panel-shown"));
+  g_assert_false (gtk_widget_get_mapped (panels));
+  g_assert_true (shown (win, "tree-shown"));
+  /* its toggle (the header's button, Shift+F9) */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-side-panel", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (gtk_widget_get_mapped (panels));
+  g_assert_true (gtk_widget_is_ancestor (panels, ps_test_window_child (win, "center_overlay")));
+  g_assert_cmpint (gtk_widget_get_width (panels), >=, 280);
+  /* the whole height of the centre, not a strip at its top */
+  g_assert_cmpint (gtk_widget_get_height (panels), >=,
+                   gtk_widget_get_height (ps_test_window_child (win, "center_overlay")) - 4);
+  ps_test_screenshot (GTK_WIDGET (win), "layout-800x600-sheet.png");
+  /* Escape puts it away again; a page asked for brings it back */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.hide-sheet", NULL));
+  g_assert_false (shown (win, "panel-shown"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train"));
+  g_assert_true (shown (win, "panel-shown"));
+  /* wide: docked beside the centre, still shown */
+  gtk_window_set_default_size (GTK_WINDOW (win), wide.width, wide.height);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (shown (win, "panel-shown"));
+  g_assert_false (gtk_widget_is_ancestor (panels, ps_test_window_child (win, "center_overlay")));
+  assert_fits (win, &wide);
+  /* the tree's toggle hides it, and a resize does not bring it back */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-tree", NULL));
+  g_assert_false (shown (win, "tree-shown"));
+  gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (shown (win, "tree-shown"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Examples → Lazy → Forward prints a long tensor: it scrolls inside the
+ * panel and never widens it or cuts the centre off. */
+static void
+test_long_output (void)
+{
+  const Size s = { 1024, 700 };
+  PsWindow *win;
+  int panel_before;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("lazy", s.width, s.height);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (shown (win, "panel-shown"));
+  panel_before = gtk_widget_get_width (ps_test_window_child (win, "panels"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpint (gtk_widget_get_width (ps_test_window_child (win, "panels")), ==, panel_before);
+  assert_fits (win, &s);
+  ps_test_screenshot (GTK_WIDGET (win), "layout-lazy-forward.png");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Height in px of a line of text in w's font. */
+static int
+text_height (GtkWidget *w)
+{
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (w, "0.5 Ag");
+  int h;
+  pango_layout_get_pixel_size (layout, NULL, &h);
+  return h;
+}
+
+/* Presentation Mode (Ctrl+Shift+P): the charts' ticks and the labels at
+ * least 1.5 times larger, and still nothing cut off at the projector's
+ * 1024×700; Ctrl+plus / Ctrl+minus scale the whole interface. */
+static void
+test_presentation (void)
+{
+  const Size s = { 1024, 700 };
+  PsWindow *win;
+  GtkWidget *chart, *status;
+  int tick0, label0, tick1, label1;
+  double scale;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s.width, s.height);
+  chart = ps_test_window_child (win, "loss_chart");
+  status = ps_test_window_child (win, "status");
+  tick0 = text_height (chart);
+  label0 = text_height (status);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (win), "ps-presentation"));
+  tick1 = text_height (chart);
+  label1 = text_height (status);
+  g_test_message ("chart text %d → %d px, a label %d → %d px", tick0, tick1, label0, label1);
+  g_assert_cmpfloat (tick1, >=, 1.4 * tick0);
+  g_assert_cmpfloat (label1, >=, 1.4 * label0);
+  assert_fits (win, &s);
+  ps_test_screenshot (GTK_WIDGET (win), "layout-presentation-1024x700.png");
+
+  /* the interface's scale, on top of it */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale-up", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_object_get (win, "font-scale", &scale, NULL);
+  g_assert_cmpfloat (scale, >, 1.5);
+  g_assert_cmpint (text_height (chart), >, tick1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale-reset", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpint (text_height (chart), ==, tick1);
+  /* and off again: as it was */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpint (text_height (chart), ==, tick0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale-down", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpint (text_height (chart), <, tick0);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* The README's pictures, in the language of LANG (build/tests/readme-*.png):
+ * the lesson's MLP after Backward at a projector's 1024×700, plainly and in
+ * Presentation Mode. */
+static void
+test_readme_screenshots (void)
+{
+  const Size s = { 1024, 700 };
+  const char *lang = g_getenv ("LANG");
+  const char *suffix = lang && g_str_has_prefix (lang, "zh") ? "-zh_CN" : "";
+  g_autofree char *plain = g_strdup_printf ("readme-1024x700%s.png", suffix);
+  g_autofree char *shown = g_strdup_printf ("readme-presentation%s.png", suffix);
+  PsWindow *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s.width, s.height);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "gradient-flow"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "overview"));
+  assert_fits (win, &s);
+  ps_test_screenshot (GTK_WIDGET (win), plain);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  assert_fits (win, &s);
+  ps_test_screenshot (GTK_WIDGET (win), shown);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+int
+main (int argc, char **argv)
+{
+  ps_application_setup_locale ();      /* LANG=zh_CN.UTF-8: the pictures in Chinese */
+  gtk_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/layout/size/%dx%d", sizes[i].width, sizes[i].height);
+      g_test_add_data_func (path, &sizes[i], test_sizes);
+    }
+  g_test_add_func ("/layout/panel-folds", test_panel_folds);
+  g_test_add_func ("/layout/long-output", test_long_output);
+  g_test_add_func ("/layout/presentation", test_presentation);
+  g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
+  return g_test_run ();
+}
