@@ -254,12 +254,10 @@ static int
 cmd_print (Opts *o)
 {
   GError *error = NULL;
-  PsRng rng;
   g_autoptr (PsModule) net = NULL;
   g_autofree char *text = NULL;
 
-  ps_rng_seed (&rng, o->seed);
-  net = load_model (o->model, &rng, &error);
+  net = load_model (o->model, NULL, &error);     /* printing needs no values: nothing allocated */
   if (net == NULL)
     return fail (error);
   text = ps_module_repr (net);

@@ -142,6 +142,32 @@ ps_module_new_linear (int64_t in_features, int64_t out_features, gboolean bias, 
 }
 
 PsModule *
+ps_module_new_linear_meta (int64_t in_features, int64_t out_features, gboolean bias)
+{
+  PsModule *m;
+  int64_t shape[2] = { out_features, in_features };
+
+  g_return_val_if_fail (in_features >= 0 && out_features >= 0, NULL);
+  if (ps_shape_numel (2, shape) < 0)
+    return NULL;
+  m = module_alloc (PS_MODULE_LINEAR);
+  m->in_features = in_features;
+  m->out_features = out_features;
+  add_param (m, "weight", ps_param_new_meta (2, shape, PS_DTYPE_F32));
+  if (bias)
+    add_param (m, "bias", ps_param_new_meta (1, shape, PS_DTYPE_F32));
+  return m;
+}
+
+void
+ps_module_set_class_name (PsModule *m, const char *class_name)
+{
+  g_return_if_fail (class_name_ok (class_name));
+  g_free (m->class_name);
+  m->class_name = g_strdup (class_name);
+}
+
+PsModule *
 ps_module_new_lazy_linear (int64_t out_features, gboolean bias)
 {
   PsModule *m = module_alloc (PS_MODULE_LINEAR);
@@ -220,7 +246,7 @@ ps_module_get_type_name (PsModule *m)
   switch (m->kind)
     {
     case PS_MODULE_SEQUENTIAL: return "Sequential";
-    case PS_MODULE_LINEAR:     return m->lazy ? "LazyLinear" : "Linear";
+    case PS_MODULE_LINEAR:     return m->lazy ? "LazyLinear" : m->class_name ? m->class_name : "Linear";
     case PS_MODULE_RELU:       return "ReLU";
     case PS_MODULE_LEAKY_RELU: return "LeakyReLU";
     case PS_MODULE_SIGMOID:    return "Sigmoid";
@@ -368,6 +394,12 @@ ps_module_set_extra_repr (PsModule *m, const char *text)
   g_return_if_fail (m->kind == PS_MODULE_CONTAINER || m->kind == PS_MODULE_LAYER);
   g_free (m->extra);
   m->extra = text && *text ? g_strdup (text) : NULL;
+}
+
+const char *
+ps_module_get_extra_repr (PsModule *m)
+{
+  return m->extra ? m->extra : "";
 }
 
 void

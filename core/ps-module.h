@@ -81,6 +81,13 @@ PsModule   *ps_module_new_layer        (const char *type_name);
  * (weight and bias ~ U(-1/sqrt(in), 1/sqrt(in))); rng NULL leaves zeros. */
 PsModule   *ps_module_new_linear       (int64_t in_features, int64_t out_features,
                                         gboolean bias, PsRng *rng);
+/* Linear(in, out, bias) with meta parameters: shapes known, nothing allocated
+ * (zeros on first need).  NULL if the shape overflows. */
+PsModule   *ps_module_new_linear_meta  (int64_t in_features, int64_t out_features,
+                                        gboolean bias);
+/* A subclass's name for a Linear (MultiheadAttention's
+ * "NonDynamicallyQuantizableLinear"), or any module's class name. */
+void        ps_module_set_class_name   (PsModule *m, const char *class_name);
 /* LazyLinear(out, bias): in_features is 0 until the first forward or a load. */
 PsModule   *ps_module_new_lazy_linear  (int64_t out_features, gboolean bias);
 PsModule   *ps_module_new_leaky_relu   (double negative_slope, gboolean inplace);
@@ -97,6 +104,7 @@ const char *ps_module_get_type_name    (PsModule *m);
 /* CONTAINER and LAYER: the text extra_repr() returns (several lines allowed,
  * joined by '\n'; NULL or "" for none).  print() shows it as PyTorch does. */
 void        ps_module_set_extra_repr   (PsModule *m, const char *text);
+const char *ps_module_get_extra_repr   (PsModule *m);    /* CONTAINER, LAYER: "" if none */
 /* FALSE for a module whose own parameters cannot be known (a class the core
  * does not know, read from a repr): shown as "no known parameters".  TRUE by default. */
 void        ps_module_set_params_known (PsModule *m, gboolean known);
