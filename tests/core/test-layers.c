@@ -245,6 +245,88 @@ test_init (gconstpointer data)
   g_assert_cmpuint (bad, ==, 0);
 }
 
+/* A 4.9 GiB Embedding: print and names --shapes answer without allocating;
+ * init, which needs the values, is refused by the parameter budget. */
+static void
+test_cli_huge (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = g_build_filename (dir, "huge.txt", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "out.safetensors", NULL);
+  const char *text = "LM(\n  (emb): Embedding(320000, 4096)\n  (rnn): LSTM(4096, 4096)\n)\n";
+
+  g_assert_true (g_file_set_contents (model, text, -1, NULL));
+  {
+    const char *argv[] = { "print", model, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, text);
+  }
+  {
+    const char *argv[] = { "names", "--state-dict", "--shapes", model, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, "emb.weight\t[320000, 4096]\tF32\n"
+                     "rnn.weight_ih_l0\t[16384, 4096]\tF32\n"
+                     "rnn.weight_hh_l0\t[16384, 4096]\tF32\n"
+                     "rnn.bias_ih_l0\t[16384]\tF32\n"
+                     "rnn.bias_hh_l0\t[16384]\tF32\n");
+  }
+  {
+    const char *argv[] = { "init", model, "-o", out_path, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "above the limit"));
+    g_assert_false (g_file_test (out_path, G_FILE_TEST_EXISTS));
+  }
+  ps_test_rmdir (dir);
+}
+
+/* paramscope-cli init of a repr writes PyTorch's default state_dict, the
+ * integer buffers as I64. */
+static void
+test_cli_init (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = ps_test_fixture ("layers/convnet.txt");
+  g_autofree char *out_path = g_build_filename (dir, "out.safetensors", NULL);
+  g_autofree char *want = read_fixture ("convnet", "init");
+  g_auto (GStrv) lines = g_strsplit (want, "\n", -1);
+  const char *argv[] = { "init", model, "--seed", "0", "-o", out_path, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (PsSafetensors) st = NULL;
+  g_autofree char *file = NULL;
+  gsize file_len = 0;
+  guint64 data_start = 0;
+  guint n = 0;
+
+  g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 0);
+  st = ps_safetensors_open (out_path, NULL);
+  g_assert_nonnull (st);
+  g_assert_true (g_file_get_contents (out_path, &file, &file_len, NULL));
+  g_assert_cmpuint (file_len, >=, 8);
+  for (int b = 7; b >= 0; b--)
+    data_start = (data_start << 8) | (guint8) file[b];
+  data_start += 8;
+  for (guint i = 0; lines[i] && *lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", 2);
+      const PsSafetensorsEntry *e = ps_safetensors_resolve (st, f[0]);
+      g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autofree char *hex = NULL;
+      g_assert_nonnull (e);
+      g_checksum_update (sum, (const guchar *) file + data_start + e->begin,
+                         (gssize) (e->end - e->begin));
+      hex = g_strndup (g_checksum_get_string (sum), 16);
+      g_assert_cmpstr (hex, ==, f[1]);
+      if (g_str_has_suffix (f[0], "num_batches_tracked"))
+        g_assert_cmpint (e->dtype, ==, PS_DTYPE_I64);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, ps_safetensors_get_n (st));
+  ps_test_rmdir (dir);
+}
+
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -280,5 +362,7 @@ main (int argc, char **argv)
           g_test_add_data_func (ipath, n, test_init);
         }
     }
+  g_test_add_func ("/layers/cli/huge", test_cli_huge);
+  g_test_add_func ("/layers/cli/init", test_cli_init);
   return g_test_run ();
 }
