@@ -11,6 +11,7 @@ struct _PsTreeNode
   PsModule   *root;        /* ref: aliases are named from the root */
   PsModule   *module;      /* ref */
   PsParam    *param;       /* ref, NULL for a module node */
+  gboolean    is_buffer;   /* param is a buffer (running_mean...): shown read-only */
   char       *key;
   char       *name;
   char       *root_name;
@@ -135,6 +136,8 @@ ps_tree_node_describe (PsTreeNode *n)
                               ps_module_get_in_features (m), ps_module_get_out_features (m),
                               ps_module_has_bias (m) ? "" : _(" (no bias)"));
     default:
+      if (!ps_module_get_params_known (m))
+        return g_strdup_printf (_("%s · no known parameters"), ps_module_get_type_name (m));
       return g_strdup (ps_module_get_type_name (m));
     }
 }
@@ -144,12 +147,17 @@ ps_tree_node_describe_size (PsTreeNode *n)
 {
   if (n->param)
     {
-      PsTensor *t = ps_param_get_data (n->param);
+      int64_t dims[PS_TENSOR_MAX_DIMS];
+      int ndim = ps_param_get_shape (n->param, dims);   /* a meta parameter stays unallocated */
       g_autofree char *shape = NULL;
-      if (t == NULL)
+      if (ndim < 0)
         return g_strdup (_("uninitialized"));
-      shape = ps_shape_to_string (t->ndim, t->shape);
-      return g_strdup_printf ("%s · %" G_GINT64_FORMAT, shape, t->numel);
+      shape = ps_shape_to_string (ndim, dims);
+      if (ps_param_get_dtype (n->param) != PS_DTYPE_F32)
+        return g_strdup_printf ("%s · %" G_GINT64_FORMAT " · %s", shape,
+                                ps_param_get_numel (n->param),
+                                ps_dtype_name (ps_param_get_dtype (n->param)));
+      return g_strdup_printf ("%s · %" G_GINT64_FORMAT, shape, ps_param_get_numel (n->param));
     }
   else
     {
@@ -180,6 +188,12 @@ ps_tree_node_tied_badge (PsTreeNode *n)
 }
 
 gboolean
+ps_tree_node_is_buffer (PsTreeNode *n)
+{
+  return n->is_buffer;
+}
+
+gboolean
 ps_tree_node_is_uninitialized (PsTreeNode *n)
 {
   if (n->param)
@@ -207,6 +221,18 @@ ps_tree_node_get_children (PsTreeNode *n)
           g_autofree char *key = join_key (n->key, ps_module_get_param_name (m, i));
           g_autoptr (PsTreeNode) c = node_new (n->root, n->root_name, m, ps_module_get_param (m, i),
                                                key, ps_module_get_param_name (m, i));
+          g_list_store_append (n->children, c);
+        }
+      for (guint i = 0; i < ps_module_get_n_buffers (m); i++)
+        {
+          g_autofree char *key = NULL;
+          g_autoptr (PsTreeNode) c = NULL;
+          if (!ps_module_get_buffer_persistent (m, i))
+            continue;                             /* not in the state_dict: no key */
+          key = join_key (n->key, ps_module_get_buffer_name (m, i));
+          c = node_new (n->root, n->root_name, m, ps_module_get_buffer (m, i), key,
+                        ps_module_get_buffer_name (m, i));
+          c->is_buffer = TRUE;
           g_list_store_append (n->children, c);
         }
       for (guint i = 0; i < ps_module_get_n_children (m); i++)
