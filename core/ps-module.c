@@ -1097,6 +1097,64 @@ ps_module_find_param (PsModule *m, const char *key)
   return owner ? get_slot (owner, dot ? dot + 1 : key) : NULL;
 }
 
+static gboolean
+is_identifier (const char *s)
+{
+  if (!(g_ascii_isalpha (*s) || *s == '_'))
+    return FALSE;
+  for (; *s; s++)
+    if (!(g_ascii_isalnum (*s) || *s == '_'))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_module_dict (PsModule *m)
+{
+  return m->kind == PS_MODULE_CONTAINER && strcmp (m->class_name, "ModuleDict") == 0;
+}
+
+/* Append the Python path of the modules parts[0..n) below m; the module
+ * reached, or NULL if a part names no child. */
+static PsModule *
+append_module_path (PsModule *m, char **parts, guint n, GString *out)
+{
+  for (guint k = 0; k < n; k++)
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < m->children->len && !found; i++)
+        if (strcmp (m->child_names->pdata[i], parts[k]) == 0)
+          {
+            /* as Python reaches it: net[0], net.layer1, net.heads['cls'] */
+            if (is_module_dict (m) && strchr (parts[k], '\'') == NULL)
+              g_string_append_printf (out, "['%s']", parts[k]);
+            else if (!ps_module_is_indexable (m) && is_identifier (parts[k]))
+              g_string_append_printf (out, ".%s", parts[k]);
+            else
+              g_string_append_printf (out, "[%u]", i);
+            m = m->children->pdata[i];
+            found = TRUE;
+          }
+      if (!found)
+        return NULL;
+    }
+  return m;
+}
+
+char *
+ps_module_path_to_index_path (PsModule *m, const char *path, const char *root_name)
+{
+  g_auto (GStrv) parts = *path ? g_strsplit (path, ".", -1) : g_new0 (char *, 1);
+  GString *out = g_string_new (root_name);
+
+  if (append_module_path (m, parts, g_strv_length (parts), out) == NULL)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
 char *
 ps_module_key_to_index_path (PsModule *m, const char *key, const char *root_name)
 {
@@ -1104,30 +1162,26 @@ ps_module_key_to_index_path (PsModule *m, const char *key, const char *root_name
   GString *out = g_string_new (root_name);
   guint n = g_strv_length (parts);
 
-  for (guint k = 0; k + 1 < n; k++)
-    {
-      gboolean found = FALSE;
-      for (guint i = 0; i < m->children->len; i++)
-        if (strcmp (m->child_names->pdata[i], parts[k]) == 0)
-          {
-            g_string_append_printf (out, "[%u]", i);
-            m = m->children->pdata[i];
-            found = TRUE;
-            break;
-          }
-      if (!found)
-        {
-          g_string_free (out, TRUE);
-          return NULL;
-        }
-    }
-  if (n > 0 && get_slot (m, parts[n - 1]) == NULL)
+  if (n == 0 || (m = append_module_path (m, parts, n - 1, out)) == NULL
+      || get_slot (m, parts[n - 1]) == NULL)
     {
       g_string_free (out, TRUE);
       return NULL;
     }
   g_string_append_printf (out, ".%s", parts[n - 1]);
   return g_string_free (out, FALSE);
+}
+
+static PsModule *
+child_by_name (PsModule *m, const char *name, size_t len)
+{
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      const char *c = m->child_names->pdata[i];
+      if (strlen (c) == len && strncmp (c, name, len) == 0)
+        return m->children->pdata[i];
+    }
+  return NULL;
 }
 
 PsModule *
@@ -1140,23 +1194,61 @@ ps_module_find_by_index_path (PsModule *m, const char *path, PsParam **param_out
     *param_out = NULL;
   while (*p == '_' || g_ascii_isalnum (*p))     /* the root's name */
     p++;
-  while (*p == '[')
+  for (;;)
     {
-      char *end;
-      gint64 i = g_ascii_strtoll (p + 1, &end, 10);
-      if (end == p + 1 || *end != ']')
+      if (p[0] == '[' && p[1] == '\'')
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "\"%s\": expected an integer index "
-                       "at column %d", path, (int) (p - path) + 2);
-          return NULL;
+          /* ModuleDict: ['name'] */
+          const char *end = strstr (p + 2, "']");
+          PsModule *c = end ? child_by_name (m, p + 2, (size_t) (end - p - 2)) : NULL;
+          if (c == NULL)
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_KEY, "\"%s\": no module named at column %d",
+                           path, (int) (p - path) + 3);
+              return NULL;
+            }
+          m = c;
+          p = end + 2;
         }
-      m = ps_module_index (m, i, error);
-      if (m == NULL)
+      else if (*p == '[')
         {
-          g_prefix_error (error, "\"%s\": ", path);
-          return NULL;
+          char *end;
+          gint64 i = g_ascii_strtoll (p + 1, &end, 10);
+          if (end == p + 1 || *end != ']')
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "\"%s\": expected an integer index "
+                           "at column %d", path, (int) (p - path) + 2);
+              return NULL;
+            }
+          if (!ps_module_is_indexable (m)
+              && (m->kind == PS_MODULE_CONTAINER || m->kind == PS_MODULE_LAYER)
+              && i >= 0 && i < (gint64) m->children->len)
+            m = m->children->pdata[i];             /* a child by position */
+          else
+            {
+              m = ps_module_index (m, i, error);
+              if (m == NULL)
+                {
+                  g_prefix_error (error, "\"%s\": ", path);
+                  return NULL;
+                }
+            }
+          p = end + 1;
         }
-      p = end + 1;
+      else if (*p == '.')
+        {
+          const char *q = p + 1;
+          PsModule *c;
+          while (*q == '_' || g_ascii_isalnum (*q))
+            q++;
+          c = q > p + 1 ? child_by_name (m, p + 1, (size_t) (q - p - 1)) : NULL;
+          if (c == NULL)
+            break;                                 /* a parameter's name, or an error */
+          m = c;
+          p = q;
+        }
+      else
+        break;
     }
   if (*p == '\0')
     return m;

@@ -222,13 +222,18 @@ GPtrArray  *ps_module_named_modules    (PsModule *m);
 GPtrArray  *ps_module_param_aliases    (PsModule *m, PsParam *param);   /* char* */
 PsParam    *ps_module_find_param       (PsModule *m, const char *key);  /* state_dict key (buffers too) */
 PsModule   *ps_module_find_module      (PsModule *m, const char *path); /* "" = m */
-/* "net[0][1][0].bias" for "0.block 1.0.bias" (Sequential children by position). */
+/* "net[0][1][0].bias" for "0.block 1.0.bias": Sequential and ModuleList children
+ * by position, a ModuleDict's by key (net.heads['cls']), other containers'
+ * by attribute (net.layer1[0].conv1.weight); a name that is not an
+ * identifier by position. */
 /* The reverse: "net[0][1][0].bias" (any root name, or none: "[0][1][0].bias") to
  * the module it indexes and, if a ".weight"/".bias" follows, the parameter
  * (*param_out; NULL when the path names a module).  NULL + error if invalid. */
 PsModule   *ps_module_find_by_index_path (PsModule *m, const char *path, PsParam **param_out,
                                           GError **error);
 char       *ps_module_key_to_index_path (PsModule *m, const char *key, const char *root_name);
+/* The same for a module's dotted path ("layer1.0" -> "net.layer1[0]"); NULL if absent. */
+char       *ps_module_path_to_index_path (PsModule *m, const char *path, const char *root_name);
 
 /* Number of distinct learnable elements (as sum(p.numel() for p in net.parameters())),
  * without allocating meta parameters.

@@ -97,25 +97,7 @@ ps_tree_node_get_index_path (PsTreeNode *n)
     return g_strdup (n->root_name);
   if (n->param)
     return ps_module_key_to_index_path (n->root, n->key, n->root_name);
-  {
-    /* a module: the path of a pretend parameter below it, minus ".x" */
-    g_autofree char *fake = g_strconcat (n->key, ".weight", NULL);
-    g_auto (GStrv) parts = g_strsplit (n->key, ".", -1);
-    GString *out = g_string_new (n->root_name);
-    PsModule *m = n->root;
-    for (guint k = 0; parts[k]; k++)
-      {
-        gboolean found = FALSE;
-        for (guint i = 0; i < ps_module_get_n_children (m) && !found; i++)
-          if (strcmp (ps_module_get_child_name (m, i), parts[k]) == 0)
-            {
-              g_string_append_printf (out, "[%u]", i);
-              m = ps_module_get_child (m, i);
-              found = TRUE;
-            }
-      }
-    return g_string_free (out, FALSE);
-  }
+  return ps_module_path_to_index_path (n->root, n->key, n->root_name);
 }
 
 char *

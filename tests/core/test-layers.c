@@ -175,6 +175,19 @@ test_fixture (gconstpointer data)
     g_assert_true (ps_param_is_meta (((PsNamedParam *) sd->pdata[i])->param));
 
   check_extra_reprs (net, name);
+
+  /* every key has a Python path (net.layer1[0].conv1.weight) that leads back to it */
+  for (guint i = 0; i < sd->len; i++)
+    {
+      PsNamedParam *e = sd->pdata[i];
+      g_autofree char *path = ps_module_key_to_index_path (net, e->name, "net");
+      PsParam *found = NULL;
+      GError *error = NULL;
+      g_assert_nonnull (path);
+      g_assert_nonnull (ps_module_find_by_index_path (net, path, &found, &error));
+      g_assert_no_error (error);
+      g_assert_true (found == e->param);
+    }
 }
 
 static char *

@@ -260,6 +260,49 @@ test_repr_extra_lines (void)
   g_assert_true (ps_module_get_params_known (leaf));
 }
 
+/* Python's way to each module: Sequential and ModuleList by position, a
+ * ModuleDict by key, a user's class by attribute. */
+static void
+test_index_paths (void)
+{
+  const char *text =
+    "Net(\n"
+    "  (layer1): Sequential(\n"
+    "    (0): Block(\n"
+    "      (conv1): Conv2d(3, 4, kernel_size=(1, 1), stride=(1, 1), bias=False)\n"
+    "    )\n"
+    "  )\n"
+    "  (heads): ModuleDict(\n"
+    "    (cls): Linear(in_features=4, out_features=2, bias=True)\n"
+    "  )\n"
+    "  (blocks): ModuleList(\n"
+    "    (0): LayerNorm((4,), eps=1e-05, elementwise_affine=True)\n"
+    "  )\n"
+    ")";
+  GError *error = NULL;
+  g_autoptr (PsModule) net = ps_model_parse_repr (text, -1, "net.txt", NULL, &error);
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+  PsParam *p = NULL;
+
+  g_assert_no_error (error);
+  a = ps_module_key_to_index_path (net, "layer1.0.conv1.weight", "net");
+  b = ps_module_key_to_index_path (net, "heads.cls.bias", "net");
+  c = ps_module_key_to_index_path (net, "blocks.0.weight", "net");
+  d = ps_module_path_to_index_path (net, "layer1.0", "net");
+  g_assert_cmpstr (a, ==, "net.layer1[0].conv1.weight");
+  g_assert_cmpstr (b, ==, "net.heads['cls'].bias");
+  g_assert_cmpstr (c, ==, "net.blocks[0].weight");
+  g_assert_cmpstr (d, ==, "net.layer1[0]");
+  g_assert_true (ps_module_find_by_index_path (net, b, &p, &error) == ps_module_find_module (net, "heads.cls"));
+  g_assert_true (p == ps_module_find_param (net, "heads.cls.bias"));
+  g_assert_null (ps_module_find_by_index_path (net, "net.heads['box']", &p, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_KEY);
+  g_clear_error (&error);
+  g_assert_null (ps_module_find_by_index_path (net, "net.layer1[0].conv2.weight", &p, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_KEY);
+  g_clear_error (&error);
+}
+
 static int destroyed;
 
 static gpointer
@@ -305,5 +348,6 @@ main (int argc, char **argv)
   g_test_add_func ("/module/options", test_options);
   g_test_add_func ("/module/repr-extra-lines", test_repr_extra_lines);
   g_test_add_func ("/module/forward-hook", test_forward_hook);
+  g_test_add_func ("/module/index-paths", test_index_paths);
   return g_test_run ();
 }
