@@ -68,8 +68,10 @@ const char  *ps_layer_signature  (const char *type_name);
  * (shapes known, nothing allocated) unless rng is given, in which case they
  * are initialized as the constructor does.  Errors in PyTorch's words name
  * the class ("Conv2d(): missing required argument 'kernel_size'").
- * Linear is the core's Linear (PS_MODULE_LINEAR); MultiheadAttention gets its
- * out_proj child.  Known containers (Transformer...) are refused here: the
+ * Linear, ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Identity and Flatten are the
+ * core's own kinds (the tape runs them); other parameterless layers get
+ * PyTorch's extra_repr from their options (Dropout(p=0.5, inplace=False));
+ * MultiheadAttention gets its out_proj child.  Known containers (Transformer...) are refused here: the
  * repr parser builds them from their children. */
 PsModule    *ps_layer_new        (const char *type_name, const PsLayerArgs *args, PsRng *rng,
                                   GError **error);

@@ -83,6 +83,8 @@ check_unknown_owner (PsModule *net, const char *name, const char *key)
              *path ? path : "(root)", owner ? ps_module_get_type_name (owner) : "absent");
 }
 
+static guint n_leaves_rebuilt;
+
 static void
 check_extra_reprs (PsModule *net, const char *name)
 {
@@ -94,6 +96,27 @@ check_extra_reprs (PsModule *net, const char *name)
       PsModule *m = nm->module;
       g_autofree char *formatted = NULL;
 
+      if (ps_module_get_kind (m) == PS_MODULE_LAYER
+          && ps_layer_classify (ps_module_get_type_name (m)) == PS_LAYER_LEAF)
+        {
+          /* built from the arguments its extra_repr shows, it prints the same */
+          g_autoptr (PsLayerArgs) a = ps_layer_args_parse (ps_module_get_extra_repr (m), NULL);
+          g_autoptr (PsModule) built = a ? ps_layer_new (ps_module_get_type_name (m), a, NULL, NULL)
+                                         : NULL;
+          g_autofree char *want = ps_module_repr (m), *got = NULL;
+          if (built == NULL)
+            {
+              g_test_message ("%s: %s cannot be rebuilt from \"%s\"", name, nm->name,
+                              ps_module_get_extra_repr (m));
+              continue;
+            }
+          got = ps_module_repr (built);
+          if (strcmp (got, want) != 0)
+            g_error ("%s: %s: built from its arguments it prints \"%s\", PyTorch \"%s\"",
+                     name, nm->name, got, want);
+          n_leaves_rebuilt++;
+          continue;
+        }
       if (ps_module_get_kind (m) != PS_MODULE_LAYER
           || ps_layer_classify (ps_module_get_type_name (m)) != PS_LAYER_PARAMETRIZED)
         continue;
@@ -174,7 +197,10 @@ test_fixture (gconstpointer data)
   for (guint i = 0; i < sd->len; i++)
     g_assert_true (ps_param_is_meta (((PsNamedParam *) sd->pdata[i])->param));
 
+  n_leaves_rebuilt = 0;
   check_extra_reprs (net, name);
+  if (strcmp (name, "leaves") == 0)
+    g_assert_cmpuint (n_leaves_rebuilt, ==, 57);
 
   /* every key has a Python path (net.layer1[0].conv1.weight) that leads back to it */
   for (guint i = 0; i < sd->len; i++)
