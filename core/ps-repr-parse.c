@@ -356,7 +356,7 @@ module_error (P *p, int line, int col, const char *fmt, ...)
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
   if (p->n_errors++ < 50)
-    g_string_append_printf (p->errors, "%s%s:%d:%d: %s", p->errors->len ? "\n" : "",
+    g_string_append_printf (p->errors, "%s%s:%d:%d: %s", p->errors->len ? "; " : "",
                             p->r.file, line, col, msg);
 }
 
@@ -395,7 +395,7 @@ build_node (P *p, Frame *f)
           if (m == NULL)
             {
               if (p->n_errors++ < 50)
-                g_string_append_printf (p->errors, "%s%s", p->errors->len ? "\n" : "",
+                g_string_append_printf (p->errors, "%s%s", p->errors->len ? "; " : "",
                                         e->message);
               g_error_free (e);
             }
@@ -685,7 +685,7 @@ ps_model_parse_repr (const char *text, gssize len, const char *filename, PsRng *
   if (p.n_errors > 0)
     {
       if (p.n_errors > 50)
-        g_string_append_printf (p.errors, "\n(and %u more)", p.n_errors - 50);
+        g_string_append_printf (p.errors, "; and %u more", p.n_errors - 50);
       g_set_error_literal (error, PS_ERROR, PS_ERROR_PARSE, p.errors->str);
       goto fail;
     }
