@@ -250,6 +250,37 @@ check_initialized (PsModule *net, const char *what, GError **error)
   return TRUE;
 }
 
+/* A note on stderr naming the classes whose own parameters the model's text
+ * cannot tell (read from a repr: torchvision's Conv2dNormActivation...). */
+static void
+note_unknown_classes (PsModule *net)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (net);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  GString *s;
+
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsModule *m = ((PsNamedModule *) mods->pdata[i])->module;
+      const char *t = ps_module_get_type_name (m);
+      if (ps_module_get_params_known (m))
+        continue;
+      if (!g_hash_table_contains (counts, t))
+        g_ptr_array_add (names, (gpointer) t);
+      g_hash_table_insert (counts, (gpointer) t,
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, t)) + 1));
+    }
+  if (names->len == 0)
+    return;
+  s = g_string_new (NULL);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (s, "%s%s (%u)", i ? ", " : "", (char *) names->pdata[i],
+                            GPOINTER_TO_UINT (g_hash_table_lookup (counts, names->pdata[i])));
+  fprintf (stderr, "%s: note: no known parameters of their own for %s\n", PS_CLI_NAME, s->str);
+  g_string_free (s, TRUE);
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 static int
@@ -264,6 +295,7 @@ cmd_print (Opts *o)
     return fail (error);
   text = ps_module_repr (net);
   printf ("%s\n", text);
+  note_unknown_classes (net);
   return 0;
 }
 
@@ -277,6 +309,7 @@ cmd_names (Opts *o)
   if (net == NULL)
     return fail (error);
   list = o->state_dict ? ps_module_state_dict (net) : ps_module_named_parameters (net);
+  note_unknown_classes (net);
   /* shapes only: a model of any size is named without allocating its weights */
   for (guint i = 0; i < list->len; i++)
     {
