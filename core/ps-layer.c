@@ -836,7 +836,7 @@ build_conv (B *b, PsModule *m, gboolean transposed)
         b_fail (b, "Invalid padding string '%s', should be one of {'valid', 'same'}", ps);
       if (transposed)
         b_fail (b, "padding must be an integer or a tuple of %d integers", n);
-      ps_module_set_option (m, "padding", g_variant_ref (pad));
+      ps_module_set_option (m, "padding", pad);   /* set_option takes its own reference */
     }
   else
     {
@@ -1464,7 +1464,7 @@ normalize_leaf (PsModule *m, const LayerEntry *e)
 
   if ((g_str_has_prefix (n, "MaxPool") || g_str_has_prefix (n, "AvgPool")
        || g_str_has_prefix (n, "MaxUnpool")) && is_none (stride))
-    ps_module_set_option (m, "stride", g_variant_ref (ps_module_get_option (m, "kernel_size")));
+    ps_module_set_option (m, "stride", ps_module_get_option (m, "kernel_size"));
   if (strcmp (n, "AvgPool1d") == 0 || g_str_has_prefix (n, "MaxUnpool"))
     {
       const char *keys[] = { "kernel_size", "stride", "padding" };

@@ -112,7 +112,7 @@ gboolean    ps_module_get_params_known (PsModule *m);
 
 /* Constructor options of a CONTAINER or LAYER (kernel_size, stride, eps, ...):
  * GVariants — int64 "x", double "d", boolean "b", string "s", or a tuple of
- * them ("(xx)").  set takes a floating reference (sinks it); NULL removes.
+ * them ("(xx)").  set sinks a floating reference, else adds one; NULL removes.
  * get returns a borrowed value, NULL if absent. */
 void        ps_module_set_option       (PsModule *m, const char *name, GVariant *value);
 GVariant   *ps_module_get_option       (PsModule *m, const char *name);
