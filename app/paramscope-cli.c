@@ -25,7 +25,7 @@ typedef struct
   const char *model;
   char       *input, *target, *weights, *out, *loss, *optimizer, *log, *param;
   char      **inits;             /* "PATTERN=SCHEME", in order */
-  gboolean    state_dict, grad, colorbar;
+  gboolean    state_dict, shapes, grad, colorbar;
   char       *seed_s, *lr_s, *momentum_s, *weight_decay_s, *steps_s, *batch_s, *cell_s;
   /* checked */
   guint64     seed;
@@ -50,6 +50,8 @@ static Opts opts;
 
 static const GOptionEntry names_entries[] = {
   OPT_FLAG ("state-dict", state_dict, "List the state_dict() keys (tied ones under each name)"),
+  OPT_FLAG ("shapes", shapes, "After each key, a tab, its shape as torch.Size lists it "
+            "([64, 3, 7, 7]), a tab and its dtype (F32, I64)"),
   { NULL }
 };
 
@@ -248,22 +250,52 @@ check_initialized (PsModule *net, const char *what, GError **error)
   return TRUE;
 }
 
+/* A note on stderr naming the classes whose own parameters the model's text
+ * cannot tell (read from a repr: torchvision's Conv2dNormActivation...). */
+static void
+note_unknown_classes (PsModule *net)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (net);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  GString *s;
+
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsModule *m = ((PsNamedModule *) mods->pdata[i])->module;
+      const char *t = ps_module_get_type_name (m);
+      if (ps_module_get_params_known (m))
+        continue;
+      if (!g_hash_table_contains (counts, t))
+        g_ptr_array_add (names, (gpointer) t);
+      g_hash_table_insert (counts, (gpointer) t,
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, t)) + 1));
+    }
+  if (names->len == 0)
+    return;
+  s = g_string_new (NULL);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (s, "%s%s (%u)", i ? ", " : "", (char *) names->pdata[i],
+                            GPOINTER_TO_UINT (g_hash_table_lookup (counts, names->pdata[i])));
+  fprintf (stderr, "%s: note: no known parameters of their own for %s\n", PS_CLI_NAME, s->str);
+  g_string_free (s, TRUE);
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 static int
 cmd_print (Opts *o)
 {
   GError *error = NULL;
-  PsRng rng;
   g_autoptr (PsModule) net = NULL;
   g_autofree char *text = NULL;
 
-  ps_rng_seed (&rng, o->seed);
-  net = load_model (o->model, &rng, &error);
+  net = load_model (o->model, NULL, &error);     /* printing needs no values: nothing allocated */
   if (net == NULL)
     return fail (error);
   text = ps_module_repr (net);
   printf ("%s\n", text);
+  note_unknown_classes (net);
   return 0;
 }
 
@@ -277,8 +309,21 @@ cmd_names (Opts *o)
   if (net == NULL)
     return fail (error);
   list = o->state_dict ? ps_module_state_dict (net) : ps_module_named_parameters (net);
+  note_unknown_classes (net);
+  /* shapes only: a model of any size is named without allocating its weights */
   for (guint i = 0; i < list->len; i++)
-    printf ("%s\n", ((PsNamedParam *) list->pdata[i])->name);
+    {
+      PsNamedParam *np = list->pdata[i];
+      if (o->shapes)
+        {
+          int64_t shape[PS_TENSOR_MAX_DIMS];
+          int ndim = ps_param_get_shape (np->param, shape);
+          g_autofree char *s = ndim < 0 ? g_strdup ("uninitialized") : ps_shape_to_string (ndim, shape);
+          printf ("%s\t%s\t%s\n", np->name, s, ps_dtype_name (ps_param_get_dtype (np->param)));
+        }
+      else
+        printf ("%s\n", np->name);
+    }
   return 0;
 }
 
@@ -719,7 +764,7 @@ typedef struct
 static const Command commands[] = {
   { "print", "MODEL", "MODEL",
     "Print the network exactly as PyTorch's print(net) does.", NULL, NULL, cmd_print, NULL },
-  { "names", "MODEL", "MODEL [--state-dict]",
+  { "names", "MODEL", "MODEL [--state-dict] [--shapes]",
     "List named_parameters() keys (a tied parameter once), or state_dict() keys, one a line.",
     NULL, names_entries, cmd_names, NULL },
   { "init", "MODEL", "MODEL [--seed N] [--init PATTERN=SCHEME]... -o OUT.safetensors",

@@ -55,6 +55,7 @@
 #include "ps-file.h"
 #include "ps-heatmap.h"
 #include "ps-init.h"
+#include "ps-layer.h"
 #include "ps-model-file.h"
 #include "ps-module.h"
 #include "ps-optim.h"
