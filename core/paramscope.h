@@ -47,6 +47,7 @@
 #include "ps-file.h"
 #include "ps-heatmap.h"
 #include "ps-init.h"
+#include "ps-kernels.h"
 #include "ps-model-file.h"
 #include "ps-module.h"
 #include "ps-optim.h"
