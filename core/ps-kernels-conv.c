@@ -16,9 +16,13 @@
 #include <math.h>
 #include <string.h>
 
-/* Target number of output columns per sgemm: chunks hold
- * max(1, min(N, PS_CONV_COLS / (OH * OW))) samples. */
-#define PS_CONV_COLS 8192
+/* The loops that move data (im2col, col2im, pooling) are built for AVX2 as
+ * well as the baseline, the processor choosing at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define PS_VECTOR_CLONES
+#endif
 
 gboolean
 ps_conv_geom_init (PsConvGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
@@ -95,11 +99,17 @@ ps_conv_geom_init (PsConvGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
   return TRUE;
 }
 
+/* Samples per chunk: enough output columns for sgemm to reach its speed,
+ * while the chunk's columns (K x nb P floats) stay near the size of a core's
+ * L2 cache, where im2col writes them and sgemm reads them back. */
+#define PS_CONV_MIN_COLS   256
+#define PS_CONV_COL_FLOATS (128 * 1024)
+
 static int64_t
 conv_chunk (const PsConvGeom *g)
 {
-  int64_t P = g->OH * g->OW;
-  int64_t nb = PS_CONV_COLS / MAX (P, 1);
+  int64_t P = MAX (g->OH * g->OW, 1), K = MAX (g->C / g->groups * g->kh * g->kw, 1);
+  int64_t nb = MAX (PS_CONV_COL_FLOATS / K / P, (PS_CONV_MIN_COLS + P - 1) / P);
 
   return CLAMP (nb, 1, MAX (g->N, 1));
 }
@@ -116,7 +126,7 @@ ps_conv_workspace (const PsConvGeom *g)
 }
 
 /* col (K, nb * P) from samples n0 .. n0 + nb - 1, channels c0 .. c0 + Cg - 1 */
-static void
+PS_VECTOR_CLONES static void
 im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0, float *col)
 {
   int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
@@ -136,18 +146,24 @@ im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0,
                   float *ro = r + oh * g->OW;
                   if (ih < 0 || ih >= g->H)
                     {
-                      memset (ro, 0, (size_t) g->OW * sizeof (float));
+                      for (int64_t ow = 0; ow < g->OW; ow++)
+                        ro[ow] = 0.f;
                       continue;
                     }
                   const float *xr = xc + ih * g->W;
                   int64_t off = j * g->dw - g->pl;
                   if (g->sw == 1)
                     {
-                      /* iw = ow + off: zeros, a contiguous run, zeros */
+                      /* iw = ow + off: zeros, a contiguous run, zeros (plain loops:
+                       * rows are short, a library call each costs more than the copy) */
                       int64_t lo = CLAMP (-off, 0, g->OW), hi = CLAMP (g->W - off, lo, g->OW);
-                      memset (ro, 0, (size_t) lo * sizeof (float));
-                      memcpy (ro + lo, xr + lo + off, (size_t) (hi - lo) * sizeof (float));
-                      memset (ro + hi, 0, (size_t) (g->OW - hi) * sizeof (float));
+                      const float *xo = xr + off;
+                      for (int64_t ow = 0; ow < lo; ow++)
+                        ro[ow] = 0.f;
+                      for (int64_t ow = lo; ow < hi; ow++)
+                        ro[ow] = xo[ow];
+                      for (int64_t ow = hi; ow < g->OW; ow++)
+                        ro[ow] = 0.f;
                     }
                   else
                     for (int64_t ow = 0; ow < g->OW; ow++)
@@ -161,7 +177,7 @@ im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0,
 }
 
 /* dx[samples, channels of the group] += col2im (col); dx zeroed by the caller */
-static void
+PS_VECTOR_CLONES static void
 col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c0, float *dx)
 {
   int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
@@ -279,7 +295,7 @@ conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, 
 }
 
 /* db[c] += sum over n and the plane of dy (N, Cout, P) */
-static void
+PS_VECTOR_CLONES static void
 bias_backward (int64_t N, int64_t Cout, int64_t P, const float *dy, float *db)
 {
   for (int64_t c = 0; c < Cout; c++)
@@ -297,7 +313,7 @@ bias_backward (int64_t N, int64_t Cout, int64_t P, const float *dy, float *db)
     }
 }
 
-static void
+PS_VECTOR_CLONES static void
 bias_forward (int64_t N, int64_t Cout, int64_t P, const float *b, float *y)
 {
   for (int64_t n = 0; n < N; n++)
@@ -448,7 +464,7 @@ ps_pool_geom_init (PsPoolGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
   return TRUE;
 }
 
-void
+PS_VECTOR_CLONES void
 ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
@@ -512,10 +528,31 @@ avg_window (const PsPoolGeom *g, int64_t oh, int64_t ow,
   *div = (float) (g->count_include_pad ? pool : (*h1 - *h0) * (*w1 - *w0));
 }
 
-void
+/* kernel 2x2, stride 2, no padding (LeNet's, most CNNs'): every window whole */
+static gboolean
+pool_is_2x2 (const PsPoolGeom *g)
+{
+  return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0
+         && 2 * g->OH <= g->H && 2 * g->OW <= g->W;
+}
+
+PS_VECTOR_CLONES void
 ps_avg_pool2d_forward (const PsPoolGeom *g, const float *x, float *y)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  if (pool_is_2x2 (g))
+    {
+      for (int64_t nc = 0; nc < g->N * g->C; nc++)
+        for (int64_t oh = 0; oh < g->OH; oh++)
+          {
+            const float *r0 = x + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+            float *q = y + nc * P + oh * g->OW;
+            for (int64_t ow = 0; ow < g->OW; ow++)
+              q[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / 4.f;
+          }
+      return;
+    }
 
   for (int64_t nc = 0; nc < g->N * g->C; nc++)
     {
@@ -534,11 +571,26 @@ ps_avg_pool2d_forward (const PsPoolGeom *g, const float *x, float *y)
     }
 }
 
-void
+PS_VECTOR_CLONES void
 ps_avg_pool2d_backward (const PsPoolGeom *g, const float *dy, float *dx)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
 
+  if (pool_is_2x2 (g) && 2 * g->OH == g->H && 2 * g->OW == g->W)
+    {
+      for (int64_t nc = 0; nc < g->N * g->C; nc++)
+        for (int64_t oh = 0; oh < g->OH; oh++)
+          {
+            float *r0 = dx + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+            const float *q = dy + nc * P + oh * g->OW;
+            for (int64_t ow = 0; ow < g->OW; ow++)
+              {
+                float v = q[ow] / 4.f;
+                r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = v;
+              }
+          }
+      return;
+    }
   memset (dx, 0, (size_t) (g->N * g->C * HW) * sizeof (float));
   for (int64_t nc = 0; nc < g->N * g->C; nc++)
     {
