@@ -877,6 +877,163 @@ test_rnn (void)
   g_assert_cmpint (k, ==, 6);
 }
 
+/* ---- layer calls: shapes, PyTorch's messages, buffers reused ----------------- */
+
+typedef struct
+{
+  PsLayerOp   op;
+  int         ndim;
+  int64_t     shape[4];
+  const char *message;     /* PyTorch 1.13's, or NULL: fits */
+  int         out_ndim;
+  int64_t     out_shape[4];
+} OpCase;
+
+#define CONV2D(ci, co, kk, p, g) { .kind = PS_OP_CONV, .name = "Conv2d", .spatial = 2, \
+  .in_ch = ci, .out_ch = co, .k = { kk, kk }, .stride = { 1, 1 }, .pad = { p, p }, \
+  .dil = { 1, 1 }, .groups = g, .bias = TRUE }
+
+static const OpCase op_cases[] = {
+  { CONV2D (1, 6, 5, 2, 1), 2, { 2, 784 },
+    "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 784]" },
+  { CONV2D (1, 6, 5, 0, 1), 4, { 2, 3, 28, 28 }, "Given groups=1, weight of size [6, 1, 5, 5], "
+    "expected input[2, 3, 28, 28] to have 1 channels, but got 3 channels instead" },
+  { CONV2D (1, 6, 5, 0, 1), 4, { 2, 1, 3, 3 }, "Calculated padded input size per channel: "
+    "(3 x 3). Kernel size: (5 x 5). Kernel size can't be greater than actual input size" },
+  { CONV2D (4, 6, 3, 0, 2), 4, { 2, 3, 8, 8 }, "Given groups=2, weight of size [6, 2, 3, 3], "
+    "expected input[2, 3, 8, 8] to have 4 channels, but got 3 channels instead" },
+  { CONV2D (1, 6, 5, 2, 1), 4, { 2, 1, 28, 28 }, NULL, 4, { 2, 6, 28, 28 } },
+  { CONV2D (3, 4, 3, 1, 1), 3, { 3, 5, 7 }, NULL, 3, { 4, 5, 7 } },      /* unbatched */
+  { { .kind = PS_OP_CONV, .name = "Conv1d", .spatial = 1, .in_ch = 1, .out_ch = 6,
+      .k = { 1, 5 }, .stride = { 1, 1 }, .dil = { 1, 1 }, .groups = 1 }, 4, { 2, 1, 3, 3 },
+    "Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: [2, 1, 3, 3]" },
+  { { .kind = PS_OP_CONV_TRANSPOSE, .name = "ConvTranspose2d", .spatial = 2, .in_ch = 4,
+      .out_ch = 6, .k = { 3, 3 }, .stride = { 1, 1 }, .dil = { 1, 1 }, .groups = 1 },
+    4, { 2, 3, 8, 8 }, "Given transposed=1, weight of size [4, 6, 3, 3], expected "
+    "input[2, 3, 8, 8] to have 4 channels, but got 3 channels instead" },
+  { { .kind = PS_OP_MAX_POOL, .name = "MaxPool2d", .spatial = 2, .k = { 2, 2 },
+      .dil = { 1, 1 } }, 2, { 2, 8 },
+    "non-empty 3D or 4D (batch mode) tensor expected for input" },
+  { { .kind = PS_OP_MAX_POOL, .name = "MaxPool2d", .spatial = 2, .k = { 3, 3 },
+      .dil = { 1, 1 } }, 4, { 2, 1, 2, 2 },
+    "Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small" },
+  { { .kind = PS_OP_AVG_POOL, .name = "AvgPool2d", .spatial = 2, .k = { 2, 2 },
+      .count_include_pad = TRUE }, 4, { 2, 6, 28, 28 }, NULL, 4, { 2, 6, 14, 14 } },
+  { { .kind = PS_OP_ADAPTIVE_AVG_POOL, .name = "AdaptiveAvgPool2d", .spatial = 2,
+      .out_size = { 2, 2 } }, 1, { 8 },
+    "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [8]" },
+  { { .kind = PS_OP_BATCH_NORM, .name = "BatchNorm2d", .spatial = 2, .num_features = 3 },
+    2, { 2, 3 }, "expected 4D input (got 2D input)" },
+  { { .kind = PS_OP_BATCH_NORM, .name = "BatchNorm2d", .spatial = 2, .num_features = 3 },
+    4, { 2, 4, 5, 5 }, "running_mean should contain 4 elements not 3" },
+  { { .kind = PS_OP_BATCH_NORM, .name = "BatchNorm1d", .spatial = 1, .num_features = 3 },
+    4, { 2, 3, 4, 4 }, "expected 2D or 3D input (got 4D input)" },
+  { { .kind = PS_OP_LAYER_NORM, .name = "LayerNorm", .norm_shape = { 5 }, .norm_ndim = 1 },
+    2, { 2, 3 }, "Given normalized_shape=[5], expected input with shape [*, 5], but got input "
+    "of size[2, 3]" },
+  { { .kind = PS_OP_LAYER_NORM, .name = "LayerNorm", .norm_shape = { 3, 5 }, .norm_ndim = 2 },
+    3, { 2, 4, 5 }, "Given normalized_shape=[3, 5], expected input with shape [*, 3, 5], but "
+    "got input of size[2, 4, 5]" },
+  { { .kind = PS_OP_GROUP_NORM, .name = "GroupNorm", .num_groups = 2, .num_features = 4 },
+    3, { 2, 3, 5 }, "Expected number of channels in input to be divisible by num_groups, but "
+    "got input of shape [2, 3, 5] and num_groups=2" },
+  { { .kind = PS_OP_UNFLATTEN, .name = "Unflatten", .dim = 1, .unflat = { 2, 3 }, .unflat_n = 2 },
+    2, { 2, 5 }, "unflatten: Provided sizes [2, 3] don't multiply up to the size of dim 1 (5) "
+    "in the input tensor" },
+  { { .kind = PS_OP_UNFLATTEN, .name = "Unflatten", .dim = 1, .unflat = { 2, -1 }, .unflat_n = 2 },
+    2, { 2, 6 }, NULL, 3, { 2, 2, 3 } },
+  { { .kind = PS_OP_PRELU, .name = "PReLU", .num_parameters = 3 }, 2, { 2, 4 },
+    "Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and "
+    "channel size = 4." },
+  { { .kind = PS_OP_SOFTMAX, .name = "Softmax", .dim = 2 }, 2, { 2, 4 },
+    "Dimension out of range (expected to be in range of [-2, 1], but got 2)" },
+  { { .kind = PS_OP_EMBEDDING, .name = "Embedding", .num_embeddings = 10, .embedding_dim = 3,
+      .padding_idx = -1 }, 2, { 2, 5 }, NULL, 3, { 2, 5, 3 } },
+};
+
+static void
+test_layer_op_shapes (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (op_cases); i++)
+    {
+      const OpCase *oc = &op_cases[i];
+      PsLayerOpState st = { 0 };
+      g_autoptr (GError) error = NULL;
+      int ndim = -1;
+      int64_t shape[PS_TENSOR_MAX_DIMS] = { 0 };
+      gboolean ok = ps_layer_op_plan (&oc->op, &st, oc->ndim, oc->shape, &ndim, shape, &error);
+
+      if (oc->message)
+        {
+          g_assert_false (ok);
+          g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+          g_assert_cmpstr (error->message, ==, oc->message);
+          g_assert_cmpint (st.in_ndim, ==, 0);          /* nothing planned */
+          g_assert_null (st.ws);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (ndim, ==, oc->out_ndim);
+          for (int d = 0; d < ndim; d++)
+            g_assert_cmpint (shape[d], ==, oc->out_shape[d]);
+        }
+      ps_layer_op_state_clear (&st);
+    }
+}
+
+/* a layer call is the kernel's result; planning the same shape again reuses
+ * every buffer; a failed plan keeps the working one */
+static void
+test_layer_op_run (void)
+{
+  PsLayerOp op = CONV2D (2, 3, 3, 1, 1);
+  PsLayerOpState st = { 0 };
+  PsConvGeom g;
+  int ndim;
+  int64_t in[4] = { 2, 2, 5, 6 }, out[PS_TENSOR_MAX_DIMS], bad[4] = { 2, 3, 5, 6 };
+  float x[120], w[54], b[3], y[180], want[180];
+  g_autofree float *ws = NULL;
+  float *ws_before;
+  PsRng rng;
+  g_autoptr (GError) error = NULL;
+
+  ps_rng_seed (&rng, 7);
+  ps_rng_fill_uniform (&rng, x, 120, -1, 1);
+  ps_rng_fill_uniform (&rng, w, 54, -1, 1);
+  ps_rng_fill_uniform (&rng, b, 3, -1, 1);
+  g_assert_true (ps_layer_op_plan (&op, &st, 4, in, &ndim, out, &error));
+  ps_layer_op_forward (&op, &st, &(PsLayerOpIO) { .x = x, .y = y, .weight = w, .bias = b });
+  g_assert_true (ps_conv_geom_init (&g, 2, 2, 5, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, NULL));
+  ws = g_new (float, ps_conv_workspace (&g));
+  ps_conv2d_forward (&g, x, w, b, want, ws);
+  g_assert_cmpmem (y, sizeof y, want, sizeof want);
+
+  ws_before = st.ws;
+  g_assert_true (ps_layer_op_plan (&op, &st, 4, in, &ndim, out, &error));
+  g_assert_true (st.ws == ws_before);
+  g_assert_false (ps_layer_op_plan (&op, &st, 4, bad, &ndim, out, &error));
+  g_assert_cmpint (st.in_shape[1], ==, 2);
+
+  /* Embedding: indices checked before the call */
+  {
+    PsLayerOp e = { .kind = PS_OP_EMBEDDING, .name = "Embedding", .num_embeddings = 4,
+                    .embedding_dim = 2, .padding_idx = -1 };
+    PsLayerOpState es = { 0 };
+    int64_t s[1] = { 3 };
+    float idx[3] = { 0, 3, 4 }, frac[3] = { 0, 1.5f, 2 };
+    g_clear_error (&error);
+    g_assert_true (ps_layer_op_plan (&e, &es, 1, s, &ndim, out, &error));
+    g_assert_false (ps_layer_op_check_input (&e, &es, idx, &error));
+    g_assert_cmpstr (error->message, ==, "index out of range in self");
+    g_clear_error (&error);
+    g_assert_false (ps_layer_op_check_input (&e, &es, frac, &error));
+    g_assert_nonnull (strstr (error->message, "'indices'"));
+    ps_layer_op_state_clear (&es);
+  }
+  ps_layer_op_state_clear (&st);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -902,6 +1059,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/embedding", test_embedding);
   g_test_add_func ("/core/kernels/losses", test_losses);
   g_test_add_func ("/core/kernels/rnn", test_rnn);
+  g_test_add_func ("/core/kernels/layer-op/shapes", test_layer_op_shapes);
+  g_test_add_func ("/core/kernels/layer-op/run", test_layer_op_run);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;
