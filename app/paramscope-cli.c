@@ -65,7 +65,8 @@ static const GOptionEntry init_entries[] = {
 static const GOptionEntry run_entries[] = {
   INPUT_ENTRY,
   WEIGHTS_ENTRY,
-  OPT_TEXT ("loss", loss, "Then backward from this loss: sum, mse or cross_entropy", "LOSS"),
+  OPT_TEXT ("loss", loss, "Then backward from this loss: sum, mse, cross_entropy, nll or "
+            "bce_logits", "LOSS"),
   TARGET_ENTRY,
   SEED_ENTRY,
   OUT_ENTRY ("output, loss, the state_dict and its gradients (safetensors)"),
@@ -75,7 +76,7 @@ static const GOptionEntry run_entries[] = {
 static const GOptionEntry train_entries[] = {
   INPUT_ENTRY,
   TARGET_ENTRY,
-  OPT_TEXT ("loss", loss, "mse, sum or cross_entropy", "LOSS"),
+  OPT_TEXT ("loss", loss, "mse, sum, cross_entropy, nll or bce_logits", "LOSS"),
   OPT_TEXT ("lr", lr_s, "Learning rate", "LR"),
   OPT_TEXT ("momentum", momentum_s, "SGD's momentum (default 0)", "M"),
   OPT_TEXT ("optimizer", optimizer, "sgd (default) or adam", "NAME"),
@@ -370,7 +371,7 @@ prepare (Opts *o, PsRng *rng, Prepared *p, GError **error)
       if (!ps_loss_kind_from_string (o->loss, &p->loss))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                       "unknown loss \"%s\" (sum, mse or cross_entropy)", o->loss);
+                       "unknown loss \"%s\" (sum, mse, cross_entropy, nll or bce_logits)", o->loss);
           return FALSE;
         }
       p->have_loss = TRUE;
@@ -635,7 +636,7 @@ cmd_render (Opts *o)
         return fail (error);
       if (o->loss)
         {
-          if (!ps_loss_kind_from_string (o->loss, &kind) || kind == PS_LOSS_CROSS_ENTROPY)
+          if (!ps_loss_kind_from_string (o->loss, &kind) || (kind != PS_LOSS_SUM && kind != PS_LOSS_MSE))
             return usage_error ("render: --loss takes sum or mse, got \"%s\"", o->loss);
           if (kind != PS_LOSS_SUM)
             {

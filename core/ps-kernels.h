@@ -197,6 +197,11 @@ void ps_act_forward  (const PsAct *a, int64_t n, const float *x, float *y);
 void ps_act_backward (const PsAct *a, int64_t n, const float *x, const float *y,
                       const float *dy, float *dx);
 
+/* y = sigmoid(x), tanh(x) over n floats, vectorized (within a few ulp of
+ * PyTorch's; y may be x). */
+void ps_sigmoid_array (const float *x, float *y, int64_t n);
+void ps_tanh_array    (const float *x, float *y, int64_t n);
+
 /* PReLU: x (N, C, L), weight (1 or C) — num_parameters = 1 shares one slope. */
 void ps_prelu_forward  (int64_t N, int64_t C, int64_t L, int64_t nw, const float *x,
                         const float *w, float *y);
@@ -215,6 +220,11 @@ double ps_cross_entropy_index (int64_t N, int64_t C, int64_t L, const float *x,
 /* x are log-probabilities; same conventions. */
 double ps_nll_loss            (int64_t N, int64_t C, int64_t L, const float *x,
                                const int64_t *target, int64_t ignore_index, float *dx);
+/* Either of the two (logits: cross entropy) with the class indices held as
+ * floats (a PsTensor read from an I64 tensor). */
+double ps_index_loss_f32      (int64_t N, int64_t C, int64_t L, const float *x,
+                               const float *target, int64_t ignore_index, gboolean logits,
+                               float *dx);
 /* mean(max(x, 0) - x t + log(1 + exp(-|x|))) over n elements. */
 double ps_bce_with_logits     (int64_t n, const float *x, const float *t, float *dx);
 

@@ -124,6 +124,12 @@ void     ps_layer_op_backward (const PsLayerOp *op, PsLayerOpState *st, const Ps
 gsize    ps_layer_op_state_bytes (const PsLayerOpState *st);
 void     ps_layer_op_state_clear (PsLayerOpState *st);
 
+/* The description of a layer module (PS_MODULE_LAYER) from its class name
+ * and constructor options; FALSE for a class or an option the kernels do not
+ * run (padding_mode other than zeros, momentum=None, Softmax without dim...). */
+typedef struct _PsModule PsModule;
+gboolean ps_layer_op_from_module (PsModule *m, PsLayerOp *op);
+
 /* Shapes of the layer's weight and bias as PyTorch makes them (0 dims: none). */
 int      ps_layer_op_weight_shape (const PsLayerOp *op, int64_t *shape);
 int      ps_layer_op_bias_shape   (const PsLayerOp *op, int64_t *shape);

@@ -1,6 +1,7 @@
 /* ps-tape.c — forward, backward and losses */
 #include "ps-tape.h"
 #include "ps-error.h"
+#include "ps-kernels.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -144,6 +145,10 @@ ps_loss_kind_from_string (const char *s, PsLossKind *kind)
     *kind = PS_LOSS_MSE;
   else if (g_strcmp0 (s, "cross_entropy") == 0)
     *kind = PS_LOSS_CROSS_ENTROPY;
+  else if (g_strcmp0 (s, "nll") == 0)
+    *kind = PS_LOSS_NLL;
+  else if (g_strcmp0 (s, "bce_logits") == 0)
+    *kind = PS_LOSS_BCE_LOGITS;
   else
     return FALSE;
   return TRUE;
@@ -152,8 +157,61 @@ ps_loss_kind_from_string (const char *s, PsLossKind *kind)
 const char *
 ps_loss_kind_to_string (PsLossKind kind)
 {
-  static const char *names[] = { "sum", "mse", "cross_entropy" };
+  static const char *names[] = { "sum", "mse", "cross_entropy", "nll", "bce_logits" };
   return names[kind];
+}
+
+/* cross_entropy and nll with class indices: y (N, C, d...), t (N, d...) */
+static gboolean
+index_targets (PsLossKind kind, const PsTensor *y, const PsTensor *t)
+{
+  return (kind == PS_LOSS_CROSS_ENTROPY || kind == PS_LOSS_NLL) && y->ndim >= 1
+         && t->ndim == y->ndim - 1;
+}
+
+#define PS_IGNORE_INDEX (-100)
+
+static gboolean
+index_loss (PsLossKind kind, const PsTensor *y, const PsTensor *t, double *loss, PsTensor *dy,
+            GError **error)
+{
+  int64_t N = y->ndim >= 2 ? y->shape[0] : 1, C = y->ndim >= 2 ? y->shape[1] : y->shape[0];
+  int64_t L = N * C > 0 ? y->numel / (N * C) : 0;
+
+  if (y->ndim >= 2 && t->shape[0] != N)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected input batch_size (%" G_GINT64_FORMAT
+                   ") to match target batch_size (%" G_GINT64_FORMAT ").", N, t->shape[0]);
+      return FALSE;
+    }
+  for (int i = 2; i < y->ndim; i++)
+    if (t->shape[i - 1] != y->shape[i])
+      {
+        g_autofree char *sy = ps_shape_to_string (y->ndim, y->shape);
+        g_autofree char *st = ps_shape_to_string (t->ndim, t->shape);
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "size mismatch (got input: %s, target: %s)",
+                     sy, st);
+        return FALSE;
+      }
+  for (int64_t i = 0; i < t->numel; i++)
+    {
+      float v = t->data[i];
+      if (v == PS_IGNORE_INDEX)
+        continue;
+      if (!(v >= 0 && v < (float) C) || v != floorf (v))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "Target %g is out of bounds.", v);
+          return FALSE;
+        }
+    }
+  if (dy && !ps_tensor_resize (dy, y->ndim, y->shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the loss gradient");
+      return FALSE;
+    }
+  *loss = ps_index_loss_f32 (N, C, L, y->data, t->data, PS_IGNORE_INDEX,
+                             kind == PS_LOSS_CROSS_ENTROPY, dy ? dy->data : NULL);
+  return TRUE;
 }
 
 gboolean
@@ -169,6 +227,14 @@ ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
         {
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the %s loss needs a target",
                        ps_loss_kind_to_string (kind));
+          return FALSE;
+        }
+      if (index_targets (kind, y, t))
+        return index_loss (kind, y, t, loss, dy, error);
+      if (kind == PS_LOSS_NLL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the nll loss takes class indices: a "
+                       "target of the output's shape without its class dimension (1)");
           return FALSE;
         }
       if (!ps_tensor_same_shape (y, t))
@@ -204,6 +270,14 @@ ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
             dy->data[i] = (float) (2.0 * d / (double) n);
         }
       acc /= (double) n;
+      break;
+
+    case PS_LOSS_NLL:
+      g_assert_not_reached ();      /* index targets only, handled above */
+      break;
+
+    case PS_LOSS_BCE_LOGITS:
+      acc = ps_bce_with_logits (n, y->data, t->data, dy ? dy->data : NULL);
       break;
 
     case PS_LOSS_CROSS_ENTROPY:
@@ -671,12 +745,10 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       }
       break;
     case PS_MODULE_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = 1.f / (1.f + expf (-x[i]));
+      ps_sigmoid_array (x, y, n);
       break;
     case PS_MODULE_TANH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = tanhf (x[i]);
+      ps_tanh_array (x, y, n);
       break;
     case PS_MODULE_GELU:
       if (ps_module_get_gelu_tanh (m))

@@ -1034,6 +1034,65 @@ test_layer_op_run (void)
   ps_layer_op_state_clear (&st);
 }
 
+/* ---- the losses on the tape, through paramscope-cli run ----------------------- */
+
+static void
+test_cli_losses (void)
+{
+  static const char *losses[] = { "cross_entropy", "nll", "bce_logits" };
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = ps_test_fixture ("models/big.py");
+  g_autofree char *input = ps_test_fixture ("models/big.input.safetensors");
+  g_autofree char *weights = ps_test_fixture ("models/big.weights.safetensors");
+
+  for (guint i = 0; i < G_N_ELEMENTS (losses); i++)
+    {
+      g_autofree char *trel = g_strdup_printf ("kernels/losses/%s_target.safetensors",
+                                               i == 2 ? "bce" : "index");
+      g_autofree char *target = ps_test_fixture (trel);
+      g_autofree char *wrel = g_strdup_printf ("kernels/losses/run_%s.safetensors", losses[i]);
+      g_autofree char *want_path = ps_test_fixture (wrel);
+      g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+      g_autofree char *sout = NULL, *serr = NULL;
+      const char *argv[] = { "run", model, "--input", input, "--weights", weights, "--loss",
+                             losses[i], "--target", target, "-o", out, NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsSafetensors) got = NULL, want = NULL;
+      int status = ps_test_run_cli (argv, &sout, &serr);
+
+      g_assert_cmpstr (serr, ==, "");
+      g_assert_cmpint (status, ==, 0);
+      got = ps_safetensors_open (out, &error);
+      g_assert_no_error (error);
+      want = ps_safetensors_open (want_path, &error);
+      g_assert_no_error (error);
+      for (guint k = 0; k < ps_safetensors_get_n (want); k++)
+        {
+          const char *name = ps_safetensors_get (want, k)->name;
+          g_autoptr (PsTensor) t = ps_safetensors_load_tensor (got, name, &error);
+          g_assert_no_error (error);
+          ps_test_assert_tensor (t, want, name, 1e-5, losses[i]);
+        }
+    }
+
+  /* a class index out of range: PyTorch's words, exit status 1 */
+  {
+    g_autofree char *bad = g_build_filename (dir, "bad.safetensors", NULL);
+    g_autofree char *out = g_build_filename (dir, "out2.safetensors", NULL);
+    g_autofree char *sout = NULL, *serr = NULL;
+    g_autoptr (PsTensor) t = ps_tensor_new_1d (3);
+    const char *name = "target";
+    const char *argv[] = { "run", model, "--input", input, "--loss", "cross_entropy",
+                           "--target", bad, "-o", out, NULL };
+    t->data[0] = 1, t->data[1] = 12, t->data[2] = 0;
+    g_assert_true (ps_safetensors_write (bad, 1, &name, &t, NULL, NULL));
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 1);
+    g_assert_nonnull (strstr (serr, "Target 12 is out of bounds."));
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  ps_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1061,6 +1120,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/rnn", test_rnn);
   g_test_add_func ("/core/kernels/layer-op/shapes", test_layer_op_shapes);
   g_test_add_func ("/core/kernels/layer-op/run", test_layer_op_run);
+  g_test_add_func ("/core/kernels/cli-losses", test_cli_losses);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;
