@@ -501,6 +501,8 @@ norm_case (const Case *c, NormCtx *nc)
       nc->rm = nc->rv = NULL;   /* differences must not move the running statistics */
       if (!nc->training)
         {
+          g_free (rm);
+          g_free (rv);
           nc->rm = rm = need (c, "rm0", NULL);
           nc->rv = rv = need (c, "rv0", NULL);
         }
