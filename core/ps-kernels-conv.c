@@ -12,7 +12,6 @@
 #include "ps-kernels.h"
 #include "ps-error.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -235,12 +234,12 @@ conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y
           im2col (g, x, n0, m, gi * Cg, col);
           if (m == 1)
             {
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) Og, (int) P, (int) K,
+              ps_sgemm (FALSE, FALSE, (int) Og, (int) P, (int) K,
                            1.f, wg, (int) K, col, (int) P, 0.f,
                            y + (n0 * g->O + gi * Og) * P, (int) P);
               continue;
             }
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) Og, (int) (m * P), (int) K,
+          ps_sgemm (FALSE, FALSE, (int) Og, (int) (m * P), (int) K,
                        1.f, wg, (int) K, col, (int) (m * P), 0.f, tmp, (int) (m * P));
           for (int64_t s = 0; s < m; s++)
             for (int64_t o = 0; o < Og; o++)
@@ -281,12 +280,12 @@ conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, 
           if (dw)
             {
               im2col (g, x, n0, m, gi * Cg, col);
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) Og, (int) K, (int) ld,
+              ps_sgemm (FALSE, TRUE, (int) Og, (int) K, (int) ld,
                            1.f, dyg, (int) ld, col, (int) ld, 1.f, dw + gi * Og * K, (int) K);
             }
           if (dx)
             {
-              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) K, (int) ld, (int) Og,
+              ps_sgemm (TRUE, FALSE, (int) K, (int) ld, (int) Og,
                            1.f, w + gi * Og * K, (int) K, dyg, (int) ld, 0.f, col, (int) ld);
               col2im (g, col, n0, m, gi * Cg, dx);
             }

@@ -13,7 +13,6 @@
  */
 #include "ps-kernels.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -101,18 +100,18 @@ ps_rnn_dir_forward (PsRnnMode mode, int64_t T, int64_t B, int64_t In, int64_t Hd
                 hid[b * Hd + k] = b_hh ? b_hh[2 * Hd + k] : 0.f;
             }
         }
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) GH, (int) In,
+      ps_sgemm (FALSE, TRUE, (int) B, (int) GH, (int) In,
                    1.f, x + t * x_st, (int) x_sb, w_ih, (int) In, 1.f, gates, (int) GH);
       if (hp)
         {
           if (mode != PS_RNN_GRU)
-            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) GH, (int) Hd,
+            ps_sgemm (FALSE, TRUE, (int) B, (int) GH, (int) Hd,
                          1.f, hp, (int) Hd, w_hh, (int) Hd, 1.f, gates, (int) GH);
           else
             {
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) (2 * Hd),
+              ps_sgemm (FALSE, TRUE, (int) B, (int) (2 * Hd),
                            (int) Hd, 1.f, hp, (int) Hd, w_hh, (int) Hd, 1.f, gates, (int) GH);
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) Hd, (int) Hd,
+              ps_sgemm (FALSE, TRUE, (int) B, (int) Hd, (int) Hd,
                            1.f, hp, (int) Hd, w_hh + 2 * Hd * Hd, (int) Hd, 1.f, hid, (int) Hd);
             }
         }
@@ -268,10 +267,10 @@ ps_rnn_dir_backward (PsRnnMode mode, int64_t T, int64_t B, int64_t In, int64_t H
 
       /* parameters: dW_ih += dgx^T x_t, dW_hh += dgh^T h_prev, biases += column sums */
       if (dw_ih)
-        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) GH, (int) In, (int) B,
+        ps_sgemm (TRUE, FALSE, (int) GH, (int) In, (int) B,
                      1.f, dgx, (int) GH, x + t * x_st, (int) x_sb, 1.f, dw_ih, (int) In);
       if (dw_hh && hp)
-        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) GH, (int) Hd, (int) B,
+        ps_sgemm (TRUE, FALSE, (int) GH, (int) Hd, (int) B,
                      1.f, dghp, (int) GH, hp, (int) Hd, 1.f, dw_hh, (int) Hd);
       for (int64_t b = 0; b < B; b++)
         for (int64_t k = 0; k < GH; k++)
@@ -283,9 +282,9 @@ ps_rnn_dir_backward (PsRnnMode mode, int64_t T, int64_t B, int64_t In, int64_t H
           }
       /* dx_t += dgx W_ih;  dh_prev = dgh W_hh (+ z dh for the GRU) */
       if (dx)
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) In, (int) GH,
+        ps_sgemm (FALSE, FALSE, (int) B, (int) In, (int) GH,
                      1.f, dgx, (int) GH, w_ih, (int) In, 1.f, dx + t * x_st, (int) x_sb);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) Hd, (int) GH,
+      ps_sgemm (FALSE, FALSE, (int) B, (int) Hd, (int) GH,
                    1.f, dghp, (int) GH, w_hh, (int) Hd, 0.f, dhn, (int) Hd);
       if (mode == PS_RNN_GRU)
         for (int64_t b = 0; b < B; b++)

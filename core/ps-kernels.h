@@ -30,6 +30,25 @@
 
 G_BEGIN_DECLS
 
+/* ---- matrix products ------------------------------------------------------ */
+
+/* Every matrix product of the kernels and the tape: cblas_sgemm, row-major,
+ * C = alpha op(A) op(B) + beta C with op(A) (M, K), op(B) (K, N). */
+void ps_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K, float alpha,
+               const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+
+typedef struct
+{
+  gboolean trans_a, trans_b;
+  int      M, N, K;
+  float    beta;
+} PsGemmShape;
+
+/* Append the shape of every ps_sgemm call to log (an array of PsGemmShape)
+ * until called with NULL: what the benchmark replays as a step's sgemm floor.
+ * For one thread's use, with nothing else running products. */
+void ps_sgemm_record (GArray *log);
+
 /* ---- convolution -------------------------------------------------------- */
 
 typedef struct

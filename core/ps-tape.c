@@ -3,7 +3,6 @@
 #include "ps-error.h"
 #include "ps-kernels.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -26,7 +25,7 @@ ps_linear_forward (const float *x, const float *w, const float *b, float *y,
       if (b)
         for (int64_t i = 0; i < B; i++)
           memcpy (y + i * out, b, (size_t) out * sizeof (float));
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) out, (int) in,
+      ps_sgemm (FALSE, TRUE, (int) B, (int) out, (int) in,
                    1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
       return;
     }
@@ -93,10 +92,10 @@ linear_backward (const float *x, const float *w, const float *dy,
   if (ps_linear_uses_blas (B, in, out))
     {
       if (dw)   /* dw (out, in) (+)= dy^T (out, B) x (B, in) */
-        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) out, (int) in, (int) B,
+        ps_sgemm (TRUE, FALSE, (int) out, (int) in, (int) B,
                      1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
       if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) in, (int) out,
+        ps_sgemm (FALSE, FALSE, (int) B, (int) in, (int) out,
                      1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
       return;
     }
