@@ -91,6 +91,8 @@ static const GOptionEntry train_entries[] = {
 
 static const GOptionEntry bench_entries[] = {
   OPT_TEXT ("batch", batch_s, "Samples per step", "B"),
+  OPT_FILE ("input", 0, input, "The shape and values of a sample: the tensor \"input\" of a "
+            "safetensors file (repeated to B samples)", "X"),
   OPT_TEXT ("steps", steps_s, "Timed steps (default: about a second's worth)", "N"),
   SEED_ENTRY,
   { NULL }
@@ -698,8 +700,8 @@ cmd_bench (Opts *o)
 
   if (o->batch_s == NULL)
     return usage_error ("bench needs --batch B");
-  status = ps_cli_bench_step (o->model, o->batch, o->steps_s ? o->steps : 0, o->seed, NULL,
-                              &error);
+  status = ps_cli_bench_step (o->model, o->input, o->batch, o->steps_s ? o->steps : 0, o->seed,
+                              NULL, &error);
   return ps_cli_report (status, error);
 }
 
@@ -741,8 +743,8 @@ static const Command commands[] = {
   { "inspect", "FILE.safetensors", "FILE.safetensors",
     "Print name, dtype, shape, mean, std, min and max of every tensor (tab-separated).", NULL,
     NULL, cmd_inspect, NULL },
-  { "bench", "MODEL", "MODEL --batch B [--steps N]",
-    "Measure a steady-state training step (forward, mse, backward, sgd) and, in the same run, "
+  { "bench", "MODEL", "MODEL --batch B [--input X.safetensors] [--steps N]",
+    "Measure a steady-state training step (forward, loss, backward, sgd) and, in the same run, "
     "its cblas_sgemm calls alone.",
     "The heatmap, checkpoint and live-view benchmarks and the allocation count are the bench\n"
     "program's, built beside the tests (build/tests/paramscope-bench).\n",

@@ -20,14 +20,20 @@ ps_sgemm_record (GArray *log)
 }
 
 void
-ps_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K, float alpha,
-          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+ps_sgemm_note (gboolean trans_a, gboolean trans_b, int M, int N, int K, float beta)
 {
   if (G_UNLIKELY (gemm_log != NULL))
     {
       PsGemmShape g = { trans_a, trans_b, M, N, K, beta };
       g_array_append_val (gemm_log, g);
     }
+}
+
+void
+ps_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K, float alpha,
+          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  ps_sgemm_note (trans_a, trans_b, M, N, K, beta);
   cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

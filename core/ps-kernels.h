@@ -48,6 +48,9 @@ typedef struct
  * until called with NULL: what the benchmark replays as a step's sgemm floor.
  * For one thread's use, with nothing else running products. */
 void ps_sgemm_record (GArray *log);
+/* Record a product computed another way (a small one as plain loops): the
+ * floor then counts what cblas_sgemm would take for it. */
+void ps_sgemm_note (gboolean trans_a, gboolean trans_b, int M, int N, int K, float beta);
 
 /* ---- convolution -------------------------------------------------------- */
 

@@ -26,9 +26,10 @@ ps_linear_forward (const float *x, const float *w, const float *b, float *y,
         for (int64_t i = 0; i < B; i++)
           memcpy (y + i * out, b, (size_t) out * sizeof (float));
       ps_sgemm (FALSE, TRUE, (int) B, (int) out, (int) in,
-                   1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
+                1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
       return;
     }
+  ps_sgemm_note (FALSE, TRUE, (int) B, (int) out, (int) in, b ? 1.f : 0.f);
   for (int64_t i = 0; i < B; i++)
     {
       const float *xi = x + i * in;
@@ -93,12 +94,16 @@ linear_backward (const float *x, const float *w, const float *dy,
     {
       if (dw)   /* dw (out, in) (+)= dy^T (out, B) x (B, in) */
         ps_sgemm (TRUE, FALSE, (int) out, (int) in, (int) B,
-                     1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
+                  1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
       if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
         ps_sgemm (FALSE, FALSE, (int) B, (int) in, (int) out,
-                     1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
+                  1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
       return;
     }
+  if (dw)
+    ps_sgemm_note (TRUE, FALSE, (int) out, (int) in, (int) B, dw_overwrite ? 0.f : 1.f);
+  if (dx)
+    ps_sgemm_note (FALSE, FALSE, (int) B, (int) in, (int) out, 0.f);
   if (dw)
     for (int64_t o = 0; o < out; o++)
       for (int64_t k = 0; k < in; k++)

@@ -1095,6 +1095,24 @@ test_cli_losses (void)
   ps_test_rmdir (dir);
 }
 
+/* bench --input: the sample shape from a file, a classifier's cross-entropy
+ * step, and a floor of every product of the step (3 forward, 3 weight
+ * gradients, 2 input gradients: the first layer's input needs none) */
+static void
+test_cli_bench_input (void)
+{
+  g_autofree char *model = ps_test_fixture ("models/big.py");
+  g_autofree char *input = ps_test_fixture ("models/big.input.safetensors");
+  g_autofree char *sout = NULL, *serr = NULL;
+  const char *argv[] = { "bench", model, "--batch", "5", "--input", input, "--steps", "3", NULL };
+
+  g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 0);
+  g_assert_nonnull (strstr (sout, "model       32-64-32-8 ("));
+  g_assert_nonnull (strstr (sout, ", batch 5\n"));
+  g_assert_nonnull (strstr (sout, "(forward, cross_entropy, backward, sgd)"));
+  g_assert_nonnull (strstr (sout, "(the same 8 cblas_sgemm calls alone)"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1123,6 +1141,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/layer-op/shapes", test_layer_op_shapes);
   g_test_add_func ("/core/kernels/layer-op/run", test_layer_op_run);
   g_test_add_func ("/core/kernels/cli-losses", test_cli_losses);
+  g_test_add_func ("/core/kernels/cli-bench-input", test_cli_bench_input);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;
