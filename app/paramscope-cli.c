@@ -497,9 +497,14 @@ cmd_train (Opts *o)
   if (!prepare (o, &rng, &p, &error))
     goto err;
   tape = ps_tape_new (p.net, &rng);
-  /* lazy layers materialize on a first forward, as the oracle does before training */
-  if (ps_tape_forward (tape, p.x, &error) == NULL)
-    goto err;
+  /* lazy layers materialize on a first forward, as the oracle does before
+   * training; only then (a forward updates BatchNorm's running statistics) */
+  {
+    guint n_lazy = 0;
+    ps_module_count_params (p.net, &n_lazy);
+    if (n_lazy > 0 && ps_tape_forward (tape, p.x, &error) == NULL)
+      goto err;
+  }
   opt = ps_optimizer_new (p.net, &cfg, &error);
   if (opt == NULL)
     goto err;
