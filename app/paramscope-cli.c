@@ -25,7 +25,7 @@ typedef struct
   const char *model;
   char       *input, *target, *weights, *out, *loss, *optimizer, *log, *param;
   char      **inits;             /* "PATTERN=SCHEME", in order */
-  gboolean    state_dict, grad, colorbar;
+  gboolean    state_dict, shapes, grad, colorbar;
   char       *seed_s, *lr_s, *momentum_s, *weight_decay_s, *steps_s, *batch_s, *cell_s;
   /* checked */
   guint64     seed;
@@ -50,6 +50,8 @@ static Opts opts;
 
 static const GOptionEntry names_entries[] = {
   OPT_FLAG ("state-dict", state_dict, "List the state_dict() keys (tied ones under each name)"),
+  OPT_FLAG ("shapes", shapes, "After each key, a tab, its shape as torch.Size lists it "
+            "([64, 3, 7, 7]), a tab and its dtype (F32, I64)"),
   { NULL }
 };
 
@@ -257,12 +259,10 @@ static int
 cmd_print (Opts *o)
 {
   GError *error = NULL;
-  PsRng rng;
   g_autoptr (PsModule) net = NULL;
   g_autofree char *text = NULL;
 
-  ps_rng_seed (&rng, o->seed);
-  net = load_model (o->model, &rng, &error);
+  net = load_model (o->model, NULL, &error);     /* printing needs no values: nothing allocated */
   if (net == NULL)
     return fail (error);
   text = ps_module_repr (net);
@@ -280,8 +280,20 @@ cmd_names (Opts *o)
   if (net == NULL)
     return fail (error);
   list = o->state_dict ? ps_module_state_dict (net) : ps_module_named_parameters (net);
+  /* shapes only: a model of any size is named without allocating its weights */
   for (guint i = 0; i < list->len; i++)
-    printf ("%s\n", ((PsNamedParam *) list->pdata[i])->name);
+    {
+      PsNamedParam *np = list->pdata[i];
+      if (o->shapes)
+        {
+          int64_t shape[PS_TENSOR_MAX_DIMS];
+          int ndim = ps_param_get_shape (np->param, shape);
+          g_autofree char *s = ndim < 0 ? g_strdup ("uninitialized") : ps_shape_to_string (ndim, shape);
+          printf ("%s\t%s\t%s\n", np->name, s, ps_dtype_name (ps_param_get_dtype (np->param)));
+        }
+      else
+        printf ("%s\n", np->name);
+    }
   return 0;
 }
 
@@ -727,7 +739,7 @@ typedef struct
 static const Command commands[] = {
   { "print", "MODEL", "MODEL",
     "Print the network exactly as PyTorch's print(net) does.", NULL, NULL, cmd_print, NULL },
-  { "names", "MODEL", "MODEL [--state-dict]",
+  { "names", "MODEL", "MODEL [--state-dict] [--shapes]",
     "List named_parameters() keys (a tied parameter once), or state_dict() keys, one a line.",
     NULL, names_entries, cmd_names, NULL },
   { "init", "MODEL", "MODEL [--seed N] [--init PATTERN=SCHEME]... -o OUT.safetensors",

@@ -48,6 +48,7 @@
 #include "ps-heatmap.h"
 #include "ps-init.h"
 #include "ps-kernels.h"
+#include "ps-layer.h"
 #include "ps-layer-op.h"
 #include "ps-model-file.h"
 #include "ps-module.h"

@@ -22,11 +22,23 @@ struct _PsModule
   gboolean gelu_tanh;
   int      start_dim, end_dim;
 
+  /* CONTAINER and LAYER */
+  char    *class_name;      /* PyTorch's class name: "ResNet", "Conv2d", "ModuleList" */
+  char    *extra;           /* extra_repr() text, may hold several lines; NULL: none */
+  GHashTable *options;      /* char* -> GVariant* (floating refs sunk): constructor arguments */
+  gboolean params_known;    /* FALSE: its own parameters cannot be known (read from a repr) */
+  PsModuleForwardFunc forward;
+  gpointer forward_data;
+  GDestroyNotify forward_destroy;
+
   GPtrArray *child_names;   /* char*, owned */
   GHashTable *child_index;  /* name -> index + 1, once there are many children */
   GPtrArray *children;      /* PsModule*, owned refs */
   GPtrArray *param_names;   /* char*, owned */
   GPtrArray *params;        /* PsParam*, owned refs */
+  GPtrArray *buffer_names;  /* char*, owned */
+  GPtrArray *buffers;       /* PsParam*, owned refs */
+  GArray    *buffer_persistent;   /* gboolean per buffer */
 };
 
 static PsModule *
@@ -40,6 +52,10 @@ module_alloc (PsModuleKind kind)
   m->children = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_module_unref);
   m->param_names = g_ptr_array_new_with_free_func (g_free);
   m->params = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_param_unref);
+  m->buffer_names = g_ptr_array_new_with_free_func (g_free);
+  m->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_param_unref);
+  m->buffer_persistent = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  m->params_known = TRUE;
   m->negative_slope = 0.01;
   m->slope_text = g_strdup ("0.01");
   m->start_dim = 1;
@@ -50,8 +66,42 @@ module_alloc (PsModuleKind kind)
 PsModule *
 ps_module_new (PsModuleKind kind)
 {
-  g_return_val_if_fail (kind != PS_MODULE_LINEAR, NULL);
+  g_return_val_if_fail (kind != PS_MODULE_LINEAR && kind != PS_MODULE_CONTAINER
+                        && kind != PS_MODULE_LAYER, NULL);
   return module_alloc (kind);
+}
+
+static gboolean
+class_name_ok (const char *name)
+{
+  if (name == NULL || !(g_ascii_isalpha (*name) || *name == '_'))
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '_'))
+      return FALSE;
+  return TRUE;
+}
+
+PsModule *
+ps_module_new_container (const char *class_name)
+{
+  PsModule *m;
+
+  g_return_val_if_fail (class_name_ok (class_name), NULL);
+  m = module_alloc (PS_MODULE_CONTAINER);
+  m->class_name = g_strdup (class_name);
+  return m;
+}
+
+PsModule *
+ps_module_new_layer (const char *type_name)
+{
+  PsModule *m;
+
+  g_return_val_if_fail (class_name_ok (type_name), NULL);
+  m = module_alloc (PS_MODULE_LAYER);
+  m->class_name = g_strdup (type_name);
+  return m;
 }
 
 PsModule *
@@ -89,6 +139,32 @@ ps_module_new_linear (int64_t in_features, int64_t out_features, gboolean bias, 
   if (rng)
     ps_module_reset_parameters (m, rng);
   return m;
+}
+
+PsModule *
+ps_module_new_linear_meta (int64_t in_features, int64_t out_features, gboolean bias)
+{
+  PsModule *m;
+  int64_t shape[2] = { out_features, in_features };
+
+  g_return_val_if_fail (in_features >= 0 && out_features >= 0, NULL);
+  if (ps_shape_numel (2, shape) < 0)
+    return NULL;
+  m = module_alloc (PS_MODULE_LINEAR);
+  m->in_features = in_features;
+  m->out_features = out_features;
+  add_param (m, "weight", ps_param_new_meta (2, shape, PS_DTYPE_F32));
+  if (bias)
+    add_param (m, "bias", ps_param_new_meta (1, shape, PS_DTYPE_F32));
+  return m;
+}
+
+void
+ps_module_set_class_name (PsModule *m, const char *class_name)
+{
+  g_return_if_fail (class_name_ok (class_name));
+  g_free (m->class_name);
+  m->class_name = g_strdup (class_name);
 }
 
 PsModule *
@@ -145,6 +221,15 @@ ps_module_unref (PsModule *m)
     g_hash_table_unref (m->child_index);
   g_ptr_array_unref (m->param_names);
   g_ptr_array_unref (m->params);
+  g_ptr_array_unref (m->buffer_names);
+  g_ptr_array_unref (m->buffers);
+  g_array_unref (m->buffer_persistent);
+  if (m->options)
+    g_hash_table_unref (m->options);
+  if (m->forward_destroy)
+    m->forward_destroy (m->forward_data);
+  g_free (m->class_name);
+  g_free (m->extra);
   g_free (m->slope_text);
   g_free (m);
 }
@@ -161,7 +246,7 @@ ps_module_get_type_name (PsModule *m)
   switch (m->kind)
     {
     case PS_MODULE_SEQUENTIAL: return "Sequential";
-    case PS_MODULE_LINEAR:     return m->lazy ? "LazyLinear" : "Linear";
+    case PS_MODULE_LINEAR:     return m->lazy ? "LazyLinear" : m->class_name ? m->class_name : "Linear";
     case PS_MODULE_RELU:       return "ReLU";
     case PS_MODULE_LEAKY_RELU: return "LeakyReLU";
     case PS_MODULE_SIGMOID:    return "Sigmoid";
@@ -169,6 +254,8 @@ ps_module_get_type_name (PsModule *m)
     case PS_MODULE_GELU:       return "GELU";
     case PS_MODULE_IDENTITY:   return "Identity";
     case PS_MODULE_FLATTEN:    return "Flatten";
+    case PS_MODULE_CONTAINER:
+    case PS_MODULE_LAYER:      return m->class_name;
     default:                   g_assert_not_reached ();
     }
 }
@@ -299,6 +386,162 @@ ps_module_materialize (PsModule *m, int64_t in_features, PsRng *rng, GError **er
   return TRUE;
 }
 
+/* ---- classes, options, extra_repr, forward ------------------------------ */
+
+void
+ps_module_set_extra_repr (PsModule *m, const char *text)
+{
+  g_return_if_fail (m->kind == PS_MODULE_CONTAINER || m->kind == PS_MODULE_LAYER);
+  g_free (m->extra);
+  m->extra = text && *text ? g_strdup (text) : NULL;
+}
+
+const char *
+ps_module_get_extra_repr (PsModule *m)
+{
+  return m->extra ? m->extra : "";
+}
+
+void
+ps_module_set_params_known (PsModule *m, gboolean known)
+{
+  m->params_known = !!known;
+}
+
+gboolean
+ps_module_get_params_known (PsModule *m)
+{
+  return m->params_known;
+}
+
+void
+ps_module_set_option (PsModule *m, const char *name, GVariant *value)
+{
+  g_return_if_fail (name != NULL);
+  if (m->options == NULL)
+    m->options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_variant_unref);
+  if (value == NULL)
+    g_hash_table_remove (m->options, name);
+  else
+    g_hash_table_replace (m->options, g_strdup (name), g_variant_ref_sink (value));
+}
+
+GVariant *
+ps_module_get_option (PsModule *m, const char *name)
+{
+  return m->options ? g_hash_table_lookup (m->options, name) : NULL;
+}
+
+static gboolean
+variant_to_int (GVariant *v, int64_t *out)
+{
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT64))
+    *out = g_variant_get_int64 (v);
+  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT32))
+    *out = g_variant_get_int32 (v);
+  else if (g_variant_is_of_type (v, G_VARIANT_TYPE_BOOLEAN))
+    *out = g_variant_get_boolean (v);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+int64_t
+ps_module_get_option_int (PsModule *m, const char *name, int64_t fallback)
+{
+  GVariant *v = ps_module_get_option (m, name);
+  int64_t i;
+
+  return v && variant_to_int (v, &i) ? i : fallback;
+}
+
+double
+ps_module_get_option_double (PsModule *m, const char *name, double fallback)
+{
+  GVariant *v = ps_module_get_option (m, name);
+  int64_t i;
+
+  if (v == NULL)
+    return fallback;
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_DOUBLE))
+    return g_variant_get_double (v);
+  return variant_to_int (v, &i) ? (double) i : fallback;
+}
+
+gboolean
+ps_module_get_option_bool (PsModule *m, const char *name, gboolean fallback)
+{
+  GVariant *v = ps_module_get_option (m, name);
+  int64_t i;
+
+  return v && variant_to_int (v, &i) ? i != 0 : fallback;
+}
+
+const char *
+ps_module_get_option_string (PsModule *m, const char *name)
+{
+  GVariant *v = ps_module_get_option (m, name);
+
+  return v && g_variant_is_of_type (v, G_VARIANT_TYPE_STRING) ? g_variant_get_string (v, NULL)
+                                                              : NULL;
+}
+
+int
+ps_module_get_option_ints (PsModule *m, const char *name, int64_t *out, int n)
+{
+  GVariant *v = ps_module_get_option (m, name);
+  int64_t one;
+
+  if (v == NULL)
+    return 0;
+  if (variant_to_int (v, &one))
+    {
+      for (int k = 0; k < n; k++)
+        out[k] = one;
+      return n;
+    }
+  if (g_variant_is_container (v))
+    {
+      int len = (int) g_variant_n_children (v);
+      for (int k = 0; k < len; k++)
+        {
+          g_autoptr (GVariant) c = g_variant_get_child_value (v, (gsize) k);
+          if (g_variant_is_of_type (c, G_VARIANT_TYPE_VARIANT))
+            {
+              g_autoptr (GVariant) inner = g_variant_get_variant (c);
+              if (!variant_to_int (inner, &one))
+                return 0;
+            }
+          else if (!variant_to_int (c, &one))
+            return 0;
+          if (k < n)
+            out[k] = one;
+        }
+      return len;
+    }
+  return 0;
+}
+
+void
+ps_module_set_forward (PsModule *m, PsModuleForwardFunc fn, gpointer user_data,
+                       GDestroyNotify destroy)
+{
+  if (m->forward_destroy)
+    m->forward_destroy (m->forward_data);
+  m->forward = fn;
+  m->forward_data = user_data;
+  m->forward_destroy = destroy;
+}
+
+PsModuleForwardFunc
+ps_module_get_forward (PsModule *m, gpointer *user_data)
+{
+  if (user_data)
+    *user_data = m->forward_data;
+  return m->forward;
+}
+
 /* ---- children ---------------------------------------------------------- */
 
 /* Height of m's subtree, or -1 if it contains `forbidden` (which would make
@@ -327,7 +570,8 @@ ps_module_append (PsModule *seq, const char *name, PsModule *child, GError **err
   g_autofree char *auto_name = NULL;
 
   g_return_val_if_fail (seq != NULL && child != NULL, FALSE);
-  if (seq->kind != PS_MODULE_SEQUENTIAL)
+  if (seq->kind != PS_MODULE_SEQUENTIAL && seq->kind != PS_MODULE_CONTAINER
+      && seq->kind != PS_MODULE_LAYER)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
                    "%s has no children; only Sequential can hold modules",
@@ -413,12 +657,19 @@ ps_module_get_child_name (PsModule *m, guint i)
   return m->child_names->pdata[i];
 }
 
+gboolean
+ps_module_is_indexable (PsModule *m)
+{
+  return m->kind == PS_MODULE_SEQUENTIAL
+         || (m->kind == PS_MODULE_CONTAINER && strcmp (m->class_name, "ModuleList") == 0);
+}
+
 PsModule *
 ps_module_index (PsModule *m, int64_t i, GError **error)
 {
   int64_t n = m->children->len;
 
-  if (m->kind != PS_MODULE_SEQUENTIAL)
+  if (!ps_module_is_indexable (m))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
                    "'%s' object is not subscriptable", ps_module_get_type_name (m));
@@ -427,8 +678,8 @@ ps_module_index (PsModule *m, int64_t i, GError **error)
   if (i < -n || i >= n)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                   "index %" G_GINT64_FORMAT " is out of range for a Sequential of %"
-                   G_GINT64_FORMAT " modules", i, n);
+                   "index %" G_GINT64_FORMAT " is out of range for a %s of %"
+                   G_GINT64_FORMAT " modules", i, ps_module_get_type_name (m), n);
       return NULL;
     }
   return m->children->pdata[i < 0 ? i + n : i];
@@ -472,21 +723,22 @@ ps_module_set_param (PsModule *m, const char *name, PsParam *param, GError **err
     if (strcmp (m->param_names->pdata[i], name) == 0)
       {
         PsParam *old = m->params->pdata[i];
-        PsTensor *a = ps_param_get_data (old), *b = ps_param_get_data (param);
+        int64_t sa_[PS_TENSOR_MAX_DIMS], sb_[PS_TENSOR_MAX_DIMS];
+        int na = ps_param_get_shape (old, sa_), nb = ps_param_get_shape (param, sb_);
 
         if (old == param)
           return TRUE;
-        if (a == NULL || b == NULL)
+        if (na < 0 || nb < 0)
           {
             g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
                          "cannot tie %s.%s: a lazy parameter has no shape until it is "
                          "materialized", ps_module_get_type_name (m), name);
             return FALSE;
           }
-        if (!ps_tensor_same_shape (a, b))
+        if (na != nb || (na > 0 && memcmp (sa_, sb_, (size_t) na * sizeof (int64_t)) != 0))
           {
-            g_autofree char *sa = ps_shape_to_string (a->ndim, a->shape);
-            g_autofree char *sb = ps_shape_to_string (b->ndim, b->shape);
+            g_autofree char *sa = ps_shape_to_string (na, sa_);
+            g_autofree char *sb = ps_shape_to_string (nb, sb_);
             g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                          "cannot tie %s of shape %s to a parameter of shape %s", name, sa, sb);
             return FALSE;
@@ -499,6 +751,102 @@ ps_module_set_param (PsModule *m, const char *name, PsParam *param, GError **err
                ps_module_get_type_name (m), name,
                m->kind == PS_MODULE_LINEAR ? " (it has weight and, unless bias=False, bias)" : "");
   return FALSE;
+}
+
+/* ---- own parameters and buffers: registration ------------------------------ */
+
+static gboolean
+slot_name_ok (PsModule *m, const char *name, GError **error)
+{
+  if (name == NULL || *name == '\0' || strchr (name, '.') != NULL)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: the name \"%s\" is not allowed for a "
+                   "parameter or buffer: it must be non-empty and contain no dot",
+                   ps_module_get_type_name (m), name ? name : "");
+      return FALSE;
+    }
+  if (ps_module_get_param_by_name (m, name) || ps_module_get_buffer_by_name (m, name))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_KEY, "%s: attribute '%s' already exists",
+                   ps_module_get_type_name (m), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_module_add_param (PsModule *m, const char *name, PsParam *param, GError **error)
+{
+  g_return_val_if_fail (param != NULL, FALSE);
+  if (!slot_name_ok (m, name, error))
+    {
+      ps_param_unref (param);
+      return FALSE;
+    }
+  add_param (m, name, param);
+  return TRUE;
+}
+
+gboolean
+ps_module_add_buffer (PsModule *m, const char *name, PsParam *buffer, gboolean persistent,
+                      GError **error)
+{
+  g_return_val_if_fail (buffer != NULL, FALSE);
+  if (!slot_name_ok (m, name, error))
+    {
+      ps_param_unref (buffer);
+      return FALSE;
+    }
+  ps_param_set_requires_grad (buffer, FALSE);
+  g_ptr_array_add (m->buffer_names, g_strdup (name));
+  g_ptr_array_add (m->buffers, buffer);
+  persistent = !!persistent;
+  g_array_append_val (m->buffer_persistent, persistent);
+  return TRUE;
+}
+
+guint
+ps_module_get_n_buffers (PsModule *m)
+{
+  return m->buffers->len;
+}
+
+PsParam *
+ps_module_get_buffer (PsModule *m, guint i)
+{
+  g_return_val_if_fail (i < m->buffers->len, NULL);
+  return m->buffers->pdata[i];
+}
+
+const char *
+ps_module_get_buffer_name (PsModule *m, guint i)
+{
+  g_return_val_if_fail (i < m->buffers->len, NULL);
+  return m->buffer_names->pdata[i];
+}
+
+gboolean
+ps_module_get_buffer_persistent (PsModule *m, guint i)
+{
+  g_return_val_if_fail (i < m->buffers->len, FALSE);
+  return g_array_index (m->buffer_persistent, gboolean, i);
+}
+
+PsParam *
+ps_module_get_buffer_by_name (PsModule *m, const char *name)
+{
+  for (guint i = 0; i < m->buffers->len; i++)
+    if (strcmp (m->buffer_names->pdata[i], name) == 0)
+      return m->buffers->pdata[i];
+  return NULL;
+}
+
+/* A parameter or, failing that, a buffer: what a state_dict key's last part names. */
+static PsParam *
+get_slot (PsModule *m, const char *name)
+{
+  PsParam *p = ps_module_get_param_by_name (m, name);
+  return p ? p : ps_module_get_buffer_by_name (m, name);
 }
 
 /* ---- repr -------------------------------------------------------------- */
@@ -521,6 +869,9 @@ extra_repr (PsModule *m)
       return g_strdup_printf ("approximate='%s'", m->gelu_tanh ? "tanh" : "none");
     case PS_MODULE_FLATTEN:
       return g_strdup_printf ("start_dim=%d, end_dim=%d", m->start_dim, m->end_dim);
+    case PS_MODULE_CONTAINER:
+    case PS_MODULE_LAYER:
+      return g_strdup (m->extra ? m->extra : "");
     default:
       return g_strdup ("");
     }
@@ -533,14 +884,19 @@ repr_into (PsModule *m, GString *out, int indent)
 
   g_string_append (out, ps_module_get_type_name (m));
   g_string_append_c (out, '(');
-  if (m->children->len == 0)
+  if (m->children->len == 0 && strchr (extra, '\n') == NULL)
     {
       g_string_append (out, extra);   /* one extra line and no children: inline */
       g_string_append_c (out, ')');
       return;
     }
   if (*extra)
-    g_string_append_printf (out, "\n%*s%s", indent + 2, "", extra);
+    {
+      /* Module.__repr__: extra_repr().split('\n'), each line indented */
+      g_auto (GStrv) lines = g_strsplit (extra, "\n", -1);
+      for (guint k = 0; lines[k]; k++)
+        g_string_append_printf (out, "\n%*s%s", indent + 2, "", lines[k]);
+    }
   for (guint i = 0; i < m->children->len; i++)
     {
       g_string_append_printf (out, "\n%*s(%s): ", indent + 2, "",
@@ -574,9 +930,27 @@ join_name (const char *prefix, const char *name)
   return *prefix ? g_strconcat (prefix, ".", name, NULL) : g_strdup (name);
 }
 
-/* dedup: NULL for state_dict (every key); else a set of seen modules and params */
 static void
-collect_params (PsModule *m, const char *prefix, GPtrArray *out, GHashTable *seen)
+add_named (GPtrArray *out, const char *prefix, PsModule *m, const char *slot, PsParam *p,
+           gboolean is_buffer)
+{
+  PsNamedParam *np = g_new0 (PsNamedParam, 1);
+
+  np->name = join_name (prefix, slot);
+  np->param = p;
+  np->owner = m;
+  np->slot = g_strdup (slot);
+  np->is_buffer = is_buffer;
+  g_ptr_array_add (out, np);
+}
+
+typedef enum { WANT_PARAMS = 1, WANT_BUFFERS = 2, WANT_STATE = 4 } Want;
+
+/* dedup: NULL for state_dict (every key); else a set of seen modules and tensors.
+ * want: parameters, buffers (WANT_STATE: persistent ones only), per module in
+ * this order, then the children: _save_to_state_dict's and named_parameters' order. */
+static void
+collect_slots (PsModule *m, const char *prefix, GPtrArray *out, GHashTable *seen, Want want)
 {
   if (seen)
     {
@@ -584,26 +958,32 @@ collect_params (PsModule *m, const char *prefix, GPtrArray *out, GHashTable *see
         return;
       g_hash_table_add (seen, m);
     }
-  for (guint i = 0; i < m->params->len; i++)
+  for (guint i = 0; (want & WANT_PARAMS) && i < m->params->len; i++)
     {
-      PsNamedParam *np;
       if (seen)
         {
           if (g_hash_table_contains (seen, m->params->pdata[i]))
             continue;
           g_hash_table_add (seen, m->params->pdata[i]);
         }
-      np = g_new0 (PsNamedParam, 1);
-      np->name = join_name (prefix, m->param_names->pdata[i]);
-      np->param = m->params->pdata[i];
-      np->owner = m;
-      np->slot = g_strdup (m->param_names->pdata[i]);
-      g_ptr_array_add (out, np);
+      add_named (out, prefix, m, m->param_names->pdata[i], m->params->pdata[i], FALSE);
+    }
+  for (guint i = 0; (want & WANT_BUFFERS) && i < m->buffers->len; i++)
+    {
+      if ((want & WANT_STATE) && !g_array_index (m->buffer_persistent, gboolean, i))
+        continue;
+      if (seen)
+        {
+          if (g_hash_table_contains (seen, m->buffers->pdata[i]))
+            continue;
+          g_hash_table_add (seen, m->buffers->pdata[i]);
+        }
+      add_named (out, prefix, m, m->buffer_names->pdata[i], m->buffers->pdata[i], TRUE);
     }
   for (guint i = 0; i < m->children->len; i++)
     {
       g_autofree char *p = join_name (prefix, m->child_names->pdata[i]);
-      collect_params (m->children->pdata[i], p, out, seen);
+      collect_slots (m->children->pdata[i], p, out, seen, want);
     }
 }
 
@@ -612,7 +992,16 @@ ps_module_named_parameters (PsModule *m)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) named_param_free);
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  collect_params (m, "", out, seen);
+  collect_slots (m, "", out, seen, WANT_PARAMS);
+  return out;
+}
+
+GPtrArray *
+ps_module_named_buffers (PsModule *m)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) named_param_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  collect_slots (m, "", out, seen, WANT_BUFFERS);
   return out;
 }
 
@@ -620,7 +1009,7 @@ GPtrArray *
 ps_module_state_dict (PsModule *m)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) named_param_free);
-  collect_params (m, "", out, NULL);
+  collect_slots (m, "", out, NULL, WANT_PARAMS | WANT_BUFFERS | WANT_STATE);
   return out;
 }
 
@@ -705,7 +1094,65 @@ ps_module_find_param (PsModule *m, const char *key)
   g_autofree char *path = dot ? g_strndup (key, dot - key) : g_strdup ("");
   PsModule *owner = ps_module_find_module (m, path);
 
-  return owner ? ps_module_get_param_by_name (owner, dot ? dot + 1 : key) : NULL;
+  return owner ? get_slot (owner, dot ? dot + 1 : key) : NULL;
+}
+
+static gboolean
+is_identifier (const char *s)
+{
+  if (!(g_ascii_isalpha (*s) || *s == '_'))
+    return FALSE;
+  for (; *s; s++)
+    if (!(g_ascii_isalnum (*s) || *s == '_'))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_module_dict (PsModule *m)
+{
+  return m->kind == PS_MODULE_CONTAINER && strcmp (m->class_name, "ModuleDict") == 0;
+}
+
+/* Append the Python path of the modules parts[0..n) below m; the module
+ * reached, or NULL if a part names no child. */
+static PsModule *
+append_module_path (PsModule *m, char **parts, guint n, GString *out)
+{
+  for (guint k = 0; k < n; k++)
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < m->children->len && !found; i++)
+        if (strcmp (m->child_names->pdata[i], parts[k]) == 0)
+          {
+            /* as Python reaches it: net[0], net.layer1, net.heads['cls'] */
+            if (is_module_dict (m) && strchr (parts[k], '\'') == NULL)
+              g_string_append_printf (out, "['%s']", parts[k]);
+            else if (!ps_module_is_indexable (m) && is_identifier (parts[k]))
+              g_string_append_printf (out, ".%s", parts[k]);
+            else
+              g_string_append_printf (out, "[%u]", i);
+            m = m->children->pdata[i];
+            found = TRUE;
+          }
+      if (!found)
+        return NULL;
+    }
+  return m;
+}
+
+char *
+ps_module_path_to_index_path (PsModule *m, const char *path, const char *root_name)
+{
+  g_auto (GStrv) parts = *path ? g_strsplit (path, ".", -1) : g_new0 (char *, 1);
+  GString *out = g_string_new (root_name);
+
+  if (append_module_path (m, parts, g_strv_length (parts), out) == NULL)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
 }
 
 char *
@@ -715,30 +1162,26 @@ ps_module_key_to_index_path (PsModule *m, const char *key, const char *root_name
   GString *out = g_string_new (root_name);
   guint n = g_strv_length (parts);
 
-  for (guint k = 0; k + 1 < n; k++)
-    {
-      gboolean found = FALSE;
-      for (guint i = 0; i < m->children->len; i++)
-        if (strcmp (m->child_names->pdata[i], parts[k]) == 0)
-          {
-            g_string_append_printf (out, "[%u]", i);
-            m = m->children->pdata[i];
-            found = TRUE;
-            break;
-          }
-      if (!found)
-        {
-          g_string_free (out, TRUE);
-          return NULL;
-        }
-    }
-  if (n > 0 && ps_module_get_param_by_name (m, parts[n - 1]) == NULL)
+  if (n == 0 || (m = append_module_path (m, parts, n - 1, out)) == NULL
+      || get_slot (m, parts[n - 1]) == NULL)
     {
       g_string_free (out, TRUE);
       return NULL;
     }
   g_string_append_printf (out, ".%s", parts[n - 1]);
   return g_string_free (out, FALSE);
+}
+
+static PsModule *
+child_by_name (PsModule *m, const char *name, size_t len)
+{
+  for (guint i = 0; i < m->children->len; i++)
+    {
+      const char *c = m->child_names->pdata[i];
+      if (strlen (c) == len && strncmp (c, name, len) == 0)
+        return m->children->pdata[i];
+    }
+  return NULL;
 }
 
 PsModule *
@@ -751,30 +1194,68 @@ ps_module_find_by_index_path (PsModule *m, const char *path, PsParam **param_out
     *param_out = NULL;
   while (*p == '_' || g_ascii_isalnum (*p))     /* the root's name */
     p++;
-  while (*p == '[')
+  for (;;)
     {
-      char *end;
-      gint64 i = g_ascii_strtoll (p + 1, &end, 10);
-      if (end == p + 1 || *end != ']')
+      if (p[0] == '[' && p[1] == '\'')
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "\"%s\": expected an integer index "
-                       "at column %d", path, (int) (p - path) + 2);
-          return NULL;
+          /* ModuleDict: ['name'] */
+          const char *end = strstr (p + 2, "']");
+          PsModule *c = end ? child_by_name (m, p + 2, (size_t) (end - p - 2)) : NULL;
+          if (c == NULL)
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_KEY, "\"%s\": no module named at column %d",
+                           path, (int) (p - path) + 3);
+              return NULL;
+            }
+          m = c;
+          p = end + 2;
         }
-      m = ps_module_index (m, i, error);
-      if (m == NULL)
+      else if (*p == '[')
         {
-          g_prefix_error (error, "\"%s\": ", path);
-          return NULL;
+          char *end;
+          gint64 i = g_ascii_strtoll (p + 1, &end, 10);
+          if (end == p + 1 || *end != ']')
+            {
+              g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "\"%s\": expected an integer index "
+                           "at column %d", path, (int) (p - path) + 2);
+              return NULL;
+            }
+          if (!ps_module_is_indexable (m)
+              && (m->kind == PS_MODULE_CONTAINER || m->kind == PS_MODULE_LAYER)
+              && i >= 0 && i < (gint64) m->children->len)
+            m = m->children->pdata[i];             /* a child by position */
+          else
+            {
+              m = ps_module_index (m, i, error);
+              if (m == NULL)
+                {
+                  g_prefix_error (error, "\"%s\": ", path);
+                  return NULL;
+                }
+            }
+          p = end + 1;
         }
-      p = end + 1;
+      else if (*p == '.')
+        {
+          const char *q = p + 1;
+          PsModule *c;
+          while (*q == '_' || g_ascii_isalnum (*q))
+            q++;
+          c = q > p + 1 ? child_by_name (m, p + 1, (size_t) (q - p - 1)) : NULL;
+          if (c == NULL)
+            break;                                 /* a parameter's name, or an error */
+          m = c;
+          p = q;
+        }
+      else
+        break;
     }
   if (*p == '\0')
     return m;
-  if (*p == '.' && ps_module_get_param_by_name (m, p + 1))
+  if (*p == '.' && get_slot (m, p + 1))
     {
       if (param_out)
-        *param_out = ps_module_get_param_by_name (m, p + 1);
+        *param_out = get_slot (m, p + 1);
       return m;
     }
   g_set_error (error, PS_ERROR, PS_ERROR_KEY, "\"%s\": %s has no parameter \"%s\"", path,
@@ -791,9 +1272,9 @@ ps_module_count_params (PsModule *m, guint *n_uninitialized)
 
   for (guint i = 0; i < np->len; i++)
     {
-      PsTensor *t = ps_param_get_data (((PsNamedParam *) np->pdata[i])->param);
-      if (t)
-        total += t->numel;
+      PsParam *p = ((PsNamedParam *) np->pdata[i])->param;
+      if (ps_param_is_initialized (p))
+        total += ps_param_get_numel (p);        /* meta parameters stay unallocated */
       else
         lazy++;
     }
@@ -822,6 +1303,34 @@ unref_value (gpointer key, gpointer value, gpointer data)
   ps_param_unref (value);
 }
 
+/* The copy of p in params (made on first sight: values, dtype, requires_grad;
+ * a meta parameter stays meta). */
+static PsParam *
+clone_param (PsParam *p, GHashTable *params)
+{
+  PsParam *q = g_hash_table_lookup (params, p);
+
+  if (q == NULL)
+    {
+      if (ps_param_is_meta (p))
+        {
+          int64_t shape[PS_TENSOR_MAX_DIMS];
+          int ndim = ps_param_get_shape (p, shape);
+          q = ps_param_new_meta (ndim, shape, ps_param_get_dtype (p));
+        }
+      else
+        {
+          PsTensor *d = ps_param_get_data (p);
+          g_autoptr (PsTensor) copy = d ? ps_tensor_copy (d) : NULL;
+          q = ps_param_new (copy);
+          ps_param_set_dtype (q, ps_param_get_dtype (p));
+        }
+      ps_param_set_requires_grad (q, ps_param_get_requires_grad (p));
+      g_hash_table_insert (params, p, q);
+    }
+  return q;
+}
+
 static PsModule *
 clone_rec (PsModule *m, GHashTable *modules, GHashTable *params)
 {
@@ -840,19 +1349,26 @@ clone_rec (PsModule *m, GHashTable *modules, GHashTable *params)
   c->gelu_tanh = m->gelu_tanh;
   c->start_dim = m->start_dim;
   c->end_dim = m->end_dim;
+  c->class_name = g_strdup (m->class_name);
+  c->extra = g_strdup (m->extra);
+  c->params_known = m->params_known;
+  if (m->options)
+    {
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, m->options);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        ps_module_set_option (c, k, v);
+    }
   g_hash_table_insert (modules, m, c);          /* borrowed: m's tree keeps c alive */
   for (guint i = 0; i < m->params->len; i++)
+    add_param (c, m->param_names->pdata[i], ps_param_ref (clone_param (m->params->pdata[i], params)));
+  for (guint i = 0; i < m->buffers->len; i++)
     {
-      PsParam *p = m->params->pdata[i], *q = g_hash_table_lookup (params, p);
-      if (q == NULL)
-        {
-          PsTensor *d = ps_param_get_data (p);
-          g_autoptr (PsTensor) copy = d ? ps_tensor_copy (d) : NULL;
-          q = ps_param_new (copy);
-          ps_param_set_requires_grad (q, ps_param_get_requires_grad (p));
-          g_hash_table_insert (params, p, q);
-        }
-      add_param (c, m->param_names->pdata[i], ps_param_ref (q));
+      g_ptr_array_add (c->buffer_names, g_strdup (m->buffer_names->pdata[i]));
+      g_ptr_array_add (c->buffers, ps_param_ref (clone_param (m->buffers->pdata[i], params)));
+      g_array_append_val (c->buffer_persistent,
+                          g_array_index (m->buffer_persistent, gboolean, i));
     }
   for (guint i = 0; i < m->children->len; i++)
     {

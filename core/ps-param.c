@@ -21,6 +21,10 @@ struct _PsParam
   PsTensor *grad;          /* buffer, kept across zero_grad(set_to_none) */
   gboolean  grad_present;  /* FALSE: grad is None */
   gboolean  requires_grad;
+  PsDtype   dtype;         /* the element type PyTorch holds it in; data is float32 */
+  gboolean  meta;          /* shape known, storage not allocated yet */
+  int       meta_ndim;
+  int64_t   meta_shape[PS_TENSOR_MAX_DIMS];
   guint64   version;
   guint64   data_version;
   GArray   *listeners;     /* Listener, created on first use */
@@ -42,6 +46,64 @@ PsParam *
 ps_param_new_uninitialized (void)
 {
   return ps_param_new (NULL);
+}
+
+PsParam *
+ps_param_new_meta (int ndim, const int64_t *shape, PsDtype dtype)
+{
+  PsParam *p;
+
+  g_return_val_if_fail (ndim >= 0 && ndim <= PS_TENSOR_MAX_DIMS, NULL);
+  g_return_val_if_fail (ps_shape_numel (ndim, shape) >= 0, NULL);
+  p = ps_param_new (NULL);
+  p->meta = TRUE;
+  p->meta_ndim = ndim;
+  if (ndim > 0)
+    memcpy (p->meta_shape, shape, (size_t) ndim * sizeof (int64_t));
+  p->dtype = dtype;
+  return p;
+}
+
+gboolean
+ps_param_is_meta (PsParam *p)
+{
+  return p->meta;
+}
+
+int
+ps_param_get_shape (PsParam *p, int64_t *shape)
+{
+  if (p->meta)
+    {
+      if (shape && p->meta_ndim > 0)
+        memcpy (shape, p->meta_shape, (size_t) p->meta_ndim * sizeof (int64_t));
+      return p->meta_ndim;
+    }
+  if (p->data == NULL)
+    return -1;
+  if (shape && p->data->ndim > 0)
+    memcpy (shape, p->data->shape, (size_t) p->data->ndim * sizeof (int64_t));
+  return p->data->ndim;
+}
+
+int64_t
+ps_param_get_numel (PsParam *p)
+{
+  if (p->meta)
+    return ps_shape_numel (p->meta_ndim, p->meta_shape);
+  return p->data ? p->data->numel : 0;
+}
+
+PsDtype
+ps_param_get_dtype (PsParam *p)
+{
+  return p->dtype;
+}
+
+void
+ps_param_set_dtype (PsParam *p, PsDtype dtype)
+{
+  p->dtype = dtype;
 }
 
 PsParam *
@@ -75,6 +137,13 @@ ps_param_unref (PsParam *p)
 PsTensor *
 ps_param_get_data (PsParam *p)
 {
+  if (G_UNLIKELY (p->meta))
+    {
+      /* first need: zero-filled storage (NULL, and still meta, if it cannot be had) */
+      p->data = ps_tensor_new (p->meta_ndim, p->meta_shape);
+      if (p->data)
+        p->meta = FALSE;
+    }
   return p->data;
 }
 
@@ -87,7 +156,7 @@ ps_param_get_grad (PsParam *p)
 gboolean
 ps_param_is_initialized (PsParam *p)
 {
-  return p->data != NULL;
+  return p->data != NULL || p->meta;
 }
 
 gboolean

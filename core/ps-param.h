@@ -6,12 +6,24 @@
  *
  *   data   the values, or NULL while the parameter is uninitialized (lazy)
  *   grad   NULL until the first backward (PyTorch's `grad is None`)
+ *   meta   a parameter whose shape is known but whose storage is not
+ *          allocated yet (a model read from print(net) text, or only named):
+ *          ps_param_get_shape()/ps_param_get_numel() answer without
+ *          allocating; the first ps_param_get_data() allocates it zero-filled
+ *          (NULL if it cannot be allocated).
+ *   dtype  the element type PyTorch holds the tensor in (F32 for parameters,
+ *          I64 for a BatchNorm's num_batches_tracked).  The values are kept as
+ *          float32 whatever the dtype (integers are exact up to 2^24).
+ *
+ * Buffers (running_mean, num_batches_tracked) are PsParams too, held by a
+ * module's buffer slots, with requires_grad FALSE.
  *
  * Every mutation ends with ps_param_changed(), which bumps the version and
  * calls the listeners (the UI redraws every view of the parameter there).
  */
 #pragma once
 
+#include "ps-dtype.h"
 #include "ps-tensor.h"
 
 G_BEGIN_DECLS
@@ -29,12 +41,22 @@ typedef void (*PsParamListener) (PsParam *param, PsChange what, gpointer user_da
 
 PsParam  *ps_param_new             (PsTensor *data);         /* takes a reference to data */
 PsParam  *ps_param_new_uninitialized (void);
+/* Shape known, no storage yet (see "meta" above).  ndim <= PS_TENSOR_MAX_DIMS. */
+PsParam  *ps_param_new_meta        (int ndim, const int64_t *shape, PsDtype dtype);
 PsParam  *ps_param_ref             (PsParam *p);
 void      ps_param_unref           (PsParam *p);
 
-PsTensor *ps_param_get_data        (PsParam *p);             /* NULL if uninitialized */
+/* NULL if uninitialized (lazy); allocates a meta parameter's storage. */
+PsTensor *ps_param_get_data        (PsParam *p);
 PsTensor *ps_param_get_grad        (PsParam *p);             /* NULL before the first backward */
-gboolean  ps_param_is_initialized  (PsParam *p);
+gboolean  ps_param_is_initialized  (PsParam *p);             /* shape known (meta included) */
+gboolean  ps_param_is_meta         (PsParam *p);             /* shape known, no storage yet */
+/* The shape without allocating: returns ndim (-1 while uninitialized) and
+ * fills shape[0..ndim) if shape is not NULL (room for PS_TENSOR_MAX_DIMS). */
+int       ps_param_get_shape       (PsParam *p, int64_t *shape);
+int64_t   ps_param_get_numel       (PsParam *p);             /* 0 while uninitialized */
+PsDtype   ps_param_get_dtype       (PsParam *p);             /* PS_DTYPE_F32 unless set */
+void      ps_param_set_dtype       (PsParam *p, PsDtype dtype);
 gboolean  ps_param_get_requires_grad (PsParam *p);
 void      ps_param_set_requires_grad (PsParam *p, gboolean requires_grad);
 guint64   ps_param_get_version     (PsParam *p);       /* bumped by every change */

@@ -413,6 +413,33 @@ gboolean
 ps_safetensors_write (const char *path, guint n, const char *const *names,
                       PsTensor *const *tensors, GHashTable *metadata, GError **error)
 {
+  return ps_safetensors_write_dtypes (path, n, names, tensors, NULL, metadata, error);
+}
+
+/* Bytes of t as dtype (F32 or I64), little-endian. */
+static gboolean
+write_tensor (PsAtomicFile *f, const PsTensor *t, PsDtype dtype, GError **error)
+{
+  gint64 buf[512];
+
+  if (dtype != PS_DTYPE_I64)
+    return ps_atomic_file_write (f, t->data, (gsize) t->numel * 4, error);
+  for (int64_t i = 0; i < t->numel; i += G_N_ELEMENTS (buf))
+    {
+      int64_t n = MIN ((int64_t) G_N_ELEMENTS (buf), t->numel - i);
+      for (int64_t k = 0; k < n; k++)
+        buf[k] = GINT64_TO_LE ((gint64) t->data[i + k]);
+      if (!ps_atomic_file_write (f, buf, (gsize) n * 8, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_safetensors_write_dtypes (const char *path, guint n, const char *const *names,
+                             PsTensor *const *tensors, const PsDtype *dtypes,
+                             GHashTable *metadata, GError **error)
+{
   g_autoptr (GString) hdr = g_string_new ("{");
   g_autoptr (GHashTable) first = g_hash_table_new (NULL, NULL);   /* PsTensor* -> name */
   g_autoptr (GHashTable) seen_names = g_hash_table_new (g_str_hash, g_str_equal);
@@ -469,12 +496,13 @@ ps_safetensors_write (const char *path, guint n, const char *const *names,
     {
       guint i = GPOINTER_TO_UINT (order->pdata[k]);
       PsTensor *t = tensors[i];
-      guint64 bytes = (guint64) t->numel * 4;
+      PsDtype dt = dtypes && dtypes[i] == PS_DTYPE_I64 ? PS_DTYPE_I64 : PS_DTYPE_F32;
+      guint64 bytes = (guint64) t->numel * ps_dtype_size (dt);
       if (!first_member)
         g_string_append_c (hdr, ',');
       first_member = FALSE;
       json_string (hdr, names[i]);
-      g_string_append (hdr, ":{\"dtype\":\"F32\",\"shape\":[");
+      g_string_append_printf (hdr, ":{\"dtype\":\"%s\",\"shape\":[", ps_dtype_name (dt));
       for (int d = 0; d < t->ndim; d++)
         g_string_append_printf (hdr, d ? ",%" G_GINT64_FORMAT : "%" G_GINT64_FORMAT, t->shape[d]);
       g_string_append_printf (hdr, "],\"data_offsets\":[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT "]}",
@@ -496,8 +524,9 @@ ps_safetensors_write (const char *path, guint n, const char *const *names,
     goto fail;
   for (guint k = 0; k < order->len; k++)
     {
-      PsTensor *t = tensors[GPOINTER_TO_UINT (order->pdata[k])];
-      if (!ps_atomic_file_write (f, t->data, (gsize) t->numel * 4, error))
+      guint i = GPOINTER_TO_UINT (order->pdata[k]);
+      if (!write_tensor (f, tensors[i], dtypes && dtypes[i] == PS_DTYPE_I64 ? PS_DTYPE_I64
+                                                                           : PS_DTYPE_F32, error))
         goto fail;
     }
   return ps_atomic_file_commit (f, error);
@@ -515,12 +544,14 @@ ps_module_save_state_dict (PsModule *model, const char *path, GError **error)
   g_autoptr (GPtrArray) sd = ps_module_state_dict (model);
   g_autofree const char **names = g_new0 (const char *, sd->len + 1);
   g_autofree PsTensor **ts = g_new0 (PsTensor *, sd->len + 1);
+  g_autofree PsDtype *dts = g_new0 (PsDtype, sd->len + 1);
 
   for (guint i = 0; i < sd->len; i++)
     {
       PsNamedParam *np = sd->pdata[i];
       names[i] = np->name;
       ts[i] = ps_param_get_data (np->param);
+      dts[i] = ps_param_get_dtype (np->param);
       if (ts[i] == NULL)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
@@ -529,7 +560,7 @@ ps_module_save_state_dict (PsModule *model, const char *path, GError **error)
           return FALSE;
         }
     }
-  return ps_safetensors_write (path, sd->len, names, ts, NULL, error);
+  return ps_safetensors_write_dtypes (path, sd->len, names, ts, dts, NULL, error);
 }
 
 const PsSafetensorsEntry *

@@ -69,6 +69,12 @@ gboolean       ps_safetensors_write      (const char *path, guint n, const char 
                                           PsTensor *const *tensors, GHashTable *metadata,
                                           GError **error);
 
+/* The same, each tensor stored as dtypes[i]: F32, or I64 (the values rounded
+ * toward zero; for integer buffers such as num_batches_tracked).  dtypes NULL: all F32. */
+gboolean       ps_safetensors_write_dtypes (const char *path, guint n, const char *const *names,
+                                            PsTensor *const *tensors, const PsDtype *dtypes,
+                                            GHashTable *metadata, GError **error);
+
 /* load_state_dict(strict=True): every key present (directly or through an
  * alias), no unexpected tensor, shapes equal.  Lazy parameters are
  * materialized with the loaded shapes.  Nothing changes unless all is valid. */

@@ -626,6 +626,13 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   gboolean in_place = ps_module_get_kind (m) == PS_MODULE_RELU && e > t->pool
                       && in == e[-1].out && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
 
+  if (ps_module_get_kind (m) == PS_MODULE_CONTAINER || ps_module_get_kind (m) == PS_MODULE_LAYER)
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet", path,
+                   ps_module_get_type_name (m));
+      return FALSE;
+    }
   memcpy (shape, in->shape, sizeof shape);
   if (e->out_shared && !in_place)     /* the structure changed: a buffer of its own again */
     {

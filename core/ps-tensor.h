@@ -19,7 +19,7 @@
 
 G_BEGIN_DECLS
 
-#define PS_TENSOR_MAX_DIMS 4
+#define PS_TENSOR_MAX_DIMS 8
 
 typedef struct _PsTensor PsTensor;
 

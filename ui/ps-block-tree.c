@@ -81,12 +81,17 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   else
     label = *ps_tree_node_get_key (node) ? g_strdup_printf ("(%s)", nm) : g_strdup (nm);
   gtk_label_set_text (GTK_LABEL (name), label);
-  gtk_label_set_text (GTK_LABEL (kind), ps_tree_node_get_param (node) ? "" : desc);
+  if (ps_tree_node_is_buffer (node))
+    gtk_label_set_text (GTK_LABEL (kind), _("buffer, read-only"));
+  else
+    gtk_label_set_text (GTK_LABEL (kind), ps_tree_node_get_param (node) ? "" : desc);
   gtk_label_set_text (GTK_LABEL (size), sz);
   gtk_label_set_text (GTK_LABEL (tied), badge ? badge : "");
   gtk_widget_set_visible (tied, badge != NULL);
   gtk_widget_set_visible (lazy, ps_tree_node_is_uninitialized (node));
-  a11y = g_strdup_printf ("%s %s %s%s%s", label, ps_tree_node_get_param (node) ? "" : desc, sz,
+  a11y = g_strdup_printf ("%s %s %s%s%s", label,
+                          ps_tree_node_is_buffer (node) ? _("buffer, read-only")
+                          : ps_tree_node_get_param (node) ? "" : desc, sz,
                           badge ? ", tied: " : "", badge ? badge : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (expander), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
 }

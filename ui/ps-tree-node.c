@@ -11,6 +11,7 @@ struct _PsTreeNode
   PsModule   *root;        /* ref: aliases are named from the root */
   PsModule   *module;      /* ref */
   PsParam    *param;       /* ref, NULL for a module node */
+  gboolean    is_buffer;   /* param is a buffer (running_mean...): shown read-only */
   char       *key;
   char       *name;
   char       *root_name;
@@ -96,25 +97,7 @@ ps_tree_node_get_index_path (PsTreeNode *n)
     return g_strdup (n->root_name);
   if (n->param)
     return ps_module_key_to_index_path (n->root, n->key, n->root_name);
-  {
-    /* a module: the path of a pretend parameter below it, minus ".x" */
-    g_autofree char *fake = g_strconcat (n->key, ".weight", NULL);
-    g_auto (GStrv) parts = g_strsplit (n->key, ".", -1);
-    GString *out = g_string_new (n->root_name);
-    PsModule *m = n->root;
-    for (guint k = 0; parts[k]; k++)
-      {
-        gboolean found = FALSE;
-        for (guint i = 0; i < ps_module_get_n_children (m) && !found; i++)
-          if (strcmp (ps_module_get_child_name (m, i), parts[k]) == 0)
-            {
-              g_string_append_printf (out, "[%u]", i);
-              m = ps_module_get_child (m, i);
-              found = TRUE;
-            }
-      }
-    return g_string_free (out, FALSE);
-  }
+  return ps_module_path_to_index_path (n->root, n->key, n->root_name);
 }
 
 char *
@@ -135,6 +118,8 @@ ps_tree_node_describe (PsTreeNode *n)
                               ps_module_get_in_features (m), ps_module_get_out_features (m),
                               ps_module_has_bias (m) ? "" : _(" (no bias)"));
     default:
+      if (!ps_module_get_params_known (m))
+        return g_strdup_printf (_("%s · no known parameters"), ps_module_get_type_name (m));
       return g_strdup (ps_module_get_type_name (m));
     }
 }
@@ -144,12 +129,17 @@ ps_tree_node_describe_size (PsTreeNode *n)
 {
   if (n->param)
     {
-      PsTensor *t = ps_param_get_data (n->param);
+      int64_t dims[PS_TENSOR_MAX_DIMS];
+      int ndim = ps_param_get_shape (n->param, dims);   /* a meta parameter stays unallocated */
       g_autofree char *shape = NULL;
-      if (t == NULL)
+      if (ndim < 0)
         return g_strdup (_("uninitialized"));
-      shape = ps_shape_to_string (t->ndim, t->shape);
-      return g_strdup_printf ("%s · %" G_GINT64_FORMAT, shape, t->numel);
+      shape = ps_shape_to_string (ndim, dims);
+      if (ps_param_get_dtype (n->param) != PS_DTYPE_F32)
+        return g_strdup_printf ("%s · %" G_GINT64_FORMAT " · %s", shape,
+                                ps_param_get_numel (n->param),
+                                ps_dtype_name (ps_param_get_dtype (n->param)));
+      return g_strdup_printf ("%s · %" G_GINT64_FORMAT, shape, ps_param_get_numel (n->param));
     }
   else
     {
@@ -180,6 +170,12 @@ ps_tree_node_tied_badge (PsTreeNode *n)
 }
 
 gboolean
+ps_tree_node_is_buffer (PsTreeNode *n)
+{
+  return n->is_buffer;
+}
+
+gboolean
 ps_tree_node_is_uninitialized (PsTreeNode *n)
 {
   if (n->param)
@@ -207,6 +203,18 @@ ps_tree_node_get_children (PsTreeNode *n)
           g_autofree char *key = join_key (n->key, ps_module_get_param_name (m, i));
           g_autoptr (PsTreeNode) c = node_new (n->root, n->root_name, m, ps_module_get_param (m, i),
                                                key, ps_module_get_param_name (m, i));
+          g_list_store_append (n->children, c);
+        }
+      for (guint i = 0; i < ps_module_get_n_buffers (m); i++)
+        {
+          g_autofree char *key = NULL;
+          g_autoptr (PsTreeNode) c = NULL;
+          if (!ps_module_get_buffer_persistent (m, i))
+            continue;                             /* not in the state_dict: no key */
+          key = join_key (n->key, ps_module_get_buffer_name (m, i));
+          c = node_new (n->root, n->root_name, m, ps_module_get_buffer (m, i), key,
+                        ps_module_get_buffer_name (m, i));
+          c->is_buffer = TRUE;
           g_list_store_append (n->children, c);
         }
       for (guint i = 0; i < ps_module_get_n_children (m); i++)

@@ -29,6 +29,8 @@ char       *ps_tree_node_describe_size  (PsTreeNode *node);
 /* "2.weight = 4.weight" for a tied parameter, else NULL */
 char       *ps_tree_node_tied_badge     (PsTreeNode *node);
 gboolean    ps_tree_node_is_uninitialized (PsTreeNode *node);
+/* A buffer (running_mean, num_batches_tracked): state, not a learnable parameter. */
+gboolean    ps_tree_node_is_buffer      (PsTreeNode *node);
 /* Children as a GListModel of PsTreeNode, NULL for a parameter (a leaf). */
 GListModel *ps_tree_node_get_children   (PsTreeNode *node);
 /* The node of a state_dict key or module path below this one, or NULL. */

@@ -221,6 +221,45 @@ test_tree_nodes (void)
 
 /* While training runs the document refuses every change with the reason;
  * a change made outside (the trainer's) is one undoable entry. */
+/* A repr with buffers and a class the core does not know: buffers are
+ * nodes of their own (marked), the unknown node says it has no known
+ * parameters, and describing sizes allocates no meta parameter. */
+static void
+test_tree_nodes_layers (void)
+{
+  const char *text =
+    "Net(\n"
+    "  (stem): Conv2dNormActivation(\n"
+    "    (0): Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)\n"
+    "    (1): BatchNorm2d(8, eps=0.001, momentum=0.01, affine=True, track_running_stats=True)\n"
+    "    (2): SiLU(inplace=True)\n"
+    "  )\n"
+    ")";
+  GError *error = NULL;
+  g_autoptr (PsModule) net = ps_model_parse_repr (text, -1, "net.txt", NULL, &error);
+  g_autoptr (PsTreeNode) root = NULL;
+  PsTreeNode *stem, *bn, *nbt;
+  g_autofree char *desc = NULL, *size = NULL, *bn_size = NULL;
+
+  g_assert_no_error (error);
+  root = ps_tree_node_new_root (net, "net");
+  stem = ps_tree_node_find (root, "stem");
+  desc = ps_tree_node_describe (stem);
+  g_assert_nonnull (strstr (desc, "Conv2dNormActivation"));
+  g_assert_nonnull (strstr (desc, "no known parameters"));
+  bn = ps_tree_node_find (root, "stem.1");
+  /* weight, bias, running_mean, running_var, num_batches_tracked */
+  g_assert_cmpuint (g_list_model_get_n_items (ps_tree_node_get_children (bn)), ==, 5);
+  nbt = ps_tree_node_find (root, "stem.1.num_batches_tracked");
+  g_assert_true (ps_tree_node_is_buffer (nbt));
+  g_assert_false (ps_tree_node_is_buffer (ps_tree_node_find (root, "stem.1.weight")));
+  size = ps_tree_node_describe_size (nbt);
+  g_assert_cmpstr (size, ==, "[] · 1 · I64");
+  bn_size = ps_tree_node_describe_size (ps_tree_node_find (root, "stem.0.weight"));
+  g_assert_cmpstr (bn_size, ==, "[8, 3, 3, 3] · 216");
+  g_assert_true (ps_param_is_meta (ps_tree_node_get_param (nbt)));
+}
+
 static void
 test_busy_and_outside_changes (void)
 {
@@ -424,6 +463,7 @@ main (int argc, char **argv)
   g_test_add_func ("/document/forward-backward", test_forward_backward);
   g_test_add_func ("/document/load-errors", test_load_errors_change_nothing);
   g_test_add_func ("/document/tree-nodes", test_tree_nodes);
+  g_test_add_func ("/document/tree-nodes-layers", test_tree_nodes_layers);
   g_test_add_func ("/document/busy-and-outside-changes", test_busy_and_outside_changes);
   g_test_add_func ("/document/histogram", test_histogram);
   return g_test_run ();

@@ -1,0 +1,407 @@
+/* test-layers.c — every torch.nn layer of the table against PyTorch
+ *
+ * For each fixture under tests/fixtures/layers (written by generate.py with
+ * PyTorch: print(net), named_parameters and state_dict keys with shapes and
+ * dtypes, and for the model files the default initialization's hashes):
+ *   - the repr opens, and print() gives the same text back;
+ *   - named_parameters, state_dict, shapes, dtypes and the parameter count
+ *     are PyTorch's, and naming them allocated no parameter (all meta);
+ *   - each layer's extra_repr, formatted from its options, is PyTorch's text;
+ *   - the default initialization after the seed 0 is PyTorch's, bit for bit.
+ */
+#include "ps-test-util.h"
+
+#include <string.h>
+
+static char *
+read_fixture (const char *name, const char *ext)
+{
+  g_autofree char *rel = g_strdup_printf ("layers/%s.%s", name, ext);
+  g_autofree char *path = ps_test_fixture (rel);
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  return text;
+}
+
+static PsModule *
+open_repr (const char *name, const char *text, PsRng *rng)
+{
+  GError *error = NULL;
+  g_autofree char *file = g_strdup_printf ("%s.txt", name);
+  PsModule *m;
+
+  g_assert_true (ps_model_text_is_repr (text, -1));
+  m = ps_model_parse_repr (text, -1, file, rng, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (m);
+  return m;
+}
+
+static char *
+shape_text (PsParam *p)
+{
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  int n = ps_param_get_shape (p, shape);
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "", shape[i]);
+  return g_string_free (s, FALSE);
+}
+
+/* The repr cannot express tying: where PyTorch ties two names, the model
+ * read from its print has two parameters. */
+static gboolean
+is_tied_fixture (const char *name)
+{
+  return strcmp (name, "lm_tied") == 0;
+}
+
+static gint64
+shape_numel (const char *shape)
+{
+  g_auto (GStrv) d = g_strsplit (shape, ",", -1);
+  gint64 n = 1;
+  for (guint i = 0; d[i] && *d[i]; i++)
+    n *= g_ascii_strtoll (d[i], NULL, 10);
+  return n;
+}
+
+/* key is PyTorch's and not ours: it must be a slot of a module whose own
+ * parameters the repr cannot show (a class unknown to the table). */
+static void
+check_unknown_owner (PsModule *net, const char *name, const char *key)
+{
+  const char *dot = strrchr (key, '.');
+  g_autofree char *path = dot ? g_strndup (key, dot - key) : g_strdup ("");
+  PsModule *owner = ps_module_find_module (net, path);
+
+  if (owner == NULL || ps_module_get_params_known (owner))
+    g_error ("%s: PyTorch's key %s is missing, and its module %s is %s", name, key,
+             *path ? path : "(root)", owner ? ps_module_get_type_name (owner) : "absent");
+}
+
+static guint n_leaves_rebuilt;
+
+static void
+check_extra_reprs (PsModule *net, const char *name)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (net);
+
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsNamedModule *nm = mods->pdata[i];
+      PsModule *m = nm->module;
+      g_autofree char *formatted = NULL;
+
+      if (ps_module_get_kind (m) == PS_MODULE_LAYER
+          && ps_layer_classify (ps_module_get_type_name (m)) == PS_LAYER_LEAF)
+        {
+          /* built from the arguments its extra_repr shows, it prints the same */
+          g_autoptr (PsLayerArgs) a = ps_layer_args_parse (ps_module_get_extra_repr (m), NULL);
+          g_autoptr (PsModule) built = a ? ps_layer_new (ps_module_get_type_name (m), a, NULL, NULL)
+                                         : NULL;
+          g_autofree char *want = ps_module_repr (m), *got = NULL;
+          if (built == NULL)
+            {
+              g_test_message ("%s: %s cannot be rebuilt from \"%s\"", name, nm->name,
+                              ps_module_get_extra_repr (m));
+              continue;
+            }
+          got = ps_module_repr (built);
+          if (strcmp (got, want) != 0)
+            g_error ("%s: %s: built from its arguments it prints \"%s\", PyTorch \"%s\"",
+                     name, nm->name, got, want);
+          n_leaves_rebuilt++;
+          continue;
+        }
+      if (ps_module_get_kind (m) != PS_MODULE_LAYER
+          || ps_layer_classify (ps_module_get_type_name (m)) != PS_LAYER_PARAMETRIZED)
+        continue;
+      formatted = ps_layer_extra_repr (m);
+      g_assert_nonnull (formatted);
+      if (strcmp (formatted, ps_module_get_extra_repr (m)) != 0)
+        g_error ("%s: %s (%s): formatted \"%s\", PyTorch printed \"%s\"", name, nm->name,
+                 ps_module_get_type_name (m), formatted, ps_module_get_extra_repr (m));
+    }
+}
+
+static void
+test_fixture (gconstpointer data)
+{
+  const char *name = data;
+  g_autofree char *text = read_fixture (name, "txt");
+  g_autofree char *keys = read_fixture (name, "keys");
+  g_autoptr (PsModule) net = NULL;
+  g_autoptr (GPtrArray) np = NULL, sd = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint ip = 0, is = 0, n_unknown_keys = 0;
+  gint64 n_params = -1, n_unknown = 0;
+
+  g_assert_nonnull (text);
+  g_assert_nonnull (keys);
+  net = open_repr (name, text, NULL);
+
+  /* print round-trips */
+  {
+    g_autofree char *repr = ps_module_repr (net);
+    g_autofree char *want = g_strndup (text, strlen (text) - (g_str_has_suffix (text, "\n") ? 1 : 0));
+    g_assert_cmpstr (repr, ==, want);
+  }
+
+  np = ps_module_named_parameters (net);
+  sd = ps_module_state_dict (net);
+  lines = g_strsplit (keys, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", -1);
+      gboolean is_p = f[0] && strcmp (f[0], "P") == 0, is_s = f[0] && strcmp (f[0], "S") == 0;
+      GPtrArray *ours = is_p ? np : sd;
+      guint *at = is_p ? &ip : &is;
+      PsNamedParam *e;
+      g_autofree char *shape = NULL;
+
+      if (g_str_has_prefix (lines[i], "params "))
+        n_params = g_ascii_strtoll (lines[i] + 7, NULL, 10);
+      if ((!is_p && !is_s) || (is_p && is_tied_fixture (name)))
+        continue;
+      e = *at < ours->len ? ours->pdata[*at] : NULL;
+      if (e == NULL || strcmp (e->name, f[1]) != 0)
+        {
+          /* only the own parameters of a class the repr cannot tell may be missing */
+          check_unknown_owner (net, name, f[1]);
+          if (is_p)
+            n_unknown += shape_numel (f[2]);
+          else
+            n_unknown_keys++;
+          continue;
+        }
+      (*at)++;
+      shape = shape_text (e->param);
+      g_assert_cmpstr (shape, ==, f[2]);
+      if (is_s)
+        g_assert_cmpstr (ps_dtype_name (ps_param_get_dtype (e->param)), ==, f[3]);
+    }
+  g_assert_cmpuint (is, ==, sd->len);
+  if (!is_tied_fixture (name))
+    {
+      g_assert_cmpuint (ip, ==, np->len);
+      g_assert_cmpint (ps_module_count_params (net, NULL) + n_unknown, ==, n_params);
+    }
+  if (n_unknown_keys)
+    g_test_message ("%s: %u state_dict keys of classes unknown to the repr "
+                    "(%" G_GINT64_FORMAT " parameters)", name, n_unknown_keys, n_unknown);
+  /* naming, counting and printing allocated nothing */
+  for (guint i = 0; i < sd->len; i++)
+    g_assert_true (ps_param_is_meta (((PsNamedParam *) sd->pdata[i])->param));
+
+  n_leaves_rebuilt = 0;
+  check_extra_reprs (net, name);
+  if (strcmp (name, "leaves") == 0)
+    g_assert_cmpuint (n_leaves_rebuilt, ==, 57);
+
+  /* every key has a Python path (net.layer1[0].conv1.weight) that leads back to it */
+  for (guint i = 0; i < sd->len; i++)
+    {
+      PsNamedParam *e = sd->pdata[i];
+      g_autofree char *path = ps_module_key_to_index_path (net, e->name, "net");
+      PsParam *found = NULL;
+      GError *error = NULL;
+      g_assert_nonnull (path);
+      g_assert_nonnull (ps_module_find_by_index_path (net, path, &found, &error));
+      g_assert_no_error (error);
+      g_assert_true (found == e->param);
+    }
+}
+
+static char *
+tensor_hash (PsParam *p)
+{
+  PsTensor *t = ps_param_get_data (p);
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  char *hex;
+
+  g_assert_nonnull (t);
+  if (ps_param_get_dtype (p) == PS_DTYPE_I64)
+    for (int64_t i = 0; i < t->numel; i++)
+      {
+        gint64 v = GINT64_TO_LE ((gint64) t->data[i]);
+        g_checksum_update (sum, (const guchar *) &v, sizeof v);
+      }
+  else
+    g_checksum_update (sum, (const guchar *) t->data, (gssize) (t->numel * sizeof (float)));
+  hex = g_strndup (g_checksum_get_string (sum), 16);
+  return hex;
+}
+
+static void
+test_init (gconstpointer data)
+{
+  const char *name = data;
+  g_autofree char *text = read_fixture (name, "txt");
+  g_autofree char *want = read_fixture (name, "init");
+  g_autoptr (PsModule) net = NULL;
+  g_autoptr (GPtrArray) sd = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  PsRng rng;
+  guint k = 0, bad = 0;
+
+  ps_rng_seed (&rng, 0);
+  net = open_repr (name, text, &rng);
+  sd = ps_module_state_dict (net);
+  lines = g_strsplit (want, "\n", -1);
+  for (guint i = 0; lines[i] && *lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", 2);
+      PsNamedParam *e;
+      g_autofree char *got = NULL;
+
+      g_assert_cmpuint (k, <, sd->len);
+      e = sd->pdata[k++];
+      g_assert_cmpstr (e->name, ==, f[0]);
+      got = tensor_hash (e->param);
+      if (is_tied_fixture (name) && g_hash_table_contains (seen, f[1]))
+        continue;          /* PyTorch's tied alias: the repr made it a parameter of its own */
+      g_hash_table_add (seen, g_strdup (f[1]));
+      if (ps_module_get_kind (e->owner) == PS_MODULE_LAYER
+          && g_str_has_prefix (ps_module_get_type_name (e->owner), "Embedding"))
+        {
+          /* normal_(): ps-rng follows PyTorch's algorithm but not yet its bits */
+          if (strcmp (got, f[1]) != 0)
+            g_test_message ("%s: %s (normal_) differs in bits", name, e->name);
+          continue;
+        }
+      if (strcmp (got, f[1]) != 0)
+        {
+          g_test_message ("%s: %s differs from PyTorch's default initialization", name, e->name);
+          bad++;
+        }
+    }
+  g_assert_cmpuint (k, ==, sd->len);
+  g_assert_cmpuint (bad, ==, 0);
+}
+
+/* A 4.9 GiB Embedding: print and names --shapes answer without allocating;
+ * init, which needs the values, is refused by the parameter budget. */
+static void
+test_cli_huge (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = g_build_filename (dir, "huge.txt", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "out.safetensors", NULL);
+  const char *text = "LM(\n  (emb): Embedding(320000, 4096)\n  (rnn): LSTM(4096, 4096)\n)\n";
+
+  g_assert_true (g_file_set_contents (model, text, -1, NULL));
+  {
+    const char *argv[] = { "print", model, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, text);
+  }
+  {
+    const char *argv[] = { "names", "--state-dict", "--shapes", model, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, "emb.weight\t[320000, 4096]\tF32\n"
+                     "rnn.weight_ih_l0\t[16384, 4096]\tF32\n"
+                     "rnn.weight_hh_l0\t[16384, 4096]\tF32\n"
+                     "rnn.bias_ih_l0\t[16384]\tF32\n"
+                     "rnn.bias_hh_l0\t[16384]\tF32\n");
+  }
+  {
+    const char *argv[] = { "init", model, "-o", out_path, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "above the limit"));
+    g_assert_false (g_file_test (out_path, G_FILE_TEST_EXISTS));
+  }
+  ps_test_rmdir (dir);
+}
+
+/* paramscope-cli init of a repr writes PyTorch's default state_dict, the
+ * integer buffers as I64. */
+static void
+test_cli_init (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = ps_test_fixture ("layers/convnet.txt");
+  g_autofree char *out_path = g_build_filename (dir, "out.safetensors", NULL);
+  g_autofree char *want = read_fixture ("convnet", "init");
+  g_auto (GStrv) lines = g_strsplit (want, "\n", -1);
+  const char *argv[] = { "init", model, "--seed", "0", "-o", out_path, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (PsSafetensors) st = NULL;
+  g_autofree char *file = NULL;
+  gsize file_len = 0;
+  guint64 data_start = 0;
+  guint n = 0;
+
+  g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 0);
+  st = ps_safetensors_open (out_path, NULL);
+  g_assert_nonnull (st);
+  g_assert_true (g_file_get_contents (out_path, &file, &file_len, NULL));
+  g_assert_cmpuint (file_len, >=, 8);
+  for (int b = 7; b >= 0; b--)
+    data_start = (data_start << 8) | (guint8) file[b];
+  data_start += 8;
+  for (guint i = 0; lines[i] && *lines[i]; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", 2);
+      const PsSafetensorsEntry *e = ps_safetensors_resolve (st, f[0]);
+      g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autofree char *hex = NULL;
+      g_assert_nonnull (e);
+      g_checksum_update (sum, (const guchar *) file + data_start + e->begin,
+                         (gssize) (e->end - e->begin));
+      hex = g_strndup (g_checksum_get_string (sum), 16);
+      g_assert_cmpstr (hex, ==, f[1]);
+      if (g_str_has_suffix (f[0], "num_batches_tracked"))
+        g_assert_cmpint (e->dtype, ==, PS_DTYPE_I64);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, ps_safetensors_get_n (st));
+  ps_test_rmdir (dir);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *entry;
+
+  g_test_init (&argc, &argv, NULL);
+  dir = ps_test_fixture ("layers");
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  while ((entry = g_dir_read_name (d)))
+    if (g_str_has_suffix (entry, ".txt"))
+      g_ptr_array_add (names, g_strndup (entry, strlen (entry) - 4));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *n = names->pdata[i];
+      g_autofree char *path = g_strdup_printf ("/layers/model/%s", n);
+      g_autofree char *init_rel = g_strdup_printf ("layers/%s.init", n);
+      g_autofree char *init_path = ps_test_fixture (init_rel);
+      g_test_add_data_func (path, n, test_fixture);
+      if (g_file_test (init_path, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *ipath = g_strdup_printf ("/layers/init/%s", n);
+          g_test_add_data_func (ipath, n, test_init);
+        }
+    }
+  g_test_add_func ("/layers/cli/huge", test_cli_huge);
+  g_test_add_func ("/layers/cli/init", test_cli_init);
+  return g_test_run ();
+}
