@@ -2,6 +2,7 @@
 #include "ps-tape.h"
 #include "ps-error.h"
 #include "ps-kernels.h"
+#include "ps-layer-op.h"
 
 #include <math.h>
 #include <string.h>
@@ -331,6 +332,9 @@ typedef struct
   PsTensor *dx;           /* gradient w.r.t. this call's input */
   guint64   w_version, b_version;
   int       w_slot, b_slot;   /* index into pending[] when the parameter is used twice, else -1 */
+  gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
+  PsLayerOp op;
+  PsLayerOpState st;      /* its plan and buffers, reused across forwards */
 } Entry;
 
 /* A parameter used by several entries (a tied layer) gets the sum of its
@@ -357,6 +361,8 @@ struct _PsTape
   GArray   *pending;      /* Pending */
   gboolean  have_forward;
   gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
+  gboolean  training;     /* module.train() (TRUE) or .eval(): BatchNorm, Dropout */
+  gboolean  trained_forward;   /* the mode of the last forward */
 };
 
 PsTape *
@@ -365,6 +371,7 @@ ps_tape_new (PsModule *model, PsRng *rng)
   PsTape *t = g_new0 (PsTape, 1);
   t->model = ps_module_ref (model);
   t->rng = rng;
+  t->training = TRUE;
   t->x0 = ps_tensor_new_1d (0);
   t->dy = ps_tensor_new_1d (0);
   t->scratch = ps_tensor_new_1d (0);
@@ -387,6 +394,7 @@ ps_tape_free (PsTape *t)
       if (t->pool[i].b)
         ps_param_unref (t->pool[i].b);
       ps_tensor_unref (t->pool[i].dx);
+      ps_layer_op_state_clear (&t->pool[i].st);
     }
   g_free (t->pool);
   ps_tensor_unref (t->x0);
@@ -401,6 +409,12 @@ ps_tape_free (PsTape *t)
   g_array_unref (t->pending);
   ps_module_unref (t->model);
   g_free (t);
+}
+
+void
+ps_tape_set_training (PsTape *t, gboolean training)
+{
+  t->training = training;
 }
 
 static guint
@@ -428,6 +442,19 @@ set_ref (gpointer *slot, gpointer obj, gpointer (*ref) (gpointer), void (*unref)
   return TRUE;
 }
 
+/* Does a module of this kind hold a weight and a bias the tape trains? */
+static gboolean
+holds_params (PsModule *m)
+{
+  return ps_module_get_kind (m) == PS_MODULE_LINEAR || ps_module_get_kind (m) == PS_MODULE_LAYER;
+}
+
+static PsParam *
+entry_param (PsModule *m, const char *name)
+{
+  return holds_params (m) ? ps_module_get_param_by_name (m, name) : NULL;
+}
+
 /* The leaf layers of m in call order into pool; TRUE if any differs from
  * what the slot held (the plan of tied parameters must be redone). */
 static gboolean
@@ -438,12 +465,11 @@ flatten (PsModule *m, Entry *pool, guint *n)
   if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
     {
       Entry *e = &pool[(*n)++];
-      gboolean lin = ps_module_get_kind (m) == PS_MODULE_LINEAR;
       changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
                           (void (*) (gpointer)) ps_module_unref);
-      changed |= set_ref ((gpointer *) &e->w, lin ? ps_module_get_param_by_name (m, "weight") : NULL,
+      changed |= set_ref ((gpointer *) &e->w, entry_param (m, "weight"),
                           (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      changed |= set_ref ((gpointer *) &e->b, lin ? ps_module_get_param_by_name (m, "bias") : NULL,
+      changed |= set_ref ((gpointer *) &e->b, entry_param (m, "bias"),
                           (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
       return changed;
     }
@@ -461,13 +487,11 @@ same_structure (PsModule *m, const Entry *pool, guint n_used, guint *i)
   if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
     {
       const Entry *e;
-      gboolean lin = ps_module_get_kind (m) == PS_MODULE_LINEAR;
       if (*i >= n_used)
         return FALSE;
       e = &pool[(*i)++];
-      return e->module == m
-             && e->w == (lin ? ps_module_get_param_by_name (m, "weight") : NULL)
-             && e->b == (lin ? ps_module_get_param_by_name (m, "bias") : NULL);
+      return e->module == m && e->w == entry_param (m, "weight")
+             && e->b == entry_param (m, "bias");
     }
   for (guint k = 0; k < ps_module_get_n_children (m); k++)
     if (!same_structure (ps_module_get_child (m, k), pool, n_used, i))
@@ -499,7 +523,7 @@ plan_shared (PsTape *t, guint n)
     {
       Entry *e = &t->pool[i];
       e->w_slot = e->b_slot = -1;
-      if (ps_module_get_kind (e->module) != PS_MODULE_LINEAR)
+      if (!holds_params (e->module))
         continue;
       for (int k = 0; k < 2; k++)
         {
@@ -508,7 +532,7 @@ plan_shared (PsTape *t, guint n)
           if (p == NULL)
             continue;
           for (guint j = 0; j < n && !shared; j++)
-            if (j != i && ps_module_get_kind (t->pool[j].module) == PS_MODULE_LINEAR)
+            if (j != i && holds_params (t->pool[j].module))
               shared = ps_module_get_param_by_name (t->pool[j].module, "weight") == p
                        || ps_module_get_param_by_name (t->pool[j].module, "bias") == p;
           if (!shared)
@@ -611,6 +635,88 @@ gelu_tanh (float x)
   return 0.5f * x * (1.f + tanhf (k * (x + 0.044715f * x * x * x)));
 }
 
+/* BatchNorm's running statistics (NULL when it does not track them). */
+static float *
+buffer_data (PsModule *m, const char *name)
+{
+  PsParam *p = ps_module_get_buffer_by_name (m, name);
+  return p ? ps_param_get_data (p)->data : NULL;
+}
+
+/* A layer of ps-layer-op: plan the input's shape (a shape error names the
+ * layer's path, in PyTorch's words, before anything changes), then run. */
+static gboolean
+forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
+{
+  PsModule *m = e->module;
+  int ndim;
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  g_autoptr (GError) local = NULL;
+  PsLayerOpIO io = { 0 };
+
+  if (!ps_layer_op_from_module (m, &e->op))
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s with these options cannot run "
+                   "on the tape yet", path, ps_module_get_type_name (m));
+      return FALSE;
+    }
+  e->is_op = TRUE;
+  if ((e->w && !ps_param_is_initialized (e->w)) || (e->b && !ps_param_is_initialized (e->b)))
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   "%s: a parameter of this layer is uninitialized (lazy); run a forward "
+                   "through the layer that owns it first", path);
+      return FALSE;
+    }
+  if (!ps_layer_op_plan (&e->op, &e->st, in->ndim, in->shape, &ndim, shape, &local)
+      || !ps_layer_op_check_input (&e->op, &e->st, in->data, &local))
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
+      return FALSE;
+    }
+  if (!ps_tensor_resize (e->out, ndim, shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for activations");
+      return FALSE;
+    }
+  io.x = in->data;
+  io.y = e->out->data;
+  io.weight = e->w ? ps_param_get_data (e->w)->data : NULL;
+  io.bias = e->b ? ps_param_get_data (e->b)->data : NULL;
+  io.training = t->training;
+  io.rng = t->rng;
+  if (e->op.kind == PS_OP_BATCH_NORM)
+    {
+      io.running_mean = buffer_data (m, "running_mean");
+      io.running_var = buffer_data (m, "running_var");
+    }
+  if (e->op.kind == PS_OP_DROPOUT && t->training && t->rng == NULL && e->op.p > 0)
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: Dropout in training mode needs a "
+                   "random generator", path);
+      return FALSE;
+    }
+  ps_layer_op_forward (&e->op, &e->st, &io);
+  if (e->op.kind == PS_OP_BATCH_NORM && t->training && io.running_mean)
+    {
+      PsParam *nbt = ps_module_get_buffer_by_name (m, "num_batches_tracked");
+      ps_param_changed (ps_module_get_buffer_by_name (m, "running_mean"), PS_CHANGE_DATA);
+      ps_param_changed (ps_module_get_buffer_by_name (m, "running_var"), PS_CHANGE_DATA);
+      if (nbt)
+        {
+          ps_param_get_data (nbt)->data[0] += 1.f;
+          ps_param_changed (nbt, PS_CHANGE_DATA);
+        }
+    }
+  e->w_version = e->w ? ps_param_get_data_version (e->w) : 0;
+  e->b_version = e->b ? ps_param_get_data_version (e->b) : 0;
+  return TRUE;
+}
+
 static gboolean
 forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 {
@@ -626,7 +732,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   gboolean in_place = ps_module_get_kind (m) == PS_MODULE_RELU && e > t->pool
                       && in == e[-1].out && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
 
-  if (ps_module_get_kind (m) == PS_MODULE_CONTAINER || ps_module_get_kind (m) == PS_MODULE_LAYER)
+  if (ps_module_get_kind (m) == PS_MODULE_CONTAINER)
     {
       g_autofree char *path = module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet", path,
@@ -640,6 +746,9 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       e->out = ps_tensor_new_1d (0);
       e->out_shared = FALSE;
     }
+  e->is_op = FALSE;
+  if (ps_module_get_kind (m) == PS_MODULE_LAYER)
+    return forward_op (t, e, in, error);
 
   if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
     {
@@ -813,6 +922,7 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
     }
   memcpy (t->x0->data, x->data, (size_t) x->numel * sizeof (float));
   in = t->x0;
+  t->trained_forward = t->training;
   for (guint i = 0; i < n; i++)
     {
       if (!forward_entry (t, &t->pool[i], in, error))
@@ -920,6 +1030,53 @@ bias_below (PsTape *t, guint idx)
 
 /* Backward through entry idx.  *gp is dL/d(output); on return it is
  * dL/d(input).  Activations work in place when *gp is the tape's own buffer. */
+/* The buffer a parameter's gradient is added into (zeroed first when the
+ * parameter holds none yet), or NULL when it needs none. */
+static float *
+op_grad (PsTape *t, PsParam *p, int slot)
+{
+  gboolean overwrite = FALSE;
+  float *g;
+
+  if (p == NULL || !ps_param_get_requires_grad (p))
+    return NULL;
+  g = grad_target (t, p, slot, &overwrite);
+  if (overwrite)
+    memset (g, 0, (size_t) ps_param_get_data (p)->numel * sizeof (float));
+  return g;
+}
+
+static gboolean
+backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
+{
+  Entry *e = &t->pool[idx];
+  const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
+  PsLayerOpIO io = { 0 };
+
+  io.x = in->data;
+  io.y = e->out->data;
+  io.weight = e->w ? ps_param_get_data (e->w)->data : NULL;
+  io.training = t->trained_forward;
+  if (e->op.kind == PS_OP_BATCH_NORM)
+    io.running_mean = buffer_data (e->module, "running_mean");
+  io.dy = (*gp)->data;
+  if (idx > 0)                      /* the input itself needs no gradient */
+    {
+      if (!ps_tensor_resize (e->dx, in->ndim, in->shape))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+          return FALSE;
+        }
+      io.dx = e->dx->data;
+    }
+  io.dweight = op_grad (t, e->w, e->w_slot);
+  io.dbias = op_grad (t, e->b, e->b_slot);
+  ps_layer_op_backward (&e->op, &e->st, &io);
+  if (idx > 0)
+    *gp = e->dx;
+  return TRUE;
+}
+
 static gboolean
 backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **error)
 {
@@ -932,6 +1089,8 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
   float *dx;
   int64_t n = in->numel;
 
+  if (e->is_op)
+    return backward_op (t, idx, gp, error);
   if (!need_dx && elementwise)
     return TRUE;
   if (elementwise && owned)

@@ -45,7 +45,13 @@ typedef struct _PsTape PsTape;
 PsTape         *ps_tape_new      (PsModule *model, PsRng *rng);   /* rng: borrowed, may be NULL */
 void            ps_tape_free     (PsTape *tape);
 
-/* x: (..., in_features).  Returns the output, owned by the tape, valid until the next forward. */
+/* module.train() (the default) or module.eval() for the next forwards: batch
+ * statistics and running-statistics updates, or the running statistics, in
+ * BatchNorm; a Dropout mask drawn from the tape's rng, or the identity. */
+void            ps_tape_set_training (PsTape *tape, gboolean training);
+
+/* x: (..., in_features), or any shape the first layer takes ((N, C, H, W) for a
+ * Conv2d).  Returns the output, owned by the tape, valid until the next forward. */
 const PsTensor *ps_tape_forward  (PsTape *tape, const PsTensor *x, GError **error);
 /* Backpropagate dy = dL/d(output) through the last forward. */
 gboolean        ps_tape_backward (PsTape *tape, const PsTensor *dy, GError **error);

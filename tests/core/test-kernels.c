@@ -1113,6 +1113,119 @@ test_cli_bench_input (void)
   g_assert_nonnull (strstr (sout, "(the same 8 cblas_sgemm calls alone)"));
 }
 
+/* ---- the layers on the tape: run and train through paramscope-cli ------------ */
+
+typedef struct
+{
+  const char *name, *loss;
+  gboolean    target;
+} TapeModel;
+
+static const TapeModel tape_models[] = {
+  { "lenet", "cross_entropy", TRUE },
+  { "cnn_bn", "nll", TRUE },
+  { "seq1d", "sum", FALSE },
+  { "embed", "cross_entropy", TRUE },
+};
+
+/* every tensor of the fixture want_rel equal to the file got within rtol */
+static void
+assert_same_tensors (const char *got_path, const char *want_rel, double rtol, const char *label)
+{
+  g_autofree char *want_path = ps_test_fixture (want_rel);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) got = ps_safetensors_open (got_path, &error);
+  g_autoptr (PsSafetensors) want = NULL;
+
+  g_assert_no_error (error);
+  want = ps_safetensors_open (want_path, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < ps_safetensors_get_n (want); k++)
+    {
+      const char *name = ps_safetensors_get (want, k)->name;
+      g_autoptr (PsTensor) t = ps_safetensors_load_tensor (got, name, &error);
+      g_autofree char *ctx = g_strdup_printf ("%s %s", label, name);
+      g_autoptr (PsTensor) w = NULL;
+      double wmax = 0, gmax = 0;
+      if (t == NULL)
+        g_error ("%s: %s missing (%s)", label, name, error->message);
+      /* a gradient that is zero in exact arithmetic (a conv bias before a
+       * BatchNorm) is rounding noise in both: compare its size only */
+      w = ps_safetensors_load_tensor (want, name, &error);
+      g_assert_no_error (error);
+      for (int64_t i = 0; i < w->numel; i++)
+        wmax = MAX (wmax, fabs (w->data[i]));
+      for (int64_t i = 0; i < t->numel; i++)
+        gmax = MAX (gmax, fabs (t->data[i]));
+      if (g_str_has_prefix (name, "grad.") && wmax < 1e-6 && w->numel == t->numel)
+        {
+          if (gmax >= 1e-6)
+            g_error ("%s: PyTorch's is zero up to rounding (%g), ours %g", ctx, wmax, gmax);
+          continue;
+        }
+      ps_test_assert_tensor (t, want, name, rtol, ctx);
+    }
+}
+
+static void
+test_tape_layers (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (tape_models); i++)
+    {
+      const TapeModel *tm = &tape_models[i];
+      g_autofree char *rel = g_strdup_printf ("kernels/tape/%s", tm->name);
+      g_autofree char *base = ps_test_fixture (rel);
+      g_autofree char *model = g_strconcat (base, ".repr.txt", NULL);
+      g_autofree char *input = g_strconcat (base, ".input.safetensors", NULL);
+      g_autofree char *weights = g_strconcat (base, ".weights.safetensors", NULL);
+      g_autofree char *target = g_strconcat (base, ".target.safetensors", NULL);
+      g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+      static const char *const trains[][3] = { { "train_sgd", "sgd", "0.1" },
+                                               { "train_adam", "adam", "0.001" } };
+
+      {
+        g_autofree char *sout = NULL, *serr = NULL, *want = NULL;
+        const char *argv[] = { "run", model, "--input", input, "--weights", weights, "--loss",
+                               tm->loss, "-o", out, tm->target ? "--target" : NULL, target,
+                               NULL };
+        int status = ps_test_run_cli (argv, &sout, &serr);
+        g_assert_cmpstr (serr, ==, "");
+        g_assert_cmpint (status, ==, 0);
+        want = g_strdup_printf ("%s.run.safetensors", rel);
+        assert_same_tensors (out, want, 1e-5, tm->name);
+      }
+      for (guint k = 0; k < G_N_ELEMENTS (trains); k++)
+        {
+          g_autofree char *sout = NULL, *serr = NULL, *want = NULL;
+          const char *argv[] = { "train", model, "--input", input, "--weights", weights,
+                                 "--loss", tm->loss, "--optimizer", trains[k][1], "--lr",
+                                 trains[k][2], "--steps", "10", "-o", out,
+                                 tm->target ? "--target" : NULL, target, NULL };
+          int status = ps_test_run_cli (argv, &sout, &serr);
+          g_assert_cmpstr (serr, ==, "");
+          g_assert_cmpint (status, ==, 0);
+          want = g_strdup_printf ("%s.%s.safetensors", rel, trains[k][0]);
+          assert_same_tensors (out, want, 1e-5, tm->name);
+        }
+    }
+
+  /* a shape that does not fit: the layer's path and PyTorch's words, no output */
+  {
+    g_autofree char *model = ps_test_fixture ("kernels/tape/cnn_bn.repr.txt");
+    g_autofree char *input = ps_test_fixture ("models/big.input.safetensors");
+    g_autofree char *out = g_build_filename (dir, "bad.safetensors", NULL);
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "run", model, "--input", input, "--loss", "sum", "-o", out, NULL };
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 1);
+    g_assert_nonnull (strstr (serr, "0: Expected 3D (unbatched) or 4D (batched) input to "
+                              "conv2d, but got input of size: [3, 32]"));
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  ps_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1142,6 +1255,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/layer-op/run", test_layer_op_run);
   g_test_add_func ("/core/kernels/cli-losses", test_cli_losses);
   g_test_add_func ("/core/kernels/cli-bench-input", test_cli_bench_input);
+  g_test_add_func ("/core/kernels/tape-layers", test_tape_layers);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;
