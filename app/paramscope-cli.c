@@ -67,7 +67,8 @@ static const GOptionEntry init_entries[] = {
 static const GOptionEntry run_entries[] = {
   INPUT_ENTRY,
   WEIGHTS_ENTRY,
-  OPT_TEXT ("loss", loss, "Then backward from this loss: sum, mse or cross_entropy", "LOSS"),
+  OPT_TEXT ("loss", loss, "Then backward from this loss: sum, mse, cross_entropy, nll or "
+            "bce_logits", "LOSS"),
   TARGET_ENTRY,
   SEED_ENTRY,
   OUT_ENTRY ("output, loss, the state_dict and its gradients (safetensors)"),
@@ -77,7 +78,7 @@ static const GOptionEntry run_entries[] = {
 static const GOptionEntry train_entries[] = {
   INPUT_ENTRY,
   TARGET_ENTRY,
-  OPT_TEXT ("loss", loss, "mse, sum or cross_entropy", "LOSS"),
+  OPT_TEXT ("loss", loss, "mse, sum, cross_entropy, nll or bce_logits", "LOSS"),
   OPT_TEXT ("lr", lr_s, "Learning rate", "LR"),
   OPT_TEXT ("momentum", momentum_s, "SGD's momentum (default 0)", "M"),
   OPT_TEXT ("optimizer", optimizer, "sgd (default) or adam", "NAME"),
@@ -92,6 +93,8 @@ static const GOptionEntry train_entries[] = {
 
 static const GOptionEntry bench_entries[] = {
   OPT_TEXT ("batch", batch_s, "Samples per step", "B"),
+  OPT_FILE ("input", 0, input, "The shape and values of a sample: the tensor \"input\" of a "
+            "safetensors file (repeated to B samples)", "X"),
   OPT_TEXT ("steps", steps_s, "Timed steps (default: about a second's worth)", "N"),
   SEED_ENTRY,
   { NULL }
@@ -415,7 +418,7 @@ prepare (Opts *o, PsRng *rng, Prepared *p, GError **error)
       if (!ps_loss_kind_from_string (o->loss, &p->loss))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                       "unknown loss \"%s\" (sum, mse or cross_entropy)", o->loss);
+                       "unknown loss \"%s\" (sum, mse, cross_entropy, nll or bce_logits)", o->loss);
           return FALSE;
         }
       p->have_loss = TRUE;
@@ -539,9 +542,14 @@ cmd_train (Opts *o)
   if (!prepare (o, &rng, &p, &error))
     goto err;
   tape = ps_tape_new (p.net, &rng);
-  /* lazy layers materialize on a first forward, as the oracle does before training */
-  if (ps_tape_forward (tape, p.x, &error) == NULL)
-    goto err;
+  /* lazy layers materialize on a first forward, as the oracle does before
+   * training; only then (a forward updates BatchNorm's running statistics) */
+  {
+    guint n_lazy = 0;
+    ps_module_count_params (p.net, &n_lazy);
+    if (n_lazy > 0 && ps_tape_forward (tape, p.x, &error) == NULL)
+      goto err;
+  }
   opt = ps_optimizer_new (p.net, &cfg, &error);
   if (opt == NULL)
     goto err;
@@ -680,7 +688,7 @@ cmd_render (Opts *o)
         return fail (error);
       if (o->loss)
         {
-          if (!ps_loss_kind_from_string (o->loss, &kind) || kind == PS_LOSS_CROSS_ENTROPY)
+          if (!ps_loss_kind_from_string (o->loss, &kind) || (kind != PS_LOSS_SUM && kind != PS_LOSS_MSE))
             return usage_error ("render: --loss takes sum or mse, got \"%s\"", o->loss);
           if (kind != PS_LOSS_SUM)
             {
@@ -742,8 +750,8 @@ cmd_bench (Opts *o)
 
   if (o->batch_s == NULL)
     return usage_error ("bench needs --batch B");
-  status = ps_cli_bench_step (o->model, o->batch, o->steps_s ? o->steps : 0, o->seed, NULL,
-                              &error);
+  status = ps_cli_bench_step (o->model, o->input, o->batch, o->steps_s ? o->steps : 0, o->seed,
+                              NULL, &error);
   return ps_cli_report (status, error);
 }
 
@@ -786,8 +794,8 @@ static const Command commands[] = {
     "Print name, dtype, shape, mean, std, min and max of every tensor (tab-separated) of a "
     "weights file: safetensors, torch.save (.pt, .pth, .bin) or a sharded *.index.json.", NULL,
     NULL, cmd_inspect, NULL },
-  { "bench", "MODEL", "MODEL --batch B [--steps N]",
-    "Measure a steady-state training step (forward, mse, backward, sgd) and, in the same run, "
+  { "bench", "MODEL", "MODEL --batch B [--input X.safetensors] [--steps N]",
+    "Measure a steady-state training step (forward, loss, backward, sgd) and, in the same run, "
     "its cblas_sgemm calls alone.",
     "The heatmap, checkpoint and live-view benchmarks and the allocation count are the bench\n"
     "program's, built beside the tests (build/tests/paramscope-bench).\n",

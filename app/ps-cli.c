@@ -160,7 +160,6 @@ ps_cli_human_time (double s)
 typedef struct
 {
   int64_t in, out;
-  gboolean first;
 } LinearShape;
 
 static void
@@ -171,30 +170,117 @@ collect_linears (PsModule *m, GArray *out)
       collect_linears (ps_module_get_child (m, i), out);
   else if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
     {
-      LinearShape s = { ps_module_get_in_features (m), ps_module_get_out_features (m), out->len == 0 };
+      LinearShape s = { ps_module_get_in_features (m), ps_module_get_out_features (m) };
       g_array_append_val (out, s);
     }
 }
 
+/* The batch: B samples whose shape (after the batch dimension) and values
+ * come from the tensor "input" of input_path, repeated; without a file,
+ * B x in_features of the first Linear, uniform in [0, 1). */
+static PsTensor *
+bench_input (PsModule *net, const char *input_path, gint64 B, PsRng *rng, GError **error)
+{
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  PsTensor *x;
+
+  if (input_path)
+    {
+      g_autoptr (PsSafetensors) st = ps_safetensors_open (input_path, error);
+      g_autoptr (PsTensor) src = NULL;
+      int64_t per;
+      if (st == NULL)
+        return NULL;
+      src = ps_safetensors_load_tensor (st, "input", error);
+      if (src == NULL)
+        return NULL;
+      if (src->ndim < 1 || src->shape[0] < 1 || src->numel < 1)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: input needs a batch dimension and "
+                       "at least one sample", input_path);
+          return NULL;
+        }
+      memcpy (shape, src->shape, sizeof shape);
+      per = src->numel / src->shape[0];
+      if ((double) B * (double) per > (double) (1 << 28))
+        goto too_large;
+      shape[0] = B;
+      x = ps_tensor_new (src->ndim, shape);
+      if (x == NULL)
+        goto too_large;
+      for (gint64 b = 0; b < B; b++)
+        memcpy (x->data + b * per, src->data + (b % src->shape[0]) * per,
+                (size_t) per * sizeof (float));
+      return x;
+    }
+  {
+    g_autoptr (GArray) lin = g_array_new (FALSE, FALSE, sizeof (LinearShape));
+    int64_t fin;
+    collect_linears (net, lin);
+    if (lin->len == 0 || g_array_index (lin, LinearShape, 0).in == 0)
+      {
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "bench needs --input X.safetensors for a "
+                     "model whose first layer is not a Linear with known in_features");
+        return NULL;
+      }
+    fin = g_array_index (lin, LinearShape, 0).in;
+    if ((double) B * (double) fin > (double) (1 << 28))
+      goto too_large;
+    x = ps_tensor_new_2d (B, fin);
+    if (x == NULL)
+      goto too_large;
+    ps_rng_fill_uniform (rng, x->data, x->numel, 0, 1);
+    return x;
+  }
+too_large:
+  g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "bench: a batch of %" G_GINT64_FORMAT
+               " samples is too large", B);
+  return NULL;
+}
+
+/* "784-1024-1024-10" for Linear layers alone, else "1x28x28 -> 10" */
+static char *
+bench_arch (PsModule *net, const PsTensor *x, const PsTensor *y)
+{
+  GString *s = g_string_new (NULL);
+  g_autoptr (GArray) lin = g_array_new (FALSE, FALSE, sizeof (LinearShape));
+
+  collect_linears (net, lin);
+  if (x->ndim == 2 && lin->len > 0 && g_array_index (lin, LinearShape, 0).in == x->shape[1]
+      && y->ndim == 2 && g_array_index (lin, LinearShape, lin->len - 1).out == y->shape[1])
+    {
+      g_string_append_printf (s, "%" G_GINT64_FORMAT, x->shape[1]);
+      for (guint l = 0; l < lin->len; l++)
+        g_string_append_printf (s, "-%" G_GINT64_FORMAT, g_array_index (lin, LinearShape, l).out);
+      return g_string_free (s, FALSE);
+    }
+  for (int i = 1; i < x->ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 1 ? "x" : "", x->shape[i]);
+  g_string_append (s, " -> ");
+  for (int i = 1; i < y->ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 1 ? "x" : "", y->shape[i]);
+  return g_string_free (s, FALSE);
+}
+
 int
-ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
-                   guint64 (*count_allocs) (void), GError **error)
+ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint64 n_steps,
+                   guint64 seed, guint64 (*count_allocs) (void), GError **error)
 {
   PsRng rng;
   g_autoptr (PsModule) net = NULL;
   g_autoptr (PsTape) tape = NULL;
   g_autoptr (PsOptimizer) opt = NULL;
   g_autoptr (PsTensor) x = NULL, t = NULL;
-  g_autoptr (GArray) lin = g_array_new (FALSE, FALSE, sizeof (LinearShape));
+  g_autoptr (GArray) gemms = g_array_new (FALSE, FALSE, sizeof (PsGemmShape));
+  g_autofree char *arch = NULL;
   PsOptimConfig cfg;
   const PsTensor *y;
   gint64 steps, reps, B = batch;
-  int64_t fin;
   double *times, *floor_times, step_med, floor_med;
   PsTrainStep step;
   guint64 a0, a1 = 0;
-  int n_gemm = 0;
   float **bufs;
+  gboolean classes;
   g_autofree char *s1 = NULL, *s2 = NULL;
 
   g_return_val_if_fail (B > 0, 2);
@@ -202,36 +288,34 @@ ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
   net = ps_model_load_file (path, &rng, NULL, error);
   if (net == NULL)
     return 1;
-  collect_linears (net, lin);
-  if (lin->len == 0 || g_array_index (lin, LinearShape, 0).in == 0)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "bench needs a model whose first layer is a "
-                   "Linear with known in_features");
-      return 1;
-    }
-  fin = g_array_index (lin, LinearShape, 0).in;
-  x = ps_tensor_new_2d (B, fin);
-  if (x == NULL || (double) B * fin > (double) (1 << 28))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "bench: a batch of %" G_GINT64_FORMAT
-                   " x %" G_GINT64_FORMAT " inputs is too large", B, fin);
-      return 2;
-    }
-  ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
+  x = bench_input (net, input_path, B, &rng, error);
+  if (x == NULL)
+    return input_path ? 1 : 2;
   tape = ps_tape_new (net, &rng);
   y = ps_tape_forward (tape, x, error);
   if (y == NULL)
     return 1;
-  /* shapes again: lazy layers have materialized now */
-  g_array_set_size (lin, 0);
-  collect_linears (net, lin);
-  t = ps_tensor_new (y->ndim, y->shape);
-  ps_rng_fill_uniform (&rng, t->data, t->numel, 0, 1);
+  arch = bench_arch (net, x, y);
+  /* a classifier's step (the output (B, C) with an --input): cross-entropy
+   * with class indices, as the PyTorch it is compared with; else mse */
+  classes = input_path != NULL && y->ndim == 2 && y->shape[1] > 1;
+  if (classes)
+    {
+      t = ps_tensor_new_1d (B);
+      for (gint64 b = 0; b < B; b++)
+        t->data[b] = (float) (ps_rng_u32 (&rng) % (uint32_t) y->shape[1]);
+    }
+  else
+    {
+      t = ps_tensor_new (y->ndim, y->shape);
+      ps_rng_fill_uniform (&rng, t->data, t->numel, 0, 1);
+    }
   ps_optim_config_init (&cfg, PS_OPTIM_SGD, 1e-6);
   opt = ps_optimizer_new (net, &cfg, error);
   if (opt == NULL)
     return 1;
-  step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = t, .loss = PS_LOSS_MSE };
+  step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = t,
+                         .loss = classes ? PS_LOSS_CROSS_ENTROPY : PS_LOSS_MSE };
 
   /* the number of timed steps: a second of steps, at least 11 */
   {
@@ -242,6 +326,11 @@ ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
     reps = n_steps > 0 ? n_steps : CLAMP ((gint64) (1.0 / each), 11, 2000001);
   }
   steps = reps;
+
+  /* the step's own sgemm calls, recorded once: the floor replays them */
+  ps_sgemm_record (gemms);
+  ps_train_step (&step, NULL, NULL);
+  ps_sgemm_record (NULL);
 
   /* tiny networks: time batches of steps so the clock's resolution does not matter */
   {
@@ -255,22 +344,18 @@ ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
     times = g_new (double, steps);
     floor_times = g_new (double, steps);
 
-    /* the floor: the same cblas_sgemm calls alone, on buffers of the same shapes */
-    bufs = g_new0 (float *, lin->len * 5);
-    for (guint l = 0; l < lin->len; l++)
+    /* buffers of each call's shapes, holding data as the step's do: untouched
+     * calloc memory would read as the kernel's one zero page, always in cache */
+    bufs = g_new0 (float *, gemms->len * 3);
+    for (guint l = 0; l < gemms->len; l++)
       {
-        LinearShape *s = &g_array_index (lin, LinearShape, l);
-        bufs[5 * l + 0] = g_new0 (float, B * s->in);       /* x */
-        bufs[5 * l + 1] = g_new0 (float, s->out * s->in);  /* w */
-        bufs[5 * l + 2] = g_new0 (float, B * s->out);      /* y, dy */
-        bufs[5 * l + 3] = g_new0 (float, s->out * s->in);  /* dw */
-        bufs[5 * l + 4] = g_new0 (float, B * s->in);       /* dx */
-        /* the operands hold data as the step's do: untouched calloc memory
-         * would read as the kernel's one zero page, always in cache */
-        ps_rng_fill_uniform (&rng, bufs[5 * l + 0], B * s->in, 0, 1);
-        ps_rng_fill_uniform (&rng, bufs[5 * l + 1], s->out * s->in, -1 / sqrt ((double) s->in),
-                             1 / sqrt ((double) s->in));
-        n_gemm += s->first ? 2 : 3;
+        PsGemmShape *g = &g_array_index (gemms, PsGemmShape, l);
+        int64_t na = (int64_t) g->M * g->K, nb = (int64_t) g->K * g->N, nc = (int64_t) g->M * g->N;
+        bufs[3 * l + 0] = g_new (float, MAX (na, 1));
+        bufs[3 * l + 1] = g_new (float, MAX (nb, 1));
+        bufs[3 * l + 2] = g_new0 (float, MAX (nc, 1));
+        ps_rng_fill_uniform (&rng, bufs[3 * l + 0], na, -1, 1);
+        ps_rng_fill_uniform (&rng, bufs[3 * l + 1], nb, -1, 1);
       }
 
     /* step and floor alternate, so that a noisy machine slows both alike */
@@ -288,53 +373,44 @@ ps_cli_bench_step (const char *path, gint64 batch, gint64 n_steps, guint64 seed,
           }
         ts = ps_cli_now ();
         for (gint64 k = 0; k < inner; k++)
-          for (guint l = 0; l < lin->len; l++)
+          for (guint l = 0; l < gemms->len; l++)
             {
-              LinearShape *ls = &g_array_index (lin, LinearShape, l);
-              int bi = (int) B, in = (int) ls->in, out = (int) ls->out;
-              float **b = bufs + 5 * l;
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, bi, out, in, 1.f, b[0], in,
-                           b[1], in, 0.f, b[2], out);
-              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, bi, 1.f, b[2], out,
-                           b[0], in, 0.f, b[3], in);
-              if (!ls->first)
-                cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, bi, in, out, 1.f, b[2],
-                             out, b[1], in, 0.f, b[4], in);
+              PsGemmShape *g = &g_array_index (gemms, PsGemmShape, l);
+              float **b = bufs + 3 * l;
+              ps_sgemm (g->trans_a, g->trans_b, g->M, g->N, g->K, 1.f, b[0],
+                        g->trans_a ? g->M : g->K, b[1], g->trans_b ? g->K : g->N, g->beta, b[2],
+                        g->N);
             }
         if (s >= 0)
           floor_times[s] = (ps_cli_now () - ts) / (double) inner;
       }
     step_med = ps_cli_median (times, steps);
     floor_med = ps_cli_median (floor_times, steps);
-    for (guint i = 0; i < lin->len * 5; i++)
+    for (guint i = 0; i < gemms->len * 3; i++)
       g_free (bufs[i]);
     g_free (bufs);
     reps = steps * inner;
   }
 
   {
-    GString *arch = g_string_new (NULL);
     guint n_lazy;
     int64_t n_params = ps_module_count_params (net, &n_lazy);
-    g_string_append_printf (arch, "%" G_GINT64_FORMAT, g_array_index (lin, LinearShape, 0).in);
-    for (guint l = 0; l < lin->len; l++)
-      g_string_append_printf (arch, "-%" G_GINT64_FORMAT, g_array_index (lin, LinearShape, l).out);
     s1 = ps_cli_human_time (step_med);
     s2 = ps_cli_human_time (floor_med);
     printf ("model       %s (%" G_GINT64_FORMAT " parameters), batch %" G_GINT64_FORMAT "\n",
-            arch->str, n_params, B);
+            arch, n_params, B);
     printf ("steps       %" G_GINT64_FORMAT " timed, OPENBLAS_CORETYPE=%s, %d OpenBLAS threads\n",
             reps, g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)",
             openblas_get_num_threads ());
-    printf ("step        %s ps_cli_median (forward, mse, backward, sgd)\n", s1);
-    printf ("sgemm       %s ps_cli_median (the same %d cblas_sgemm calls alone)\n", s2, n_gemm);
+    printf ("step        %s median (forward, %s, backward, sgd)\n", s1,
+            classes ? "cross_entropy" : "mse");
+    printf ("sgemm       %s median (the same %u cblas_sgemm calls alone)\n", s2, gemms->len);
     printf ("ratio       %.3f (step / sgemm)\n", step_med / floor_med);
     if (count_allocs)
       printf ("allocations %.3f per steady-state step (%" G_GUINT64_FORMAT " in %" G_GINT64_FORMAT
               " steps%s)\n", (double) a1 / (double) reps, a1, reps,
               a1 ? "; OpenBLAS's threaded driver mallocs a job block per call, "
                    "OPENBLAS_NUM_THREADS=1 shows ParamScope's own count" : "");
-    g_string_free (arch, TRUE);
   }
   g_free (times);
   g_free (floor_times);

@@ -62,13 +62,18 @@ double   ps_cli_median      (double *v, gint64 n);
 char    *ps_cli_human_time  (double seconds);
 
 /* The step benchmark of `paramscope-cli bench`: a steady-state training
- * step of the model at path (forward, mse, backward, sgd) and, interleaved
- * with it, the same cblas_sgemm calls alone; prints the medians and their
- * ratio.  steps 0: about a second's worth.  With count_allocs (a heap
- * allocation counter) it also prints the allocations per step.  Returns
- * the exit status; 1 or 2 with error set (2: a usage error). */
-int      ps_cli_bench_step  (const char *path, gint64 batch, gint64 steps, guint64 seed,
-                             guint64 (*count_allocs) (void), GError **error);
+ * step of the model at path (forward, loss, backward, sgd) and, interleaved
+ * with it, the same cblas_sgemm calls alone (recorded from one step and
+ * replayed); prints the medians and their ratio.  The batch's sample shape
+ * and values come from the tensor "input" of input_path (NULL: the first
+ * Linear's in_features, uniform values); a classifier so fed trains with
+ * cross_entropy on class indices, anything else with mse.  steps 0: about a
+ * second's worth.  With count_allocs (a heap allocation counter) it also
+ * prints the allocations per step.  Returns the exit status; 1 or 2 with
+ * error set (2: a usage error). */
+int      ps_cli_bench_step  (const char *path, const char *input_path, gint64 batch,
+                             gint64 steps, guint64 seed, guint64 (*count_allocs) (void),
+                             GError **error);
 
 /* `paramscope-cli exec` (ps-cli-exec.c): argv[0] the program, then its arguments. */
 int      ps_cli_exec_main   (int argc, char **argv);

@@ -1,8 +1,9 @@
 /* ps-tape.c — forward, backward and losses */
 #include "ps-tape.h"
 #include "ps-error.h"
+#include "ps-kernels.h"
+#include "ps-layer-op.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -25,10 +26,11 @@ ps_linear_forward (const float *x, const float *w, const float *b, float *y,
       if (b)
         for (int64_t i = 0; i < B; i++)
           memcpy (y + i * out, b, (size_t) out * sizeof (float));
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) out, (int) in,
-                   1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
+      ps_sgemm (FALSE, TRUE, (int) B, (int) out, (int) in,
+                1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
       return;
     }
+  ps_sgemm_note (FALSE, TRUE, (int) B, (int) out, (int) in, b ? 1.f : 0.f);
   for (int64_t i = 0; i < B; i++)
     {
       const float *xi = x + i * in;
@@ -92,13 +94,17 @@ linear_backward (const float *x, const float *w, const float *dy,
   if (ps_linear_uses_blas (B, in, out))
     {
       if (dw)   /* dw (out, in) (+)= dy^T (out, B) x (B, in) */
-        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) out, (int) in, (int) B,
-                     1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
+        ps_sgemm (TRUE, FALSE, (int) out, (int) in, (int) B,
+                  1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
       if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) in, (int) out,
-                     1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
+        ps_sgemm (FALSE, FALSE, (int) B, (int) in, (int) out,
+                  1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
       return;
     }
+  if (dw)
+    ps_sgemm_note (TRUE, FALSE, (int) out, (int) in, (int) B, dw_overwrite ? 0.f : 1.f);
+  if (dx)
+    ps_sgemm_note (FALSE, FALSE, (int) B, (int) in, (int) out, 0.f);
   if (dw)
     for (int64_t o = 0; o < out; o++)
       for (int64_t k = 0; k < in; k++)
@@ -144,6 +150,10 @@ ps_loss_kind_from_string (const char *s, PsLossKind *kind)
     *kind = PS_LOSS_MSE;
   else if (g_strcmp0 (s, "cross_entropy") == 0)
     *kind = PS_LOSS_CROSS_ENTROPY;
+  else if (g_strcmp0 (s, "nll") == 0)
+    *kind = PS_LOSS_NLL;
+  else if (g_strcmp0 (s, "bce_logits") == 0)
+    *kind = PS_LOSS_BCE_LOGITS;
   else
     return FALSE;
   return TRUE;
@@ -152,8 +162,61 @@ ps_loss_kind_from_string (const char *s, PsLossKind *kind)
 const char *
 ps_loss_kind_to_string (PsLossKind kind)
 {
-  static const char *names[] = { "sum", "mse", "cross_entropy" };
+  static const char *names[] = { "sum", "mse", "cross_entropy", "nll", "bce_logits" };
   return names[kind];
+}
+
+/* cross_entropy and nll with class indices: y (N, C, d...), t (N, d...) */
+static gboolean
+index_targets (PsLossKind kind, const PsTensor *y, const PsTensor *t)
+{
+  return (kind == PS_LOSS_CROSS_ENTROPY || kind == PS_LOSS_NLL) && y->ndim >= 1
+         && t->ndim == y->ndim - 1;
+}
+
+#define PS_IGNORE_INDEX (-100)
+
+static gboolean
+index_loss (PsLossKind kind, const PsTensor *y, const PsTensor *t, double *loss, PsTensor *dy,
+            GError **error)
+{
+  int64_t N = y->ndim >= 2 ? y->shape[0] : 1, C = y->ndim >= 2 ? y->shape[1] : y->shape[0];
+  int64_t L = N * C > 0 ? y->numel / (N * C) : 0;
+
+  if (y->ndim >= 2 && t->shape[0] != N)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected input batch_size (%" G_GINT64_FORMAT
+                   ") to match target batch_size (%" G_GINT64_FORMAT ").", N, t->shape[0]);
+      return FALSE;
+    }
+  for (int i = 2; i < y->ndim; i++)
+    if (t->shape[i - 1] != y->shape[i])
+      {
+        g_autofree char *sy = ps_shape_to_string (y->ndim, y->shape);
+        g_autofree char *st = ps_shape_to_string (t->ndim, t->shape);
+        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "size mismatch (got input: %s, target: %s)",
+                     sy, st);
+        return FALSE;
+      }
+  for (int64_t i = 0; i < t->numel; i++)
+    {
+      float v = t->data[i];
+      if (v == PS_IGNORE_INDEX)
+        continue;
+      if (!(v >= 0 && v < (float) C) || v != floorf (v))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "Target %g is out of bounds.", v);
+          return FALSE;
+        }
+    }
+  if (dy && !ps_tensor_resize (dy, y->ndim, y->shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the loss gradient");
+      return FALSE;
+    }
+  *loss = ps_index_loss_f32 (N, C, L, y->data, t->data, PS_IGNORE_INDEX,
+                             kind == PS_LOSS_CROSS_ENTROPY, dy ? dy->data : NULL);
+  return TRUE;
 }
 
 gboolean
@@ -169,6 +232,14 @@ ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
         {
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the %s loss needs a target",
                        ps_loss_kind_to_string (kind));
+          return FALSE;
+        }
+      if (index_targets (kind, y, t))
+        return index_loss (kind, y, t, loss, dy, error);
+      if (kind == PS_LOSS_NLL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the nll loss takes class indices: a "
+                       "target of the output's shape without its class dimension (1)");
           return FALSE;
         }
       if (!ps_tensor_same_shape (y, t))
@@ -204,6 +275,14 @@ ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
             dy->data[i] = (float) (2.0 * d / (double) n);
         }
       acc /= (double) n;
+      break;
+
+    case PS_LOSS_NLL:
+      g_assert_not_reached ();      /* index targets only, handled above */
+      break;
+
+    case PS_LOSS_BCE_LOGITS:
+      acc = ps_bce_with_logits (n, y->data, t->data, dy ? dy->data : NULL);
       break;
 
     case PS_LOSS_CROSS_ENTROPY:
@@ -255,6 +334,9 @@ typedef struct
   int       w_slot, b_slot;   /* index into pending[] when the parameter is used twice, else -1 */
   PsTensor *use_dw, *use_db;  /* with record_uses: this use's own share of a tied gradient */
   gboolean  use_valid;        /* use_dw/use_db hold the last backward's shares */
+  gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
+  PsLayerOp op;
+  PsLayerOpState st;      /* its plan and buffers, reused across forwards */
 } Entry;
 
 /* A parameter used by several entries (a tied layer) gets the sum of its
@@ -282,6 +364,8 @@ struct _PsTape
   gboolean  record_uses;  /* keep each use's share of a tied parameter's gradient */
   gboolean  have_forward;
   gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
+  gboolean  training;     /* module.train() (TRUE) or .eval(): BatchNorm, Dropout */
+  gboolean  trained_forward;   /* the mode of the last forward */
 };
 
 PsTape *
@@ -290,6 +374,7 @@ ps_tape_new (PsModule *model, PsRng *rng)
   PsTape *t = g_new0 (PsTape, 1);
   t->model = ps_module_ref (model);
   t->rng = rng;
+  t->training = TRUE;
   t->x0 = ps_tensor_new_1d (0);
   t->dy = ps_tensor_new_1d (0);
   t->scratch = ps_tensor_new_1d (0);
@@ -316,6 +401,7 @@ ps_tape_free (PsTape *t)
         ps_tensor_unref (t->pool[i].use_dw);
       if (t->pool[i].use_db)
         ps_tensor_unref (t->pool[i].use_db);
+      ps_layer_op_state_clear (&t->pool[i].st);
     }
   g_free (t->pool);
   ps_tensor_unref (t->x0);
@@ -330,6 +416,12 @@ ps_tape_free (PsTape *t)
   g_array_unref (t->pending);
   ps_module_unref (t->model);
   g_free (t);
+}
+
+void
+ps_tape_set_training (PsTape *t, gboolean training)
+{
+  t->training = training;
 }
 
 static guint
@@ -357,6 +449,19 @@ set_ref (gpointer *slot, gpointer obj, gpointer (*ref) (gpointer), void (*unref)
   return TRUE;
 }
 
+/* Does a module of this kind hold a weight and a bias the tape trains? */
+static gboolean
+holds_params (PsModule *m)
+{
+  return ps_module_get_kind (m) == PS_MODULE_LINEAR || ps_module_get_kind (m) == PS_MODULE_LAYER;
+}
+
+static PsParam *
+entry_param (PsModule *m, const char *name)
+{
+  return holds_params (m) ? ps_module_get_param_by_name (m, name) : NULL;
+}
+
 /* The leaf layers of m in call order into pool; TRUE if any differs from
  * what the slot held (the plan of tied parameters must be redone). */
 static gboolean
@@ -367,12 +472,11 @@ flatten (PsModule *m, Entry *pool, guint *n)
   if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
     {
       Entry *e = &pool[(*n)++];
-      gboolean lin = ps_module_get_kind (m) == PS_MODULE_LINEAR;
       changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
                           (void (*) (gpointer)) ps_module_unref);
-      changed |= set_ref ((gpointer *) &e->w, lin ? ps_module_get_param_by_name (m, "weight") : NULL,
+      changed |= set_ref ((gpointer *) &e->w, entry_param (m, "weight"),
                           (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      changed |= set_ref ((gpointer *) &e->b, lin ? ps_module_get_param_by_name (m, "bias") : NULL,
+      changed |= set_ref ((gpointer *) &e->b, entry_param (m, "bias"),
                           (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
       return changed;
     }
@@ -390,13 +494,11 @@ same_structure (PsModule *m, const Entry *pool, guint n_used, guint *i)
   if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
     {
       const Entry *e;
-      gboolean lin = ps_module_get_kind (m) == PS_MODULE_LINEAR;
       if (*i >= n_used)
         return FALSE;
       e = &pool[(*i)++];
-      return e->module == m
-             && e->w == (lin ? ps_module_get_param_by_name (m, "weight") : NULL)
-             && e->b == (lin ? ps_module_get_param_by_name (m, "bias") : NULL);
+      return e->module == m && e->w == entry_param (m, "weight")
+             && e->b == entry_param (m, "bias");
     }
   for (guint k = 0; k < ps_module_get_n_children (m); k++)
     if (!same_structure (ps_module_get_child (m, k), pool, n_used, i))
@@ -428,7 +530,7 @@ plan_shared (PsTape *t, guint n)
     {
       Entry *e = &t->pool[i];
       e->w_slot = e->b_slot = -1;
-      if (ps_module_get_kind (e->module) != PS_MODULE_LINEAR)
+      if (!holds_params (e->module))
         continue;
       for (int k = 0; k < 2; k++)
         {
@@ -437,7 +539,7 @@ plan_shared (PsTape *t, guint n)
           if (p == NULL)
             continue;
           for (guint j = 0; j < n && !shared; j++)
-            if (j != i && ps_module_get_kind (t->pool[j].module) == PS_MODULE_LINEAR)
+            if (j != i && holds_params (t->pool[j].module))
               shared = ps_module_get_param_by_name (t->pool[j].module, "weight") == p
                        || ps_module_get_param_by_name (t->pool[j].module, "bias") == p;
           if (!shared)
@@ -540,6 +642,88 @@ gelu_tanh (float x)
   return 0.5f * x * (1.f + tanhf (k * (x + 0.044715f * x * x * x)));
 }
 
+/* BatchNorm's running statistics (NULL when it does not track them). */
+static float *
+buffer_data (PsModule *m, const char *name)
+{
+  PsParam *p = ps_module_get_buffer_by_name (m, name);
+  return p ? ps_param_get_data (p)->data : NULL;
+}
+
+/* A layer of ps-layer-op: plan the input's shape (a shape error names the
+ * layer's path, in PyTorch's words, before anything changes), then run. */
+static gboolean
+forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
+{
+  PsModule *m = e->module;
+  int ndim;
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  g_autoptr (GError) local = NULL;
+  PsLayerOpIO io = { 0 };
+
+  if (!ps_layer_op_from_module (m, &e->op))
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s with these options cannot run "
+                   "on the tape yet", path, ps_module_get_type_name (m));
+      return FALSE;
+    }
+  e->is_op = TRUE;
+  if ((e->w && !ps_param_is_initialized (e->w)) || (e->b && !ps_param_is_initialized (e->b)))
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
+                   "%s: a parameter of this layer is uninitialized (lazy); run a forward "
+                   "through the layer that owns it first", path);
+      return FALSE;
+    }
+  if (!ps_layer_op_plan (&e->op, &e->st, in->ndim, in->shape, &ndim, shape, &local)
+      || !ps_layer_op_check_input (&e->op, &e->st, in->data, &local))
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
+      return FALSE;
+    }
+  if (!ps_tensor_resize (e->out, ndim, shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for activations");
+      return FALSE;
+    }
+  io.x = in->data;
+  io.y = e->out->data;
+  io.weight = e->w ? ps_param_get_data (e->w)->data : NULL;
+  io.bias = e->b ? ps_param_get_data (e->b)->data : NULL;
+  io.training = t->training;
+  io.rng = t->rng;
+  if (e->op.kind == PS_OP_BATCH_NORM)
+    {
+      io.running_mean = buffer_data (m, "running_mean");
+      io.running_var = buffer_data (m, "running_var");
+    }
+  if (e->op.kind == PS_OP_DROPOUT && t->training && t->rng == NULL && e->op.p > 0)
+    {
+      g_autofree char *path = module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: Dropout in training mode needs a "
+                   "random generator", path);
+      return FALSE;
+    }
+  ps_layer_op_forward (&e->op, &e->st, &io);
+  if (e->op.kind == PS_OP_BATCH_NORM && t->training && io.running_mean)
+    {
+      PsParam *nbt = ps_module_get_buffer_by_name (m, "num_batches_tracked");
+      ps_param_changed (ps_module_get_buffer_by_name (m, "running_mean"), PS_CHANGE_DATA);
+      ps_param_changed (ps_module_get_buffer_by_name (m, "running_var"), PS_CHANGE_DATA);
+      if (nbt)
+        {
+          ps_param_get_data (nbt)->data[0] += 1.f;
+          ps_param_changed (nbt, PS_CHANGE_DATA);
+        }
+    }
+  e->w_version = e->w ? ps_param_get_data_version (e->w) : 0;
+  e->b_version = e->b ? ps_param_get_data_version (e->b) : 0;
+  return TRUE;
+}
+
 static gboolean
 forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 {
@@ -555,7 +739,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   gboolean in_place = ps_module_get_kind (m) == PS_MODULE_RELU && e > t->pool
                       && in == e[-1].out && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
 
-  if (ps_module_get_kind (m) == PS_MODULE_CONTAINER || ps_module_get_kind (m) == PS_MODULE_LAYER)
+  if (ps_module_get_kind (m) == PS_MODULE_CONTAINER)
     {
       g_autofree char *path = module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet", path,
@@ -569,6 +753,9 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       e->out = ps_tensor_new_1d (0);
       e->out_shared = FALSE;
     }
+  e->is_op = FALSE;
+  if (ps_module_get_kind (m) == PS_MODULE_LAYER)
+    return forward_op (t, e, in, error);
 
   if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
     {
@@ -685,12 +872,10 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       }
       break;
     case PS_MODULE_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = 1.f / (1.f + expf (-x[i]));
+      ps_sigmoid_array (x, y, n);
       break;
     case PS_MODULE_TANH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = tanhf (x[i]);
+      ps_tanh_array (x, y, n);
       break;
     case PS_MODULE_GELU:
       if (ps_module_get_gelu_tanh (m))
@@ -744,6 +929,7 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
     }
   memcpy (t->x0->data, x->data, (size_t) x->numel * sizeof (float));
   in = t->x0;
+  t->trained_forward = t->training;
   for (guint i = 0; i < n; i++)
     {
       if (!forward_entry (t, &t->pool[i], in, error))
@@ -853,6 +1039,52 @@ bias_below (PsTape *t, guint idx)
  * dL/d(input).  Activations work in place when *gp is the tape's own buffer. */
 static void record_use (PsTape *t, Entry *e, const float *x, const float *g, int64_t B,
                         int64_t fin, int64_t fout);
+/* The buffer a parameter's gradient is added into (zeroed first when the
+ * parameter holds none yet), or NULL when it needs none. */
+static float *
+op_grad (PsTape *t, PsParam *p, int slot)
+{
+  gboolean overwrite = FALSE;
+  float *g;
+
+  if (p == NULL || !ps_param_get_requires_grad (p))
+    return NULL;
+  g = grad_target (t, p, slot, &overwrite);
+  if (overwrite)
+    memset (g, 0, (size_t) ps_param_get_data (p)->numel * sizeof (float));
+  return g;
+}
+
+static gboolean
+backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
+{
+  Entry *e = &t->pool[idx];
+  const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
+  PsLayerOpIO io = { 0 };
+
+  io.x = in->data;
+  io.y = e->out->data;
+  io.weight = e->w ? ps_param_get_data (e->w)->data : NULL;
+  io.training = t->trained_forward;
+  if (e->op.kind == PS_OP_BATCH_NORM)
+    io.running_mean = buffer_data (e->module, "running_mean");
+  io.dy = (*gp)->data;
+  if (idx > 0)                      /* the input itself needs no gradient */
+    {
+      if (!ps_tensor_resize (e->dx, in->ndim, in->shape))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+          return FALSE;
+        }
+      io.dx = e->dx->data;
+    }
+  io.dweight = op_grad (t, e->w, e->w_slot);
+  io.dbias = op_grad (t, e->b, e->b_slot);
+  ps_layer_op_backward (&e->op, &e->st, &io);
+  if (idx > 0)
+    *gp = e->dx;
+  return TRUE;
+}
 
 static gboolean
 backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **error)
@@ -866,6 +1098,8 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
   float *dx;
   int64_t n = in->numel;
 
+  if (e->is_op)
+    return backward_op (t, idx, gp, error);
   if (!need_dx && elementwise)
     return TRUE;
   if (elementwise && owned)

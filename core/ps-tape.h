@@ -25,13 +25,18 @@ typedef enum
 {
   PS_LOSS_SUM,            /* y.sum()                                    dL/dy = 1 */
   PS_LOSS_MSE,            /* mean((y - t)^2)                            dL/dy = 2 (y - t) / N */
-  PS_LOSS_CROSS_ENTROPY,  /* F.cross_entropy(y, t), t class probabilities (B, C), mean over B */
+  PS_LOSS_CROSS_ENTROPY,  /* F.cross_entropy(y, t): t class probabilities (B, C), mean over B,
+                           * or class indices (B) / (B, d...) for y (B, C) / (B, C, d...),
+                           * mean over the targets not -100 (ignore_index) */
+  PS_LOSS_NLL,            /* F.nll_loss(y, t), y log-probabilities, t class indices as above */
+  PS_LOSS_BCE_LOGITS,     /* F.binary_cross_entropy_with_logits(y, t), mean */
 } PsLossKind;
 
 gboolean        ps_loss_kind_from_string (const char *s, PsLossKind *kind);
 const char     *ps_loss_kind_to_string   (PsLossKind kind);
 
-/* Loss of y against target (NULL for SUM); dy (same shape as y) receives dL/dy if not NULL. */
+/* Loss of y against target (NULL for SUM); dy (same shape as y) receives dL/dy if not NULL.
+ * Class indices arrive as floats holding integers (an I64 target read into a PsTensor). */
 gboolean        ps_loss_compute  (PsLossKind kind, const PsTensor *y, const PsTensor *target,
                                   double *loss, PsTensor *dy, GError **error);
 
@@ -40,7 +45,13 @@ typedef struct _PsTape PsTape;
 PsTape         *ps_tape_new      (PsModule *model, PsRng *rng);   /* rng: borrowed, may be NULL */
 void            ps_tape_free     (PsTape *tape);
 
-/* x: (..., in_features).  Returns the output, owned by the tape, valid until the next forward. */
+/* module.train() (the default) or module.eval() for the next forwards: batch
+ * statistics and running-statistics updates, or the running statistics, in
+ * BatchNorm; a Dropout mask drawn from the tape's rng, or the identity. */
+void            ps_tape_set_training (PsTape *tape, gboolean training);
+
+/* x: (..., in_features), or any shape the first layer takes ((N, C, H, W) for a
+ * Conv2d).  Returns the output, owned by the tape, valid until the next forward. */
 const PsTensor *ps_tape_forward  (PsTape *tape, const PsTensor *x, GError **error);
 /* Backpropagate dy = dL/d(output) through the last forward. */
 gboolean        ps_tape_backward (PsTape *tape, const PsTensor *dy, GError **error);

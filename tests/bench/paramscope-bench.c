@@ -1,6 +1,6 @@
 /* paramscope-bench — the benchmarks, built beside the tests and not installed
  *
- *   paramscope-bench step MODEL --batch B [--steps N] [--seed N]
+ *   paramscope-bench step MODEL --batch B [--input X.safetensors] [--steps N] [--seed N]
  *       a steady-state training step and its sgemm floor, as `paramscope-cli
  *       bench`, and the heap allocations per step (this program counts them)
  *   paramscope-bench render N [--steps K] [--seed N]
@@ -47,8 +47,11 @@ static char *seed_s, *steps_s, *batch_s;
 static int
 cmd_step (int argc, char **argv)
 {
+  static char *input_s;
   static const GOptionEntry entries[] = {
     { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_s, "Samples per step", "B" },
+    { "input", 0, 0, G_OPTION_ARG_FILENAME, &input_s,
+      "The shape and values of a sample: the tensor \"input\" of a safetensors file", "X" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_s, "Timed steps (default: about a second's worth)",
       "N" },
     SEED_ENTRY,
@@ -68,7 +71,8 @@ cmd_step (int argc, char **argv)
       || !ps_cli_int ("--steps", steps_s, 1, 100000000, &steps)
       || !ps_cli_int ("--seed", seed_s, 0, G_MAXINT64, &seed))
     return 2;
-  status = ps_cli_bench_step (argv[1], batch, steps, (guint64) seed, ps_alloc_count, &error);
+  status = ps_cli_bench_step (argv[1], input_s, batch, steps, (guint64) seed, ps_alloc_count,
+                              &error);
   return ps_cli_report (status, error);
 }
 
@@ -447,7 +451,7 @@ static const struct
   const char *name, *usage;
   int (*main) (int argc, char **argv);
 } commands[] = {
-  { "step", "MODEL --batch B [--steps N] [--seed N]", cmd_step },
+  { "step", "MODEL --batch B [--input X] [--steps N] [--seed N]", cmd_step },
   { "render", "N [--steps K] [--seed N]", cmd_render },
   { "checkpoint", "FILE [--tensor NAME]...", cmd_checkpoint },
   { "live", "MODEL [--seconds S] [--batch B] [--bench-page N]", cmd_live },

@@ -84,6 +84,65 @@ test_adam_tied (void)
                       "nn.Sigmoid(), s, nn.Flatten(), nn.Linear(16, 3))", 32, PS_OPTIM_ADAM, 0);
 }
 
+/* A convolutional model read from print(net) text (tests/fixtures/kernels/tape),
+ * trained on its fixture input with class-index targets: the layers' plans,
+ * workspaces, saved statistics and BatchNorm's running statistics reuse
+ * their buffers. */
+static void
+check_layers_steady_state (const char *name, PsLossKind loss, PsOptimKind kind)
+{
+  GError *error = NULL;
+  PsRng rng;
+  g_autofree char *rel = g_strdup_printf ("kernels/tape/%s.repr.txt", name);
+  g_autofree char *xrel = g_strdup_printf ("kernels/tape/%s.input.safetensors", name);
+  g_autofree char *path = ps_test_fixture (rel);
+  g_autofree char *xpath = ps_test_fixture (xrel);
+  g_autoptr (PsModule) net = NULL;
+  g_autoptr (PsTensor) x = ps_test_load_tensor (xpath, "input");
+  g_autoptr (PsTensor) t = NULL;
+  g_autoptr (PsTape) tape = NULL;
+  g_autoptr (PsOptimizer) opt = NULL;
+  PsOptimConfig c;
+  const PsTensor *y;
+  PsTrainStep step;
+  guint64 before, after;
+
+  ps_rng_seed (&rng, 0);
+  net = ps_model_load_file (path, &rng, NULL, &error);
+  g_assert_no_error (error);
+  tape = ps_tape_new (net, &rng);
+  y = ps_tape_forward (tape, x, &error);
+  g_assert_no_error (error);
+  t = ps_tensor_new_1d (y->shape[0]);
+  for (int64_t b = 0; b < t->numel; b++)
+    t->data[b] = (float) (b % y->shape[1]);
+  ps_optim_config_init (&c, kind, 1e-3);
+  opt = ps_optimizer_new (net, &c, &error);
+  g_assert_no_error (error);
+  step = (PsTrainStep) { .tape = tape, .opt = opt, .x = x, .target = t, .loss = loss };
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpint (ps_train_step (&step, NULL, &error), ==, PS_STEP_OK);
+  before = ps_alloc_count ();
+  for (int i = 0; i < 20; i++)
+    g_assert_cmpint (ps_train_step (&step, NULL, &error), ==, PS_STEP_OK);
+  after = ps_alloc_count ();
+  g_assert_no_error (error);
+  g_test_message ("%s: %" G_GUINT64_FORMAT " allocations in 20 steps", name, after - before);
+  g_assert_cmpuint (after - before, ==, 0);
+}
+
+static void
+test_lenet (void)
+{
+  check_layers_steady_state ("lenet", PS_LOSS_CROSS_ENTROPY, PS_OPTIM_SGD);
+}
+
+static void
+test_batch_norm (void)
+{
+  check_layers_steady_state ("cnn_bn", PS_LOSS_NLL, PS_OPTIM_ADAM);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -92,5 +151,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alloc/steady-state/mlp", test_mlp);
   g_test_add_func ("/alloc/steady-state/blas-sized", test_blas_sized);
   g_test_add_func ("/alloc/steady-state/adam-tied", test_adam_tied);
+  g_test_add_func ("/alloc/steady-state/lenet", test_lenet);
+  g_test_add_func ("/alloc/steady-state/batch-norm", test_batch_norm);
   return g_test_run ();
 }

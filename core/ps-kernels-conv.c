@@ -1,0 +1,709 @@
+/* ps-kernels-conv.c — convolutions and pooling (see ps-kernels.h)
+ *
+ * Convolution is im2col + cblas_sgemm over chunks of samples: a chunk's
+ * columns (K = C/groups * kh * kw rows by nb * OH * OW columns) are built once
+ * and multiplied by the group's weight (O/groups by K).  Small images are
+ * batched so that each sgemm is wide enough for BLAS to reach its speed; a
+ * one-sample chunk writes straight into the output.  The backward pass
+ * rebuilds the columns, forms dW += dY col^T and dcol = W^T dY, and scatters
+ * dcol back (col2im).  A 1x1 stride-1 convolution still copies its input into
+ * the columns: simple, and the copy is small next to the product.
+ */
+#include "ps-kernels.h"
+#include "ps-error.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The loops that move data (im2col, col2im, pooling) are built for AVX2 as
+ * well as the baseline, the processor choosing at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define PS_VECTOR_CLONES
+#endif
+
+gboolean
+ps_conv_geom_init (PsConvGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
+                   int64_t O, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                   int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t groups,
+                   GError **error)
+{
+  int64_t eh, ew;
+
+  memset (g, 0, sizeof *g);
+  if (N < 0 || C <= 0 || H <= 0 || W <= 0 || O <= 0 || kh <= 0 || kw <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "non-positive size: input [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                   ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "], %" G_GINT64_FORMAT
+                   " output channels, kernel (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ")",
+                   N, C, H, W, O, kh, kw);
+      return FALSE;
+    }
+  if (sh <= 0 || sw <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "non-positive stride is not supported");
+      return FALSE;
+    }
+  if ((ph < 0 || pw < 0) && !(ph == PS_CONV_SAME && pw == PS_CONV_SAME))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "negative padding is not supported");
+      return FALSE;
+    }
+  if (ph == PS_CONV_SAME && (sh != 1 || sw != 1))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "padding='same' is not supported for strided convolutions");
+      return FALSE;
+    }
+  if (dh <= 0 || dw <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "dilation should be greater than zero");
+      return FALSE;
+    }
+  if (groups <= 0 || C % groups != 0 || O % groups != 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   groups <= 0 ? "non-positive groups is not supported"
+                   : C % groups != 0 ? "in_channels must be divisible by groups"
+                   : "out_channels must be divisible by groups");
+      return FALSE;
+    }
+  *g = (PsConvGeom) {
+    .N = N, .C = C, .H = H, .W = W, .O = O, .kh = kh, .kw = kw, .sh = sh, .sw = sw,
+    .pt = ph, .pb = ph, .pl = pw, .pr = pw, .dh = dh, .dw = dw, .groups = groups,
+  };
+  eh = dh * (kh - 1) + 1;
+  ew = dw * (kw - 1) + 1;
+  if (ph == PS_CONV_SAME)
+    {
+      /* total d (k - 1), the odd one at the end, as PyTorch pads */
+      g->pt = (eh - 1) / 2;
+      g->pb = eh - 1 - g->pt;
+      g->pl = (ew - 1) / 2;
+      g->pr = ew - 1 - g->pl;
+    }
+  if (H + g->pt + g->pb < eh || W + g->pl + g->pr < ew)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Calculated padded input size per channel: (%" G_GINT64_FORMAT " x %"
+                   G_GINT64_FORMAT "). Kernel size: (%" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                   "). Kernel size can't be greater than actual input size",
+                   H + g->pt + g->pb, W + g->pl + g->pr, eh, ew);
+      return FALSE;
+    }
+  g->OH = (H + g->pt + g->pb - eh) / sh + 1;
+  g->OW = (W + g->pl + g->pr - ew) / sw + 1;
+  return TRUE;
+}
+
+/* Samples per chunk: enough output columns for sgemm to reach its speed,
+ * while the chunk's columns (K x nb P floats) stay near the size of a core's
+ * L2 cache, where im2col writes them and sgemm reads them back. */
+#define PS_CONV_MIN_COLS   256
+#define PS_CONV_COL_FLOATS (128 * 1024)
+
+static int64_t
+conv_chunk (const PsConvGeom *g)
+{
+  int64_t P = MAX (g->OH * g->OW, 1), K = MAX (g->C / g->groups * g->kh * g->kw, 1);
+  int64_t nb = MAX (PS_CONV_COL_FLOATS / K / P, (PS_CONV_MIN_COLS + P - 1) / P);
+
+  return CLAMP (nb, 1, MAX (g->N, 1));
+}
+
+int64_t
+ps_conv_workspace (const PsConvGeom *g)
+{
+  int64_t nb = conv_chunk (g);
+  int64_t K = g->C / g->groups * g->kh * g->kw;
+  int64_t P = g->OH * g->OW;
+
+  /* columns, and (when a chunk has several samples) the group's output gathered */
+  return K * nb * P + (nb > 1 ? g->O / g->groups * nb * P : 0);
+}
+
+/* col (K, nb * P) from samples n0 .. n0 + nb - 1, channels c0 .. c0 + Cg - 1 */
+PS_VECTOR_CLONES static void
+im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0, float *col)
+{
+  int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+
+  for (int64_t c = 0; c < Cg; c++)
+    for (int64_t i = 0; i < g->kh; i++)
+      for (int64_t j = 0; j < g->kw; j++)
+        {
+          float *row = col + ((c * g->kh + i) * g->kw + j) * ld;
+          for (int64_t s = 0; s < nb; s++)
+            {
+              const float *xc = x + ((n0 + s) * g->C + c0 + c) * g->H * g->W;
+              float *r = row + s * P;
+              for (int64_t oh = 0; oh < g->OH; oh++)
+                {
+                  int64_t ih = oh * g->sh - g->pt + i * g->dh;
+                  float *ro = r + oh * g->OW;
+                  if (ih < 0 || ih >= g->H)
+                    {
+                      for (int64_t ow = 0; ow < g->OW; ow++)
+                        ro[ow] = 0.f;
+                      continue;
+                    }
+                  const float *xr = xc + ih * g->W;
+                  int64_t off = j * g->dw - g->pl;
+                  if (g->sw == 1)
+                    {
+                      /* iw = ow + off: zeros, a contiguous run, zeros (plain loops:
+                       * rows are short, a library call each costs more than the copy) */
+                      int64_t lo = CLAMP (-off, 0, g->OW), hi = CLAMP (g->W - off, lo, g->OW);
+                      const float *xo = xr + off;
+                      for (int64_t ow = 0; ow < lo; ow++)
+                        ro[ow] = 0.f;
+                      for (int64_t ow = lo; ow < hi; ow++)
+                        ro[ow] = xo[ow];
+                      for (int64_t ow = hi; ow < g->OW; ow++)
+                        ro[ow] = 0.f;
+                    }
+                  else
+                    for (int64_t ow = 0; ow < g->OW; ow++)
+                      {
+                        int64_t iw = ow * g->sw + off;
+                        ro[ow] = (iw >= 0 && iw < g->W) ? xr[iw] : 0.f;
+                      }
+                }
+            }
+        }
+}
+
+/* dx[samples, channels of the group] += col2im (col); dx zeroed by the caller */
+PS_VECTOR_CLONES static void
+col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c0, float *dx)
+{
+  int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+
+  for (int64_t c = 0; c < Cg; c++)
+    for (int64_t i = 0; i < g->kh; i++)
+      for (int64_t j = 0; j < g->kw; j++)
+        {
+          const float *row = col + ((c * g->kh + i) * g->kw + j) * ld;
+          for (int64_t s = 0; s < nb; s++)
+            {
+              float *xc = dx + ((n0 + s) * g->C + c0 + c) * g->H * g->W;
+              const float *r = row + s * P;
+              for (int64_t oh = 0; oh < g->OH; oh++)
+                {
+                  int64_t ih = oh * g->sh - g->pt + i * g->dh;
+                  if (ih < 0 || ih >= g->H)
+                    continue;
+                  float *xr = xc + ih * g->W;
+                  const float *ro = r + oh * g->OW;
+                  int64_t off = j * g->dw - g->pl;
+                  if (g->sw == 1)
+                    {
+                      int64_t lo = CLAMP (-off, 0, g->OW), hi = CLAMP (g->W - off, lo, g->OW);
+                      float *xo = xr + off;
+                      for (int64_t ow = lo; ow < hi; ow++)
+                        xo[ow] += ro[ow];
+                    }
+                  else
+                    for (int64_t ow = 0; ow < g->OW; ow++)
+                      {
+                        int64_t iw = ow * g->sw + off;
+                        if (iw >= 0 && iw < g->W)
+                          xr[iw] += ro[ow];
+                      }
+                }
+            }
+        }
+}
+
+/* y = conv (x, w) without bias; y (N, O, OH, OW) overwritten */
+static void
+conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y, float *ws)
+{
+  int64_t nb = conv_chunk (g), P = g->OH * g->OW;
+  int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
+  float *col = ws, *tmp = ws + K * nb * P;
+
+  for (int64_t n0 = 0; n0 < g->N; n0 += nb)
+    {
+      int64_t m = MIN (nb, g->N - n0);
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        {
+          const float *wg = w + gi * Og * K;
+          im2col (g, x, n0, m, gi * Cg, col);
+          if (m == 1)
+            {
+              ps_sgemm (FALSE, FALSE, (int) Og, (int) P, (int) K,
+                           1.f, wg, (int) K, col, (int) P, 0.f,
+                           y + (n0 * g->O + gi * Og) * P, (int) P);
+              continue;
+            }
+          ps_sgemm (FALSE, FALSE, (int) Og, (int) (m * P), (int) K,
+                       1.f, wg, (int) K, col, (int) (m * P), 0.f, tmp, (int) (m * P));
+          for (int64_t s = 0; s < m; s++)
+            for (int64_t o = 0; o < Og; o++)
+              memcpy (y + ((n0 + s) * g->O + gi * Og + o) * P, tmp + (o * m + s) * P,
+                      (size_t) P * sizeof (float));
+        }
+    }
+}
+
+/* dx = conv^T (dy, w) (overwritten) and/or dw += dy (x) */
+static void
+conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, const float *dy,
+                           float *dx, float *dw, float *ws)
+{
+  int64_t nb = conv_chunk (g), P = g->OH * g->OW;
+  int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
+  float *col = ws, *tmp = ws + K * nb * P;
+
+  if (dx)
+    memset (dx, 0, (size_t) (g->N * g->C * g->H * g->W) * sizeof (float));
+  for (int64_t n0 = 0; n0 < g->N; n0 += nb)
+    {
+      int64_t m = MIN (nb, g->N - n0);
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        {
+          const float *dyg;
+          int64_t ld = m * P;
+          if (m == 1)
+            dyg = dy + (n0 * g->O + gi * Og) * P;
+          else
+            {
+              for (int64_t s = 0; s < m; s++)
+                for (int64_t o = 0; o < Og; o++)
+                  memcpy (tmp + (o * m + s) * P, dy + ((n0 + s) * g->O + gi * Og + o) * P,
+                          (size_t) P * sizeof (float));
+              dyg = tmp;
+            }
+          if (dw)
+            {
+              im2col (g, x, n0, m, gi * Cg, col);
+              ps_sgemm (FALSE, TRUE, (int) Og, (int) K, (int) ld,
+                           1.f, dyg, (int) ld, col, (int) ld, 1.f, dw + gi * Og * K, (int) K);
+            }
+          if (dx)
+            {
+              ps_sgemm (TRUE, FALSE, (int) K, (int) ld, (int) Og,
+                           1.f, w + gi * Og * K, (int) K, dyg, (int) ld, 0.f, col, (int) ld);
+              col2im (g, col, n0, m, gi * Cg, dx);
+            }
+        }
+    }
+}
+
+/* db[c] += sum over n and the plane of dy (N, Cout, P) */
+PS_VECTOR_CLONES static void
+bias_backward (int64_t N, int64_t Cout, int64_t P, const float *dy, float *db)
+{
+  for (int64_t c = 0; c < Cout; c++)
+    {
+      double acc = 0;
+      for (int64_t n = 0; n < N; n++)
+        {
+          const float *p = dy + (n * Cout + c) * P;
+          float s = 0.f;
+          for (int64_t k = 0; k < P; k++)
+            s += p[k];
+          acc += s;
+        }
+      db[c] += (float) acc;
+    }
+}
+
+PS_VECTOR_CLONES static void
+bias_forward (int64_t N, int64_t Cout, int64_t P, const float *b, float *y)
+{
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t c = 0; c < Cout; c++)
+      {
+        float *p = y + (n * Cout + c) * P;
+        float v = b[c];
+        for (int64_t k = 0; k < P; k++)
+          p[k] += v;
+      }
+}
+
+void
+ps_conv2d_forward (const PsConvGeom *g, const float *x, const float *w, const float *b,
+                   float *y, float *ws)
+{
+  conv_forward_data (g, x, w, y, ws);
+  if (b)
+    bias_forward (g->N, g->O, g->OH * g->OW, b, y);
+}
+
+void
+ps_conv2d_backward (const PsConvGeom *g, const float *x, const float *w, const float *dy,
+                    float *dx, float *dw, float *db, float *ws)
+{
+  if (db)
+    bias_backward (g->N, g->O, g->OH * g->OW, dy, db);
+  if (dx || dw)
+    conv_backward_data_weight (g, x, w, dy, dx, dw, ws);
+}
+
+/* ---- transposed convolution ---------------------------------------------- */
+
+gboolean
+ps_conv_transpose_geom_init (PsConvGeom *tg, int64_t N, int64_t C_in, int64_t H, int64_t W,
+                             int64_t C_out, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                             int64_t ph, int64_t pw, int64_t oph, int64_t opw,
+                             int64_t dh, int64_t dw, int64_t groups, GError **error)
+{
+  int64_t OH, OW;
+
+  if (H <= 0 || W <= 0 || sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "non-positive input size, stride or dilation in a transposed convolution");
+      return FALSE;
+    }
+  if (oph < 0 || opw < 0 || (oph >= sh && oph >= dh) || (opw >= sw && opw >= dw))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "output padding must be smaller than either stride or dilation, but got "
+                   "output_padding_height: %" G_GINT64_FORMAT " output_padding_width: %"
+                   G_GINT64_FORMAT " stride_height: %" G_GINT64_FORMAT " stride_width: %"
+                   G_GINT64_FORMAT " dilation_height: %" G_GINT64_FORMAT " dilation_width: %"
+                   G_GINT64_FORMAT, oph, opw, sh, sw, dh, dw);
+      return FALSE;
+    }
+  OH = (H - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1;
+  OW = (W - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
+  if (OH <= 0 || OW <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Given input size per channel: (%" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                   "). Calculated output size per channel: (%" G_GINT64_FORMAT " x %"
+                   G_GINT64_FORMAT "). Output size is too small", H, W, OH, OW);
+      return FALSE;
+    }
+  /* the convolution from the output (C_out, OH, OW) to the input (C_in, H, W):
+   * its weight (C_in, C_out / groups, kh, kw) is exactly the transposed conv's */
+  if (!ps_conv_geom_init (tg, N, C_out, OH, OW, C_in, kh, kw, sh, sw, ph, pw, dh, dw, groups,
+                          error))
+    return FALSE;
+  /* output_padding adds rows/columns at the end that the conv does not reach */
+  g_assert (tg->OH == H && tg->OW == W);
+  return TRUE;
+}
+
+void
+ps_conv_transpose2d_forward (const PsConvGeom *tg, const float *x, const float *w,
+                             const float *b, float *y, float *ws)
+{
+  /* y = conv^T (x): the data gradient of tg's conv with dy = x */
+  conv_backward_data_weight (tg, NULL, w, x, y, NULL, ws);
+  if (b)
+    bias_forward (tg->N, tg->C, tg->H * tg->W, b, y);
+}
+
+void
+ps_conv_transpose2d_backward (const PsConvGeom *tg, const float *x, const float *w,
+                              const float *dy, float *dx, float *dw, float *db, float *ws)
+{
+  if (db)
+    bias_backward (tg->N, tg->C, tg->H * tg->W, dy, db);
+  if (dw)   /* dW += x (as tg's dy) times the columns of dy (as tg's input) */
+    conv_backward_data_weight (tg, dy, w, x, NULL, dw, ws);
+  if (dx)
+    conv_forward_data (tg, dy, w, dx, ws);
+}
+
+/* ---- pooling ------------------------------------------------------------ */
+
+static int64_t
+pool_out (int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, gboolean ceil_mode)
+{
+  int64_t num = in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+  int64_t out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
+
+  if (ceil_mode && (out - 1) * stride >= in + pad)
+    out--;
+  return out;
+}
+
+gboolean
+ps_pool_geom_init (PsPoolGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
+                   int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                   int64_t dh, int64_t dw, gboolean ceil_mode, GError **error)
+{
+  memset (g, 0, sizeof *g);
+  if (kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "kernel size, stride and dilation should be greater than zero");
+      return FALSE;
+    }
+  if (ph < 0 || pw < 0 || kw / 2 < pw || kh / 2 < ph)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   "pad should be smaller than or equal to half of kernel size, but got padW = %"
+                   G_GINT64_FORMAT ", padH = %" G_GINT64_FORMAT ", kW = %" G_GINT64_FORMAT
+                   ", kH = %" G_GINT64_FORMAT, pw, ph, kw, kh);
+      return FALSE;
+    }
+  *g = (PsPoolGeom) {
+    .N = N, .C = C, .H = H, .W = W, .kh = kh, .kw = kw, .sh = sh, .sw = sw, .ph = ph, .pw = pw,
+    .dh = dh, .dw = dw, .ceil_mode = ceil_mode, .count_include_pad = TRUE,
+  };
+  g->OH = pool_out (H, kh, ph, sh, dh, ceil_mode);
+  g->OW = pool_out (W, kw, pw, sw, dw, ceil_mode);
+  if (H <= 0 || W <= 0 || g->OH < 1 || g->OW < 1)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   "Given input size: (%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%"
+                   G_GINT64_FORMAT "). Calculated output size: (%" G_GINT64_FORMAT "x%"
+                   G_GINT64_FORMAT "x%" G_GINT64_FORMAT "). Output size is too small",
+                   C, H, W, C, g->OH, g->OW);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+PS_VECTOR_CLONES void
+ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+    {
+      const float *xp = x + nc * HW;
+      for (int64_t oh = 0; oh < g->OH; oh++)
+        {
+          int64_t h0 = oh * g->sh - g->ph, h1 = MIN (h0 + (g->kh - 1) * g->dh + 1, g->H);
+          while (h0 < 0)
+            h0 += g->dh;
+          for (int64_t ow = 0; ow < g->OW; ow++)
+            {
+              int64_t w0 = ow * g->sw - g->pw, w1 = MIN (w0 + (g->kw - 1) * g->dw + 1, g->W);
+              while (w0 < 0)
+                w0 += g->dw;
+              float best = -INFINITY;
+              int64_t bi = h0 * g->W + w0;
+              for (int64_t ih = h0; ih < h1; ih += g->dh)
+                for (int64_t iw = w0; iw < w1; iw += g->dw)
+                  {
+                    float v = xp[ih * g->W + iw];
+                    if (v > best || isnan (v))
+                      {
+                        best = v;
+                        bi = ih * g->W + iw;
+                      }
+                  }
+              y[nc * P + oh * g->OW + ow] = best;
+              idx[nc * P + oh * g->OW + ow] = bi;
+            }
+        }
+    }
+}
+
+void
+ps_max_pool2d_backward (const PsPoolGeom *g, const float *dy, const int64_t *idx, float *dx)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  memset (dx, 0, (size_t) (g->N * g->C * HW) * sizeof (float));
+  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+    for (int64_t k = 0; k < P; k++)
+      dx[nc * HW + idx[nc * P + k]] += dy[nc * P + k];
+}
+
+/* the window of output (oh, ow) clipped to the input, and its divisor */
+static inline void
+avg_window (const PsPoolGeom *g, int64_t oh, int64_t ow,
+            int64_t *h0, int64_t *h1, int64_t *w0, int64_t *w1, float *div)
+{
+  int64_t hs = oh * g->sh - g->ph, ws = ow * g->sw - g->pw;
+  int64_t he = MIN (hs + g->kh, g->H + g->ph), we = MIN (ws + g->kw, g->W + g->pw);
+  int64_t pool = (he - hs) * (we - ws);
+
+  *h0 = MAX (hs, 0);
+  *w0 = MAX (ws, 0);
+  *h1 = MIN (he, g->H);
+  *w1 = MIN (we, g->W);
+  *div = (float) (g->count_include_pad ? pool : (*h1 - *h0) * (*w1 - *w0));
+}
+
+/* kernel 2x2, stride 2, no padding (LeNet's, most CNNs'): every window whole */
+static gboolean
+pool_is_2x2 (const PsPoolGeom *g)
+{
+  return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0
+         && 2 * g->OH <= g->H && 2 * g->OW <= g->W;
+}
+
+PS_VECTOR_CLONES void
+ps_avg_pool2d_forward (const PsPoolGeom *g, const float *x, float *y)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  if (pool_is_2x2 (g))
+    {
+      for (int64_t nc = 0; nc < g->N * g->C; nc++)
+        for (int64_t oh = 0; oh < g->OH; oh++)
+          {
+            const float *r0 = x + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+            float *q = y + nc * P + oh * g->OW;
+            for (int64_t ow = 0; ow < g->OW; ow++)
+              q[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / 4.f;
+          }
+      return;
+    }
+
+  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+    {
+      const float *xp = x + nc * HW;
+      for (int64_t oh = 0; oh < g->OH; oh++)
+        for (int64_t ow = 0; ow < g->OW; ow++)
+          {
+            int64_t h0, h1, w0, w1;
+            float div, s = 0.f;
+            avg_window (g, oh, ow, &h0, &h1, &w0, &w1, &div);
+            for (int64_t ih = h0; ih < h1; ih++)
+              for (int64_t iw = w0; iw < w1; iw++)
+                s += xp[ih * g->W + iw];
+            y[nc * P + oh * g->OW + ow] = s / div;
+          }
+    }
+}
+
+PS_VECTOR_CLONES void
+ps_avg_pool2d_backward (const PsPoolGeom *g, const float *dy, float *dx)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  if (pool_is_2x2 (g) && 2 * g->OH == g->H && 2 * g->OW == g->W)
+    {
+      for (int64_t nc = 0; nc < g->N * g->C; nc++)
+        for (int64_t oh = 0; oh < g->OH; oh++)
+          {
+            float *r0 = dx + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+            const float *q = dy + nc * P + oh * g->OW;
+            for (int64_t ow = 0; ow < g->OW; ow++)
+              {
+                float v = q[ow] / 4.f;
+                r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = v;
+              }
+          }
+      return;
+    }
+  memset (dx, 0, (size_t) (g->N * g->C * HW) * sizeof (float));
+  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+    {
+      float *xp = dx + nc * HW;
+      for (int64_t oh = 0; oh < g->OH; oh++)
+        for (int64_t ow = 0; ow < g->OW; ow++)
+          {
+            int64_t h0, h1, w0, w1;
+            float div;
+            avg_window (g, oh, ow, &h0, &h1, &w0, &w1, &div);
+            float v = dy[nc * P + oh * g->OW + ow] / div;
+            for (int64_t ih = h0; ih < h1; ih++)
+              for (int64_t iw = w0; iw < w1; iw++)
+                xp[ih * g->W + iw] += v;
+          }
+    }
+}
+
+static inline int64_t
+bin_start (int64_t i, int64_t out, int64_t in)
+{
+  return (i * in) / out;
+}
+
+static inline int64_t
+bin_end (int64_t i, int64_t out, int64_t in)
+{
+  return ((i + 1) * in + out - 1) / out;
+}
+
+void
+ps_adaptive_avg_pool2d_forward (int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                const float *x, float *y)
+{
+  for (int64_t nc = 0; nc < NC; nc++)
+    {
+      const float *xp = x + nc * H * W;
+      for (int64_t oh = 0; oh < OH; oh++)
+        {
+          int64_t h0 = bin_start (oh, OH, H), h1 = bin_end (oh, OH, H);
+          for (int64_t ow = 0; ow < OW; ow++)
+            {
+              int64_t w0 = bin_start (ow, OW, W), w1 = bin_end (ow, OW, W);
+              float s = 0.f;
+              for (int64_t ih = h0; ih < h1; ih++)
+                for (int64_t iw = w0; iw < w1; iw++)
+                  s += xp[ih * W + iw];
+              y[(nc * OH + oh) * OW + ow] = s / (float) ((h1 - h0) * (w1 - w0));
+            }
+        }
+    }
+}
+
+void
+ps_adaptive_avg_pool2d_backward (int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                 const float *dy, float *dx)
+{
+  memset (dx, 0, (size_t) (NC * H * W) * sizeof (float));
+  for (int64_t nc = 0; nc < NC; nc++)
+    {
+      float *xp = dx + nc * H * W;
+      for (int64_t oh = 0; oh < OH; oh++)
+        {
+          int64_t h0 = bin_start (oh, OH, H), h1 = bin_end (oh, OH, H);
+          for (int64_t ow = 0; ow < OW; ow++)
+            {
+              int64_t w0 = bin_start (ow, OW, W), w1 = bin_end (ow, OW, W);
+              float v = dy[(nc * OH + oh) * OW + ow] / (float) ((h1 - h0) * (w1 - w0));
+              for (int64_t ih = h0; ih < h1; ih++)
+                for (int64_t iw = w0; iw < w1; iw++)
+                  xp[ih * W + iw] += v;
+            }
+        }
+    }
+}
+
+void
+ps_adaptive_max_pool2d_forward (int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                const float *x, float *y, int64_t *idx)
+{
+  for (int64_t nc = 0; nc < NC; nc++)
+    {
+      const float *xp = x + nc * H * W;
+      for (int64_t oh = 0; oh < OH; oh++)
+        {
+          int64_t h0 = bin_start (oh, OH, H), h1 = bin_end (oh, OH, H);
+          for (int64_t ow = 0; ow < OW; ow++)
+            {
+              int64_t w0 = bin_start (ow, OW, W), w1 = bin_end (ow, OW, W);
+              float best = -INFINITY;
+              int64_t bi = h0 * W + w0;
+              for (int64_t ih = h0; ih < h1; ih++)
+                for (int64_t iw = w0; iw < w1; iw++)
+                  {
+                    float v = xp[ih * W + iw];
+                    if (v > best || isnan (v))
+                      {
+                        best = v;
+                        bi = ih * W + iw;
+                      }
+                  }
+              y[(nc * OH + oh) * OW + ow] = best;
+              idx[(nc * OH + oh) * OW + ow] = bi;
+            }
+        }
+    }
+}
+
+void
+ps_adaptive_max_pool2d_backward (int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                 const float *dy, const int64_t *idx, float *dx)
+{
+  memset (dx, 0, (size_t) (NC * H * W) * sizeof (float));
+  for (int64_t nc = 0; nc < NC; nc++)
+    for (int64_t k = 0; k < OH * OW; k++)
+      dx[nc * H * W + idx[nc * OH * OW + k]] += dy[nc * OH * OW + k];
+}

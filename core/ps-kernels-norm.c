@@ -1,0 +1,309 @@
+/* ps-kernels-norm.c — batch, layer and group normalization, dropout, embedding
+ * (see ps-kernels.h).  Statistics are summed in double, as PyTorch's CPU
+ * kernels accumulate float inputs.
+ */
+#include "ps-kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- batch norm ---------------------------------------------------------- */
+
+void
+ps_batch_norm_forward (int64_t N, int64_t C, int64_t L, const float *x,
+                       const float *weight, const float *bias,
+                       float *running_mean, float *running_var,
+                       gboolean training, double momentum, double eps,
+                       float *y, float *mean, float *invstd)
+{
+  int64_t n = N * L;
+
+  for (int64_t c = 0; c < C; c++)
+    {
+      double m, is;
+      if (training)
+        {
+          double s = 0, ss = 0, var;
+          for (int64_t b = 0; b < N; b++)
+            {
+              const float *p = x + (b * C + c) * L;
+              for (int64_t k = 0; k < L; k++)
+                s += p[k];
+            }
+          m = n > 0 ? s / (double) n : 0;
+          for (int64_t b = 0; b < N; b++)
+            {
+              const float *p = x + (b * C + c) * L;
+              for (int64_t k = 0; k < L; k++)
+                ss += (p[k] - m) * (p[k] - m);
+            }
+          var = n > 0 ? ss / (double) n : 0;
+          is = 1.0 / sqrt (var + eps);
+          if (running_mean)
+            running_mean[c] = (float) (momentum * m + (1 - momentum) * running_mean[c]);
+          if (running_var)
+            running_var[c] = (float) (momentum * (n > 1 ? ss / (double) (n - 1) : var)
+                                      + (1 - momentum) * running_var[c]);
+        }
+      else
+        {
+          m = running_mean ? running_mean[c] : 0;
+          is = 1.0 / sqrt ((running_var ? running_var[c] : 1.0) + eps);
+        }
+      mean[c] = (float) m;
+      invstd[c] = (float) is;
+      /* y = x * alpha + beta, as PyTorch's CPU batch_norm_cpu_transform_input */
+      float alpha = (float) (is * (weight ? weight[c] : 1.0f));
+      float beta = (float) ((bias ? bias[c] : 0.0f) - m * alpha);
+      for (int64_t b = 0; b < N; b++)
+        {
+          const float *p = x + (b * C + c) * L;
+          float *q = y + (b * C + c) * L;
+          for (int64_t k = 0; k < L; k++)
+            q[k] = p[k] * alpha + beta;
+        }
+    }
+}
+
+void
+ps_batch_norm_backward (int64_t N, int64_t C, int64_t L, const float *x,
+                        const float *weight, const float *mean, const float *invstd,
+                        gboolean training, const float *dy,
+                        float *dx, float *dweight, float *dbias)
+{
+  int64_t n = N * L;
+
+  for (int64_t c = 0; c < C; c++)
+    {
+      double sdy = 0, sdyx = 0, m = mean[c], is = invstd[c];
+      double w = weight ? weight[c] : 1.0;
+      for (int64_t b = 0; b < N; b++)
+        {
+          const float *p = x + (b * C + c) * L, *g = dy + (b * C + c) * L;
+          for (int64_t k = 0; k < L; k++)
+            {
+              sdy += g[k];
+              sdyx += g[k] * (p[k] - m);
+            }
+        }
+      if (dweight)
+        dweight[c] += (float) (sdyx * is);
+      if (dbias)
+        dbias[c] += (float) sdy;
+      if (!dx)
+        continue;
+      if (training)
+        {
+          /* dx = (dy - mean(dy) - xhat * mean(dy xhat)) * invstd * w */
+          double k1 = sdy / (double) n, k2 = sdyx * is * is / (double) n;
+          for (int64_t b = 0; b < N; b++)
+            {
+              const float *p = x + (b * C + c) * L, *g = dy + (b * C + c) * L;
+              float *q = dx + (b * C + c) * L;
+              for (int64_t k = 0; k < L; k++)
+                q[k] = (float) ((g[k] - k1 - (p[k] - m) * k2) * is * w);
+            }
+        }
+      else
+        {
+          float s = (float) (is * w);
+          for (int64_t b = 0; b < N; b++)
+            {
+              const float *g = dy + (b * C + c) * L;
+              float *q = dx + (b * C + c) * L;
+              for (int64_t k = 0; k < L; k++)
+                q[k] = g[k] * s;
+            }
+        }
+    }
+}
+
+/* ---- layer norm and group norm --------------------------------------------- */
+
+/* mean and 1 / sqrt(biased var + eps) of n floats */
+static void
+moments (const float *x, int64_t n, double eps, float *mean, float *rstd)
+{
+  double s = 0, ss = 0, m;
+
+  for (int64_t i = 0; i < n; i++)
+    s += x[i];
+  m = s / (double) n;
+  for (int64_t i = 0; i < n; i++)
+    ss += (x[i] - m) * (x[i] - m);
+  *mean = (float) m;
+  *rstd = (float) (1.0 / sqrt (ss / (double) n + eps));
+}
+
+void
+ps_layer_norm_forward (int64_t M, int64_t D, const float *x, const float *weight,
+                       const float *bias, double eps, float *y, float *mean, float *rstd)
+{
+  for (int64_t r = 0; r < M; r++)
+    {
+      const float *p = x + r * D;
+      float *q = y + r * D;
+      moments (p, D, eps, &mean[r], &rstd[r]);
+      float m = mean[r], s = rstd[r];
+      for (int64_t k = 0; k < D; k++)
+        {
+          float v = (p[k] - m) * s;
+          q[k] = weight ? v * weight[k] + (bias ? bias[k] : 0.f) : v + (bias ? bias[k] : 0.f);
+        }
+    }
+}
+
+/* dx of one normalized block of n elements whose scale is w(k) */
+static void
+norm_block_backward (const float *x, const float *dy, int64_t n, int64_t L, const float *weight,
+                     int64_t c0, float mean, float rstd, float *dx)
+{
+  /* g = dy w; dx = rstd (g - mean(g) - xhat mean(g xhat)), k / L is the channel */
+  double sg = 0, sgx = 0;
+
+  for (int64_t k = 0; k < n; k++)
+    {
+      double g = dy[k] * (weight ? weight[c0 + k / L] : 1.0f);
+      sg += g;
+      sgx += g * (x[k] - mean) * rstd;
+    }
+  sg /= (double) n;
+  sgx /= (double) n;
+  for (int64_t k = 0; k < n; k++)
+    {
+      double g = dy[k] * (weight ? weight[c0 + k / L] : 1.0f);
+      double xh = (x[k] - mean) * rstd;
+      dx[k] = (float) (rstd * (g - sg - xh * sgx));
+    }
+}
+
+void
+ps_layer_norm_backward (int64_t M, int64_t D, const float *x, const float *weight,
+                        const float *mean, const float *rstd, const float *dy,
+                        float *dx, float *dweight, float *dbias)
+{
+  for (int64_t r = 0; r < M; r++)
+    {
+      const float *p = x + r * D, *g = dy + r * D;
+      if (dx)
+        norm_block_backward (p, g, D, 1, weight, 0, mean[r], rstd[r], dx + r * D);
+      for (int64_t k = 0; k < D; k++)
+        {
+          if (dweight)
+            dweight[k] += g[k] * (p[k] - mean[r]) * rstd[r];
+          if (dbias)
+            dbias[k] += g[k];
+        }
+    }
+}
+
+void
+ps_group_norm_forward (int64_t N, int64_t C, int64_t L, int64_t G, const float *x,
+                       const float *weight, const float *bias, double eps,
+                       float *y, float *mean, float *rstd)
+{
+  int64_t Cg = C / G, n = Cg * L;
+
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t gi = 0; gi < G; gi++)
+      {
+        int64_t i = b * G + gi;
+        const float *p = x + (b * C + gi * Cg) * L;
+        float *q = y + (b * C + gi * Cg) * L;
+        moments (p, n, eps, &mean[i], &rstd[i]);
+        for (int64_t c = 0; c < Cg; c++)
+          {
+            float w = weight ? weight[gi * Cg + c] : 1.f, bb = bias ? bias[gi * Cg + c] : 0.f;
+            for (int64_t k = 0; k < L; k++)
+              q[c * L + k] = (p[c * L + k] - mean[i]) * rstd[i] * w + bb;
+          }
+      }
+}
+
+void
+ps_group_norm_backward (int64_t N, int64_t C, int64_t L, int64_t G, const float *x,
+                        const float *weight, const float *mean, const float *rstd,
+                        const float *dy, float *dx, float *dweight, float *dbias)
+{
+  int64_t Cg = C / G, n = Cg * L;
+
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t gi = 0; gi < G; gi++)
+      {
+        int64_t i = b * G + gi, off = (b * C + gi * Cg) * L;
+        if (dx)
+          norm_block_backward (x + off, dy + off, n, L, weight, gi * Cg, mean[i], rstd[i],
+                               dx + off);
+        for (int64_t c = 0; c < Cg; c++)
+          {
+            double sw = 0, sb = 0;
+            for (int64_t k = 0; k < L; k++)
+              {
+                float g = dy[off + c * L + k];
+                sw += g * (x[off + c * L + k] - mean[i]) * rstd[i];
+                sb += g;
+              }
+            if (dweight)
+              dweight[gi * Cg + c] += (float) sw;
+            if (dbias)
+              dbias[gi * Cg + c] += (float) sb;
+          }
+      }
+}
+
+/* ---- dropout and embedding ------------------------------------------------ */
+
+void
+ps_dropout_forward (int64_t n, double p, PsRng *rng, const float *x, float *mask, float *y)
+{
+  if (p <= 0)
+    {
+      for (int64_t i = 0; i < n; i++)
+        mask[i] = 1.f;
+      memcpy (y, x, (size_t) n * sizeof (float));
+      return;
+    }
+  if (p >= 1)
+    {
+      memset (mask, 0, (size_t) n * sizeof (float));
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] * 0.f;
+      return;
+    }
+  /* noise.bernoulli_(1 - p): u < 1 - p with u from 53 random bits; noise.div_(1 - p) */
+  double keep = 1 - p;
+  float scale = 1.f / (float) keep;
+  for (int64_t i = 0; i < n; i++)
+    {
+      mask[i] = ps_rng_double (rng) < keep ? scale : 0.f;
+      y[i] = x[i] * mask[i];
+    }
+}
+
+void
+ps_dropout_backward (int64_t n, const float *mask, const float *dy, float *dx)
+{
+  for (int64_t i = 0; i < n; i++)
+    dx[i] = dy[i] * mask[i];
+}
+
+void
+ps_embedding_forward (int64_t n, int64_t D, const int64_t *idx, const float *w, float *y)
+{
+  for (int64_t i = 0; i < n; i++)
+    memcpy (y + i * D, w + idx[i] * D, (size_t) D * sizeof (float));
+}
+
+void
+ps_embedding_backward (int64_t n, int64_t D, const int64_t *idx, int64_t padding_idx,
+                       const float *dy, float *dw)
+{
+  for (int64_t i = 0; i < n; i++)
+    {
+      if (idx[i] == padding_idx)
+        continue;
+      float *row = dw + idx[i] * D;
+      for (int64_t k = 0; k < D; k++)
+        row[k] += dy[i * D + k];
+    }
+}

@@ -1,0 +1,447 @@
+/* ps-kernels.c — softmax, activations, PReLU and the index-target losses
+ * (see ps-kernels.h).  Each activation's formula and its derivative follow
+ * PyTorch's CPU kernels, branch points included (Hardswish at +-3, Softplus's
+ * threshold, ReLU6's ends), so gradients at the kinks agree too.
+ */
+#include "ps-kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- matrix products -------------------------------------------------------- */
+
+static GArray *gemm_log;
+
+void
+ps_sgemm_record (GArray *log)
+{
+  gemm_log = log;
+}
+
+void
+ps_sgemm_note (gboolean trans_a, gboolean trans_b, int M, int N, int K, float beta)
+{
+  if (G_UNLIKELY (gemm_log != NULL))
+    {
+      PsGemmShape g = { trans_a, trans_b, M, N, K, beta };
+      g_array_append_val (gemm_log, g);
+    }
+}
+
+void
+ps_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K, float alpha,
+          const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  ps_sgemm_note (trans_a, trans_b, M, N, K, beta);
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+               trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* ---- softmax ------------------------------------------------------------- */
+
+static void
+softmax_impl (int64_t outer, int64_t C, int64_t inner, const float *x, float *y, gboolean take_log)
+{
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        const float *p = x + o * C * inner + in;
+        float *q = y + o * C * inner + in;
+        float m = -INFINITY;
+        double s = 0;
+        for (int64_t c = 0; c < C; c++)
+          m = MAX (m, p[c * inner]);
+        for (int64_t c = 0; c < C; c++)
+          s += expf (p[c * inner] - m);
+        if (take_log)
+          {
+            float ls = (float) log (s);
+            for (int64_t c = 0; c < C; c++)
+              q[c * inner] = p[c * inner] - m - ls;
+          }
+        else
+          {
+            float inv = (float) (1.0 / s);
+            for (int64_t c = 0; c < C; c++)
+              q[c * inner] = expf (p[c * inner] - m) * inv;
+          }
+      }
+}
+
+void
+ps_softmax_forward (int64_t outer, int64_t C, int64_t inner, const float *x, float *y)
+{
+  softmax_impl (outer, C, inner, x, y, FALSE);
+}
+
+void
+ps_log_softmax_forward (int64_t outer, int64_t C, int64_t inner, const float *x, float *y)
+{
+  softmax_impl (outer, C, inner, x, y, TRUE);
+}
+
+void
+ps_softmax_backward (int64_t outer, int64_t C, int64_t inner, const float *y,
+                     const float *dy, float *dx)
+{
+  /* dx = y (dy - sum(dy y)) */
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        int64_t base = o * C * inner + in;
+        double s = 0;
+        for (int64_t c = 0; c < C; c++)
+          s += dy[base + c * inner] * y[base + c * inner];
+        for (int64_t c = 0; c < C; c++)
+          dx[base + c * inner] = y[base + c * inner] * (float) (dy[base + c * inner] - s);
+      }
+}
+
+void
+ps_log_softmax_backward (int64_t outer, int64_t C, int64_t inner, const float *y,
+                         const float *dy, float *dx)
+{
+  /* dx = dy - exp(y) sum(dy) */
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t in = 0; in < inner; in++)
+      {
+        int64_t base = o * C * inner + in;
+        double s = 0;
+        for (int64_t c = 0; c < C; c++)
+          s += dy[base + c * inner];
+        for (int64_t c = 0; c < C; c++)
+          dx[base + c * inner] = dy[base + c * inner] - expf (y[base + c * inner]) * (float) s;
+      }
+}
+
+/* ---- activations ---------------------------------------------------------- */
+
+#define SELU_ALPHA 1.6732632423543772848170429916717
+#define SELU_SCALE 1.0507009873554804934193349852946
+
+static inline float
+sigmoidf (float x)
+{
+  return 1.f / (1.f + expf (-x));
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define PS_VECTOR_CLONES
+#endif
+
+/* exp(x) within about one ulp of expf (Cephes' reduction and polynomial),
+ * written without calls or branches so that a loop over it vectorizes:
+ * x = n ln2 + r, |r| <= ln2 / 2, exp(r) by a degree-6 polynomial, 2^n built
+ * in the exponent bits.  x is clamped to [-87.3, 88.7]: the result stays a
+ * normal float (exp(-88) becomes 1.2e-38 rather than a subnormal). */
+static inline float
+exp_vec (float x)
+{
+  float n, r, r2, p;
+  int32_t e;
+  union { int32_t i; float f; } u;
+
+  x = x < -87.3f ? -87.3f : x;
+  x = x > 88.7f ? 88.7f : x;
+  n = floorf (x * 1.44269504088896341f + 0.5f);
+  r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  r2 = r * r;
+  p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r2 + r + 1.f;
+  e = (int32_t) n + 127;
+  u.i = e << 23;
+  return p * u.f;
+}
+
+/* Sigmoid and tanh over arrays, vectorized (the sigmoid layers of LeNet
+ * evaluate millions of them per step).  tanh(x) = 1 - 2 / (exp(2x) + 1) for
+ * |x| >= 0.625. */
+PS_VECTOR_CLONES void
+ps_sigmoid_array (const float *x, float *y, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    y[i] = 1.f / (1.f + exp_vec (-x[i]));
+}
+
+PS_VECTOR_CLONES void
+ps_tanh_array (const float *x, float *y, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    {
+      float v = x[i];
+      float a = v < 0 ? -v : v;
+      float z = v * v;
+      /* small |x|: Cephes' odd polynomial, free of the cancellation below */
+      float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
+                      + 1.33314422036e-1f) * z - 3.33332819422e-1f) * z * v + v;
+      float t = 1.f - 2.f / (exp_vec (2.f * a) + 1.f);
+      t = v < 0 ? -t : t;
+      y[i] = a < 0.625f ? small : t;
+    }
+}
+
+static inline float
+softplusf (float x, float beta, float threshold)
+{
+  return x * beta > threshold ? x : log1pf (expf (x * beta)) / beta;
+}
+
+void
+ps_act_forward (const PsAct *a, int64_t n, const float *x, float *y)
+{
+  float alpha = (float) a->alpha, thr = (float) a->threshold;
+
+  switch (a->kind)
+    {
+    case PS_ACT_SILU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] / (1.f + expf (-x[i]));
+      break;
+    case PS_ACT_ELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] : alpha * expm1f (x[i]);
+      break;
+    case PS_ACT_SELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = (float) SELU_SCALE * (x[i] > 0 ? x[i] : (float) SELU_ALPHA * expm1f (x[i]));
+      break;
+    case PS_ACT_SOFTPLUS:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = softplusf (x[i], alpha, thr);
+      break;
+    case PS_ACT_MISH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] * tanhf (log1pf (expf (x[i])));
+      break;
+    case PS_ACT_HARDSWISH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] * MIN (MAX (x[i] + 3.f, 0.f), 6.f) / 6.f;
+      break;
+    case PS_ACT_HARDSIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = MIN (MAX (x[i] + 3.f, 0.f), 6.f) / 6.f;
+      break;
+    case PS_ACT_RELU6:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = isnan (x[i]) ? x[i] : MIN (MAX (x[i], 0.f), 6.f);
+      break;
+    case PS_ACT_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] : (isnan (x[i]) ? x[i] : 0.f);
+      break;
+    case PS_ACT_SIGMOID:
+      ps_sigmoid_array (x, y, n);
+      break;
+    case PS_ACT_TANH:
+      ps_tanh_array (x, y, n);
+      break;
+    case PS_ACT_LEAKY_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = x[i] > 0 ? x[i] : x[i] * alpha;
+      break;
+    }
+}
+
+void
+ps_act_backward (const PsAct *a, int64_t n, const float *x, const float *y,
+                 const float *dy, float *dx)
+{
+  float alpha = (float) a->alpha, thr = (float) a->threshold;
+
+  switch (a->kind)
+    {
+    case PS_ACT_SILU:
+      for (int64_t i = 0; i < n; i++)
+        {
+          float s = sigmoidf (x[i]);
+          dx[i] = dy[i] * s * (1.f + x[i] * (1.f - s));
+        }
+      break;
+    case PS_ACT_ELU:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = x[i] > 0 ? dy[i] : dy[i] * alpha * expf (x[i]);
+      break;
+    case PS_ACT_SELU:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = x[i] > 0 ? dy[i] * (float) SELU_SCALE
+                         : dy[i] * (float) (SELU_SCALE * SELU_ALPHA) * expf (x[i]);
+      break;
+    case PS_ACT_SOFTPLUS:
+      for (int64_t i = 0; i < n; i++)
+        {
+          float z = expf (x[i] * alpha);
+          dx[i] = x[i] * alpha > thr ? dy[i] : dy[i] * z / (z + 1.f);
+        }
+      break;
+    case PS_ACT_MISH:
+      for (int64_t i = 0; i < n; i++)
+        {
+          float t = tanhf (log1pf (expf (x[i])));
+          dx[i] = dy[i] * (t + x[i] * sigmoidf (x[i]) * (1.f - t * t));
+        }
+      break;
+    case PS_ACT_HARDSWISH:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = x[i] < -3.f ? 0.f : x[i] <= 3.f ? dy[i] * (x[i] / 3.f + 0.5f) : dy[i];
+      break;
+    case PS_ACT_HARDSIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = (x[i] > -3.f && x[i] < 3.f) ? dy[i] / 6.f : 0.f;
+      break;
+    case PS_ACT_RELU6:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = (x[i] <= 0.f || x[i] >= 6.f) ? 0.f : dy[i];
+      break;
+    case PS_ACT_RELU:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = y[i] > 0 ? dy[i] : 0.f;
+      break;
+    case PS_ACT_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = dy[i] * (1.f - y[i]) * y[i];
+      break;
+    case PS_ACT_TANH:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = dy[i] * (1.f - y[i] * y[i]);
+      break;
+    case PS_ACT_LEAKY_RELU:
+      for (int64_t i = 0; i < n; i++)
+        dx[i] = x[i] > 0 ? dy[i] : dy[i] * alpha;
+      break;
+    }
+}
+
+void
+ps_prelu_forward (int64_t N, int64_t C, int64_t L, int64_t nw, const float *x,
+                  const float *w, float *y)
+{
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t c = 0; c < C; c++)
+      {
+        float a = w[nw == 1 ? 0 : c];
+        const float *p = x + (b * C + c) * L;
+        float *q = y + (b * C + c) * L;
+        for (int64_t k = 0; k < L; k++)
+          q[k] = p[k] > 0 ? p[k] : a * p[k];
+      }
+}
+
+void
+ps_prelu_backward (int64_t N, int64_t C, int64_t L, int64_t nw, const float *x,
+                   const float *w, const float *dy, float *dx, float *dw)
+{
+  for (int64_t c = 0; c < C; c++)
+    {
+      float a = w[nw == 1 ? 0 : c];
+      double s = 0;
+      for (int64_t b = 0; b < N; b++)
+        {
+          const float *p = x + (b * C + c) * L, *g = dy + (b * C + c) * L;
+          for (int64_t k = 0; k < L; k++)
+            {
+              if (dx)
+                dx[(b * C + c) * L + k] = p[k] > 0 ? g[k] : a * g[k];
+              if (p[k] <= 0)
+                s += p[k] * g[k];
+            }
+        }
+      if (dw)
+        dw[nw == 1 ? 0 : c] += (float) s;
+    }
+}
+
+/* ---- losses -------------------------------------------------------------- */
+
+/* the target of position i, from int64 or float class indices */
+#define TARGET(i) (ti ? ti[i] : (int64_t) tf[i])
+
+static double
+index_loss (int64_t N, int64_t C, int64_t L, const float *x, const int64_t *ti, const float *tf,
+            int64_t ignore_index, float *dx, gboolean logits)
+{
+  double total = 0;
+  int64_t count = 0;
+
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t l = 0; l < L; l++)
+      if (TARGET (b * L + l) != ignore_index)
+        count++;
+  if (dx)
+    memset (dx, 0, (size_t) (N * C * L) * sizeof (float));
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t l = 0; l < L; l++)
+      {
+        int64_t t = TARGET (b * L + l);
+        const float *p = x + b * C * L + l;
+        if (t == ignore_index)
+          continue;
+        g_assert (t >= 0 && t < C);   /* the caller checks the targets */
+        if (!logits)
+          {
+            total -= p[t * L];
+            if (dx)
+              dx[b * C * L + l + t * L] = -1.f / (float) count;
+            continue;
+          }
+        float m = -INFINITY;
+        double s = 0;
+        for (int64_t c = 0; c < C; c++)
+          m = MAX (m, p[c * L]);
+        for (int64_t c = 0; c < C; c++)
+          s += exp ((double) p[c * L] - m);
+        total += m + log (s) - p[t * L];
+        if (dx)
+          {
+            for (int64_t c = 0; c < C; c++)
+              dx[b * C * L + l + c * L] =
+                (float) (exp ((double) p[c * L] - m) / s / (double) count);
+            dx[b * C * L + l + t * L] -= 1.f / (float) count;
+          }
+      }
+  return count > 0 ? total / (double) count : NAN;
+}
+
+double
+ps_cross_entropy_index (int64_t N, int64_t C, int64_t L, const float *x,
+                        const int64_t *target, int64_t ignore_index, float *dx)
+{
+  return index_loss (N, C, L, x, target, NULL, ignore_index, dx, TRUE);
+}
+
+double
+ps_nll_loss (int64_t N, int64_t C, int64_t L, const float *x,
+             const int64_t *target, int64_t ignore_index, float *dx)
+{
+  return index_loss (N, C, L, x, target, NULL, ignore_index, dx, FALSE);
+}
+
+double
+ps_index_loss_f32 (int64_t N, int64_t C, int64_t L, const float *x, const float *target,
+                   int64_t ignore_index, gboolean logits, float *dx)
+{
+  return index_loss (N, C, L, x, NULL, target, ignore_index, dx, logits);
+}
+
+double
+ps_bce_with_logits (int64_t n, const float *x, const float *t, float *dx)
+{
+  double total = 0;
+
+  for (int64_t i = 0; i < n; i++)
+    {
+      double v = x[i], mv = MAX (-v, 0.0);
+      total += (1 - t[i]) * v + mv + log (exp (-mv) + exp (-v - mv));
+      if (dx)
+        dx[i] = (float) ((1.0 / (1.0 + exp (-v)) - t[i]) / (double) n);
+    }
+  return n > 0 ? total / (double) n : NAN;
+}

@@ -1,0 +1,1262 @@
+/* test-kernels.c — every kernel of ps-kernels.h against PyTorch and finite differences
+ *
+ * The references are tests/fixtures/kernels/FAMILY.safetensors, written by
+ * gen_kernels.py next to them: for each case the sizes (`cfg`), the inputs,
+ * an upstream gradient `gy`, and PyTorch's output and gradients wrt the input
+ * and every parameter.  Each kernel's forward and backward must match them;
+ * then central differences of sum(y * gy) check the backward of each family
+ * on its own, without PyTorch.
+ */
+#include "ps-test-util.h"
+#include "ps-kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#define RTOL 1e-4
+
+/* ---- fixture access ------------------------------------------------------ */
+
+static GHashTable *families;   /* name -> PsSafetensors */
+
+static PsSafetensors *
+family (const char *name)
+{
+  PsSafetensors *st;
+
+  if (families == NULL)
+    families = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) ps_safetensors_free);
+  st = g_hash_table_lookup (families, name);
+  if (st == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *rel = g_strdup_printf ("kernels/%s.safetensors", name);
+      g_autofree char *path = ps_test_fixture (rel);
+      st = ps_safetensors_open (path, &error);
+      g_assert_no_error (error);
+      g_hash_table_insert (families, g_strdup (name), st);
+    }
+  return st;
+}
+
+typedef struct
+{
+  PsSafetensors *st;
+  char           prefix[64];
+} Case;
+
+static gboolean
+case_init (Case *c, const char *fam, const char *op, int k)
+{
+  g_autofree char *name = NULL;
+
+  c->st = family (fam);
+  g_snprintf (c->prefix, sizeof c->prefix, "%s.%d.", op, k);
+  name = g_strconcat (c->prefix, "cfg", NULL);
+  return ps_safetensors_find (c->st, name) != NULL;
+}
+
+static const PsSafetensorsEntry *
+entry (const Case *c, const char *role)
+{
+  g_autofree char *name = g_strconcat (c->prefix, role, NULL);
+  return ps_safetensors_find (c->st, name);
+}
+
+/* the tensor c.ROLE as floats (caller frees), NULL when absent; *n its size */
+static float *
+get (const Case *c, const char *role, int64_t *n)
+{
+  const PsSafetensorsEntry *e = entry (c, role);
+  float *v;
+
+  if (e == NULL)
+    return NULL;
+  v = g_new0 (float, MAX (e->numel, 1));
+  ps_safetensors_read_f32 (c->st, e, 0, e->numel, v);
+  if (n)
+    *n = e->numel;
+  return v;
+}
+
+static float *
+need (const Case *c, const char *role, int64_t *n)
+{
+  float *v = get (c, role, n);
+  if (v == NULL)
+    g_error ("fixture %s%s missing", c->prefix, role);
+  return v;
+}
+
+static int64_t *
+get_i64 (const Case *c, const char *role, int64_t *n)
+{
+  int64_t m = 0;
+  g_autofree float *f = need (c, role, &m);
+  int64_t *v = g_new0 (int64_t, MAX (m, 1));
+  for (int64_t i = 0; i < m; i++)
+    v[i] = (int64_t) f[i];
+  if (n)
+    *n = m;
+  return v;
+}
+
+static double
+get_f64 (const Case *c, int i)
+{
+  int64_t n = 0;
+  g_autofree float *f = need (c, "fcfg", &n);
+  g_assert_cmpint (i, <, n);
+  return f[i];
+}
+
+/* got must match c.ROLE within rtol (ps_test_compare's scale-aware closeness) */
+static void
+expect (const Case *c, const char *role, const float *got, int64_t n, double rtol)
+{
+  int64_t m = 0, where = -1;
+  g_autofree float *want = need (c, role, &m);
+  double ratio;
+
+  g_assert_cmpint (n, ==, m);
+  ratio = ps_test_compare (got, want, n, rtol, &where);
+  if (ratio > 1.0)
+    g_error ("%s%s: element %" G_GINT64_FORMAT " is %.9g, PyTorch %.9g (ratio %.3g)",
+             c->prefix, role, where, got[where], want[where], ratio);
+}
+
+static float *
+zeros (int64_t n)
+{
+  return g_new0 (float, MAX (n, 1));
+}
+
+/* ---- finite differences -------------------------------------------------- */
+
+/* f(ctx) returns sum(y * gy) for the current values of the buffers ctx
+ * points at; grad is the analytic gradient wrt p (n elements).  Checks up
+ * to 12 elements spread over p. */
+typedef double (*Objective) (gpointer ctx);
+
+static double fd_step = 1e-2;   /* relative; smaller where kinks (ReLU) are near */
+
+static void
+fd_check (const char *what, Objective f, gpointer ctx, float *p, const float *grad, int64_t n)
+{
+  int64_t step = MAX (n / 12, 1);
+
+  for (int64_t i = 0; i < n; i += step)
+    {
+      float keep = p[i];
+      double h = fd_step * MAX (1.0, fabs (keep)), fp, fm, fd;
+      p[i] = (float) (keep + h);
+      fp = f (ctx);
+      p[i] = (float) (keep - h);
+      fm = f (ctx);
+      p[i] = keep;
+      fd = (fp - fm) / (2 * h);
+      if (fabs (fd - grad[i]) > 2e-2 * MAX (1.0, fabs (grad[i])))
+        g_error ("%s: d/dp[%" G_GINT64_FORMAT "] = %.6g by differences, %.6g by backward",
+                 what, i, fd, grad[i]);
+    }
+}
+
+static double
+dot (const float *a, const float *b, int64_t n)
+{
+  double s = 0;
+  for (int64_t i = 0; i < n; i++)
+    s += (double) a[i] * b[i];
+  return s;
+}
+
+/* ---- convolution ---------------------------------------------------------- */
+
+typedef struct
+{
+  PsConvGeom g;
+  gboolean transpose;
+  float *x, *w, *b, *y, *gy, *ws;
+  int64_t ny;
+} ConvCtx;
+
+static double
+conv_objective (gpointer p)
+{
+  ConvCtx *c = p;
+  if (c->transpose)
+    ps_conv_transpose2d_forward (&c->g, c->x, c->w, c->b, c->y, c->ws);
+  else
+    ps_conv2d_forward (&c->g, c->x, c->w, c->b, c->y, c->ws);
+  return dot (c->y, c->gy, c->ny);
+}
+
+/* forward and backward of one conv case against PyTorch, then differences */
+static void
+conv_case (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
+{
+  int64_t ny = 0;
+  g_autofree float *y = NULL, *gx = zeros (nx), *gw = zeros (nw), *gb = zeros (MAX (nb, 1));
+  g_autofree float *gy = need (c, "gy", &ny);
+  const char *label = c->prefix;
+
+  cc->ws = zeros (ps_conv_workspace (&cc->g));
+  cc->y = y = zeros (ny);
+  cc->gy = gy;
+  cc->ny = ny;
+  conv_objective (cc);
+  expect (c, "y", y, ny, RTOL);
+
+  if (cc->transpose)
+    ps_conv_transpose2d_backward (&cc->g, cc->x, cc->w, gy, gx, gw, cc->b ? gb : NULL, cc->ws);
+  else
+    ps_conv2d_backward (&cc->g, cc->x, cc->w, gy, gx, gw, cc->b ? gb : NULL, cc->ws);
+  expect (c, "gx", gx, nx, RTOL);
+  expect (c, "gw", gw, nw, RTOL);
+  if (cc->b)
+    expect (c, "gb", gb, nb, RTOL);
+
+  /* parameter gradients accumulate: a second backward doubles them */
+  if (cc->transpose)
+    ps_conv_transpose2d_backward (&cc->g, cc->x, cc->w, gy, NULL, gw, NULL, cc->ws);
+  else
+    ps_conv2d_backward (&cc->g, cc->x, cc->w, gy, NULL, gw, NULL, cc->ws);
+  for (int64_t i = 0; i < nw; i++)
+    gw[i] *= 0.5f;
+  expect (c, "gw", gw, nw, RTOL);
+
+  fd_check (label, conv_objective, cc, cc->x, gx, nx);
+  fd_check (label, conv_objective, cc, cc->w, gw, nw);
+  if (cc->b)
+    fd_check (label, conv_objective, cc, cc->b, gb, nb);
+  g_free (cc->ws);
+}
+
+static void
+test_conv2d (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "conv", "conv2d", k); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t nx, nw, nb = 0;
+      ConvCtx cc = { 0 };
+      g_autofree float *x = need (&c, "x", &nx), *w = need (&c, "w", &nw), *b = get (&c, "b", &nb);
+
+      int64_t ph = v[15] ? PS_CONV_SAME : v[9], pw = v[15] ? PS_CONV_SAME : v[10];
+      g_assert_true (ps_conv_geom_init (&cc.g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+                                        v[8], ph, pw, v[11], v[12], v[13], &error));
+      g_assert_no_error (error);
+      cc.x = x, cc.w = w, cc.b = b;
+      conv_case (&c, &cc, nx, nw, nb);
+    }
+  g_assert_cmpint (strlen (c.prefix), >, 0);
+}
+
+static void
+test_conv1d (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "conv", "conv1d", k); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t nx, nw, nb = 0;
+      ConvCtx cc = { 0 };
+      g_autofree float *x = need (&c, "x", &nx), *w = need (&c, "w", &nw), *b = get (&c, "b", &nb);
+
+      /* N, C, L, O, k, s, p, d, groups, bias, same: the 2-d kernel with H = 1 */
+      g_assert_true (ps_conv_geom_init (&cc.g, v[0], v[1], 1, v[2], v[3], 1, v[4], 1, v[5],
+                                        v[10] ? PS_CONV_SAME : 0, v[10] ? PS_CONV_SAME : v[6],
+                                        1, v[7], v[8], &error));
+      g_assert_no_error (error);
+      cc.x = x, cc.w = w, cc.b = b;
+      conv_case (&c, &cc, nx, nw, nb);
+    }
+}
+
+static void
+test_conv_transpose2d (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "conv", "convt2d", k); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t nx, nw, nb = 0;
+      ConvCtx cc = { .transpose = TRUE };
+      g_autofree float *x = need (&c, "x", &nx), *w = need (&c, "w", &nw), *b = get (&c, "b", &nb);
+
+      g_assert_true (ps_conv_transpose_geom_init (&cc.g, v[0], v[1], v[2], v[3], v[4], v[5],
+                                                  v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+                                                  v[13], v[14], v[15], &error));
+      g_assert_no_error (error);
+      cc.x = x, cc.w = w, cc.b = b;
+      conv_case (&c, &cc, nx, nw, nb);
+    }
+}
+
+static void
+test_conv_errors (void)
+{
+  PsConvGeom g;
+  g_autoptr (GError) error = NULL;
+
+  /* a 7x7 kernel on a 3x3 input padded by 1 */
+  g_assert_false (ps_conv_geom_init (&g, 1, 1, 3, 3, 1, 7, 7, 1, 1, 1, 1, 1, 1, 1, &error));
+  g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+  g_assert_cmpstr (error->message, ==, "Calculated padded input size per channel: (5 x 5). "
+                   "Kernel size: (7 x 7). Kernel size can't be greater than actual input size");
+  g_clear_error (&error);
+  g_assert_false (ps_conv_geom_init (&g, 1, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2, &error));
+  g_assert_cmpstr (error->message, ==, "in_channels must be divisible by groups");
+}
+
+/* ---- pooling -------------------------------------------------------------- */
+
+typedef struct
+{
+  PsPoolGeom g;
+  int kind;   /* 0 avg, 1 adaptive avg */
+  float *x, *y, *gy;
+  int64_t ny;
+} PoolCtx;
+
+static double
+pool_objective (gpointer p)
+{
+  PoolCtx *c = p;
+  if (c->kind == 0)
+    ps_avg_pool2d_forward (&c->g, c->x, c->y);
+  else
+    ps_adaptive_avg_pool2d_forward (c->g.N * c->g.C, c->g.H, c->g.W, c->g.OH, c->g.OW, c->x, c->y);
+  return dot (c->y, c->gy, c->ny);
+}
+
+static void
+test_max_pool2d (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "pool", "maxpool2d", k); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      PsPoolGeom g;
+      int64_t nx, ny, ni;
+      g_autofree float *x = need (&c, "x", &nx), *gy = need (&c, "gy", &ny);
+      g_autofree int64_t *want_idx = get_i64 (&c, "idx", &ni);
+
+      g_assert_true (ps_pool_geom_init (&g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+                                        v[8], v[9], v[10], v[11], (gboolean) v[12], &error));
+      g_assert_cmpint (g.N * g.C * g.OH * g.OW, ==, ny);
+      g_autofree float *y = zeros (ny), *gx = zeros (nx);
+      g_autofree int64_t *idx = g_new0 (int64_t, ny);
+      ps_max_pool2d_forward (&g, x, y, idx);
+      expect (&c, "y", y, ny, 1e-7);
+      for (int64_t i = 0; i < ny; i++)
+        g_assert_cmpint (idx[i], ==, want_idx[i]);
+      ps_max_pool2d_backward (&g, gy, idx, gx);
+      expect (&c, "gx", gx, nx, 1e-6);
+    }
+}
+
+static void
+test_avg_pool2d (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "pool", "avgpool2d", k); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      PoolCtx pc = { .kind = 0 };
+      int64_t nx, ny;
+      g_autofree float *x = need (&c, "x", &nx), *gy = need (&c, "gy", &ny);
+
+      g_assert_true (ps_pool_geom_init (&pc.g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+                                        v[8], v[9], 1, 1, (gboolean) v[10], &error));
+      pc.g.count_include_pad = (gboolean) v[11];
+      g_assert_cmpint (pc.g.N * pc.g.C * pc.g.OH * pc.g.OW, ==, ny);
+      g_autofree float *y = zeros (ny), *gx = zeros (nx);
+      pc.x = x, pc.y = y, pc.gy = gy, pc.ny = ny;
+      pool_objective (&pc);
+      expect (&c, "y", y, ny, RTOL);
+      ps_avg_pool2d_backward (&pc.g, gy, gx);
+      expect (&c, "gx", gx, nx, RTOL);
+      fd_check (c.prefix, pool_objective, &pc, x, gx, nx);
+    }
+}
+
+static void
+test_adaptive_pool2d (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "pool", "adaptiveavg", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      PoolCtx pc = { .kind = 1 };
+      int64_t nx, ny;
+      g_autofree float *x = need (&c, "x", &nx), *gy = need (&c, "gy", &ny);
+      g_autofree float *y = zeros (ny), *gx = zeros (nx);
+
+      pc.g.N = v[0], pc.g.C = v[1], pc.g.H = v[2], pc.g.W = v[3], pc.g.OH = v[4], pc.g.OW = v[5];
+      pc.x = x, pc.y = y, pc.gy = gy, pc.ny = ny;
+      pool_objective (&pc);
+      expect (&c, "y", y, ny, RTOL);
+      ps_adaptive_avg_pool2d_backward (v[0] * v[1], v[2], v[3], v[4], v[5], gy, gx);
+      expect (&c, "gx", gx, nx, RTOL);
+      fd_check (c.prefix, pool_objective, &pc, x, gx, nx);
+    }
+  for (int k = 0; case_init (&c, "pool", "adaptivemax", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t nx, ny;
+      g_autofree float *x = need (&c, "x", &nx), *gy = need (&c, "gy", &ny);
+      g_autofree float *y = zeros (ny), *gx = zeros (nx);
+      g_autofree int64_t *idx = g_new0 (int64_t, ny), *want_idx = get_i64 (&c, "idx", NULL);
+
+      ps_adaptive_max_pool2d_forward (v[0] * v[1], v[2], v[3], v[4], v[5], x, y, idx);
+      expect (&c, "y", y, ny, 1e-7);
+      for (int64_t i = 0; i < ny; i++)
+        g_assert_cmpint (idx[i], ==, want_idx[i]);
+      ps_adaptive_max_pool2d_backward (v[0] * v[1], v[2], v[3], v[4], v[5], gy, idx, gx);
+      expect (&c, "gx", gx, nx, 1e-6);
+    }
+}
+
+static void
+test_pool_errors (void)
+{
+  PsPoolGeom g;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (ps_pool_geom_init (&g, 1, 3, 2, 2, 3, 3, 3, 3, 0, 0, 1, 1, FALSE, &error));
+  g_assert_cmpstr (error->message, ==, "Given input size: (3x2x2). Calculated output size: "
+                   "(3x0x0). Output size is too small");
+  g_clear_error (&error);
+  g_assert_false (ps_pool_geom_init (&g, 1, 3, 8, 8, 2, 2, 2, 2, 2, 2, 1, 1, FALSE, &error));
+  g_assert_nonnull (strstr (error->message, "pad should be smaller than or equal to half"));
+}
+
+/* ---- normalization -------------------------------------------------------- */
+
+typedef struct
+{
+  int kind;                 /* 0 batch norm, 1 layer norm, 2 group norm */
+  int64_t N, C, L, G;
+  gboolean training;
+  double eps;
+  float *x, *w, *b, *y, *gy, *mean, *rstd, *rm, *rv;
+  int64_t ny;
+} NormCtx;
+
+static double
+norm_objective (gpointer p)
+{
+  NormCtx *c = p;
+  if (c->kind == 0)
+    ps_batch_norm_forward (c->N, c->C, c->L, c->x, c->w, c->b, c->rm, c->rv, c->training, 0.1,
+                           c->eps, c->y, c->mean, c->rstd);
+  else if (c->kind == 1)
+    ps_layer_norm_forward (c->N, c->C, c->x, c->w, c->b, c->eps, c->y, c->mean, c->rstd);
+  else
+    ps_group_norm_forward (c->N, c->C, c->L, c->G, c->x, c->w, c->b, c->eps, c->y, c->mean,
+                           c->rstd);
+  return dot (c->y, c->gy, c->ny);
+}
+
+static void
+norm_backward (NormCtx *c, float *gx, float *gw, float *gb)
+{
+  if (c->kind == 0)
+    ps_batch_norm_backward (c->N, c->C, c->L, c->x, c->w, c->mean, c->rstd, c->training, c->gy,
+                            gx, c->w ? gw : NULL, c->b ? gb : NULL);
+  else if (c->kind == 1)
+    ps_layer_norm_backward (c->N, c->C, c->x, c->w, c->mean, c->rstd, c->gy, gx,
+                            c->w ? gw : NULL, c->b ? gb : NULL);
+  else
+    ps_group_norm_backward (c->N, c->C, c->L, c->G, c->x, c->w, c->mean, c->rstd, c->gy, gx,
+                            c->w ? gw : NULL, c->b ? gb : NULL);
+}
+
+static void
+norm_case (const Case *c, NormCtx *nc)
+{
+  int64_t nx, ny, nw = 0, nb = 0;
+  g_autofree float *x = need (c, "x", &nx), *gy = need (c, "gy", &ny);
+  g_autofree float *w = get (c, "w", &nw), *b = get (c, "b", &nb);
+  g_autofree float *y = zeros (ny), *gx = zeros (nx), *gw = zeros (nw), *gb = zeros (nb);
+  g_autofree float *mean = zeros (nx), *rstd = zeros (nx);
+  g_autofree float *rm = get (c, "rm0", NULL), *rv = get (c, "rv0", NULL);
+
+  nc->x = x, nc->w = w, nc->b = b, nc->y = y, nc->gy = gy, nc->ny = ny;
+  nc->mean = mean, nc->rstd = rstd, nc->rm = rm, nc->rv = rv;
+  norm_objective (nc);
+  expect (c, "y", y, ny, RTOL);
+  if (nc->kind == 0)
+    {
+      expect (c, "rm", rm, nc->C, 1e-5);
+      expect (c, "rv", rv, nc->C, 1e-5);
+      nc->rm = nc->rv = NULL;   /* differences must not move the running statistics */
+      if (!nc->training)
+        {
+          g_free (rm);
+          g_free (rv);
+          nc->rm = rm = need (c, "rm0", NULL);
+          nc->rv = rv = need (c, "rv0", NULL);
+        }
+    }
+  norm_backward (nc, gx, gw, gb);
+  expect (c, "gx", gx, nx, RTOL);
+  if (w)
+    expect (c, "gw", gw, nw, RTOL);
+  if (b)
+    expect (c, "gb", gb, nb, RTOL);
+  fd_check (c->prefix, norm_objective, nc, x, gx, nx);
+  if (w)
+    fd_check (c->prefix, norm_objective, nc, w, gw, nw);
+  if (b)
+    fd_check (c->prefix, norm_objective, nc, b, gb, nb);
+}
+
+static void
+test_batch_norm (void)
+{
+  Case c;
+  int k;
+  for (k = 0; case_init (&c, "norm", "batchnorm", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      /* momentum is 0.1 in norm_objective: only the cases made with 0.1 check it */
+      NormCtx nc = { .kind = 0, .N = v[0], .C = v[1], .L = MAX (v[2], 1),
+                     .training = (gboolean) v[3], .eps = get_f64 (&c, 0) };
+      if (fabs (get_f64 (&c, 1) - 0.1) > 1e-6)
+        continue;
+      norm_case (&c, &nc);
+    }
+  g_assert_cmpint (k, >=, 4);
+}
+
+static void
+test_batch_norm_momentum (void)
+{
+  Case c;
+  g_assert_true (case_init (&c, "norm", "batchnorm", 4));
+  g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+  int64_t nx, C = v[1];
+  g_autofree float *x = need (&c, "x", &nx), *w = need (&c, "w", NULL), *b = need (&c, "b", NULL);
+  g_autofree float *rm = need (&c, "rm0", NULL), *rv = need (&c, "rv0", NULL);
+  g_autofree float *y = zeros (nx), *mean = zeros (C), *is = zeros (C);
+
+  ps_batch_norm_forward (v[0], C, v[2], x, w, b, rm, rv, TRUE, get_f64 (&c, 1), get_f64 (&c, 0),
+                         y, mean, is);
+  expect (&c, "y", y, nx, RTOL);
+  expect (&c, "rm", rm, C, 1e-5);
+  expect (&c, "rv", rv, C, 1e-5);
+}
+
+static void
+test_layer_norm (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "norm", "layernorm", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      NormCtx nc = { .kind = 1, .N = v[0], .C = v[1], .eps = get_f64 (&c, 0) };
+      norm_case (&c, &nc);
+    }
+}
+
+static void
+test_group_norm (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "norm", "groupnorm", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      NormCtx nc = { .kind = 2, .N = v[0], .C = v[1], .L = v[2], .G = v[3],
+                     .eps = get_f64 (&c, 0) };
+      norm_case (&c, &nc);
+    }
+}
+
+/* ---- activations, softmax, PReLU ---------------------------------------- */
+
+typedef struct
+{
+  PsAct a;
+  int op;                   /* 0 act, 1 softmax, 2 log_softmax, 3 prelu */
+  int64_t v[4];
+  float *x, *w, *y, *gy;
+  int64_t ny;
+} ElemCtx;
+
+static double
+elem_objective (gpointer p)
+{
+  ElemCtx *c = p;
+  if (c->op == 0)
+    ps_act_forward (&c->a, c->ny, c->x, c->y);
+  else if (c->op == 1)
+    ps_softmax_forward (c->v[0], c->v[1], c->v[2], c->x, c->y);
+  else if (c->op == 2)
+    ps_log_softmax_forward (c->v[0], c->v[1], c->v[2], c->x, c->y);
+  else
+    ps_prelu_forward (c->v[0], c->v[1], c->v[2], c->v[3], c->x, c->w, c->y);
+  return dot (c->y, c->gy, c->ny);
+}
+
+static void
+test_activations (void)
+{
+  Case c;
+  int k;
+  for (k = 0; case_init (&c, "misc", "act", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t n, ny;
+      g_autofree float *x = need (&c, "x", &n), *gy = need (&c, "gy", &ny);
+      g_autofree float *y = zeros (n), *gx = zeros (n);
+      ElemCtx ec = { .a = { (PsActKind) v[0], get_f64 (&c, 0), get_f64 (&c, 1) }, .op = 0,
+                     .x = x, .y = y, .gy = gy, .ny = n };
+
+      elem_objective (&ec);
+      expect (&c, "y", y, n, 1e-5);
+      ps_act_backward (&ec.a, n, x, y, gy, gx);
+      expect (&c, "gx", gx, n, 1e-5);
+      /* differences away from the kinks (0, +-3, 6, Softplus's threshold) */
+      for (int64_t i = 0; i < n; i++)
+        {
+          float t = x[i] * (float) (ec.a.kind == PS_ACT_SOFTPLUS ? ec.a.alpha : 1.0);
+          float kinks[] = { 0.f, -3.f, 3.f, 6.f, (float) ec.a.threshold };
+          gboolean near = FALSE;
+          for (guint j = 0; j < G_N_ELEMENTS (kinks); j++)
+            near |= fabsf (t - kinks[j]) < 0.1f || fabsf (x[i] - kinks[j]) < 0.1f;
+          if (near)
+            continue;
+          float keep = x[i];
+          x[i] = keep + 1e-2f;
+          double fp = elem_objective (&ec);
+          x[i] = keep - 1e-2f;
+          double fm = elem_objective (&ec);
+          x[i] = keep;
+          double fd = (fp - fm) / ((double) (keep + 1e-2f) - (double) (keep - 1e-2f));
+          if (fabs (fd - gx[i]) > 2e-2 * MAX (1.0, fabs (gx[i])))
+            g_error ("%s: d/dx[%" G_GINT64_FORMAT "] %.6g by differences, %.6g by backward",
+                     c.prefix, i, fd, gx[i]);
+        }
+    }
+  g_assert_cmpint (k, ==, PS_ACT_LEAKY_RELU + 2);   /* every kind, Softplus twice */
+}
+
+static void
+test_softmax (void)
+{
+  Case c;
+  for (int op = 1; op <= 2; op++)
+    for (int k = 0; case_init (&c, "misc", op == 1 ? "softmax" : "logsoftmax", k); k++)
+      {
+        g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+        int64_t n, ny;
+        g_autofree float *x = need (&c, "x", &n), *gy = need (&c, "gy", &ny);
+        g_autofree float *y = zeros (n), *gx = zeros (n);
+        ElemCtx ec = { .op = op, .v = { v[0], v[1], v[2] }, .x = x, .y = y, .gy = gy, .ny = n };
+
+        elem_objective (&ec);
+        expect (&c, "y", y, n, 1e-5);
+        if (op == 1)
+          ps_softmax_backward (v[0], v[1], v[2], y, gy, gx);
+        else
+          ps_log_softmax_backward (v[0], v[1], v[2], y, gy, gx);
+        expect (&c, "gx", gx, n, 1e-5);
+        fd_check (c.prefix, elem_objective, &ec, x, gx, n);
+      }
+}
+
+static void
+test_prelu (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "misc", "prelu", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t n, nw, ny;
+      g_autofree float *x = need (&c, "x", &n), *w = need (&c, "w", &nw), *gy = need (&c, "gy", &ny);
+      g_autofree float *y = zeros (n), *gx = zeros (n), *gw = zeros (nw);
+      ElemCtx ec = { .op = 3, .v = { v[0], v[1], v[2], v[3] }, .x = x, .w = w, .y = y, .gy = gy,
+                     .ny = n };
+
+      elem_objective (&ec);
+      expect (&c, "y", y, n, 1e-6);
+      ps_prelu_backward (v[0], v[1], v[2], v[3], x, w, gy, gx, gw);
+      expect (&c, "gx", gx, n, 1e-6);
+      expect (&c, "gw", gw, nw, 1e-5);
+      fd_check (c.prefix, elem_objective, &ec, w, gw, nw);
+    }
+}
+
+/* ---- dropout, embedding, losses ------------------------------------------- */
+
+static void
+test_dropout (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "misc", "dropout", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t n, ny;
+      g_autofree float *x = need (&c, "x", &n), *gy = need (&c, "gy", &ny);
+      g_autofree float *y = zeros (n), *gx = zeros (n), *mask = zeros (n);
+      PsRng rng;
+
+      ps_rng_seed (&rng, (uint64_t) v[1]);
+      ps_dropout_forward (n, get_f64 (&c, 0), &rng, x, mask, y);
+      /* the same mask as torch.manual_seed(seed); nn.Dropout(p)(x): bit for bit */
+      expect (&c, "y", y, n, 1e-7);
+      for (int64_t i = 0; i < n; i++)
+        g_assert_true ((y[i] == 0.f) == (mask[i] == 0.f));
+      ps_dropout_backward (n, mask, gy, gx);
+      expect (&c, "gx", gx, n, 1e-7);
+    }
+}
+
+static void
+test_embedding (void)
+{
+  Case c;
+  for (int k = 0; case_init (&c, "misc", "embedding", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t n, nw, ny;
+      g_autofree int64_t *idx = get_i64 (&c, "idx", &n);
+      g_autofree float *w = need (&c, "w", &nw), *gy = need (&c, "gy", &ny);
+      g_autofree float *y = zeros (ny), *gw = zeros (nw);
+
+      ps_embedding_forward (n, v[1], idx, w, y);
+      expect (&c, "y", y, ny, 1e-7);
+      ps_embedding_backward (n, v[1], idx, v[3], gy, gw);
+      expect (&c, "gw", gw, nw, 1e-6);
+    }
+}
+
+static void
+test_losses (void)
+{
+  Case c;
+  for (int op = 0; op < 2; op++)
+    for (int k = 0; case_init (&c, "misc", op == 0 ? "ce" : "nll", k); k++)
+      {
+        g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+        int64_t n, L = MAX (v[2], 1);
+        g_autofree float *x = need (&c, "x", &n), *gx = zeros (n);
+        g_autofree int64_t *t = get_i64 (&c, "t", NULL);
+        float loss;
+        double (*fn) (int64_t, int64_t, int64_t, const float *, const int64_t *, int64_t, float *)
+          = op == 0 ? ps_cross_entropy_index : ps_nll_loss;
+
+        loss = (float) fn (v[0], v[1], L, x, t, -100, gx);
+        expect (&c, "loss", &loss, 1, 1e-5);
+        expect (&c, "gx", gx, n, 1e-5);
+        /* differences of the loss itself */
+        for (int64_t i = 0; i < n; i += 3)
+          {
+            float keep = x[i];
+            x[i] = keep + 1e-2f;
+            double fp = fn (v[0], v[1], L, x, t, -100, NULL);
+            x[i] = keep - 1e-2f;
+            double fm = fn (v[0], v[1], L, x, t, -100, NULL);
+            x[i] = keep;
+            g_assert_cmpfloat (fabs ((fp - fm) / 2e-2 - gx[i]), <, 2e-3);
+          }
+      }
+  for (int k = 0; case_init (&c, "misc", "bce", k); k++)
+    {
+      int64_t n;
+      g_autofree float *x = need (&c, "x", &n), *t = need (&c, "t", NULL), *gx = zeros (n);
+      float loss = (float) ps_bce_with_logits (n, x, t, gx);
+      expect (&c, "loss", &loss, 1, 1e-5);
+      expect (&c, "gx", gx, n, 1e-5);
+    }
+  /* every target ignored: NaN, as PyTorch's mean over no element */
+  {
+    float x[3] = { 1, 2, 3 }, gx[3];
+    int64_t t[1] = { -100 };
+    g_assert_true (isnan (ps_cross_entropy_index (1, 3, 1, x, t, -100, gx)));
+    g_assert_cmpfloat (gx[0], ==, 0.f);
+  }
+}
+
+/* ---- recurrent layers ------------------------------------------------------ */
+
+static const char *gate_names[] = { "weight_ih", "weight_hh", "bias_ih", "bias_hh" };
+
+typedef struct
+{
+  PsRnnGeom g;
+  const float **w;
+  float *x, *h0, *c0, *y, *hn, *cn, *save, *gy, *ghn, *gcn;
+  int64_t ny, nh;
+} RnnCtx;
+
+static double
+rnn_objective (gpointer p)
+{
+  RnnCtx *c = p;
+  ps_rnn_forward (&c->g, c->x, c->w, c->h0, c->c0, c->y, c->hn, c->cn, c->save);
+  return dot (c->y, c->gy, c->ny) + dot (c->hn, c->ghn, c->nh)
+         + (c->cn ? dot (c->cn, c->gcn, c->nh) : 0);
+}
+
+static void
+test_rnn (void)
+{
+  Case c;
+  int k;
+  for (k = 0; case_init (&c, "rnn", "rnn", k); k++)
+    {
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      PsRnnGeom g = { .mode = (PsRnnMode) v[0], .T = v[1], .B = v[2], .In = v[3], .Hd = v[4],
+                      .layers = v[5], .bidirectional = (gboolean) v[6],
+                      .batch_first = (gboolean) v[7], .bias = (gboolean) v[8] };
+      int64_t nw = ps_rnn_n_weights (&g), P = g.bias ? 4 : 2, D = g.bidirectional ? 2 : 1;
+      g_autofree float **w = g_new0 (float *, nw), **gw = g_new0 (float *, nw);
+      g_autofree int64_t *wn = g_new0 (int64_t, nw);
+      g_autofree char **names = g_new0 (char *, nw + 1);
+      int64_t nx, ny, nh;
+      gboolean lstm = g.mode == PS_RNN_LSTM;
+      g_autofree float *x = need (&c, "x", &nx), *h0 = need (&c, "h0", &nh);
+      g_autofree float *c0 = lstm ? need (&c, "c0", NULL) : NULL;
+      g_autofree float *gy = need (&c, "gy", &ny), *ghn = need (&c, "ghn", NULL);
+      g_autofree float *gcn = lstm ? need (&c, "gcn", NULL) : NULL;
+      g_autofree float *y = zeros (ny), *hn = zeros (nh), *cn = lstm ? zeros (nh) : NULL;
+      g_autofree float *save = zeros (ps_rnn_layer_save_size (&g));
+      g_autofree float *ws = zeros (ps_rnn_layer_workspace (&g));
+      g_autofree float *gx = zeros (nx), *gh0 = zeros (nh), *gc0 = zeros (nh);
+
+      for (int64_t l = 0, i = 0; l < g.layers; l++)
+        for (int64_t d = 0; d < D; d++)
+          for (int64_t j = 0; j < P; j++, i++)
+            {
+              names[i] = g_strdup_printf ("%s_l%" G_GINT64_FORMAT "%s", gate_names[j], l,
+                                          d ? "_reverse" : "");
+              w[i] = need (&c, names[i], &wn[i]);
+              gw[i] = zeros (wn[i]);
+            }
+      RnnCtx rc = { .g = g, .w = (const float **) w, .x = x, .h0 = h0, .c0 = c0, .y = y,
+                    .hn = hn, .cn = cn, .save = save, .gy = gy, .ghn = ghn, .gcn = gcn,
+                    .ny = ny, .nh = nh };
+      rnn_objective (&rc);
+      expect (&c, "y", y, ny, RTOL);
+      expect (&c, "hn", hn, nh, RTOL);
+      if (lstm)
+        expect (&c, "cn", cn, nh, RTOL);
+      ps_rnn_backward (&g, x, (const float *const *) w, h0, c0, save, gy, ghn, gcn,
+                       gx, gh0, lstm ? gc0 : NULL, gw, ws);
+      expect (&c, "gx", gx, nx, RTOL);
+      expect (&c, "gh0", gh0, nh, RTOL);
+      if (lstm)
+        expect (&c, "gc0", gc0, nh, RTOL);
+      for (int64_t i = 0; i < nw; i++)
+        {
+          g_autofree char *role = g_strconcat ("g.", names[i], NULL);
+          expect (&c, role, gw[i], wn[i], RTOL);
+        }
+      fd_step = g.mode == PS_RNN_RELU ? 1e-3 : 1e-2;
+      fd_check (c.prefix, rnn_objective, &rc, x, gx, nx);
+      fd_check (c.prefix, rnn_objective, &rc, h0, gh0, nh);
+      for (int64_t i = 0; i < nw; i++)
+        fd_check (c.prefix, rnn_objective, &rc, w[i], gw[i], wn[i]);
+      fd_step = 1e-2;
+      for (int64_t i = 0; i < nw; i++)
+        {
+          g_free (w[i]);
+          g_free (gw[i]);
+        }
+      g_strfreev (names);
+      names = NULL;
+    }
+  g_assert_cmpint (k, ==, 6);
+}
+
+/* ---- layer calls: shapes, PyTorch's messages, buffers reused ----------------- */
+
+typedef struct
+{
+  PsLayerOp   op;
+  int         ndim;
+  int64_t     shape[4];
+  const char *message;     /* PyTorch 1.13's, or NULL: fits */
+  int         out_ndim;
+  int64_t     out_shape[4];
+} OpCase;
+
+#define CONV2D(ci, co, kk, p, g) { .kind = PS_OP_CONV, .name = "Conv2d", .spatial = 2, \
+  .in_ch = ci, .out_ch = co, .k = { kk, kk }, .stride = { 1, 1 }, .pad = { p, p }, \
+  .dil = { 1, 1 }, .groups = g, .bias = TRUE }
+
+static const OpCase op_cases[] = {
+  { CONV2D (1, 6, 5, 2, 1), 2, { 2, 784 },
+    "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 784]" },
+  { CONV2D (1, 6, 5, 0, 1), 4, { 2, 3, 28, 28 }, "Given groups=1, weight of size [6, 1, 5, 5], "
+    "expected input[2, 3, 28, 28] to have 1 channels, but got 3 channels instead" },
+  { CONV2D (1, 6, 5, 0, 1), 4, { 2, 1, 3, 3 }, "Calculated padded input size per channel: "
+    "(3 x 3). Kernel size: (5 x 5). Kernel size can't be greater than actual input size" },
+  { CONV2D (4, 6, 3, 0, 2), 4, { 2, 3, 8, 8 }, "Given groups=2, weight of size [6, 2, 3, 3], "
+    "expected input[2, 3, 8, 8] to have 4 channels, but got 3 channels instead" },
+  { CONV2D (1, 6, 5, 2, 1), 4, { 2, 1, 28, 28 }, NULL, 4, { 2, 6, 28, 28 } },
+  { CONV2D (3, 4, 3, 1, 1), 3, { 3, 5, 7 }, NULL, 3, { 4, 5, 7 } },      /* unbatched */
+  { { .kind = PS_OP_CONV, .name = "Conv1d", .spatial = 1, .in_ch = 1, .out_ch = 6,
+      .k = { 1, 5 }, .stride = { 1, 1 }, .dil = { 1, 1 }, .groups = 1 }, 4, { 2, 1, 3, 3 },
+    "Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: [2, 1, 3, 3]" },
+  { { .kind = PS_OP_CONV_TRANSPOSE, .name = "ConvTranspose2d", .spatial = 2, .in_ch = 4,
+      .out_ch = 6, .k = { 3, 3 }, .stride = { 1, 1 }, .dil = { 1, 1 }, .groups = 1 },
+    4, { 2, 3, 8, 8 }, "Given transposed=1, weight of size [4, 6, 3, 3], expected "
+    "input[2, 3, 8, 8] to have 4 channels, but got 3 channels instead" },
+  { { .kind = PS_OP_MAX_POOL, .name = "MaxPool2d", .spatial = 2, .k = { 2, 2 },
+      .dil = { 1, 1 } }, 2, { 2, 8 },
+    "non-empty 3D or 4D (batch mode) tensor expected for input" },
+  { { .kind = PS_OP_MAX_POOL, .name = "MaxPool2d", .spatial = 2, .k = { 3, 3 },
+      .dil = { 1, 1 } }, 4, { 2, 1, 2, 2 },
+    "Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small" },
+  { { .kind = PS_OP_AVG_POOL, .name = "AvgPool2d", .spatial = 2, .k = { 2, 2 },
+      .count_include_pad = TRUE }, 4, { 2, 6, 28, 28 }, NULL, 4, { 2, 6, 14, 14 } },
+  { { .kind = PS_OP_ADAPTIVE_AVG_POOL, .name = "AdaptiveAvgPool2d", .spatial = 2,
+      .out_size = { 2, 2 } }, 1, { 8 },
+    "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [8]" },
+  { { .kind = PS_OP_BATCH_NORM, .name = "BatchNorm2d", .spatial = 2, .num_features = 3 },
+    2, { 2, 3 }, "expected 4D input (got 2D input)" },
+  { { .kind = PS_OP_BATCH_NORM, .name = "BatchNorm2d", .spatial = 2, .num_features = 3 },
+    4, { 2, 4, 5, 5 }, "running_mean should contain 4 elements not 3" },
+  { { .kind = PS_OP_BATCH_NORM, .name = "BatchNorm1d", .spatial = 1, .num_features = 3 },
+    4, { 2, 3, 4, 4 }, "expected 2D or 3D input (got 4D input)" },
+  { { .kind = PS_OP_LAYER_NORM, .name = "LayerNorm", .norm_shape = { 5 }, .norm_ndim = 1 },
+    2, { 2, 3 }, "Given normalized_shape=[5], expected input with shape [*, 5], but got input "
+    "of size[2, 3]" },
+  { { .kind = PS_OP_LAYER_NORM, .name = "LayerNorm", .norm_shape = { 3, 5 }, .norm_ndim = 2 },
+    3, { 2, 4, 5 }, "Given normalized_shape=[3, 5], expected input with shape [*, 3, 5], but "
+    "got input of size[2, 4, 5]" },
+  { { .kind = PS_OP_GROUP_NORM, .name = "GroupNorm", .num_groups = 2, .num_features = 4 },
+    3, { 2, 3, 5 }, "Expected number of channels in input to be divisible by num_groups, but "
+    "got input of shape [2, 3, 5] and num_groups=2" },
+  { { .kind = PS_OP_UNFLATTEN, .name = "Unflatten", .dim = 1, .unflat = { 2, 3 }, .unflat_n = 2 },
+    2, { 2, 5 }, "unflatten: Provided sizes [2, 3] don't multiply up to the size of dim 1 (5) "
+    "in the input tensor" },
+  { { .kind = PS_OP_UNFLATTEN, .name = "Unflatten", .dim = 1, .unflat = { 2, -1 }, .unflat_n = 2 },
+    2, { 2, 6 }, NULL, 3, { 2, 2, 3 } },
+  { { .kind = PS_OP_PRELU, .name = "PReLU", .num_parameters = 3 }, 2, { 2, 4 },
+    "Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and "
+    "channel size = 4." },
+  { { .kind = PS_OP_SOFTMAX, .name = "Softmax", .dim = 2 }, 2, { 2, 4 },
+    "Dimension out of range (expected to be in range of [-2, 1], but got 2)" },
+  { { .kind = PS_OP_EMBEDDING, .name = "Embedding", .num_embeddings = 10, .embedding_dim = 3,
+      .padding_idx = -1 }, 2, { 2, 5 }, NULL, 3, { 2, 5, 3 } },
+};
+
+static void
+test_layer_op_shapes (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (op_cases); i++)
+    {
+      const OpCase *oc = &op_cases[i];
+      PsLayerOpState st = { 0 };
+      g_autoptr (GError) error = NULL;
+      int ndim = -1;
+      int64_t shape[PS_TENSOR_MAX_DIMS] = { 0 };
+      gboolean ok = ps_layer_op_plan (&oc->op, &st, oc->ndim, oc->shape, &ndim, shape, &error);
+
+      if (oc->message)
+        {
+          g_assert_false (ok);
+          g_assert_error (error, PS_ERROR, PS_ERROR_SHAPE);
+          g_assert_cmpstr (error->message, ==, oc->message);
+          g_assert_cmpint (st.in_ndim, ==, 0);          /* nothing planned */
+          g_assert_null (st.ws);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (ndim, ==, oc->out_ndim);
+          for (int d = 0; d < ndim; d++)
+            g_assert_cmpint (shape[d], ==, oc->out_shape[d]);
+        }
+      ps_layer_op_state_clear (&st);
+    }
+}
+
+/* a layer call is the kernel's result; planning the same shape again reuses
+ * every buffer; a failed plan keeps the working one */
+static void
+test_layer_op_run (void)
+{
+  PsLayerOp op = CONV2D (2, 3, 3, 1, 1);
+  PsLayerOpState st = { 0 };
+  PsConvGeom g;
+  int ndim;
+  int64_t in[4] = { 2, 2, 5, 6 }, out[PS_TENSOR_MAX_DIMS], bad[4] = { 2, 3, 5, 6 };
+  float x[120], w[54], b[3], y[180], want[180];
+  g_autofree float *ws = NULL;
+  float *ws_before;
+  PsRng rng;
+  g_autoptr (GError) error = NULL;
+
+  ps_rng_seed (&rng, 7);
+  ps_rng_fill_uniform (&rng, x, 120, -1, 1);
+  ps_rng_fill_uniform (&rng, w, 54, -1, 1);
+  ps_rng_fill_uniform (&rng, b, 3, -1, 1);
+  g_assert_true (ps_layer_op_plan (&op, &st, 4, in, &ndim, out, &error));
+  ps_layer_op_forward (&op, &st, &(PsLayerOpIO) { .x = x, .y = y, .weight = w, .bias = b });
+  g_assert_true (ps_conv_geom_init (&g, 2, 2, 5, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, NULL));
+  ws = g_new (float, ps_conv_workspace (&g));
+  ps_conv2d_forward (&g, x, w, b, want, ws);
+  g_assert_cmpmem (y, sizeof y, want, sizeof want);
+
+  ws_before = st.ws;
+  g_assert_true (ps_layer_op_plan (&op, &st, 4, in, &ndim, out, &error));
+  g_assert_true (st.ws == ws_before);
+  g_assert_false (ps_layer_op_plan (&op, &st, 4, bad, &ndim, out, &error));
+  g_assert_cmpint (st.in_shape[1], ==, 2);
+
+  /* Embedding: indices checked before the call */
+  {
+    PsLayerOp e = { .kind = PS_OP_EMBEDDING, .name = "Embedding", .num_embeddings = 4,
+                    .embedding_dim = 2, .padding_idx = -1 };
+    PsLayerOpState es = { 0 };
+    int64_t s[1] = { 3 };
+    float idx[3] = { 0, 3, 4 }, frac[3] = { 0, 1.5f, 2 };
+    g_clear_error (&error);
+    g_assert_true (ps_layer_op_plan (&e, &es, 1, s, &ndim, out, &error));
+    g_assert_false (ps_layer_op_check_input (&e, &es, idx, &error));
+    g_assert_cmpstr (error->message, ==, "index out of range in self");
+    g_clear_error (&error);
+    g_assert_false (ps_layer_op_check_input (&e, &es, frac, &error));
+    g_assert_nonnull (strstr (error->message, "'indices'"));
+    ps_layer_op_state_clear (&es);
+  }
+  ps_layer_op_state_clear (&st);
+}
+
+/* ---- the losses on the tape, through paramscope-cli run ----------------------- */
+
+static void
+test_cli_losses (void)
+{
+  static const char *losses[] = { "cross_entropy", "nll", "bce_logits" };
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = ps_test_fixture ("models/big.py");
+  g_autofree char *input = ps_test_fixture ("models/big.input.safetensors");
+  g_autofree char *weights = ps_test_fixture ("models/big.weights.safetensors");
+
+  for (guint i = 0; i < G_N_ELEMENTS (losses); i++)
+    {
+      g_autofree char *trel = g_strdup_printf ("kernels/losses/%s_target.safetensors",
+                                               i == 2 ? "bce" : "index");
+      g_autofree char *target = ps_test_fixture (trel);
+      g_autofree char *wrel = g_strdup_printf ("kernels/losses/run_%s.safetensors", losses[i]);
+      g_autofree char *want_path = ps_test_fixture (wrel);
+      g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+      g_autofree char *sout = NULL, *serr = NULL;
+      const char *argv[] = { "run", model, "--input", input, "--weights", weights, "--loss",
+                             losses[i], "--target", target, "-o", out, NULL };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsSafetensors) got = NULL, want = NULL;
+      int status = ps_test_run_cli (argv, &sout, &serr);
+
+      g_assert_cmpstr (serr, ==, "");
+      g_assert_cmpint (status, ==, 0);
+      got = ps_safetensors_open (out, &error);
+      g_assert_no_error (error);
+      want = ps_safetensors_open (want_path, &error);
+      g_assert_no_error (error);
+      for (guint k = 0; k < ps_safetensors_get_n (want); k++)
+        {
+          const char *name = ps_safetensors_get (want, k)->name;
+          g_autoptr (PsTensor) t = ps_safetensors_load_tensor (got, name, &error);
+          g_assert_no_error (error);
+          ps_test_assert_tensor (t, want, name, 1e-5, losses[i]);
+        }
+    }
+
+  /* a class index out of range: PyTorch's words, exit status 1 */
+  {
+    g_autofree char *bad = g_build_filename (dir, "bad.safetensors", NULL);
+    g_autofree char *out = g_build_filename (dir, "out2.safetensors", NULL);
+    g_autofree char *sout = NULL, *serr = NULL;
+    g_autoptr (PsTensor) t = ps_tensor_new_1d (3);
+    const char *name = "target";
+    const char *argv[] = { "run", model, "--input", input, "--loss", "cross_entropy",
+                           "--target", bad, "-o", out, NULL };
+    t->data[0] = 1, t->data[1] = 12, t->data[2] = 0;
+    g_assert_true (ps_safetensors_write (bad, 1, &name, &t, NULL, NULL));
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 1);
+    g_assert_nonnull (strstr (serr, "Target 12 is out of bounds."));
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  ps_test_rmdir (dir);
+}
+
+/* bench --input: the sample shape from a file, a classifier's cross-entropy
+ * step, and a floor of every product of the step (3 forward, 3 weight
+ * gradients, 2 input gradients: the first layer's input needs none) */
+static void
+test_cli_bench_input (void)
+{
+  g_autofree char *model = ps_test_fixture ("models/big.py");
+  g_autofree char *input = ps_test_fixture ("models/big.input.safetensors");
+  g_autofree char *sout = NULL, *serr = NULL;
+  const char *argv[] = { "bench", model, "--batch", "5", "--input", input, "--steps", "3", NULL };
+
+  g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 0);
+  g_assert_nonnull (strstr (sout, "model       32-64-32-8 ("));
+  g_assert_nonnull (strstr (sout, ", batch 5\n"));
+  g_assert_nonnull (strstr (sout, "(forward, cross_entropy, backward, sgd)"));
+  g_assert_nonnull (strstr (sout, "(the same 8 cblas_sgemm calls alone)"));
+}
+
+/* ---- the layers on the tape: run and train through paramscope-cli ------------ */
+
+typedef struct
+{
+  const char *name, *loss;
+  gboolean    target;
+} TapeModel;
+
+static const TapeModel tape_models[] = {
+  { "lenet", "cross_entropy", TRUE },
+  { "cnn_bn", "nll", TRUE },
+  { "seq1d", "sum", FALSE },
+  { "embed", "cross_entropy", TRUE },
+};
+
+/* every tensor of the fixture want_rel equal to the file got within rtol */
+static void
+assert_same_tensors (const char *got_path, const char *want_rel, double rtol, const char *label)
+{
+  g_autofree char *want_path = ps_test_fixture (want_rel);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) got = ps_safetensors_open (got_path, &error);
+  g_autoptr (PsSafetensors) want = NULL;
+
+  g_assert_no_error (error);
+  want = ps_safetensors_open (want_path, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < ps_safetensors_get_n (want); k++)
+    {
+      const char *name = ps_safetensors_get (want, k)->name;
+      g_autoptr (PsTensor) t = ps_safetensors_load_tensor (got, name, &error);
+      g_autofree char *ctx = g_strdup_printf ("%s %s", label, name);
+      g_autoptr (PsTensor) w = NULL;
+      double wmax = 0, gmax = 0;
+      if (t == NULL)
+        g_error ("%s: %s missing (%s)", label, name, error->message);
+      /* a gradient that is zero in exact arithmetic (a conv bias before a
+       * BatchNorm) is rounding noise in both: compare its size only */
+      w = ps_safetensors_load_tensor (want, name, &error);
+      g_assert_no_error (error);
+      for (int64_t i = 0; i < w->numel; i++)
+        wmax = MAX (wmax, fabs (w->data[i]));
+      for (int64_t i = 0; i < t->numel; i++)
+        gmax = MAX (gmax, fabs (t->data[i]));
+      if (g_str_has_prefix (name, "grad.") && wmax < 1e-6 && w->numel == t->numel)
+        {
+          if (gmax >= 1e-6)
+            g_error ("%s: PyTorch's is zero up to rounding (%g), ours %g", ctx, wmax, gmax);
+          continue;
+        }
+      ps_test_assert_tensor (t, want, name, rtol, ctx);
+    }
+}
+
+static void
+test_tape_layers (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (tape_models); i++)
+    {
+      const TapeModel *tm = &tape_models[i];
+      g_autofree char *rel = g_strdup_printf ("kernels/tape/%s", tm->name);
+      g_autofree char *base = ps_test_fixture (rel);
+      g_autofree char *model = g_strconcat (base, ".repr.txt", NULL);
+      g_autofree char *input = g_strconcat (base, ".input.safetensors", NULL);
+      g_autofree char *weights = g_strconcat (base, ".weights.safetensors", NULL);
+      g_autofree char *target = g_strconcat (base, ".target.safetensors", NULL);
+      g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+      static const char *const trains[][3] = { { "train_sgd", "sgd", "0.1" },
+                                               { "train_adam", "adam", "0.001" } };
+
+      {
+        g_autofree char *sout = NULL, *serr = NULL, *want = NULL;
+        const char *argv[] = { "run", model, "--input", input, "--weights", weights, "--loss",
+                               tm->loss, "-o", out, tm->target ? "--target" : NULL, target,
+                               NULL };
+        int status = ps_test_run_cli (argv, &sout, &serr);
+        g_assert_cmpstr (serr, ==, "");
+        g_assert_cmpint (status, ==, 0);
+        want = g_strdup_printf ("%s.run.safetensors", rel);
+        assert_same_tensors (out, want, 1e-5, tm->name);
+      }
+      for (guint k = 0; k < G_N_ELEMENTS (trains); k++)
+        {
+          g_autofree char *sout = NULL, *serr = NULL, *want = NULL;
+          const char *argv[] = { "train", model, "--input", input, "--weights", weights,
+                                 "--loss", tm->loss, "--optimizer", trains[k][1], "--lr",
+                                 trains[k][2], "--steps", "10", "-o", out,
+                                 tm->target ? "--target" : NULL, target, NULL };
+          int status = ps_test_run_cli (argv, &sout, &serr);
+          g_assert_cmpstr (serr, ==, "");
+          g_assert_cmpint (status, ==, 0);
+          want = g_strdup_printf ("%s.%s.safetensors", rel, trains[k][0]);
+          assert_same_tensors (out, want, 1e-5, tm->name);
+        }
+    }
+
+  /* a shape that does not fit: the layer's path and PyTorch's words, no output */
+  {
+    g_autofree char *model = ps_test_fixture ("kernels/tape/cnn_bn.repr.txt");
+    g_autofree char *input = ps_test_fixture ("models/big.input.safetensors");
+    g_autofree char *out = g_build_filename (dir, "bad.safetensors", NULL);
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "run", model, "--input", input, "--loss", "sum", "-o", out, NULL };
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 1);
+    g_assert_nonnull (strstr (serr, "0: Expected 3D (unbatched) or 4D (batched) input to "
+                              "conv2d, but got input of size: [3, 32]"));
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  ps_test_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/core/kernels/conv2d", test_conv2d);
+  g_test_add_func ("/core/kernels/conv1d", test_conv1d);
+  g_test_add_func ("/core/kernels/conv-transpose2d", test_conv_transpose2d);
+  g_test_add_func ("/core/kernels/conv-errors", test_conv_errors);
+  g_test_add_func ("/core/kernels/max-pool2d", test_max_pool2d);
+  g_test_add_func ("/core/kernels/avg-pool2d", test_avg_pool2d);
+  g_test_add_func ("/core/kernels/adaptive-pool2d", test_adaptive_pool2d);
+  g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
+  g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
+  g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
+  g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
+  g_test_add_func ("/core/kernels/group-norm", test_group_norm);
+  g_test_add_func ("/core/kernels/activations", test_activations);
+  g_test_add_func ("/core/kernels/softmax", test_softmax);
+  g_test_add_func ("/core/kernels/prelu", test_prelu);
+  g_test_add_func ("/core/kernels/dropout", test_dropout);
+  g_test_add_func ("/core/kernels/embedding", test_embedding);
+  g_test_add_func ("/core/kernels/losses", test_losses);
+  g_test_add_func ("/core/kernels/rnn", test_rnn);
+  g_test_add_func ("/core/kernels/layer-op/shapes", test_layer_op_shapes);
+  g_test_add_func ("/core/kernels/layer-op/run", test_layer_op_run);
+  g_test_add_func ("/core/kernels/cli-losses", test_cli_losses);
+  g_test_add_func ("/core/kernels/cli-bench-input", test_cli_bench_input);
+  g_test_add_func ("/core/kernels/tape-layers", test_tape_layers);
+  ret = g_test_run ();
+  g_clear_pointer (&families, g_hash_table_unref);
+  return ret;
+}
