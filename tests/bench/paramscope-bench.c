@@ -291,6 +291,8 @@ cmd_tensor (int argc, char **argv)
   if (error)
     fprintf (stderr, "paramscope-bench tensor: %s\n", error->message);
   return status;
+}
+
 /* ---- exec: notebooks ------------------------------------------------------ */
 
 /* seconds to run every code cell of nb in a fresh interpreter; FALSE if a cell raised */
@@ -342,6 +344,8 @@ cmd_exec (int argc, char **argv)
   g_autofree char *h = ps_cli_human_time (total);
   printf ("exec all %d notebooks: %s (goal for the lesson's three texts: <= 50 ms)\n", argc - 1, h);
   return 0;
+}
+
 /* ---- weights: opening any weights file, headless ---------------------------- */
 
 /* VmRSS (all resident pages) and RssAnon (those not backed by a file: our
