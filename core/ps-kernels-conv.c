@@ -17,7 +17,8 @@
 
 /* The loops that move data (im2col, col2im, pooling) are built for AVX2 as
  * well as the baseline, the processor choosing at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
+    && !defined(__SANITIZE_THREAD__)   /* its resolvers run before TSan is ready */
 #define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
 #else
 #define PS_VECTOR_CLONES

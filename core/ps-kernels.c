@@ -126,7 +126,8 @@ sigmoidf (float x)
   return 1.f / (1.f + expf (-x));
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
+    && !defined(__SANITIZE_THREAD__)   /* its resolvers run before TSan is ready */
 #define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
 #else
 #define PS_VECTOR_CLONES
