@@ -134,15 +134,28 @@ fit (PsWindow *win, gboolean by_size)
 
 static GtkWidgetClass *window_parent_class;
 
+static gboolean
+refit_idle (gpointer data)
+{
+  PsWindow *win = data;
+
+  win->refit_id = 0;
+  if (gtk_widget_get_width (win->outer_paned) != win->fit_width)
+    fit (win, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 size_allocate (GtkWidget *w, int width, int height, int baseline)
 {
   PsWindow *win = PS_WINDOW (w);
 
   window_parent_class->size_allocate (w, width, height, baseline);
-  /* fitted in the same frame: the first one drawn is already right */
-  if (gtk_widget_get_width (win->outer_paned) != win->fit_width && fit (win, TRUE))
-    window_parent_class->size_allocate (w, width, height, baseline);
+  /* Refitting moves the panel between its dock and its sheet, which must not
+   * happen while GTK is allocating (reparenting a widget inside an allocation
+   * leaves GTK's CSS node tree inconsistent): right after this frame instead. */
+  if (gtk_widget_get_width (win->outer_paned) != win->fit_width && win->refit_id == 0)
+    win->refit_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refit_idle, win, NULL);
 }
 
 static void
@@ -333,5 +346,6 @@ ps_window_layout_init (PsWindow *win)
 void
 ps_window_layout_dispose (PsWindow *win)
 {
+  g_clear_handle_id (&win->refit_id, g_source_remove);
   g_clear_object (&win->scale_css);
 }

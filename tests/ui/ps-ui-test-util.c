@@ -28,6 +28,9 @@ ps_test_open_example (const char *example, int width, int height)
   g_assert_no_error (error);
   gtk_window_present (GTK_WINDOW (win));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  /* the window refits its parts to its width just after its first frame */
+  ps_test_wait_frame (GTK_WIDGET (win));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
   return win;
 }
 

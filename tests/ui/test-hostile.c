@@ -269,6 +269,9 @@ new_window (void)
   g_signal_connect (doc, "changed", G_CALLBACK (on_changed), NULL);
   gtk_window_present (GTK_WINDOW (w));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (w));
+  /* the window refits its parts to its width just after its first frame */
+  ps_test_wait_frame (GTK_WIDGET (w));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (w));
   return w;
 }
 
