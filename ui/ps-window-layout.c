@@ -4,9 +4,9 @@
  * Folding.  The centre (the heatmaps and the charts) always keeps at least
  * its minimum width, and the side panel docks only while the centre keeps
  * 45% of the width.  The block tree and the side panel live in "docks"
- * in the two GtkPaneds; each allocation with a new width (GTK 4.8 has no
- * breakpoints) fits them, and allocates again when that changed anything,
- * so the first frame drawn at a width is already right:
+ * in the two GtkPaneds; an allocation with a new width (GTK 4.8 has no
+ * breakpoints) fits them right after that frame, never inside GTK's
+ * allocation, since fitting may move the panel to another parent:
  *   - the side panel is docked beside the centre when the tree (if shown),
  *     the centre and the panel all fit; otherwise it is folded: it moves
  *     into a sheet over the right of the centre (a GtkOverlay), hidden
