@@ -332,6 +332,23 @@ frame_new (const char *type, size_t type_len, int line, int col, int indent)
 }
 
 /* Modules a repr may make (PyTorch 2's "(0-999): 1000 x" can nest). */
+/* An extra_repr line is printed back inside its module's parentheses, so its
+ * own brackets must close, and close in order of depth. */
+static gboolean
+brackets_balanced (const char *s)
+{
+  int depth = 0;
+
+  for (; *s; s++)
+    {
+      if (*s == '(' || *s == '[' || *s == '{')
+        depth++;
+      else if ((*s == ')' || *s == ']' || *s == '}') && --depth < 0)
+        return FALSE;
+    }
+  return depth == 0;
+}
+
 #ifndef MAX_REPR_MODULES
 #define MAX_REPR_MODULES 200000
 #endif
@@ -633,6 +650,11 @@ ps_model_parse_repr (const char *text, gssize len, const char *filename, PsRng *
               if (top->children->len > 0)
                 {
                   rfail (&p.r, col, "expected \"(NAME): MODULE\" or \")\"");
+                  goto fail;
+                }
+              if (!brackets_balanced (s))
+                {
+                  rfail (&p.r, col, "unbalanced brackets in a line of module options");
                   goto fail;
                 }
               if (top->extra == NULL)
