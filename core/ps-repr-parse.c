@@ -333,20 +333,30 @@ frame_new (const char *type, size_t type_len, int line, int col, int indent)
 
 /* Modules a repr may make (PyTorch 2's "(0-999): 1000 x" can nest). */
 /* An extra_repr line is printed back inside its module's parentheses, so its
- * own brackets must close, and close in order of depth. */
+ * own brackets and quotes must close, brackets in order of depth. */
 static gboolean
 brackets_balanced (const char *s)
 {
   int depth = 0;
+  char quote = 0;
 
   for (; *s; s++)
     {
-      if (*s == '(' || *s == '[' || *s == '{')
+      if (quote)
+        {
+          if (*s == '\\' && s[1])
+            s++;
+          else if (*s == quote)
+            quote = 0;
+        }
+      else if (*s == '\'' || *s == '"')
+        quote = *s;
+      else if (*s == '(' || *s == '[' || *s == '{')
         depth++;
       else if ((*s == ')' || *s == ']' || *s == '}') && --depth < 0)
         return FALSE;
     }
-  return depth == 0;
+  return depth == 0 && quote == 0;
 }
 
 #ifndef MAX_REPR_MODULES
@@ -654,7 +664,7 @@ ps_model_parse_repr (const char *text, gssize len, const char *filename, PsRng *
                 }
               if (!brackets_balanced (s))
                 {
-                  rfail (&p.r, col, "unbalanced brackets in a line of module options");
+                  rfail (&p.r, col, "unbalanced brackets or quotes in a line of module options");
                   goto fail;
                 }
               if (top->extra == NULL)
