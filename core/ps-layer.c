@@ -643,6 +643,8 @@ typedef struct
   GHashTable *kv;
   GError    **error;
   gboolean    failed;
+  GPtrArray  *owned;        /* tuples made while building: kept until it ends, so a
+                             * failure halfway leaves none floating */
 } B;
 
 static int64_t
@@ -740,7 +742,11 @@ b_tuple (B *b, const char *name, int n, int64_t *out)
     goto bad;
   if (out)
     memcpy (out, x, (size_t) n * sizeof (int64_t));
-  return v_tuple (x, n);
+  {
+    GVariant *t = g_variant_ref_sink (v_tuple (x, n));
+    g_ptr_array_add (b->owned, t);
+    return t;
+  }
 
 bad:
   {
@@ -1233,6 +1239,7 @@ ps_layer_new (const char *type_name, const PsLayerArgs *args, PsRng *rng, GError
   g_autoptr (GHashTable) kv = NULL;
   g_autoptr (PsModule) m = NULL;
   GError *local = NULL;
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   B b;
 
   if (e == NULL)
@@ -1249,7 +1256,7 @@ ps_layer_new (const char *type_name, const PsLayerArgs *args, PsRng *rng, GError
   kv = bind (e, args, error);
   if (kv == NULL)
     return NULL;
-  b = (B) { e, kv, &local, FALSE };
+  b = (B) { e, kv, &local, FALSE, owned };
   if (e->family == F_LINEAR)
     {
       int64_t in = b_size (&b, "in_features"), out = b_size (&b, "out_features");

@@ -337,6 +337,7 @@ frame_new (const char *type, size_t type_len, int line, int col, int indent)
 static gboolean
 brackets_balanced (const char *s)
 {
+  char open[64];                /* the closers expected, innermost last */
   int depth = 0;
   char quote = 0;
 
@@ -352,9 +353,17 @@ brackets_balanced (const char *s)
       else if (*s == '\'' || *s == '"')
         quote = *s;
       else if (*s == '(' || *s == '[' || *s == '{')
-        depth++;
-      else if ((*s == ')' || *s == ']' || *s == '}') && --depth < 0)
-        return FALSE;
+        {
+          if (depth == (int) sizeof open)
+            return FALSE;
+          open[depth++] = *s == '(' ? ')' : *s == '[' ? ']' : '}';
+        }
+      else if (*s == ')' || *s == ']' || *s == '}')
+        {
+          if (depth == 0 || open[depth - 1] != *s)
+            return FALSE;
+          depth--;
+        }
     }
   return depth == 0 && quote == 0;
 }
