@@ -2341,8 +2341,8 @@ exec_block (Interp *in, Env *env, GPtrArray *body)
  * Entry points
  * ====================================================================== */
 
-static gboolean
-check_text (const char *text, gsize len, const char *file, GError **error)
+gboolean
+ps_model_check_text (const char *text, gsize len, const char *file, GError **error)
 {
   const char *bad = NULL, *nul = memchr (text, '\0', len);
   if (nul != NULL)
@@ -2397,7 +2397,7 @@ ps_model_parse (const char *text, gssize len, const char *filename, PsRng *rng,
   g_return_val_if_fail (text != NULL, NULL);
   if (len < 0)
     len = (gssize) strlen (text);
-  if (!check_text (text, (gsize) len, file, error))
+  if (!ps_model_check_text (text, (gsize) len, file, error))
     return NULL;
   /* line endings: \r\n and a lone \r are newlines, as in Python */
   if (memchr (text, '\r', (gsize) len) != NULL)

@@ -31,4 +31,7 @@ gboolean  ps_model_text_is_repr (const char *text, gssize len);
 PsModule *ps_model_parse_repr (const char *text, gssize len, const char *filename, PsRng *rng,
                                GError **error);
 
+/* TRUE if text is UTF-8 with no NUL byte; else an error naming file, line and column. */
+gboolean  ps_model_check_text (const char *text, gsize len, const char *file, GError **error);
+
 G_END_DECLS

@@ -602,24 +602,11 @@ ps_model_parse_repr (const char *text, gssize len, const char *filename, PsRng *
 
   if (len < 0)
     len = (gssize) strlen (text);
-  {
-    const char *bad = NULL;
-
-    if (!g_utf8_validate_len (text, (gsize) len, &bad))
-      {
-        int line = 1, col = 1;
-
-        for (const char *c = text; c < bad; c++)
-          if (*c == '\n')
-            line++, col = 1;
-          else
-            col++;
-        g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
-                     "%s:%d:%d: invalid UTF-8; a model file is UTF-8 text", p.r.file, line, col);
-        g_string_free (p.errors, TRUE);
-        return NULL;
-      }
-  }
+  if (!ps_model_check_text (text, (gsize) len, p.r.file, error))
+    {
+      g_string_free (p.errors, TRUE);
+      return NULL;
+    }
   copy = g_strndup (text, len);
   lines = g_strsplit (copy, "\n", -1);
   for (guint i = 0; lines[i]; i++)
