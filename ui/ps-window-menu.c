@@ -8,24 +8,30 @@
  * do_popup_fallback: a GtkPopoverMenu with Restore, Minimize, Maximize,
  * Close) — from the handler of the button *press*, while the button is
  * still down, under the pointer, and unparents it from its "closed"
- * handler.  GTK's count of pressed widgets does not survive that:
+ * handler.  GTK's count of pressed widgets does not survive that.
  * gtkmain.c (handle_pointing_event) counts a press up on the pressed widget
- * and each of its ancestors (gtk_widget_set_active_state) and down again
- * on the release only if the press's implicit grab is still recorded, while
- * a popover mapped, hidden or unparented in between drops or moves that
- * grab without counting down (gtk_window_update_pointer_focus_on_state_change),
- * and a grab-broken event counts down without dropping it.  Traced under
- * Xvfb + openbox with GTK 4.8.3 (every GdkSurface::event logged):
+ * and on each of its ancestors (gtk_widget_set_active_state, the :active
+ * state) and counts the same chain down on the release, but only if the
+ * implicit grab the press recorded is still there; a popover mapped, hidden
+ * or unparented in between drops or moves that grab without counting down
+ * (gtk_window_update_pointer_focus_on_state_change), and a grab-broken
+ * event counts down without dropping it.  Traced under Xvfb + openbox with
+ * GTK 4.8.3 (every GdkSurface::event logged with the widgets then :active):
  *   1. the right press on the header bar counts up PsWindow, GtkHeaderBar,
- *      GtkWindowHandle, GtkCenterBox, ...; the popover opens; the release
- *      counts nothing down: those widgets stay "active" for good;
- *   2. a second press landing in the new popover (a double right click:
- *      the popover opened under the pointer) counts down widgets of the
- *      popover that were never counted up: "Gtk-WARNING: Broken accounting
- *      of active state for widget (GtkGizmo) ... (GtkPopoverMenu)", or,
- *      once the first step has left nothing to count down, for the window.
- * Newer GTK counts down whenever a grab is dropped or moved (gtkroot.c),
- * which fixes it there; ParamScope cannot change GTK 4.8's bookkeeping.
+ *      GtkWindowHandle, GtkCenterBox and the widget under the pointer; the
+ *      popover opens under the pointer; the release finds no implicit
+ *      grab and counts nothing down: those
+ *      widgets stay :active for the rest of the window's life (every time);
+ *   2. a later press landing in that popover (a double right click: the
+ *      second press arrives where the popover just opened) is counted down
+ *      on widgets of the popover that were never counted up: "Gtk-WARNING:
+ *      Broken accounting of active state for widget (GtkGizmo)", ...,
+ *      "(GtkPopoverMenu)" (monkey seed 1804563645, action 219; replayed:
+ *      action 177).  The window and its header bar do not warn there only
+ *      because step 1 left them counted up; issue 17 saw the same warning
+ *      for PsWindow and for a GtkDialog.
+ * Later GTK releases count a grab down whenever it is dropped or moved
+ * (gtkroot.c); GTK 4.8's bookkeeping cannot be reached from an application.
  *
  * What ParamScope does instead.  A gesture on every window, in the capture
  * phase (before the window handle sees the press), takes a secondary
