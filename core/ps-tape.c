@@ -1,325 +1,12 @@
-/* ps-tape.c — forward, backward and losses */
+/* ps-tape.c — forward and backward (the losses: ps-loss.c, the Linear products: ps-linear.c) */
 #include "ps-tape.h"
 #include "ps-error.h"
 #include "ps-kernels.h"
 #include "ps-layer-op.h"
+#include "ps-tape-private.h"
 
 #include <math.h>
 #include <string.h>
-
-/* ---- kernels ----------------------------------------------------------- */
-
-#define PS_BLAS_MIN_WORK 32768   /* B * in * out below this: plain loops win */
-
-gboolean
-ps_linear_uses_blas (int64_t B, int64_t in, int64_t out)
-{
-  return B * in * out >= PS_BLAS_MIN_WORK;
-}
-
-void
-ps_linear_forward (const float *x, const float *w, const float *b, float *y,
-                   int64_t B, int64_t in, int64_t out)
-{
-  if (ps_linear_uses_blas (B, in, out))
-    {
-      if (b)
-        for (int64_t i = 0; i < B; i++)
-          memcpy (y + i * out, b, (size_t) out * sizeof (float));
-      ps_sgemm (FALSE, TRUE, (int) B, (int) out, (int) in,
-                1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
-      return;
-    }
-  ps_sgemm_note (FALSE, TRUE, (int) B, (int) out, (int) in, b ? 1.f : 0.f);
-  for (int64_t i = 0; i < B; i++)
-    {
-      const float *xi = x + i * in;
-      for (int64_t o = 0; o < out; o++)
-        {
-          const float *wo = w + o * in;
-          float acc = 0.f;
-          for (int64_t k = 0; k < in; k++)
-            acc += xi[k] * wo[k];
-          y[i * out + o] = b ? acc + b[o] : acc;
-        }
-    }
-}
-
-/* sum[o] = dy[0][o] + dy[1][o] + ... added in row order from 0 (the order
- * fixes the rounding); two rows per sweep halve the loads and stores of sum. */
-static void
-column_sums (const float *dy, float *restrict sum, int64_t B, int64_t out)
-{
-  int64_t i = 0;
-
-  memset (sum, 0, (size_t) out * sizeof (float));
-  for (; i + 2 <= B; i += 2)
-    {
-      const float *r0 = dy + i * out, *r1 = r0 + out;
-      for (int64_t o = 0; o < out; o++)
-        {
-          float a = sum[o];
-          a += r0[o];
-          a += r1[o];
-          sum[o] = a;
-        }
-    }
-  for (; i < B; i++)
-    for (int64_t o = 0; o < out; o++)
-      sum[o] += dy[i * out + o];
-}
-
-/* As ps_linear_backward; db_summed: scratch already holds the batch sum of
- * dy (computed by the ReLU backward that produced dy, in the same order). */
-static void
-linear_backward (const float *x, const float *w, const float *dy,
-                 float *dx, float *dw, gboolean dw_overwrite,
-                 float *db, gboolean db_overwrite, float *scratch, gboolean db_summed,
-                 int64_t B, int64_t in, int64_t out)
-{
-  /* Each gradient is summed over the batch first and then added to what the
-   * parameter holds, as PyTorch's accumulation (grad += new) does: a second
-   * identical backward doubles the gradient exactly. */
-  if (db)
-    {
-      if (!db_summed)
-        column_sums (dy, scratch, B, out);
-      if (db_overwrite)
-        memcpy (db, scratch, (size_t) out * sizeof (float));
-      else
-        for (int64_t o = 0; o < out; o++)
-          db[o] += scratch[o];
-    }
-
-  if (ps_linear_uses_blas (B, in, out))
-    {
-      if (dw)   /* dw (out, in) (+)= dy^T (out, B) x (B, in) */
-        ps_sgemm (TRUE, FALSE, (int) out, (int) in, (int) B,
-                  1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
-      if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
-        ps_sgemm (FALSE, FALSE, (int) B, (int) in, (int) out,
-                  1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
-      return;
-    }
-  if (dw)
-    ps_sgemm_note (TRUE, FALSE, (int) out, (int) in, (int) B, dw_overwrite ? 0.f : 1.f);
-  if (dx)
-    ps_sgemm_note (FALSE, FALSE, (int) B, (int) in, (int) out, 0.f);
-  if (dw)
-    for (int64_t o = 0; o < out; o++)
-      for (int64_t k = 0; k < in; k++)
-        {
-          float acc = 0.f;
-          for (int64_t i = 0; i < B; i++)
-            acc += dy[i * out + o] * x[i * in + k];
-          dw[o * in + k] = dw_overwrite ? acc : dw[o * in + k] + acc;
-        }
-  if (dx)
-    for (int64_t i = 0; i < B; i++)
-      {
-        float *dxi = dx + i * in;
-        memset (dxi, 0, (size_t) in * sizeof (float));
-        for (int64_t o = 0; o < out; o++)
-          {
-            float g = dy[i * out + o];
-            const float *wo = w + o * in;
-            for (int64_t k = 0; k < in; k++)
-              dxi[k] += g * wo[k];
-          }
-      }
-}
-
-void
-ps_linear_backward (const float *x, const float *w, const float *dy,
-                    float *dx, float *dw, gboolean dw_overwrite,
-                    float *db, gboolean db_overwrite, float *scratch,
-                    int64_t B, int64_t in, int64_t out)
-{
-  linear_backward (x, w, dy, dx, dw, dw_overwrite, db, db_overwrite, scratch, FALSE,
-                   B, in, out);
-}
-
-/* ---- losses ------------------------------------------------------------ */
-
-gboolean
-ps_loss_kind_from_string (const char *s, PsLossKind *kind)
-{
-  if (g_strcmp0 (s, "sum") == 0)
-    *kind = PS_LOSS_SUM;
-  else if (g_strcmp0 (s, "mse") == 0)
-    *kind = PS_LOSS_MSE;
-  else if (g_strcmp0 (s, "cross_entropy") == 0)
-    *kind = PS_LOSS_CROSS_ENTROPY;
-  else if (g_strcmp0 (s, "nll") == 0)
-    *kind = PS_LOSS_NLL;
-  else if (g_strcmp0 (s, "bce_logits") == 0)
-    *kind = PS_LOSS_BCE_LOGITS;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-const char *
-ps_loss_kind_to_string (PsLossKind kind)
-{
-  static const char *names[] = { "sum", "mse", "cross_entropy", "nll", "bce_logits" };
-  return names[kind];
-}
-
-/* cross_entropy and nll with class indices: y (N, C, d...), t (N, d...) */
-static gboolean
-index_targets (PsLossKind kind, const PsTensor *y, const PsTensor *t)
-{
-  return (kind == PS_LOSS_CROSS_ENTROPY || kind == PS_LOSS_NLL) && y->ndim >= 1
-         && t->ndim == y->ndim - 1;
-}
-
-#define PS_IGNORE_INDEX (-100)
-
-static gboolean
-index_loss (PsLossKind kind, const PsTensor *y, const PsTensor *t, double *loss, PsTensor *dy,
-            GError **error)
-{
-  int64_t N = y->ndim >= 2 ? y->shape[0] : 1, C = y->ndim >= 2 ? y->shape[1] : y->shape[0];
-  int64_t L = N * C > 0 ? y->numel / (N * C) : 0;
-
-  if (y->ndim >= 2 && t->shape[0] != N)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected input batch_size (%" G_GINT64_FORMAT
-                   ") to match target batch_size (%" G_GINT64_FORMAT ").", N, t->shape[0]);
-      return FALSE;
-    }
-  for (int i = 2; i < y->ndim; i++)
-    if (t->shape[i - 1] != y->shape[i])
-      {
-        g_autofree char *sy = ps_shape_to_string (y->ndim, y->shape);
-        g_autofree char *st = ps_shape_to_string (t->ndim, t->shape);
-        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "size mismatch (got input: %s, target: %s)",
-                     sy, st);
-        return FALSE;
-      }
-  for (int64_t i = 0; i < t->numel; i++)
-    {
-      float v = t->data[i];
-      if (v == PS_IGNORE_INDEX)
-        continue;
-      if (!(v >= 0 && v < (float) C) || v != floorf (v))
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "Target %g is out of bounds.", v);
-          return FALSE;
-        }
-    }
-  if (dy && !ps_tensor_resize (dy, y->ndim, y->shape))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the loss gradient");
-      return FALSE;
-    }
-  *loss = ps_index_loss_f32 (N, C, L, y->data, t->data, PS_IGNORE_INDEX,
-                             kind == PS_LOSS_CROSS_ENTROPY, dy ? dy->data : NULL);
-  return TRUE;
-}
-
-gboolean
-ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
-                 double *loss, PsTensor *dy, GError **error)
-{
-  int64_t n = y->numel;
-  double acc = 0;
-
-  if (kind != PS_LOSS_SUM)
-    {
-      if (t == NULL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the %s loss needs a target",
-                       ps_loss_kind_to_string (kind));
-          return FALSE;
-        }
-      if (index_targets (kind, y, t))
-        return index_loss (kind, y, t, loss, dy, error);
-      if (kind == PS_LOSS_NLL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the nll loss takes class indices: a "
-                       "target of the output's shape without its class dimension (1)");
-          return FALSE;
-        }
-      if (!ps_tensor_same_shape (y, t))
-        {
-          g_autofree char *sy = ps_shape_to_string (y->ndim, y->shape);
-          g_autofree char *st = ps_shape_to_string (t->ndim, t->shape);
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                       "the target has shape %s but the output has shape %s", st, sy);
-          return FALSE;
-        }
-    }
-  if (dy && !ps_tensor_resize (dy, y->ndim, y->shape))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the loss gradient");
-      return FALSE;
-    }
-
-  switch (kind)
-    {
-    case PS_LOSS_SUM:
-      for (int64_t i = 0; i < n; i++)
-        acc += y->data[i];
-      if (dy)
-        ps_tensor_fill (dy, 1.f);
-      break;
-
-    case PS_LOSS_MSE:
-      for (int64_t i = 0; i < n; i++)
-        {
-          double d = (double) y->data[i] - t->data[i];
-          acc += d * d;
-          if (dy)
-            dy->data[i] = (float) (2.0 * d / (double) n);
-        }
-      acc /= (double) n;
-      break;
-
-    case PS_LOSS_NLL:
-      g_assert_not_reached ();      /* index targets only, handled above */
-      break;
-
-    case PS_LOSS_BCE_LOGITS:
-      acc = ps_bce_with_logits (n, y->data, t->data, dy ? dy->data : NULL);
-      break;
-
-    case PS_LOSS_CROSS_ENTROPY:
-      {
-        int64_t C = y->ndim ? y->shape[y->ndim - 1] : 1;
-        int64_t B = C ? n / C : 0;
-        if (y->ndim != 2 || C < 1)
-          {
-            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                         "cross_entropy needs an output of shape (batch, classes)");
-            return FALSE;
-          }
-        for (int64_t b = 0; b < B; b++)
-          {
-            const float *yb = y->data + b * C, *tb = t->data + b * C;
-            double mx = -INFINITY, se = 0, lse, tsum = 0;
-            for (int64_t c = 0; c < C; c++)
-              mx = MAX (mx, yb[c]);
-            for (int64_t c = 0; c < C; c++)
-              se += exp (yb[c] - mx);
-            lse = mx + log (se);
-            for (int64_t c = 0; c < C; c++)
-              {
-                acc -= tb[c] * (yb[c] - lse);
-                tsum += tb[c];
-              }
-            if (dy)
-              for (int64_t c = 0; c < C; c++)
-                dy->data[b * C + c] = (float) ((exp (yb[c] - lse) * tsum - tb[c]) / (double) B);
-          }
-        acc /= (double) B;
-      }
-      break;
-    }
-  *loss = acc;
-  return TRUE;
-}
 
 /* ---- the tape ---------------------------------------------------------- */
 
@@ -941,81 +628,6 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
   return in;
 }
 
-/* The masks of ReLU and LeakyReLU backward, written so that they compile to
- * selects, not branches: a conditional read or product becomes a branch that
- * mispredicts on every other element of a random sign pattern (about 1 ms for
- * a 256 x 1024 tensor).  The in-place case (dx == g, the usual one) has its
- * own loop: the compiler only vectorizes when it can tell the arrays apart. */
-static void
-relu_backward (const float *y, const float *g, float *dx, int64_t n)
-{
-  if (dx == g)
-    for (int64_t i = 0; i < n; i++)
-      {
-        float v = dx[i];
-        dx[i] = y[i] > 0.f ? v : 0.f;
-      }
-  else
-    for (int64_t i = 0; i < n; i++)
-      {
-        float v = g[i];
-        dx[i] = y[i] > 0.f ? v : 0.f;
-      }
-}
-
-static void
-leaky_relu_backward (const float *x, const float *g, float *dx, int64_t n, float s)
-{
-  if (dx == g)
-    for (int64_t i = 0; i < n; i++)
-      {
-        float k = x[i] > 0.f ? 1.f : s;           /* v * 1 is v, bit for bit */
-        dx[i] = dx[i] * k;
-      }
-  else
-    for (int64_t i = 0; i < n; i++)
-      {
-        float k = x[i] > 0.f ? 1.f : s;
-        dx[i] = g[i] * k;
-      }
-}
-
-/* ReLU backward in place on d (B rows of `out`), and the column sums of the
- * result into sum, as column_sums adds them: the bias gradient of the Linear
- * below comes out of the same pass over the gradient. */
-static void
-relu_backward_column_sums (const float *restrict y, float *restrict d, float *restrict sum,
-                           int64_t B, int64_t out)
-{
-  int64_t i = 0;
-
-  memset (sum, 0, (size_t) out * sizeof (float));
-  for (; i + 2 <= B; i += 2)
-    {
-      const float *y0 = y + i * out, *y1 = y0 + out;
-      float *d0 = d + i * out, *d1 = d0 + out;
-      for (int64_t o = 0; o < out; o++)
-        {
-          float v0 = d0[o], v1 = d1[o], a = sum[o];
-          v0 = y0[o] > 0.f ? v0 : 0.f;
-          v1 = y1[o] > 0.f ? v1 : 0.f;
-          d0[o] = v0;
-          d1[o] = v1;
-          a += v0;
-          a += v1;
-          sum[o] = a;
-        }
-    }
-  for (; i < B; i++)
-    for (int64_t o = 0; o < out; o++)
-      {
-        float v = d[i * out + o];
-        v = y[i * out + o] > 0.f ? v : 0.f;
-        d[i * out + o] = v;
-        sum[o] += v;
-      }
-}
-
 /* Does the entry below idx (the producer of its input) want the batch sum
  * of this entry's input gradient for its bias?  Then return its width. */
 static int64_t
@@ -1133,7 +745,7 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
           dw = grad_target (t, w, e->w_slot, &dw_over);
         if (b && ps_param_get_requires_grad (b))
           db = grad_target (t, b, e->b_slot, &db_over);
-        linear_backward (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL,
+        ps_linear_backward_summed (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL,
                          dw, dw_over, db, db_over, t->scratch->data, t->bias_summed,
                          batch_of (in), fin, fout);
         t->bias_summed = FALSE;
@@ -1144,15 +756,15 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
         int64_t cols = bias_below (t, idx);
         if (cols > 0 && dx == g)
           {
-            relu_backward_column_sums (y, dx, t->scratch->data, n / cols, cols);
+            ps_relu_backward_column_sums (y, dx, t->scratch->data, n / cols, cols);
             t->bias_summed = TRUE;
           }
         else
-          relu_backward (y, g, dx, n);
+          ps_relu_backward (y, g, dx, n);
       }
       break;
     case PS_MODULE_LEAKY_RELU:
-      leaky_relu_backward (x, g, dx, n, (float) ps_module_get_negative_slope (m));
+      ps_leaky_relu_backward (x, g, dx, n, (float) ps_module_get_negative_slope (m));
       break;
     case PS_MODULE_SIGMOID:
       for (int64_t i = 0; i < n; i++)
@@ -1210,7 +822,7 @@ record_use (PsTape *t, Entry *e, const float *x, const float *g, int64_t B, int6
   if (!ps_tensor_resize (e->use_dw, w->ndim, w->shape)
       || (b && !ps_tensor_resize (e->use_db, b->ndim, b->shape)))
     return;                         /* out of memory: no breakdown, the gradient is still right */
-  linear_backward (x, w->data, g, NULL, e->use_dw->data, TRUE, b ? e->use_db->data : NULL, TRUE,
+  ps_linear_backward_summed (x, w->data, g, NULL, e->use_dw->data, TRUE, b ? e->use_db->data : NULL, TRUE,
                    t->scratch->data, t->bias_summed, B, fin, fout);
   e->use_valid = TRUE;
 }
