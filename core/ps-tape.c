@@ -10,50 +10,6 @@
 
 /* ---- the tape ---------------------------------------------------------- */
 
-typedef struct
-{
-  PsModule *module;       /* refs, taken at forward: a model edited after the */
-  PsParam  *w, *b;        /* forward cannot leave the tape pointing at freed objects */
-  PsTensor *out;          /* this call's output, reused across forwards */
-  gboolean  out_shared;   /* out is the entry below's (a ReLU in place on a Linear's output) */
-  PsTensor *dx;           /* gradient w.r.t. this call's input */
-  guint64   w_version, b_version;
-  int       w_slot, b_slot;   /* index into pending[] when the parameter is used twice, else -1 */
-  PsTensor *use_dw, *use_db;  /* with record_uses: this use's own share of a tied gradient */
-  gboolean  use_valid;        /* use_dw/use_db hold the last backward's shares */
-  gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
-  PsLayerOp op;
-  PsLayerOpState st;      /* its plan and buffers, reused across forwards */
-} Entry;
-
-/* A parameter used by several entries (a tied layer) gets the sum of its
- * uses' gradients first, and that sum is added to .grad once, as PyTorch's
- * autograd does: a second identical backward then doubles it exactly. */
-typedef struct
-{
-  PsParam  *param;        /* borrowed */
-  PsTensor *sum;          /* reused across backward calls */
-  gboolean  started;
-} Pending;
-
-struct _PsTape
-{
-  PsModule *model;
-  PsRng    *rng;
-  guint     n_used;       /* entries recorded by the last forward */
-  guint     n_alloc;      /* entries whose buffers exist (>= n_used) */
-  guint     n_planned;    /* entries when plan_shared last ran */
-  Entry    *pool;         /* n_alloc entries */
-  PsTensor *x0;           /* copy of the last input */
-  PsTensor *dy;           /* loss gradient */
-  PsTensor *scratch;      /* workspace of the bias gradient */
-  GArray   *pending;      /* Pending */
-  gboolean  record_uses;  /* keep each use's share of a tied parameter's gradient */
-  gboolean  have_forward;
-  gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
-  gboolean  training;     /* module.train() (TRUE) or .eval(): BatchNorm, Dropout */
-  gboolean  trained_forward;   /* the mode of the last forward */
-};
 
 PsTape *
 ps_tape_new (PsModule *model, PsRng *rng)
@@ -84,6 +40,11 @@ ps_tape_free (PsTape *t)
       if (t->pool[i].b)
         ps_param_unref (t->pool[i].b);
       ps_tensor_unref (t->pool[i].dx);
+      if (t->pool[i].acc)
+        ps_tensor_unref (t->pool[i].acc);
+      for (int k = 0; k < PS_BLOCK_MAX_KEPT; k++)
+        if (t->pool[i].dxs[k])
+          ps_tensor_unref (t->pool[i].dxs[k]);
       if (t->pool[i].use_dw)
         ps_tensor_unref (t->pool[i].use_dw);
       if (t->pool[i].use_db)
@@ -109,17 +70,6 @@ void
 ps_tape_set_training (PsTape *t, gboolean training)
 {
   t->training = training;
-}
-
-static guint
-count_leaves (PsModule *m)
-{
-  guint n = 0;
-  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
-    return 1;
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    n += count_leaves (ps_module_get_child (m, i));
-  return n;
 }
 
 /* Point *slot at obj (holding a reference); TRUE if it changed. */
@@ -149,48 +99,146 @@ entry_param (PsModule *m, const char *name)
   return holds_params (m) ? ps_module_get_param_by_name (m, name) : NULL;
 }
 
-/* The leaf layers of m in call order into pool; TRUE if any differs from
- * what the slot held (the plan of tied parameters must be redone). */
-static gboolean
-flatten (PsModule *m, Entry *pool, guint *n)
-{
-  gboolean changed = FALSE;
+/* ---- the record's layout: the model walked in call order -------------------- */
 
-  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
-    {
-      Entry *e = &pool[(*n)++];
-      changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
-                          (void (*) (gpointer)) ps_module_unref);
-      changed |= set_ref ((gpointer *) &e->w, entry_param (m, "weight"),
-                          (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      changed |= set_ref ((gpointer *) &e->b, entry_param (m, "bias"),
-                          (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      return changed;
-    }
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    changed |= flatten (ps_module_get_child (m, i), pool, n);
-  return changed;
+typedef enum
+{
+  WALK_COUNT,       /* count the entries */
+  WALK_ASSIGN,      /* write them into the pool */
+  WALK_COMPARE,     /* check that the pool holds them (the model is unchanged) */
+} WalkMode;
+
+typedef struct
+{
+  PsTape  *t;
+  WalkMode mode;
+  guint    n;          /* entries so far */
+  guint    limit;      /* COMPARE: entries recorded */
+  gboolean changed;    /* ASSIGN: a module or parameter differs from what its slot held */
+  gboolean same;       /* COMPARE */
+} Walk;
+
+/* The program of a container's forward when the core knows its class
+ * (ps-block.h) and no forward is supplied from outside. */
+static const PsBlockStep *
+known_forward (PsModule *m, guint *n)
+{
+  *n = 0;
+  if (ps_module_get_kind (m) != PS_MODULE_CONTAINER || ps_module_get_forward (m, NULL) != NULL)
+    return NULL;
+  return ps_block_forward (ps_module_get_type_name (m), n);
 }
 
-/* Is the model still the one the last forward ran (same layers, same
- * parameter objects)?  Replacing a layer or tying after the forward makes
- * the recorded activations meaningless for it. */
-static gboolean
-same_structure (PsModule *m, const Entry *pool, guint n_used, guint *i)
+static PsModule *
+child_named (PsModule *m, const char *name)
 {
-  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    if (strcmp (ps_module_get_child_name (m, i), name) == 0)
+      return ps_module_get_child (m, i);
+  return NULL;
+}
+
+static int
+emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const char *missing)
+{
+  int idx = (int) w->n++;
+  PsParam *pw = kind == ENTRY_MODULE ? entry_param (m, "weight") : NULL;
+  PsParam *pb = kind == ENTRY_MODULE ? entry_param (m, "bias") : NULL;
+  Entry *e;
+
+  if (w->mode == WALK_COUNT)
+    return idx;
+  if (w->mode == WALK_COMPARE)
     {
-      const Entry *e;
-      if (*i >= n_used)
-        return FALSE;
-      e = &pool[(*i)++];
-      return e->module == m && e->w == entry_param (m, "weight")
-             && e->b == entry_param (m, "bias");
+      if ((guint) idx >= w->limit)
+        w->same = FALSE;
+      else
+        {
+          e = &w->t->pool[idx];
+          if (e->kind != kind || e->module != m || e->n_src != n_src || e->w != pw || e->b != pb
+              || memcmp (e->src, src, (size_t) n_src * sizeof (int)) != 0)
+            w->same = FALSE;
+        }
+      return idx;
     }
-  for (guint k = 0; k < ps_module_get_n_children (m); k++)
-    if (!same_structure (ps_module_get_child (m, k), pool, n_used, i))
-      return FALSE;
-  return TRUE;
+  e = &w->t->pool[idx];
+  e->kind = kind;
+  e->n_src = n_src;
+  memcpy (e->src, src, (size_t) n_src * sizeof (int));
+  e->missing = missing;
+  w->changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
+                         (void (*) (gpointer)) ps_module_unref);
+  w->changed |= set_ref ((gpointer *) &e->w, pw, (gpointer (*) (gpointer)) ps_param_ref,
+                         (void (*) (gpointer)) ps_param_unref);
+  w->changed |= set_ref ((gpointer *) &e->b, pb, (gpointer (*) (gpointer)) ps_param_ref,
+                         (void (*) (gpointer)) ps_param_unref);
+  return idx;
+}
+
+/* The entries of m called on the output of entry `in` (-1: the tape's
+ * input), in call order; returns the entry whose output is m's. */
+static int
+walk (Walk *w, PsModule *m, int in)
+{
+  guint n_steps;
+  const PsBlockStep *steps;
+  int x = in, s = in, kept[PS_BLOCK_MAX_KEPT], n_kept = 0;
+
+  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL)
+    {
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        x = walk (w, ps_module_get_child (m, i), x);
+      return x;
+    }
+  steps = known_forward (m, &n_steps);
+  if (steps == NULL)
+    return emit (w, ENTRY_MODULE, m, &in, 1, NULL);
+  for (guint k = 0; k < n_steps; k++)
+    {
+      const PsBlockStep *st = &steps[k];
+      switch (st->kind)
+        {
+        case PS_BLOCK_CALL:
+        case PS_BLOCK_CALL_OPT:
+          {
+            PsModule *c = child_named (m, st->child);
+            if (c)
+              x = walk (w, c, x);
+            else if (st->kind == PS_BLOCK_CALL)
+              x = emit (w, ENTRY_MISSING, m, &x, 1, st->child);
+          }
+          break;
+        case PS_BLOCK_SAVE:
+          s = x;
+          break;
+        case PS_BLOCK_RESTORE:
+          x = s;
+          break;
+        case PS_BLOCK_KEEP:
+          g_assert (n_kept < PS_BLOCK_MAX_KEPT);
+          kept[n_kept++] = x;
+          break;
+        case PS_BLOCK_ADD:
+          {
+            int src[2] = { kept[0], x };
+            g_assert (n_kept == 1);
+            x = emit (w, ENTRY_ADD, m, src, 2, NULL);
+            n_kept = 0;
+          }
+          break;
+        case PS_BLOCK_CAT:
+          x = emit (w, ENTRY_CAT, m, kept, n_kept, NULL);
+          n_kept = 0;
+          break;
+        case PS_BLOCK_RELU:
+          x = emit (w, ENTRY_RELU, m, &x, 1, NULL);
+          break;
+        case PS_BLOCK_FLATTEN:
+          x = emit (w, ENTRY_FLATTEN, m, &x, 1, NULL);
+          break;
+        }
+    }
+  return x;
 }
 
 static int
@@ -292,8 +340,8 @@ flush_pending (PsTape *t)
     }
 }
 
-static char *
-module_path (PsTape *t, PsModule *m)
+char *
+ps_tape_module_path (PsTape *t, PsModule *m)
 {
   g_autoptr (GPtrArray) mods = ps_module_named_modules (t->model);
   for (guint i = 0; i < mods->len; i++)
@@ -350,7 +398,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 
   if (!ps_layer_op_from_module (m, &e->op))
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s with these options cannot run "
                    "on the tape yet", path, ps_module_get_type_name (m));
       return FALSE;
@@ -358,7 +406,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   e->is_op = TRUE;
   if ((e->w && !ps_param_is_initialized (e->w)) || (e->b && !ps_param_is_initialized (e->b)))
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
                    "%s: a parameter of this layer is uninitialized (lazy); run a forward "
                    "through the layer that owns it first", path);
@@ -367,7 +415,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   if (!ps_layer_op_plan (&e->op, &e->st, in->ndim, in->shape, &ndim, shape, &local)
       || !ps_layer_op_check_input (&e->op, &e->st, in->data, &local))
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
       return FALSE;
     }
@@ -389,7 +437,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     }
   if (e->op.kind == PS_OP_DROPOUT && t->training && t->rng == NULL && e->op.p > 0)
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: Dropout in training mode needs a "
                    "random generator", path);
       return FALSE;
@@ -423,14 +471,18 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   /* A ReLU on a Linear's output works in place: nothing reads the
    * pre-activation (ReLU's backward needs only its output, a Linear's only its
    * input), and the pass writes to the lines the product has just written. */
-  gboolean in_place = ps_module_get_kind (m) == PS_MODULE_RELU && e > t->pool
-                      && in == e[-1].out && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
+  gboolean in_place = e->kind == ENTRY_MODULE && ps_module_get_kind (m) == PS_MODULE_RELU
+                      && e > t->pool && in == e[-1].out && e[-1].kind == ENTRY_MODULE
+                      && e[-1].fanout == 1
+                      && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
 
+  if (e->kind != ENTRY_MODULE)
+    return ps_tape_forward_block (t, e, in, error);
   if (ps_module_get_kind (m) == PS_MODULE_CONTAINER)
     {
-      g_autofree char *path = module_path (t, m);
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet", path,
-                   ps_module_get_type_name (m));
+      g_autofree char *path = ps_tape_module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet (its forward "
+                   "is not known)", path, ps_module_get_type_name (m));
       return FALSE;
     }
   memcpy (shape, in->shape, sizeof shape);
@@ -450,7 +502,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       PsParam *w, *b;
       if (ndim == 0)
         {
-          g_autofree char *path = module_path (t, m);
+          g_autofree char *path = ps_tape_module_path (t, m);
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: Linear needs an input with at "
                        "least one dimension, got a scalar", path);
           return FALSE;
@@ -461,7 +513,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       b = ps_module_get_param_by_name (m, "bias");
       if (!ps_param_is_initialized (w) || (b && !ps_param_is_initialized (b)))
         {
-          g_autofree char *path = module_path (t, m);
+          g_autofree char *path = ps_tape_module_path (t, m);
           g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
                        "%s: a parameter of this layer is uninitialized (lazy); run a forward "
                        "through the layer that owns it first", path);
@@ -469,7 +521,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         }
       if (fin != ps_module_get_in_features (m))
         {
-          g_autofree char *path = module_path (t, m);
+          g_autofree char *path = ps_tape_module_path (t, m);
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                        "%s: Linear(in_features=%" G_GINT64_FORMAT ") got input with %"
                        G_GINT64_FORMAT " features", path, ps_module_get_in_features (m), fin);
@@ -500,7 +552,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
             ed += ndim;
           if (sd < 0 || ed >= ndim || sd > ed)
             {
-              g_autofree char *path = module_path (t, m);
+              g_autofree char *path = ps_tape_module_path (t, m);
               g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                            "%s: Flatten dimensions are out of range for an input with %d "
                            "dimensions", path, ndim);
@@ -585,47 +637,58 @@ oom:
   return FALSE;
 }
 
+
 const PsTensor *
 ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
 {
-  guint n_leaves = count_leaves (t->model), n = 0;
-  const PsTensor *in;
+  Walk w = { .t = t, .mode = WALK_COUNT };
+  guint n;
+  int out;
 
   g_return_val_if_fail (x != NULL, NULL);
   t->have_forward = FALSE;
-  if (n_leaves > t->n_alloc)
+  walk (&w, t->model, -1);
+  n = w.n;
+  if (n > t->n_alloc)
     {
-      t->pool = g_renew (Entry, t->pool, n_leaves);
-      for (guint i = t->n_alloc; i < n_leaves; i++)
+      t->pool = g_renew (Entry, t->pool, n);
+      for (guint i = t->n_alloc; i < n; i++)
         {
           memset (&t->pool[i], 0, sizeof (Entry));
           t->pool[i].out = ps_tensor_new_1d (0);
           t->pool[i].dx = ps_tensor_new_1d (0);
         }
-      t->n_alloc = n_leaves;
+      t->n_alloc = n;
     }
+  w = (Walk) { .t = t, .mode = WALK_ASSIGN };
+  out = walk (&w, t->model, -1);
   /* the plan of tied parameters only changes with the structure: a steady
    * forward re-plans nothing */
-  if (flatten (t->model, t->pool, &n) || n != t->n_planned)
+  if (w.changed || n != t->n_planned)
     plan_shared (t, n);
   t->n_planned = n;
+  for (guint i = 0; i < n; i++)
+    t->pool[i].fanout = 0;
+  for (guint i = 0; i < n; i++)
+    for (int k = 0; k < t->pool[i].n_src; k++)
+      if (t->pool[i].src[k] >= 0)
+        t->pool[t->pool[i].src[k]].fanout++;
+  if (out >= 0)
+    t->pool[out].fanout++;        /* the loss reads it */
   if (!ps_tensor_resize (t->x0, x->ndim, x->shape))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the input");
       return NULL;
     }
   memcpy (t->x0->data, x->data, (size_t) x->numel * sizeof (float));
-  in = t->x0;
   t->trained_forward = t->training;
   for (guint i = 0; i < n; i++)
-    {
-      if (!forward_entry (t, &t->pool[i], in, error))
-        return NULL;
-      in = t->pool[i].out;
-    }
+    if (!forward_entry (t, &t->pool[i], ps_tape_in_of (t, t->pool[i].src[0]), error))
+      return NULL;
   t->n_used = n;
+  t->out_idx = out;
   t->have_forward = TRUE;
-  return in;
+  return ps_tape_in_of (t, out);
 }
 
 /* Does the entry below idx (the producer of its input) want the batch sum
@@ -636,11 +699,12 @@ bias_below (PsTape *t, guint idx)
   Entry *below;
   const PsTensor *in;
 
-  if (idx == 0)
+  if (idx == 0 || t->pool[idx].src[0] != (int) idx - 1)
     return 0;
   below = &t->pool[idx - 1];
   in = below->out;
-  if (ps_module_get_kind (below->module) != PS_MODULE_LINEAR || below->b == NULL
+  if (below->kind != ENTRY_MODULE || below->fanout != 1
+      || ps_module_get_kind (below->module) != PS_MODULE_LINEAR || below->b == NULL
       || !ps_param_get_requires_grad (below->b) || in->ndim < 1 || in->shape[in->ndim - 1] < 1
       || t->scratch->numel < in->shape[in->ndim - 1])
     return 0;
@@ -671,7 +735,7 @@ static gboolean
 backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
 {
   Entry *e = &t->pool[idx];
-  const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
+  const PsTensor *in = ps_tape_in_of (t, e->src[0]);
   PsLayerOpIO io = { 0 };
 
   io.x = in->data;
@@ -681,7 +745,7 @@ backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
   if (e->op.kind == PS_OP_BATCH_NORM)
     io.running_mean = buffer_data (e->module, "running_mean");
   io.dy = (*gp)->data;
-  if (idx > 0)                      /* the input itself needs no gradient */
+  if (e->src[0] >= 0)               /* the input itself needs no gradient */
     {
       if (!ps_tensor_resize (e->dx, in->ndim, in->shape))
         {
@@ -693,7 +757,7 @@ backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
   io.dweight = op_grad (t, e->w, e->w_slot);
   io.dbias = op_grad (t, e->b, e->b_slot);
   ps_layer_op_backward (&e->op, &e->st, &io);
-  if (idx > 0)
+  if (e->src[0] >= 0)
     *gp = e->dx;
   return TRUE;
 }
@@ -703,9 +767,9 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
 {
   Entry *e = &t->pool[idx];
   PsModule *m = e->module;
-  const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
+  const PsTensor *in = ps_tape_in_of (t, e->src[0]);
   const float *x = in->data, *y = e->out->data, *g = (*gp)->data;
-  gboolean need_dx = idx > 0;       /* the input itself needs no gradient */
+  gboolean need_dx = e->src[0] >= 0;   /* the input itself needs no gradient */
   gboolean elementwise = ps_module_get_kind (m) != PS_MODULE_LINEAR;
   float *dx;
   int64_t n = in->numel;
@@ -871,15 +935,15 @@ notify_grads (PsTape *t)
 gboolean
 ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
 {
-  PsTensor *g = (PsTensor *) dy;     /* not written: owned is FALSE for it */
-  gboolean owned = dy == t->dy;
+  const PsTensor *y;
 
   if (!t->have_forward)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "backward needs a forward pass first");
       return FALSE;
     }
-  if (t->n_used > 0 && !ps_tensor_same_shape (dy, t->pool[t->n_used - 1].out))
+  y = ps_tape_in_of (t, t->out_idx);
+  if (!ps_tensor_same_shape (dy, y))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                    "the output gradient's shape does not match the output's");
@@ -888,8 +952,9 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
   /* refuse before anything is accumulated, so a failure leaves every
    * gradient as it was */
   {
-    guint k = 0;
-    if (!same_structure (t->model, t->pool, t->n_used, &k) || k != t->n_used)
+    Walk w = { .t = t, .mode = WALK_COMPARE, .limit = t->n_used, .same = TRUE };
+    walk (&w, t->model, -1);
+    if (!w.same || w.n != t->n_used)
       {
         g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the network changed after the forward "
                      "pass (a layer replaced or a parameter tied); run forward again");
@@ -906,7 +971,7 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
       if (ps_param_get_data_version (w) != e->w_version
           || (b && ps_param_get_data_version (b) != e->b_version))
         {
-          g_autofree char *path = module_path (t, e->module);
+          g_autofree char *path = ps_tape_module_path (t, e->module);
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
                        "%s: a parameter changed after the forward pass; run forward again "
                        "before backward", path);
@@ -916,15 +981,31 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
   for (guint i = 0; i < t->pending->len; i++)
     g_array_index (t->pending, Pending, i).started = FALSE;
   for (guint i = 0; i < t->n_alloc; i++)
-    t->pool[i].use_valid = FALSE;
+    {
+      t->pool[i].use_valid = FALSE;
+      t->pool[i].g = NULL;
+      t->pool[i].acc_started = FALSE;
+    }
   t->bias_summed = FALSE;
+  /* dy itself is not written: only the tape's own loss gradient is owned */
+  if (!ps_tape_deliver (t, t->out_idx, (PsTensor *) dy, dy == t->dy, error))
+    return FALSE;
   for (guint i = t->n_used; i-- > 0;)
     {
-      PsTensor *before = g;
-      if (!backward_entry (t, i, &g, owned, error))
+      Entry *e = &t->pool[i];
+      PsTensor *g = e->g;
+      if (g == NULL)                /* nothing reads this output */
+        continue;
+      if (e->kind != ENTRY_MODULE)
+        {
+          if (!ps_tape_backward_block (t, i, error))
+            return FALSE;
+          continue;
+        }
+      if (!backward_entry (t, i, &g, e->g_owned, error))
         return FALSE;
-      if (g != before)
-        owned = TRUE;               /* from now on a tape buffer */
+      if (e->src[0] >= 0 && !ps_tape_deliver (t, e->src[0], g, g != e->g || e->g_owned, error))
+        return FALSE;
     }
   flush_pending (t);
   notify_grads (t);
@@ -942,7 +1023,7 @@ ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "backward needs a forward pass first");
       return FALSE;
     }
-  y = t->n_used ? t->pool[t->n_used - 1].out : t->x0;
+  y = ps_tape_in_of (t, t->out_idx);
   if (!ps_loss_compute (kind, y, target, loss, t->dy, error))
     return FALSE;
   return ps_tape_backward (t, t->dy, error);
