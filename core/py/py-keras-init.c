@@ -36,7 +36,7 @@ typedef struct {
 
 typedef struct {
   const char *cls, *snake, *module;
-  const char *args[4];        /* parameter names (seed is accepted and ignored) */
+  const char *args[5];        /* parameter names, NULL-terminated (seed is accepted and ignored) */
   double defaults[2];
 } KiInfo;
 
@@ -59,7 +59,7 @@ static const KiInfo infos[KI_N] = {
   [KI_ORTHOGONAL] = { "Orthogonal", "orthogonal", RAND_MOD, { "gain", "seed", NULL }, { 1.0 } },
   [KI_IDENTITY] = { "Identity", "identity", CONST_MOD, { "gain", NULL }, { 1.0 } },
   [KI_VARIANCE_SCALING] = { "VarianceScaling", "variance_scaling", RAND_MOD,
-                            { "scale", "mode", "distribution", "seed" }, { 1.0 } },
+                            { "scale", "mode", "distribution", "seed", NULL }, { 1.0 } },
 };
 
 static PyType initializer_type;
@@ -132,7 +132,7 @@ kinit_new (PyInterp *ip, PyType *t, PyArgs *a)
       return py_alloc (t);
     }
   const KiInfo *info = &infos[k];
-  PyObj *vals[4] = { NULL };
+  PyObj *vals[5] = { NULL };
   if (!py_parse_args (ip, a, info->cls, info->args, 0, vals))
     return NULL;
   KInit *in = (KInit *) new_builtin (k);
