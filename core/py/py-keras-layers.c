@@ -146,14 +146,11 @@ scope_path (PyInterp *ip, const char *leaf)
   return g_string_free (s, FALSE);
 }
 
+/* register a variable made from t (steals t) */
 static gboolean
-add_variable (PyInterp *ip, KLayer *l, const char *vname, PyObj *init, int ndim,
-              const int64_t *shape)
+add_variable (PyInterp *ip, KLayer *l, const char *vname, PsTensor *t)
 {
   g_autofree char *path = scope_path (ip, vname);
-  PsTensor *t = py_keras_initialize (ip, init, ndim, shape, path);
-  if (!t)
-    return FALSE;
   PsParam *p = ps_param_new (t);
   ps_tensor_unref (t);
   GError *e = NULL;
@@ -169,14 +166,31 @@ add_variable (PyInterp *ip, KLayer *l, const char *vname, PyObj *init, int ndim,
   return TRUE;
 }
 
+/* kernel (in, units) then bias (units,), drawn in that order; nothing is
+ * registered unless both are made (a failed build can be tried again) */
 static gboolean
 dense_build (PyInterp *ip, KLayer *l, int64_t in_dim)
 {
   int64_t kshape[2] = { in_dim, l->units };
-  l->in_dim = in_dim;
-  if (!add_variable (ip, l, "kernel", l->kinit, 2, kshape))
+  g_autofree char *kpath = scope_path (ip, "kernel");
+  g_autofree char *bpath = scope_path (ip, "bias");
+  PsTensor *k = py_keras_initialize (ip, l->kinit, 2, kshape, kpath);
+  if (!k)
     return FALSE;
-  if (l->use_bias && !add_variable (ip, l, "bias", l->binit, 1, &l->units))
+  PsTensor *b = NULL;
+  if (l->use_bias && !(b = py_keras_initialize (ip, l->binit, 1, &l->units, bpath)))
+    {
+      ps_tensor_unref (k);
+      return FALSE;
+    }
+  l->in_dim = in_dim;
+  if (!add_variable (ip, l, "kernel", k))
+    {
+      if (b)
+        ps_tensor_unref (b);
+      return FALSE;
+    }
+  if (b && !add_variable (ip, l, "bias", b))
     return FALSE;
   l->built = TRUE;
   return TRUE;
