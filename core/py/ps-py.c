@@ -1,6 +1,7 @@
 /* ps-py.c — the public face of the interpreter (ps-py.h) */
 #include "ps-py.h"
 #include "py-eval.h"
+#include "py-keras.h"
 
 #include <string.h>
 
@@ -22,6 +23,7 @@ ps_py_new (void)
   ip->builtins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ip->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   PyHeap *saved = NULL;
+  py_keras_register ();
   py_set_heap (&ip->heap);
   py_builtins_init (ip, ip->builtins);
   ip->globals = py_dict_new ();
@@ -43,6 +45,7 @@ ps_py_free (PsPy *py)
   g_ptr_array_unref (ip->codes);
   py_heap_free_all (&ip->heap);
   g_clear_pointer (&ip->torch_state, py_torch_state_free);
+  g_clear_pointer (&ip->keras_state, py_keras_state_free);
   py_set_heap (NULL);
   g_hash_table_unref (ip->builtins);
   g_hash_table_unref (ip->modules);
@@ -97,6 +100,8 @@ ps_py_find_model (PsPy *py, char **name_out)
   while (py_dict_next (globals, &pos, &k, &v))
     {
       PsModule *m = py_nn_module_of (v);
+      if (!m)
+        m = py_keras_module_of (v);   /* a Keras model or layer */
       if (!m || g_ascii_isupper (PY_STR (k)[0]))
         continue;
       if (strcmp (PY_STR (k), "net") == 0)

@@ -62,6 +62,7 @@ struct _PyInterp {
   gpointer    write_data;
   gpointer    user_data;      /* the embedding's */
   gpointer    torch_state;    /* py-torch.c's: the generator, print options */
+  gpointer    keras_state;    /* py-keras.c's: layer names, name scopes */
 };
 
 /* C recursion guard (repr of nested containers, comparisons) */
