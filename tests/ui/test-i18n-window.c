@@ -52,6 +52,11 @@ test_window_labels (void)
   g_assert_cmpuint (count_labels (GTK_WIDGET (win), "前向传播"), >=, 1);
   g_assert_cmpuint (count_labels (GTK_WIDGET (win), "Forward"), ==, 0);
   ps_test_screenshot (GTK_WIDGET (win), "i18n-window-zh_CN.png");
+  /* Inspect after Backward: the histograms' headings 参数值 and 梯度 (drawn
+   * through Pango), kept as a picture to look at */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
+  ps_test_screenshot (GTK_WIDGET (win), "i18n-inspect-zh_CN.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
