@@ -97,7 +97,7 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   if (!ps_window_open_example (win, "mlp", &error))
     g_warning ("cannot open the lesson's MLP: %s", error->message);
   g_clear_error (&error);
-  if (ps_window_open_model (win, model, &error) && n_files > 1)
+  if (ps_window_open_file (win, model, &error) && n_files > 1)
     {
       g_autofree char *weights = g_file_get_path (files[1]);
       /* refused: the model stays, the window says why */

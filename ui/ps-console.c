@@ -119,6 +119,14 @@ on_doc_code (PsDocument *doc, const char *code, PsConsole *c)
     append_code (c, code, "window");
 }
 
+void
+ps_console_show_code (PsConsole *c, const char *code)
+{
+  g_return_if_fail (PS_IS_CONSOLE (c));
+  if (code && *code)
+    append_code (c, code, "window");
+}
+
 static void
 run (PsConsole *c, const char *src)
 {

@@ -23,6 +23,8 @@ G_DECLARE_FINAL_TYPE (PsConsole, ps_console, PS, CONSOLE, GtkWidget)
 void        ps_console_set_runner (PsConsole *console, PsCodeRunner *runner, PsDocument *doc);
 /* As if line was typed and Enter pressed. */
 void        ps_console_submit     (PsConsole *console, const char *line);
+/* Show code that the window ran for the user (not run again). */
+void        ps_console_show_code  (PsConsole *console, const char *code);
 /* All the text shown (for tests); caller frees. */
 char       *ps_console_get_text   (PsConsole *console);
 GtkWidget  *ps_console_get_entry  (PsConsole *console);

@@ -1,5 +1,5 @@
 /* ps-document.c — one network, its state and its history */
-#include "ps-document.h"
+#include "ps-document-private.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -393,83 +393,6 @@ say_code (PsDocument *doc, char *code)
   g_free (code);
 }
 
-/* "net[0]" for a module of the network ("net" for the root). */
-static char *
-module_expr (PsDocument *doc, PsModule *module)
-{
-  g_autoptr (GPtrArray) nm = NULL;
-
-  if (module == NULL || module == doc->model)
-    return g_strdup (doc->model_name);
-  nm = ps_module_named_modules (doc->model);
-  for (guint i = 0; i < nm->len; i++)
-    {
-      PsNamedModule *n = nm->pdata[i];
-      if (n->module == module)
-        {
-          char *path = ps_module_path_to_index_path (doc->model, n->name, doc->model_name);
-          return path ? path : g_strdup (doc->model_name);
-        }
-    }
-  return g_strdup (doc->model_name);
-}
-
-/* "nn.init.normal_(TARGET, mean=0, std=0.01)"; target NULL: "p". */
-static char *
-init_call (const PsInitScheme *scheme, const char *target)
-{
-  g_autofree char *text = ps_init_scheme_to_string (scheme);
-  const char *paren = strchr (text, '(');
-  g_autofree char *name = g_strndup (text, paren ? (gsize) (paren - text) : strlen (text));
-  g_autofree char *args = NULL;
-
-  if (paren && strlen (paren) > 2)
-    args = g_strndup (paren + 1, strlen (paren) - 2);
-  if (scheme->info->kind == PS_INIT_DEFAULT)
-    return g_strdup_printf ("%s.reset_parameters()  # PyTorch's default", target);
-  if (strcmp (scheme->info->family, "torch") != 0)
-    return g_strdup_printf ("# %s(%s) on %s (not in torch.nn.init)", name, args ? args : "",
-                            target);
-  return g_strdup_printf ("nn.init.%s_(%s%s%s)", name, target, args ? ", " : "",
-                          args ? args : "");
-}
-
-/* One initialization as PyTorch code: on one parameter, or a loop over a subtree's. */
-static void
-append_init_code (PsDocument *doc, GString *code, PsModule *module, PsParam *param,
-                  PsInitTarget target, const PsInitScheme *scheme)
-{
-  g_autofree char *call = NULL;
-
-  if (param)
-    {
-      g_autoptr (GPtrArray) aliases = ps_module_param_aliases (doc->model, param);
-      g_autofree char *path = aliases->len
-        ? ps_module_key_to_index_path (doc->model, aliases->pdata[0], doc->model_name) : NULL;
-      call = init_call (scheme, path ? path : "p");
-      g_string_append_printf (code, "%s\n", call);
-      return;
-    }
-  if (scheme->info->kind == PS_INIT_DEFAULT)
-    {
-      g_autofree char *m = module_expr (doc, module);
-      g_string_append_printf (code, "for m in %s.modules():\n"
-                              "    if hasattr(m, 'reset_parameters'):\n"
-                              "        m.reset_parameters()\n", m);
-      return;
-    }
-  {
-    g_autofree char *m = module_expr (doc, module);
-    call = init_call (scheme, "p");
-    g_string_append_printf (code, "for name, p in %s.named_parameters():\n", m);
-    if (target == PS_TARGET_BOTH)
-      g_string_append_printf (code, "    %s\n", call);
-    else
-      g_string_append_printf (code, "    if name.endswith('%s'):\n        %s\n",
-                              target == PS_TARGET_WEIGHTS ? "weight" : "bias", call);
-  }
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 static void
@@ -829,7 +752,7 @@ ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsIni
   {
     GString *code = g_string_new (NULL);
     g_string_append_printf (code, "torch.manual_seed(%" G_GUINT64_FORMAT ")\n", seed);
-    append_init_code (doc, code, module, param, target, scheme);
+    ps_document_code_init (doc->model, doc->model_name, code, module, param, target, scheme);
     say_code (doc, g_string_free (code, FALSE));
   }
   return TRUE;
@@ -860,7 +783,7 @@ ps_document_initialize_steps (PsDocument *doc, const PsInitStep *steps, guint n_
     GString *code = g_string_new (NULL);
     g_string_append_printf (code, "# %s\ntorch.manual_seed(%" G_GUINT64_FORMAT ")\n", label, seed);
     for (guint i = 0; i < n_steps; i++)
-      append_init_code (doc, code, steps[i].module, NULL, steps[i].target, steps[i].scheme);
+      ps_document_code_init (doc->model, doc->model_name, code, steps[i].module, NULL, steps[i].target, steps[i].scheme);
     say_code (doc, g_string_free (code, FALSE));
   }
   return TRUE;

@@ -54,6 +54,72 @@ run_stop (GtkWidget *w, const char *action, GVariant *param)
     ps_code_runner_stop (win->runner);
 }
 
+/* ---- the training settings as code ------------------------------------------------------ */
+
+static char *
+num (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%g", v));
+}
+
+/* "optimizer = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)": the
+ * Train panel's settings as the PyTorch lines that make the same choice. */
+static gboolean
+say_settings (gpointer data)
+{
+  static const char *const losses[] = { "lambda y, t: y.sum()", "nn.MSELoss()",
+                                        "nn.CrossEntropyLoss()", "nn.NLLLoss()",
+                                        "nn.BCEWithLogitsLoss()" };
+  PsWindow *win = data;
+  guint optimizer, loss;
+  double lr, momentum, wd, beta1, beta2;
+  g_autofree char *eps = NULL, *lr_s = NULL, *m_s = NULL, *wd_s = NULL, *b1 = NULL, *b2 = NULL;
+  g_autoptr (GString) code = g_string_new (NULL);
+  const char *net = ps_document_get_model_name (win->doc);
+
+  win->settings_code_id = 0;
+  g_object_get (win->controller, "optimizer", &optimizer, "loss", &loss, "learning-rate", &lr,
+                "momentum", &momentum, "weight-decay", &wd, "beta1", &beta1, "beta2", &beta2,
+                "eps", &eps, NULL);
+  lr_s = num (lr);
+  if (optimizer == PS_OPTIM_ADAM)
+    {
+      b1 = num (beta1);
+      b2 = num (beta2);
+      g_string_append_printf (code, "optimizer = torch.optim.Adam(%s.parameters(), lr=%s, "
+                              "betas=(%s, %s), eps=%s", net ? net : "net", lr_s, b1, b2, eps);
+    }
+  else
+    {
+      g_string_append_printf (code, "optimizer = torch.optim.SGD(%s.parameters(), lr=%s",
+                              net ? net : "net", lr_s);
+      if (momentum != 0)
+        {
+          m_s = num (momentum);
+          g_string_append_printf (code, ", momentum=%s", m_s);
+        }
+    }
+  if (wd != 0)
+    {
+      wd_s = num (wd);
+      g_string_append_printf (code, ", weight_decay=%s", wd_s);
+    }
+  g_string_append (code, ")\n");
+  if (loss < G_N_ELEMENTS (losses))
+    g_string_append_printf (code, "loss_fn = %s\n", losses[loss]);
+  ps_console_show_code (PS_CONSOLE (win->console), code->str);
+  return G_SOURCE_REMOVE;
+}
+
+/* A setting changed: said once they settle (a typed number changes it per key). */
+static void
+on_setting (GObject *controller, GParamSpec *pspec, PsWindow *win)
+{
+  g_clear_handle_id (&win->settings_code_id, g_source_remove);
+  win->settings_code_id = g_timeout_add (500, say_settings, win);
+}
+
 /* ---- notebooks ------------------------------------------------------------------------- */
 
 static void
@@ -194,6 +260,15 @@ ps_window_code_init (PsWindow *win)
   ps_notebook_view_set_runner (PS_NOTEBOOK_VIEW (win->notebook_view), win->runner);
   g_signal_connect (win->runner, "notify::running", G_CALLBACK (on_running), win);
   g_signal_connect (win->runner, "job-finished", G_CALLBACK (on_job_finished), win);
+  {
+    static const char *const settings[] = { "optimizer", "loss", "learning-rate", "momentum",
+                                            "weight-decay", "beta1", "beta2", "eps" };
+    for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+      {
+        g_autofree char *signal = g_strdup_printf ("notify::%s", settings[i]);
+        g_signal_connect (win->controller, signal, G_CALLBACK (on_setting), win);
+      }
+  }
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.stop", FALSE);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
@@ -204,8 +279,11 @@ ps_window_code_init (PsWindow *win)
 void
 ps_window_code_dispose (PsWindow *win)
 {
+  g_clear_handle_id (&win->settings_code_id, g_source_remove);
   if (win->runner == NULL)
     return;
+  if (win->controller)
+    g_signal_handlers_disconnect_by_func (win->controller, on_setting, win);
   ps_code_runner_stop (win->runner);
   g_signal_handlers_disconnect_by_data (win->runner, win);
   if (win->console)

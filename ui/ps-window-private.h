@@ -32,6 +32,7 @@ struct _PsWindow
   GtkWidget *status;
   GtkWidget *console, *notebook_view;   /* PsConsole, PsNotebookView */
   PsCodeRunner *runner;           /* the window's Python (ps-window-code.c) */
+  guint      settings_code_id;    /* the training settings said as code, once they settle */
   GtkWidget *notice, *notice_label;   /* a revealer: told once, e.g. history trimmed */
   gboolean   told_trimmed;
   GtkWidget *grad_heading;

@@ -248,6 +248,19 @@ test_mouse_code (PsWindowFixture *f, gconstpointer setup)
   g_assert_nonnull (strstr (text, ".backward()\n"));
   g_assert_nonnull (strstr (text, ">>> torch.optim.SGD(net.parameters(), lr="));
   g_assert_nonnull (strstr (text, ">>> net.zero_grad()\n"));
+  /* the Train panel's settings, once they settle */
+  g_object_set (ps_window_get_controller (win), "learning-rate", 0.25, "momentum", 0.9, NULL);
+  for (;;)
+    {
+      g_autofree char *now = console_text (win);
+      if (strstr (now, ">>> optimizer = "))
+        {
+          g_assert_nonnull (strstr (now, ">>> optimizer = torch.optim.SGD(net.parameters(), "
+                                    "lr=0.25, momentum=0.9)\n... loss_fn = nn."));
+          break;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
   /* the code a click wrote runs as it is in the console */
   ps_console_submit (PS_CONSOLE (ps_test_window_child (win, "console")), "net[0].weight.data.fill_(7)");
   wait_idle (win);
