@@ -32,20 +32,26 @@ G_DEFINE_FINAL_TYPE (PsConsole, ps_console, GTK_TYPE_WIDGET)
 static void
 append (PsConsole *c, const char *text, const char *tag)
 {
-  GtkTextIter end;
+  GtkTextIter end, from;
+  int start;
 
   gtk_text_buffer_get_end_iter (c->log, &end);
+  start = gtk_text_iter_get_offset (&end);
   if (tag)
     gtk_text_buffer_insert_with_tags_by_name (c->log, &end, text, -1, tag, NULL);
   else
     gtk_text_buffer_insert (c->log, &end, text, -1);
+  /* wrapped anywhere, but without hyphens that are not in the code */
+  gtk_text_buffer_get_iter_at_offset (c->log, &from, start);
+  gtk_text_buffer_get_end_iter (c->log, &end);
+  gtk_text_buffer_apply_tag_by_name (c->log, "no-hyphens", &from, &end);
   if (gtk_text_buffer_get_char_count (c->log) > MAX_LOG_CHARS)
     {
-      GtkTextIter start, cut;
-      gtk_text_buffer_get_start_iter (c->log, &start);
+      GtkTextIter first, cut;
+      gtk_text_buffer_get_start_iter (c->log, &first);
       gtk_text_buffer_get_iter_at_offset (c->log, &cut, MAX_LOG_CHARS / 4);
       gtk_text_iter_forward_line (&cut);
-      gtk_text_buffer_delete (c->log, &start, &cut);
+      gtk_text_buffer_delete (c->log, &first, &cut);
     }
   gtk_text_buffer_get_end_iter (c->log, &end);
   gtk_text_buffer_move_mark (c->log, c->end_mark, &end);
@@ -375,6 +381,7 @@ ps_console_init (PsConsole *c)
   c->history = g_ptr_array_new_with_free_func (g_free);
   c->block = g_string_new (NULL);
   c->log = gtk_text_view_get_buffer (GTK_TEXT_VIEW (c->log_view));
+  gtk_text_buffer_create_tag (c->log, "no-hyphens", "insert-hyphens", FALSE, NULL);
   gtk_text_buffer_create_tag (c->log, "input", "weight", PANGO_WEIGHT_BOLD, NULL);
   gtk_text_buffer_create_tag (c->log, "window", "foreground", "#1a7f64", NULL);
   gtk_text_buffer_create_tag (c->log, "error", "foreground", "#c01c28", NULL);

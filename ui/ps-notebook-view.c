@@ -25,6 +25,7 @@ struct _PsNotebookView
   GArray       *cells;          /* CellView, one per notebook cell */
   GPtrArray    *retired;        /* notebooks replaced while their cells were queued */
   gboolean      running_all;
+  guint         scroll_to, scroll_id;   /* a cell to show once laid out */
 };
 
 G_DEFINE_FINAL_TYPE (PsNotebookView, ps_notebook_view, GTK_TYPE_WIDGET)
@@ -304,6 +305,30 @@ cell_of_editor (PsNotebookView *view, GtkWidget *w)
   return -1;
 }
 
+/* Cell i at the top of the view (after the next layout, when its place is known). */
+static gboolean
+scroll_now (gpointer data)
+{
+  PsNotebookView *view = data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (view->scroller));
+  CellView *cv = cell_view (view, view->scroll_to);
+  graphene_point_t p;
+
+  view->scroll_id = 0;
+  if (cv && gtk_widget_compute_point (cv->box, view->cells_box, &GRAPHENE_POINT_INIT (0, 0), &p))
+    gtk_adjustment_set_value (adj, MAX (p.y - 40, 0));
+  return G_SOURCE_REMOVE;
+}
+
+void
+ps_notebook_view_scroll_to_cell (PsNotebookView *view, guint i)
+{
+  g_return_if_fail (PS_IS_NOTEBOOK_VIEW (view));
+  view->scroll_to = i;
+  if (view->scroll_id == 0)
+    view->scroll_id = g_idle_add_full (G_PRIORITY_LOW, scroll_now, view, NULL);
+}
+
 static gboolean
 on_editor_key (GtkEventControllerKey *k, guint keyval, guint keycode, GdkModifierType state,
                PsNotebookView *view)
@@ -328,6 +353,7 @@ on_editor_key (GtkEventControllerKey *k, guint keyval, guint keycode, GdkModifie
           if (next->source)
             {
               gtk_widget_grab_focus (next->source);
+              ps_notebook_view_scroll_to_cell (view, j);
               break;
             }
         }
@@ -347,9 +373,21 @@ on_run_clicked (GtkButton *button, PsNotebookView *view)
       ps_notebook_view_run_cell (view, i);
 }
 
+/* Code wraps at any character, without the hyphens Pango adds inside a word
+ * ("nn.Lin-ear" reads as code that is not there). */
+static void
+on_source_changed (GtkTextBuffer *buffer)
+{
+  GtkTextIter a, b;
+
+  gtk_text_buffer_get_bounds (buffer, &a, &b);
+  gtk_text_buffer_apply_tag_by_name (buffer, "no-hyphens", &a, &b);
+}
+
 static void
 add_code_cell (PsNotebookView *view, CellView *cv, guint i)
 {
+  GtkTextBuffer *buffer;
   g_autoptr (GtkBuilder) b = gtk_builder_new_from_resource ("/org/paramscope/ParamScope/ps-notebook-cell.ui");
   GtkEventController *keys;
   int count = ps_notebook_cell_execution_count (view->nb, i);
@@ -360,8 +398,10 @@ add_code_cell (PsNotebookView *view, CellView *cv, guint i)
   cv->source = GTK_WIDGET (gtk_builder_get_object (b, "source"));
   cv->output = GTK_WIDGET (gtk_builder_get_object (b, "output"));
   cv->output_scroller = GTK_WIDGET (gtk_builder_get_object (b, "output_scroller"));
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (cv->source)),
-                            ps_notebook_cell_source (view->nb, i), -1);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (cv->source));
+  gtk_text_buffer_create_tag (buffer, "no-hyphens", "insert-hyphens", FALSE, NULL);
+  g_signal_connect (buffer, "changed", G_CALLBACK (on_source_changed), NULL);
+  gtk_text_buffer_set_text (buffer, ps_notebook_cell_source (view->nb, i), -1);
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_editor_key), view);
@@ -517,6 +557,7 @@ ps_notebook_view_dispose (GObject *object)
 
   if (view->runner && ps_code_runner_is_running (view->runner))
     ps_code_runner_stop (view->runner);
+  g_clear_handle_id (&view->scroll_id, g_source_remove);
   ps_notebook_view_set_runner (view, NULL);
   ps_ui_dispose_template (GTK_WIDGET (view), PS_TYPE_NOTEBOOK_VIEW);
   G_OBJECT_CLASS (ps_notebook_view_parent_class)->dispose (object);

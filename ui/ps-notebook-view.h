@@ -38,6 +38,8 @@ const char *ps_notebook_view_get_title  (PsNotebookView *view);
 void        ps_notebook_view_run_cell   (PsNotebookView *view, guint i);
 void        ps_notebook_view_run_all    (PsNotebookView *view);
 void        ps_notebook_view_restart    (PsNotebookView *view);
+/* Scroll so that cell i is at the top (once the view is laid out). */
+void        ps_notebook_view_scroll_to_cell (PsNotebookView *view, guint i);
 /* What cell i shows below its code (printed text, value, error), or NULL. */
 char       *ps_notebook_view_get_cell_output (PsNotebookView *view, guint i);
 /* The text view of code cell i (NULL for markdown), for tests and focus. */
