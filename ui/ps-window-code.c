@@ -148,8 +148,8 @@ ps_window_open_notebook (PsWindow *win, const char *path, GError **error)
   return TRUE;
 }
 
-/* A .py is a notebook when it has `# %%` cells; otherwise a model file,
- * unless the model reader refuses it (a script that prints, say). */
+/* A .py is a notebook when it has `# %%` cells; otherwise a model file (a
+ * model file with a mistake shows the model reader's file:line:column). */
 gboolean
 ps_window_open_file (PsWindow *win, const char *path, GError **error)
 {
@@ -164,8 +164,6 @@ ps_window_open_file (PsWindow *win, const char *path, GError **error)
     return ps_window_open_notebook (win, path, error);
   if (ps_document_load_model_file (win->doc, path, &model_error))
     return TRUE;
-  if (g_str_has_suffix (path, ".py"))
-    return ps_window_open_notebook (win, path, error);
   ps_window_set_status (win, model_error->message, TRUE);
   g_propagate_error (error, g_steal_pointer (&model_error));
   return FALSE;

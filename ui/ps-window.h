@@ -52,8 +52,7 @@ gboolean         ps_window_open_example   (PsWindow *win, const char *name, GErr
  * errors are shown in the window (and returned). */
 gboolean         ps_window_open_notebook  (PsWindow *win, const char *path, GError **error);
 /* A file from the command line or dropped on the window: a notebook
- * (.ipynb, a .py with `# %%` cells or one the model reader refuses) or a
- * model file. */
+ * (.ipynb, a .py with `# %%` cells) or a model file. */
 gboolean         ps_window_open_file      (PsWindow *win, const char *path, GError **error);
 /* The lesson notebook of this project, in English ("en") or Chinese ("zh"). */
 gboolean         ps_window_open_lesson    (PsWindow *win, const char *lang, GError **error);
