@@ -98,7 +98,7 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   if (!ps_window_open_example (win, "mlp", &error))
     g_warning ("cannot open the lesson's MLP: %s", error->message);
   g_clear_error (&error);
-  if (ps_window_open_model (win, model, &error) && n_files > 1)
+  if (ps_window_open_file (win, model, &error) && n_files > 1)
     {
       g_autofree char *weights = g_file_get_path (files[1]);
       /* refused: the model stays, the window says why */
@@ -128,6 +128,7 @@ ps_application_startup (GApplication *app)
   static const char *snapshot[] = { "<Control>k", NULL };
   static const char *prefs[] = { "<Control>comma", NULL };
   static const char *presentation[] = { "<Control><Shift>p", NULL };
+  static const char *console[] = { "<Control>grave", NULL };
   static const char *scale_up[] = { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL };
   static const char *scale_down[] = { "<Control>minus", "<Control>KP_Subtract", NULL };
   static const char *scale_reset[] = { "<Control>0", "<Control>KP_0", NULL };
@@ -153,6 +154,7 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "app.preferences", prefs);
   /* the whole interface, wherever the focus is (the heatmaps zoom with Ctrl+wheel) */
   gtk_application_set_accels_for_action (gapp, "win.presentation", presentation);
+  gtk_application_set_accels_for_action (gapp, "win.console", console);
   gtk_application_set_accels_for_action (gapp, "win.scale-up", scale_up);
   gtk_application_set_accels_for_action (gapp, "win.scale-down", scale_down);
   gtk_application_set_accels_for_action (gapp, "win.scale-reset", scale_reset);

@@ -516,7 +516,8 @@ run_train_snapshot (GtkWidget *w, const char *action, GVariant *param)
 
 /* ---- pages ----------------------------------------------------------------------- */
 
-static const char *const panel_names[] = { "run", "initialize", "edit", "inspect", "train" };
+static const char *const panel_names[] = { "run", "initialize", "edit", "inspect", "train",
+                                           "notebook" };
 static const char *const view_names[] = { "overview", "loss", "gradient-flow", "distributions",
                                           "difference", "data" };
 

@@ -8,6 +8,8 @@
 #include "ps-window-private.h"
 #include "ps-block-tree.h"
 #include "ps-charts.h"
+#include "ps-console.h"
+#include "ps-notebook-view.h"
 #include "ps-diff-page.h"
 #include "ps-edit-panel.h"
 #include "ps-matrix-view.h"
@@ -440,6 +442,7 @@ ps_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (win->doc, win);
   if (win->tree)
     g_signal_handlers_disconnect_by_data (win->tree, win);
+  ps_window_code_dispose (win);
   ps_window_layout_dispose (win);
   gtk_widget_dispose_template (GTK_WIDGET (win), PS_TYPE_WINDOW);
   g_clear_object (&win->selected);
@@ -484,6 +487,8 @@ ps_window_class_init (PsWindowClass *klass)
   g_type_ensure (PS_TYPE_EDIT_PANEL);
   g_type_ensure (PS_TYPE_INSPECTOR);
   g_type_ensure (PS_TYPE_TRAIN_PANEL);
+  g_type_ensure (PS_TYPE_CONSOLE);
+  g_type_ensure (PS_TYPE_NOTEBOOK_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/paramscope/ParamScope/ps-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree);
@@ -509,6 +514,8 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, train_panel);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, console);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, notebook_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice_label);
   gtk_widget_class_bind_template_callback (widget_class, on_notice_dismissed);
@@ -519,6 +526,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, panel_dock);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, center_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, center);
+  ps_window_code_class_init (widget_class);
   ps_window_class_add_actions (widget_class);
   ps_window_layout_class_init (widget_class);
 }
@@ -571,6 +579,7 @@ ps_window_init (PsWindow *win)
   g_signal_connect (win->doc, "structure-changed", G_CALLBACK (on_structure_changed), win);
   g_signal_connect (win->doc, "changed", G_CALLBACK (on_doc_changed), win);
   g_signal_connect (win->doc, "history-trimmed", G_CALLBACK (on_history_trimmed), win);
+  ps_window_code_init (win);
   update_history_actions (win);
   on_run_state (win);
 }

@@ -70,6 +70,18 @@ char    *ps_py_error_format (const PsPyError *error);
  * nn.Module subclass is not a PsModule yet).  name_out receives its name. */
 PsModule *ps_py_find_model  (PsPy *py, char **name_out);
 
+/* Bind name at top level to m (a network the window opened), as if the
+ * code had built it: the same PsModule, so the code's changes are the
+ * window's.  Run it while no code runs. */
+void      ps_py_bind_module (PsPy *py, const char *name, PsModule *m);
+
+/* Tab completion of the name or attribute that ends text (the text before
+ * the cursor): the names that complete it, sorted, NULL-terminated (empty
+ * when none); *start receives the byte offset in text of the part they
+ * replace.  Only names, attributes and integer indexes of modules are
+ * looked at (nothing is called).  Run it while no code runs. */
+char    **ps_py_complete    (PsPy *py, const char *text, gsize *start);
+
 /* The embedding's own data (a binding's state); not freed by ps_py_free. */
 void     ps_py_set_user_data (PsPy *py, gpointer data);
 gpointer ps_py_get_user_data (PsPy *py);

@@ -213,6 +213,39 @@ test_hostile (gconstpointer data)
   ps_py_error_free (e);
 }
 
+/* A network bound from outside is the same PsModule; completion offers
+ * names, attributes and a module's children without calling anything. */
+static void
+test_bind_complete (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autofree char *out = NULL, *name = NULL;
+  g_autoptr (PsModule) m = NULL;
+  g_auto (GStrv) c1 = NULL, c2 = NULL, c3 = NULL, c4 = NULL;
+  gsize start = 0;
+
+  out = run (py, "import torch\nfrom torch import nn\n"
+             "net = nn.Sequential(nn.Linear(4, 8), nn.ReLU())\n", NULL, NULL);
+  m = ps_py_find_model (py, &name);
+  g_assert_nonnull (m);
+  ps_py_bind_module (py, "other", m);
+  g_free (run (py, "other[0].weight.data[0, 1] = 42\n", NULL, NULL));
+  {
+    PsParam *w = ps_module_get_param (ps_module_get_child (m, 0), 0);
+    g_assert_cmpfloat (ps_param_get_data (w)->data[1], ==, 42);
+  }
+  c1 = ps_py_complete (py, "x = net[0].we", &start);
+  g_assert_cmpuint (start, ==, 11);
+  g_assert_cmpstrv (c1, ((const char *[]) { "weight", NULL }));
+  c2 = ps_py_complete (py, "print(ot", &start);
+  g_assert_cmpuint (start, ==, 6);
+  g_assert_cmpstrv (c2, ((const char *[]) { "other", NULL }));
+  c3 = ps_py_complete (py, "torch.manual_s", &start);
+  g_assert_cmpstrv (c3, ((const char *[]) { "manual_seed", NULL }));
+  c4 = ps_py_complete (py, "nothing_here.x", &start);
+  g_assert_cmpstrv (c4, ((const char *[]) { NULL }));
+}
+
 static int
 by_name (gconstpointer a, gconstpointer b)
 {
@@ -232,6 +265,7 @@ main (int argc, char **argv)
   g_test_add_func ("/py/interrupt", test_interrupt);
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
   g_test_add_func ("/py/find-model", test_find_model);
+  g_test_add_func ("/py/bind-complete", test_bind_complete);
   g_autofree char *dir = g_build_filename (g_getenv ("PS_CORPUS"), "notebooks", NULL);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_assert_nonnull (d);
