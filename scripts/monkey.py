@@ -50,6 +50,16 @@ ALLOW = [
     # gives three of these, and the menu still opens.  ParamScope never calls
     # gdk_monitor_get_geometry itself.
     r"Gdk-CRITICAL.*gdk_monitor_get_geometry: assertion 'GDK_IS_MONITOR \(monitor\)' failed",
+    # GTK 4.8's file chooser (GtkFileChooserNative falls back to GtkFileChooserDialog
+    # here): in its "Recent" place with nothing recent - always so under the run's fresh
+    # HOME - its file list has no sortable model, and a click on a column header (Name,
+    # Size, Type, Modified) sorts it anyway: gtk_tree_view_column's "clicked" handler
+    # calls these three on it.  Reproduced every time: Ctrl+Shift+O, click "Name".  The
+    # backtrace (gdb, breakpoint on g_return_if_fail_warning) has only GTK frames between
+    # the column's "clicked" and the main loop; ParamScope has no GtkTreeModel or
+    # GtkTreeSortable at all (its trees are GtkTreeListModels of GListModels).
+    r"Gtk-CRITICAL.*gtk_tree_sortable_(get_sort_column_id|has_default_sort_func"
+    r"|set_sort_column_id): assertion 'GTK_IS_TREE_SORTABLE \(sortable\)' failed",
 ]
 
 FAIL_PATTERNS = [

@@ -15,6 +15,7 @@
 #include "ps-run-folder.h"
 #include "ps-ui-util.h"
 #include "ps-window.h"
+#include "ps-window-menu.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -162,6 +163,10 @@ ps_application_startup (GApplication *app)
   gtk_window_set_default_icon_name (PS_APPLICATION_ID);
 
   ps_ui_load_style ();
+  /* a right click on a header bar: the desktop's window menu, or ParamScope's
+   * where it has none (GTK 4.8's own fallback breaks its count of pressed
+   * widgets: ps-window-menu.c) */
+  ps_window_menu_install ();
 }
 
 /* ---- bare checkpoints: `paramscope FILE.safetensors`, Open Checkpoint… ---- */

@@ -456,6 +456,35 @@ ps_document_load_model_file (PsDocument *doc, const char *path, GError **error)
   return TRUE;
 }
 
+static gboolean
+has_unknown_classes (PsModule *model)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (model);
+  for (guint i = 0; i < mods->len; i++)
+    if (!ps_module_get_params_known (((PsNamedModule *) mods->pdata[i])->module))
+      return TRUE;
+  return FALSE;
+}
+
+/* A model read from print(model) with classes whose own parameters its text
+ * cannot tell: the file gives them (ps_module_adopt_weights).  That changes
+ * the tree, so a copy takes the weights and, if they all fit, becomes the
+ * network (nothing changes otherwise). */
+static gboolean
+load_weights_adopting (PsDocument *doc, PsSafetensors *st, GError **error)
+{
+  g_autoptr (PsModule) m = ps_module_clone (doc->model, NULL);
+  g_autofree char *title = g_strdup (doc->title);
+
+  ps_module_adopt_weights (m, st);
+  if (!ps_module_load_state_dict (m, st, error))
+    return FALSE;
+  replace_model (doc, g_steal_pointer (&m), title, g_strdup (doc->model_name));
+  doc->clean_version = 0;                 /* the file's values: not what was opened */
+  notify_history (doc);
+  return TRUE;
+}
+
 gboolean
 ps_document_load_weights (PsDocument *doc, const char *path, GError **error)
 {
@@ -466,6 +495,8 @@ ps_document_load_weights (PsDocument *doc, const char *path, GError **error)
     return FALSE;
   if (st == NULL)
     return FALSE;
+  if (has_unknown_classes (doc->model))
+    return load_weights_adopting (doc, st, error);
   begin (doc);
   if (!ps_module_load_state_dict (doc->model, st, error))
     {

@@ -518,7 +518,7 @@ run_train_snapshot (GtkWidget *w, const char *action, GVariant *param)
 
 static const char *const panel_names[] = { "run", "initialize", "edit", "inspect", "train" };
 static const char *const view_names[] = { "overview", "loss", "gradient-flow", "distributions",
-                                          "difference" };
+                                          "difference", "data" };
 
 static void
 show_page (GtkWidget *notebook, const char *const *names, guint n, const char *name)

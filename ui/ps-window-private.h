@@ -24,6 +24,9 @@ struct _PsWindow
   GtkWidget *tree;                /* PsBlockTree */
   GtkWidget *path_label, *tied_label;
   GtkWidget *data_view, *grad_view;               /* PsMatrixView */
+  GtkWidget *param_stack;         /* "param": the two views; "node": node_overview; "none" */
+  GtkWidget *node_overview, *node_empty;
+  GtkWidget *data_plot;           /* PsDataView: a classifier of the plane, its data */   /* a module's parameters as small multiples */
   GtkWidget *views;               /* notebook below them: overview, charts, difference */
   GtkWidget *overview, *loss_chart, *grad_chart, *dist_chart, *dist_grad_check, *diff_page;
   GtkWidget *panels;              /* notebook: run, initialize, edit, inspect, train */

@@ -15,6 +15,7 @@
 #include "ps-init-panel.h"
 #include "ps-inspector.h"
 #include "ps-overview.h"
+#include "ps-data-view.h"
 #include "ps-preferences.h"
 #include "ps-run-panel.h"
 #include "ps-train-panel.h"
@@ -182,6 +183,33 @@ show_param (GtkWidget *view, PsParam *param, gboolean grad, const char *title)
   ps_matrix_view_set_source (PS_MATRIX_VIEW (view), src);
 }
 
+/* A parameter: its values and gradient.  A module (a layer, a block, the
+ * whole network): its parameters as small multiples, or why there are none. */
+static void
+show_node (PsWindow *win)
+{
+  PsTreeNode *node = win->selected;
+  const char *page = "param";
+
+  if (node != NULL && ps_tree_node_get_param (node) == NULL)
+    {
+      ps_overview_set_model_under (PS_OVERVIEW (win->node_overview),
+                                   ps_document_get_model (win->doc), ps_tree_node_get_key (node));
+      if (ps_overview_get_n_places (PS_OVERVIEW (win->node_overview)) > 0)
+        page = "node";
+      else
+        {
+          g_autofree char *what = ps_tree_node_describe (node);
+          g_autofree char *text = g_strdup_printf (_("%s has no parameters"), what);
+          gtk_label_set_text (GTK_LABEL (win->node_empty), text);
+          page = "none";
+        }
+    }
+  else
+    ps_overview_set_model (PS_OVERVIEW (win->node_overview), NULL);
+  gtk_stack_set_visible_child_name (GTK_STACK (win->param_stack), page);
+}
+
 /* The views that are not bound to "selected-node": the name line, the
  * heatmaps, the charts. */
 static void
@@ -217,6 +245,7 @@ on_tree_selection (PsWindow *win)
       show_param (win->data_view, NULL, FALSE, NULL);
       show_param (win->grad_view, NULL, TRUE, NULL);
     }
+  show_node (win);
   update_chart_selection (win);
   g_object_notify_by_pspec (G_OBJECT (win), properties[PROP_SELECTED_NODE]);
 }
@@ -252,6 +281,7 @@ show_model (PsWindow *win)
 
   ps_block_tree_set_model (PS_BLOCK_TREE (win->tree), model, ps_document_get_model_name (win->doc));
   ps_overview_set_model (PS_OVERVIEW (win->overview), model);
+  show_node (win);
 }
 
 static void
@@ -448,6 +478,7 @@ ps_window_class_init (PsWindowClass *klass)
   g_type_ensure (PS_TYPE_GRAD_FLOW_CHART);
   g_type_ensure (PS_TYPE_DIST_CHART);
   g_type_ensure (PS_TYPE_DIFF_PAGE);
+  g_type_ensure (PS_TYPE_DATA_VIEW);
   g_type_ensure (PS_TYPE_RUN_PANEL);
   g_type_ensure (PS_TYPE_INIT_PANEL);
   g_type_ensure (PS_TYPE_EDIT_PANEL);
@@ -460,6 +491,10 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tied_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, data_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, grad_view);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, param_stack);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, node_overview);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, node_empty);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, data_plot);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, views);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, overview);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, loss_chart);
@@ -516,12 +551,19 @@ ps_window_init (PsWindow *win)
   ps_inspector_set_document (PS_INSPECTOR (win->inspector), win->doc);
   ps_train_panel_set_controller (PS_TRAIN_PANEL (win->train_panel), win->controller);
   ps_diff_page_set_controller (PS_DIFF_PAGE (win->diff_page), win->controller);
+  ps_data_view_set_controller (PS_DATA_VIEW (win->data_plot), win->controller);
   g_signal_connect_swapped (win->tree, "notify::selected-node", G_CALLBACK (on_tree_selection), win);
   g_object_bind_property (win, "selected-node", win->inspector, "node", G_BINDING_SYNC_CREATE);
   g_object_bind_property (win, "selected-node", win->diff_page, "node", G_BINDING_SYNC_CREATE);
 
   g_signal_connect (win->data_view, "edit-requested", G_CALLBACK (ps_window_on_edit_requested), win);
   g_signal_connect (win->overview, "param-activated", G_CALLBACK (on_param_activated), win);
+  g_signal_connect (win->node_overview, "param-activated", G_CALLBACK (on_param_activated), win);
+  /* one module's parameters fill the centre: bigger cells than the overview's */
+  ps_overview_set_cell_limits (PS_OVERVIEW (win->node_overview), 28, 200);
+  /* Presentation Mode prints the values inside cells big enough for them */
+  g_object_bind_property (win, "presentation", win->data_view, "show-values", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (win, "presentation", win->grad_view, "show-values", G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (win->dist_grad_check, "toggled", G_CALLBACK (update_chart_selection), win);
   for (guint i = 0; i < G_N_ELEMENTS (run_signals); i++)
     g_signal_connect_swapped (win->controller, run_signals[i].signal, run_signals[i].func, win);
