@@ -1,5 +1,6 @@
 /* ps-document.c — one network, its state and its history */
 #include "ps-document-private.h"
+#include "ps-py.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -435,7 +436,10 @@ ps_document_load_model_text (PsDocument *doc, const char *text, const char *labe
   if (!check_idle (doc, error))
     return FALSE;
   ps_rng_seed (&doc->rng, 0);          /* PyTorch's default init under manual_seed(0) */
-  m = ps_model_parse (text, -1, label, &doc->rng, &name, error);
+  if (ps_py_text_uses_keras (text, -1))   /* Keras' models are built by the interpreter */
+    m = ps_py_build_model (text, -1, label, 0, &name, error);
+  else
+    m = ps_model_parse (text, -1, label, &doc->rng, &name, error);
   if (m == NULL)
     return FALSE;
   replace_model (doc, m, label, name);
@@ -452,7 +456,13 @@ ps_document_load_model_file (PsDocument *doc, const char *path, GError **error)
   if (!check_idle (doc, error))
     return FALSE;
   ps_rng_seed (&doc->rng, 0);
-  m = ps_model_load_file (path, &doc->rng, &name, error);
+  g_autofree char *text = NULL;
+  gsize len;
+  if (g_file_get_contents (path, &text, &len, NULL) && len < (64 << 20)
+      && ps_py_text_uses_keras (text, (gssize) len))
+    m = ps_py_build_model (text, (gssize) len, base, 0, &name, error);
+  else
+    m = ps_model_load_file (path, &doc->rng, &name, error);
   if (m == NULL)
     return FALSE;
   replace_model (doc, m, base, name);
