@@ -1113,6 +1113,8 @@ ps_run_controller_finalize (GObject *object)
   g_clear_pointer (&run->previous, g_array_unref);
   g_clear_pointer (&run->file_x, ps_tensor_unref);
   g_clear_pointer (&run->file_t, ps_tensor_unref);
+  g_clear_pointer (&run->data_x, ps_tensor_unref);
+  g_clear_pointer (&run->data_t, ps_tensor_unref);
   g_free (run->file_name);
   g_free (run->eps);
   g_free (run->error);
