@@ -261,7 +261,8 @@ test_heatmap_keys (void)
   b = gtk_builder_new_from_resource ("/org/paramscope/ParamScope/shortcuts.ui");
   overlay = gtk_builder_get_object (b, "help_overlay");
   g_assert_nonnull (overlay);
-  for (GSList *l = gtk_builder_get_objects (b), *o = l; o; o = o->next)
+  GSList *objects = gtk_builder_get_objects (b);
+  for (GSList *o = objects; o; o = o->next)
     {
       if (GTK_IS_SHORTCUTS_SHORTCUT (o->data))
         {
@@ -270,9 +271,8 @@ test_heatmap_keys (void)
           if (g_strcmp0 (title, "Zoom in") == 0 && accel && strstr (accel, "plus"))
             listed = TRUE;
         }
-      if (o->next == NULL)
-        g_slist_free (l);
     }
+  g_slist_free (objects);
   g_assert_true (listed);
   gtk_window_destroy (GTK_WINDOW (overlay));
 }
