@@ -67,6 +67,20 @@ test_float_repr (void)
     }
 }
 
+/* integer matrix products wrap as PyTorch's int64 does, the bias included
+   (it once went through double, which cannot hold 2^63 - 1) */
+static void
+test_int_linear_wraps (void)
+{
+  assert_prints ("import torch\nimport torch.nn.functional as F\n"
+                 "print(F.linear(torch.tensor([[3]]), torch.tensor([[2**62]]), torch.tensor([-9223372036854775807 - 1])))\n"
+                 "print(F.linear(torch.tensor([[1], [2]]), torch.tensor([[2**62], [1]]), torch.tensor([2**62, 9223372036854775807])))\n",
+                 /* PyTorch 1.13's output */
+                 "tensor([[4611686018427387904]])\n"
+                 "tensor([[-9223372036854775808, -9223372036854775808],\n"
+                 "        [-4611686018427387904, -9223372036854775807]])\n");
+}
+
 static void
 test_str_repr (void)
 {
@@ -259,6 +273,7 @@ main (int argc, char **argv)
   /* tensors made by code: a small cap keeps the hostile ones quick */
   ps_array_set_memory_cap (256 << 20);
   g_test_add_func ("/py/float-repr", test_float_repr);
+  g_test_add_func ("/py/int-linear-wraps", test_int_linear_wraps);
   g_test_add_func ("/py/str-repr", test_str_repr);
   g_test_add_func ("/py/pretty", test_pretty);
   g_test_add_func ("/py/error-place", test_error_place);

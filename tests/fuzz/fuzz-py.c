@@ -8,6 +8,7 @@
  * `# %%` .py notebook.
  */
 #include "ps-notebook.h"
+#include "ps-array.h"
 #include "fuzz-common.h"
 
 #include <string.h>
