@@ -11,7 +11,8 @@ AT-SPI needs, and the ASan+UBSan build.  This program:
     accelerator and Tab / Escape / Return / arrows, hostile strings typed into whatever has
     focus, dialogs opened and cancelled, resizes down to 640x480, undo/redo storms, training
     started and stopped;
-  - writes every action to the log *before* doing it, one JSON object a line, so that
+  - writes every action to the log *before* doing it, one JSON object a line (each walk
+    of the accessibility tree too: its queries reach the app), so that
     `--replay LOG` repeats the same sequence (the replay reads the log, not the seed:
     AT-SPI answers that differ from run to run do not change it);
   - fails on the process dying, a sanitizer report, a GLib/GTK CRITICAL or WARNING on
@@ -513,19 +514,28 @@ def main():
         fail("the window did not appear", app.new_errors())
     t_start = time.time()
     step = 0
+    # A log written before walks were logged: they are repeated where the run did
+    # them (every 25 actions, and after a resize or a dialog cleared the targets)
+    legacy_walks = replay is not None and not any(r.get("a") == "walk" for r in replay)
     while True:
         if replay is not None:
             if step >= len(replay):
                 break
             action = replay[step]
+            if legacy_walks and (step % 25 == 0 or (step > 0 and replay[step - 1].get("a")
+                                                     in ("resize", "dialog"))):
+                m.record({"a": "walk"})
+                walk_targets(app.proc.pid, 60)
         else:
             if time.time() > deadline:
                 break
             # A walk that times out is retried 25 actions later (random points until
             # then): on a loaded machine a big tree takes long to walk while the window
             # runs.  A frozen window is the watchdog's to report; ten walks in a row
-            # failing still fail the run.
+            # failing still fail the run.  The walk is logged as an action: its queries
+            # reach the app (a screen reader's), and a replay makes them again.
             if step % 25 == 0 or (not m.targets and m.walk_failures == 0):
+                m.record({"a": "walk"})
                 m.refresh_targets()
                 if m.walk_failures >= 10:
                     fail("the app stopped answering accessibility queries (frozen?)",
@@ -533,6 +543,8 @@ def main():
             action = m.choose()
         step += 1
         m.record(dict(action))
+        if action["a"] == "walk":
+            walk_targets(app.proc.pid, 60)
         if action["a"] == "restart":
             if not app.alive() and not app.start():
                 fail("the window did not reappear after a quit", app.new_errors())

@@ -67,12 +67,8 @@ static const GActionEntry app_entries[] = {
 static PsWindow *
 new_window (GApplication *app)
 {
-  PsWindow *win = ps_window_new (GTK_APPLICATION (app));
-  GtkBuilder *b = gtk_builder_new_from_resource ("/org/paramscope/ParamScope/shortcuts.ui");
-  GtkShortcutsWindow *help = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (b, "help_overlay"));
-  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (win), help);
-  g_object_unref (b);
-  return win;
+  /* its Keyboard Shortcuts window is built when first asked for (win.show-help-overlay) */
+  return ps_window_new (GTK_APPLICATION (app));
 }
 
 static void

@@ -544,6 +544,33 @@ run_show_view (GtkWidget *w, const char *action, GVariant *param)
              g_variant_get_string (param, NULL));
 }
 
+/* ---- the Keyboard Shortcuts window ------------------------------------------- */
+
+/* Built the first time it is asked for, not with the window.  A toplevel that
+ * exists but was never shown has no accessible object on the bus yet, and GTK
+ * 4.8's AT-SPI root answers GetChildAtIndex with an index past its visible
+ * windows by the last toplevel of its list (gtkatspiroot.c, the loop that
+ * does not break): that window's unset object path went into a D-Bus reply
+ * and the app died in g_variant_new (a screen reader with a stale child count
+ * asks exactly that).  Once shown, the window keeps its path when hidden. */
+static void
+run_show_help_overlay (GtkWidget *w, const char *action, GVariant *param)
+{
+  GtkApplicationWindow *win = GTK_APPLICATION_WINDOW (w);
+  GtkShortcutsWindow *help = gtk_application_window_get_help_overlay (win);
+
+  if (help == NULL)
+    {
+      g_autoptr (GtkBuilder) b =
+        gtk_builder_new_from_resource ("/org/paramscope/ParamScope/shortcuts.ui");
+
+      help = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (b, "help_overlay"));
+      /* modal, hidden on close, transient for the window, gone with it */
+      gtk_application_window_set_help_overlay (win, help);
+    }
+  gtk_window_present (GTK_WINDOW (help));
+}
+
 void
 ps_window_class_add_actions (GtkWidgetClass *widget_class)
 {
@@ -573,6 +600,7 @@ ps_window_class_add_actions (GtkWidgetClass *widget_class)
     { "win.train-open-data", NULL, run_file },
     { "win.show-panel", "s", run_show_panel },
     { "win.show-view", "s", run_show_view },
+    { "win.show-help-overlay", NULL, run_show_help_overlay },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
