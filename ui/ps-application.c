@@ -46,9 +46,14 @@ about (GSimpleAction *action, GVariant *param, gpointer app)
 static void
 quit (GSimpleAction *action, GVariant *param, gpointer app)
 {
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  /* the application's own list loses each window's link as the window goes (and
+   * a dialog may take others with it): walk a copy that holds the windows */
+  GList *windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (app)),
+                                     (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+
   for (GList *l = windows; l; l = l->next)
-    gtk_window_destroy (l->data);
+    gtk_window_destroy (l->data);           /* a window already gone: nothing */
+  g_list_free_full (windows, g_object_unref);
 }
 
 static void

@@ -512,6 +512,67 @@ test_bad_model_argument (void)
   g_rmdir (dir);
 }
 
+/* Quit (Ctrl+Q, app.quit) with two windows, one showing its Keyboard Shortcuts
+ * (built when first asked for): every window goes and
+ * the application ends.  Quit walked the application's own list of windows
+ * while each destroyed window took its link out of it (a heap-use-after-free
+ * under AddressSanitizer, the monkey's seed 1717). */
+typedef struct
+{
+  GApplication *app;
+  int           phase;
+  guint         seen;
+} QuitCheck;
+
+static gboolean
+quit_step (gpointer data)
+{
+  QuitCheck *qc = data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (qc->app));
+
+  if (qc->phase == 0 && windows != NULL)
+    {
+      g_application_activate (qc->app);             /* a second window */
+      qc->phase = 1;
+    }
+  else if (qc->phase == 1 && g_list_length (windows) >= 2)
+    {
+      GtkApplicationWindow *first = windows->data;
+      GtkShortcutsWindow *help;
+
+      /* the Keyboard Shortcuts window is made when first asked for */
+      g_assert_null (gtk_application_window_get_help_overlay (first));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (first), "win.show-help-overlay", NULL));
+      help = gtk_application_window_get_help_overlay (first);
+      g_assert_nonnull (help);
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (help)));
+      g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (help)) == GTK_WINDOW (first));
+      qc->seen = g_list_length (windows);
+      g_action_group_activate_action (G_ACTION_GROUP (qc->app), "quit", NULL);
+      g_assert_null (gtk_application_get_windows (GTK_APPLICATION (qc->app)));
+      qc->phase = 2;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_app_quit (void)
+{
+  g_autoptr (PsApplication) app = NULL;
+  QuitCheck qc = { 0 };
+  char *argv[] = { "paramscope", NULL };
+
+  if (ps_test_skip_without_display ())
+    return;
+  app = ps_application_new ();
+  qc.app = G_APPLICATION (app);
+  g_timeout_add (50, quit_step, &qc);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 1, argv), ==, 0);
+  g_assert_cmpint (qc.phase, ==, 2);
+  g_assert_cmpuint (qc.seen, ==, 2);
+}
+
 /* GTK 4.8's file chooser widget leaks a little each time it shows a folder:
  * GtkPathBar's file-info callback drops the GList it is given and the
  * GFileInfos queried for it on GIO's worker thread, and GtkRecentManager's
@@ -561,5 +622,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/file-chooser/subprocess", test_file_chooser);
   PS_TEST_WINDOW ("/window/paste-model", &mlp, test_paste_model);
   g_test_add_func ("/window/bad-model-argument", test_bad_model_argument);
+  g_test_add_func ("/window/app-quit", test_app_quit);
   return g_test_run ();
 }
