@@ -25,6 +25,36 @@ typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; 
 
 static PyType module_type;
 
+/* A module of a class the table below does not have (PS_MODULE_CONTAINER: a
+ * user's class, ModuleList, a class of a loaded file; PS_MODULE_LAYER: Conv2d,
+ * LSTM, a Keras layer, ...): a class of its name, made once per name and kept
+ * for the process (names from files are many at most: past a bound, the
+ * plain Module class). */
+static PyType *
+named_module_class (PsModule *m)
+{
+  static GHashTable *classes;           /* interned name → PyType */
+  G_LOCK_DEFINE_STATIC (classes);
+  const char *name = g_intern_string (ps_module_get_type_name (m));
+  PyType *t;
+
+  G_LOCK (classes);
+  if (classes == NULL)
+    classes = g_hash_table_new (NULL, NULL);
+  t = g_hash_table_lookup (classes, name);
+  if (t == NULL && g_hash_table_size (classes) < 1024)
+    {
+      t = g_new0 (PyType, 1);
+      *t = (PyType) { .ob = { &py_type_type, -1 }, .name = name,
+                      .module = ps_module_get_kind (m) == PS_MODULE_LAYER
+                                ? "torch.nn.modules" : "__main__",
+                      .base = &module_type, .size = sizeof (PyNnModule), .has_dict = TRUE };
+      g_hash_table_insert (classes, (gpointer) name, t);
+    }
+  G_UNLOCK (classes);
+  return t ? t : &module_type;
+}
+
 static PyType *
 module_class (PsModule *m)
 {
@@ -48,6 +78,8 @@ module_class (PsModule *m)
                               .base = &module_type, .size = sizeof (PyNnModule), .has_dict = TRUE };
       g_once_init_leave (&once, 1);
     }
+  if ((guint) ps_module_get_kind (m) >= G_N_ELEMENTS (types))
+    return named_module_class (m);
   PyType *c = &types[ps_module_get_kind (m)];
   if (ps_module_is_lazy (m) || (ps_module_get_kind (m) == PS_MODULE_LINEAR
                                 && strcmp (ps_module_get_type_name (m), "LazyLinear") == 0))

@@ -260,6 +260,30 @@ test_bind_complete (void)
   g_assert_cmpstrv (c4, ((const char *[]) { NULL }));
 }
 
+/* A network of classes beyond torch.nn's built-in few (a loaded file's, a
+ * Keras model's: containers and layers of any name) bound for the window: each
+ * module is an object of its own class name (binding read past the table of
+ * built-in classes, an AddressSanitizer report on opening keras_shared.py). */
+static void
+test_bind_other_classes (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autoptr (PsModule) m = ps_module_new_container ("Model");
+  g_autofree char *out = NULL;
+  GError *e = NULL;
+
+  g_assert_true (ps_module_append (m, "conv", ps_module_new_layer ("Conv2d"), &e));
+  g_assert_true (ps_module_append (m, "block", ps_module_new_container ("BasicBlock"), &e));
+  g_assert_true (ps_module_append (m, "fc", ps_module_new_linear (2, 3, TRUE, NULL), &e));
+  ps_py_bind_module (py, "net", m);
+  out = run (py, "import torch\n"
+             "print(type(net).__name__, type(net.conv).__name__, type(net.block).__name__,"
+             " type(net.fc).__name__)\n"
+             "print(isinstance(net.conv, torch.nn.Module), type(net.conv) is type(net.conv))\n",
+             NULL, NULL);
+  g_assert_cmpstr (out, ==, "Model Conv2d BasicBlock Linear\nTrue True\n");
+}
+
 static int
 by_name (gconstpointer a, gconstpointer b)
 {
@@ -281,6 +305,7 @@ main (int argc, char **argv)
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
   g_test_add_func ("/py/find-model", test_find_model);
   g_test_add_func ("/py/bind-complete", test_bind_complete);
+  g_test_add_func ("/py/bind-other-classes", test_bind_other_classes);
   g_autofree char *dir = g_build_filename (g_getenv ("PS_CORPUS"), "notebooks", NULL);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_assert_nonnull (d);
