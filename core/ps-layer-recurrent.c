@@ -180,11 +180,12 @@ ps_recurrent_plan (const PsRecurrentOp *op, PsRecurrentState *st, int ndim,
   tmp.h_numel = expect[0] * expect[1] * expect[2];
 
   /* the buffers, and the output and state the caller makes, within the cap */
-  need = ps_rnn_layer_save_size (&tmp.g) + ps_rnn_layer_workspace (&tmp.g)
-         + 2 * tmp.h_numel;
+  need = MAX (ps_rnn_layer_save_size (&tmp.g) - st->save_n, 0)
+         + MAX (ps_rnn_layer_workspace (&tmp.g) - st->ws_n, 0)
+         + MAX (tmp.h_numel - st->hn_n, 0) + MAX (tmp.h_numel - st->cn_n, 0);
   bytes = (need + tmp.out_numel) * (int64_t) sizeof (float);
   cap = ps_array_memory_cap () - ps_array_memory_in_use ();
-  if (bytes > cap - (int64_t) ps_recurrent_state_bytes (st))
+  if (bytes > cap)
     {
       g_autofree char *xs = ps_shape_to_string (ndim, shape);
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "not enough memory: %s needs %"
