@@ -1393,6 +1393,30 @@ py_register_module (const char *name, PyObj *(*build) (PyInterp *ip))
   g_mutex_unlock (&builders_lock);
 }
 
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* "collections, keras, …, torch.nn.init and torch.optim": the registered
+ * modules, sorted (the ImportError's list is the table's, never a copy) */
+static char *
+supported_modules (void)
+{
+  g_mutex_lock (&builders_lock);
+  g_autofree gpointer *names = module_builders
+    ? g_hash_table_get_keys_as_array (module_builders, NULL) : g_new0 (gpointer, 1);
+  g_mutex_unlock (&builders_lock);
+  guint n = g_strv_length ((char **) names);
+  qsort (names, n, sizeof (gpointer), compare_names);
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+                            (const char *) names[i]);
+  return g_string_free (s, FALSE);
+}
+
 PyObj *
 py_import_module (PyInterp *ip, const char *name)
 {
@@ -1412,10 +1436,10 @@ py_import_module (PyInterp *ip, const char *name)
       if (is_torch)
         return py_raise (ip, py_exc_ImportError,
                          _("'%s' is not available in this build of ParamScope's Python"), name);
+      g_autofree char *known = supported_modules ();
       return py_raise (ip, py_exc_ImportError,
-                       _("import of '%s' is not allowed: ParamScope's Python imports only torch, "
-                       "torch.nn, torch.nn.functional, torch.nn.init, torch.optim, math and "
-                       "collections"), name);
+                       _("import of '%s' is not allowed: ParamScope's Python imports only %s"),
+                       name, known);
     }
   m = b (ip);
   if (!m)
