@@ -344,7 +344,8 @@ replace_network (PsWindow *win, ReplaceKind kind, const char *what)
 
 /* ---- files (ps-file-chooser.h) ----------------------------------------------------- */
 
-typedef enum { OPEN_MODEL, OPEN_WEIGHTS, OPEN_INPUT, SAVE_WEIGHTS, EXPORT_PNG, OPEN_DATA } FileOp;
+typedef enum { OPEN_MODEL, OPEN_WEIGHTS, OPEN_INPUT, SAVE_WEIGHTS, EXPORT_PNG, OPEN_DATA,
+               OPEN_RUN_FOLDER } FileOp;
 
 static const struct
 {
@@ -358,6 +359,8 @@ static const struct
   [SAVE_WEIGHTS] = { "win.save-weights", N_("Save Weights"), TRUE, PS_FILES_SAFETENSORS },
   [EXPORT_PNG] = { "win.export-png", N_("Export Heatmap as PNG"), TRUE, PS_FILES_PNG },
   [OPEN_DATA] = { "win.train-open-data", N_("Training Data"), FALSE, PS_FILES_SAFETENSORS },
+  [OPEN_RUN_FOLDER] = { "win.open-run-folder", N_("Open a Run’s Folder of Checkpoints"), FALSE,
+                        PS_FILES_FOLDER },
 };
 
 static void
@@ -374,6 +377,9 @@ on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
       return;
     case OPEN_WEIGHTS:
       ps_window_open_weights (win, path, NULL);
+      return;
+    case OPEN_RUN_FOLDER:
+      ps_window_open_run_folder (win, path, NULL);     /* the window says why not */
       return;
     case OPEN_INPUT:
       if (ps_document_load_input (win->doc, path, &error))
@@ -590,6 +596,7 @@ ps_window_class_add_actions (GtkWidgetClass *widget_class)
     { "win.copy-path", NULL, run_copy_path },
     { "win.open-model", NULL, run_file },
     { "win.open-weights", NULL, run_file },
+    { "win.open-run-folder", NULL, run_file },
     { "win.open-input", NULL, run_file },
     { "win.save-weights", NULL, run_file },
     { "win.export-png", NULL, run_file },

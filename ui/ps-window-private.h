@@ -5,6 +5,7 @@
 #include "ps-window.h"
 #include "ps-matrix-view.h"
 #include "ps-code-runner.h"
+#include "ps-run-folder-watch.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,7 @@ struct _PsWindow
 
   PsDocument      *doc;
   PsRunController *controller;    /* the Train panel's run */
+  PsRunFolderWatch *watch;        /* an outside run's folder of checkpoints, or NULL */
   PsTreeNode      *selected;      /* the "selected-node" (a reference) */
 
   /* template children */

@@ -19,6 +19,7 @@
 #include "ps-overview.h"
 #include "ps-data-view.h"
 #include "ps-preferences.h"
+#include "ps-run-folder.h"
 #include "ps-run-panel.h"
 #include "ps-train-panel.h"
 
@@ -370,6 +371,69 @@ ps_window_open_weights (PsWindow *win, const char *path, GError **error)
   return shown (win, ok, local, error);
 }
 
+static void
+on_watch_added (PsRunFolderWatch *w, guint n, PsWindow *win)
+{
+  g_autofree char *text = g_strdup_printf (
+    g_dngettext (NULL, "%u checkpoint of %s", "%u checkpoints of %s",
+                 ps_run_folder_watch_get_n_added (w)),
+    ps_run_folder_watch_get_n_added (w), ps_run_folder_watch_get_dir (w));
+  ps_window_set_status (win, text, FALSE);
+}
+
+static void
+on_watch_problem (PsRunFolderWatch *w, GParamSpec *pspec, PsWindow *win)
+{
+  g_autofree char *problem = NULL;
+  g_object_get (w, "problem", &problem, NULL);
+  if (problem)
+    ps_window_set_status (win, problem, TRUE);
+}
+
+gboolean
+ps_window_open_run_folder (PsWindow *win, const char *path, GError **error)
+{
+  g_autoptr (GPtrArray) snaps = NULL;
+  g_autoptr (PsRunFolderWatch) w = NULL;
+  GError *local = NULL;
+
+  g_return_val_if_fail (PS_IS_WINDOW (win), FALSE);
+  /* the latest complete checkpoint's values in the network first: a model
+   * whose classes only a weights file tells is rebuilt by it, which ends
+   * any watch of the network before */
+  snaps = ps_run_folder_scan (path, &local);
+  if (snaps == NULL)
+    return shown (win, FALSE, local, error);
+  for (guint i = snaps->len; i > 0; i--)
+    {
+      PsRunFolderEntry *e = snaps->pdata[i - 1];
+      if (e->complete)
+        {
+          if (!ps_document_load_weights (win->doc, e->path, &local))
+            return shown (win, FALSE, local, error);
+          break;
+        }
+    }
+  w = ps_run_folder_watch_new (win->controller, path, &local);
+  if (w == NULL)
+    return shown (win, FALSE, local, error);
+  if (win->watch)
+    g_signal_handlers_disconnect_by_data (win->watch, win);
+  g_set_object (&win->watch, w);
+  g_signal_connect (w, "added", G_CALLBACK (on_watch_added), win);
+  g_signal_connect (w, "notify::problem", G_CALLBACK (on_watch_problem), win);
+  on_watch_added (w, 0, win);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "distributions");
+  return TRUE;
+}
+
+PsRunFolderWatch *
+ps_window_get_run_folder_watch (PsWindow *win)
+{
+  g_return_val_if_fail (PS_IS_WINDOW (win), NULL);
+  return win->watch;
+}
+
 gboolean
 ps_window_open_example (PsWindow *win, const char *name, GError **error)
 {
@@ -454,6 +518,7 @@ ps_window_finalize (GObject *object)
 {
   PsWindow *win = PS_WINDOW (object);
 
+  g_clear_object (&win->watch);
   g_clear_object (&win->controller);
   g_clear_object (&win->doc);
   G_OBJECT_CLASS (ps_window_parent_class)->finalize (object);
