@@ -12,9 +12,12 @@
 #include "ps-init-panel.h"
 #include "ps-inspector.h"
 #include "ps-run-panel.h"
+#include "ps-tile-source.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
+
+static int64_t view_element (GtkWidget *view, int64_t row, int64_t col, int64_t flat);
 
 static void
 show_error (PsWindow *win, const GError *error)
@@ -235,10 +238,24 @@ run_edit (GtkWidget *w, const char *action, GVariant *param)
           return;
         }
       ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
-      ok = ps_document_set_element (win->doc, selected, row * cols + col, v, &error);
+      ok = ps_document_set_element (win->doc, selected,
+                                    view_element (win->data_view, row, col, row * cols + col), v,
+                                    &error);
     }
   if (!ok)
     show_error (win, error);
+}
+
+/* The parameter's element at a cell of a heatmap: through the tiles of a
+ * tiled view (-1 in a gap), else `flat`, the cell of the plain matrix. */
+static int64_t
+view_element (GtkWidget *view, int64_t row, int64_t col, int64_t flat)
+{
+  PsMatrixSource *src = ps_matrix_view_get_source (PS_MATRIX_VIEW (view));
+
+  if (src != NULL && PS_IS_TILE_SOURCE (src))
+    return ps_tile_source_get_element (PS_TILE_SOURCE (src), row, col);
+  return flat;
 }
 
 void
@@ -250,6 +267,11 @@ ps_window_on_edit_requested (PsMatrixView *view, gint64 index, gfloat value, PsW
   g_autoptr (GString) others = g_string_new (NULL);
   g_autofree char *msg = NULL;
 
+  PsMatrixShape shape;
+
+  /* a tiled view's cell is the parameter's element through its tiles */
+  if (ps_matrix_source_get_shape (ps_matrix_view_get_source (view), &shape))
+    index = view_element (GTK_WIDGET (view), index / shape.cols, index % shape.cols, index);
   if (!ps_document_set_element (win->doc, selected, index, value, &error))
     {
       ps_matrix_view_show_error (view, error->message);

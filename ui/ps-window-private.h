@@ -23,6 +23,8 @@ struct _PsWindow
   /* template children */
   GtkWidget *tree;                /* PsBlockTree */
   GtkWidget *path_label, *tied_label;
+  GtkWidget *rgb_toggle;          /* a 3-channel convolution's filters as colour images */
+  GtkWidget *activations_page;    /* PsActivationsPage, in the notebook below */
   GtkWidget *data_view, *grad_view;               /* PsMatrixView */
   GtkWidget *views;               /* notebook below them: overview, charts, difference */
   GtkWidget *overview, *loss_chart, *grad_chart, *dist_chart, *dist_grad_check, *diff_page;
