@@ -52,6 +52,8 @@ static const GOptionEntry names_entries[] = {
   OPT_FLAG ("state-dict", state_dict, "List the state_dict() keys (tied ones under each name)"),
   OPT_FLAG ("shapes", shapes, "After each key, a tab, its shape as torch.Size lists it "
             "([64, 3, 7, 7]), a tab and its dtype (F32, I64)"),
+  OPT_FILE ("weights", 0, weights, "Take the own parameters of classes the model's text cannot "
+            "tell (a ViT's class_token) from this weights file", "W"),
   { NULL }
 };
 
@@ -202,6 +204,8 @@ static gboolean
 load_weights (PsModule *net, const char *path, GError **error)
 {
   g_autoptr (PsSafetensors) st = ps_weights_open (path, error);
+  if (st)
+    ps_module_adopt_weights (net, st);     /* the own parameters the model's text cannot tell */
   return st && ps_module_load_state_dict (net, st, error);
 }
 
@@ -311,6 +315,14 @@ cmd_names (Opts *o)
 
   if (net == NULL)
     return fail (error);
+  if (o->weights)
+    {
+      /* shapes only: the file is mapped, nothing is read or allocated */
+      g_autoptr (PsSafetensors) st = ps_weights_open (o->weights, &error);
+      if (st == NULL)
+        return fail (error);
+      ps_module_adopt_weights (net, st);
+    }
   list = o->state_dict ? ps_module_state_dict (net) : ps_module_named_parameters (net);
   note_unknown_classes (net);
   /* shapes only: a model of any size is named without allocating its weights */
@@ -772,7 +784,7 @@ typedef struct
 static const Command commands[] = {
   { "print", "MODEL", "MODEL",
     "Print the network exactly as PyTorch's print(net) does.", NULL, NULL, cmd_print, NULL },
-  { "names", "MODEL", "MODEL [--state-dict] [--shapes]",
+  { "names", "MODEL", "MODEL [--state-dict] [--shapes] [--weights W]",
     "List named_parameters() keys (a tied parameter once), or state_dict() keys, one a line.",
     NULL, names_entries, cmd_names, NULL },
   { "init", "MODEL", "MODEL [--seed N] [--init PATTERN=SCHEME]... -o OUT.safetensors",

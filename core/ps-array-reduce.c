@@ -695,15 +695,21 @@ mm_compute (PsArray *a, PsArray *b, PsArray *bias, GError **error)
           g_autofree int64_t *xi = g_new (int64_t, MAX (n * k, 1));
           g_autofree int64_t *wi = g_new (int64_t, MAX (k * m, 1));
           int64_t *yp = ps_array_data (y, NULL);
+          /* the bias is read as integers too: through double, a value
+             beyond 2^63 would not convert back (and 2^53 would round) */
+          g_autofree int64_t *bi = bias ? g_new0 (int64_t, MAX (n * m, 1)) : NULL;
           ps_array_read_as (a, PS_DTYPE_I64, 2, a->shape, xi, NULL);
           ps_array_read_as (b, PS_DTYPE_I64, 2, b->shape, wi, NULL);
+          if (bias)
+            ps_array_read_as (bias, PS_DTYPE_I64, 2, shape, bi, NULL);
           for (int64_t i = 0; i < n; i++)
             for (int64_t j = 0; j < m; j++)
               {
-                uint64_t s = 0;
+                /* int64 arithmetic wraps, as PyTorch's does */
+                uint64_t s = bias ? (uint64_t) bi[i * m + j] : 0;
                 for (int64_t l = 0; l < k; l++)
                   s += (uint64_t) xi[i * k + l] * (uint64_t) wi[l * m + j];
-                yp[i * m + j] = (int64_t) s + (bias ? (int64_t) bb[i * m + j] : 0);
+                yp[i * m + j] = (int64_t) s;
               }
         }
       else

@@ -1,7 +1,9 @@
 /* ps-data.c — generated training data */
 #include "ps-data.h"
+#include "ps-i18n.h"
 #include "ps-error.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -113,6 +115,35 @@ ps_data_sample_shape (PsModule *model, int64_t shape[3])
   return 1;
 }
 
+/* A sample shape the digits fill: one 28 x 28 channel. */
+static gboolean
+digits_image (int dims, const int64_t *sample)
+{
+  return dims == 3 && sample[0] == 1 && sample[1] == 28 && sample[2] == 28;
+}
+
+gboolean
+ps_data_fits (PsDataKind kind, PsModule *model)
+{
+  int64_t sample[3];
+  int dims;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  dims = ps_data_sample_shape (model, sample);
+  switch (kind)
+    {
+    case PS_DATA_RANDOM:
+    case PS_DATA_TEACHER:
+      return dims > 0;
+    case PS_DATA_SPIRAL:
+      return dims == 1 && sample[0] == 2 && ps_module_output_width (model) == 2;
+    case PS_DATA_DIGITS:
+      return (digits_image (dims, sample) || (dims == 1 && sample[0] == 784))
+             && ps_module_output_width (model) == 10;
+    }
+  return FALSE;
+}
+
 /* Seven segments of a digit, as (x0, y0, x1, y1) strokes in a 10 x 16 box:
  * top, upper left, upper right, middle, lower left, lower right, bottom. */
 static const float segments[7][4] = {
@@ -175,14 +206,14 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
   if (in <= 0 || out <= 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
-                   "the network's input width is not known yet (a lazy first layer, or no "
-                   "Linear layer): run a forward pass first");
+                   _("the network's input width is not known yet (a lazy first layer, or no "
+                     "Linear layer): run a forward pass first"));
       return FALSE;
     }
   if (n < 1 || n > (1 << 20))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                   "the number of samples must be between 1 and 1048576 (got %" G_GINT64_FORMAT ")", n);
+                   _("the number of samples must be between 1 and 1048576 (got %" PRId64 ")"), n);
       return FALSE;
     }
   ps_rng_seed (&rng, seed);
@@ -227,9 +258,9 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
         if (in != 2 || out != 2)
           {
             g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                         "the spiral has 2 inputs and 2 classes: the network needs "
-                         "Linear(2, ...) first and Linear(..., 2) last, not %" G_GINT64_FORMAT
-                         " inputs and %" G_GINT64_FORMAT " outputs", in, out);
+                         _("the spiral has 2 inputs and 2 classes: the network needs "
+                           "Linear(2, ...) first and Linear(..., 2) last, not %" PRId64
+                           " inputs and %" PRId64 " outputs"), in, out);
             return FALSE;
           }
         x = ps_tensor_new_2d (n, 2);
@@ -250,20 +281,21 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
     case PS_DATA_DIGITS:
       {
         g_autofree int64_t *cls = g_new (int64_t, n);
-        gboolean image = sample_dims == 3 && sample[0] == 1 && sample[1] == 28 && sample[2] == 28;
-        if ((!image && (sample_dims != 1 || in != 784)) || out != 10)
+        gboolean image = digits_image (sample_dims, sample);
+        if (!ps_data_fits (PS_DATA_DIGITS, model))
           {
+            g_autofree char *what = sample_dims > 1 ? g_strdup_printf (_("%" PRId64 " channels"), in)
+                                                    : g_strdup_printf (_("%" PRId64 " inputs"), in);
             g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                         "the digits are 1 x 28 x 28 images of 10 classes: the network needs "
-                         "Conv2d(1, ...) or Linear(784, ...) first and 10 outputs last, not %s "
-                         "inputs and %" G_GINT64_FORMAT " outputs",
-                         sample_dims > 1 ? "image" : "vector", out);
+                         _("the digits are 1 × 28 × 28 images of 10 classes: the network needs "
+                           "Conv2d(1, ...) or Linear(784, ...) first and 10 outputs last, not %s "
+                           "and %" PRId64 " outputs"), what, out);
             return FALSE;
           }
         x = image ? ps_tensor_new (4, (int64_t[]) { n, 1, 28, 28 }) : ps_tensor_new_2d (n, 784);
         if (x == NULL)
           {
-            g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the digits");
+            g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, _("out of memory for the digits"));
             return FALSE;
           }
         for (int64_t i = 0; i < n; i++)
@@ -282,4 +314,98 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
   *x_out = g_steal_pointer (&x);
   *target_out = g_steal_pointer (&t);
   return TRUE;
+}
+
+/* ---- what a classifier makes of the data ------------------------------------------ */
+
+static int64_t
+row_argmax (const float *r, int64_t cols)
+{
+  int64_t best = 0;
+  for (int64_t j = 1; j < cols; j++)
+    if (r[j] > r[best])
+      best = j;
+  return best;
+}
+
+double
+ps_data_accuracy (const PsTensor *y, const PsTensor *target)
+{
+  int64_t rows, cols, hits = 0;
+
+  if (y == NULL || target == NULL || y->ndim != 2 || target->ndim != 2)
+    return NAN;
+  rows = ps_tensor_rows (y);
+  cols = ps_tensor_cols (y);
+  if (rows == 0 || cols < 2 || ps_tensor_rows (target) != rows || ps_tensor_cols (target) != cols)
+    return NAN;
+  for (int64_t i = 0; i < rows; i++)
+    {
+      const float *r = y->data + i * cols;
+      for (int64_t j = 0; j < cols; j++)
+        if (!isfinite (r[j]))
+          goto next;                    /* a non-finite output is never right */
+      hits += row_argmax (r, cols) == row_argmax (target->data + i * cols, cols);
+    next:;
+    }
+  return (double) hits / (double) rows;
+}
+
+gboolean
+ps_data_evaluate (PsModule *model, const PsTensor *x, const PsTensor *target, double *accuracy,
+                  GError **error)
+{
+  g_autoptr (PsTape) tape = NULL;
+  const PsTensor *y;
+
+  g_return_val_if_fail (model != NULL && x != NULL && accuracy != NULL, FALSE);
+  tape = ps_tape_new (model, NULL);
+  ps_tape_set_training (tape, FALSE);
+  y = ps_tape_forward (tape, x, error);
+  if (y == NULL)
+    return FALSE;
+  *accuracy = ps_data_accuracy (y, target);
+  return TRUE;
+}
+
+PsTensor *
+ps_data_decision_grid (PsModule *model, double x0, double x1, double y0, double y1, int nx, int ny,
+                       GError **error)
+{
+  g_autoptr (PsTape) tape = NULL;
+  g_autoptr (PsTensor) grid = NULL;
+  const PsTensor *y;
+  PsTensor *p;
+
+  g_return_val_if_fail (model != NULL && nx > 0 && ny > 0, NULL);
+  if (ps_module_input_width (model) != 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   _("decision regions need a network with 2 inputs, not %" PRId64),
+                   ps_module_input_width (model));
+      return NULL;
+    }
+  /* the centre of each cell, top row first (y1 at the top, as drawn) */
+  grid = ps_tensor_new_2d ((int64_t) nx * ny, 2);
+  for (int r = 0; r < ny; r++)
+    for (int c = 0; c < nx; c++)
+      {
+        float *q = grid->data + 2 * ((int64_t) r * nx + c);
+        q[0] = (float) (x0 + (x1 - x0) * (c + 0.5) / nx);
+        q[1] = (float) (y1 - (y1 - y0) * (r + 0.5) / ny);
+      }
+  tape = ps_tape_new (model, NULL);
+  ps_tape_set_training (tape, FALSE);
+  y = ps_tape_forward (tape, grid, error);
+  if (y == NULL)
+    return NULL;
+  if (y->ndim != 2 || ps_tensor_cols (y) < 2)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                   _("decision regions need a network with 2 or more outputs (classes)"));
+      return NULL;
+    }
+  p = ps_tensor_copy (y);
+  softmax_rows (p);
+  return p;
 }

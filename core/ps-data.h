@@ -32,7 +32,28 @@ const char *ps_data_kind_to_string   (PsDataKind kind);
  * (a lazy first layer).  Returns ndim (<= 3). */
 int         ps_data_sample_shape (PsModule *model, int64_t shape[3]);
 
+/* Whether kind's data fits model's input and output (the digits: 1 x 28 x
+ * 28 images or 784 inputs, 10 outputs; the spiral: 2 and 2).  A network
+ * whose input is not known yet (lazy) fits none. */
+gboolean    ps_data_fits     (PsDataKind kind, PsModule *model);
+
 gboolean    ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed,
                               PsLossKind loss, PsTensor **x, PsTensor **target, GError **error);
+
+/* What a classifier makes of data.  ps_data_accuracy: the share of rows of
+ * y (n, classes) whose largest output is the target's largest (one-hot or
+ * class probabilities); a row with a non-finite output counts as wrong.
+ * NAN when there is no target or the shapes differ. */
+double      ps_data_accuracy (const PsTensor *y, const PsTensor *target);
+/* The model's accuracy on x (module.eval(), nothing recorded for backward). */
+gboolean    ps_data_evaluate (PsModule *model, const PsTensor *x, const PsTensor *target,
+                              double *accuracy, GError **error);
+/* A classifier of the plane (2 inputs, 2 or more outputs) on an nx x ny grid
+ * over [x0, x1] x [y0, y1]: (ny * nx, classes) softmax probabilities, row
+ * r = ny - 1 - (cell's y), i.e. the top row first as an image, each cell at
+ * its centre.  NULL + error (PS_ERROR_SHAPE) for another network.  The
+ * decision regions of the spiral, as TensorFlow Playground draws them. */
+PsTensor   *ps_data_decision_grid (PsModule *model, double x0, double x1, double y0, double y1,
+                                   int nx, int ny, GError **error);
 
 G_END_DECLS

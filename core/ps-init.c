@@ -1,5 +1,6 @@
 /* ps-init.c — initializers */
 #include "ps-init.h"
+#include "ps-i18n.h"
 #include "ps-error.h"
 
 #include <math.h>
@@ -282,7 +283,7 @@ ps_init_scheme_parse (const char *text, GError **error)
     {
       GString *k = g_string_new (NULL);
       known_schemes (k);
-      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "unknown initializer '%s'; known: %s",
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, _("unknown initializer '%s'; known: %s"),
                    name, k->str);
       g_string_free (k, TRUE);
       return NULL;
@@ -303,7 +304,7 @@ ps_init_scheme_parse (const char *text, GError **error)
           }
       if (*a == '\0')
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s(): empty argument", name);
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, _("%s(): empty argument"), name);
           return NULL;
         }
       if (eq)
@@ -338,7 +339,7 @@ ps_init_scheme_parse (const char *text, GError **error)
         }
       if (seen[idx])
         {
-          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s(): argument %s given twice", name,
+          g_set_error (error, PS_ERROR, PS_ERROR_PARSE, _("%s(): argument %s given twice"), name,
                        info->args[idx].name);
           return NULL;
         }
@@ -349,7 +350,7 @@ ps_init_scheme_parse (const char *text, GError **error)
   for (guint i = 0; i < info->n_args; i++)
     if (!seen[i] && info->args[i].default_text == NULL)
       {
-        g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s() needs the argument %s", name,
+        g_set_error (error, PS_ERROR, PS_ERROR_PARSE, _("%s() needs the argument %s"), name,
                      info->args[i].name);
         return NULL;
       }
@@ -779,7 +780,7 @@ ps_init_tensor (const PsInitScheme *s, PsTensor *t, int64_t owner_fan_in, PsRng 
       if (!(a[1] > 0) || !(a[2] < a[3]))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                       "trunc_normal needs std > 0 and a < b (got std=%g, a=%g, b=%g)",
+                       _("trunc_normal needs std > 0 and a < b (got std=%g, a=%g, b=%g)"),
                        a[1], a[2], a[3]);
           return FALSE;
         }
@@ -796,7 +797,7 @@ ps_init_tensor (const PsInitScheme *s, PsTensor *t, int64_t owner_fan_in, PsRng 
         if (!(a[0] >= 0 && a[0] <= 1))
           {
             g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                         "sparse: sparsity must be between 0 and 1, got %g", a[0]);
+                         _("sparse: sparsity must be between 0 and 1, got %g"), a[0]);
             return FALSE;
           }
         rows = t->shape[0];
@@ -835,7 +836,7 @@ ps_init_tensor (const PsInitScheme *s, PsTensor *t, int64_t owner_fan_in, PsRng 
           if (owner_fan_in < 0)
             {
               g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                           "default() of a bias needs the fan-in of its layer");
+                           _("default() of a bias needs the fan-in of its layer"));
               return FALSE;
             }
           bound = owner_fan_in > 0 ? 1 / sqrt ((double) owner_fan_in) : 0;
@@ -901,8 +902,8 @@ ps_init_apply (const PsInitScheme *s, PsParam *param, int64_t owner_fan_in, PsRn
   if (t == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
-                   "cannot initialize an uninitialized (lazy) parameter: run a forward pass "
-                   "or load weights first");
+                   _("cannot initialize an uninitialized (lazy) parameter: run a forward pass "
+                     "or load weights first"));
       return FALSE;
     }
   if (!ps_init_tensor (s, t, owner_fan_in, rng, error))
@@ -933,8 +934,8 @@ ps_init_apply_pattern (PsModule *model, const char *pattern, const PsInitScheme 
       if (ps_param_get_data (np->param) == NULL)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
-                       "%s: cannot initialize an uninitialized (lazy) parameter: run a forward "
-                       "pass or load weights first", np->name);
+                       _("%s: cannot initialize an uninitialized (lazy) parameter: run a forward "
+                         "pass or load weights first"), np->name);
           return -1;
         }
       fan_in = ps_module_get_kind (np->owner) == PS_MODULE_LINEAR

@@ -286,6 +286,15 @@ ps_notebook_cell_source (PsNotebook *nb, guint i)
   return cell_at (nb, i)->source;
 }
 
+void
+ps_notebook_set_cell_source (PsNotebook *nb, guint i, const char *source)
+{
+  Cell *c = cell_at (nb, i);
+  g_return_if_fail (c != NULL && source != NULL);
+  g_free (c->source);
+  c->source = g_strdup (source);
+}
+
 const char *
 ps_notebook_cell_stdout (PsNotebook *nb, guint i)
 {

@@ -48,6 +48,8 @@ gboolean    ps_notebook_is_script    (PsNotebook *nb);
 guint       ps_notebook_get_n_cells  (PsNotebook *nb);
 PsCellKind  ps_notebook_cell_kind    (PsNotebook *nb, guint i);
 const char *ps_notebook_cell_source  (PsNotebook *nb, guint i);
+/* A cell edited (the window's Notebook view); saved as it is now. */
+void        ps_notebook_set_cell_source (PsNotebook *nb, guint i, const char *source);
 
 /* Run code cell i in py.  FALSE when an exception stopped it. */
 gboolean    ps_notebook_run_cell     (PsNotebook *nb, PsPy *py, guint i,

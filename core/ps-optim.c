@@ -1,5 +1,6 @@
 /* ps-optim.c — SGD (momentum, dampening, weight decay, Nesterov) and Adam */
 #include "ps-optim.h"
+#include "ps-i18n.h"
 #include "ps-error.h"
 
 #include <cblas.h>
@@ -37,7 +38,7 @@ ps_optimizer_new (PsModule *model, const PsOptimConfig *c, GError **error)
       if (!ps_param_is_initialized (p->param))
         {
           g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
-                       "parameter %s is uninitialized (lazy): run a forward pass first",
+                       _("parameter %s is uninitialized (lazy): run a forward pass first"),
                        p->name);
           return NULL;
         }
@@ -58,15 +59,15 @@ ps_optimizer_new_for_params (PsParam *const *params, guint n, const PsOptimConfi
     if (!ps_param_is_initialized (params[i]))
       {
         g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
-                     "a parameter is uninitialized (lazy): run a forward pass first");
+                     _("a parameter is uninitialized (lazy): run a forward pass first"));
         return NULL;
       }
   if (!(c->lr >= 0) || !(c->momentum >= 0) || !(c->weight_decay >= 0)
       || !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1) || !(c->eps >= 0))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
-                   "invalid optimizer settings (lr, momentum, weight decay and eps must be "
-                   ">= 0, betas in [0, 1))");
+                   _("invalid optimizer settings (lr, momentum, weight decay and eps must be "
+                     ">= 0, betas in [0, 1))"));
       return NULL;
     }
   opt = g_new0 (PsOptimizer, 1);

@@ -727,6 +727,10 @@ ps_module_load_state_dict (PsModule *model, PsSafetensors *st, GError **error)
           gboolean same = e->ndim == t->ndim;
           for (int d = 0; same && d < t->ndim; d++)
             same = e->shape[d] == t->shape[d];
+          /* a 0-d tensor (num_batches_tracked) stored with shape [1], as
+           * files written through NumPy have it (np.ascontiguousarray makes a
+           * 0-d array 1-d): PyTorch's load_state_dict takes it too */
+          same |= t->ndim == 0 && e->ndim == 1 && e->shape[0] == 1;
           if (!same)
             {
               g_autofree char *a = ps_shape_to_string (e->ndim, e->shape);

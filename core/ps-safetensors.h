@@ -85,7 +85,10 @@ gboolean       ps_safetensors_write_dtypes (const char *path, guint n, const cha
                                             GHashTable *metadata, GError **error);
 
 /* load_state_dict(strict=True): every key present (directly or through an
- * alias), no unexpected tensor, shapes equal.  Lazy parameters are
+ * alias), no unexpected tensor, shapes equal -- except that a 0-d tensor
+ * (num_batches_tracked) may be stored with shape [1], as PyTorch's own
+ * load_state_dict accepts (files written through NumPy, such as the test
+ * oracle's safetensors, have it so).  Lazy parameters are
  * materialized with the loaded shapes.  Nothing changes unless all is valid. */
 gboolean       ps_module_load_state_dict (PsModule *model, PsSafetensors *st, GError **error);
 /* Save the state_dict (every key; tied ones stored once). Lazy parameters are an error. */

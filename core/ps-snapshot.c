@@ -1,6 +1,7 @@
 /* ps-snapshot.c — a network's values at one moment, and tensor differences */
 #include "ps-snapshot.h"
 #include "ps-error.h"
+#include "ps-file.h"
 
 #include <string.h>
 
@@ -34,6 +35,92 @@ ps_snapshot_take (PsModule *model, const char *label, guint64 step)
       g_ptr_array_add (s->names, g_strdup (p->name));
       g_ptr_array_add (s->tensors, ps_tensor_copy (d));
       s->bytes += (gsize) d->numel * sizeof (float);
+    }
+  return s;
+}
+
+typedef struct
+{
+  PsSafetensors            *st;
+  const PsSafetensorsEntry *e;
+  PsTensor                 *out;
+} ReadTask;
+
+static void
+read_task (gpointer data)
+{
+  ReadTask *t = data;
+  ps_safetensors_read_f32 (t->st, t->e, 0, t->out->numel, t->out->data);
+}
+
+static gboolean
+fits (const PsSafetensorsEntry *e, PsParam *p)
+{
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  int ndim = ps_param_get_shape (p, shape);
+
+  if (ndim < 0)
+    return FALSE;
+  if (ndim == 0)                        /* 0-d, or [1] as NumPy writes it */
+    return e->numel == 1 && e->ndim <= 1;
+  if (e->ndim != ndim)
+    return FALSE;
+  for (int d = 0; d < ndim; d++)
+    if (e->shape[d] != shape[d])
+      return FALSE;
+  return TRUE;
+}
+
+PsSnapshot *
+ps_snapshot_new_from_weights (PsModule *model, PsSafetensors *st, const char *label,
+                              guint64 step, GError **error)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (model);
+  PsSnapshot *s = g_new0 (PsSnapshot, 1);
+
+  s->label = g_strdup (label);
+  s->step = step;
+  s->time = g_get_real_time ();
+  s->names = g_ptr_array_new_with_free_func (g_free);
+  s->tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+  for (guint i = 0; i < np->len; i++)
+    {
+      PsNamedParam *p = np->pdata[i];
+      const PsSafetensorsEntry *e = ps_safetensors_resolve (st, p->name);
+      int64_t shape[PS_TENSOR_MAX_DIMS];
+      int ndim;
+      ReadTask task;
+
+      if (e == NULL || !fits (e, p->param))
+        continue;
+      ndim = ps_param_get_shape (p->param, shape);
+      task = (ReadTask) { st, e, ps_tensor_new (ndim, shape) };
+      if (task.out == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for %s of %s",
+                       p->name, ps_safetensors_get_label (st));
+          ps_snapshot_free (s);
+          return NULL;
+        }
+      if (!ps_mapped_guard (read_task, &task))
+        {
+          ps_tensor_unref (task.out);
+          if (ps_safetensors_check_files (st, error))    /* else it names the file */
+            g_set_error (error, PS_ERROR, PS_ERROR_IO, "%s changed while it was read",
+                         ps_safetensors_get_label (st));
+          ps_snapshot_free (s);
+          return NULL;
+        }
+      g_ptr_array_add (s->names, g_strdup (p->name));
+      g_ptr_array_add (s->tensors, task.out);
+      s->bytes += (gsize) task.out->numel * sizeof (float);
+    }
+  if (s->names->len == 0)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_KEY, "%s holds none of the network's parameters",
+                   ps_safetensors_get_label (st));
+      ps_snapshot_free (s);
+      return NULL;
     }
   return s;
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "ps-module.h"
+#include "ps-safetensors.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,15 @@ typedef struct _PsSnapshot PsSnapshot;
 /* A copy of every distinct parameter's values (named_parameters order and
  * names); uninitialized parameters are left out. */
 PsSnapshot     *ps_snapshot_take        (PsModule *model, const char *label, guint64 step);
+/* The values a weights file (st: any file ps_weights_open reads) holds for
+ * model's parameters: a checkpoint of a run as a snapshot.  Each distinct
+ * parameter whose named_parameters name the file holds with its shape is
+ * copied (as float32); the others are left out.  The reads are guarded: a
+ * file truncated while it is read gives an error, never SIGBUS.
+ * NULL + PS_ERROR_KEY if the file holds none of them, PS_ERROR_IO if it
+ * changed while read. */
+PsSnapshot     *ps_snapshot_new_from_weights (PsModule *model, PsSafetensors *st,
+                                              const char *label, guint64 step, GError **error);
 void            ps_snapshot_free        (PsSnapshot *s);
 const char     *ps_snapshot_get_label   (PsSnapshot *s);
 guint64         ps_snapshot_get_step    (PsSnapshot *s);

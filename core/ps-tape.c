@@ -1,372 +1,15 @@
-/* ps-tape.c — forward, backward and losses */
+/* ps-tape.c — forward and backward (the losses: ps-loss.c, the Linear products: ps-linear.c) */
 #include "ps-tape.h"
 #include "ps-error.h"
 #include "ps-kernels.h"
 #include "ps-layer-op.h"
+#include "ps-tape-private.h"
 
 #include <math.h>
 #include <string.h>
 
-/* ---- kernels ----------------------------------------------------------- */
-
-#define PS_BLAS_MIN_WORK 32768   /* B * in * out below this: plain loops win */
-
-gboolean
-ps_linear_uses_blas (int64_t B, int64_t in, int64_t out)
-{
-  return B * in * out >= PS_BLAS_MIN_WORK;
-}
-
-void
-ps_linear_forward (const float *x, const float *w, const float *b, float *y,
-                   int64_t B, int64_t in, int64_t out)
-{
-  if (ps_linear_uses_blas (B, in, out))
-    {
-      if (b)
-        for (int64_t i = 0; i < B; i++)
-          memcpy (y + i * out, b, (size_t) out * sizeof (float));
-      ps_sgemm (FALSE, TRUE, (int) B, (int) out, (int) in,
-                1.f, x, (int) in, w, (int) in, b ? 1.f : 0.f, y, (int) out);
-      return;
-    }
-  ps_sgemm_note (FALSE, TRUE, (int) B, (int) out, (int) in, b ? 1.f : 0.f);
-  for (int64_t i = 0; i < B; i++)
-    {
-      const float *xi = x + i * in;
-      for (int64_t o = 0; o < out; o++)
-        {
-          const float *wo = w + o * in;
-          float acc = 0.f;
-          for (int64_t k = 0; k < in; k++)
-            acc += xi[k] * wo[k];
-          y[i * out + o] = b ? acc + b[o] : acc;
-        }
-    }
-}
-
-/* sum[o] = dy[0][o] + dy[1][o] + ... added in row order from 0 (the order
- * fixes the rounding); two rows per sweep halve the loads and stores of sum. */
-static void
-column_sums (const float *dy, float *restrict sum, int64_t B, int64_t out)
-{
-  int64_t i = 0;
-
-  memset (sum, 0, (size_t) out * sizeof (float));
-  for (; i + 2 <= B; i += 2)
-    {
-      const float *r0 = dy + i * out, *r1 = r0 + out;
-      for (int64_t o = 0; o < out; o++)
-        {
-          float a = sum[o];
-          a += r0[o];
-          a += r1[o];
-          sum[o] = a;
-        }
-    }
-  for (; i < B; i++)
-    for (int64_t o = 0; o < out; o++)
-      sum[o] += dy[i * out + o];
-}
-
-/* As ps_linear_backward; db_summed: scratch already holds the batch sum of
- * dy (computed by the ReLU backward that produced dy, in the same order). */
-static void
-linear_backward (const float *x, const float *w, const float *dy,
-                 float *dx, float *dw, gboolean dw_overwrite,
-                 float *db, gboolean db_overwrite, float *scratch, gboolean db_summed,
-                 int64_t B, int64_t in, int64_t out)
-{
-  /* Each gradient is summed over the batch first and then added to what the
-   * parameter holds, as PyTorch's accumulation (grad += new) does: a second
-   * identical backward doubles the gradient exactly. */
-  if (db)
-    {
-      if (!db_summed)
-        column_sums (dy, scratch, B, out);
-      if (db_overwrite)
-        memcpy (db, scratch, (size_t) out * sizeof (float));
-      else
-        for (int64_t o = 0; o < out; o++)
-          db[o] += scratch[o];
-    }
-
-  if (ps_linear_uses_blas (B, in, out))
-    {
-      if (dw)   /* dw (out, in) (+)= dy^T (out, B) x (B, in) */
-        ps_sgemm (TRUE, FALSE, (int) out, (int) in, (int) B,
-                  1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
-      if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
-        ps_sgemm (FALSE, FALSE, (int) B, (int) in, (int) out,
-                  1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
-      return;
-    }
-  if (dw)
-    ps_sgemm_note (TRUE, FALSE, (int) out, (int) in, (int) B, dw_overwrite ? 0.f : 1.f);
-  if (dx)
-    ps_sgemm_note (FALSE, FALSE, (int) B, (int) in, (int) out, 0.f);
-  if (dw)
-    for (int64_t o = 0; o < out; o++)
-      for (int64_t k = 0; k < in; k++)
-        {
-          float acc = 0.f;
-          for (int64_t i = 0; i < B; i++)
-            acc += dy[i * out + o] * x[i * in + k];
-          dw[o * in + k] = dw_overwrite ? acc : dw[o * in + k] + acc;
-        }
-  if (dx)
-    for (int64_t i = 0; i < B; i++)
-      {
-        float *dxi = dx + i * in;
-        memset (dxi, 0, (size_t) in * sizeof (float));
-        for (int64_t o = 0; o < out; o++)
-          {
-            float g = dy[i * out + o];
-            const float *wo = w + o * in;
-            for (int64_t k = 0; k < in; k++)
-              dxi[k] += g * wo[k];
-          }
-      }
-}
-
-void
-ps_linear_backward (const float *x, const float *w, const float *dy,
-                    float *dx, float *dw, gboolean dw_overwrite,
-                    float *db, gboolean db_overwrite, float *scratch,
-                    int64_t B, int64_t in, int64_t out)
-{
-  linear_backward (x, w, dy, dx, dw, dw_overwrite, db, db_overwrite, scratch, FALSE,
-                   B, in, out);
-}
-
-/* ---- losses ------------------------------------------------------------ */
-
-gboolean
-ps_loss_kind_from_string (const char *s, PsLossKind *kind)
-{
-  if (g_strcmp0 (s, "sum") == 0)
-    *kind = PS_LOSS_SUM;
-  else if (g_strcmp0 (s, "mse") == 0)
-    *kind = PS_LOSS_MSE;
-  else if (g_strcmp0 (s, "cross_entropy") == 0)
-    *kind = PS_LOSS_CROSS_ENTROPY;
-  else if (g_strcmp0 (s, "nll") == 0)
-    *kind = PS_LOSS_NLL;
-  else if (g_strcmp0 (s, "bce_logits") == 0)
-    *kind = PS_LOSS_BCE_LOGITS;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-const char *
-ps_loss_kind_to_string (PsLossKind kind)
-{
-  static const char *names[] = { "sum", "mse", "cross_entropy", "nll", "bce_logits" };
-  return names[kind];
-}
-
-/* cross_entropy and nll with class indices: y (N, C, d...), t (N, d...) */
-static gboolean
-index_targets (PsLossKind kind, const PsTensor *y, const PsTensor *t)
-{
-  return (kind == PS_LOSS_CROSS_ENTROPY || kind == PS_LOSS_NLL) && y->ndim >= 1
-         && t->ndim == y->ndim - 1;
-}
-
-#define PS_IGNORE_INDEX (-100)
-
-static gboolean
-index_loss (PsLossKind kind, const PsTensor *y, const PsTensor *t, double *loss, PsTensor *dy,
-            GError **error)
-{
-  int64_t N = y->ndim >= 2 ? y->shape[0] : 1, C = y->ndim >= 2 ? y->shape[1] : y->shape[0];
-  int64_t L = N * C > 0 ? y->numel / (N * C) : 0;
-
-  if (y->ndim >= 2 && t->shape[0] != N)
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "Expected input batch_size (%" G_GINT64_FORMAT
-                   ") to match target batch_size (%" G_GINT64_FORMAT ").", N, t->shape[0]);
-      return FALSE;
-    }
-  for (int i = 2; i < y->ndim; i++)
-    if (t->shape[i - 1] != y->shape[i])
-      {
-        g_autofree char *sy = ps_shape_to_string (y->ndim, y->shape);
-        g_autofree char *st = ps_shape_to_string (t->ndim, t->shape);
-        g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "size mismatch (got input: %s, target: %s)",
-                     sy, st);
-        return FALSE;
-      }
-  for (int64_t i = 0; i < t->numel; i++)
-    {
-      float v = t->data[i];
-      if (v == PS_IGNORE_INDEX)
-        continue;
-      if (!(v >= 0 && v < (float) C) || v != floorf (v))
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "Target %g is out of bounds.", v);
-          return FALSE;
-        }
-    }
-  if (dy && !ps_tensor_resize (dy, y->ndim, y->shape))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the loss gradient");
-      return FALSE;
-    }
-  *loss = ps_index_loss_f32 (N, C, L, y->data, t->data, PS_IGNORE_INDEX,
-                             kind == PS_LOSS_CROSS_ENTROPY, dy ? dy->data : NULL);
-  return TRUE;
-}
-
-gboolean
-ps_loss_compute (PsLossKind kind, const PsTensor *y, const PsTensor *t,
-                 double *loss, PsTensor *dy, GError **error)
-{
-  int64_t n = y->numel;
-  double acc = 0;
-
-  if (kind != PS_LOSS_SUM)
-    {
-      if (t == NULL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the %s loss needs a target",
-                       ps_loss_kind_to_string (kind));
-          return FALSE;
-        }
-      if (index_targets (kind, y, t))
-        return index_loss (kind, y, t, loss, dy, error);
-      if (kind == PS_LOSS_NLL)
-        {
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "the nll loss takes class indices: a "
-                       "target of the output's shape without its class dimension (1)");
-          return FALSE;
-        }
-      if (!ps_tensor_same_shape (y, t))
-        {
-          g_autofree char *sy = ps_shape_to_string (y->ndim, y->shape);
-          g_autofree char *st = ps_shape_to_string (t->ndim, t->shape);
-          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                       "the target has shape %s but the output has shape %s", st, sy);
-          return FALSE;
-        }
-    }
-  if (dy && !ps_tensor_resize (dy, y->ndim, y->shape))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the loss gradient");
-      return FALSE;
-    }
-
-  switch (kind)
-    {
-    case PS_LOSS_SUM:
-      for (int64_t i = 0; i < n; i++)
-        acc += y->data[i];
-      if (dy)
-        ps_tensor_fill (dy, 1.f);
-      break;
-
-    case PS_LOSS_MSE:
-      for (int64_t i = 0; i < n; i++)
-        {
-          double d = (double) y->data[i] - t->data[i];
-          acc += d * d;
-          if (dy)
-            dy->data[i] = (float) (2.0 * d / (double) n);
-        }
-      acc /= (double) n;
-      break;
-
-    case PS_LOSS_NLL:
-      g_assert_not_reached ();      /* index targets only, handled above */
-      break;
-
-    case PS_LOSS_BCE_LOGITS:
-      acc = ps_bce_with_logits (n, y->data, t->data, dy ? dy->data : NULL);
-      break;
-
-    case PS_LOSS_CROSS_ENTROPY:
-      {
-        int64_t C = y->ndim ? y->shape[y->ndim - 1] : 1;
-        int64_t B = C ? n / C : 0;
-        if (y->ndim != 2 || C < 1)
-          {
-            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
-                         "cross_entropy needs an output of shape (batch, classes)");
-            return FALSE;
-          }
-        for (int64_t b = 0; b < B; b++)
-          {
-            const float *yb = y->data + b * C, *tb = t->data + b * C;
-            double mx = -INFINITY, se = 0, lse, tsum = 0;
-            for (int64_t c = 0; c < C; c++)
-              mx = MAX (mx, yb[c]);
-            for (int64_t c = 0; c < C; c++)
-              se += exp (yb[c] - mx);
-            lse = mx + log (se);
-            for (int64_t c = 0; c < C; c++)
-              {
-                acc -= tb[c] * (yb[c] - lse);
-                tsum += tb[c];
-              }
-            if (dy)
-              for (int64_t c = 0; c < C; c++)
-                dy->data[b * C + c] = (float) ((exp (yb[c] - lse) * tsum - tb[c]) / (double) B);
-          }
-        acc /= (double) B;
-      }
-      break;
-    }
-  *loss = acc;
-  return TRUE;
-}
-
 /* ---- the tape ---------------------------------------------------------- */
 
-typedef struct
-{
-  PsModule *module;       /* refs, taken at forward: a model edited after the */
-  PsParam  *w, *b;        /* forward cannot leave the tape pointing at freed objects */
-  PsTensor *out;          /* this call's output, reused across forwards */
-  gboolean  out_shared;   /* out is the entry below's (a ReLU in place on a Linear's output) */
-  PsTensor *dx;           /* gradient w.r.t. this call's input */
-  guint64   w_version, b_version;
-  int       w_slot, b_slot;   /* index into pending[] when the parameter is used twice, else -1 */
-  PsTensor *use_dw, *use_db;  /* with record_uses: this use's own share of a tied gradient */
-  gboolean  use_valid;        /* use_dw/use_db hold the last backward's shares */
-  gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
-  PsLayerOp op;
-  PsLayerOpState st;      /* its plan and buffers, reused across forwards */
-} Entry;
-
-/* A parameter used by several entries (a tied layer) gets the sum of its
- * uses' gradients first, and that sum is added to .grad once, as PyTorch's
- * autograd does: a second identical backward then doubles it exactly. */
-typedef struct
-{
-  PsParam  *param;        /* borrowed */
-  PsTensor *sum;          /* reused across backward calls */
-  gboolean  started;
-} Pending;
-
-struct _PsTape
-{
-  PsModule *model;
-  PsRng    *rng;
-  guint     n_used;       /* entries recorded by the last forward */
-  guint     n_alloc;      /* entries whose buffers exist (>= n_used) */
-  guint     n_planned;    /* entries when plan_shared last ran */
-  Entry    *pool;         /* n_alloc entries */
-  PsTensor *x0;           /* copy of the last input */
-  PsTensor *dy;           /* loss gradient */
-  PsTensor *scratch;      /* workspace of the bias gradient */
-  GArray   *pending;      /* Pending */
-  gboolean  record_uses;  /* keep each use's share of a tied parameter's gradient */
-  gboolean  have_forward;
-  gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
-  gboolean  training;     /* module.train() (TRUE) or .eval(): BatchNorm, Dropout */
-  gboolean  trained_forward;   /* the mode of the last forward */
-};
 
 PsTape *
 ps_tape_new (PsModule *model, PsRng *rng)
@@ -397,6 +40,11 @@ ps_tape_free (PsTape *t)
       if (t->pool[i].b)
         ps_param_unref (t->pool[i].b);
       ps_tensor_unref (t->pool[i].dx);
+      if (t->pool[i].acc)
+        ps_tensor_unref (t->pool[i].acc);
+      for (int k = 0; k < PS_BLOCK_MAX_KEPT; k++)
+        if (t->pool[i].dxs[k])
+          ps_tensor_unref (t->pool[i].dxs[k]);
       if (t->pool[i].use_dw)
         ps_tensor_unref (t->pool[i].use_dw);
       if (t->pool[i].use_db)
@@ -422,17 +70,6 @@ void
 ps_tape_set_training (PsTape *t, gboolean training)
 {
   t->training = training;
-}
-
-static guint
-count_leaves (PsModule *m)
-{
-  guint n = 0;
-  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
-    return 1;
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    n += count_leaves (ps_module_get_child (m, i));
-  return n;
 }
 
 /* Point *slot at obj (holding a reference); TRUE if it changed. */
@@ -462,48 +99,146 @@ entry_param (PsModule *m, const char *name)
   return holds_params (m) ? ps_module_get_param_by_name (m, name) : NULL;
 }
 
-/* The leaf layers of m in call order into pool; TRUE if any differs from
- * what the slot held (the plan of tied parameters must be redone). */
-static gboolean
-flatten (PsModule *m, Entry *pool, guint *n)
-{
-  gboolean changed = FALSE;
+/* ---- the record's layout: the model walked in call order -------------------- */
 
-  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
-    {
-      Entry *e = &pool[(*n)++];
-      changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
-                          (void (*) (gpointer)) ps_module_unref);
-      changed |= set_ref ((gpointer *) &e->w, entry_param (m, "weight"),
-                          (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      changed |= set_ref ((gpointer *) &e->b, entry_param (m, "bias"),
-                          (gpointer (*) (gpointer)) ps_param_ref, (void (*) (gpointer)) ps_param_unref);
-      return changed;
-    }
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    changed |= flatten (ps_module_get_child (m, i), pool, n);
-  return changed;
+typedef enum
+{
+  WALK_COUNT,       /* count the entries */
+  WALK_ASSIGN,      /* write them into the pool */
+  WALK_COMPARE,     /* check that the pool holds them (the model is unchanged) */
+} WalkMode;
+
+typedef struct
+{
+  PsTape  *t;
+  WalkMode mode;
+  guint    n;          /* entries so far */
+  guint    limit;      /* COMPARE: entries recorded */
+  gboolean changed;    /* ASSIGN: a module or parameter differs from what its slot held */
+  gboolean same;       /* COMPARE */
+} Walk;
+
+/* The program of a container's forward when the core knows its class
+ * (ps-block.h) and no forward is supplied from outside. */
+static const PsBlockStep *
+known_forward (PsModule *m, guint *n)
+{
+  *n = 0;
+  if (ps_module_get_kind (m) != PS_MODULE_CONTAINER || ps_module_get_forward (m, NULL) != NULL)
+    return NULL;
+  return ps_block_forward (ps_module_get_type_name (m), n);
 }
 
-/* Is the model still the one the last forward ran (same layers, same
- * parameter objects)?  Replacing a layer or tying after the forward makes
- * the recorded activations meaningless for it. */
-static gboolean
-same_structure (PsModule *m, const Entry *pool, guint n_used, guint *i)
+static PsModule *
+child_named (PsModule *m, const char *name)
 {
-  if (ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    if (strcmp (ps_module_get_child_name (m, i), name) == 0)
+      return ps_module_get_child (m, i);
+  return NULL;
+}
+
+static int
+emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const char *missing)
+{
+  int idx = (int) w->n++;
+  PsParam *pw = kind == ENTRY_MODULE ? entry_param (m, "weight") : NULL;
+  PsParam *pb = kind == ENTRY_MODULE ? entry_param (m, "bias") : NULL;
+  Entry *e;
+
+  if (w->mode == WALK_COUNT)
+    return idx;
+  if (w->mode == WALK_COMPARE)
     {
-      const Entry *e;
-      if (*i >= n_used)
-        return FALSE;
-      e = &pool[(*i)++];
-      return e->module == m && e->w == entry_param (m, "weight")
-             && e->b == entry_param (m, "bias");
+      if ((guint) idx >= w->limit)
+        w->same = FALSE;
+      else
+        {
+          e = &w->t->pool[idx];
+          if (e->kind != kind || e->module != m || e->n_src != n_src || e->w != pw || e->b != pb
+              || memcmp (e->src, src, (size_t) n_src * sizeof (int)) != 0)
+            w->same = FALSE;
+        }
+      return idx;
     }
-  for (guint k = 0; k < ps_module_get_n_children (m); k++)
-    if (!same_structure (ps_module_get_child (m, k), pool, n_used, i))
-      return FALSE;
-  return TRUE;
+  e = &w->t->pool[idx];
+  e->kind = kind;
+  e->n_src = n_src;
+  memcpy (e->src, src, (size_t) n_src * sizeof (int));
+  e->missing = missing;
+  w->changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
+                         (void (*) (gpointer)) ps_module_unref);
+  w->changed |= set_ref ((gpointer *) &e->w, pw, (gpointer (*) (gpointer)) ps_param_ref,
+                         (void (*) (gpointer)) ps_param_unref);
+  w->changed |= set_ref ((gpointer *) &e->b, pb, (gpointer (*) (gpointer)) ps_param_ref,
+                         (void (*) (gpointer)) ps_param_unref);
+  return idx;
+}
+
+/* The entries of m called on the output of entry `in` (-1: the tape's
+ * input), in call order; returns the entry whose output is m's. */
+static int
+walk (Walk *w, PsModule *m, int in)
+{
+  guint n_steps;
+  const PsBlockStep *steps;
+  int x = in, s = in, kept[PS_BLOCK_MAX_KEPT], n_kept = 0;
+
+  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL)
+    {
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        x = walk (w, ps_module_get_child (m, i), x);
+      return x;
+    }
+  steps = known_forward (m, &n_steps);
+  if (steps == NULL)
+    return emit (w, ENTRY_MODULE, m, &in, 1, NULL);
+  for (guint k = 0; k < n_steps; k++)
+    {
+      const PsBlockStep *st = &steps[k];
+      switch (st->kind)
+        {
+        case PS_BLOCK_CALL:
+        case PS_BLOCK_CALL_OPT:
+          {
+            PsModule *c = child_named (m, st->child);
+            if (c)
+              x = walk (w, c, x);
+            else if (st->kind == PS_BLOCK_CALL)
+              x = emit (w, ENTRY_MISSING, m, &x, 1, st->child);
+          }
+          break;
+        case PS_BLOCK_SAVE:
+          s = x;
+          break;
+        case PS_BLOCK_RESTORE:
+          x = s;
+          break;
+        case PS_BLOCK_KEEP:
+          g_assert (n_kept < PS_BLOCK_MAX_KEPT);
+          kept[n_kept++] = x;
+          break;
+        case PS_BLOCK_ADD:
+          {
+            int src[2] = { kept[0], x };
+            g_assert (n_kept == 1);
+            x = emit (w, ENTRY_ADD, m, src, 2, NULL);
+            n_kept = 0;
+          }
+          break;
+        case PS_BLOCK_CAT:
+          x = emit (w, ENTRY_CAT, m, kept, n_kept, NULL);
+          n_kept = 0;
+          break;
+        case PS_BLOCK_RELU:
+          x = emit (w, ENTRY_RELU, m, &x, 1, NULL);
+          break;
+        case PS_BLOCK_FLATTEN:
+          x = emit (w, ENTRY_FLATTEN, m, &x, 1, NULL);
+          break;
+        }
+    }
+  return x;
 }
 
 static int
@@ -605,8 +340,8 @@ flush_pending (PsTape *t)
     }
 }
 
-static char *
-module_path (PsTape *t, PsModule *m)
+char *
+ps_tape_module_path (PsTape *t, PsModule *m)
 {
   g_autoptr (GPtrArray) mods = ps_module_named_modules (t->model);
   for (guint i = 0; i < mods->len; i++)
@@ -663,7 +398,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 
   if (!ps_layer_op_from_module (m, &e->op))
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s with these options cannot run "
                    "on the tape yet", path, ps_module_get_type_name (m));
       return FALSE;
@@ -671,7 +406,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   e->is_op = TRUE;
   if ((e->w && !ps_param_is_initialized (e->w)) || (e->b && !ps_param_is_initialized (e->b)))
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
                    "%s: a parameter of this layer is uninitialized (lazy); run a forward "
                    "through the layer that owns it first", path);
@@ -680,7 +415,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   if (!ps_layer_op_plan (&e->op, &e->st, in->ndim, in->shape, &ndim, shape, &local)
       || !ps_layer_op_check_input (&e->op, &e->st, in->data, &local))
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
       return FALSE;
     }
@@ -702,7 +437,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     }
   if (e->op.kind == PS_OP_DROPOUT && t->training && t->rng == NULL && e->op.p > 0)
     {
-      g_autofree char *path = module_path (t, m);
+      g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: Dropout in training mode needs a "
                    "random generator", path);
       return FALSE;
@@ -736,14 +471,18 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   /* A ReLU on a Linear's output works in place: nothing reads the
    * pre-activation (ReLU's backward needs only its output, a Linear's only its
    * input), and the pass writes to the lines the product has just written. */
-  gboolean in_place = ps_module_get_kind (m) == PS_MODULE_RELU && e > t->pool
-                      && in == e[-1].out && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
+  gboolean in_place = e->kind == ENTRY_MODULE && ps_module_get_kind (m) == PS_MODULE_RELU
+                      && e > t->pool && in == e[-1].out && e[-1].kind == ENTRY_MODULE
+                      && e[-1].fanout == 1
+                      && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
 
+  if (e->kind != ENTRY_MODULE)
+    return ps_tape_forward_block (t, e, in, error);
   if (ps_module_get_kind (m) == PS_MODULE_CONTAINER)
     {
-      g_autofree char *path = module_path (t, m);
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet", path,
-                   ps_module_get_type_name (m));
+      g_autofree char *path = ps_tape_module_path (t, m);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet (its forward "
+                   "is not known)", path, ps_module_get_type_name (m));
       return FALSE;
     }
   memcpy (shape, in->shape, sizeof shape);
@@ -763,7 +502,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       PsParam *w, *b;
       if (ndim == 0)
         {
-          g_autofree char *path = module_path (t, m);
+          g_autofree char *path = ps_tape_module_path (t, m);
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: Linear needs an input with at "
                        "least one dimension, got a scalar", path);
           return FALSE;
@@ -774,7 +513,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       b = ps_module_get_param_by_name (m, "bias");
       if (!ps_param_is_initialized (w) || (b && !ps_param_is_initialized (b)))
         {
-          g_autofree char *path = module_path (t, m);
+          g_autofree char *path = ps_tape_module_path (t, m);
           g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
                        "%s: a parameter of this layer is uninitialized (lazy); run a forward "
                        "through the layer that owns it first", path);
@@ -782,7 +521,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         }
       if (fin != ps_module_get_in_features (m))
         {
-          g_autofree char *path = module_path (t, m);
+          g_autofree char *path = ps_tape_module_path (t, m);
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                        "%s: Linear(in_features=%" G_GINT64_FORMAT ") got input with %"
                        G_GINT64_FORMAT " features", path, ps_module_get_in_features (m), fin);
@@ -813,7 +552,7 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
             ed += ndim;
           if (sd < 0 || ed >= ndim || sd > ed)
             {
-              g_autofree char *path = module_path (t, m);
+              g_autofree char *path = ps_tape_module_path (t, m);
               g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                            "%s: Flatten dimensions are out of range for an input with %d "
                            "dimensions", path, ndim);
@@ -898,122 +637,58 @@ oom:
   return FALSE;
 }
 
+
 const PsTensor *
 ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
 {
-  guint n_leaves = count_leaves (t->model), n = 0;
-  const PsTensor *in;
+  Walk w = { .t = t, .mode = WALK_COUNT };
+  guint n;
+  int out;
 
   g_return_val_if_fail (x != NULL, NULL);
   t->have_forward = FALSE;
-  if (n_leaves > t->n_alloc)
+  walk (&w, t->model, -1);
+  n = w.n;
+  if (n > t->n_alloc)
     {
-      t->pool = g_renew (Entry, t->pool, n_leaves);
-      for (guint i = t->n_alloc; i < n_leaves; i++)
+      t->pool = g_renew (Entry, t->pool, n);
+      for (guint i = t->n_alloc; i < n; i++)
         {
           memset (&t->pool[i], 0, sizeof (Entry));
           t->pool[i].out = ps_tensor_new_1d (0);
           t->pool[i].dx = ps_tensor_new_1d (0);
         }
-      t->n_alloc = n_leaves;
+      t->n_alloc = n;
     }
+  w = (Walk) { .t = t, .mode = WALK_ASSIGN };
+  out = walk (&w, t->model, -1);
   /* the plan of tied parameters only changes with the structure: a steady
    * forward re-plans nothing */
-  if (flatten (t->model, t->pool, &n) || n != t->n_planned)
+  if (w.changed || n != t->n_planned)
     plan_shared (t, n);
   t->n_planned = n;
+  for (guint i = 0; i < n; i++)
+    t->pool[i].fanout = 0;
+  for (guint i = 0; i < n; i++)
+    for (int k = 0; k < t->pool[i].n_src; k++)
+      if (t->pool[i].src[k] >= 0)
+        t->pool[t->pool[i].src[k]].fanout++;
+  if (out >= 0)
+    t->pool[out].fanout++;        /* the loss reads it */
   if (!ps_tensor_resize (t->x0, x->ndim, x->shape))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the input");
       return NULL;
     }
   memcpy (t->x0->data, x->data, (size_t) x->numel * sizeof (float));
-  in = t->x0;
   t->trained_forward = t->training;
   for (guint i = 0; i < n; i++)
-    {
-      if (!forward_entry (t, &t->pool[i], in, error))
-        return NULL;
-      in = t->pool[i].out;
-    }
+    if (!forward_entry (t, &t->pool[i], ps_tape_in_of (t, t->pool[i].src[0]), error))
+      return NULL;
   t->n_used = n;
+  t->out_idx = out;
   t->have_forward = TRUE;
-  return in;
-}
-
-/* The masks of ReLU and LeakyReLU backward, written so that they compile to
- * selects, not branches: a conditional read or product becomes a branch that
- * mispredicts on every other element of a random sign pattern (about 1 ms for
- * a 256 x 1024 tensor).  The in-place case (dx == g, the usual one) has its
- * own loop: the compiler only vectorizes when it can tell the arrays apart. */
-static void
-relu_backward (const float *y, const float *g, float *dx, int64_t n)
-{
-  if (dx == g)
-    for (int64_t i = 0; i < n; i++)
-      {
-        float v = dx[i];
-        dx[i] = y[i] > 0.f ? v : 0.f;
-      }
-  else
-    for (int64_t i = 0; i < n; i++)
-      {
-        float v = g[i];
-        dx[i] = y[i] > 0.f ? v : 0.f;
-      }
-}
-
-static void
-leaky_relu_backward (const float *x, const float *g, float *dx, int64_t n, float s)
-{
-  if (dx == g)
-    for (int64_t i = 0; i < n; i++)
-      {
-        float k = x[i] > 0.f ? 1.f : s;           /* v * 1 is v, bit for bit */
-        dx[i] = dx[i] * k;
-      }
-  else
-    for (int64_t i = 0; i < n; i++)
-      {
-        float k = x[i] > 0.f ? 1.f : s;
-        dx[i] = g[i] * k;
-      }
-}
-
-/* ReLU backward in place on d (B rows of `out`), and the column sums of the
- * result into sum, as column_sums adds them: the bias gradient of the Linear
- * below comes out of the same pass over the gradient. */
-static void
-relu_backward_column_sums (const float *restrict y, float *restrict d, float *restrict sum,
-                           int64_t B, int64_t out)
-{
-  int64_t i = 0;
-
-  memset (sum, 0, (size_t) out * sizeof (float));
-  for (; i + 2 <= B; i += 2)
-    {
-      const float *y0 = y + i * out, *y1 = y0 + out;
-      float *d0 = d + i * out, *d1 = d0 + out;
-      for (int64_t o = 0; o < out; o++)
-        {
-          float v0 = d0[o], v1 = d1[o], a = sum[o];
-          v0 = y0[o] > 0.f ? v0 : 0.f;
-          v1 = y1[o] > 0.f ? v1 : 0.f;
-          d0[o] = v0;
-          d1[o] = v1;
-          a += v0;
-          a += v1;
-          sum[o] = a;
-        }
-    }
-  for (; i < B; i++)
-    for (int64_t o = 0; o < out; o++)
-      {
-        float v = d[i * out + o];
-        v = y[i * out + o] > 0.f ? v : 0.f;
-        d[i * out + o] = v;
-        sum[o] += v;
-      }
+  return ps_tape_in_of (t, out);
 }
 
 /* Does the entry below idx (the producer of its input) want the batch sum
@@ -1024,11 +699,12 @@ bias_below (PsTape *t, guint idx)
   Entry *below;
   const PsTensor *in;
 
-  if (idx == 0)
+  if (idx == 0 || t->pool[idx].src[0] != (int) idx - 1)
     return 0;
   below = &t->pool[idx - 1];
   in = below->out;
-  if (ps_module_get_kind (below->module) != PS_MODULE_LINEAR || below->b == NULL
+  if (below->kind != ENTRY_MODULE || below->fanout != 1
+      || ps_module_get_kind (below->module) != PS_MODULE_LINEAR || below->b == NULL
       || !ps_param_get_requires_grad (below->b) || in->ndim < 1 || in->shape[in->ndim - 1] < 1
       || t->scratch->numel < in->shape[in->ndim - 1])
     return 0;
@@ -1059,7 +735,7 @@ static gboolean
 backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
 {
   Entry *e = &t->pool[idx];
-  const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
+  const PsTensor *in = ps_tape_in_of (t, e->src[0]);
   PsLayerOpIO io = { 0 };
 
   io.x = in->data;
@@ -1069,7 +745,7 @@ backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
   if (e->op.kind == PS_OP_BATCH_NORM)
     io.running_mean = buffer_data (e->module, "running_mean");
   io.dy = (*gp)->data;
-  if (idx > 0)                      /* the input itself needs no gradient */
+  if (e->src[0] >= 0)               /* the input itself needs no gradient */
     {
       if (!ps_tensor_resize (e->dx, in->ndim, in->shape))
         {
@@ -1081,7 +757,7 @@ backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
   io.dweight = op_grad (t, e->w, e->w_slot);
   io.dbias = op_grad (t, e->b, e->b_slot);
   ps_layer_op_backward (&e->op, &e->st, &io);
-  if (idx > 0)
+  if (e->src[0] >= 0)
     *gp = e->dx;
   return TRUE;
 }
@@ -1091,9 +767,9 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
 {
   Entry *e = &t->pool[idx];
   PsModule *m = e->module;
-  const PsTensor *in = idx == 0 ? t->x0 : t->pool[idx - 1].out;
+  const PsTensor *in = ps_tape_in_of (t, e->src[0]);
   const float *x = in->data, *y = e->out->data, *g = (*gp)->data;
-  gboolean need_dx = idx > 0;       /* the input itself needs no gradient */
+  gboolean need_dx = e->src[0] >= 0;   /* the input itself needs no gradient */
   gboolean elementwise = ps_module_get_kind (m) != PS_MODULE_LINEAR;
   float *dx;
   int64_t n = in->numel;
@@ -1133,7 +809,7 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
           dw = grad_target (t, w, e->w_slot, &dw_over);
         if (b && ps_param_get_requires_grad (b))
           db = grad_target (t, b, e->b_slot, &db_over);
-        linear_backward (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL,
+        ps_linear_backward_summed (x, ps_param_get_data (w)->data, g, need_dx ? dx : NULL,
                          dw, dw_over, db, db_over, t->scratch->data, t->bias_summed,
                          batch_of (in), fin, fout);
         t->bias_summed = FALSE;
@@ -1144,15 +820,15 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
         int64_t cols = bias_below (t, idx);
         if (cols > 0 && dx == g)
           {
-            relu_backward_column_sums (y, dx, t->scratch->data, n / cols, cols);
+            ps_relu_backward_column_sums (y, dx, t->scratch->data, n / cols, cols);
             t->bias_summed = TRUE;
           }
         else
-          relu_backward (y, g, dx, n);
+          ps_relu_backward (y, g, dx, n);
       }
       break;
     case PS_MODULE_LEAKY_RELU:
-      leaky_relu_backward (x, g, dx, n, (float) ps_module_get_negative_slope (m));
+      ps_leaky_relu_backward (x, g, dx, n, (float) ps_module_get_negative_slope (m));
       break;
     case PS_MODULE_SIGMOID:
       for (int64_t i = 0; i < n; i++)
@@ -1210,7 +886,7 @@ record_use (PsTape *t, Entry *e, const float *x, const float *g, int64_t B, int6
   if (!ps_tensor_resize (e->use_dw, w->ndim, w->shape)
       || (b && !ps_tensor_resize (e->use_db, b->ndim, b->shape)))
     return;                         /* out of memory: no breakdown, the gradient is still right */
-  linear_backward (x, w->data, g, NULL, e->use_dw->data, TRUE, b ? e->use_db->data : NULL, TRUE,
+  ps_linear_backward_summed (x, w->data, g, NULL, e->use_dw->data, TRUE, b ? e->use_db->data : NULL, TRUE,
                    t->scratch->data, t->bias_summed, B, fin, fout);
   e->use_valid = TRUE;
 }
@@ -1259,15 +935,15 @@ notify_grads (PsTape *t)
 gboolean
 ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
 {
-  PsTensor *g = (PsTensor *) dy;     /* not written: owned is FALSE for it */
-  gboolean owned = dy == t->dy;
+  const PsTensor *y;
 
   if (!t->have_forward)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "backward needs a forward pass first");
       return FALSE;
     }
-  if (t->n_used > 0 && !ps_tensor_same_shape (dy, t->pool[t->n_used - 1].out))
+  y = ps_tape_in_of (t, t->out_idx);
+  if (!ps_tensor_same_shape (dy, y))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
                    "the output gradient's shape does not match the output's");
@@ -1276,8 +952,9 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
   /* refuse before anything is accumulated, so a failure leaves every
    * gradient as it was */
   {
-    guint k = 0;
-    if (!same_structure (t->model, t->pool, t->n_used, &k) || k != t->n_used)
+    Walk w = { .t = t, .mode = WALK_COMPARE, .limit = t->n_used, .same = TRUE };
+    walk (&w, t->model, -1);
+    if (!w.same || w.n != t->n_used)
       {
         g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the network changed after the forward "
                      "pass (a layer replaced or a parameter tied); run forward again");
@@ -1294,7 +971,7 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
       if (ps_param_get_data_version (w) != e->w_version
           || (b && ps_param_get_data_version (b) != e->b_version))
         {
-          g_autofree char *path = module_path (t, e->module);
+          g_autofree char *path = ps_tape_module_path (t, e->module);
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
                        "%s: a parameter changed after the forward pass; run forward again "
                        "before backward", path);
@@ -1304,15 +981,31 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
   for (guint i = 0; i < t->pending->len; i++)
     g_array_index (t->pending, Pending, i).started = FALSE;
   for (guint i = 0; i < t->n_alloc; i++)
-    t->pool[i].use_valid = FALSE;
+    {
+      t->pool[i].use_valid = FALSE;
+      t->pool[i].g = NULL;
+      t->pool[i].acc_started = FALSE;
+    }
   t->bias_summed = FALSE;
+  /* dy itself is not written: only the tape's own loss gradient is owned */
+  if (!ps_tape_deliver (t, t->out_idx, (PsTensor *) dy, dy == t->dy, error))
+    return FALSE;
   for (guint i = t->n_used; i-- > 0;)
     {
-      PsTensor *before = g;
-      if (!backward_entry (t, i, &g, owned, error))
+      Entry *e = &t->pool[i];
+      PsTensor *g = e->g;
+      if (g == NULL)                /* nothing reads this output */
+        continue;
+      if (e->kind != ENTRY_MODULE)
+        {
+          if (!ps_tape_backward_block (t, i, error))
+            return FALSE;
+          continue;
+        }
+      if (!backward_entry (t, i, &g, e->g_owned, error))
         return FALSE;
-      if (g != before)
-        owned = TRUE;               /* from now on a tape buffer */
+      if (e->src[0] >= 0 && !ps_tape_deliver (t, e->src[0], g, g != e->g || e->g_owned, error))
+        return FALSE;
     }
   flush_pending (t);
   notify_grads (t);
@@ -1330,7 +1023,7 @@ ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "backward needs a forward pass first");
       return FALSE;
     }
-  y = t->n_used ? t->pool[t->n_used - 1].out : t->x0;
+  y = ps_tape_in_of (t, t->out_idx);
   if (!ps_loss_compute (kind, y, target, loss, t->dy, error))
     return FALSE;
   return ps_tape_backward (t, t->dy, error);

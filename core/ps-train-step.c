@@ -1,5 +1,6 @@
 /* ps-train-step.c — one training step (see ps-train-step.h) */
 #include "ps-train-step.h"
+#include "ps-i18n.h"
 #include "ps-error.h"
 
 #include <math.h>
@@ -44,7 +45,7 @@ describe_nonfinite (const PsTensor *t)
 static char *
 param_name (const PsTrainStep *s, int i)
 {
-  return s->names ? g_strdup (s->names[i]) : g_strdup_printf ("parameter %d", i);
+  return s->names ? g_strdup (s->names[i]) : g_strdup_printf (_("parameter %d"), i);
 }
 
 static const char *
@@ -94,13 +95,17 @@ ps_train_step (const PsTrainStep *s, PsStepResult *result, GError **error)
           PsTensor *g = ps_param_get_grad (ps_optimizer_get_param (s->opt, (guint) bad));
           g_autofree char *name = param_name (s, bad);
           g_autofree char *what = describe_nonfinite (g);
-          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the gradient of %s is not finite (%s)%s%s",
-                       name, what, isfinite (loss) ? "" : "; the loss is ",
-                       isfinite (loss) ? "" : loss_text (loss));
+          if (isfinite (loss))
+            g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("the gradient of %s is not finite (%s)"),
+                         name, what);
+          else
+            g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                         _("the gradient of %s is not finite (%s); the loss is %s"), name, what,
+                         loss_text (loss));
           result->param = bad;
           return PS_STEP_NONFINITE_GRAD;
         }
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the loss is %s (every gradient is finite)",
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("the loss is %s (every gradient is finite)"),
                    loss_text (loss));
       return PS_STEP_NONFINITE_LOSS;
     }
@@ -116,7 +121,7 @@ ps_train_step (const PsTrainStep *s, PsStepResult *result, GError **error)
       PsTensor *d = ps_param_get_data (ps_optimizer_get_param (s->opt, (guint) bad));
       g_autofree char *name = param_name (s, bad);
       g_autofree char *what = describe_nonfinite (d);
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the update made %s not finite (%s)", name,
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("the update made %s not finite (%s)"), name,
                    what);
       result->param = bad;
       return PS_STEP_NONFINITE_UPDATE;

@@ -13,10 +13,12 @@
  * cannot see.
  */
 #include "ps-trainer.h"
+#include "ps-i18n.h"
 #include "ps-error.h"
 #include "ps-snapshot.h"
 #include "ps-train-step.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
@@ -194,7 +196,7 @@ one_step (PsTrainer *t)
     {
       /* weights stay as the previous step left them: finite */
       set_fault (t, step, r.param >= 0 ? (guint) r.param : G_MAXUINT,
-                 g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", step, error->message));
+                 g_strdup_printf (_("step %" PRIu64 ": %s"), step, error->message));
       return FALSE;
     }
   pthread_mutex_lock (&t->lock);
@@ -204,7 +206,7 @@ one_step (PsTrainer *t)
   if (status == PS_STEP_NONFINITE_UPDATE)
     {
       set_fault (t, step, (guint) r.param,
-                 g_strdup_printf ("step %" G_GUINT64_FORMAT ": %s", step, error->message));
+                 g_strdup_printf (_("step %" PRIu64 ": %s"), step, error->message));
       return FALSE;
     }
   if (ps_train_log_wants_hist (t->log, step))
@@ -280,18 +282,18 @@ ps_trainer_new (PsModule *model, const PsTensor *x, const PsTensor *target,
   if (lazy)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
-                   "the network has %u uninitialized (lazy) parameters: run a forward pass "
-                   "first", lazy);
+                   _("the network has %u uninitialized (lazy) parameters: run a forward pass "
+                     "first"), lazy);
       return NULL;
     }
   if (np->len == 0)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the network has no parameters to train");
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("the network has no parameters to train"));
       return NULL;
     }
   if (c->loss != PS_LOSS_SUM && target == NULL)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the %s loss needs a target",
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("the %s loss needs a target"),
                    ps_loss_kind_to_string (c->loss));
       return NULL;
     }
@@ -443,13 +445,13 @@ check_startable (PsTrainer *t, GError **error)
   join_if_finished (t);
   if (t->thread_running)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "training is already running");
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("training is already running"));
       return FALSE;
     }
   if (t->state == PS_TRAINER_FAULT)
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s; reset the run, or change the "
-                   "weights or settings and continue", t->fault);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("%s; reset the run, or change the "
+                     "weights or settings and continue"), t->fault);
       return FALSE;
     }
   return TRUE;
@@ -481,7 +483,7 @@ ps_trainer_start (PsTrainer *t, guint64 n_steps, GError **error)
   if (pthread_create (&t->thread, NULL, worker, t) != 0)
     {
       t->state = PS_TRAINER_IDLE;
-      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "cannot start the training thread");
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, _("cannot start the training thread"));
       return FALSE;
     }
   t->thread_running = TRUE;

@@ -57,4 +57,16 @@ PsSafetensors  *ps_weights_open        (const char *path, GError **error);
 /* The same over bytes in memory (no index: it names other files). */
 PsSafetensors  *ps_weights_new_from_bytes (GBytes *bytes, const char *label, GError **error);
 
+/* A module of a class the model's text could not tell (read from print(model):
+ * torchvision's VisionTransformer, a Swin block; ps_module_get_params_known
+ * FALSE) takes the tensors of st named directly under it ("class_token",
+ * "encoder.pos_embedding", "...attn.relative_position_index") as its own
+ * parameters (floating point, as F32) or persistent buffers (integers, as
+ * I64), meta, with the file's shapes; params then buffers, each in the file's
+ * order.  Every such module's parameters are known afterwards.  Returns how
+ * many were added; ps_module_load_state_dict then fills them (and names
+ * what still does not fit).  (ps-weights-adopt.c) */
+typedef struct _PsModule PsModule;
+guint           ps_module_adopt_weights (PsModule *model, PsSafetensors *st);
+
 G_END_DECLS

@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
 # the ui suite needs a display: a virtual one (Xvfb)
-xvfb-run -a -s "-screen 0 1400x900x24" meson test -C build --print-errorlogs "$@"
+xvfb-run -a -s "-screen 0 1920x1200x24" meson test -C build --print-errorlogs "$@"

@@ -15,6 +15,7 @@
 #include "ps-run-folder.h"
 #include "ps-ui-util.h"
 #include "ps-window.h"
+#include "ps-window-menu.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -97,7 +98,7 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
   if (!ps_window_open_example (win, "mlp", &error))
     g_warning ("cannot open the lesson's MLP: %s", error->message);
   g_clear_error (&error);
-  if (ps_window_open_model (win, model, &error) && n_files > 1)
+  if (ps_window_open_file (win, model, &error) && n_files > 1)
     {
       g_autofree char *weights = g_file_get_path (files[1]);
       /* refused: the model stays, the window says why */
@@ -127,6 +128,7 @@ ps_application_startup (GApplication *app)
   static const char *snapshot[] = { "<Control>k", NULL };
   static const char *prefs[] = { "<Control>comma", NULL };
   static const char *presentation[] = { "<Control><Shift>p", NULL };
+  static const char *console[] = { "<Control>grave", NULL };
   static const char *scale_up[] = { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL };
   static const char *scale_down[] = { "<Control>minus", "<Control>KP_Subtract", NULL };
   static const char *scale_reset[] = { "<Control>0", "<Control>KP_0", NULL };
@@ -152,6 +154,7 @@ ps_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "app.preferences", prefs);
   /* the whole interface, wherever the focus is (the heatmaps zoom with Ctrl+wheel) */
   gtk_application_set_accels_for_action (gapp, "win.presentation", presentation);
+  gtk_application_set_accels_for_action (gapp, "win.console", console);
   gtk_application_set_accels_for_action (gapp, "win.scale-up", scale_up);
   gtk_application_set_accels_for_action (gapp, "win.scale-down", scale_down);
   gtk_application_set_accels_for_action (gapp, "win.scale-reset", scale_reset);
@@ -162,6 +165,10 @@ ps_application_startup (GApplication *app)
   gtk_window_set_default_icon_name (PS_APPLICATION_ID);
 
   ps_ui_load_style ();
+  /* a right click on a header bar: the desktop's window menu, or ParamScope's
+   * where it has none (GTK 4.8's own fallback breaks its count of pressed
+   * widgets: ps-window-menu.c) */
+  ps_window_menu_install ();
 }
 
 /* ---- bare checkpoints: `paramscope FILE.safetensors`, Open Checkpoint… ---- */

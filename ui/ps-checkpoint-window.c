@@ -10,9 +10,10 @@
  *
  * The tree is a GtkTreeListModel of PsCheckpointItems whose children are
  * made on expansion; the matrix view pools in a worker; the statistics
- * run in a GTask thread, cancelled when the selection moves on.
+ * run in a GTask thread, cancelled when the selection moves on
+ * (ps-checkpoint-window-stats.c; the struct is in ps-checkpoint-window-private.h).
  */
-#include "ps-checkpoint-window.h"
+#include "ps-checkpoint-window-private.h"
 #include "ps-checkpoint-item.h"
 #include "ps-checkpoint-source.h"
 #include "ps-matrix-view.h"
@@ -23,69 +24,11 @@
 #include <math.h>
 #include <string.h>
 
-/* slices up to this many elements get their statistics without asking */
-#define AUTO_STATS_NUMEL (1 << 22)
-
-enum { STAT_DTYPE, STAT_SHAPE, STAT_MEAN, STAT_STD, STAT_MIN, STAT_MAX, N_STATS };
-static const char *stat_heads[N_STATS] = { N_("dtype"), N_("shape"), N_("mean"), N_("std"),
-                                           N_("min"), N_("max") };
-
-struct _PsCheckpointWindow
-{
-  GtkApplicationWindow parent_instance;
-
-  PsCheckpoint      *ck;               /* ref, nullable */
-  PsCheckpointOrder  order;
-  char              *selected_key;
-  const PsCheckpointNode *node;        /* selected, nullable */
-  PsCheckpointView   view;
-  gboolean           has_view;
-  gboolean           updating;         /* the picker is being rebuilt */
-
-  /* header */
-  GtkWidget *title_label, *subtitle_label;
-  /* tree */
-  GtkSingleSelection *selection;
-  GtkTreeListModel   *tree_model;      /* owned by selection */
-  GtkWidget *tree_view, *summary_label;
-  /* right side */
-  GtkWidget *stack;
-  GtkWidget *place_icon, *place_title, *place_text;
-  GtkWidget *name_label, *badge_label, *info_label;
-  GtkWidget *picker, *axes_note, *row_dd, *col_dd, *picker_flow;
-  GtkWidget *spins[PS_SAFETENSORS_MAX_DIMS];
-  GtkWidget *heatmap, *readout, *zoom_reset;
-  GtkWidget *scope_dd, *stats_button, *stats_spinner, *stat_values[N_STATS];
-
-  /* statistics */
-  GCancellable *stats_cancel;
-  guint         stats_serial;
-  gboolean      stats_running, stats_valid, stats_whole;
-  PsStats       stats;
-  char         *readout_text;
-};
-
 G_DEFINE_FINAL_TYPE (PsCheckpointWindow, ps_checkpoint_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static void show_node (PsCheckpointWindow *win, const PsCheckpointNode *node);
 
 /* ---- small helpers -------------------------------------------------------- */
-
-static void
-set_a11y_label (GtkWidget *w, const char *label)
-{
-  gtk_accessible_update_property (GTK_ACCESSIBLE (w), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-}
-
-static GtkWidget *
-dim_label (const char *text, gboolean caption)
-{
-  GtkWidget *l = gtk_label_new (text);
-  gtk_widget_add_css_class (l, "dim-label");
-  if (caption)
-    gtk_widget_add_css_class (l, "caption");
-  return l;
-}
 
 /* "4,096 × 11,008" for people, from a shape */
 static char *
@@ -98,216 +41,6 @@ shape_text (const PsSafetensorsEntry *e)
   for (int d = 0; d < e->ndim; d++)
     g_string_append_printf (s, d ? " × %'" PRId64 : "%'" PRId64, e->shape[d]);
   return g_string_free (s, FALSE);
-}
-
-static char *
-stat_text (double v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  if (isnan (v))
-    return g_strdup ("\u2014");
-  g_ascii_formatd (buf, sizeof buf, "%.4g", v);
-  if (buf[0] == '-')
-    return g_strconcat ("\u2212", buf + 1, NULL);
-  return g_strdup (buf);
-}
-
-/* ---- statistics ----------------------------------------------------------- */
-
-typedef struct
-{
-  PsCheckpoint    *ck;
-  PsCheckpointView view;
-  gboolean         whole;
-  guint            serial;
-  PsStats          out;
-} StatsJob;
-
-static void
-stats_job_free (gpointer p)
-{
-  StatsJob *j = p;
-  ps_checkpoint_unref (j->ck);
-  g_free (j);
-}
-
-static void
-stats_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  StatsJob *j = data;
-  GError *error = NULL;
-  gboolean ok = j->whole
-                ? ps_checkpoint_tensor_stats (j->ck, j->view.entry, &j->out, cancellable, &error)
-                : ps_checkpoint_view_stats (j->ck, &j->view, &j->out, cancellable, &error);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-stats_show (PsCheckpointWindow *win)
-{
-  const char *values[N_STATS] = { NULL };
-  g_autofree char *shape = NULL, *mean = NULL, *std = NULL, *min = NULL, *max = NULL;
-
-  if (win->has_view)
-    {
-      const PsSafetensorsEntry *e = win->view.entry;
-      values[STAT_DTYPE] = e->dtype_name;
-      if (win->stats_whole || e->ndim < 3)
-        shape = ps_shape_to_string (e->ndim, e->shape);
-      else
-        shape = g_strdup_printf ("[%'" PRId64 ", %'" PRId64 "]", win->view.rows,
-                                 win->view.cols);
-      values[STAT_SHAPE] = shape;
-    }
-  if (win->stats_valid)
-    {
-      values[STAT_MEAN] = mean = stat_text (win->stats.mean);
-      values[STAT_STD] = std = stat_text (win->stats.std);
-      values[STAT_MIN] = min = stat_text (win->stats.min);
-      values[STAT_MAX] = max = stat_text (win->stats.max);
-    }
-  for (int i = 0; i < N_STATS; i++)
-    {
-      const char *text = values[i] ? values[i] : "\u2014";
-      g_autofree char *a11y = g_strdup_printf ("%s: %s", _(stat_heads[i]), text);
-      gtk_label_set_text (GTK_LABEL (win->stat_values[i]), text);
-      set_a11y_label (win->stat_values[i], a11y);
-    }
-  if (win->stats_valid && (win->stats.n_nan || win->stats.n_posinf || win->stats.n_neginf))
-    {
-      g_autofree char *note = g_strdup_printf (_("%'" PRId64 " NaN, %'" PRId64
-                                                 " +inf, %'" PRId64 " −inf (left out)"),
-                                               win->stats.n_nan, win->stats.n_posinf,
-                                               win->stats.n_neginf);
-      gtk_widget_set_tooltip_text (win->stat_values[STAT_MEAN], note);
-    }
-  else
-    gtk_widget_set_tooltip_text (win->stat_values[STAT_MEAN], NULL);
-  gtk_button_set_label (GTK_BUTTON (win->stats_button),
-                        win->stats_running ? _("Cancel") : _("Compute"));
-  gtk_widget_set_sensitive (win->stats_button, win->has_view);
-  gtk_spinner_set_spinning (GTK_SPINNER (win->stats_spinner), win->stats_running);
-  gtk_widget_set_visible (win->stats_spinner, win->stats_running);
-}
-
-static void
-stats_cancel (PsCheckpointWindow *win)
-{
-  if (win->stats_cancel != NULL)
-    g_cancellable_cancel (win->stats_cancel);
-  g_clear_object (&win->stats_cancel);
-  win->stats_serial++;
-  win->stats_running = FALSE;
-}
-
-static void
-stats_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  PsCheckpointWindow *win = PS_CHECKPOINT_WINDOW (source);
-  StatsJob *j = g_task_get_task_data (G_TASK (result));
-  g_autoptr (GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error) || j->serial != win->stats_serial)
-    {
-      /* a file truncated while open: reported instead of the values */
-      if (error != NULL && error->domain == PS_ERROR && j->serial == win->stats_serial)
-        {
-          win->stats_running = FALSE;
-          g_clear_object (&win->stats_cancel);
-          stats_show (win);
-          gtk_label_set_text (GTK_LABEL (win->readout), error->message);
-        }
-      return;                         /* cancelled, or for an earlier selection */
-    }
-  win->stats = j->out;
-  win->stats_valid = TRUE;
-  win->stats_running = FALSE;
-  g_clear_object (&win->stats_cancel);
-  stats_show (win);
-}
-
-void
-ps_checkpoint_window_compute_stats (PsCheckpointWindow *win, gboolean whole)
-{
-  StatsJob *j;
-  GTask *task;
-
-  g_return_if_fail (PS_IS_CHECKPOINT_WINDOW (win));
-
-  stats_cancel (win);
-  win->stats_valid = FALSE;
-  win->stats_whole = whole;
-  if (!win->has_view)
-    {
-      stats_show (win);
-      return;
-    }
-  j = g_new0 (StatsJob, 1);
-  j->ck = ps_checkpoint_ref (win->ck);
-  j->view = win->view;
-  j->whole = whole;
-  j->serial = win->stats_serial;
-  win->stats_cancel = g_cancellable_new ();
-  win->stats_running = TRUE;
-  task = g_task_new (win, win->stats_cancel, stats_done, NULL);
-  g_task_set_task_data (task, j, stats_job_free);
-  g_task_run_in_thread (task, stats_thread);
-  g_object_unref (task);
-  stats_show (win);
-}
-
-gboolean
-ps_checkpoint_window_get_stats (PsCheckpointWindow *win, PsStats *out)
-{
-  g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), FALSE);
-  if (win->stats_valid && out)
-    *out = win->stats;
-  return win->stats_valid;
-}
-
-static gboolean
-scope_whole (PsCheckpointWindow *win)
-{
-  return win->has_view && win->view.entry->ndim >= 3
-         && gtk_drop_down_get_selected (GTK_DROP_DOWN (win->scope_dd)) == 1;
-}
-
-/* The slice (or scope) changed: old figures go; small ones come at once. */
-static void
-stats_reset (PsCheckpointWindow *win)
-{
-  gboolean whole = scope_whole (win);
-  int64_t n = !win->has_view ? 0 : whole ? win->view.entry->numel : win->view.rows * win->view.cols;
-
-  stats_cancel (win);
-  win->stats_valid = FALSE;
-  win->stats_whole = whole;
-  if (win->has_view && n <= AUTO_STATS_NUMEL)
-    ps_checkpoint_window_compute_stats (win, whole);
-  else
-    stats_show (win);
-}
-
-static void
-on_stats_clicked (GtkButton *button, PsCheckpointWindow *win)
-{
-  if (win->stats_running)
-    {
-      stats_cancel (win);
-      stats_show (win);
-    }
-  else
-    ps_checkpoint_window_compute_stats (win, scope_whole (win));
-}
-
-static void
-on_scope_changed (GtkDropDown *dd, GParamSpec *pspec, PsCheckpointWindow *win)
-{
-  if (!win->updating)
-    stats_reset (win);
 }
 
 /* ---- the slice and its picker ------------------------------------------------ */
@@ -332,7 +65,7 @@ show_view (PsCheckpointWindow *win)
       else
         ps_matrix_view_set_source (mv, src);
     }
-  stats_reset (win);
+  ps_checkpoint_window_stats_reset (win);
 }
 
 static void on_spin_changed (GtkSpinButton *spin, PsCheckpointWindow *win);
@@ -583,7 +316,7 @@ show_node (PsCheckpointWindow *win, const PsCheckpointNode *node)
       on_cell_focused (PS_MATRIX_VIEW (win->heatmap), -1, -1, win);
       return;
     }
-  stats_reset (win);
+  ps_checkpoint_window_stats_reset (win);
 }
 
 /* ---- the tree ------------------------------------------------------------------- */
@@ -842,7 +575,7 @@ ps_checkpoint_window_set_checkpoint (PsCheckpointWindow *win, PsCheckpoint *ck, 
 {
   g_return_if_fail (PS_IS_CHECKPOINT_WINDOW (win));
 
-  stats_cancel (win);
+  ps_checkpoint_window_stats_cancel (win);
   if (ck != NULL)
     ps_checkpoint_ref (ck);
   show_node (win, NULL);
@@ -1022,7 +755,7 @@ ps_checkpoint_window_dispose (GObject *object)
 {
   PsCheckpointWindow *win = PS_CHECKPOINT_WINDOW (object);
 
-  stats_cancel (win);
+  ps_checkpoint_window_stats_cancel (win);
   g_clear_pointer (&win->ck, ps_checkpoint_unref);
   G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->dispose (object);
 }
@@ -1182,53 +915,6 @@ build_picker (PsCheckpointWindow *win)
 }
 
 static GtkWidget *
-build_stats (PsCheckpointWindow *win)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *title = gtk_label_new (_("Statistics"));
-  GtkWidget *grid = gtk_grid_new ();
-  const char *scope_names[] = { _("of this slice"), _("of the whole tensor"), NULL };
-  g_autoptr (GtkStringList) scopes = gtk_string_list_new (scope_names);
-
-  gtk_widget_add_css_class (title, "heading");
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  win->scope_dd = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (scopes)), NULL);
-  set_a11y_label (win->scope_dd, _("Statistics of"));
-  g_signal_connect (win->scope_dd, "notify::selected", G_CALLBACK (on_scope_changed), win);
-  win->stats_spinner = gtk_spinner_new ();
-  win->stats_button = gtk_button_new_with_label (_("Compute"));
-  gtk_widget_set_tooltip_text (win->stats_button,
-                               _("Read the values to compute their mean, std, min and max"));
-  set_a11y_label (win->stats_button, _("Compute the statistics"));
-  g_signal_connect (win->stats_button, "clicked", G_CALLBACK (on_stats_clicked), win);
-  gtk_widget_set_hexpand (win->stats_spinner, TRUE);
-  gtk_widget_set_halign (win->stats_spinner, GTK_ALIGN_END);
-  gtk_box_append (GTK_BOX (top), title);
-  gtk_box_append (GTK_BOX (top), win->scope_dd);
-  gtk_box_append (GTK_BOX (top), win->stats_spinner);
-  gtk_box_append (GTK_BOX (top), win->stats_button);
-
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 24);
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 2);
-  for (int i = 0; i < N_STATS; i++)
-    {
-      GtkWidget *head = dim_label (_(stat_heads[i]), TRUE);
-      GtkWidget *value = gtk_label_new ("\u2014");
-      gtk_label_set_xalign (GTK_LABEL (head), 0);
-      gtk_label_set_xalign (GTK_LABEL (value), 0);
-      gtk_label_set_selectable (GTK_LABEL (value), TRUE);
-      gtk_widget_add_css_class (value, "numeric");
-      gtk_grid_attach (GTK_GRID (grid), head, i, 0, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), value, i, 1, 1, 1);
-      win->stat_values[i] = value;
-    }
-  gtk_box_append (GTK_BOX (box), top);
-  gtk_box_append (GTK_BOX (box), grid);
-  return box;
-}
-
-static GtkWidget *
 build_tensor_page (PsCheckpointWindow *win)
 {
   GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
@@ -1288,7 +974,7 @@ build_tensor_page (PsCheckpointWindow *win)
   gtk_box_append (GTK_BOX (page), frame);
   gtk_box_append (GTK_BOX (page), readout_row);
   gtk_box_append (GTK_BOX (page), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
-  gtk_box_append (GTK_BOX (page), build_stats (win));
+  gtk_box_append (GTK_BOX (page), ps_checkpoint_window_build_stats (win));
   gtk_widget_set_margin_start (page, 18);
   gtk_widget_set_margin_end (page, 18);
   gtk_widget_set_margin_top (page, 12);
@@ -1319,7 +1005,7 @@ ps_checkpoint_window_init (PsCheckpointWindow *win)
   update_titles (win, NULL);
   show_placeholder (win, "view-grid-symbolic", _("No checkpoint"),
                     _("Open a .safetensors file to browse its tensors."));
-  stats_show (win);
+  ps_checkpoint_window_stats_show (win);
 }
 
 PsCheckpointWindow *

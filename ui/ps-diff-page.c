@@ -77,7 +77,8 @@ compute (PsDiffPage *page)
     }
   title = g_strdup_printf ("%s: %s − %s", page->selected_name, state_name (page, a),
                            state_name (page, b));
-  if (!ps_diff_source_update (PS_DIFF_SOURCE (page->diff), ta, tb, title, &error))
+  if (!ps_diff_source_update_named (PS_DIFF_SOURCE (page->diff), ta, tb, title,
+                                    state_name (page, a), state_name (page, b), &error))
     {
       ps_matrix_view_set_source (view, NULL);
       gtk_label_set_text (GTK_LABEL (page->summary), error->message);

@@ -10,7 +10,9 @@ struct _PsDiffSource
 
   PsTensor *diff;
   PsTensor *scratch;          /* the next difference, swapped in when it succeeds */
+  PsTensor *a, *b;            /* copies of the two states, for the tooltip */
   char     *title;
+  char     *a_name, *b_name;  /* "current", "run 1 · step 0" */
   guint64   version;
   float     range;
 };
@@ -84,6 +86,32 @@ describe_cell (PsMatrixSource *s, int64_t row, int64_t col)
   return g_strdup_printf (_("%s %s\ndifference %s"), self->title ? self->title : "", index, value);
 }
 
+/* The tooltip: both values and the change, each state by its name. */
+static char *
+describe_tooltip (PsMatrixSource *s, int64_t row, int64_t col)
+{
+  PsDiffSource *self = PS_DIFF_SOURCE (s);
+  PsMatrixShape shape;
+  int64_t i;
+  g_autofree char *index = NULL, *va = NULL, *vb = NULL, *vd = NULL;
+
+  if (self->a == NULL || self->b == NULL || self->a->numel != self->diff->numel
+      || self->b->numel != self->diff->numel)
+    return describe_cell (s, row, col);
+  get_shape (s, &shape);
+  i = row * shape.cols + col;
+  index = ps_matrix_format_index (&shape, row, col);
+  va = ps_matrix_format_value (self->a->data[i]);
+  vb = ps_matrix_format_value (self->b->data[i]);
+  vd = ps_matrix_format_value (self->diff->data[i]);
+  /* TRANSLATORS: a cell of the difference: name and index, then the value
+   * in state A (its name), in state B (its name), and the change A − B */
+  return g_strdup_printf (_("%s %s\nA  %s: %s\nB  %s: %s\nchange A − B: %s"),
+                          self->title ? self->title : "", index,
+                          self->a_name ? self->a_name : "A", va,
+                          self->b_name ? self->b_name : "B", vb, vd);
+}
+
 static char *
 describe (PsMatrixSource *s)
 {
@@ -105,6 +133,7 @@ ps_diff_source_iface_init (PsMatrixSourceInterface *iface)
   iface->get_range = get_range;
   iface->pool = pool;
   iface->describe_cell = describe_cell;
+  iface->describe_tooltip = describe_tooltip;
   iface->describe = describe;
   iface->get_value = get_value;
 }
@@ -116,7 +145,11 @@ ps_diff_source_finalize (GObject *object)
 
   g_clear_pointer (&self->diff, ps_tensor_unref);
   g_clear_pointer (&self->scratch, ps_tensor_unref);
+  g_clear_pointer (&self->a, ps_tensor_unref);
+  g_clear_pointer (&self->b, ps_tensor_unref);
   g_free (self->title);
+  g_free (self->a_name);
+  g_free (self->b_name);
   G_OBJECT_CLASS (ps_diff_source_parent_class)->finalize (object);
 }
 
@@ -144,6 +177,14 @@ gboolean
 ps_diff_source_update (PsDiffSource *self, const PsTensor *a, const PsTensor *b,
                        const char *title, GError **error)
 {
+  return ps_diff_source_update_named (self, a, b, title, NULL, NULL, error);
+}
+
+gboolean
+ps_diff_source_update_named (PsDiffSource *self, const PsTensor *a, const PsTensor *b,
+                             const char *title, const char *a_name, const char *b_name,
+                             GError **error)
+{
   gboolean reshaped;
   PsTensor *t;
 
@@ -160,6 +201,14 @@ ps_diff_source_update (PsDiffSource *self, const PsTensor *a, const PsTensor *b,
   self->scratch = t;
   self->range = ps_heatmap_range (self->diff->data, self->diff->numel);
   self->version++;
+  g_clear_pointer (&self->a, ps_tensor_unref);
+  g_clear_pointer (&self->b, ps_tensor_unref);
+  self->a = ps_tensor_copy (a);
+  self->b = ps_tensor_copy (b);
+  g_free (self->a_name);
+  g_free (self->b_name);
+  self->a_name = g_strdup (a_name);
+  self->b_name = g_strdup (b_name);
   if (g_strcmp0 (title, self->title) != 0)
     {
       g_free (self->title);

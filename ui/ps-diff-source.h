@@ -25,6 +25,13 @@ PsMatrixSource *ps_diff_source_new            (void);
 gboolean        ps_diff_source_update         (PsDiffSource *self, const PsTensor *a,
                                                const PsTensor *b, const char *title,
                                                GError **error);
+/* The same, naming the two states ("current", "run 1 · step 0"): the
+ * tooltip of a cell shows both values by these names and the change
+ * (NULL: "A", "B"). */
+gboolean        ps_diff_source_update_named   (PsDiffSource *self, const PsTensor *a,
+                                               const PsTensor *b, const char *title,
+                                               const char *a_name, const char *b_name,
+                                               GError **error);
 /* A − B as last computed (a 1-element zero before the first update). */
 const PsTensor *ps_diff_source_get_difference (PsDiffSource *self);
 

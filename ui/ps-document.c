@@ -1,6 +1,7 @@
 /* ps-document.c — one network, its state and its history */
-#include "ps-document.h"
+#include "ps-document-private.h"
 #include "ps-data.h"
+#include "ps-py.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -58,7 +59,7 @@ enum { PROP_0, PROP_CAN_UNDO, PROP_CAN_REDO, PROP_TITLE, PROP_HISTORY_LIMIT, N_P
 static GParamSpec *properties[N_PROPS];
 
 enum { SIG_MODEL_REPLACED, SIG_STRUCTURE_CHANGED, SIG_CHANGED, SIG_HISTORY_MOVED,
-       SIG_HISTORY_TRIMMED, N_SIGNALS };
+       SIG_HISTORY_TRIMMED, SIG_CODE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- snapshots ---------------------------------------------------------- */
@@ -297,6 +298,9 @@ ps_document_class_init (PsDocumentClass *klass)
                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 0);
   /* The oldest changes were dropped to keep within the limit: how many. */
+  /* The PyTorch code that does what a command just did (the console shows it). */
+  signals[SIG_CODE] = g_signal_new ("code", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIG_HISTORY_TRIMMED] = g_signal_new ("history-trimmed", G_TYPE_FROM_CLASS (klass),
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                G_TYPE_NONE, 1, G_TYPE_UINT);
@@ -381,6 +385,16 @@ has_gradients (PsDocument *doc)
   return FALSE;
 }
 
+/* ---- the PyTorch code of each command ------------------------------------ */
+
+/* Said once the command is done: the one place the console learns of it. */
+static void
+say_code (PsDocument *doc, char *code)
+{
+  g_signal_emit (doc, signals[SIG_CODE], 0, code);
+  g_free (code);
+}
+
 /* ---- loading ------------------------------------------------------------ */
 
 static void
@@ -423,7 +437,10 @@ ps_document_load_model_text (PsDocument *doc, const char *text, const char *labe
   if (!check_idle (doc, error))
     return FALSE;
   ps_rng_seed (&doc->rng, 0);          /* PyTorch's default init under manual_seed(0) */
-  m = ps_model_parse (text, -1, label, &doc->rng, &name, error);
+  if (ps_py_text_uses_keras (text, -1))   /* Keras' models are built by the interpreter */
+    m = ps_py_build_model (text, -1, label, 0, &name, error);
+  else
+    m = ps_model_parse (text, -1, label, &doc->rng, &name, error);
   if (m == NULL)
     return FALSE;
   replace_model (doc, m, label, name);
@@ -440,10 +457,45 @@ ps_document_load_model_file (PsDocument *doc, const char *path, GError **error)
   if (!check_idle (doc, error))
     return FALSE;
   ps_rng_seed (&doc->rng, 0);
-  m = ps_model_load_file (path, &doc->rng, &name, error);
+  g_autofree char *text = NULL;
+  gsize len;
+  if (g_file_get_contents (path, &text, &len, NULL) && len < (64 << 20)
+      && ps_py_text_uses_keras (text, (gssize) len))
+    m = ps_py_build_model (text, (gssize) len, base, 0, &name, error);
+  else
+    m = ps_model_load_file (path, &doc->rng, &name, error);
   if (m == NULL)
     return FALSE;
   replace_model (doc, m, base, name);
+  return TRUE;
+}
+
+static gboolean
+has_unknown_classes (PsModule *model)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (model);
+  for (guint i = 0; i < mods->len; i++)
+    if (!ps_module_get_params_known (((PsNamedModule *) mods->pdata[i])->module))
+      return TRUE;
+  return FALSE;
+}
+
+/* A model read from print(model) with classes whose own parameters its text
+ * cannot tell: the file gives them (ps_module_adopt_weights).  That changes
+ * the tree, so a copy takes the weights and, if they all fit, becomes the
+ * network (nothing changes otherwise). */
+static gboolean
+load_weights_adopting (PsDocument *doc, PsSafetensors *st, GError **error)
+{
+  g_autoptr (PsModule) m = ps_module_clone (doc->model, NULL);
+  g_autofree char *title = g_strdup (doc->title);
+
+  ps_module_adopt_weights (m, st);
+  if (!ps_module_load_state_dict (m, st, error))
+    return FALSE;
+  replace_model (doc, g_steal_pointer (&m), title, g_strdup (doc->model_name));
+  doc->clean_version = 0;                 /* the file's values: not what was opened */
+  notify_history (doc);
   return TRUE;
 }
 
@@ -457,6 +509,8 @@ ps_document_load_weights (PsDocument *doc, const char *path, GError **error)
     return FALSE;
   if (st == NULL)
     return FALSE;
+  if (has_unknown_classes (doc->model))
+    return load_weights_adopting (doc, st, error);
   begin (doc);
   if (!ps_module_load_state_dict (doc->model, st, error))
     {
@@ -606,6 +660,7 @@ ps_document_set_element (PsDocument *doc, PsParam *param, int64_t index, float v
   ps_param_changed (param, PS_CHANGE_DATA);
   doc->forward_valid = FALSE;
   commit (doc, describe_set_element (doc, key, t, index, value));
+  say_code (doc, describe_set_element (doc, key, t, index, value));
   return TRUE;
 }
 
@@ -625,6 +680,7 @@ ps_document_add_constant (PsDocument *doc, PsParam *param, float value, GError *
   ps_param_changed (param, PS_CHANGE_DATA);
   doc->forward_valid = FALSE;
   commit (doc, describe_whole (doc, key, "data[:] += ", value, ""));
+  say_code (doc, describe_whole (doc, key, "data[:] += ", value, ""));
   return TRUE;
 }
 
@@ -641,6 +697,7 @@ ps_document_fill (PsDocument *doc, PsParam *param, float value, GError **error)
   ps_param_changed (param, PS_CHANGE_DATA);
   doc->forward_valid = FALSE;
   commit (doc, describe_whole (doc, key, "data.fill_(", value, ")"));
+  say_code (doc, describe_whole (doc, key, "data.fill_(", value, ")"));
   return TRUE;
 }
 
@@ -753,6 +810,12 @@ ps_document_initialize (PsDocument *doc, PsModule *module, PsParam *param, PsIni
     what = g_strdup_printf (_("%d parameters"), count);
   doc->forward_valid = FALSE;
   commit (doc, g_strdup_printf (_("init %s on %s"), scheme_text, what));
+  {
+    GString *code = g_string_new (NULL);
+    g_string_append_printf (code, "torch.manual_seed(%" G_GUINT64_FORMAT ")\n", seed);
+    ps_document_code_init (doc->model, doc->model_name, code, module, param, target, scheme);
+    say_code (doc, g_string_free (code, FALSE));
+  }
   return TRUE;
 }
 
@@ -777,6 +840,13 @@ ps_document_initialize_steps (PsDocument *doc, const PsInitStep *steps, guint n_
       }
   doc->forward_valid = FALSE;
   commit (doc, g_strdup (label));
+  {
+    GString *code = g_string_new (NULL);
+    g_string_append_printf (code, "# %s\ntorch.manual_seed(%" G_GUINT64_FORMAT ")\n", label, seed);
+    for (guint i = 0; i < n_steps; i++)
+      ps_document_code_init (doc->model, doc->model_name, code, steps[i].module, NULL, steps[i].target, steps[i].scheme);
+    say_code (doc, g_string_free (code, FALSE));
+  }
   return TRUE;
 }
 
@@ -873,6 +943,9 @@ ps_document_forward (PsDocument *doc, GError **error)
   if (lazy_after != lazy_before)
     g_signal_emit (doc, signals[SIG_STRUCTURE_CHANGED], 0);
   g_signal_emit (doc, signals[SIG_CHANGED], 0, _("forward"));
+  say_code (doc, g_strdup_printf ("Y = %s(X)  # X: the input, shape (%" G_GINT64_FORMAT
+                                  ", %" G_GINT64_FORMAT ")", doc->model_name,
+                                  doc->input->shape[0], doc->input->shape[doc->input->ndim - 1]));
   return TRUE;
 }
 
@@ -912,6 +985,14 @@ ps_document_backward (PsDocument *doc, PsLossKind loss, GError **error)
   else
     label = g_strdup_printf (_("backward (%s loss = %g)"), ps_loss_kind_to_string (loss), doc->loss);
   commit (doc, label);
+  say_code (doc, loss == PS_LOSS_SUM
+            ? g_strdup_printf ("%s(X).sum().backward()", doc->model_name)
+            : loss == PS_LOSS_MSE
+            ? g_strdup_printf ("nn.functional.mse_loss(%s(X), target).backward()", doc->model_name)
+            : g_strdup_printf ("nn.functional.%s(%s(X), target).backward()",
+                               loss == PS_LOSS_CROSS_ENTROPY ? "cross_entropy"
+                               : loss == PS_LOSS_NLL ? "nll_loss"
+                               : "binary_cross_entropy_with_logits", doc->model_name));
   return TRUE;
 }
 
@@ -928,6 +1009,7 @@ ps_document_zero_grad (PsDocument *doc, GError **error)
     ps_param_zero_grad (((PsNamedParam *) np->pdata[i])->param, TRUE);
   doc->n_backward = 0;
   commit (doc, g_strdup (_("zero grad")));
+  say_code (doc, g_strdup_printf ("%s.zero_grad()", doc->model_name));
   return TRUE;
 }
 gboolean
@@ -946,6 +1028,11 @@ ps_document_sgd_step (PsDocument *doc, double lr, GError **error)
   ps_optimizer_step (opt);
   doc->forward_valid = FALSE;
   commit (doc, g_strdup_printf (_("SGD step (lr = %g)"), lr));
+  {
+    char num[G_ASCII_DTOSTR_BUF_SIZE];
+    say_code (doc, g_strdup_printf ("torch.optim.SGD(%s.parameters(), lr=%s).step()",
+                                    doc->model_name, g_ascii_formatd (num, sizeof num, "%g", lr)));
+  }
   return TRUE;
 }
 
@@ -1127,4 +1214,73 @@ PsTensor *
 ps_document_get_target (PsDocument *doc)
 {
   return doc->target;
+}
+
+/* ---- changes made by code ------------------------------------------------- */
+
+static gboolean
+tensor_differs (const PsTensor *a, const PsTensor *b)
+{
+  if (a == NULL || b == NULL)
+    return a != b;
+  return a->numel != b->numel || a->ndim != b->ndim
+         || memcmp (a->data, b->data, (gsize) a->numel * sizeof (float)) != 0;
+}
+
+guint
+ps_document_finish_code_change (PsDocument *doc, const char *label)
+{
+  g_autoptr (GPtrArray) np = NULL;
+  gboolean structure = FALSE;
+  guint n_changed = 0;
+  Change *c = doc->pending;
+
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc) && c != NULL, 0);
+  np = ps_module_named_parameters (doc->model);
+  structure = np->len != c->before->len;
+  for (guint i = 0; i < c->before->len; i++)
+    {
+      ParamState *st = &g_array_index (c->before, ParamState, i);
+      PsParam *p = st->param;
+      PsChange what = 0;
+
+      if (!structure && ((PsNamedParam *) np->pdata[i])->param != p)
+        structure = TRUE;
+      if (!ps_param_is_initialized (p))
+        continue;
+      if (st->data == NULL && ps_param_get_data (p) != NULL)
+        {
+          what |= PS_CHANGE_SHAPE;
+          structure = TRUE;
+        }
+      if (tensor_differs (st->data, ps_param_get_data (p)))
+        what |= PS_CHANGE_DATA;
+      if (tensor_differs (st->grad, ps_param_get_grad (p)))
+        what |= PS_CHANGE_GRAD;
+      if (what)
+        {
+          ps_param_changed (p, what);
+          n_changed++;
+        }
+    }
+  if (structure)
+    g_signal_emit (doc, signals[SIG_STRUCTURE_CHANGED], 0);
+  if (n_changed == 0)
+    {
+      /* nothing to undo: no step in the history */
+      g_clear_pointer (&doc->pending, change_free);
+      return 0;
+    }
+  doc->forward_valid = FALSE;
+  commit (doc, g_strdup (label));
+  return n_changed;
+}
+
+void
+ps_document_adopt_model (PsDocument *doc, PsModule *model, const char *name, const char *title)
+{
+  g_return_if_fail (PS_IS_DOCUMENT (doc) && model != NULL);
+  /* the change begun before the code ran was of the old network */
+  g_clear_pointer (&doc->pending, change_free);
+  replace_model (doc, ps_module_ref (model), title, g_strdup (name));
 }

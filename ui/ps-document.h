@@ -133,6 +133,22 @@ void            ps_document_begin_change      (PsDocument *doc);
 void            ps_document_commit_change     (PsDocument *doc, const char *label);
 void            ps_document_cancel_change     (PsDocument *doc);
 gboolean        ps_document_in_change         (PsDocument *doc);
+/* Changes made by code (a console line, a notebook cell), which writes the
+ * values without telling anyone: ps_document_begin_change before it runs,
+ * then finish.  The parameters whose values or gradients differ are
+ * notified (the views redraw), "structure-changed" is emitted if parameters
+ * appeared or materialized, and it is one undoable change named label when
+ * anything changed (nothing is recorded otherwise).  Returns how many
+ * parameters changed. */
+guint           ps_document_finish_code_change (PsDocument *doc, const char *label);
+/* The network code built becomes the document's (a reference is taken),
+ * named name ("net"); the history starts again, a begun change is dropped. */
+void            ps_document_adopt_model       (PsDocument *doc, PsModule *model, const char *name,
+                                               const char *title);
+/* "code" (const char *) is emitted after each command with the PyTorch code
+ * that does the same ("nn.init.normal_(net[0].weight, mean=0, std=0.01)"),
+ * the one place where the console learns what the mouse did. */
+
 /* The target of Backward with mse (NULL until one is loaded or made). */
 PsTensor       *ps_document_get_target        (PsDocument *doc);
 

@@ -56,6 +56,11 @@ filter_new (PsFileKind kind)
       gtk_file_filter_add_pattern (f, "*.py");
       gtk_file_filter_add_pattern (f, "*.txt");
       break;
+    case PS_FILES_NOTEBOOK:
+      gtk_file_filter_set_name (f, _("Notebooks (Jupyter or Python)"));
+      gtk_file_filter_add_pattern (f, "*.ipynb");
+      gtk_file_filter_add_pattern (f, "*.py");
+      break;
     case PS_FILES_PNG:
       gtk_file_filter_set_name (f, _("PNG images"));
       gtk_file_filter_add_pattern (f, "*.png");

@@ -27,6 +27,7 @@ typedef enum
   PS_FILES_MODEL,          /* *.py, *.txt: model files and print(net) texts */
   PS_FILES_SAFETENSORS,    /* *.safetensors */
   PS_FILES_PNG,            /* *.png */
+  PS_FILES_NOTEBOOK,       /* *.ipynb, *.py: notebooks */
 } PsFileKind;
 
 /* A file was chosen: its local path.  parent is the window the chooser was

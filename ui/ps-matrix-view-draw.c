@@ -8,6 +8,7 @@
 #include "ps-matrix-view-private.h"
 
 #include <math.h>
+#include <string.h>
 
 static void
 fg_color (GtkWidget *w, GdkRGBA *out)
@@ -130,6 +131,103 @@ draw_bands (PsMatrixView *v, GtkSnapshot *snapshot, cairo_t *cr, const PsMatrixL
   cairo_restore (cr);
 }
 
+/* A value as printed in its cell: one format for the whole matrix, set by
+ * its range, so the labels line up and share a width -- 2 significant
+ * digits of the largest ("-0.35", "12", "0.00" in [-0.5, 0.5]),
+ * scientific beyond (1e4 and more, or a range under 0.001). */
+static char *
+cell_text (float x, float range)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  int decimals;
+
+  if (!isfinite (x))
+    return g_strdup (isnan (x) ? "NaN" : x > 0 ? "inf" : "-inf");
+  if (!(range > 0))
+    range = fabsf (x);
+  if (range >= 1e4f || (range < 1e-3f && range > 0))
+    return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.1e", x));
+  decimals = CLAMP (1 - (int) floorf (log10f (MAX (range, 1e-3f))), 0, 5);
+  g_snprintf (buf, sizeof buf, "%.*f", decimals, (double) x);
+  /* a C-locale point, whatever the locale */
+  for (char *p = buf; *p; p++)
+    if (*p == ',')
+      *p = '.';
+  if (strcmp (buf, "-0") == 0 || (buf[0] == '-' && strspn (buf + 1, "0.") == strlen (buf + 1)))
+    memmove (buf, buf + 1, strlen (buf));          /* no "-0.000" */
+  return g_strdup (buf);
+}
+
+/* The values inside the cells, when they are the matrix's own and big
+ * enough: the widget's font, shrunk to fit the widest label, black on
+ * light cells and white on dark ones.  Returns the font size used, 0 for
+ * none. */
+static double
+draw_values (PsMatrixView *v, cairo_t *cr, const PsMatrixLayout *L, const PsMatrixKey *want,
+             float range)
+{
+  const PsMatrixKey *k = &v->key;
+  g_autoptr (PangoLayout) layout = NULL;
+  PangoFontDescription *fd;
+  double size = L->font, widest = 0, pad = MAX (1.5, L->cell * 0.06);
+  int64_t n = (int64_t) k->out_rows * k->out_cols;
+  char **text;
+
+  /* the cells on screen must be this frame's window, unpooled */
+  if (!v->show_values || !v->vals_valid || L->cell < 2 * PS_MATRIX_NUMBERS_MIN_FONT
+      || k->r0 != want->r0 || k->c0 != want->c0 || k->vrows != want->vrows
+      || k->vcols != want->vcols || n <= 0)
+    return 0;
+
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (v), NULL);
+  fd = pango_font_description_copy (pango_context_get_font_description (
+                                      pango_layout_get_context (layout)));
+  pango_font_description_set_absolute_size (fd, size * PANGO_SCALE);
+  pango_layout_set_font_description (layout, fd);
+  text = g_new0 (char *, n + 1);
+  for (int64_t i = 0; i < n; i++)
+    {
+      int w, h;
+      text[i] = cell_text (v->vals[i], range);
+      pango_layout_set_text (layout, text[i], -1);
+      pango_layout_get_pixel_size (layout, &w, &h);
+      widest = MAX (widest, w);
+    }
+  if (widest > L->cell - 2 * pad)
+    size *= (L->cell - 2 * pad) / widest;
+  size = floor (MIN (size, (L->cell - 2 * pad) / 1.4));
+  if (size < PS_MATRIX_NUMBERS_MIN_FONT)
+    {
+      size = 0;
+      goto out;
+    }
+  pango_font_description_set_absolute_size (fd, size * PANGO_SCALE);
+  pango_layout_set_font_description (layout, fd);
+  for (int64_t r = 0; r < k->out_rows; r++)
+    for (int64_t c = 0; c < k->out_cols; c++)
+      {
+        int64_t i = r * k->out_cols + c;
+        guint32 px = v->argb[i];
+        double lum = (0.299 * ((px >> 16) & 0xff) + 0.587 * ((px >> 8) & 0xff)
+                      + 0.114 * (px & 0xff)) / 255.0;
+        double x = L->ox + (k->c0 + c) * L->cell, y = L->oy + (k->r0 + r) * L->cell;
+        int w, h;
+
+        pango_layout_set_text (layout, text[i], -1);
+        pango_layout_get_pixel_size (layout, &w, &h);
+        if (lum > 0.55)
+          cairo_set_source_rgb (cr, 0, 0, 0);
+        else
+          cairo_set_source_rgb (cr, 1, 1, 1);
+        cairo_move_to (cr, round (x + (L->cell - w) / 2), round (y + (L->cell - h) / 2));
+        pango_cairo_show_layout (cr, layout);
+      }
+out:
+  g_strfreev (text);
+  pango_font_description_free (fd);
+  return size;
+}
+
 /* The selected cell: a dark outline with a light inner line, visible on
  * every colour of the map; at least 8 px across even when cells are tiny. */
 static void
@@ -181,7 +279,7 @@ ps_matrix_view_draw_matrix (PsMatrixView *v, GtkSnapshot *snapshot, const PsMatr
       draw_grid (cr, L, want, &fg);
       cairo_restore (cr);
     }
-  /* numbers inside big cells belong here: above the grid, below the selection */
+  v->values_font = draw_values (v, cr, L, want, range ? *range : 0);
   if (v->sel_row >= 0)
     draw_selection (cr, L, v->sel_row, v->sel_col);
   cairo_restore (cr);

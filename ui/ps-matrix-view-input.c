@@ -146,7 +146,8 @@ on_key_pressed (GtkEventControllerKey *c, guint keyval, guint keycode, GdkModifi
 
   if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SUPER_MASK))
     return FALSE;
-  if (!(g_unichar_isdigit (ch) && ch < 128) && ch != '-' && ch != '.' && ch != '+')
+  /* + and - zoom (the bindings); a negative value: Enter, then type it */
+  if (!(g_unichar_isdigit (ch) && ch < 128) && ch != '.')
     return FALSE;
   g_unichar_to_utf8 (ch, buf);
   return ps_matrix_view_begin_edit_with (v, MAX (v->sel_row, 0), MAX (v->sel_col, 0), buf);
@@ -194,11 +195,13 @@ action_edit (GtkWidget *widget, const char *name, GVariant *param)
 void
 ps_matrix_view_input_class_init (GtkWidgetClass *wc)
 {
+  /* Plain keys: Ctrl+plus/minus/0 scale the whole interface (the window's
+   * win.scale-*), the same wherever the focus is. */
   static const struct { guint key; const char *action; } zooms[] = {
     { GDK_KEY_plus, "heatmap.zoom-in" }, { GDK_KEY_equal, "heatmap.zoom-in" },   /* + without Shift */
     { GDK_KEY_KP_Add, "heatmap.zoom-in" }, { GDK_KEY_minus, "heatmap.zoom-out" },
-    { GDK_KEY_KP_Subtract, "heatmap.zoom-out" }, { GDK_KEY_0, "heatmap.zoom-reset" },
-    { GDK_KEY_KP_0, "heatmap.zoom-reset" },
+    { GDK_KEY_KP_Subtract, "heatmap.zoom-out" }, { GDK_KEY_Home, "heatmap.zoom-reset" },
+    { GDK_KEY_KP_Home, "heatmap.zoom-reset" },
   };
   static const struct { guint key, kp_key; int dr, dc; } moves[] = {
     { GDK_KEY_Up, GDK_KEY_KP_Up, -1, 0 }, { GDK_KEY_Down, GDK_KEY_KP_Down, 1, 0 },
@@ -214,8 +217,7 @@ ps_matrix_view_input_class_init (GtkWidgetClass *wc)
   gtk_widget_class_install_action (wc, "heatmap.edit", NULL, action_edit);
 
   for (guint i = 0; i < G_N_ELEMENTS (zooms); i++)
-    gtk_widget_class_add_binding_action (wc, zooms[i].key, GDK_CONTROL_MASK, zooms[i].action,
-                                         NULL);
+    gtk_widget_class_add_binding_action (wc, zooms[i].key, 0, zooms[i].action, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (moves); i++)
     {
       gtk_widget_class_add_binding_action (wc, moves[i].key, 0, "heatmap.move", "(ii)",

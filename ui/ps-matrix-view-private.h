@@ -11,8 +11,8 @@
  * between tiles; the view only keeps its grid inside the tiles, marks the
  * separators between bands, and draws the bands' labels (PsMatrixShape's
  * tile fields, ps_matrix_source_get_row_label).  The frame is drawn in layers
- * (ps_matrix_view_draw_matrix): cells, grid, [numbers inside big cells: the place for
- * them, after the grid, is marked there], selection, colorbar.
+ * (ps_matrix_view_draw_matrix): cells, grid, values inside big cells
+ * ("show-values"), selection, colorbar.
  */
 #pragma once
 
@@ -23,6 +23,8 @@ G_BEGIN_DECLS
 
 #define PS_MATRIX_GRID_MIN_CELL 12.0    /* draw a grid between cells from this size */
 #define PS_MATRIX_ZOOM_STEP     1.25
+#define PS_MATRIX_NUMBERS_MAX   4096    /* cells whose values a frame may print */
+#define PS_MATRIX_NUMBERS_MIN_FONT 7.0  /* px: smaller numbers are not printed */
 
 typedef PsHeatmapLayout PsMatrixLayout;
 
@@ -78,6 +80,13 @@ struct _PsMatrixView
   cairo_surface_t *cells;               /* wraps argb */
   PsMatrixKey      key;
   gboolean         key_valid;
+  /* their values, kept when the cells are the matrix's own (not pooled) and
+   * few enough to print (ps-matrix-view-draw.c) */
+  float           *vals;
+  gsize            vals_cap;
+  gboolean         vals_valid;
+  gboolean         show_values;         /* print values inside cells that are big enough */
+  double           values_font;         /* px the last frame printed them at, 0: none */
 
   /* pooling: sync_job for synchronous sources, job (in a worker) for the others */
   PsMatrixJob     *sync_job;

@@ -30,7 +30,8 @@
 
 G_DEFINE_FINAL_TYPE (PsMatrixView, ps_matrix_view, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_SOURCE, PROP_EDITABLE, PROP_SELECTED_ROW, PROP_SELECTED_COL, N_PROPS };
+enum { PROP_0, PROP_SOURCE, PROP_EDITABLE, PROP_SELECTED_ROW, PROP_SELECTED_COL, PROP_SHOW_VALUES,
+       N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { SIG_EDIT_REQUESTED, SIG_CELL_SELECTED, SIG_CELL_FOCUSED, SIG_READY, N_SIGNALS };
@@ -269,6 +270,21 @@ cells_replace (PsMatrixView *v, PsMatrixJob *j)
   v->key = j->key;
   v->key.version = j->pool.version;
   v->key_valid = TRUE;
+  /* the values themselves, for printing inside cells: only unpooled windows */
+  v->vals_valid = FALSE;
+  if (j->key.out_rows == j->key.vrows && j->key.out_cols == j->key.vcols
+      && (gsize) j->key.out_rows * j->key.out_cols <= PS_MATRIX_NUMBERS_MAX)
+    {
+      gsize n = (gsize) j->key.out_rows * j->key.out_cols;
+      if (n > v->vals_cap)
+        {
+          g_free (v->vals);
+          v->vals = g_new (float, n);
+          v->vals_cap = n;
+        }
+      memcpy (v->vals, j->pooled, n * sizeof (float));
+      v->vals_valid = TRUE;
+    }
   v->range = j->pool.range;
   v->range_valid = TRUE;
   v->pool_us = j->pool.usec;
@@ -511,6 +527,32 @@ ps_matrix_view_set_editable (PsMatrixView *v, gboolean editable)
     ps_matrix_view_cancel_edit (v);
   v->editable = editable;
   g_object_notify_by_pspec (G_OBJECT (v), properties[PROP_EDITABLE]);
+}
+
+void
+ps_matrix_view_set_show_values (PsMatrixView *v, gboolean show)
+{
+  g_return_if_fail (PS_IS_MATRIX_VIEW (v));
+  show = !!show;
+  if (show == v->show_values)
+    return;
+  v->show_values = show;
+  gtk_widget_queue_draw (GTK_WIDGET (v));
+  g_object_notify_by_pspec (G_OBJECT (v), properties[PROP_SHOW_VALUES]);
+}
+
+gboolean
+ps_matrix_view_get_show_values (PsMatrixView *v)
+{
+  g_return_val_if_fail (PS_IS_MATRIX_VIEW (v), FALSE);
+  return v->show_values;
+}
+
+double
+ps_matrix_view_get_values_font (PsMatrixView *v)
+{
+  g_return_val_if_fail (PS_IS_MATRIX_VIEW (v), 0);
+  return v->values_font;
 }
 
 gboolean
@@ -798,6 +840,7 @@ ps_matrix_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   PsMatrixKey want;
 
   v->ready = FALSE;
+  v->values_font = 0;
   if (v->source == NULL || width <= 0 || height <= 0)
     return;
   if (!layout_compute (v, width, height, &L))
@@ -910,6 +953,9 @@ ps_matrix_view_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_SOURCE:
       g_value_set_object (value, v->source);
       break;
+    case PROP_SHOW_VALUES:
+      g_value_set_boolean (value, v->show_values);
+      break;
     case PROP_EDITABLE:
       g_value_set_boolean (value, v->editable);
       break;
@@ -934,6 +980,9 @@ ps_matrix_view_set_property (GObject *object, guint prop_id, const GValue *value
     {
     case PROP_SOURCE:
       ps_matrix_view_set_source (v, g_value_get_object (value));
+      break;
+    case PROP_SHOW_VALUES:
+      ps_matrix_view_set_show_values (v, g_value_get_boolean (value));
       break;
     case PROP_EDITABLE:
       ps_matrix_view_set_editable (v, g_value_get_boolean (value));
@@ -976,6 +1025,7 @@ ps_matrix_view_finalize (GObject *object)
   g_clear_pointer (&v->cells, cairo_surface_destroy);   /* before the buffer it wraps */
   g_clear_pointer (&v->probe, cairo_surface_destroy);
   g_free (v->argb);
+  g_free (v->vals);
   job_free (v->job);
   job_free (v->sync_job);
   g_clear_object (&v->cancel);
@@ -1001,6 +1051,7 @@ ps_matrix_view_class_init (PsMatrixViewClass *klass)
 
   properties[PROP_SOURCE] = g_param_spec_object ("source", NULL, NULL, PS_TYPE_MATRIX_SOURCE, rw);
   properties[PROP_EDITABLE] = g_param_spec_boolean ("editable", NULL, NULL, FALSE, rw);
+  properties[PROP_SHOW_VALUES] = g_param_spec_boolean ("show-values", NULL, NULL, FALSE, rw);
   properties[PROP_SELECTED_ROW] = g_param_spec_int ("selected-row", NULL, NULL, -1, G_MAXINT, -1,
                                                     rw);
   properties[PROP_SELECTED_COL] = g_param_spec_int ("selected-col", NULL, NULL, -1, G_MAXINT, -1,

@@ -17,10 +17,11 @@
  *   ps_matrix_view_set_editable (PS_MATRIX_VIEW (view), TRUE);
  *
  * Interaction: hover shows a tooltip (the source's description of the
- * cell); Ctrl+scroll, Ctrl+plus/minus/0 zoom; dragging (or scrolling when
+ * cell); Ctrl+scroll, plus/minus zoom and Home shows the whole matrix again
+ * (Ctrl+plus/minus scale the window's interface); dragging (or scrolling when
  * zoomed) pans; a click or the arrow keys (Page Up/Down: 16 rows) select a
  * cell.  When the view is editable and its source accepts values, Enter,
- * F2, a double click or typing a number edits the selected value in a
+ * F2, a double click or typing a digit edits the selected value in a
  * popover; the view emits "edit-requested" and, when nobody handles it,
  * writes the value through ps_matrix_source_set_value.
  *
@@ -36,7 +37,7 @@
  *   "ready"                                    a frame showed the current source completely
  * Properties:
  *   "source" (PsMatrixSource, nullable), "editable" (boolean, FALSE),
- *   "selected-row", "selected-col" (int, -1: none)
+ *   "selected-row", "selected-col" (int, -1: none), "show-values" (boolean, FALSE)
  */
 #pragma once
 
@@ -60,6 +61,15 @@ PsMatrixSource *ps_matrix_view_get_source     (PsMatrixView *v);            /* b
 
 void            ps_matrix_view_set_editable   (PsMatrixView *v, gboolean editable);
 gboolean        ps_matrix_view_get_editable   (PsMatrixView *v);
+
+/* Print each value inside its cell when the cells are the matrix's own (not
+ * pooled) and big enough for the number ("-0.351", 3 significant digits) at
+ * a legible size: an 8 x 4 weight shows its 32 values.  Presentation Mode
+ * turns it on in the window. */
+void            ps_matrix_view_set_show_values (PsMatrixView *v, gboolean show);
+gboolean        ps_matrix_view_get_show_values (PsMatrixView *v);
+/* The font size (px) the last frame printed values at; 0: none printed. */
+double          ps_matrix_view_get_values_font (PsMatrixView *v);
 
 /* The selected cell; -1, -1 for none.  Setting it emits "cell-selected". */
 void            ps_matrix_view_set_selected   (PsMatrixView *v, int64_t row, int64_t col);

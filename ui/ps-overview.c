@@ -80,6 +80,8 @@ struct _PsOverview
   int       layout_width;     /* places' rects are for this width; -1: stale */
   double    label_w;
 
+  double    max_cell, row_max_h;   /* MAX_CELL, ROW_MAX_H unless set */
+
   PsPoolScratch scratch;
   float    *pooled;
   gsize     pooled_cap;
@@ -166,8 +168,23 @@ find_entry (PsOverview *o, PsParam *p)
   return NULL;
 }
 
+/* key lies under prefix: prefix "" (or NULL) is the whole network, "0"
+ * is "0.weight", "0.1.bias", not "01.weight" */
+static gboolean
+key_under (const char *key, const char *prefix)
+{
+  gsize n = prefix ? strlen (prefix) : 0;
+  return n == 0 || (strncmp (key, prefix, n) == 0 && key[n] == '.');
+}
+
 void
 ps_overview_set_model (PsOverview *o, PsModule *m)
+{
+  ps_overview_set_model_under (o, m, NULL);
+}
+
+void
+ps_overview_set_model_under (PsOverview *o, PsModule *m, const char *prefix)
 {
   g_autoptr (GPtrArray) distinct = NULL, keys = NULL;
   int n_groups = 0;
@@ -200,6 +217,9 @@ ps_overview_set_model (PsOverview *o, PsModule *m)
           PsNamedParam *np = g_ptr_array_index (keys, i);
           Place p = { 0 };
           gsize klen = strlen (np->name), slen = strlen (np->slot);
+
+          if (!key_under (np->name, prefix))
+            continue;
 
           p.key = g_strdup (np->name);
           /* "0.block 1.0.weight" -> "0.block 1.0"; a bare "weight" is the root */
@@ -248,6 +268,23 @@ ps_overview_get_model (PsOverview *o)
 {
   g_return_val_if_fail (PS_IS_OVERVIEW (o), NULL);
   return o->model;
+}
+
+void
+ps_overview_set_cell_limits (PsOverview *o, double max_cell, double row_max_h)
+{
+  g_return_if_fail (PS_IS_OVERVIEW (o));
+  o->max_cell = max_cell > 0 ? max_cell : MAX_CELL;
+  o->row_max_h = row_max_h > 0 ? row_max_h : ROW_MAX_H;
+  o->layout_width = -1;
+  gtk_widget_queue_resize (GTK_WIDGET (o));
+}
+
+guint
+ps_overview_get_n_places (PsOverview *o)
+{
+  g_return_val_if_fail (PS_IS_OVERVIEW (o), 0);
+  return o->places->len;
 }
 
 GtkWidget *
@@ -368,7 +405,7 @@ layout_run (PsOverview *o, int width, gboolean store)
       caption = row_caption (o, first, last);
       if (caption)
         fixed += BLOCK_GAP + text_width (o, caption);
-      cell = MIN (MAX_CELL, ROW_MAX_H / rows_max);
+      cell = MIN (o->max_cell, o->row_max_h / rows_max);
       if (cols_total > 0)
         cell = MIN (cell, MAX (0.05, width - 2 * PAD - label_w - fixed) / cols_total);
       if (cell >= 2)
@@ -817,6 +854,8 @@ ps_overview_init (PsOverview *o)
   g_array_set_clear_func (o->rows, row_clear);
   o->focus = -1;
   o->layout_width = -1;
+  o->max_cell = MAX_CELL;
+  o->row_max_h = ROW_MAX_H;
 
   gtk_widget_set_focusable (GTK_WIDGET (o), TRUE);
   gtk_widget_set_has_tooltip (GTK_WIDGET (o), TRUE);

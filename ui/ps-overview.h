@@ -27,7 +27,17 @@ GtkWidget *ps_overview_new         (void);
  * parameters until the next call or disposal.  Call again after the
  * structure of m changed (a module appended). */
 void       ps_overview_set_model   (PsOverview *o, PsModule *m);
+/* The same, showing only the places under a node of the tree: the keys
+ * that start with prefix and a dot ("0" shows "0.weight" and "0.bias");
+ * NULL or "" shows them all.  Keys stay whole (state_dict keys of m). */
+void       ps_overview_set_model_under (PsOverview *o, PsModule *m, const char *prefix);
 PsModule  *ps_overview_get_model   (PsOverview *o);           /* borrowed, nullable */
+/* Cells at most max_cell px, a row at most row_max_h px tall (<= 0: the
+ * defaults, 10 and 96): the window's small multiples of one module are
+ * drawn larger than the overview of the whole network. */
+void       ps_overview_set_cell_limits (PsOverview *o, double max_cell, double row_max_h);
+/* The number of places (state_dict keys) shown. */
+guint      ps_overview_get_n_places (PsOverview *o);
 
 /* The state_dict key drawn at (x, y), or NULL.  Free with g_free. */
 char      *ps_overview_get_key_at  (PsOverview *o, double x, double y);

@@ -3,6 +3,7 @@
 #include "ps-document.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <unistd.h>
 
@@ -215,7 +216,7 @@ ps_preferences_dialog_init (PsPreferencesDialog *dialog)
   adj = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (dialog->limit_spin));
   gtk_adjustment_configure (adj, (double) (ps_preferences_get_history_limit (ps_preferences_get ()) / MIB),
                             MIN_LIMIT_MIB, (double) MAX (phys_mib, def_mib), 16, 256, 0);
-  def = g_strdup_printf (_("Default: %" G_GUINT64_FORMAT " MiB, the smaller of 1 GiB and 10 %% "
+  def = g_strdup_printf (_("Default: %" PRIu64 " MiB, the smaller of 1 GiB and 10 %% "
                            "of this computer’s memory. Over the limit, the oldest changes "
                            "and snapshots are dropped."), def_mib);
   gtk_label_set_text (GTK_LABEL (dialog->default_label), def);

@@ -123,6 +123,10 @@ struct _PsRunController
   double      rate;
   guint64     step;             /* shown: the synced step */
   double      loss_value;
+  double      accuracy;         /* of the values shown on the run's data (NAN: not a classifier) */
+  gint64      accuracy_time;    /* when it was last computed */
+  guint64     accuracy_step;
+  PsTensor   *data_x, *data_t;  /* the run's data (the trainer's own copies are private) */
   gboolean    running;          /* as last notified */
   char       *error;
   GArray     *previous;         /* PsLogPoint: the run before's loss */
@@ -143,7 +147,7 @@ enum
   /* state */
   PROP_RUNNING, PROP_CAN_RUN, PROP_CAN_RESET, PROP_NEW_RUN, PROP_STEP, PROP_LOSS_VALUE,
   PROP_RATE, PROP_FAULT, PROP_ERROR, PROP_DATA_FILE, PROP_SNAPSHOTS, PROP_LOG,
-  PROP_PREVIOUS_LOSS,
+  PROP_PREVIOUS_LOSS, PROP_ACCURACY,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -191,8 +195,32 @@ update_state (PsRunController *run)
   gboolean running = ps_run_controller_is_running (run);
   guint64 step = run->trainer ? ps_trainer_get_synced_step (run->trainer) : 0;
   double loss = run->trainer ? ps_trainer_get_loss (run->trainer) : NAN;
+  double accuracy = run->accuracy;
+  gint64 now = g_get_monotonic_time ();
+
+  /* the accuracy of the values shown, on the run's data: a forward pass over
+   * it, at most 5 times a second while running */
+  if (run->trainer == NULL || run->data_t == NULL
+      || !(run->loss == PS_LOSS_CROSS_ENTROPY || run->data == PS_RUN_DATA_SPIRAL))
+    accuracy = NAN;
+  else if (step != run->accuracy_step || isnan (accuracy))
+    {
+      if (!running || now - run->accuracy_time >= G_USEC_PER_SEC / 5)
+        {
+          if (!ps_data_evaluate (ps_document_get_model (run->doc), run->data_x, run->data_t,
+                                 &accuracy, NULL))
+            accuracy = NAN;
+          run->accuracy_time = now;
+          run->accuracy_step = step;
+        }
+    }
 
   g_object_freeze_notify (object);
+  if (!(accuracy == run->accuracy || (isnan (accuracy) && isnan (run->accuracy))))
+    {
+      run->accuracy = accuracy;
+      g_object_notify_by_pspec (object, properties[PROP_ACCURACY]);
+    }
   if (running != run->running)
     {
       run->running = running;
@@ -302,6 +330,8 @@ drop_trainer (PsRunController *run, gboolean keep_curve)
   if (keep_curve)
     keep_curve_as_previous (run);
   g_clear_pointer (&run->trainer, ps_trainer_free);
+  g_clear_pointer (&run->data_x, ps_tensor_unref);
+  g_clear_pointer (&run->data_t, ps_tensor_unref);
   set_log_changed (run);
 }
 
@@ -341,6 +371,9 @@ ensure_trainer (PsRunController *run, GError **error)
     return FALSE;
   drop_trainer (run, TRUE);
   run->trainer = trainer;
+  run->data_x = g_steal_pointer (&x);
+  run->data_t = g_steal_pointer (&t);
+  run->accuracy_step = G_MAXUINT64;
   run->run_no++;
   ps_trainer_set_max_rate (trainer, run->speed);
   set_dirty (run, FALSE);
@@ -828,9 +861,28 @@ ps_run_controller_take_snapshot (PsRunController *run, const char *label)
 
   step = run->trainer ? ps_trainer_get_synced_step (run->trainer) : 0;
   if (label == NULL)
-    label = auto_label = g_strdup_printf (_("snapshot %u (step %" PRIu64 ")"),
-                                          ++run->n_taken, step);
+    /* named as the automatic ones are ("run 1 · step 40"), after its number */
+    label = auto_label = g_strdup_printf (_("snapshot %u · run %u · step %" PRIu64),
+                                          ++run->n_taken, MAX (run->run_no, 1), step);
   add_snapshot (run, ps_snapshot_take (ps_document_get_model (run->doc), label, step));
+}
+
+gboolean
+ps_run_controller_get_data (PsRunController *run, const PsTensor **x, const PsTensor **target)
+{
+  g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
+  if (x)
+    *x = run->data_x;
+  if (target)
+    *target = run->data_t;
+  return run->data_x != NULL;
+}
+
+double
+ps_run_controller_get_accuracy (PsRunController *run)
+{
+  g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), NAN);
+  return run->accuracy;
 }
 
 GListModel *
@@ -896,11 +948,17 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   run->run_no = 0;
   set_error (run, NULL);
   /* settings that suit the network: a 2-in, 2-out classifier gets the
-   * spiral with cross-entropy and Adam, anything else the teacher's regression */
+   * spiral with cross-entropy and Adam, a 10-class classifier of 28 x 28
+   * images the digits, anything else the teacher's regression */
   if (ps_module_input_width (m) == 2 && ps_module_output_width (m) == 2)
     {
       ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
       ps_run_controller_configure (run, PS_RUN_DATA_SPIRAL, 200, PS_LOSS_CROSS_ENTROPY, &o);
+    }
+  else if (ps_data_fits (PS_DATA_DIGITS, m))
+    {
+      ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+      ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 100, PS_LOSS_CROSS_ENTROPY, &o);
     }
   else
     {
@@ -1015,6 +1073,7 @@ ps_run_controller_get_property (GObject *object, guint id, GValue *value, GParam
     case PROP_NEW_RUN: g_value_set_boolean (value, run->trainer == NULL || run->dirty); break;
     case PROP_STEP: g_value_set_uint64 (value, run->step); break;
     case PROP_LOSS_VALUE: g_value_set_double (value, run->loss_value); break;
+    case PROP_ACCURACY: g_value_set_double (value, run->accuracy); break;
     case PROP_RATE: g_value_set_double (value, run->rate); break;
     case PROP_FAULT:
       g_value_set_string (value, run->trainer ? ps_trainer_get_fault (run->trainer) : NULL);
@@ -1060,6 +1119,8 @@ ps_run_controller_finalize (GObject *object)
   g_clear_pointer (&run->previous, g_array_unref);
   g_clear_pointer (&run->file_x, ps_tensor_unref);
   g_clear_pointer (&run->file_t, ps_tensor_unref);
+  g_clear_pointer (&run->data_x, ps_tensor_unref);
+  g_clear_pointer (&run->data_t, ps_tensor_unref);
   g_free (run->file_name);
   g_free (run->eps);
   g_free (run->error);
@@ -1111,6 +1172,8 @@ ps_run_controller_class_init (PsRunControllerClass *klass)
   properties[PROP_SNAPSHOTS] = g_param_spec_object ("snapshots", NULL, NULL, G_TYPE_LIST_MODEL, ro);
   properties[PROP_LOG] = g_param_spec_pointer ("log", NULL, NULL, ro);
   properties[PROP_PREVIOUS_LOSS] = g_param_spec_boxed ("previous-loss", NULL, NULL, G_TYPE_ARRAY, ro);
+  properties[PROP_ACCURACY] = g_param_spec_double ("accuracy", NULL, NULL, -G_MAXDOUBLE,
+                                                   G_MAXDOUBLE, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIG_TICK] = g_signal_new ("tick", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1131,6 +1194,7 @@ ps_run_controller_init (PsRunController *run)
   run->beta2 = 0.999;
   run->eps = g_strdup ("1e-08");
   run->loss_value = NAN;
+  run->accuracy = NAN;
   run->dirty = TRUE;
   run->snapshots = g_list_store_new (PS_TYPE_RUN_SNAPSHOT);
   g_weak_ref_init (&run->clock_widget, NULL);

@@ -34,7 +34,9 @@
  *   NULL once a run starts), "data-file" (the training data file's name),
  *   "snapshots" (a GListModel of PsRunSnapshot), "log" (the run's
  *   PsTrainLog, borrowed, or NULL), "previous-loss" (the loss curve of the
- *   run before, a GArray of PsLogPoint, or NULL).
+ *   run before, a GArray of PsLogPoint, or NULL), "accuracy" (of a classifier
+ *   -- cross-entropy, or the spiral -- on the run's data with the values
+ *   shown, ps_data_evaluate; NAN otherwise).
  * Signals:
  *   "tick"     every frame while running, and once when it ends: the log grew
  *   "synced"   the network took a newer frame of the run
@@ -103,6 +105,10 @@ void        ps_run_controller_configure    (PsRunController *run, PsRunData data
 PsTrainer  *ps_run_controller_get_trainer  (PsRunController *run);   /* NULL before a run */
 PsTrainLog *ps_run_controller_get_log      (PsRunController *run);   /* NULL before a run */
 GArray     *ps_run_controller_get_previous_loss (PsRunController *run);   /* nullable */
+/* The run's data (borrowed; NULL before a run): FALSE when there is none. */
+gboolean    ps_run_controller_get_data     (PsRunController *run, const PsTensor **x,
+                                            const PsTensor **target);
+double      ps_run_controller_get_accuracy (PsRunController *run);   /* the "accuracy" property */
 const char *ps_run_controller_get_error    (PsRunController *run);
 /* Frames the network has taken since the run started. */
 guint64     ps_run_controller_get_n_syncs  (PsRunController *run);

@@ -538,9 +538,8 @@ run_train_snapshot (GtkWidget *w, const char *action, GVariant *param)
 
 /* ---- pages ----------------------------------------------------------------------- */
 
-static const char *const panel_names[] = { "run", "initialize", "edit", "inspect", "train" };
-static const char *const view_names[] = { "overview", "loss", "gradient-flow", "distributions",
-                                          "difference" };
+static const char *const panel_names[] = { "run", "initialize", "edit", "inspect", "train",
+                                           "notebook" };
 
 static void
 show_page (GtkWidget *notebook, const char *const *names, guint n, const char *name)
@@ -558,11 +557,17 @@ run_show_panel (GtkWidget *w, const char *action, GVariant *param)
              g_variant_get_string (param, NULL));
 }
 
+/* A view is found by its page's widget name (ps-window.ui), not by its
+ * position, so a new tab does not shift the others' names. */
 static void
 run_show_view (GtkWidget *w, const char *action, GVariant *param)
 {
-  show_page (PS_WINDOW (w)->views, view_names, G_N_ELEMENTS (view_names),
-             g_variant_get_string (param, NULL));
+  GtkNotebook *views = GTK_NOTEBOOK (PS_WINDOW (w)->views);
+  const char *name = g_variant_get_string (param, NULL);
+
+  for (int i = 0; i < gtk_notebook_get_n_pages (views); i++)
+    if (g_strcmp0 (gtk_widget_get_name (gtk_notebook_get_nth_page (views, i)), name) == 0)
+      gtk_notebook_set_current_page (views, i);
 }
 
 void

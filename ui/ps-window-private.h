@@ -4,6 +4,7 @@
 
 #include "ps-window.h"
 #include "ps-matrix-view.h"
+#include "ps-code-runner.h"
 
 G_BEGIN_DECLS
 
@@ -26,11 +27,17 @@ struct _PsWindow
   GtkWidget *rgb_toggle;          /* a 3-channel convolution's filters as colour images */
   GtkWidget *activations_page;    /* PsActivationsPage, in the notebook below */
   GtkWidget *data_view, *grad_view;               /* PsMatrixView */
+  GtkWidget *param_stack;         /* "param": the two views; "node": node_overview; "none" */
+  GtkWidget *node_overview, *node_empty;
+  GtkWidget *data_plot;           /* PsDataView: a classifier of the plane, its data */   /* a module's parameters as small multiples */
   GtkWidget *views;               /* notebook below them: overview, charts, difference */
   GtkWidget *overview, *loss_chart, *grad_chart, *dist_chart, *dist_grad_check, *diff_page;
   GtkWidget *panels;              /* notebook: run, initialize, edit, inspect, train */
   GtkWidget *run_panel, *init_panel, *edit_panel, *inspector, *train_panel;
   GtkWidget *status;
+  GtkWidget *console, *notebook_view;   /* PsConsole, PsNotebookView */
+  PsCodeRunner *runner;           /* the window's Python (ps-window-code.c) */
+  guint      settings_code_id;    /* the training settings said as code, once they settle */
   GtkWidget *notice, *notice_label;   /* a revealer: told once, e.g. history trimmed */
   gboolean   told_trimmed;
   GtkWidget *grad_heading;
@@ -62,6 +69,13 @@ void        ps_window_layout_init        (PsWindow *win);
 void        ps_window_layout_dispose     (PsWindow *win);
 /* The side panel shown (the user asked for one of its pages). */
 void        ps_window_show_side_panel    (PsWindow *win);
+
+/* ps-window-code.c: the window's Python -- the Console, the Notebook view,
+ * their actions (win.stop, win.open-notebook, win.lesson (s)), files
+ * dropped on the window */
+void        ps_window_code_class_init    (GtkWidgetClass *widget_class);
+void        ps_window_code_init          (PsWindow *win);
+void        ps_window_code_dispose       (PsWindow *win);
 
 /* ps-window-actions.c: the win.* actions, installed on the class */
 void        ps_window_class_add_actions  (GtkWidgetClass *widget_class);

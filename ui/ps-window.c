@@ -8,6 +8,8 @@
 #include "ps-window-private.h"
 #include "ps-block-tree.h"
 #include "ps-charts.h"
+#include "ps-console.h"
+#include "ps-notebook-view.h"
 #include "ps-diff-page.h"
 #include "ps-edit-panel.h"
 #include "ps-matrix-view.h"
@@ -15,6 +17,7 @@
 #include "ps-init-panel.h"
 #include "ps-inspector.h"
 #include "ps-overview.h"
+#include "ps-data-view.h"
 #include "ps-preferences.h"
 #include "ps-run-panel.h"
 #include "ps-train-panel.h"
@@ -237,6 +240,33 @@ on_rgb_toggled (PsWindow *win)
   show_selected_param (win);
 }
 
+/* A parameter: its values and gradient.  A module (a layer, a block, the
+ * whole network): its parameters as small multiples, or why there are none. */
+static void
+show_node (PsWindow *win)
+{
+  PsTreeNode *node = win->selected;
+  const char *page = "param";
+
+  if (node != NULL && ps_tree_node_get_param (node) == NULL)
+    {
+      ps_overview_set_model_under (PS_OVERVIEW (win->node_overview),
+                                   ps_document_get_model (win->doc), ps_tree_node_get_key (node));
+      if (ps_overview_get_n_places (PS_OVERVIEW (win->node_overview)) > 0)
+        page = "node";
+      else
+        {
+          g_autofree char *what = ps_tree_node_describe (node);
+          g_autofree char *text = g_strdup_printf (_("%s has no parameters"), what);
+          gtk_label_set_text (GTK_LABEL (win->node_empty), text);
+          page = "none";
+        }
+    }
+  else
+    ps_overview_set_model (PS_OVERVIEW (win->node_overview), NULL);
+  gtk_stack_set_visible_child_name (GTK_STACK (win->param_stack), page);
+}
+
 /* The views that are not bound to "selected-node": the name line, the
  * heatmaps, the charts. */
 static void
@@ -262,6 +292,7 @@ on_tree_selection (PsWindow *win)
   show_selected_param (win);
   ps_activations_page_follow (PS_ACTIVATIONS_PAGE (win->activations_page),
                               node ? ps_tree_node_get_module (node) : NULL);
+  show_node (win);
   update_chart_selection (win);
   g_object_notify_by_pspec (G_OBJECT (win), properties[PROP_SELECTED_NODE]);
 }
@@ -297,6 +328,7 @@ show_model (PsWindow *win)
 
   ps_block_tree_set_model (PS_BLOCK_TREE (win->tree), model, ps_document_get_model_name (win->doc));
   ps_overview_set_model (PS_OVERVIEW (win->overview), model);
+  show_node (win);
 }
 
 static void
@@ -386,16 +418,23 @@ ps_window_open_weights (PsWindow *win, const char *path, GError **error)
 gboolean
 ps_window_open_example (PsWindow *win, const char *name, GError **error)
 {
-  g_autofree char *res = g_strdup_printf ("/org/paramscope/ParamScope/models/%s.py", name);
+  /* a model file (NAME.py), or the text print(net) writes (NAME.txt) */
+  static const char *const exts[] = { "py", "txt" };
   g_autoptr (GBytes) bytes = NULL;
   g_autofree char *text = NULL, *label = NULL;
 
   g_return_val_if_fail (PS_IS_WINDOW (win), FALSE);
-  bytes = g_resources_lookup_data (res, 0, error);
+  for (guint i = 0; bytes == NULL && i < G_N_ELEMENTS (exts); i++)
+    {
+      g_autofree char *res = NULL;
+      g_free (label);
+      label = g_strdup_printf ("%s.%s", name, exts[i]);
+      res = g_strdup_printf ("/org/paramscope/ParamScope/models/%s", label);
+      bytes = g_resources_lookup_data (res, 0, i + 1 < G_N_ELEMENTS (exts) ? NULL : error);
+    }
   if (bytes == NULL)
     return FALSE;
   text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  label = g_strdup_printf ("%s.py", name);
   return ps_document_load_model_text (win->doc, text, label, error);
 }
 
@@ -455,6 +494,7 @@ ps_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (win->doc, win);
   if (win->tree)
     g_signal_handlers_disconnect_by_data (win->tree, win);
+  ps_window_code_dispose (win);
   ps_window_layout_dispose (win);
   gtk_widget_dispose_template (GTK_WIDGET (win), PS_TYPE_WINDOW);
   g_clear_object (&win->selected);
@@ -494,11 +534,14 @@ ps_window_class_init (PsWindowClass *klass)
   g_type_ensure (PS_TYPE_GRAD_FLOW_CHART);
   g_type_ensure (PS_TYPE_DIST_CHART);
   g_type_ensure (PS_TYPE_DIFF_PAGE);
+  g_type_ensure (PS_TYPE_DATA_VIEW);
   g_type_ensure (PS_TYPE_RUN_PANEL);
   g_type_ensure (PS_TYPE_INIT_PANEL);
   g_type_ensure (PS_TYPE_EDIT_PANEL);
   g_type_ensure (PS_TYPE_INSPECTOR);
   g_type_ensure (PS_TYPE_TRAIN_PANEL);
+  g_type_ensure (PS_TYPE_CONSOLE);
+  g_type_ensure (PS_TYPE_NOTEBOOK_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/paramscope/ParamScope/ps-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree);
@@ -508,6 +551,10 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, rgb_toggle);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, activations_page);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, grad_view);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, param_stack);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, node_overview);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, node_empty);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, data_plot);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, views);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, overview);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, loss_chart);
@@ -522,6 +569,8 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, train_panel);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, status);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, console);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, notebook_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice_label);
   gtk_widget_class_bind_template_callback (widget_class, on_notice_dismissed);
@@ -532,6 +581,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, panel_dock);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, center_overlay);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, center);
+  ps_window_code_class_init (widget_class);
   ps_window_class_add_actions (widget_class);
   ps_window_layout_class_init (widget_class);
 }
@@ -565,6 +615,7 @@ ps_window_init (PsWindow *win)
   ps_train_panel_set_controller (PS_TRAIN_PANEL (win->train_panel), win->controller);
   ps_diff_page_set_controller (PS_DIFF_PAGE (win->diff_page), win->controller);
   ps_activations_page_set_document (PS_ACTIVATIONS_PAGE (win->activations_page), win->doc);
+  ps_data_view_set_controller (PS_DATA_VIEW (win->data_plot), win->controller);
   g_signal_connect_swapped (win->tree, "notify::selected-node", G_CALLBACK (on_tree_selection), win);
   g_object_bind_property (win, "selected-node", win->inspector, "node", G_BINDING_SYNC_CREATE);
   g_object_bind_property (win, "selected-node", win->diff_page, "node", G_BINDING_SYNC_CREATE);
@@ -572,6 +623,12 @@ ps_window_init (PsWindow *win)
   g_signal_connect (win->data_view, "edit-requested", G_CALLBACK (ps_window_on_edit_requested), win);
   g_signal_connect_swapped (win->rgb_toggle, "toggled", G_CALLBACK (on_rgb_toggled), win);
   g_signal_connect (win->overview, "param-activated", G_CALLBACK (on_param_activated), win);
+  g_signal_connect (win->node_overview, "param-activated", G_CALLBACK (on_param_activated), win);
+  /* one module's parameters fill the centre: bigger cells than the overview's */
+  ps_overview_set_cell_limits (PS_OVERVIEW (win->node_overview), 28, 200);
+  /* Presentation Mode prints the values inside cells big enough for them */
+  g_object_bind_property (win, "presentation", win->data_view, "show-values", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (win, "presentation", win->grad_view, "show-values", G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (win->dist_grad_check, "toggled", G_CALLBACK (update_chart_selection), win);
   for (guint i = 0; i < G_N_ELEMENTS (run_signals); i++)
     g_signal_connect_swapped (win->controller, run_signals[i].signal, run_signals[i].func, win);
@@ -579,6 +636,7 @@ ps_window_init (PsWindow *win)
   g_signal_connect (win->doc, "structure-changed", G_CALLBACK (on_structure_changed), win);
   g_signal_connect (win->doc, "changed", G_CALLBACK (on_doc_changed), win);
   g_signal_connect (win->doc, "history-trimmed", G_CALLBACK (on_history_trimmed), win);
+  ps_window_code_init (win);
   update_history_actions (win);
   on_run_state (win);
 }

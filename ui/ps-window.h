@@ -16,7 +16,9 @@
  * (PsMatrixView), views (the notebook below them), overview, loss_chart,
  * grad_chart, dist_chart, dist_grad_check, diff_page, panels (the notebook
  * on the right), run_panel, init_panel, edit_panel, inspector, train_panel,
- * status.
+ * notebook_view (PsNotebookView, the side panel's "notebook" page), console
+ * (PsConsole, under the views), status.  Code runs with win.stop (Escape),
+ * win.open-notebook and win.lesson (s: "en", "zh") as its commands.
  *
  *   PsWindow *win = ps_window_new (app);
  *   ps_window_open_example (win, "mlp", &error);
@@ -28,6 +30,7 @@
 #include <gtk/gtk.h>
 #include "ps-document.h"
 #include "ps-run-controller.h"
+#include "ps-code-runner.h"
 #include "ps-tree-node.h"
 
 G_BEGIN_DECLS
@@ -45,6 +48,16 @@ gboolean         ps_window_open_model     (PsWindow *win, const char *path, GErr
 gboolean         ps_window_open_weights   (PsWindow *win, const char *path, GError **error);
 /* One of the lesson's networks: mlp, rgnet, tied, tied1x1, lazy, shared_mlp, spiral. */
 gboolean         ps_window_open_example   (PsWindow *win, const char *name, GError **error);
+/* Open a notebook (.ipynb, or .py with `# %%` cells) in the Notebook view;
+ * errors are shown in the window (and returned). */
+gboolean         ps_window_open_notebook  (PsWindow *win, const char *path, GError **error);
+/* A file from the command line or dropped on the window: a notebook
+ * (.ipynb, a .py with `# %%` cells) or a model file. */
+gboolean         ps_window_open_file      (PsWindow *win, const char *path, GError **error);
+/* The lesson notebook of this project, in English ("en") or Chinese ("zh"). */
+gboolean         ps_window_open_lesson    (PsWindow *win, const char *lang, GError **error);
+/* The window's Python (the Console's and the Notebook view's). */
+PsCodeRunner    *ps_window_get_code_runner (PsWindow *win);
 /* Select a state_dict key or module path ("" = the root); FALSE if there is none. */
 gboolean         ps_window_select_key     (PsWindow *win, const char *key);
 /* The "selected-node" property (borrowed; NULL only before a network is shown). */

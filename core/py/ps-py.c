@@ -1,6 +1,7 @@
 /* ps-py.c — the public face of the interpreter (ps-py.h) */
 #include "ps-py.h"
 #include "py-eval.h"
+#include "py-keras.h"
 
 #include <string.h>
 
@@ -22,6 +23,7 @@ ps_py_new (void)
   ip->builtins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ip->modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   PyHeap *saved = NULL;
+  py_keras_register ();
   py_set_heap (&ip->heap);
   py_builtins_init (ip, ip->builtins);
   ip->globals = py_dict_new ();
@@ -43,6 +45,7 @@ ps_py_free (PsPy *py)
   g_ptr_array_unref (ip->codes);
   py_heap_free_all (&ip->heap);
   g_clear_pointer (&ip->torch_state, py_torch_state_free);
+  g_clear_pointer (&ip->keras_state, py_keras_state_free);
   py_set_heap (NULL);
   g_hash_table_unref (ip->builtins);
   g_hash_table_unref (ip->modules);
@@ -97,6 +100,8 @@ ps_py_find_model (PsPy *py, char **name_out)
   while (py_dict_next (globals, &pos, &k, &v))
     {
       PsModule *m = py_nn_module_of (v);
+      if (!m)
+        m = py_keras_module_of (v);   /* a Keras model or layer */
       if (!m || g_ascii_isupper (PY_STR (k)[0]))
         continue;
       if (strcmp (PY_STR (k), "net") == 0)
@@ -306,4 +311,180 @@ ps_py_run (PsPy *py, const char *src, gssize len, const char *filename, char **r
     }
   py_set_heap (NULL);
   return ok;
+}
+
+/* ---- embedding: a network bound by the window, completion ------------------ */
+
+void
+ps_py_bind_module (PsPy *py, const char *name, PsModule *m)
+{
+  PyInterp *ip = &py->ip;
+
+  g_return_if_fail (py != NULL && name != NULL && m != NULL);
+  py_set_heap (&ip->heap);
+  py_dict_set_str (ip->globals, name, py_nn_wrap_module (ip, m));
+  py_set_heap (NULL);
+}
+
+static void
+add_hash_keys (GHashTable *h, GPtrArray *names)
+{
+  GHashTableIter it;
+  gpointer k;
+
+  if (h == NULL)
+    return;
+  g_hash_table_iter_init (&it, h);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_ptr_array_add (names, g_strdup (k));
+}
+
+/* The attribute names of o that completion offers. */
+static void
+attribute_names (PyObj *o, GPtrArray *names)
+{
+  static const char *const tensor_props[] = { "data", "grad", "shape", "dtype", "requires_grad",
+                                              "is_leaf", "ndim", "T", "grad_fn" };
+  PsModule *m = py_nn_module_of (o);
+
+  for (PyType *t = o->type; t; t = t->base)
+    {
+      for (const PyMethodDef *d = t->methods; d && d->name; d++)
+        g_ptr_array_add (names, g_strdup (d->name));
+      add_hash_keys (t->dict, names);
+    }
+  if (PY_IS (o, py_module_type))
+    add_hash_keys (((PyModule *) o)->dict, names);
+  else if (o->type->has_dict)
+    add_hash_keys (((PyInstance *) o)->dict, names);
+  if (py_torch_array (o))
+    for (guint i = 0; i < G_N_ELEMENTS (tensor_props); i++)
+      g_ptr_array_add (names, g_strdup (tensor_props[i]));
+  if (m)
+    {
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        g_ptr_array_add (names, g_strdup (ps_module_get_child_name (m, i)));
+      for (guint i = 0; i < ps_module_get_n_params (m); i++)
+        g_ptr_array_add (names, g_strdup (ps_module_get_param_name (m, i)));
+    }
+  py_nn_user_names (o, names);
+}
+
+/* The object a dotted path names ("net[0]", "torch.nn"), a new reference,
+ * or NULL; attributes and integer indexes of modules, lists and tuples only. */
+static PyObj *
+resolve_path (PyInterp *ip, const char *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, ".", -1);
+  PyObj *o = NULL;
+
+  for (int i = 0; parts[i]; i++)
+    {
+      char *p = parts[i], *bracket = strchr (p, '[');
+      PyObj *next;
+
+      if (bracket)
+        *bracket = '\0';
+      if (*p == '\0')
+        goto fail;
+      if (o == NULL)
+        {
+          next = py_dict_get_str (ip->globals, p);
+          if (next == NULL)
+            next = g_hash_table_lookup (ip->builtins, p);
+          next = next ? py_incref (next) : NULL;
+        }
+      else
+        next = py_getattr_opt (ip, o, p);
+      py_clear (&o);
+      o = next;
+      if (o == NULL)
+        goto fail;
+      while (bracket)
+        {
+          char *end = NULL;
+          gint64 index = g_ascii_strtoll (bracket + 1, &end, 10);
+          PyObj *key;
+
+          if (end == bracket + 1 || *end != ']'
+              || !(py_nn_module_of (o) || PY_IS (o, py_list_type) || PY_IS (o, py_tuple_type)))
+            goto fail;
+          key = py_int_new (index);
+          next = py_getitem (ip, o, key);
+          py_decref (key);
+          py_clear (&o);
+          o = next;
+          if (o == NULL)
+            goto fail;
+          bracket = end[1] == '[' ? end + 1 : NULL;
+          if (bracket == NULL && end[1] != '\0')
+            goto fail;
+        }
+    }
+  return o;
+fail:
+  py_clear (&o);
+  py_err_clear (ip);
+  return NULL;
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+char **
+ps_py_complete (PsPy *py, const char *text, gsize *start)
+{
+  PyInterp *ip = &py->ip;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *out = g_ptr_array_new ();
+  gsize len = strlen (text), begin = len, word;
+  g_autofree char *base = NULL;
+  const char *partial;
+
+  /* the path that ends text: names, dots and [digits] */
+  while (begin > 0 && (g_ascii_isalnum (text[begin - 1]) || text[begin - 1] == '_'
+                       || text[begin - 1] == '.' || text[begin - 1] == '['
+                       || text[begin - 1] == ']'))
+    begin--;
+  word = len;
+  while (word > begin && (g_ascii_isalnum (text[word - 1]) || text[word - 1] == '_'))
+    word--;
+  partial = text + word;
+  if (start)
+    *start = word;
+  py_set_heap (&ip->heap);
+  if (word > begin && text[word - 1] == '.')
+    {
+      PyObj *o;
+      base = g_strndup (text + begin, word - 1 - begin);
+      o = resolve_path (ip, base);
+      if (o)
+        attribute_names (o, names);
+      py_decref (o);
+    }
+  else if (word == begin && !(begin > 0 && g_ascii_isdigit (text[begin])))
+    {
+      PyObj *k, *v;
+      gsize pos = 0;
+      while (py_dict_next (ip->globals, &pos, &k, &v))
+        g_ptr_array_add (names, g_strdup (PY_STR (k)));
+      add_hash_keys (ip->builtins, names);
+    }
+  py_err_clear (ip);
+  py_set_heap (NULL);
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *n = names->pdata[i];
+      if (!g_str_has_prefix (n, partial) || (n[0] == '_' && partial[0] != '_'))
+        continue;
+      if (out->len > 0 && strcmp (out->pdata[out->len - 1], n) == 0)
+        continue;
+      g_ptr_array_add (out, g_strdup (n));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
 }

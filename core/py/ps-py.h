@@ -70,6 +70,25 @@ char    *ps_py_error_format (const PsPyError *error);
  * nn.Module subclass is not a PsModule yet).  name_out receives its name. */
 PsModule *ps_py_find_model  (PsPy *py, char **name_out);
 
+/* Bind name at top level to m (a network the window opened), as if the
+ * code had built it: the same PsModule, so the code's changes are the
+ * window's.  Run it while no code runs. */
+void      ps_py_bind_module (PsPy *py, const char *name, PsModule *m);
+
+/* Tab completion of the name or attribute that ends text (the text before
+ * the cursor): the names that complete it, sorted, NULL-terminated (empty
+ * when none); *start receives the byte offset in text of the part they
+ * replace.  Only names, attributes and integer indexes of modules are
+ * looked at (nothing is called).  Run it while no code runs. */
+char    **ps_py_complete    (PsPy *py, const char *text, gsize *start);
+/* TRUE if the text imports tensorflow or keras (a line `import keras`, `from tensorflow ...`). */
+gboolean  ps_py_text_uses_keras (const char *text, gssize len);
+/* Run text in a new interpreter (generator seeded with seed, 10 s budget)
+ * and return the network it built (ps_py_find_model); an error names the
+ * file, line and exception.  How a Keras model file opens in the window. */
+PsModule *ps_py_build_model (const char *text, gssize len, const char *filename, guint64 seed,
+                             char **name_out, GError **error);
+
 /* The embedding's own data (a binding's state); not freed by ps_py_free. */
 void     ps_py_set_user_data (PsPy *py, gpointer data);
 gpointer ps_py_get_user_data (PsPy *py);

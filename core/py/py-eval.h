@@ -62,6 +62,7 @@ struct _PyInterp {
   gpointer    write_data;
   gpointer    user_data;      /* the embedding's */
   gpointer    torch_state;    /* py-torch.c's: the generator, print options */
+  gpointer    keras_state;    /* py-keras.c's: layer names, name scopes */
 };
 
 /* C recursion guard (repr of nested containers, comparisons) */
@@ -91,4 +92,8 @@ GHashTable *py_torch_wrappers (PyInterp *ip);
 void     py_nn_register (void);
 /* the PsModule of a built-in layer object, else NULL (borrowed) */
 PsModule *py_nn_module_of (PyObj *o);
+/* the one Python object of a PsModule (new reference) */
+PyObj   *py_nn_wrap_module (PyInterp *ip, PsModule *m);
+/* the names of a user's nn.Module instance's Parameters and modules (completion) */
+void     py_nn_user_names (PyObj *o, GPtrArray *names);
 void     py_optim_register (void);

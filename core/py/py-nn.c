@@ -60,8 +60,8 @@ module_class (PsModule *m)
   return c;
 }
 
-static PyObj *
-wrap_module (PyInterp *ip, PsModule *m)
+PyObj *
+py_nn_wrap_module (PyInterp *ip, PsModule *m)
 {
   GHashTable *cache = py_torch_wrappers (ip);
   PyObj *w = cache ? g_hash_table_lookup (cache, m) : NULL;
@@ -236,7 +236,7 @@ children_pairs (PyInterp *ip, PyObj *o)
       PsModule *m = PY_MOD (o);
       for (guint i = 0; i < ps_module_get_n_children (m); i++)
         py_list_append (l, py_tuple_pack (2, py_str_new (ps_module_get_child_name (m, i), -1),
-                                          wrap_module (ip, ps_module_get_child (m, i))));
+                                          py_nn_wrap_module (ip, ps_module_get_child (m, i))));
       return l;
     }
   PyNnModule *u = (PyNnModule *) o;
@@ -349,7 +349,7 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
     return py_none;   /* bias=False */
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     if (strcmp (ps_module_get_child_name (m, i), name) == 0)
-      return wrap_module (ip, ps_module_get_child (m, i));
+      return py_nn_wrap_module (ip, ps_module_get_child (m, i));
   if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
     {
       if (strcmp (name, "in_features") == 0)
@@ -435,7 +435,7 @@ module_getitem (PyInterp *ip, PyObj *o, PyObj *key)
       g_error_free (e);
       return NULL;
     }
-  return wrap_module (ip, c);
+  return py_nn_wrap_module (ip, c);
 }
 
 static gint64
@@ -586,7 +586,7 @@ apply_one (PsModule *m, gpointer data)
   ApplyCtx *c = data;
   if (c->failed)
     return;
-  PyObj *w = wrap_module (c->ip, m);
+  PyObj *w = py_nn_wrap_module (c->ip, m);
   PyObj *r = py_call1 (c->ip, c->fn, w);
   py_decref (w);
   if (!r)
@@ -694,7 +694,7 @@ f_sequential (PyInterp *ip, PyObj *self, PyArgs *a)
       if (!ps_module_append (seq, name, ps_module_ref (PY_MOD (a->pos[i])), &e))
         return raise_gerror (ip, e);
     }
-  return wrap_module (ip, seq);
+  return py_nn_wrap_module (ip, seq);
 }
 
 static PyObj *
@@ -713,7 +713,7 @@ f_linear (PyInterp *ip, PyObj *self, PyArgs *a)
     return py_raise (ip, py_exc_RuntimeError, "Linear(%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
                      ") is over ParamScope's memory budget", in, out);
   g_autoptr (PsModule) m = ps_module_new_linear (in, out, bias, py_torch_rng (ip));
-  return wrap_module (ip, m);
+  return py_nn_wrap_module (ip, m);
 }
 
 static PyObj *
@@ -725,7 +725,7 @@ f_lazy_linear (PyInterp *ip, PyObj *self, PyArgs *a)
       || !py_arg_int (ip, args[0], "out_features", &out))
     return NULL;
   g_autoptr (PsModule) m = ps_module_new_lazy_linear (out, !args[1] || py_truth (ip, args[1]) > 0);
-  return wrap_module (ip, m);
+  return py_nn_wrap_module (ip, m);
 }
 
 static PyObj *
@@ -742,13 +742,13 @@ simple (PyInterp *ip, PyArgs *a, PsModuleKind kind, const char *name)
   g_autoptr (PsModule) m = ps_module_new (kind);
   if (inplace && py_truth (ip, inplace) > 0)
     ps_module_set_inplace (m, TRUE);
-  return wrap_module (ip, m);
+  return py_nn_wrap_module (ip, m);
 }
 
 static PyObj *f_relu (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_RELU, "ReLU"); }
 static PyObj *f_sigmoid (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_SIGMOID, "Sigmoid"); }
 static PyObj *f_tanh (PyInterp *ip, PyObj *s, PyArgs *a) { return simple (ip, a, PS_MODULE_TANH, "Tanh"); }
-static PyObj *f_identity (PyInterp *ip, PyObj *s, PyArgs *a) { g_autoptr (PsModule) m = ps_module_new (PS_MODULE_IDENTITY); return wrap_module (ip, m); }
+static PyObj *f_identity (PyInterp *ip, PyObj *s, PyArgs *a) { g_autoptr (PsModule) m = ps_module_new (PS_MODULE_IDENTITY); return py_nn_wrap_module (ip, m); }
 
 static PyObj *
 f_gelu (PyInterp *ip, PyObj *s, PyArgs *a)
@@ -759,7 +759,7 @@ f_gelu (PyInterp *ip, PyObj *s, PyArgs *a)
   g_autoptr (PsModule) m = ps_module_new (PS_MODULE_GELU);
   if (ap && PY_IS (ap, py_str_type) && strcmp (PY_STR (ap), "tanh") == 0)
     ps_module_set_gelu_tanh (m, TRUE);
-  return wrap_module (ip, m);
+  return py_nn_wrap_module (ip, m);
 }
 
 static PyObj *
@@ -777,7 +777,7 @@ f_leaky_relu (PyInterp *ip, PyObj *s, PyArgs *a)
       ps_module_set_slope_text (m, r);
       g_free (r);
     }
-  return wrap_module (ip, m);
+  return py_nn_wrap_module (ip, m);
 }
 
 static PyObj *
@@ -790,7 +790,7 @@ f_flatten (PyInterp *ip, PyObj *s, PyArgs *a)
       || (args[1] && !py_arg_int (ip, args[1], "end_dim", &ed)))
     return NULL;
   g_autoptr (PsModule) m = ps_module_new_flatten ((int) sd, (int) ed);
-  return wrap_module (ip, m);
+  return py_nn_wrap_module (ip, m);
 }
 
 /* ---- nn.init --------------------------------------------------------------------------- */
@@ -993,4 +993,21 @@ py_nn_register (void)
 {
   py_register_module ("torch.nn", build_nn);
   py_register_module ("torch.nn.init", build_init);
+}
+
+void
+py_nn_user_names (PyObj *o, GPtrArray *names)
+{
+  PyNnModule *u = (PyNnModule *) o;
+  PyObj *k, *v;
+  gsize pos;
+
+  if (!is_module (o) || !USER (o))
+    return;
+  pos = 0;
+  while (u->params && py_dict_next (u->params, &pos, &k, &v))
+    g_ptr_array_add (names, g_strdup (PY_STR (k)));
+  pos = 0;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    g_ptr_array_add (names, g_strdup (PY_STR (k)));
 }

@@ -1126,6 +1126,7 @@ static const TapeModel tape_models[] = {
   { "cnn_bn", "nll", TRUE },
   { "seq1d", "sum", FALSE },
   { "embed", "cross_entropy", TRUE },
+  { "resnet_tiny", "cross_entropy", TRUE },   /* torchvision's residual and Inception blocks */
 };
 
 /* every tensor of the fixture want_rel equal to the file got within rtol */
@@ -1182,6 +1183,8 @@ test_tape_layers (void)
       g_autofree char *weights = g_strconcat (base, ".weights.safetensors", NULL);
       g_autofree char *target = g_strconcat (base, ".target.safetensors", NULL);
       g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+      /* a deeper net: BatchNorm over few values magnifies rounding */
+      double rtol = g_str_has_prefix (tm->name, "resnet") ? 1e-4 : 1e-5;
       static const char *const trains[][3] = { { "train_sgd", "sgd", "0.1" },
                                                { "train_adam", "adam", "0.001" } };
 
@@ -1194,7 +1197,7 @@ test_tape_layers (void)
         g_assert_cmpstr (serr, ==, "");
         g_assert_cmpint (status, ==, 0);
         want = g_strdup_printf ("%s.run.safetensors", rel);
-        assert_same_tensors (out, want, 1e-5, tm->name);
+        assert_same_tensors (out, want, rtol, tm->name);
       }
       for (guint k = 0; k < G_N_ELEMENTS (trains); k++)
         {
@@ -1207,7 +1210,7 @@ test_tape_layers (void)
           g_assert_cmpstr (serr, ==, "");
           g_assert_cmpint (status, ==, 0);
           want = g_strdup_printf ("%s.%s.safetensors", rel, trains[k][0]);
-          assert_same_tensors (out, want, 1e-5, tm->name);
+          assert_same_tensors (out, want, rtol, tm->name);
         }
     }
 

@@ -266,14 +266,6 @@ test_init (gconstpointer data)
       if (is_tied_fixture (name) && g_hash_table_contains (seen, f[1]))
         continue;          /* PyTorch's tied alias: the repr made it a parameter of its own */
       g_hash_table_add (seen, g_strdup (f[1]));
-      if (ps_module_get_kind (e->owner) == PS_MODULE_LAYER
-          && g_str_has_prefix (ps_module_get_type_name (e->owner), "Embedding"))
-        {
-          /* normal_(): ps-rng follows PyTorch's algorithm but not yet its bits */
-          if (strcmp (got, f[1]) != 0)
-            g_test_message ("%s: %s (normal_) differs in bits", name, e->name);
-          continue;
-        }
       if (strcmp (got, f[1]) != 0)
         {
           g_test_message ("%s: %s differs from PyTorch's default initialization", name, e->name);

@@ -67,6 +67,20 @@ test_float_repr (void)
     }
 }
 
+/* integer matrix products wrap as PyTorch's int64 does, the bias included
+   (it once went through double, which cannot hold 2^63 - 1) */
+static void
+test_int_linear_wraps (void)
+{
+  assert_prints ("import torch\nimport torch.nn.functional as F\n"
+                 "print(F.linear(torch.tensor([[3]]), torch.tensor([[2**62]]), torch.tensor([-9223372036854775807 - 1])))\n"
+                 "print(F.linear(torch.tensor([[1], [2]]), torch.tensor([[2**62], [1]]), torch.tensor([2**62, 9223372036854775807])))\n",
+                 /* PyTorch 1.13's output */
+                 "tensor([[4611686018427387904]])\n"
+                 "tensor([[-9223372036854775808, -9223372036854775808],\n"
+                 "        [-4611686018427387904, -9223372036854775807]])\n");
+}
+
 static void
 test_str_repr (void)
 {
@@ -213,6 +227,39 @@ test_hostile (gconstpointer data)
   ps_py_error_free (e);
 }
 
+/* A network bound from outside is the same PsModule; completion offers
+ * names, attributes and a module's children without calling anything. */
+static void
+test_bind_complete (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autofree char *out = NULL, *name = NULL;
+  g_autoptr (PsModule) m = NULL;
+  g_auto (GStrv) c1 = NULL, c2 = NULL, c3 = NULL, c4 = NULL;
+  gsize start = 0;
+
+  out = run (py, "import torch\nfrom torch import nn\n"
+             "net = nn.Sequential(nn.Linear(4, 8), nn.ReLU())\n", NULL, NULL);
+  m = ps_py_find_model (py, &name);
+  g_assert_nonnull (m);
+  ps_py_bind_module (py, "other", m);
+  g_free (run (py, "other[0].weight.data[0, 1] = 42\n", NULL, NULL));
+  {
+    PsParam *w = ps_module_get_param (ps_module_get_child (m, 0), 0);
+    g_assert_cmpfloat (ps_param_get_data (w)->data[1], ==, 42);
+  }
+  c1 = ps_py_complete (py, "x = net[0].we", &start);
+  g_assert_cmpuint (start, ==, 11);
+  g_assert_cmpstrv (c1, ((const char *[]) { "weight", NULL }));
+  c2 = ps_py_complete (py, "print(ot", &start);
+  g_assert_cmpuint (start, ==, 6);
+  g_assert_cmpstrv (c2, ((const char *[]) { "other", NULL }));
+  c3 = ps_py_complete (py, "torch.manual_s", &start);
+  g_assert_cmpstrv (c3, ((const char *[]) { "manual_seed", NULL }));
+  c4 = ps_py_complete (py, "nothing_here.x", &start);
+  g_assert_cmpstrv (c4, ((const char *[]) { NULL }));
+}
+
 static int
 by_name (gconstpointer a, gconstpointer b)
 {
@@ -226,12 +273,14 @@ main (int argc, char **argv)
   /* tensors made by code: a small cap keeps the hostile ones quick */
   ps_array_set_memory_cap (256 << 20);
   g_test_add_func ("/py/float-repr", test_float_repr);
+  g_test_add_func ("/py/int-linear-wraps", test_int_linear_wraps);
   g_test_add_func ("/py/str-repr", test_str_repr);
   g_test_add_func ("/py/pretty", test_pretty);
   g_test_add_func ("/py/error-place", test_error_place);
   g_test_add_func ("/py/interrupt", test_interrupt);
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
   g_test_add_func ("/py/find-model", test_find_model);
+  g_test_add_func ("/py/bind-complete", test_bind_complete);
   g_autofree char *dir = g_build_filename (g_getenv ("PS_CORPUS"), "notebooks", NULL);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_assert_nonnull (d);

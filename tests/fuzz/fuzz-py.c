@@ -8,6 +8,7 @@
  * `# %%` .py notebook.
  */
 #include "ps-notebook.h"
+#include "ps-array.h"
 #include "fuzz-common.h"
 
 #include <string.h>
@@ -33,6 +34,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   PsPy *py = ps_py_new ();
   ps_py_set_timeout (py, 0.25);
   ps_py_set_memory_cap (py, 128 << 20);
+  /* tensors have their own, process-wide budget: keep it as small, so that a
+   * program allocating tensors in a loop stops at once instead of filling GiBs */
+  ps_array_set_memory_cap (128 << 20);
   ps_py_set_output (py, discard, &printed);
   char *result = NULL;
   PsPyError *error = NULL;

@@ -3,8 +3,11 @@
 # time (default 2).  Usage: tests/fuzz/run.sh [SECONDS] [TARGET...] [-- LIBFUZZER-FLAGS...]
 #
 # Each target starts from its committed seed corpus (tests/fuzz/corpus/TARGET,
-# read only) plus a working corpus kept in build-fuzz/corpus/TARGET (new inputs
-# go there, so later runs start where earlier ones stopped).  A crash, leak,
+# read only), the test inputs that already live elsewhere in tests/ (seed_dirs
+# below: the model, checkpoint and notebook files of the tests and of the hostile
+# corpus, read where they are rather than copied here) and a working corpus kept in
+# build-fuzz/corpus/TARGET (new inputs go there, so later runs start where
+# earlier ones stopped).  A crash, leak,
 # timeout (>10 s per input) or OOM (>2048 MB) stops that target, is saved as
 # tests/fuzz/crashes/TARGET-crash-<sha1> (or leak-, timeout-, oom-), and makes
 # this script exit non-zero.  Logs: build-fuzz/logs/TARGET.log.
@@ -32,13 +35,26 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export OPENBLAS_NUM_THREADS=1
 export G_SLICE=always-malloc
 
+# read-only seed directories of a target besides tests/fuzz/corpus/TARGET
+seed_dirs () {
+  case $1 in
+    model-file) echo "$root/tests/corpus/models $root/tests/fixtures/models" ;;
+    repr) echo "$root/tests/fixtures/models $root/tests/fixtures/layers" ;;
+    safetensors) echo "$root/tests/corpus/safetensors $root/tests/fixtures/models" ;;
+    zip|pickle) echo "$root/tests/corpus/torch $root/tests/fixtures/torchsave" ;;
+    py) echo "$root/tests/fixtures/notebooks $root/tests/corpus/notebooks" ;;
+  esac
+}
+
 run_one () {
   local t=$1 work="$out/corpus/$1" log="$out/logs/$1.log"
+  local seeds
+  read -r -a seeds <<<"$(seed_dirs "$t")"
   mkdir -p "$work"
   nice -n 10 "$out/fuzz-$t" \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -dict="$here/$t.dict" -artifact_prefix="$here/crashes/$t-" -print_final_stats=1 \
-    "${extra[@]}" "$work" "$here/corpus/$t" >"$log" 2>&1
+    "${extra[@]}" "$work" "$here/corpus/$t" "${seeds[@]}" >"$log" 2>&1
   local rc=$?
   local execs speed cov ft
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')

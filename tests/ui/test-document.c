@@ -536,6 +536,36 @@ test_history_limit (void)
   g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 11);
 }
 
+/* a Keras model file opens with Keras' names: layers by name, kernels (in, out), a shared layer tied */
+static void
+test_keras_model (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  GError *error = NULL;
+  g_assert_true (ps_document_load_model_text (doc,
+    "import tensorflow as tf\n"
+    "shared = tf.keras.layers.Dense(5, activation=tf.nn.relu)\n"
+    "net = tf.keras.models.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(5),\n"
+    "                                  shared, shared,\n"
+    "                                  tf.keras.layers.Dense(1)])\n"
+    "net(tf.random.uniform((2, 3)))\n", "keras_shared.py", &error));
+  g_assert_no_error (error);
+  PsModule *m = ps_document_get_model (doc);
+  g_assert_cmpstr (ps_module_get_child_name (m, 1), ==, "dense_1");
+  g_assert_true (param (doc, "dense.kernel") == param (doc, "dense (2).kernel"));
+  int64_t shape[8];
+  g_assert_cmpint (ps_param_get_shape (param (doc, "dense_1.kernel"), shape), ==, 2);
+  g_assert_cmpint (shape[0], ==, 3);     /* in */
+  g_assert_cmpint (shape[1], ==, 5);     /* out */
+  /* a failing Keras file names its line and exception; the network stays */
+  g_assert_false (ps_document_load_model_text (doc, "import keras\nkeras.layers.Dense(0)\n",
+                                               "bad.py", &error));
+  g_assert_nonnull (strstr (error->message, "bad.py:2"));
+  g_assert_nonnull (strstr (error->message, "ValueError"));
+  g_clear_error (&error);
+  g_assert_true (ps_document_get_model (doc) == m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -549,5 +579,6 @@ main (int argc, char **argv)
   g_test_add_func ("/document/busy-and-outside-changes", test_busy_and_outside_changes);
   g_test_add_func ("/document/histogram", test_histogram);
   g_test_add_func ("/document/history-limit", test_history_limit);
+  g_test_add_func ("/document/keras-model", test_keras_model);
   return g_test_run ();
 }

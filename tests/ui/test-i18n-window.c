@@ -52,7 +52,33 @@ test_window_labels (void)
   g_assert_cmpuint (count_labels (GTK_WIDGET (win), "前向传播"), >=, 1);
   g_assert_cmpuint (count_labels (GTK_WIDGET (win), "Forward"), ==, 0);
   ps_test_screenshot (GTK_WIDGET (win), "i18n-window-zh_CN.png");
+  /* Inspect after Backward: the histograms' headings 参数值 and 梯度 (drawn
+   * through Pango), kept as a picture to look at */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
+  ps_test_screenshot (GTK_WIDGET (win), "i18n-inspect-zh_CN.png");
   gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Core's messages come in Chinese too: an error made by core (no GTK),
+ * and a training fault's text, read from the catalogue through g_dgettext. */
+static void
+test_core_messages (void)
+{
+  g_autoptr (PsModule) m = ps_module_new_linear (2, 2, TRUE, NULL);
+  g_autoptr (PsTensor) x = NULL;
+  g_autoptr (PsTensor) t = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (ps_data_generate (PS_DATA_SPIRAL, m, 0, 1, PS_LOSS_MSE, &x, &t, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "样本数必须在 1 到 1048576 之间"));
+  g_assert_null (strstr (error->message, "samples"));
+  /* the fault text of a step, and the trainer's refusal that wraps it */
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "the loss is %s (every gradient is finite)"), ==,
+                   "损失为 %s（所有梯度都是有限值）");
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "training is already running"), ==, "训练已在运行");
 }
 
 /* Labels under w that show a mnemonic the way zh_CN writes it: "运行(R)". */
@@ -117,5 +143,6 @@ main (int argc, char **argv)
   g_test_add_func ("/i18n-window/catalogue-from-build-tree", test_catalogue_from_build_tree);
   g_test_add_func ("/i18n-window/labels", test_window_labels);
   g_test_add_func ("/i18n-window/no-panel-mnemonics", test_no_panel_mnemonics);
+  g_test_add_func ("/i18n-window/core-messages", test_core_messages);
   return g_test_run ();
 }

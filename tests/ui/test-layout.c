@@ -131,6 +131,21 @@ test_sizes (gconstpointer data)
   if (ps_test_skip_without_display ())
     return;
   win = ps_test_open_example ("mlp", s->width, s->height);
+  /* a window is never larger than its screen: on a smaller (virtual) screen
+   * this size is not tested at all, and the test says so rather than pass */
+  if (gtk_widget_get_width (GTK_WIDGET (win)) < s->width - 40
+      || gtk_widget_get_height (GTK_WIDGET (win)) < s->height - 40)
+    {
+      g_autofree char *why = g_strdup_printf ("the screen gave %d×%d, not %d×%d: run under "
+                                              "xvfb-run -s \"-screen 0 1920x1200x24\" "
+                                              "(scripts/test.sh does)",
+                                              gtk_widget_get_width (GTK_WIDGET (win)),
+                                              gtk_widget_get_height (GTK_WIDGET (win)),
+                                              s->width, s->height);
+      gtk_window_destroy (GTK_WINDOW (win));
+      g_test_skip (why);
+      return;
+    }
   assert_fits (win, s);
   shot = g_strdup_printf ("layout-%dx%d.png", s->width, s->height);
   ps_test_screenshot (GTK_WIDGET (win), shot);

@@ -775,7 +775,7 @@ test_controller (void)
     g_autoptr (PsRunSnapshot) ours = g_list_model_get_item (ps_run_controller_get_snapshots (run), 1);
     g_assert_cmpstr (ps_run_snapshot_get_label (first), ==, "run 1 · step 0");
     g_assert_cmpuint (ps_snapshot_get_step (ps_run_snapshot_get_snapshot (first)), ==, 0);
-    g_assert_cmpstr (ps_run_snapshot_get_label (ours), ==, "snapshot 1 (step 1)");
+    g_assert_cmpstr (ps_run_snapshot_get_label (ours), ==, "snapshot 1 · run 1 · step 1");
   }
   /* the speed is not a new run; the learning rate is */
   g_object_set (run, "speed", 100.0, NULL);
@@ -866,8 +866,8 @@ test_snapshot_limit (void)
     /* the newest kept, in order */
     g_autoptr (PsRunSnapshot) last = g_list_model_get_item (list, g_list_model_get_n_items (list) - 1);
     g_autoptr (PsRunSnapshot) first = g_list_model_get_item (list, 0);
-    g_assert_cmpstr (ps_run_snapshot_get_label (last), ==, "snapshot 8 (step 0)");
-    g_assert_cmpstr (ps_run_snapshot_get_label (first), ==, "snapshot 5 (step 0)");
+    g_assert_cmpstr (ps_run_snapshot_get_label (last), ==, "snapshot 8 · run 1 · step 0");
+    g_assert_cmpstr (ps_run_snapshot_get_label (first), ==, "snapshot 5 · run 1 · step 0");
     g_assert_cmpfloat (ps_snapshot_find (ps_run_snapshot_get_snapshot (first), "0.weight")->data[7],
                        ==, 5);
   }

@@ -1,0 +1,277 @@
+/* ps-tape-block.c — the steps of known container forwards on the tape
+ *
+ * A residual block adds two values, an Inception block concatenates four:
+ * the tape's record is a graph, each entry reading the outputs of the
+ * entries it names (ps-tape-private.h).  Here: those steps' forward and
+ * backward, and how a gradient reaches an output several entries read.
+ */
+#include "ps-tape.h"
+#include "ps-tape-private.h"
+#include "ps-error.h"
+
+#include <string.h>
+
+/* The output of entry `src` (-1: the tape's copy of the input). */
+PsTensor *
+ps_tape_in_of (PsTape *t, int src)
+{
+  return src < 0 ? t->x0 : t->pool[src].out;
+}
+
+static gboolean
+shape_error (PsTape *t, Entry *e, GError **error, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+shape_error (PsTape *t, Entry *e, GError **error, const char *fmt, ...)
+{
+  g_autofree char *path = ps_tape_module_path (t, e->module);
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: %s", path, msg);
+  return FALSE;
+}
+
+/* A step of a known container's forward that is not a module (ps-block.h). */
+gboolean
+ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
+{
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  int ndim = in->ndim;
+
+  memcpy (shape, in->shape, sizeof shape);
+  switch (e->kind)
+    {
+    case ENTRY_MISSING:
+      {
+        g_autofree char *path = ps_tape_module_path (t, e->module);
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s's forward calls self.%s, which "
+                     "it does not have", path, ps_module_get_type_name (e->module), e->missing);
+        return FALSE;
+      }
+    case ENTRY_ADD:
+      {
+        const PsTensor *b = ps_tape_in_of (t, e->src[1]);
+        if (!ps_tensor_same_shape (in, b))
+          {
+            /* PyTorch's broadcasting message: the dimensions compared from the last */
+            int d = 0;
+            for (int k = 1; k <= MAX (in->ndim, b->ndim); k++)
+              {
+                int64_t sa = k <= in->ndim ? in->shape[in->ndim - k] : 1;
+                int64_t sb = k <= b->ndim ? b->shape[b->ndim - k] : 1;
+                if (sa != sb)
+                  {
+                    d = MAX (in->ndim, b->ndim) - k;
+                    return shape_error (t, e, error, "The size of tensor a (%" G_GINT64_FORMAT
+                                        ") must match the size of tensor b (%" G_GINT64_FORMAT
+                                        ") at non-singleton dimension %d", sa, sb, d);
+                  }
+              }
+            return shape_error (t, e, error, "the two tensors added differ in rank");
+          }
+        if (!ps_tensor_resize (e->out, ndim, shape))
+          goto oom;
+        for (int64_t i = 0; i < in->numel; i++)
+          e->out->data[i] = in->data[i] + b->data[i];
+        return TRUE;
+      }
+    case ENTRY_CAT:
+      {
+        int64_t C = 0, outer, inner;
+        if (ndim < 2)
+          return shape_error (t, e, error, "Dimension out of range (expected to be in range "
+                              "of [%d, %d], but got 1)", -MAX (ndim, 1), MAX (ndim, 1) - 1);
+        for (int k = 0; k < e->n_src; k++)
+          {
+            const PsTensor *a = ps_tape_in_of (t, e->src[k]);
+            if (a->ndim != ndim)
+              return shape_error (t, e, error, "Tensors must have same number of dimensions: "
+                                  "got %d and %d", ndim, a->ndim);
+            for (int d = 0; d < ndim; d++)
+              if (d != 1 && a->shape[d] != shape[d])
+                return shape_error (t, e, error, "Sizes of tensors must match except in "
+                                    "dimension 1. Expected size %" G_GINT64_FORMAT " but got "
+                                    "size %" G_GINT64_FORMAT " for tensor number %d in the "
+                                    "list.", shape[d], a->shape[d], k);
+            C += a->shape[1];
+          }
+        shape[1] = C;
+        if (!ps_tensor_resize (e->out, ndim, shape))
+          goto oom;
+        outer = shape[0];
+        inner = C ? e->out->numel / (outer * C) : 0;
+        for (int64_t o = 0; o < outer; o++)
+          {
+            float *dst = e->out->data + o * C * inner;
+            for (int k = 0; k < e->n_src; k++)
+              {
+                const PsTensor *a = ps_tape_in_of (t, e->src[k]);
+                size_t n = (size_t) (a->shape[1] * inner);
+                memcpy (dst, a->data + o * n, n * sizeof (float));
+                dst += n;
+              }
+          }
+        return TRUE;
+      }
+    case ENTRY_RELU:
+      if (!ps_tensor_resize (e->out, ndim, shape))
+        goto oom;
+      for (int64_t i = 0; i < in->numel; i++)
+        e->out->data[i] = in->data[i] > 0.f ? in->data[i] : 0.f;
+      return TRUE;
+    case ENTRY_FLATTEN:
+      if (ndim < 2)
+        return shape_error (t, e, error, "Dimension out of range (expected to be in range of "
+                            "[%d, %d], but got 1)", -MAX (ndim, 1), MAX (ndim, 1) - 1);
+      shape[1] = in->numel / MAX (shape[0], 1);
+      if (shape[0] == 0)
+        {
+          shape[1] = 1;
+          for (int d = 1; d < ndim; d++)
+            shape[1] *= in->shape[d];
+        }
+      if (!ps_tensor_resize (e->out, 2, shape))
+        goto oom;
+      memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
+      return TRUE;
+    case ENTRY_MODULE:
+      break;
+    }
+  g_assert_not_reached ();
+oom:
+  g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for activations");
+  return FALSE;
+}
+
+/* Hand g = dL/d(output of entry s) from one of its readers: kept as is for a
+ * single reader (owned: the entry may overwrite it), summed into the
+ * entry's own accumulator when several read it. */
+gboolean
+ps_tape_deliver (PsTape *t, int s, PsTensor *g, gboolean owned, GError **error)
+{
+  Entry *e;
+
+  if (s < 0)
+    return TRUE;
+  e = &t->pool[s];
+  if (e->fanout <= 1)
+    {
+      e->g = g;
+      e->g_owned = owned;
+      return TRUE;
+    }
+  if (e->acc == NULL)
+    e->acc = ps_tensor_new_1d (0);
+  if (!e->acc_started)
+    {
+      if (!ps_tensor_resize (e->acc, e->out->ndim, e->out->shape))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+          return FALSE;
+        }
+      memcpy (e->acc->data, g->data, (size_t) g->numel * sizeof (float));
+      e->acc_started = TRUE;
+    }
+  else
+    for (int64_t i = 0; i < g->numel; i++)
+      e->acc->data[i] += g->data[i];
+  e->g = e->acc;
+  e->g_owned = TRUE;
+  return TRUE;
+}
+
+/* A copy of g (shape of entry src's output) in buf, to hand to src. */
+static PsTensor *
+grad_copy (PsTensor **buf, int src, PsTape *t, const float *g, GError **error)
+{
+  const PsTensor *in = ps_tape_in_of (t, src);
+  if (*buf == NULL)
+    *buf = ps_tensor_new_1d (0);
+  if (!ps_tensor_resize (*buf, in->ndim, in->shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+      return NULL;
+    }
+  if (g)
+    memcpy ((*buf)->data, g, (size_t) in->numel * sizeof (float));
+  return *buf;
+}
+
+/* Backward through a step of a known container's forward: its inputs'
+ * gradients are delivered to their entries. */
+gboolean
+ps_tape_backward_block (PsTape *t, guint idx, GError **error)
+{
+  Entry *e = &t->pool[idx];
+  PsTensor *g = e->g;
+  gboolean owned = e->g_owned;
+
+  switch (e->kind)
+    {
+    case ENTRY_ADD:
+      /* the second input gets its own copy: the first's backward may work in place */
+      if (e->src[1] >= 0)
+        {
+          PsTensor *c = e->src[1] != e->src[0] && t->pool[e->src[1]].fanout == 1
+                        ? grad_copy (&e->dxs[0], e->src[1], t, g->data, error) : g;
+          if (c == NULL || !ps_tape_deliver (t, e->src[1], c, c != g, error))
+            return FALSE;
+        }
+      return ps_tape_deliver (t, e->src[0], g, owned, error);
+    case ENTRY_CAT:
+      {
+        int64_t C = e->out->shape[1], outer = e->out->shape[0];
+        int64_t inner = C && outer ? e->out->numel / (outer * C) : 0, c0 = 0;
+        for (int k = 0; k < e->n_src; k++)
+          {
+            const PsTensor *a = ps_tape_in_of (t, e->src[k]);
+            int64_t n = a->shape[1] * inner;
+            PsTensor *d;
+            if (e->src[k] < 0)
+              {
+                c0 += a->shape[1];
+                continue;
+              }
+            d = grad_copy (&e->dxs[k], e->src[k], t, NULL, error);
+            if (d == NULL)
+              return FALSE;
+            for (int64_t o = 0; o < outer; o++)
+              memcpy (d->data + o * n, g->data + (o * C + c0) * inner, (size_t) n * sizeof (float));
+            c0 += a->shape[1];
+            if (!ps_tape_deliver (t, e->src[k], d, TRUE, error))
+              return FALSE;
+          }
+        return TRUE;
+      }
+    case ENTRY_RELU:
+    case ENTRY_FLATTEN:
+      {
+        PsTensor *d;
+        if (e->src[0] < 0)
+          return TRUE;
+        if (owned)
+          {
+            const PsTensor *in = ps_tape_in_of (t, e->src[0]);
+            d = g;
+            ps_tensor_reshape (d, in->ndim, in->shape);
+          }
+        else if ((d = grad_copy (&e->dx, e->src[0], t, NULL, error)) == NULL)
+          return FALSE;
+        if (e->kind == ENTRY_RELU)
+          ps_relu_backward (e->out->data, g->data, d->data, g->numel);
+        else if (d != g)
+          memcpy (d->data, g->data, (size_t) g->numel * sizeof (float));
+        return ps_tape_deliver (t, e->src[0], d, TRUE, error);
+      }
+    case ENTRY_MODULE:
+    case ENTRY_MISSING:
+      break;
+    }
+  g_assert_not_reached ();
+  return FALSE;
+}
+

@@ -1,0 +1,112 @@
+/* ps-tape-private.h — the tape's record, shared by ps-tape.c and
+ * ps-tape-block.c, and what ps-tape.c takes from ps-linear.c
+ *
+ * The Linear backward of ps_linear_backward() with one more argument, and the
+ * backward masks of ReLU and LeakyReLU (ps-linear.c says why they look as
+ * they do).
+ */
+#pragma once
+
+#include "ps-block.h"
+#include "ps-layer-op.h"
+#include "ps-tape.h"
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* As ps_linear_backward; db_summed: scratch already holds the batch sum of
+ * dy (computed by the ReLU backward that produced dy, in the same order). */
+void ps_linear_backward_summed (const float *x, const float *w, const float *dy,
+                                float *dx, float *dw, gboolean dw_overwrite,
+                                float *db, gboolean db_overwrite, float *scratch,
+                                gboolean db_summed, int64_t B, int64_t in, int64_t out);
+void ps_relu_backward (const float *y, const float *g, float *dx, int64_t n);
+void ps_leaky_relu_backward (const float *x, const float *g, float *dx, int64_t n, float s);
+/* ReLU backward in place on d (B rows of `out`), and the column sums of the result into sum. */
+void ps_relu_backward_column_sums (const float *restrict y, float *restrict d,
+                                   float *restrict sum, int64_t B, int64_t out);
+
+/* ---- the record ------------------------------------------------------------- */
+
+/* What an entry computes: a module's call, or a step of a known container's
+ * forward (ps-block.h) that is not a module: out = in + in2, the
+ * concatenation of its inputs along dim 1, F.relu, torch.flatten(x, 1). */
+typedef enum
+{
+  ENTRY_MODULE,
+  ENTRY_ADD,
+  ENTRY_CAT,
+  ENTRY_RELU,
+  ENTRY_FLATTEN,
+  ENTRY_MISSING,          /* a child the forward calls is absent: an error at forward */
+} EntryKind;
+
+typedef struct
+{
+  EntryKind kind;
+  /* Where the inputs come from: the entry whose output each is, -1 for the
+   * tape's input.  In a Sequential, src[0] is the entry before. */
+  int       src[PS_BLOCK_MAX_KEPT];
+  int       n_src;
+  int       fanout;       /* entries (and the loss, for the last) that read this output */
+  const char *missing;    /* ENTRY_MISSING: the child's name (static) */
+  PsTensor *g;            /* in backward: dL/d(out) once every reader has delivered it */
+  gboolean  g_owned;      /* g is a tape buffer this entry may overwrite */
+  PsTensor *acc;          /* fanout > 1: the sum of the readers' gradients */
+  gboolean  acc_started;
+  PsTensor *dxs[PS_BLOCK_MAX_KEPT];   /* ADD, CAT: the gradient of each input after the first */
+  PsModule *module;       /* refs, taken at forward: a model edited after the */
+  PsParam  *w, *b;        /* forward cannot leave the tape pointing at freed objects */
+  PsTensor *out;          /* this call's output, reused across forwards */
+  gboolean  out_shared;   /* out is the entry below's (a ReLU in place on a Linear's output) */
+  PsTensor *dx;           /* gradient w.r.t. this call's input */
+  guint64   w_version, b_version;
+  int       w_slot, b_slot;   /* index into pending[] when the parameter is used twice, else -1 */
+  PsTensor *use_dw, *use_db;  /* with record_uses: this use's own share of a tied gradient */
+  gboolean  use_valid;        /* use_dw/use_db hold the last backward's shares */
+  gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
+  PsLayerOp op;
+  PsLayerOpState st;      /* its plan and buffers, reused across forwards */
+} Entry;
+
+/* A parameter used by several entries (a tied layer) gets the sum of its
+ * uses' gradients first, and that sum is added to .grad once, as PyTorch's
+ * autograd does: a second identical backward then doubles it exactly. */
+typedef struct
+{
+  PsParam  *param;        /* borrowed */
+  PsTensor *sum;          /* reused across backward calls */
+  gboolean  started;
+} Pending;
+
+struct _PsTape
+{
+  PsModule *model;
+  PsRng    *rng;
+  guint     n_used;       /* entries recorded by the last forward */
+  guint     n_alloc;      /* entries whose buffers exist (>= n_used) */
+  guint     n_planned;    /* entries when plan_shared last ran */
+  int       out_idx;      /* the entry whose output is the model's (-1: the input itself) */
+  Entry    *pool;         /* n_alloc entries */
+  PsTensor *x0;           /* copy of the last input */
+  PsTensor *dy;           /* loss gradient */
+  PsTensor *scratch;      /* workspace of the bias gradient */
+  GArray   *pending;      /* Pending */
+  gboolean  record_uses;  /* keep each use's share of a tied parameter's gradient */
+  gboolean  have_forward;
+  gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
+  gboolean  training;     /* module.train() (TRUE) or .eval(): BatchNorm, Dropout */
+  gboolean  trained_forward;   /* the mode of the last forward */
+};
+
+PsTensor *ps_tape_in_of        (PsTape *t, int src);   /* entry src's output, -1: the input */
+char     *ps_tape_module_path  (PsTape *t, PsModule *m);
+/* forward and backward of an entry that is not a module (ADD, CAT, RELU, FLATTEN, MISSING) */
+gboolean  ps_tape_forward_block  (PsTape *t, Entry *e, const PsTensor *in, GError **error);
+gboolean  ps_tape_backward_block (PsTape *t, guint idx, GError **error);
+/* hand dL/d(output of entry s) from one of its readers to s */
+gboolean  ps_tape_deliver        (PsTape *t, int s, PsTensor *g, gboolean owned, GError **error);
+
+G_END_DECLS

@@ -1,2 +1,0 @@
-# expect: empty_file.py: no module is bound at top level (write e.g. net =
-

@@ -1,2 +1,0 @@
-x = 1
-assert x == 2, f"x is {x}"

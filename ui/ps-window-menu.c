@@ -1,0 +1,252 @@
+/* ps-window-menu.c — the window menu of a right click on a header bar
+ *
+ * Why this exists.  A right click on a GtkHeaderBar reaches its
+ * GtkWindowHandle, which asks the window manager for its window menu
+ * (gdk_toplevel_show_window_menu: _GTK_SHOW_WINDOW_MENU on X11, which only
+ * Mutter and a few others understand).  Where the window manager has none,
+ * GTK 4.8 opens a fallback menu of its own (gtkwindowhandle.c,
+ * do_popup_fallback: a GtkPopoverMenu with Restore, Minimize, Maximize,
+ * Close) — from the handler of the button *press*, while the button is
+ * still down, under the pointer, and unparents it from its "closed"
+ * handler.  GTK's count of pressed widgets does not survive that.
+ * gtkmain.c (handle_pointing_event) counts a press up on the pressed widget
+ * and on each of its ancestors (gtk_widget_set_active_state, the :active
+ * state) and counts the same chain down on the release, but only if the
+ * implicit grab the press recorded is still there; a popover mapped, hidden
+ * or unparented in between drops or moves that grab without counting down
+ * (gtk_window_update_pointer_focus_on_state_change), and a grab-broken
+ * event counts down without dropping it.  Traced under Xvfb + openbox with
+ * GTK 4.8.3 (every GdkSurface::event logged with the widgets then :active):
+ *   1. the right press on the header bar counts up PsWindow, GtkHeaderBar,
+ *      GtkWindowHandle, GtkCenterBox and the widget under the pointer; the
+ *      popover opens under the pointer; the release finds no implicit
+ *      grab and counts nothing down: those
+ *      widgets stay :active for the rest of the window's life (every time);
+ *   2. a later press landing in that popover (a double right click: the
+ *      second press arrives where the popover just opened) is counted down
+ *      on widgets of the popover that were never counted up: "Gtk-WARNING:
+ *      Broken accounting of active state for widget (GtkGizmo)", ...,
+ *      "(GtkPopoverMenu)" (monkey seed 1804563645, action 219; replayed:
+ *      action 177).  The window and its header bar do not warn there only
+ *      because step 1 left them counted up; issue 17 saw the same warning
+ *      for PsWindow and for a GtkDialog.
+ * Later GTK releases count a grab down whenever it is dropped or moved
+ * (gtkroot.c); GTK 4.8's bookkeeping cannot be reached from an application.
+ *
+ * What ParamScope does instead.  A gesture on every window, in the capture
+ * phase (before the window handle sees the press), takes a secondary
+ * press that would reach a window handle when the user's titlebar action
+ * (gtk-titlebar-right-click) is the window menu.  It asks the desktop for
+ * its own menu first, exactly as GTK does (gdk_toplevel_titlebar_gesture,
+ * then gdk_toplevel_show_window_menu, from the press).  Only where neither
+ * is there does it open its own menu, and on the *release*, as a menu
+ * button does: by then GTK has counted the press down.  Its items are
+ * GtkWindow's own actions (window.minimize, window.toggle-maximized,
+ * window.close: enabled as GTK enables them), its popover is kept and
+ * reused, and is unparented when the window handle is unrealized, as GTK
+ * does with its own.
+ */
+#include "ps-window-menu.h"
+
+#include <glib/gi18n.h>
+
+#define DATA_KEY "ps-window-menu"
+
+typedef struct
+{
+  GtkWindow *window;          /* unowned: this lives as long as the window */
+  GtkWidget *handle;          /* weak: the window handle of a pending menu */
+  GtkWidget *popover;         /* child of popover_parent, or NULL */
+  GtkWidget *popover_parent;  /* the window handle it hangs on */
+  gulong     unrealize_id;
+  double     x, y;            /* the press, in the handle's coordinates */
+  gboolean   pending;         /* open the menu on the release */
+} WindowMenu;
+
+static void
+menu_drop_popover (WindowMenu *m)
+{
+  if (m->popover == NULL)
+    return;
+  g_clear_signal_handler (&m->unrealize_id, m->popover_parent);
+  gtk_widget_unparent (m->popover);
+  m->popover = NULL;
+  m->popover_parent = NULL;
+}
+
+static void
+on_handle_unrealize (GtkWidget *handle, WindowMenu *m)
+{
+  menu_drop_popover (m);
+}
+
+static void
+window_menu_free (gpointer data)
+{
+  WindowMenu *m = data;
+
+  /* the window handle was unrealized (and the popover dropped) before the
+   * window is finalized; nothing here touches widgets */
+  g_clear_weak_pointer (&m->handle);
+  g_free (m);
+}
+
+static GMenuModel *
+build_model (GtkWindow *window)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr (GMenu) top = g_menu_new ();
+  g_autoptr (GMenu) bottom = g_menu_new ();
+
+  g_menu_append (top, _("Minimize"), "window.minimize");
+  g_menu_append (top, gtk_window_is_maximized (window) ? _("Restore") : _("Maximize"),
+                 "window.toggle-maximized");
+  g_menu_append (bottom, _("Close"), "window.close");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (top));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (bottom));
+  return G_MENU_MODEL (menu);
+}
+
+static void
+menu_popup (WindowMenu *m, GtkWidget *handle, double x, double y)
+{
+  GdkRectangle at = { (int) x, (int) y, 1, 1 };
+  g_autoptr (GMenuModel) model = build_model (m->window);
+
+  if (m->popover != NULL && m->popover_parent != handle)
+    menu_drop_popover (m);
+  if (m->popover == NULL)
+    {
+      m->popover = gtk_popover_menu_new_from_model (NULL);
+      gtk_widget_add_css_class (m->popover, "ps-window-menu");
+      gtk_popover_set_has_arrow (GTK_POPOVER (m->popover), FALSE);
+      gtk_widget_set_halign (m->popover, GTK_ALIGN_START);
+      gtk_widget_set_parent (m->popover, handle);
+      m->popover_parent = handle;
+      m->unrealize_id = g_signal_connect (handle, "unrealize", G_CALLBACK (on_handle_unrealize), m);
+    }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (m->popover), model);
+  gtk_popover_set_pointing_to (GTK_POPOVER (m->popover), &at);
+  gtk_popover_popup (GTK_POPOVER (m->popover));
+}
+
+/* The window handle a press at (x, y) of the window reaches, or NULL: none
+ * is under it, or a text field on the way has its own right click. */
+static GtkWidget *
+handle_at (GtkWidget *window, double x, double y)
+{
+  for (GtkWidget *w = gtk_widget_pick (window, x, y, GTK_PICK_DEFAULT); w != NULL && w != window;
+       w = gtk_widget_get_parent (w))
+    {
+      if (GTK_IS_EDITABLE (w))
+        return NULL;
+      if (GTK_IS_WINDOW_HANDLE (w))
+        return w;
+    }
+  return NULL;
+}
+
+static void
+on_pressed (GtkGestureClick *click, int n_press, double x, double y, WindowMenu *m)
+{
+  GtkGesture *gesture = GTK_GESTURE (click);
+  GtkWidget *window = GTK_WIDGET (m->window);
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (click));
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_autofree char *action = NULL;
+  GtkWidget *handle;
+  graphene_point_t p;
+
+  m->pending = FALSE;
+  g_clear_weak_pointer (&m->handle);
+  /* the window's own surface only (its popovers' presses come here too);
+   * GTK's other titlebar actions (lower, minimize, ...) open nothing; and
+   * nothing while a grab is on, as the window handle does */
+  g_object_get (gtk_widget_get_settings (window), "gtk-titlebar-right-click", &action, NULL);
+  if (event == NULL || surface == NULL || gdk_event_get_surface (event) != surface
+      || g_strcmp0 (action, "menu") != 0
+      || gdk_display_device_is_grabbed (gtk_widget_get_display (window),
+                                        gtk_gesture_get_device (gesture))
+      || (handle = handle_at (window, x, y)) == NULL)
+    {
+      gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
+  /* the desktop's own menu where it has one, asked for as GTK does */
+  if (gdk_toplevel_titlebar_gesture (GDK_TOPLEVEL (surface), GDK_TITLEBAR_GESTURE_RIGHT_CLICK)
+      || gdk_toplevel_show_window_menu (GDK_TOPLEVEL (surface), event))
+    return;
+  if (!gtk_widget_compute_point (window, handle, &GRAPHENE_POINT_INIT (x, y), &p))
+    graphene_point_init (&p, 0, 0);
+  g_set_weak_pointer (&m->handle, handle);
+  m->x = p.x;
+  m->y = p.y;
+  m->pending = TRUE;
+}
+
+static void
+on_released (GtkGestureClick *click, int n_press, double x, double y, WindowMenu *m)
+{
+  GtkWidget *handle = m->handle;
+
+  if (!m->pending || handle == NULL || !gtk_widget_get_mapped (handle))
+    return;
+  m->pending = FALSE;
+  g_clear_weak_pointer (&m->handle);
+  menu_popup (m, handle, m->x, m->y);
+}
+
+void
+ps_window_menu_attach (GtkWindow *window)
+{
+  GtkGesture *click;
+  WindowMenu *m;
+
+  g_return_if_fail (GTK_IS_WINDOW (window));
+  if (g_object_get_data (G_OBJECT (window), DATA_KEY) != NULL)
+    return;
+  m = g_new0 (WindowMenu, 1);
+  m->window = window;
+  g_object_set_data_full (G_OBJECT (window), DATA_KEY, m, window_menu_free);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  gtk_event_controller_set_name (GTK_EVENT_CONTROLLER (click), "ps-window-menu");
+  g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), m);
+  g_signal_connect (click, "released", G_CALLBACK (on_released), m);
+  gtk_widget_add_controller (GTK_WIDGET (window), GTK_EVENT_CONTROLLER (click));
+}
+
+GtkWidget *
+ps_window_menu_get_popover (GtkWindow *window)
+{
+  WindowMenu *m = g_object_get_data (G_OBJECT (window), DATA_KEY);
+  return m ? m->popover : NULL;
+}
+
+static void
+on_toplevels_changed (GListModel *toplevels, guint position, guint removed, guint added,
+                      gpointer data)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+      ps_window_menu_attach (window);
+    }
+}
+
+void
+ps_window_menu_install (void)
+{
+  static gboolean installed;
+  GListModel *toplevels;
+
+  if (installed)
+    return;
+  installed = TRUE;
+  toplevels = gtk_window_get_toplevels ();
+  g_signal_connect (toplevels, "items-changed", G_CALLBACK (on_toplevels_changed), NULL);
+  on_toplevels_changed (toplevels, 0, 0, g_list_model_get_n_items (toplevels), NULL);
+}
