@@ -1177,3 +1177,25 @@ ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
     return FALSE;
   return ps_tape_backward (t, t->dy, error);
 }
+
+/* ---- what the last forward computed --------------------------------------- */
+
+guint
+ps_tape_get_n_outputs (PsTape *t)
+{
+  g_return_val_if_fail (t != NULL, 0);
+  return t->have_forward ? t->n_used : 0;
+}
+
+const PsTensor *
+ps_tape_get_output (PsTape *t, guint i, PsModule **module, gboolean *overwritten)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  if (!t->have_forward || i >= t->n_used)
+    return NULL;
+  if (module)
+    *module = t->pool[i].module;
+  if (overwritten)
+    *overwritten = i + 1 < t->n_used && t->pool[i + 1].out_shared;
+  return t->pool[i].out;
+}

@@ -26,6 +26,8 @@ struct _PsWindow
   /* template children */
   GtkWidget *tree;                /* PsBlockTree */
   GtkWidget *path_label, *tied_label;
+  GtkWidget *rgb_toggle;          /* a 3-channel convolution's filters as colour images */
+  GtkWidget *activations_page;    /* PsActivationsPage, in the notebook below */
   GtkWidget *data_view, *grad_view;               /* PsMatrixView */
   GtkWidget *param_stack;         /* "param": the two views; "node": node_overview; "none" */
   GtkWidget *node_overview, *node_empty;
