@@ -58,6 +58,7 @@
 #include "ps-kernels.h"
 #include "ps-layer.h"
 #include "ps-layer-op.h"
+#include "ps-layer-recurrent.h"
 #include "ps-model-file.h"
 #include "ps-module.h"
 #include "ps-optim.h"

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const kind_names[] = { "random", "teacher", "spiral" };
+static const char *const kind_names[] = { "random", "teacher", "spiral", "digits" };
 
 gboolean
 ps_data_kind_from_string (const char *s, PsDataKind *kind)
@@ -79,15 +79,130 @@ random_target (PsRng *rng, int64_t n, int64_t out, PsLossKind loss)
   return t;
 }
 
+static PsModule *
+first_leaf (PsModule *m)
+{
+  while (ps_module_get_n_children (m) > 0)
+    m = ps_module_get_child (m, 0);
+  return m;
+}
+
+int
+ps_data_sample_shape (PsModule *model, int64_t shape[3])
+{
+  PsModule *f = first_leaf (model);
+  const char *type = ps_module_get_type_name (f);
+  int64_t c, w;
+
+  if (g_strcmp0 (type, "Conv2d") == 0 || g_strcmp0 (type, "Conv1d") == 0)
+    {
+      c = ps_module_get_option_int (f, "in_channels", 0);
+      if (c <= 0)
+        return 0;
+      shape[0] = c;
+      if (type[4] == '1')
+        {
+          shape[1] = 64;
+          return 2;
+        }
+      shape[1] = shape[2] = c == 1 ? 28 : 32;
+      return 3;
+    }
+  w = ps_module_input_width (model);
+  if (w <= 0)
+    return 0;
+  shape[0] = w;
+  return 1;
+}
+
+/* A sample shape the digits fill: one 28 x 28 channel. */
+static gboolean
+digits_image (int dims, const int64_t *sample)
+{
+  return dims == 3 && sample[0] == 1 && sample[1] == 28 && sample[2] == 28;
+}
+
+gboolean
+ps_data_fits (PsDataKind kind, PsModule *model)
+{
+  int64_t sample[3];
+  int dims;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  dims = ps_data_sample_shape (model, sample);
+  switch (kind)
+    {
+    case PS_DATA_RANDOM:
+    case PS_DATA_TEACHER:
+      return dims > 0;
+    case PS_DATA_SPIRAL:
+      return dims == 1 && sample[0] == 2 && ps_module_output_width (model) == 2;
+    case PS_DATA_DIGITS:
+      return (digits_image (dims, sample) || (dims == 1 && sample[0] == 784))
+             && ps_module_output_width (model) == 10;
+    }
+  return FALSE;
+}
+
+/* Seven segments of a digit, as (x0, y0, x1, y1) strokes in a 10 x 16 box:
+ * top, upper left, upper right, middle, lower left, lower right, bottom. */
+static const float segments[7][4] = {
+  { 1, 1, 9, 1 }, { 1, 1, 1, 8 }, { 9, 1, 9, 8 }, { 1, 8, 9, 8 },
+  { 1, 8, 1, 15 }, { 9, 8, 9, 15 }, { 1, 15, 9, 15 },
+};
+/* which segments each digit lights (bit i: segment i) */
+static const guint8 digit_segments[10] = {
+  0x77, 0x24, 0x5d, 0x6d, 0x2e, 0x6b, 0x7b, 0x25, 0x7f, 0x6f,
+};
+
+/* Digit k drawn into a 28 x 28 image: strokes about 2 px wide, the box
+ * scaled by 1.0..1.25, shifted up to +-3 px, Gaussian noise of 0.1. */
+static void
+draw_digit (float *img, int k, PsRng *rng)
+{
+  double scale = 1.0 + 0.25 * ps_rng_double (rng);
+  double dx = 9 + (ps_rng_double (rng) * 6 - 3), dy = 4 + (ps_rng_double (rng) * 6 - 3);
+  double slant = 0.15 * (ps_rng_double (rng) - 0.5);
+
+  for (int y = 0; y < 28; y++)
+    for (int x = 0; x < 28; x++)
+      {
+        double best = 1e9;
+        for (int s = 0; s < 7; s++)
+          {
+            const float *g = segments[s];
+            double ax, ay, bx, by, px, py, vx, vy, t, d;
+            if (!(digit_segments[k] & (1 << s)))
+              continue;
+            ay = dy + g[1] * scale;
+            by = dy + g[3] * scale;
+            ax = dx + g[0] * scale * 0.9 + slant * (16 * scale - (ay - dy));
+            bx = dx + g[2] * scale * 0.9 + slant * (16 * scale - (by - dy));
+            px = x - ax;
+            py = y - ay;
+            vx = bx - ax;
+            vy = by - ay;
+            t = CLAMP ((px * vx + py * vy) / MAX (vx * vx + vy * vy, 1e-9), 0.0, 1.0);
+            d = hypot (px - t * vx, py - t * vy);
+            best = MIN (best, d);
+          }
+        img[y * 28 + x] = (float) (CLAMP (1.6 - best, 0.0, 1.0) + 0.1 * ps_rng_normal (rng));
+      }
+}
+
 gboolean
 ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsLossKind loss,
                   PsTensor **x_out, PsTensor **target_out, GError **error)
 {
   int64_t in = ps_module_input_width (model), out = ps_module_output_width (model);
+  int64_t sample[3];
+  int sample_dims = ps_data_sample_shape (model, sample);
   g_autoptr (PsTensor) x = NULL;
   g_autoptr (PsTensor) t = NULL;
   PsRng rng;
 
+  if (sample_dims > 1)
+    in = sample[0];             /* a convolution first: its channels */
   if (in <= 0 || out <= 0)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
@@ -160,6 +275,36 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
           }
         if (loss != PS_LOSS_SUM)
           t = one_hot (cls, n, 2);
+        break;
+      }
+
+    case PS_DATA_DIGITS:
+      {
+        g_autofree int64_t *cls = g_new (int64_t, n);
+        gboolean image = digits_image (sample_dims, sample);
+        if (!ps_data_fits (PS_DATA_DIGITS, model))
+          {
+            g_autofree char *what = sample_dims > 1 ? g_strdup_printf (_("%" PRId64 " channels"), in)
+                                                    : g_strdup_printf (_("%" PRId64 " inputs"), in);
+            g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                         _("the digits are 1 × 28 × 28 images of 10 classes: the network needs "
+                           "Conv2d(1, ...) or Linear(784, ...) first and 10 outputs last, not %s "
+                           "and %" PRId64 " outputs"), what, out);
+            return FALSE;
+          }
+        x = image ? ps_tensor_new (4, (int64_t[]) { n, 1, 28, 28 }) : ps_tensor_new_2d (n, 784);
+        if (x == NULL)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, _("out of memory for the digits"));
+            return FALSE;
+          }
+        for (int64_t i = 0; i < n; i++)
+          {
+            cls[i] = i % 10;
+            draw_digit (x->data + i * 784, (int) cls[i], &rng);
+          }
+        if (loss != PS_LOSS_SUM)
+          t = one_hot (cls, n, 10);
         break;
       }
 

@@ -18,10 +18,24 @@ typedef enum
                         network with PyTorch's default initialization from its own stream
                         derived from the seed (never the student's own weights) */
   PS_DATA_SPIRAL,    /* two interleaved spirals in the plane: needs 2 inputs and 2 outputs */
+  PS_DATA_DIGITS,    /* digit-like 28 x 28 patterns (seven-segment strokes, shifted, noisy),
+                        class i % 10: (n, 1, 28, 28) for a first Conv2d(1, ...), or (n, 784);
+                        needs 10 outputs */
 } PsDataKind;
 
 gboolean    ps_data_kind_from_string (const char *s, PsDataKind *kind);
 const char *ps_data_kind_to_string   (PsDataKind kind);
+
+/* The shape of one sample the network takes: (C, 28, 28) for a first
+ * Conv2d of C = 1 channel (the digits), (C, 32, 32) for other channel
+ * counts, (C, 64) for a first Conv1d, else (in_features).  0 while unknown
+ * (a lazy first layer).  Returns ndim (<= 3). */
+int         ps_data_sample_shape (PsModule *model, int64_t shape[3]);
+
+/* Whether kind's data fits model's input and output (the digits: 1 x 28 x
+ * 28 images or 784 inputs, 10 outputs; the spiral: 2 and 2).  A network
+ * whose input is not known yet (lazy) fits none. */
+gboolean    ps_data_fits     (PsDataKind kind, PsModule *model);
 
 gboolean    ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed,
                               PsLossKind loss, PsTensor **x, PsTensor **target, GError **error);

@@ -1,5 +1,6 @@
 /* ps-layer-op.c — one layer call over the kernels (see ps-layer-op.h) */
 #include "ps-layer-op.h"
+#include "ps-array.h"
 #include "ps-error.h"
 
 #include <string.h>
@@ -403,6 +404,22 @@ ps_layer_op_plan (const PsLayerOp *op, PsLayerOpState *st, int ndim, const int64
       break;
     }
 
+  /* the buffers and the output the caller makes, within the tensor memory cap */
+  {
+    int64_t out_n = ps_shape_numel (*out_ndim, out_shape);
+    int64_t bytes = (MAX (ws - st->ws_n, 0) + MAX (save - st->save_n, 0) + out_n)
+                    * (int64_t) sizeof (float)
+                    + MAX (idx - st->idx_n, 0) * (int64_t) sizeof (int64_t);
+    if (bytes > ps_array_memory_cap () - ps_array_memory_in_use ())
+      {
+        g_autofree char *s = shape_text (ndim, shape);
+        g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "not enough memory: %s needs %"
+                     G_GINT64_FORMAT " bytes for an input of size %s, beyond the tensor memory "
+                     "cap of %" G_GINT64_FORMAT " bytes (PARAMSCOPE_MAX_TENSOR_GIB sets the cap)",
+                     op->name, bytes, s, ps_array_memory_cap ());
+        return FALSE;
+      }
+  }
   if (!grow ((gpointer *) &tmp.ws, &tmp.ws_n, ws, sizeof (float))
       || !grow ((gpointer *) &tmp.save, &tmp.save_n, save, sizeof (float))
       || !grow ((gpointer *) &tmp.idx, &tmp.idx_n, idx, sizeof (int64_t)))

@@ -6,6 +6,7 @@
  */
 #include "ps-model-file.h"
 #include "ps-error.h"
+#include "ps-i18n.h"
 #include "ps-tape.h"
 #include "ps-util.h"
 
@@ -143,14 +144,14 @@ tokenize (Ctx *c)
           if (width == indents[n_indents - 1])
             {
               if (alt != alt_indents[n_indents - 1])
-                return fail_at (c, line, col, "inconsistent use of tabs and spaces in indentation");
+                return fail_at (c, line, col, _("inconsistent use of tabs and spaces in indentation"));
             }
           else if (width > indents[n_indents - 1])
             {
               if (alt <= alt_indents[n_indents - 1])
-                return fail_at (c, line, col, "inconsistent use of tabs and spaces in indentation");
+                return fail_at (c, line, col, _("inconsistent use of tabs and spaces in indentation"));
               if (n_indents >= (int) G_N_ELEMENTS (indents))
-                return fail_at (c, line, col, "indentation is nested too deeply");
+                return fail_at (c, line, col, _("indentation is nested too deeply"));
               alt_indents[n_indents] = alt;
               indents[n_indents++] = width;
               push (c, T_INDENT, NULL, line, col);
@@ -164,9 +165,9 @@ tokenize (Ctx *c)
                 }
               if (width != indents[n_indents - 1])
                 return fail_at (c, line, col,
-                                "unindent does not match any outer indentation level");
+                                _("unindent does not match any outer indentation level"));
               if (alt != alt_indents[n_indents - 1])
-                return fail_at (c, line, col, "inconsistent use of tabs and spaces in indentation");
+                return fail_at (c, line, col, _("inconsistent use of tabs and spaces in indentation"));
             }
           continue;
         }
@@ -206,7 +207,7 @@ tokenize (Ctx *c)
           const char *b = s;
           gboolean fstr;
           if ((guchar) *s >= 0x80)
-            return fail_at (c, line, col, "only ASCII names are supported");
+            return fail_at (c, line, col, _("only ASCII names are supported"));
           while (s < end && (g_ascii_isalnum (*s) || *s == '_'))
             s++;
           fstr = (s - b == 1 && (*b == 'f' || *b == 'F')) || (s - b == 1 && (*b == 'r' || *b == 'R'));
@@ -230,7 +231,7 @@ tokenize (Ctx *c)
               if (s >= end || *s != q)
                 {
                   g_string_free (str, TRUE);
-                  return fail_at (c, line, col, "unterminated string literal");
+                  return fail_at (c, line, col, _("unterminated string literal"));
                 }
               s++;
               push (c, is_f ? T_FSTRING : T_STRING, g_string_free (str, FALSE), line, col);
@@ -269,7 +270,7 @@ tokenize (Ctx *c)
           if (s < end && (g_ascii_isalpha (*s) || *s == '_'))
             {
               g_string_free (num, TRUE);
-              return fail_at (c, line, col, "invalid number literal");
+              return fail_at (c, line, col, _("invalid number literal"));
             }
           for (const char *p = b; p < s; p++)
             if (*p != '_')
@@ -284,7 +285,7 @@ tokenize (Ctx *c)
           if (s + 1 < end && s[0] == q && s[1] == q)
             {
               g_string_free (str, TRUE);
-              return fail_at (c, line, col, "triple-quoted strings are not supported");
+              return fail_at (c, line, col, _("triple-quoted strings are not supported"));
             }
           while (s < end && *s != q && *s != '\n')
             {
@@ -300,7 +301,7 @@ tokenize (Ctx *c)
           if (s >= end || *s != q)
             {
               g_string_free (str, TRUE);
-              return fail_at (c, line, col, "unterminated string literal");
+              return fail_at (c, line, col, _("unterminated string literal"));
             }
           s++;
           push (c, T_STRING, g_string_free (str, FALSE), line, col);
@@ -324,7 +325,7 @@ tokenize (Ctx *c)
         if (*s == '(' || *s == '[' || *s == '{')
           {
             if (depth >= MAX_NEST_DEPTH)
-              return fail_at (c, line, col, "brackets are nested too deeply (limit %d)",
+              return fail_at (c, line, col, _("brackets are nested too deeply (limit %d)"),
                               MAX_NEST_DEPTH);
             open_line[depth] = line;
             open_col[depth] = col;
@@ -334,7 +335,7 @@ tokenize (Ctx *c)
           {
             char want = *s == ')' ? '(' : *s == ']' ? '[' : '{';
             if (depth == 0 || open_stack[depth - 1] != want)
-              return fail_at (c, line, col, "unmatched '%c'", *s);
+              return fail_at (c, line, col, _("unmatched '%c'"), *s);
             depth--;
           }
         push (c, T_OP, g_strndup (s, 1), line, col);
@@ -342,7 +343,7 @@ tokenize (Ctx *c)
       }
     }
   if (depth > 0)
-    return fail_at (c, open_line[depth - 1], open_col[depth - 1], "'%c' was never closed",
+    return fail_at (c, open_line[depth - 1], open_col[depth - 1], _("'%c' was never closed"),
                     open_stack[depth - 1]);
   if (!at_line_start)
     push (c, T_NEWLINE, NULL, line, (int) (s - line_start) + 1);
@@ -457,7 +458,7 @@ expect_op (Ctx *c, const char *op)
 {
   const Tok *t = peek (c);
   if (!is_op (t, op))
-    return fail_at (c, t->line, t->col, "expected '%s' but found '%s'", op, tok_desc (t));
+    return fail_at (c, t->line, t->col, _("expected '%s' but found '%s'"), op, tok_desc (t));
   next (c);
   return TRUE;
 }
@@ -494,7 +495,7 @@ parse_fstring (Ctx *c, const Tok *t)
             {
               g_string_free (lit, TRUE);
               node_free (n);
-              fail_at (c, t->line, t->col, "f-string: '{' was never closed");
+              fail_at (c, t->line, t->col, _("f-string: '{' was never closed"));
               return NULL;
             }
           inner = g_strndup (s + 1, close - s - 1);
@@ -503,8 +504,8 @@ parse_fstring (Ctx *c, const Tok *t)
               g_string_free (lit, TRUE);
               node_free (n);
               fail_at (c, t->line, t->col,
-                       "f-string: format specs and conversions ('%s') are not supported; "
-                       "write {name} or {expression}", inner);
+                       _("f-string: format specs and conversions ('%s') are not supported; "
+                       "write {name} or {expression}"), inner);
               return NULL;
             }
           if (lit->len)
@@ -533,7 +534,7 @@ parse_fstring (Ctx *c, const Tok *t)
               e = parse_expr (&sub);
               if (e && peek (&sub)->kind != T_NEWLINE && peek (&sub)->kind != T_EOF)
                 {
-                  fail_at (c, t->line, t->col, "f-string: invalid expression '%s'", inner);
+                  fail_at (c, t->line, t->col, _("f-string: invalid expression '%s'"), inner);
                   node_free (e);
                   e = NULL;
                 }
@@ -542,7 +543,7 @@ parse_fstring (Ctx *c, const Tok *t)
           if (e == NULL)
             {
               if (c->error && !*c->error)
-                fail_at (c, t->line, t->col, "f-string: empty expression");
+                fail_at (c, t->line, t->col, _("f-string: empty expression"));
               g_string_free (lit, TRUE);
               node_free (n);
               return NULL;
@@ -554,7 +555,7 @@ parse_fstring (Ctx *c, const Tok *t)
         {
           g_string_free (lit, TRUE);
           node_free (n);
-          fail_at (c, t->line, t->col, "f-string: single '}' is not allowed");
+          fail_at (c, t->line, t->col, _("f-string: single '}' is not allowed"));
           return NULL;
         }
       else
@@ -594,7 +595,7 @@ parse_call_args (Ctx *c, GPtrArray *args)
         {
           if (is_op (peek (c), "*") || is_op (peek (c), "**"))
             return fail_at (c, peek (c)->line, peek (c)->col,
-                            "argument unpacking (*args, **kwargs) is not supported");
+                            _("argument unpacking (*args, **kwargs) is not supported"));
           e = parse_expr (c);
           if (e == NULL)
             return FALSE;
@@ -604,7 +605,7 @@ parse_call_args (Ctx *c, GPtrArray *args)
         next (c);
       else if (!is_op (peek (c), ")"))
         return fail_at (c, peek (c)->line, peek (c)->col,
-                        "expected ',' or ')' in the argument list but found '%s'",
+                        _("expected ',' or ')' in the argument list but found '%s'"),
                         tok_desc (peek (c)));
     }
   next (c);
@@ -623,7 +624,7 @@ parse_atom (Ctx *c)
       next (c);
       if (is_name (t, "lambda") || is_name (t, "if") || is_name (t, "not") || is_name (t, "yield"))
         {
-          fail_at (c, t->line, t->col, "'%s' is not supported in model files", t->text);
+          fail_at (c, t->line, t->col, _("'%s' is not supported in model files"), t->text);
           return NULL;
         }
       n = node_new (N_NAME, t);
@@ -675,7 +676,7 @@ parse_atom (Ctx *c)
                 }
               else if (!is_op (peek (c), close))
                 {
-                  fail_at (c, peek (c)->line, peek (c)->col, "expected ',' or '%s' but found '%s'",
+                  fail_at (c, peek (c)->line, peek (c)->col, _("expected ',' or '%s' but found '%s'"),
                            close, tok_desc (peek (c)));
                   node_free (n);
                   return NULL;
@@ -692,7 +693,7 @@ parse_atom (Ctx *c)
         }
       /* fall through */
     default:
-      fail_at (c, t->line, t->col, "expected an expression but found '%s'", tok_desc (t));
+      fail_at (c, t->line, t->col, _("expected an expression but found '%s'"), tok_desc (t));
       return NULL;
     }
 }
@@ -726,7 +727,7 @@ parse_postfix (Ctx *c)
           nt = peek (c);
           if (nt->kind != T_NAME)
             {
-              fail_at (c, nt->line, nt->col, "expected an attribute name after '.'");
+              fail_at (c, nt->line, nt->col, _("expected an attribute name after '.'"));
               node_free (n);
               return NULL;
             }
@@ -744,7 +745,7 @@ parse_postfix (Ctx *c)
           if (is_op (peek (c), ":"))
             {
               fail_at (c, peek (c)->line, peek (c)->col,
-                       "slices are not supported: index one module at a time, e.g. net[0]");
+                       _("slices are not supported: index one module at a time, e.g. net[0]"));
               node_free (p);
               return NULL;
             }
@@ -757,7 +758,7 @@ parse_postfix (Ctx *c)
           if (is_op (peek (c), ":") || is_op (peek (c), ","))
             {
               fail_at (c, peek (c)->line, peek (c)->col,
-                       "slices and multi-dimensional indexing are not supported in model files");
+                       _("slices and multi-dimensional indexing are not supported in model files"));
               node_free (p);
               return NULL;
             }
@@ -784,7 +785,7 @@ parse_unary (Ctx *c)
       Node *n, *e;
       if (++c->depth > MAX_NEST_DEPTH)
         {
-          fail_at (c, t->line, t->col, "expression is nested too deeply");
+          fail_at (c, t->line, t->col, _("expression is nested too deeply"));
           return NULL;
         }
       next (c);
@@ -852,7 +853,7 @@ parse_expr (Ctx *c)
   if (++c->depth > MAX_NEST_DEPTH)
     {
       const Tok *t = peek (c);
-      fail_at (c, t->line, t->col, "expression is nested too deeply (limit %d)", MAX_NEST_DEPTH);
+      fail_at (c, t->line, t->col, _("expression is nested too deeply (limit %d)"), MAX_NEST_DEPTH);
       return NULL;
     }
   n = parse_term (c);
@@ -876,7 +877,7 @@ parse_expr (Ctx *c)
       && (is_op (peek (c), "==") || is_op (peek (c), "!=") || is_op (peek (c), "<")
           || is_op (peek (c), ">") || is_op (peek (c), "<=") || is_op (peek (c), ">=")))
     {
-      fail_at (c, peek (c)->line, peek (c)->col, "comparisons are not supported in model files");
+      fail_at (c, peek (c)->line, peek (c)->col, _("comparisons are not supported in model files"));
       node_free (n);
       return NULL;
     }
@@ -896,7 +897,7 @@ end_of_statement (Ctx *c)
     }
   if (t->kind == T_EOF)
     return TRUE;
-  return fail_at (c, t->line, t->col, "unexpected '%s' after the end of the statement",
+  return fail_at (c, t->line, t->col, _("unexpected '%s' after the end of the statement"),
                   tok_desc (t));
 }
 
@@ -913,7 +914,7 @@ parse_statement (Ctx *c, gboolean in_def)
 
   if (t->kind == T_INDENT)
     {
-      fail_at (c, t->line, t->col, "unexpected indent");
+      fail_at (c, t->line, t->col, _("unexpected indent"));
       return NULL;
     }
   if (is_name (t, "import") || is_name (t, "from"))
@@ -942,7 +943,7 @@ parse_statement (Ctx *c, gboolean in_def)
       nt = peek (c);
       if (nt->kind != T_NAME)
         {
-          fail_at (c, nt->line, nt->col, "expected a function name after 'def'");
+          fail_at (c, nt->line, nt->col, _("expected a function name after 'def'"));
           return NULL;
         }
       next (c);
@@ -959,8 +960,8 @@ parse_statement (Ctx *c, gboolean in_def)
           if (pt->kind != T_NAME)
             {
               fail_at (c, pt->line, pt->col,
-                       "function parameters must be plain names (defaults, *args and type "
-                       "annotations are not supported)");
+                       _("function parameters must be plain names (defaults, *args and type "
+                       "annotations are not supported)"));
               goto bad;
             }
           next (c);
@@ -972,8 +973,8 @@ parse_statement (Ctx *c, gboolean in_def)
           else if (!is_op (peek (c), ")"))
             {
               fail_at (c, peek (c)->line, peek (c)->col,
-                       "function parameters must be plain names (defaults, *args and type "
-                       "annotations are not supported)");
+                       _("function parameters must be plain names (defaults, *args and type "
+                       "annotations are not supported)"));
               goto bad;
             }
         }
@@ -992,14 +993,14 @@ parse_statement (Ctx *c, gboolean in_def)
       vt = peek (c);
       if (vt->kind != T_NAME)
         {
-          fail_at (c, vt->line, vt->col, "expected a loop variable after 'for'");
+          fail_at (c, vt->line, vt->col, _("expected a loop variable after 'for'"));
           return NULL;
         }
       next (c);
       if (!is_name (peek (c), "in"))
         {
           fail_at (c, peek (c)->line, peek (c)->col,
-                   "expected 'in' (write: for NAME in range(N):)");
+                   _("expected 'in' (write: for NAME in range(N):)"));
           return NULL;
         }
       next (c);
@@ -1017,7 +1018,7 @@ parse_statement (Ctx *c, gboolean in_def)
     {
       if (!in_def)
         {
-          fail_at (c, t->line, t->col, "'return' outside a function");
+          fail_at (c, t->line, t->col, _("'return' outside a function"));
           return NULL;
         }
       next (c);
@@ -1047,7 +1048,7 @@ parse_statement (Ctx *c, gboolean in_def)
     for (guint i = 0; i < G_N_ELEMENTS (kw); i++)
       if (is_name (t, kw[i]))
         {
-          fail_at (c, t->line, t->col, "'%s' is not supported in model files (%s)", kw[i],
+          fail_at (c, t->line, t->col, _("'%s' is not supported in model files (%s)"), kw[i],
                    supported_statements);
           return NULL;
         }
@@ -1066,8 +1067,8 @@ parse_statement (Ctx *c, gboolean in_def)
       if (e->kind != N_NAME && e->kind != N_ATTR)
         {
           fail_at (c, e->line, e->col,
-                   "cannot assign to this expression (assign to a name, or tie a parameter "
-                   "with MODULE.weight = MODULE.weight)");
+                   _("cannot assign to this expression (assign to a name, or tie a parameter "
+                   "with MODULE.weight = MODULE.weight)"));
           goto bad;
         }
       n->b = parse_expr (c);
@@ -1075,7 +1076,7 @@ parse_statement (Ctx *c, gboolean in_def)
         goto bad;
       if (is_op (peek (c), "="))
         {
-          fail_at (c, peek (c)->line, peek (c)->col, "chained assignment is not supported");
+          fail_at (c, peek (c)->line, peek (c)->col, _("chained assignment is not supported"));
           goto bad;
         }
       if (!end_of_statement (c))
@@ -1086,7 +1087,7 @@ parse_statement (Ctx *c, gboolean in_def)
                                  || is_op (peek (c), "*=") || is_op (peek (c), "/=")
                                  || is_op (peek (c), ",")))
     {
-      fail_at (c, peek (c)->line, peek (c)->col, "'%s' is not supported in model files (%s)",
+      fail_at (c, peek (c)->line, peek (c)->col, _("'%s' is not supported in model files (%s)"),
                peek (c)->text, supported_statements);
       node_free (e);
       return NULL;
@@ -1118,10 +1119,10 @@ parse_block (Ctx *c, GPtrArray *body, gboolean in_def)
     }
   next (c);
   if (peek (c)->kind != T_INDENT)
-    return fail_at (c, peek (c)->line, peek (c)->col, "expected an indented block");
+    return fail_at (c, peek (c)->line, peek (c)->col, _("expected an indented block"));
   next (c);
   if (++c->depth > MAX_NEST_DEPTH)
-    return fail_at (c, t->line, t->col, "blocks are nested too deeply");
+    return fail_at (c, t->line, t->col, _("blocks are nested too deeply"));
   while (peek (c)->kind != T_DEDENT && peek (c)->kind != T_EOF)
     {
       Node *s = parse_statement (c, in_def);
@@ -1377,14 +1378,14 @@ bind_args (Interp *in, Node *call, const char *fname, const ArgSpec *spec, guint
           for (guint j = 0; j < n_spec; j++)
             g_string_append_printf (names, "%s%s", j ? ", " : "", spec[j].name);
           fail_at (in->c, call->line, call->col,
-                   "%s() got an unexpected keyword argument '%s' (it takes: %s)", fname,
+                   _("%s() got an unexpected keyword argument '%s' (it takes: %s)"), fname,
                    (char *) kwn->pdata[k], n_spec ? names->str : "no arguments");
           g_string_free (names, TRUE);
           return FALSE;
         }
       if (out[i])
         {
-          fail_at (in->c, call->line, call->col, "%s() got multiple values for argument '%s'",
+          fail_at (in->c, call->line, call->col, _("%s() got multiple values for argument '%s'"),
                    fname, spec[i].name);
           return FALSE;
         }
@@ -1393,7 +1394,7 @@ bind_args (Interp *in, Node *call, const char *fname, const ArgSpec *spec, guint
   for (guint i = 0; i < n_spec; i++)
     if (out[i] == NULL && spec[i].deflt == NULL)
       {
-        fail_at (in->c, call->line, call->col, "%s() missing required argument '%s'", fname,
+        fail_at (in->c, call->line, call->col, _("%s() missing required argument '%s'"), fname,
                  spec[i].name);
         return FALSE;
       }
@@ -1411,7 +1412,7 @@ arg_int (Interp *in, Node *call, const char *fname, const char *aname, Val *v, g
     }
   if (v->kind != V_INT)
     {
-      fail_at (in->c, call->line, call->col, "%s(): %s must be an integer, got %s", fname, aname,
+      fail_at (in->c, call->line, call->col, _("%s(): %s must be an integer, got %s"), fname, aname,
                val_type (v));
       return FALSE;
     }
@@ -1436,7 +1437,7 @@ arg_bool (Interp *in, Node *call, const char *fname, const char *aname, Val *v, 
     }
   if (v->kind != V_BOOL && v->kind != V_INT)
     {
-      fail_at (in->c, call->line, call->col, "%s(): %s must be True or False, got %s", fname,
+      fail_at (in->c, call->line, call->col, _("%s(): %s must be True or False, got %s"), fname,
                aname, val_type (v));
       return FALSE;
     }
@@ -1464,11 +1465,11 @@ static Val *
 count_module (Interp *in, Node *call, PsModule *m)
 {
   if (m == NULL)
-    return FAIL (call, "this layer is too large to allocate");
+    return FAIL (call, _("this layer is too large to allocate"));
   if (++in->n_modules > MAX_MODULES)
     {
       ps_module_unref (m);
-      return FAIL (call, "the model has more than %d modules", MAX_MODULES);
+      return FAIL (call, _("the model has more than %d modules"), MAX_MODULES);
     }
   return val_module (m);
 }
@@ -1483,12 +1484,12 @@ construct (Interp *in, Node *call, const char *cls, GPtrArray *pos, GPtrArray *k
     {
       g_autoptr (PsModule) seq = ps_module_new_sequential ();
       if (kwn->len)
-        return FAIL (call, "Sequential() takes modules as positional arguments only");
+        return FAIL (call, _("Sequential() takes modules as positional arguments only"));
       for (guint i = 0; i < pos->len; i++)
         {
           Val *v = pos->pdata[i];
           if (v->kind != V_MODULE)
-            return FAIL (call, "Sequential() argument %u is a %s, not a module", i + 1,
+            return FAIL (call, _("Sequential() argument %u is a %s, not a module"), i + 1,
                          val_type (v));
           ps_module_append (seq, NULL, ps_module_ref (v->module), NULL);
         }
@@ -1513,8 +1514,8 @@ construct (Interp *in, Node *call, const char *cls, GPtrArray *pos, GPtrArray *k
                      (double) fin * (double) fout * 4 / (1 << 30));
       in->param_bytes += ((double) fin * (double) fout + (bias ? (double) fout : 0)) * 4;
       if (in->param_bytes > (double) ps_param_budget_bytes ())
-        return FAIL (call, "the model's parameters would need %.1f GiB, above the limit of "
-                     "%.1f GiB (set PARAMSCOPE_MAX_PARAM_GIB to change it)",
+        return FAIL (call, _("the model's parameters would need %.1f GiB, above the limit of "
+                     "%.1f GiB (set PARAMSCOPE_MAX_PARAM_GIB to change it)"),
                      in->param_bytes / (1 << 30), (double) ps_param_budget_bytes () / (1 << 30));
       return count_module (in, call, ps_module_new_linear (fin, fout, bias, in->rng));
     }
@@ -1569,7 +1570,7 @@ construct (Interp *in, Node *call, const char *cls, GPtrArray *pos, GPtrArray *k
               text = ps_python_float_repr (slope);
             }
           else
-            return FAIL (call, "LeakyReLU(): negative_slope must be a number, got %s",
+            return FAIL (call, _("LeakyReLU(): negative_slope must be a number, got %s"),
                          val_type (a[0]));
         }
       m = ps_module_new_leaky_relu (slope, inplace);
@@ -1586,7 +1587,7 @@ construct (Interp *in, Node *call, const char *cls, GPtrArray *pos, GPtrArray *k
       if (a[0])
         {
           if (a[0]->kind != V_STR || (strcmp (a[0]->s, "none") != 0 && strcmp (a[0]->s, "tanh") != 0))
-            return FAIL (call, "GELU(): approximate must be 'none' or 'tanh'");
+            return FAIL (call, _("GELU(): approximate must be 'none' or 'tanh'"));
           tanh_approx = strcmp (a[0]->s, "tanh") == 0;
         }
       m = ps_module_new (PS_MODULE_GELU);
@@ -1602,7 +1603,7 @@ construct (Interp *in, Node *call, const char *cls, GPtrArray *pos, GPtrArray *k
           || !arg_int (in, call, cls, "end_dim", a[1], -1, -PS_TENSOR_MAX_DIMS, &ed))
         return NULL;
       if (sd >= PS_TENSOR_MAX_DIMS || ed >= PS_TENSOR_MAX_DIMS)
-        return FAIL (call, "Flatten(): dimensions must be below %d", PS_TENSOR_MAX_DIMS);
+        return FAIL (call, _("Flatten(): dimensions must be below %d"), PS_TENSOR_MAX_DIMS);
       return count_module (in, call, ps_module_new_flatten ((int) sd, (int) ed));
     }
   if (strcmp (cls, "Identity") == 0)   /* Identity(*args, **kwargs) ignores its arguments */
@@ -1630,7 +1631,7 @@ shape_from_args (Interp *in, Node *call, const char *fname, GPtrArray *pos, GPtr
         {
           if (v->kind != V_LIST)
             {
-              fail_at (in->c, call->line, call->col, "%s(): size must be a tuple of integers",
+              fail_at (in->c, call->line, call->col, _("%s(): size must be a tuple of integers"),
                        fname);
               return FALSE;
             }
@@ -1647,7 +1648,7 @@ shape_from_args (Interp *in, Node *call, const char *fname, GPtrArray *pos, GPtr
         }
       else
         {
-          fail_at (in->c, call->line, call->col, "%s(): unexpected keyword argument '%s'", fname,
+          fail_at (in->c, call->line, call->col, _("%s(): unexpected keyword argument '%s'"), fname,
                    name);
           return FALSE;
         }
@@ -1656,7 +1657,7 @@ shape_from_args (Interp *in, Node *call, const char *fname, GPtrArray *pos, GPtr
     dims = ((Val *) dims->pdata[0])->items;
   if (dims->len == 0 || dims->len > PS_TENSOR_MAX_DIMS)
     {
-      fail_at (in->c, call->line, call->col, "%s(): give 1 to %d dimensions", fname,
+      fail_at (in->c, call->line, call->col, _("%s(): give 1 to %d dimensions"), fname,
                PS_TENSOR_MAX_DIMS);
       return FALSE;
     }
@@ -1667,14 +1668,14 @@ shape_from_args (Interp *in, Node *call, const char *fname, GPtrArray *pos, GPtr
       if (d->kind != V_INT || d->i < 0 || d->i > (1 << 24))
         {
           fail_at (in->c, call->line, call->col,
-                   "%s(): dimensions must be integers between 0 and %d", fname, 1 << 24);
+                   _("%s(): dimensions must be integers between 0 and %d"), fname, 1 << 24);
           return FALSE;
         }
       out->shape[i] = d->i;
     }
   if (ps_shape_numel (out->ndim, out->shape) > (1 << 26))
     {
-      fail_at (in->c, call->line, call->col, "%s(): tensor is too large for a model file", fname);
+      fail_at (in->c, call->line, call->col, _("%s(): tensor is too large for a model file"), fname);
       return FALSE;
     }
   return TRUE;
@@ -1712,7 +1713,7 @@ call_module (Interp *in, Node *call, Val *mod, GPtrArray *pos, GPtrArray *kwn)
   Val *out;
 
   if (pos->len != 1 || kwn->len != 0 || ((Val *) pos->pdata[0])->kind != V_TENSOR)
-    return FAIL (call, "calling a module takes one tensor, e.g. net(X) with X = torch.rand(2, 4)");
+    return FAIL (call, _("calling a module takes one tensor, e.g. net(X) with X = torch.rand(2, 4)"));
   x = ps_tensor_new (((Val *) pos->pdata[0])->ndim, ((Val *) pos->pdata[0])->shape);
   tape = ps_tape_new (mod->module, in->rng);
   y = ps_tape_forward (tape, x, &err);
@@ -1734,12 +1735,12 @@ call_function (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, G
   gboolean ok;
 
   if (kwn->len)
-    return FAIL (call, "%s(): keyword arguments to functions are not supported", def->text);
+    return FAIL (call, _("%s(): keyword arguments to functions are not supported"), def->text);
   if (pos->len != params->len)
     return FAIL (call, "%s() takes %u argument%s but %u were given", def->text, params->len,
                  params->len == 1 ? "" : "s", pos->len);
   if (in->call_depth >= MAX_CALL_DEPTH)
-    return FAIL (call, "calls are nested too deeply (limit %d): is %s() recursive?",
+    return FAIL (call, _("calls are nested too deeply (limit %d): is %s() recursive?"),
                  MAX_CALL_DEPTH, def->text);
   local = env_new (in->globals);
   for (guint i = 0; i < params->len; i++)
@@ -1777,9 +1778,9 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
           Val *v;
           for (guint i = 0; i < pos->len; i++)
             if (((Val *) pos->pdata[i])->kind != V_INT)
-              return FAIL (call, "range() takes integers");
+              return FAIL (call, _("range() takes integers"));
           if (kwn->len || pos->len < 1 || pos->len > 3)
-            return FAIL (call, "range() takes 1 to 3 integer arguments");
+            return FAIL (call, _("range() takes 1 to 3 integer arguments"));
           if (pos->len == 1)
             b = ((Val *) pos->pdata[0])->i;
           else
@@ -1790,7 +1791,7 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
                 s = ((Val *) pos->pdata[2])->i;
             }
           if (s == 0)
-            return FAIL (call, "range() step must not be zero");
+            return FAIL (call, _("range() step must not be zero"));
           v = val_new (V_LIST);
           v->items = g_ptr_array_new_with_free_func ((GDestroyNotify) val_unref);
           for (gint64 i = a; s > 0 ? i < b : i > b; i += s)
@@ -1798,7 +1799,7 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
               if (v->items->len >= MAX_LOOP_ITERS)
                 {
                   val_unref (v);
-                  return FAIL (call, "range() is too long (limit %d)", MAX_LOOP_ITERS);
+                  return FAIL (call, _("range() is too long (limit %d)"), MAX_LOOP_ITERS);
                 }
               g_ptr_array_add (v->items, val_int (i));
             }
@@ -1811,7 +1812,7 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
             return val_int (ps_module_get_n_children (x->module));
           if (x && x->kind == V_LIST)
             return val_int (x->items->len);
-          return FAIL (call, "len() takes one Sequential or list");
+          return FAIL (call, _("len() takes one Sequential or list"));
         }
       if (strcmp (f->s, "torch.rand") == 0 || strcmp (f->s, "torch.randn") == 0
           || strcmp (f->s, "torch.zeros") == 0 || strcmp (f->s, "torch.ones") == 0
@@ -1845,15 +1846,15 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
                 else if (strcmp (kwn->pdata[k], "module") == 0 && !child)
                   child = kwv->pdata[k];
                 else
-                  return FAIL (call, "add_module() takes (name, module)");
+                  return FAIL (call, _("add_module() takes (name, module)"));
               }
             if (pos->len + kwn->len != 2 || name == NULL || child == NULL)
-              return FAIL (call, "add_module() takes two arguments: a name and a module");
+              return FAIL (call, _("add_module() takes two arguments: a name and a module"));
             if (name->kind != V_STR)
-              return FAIL (call, "add_module(): the name must be a string, got %s",
+              return FAIL (call, _("add_module(): the name must be a string, got %s"),
                            val_type (name));
             if (child->kind != V_MODULE)
-              return FAIL (call, "add_module(): the second argument must be a module, got %s",
+              return FAIL (call, _("add_module(): the second argument must be a module, got %s"),
                            val_type (child));
             if (!ps_module_append (self->module, name->s, ps_module_ref (child->module), &err))
               return FAIL (call, "add_module(): %s", err->message);
@@ -1863,7 +1864,7 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
           {
             g_autoptr (GError) err = NULL;
             if (pos->len != 1 || kwn->len || ((Val *) pos->pdata[0])->kind != V_MODULE)
-              return FAIL (call, "append() takes one module");
+              return FAIL (call, _("append() takes one module"));
             if (!ps_module_append (self->module, NULL,
                                    ps_module_ref (((Val *) pos->pdata[0])->module), &err))
               return FAIL (call, "append(): %s", err->message);
@@ -1877,13 +1878,13 @@ call_value (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kwn, GPtr
               consume_normal (in, self);
             return val_ref (self);
           }
-        return FAIL (call, "%s.%s() is not supported in model files (supported: add_module, "
-                     "append)", val_type (self), f->s);
+        return FAIL (call, _("%s.%s() is not supported in model files (supported: add_module, "
+                     "append)"), val_type (self), f->s);
       }
     default:
       break;
     }
-  return FAIL (call, "'%s' is not callable in a model file", f->kind == V_BUILTIN || f->kind == V_NAMESPACE
+  return FAIL (call, _("'%s' is not callable in a model file"), f->kind == V_BUILTIN || f->kind == V_NAMESPACE
                ? f->s : val_type (f));
 }
 
@@ -1906,9 +1907,9 @@ eval_attr (Interp *in, Node *n, Val *obj)
       if (strcmp (obj->s, "torch") == 0 && (strcmp (a, "float32") == 0 || strcmp (a, "float") == 0))
         return val_named (V_OPAQUE, "torch.float32");
       if (strcmp (obj->s, "nn") == 0)
-        return FAIL (n, "nn.%s is not supported (supported layers: Sequential, Linear, LazyLinear, "
-                     "ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, Flatten)", a);
-      return FAIL (n, "%s is not supported in model files", full);
+        return FAIL (n, _("nn.%s is not supported (supported layers: Sequential, Linear, LazyLinear, "
+                     "ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, Flatten)"), a);
+      return FAIL (n, _("%s is not supported in model files"), full);
     }
   if (obj->kind == V_OPAQUE && strcmp (obj->s, "finfo") == 0)
     {
@@ -1918,7 +1919,7 @@ eval_attr (Interp *in, Node *n, Val *obj)
         return val_float (3.4028234663852886e+38);
       if (strcmp (a, "eps") == 0)
         return val_float (1.1920928955078125e-07);
-      return FAIL (n, "finfo.%s is not supported (min, max, eps are)", a);
+      return FAIL (n, _("finfo.%s is not supported (min, max, eps are)"), a);
     }
   if (obj->kind == V_MODULE)
     {
@@ -1926,7 +1927,7 @@ eval_attr (Interp *in, Node *n, Val *obj)
         {
           Val *p;
           if (ps_module_get_param_by_name (obj->module, a) == NULL)
-            return FAIL (n, "%s has no parameter '%s'%s", ps_module_get_type_name (obj->module), a,
+            return FAIL (n, _("%s has no parameter '%s'%s"), ps_module_get_type_name (obj->module), a,
                          ps_module_get_kind (obj->module) == PS_MODULE_LINEAR ? " (bias=False)" : "");
           p = val_named (V_PARAM, a);
           p->module = ps_module_ref (obj->module);
@@ -1941,8 +1942,8 @@ eval_attr (Interp *in, Node *n, Val *obj)
       if (strcmp (a, "in_features") == 0 || strcmp (a, "out_features") == 0)
         return val_int (strcmp (a, "in_features") == 0 ? ps_module_get_in_features (obj->module)
                         : ps_module_get_out_features (obj->module));
-      return FAIL (n, "%s has no attribute '%s' usable in a model file (weight, bias, add_module, "
-                   "in_features, out_features)", ps_module_get_type_name (obj->module), a);
+      return FAIL (n, _("%s has no attribute '%s' usable in a model file (weight, bias, add_module, "
+                   "in_features, out_features)"), ps_module_get_type_name (obj->module), a);
     }
   if (obj->kind == V_TENSOR)
     {
@@ -1950,7 +1951,7 @@ eval_attr (Interp *in, Node *n, Val *obj)
       m->self = val_ref (obj);
       return m;
     }
-  return FAIL (n, "%s has no attribute '%s'", val_type (obj), a);
+  return FAIL (n, _("%s has no attribute '%s'"), val_type (obj), a);
 }
 
 static Val *
@@ -1970,7 +1971,7 @@ binop (Interp *in, Node *n, Val *l, Val *r)
         {
           gint64 a = l->i, b = r->i, res;
           if ((strcmp (op, "//") == 0 || strcmp (op, "%") == 0) && b == 0)
-            return FAIL (n, "integer division by zero");
+            return FAIL (n, _("integer division by zero"));
           if (strcmp (op, "+") == 0)
             {
               if (__builtin_add_overflow (a, b, &res))
@@ -2028,19 +2029,19 @@ binop (Interp *in, Node *n, Val *l, Val *r)
           else if (strcmp (op, "/") == 0)
             {
               if (b == 0)
-                return FAIL (n, "division by zero");
+                return FAIL (n, _("division by zero"));
               res = a / b;
             }
           else if (strcmp (op, "//") == 0)
             {
               if (b == 0)
-                return FAIL (n, "division by zero");
+                return FAIL (n, _("division by zero"));
               res = floor (a / b);
             }
           else if (strcmp (op, "%") == 0)
             {
               if (b == 0)
-                return FAIL (n, "division by zero");
+                return FAIL (n, _("division by zero"));
               res = a - floor (a / b) * b;
             }
           else
@@ -2048,24 +2049,24 @@ binop (Interp *in, Node *n, Val *l, Val *r)
           return val_float (res);
         }
     }
-  return FAIL (n, "unsupported operand types for %s: %s and %s", op, val_type (l), val_type (r));
+  return FAIL (n, _("unsupported operand types for %s: %s and %s"), op, val_type (l), val_type (r));
 overflow:
-  return FAIL (n, "integer overflow in '%s'", op);
+  return FAIL (n, _("integer overflow in '%s'"), op);
 }
 
 static Val *
 eval (Interp *in, Env *env, Node *n)
 {
   if (++in->n_evals > MAX_EVALS)
-    return FAIL (n, "the model file evaluates more than %d expressions (are loops nested "
-                 "too deep?)", MAX_EVALS);
+    return FAIL (n, _("the model file evaluates more than %d expressions (are loops nested "
+                 "too deep?)"), MAX_EVALS);
   switch (n->kind)
     {
     case N_NAME:
       {
         Val *v = env_get (env, n->text);
         if (v == NULL)
-          return FAIL (n, "name '%s' is not defined", n->text);
+          return FAIL (n, _("name '%s' is not defined"), n->text);
         return val_ref (v);
       }
     case N_INT:
@@ -2073,7 +2074,7 @@ eval (Interp *in, Env *env, Node *n)
         char *end;
         gint64 i = g_ascii_strtoll (n->text, &end, 10);
         if (*end || (i == G_MAXINT64 && strcmp (n->text, "9223372036854775807") != 0))
-          return FAIL (n, "integer %s is too large", n->text);
+          return FAIL (n, _("integer %s is too large"), n->text);
         return val_int (i);
       }
     case N_FLOAT:
@@ -2106,7 +2107,7 @@ eval (Interp *in, Env *env, Node *n)
               case V_NONE: g_string_append (s, "None"); break;
               default:
                 g_string_free (s, TRUE);
-                return FAIL (part, "f-string: cannot format a %s here", val_type (v));
+                return FAIL (part, _("f-string: cannot format a %s here"), val_type (v));
               }
           }
         {
@@ -2123,12 +2124,12 @@ eval (Interp *in, Env *env, Node *n)
         if (v->kind == V_INT)
           {
             if (v->i == G_MININT64)
-              return FAIL (n, "integer overflow");
+              return FAIL (n, _("integer overflow"));
             return val_int (-v->i);
           }
         if (v->kind == V_FLOAT)
           return val_float (-v->f);
-        return FAIL (n, "bad operand type for unary -: %s", val_type (v));
+        return FAIL (n, _("bad operand type for unary -: %s"), val_type (v));
       }
     case N_BINOP:
       {
@@ -2180,13 +2181,13 @@ eval (Interp *in, Env *env, Node *n)
           {
             gint64 len = obj->items->len, i = idx->i < 0 ? idx->i + len : idx->i;
             if (i < 0 || i >= len)
-              return FAIL (n, "list index out of range");
+              return FAIL (n, _("list index out of range"));
             return val_ref (obj->items->pdata[i]);
           }
         if (obj->kind != V_MODULE)
-          return FAIL (n, "'%s' object is not subscriptable", val_type (obj));
+          return FAIL (n, _("'%s' object is not subscriptable"), val_type (obj));
         if (idx->kind != V_INT)
-          return FAIL (n, "a Sequential is indexed by an integer, got %s", val_type (idx));
+          return FAIL (n, _("a Sequential is indexed by an integer, got %s"), val_type (idx));
         child = ps_module_index (obj->module, idx->i, &err);
         if (child == NULL)
           return FAIL (n, "%s", err->message);
@@ -2212,7 +2213,7 @@ eval (Interp *in, Env *env, Node *n)
                   if (strcmp (kwn->pdata[k], arg->text) == 0)
                     {
                       val_unref (v);
-                      return FAIL (arg, "keyword argument repeated: %s", arg->text);
+                      return FAIL (arg, _("keyword argument repeated: %s"), arg->text);
                     }
                 g_ptr_array_add (kwn, arg->text);
                 g_ptr_array_add (kwv, v);
@@ -2222,7 +2223,7 @@ eval (Interp *in, Env *env, Node *n)
                 if (kwn->len)
                   {
                     val_unref (v);
-                    return FAIL (arg, "positional argument follows keyword argument");
+                    return FAIL (arg, _("positional argument follows keyword argument"));
                   }
                 g_ptr_array_add (pos, v);
               }
@@ -2230,7 +2231,7 @@ eval (Interp *in, Env *env, Node *n)
         return call_value (in, n, f, pos, kwn, kwv);
       }
     default:
-      return FAIL (n, "unsupported expression");
+      return FAIL (n, _("unsupported expression"));
     }
 }
 
@@ -2238,8 +2239,8 @@ static gboolean
 exec_stmt (Interp *in, Env *env, Node *s)
 {
   if (++in->n_statements > MAX_STATEMENTS)
-    return fail_at (in->c, s->line, s->col, "the model file runs more than %d statements "
-                    "(are loops nested too deep?)", MAX_STATEMENTS);
+    return fail_at (in->c, s->line, s->col, _("the model file runs more than %d statements "
+                    "(are loops nested too deep?)"), MAX_STATEMENTS);
   switch (s->kind)
     {
     case S_PASS:
@@ -2266,7 +2267,7 @@ exec_stmt (Interp *in, Env *env, Node *s)
         if (it->kind != V_LIST)
           {
             fail_at (in->c, s->a->line, s->a->col,
-                     "for loops iterate over range(...) or a list, not over a %s", val_type (it));
+                     _("for loops iterate over range(...) or a list, not over a %s"), val_type (it));
             return FALSE;
           }
         for (guint i = 0; i < it->items->len; i++)
@@ -2293,7 +2294,7 @@ exec_stmt (Interp *in, Env *env, Node *s)
           {
             if (strcmp (s->a->text, "True") == 0 || strcmp (s->a->text, "False") == 0
                 || strcmp (s->a->text, "None") == 0)
-              return fail_at (in->c, s->line, s->col, "cannot assign to %s", s->a->text);
+              return fail_at (in->c, s->line, s->col, _("cannot assign to %s"), s->a->text);
             env_set (env, s->a->text, g_steal_pointer (&v));
             return TRUE;
           }
@@ -2307,12 +2308,12 @@ exec_stmt (Interp *in, Env *env, Node *s)
               return FALSE;
             if (target->kind != V_MODULE || (strcmp (slot, "weight") != 0 && strcmp (slot, "bias") != 0))
               return fail_at (in->c, s->line, s->col,
-                              "only parameters can be assigned: MODULE.weight = MODULE.weight "
-                              "(or .bias)");
+                              _("only parameters can be assigned: MODULE.weight = MODULE.weight "
+                              "(or .bias)"));
             if (v->kind != V_PARAM)
               return fail_at (in->c, s->b->line, s->b->col,
-                              "a parameter can only be tied to another parameter "
-                              "(e.g. net[4].weight = net[2].weight), not to a %s", val_type (v));
+                              _("a parameter can only be tied to another parameter "
+                              "(e.g. net[4].weight = net[2].weight), not to a %s"), val_type (v));
             if (!ps_module_set_param (target->module, slot,
                                       ps_module_get_param_by_name (v->module, v->s), &err))
               return fail_at (in->c, s->line, s->col, "%s", err->message);
@@ -2320,7 +2321,7 @@ exec_stmt (Interp *in, Env *env, Node *s)
           }
       }
     default:
-      return fail_at (in->c, s->line, s->col, "unsupported statement");
+      return fail_at (in->c, s->line, s->col, _("unsupported statement"));
     }
 }
 
@@ -2359,7 +2360,7 @@ ps_model_check_text (const char *text, gsize len, const char *file, GError **err
             col++;
         }
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
-                   "%s:%d:%d: a NUL byte; a model file is UTF-8 text", file, line, col);
+                   _("%s:%d:%d: a NUL byte; a model file is UTF-8 text"), file, line, col);
       return FALSE;
     }
   if (!g_utf8_validate (text, (gssize) len, &bad))
@@ -2376,7 +2377,7 @@ ps_model_check_text (const char *text, gsize len, const char *file, GError **err
             col++;
         }
       g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
-                   "%s:%d:%d: invalid UTF-8; a model file is UTF-8 text", file, line, col);
+                   _("%s:%d:%d: invalid UTF-8; a model file is UTF-8 text"), file, line, col);
       return FALSE;
     }
   return TRUE;
@@ -2475,7 +2476,7 @@ ps_model_parse (const char *text, gssize len, const char *filename, PsRng *rng,
         }
       if (result == NULL)
         g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
-                     "%s: no module is bound at top level (write e.g. net = nn.Sequential(...))",
+                     _("%s: no module is bound at top level (write e.g. net = nn.Sequential(...))"),
                      file);
     }
 out_env:
@@ -2498,7 +2499,7 @@ ps_model_load_file (const char *path, PsRng *rng, char **name_out, GError **erro
   if (g_stat (path, &st) == 0 && st.st_size > 16 * 1024 * 1024)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE,
-                   "%s: a model file of %.0f MB is too large (limit 16 MB)", path,
+                   _("%s: a model file of %.0f MB is too large (limit 16 MB)"), path,
                    (double) st.st_size / 1e6);
       return NULL;
     }

@@ -48,4 +48,31 @@ gboolean   ps_run_folder_step_of_name  (const char *name, int64_t *step);
  * .bin, .ckpt, *.index.json), and is no shard, hidden or temporary file. */
 gboolean   ps_run_folder_is_candidate  (const char *basename);
 
+/* ---- watching a folder as a run writes it ----
+ *
+ *   PsRunFolderTracker *t = ps_run_folder_tracker_new ("runs/exp1");
+ *   guint pending;
+ *   g_autoptr (GPtrArray) fresh = ps_run_folder_tracker_poll (t, &pending, &error);
+ *   // each PsRunFolderEntry of fresh is complete, taken once; poll again
+ *   // later (a file changed, or pending > 0) for the ones still written
+ *
+ * A snapshot is taken once it opens as weights and its size and modification
+ * time are those of the previous poll: a file still being written (its size
+ * changing, or its header or end record incomplete) is skipped and counted
+ * in pending until a later poll finds it complete and unchanged.  The files
+ * already in the folder at the first poll are taken as soon as they open
+ * (the run wrote them before).  A taken file is not opened again. */
+typedef struct _PsRunFolderTracker PsRunFolderTracker;
+
+PsRunFolderTracker *ps_run_folder_tracker_new  (const char *dir);
+void                ps_run_folder_tracker_free (PsRunFolderTracker *t);
+const char         *ps_run_folder_tracker_get_dir (PsRunFolderTracker *t);
+/* The snapshots that became ready since the last poll, ordered by step
+ * (PsRunFolderEntry*, freed with the array); n_pending (nullable): the
+ * snapshots seen but not ready yet.  NULL + PS_ERROR_IO if dir cannot be read. */
+GPtrArray          *ps_run_folder_tracker_poll (PsRunFolderTracker *t, guint *n_pending,
+                                                GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsRunFolderTracker, ps_run_folder_tracker_free)
+
 G_END_DECLS

@@ -75,6 +75,8 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           }
         if (!ps_tensor_resize (e->out, ndim, shape))
           goto oom;
+        if (t->planning)
+          return TRUE;
         for (int64_t i = 0; i < in->numel; i++)
           e->out->data[i] = in->data[i] + b->data[i];
         return TRUE;
@@ -102,6 +104,8 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         shape[1] = C;
         if (!ps_tensor_resize (e->out, ndim, shape))
           goto oom;
+        if (t->planning)
+          return TRUE;
         outer = shape[0];
         inner = C ? e->out->numel / (outer * C) : 0;
         for (int64_t o = 0; o < outer; o++)
@@ -120,6 +124,8 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     case ENTRY_RELU:
       if (!ps_tensor_resize (e->out, ndim, shape))
         goto oom;
+      if (t->planning)
+        return TRUE;
       for (int64_t i = 0; i < in->numel; i++)
         e->out->data[i] = in->data[i] > 0.f ? in->data[i] : 0.f;
       return TRUE;
@@ -136,6 +142,8 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         }
       if (!ps_tensor_resize (e->out, 2, shape))
         goto oom;
+      if (t->planning)
+        return TRUE;
       memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
       return TRUE;
     case ENTRY_MODULE:

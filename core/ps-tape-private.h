@@ -9,6 +9,7 @@
 
 #include "ps-block.h"
 #include "ps-layer-op.h"
+#include "ps-layer-recurrent.h"
 #include "ps-tape.h"
 
 #include <glib.h>
@@ -69,6 +70,13 @@ typedef struct
   gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
   PsLayerOp op;
   PsLayerOpState st;      /* its plan and buffers, reused across forwards */
+  gboolean  is_rnn;       /* an RNN, LSTM or GRU (ps-layer-recurrent): its output is out */
+  PsRecurrentOp rop;
+  PsRecurrentState rst;
+  const float **rw;       /* its parameters' data and gradients, named_parameters() order */
+  float   **rdw;
+  guint64  *rver;         /* their versions at forward */
+  int       rn;
 } Entry;
 
 /* A parameter used by several entries (a tied layer) gets the sum of its
@@ -99,6 +107,9 @@ struct _PsTape
   gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
   gboolean  training;     /* module.train() (TRUE) or .eval(): BatchNorm, Dropout */
   gboolean  trained_forward;   /* the mode of the last forward */
+  gboolean  planning;     /* the shape pass before a forward: every entry checks its input's
+                           * shape and sizes its output, computes nothing, changes no
+                           * parameter, buffer or generator; a shape error stops there */
 };
 
 PsTensor *ps_tape_in_of        (PsTape *t, int src);   /* entry src's output, -1: the input */

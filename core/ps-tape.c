@@ -50,6 +50,10 @@ ps_tape_free (PsTape *t)
       if (t->pool[i].use_db)
         ps_tensor_unref (t->pool[i].use_db);
       ps_layer_op_state_clear (&t->pool[i].st);
+      ps_recurrent_state_clear (&t->pool[i].rst);
+      g_free (t->pool[i].rw);
+      g_free (t->pool[i].rdw);
+      g_free (t->pool[i].rver);
     }
   g_free (t->pool);
   ps_tensor_unref (t->x0);
@@ -412,8 +416,10 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
                    "through the layer that owns it first", path);
       return FALSE;
     }
+  /* the values are known in the shape pass only for the tape's input */
   if (!ps_layer_op_plan (&e->op, &e->st, in->ndim, in->shape, &ndim, shape, &local)
-      || !ps_layer_op_check_input (&e->op, &e->st, in->data, &local))
+      || ((!t->planning || e->src[0] < 0)
+          && !ps_layer_op_check_input (&e->op, &e->st, in->data, &local)))
     {
       g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
@@ -442,6 +448,8 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
                    "random generator", path);
       return FALSE;
     }
+  if (t->planning)
+    return TRUE;
   ps_layer_op_forward (&e->op, &e->st, &io);
   if (e->op.kind == PS_OP_BATCH_NORM && t->training && io.running_mean)
     {
@@ -456,6 +464,96 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     }
   e->w_version = e->w ? ps_param_get_data_version (e->w) : 0;
   e->b_version = e->b ? ps_param_get_data_version (e->b) : 0;
+  return TRUE;
+}
+
+static float *op_grad (PsTape *t, PsParam *p, int slot);
+
+/* An RNN, LSTM or GRU (ps-layer-recurrent.h), h0 and c0 zeros.  PyTorch's
+ * call gives (out, h_n) or (out, (h_n, c_n)); on the tape its output is
+ * out, and no other layer may read it (a Sequential would hand the tuple
+ * on, which PyTorch refuses: a forward() of one's own takes out apart). */
+static gboolean
+forward_recurrent (PsTape *t, Entry *e, const PsTensor *in, GError **error)
+{
+  PsModule *m = e->module;
+  g_autoptr (GError) local = NULL;
+  PsRecurrentIO io = { 0 };
+  guint n = ps_module_get_n_params (m);
+
+  if (!ps_recurrent_op_from_module (m, &e->rop, &local)
+      || !ps_recurrent_plan (&e->rop, &e->rst, in->ndim, in->shape, 0, NULL, 0, NULL,
+                             t->training, &local))
+    goto fail;
+  for (guint k = 0; k < n; k++)
+    if (!ps_param_is_initialized (ps_module_get_param (m, k)))
+      {
+        g_set_error (&local, PS_ERROR, PS_ERROR_UNINITIALIZED, "a parameter of this layer is "
+                     "uninitialized");
+        goto fail;
+      }
+  if ((int) n != e->rn)
+    {
+      e->rw = g_renew (const float *, e->rw, n);
+      e->rdw = g_renew (float *, e->rdw, n);
+      e->rver = g_renew (guint64, e->rver, n);
+      e->rn = (int) n;
+    }
+  e->is_rnn = TRUE;
+  if (!ps_tensor_resize (e->out, e->rst.out_ndim, e->rst.out_shape))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for activations");
+      return FALSE;
+    }
+  if (t->planning)
+    return TRUE;
+  for (guint k = 0; k < n; k++)
+    {
+      PsParam *p = ps_module_get_param (m, k);
+      e->rw[k] = ps_param_get_data (p)->data;
+      e->rver[k] = ps_param_get_data_version (p);
+    }
+  io.x = in->data;
+  io.weights = e->rw;
+  io.y = e->out->data;
+  ps_recurrent_forward (&e->rop, &e->rst, &io);
+  return TRUE;
+fail:
+  {
+    g_autofree char *path = ps_tape_module_path (t, m);
+    g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
+  }
+  return FALSE;
+}
+
+static gboolean
+backward_recurrent (PsTape *t, guint idx, PsTensor **gp, GError **error)
+{
+  Entry *e = &t->pool[idx];
+  const PsTensor *in = ps_tape_in_of (t, e->src[0]);
+  PsRecurrentIO io = { 0 };
+
+  for (int k = 0; k < e->rn; k++)
+    {
+      PsParam *p = ps_module_get_param (e->module, (guint) k);
+      e->rdw[k] = op_grad (t, p, -1);
+    }
+  io.x = in->data;
+  io.weights = e->rw;
+  io.dy = (*gp)->data;
+  io.dweights = e->rdw;
+  if (e->src[0] >= 0)               /* the input itself needs no gradient */
+    {
+      if (!ps_tensor_resize (e->dx, in->ndim, in->shape))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+          return FALSE;
+        }
+      io.dx = e->dx->data;
+    }
+  ps_recurrent_backward (&e->rop, &e->rst, &io);
+  if (e->src[0] >= 0)
+    *gp = e->dx;
   return TRUE;
 }
 
@@ -476,6 +574,8 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
                       && e[-1].fanout == 1
                       && ps_module_get_kind (e[-1].module) == PS_MODULE_LINEAR;
 
+  if (!t->planning)
+    e->is_rnn = FALSE;
   if (e->kind != ENTRY_MODULE)
     return ps_tape_forward_block (t, e, in, error);
   if (ps_module_get_kind (m) == PS_MODULE_CONTAINER)
@@ -493,6 +593,18 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       e->out_shared = FALSE;
     }
   e->is_op = FALSE;
+  e->is_rnn = FALSE;
+  if (e->src[0] >= 0 && t->pool[e->src[0]].is_rnn)
+    {
+      g_autofree char *path = ps_tape_module_path (t, m);
+      g_autofree char *below = ps_tape_module_path (t, t->pool[e->src[0]].module);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s(): argument 'input' must be Tensor, "
+                   "not tuple (%s returns (output, h_n) as in PyTorch; take the output apart "
+                   "in a forward() of your own)", path, ps_module_get_type_name (m), below);
+      return FALSE;
+    }
+  if (ps_recurrent_is_module (m))
+    return forward_recurrent (t, e, in, error);
   if (ps_module_get_kind (m) == PS_MODULE_LAYER)
     return forward_op (t, e, in, error);
 
@@ -506,6 +618,14 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           g_set_error (error, PS_ERROR, PS_ERROR_SHAPE, "%s: Linear needs an input with at "
                        "least one dimension, got a scalar", path);
           return FALSE;
+        }
+      if (ps_module_is_lazy (m) && t->planning)
+        {
+          /* materialized by the run that follows, when every shape fits */
+          shape[ndim - 1] = ps_module_get_out_features (m);
+          return ps_tensor_resize (e->out, ndim, shape) ? TRUE
+                 : (g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for "
+                                 "activations"), FALSE);
         }
       if (ps_module_is_lazy (m) && !ps_module_materialize (m, fin, t->rng, error))
         return FALSE;
@@ -532,6 +652,8 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           || (t->scratch->numel < shape[ndim - 1]
               && !ps_tensor_resize (t->scratch, 1, &shape[ndim - 1])))
         goto oom;
+      if (t->planning)
+        return TRUE;
       ps_linear_forward (x, ps_param_get_data (w)->data, b ? ps_param_get_data (b)->data : NULL,
                          e->out->data, batch_of (in), fin, ps_module_get_out_features (m));
       e->w_version = ps_param_get_data_version (w);
@@ -574,6 +696,8 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         ns[newdim++] = 1;
       if (!ps_tensor_resize (e->out, newdim, ns))
         goto oom;
+      if (t->planning)
+        return TRUE;
       memcpy (e->out->data, x, (size_t) n * sizeof (float));
       return TRUE;
     }
@@ -586,6 +710,8 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           e->out = ps_tensor_ref ((PsTensor *) in);
           e->out_shared = TRUE;
         }
+      if (t->planning)
+        return TRUE;
       y = e->out->data;
       for (int64_t i = 0; i < n; i++)
         {
@@ -596,6 +722,8 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     }
   if (!ps_tensor_resize (e->out, ndim, shape))
     goto oom;
+  if (t->planning)
+    return TRUE;
   y = e->out->data;
   switch (ps_module_get_kind (m))
     {
@@ -682,6 +810,16 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
     }
   memcpy (t->x0->data, x->data, (size_t) x->numel * sizeof (float));
   t->trained_forward = t->training;
+  /* every shape first: a shape that does not fit changes nothing (no running
+   * statistics, no lazy layer materialized, no random numbers drawn) */
+  t->planning = TRUE;
+  for (guint i = 0; i < n; i++)
+    if (!forward_entry (t, &t->pool[i], ps_tape_in_of (t, t->pool[i].src[0]), error))
+      {
+        t->planning = FALSE;
+        return NULL;
+      }
+  t->planning = FALSE;
   for (guint i = 0; i < n; i++)
     if (!forward_entry (t, &t->pool[i], ps_tape_in_of (t, t->pool[i].src[0]), error))
       return NULL;
@@ -776,6 +914,8 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
 
   if (e->is_op)
     return backward_op (t, idx, gp, error);
+  if (e->is_rnn)
+    return backward_recurrent (t, idx, gp, error);
   if (!need_dx && elementwise)
     return TRUE;
   if (elementwise && owned)
@@ -966,6 +1106,15 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
     {
       Entry *e = &t->pool[i];
       PsParam *w = e->w, *b = e->b;
+      for (int k = 0; e->is_rnn && k < e->rn; k++)
+        if (ps_param_get_data_version (ps_module_get_param (e->module, (guint) k)) != e->rver[k])
+          {
+            g_autofree char *path = ps_tape_module_path (t, e->module);
+            g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                         "%s: a parameter changed after the forward pass; run forward again "
+                         "before backward", path);
+            return FALSE;
+          }
       if (w == NULL)
         continue;
       if (ps_param_get_data_version (w) != e->w_version
@@ -1027,4 +1176,26 @@ ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
   if (!ps_loss_compute (kind, y, target, loss, t->dy, error))
     return FALSE;
   return ps_tape_backward (t, t->dy, error);
+}
+
+/* ---- what the last forward computed --------------------------------------- */
+
+guint
+ps_tape_get_n_outputs (PsTape *t)
+{
+  g_return_val_if_fail (t != NULL, 0);
+  return t->have_forward ? t->n_used : 0;
+}
+
+const PsTensor *
+ps_tape_get_output (PsTape *t, guint i, PsModule **module, gboolean *overwritten)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+  if (!t->have_forward || i >= t->n_used)
+    return NULL;
+  if (module)
+    *module = t->pool[i].module;
+  if (overwritten)
+    *overwritten = i + 1 < t->n_used && t->pool[i + 1].out_shared;
+  return t->pool[i].out;
 }

@@ -59,6 +59,15 @@ gboolean        ps_tape_backward (PsTape *tape, const PsTensor *dy, GError **err
 gboolean        ps_tape_backward_loss (PsTape *tape, PsLossKind kind, const PsTensor *target,
                                        double *loss, GError **error);
 
+/* The activations of the last forward, for showing them: the calls in
+ * forward order (0 without a valid forward), each call's module (borrowed)
+ * and output (owned by the tape, valid until the next forward).
+ * *overwritten: the next call (an in-place ReLU) wrote its result into this
+ * output, so it now holds that result. */
+guint           ps_tape_get_n_outputs (PsTape *tape);
+const PsTensor *ps_tape_get_output    (PsTape *tape, guint i, PsModule **module,
+                                       gboolean *overwritten);
+
 /* Sharing made visible.  With record on, each backward also keeps what
  * every use of a tied parameter contributed (a little more work for each
  * tied use only).  ps_tape_get_use_grads: those contributions to param's

@@ -1,6 +1,7 @@
 /* ps-application.c — the GtkApplication: actions, accelerators, windows
  *
  *   paramscope [MODEL] [WEIGHTS.safetensors]
+ *   paramscope MODEL FOLDER  (a training run's checkpoints: a timeline, watched)
  *   paramscope CHECKPOINT  (.safetensors, .pt/.pth/.bin, *.index.json: browsed)
  *   paramscope FOLDER      (a training run's checkpoints: the latest complete one)
  *
@@ -103,7 +104,13 @@ ps_application_open (GApplication *app, GFile **files, int n_files, const char *
     {
       g_autofree char *weights = g_file_get_path (files[1]);
       /* refused: the model stays, the window says why */
-      if (!ps_window_open_weights (win, weights, &error))
+      if (weights && g_file_test (weights, G_FILE_TEST_IS_DIR))
+        {
+          /* a training run's folder: its checkpoints as a timeline, watched */
+          if (!ps_window_open_run_folder (win, weights, &error))
+            g_printerr ("paramscope: %s\n", error->message);
+        }
+      else if (!ps_window_open_weights (win, weights, &error))
         g_printerr ("paramscope: %s\n", error->message);
     }
   gtk_window_present (GTK_WINDOW (win));
@@ -252,7 +259,7 @@ ps_application_init (PsApplication *app)
 {
   /* paramscope --help: what it opens, in the user's language */
   g_application_set_option_context_parameter_string (
-    G_APPLICATION (app), "[MODEL [WEIGHTS.safetensors] | CHECKPOINT.safetensors]");
+    G_APPLICATION (app), "[MODEL [WEIGHTS | RUN-FOLDER] | CHECKPOINT | RUN-FOLDER]");
   g_application_set_option_context_summary (
     G_APPLICATION (app), _("See and touch a neural network's parameters: the lesson "
                            "“parameter management” of Dive into Deep Learning."));

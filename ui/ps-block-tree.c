@@ -33,7 +33,10 @@ create_children (gpointer item, gpointer user_data)
 }
 
 /* An expander holding the name, the kind, the size, the tied badge and the
- * lazy badge. */
+ * lazy badge.  In a narrow tree each ellipsizes rather than being cut at the
+ * tree's edge: the row's box gives the short ones their whole text first
+ * (GtkBox spreads the room by the smallest shortfall), the row's tooltip
+ * says it all. */
 static void
 setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
@@ -48,6 +51,12 @@ setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   gtk_widget_add_css_class (size, "numeric");
   gtk_widget_add_css_class (tied, "ps-badge-tied");
   gtk_widget_add_css_class (lazy, "ps-badge-lazy");
+  for (GtkWidget *l = name; l; l = l == name ? kind : l == kind ? size : l == size ? tied
+                                  : l == tied ? lazy : NULL)
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (l), l == name ? PANGO_ELLIPSIZE_MIDDLE : PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (l), 1);
+    }
   gtk_box_append (GTK_BOX (box), name);
   gtk_box_append (GTK_BOX (box), kind);
   gtk_box_append (GTK_BOX (box), size);
@@ -72,7 +81,8 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   g_autofree char *desc = ps_tree_node_describe (node);
   g_autofree char *sz = ps_tree_node_describe_size (node);
   g_autofree char *badge = ps_tree_node_tied_badge (node);
-  g_autofree char *label = NULL, *a11y = NULL;
+  g_autofree char *label = NULL;
+  g_autoptr (GString) a11y = NULL;
   const char *nm = ps_tree_node_get_name (node);
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
@@ -81,6 +91,8 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   else
     label = *ps_tree_node_get_key (node) ? g_strdup_printf ("(%s)", nm) : g_strdup (nm);
   gtk_label_set_text (GTK_LABEL (name), label);
+  /* the name goes short last: up to 10 characters of it are always shown */
+  gtk_label_set_width_chars (GTK_LABEL (name), MIN ((int) g_utf8_strlen (label, -1), 10));
   if (ps_tree_node_is_buffer (node))
     gtk_label_set_text (GTK_LABEL (kind), _("buffer, read-only"));
   else
@@ -89,11 +101,15 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   gtk_label_set_text (GTK_LABEL (tied), badge ? badge : "");
   gtk_widget_set_visible (tied, badge != NULL);
   gtk_widget_set_visible (lazy, ps_tree_node_is_uninitialized (node));
-  a11y = g_strdup_printf ("%s %s %s%s%s", label,
-                          ps_tree_node_is_buffer (node) ? _("buffer, read-only")
-                          : ps_tree_node_get_param (node) ? "" : desc, sz,
-                          badge ? ", tied: " : "", badge ? badge : "");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (expander), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  gtk_widget_set_visible (kind, *gtk_label_get_text (GTK_LABEL (kind)) != '\0');
+  /* what the row says, whole: its accessible name, and its tooltip where a
+   * narrow tree ellipsizes it */
+  a11y = g_string_new (NULL);
+  for (GtkWidget *l = name; l; l = gtk_widget_get_next_sibling (l))
+    if (gtk_widget_get_visible (l) && *gtk_label_get_text (GTK_LABEL (l)))
+      g_string_append_printf (a11y, "%s%s", a11y->len ? "  " : "", gtk_label_get_text (GTK_LABEL (l)));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (expander), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y->str, -1);
+  gtk_widget_set_tooltip_text (expander, a11y->str);
 }
 
 /* ---- selection ------------------------------------------------------------------ */

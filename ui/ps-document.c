@@ -1,5 +1,6 @@
 /* ps-document.c — one network, its state and its history */
 #include "ps-document-private.h"
+#include "ps-data.h"
 #include "ps-py.h"
 
 #include <glib/gi18n.h>
@@ -594,6 +595,18 @@ describe_whole (PsDocument *doc, const char *key, const char *what, float value,
                           g_ascii_formatd (num, sizeof num, "%g", value), end);
 }
 
+/* A buffer (running_mean, running_var, num_batches_tracked) of the network. */
+static gboolean
+is_buffer (PsDocument *doc, PsParam *param)
+{
+  g_autoptr (GPtrArray) bufs = ps_module_named_buffers (doc->model);
+
+  for (guint i = 0; i < bufs->len; i++)
+    if (((PsNamedParam *) bufs->pdata[i])->param == param)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 check_editable (PsDocument *doc, PsParam *param, float value, gboolean need_value,
                 GError **error)
@@ -603,6 +616,13 @@ check_editable (PsDocument *doc, PsParam *param, float value, gboolean need_valu
   if (!check_idle (doc, error))
     return FALSE;
   key = param_key (doc, param);
+  if (is_buffer (doc, param))
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                   _("%s is a buffer, not a parameter: it is read-only here (BatchNorm "
+                     "updates its running statistics itself in training)"), key);
+      return FALSE;
+    }
   if (ps_param_get_data (param) == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
@@ -836,12 +856,25 @@ void
 ps_document_set_random_input (PsDocument *doc, int64_t batch, guint64 seed)
 {
   PsRng rng;
-  int64_t width = doc->model ? ps_module_input_width (doc->model) : 0;
+  int64_t sample[3], shape[4];
+  int dims = doc->model ? ps_data_sample_shape (doc->model, sample) : 0;
+  int64_t width = dims == 1 ? sample[0] : 0;
 
-  if (width <= 0)
-    width = doc->input ? doc->input->shape[doc->input->ndim - 1] : 20;   /* lazy: the lesson's 20 */
-  g_clear_pointer (&doc->input, ps_tensor_unref);
-  doc->input = ps_tensor_new_2d (MAX (batch, 1), width);
+  if (dims > 1)
+    {
+      /* a convolution first: images (B, C, H, W), as the digits are */
+      shape[0] = MAX (batch, 1);
+      memcpy (shape + 1, sample, sizeof (int64_t) * dims);
+      g_clear_pointer (&doc->input, ps_tensor_unref);
+      doc->input = ps_tensor_new (dims + 1, shape);
+    }
+  else
+    {
+      if (width <= 0)
+        width = doc->input ? doc->input->shape[doc->input->ndim - 1] : 20;   /* lazy: the lesson's 20 */
+      g_clear_pointer (&doc->input, ps_tensor_unref);
+      doc->input = ps_tensor_new_2d (MAX (batch, 1), width);
+    }
   ps_rng_seed (&rng, seed);
   ps_rng_fill_uniform (&rng, doc->input->data, doc->input->numel, 0, 1);   /* torch.rand */
   g_clear_pointer (&doc->target, ps_tensor_unref);
@@ -872,6 +905,20 @@ const PsTensor *
 ps_document_get_input (PsDocument *doc)
 {
   return doc->input;
+}
+
+guint
+ps_document_get_n_activations (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), 0);
+  return doc->tape ? ps_tape_get_n_outputs (doc->tape) : 0;
+}
+
+const PsTensor *
+ps_document_get_activation (PsDocument *doc, guint i, PsModule **module, gboolean *overwritten)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), NULL);
+  return doc->tape ? ps_tape_get_output (doc->tape, i, module, overwritten) : NULL;
 }
 
 gboolean

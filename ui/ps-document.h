@@ -78,6 +78,11 @@ gboolean        ps_document_backward          (PsDocument *doc, PsLossKind loss,
 gboolean        ps_document_zero_grad         (PsDocument *doc, GError **error);
 gboolean        ps_document_sgd_step          (PsDocument *doc, double lr, GError **error);
 const PsTensor *ps_document_get_output        (PsDocument *doc);   /* NULL before a forward */
+/* The last Forward's activations, one per layer call in forward order
+ * (ps_tape_get_output): 0 before a forward or after a new network. */
+guint           ps_document_get_n_activations (PsDocument *doc);
+const PsTensor *ps_document_get_activation    (PsDocument *doc, guint i, PsModule **module,
+                                               gboolean *overwritten);
 double          ps_document_get_loss          (PsDocument *doc);   /* NAN before a backward */
 
 /* What the window marks: values changed since they were loaded or saved

@@ -86,16 +86,21 @@ ps_file_chooser_run (GtkWindow *parent, const char *title, gboolean save, PsFile
 
   r = g_new0 (Request, 1);
   r->chooser = gtk_file_chooser_native_new (title, parent,
-                                            save ? GTK_FILE_CHOOSER_ACTION_SAVE
-                                                 : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                            kind == PS_FILES_FOLDER
+                                              ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                              : save ? GTK_FILE_CHOOSER_ACTION_SAVE
+                                                     : GTK_FILE_CHOOSER_ACTION_OPEN,
                                             NULL, NULL);
   g_weak_ref_init (&r->parent, parent);
   r->had_parent = parent != NULL;
   r->func = func;
   r->data = data;
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (r->chooser), TRUE);
-  filter = filter_new (kind);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (r->chooser), filter);   /* the chooser's own ref */
+  if (kind != PS_FILES_FOLDER)
+    {
+      filter = filter_new (kind);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (r->chooser), filter);   /* the chooser's own ref */
+    }
   g_signal_connect (r->chooser, "response", G_CALLBACK (on_response), r);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (r->chooser));
 }

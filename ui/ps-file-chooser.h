@@ -28,6 +28,7 @@ typedef enum
   PS_FILES_SAFETENSORS,    /* *.safetensors */
   PS_FILES_PNG,            /* *.png */
   PS_FILES_NOTEBOOK,       /* *.ipynb, *.py: notebooks */
+  PS_FILES_FOLDER,         /* a folder (save is ignored) */
 } PsFileKind;
 
 /* A file was chosen: its local path.  parent is the window the chooser was

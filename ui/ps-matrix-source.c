@@ -206,6 +206,13 @@ ps_matrix_source_get_value (PsMatrixSource *self, int64_t row, int64_t col, doub
   return IFACE (self)->get_value (self, row, col, value);
 }
 
+const char *
+ps_matrix_source_get_row_label (PsMatrixSource *self, int64_t tile_row)
+{
+  g_return_val_if_fail (PS_IS_MATRIX_SOURCE (self), NULL);
+  return IFACE (self)->get_row_label ? IFACE (self)->get_row_label (self, tile_row) : NULL;
+}
+
 gboolean
 ps_matrix_source_is_editable (PsMatrixSource *self)
 {

@@ -37,6 +37,12 @@ typedef struct
   int64_t rows, cols;
   int     ndim;                          /* 0 .. PS_MATRIX_MAX_DIMS */
   int64_t shape[PS_MATRIX_MAX_DIMS];
+  /* A tiled layout (ps-tile-source.h): tiles of tile_h x tile_w cells with
+   * tile_gap empty cells between them (0: one plain matrix); rgb: the cells
+   * are colours of their own, not the colormap (no colorbar). */
+  int64_t tile_h, tile_w;
+  int     tile_gap;
+  gboolean rgb;
 } PsMatrixShape;
 
 typedef enum
@@ -97,6 +103,10 @@ struct _PsMatrixSourceInterface
   char       *(*describe)         (PsMatrixSource *self);                            /* for assistive technologies */
   gboolean    (*get_value)        (PsMatrixSource *self, int64_t row, int64_t col, double *value);
 
+  /* optional: the label of a band of tile rows (a recurrent weight's gate:
+   * "i", "f", "g", "o"), drawn left of the matrix; NULL: none */
+  const char *(*get_row_label)    (PsMatrixSource *self, int64_t tile_row);
+
   /* optional: editing */
   gboolean    (*is_editable)      (PsMatrixSource *self);
   gboolean    (*set_value)        (PsMatrixSource *self, int64_t row, int64_t col, float value,
@@ -124,6 +134,8 @@ char        *ps_matrix_source_describe_tooltip (PsMatrixSource *self, int64_t ro
 char        *ps_matrix_source_describe        (PsMatrixSource *self);
 gboolean     ps_matrix_source_get_value       (PsMatrixSource *self, int64_t row, int64_t col,
                                                double *value);
+/* The label of tile row tile_row (a gate), or NULL. */
+const char  *ps_matrix_source_get_row_label   (PsMatrixSource *self, int64_t tile_row);
 gboolean     ps_matrix_source_is_editable     (PsMatrixSource *self);
 gboolean     ps_matrix_source_set_value       (PsMatrixSource *self, int64_t row, int64_t col,
                                                float value, GError **error);

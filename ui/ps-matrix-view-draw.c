@@ -57,6 +57,80 @@ draw_grid (cairo_t *cr, const PsMatrixLayout *L, const PsMatrixKey *k, const Gdk
   cairo_fill (cr);
 }
 
+/* A tiled matrix: clip to the visible tiles, so the grid stays inside them. */
+static void
+clip_to_tiles (cairo_t *cr, const PsMatrixLayout *L, const PsMatrixShape *sh)
+{
+  int64_t ph = sh->tile_h + sh->tile_gap, pw = sh->tile_w + sh->tile_gap;
+  int64_t tr0 = MAX (0, (int64_t) floor ((L->ay - L->oy) / L->cell) / ph);
+  int64_t tc0 = MAX (0, (int64_t) floor ((L->ax - L->ox) / L->cell) / pw);
+  int64_t tr1 = MIN ((L->rows + ph - 1) / ph, (int64_t) ceil ((L->ay + L->ah - L->oy) / L->cell) / ph + 1);
+  int64_t tc1 = MIN ((L->cols + pw - 1) / pw, (int64_t) ceil ((L->ax + L->aw - L->ox) / L->cell) / pw + 1);
+
+  for (int64_t tr = tr0; tr < tr1; tr++)
+    for (int64_t tc = tc0; tc < tc1; tc++)
+      cairo_rectangle (cr, L->ox + tc * pw * L->cell, L->oy + tr * ph * L->cell,
+                       sh->tile_w * L->cell, sh->tile_h * L->cell);
+  cairo_clip (cr);
+}
+
+/* Bands of tile rows (gates): a separator across each gap even when the
+ * gap is thinner than a pixel, and the band's label in the gutter. */
+static void
+draw_bands (PsMatrixView *v, GtkSnapshot *snapshot, cairo_t *cr, const PsMatrixLayout *L,
+            const PsMatrixShape *sh, const GdkRGBA *fg)
+{
+  int64_t ph = sh->tile_h + sh->tile_gap;
+  int64_t bands = (L->rows + ph - 1) / ph;
+  double gutter = ps_matrix_view_row_label_gutter (v, sh, L->font);
+  double mw = MIN (L->cols * L->cell, L->aw);
+
+  if (gutter <= 0)
+    return;
+  cairo_save (cr);
+  cairo_rectangle (cr, L->ax - gutter, L->ay, L->aw + gutter, L->ah);
+  cairo_clip (cr);
+  for (int64_t b = 0; b < bands; b++)
+    {
+      double y0 = L->oy + b * ph * L->cell, y1 = y0 + sh->tile_h * L->cell;
+      const char *label = ps_matrix_source_get_row_label (v->source, b);
+      if (b > 0)
+        {
+          /* the separator: the middle of the gap, at least one pixel */
+          double y = round (y0 - sh->tile_gap * L->cell / 2) - 0.5;
+          cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.75);
+          cairo_set_line_width (cr, 1);
+          cairo_move_to (cr, L->ax - gutter + 2, y);
+          cairo_line_to (cr, MAX (L->ox, L->ax) + mw, y);
+          cairo_stroke (cr);
+        }
+      if (label != NULL && y1 - y0 >= L->font * 0.8)
+        {
+          PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (v), label);
+          PangoFontDescription *fd = pango_font_description_new ();
+          int tw, th;
+          double vis0 = MAX (y0, L->ay), vis1 = MIN (y1, L->ay + L->ah);
+          if (vis1 - vis0 < L->font * 0.8)
+            {
+              g_object_unref (layout);
+              pango_font_description_free (fd);
+              continue;
+            }
+          pango_font_description_set_absolute_size (fd, L->font * PANGO_SCALE);
+          pango_font_description_set_weight (fd, PANGO_WEIGHT_BOLD);
+          pango_layout_set_font_description (layout, fd);
+          pango_layout_get_pixel_size (layout, &tw, &th);
+          cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha);
+          cairo_move_to (cr, round (L->ax - gutter / 2 - tw / 2.0 - 2),
+                         round ((vis0 + vis1) / 2 - th / 2.0));
+          pango_cairo_show_layout (cr, layout);
+          g_object_unref (layout);
+          pango_font_description_free (fd);
+        }
+    }
+  cairo_restore (cr);
+}
+
 /* A value as printed in its cell: one format for the whole matrix, set by
  * its range, so the labels line up and share a width -- 2 significant
  * digits of the largest ("-0.35", "12", "0.00" in [-0.5, 0.5]),
@@ -183,9 +257,12 @@ ps_matrix_view_draw_matrix (PsMatrixView *v, GtkSnapshot *snapshot, const PsMatr
                             const PsMatrixKey *want, const float *range, int width, int height)
 {
   GtkWidget *widget = GTK_WIDGET (v);
+  PsMatrixShape shape;
+  gboolean tiled;
   GdkRGBA fg;
   cairo_t *cr;
 
+  tiled = ps_matrix_view_get_shape (v, &shape) && shape.tile_h > 0;
   fg_color (widget, &fg);
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   cairo_save (cr);
@@ -195,12 +272,20 @@ ps_matrix_view_draw_matrix (PsMatrixView *v, GtkSnapshot *snapshot, const PsMatr
   ps_heatmap_draw_cells (cr, v->cells, L->ox + v->key.c0 * L->cell, L->oy + v->key.r0 * L->cell,
                          v->key.vcols * L->cell, v->key.vrows * L->cell);
   if (L->cell >= PS_MATRIX_GRID_MIN_CELL)
-    draw_grid (cr, L, want, &fg);
+    {
+      cairo_save (cr);
+      if (tiled)
+        clip_to_tiles (cr, L, &shape);
+      draw_grid (cr, L, want, &fg);
+      cairo_restore (cr);
+    }
   v->values_font = draw_values (v, cr, L, want, range ? *range : 0);
   if (v->sel_row >= 0)
     draw_selection (cr, L, v->sel_row, v->sel_col);
   cairo_restore (cr);
-  if (L->colorbar && range != NULL)
+  if (tiled)
+    draw_bands (v, snapshot, cr, L, &shape, &fg);
+  if (L->colorbar && range != NULL && !shape.rgb)
     ps_heatmap_draw_colorbar (cr, L->bar_x, L->bar_y, L->bar_w, L->bar_h, *range,
                               fg.red, fg.green, fg.blue, L->font);
   cairo_destroy (cr);

@@ -5,12 +5,14 @@
  *   ps-matrix-view-input.c  pointer, scroll, keyboard actions, tooltip
  *   ps-matrix-view-edit.c   the value popover
  *
- * Geometry goes through matrix_layout() and the cell functions below; a
+ * Geometry goes through matrix_layout() and the cell functions below.  A
  * tiled layout (a Conv2d weight [out, in, kh, kw] as out x in tiles of
- * kh x kw, from PsMatrixShape) would change these and the drawing of the
- * cells, not the input or the editing.  The frame is drawn in layers
- * (ps_matrix_view_draw_matrix): cells, grid, values inside big cells ("show-values"),
- * selection, colorbar.
+ * kh x kw: ps-tile-source.h) is the source's matrix with empty cells
+ * between tiles; the view only keeps its grid inside the tiles, marks the
+ * separators between bands, and draws the bands' labels (PsMatrixShape's
+ * tile fields, ps_matrix_source_get_row_label).  The frame is drawn in layers
+ * (ps_matrix_view_draw_matrix): cells, grid, values inside big cells
+ * ("show-values"), selection, colorbar.
  */
 #pragma once
 
@@ -113,6 +115,7 @@ struct _PsMatrixView
 /* ps-matrix-view.c */
 gboolean ps_matrix_view_layout        (PsMatrixView *v, PsMatrixLayout *L);   /* FALSE: nothing */
 gboolean ps_matrix_view_get_shape     (PsMatrixView *v, PsMatrixShape *shape);
+double   ps_matrix_view_row_label_gutter (PsMatrixView *v, const PsMatrixShape *shape, double font);
 void     ps_matrix_view_scroll_to     (PsMatrixView *v, int64_t row, int64_t col);
 void     ps_matrix_view_set_focus     (PsMatrixView *v, int64_t row, int64_t col);
 void     ps_matrix_view_zoom_keyboard (PsMatrixView *v, double factor);

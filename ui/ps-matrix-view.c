@@ -120,7 +120,7 @@ static gboolean
 layout_compute (PsMatrixView *v, int width, int height, PsMatrixLayout *L)
 {
   PsMatrixShape shape;
-  double font;
+  double font, gutter;
   float range;
 
   memset (L, 0, sizeof *L);
@@ -132,9 +132,27 @@ layout_compute (PsMatrixView *v, int width, int height, PsMatrixLayout *L)
    * widest label ("-8.88e-28") whatever the range. */
   if (is_async (v) || !ps_matrix_source_get_range (v->source, &range))
     range = -8.88e-28f;
-  ps_heatmap_layout (L, shape.rows, shape.cols, width, height, font,
+  gutter = ps_matrix_view_row_label_gutter (v, &shape, font);
+  ps_heatmap_layout (L, shape.rows, shape.cols, width - (int) gutter, height, font,
                      label_width (v, range, font, !is_async (v)), v->zoom, v->pan_x, v->pan_y);
+  if (gutter > 0)
+    {
+      /* the bands' labels (a recurrent weight's gates) left of the matrix */
+      L->ax += gutter;
+      L->ox += gutter;
+      L->cx += gutter;
+      L->bar_x += gutter;
+    }
   return TRUE;
+}
+
+/* Room left of the matrix for the labels of its tile rows (gates), or 0. */
+double
+ps_matrix_view_row_label_gutter (PsMatrixView *v, const PsMatrixShape *shape, double font)
+{
+  if (shape->tile_h <= 0 || ps_matrix_source_get_row_label (v->source, 0) == NULL)
+    return 0;
+  return round (font * 1.5) + 6;
 }
 
 gboolean

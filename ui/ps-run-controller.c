@@ -13,77 +13,6 @@
  * the Difference page short. */
 #define MAX_SNAPSHOTS 1000
 
-/* ---- PsRunSnapshot ------------------------------------------------------------ */
-
-struct _PsRunSnapshot
-{
-  GObject     parent_instance;
-  PsSnapshot *snapshot;
-  char       *label;
-};
-
-G_DEFINE_FINAL_TYPE (PsRunSnapshot, ps_run_snapshot, G_TYPE_OBJECT)
-
-enum { SNAP_PROP_0, SNAP_PROP_LABEL, SNAP_N_PROPS };
-static GParamSpec *snap_props[SNAP_N_PROPS];
-
-static void
-ps_run_snapshot_finalize (GObject *object)
-{
-  PsRunSnapshot *rs = PS_RUN_SNAPSHOT (object);
-  g_clear_pointer (&rs->snapshot, ps_snapshot_free);
-  g_free (rs->label);
-  G_OBJECT_CLASS (ps_run_snapshot_parent_class)->finalize (object);
-}
-
-static void
-ps_run_snapshot_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
-{
-  if (id == SNAP_PROP_LABEL)
-    g_value_set_string (value, PS_RUN_SNAPSHOT (object)->label);
-  else
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
-}
-
-static void
-ps_run_snapshot_class_init (PsRunSnapshotClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  object_class->finalize = ps_run_snapshot_finalize;
-  object_class->get_property = ps_run_snapshot_get_property;
-  snap_props[SNAP_PROP_LABEL] = g_param_spec_string ("label", NULL, NULL, NULL,
-                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, SNAP_N_PROPS, snap_props);
-}
-
-static void
-ps_run_snapshot_init (PsRunSnapshot *rs)
-{
-}
-
-PsRunSnapshot *
-ps_run_snapshot_new (PsSnapshot *s, const char *label)
-{
-  PsRunSnapshot *rs = g_object_new (PS_TYPE_RUN_SNAPSHOT, NULL);
-  rs->snapshot = s;
-  rs->label = g_strdup (label);
-  return rs;
-}
-
-PsSnapshot *
-ps_run_snapshot_get_snapshot (PsRunSnapshot *rs)
-{
-  g_return_val_if_fail (PS_IS_RUN_SNAPSHOT (rs), NULL);
-  return rs->snapshot;
-}
-
-const char *
-ps_run_snapshot_get_label (PsRunSnapshot *rs)
-{
-  g_return_val_if_fail (PS_IS_RUN_SNAPSHOT (rs), NULL);
-  return rs->label;
-}
-
 /* ---- PsRunController ------------------------------------------------------------ */
 
 struct _PsRunController
@@ -133,6 +62,7 @@ struct _PsRunController
 
   GListStore *snapshots;        /* PsRunSnapshot */
   guint       n_taken;
+  PsTrainLog *checkpoint_log;   /* histograms of the checkpoints of an outside run */
 };
 
 G_DEFINE_FINAL_TYPE (PsRunController, ps_run_controller, G_TYPE_OBJECT)
@@ -390,7 +320,7 @@ snapshots_bytes (PsRunController *run)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (run->snapshots), i);
-      bytes += rs->snapshot ? ps_snapshot_get_bytes (rs->snapshot) : 0;
+      bytes += ps_run_snapshot_get_snapshot (rs) ? ps_snapshot_get_bytes (ps_run_snapshot_get_snapshot (rs)) : 0;
     }
   return bytes;
 }
@@ -415,15 +345,15 @@ trim_snapshots (PsRunController *run)
       for (guint i = 0; i < n; i++)
         {
           g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (run->snapshots), i);
-          if (g_str_has_prefix (ps_snapshot_get_label (rs->snapshot), "step ")
-              && ps_snapshot_get_step (rs->snapshot) > 0)
+          if (g_str_has_prefix (ps_snapshot_get_label (ps_run_snapshot_get_snapshot (rs)), "step ")
+              && ps_snapshot_get_step (ps_run_snapshot_get_snapshot (rs)) > 0)
             {
               drop = i;
               break;
             }
         }
       old = g_list_model_get_item (G_LIST_MODEL (run->snapshots), drop);
-      bytes -= ps_snapshot_get_bytes (old->snapshot);
+      bytes -= ps_snapshot_get_bytes (ps_run_snapshot_get_snapshot (old));
       g_list_store_remove (run->snapshots, drop);
       dropped++;
     }
@@ -806,7 +736,7 @@ PsTrainLog *
 ps_run_controller_get_log (PsRunController *run)
 {
   g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), NULL);
-  return run->trainer ? ps_trainer_get_log (run->trainer) : NULL;
+  return run->trainer ? ps_trainer_get_log (run->trainer) : run->checkpoint_log;
 }
 
 GArray *
@@ -865,6 +795,76 @@ ps_run_controller_take_snapshot (PsRunController *run, const char *label)
     label = auto_label = g_strdup_printf (_("snapshot %u · run %u · step %" PRIu64),
                                           ++run->n_taken, MAX (run->run_no, 1), step);
   add_snapshot (run, ps_snapshot_take (ps_document_get_model (run->doc), label, step));
+}
+
+/* The histograms of a checkpoint's values, in the checkpoints' log at its
+ * step (the log's parameters: the network's named_parameters). */
+static void
+log_checkpoint (PsRunController *run, PsSnapshot *s)
+{
+  g_autoptr (GPtrArray) np = ps_module_named_parameters (ps_document_get_model (run->doc));
+
+  for (guint i = 0; i < np->len; i++)
+    {
+      const PsTensor *t = ps_snapshot_find (s, ((PsNamedParam *) np->pdata[i])->name);
+      if (t != NULL)
+        ps_train_log_add_hist (run->checkpoint_log, ps_snapshot_get_step (s), i, FALSE, t->data,
+                               t->numel);
+    }
+}
+
+void
+ps_run_controller_add_checkpoint (PsRunController *run, PsSnapshot *s)
+{
+  GListModel *list;
+  guint n, at;
+  gboolean created = FALSE;
+
+  g_return_if_fail (PS_IS_RUN_CONTROLLER (run));
+  g_return_if_fail (s != NULL);
+
+  /* in step order among the snapshots */
+  list = G_LIST_MODEL (run->snapshots);
+  n = g_list_model_get_n_items (list);
+  for (at = n; at > 0; at--)
+    {
+      g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (list, at - 1);
+      if (ps_snapshot_get_step (ps_run_snapshot_get_snapshot (rs)) <= ps_snapshot_get_step (s))
+        break;
+    }
+  {
+    g_autoptr (PsRunSnapshot) item = ps_run_snapshot_new (s, ps_snapshot_get_label (s));
+    g_list_store_insert (run->snapshots, at, item);
+  }
+
+  if (run->checkpoint_log == NULL)
+    {
+      g_autoptr (GPtrArray) np = ps_module_named_parameters (ps_document_get_model (run->doc));
+      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+      for (guint i = 0; i < np->len; i++)
+        g_ptr_array_add (names, ((PsNamedParam *) np->pdata[i])->name);
+      run->checkpoint_log = ps_train_log_new (np->len, (const char *const *) names->pdata, 1);
+      created = TRUE;
+    }
+  if (ps_train_log_wants_hist (run->checkpoint_log, ps_snapshot_get_step (s)))
+    log_checkpoint (run, s);
+  else
+    {
+      /* earlier than one logged already: the log again, from the snapshots kept */
+      ps_train_log_clear (run->checkpoint_log);
+      n = g_list_model_get_n_items (list);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (list, i);
+          PsSnapshot *k = ps_run_snapshot_get_snapshot (rs);
+          if (k && ps_train_log_wants_hist (run->checkpoint_log, ps_snapshot_get_step (k)))
+            log_checkpoint (run, k);
+        }
+    }
+  trim_snapshots (run);
+  if (created && run->trainer == NULL)
+    g_object_notify_by_pspec (G_OBJECT (run), properties[PROP_LOG]);
+  g_signal_emit (run, signals[SIG_TICK], 0);
 }
 
 gboolean
@@ -943,16 +943,27 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   g_clear_pointer (&run->previous, g_array_unref);
   g_object_notify_by_pspec (G_OBJECT (run), properties[PROP_PREVIOUS_LOSS]);
   g_list_store_remove_all (run->snapshots);
+  if (run->checkpoint_log)
+    {
+      g_clear_pointer (&run->checkpoint_log, ps_train_log_free);
+      g_object_notify_by_pspec (G_OBJECT (run), properties[PROP_LOG]);
+    }
   ps_document_set_kept_bytes (doc, 0);
   run->n_taken = 0;
   run->run_no = 0;
   set_error (run, NULL);
   /* settings that suit the network: a 2-in, 2-out classifier gets the
-   * spiral with cross-entropy and Adam, anything else the teacher's regression */
+   * spiral with cross-entropy and Adam, a 10-class classifier of 28 x 28
+   * images the digits, anything else the teacher's regression */
   if (ps_module_input_width (m) == 2 && ps_module_output_width (m) == 2)
     {
       ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
       ps_run_controller_configure (run, PS_RUN_DATA_SPIRAL, 200, PS_LOSS_CROSS_ENTROPY, &o);
+    }
+  else if (ps_data_fits (PS_DATA_DIGITS, m))
+    {
+      ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+      ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 100, PS_LOSS_CROSS_ENTROPY, &o);
     }
   else
     {
@@ -1110,6 +1121,7 @@ ps_run_controller_finalize (GObject *object)
 
   g_weak_ref_clear (&run->clock_widget);
   g_clear_object (&run->snapshots);
+  g_clear_pointer (&run->checkpoint_log, ps_train_log_free);
   g_clear_pointer (&run->previous, g_array_unref);
   g_clear_pointer (&run->file_x, ps_tensor_unref);
   g_clear_pointer (&run->file_t, ps_tensor_unref);

@@ -54,6 +54,7 @@ typedef enum
   PS_RUN_DATA_RANDOM = PS_DATA_RANDOM,
   PS_RUN_DATA_TEACHER = PS_DATA_TEACHER,
   PS_RUN_DATA_SPIRAL = PS_DATA_SPIRAL,
+  PS_RUN_DATA_DIGITS = PS_DATA_DIGITS,
   PS_RUN_DATA_FILE,        /* the tensors "input" and "target" of ps_run_controller_load_data */
 } PsRunData;
 
@@ -91,6 +92,12 @@ gboolean    ps_run_controller_is_running   (PsRunController *run);
 /* Keep the current values as a snapshot (label NULL: numbered). */
 void        ps_run_controller_take_snapshot (PsRunController *run, const char *label);
 GListModel *ps_run_controller_get_snapshots (PsRunController *run);   /* of PsRunSnapshot */
+/* A checkpoint of an outside run (ps_snapshot_new_from_weights; taken over):
+ * a snapshot among the others, in the order of its step and under its
+ * label, and its values' histograms at its step in the log the charts show
+ * while no run of the window's own has started ("log": that log until
+ * then).  A new network drops them with the other snapshots. */
+void        ps_run_controller_add_checkpoint (PsRunController *run, PsSnapshot *s);
 
 /* Train on the tensors "input" and "target" (if any) of a safetensors file;
  * "data" becomes PS_RUN_DATA_FILE.  FALSE + error (nothing changed) if the

@@ -12,9 +12,12 @@
 #include "ps-init-panel.h"
 #include "ps-inspector.h"
 #include "ps-run-panel.h"
+#include "ps-tile-source.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
+
+static int64_t view_element (GtkWidget *view, int64_t row, int64_t col, int64_t flat);
 
 static void
 show_error (PsWindow *win, const GError *error)
@@ -235,10 +238,24 @@ run_edit (GtkWidget *w, const char *action, GVariant *param)
           return;
         }
       ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
-      ok = ps_document_set_element (win->doc, selected, row * cols + col, v, &error);
+      ok = ps_document_set_element (win->doc, selected,
+                                    view_element (win->data_view, row, col, row * cols + col), v,
+                                    &error);
     }
   if (!ok)
     show_error (win, error);
+}
+
+/* The parameter's element at a cell of a heatmap: through the tiles of a
+ * tiled view (-1 in a gap), else `flat`, the cell of the plain matrix. */
+static int64_t
+view_element (GtkWidget *view, int64_t row, int64_t col, int64_t flat)
+{
+  PsMatrixSource *src = ps_matrix_view_get_source (PS_MATRIX_VIEW (view));
+
+  if (src != NULL && PS_IS_TILE_SOURCE (src))
+    return ps_tile_source_get_element (PS_TILE_SOURCE (src), row, col);
+  return flat;
 }
 
 void
@@ -250,6 +267,11 @@ ps_window_on_edit_requested (PsMatrixView *view, gint64 index, gfloat value, PsW
   g_autoptr (GString) others = g_string_new (NULL);
   g_autofree char *msg = NULL;
 
+  PsMatrixShape shape;
+
+  /* a tiled view's cell is the parameter's element through its tiles */
+  if (ps_matrix_source_get_shape (ps_matrix_view_get_source (view), &shape))
+    index = view_element (GTK_WIDGET (view), index / shape.cols, index % shape.cols, index);
   if (!ps_document_set_element (win->doc, selected, index, value, &error))
     {
       ps_matrix_view_show_error (view, error->message);
@@ -344,7 +366,8 @@ replace_network (PsWindow *win, ReplaceKind kind, const char *what)
 
 /* ---- files (ps-file-chooser.h) ----------------------------------------------------- */
 
-typedef enum { OPEN_MODEL, OPEN_WEIGHTS, OPEN_INPUT, SAVE_WEIGHTS, EXPORT_PNG, OPEN_DATA } FileOp;
+typedef enum { OPEN_MODEL, OPEN_WEIGHTS, OPEN_INPUT, SAVE_WEIGHTS, EXPORT_PNG, OPEN_DATA,
+               OPEN_RUN_FOLDER } FileOp;
 
 static const struct
 {
@@ -358,6 +381,8 @@ static const struct
   [SAVE_WEIGHTS] = { "win.save-weights", N_("Save Weights"), TRUE, PS_FILES_SAFETENSORS },
   [EXPORT_PNG] = { "win.export-png", N_("Export Heatmap as PNG"), TRUE, PS_FILES_PNG },
   [OPEN_DATA] = { "win.train-open-data", N_("Training Data"), FALSE, PS_FILES_SAFETENSORS },
+  [OPEN_RUN_FOLDER] = { "win.open-run-folder", N_("Open a Run’s Folder of Checkpoints"), FALSE,
+                        PS_FILES_FOLDER },
 };
 
 static void
@@ -374,6 +399,9 @@ on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
       return;
     case OPEN_WEIGHTS:
       ps_window_open_weights (win, path, NULL);
+      return;
+    case OPEN_RUN_FOLDER:
+      ps_window_open_run_folder (win, path, NULL);     /* the window says why not */
       return;
     case OPEN_INPUT:
       if (ps_document_load_input (win->doc, path, &error))
@@ -518,8 +546,6 @@ run_train_snapshot (GtkWidget *w, const char *action, GVariant *param)
 
 static const char *const panel_names[] = { "run", "initialize", "edit", "inspect", "train",
                                            "notebook" };
-static const char *const view_names[] = { "overview", "loss", "gradient-flow", "distributions",
-                                          "difference", "data" };
 
 static void
 show_page (GtkWidget *notebook, const char *const *names, guint n, const char *name)
@@ -537,11 +563,17 @@ run_show_panel (GtkWidget *w, const char *action, GVariant *param)
              g_variant_get_string (param, NULL));
 }
 
+/* A view is found by its page's widget name (ps-window.ui), not by its
+ * position, so a new tab does not shift the others' names. */
 static void
 run_show_view (GtkWidget *w, const char *action, GVariant *param)
 {
-  show_page (PS_WINDOW (w)->views, view_names, G_N_ELEMENTS (view_names),
-             g_variant_get_string (param, NULL));
+  GtkNotebook *views = GTK_NOTEBOOK (PS_WINDOW (w)->views);
+  const char *name = g_variant_get_string (param, NULL);
+
+  for (int i = 0; i < gtk_notebook_get_n_pages (views); i++)
+    if (g_strcmp0 (gtk_widget_get_name (gtk_notebook_get_nth_page (views, i)), name) == 0)
+      gtk_notebook_set_current_page (views, i);
 }
 
 /* ---- the Keyboard Shortcuts window ------------------------------------------- */
@@ -590,6 +622,7 @@ ps_window_class_add_actions (GtkWidgetClass *widget_class)
     { "win.copy-path", NULL, run_copy_path },
     { "win.open-model", NULL, run_file },
     { "win.open-weights", NULL, run_file },
+    { "win.open-run-folder", NULL, run_file },
     { "win.open-input", NULL, run_file },
     { "win.save-weights", NULL, run_file },
     { "win.export-png", NULL, run_file },

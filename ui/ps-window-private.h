@@ -5,6 +5,7 @@
 #include "ps-window.h"
 #include "ps-matrix-view.h"
 #include "ps-code-runner.h"
+#include "ps-run-folder-watch.h"
 
 G_BEGIN_DECLS
 
@@ -19,11 +20,14 @@ struct _PsWindow
 
   PsDocument      *doc;
   PsRunController *controller;    /* the Train panel's run */
+  PsRunFolderWatch *watch;        /* an outside run's folder of checkpoints, or NULL */
   PsTreeNode      *selected;      /* the "selected-node" (a reference) */
 
   /* template children */
   GtkWidget *tree;                /* PsBlockTree */
   GtkWidget *path_label, *tied_label;
+  GtkWidget *rgb_toggle;          /* a 3-channel convolution's filters as colour images */
+  GtkWidget *activations_page;    /* PsActivationsPage, in the notebook below */
   GtkWidget *data_view, *grad_view;               /* PsMatrixView */
   GtkWidget *param_stack;         /* "param": the two views; "node": node_overview; "none" */
   GtkWidget *node_overview, *node_empty;

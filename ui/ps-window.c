@@ -19,8 +19,11 @@
 #include "ps-overview.h"
 #include "ps-data-view.h"
 #include "ps-preferences.h"
+#include "ps-run-folder.h"
 #include "ps-run-panel.h"
 #include "ps-train-panel.h"
+#include "ps-tile-source.h"
+#include "ps-activations-page.h"
 
 #include <glib/gi18n.h>
 
@@ -164,25 +167,78 @@ ps_window_get_selected_node (PsWindow *win)
   return win->selected;
 }
 
-/* Show param's values or gradient in a matrix view (nothing: NULL).  The
- * same parameter again keeps its source, and so the view's zoom; a tied
- * alias only renames it. */
+/* Show param's values or gradient in a matrix view (nothing: NULL): as
+ * tiles when it is a convolution's kernels or a recurrent layer's gates
+ * (ps_tile_mode_for_param), else as a matrix.  The same parameter again
+ * keeps its source, and so the view's zoom; a tied alias only renames it. */
 static void
-show_param (GtkWidget *view, PsParam *param, gboolean grad, const char *title)
+show_param (PsWindow *win, GtkWidget *view, PsParam *param, gboolean grad, const char *title)
 {
   PsMatrixSource *cur = ps_matrix_view_get_source (PS_MATRIX_VIEW (view));
   g_autoptr (PsMatrixSource) src = NULL;
+  gboolean rgb = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (win->rgb_toggle));
+  const char *gates = NULL;
+  PsTileMode mode = PS_TILE_KERNELS;
+  gboolean tiled = param != NULL
+                   && ps_tile_mode_for_param (ps_tree_node_get_module (win->selected),
+                                              ps_tree_node_get_name (win->selected), param, rgb,
+                                              &mode, &gates);
 
-  if (param != NULL && cur != NULL && PS_IS_PARAM_SOURCE (cur)
+  if (tiled && cur != NULL && PS_IS_TILE_SOURCE (cur)
+      && ps_tile_source_get_param (PS_TILE_SOURCE (cur)) == param
+      && ps_tile_source_get_show_grad (PS_TILE_SOURCE (cur)) == !!grad
+      && ps_tile_source_get_mode (PS_TILE_SOURCE (cur)) == mode)
+    {
+      ps_tile_source_set_title (PS_TILE_SOURCE (cur), title);
+      return;
+    }
+  if (!tiled && param != NULL && cur != NULL && PS_IS_PARAM_SOURCE (cur)
       && ps_param_source_get_param (PS_PARAM_SOURCE (cur)) == param
       && ps_param_source_get_show_grad (PS_PARAM_SOURCE (cur)) == !!grad)
     {
       ps_param_source_set_title (PS_PARAM_SOURCE (cur), title);
       return;
     }
-  if (param != NULL)
+  if (tiled)
+    src = ps_tile_source_new_param (param, grad, title, mode, gates);
+  else if (param != NULL)
     src = ps_param_source_new (param, grad, title);
   ps_matrix_view_set_source (PS_MATRIX_VIEW (view), src);
+}
+
+/* The RGB toggle: offered for a convolution weight with 3 input channels. */
+static void
+update_rgb_toggle (PsWindow *win, PsParam *param)
+{
+  PsTensor *t = param ? ps_param_get_data (param) : NULL;
+  gtk_widget_set_visible (win->rgb_toggle,
+                          t != NULL && ps_tile_mode_fits (PS_TILE_RGB, t->ndim, t->shape, NULL));
+}
+
+static void
+show_selected_param (PsWindow *win)
+{
+  PsParam *param = ps_window_get_selected_param (win);
+  const char *key = win->selected ? ps_tree_node_get_key (win->selected) : "";
+
+  update_rgb_toggle (win, param);
+  if (param)
+    {
+      g_autofree char *gtitle = g_strdup_printf ("grad %s", key);
+      show_param (win, win->data_view, param, FALSE, key);
+      show_param (win, win->grad_view, param, TRUE, gtitle);
+    }
+  else
+    {
+      show_param (win, win->data_view, NULL, FALSE, NULL);
+      show_param (win, win->grad_view, NULL, TRUE, NULL);
+    }
+}
+
+static void
+on_rgb_toggled (PsWindow *win)
+{
+  show_selected_param (win);
 }
 
 /* A parameter: its values and gradient.  A module (a layer, a block, the
@@ -220,11 +276,9 @@ on_tree_selection (PsWindow *win)
   PsTreeNode *node = ps_block_tree_get_selected_node (PS_BLOCK_TREE (win->tree));
   g_autofree char *path = NULL, *markup = NULL, *badge = NULL;
   const char *key = node ? ps_tree_node_get_key (node) : "";
-  PsParam *param;
 
   if (!g_set_object (&win->selected, node))
     return;
-  param = ps_window_get_selected_param (win);
   if (node)
     {
       path = ps_tree_node_get_index_path (node);
@@ -236,17 +290,9 @@ on_tree_selection (PsWindow *win)
     gtk_label_set_text (GTK_LABEL (win->path_label), "");
   gtk_label_set_text (GTK_LABEL (win->tied_label), badge ? badge : "");
   gtk_widget_set_visible (win->tied_label, badge != NULL);
-  if (param)
-    {
-      g_autofree char *gtitle = g_strdup_printf ("grad %s", key);
-      show_param (win->data_view, param, FALSE, key);
-      show_param (win->grad_view, param, TRUE, gtitle);
-    }
-  else
-    {
-      show_param (win->data_view, NULL, FALSE, NULL);
-      show_param (win->grad_view, NULL, TRUE, NULL);
-    }
+  show_selected_param (win);
+  ps_activations_page_follow (PS_ACTIVATIONS_PAGE (win->activations_page),
+                              node ? ps_tree_node_get_module (node) : NULL);
   show_node (win);
   update_chart_selection (win);
   g_object_notify_by_pspec (G_OBJECT (win), properties[PROP_SELECTED_NODE]);
@@ -370,19 +416,89 @@ ps_window_open_weights (PsWindow *win, const char *path, GError **error)
   return shown (win, ok, local, error);
 }
 
+static void
+on_watch_added (PsRunFolderWatch *w, guint n, PsWindow *win)
+{
+  g_autofree char *text = g_strdup_printf (
+    g_dngettext (NULL, "%u checkpoint of %s", "%u checkpoints of %s",
+                 ps_run_folder_watch_get_n_added (w)),
+    ps_run_folder_watch_get_n_added (w), ps_run_folder_watch_get_dir (w));
+  ps_window_set_status (win, text, FALSE);
+}
+
+static void
+on_watch_problem (PsRunFolderWatch *w, GParamSpec *pspec, PsWindow *win)
+{
+  g_autofree char *problem = NULL;
+  g_object_get (w, "problem", &problem, NULL);
+  if (problem)
+    ps_window_set_status (win, problem, TRUE);
+}
+
+gboolean
+ps_window_open_run_folder (PsWindow *win, const char *path, GError **error)
+{
+  g_autoptr (GPtrArray) snaps = NULL;
+  g_autoptr (PsRunFolderWatch) w = NULL;
+  GError *local = NULL;
+
+  g_return_val_if_fail (PS_IS_WINDOW (win), FALSE);
+  /* the latest complete checkpoint's values in the network first: a model
+   * whose classes only a weights file tells is rebuilt by it, which ends
+   * any watch of the network before */
+  snaps = ps_run_folder_scan (path, &local);
+  if (snaps == NULL)
+    return shown (win, FALSE, local, error);
+  for (guint i = snaps->len; i > 0; i--)
+    {
+      PsRunFolderEntry *e = snaps->pdata[i - 1];
+      if (e->complete)
+        {
+          if (!ps_document_load_weights (win->doc, e->path, &local))
+            return shown (win, FALSE, local, error);
+          break;
+        }
+    }
+  w = ps_run_folder_watch_new (win->controller, path, &local);
+  if (w == NULL)
+    return shown (win, FALSE, local, error);
+  if (win->watch)
+    g_signal_handlers_disconnect_by_data (win->watch, win);
+  g_set_object (&win->watch, w);
+  g_signal_connect (w, "added", G_CALLBACK (on_watch_added), win);
+  g_signal_connect (w, "notify::problem", G_CALLBACK (on_watch_problem), win);
+  on_watch_added (w, 0, win);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "distributions");
+  return TRUE;
+}
+
+PsRunFolderWatch *
+ps_window_get_run_folder_watch (PsWindow *win)
+{
+  g_return_val_if_fail (PS_IS_WINDOW (win), NULL);
+  return win->watch;
+}
+
 gboolean
 ps_window_open_example (PsWindow *win, const char *name, GError **error)
 {
-  g_autofree char *res = g_strdup_printf ("/org/paramscope/ParamScope/models/%s.py", name);
+  /* a model file (NAME.py), or the text print(net) writes (NAME.txt) */
+  static const char *const exts[] = { "py", "txt" };
   g_autoptr (GBytes) bytes = NULL;
   g_autofree char *text = NULL, *label = NULL;
 
   g_return_val_if_fail (PS_IS_WINDOW (win), FALSE);
-  bytes = g_resources_lookup_data (res, 0, error);
+  for (guint i = 0; bytes == NULL && i < G_N_ELEMENTS (exts); i++)
+    {
+      g_autofree char *res = NULL;
+      g_free (label);
+      label = g_strdup_printf ("%s.%s", name, exts[i]);
+      res = g_strdup_printf ("/org/paramscope/ParamScope/models/%s", label);
+      bytes = g_resources_lookup_data (res, 0, i + 1 < G_N_ELEMENTS (exts) ? NULL : error);
+    }
   if (bytes == NULL)
     return FALSE;
   text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  label = g_strdup_printf ("%s.py", name);
   return ps_document_load_model_text (win->doc, text, label, error);
 }
 
@@ -454,6 +570,7 @@ ps_window_finalize (GObject *object)
 {
   PsWindow *win = PS_WINDOW (object);
 
+  g_clear_object (&win->watch);
   g_clear_object (&win->controller);
   g_clear_object (&win->doc);
   G_OBJECT_CLASS (ps_window_parent_class)->finalize (object);
@@ -474,6 +591,7 @@ ps_window_class_init (PsWindowClass *klass)
                                                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (PS_TYPE_ACTIVATIONS_PAGE);
   g_type_ensure (PS_TYPE_BLOCK_TREE);
   g_type_ensure (PS_TYPE_MATRIX_VIEW);
   g_type_ensure (PS_TYPE_OVERVIEW);
@@ -495,6 +613,8 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, path_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tied_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, data_view);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, rgb_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, activations_page);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, grad_view);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, param_stack);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, node_overview);
@@ -559,12 +679,14 @@ ps_window_init (PsWindow *win)
   ps_inspector_set_document (PS_INSPECTOR (win->inspector), win->doc);
   ps_train_panel_set_controller (PS_TRAIN_PANEL (win->train_panel), win->controller);
   ps_diff_page_set_controller (PS_DIFF_PAGE (win->diff_page), win->controller);
+  ps_activations_page_set_document (PS_ACTIVATIONS_PAGE (win->activations_page), win->doc);
   ps_data_view_set_controller (PS_DATA_VIEW (win->data_plot), win->controller);
   g_signal_connect_swapped (win->tree, "notify::selected-node", G_CALLBACK (on_tree_selection), win);
   g_object_bind_property (win, "selected-node", win->inspector, "node", G_BINDING_SYNC_CREATE);
   g_object_bind_property (win, "selected-node", win->diff_page, "node", G_BINDING_SYNC_CREATE);
 
   g_signal_connect (win->data_view, "edit-requested", G_CALLBACK (ps_window_on_edit_requested), win);
+  g_signal_connect_swapped (win->rgb_toggle, "toggled", G_CALLBACK (on_rgb_toggled), win);
   g_signal_connect (win->overview, "param-activated", G_CALLBACK (on_param_activated), win);
   g_signal_connect (win->node_overview, "param-activated", G_CALLBACK (on_param_activated), win);
   /* one module's parameters fill the centre: bigger cells than the overview's */

@@ -7,7 +7,7 @@
  * is a win.* action (menus, buttons and shortcuts share it): forward,
  * backward, zero-grad, step, new-input, undo, redo, init, preset (s),
  * edit (s), example (s), paste-model, copy-path, open-model, open-weights,
- * open-input, save-weights, export-png, train-toggle, train-step,
+ * open-input, open-run-folder, save-weights, export-png, train-toggle, train-step,
  * train-reset, train-snapshot, train-open-data, show-panel (s: "run",
  * "initialize", "edit", "inspect", "train") and show-view (s: "overview",
  * "loss", "gradient-flow", "distributions", "difference").  Built from
@@ -30,6 +30,7 @@
 #include <gtk/gtk.h>
 #include "ps-document.h"
 #include "ps-run-controller.h"
+#include "ps-run-folder-watch.h"
 #include "ps-code-runner.h"
 #include "ps-tree-node.h"
 
@@ -46,6 +47,14 @@ gboolean         ps_window_open_model     (PsWindow *win, const char *path, GErr
 /* load_state_dict from a safetensors file into the current network; refused
  * files change nothing and their reason is shown in the window. */
 gboolean         ps_window_open_weights   (PsWindow *win, const char *path, GError **error);
+/* A folder of checkpoints written by an outside run (ps-run-folder.h): the
+ * latest complete one's values in the network, and every checkpoint a
+ * snapshot of the Train panel's views (Difference, Distributions over
+ * time), the ones the run writes later too (ps-run-folder-watch.h).
+ * Errors are shown in the window (and returned). */
+gboolean         ps_window_open_run_folder (PsWindow *win, const char *path, GError **error);
+/* The watch of the run's folder opened last (borrowed), or NULL. */
+PsRunFolderWatch *ps_window_get_run_folder_watch (PsWindow *win);
 /* One of the lesson's networks: mlp, rgnet, tied, tied1x1, lazy, shared_mlp, spiral. */
 gboolean         ps_window_open_example   (PsWindow *win, const char *name, GError **error);
 /* Open a notebook (.ipynb, or .py with `# %%` cells) in the Notebook view;

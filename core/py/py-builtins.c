@@ -5,6 +5,7 @@
  * because Python has that many builtins.
  */
 #include "py-eval.h"
+#include "ps-i18n.h"
 #include "ps-py.h"
 
 #include <errno.h>
@@ -227,7 +228,7 @@ b_print (PyInterp *ip, PyObj *self, PyArgs *a)
       else if (strcmp (a->kwn[k], "flush") == 0)
         continue;
       else if (strcmp (a->kwn[k], "file") == 0)
-        return py_raise (ip, py_exc_TypeError, "print(file=...) is not supported: output goes to the notebook");
+        return py_raise (ip, py_exc_TypeError, _("print(file=...) is not supported: output goes to the notebook"));
       else
         return py_raise (ip, py_exc_TypeError, "'%s' is an invalid keyword argument for print()",
                          a->kwn[k]);
@@ -370,7 +371,7 @@ b_abs (PyInterp *ip, PyObj *self, PyArgs *a)
     {
       gint64 v = py_int_value (x);
       if (v == G_MININT64)
-        return py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+        return py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
       return py_int_new (v < 0 ? -v : v);
     }
   if (PY_IS (x, py_float_type))
@@ -440,7 +441,7 @@ b_round (PyInterp *ip, PyObj *self, PyArgs *a)
         return py_raise (ip, py_exc_OverflowError, "cannot convert float infinity to integer");
       double r = nearbyint (v);
       if (fabs (r) >= 9.2e18)
-        return py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+        return py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
       return py_int_new ((gint64) r);
     }
   if (isnan (v) || isinf (v) || n > 300)
@@ -817,7 +818,7 @@ b_pow (PyInterp *ip, PyObj *self, PyArgs *a)
       if (m == 0)
         return py_raise (ip, py_exc_ValueError, "pow() 3rd argument cannot be 0");
       if (e < 0)
-        return py_raise (ip, py_exc_ValueError, "pow() negative exponent with a modulus is not supported");
+        return py_raise (ip, py_exc_ValueError, _("pow() negative exponent with a modulus is not supported"));
       __int128 r = 1, base = ((b % m) + m) % m;
       while (e > 0)
         {
@@ -910,8 +911,8 @@ static PyObj *
 b_forbidden (PyInterp *ip, PyObj *self, PyArgs *a)
 {
   return py_raise (ip, py_exc_PermissionError,
-                   "%s() is not available: code in ParamScope cannot reach files, the network, "
-                   "other processes or the interpreter itself", PY_STR (self));
+                   _("%s() is not available: code in ParamScope cannot reach files, the network, "
+                   "other processes or the interpreter itself"), PY_STR (self));
 }
 
 /* ---- int, float, bool constructors ---------------------------------------------------------- */
@@ -940,7 +941,7 @@ int_new (PyInterp *ip, PyType *t, PyArgs *a)
       if (isinf (v))
         return py_raise (ip, py_exc_OverflowError, "cannot convert float infinity to integer");
       if (fabs (v) >= 9.2233720368547758e18)
-        return py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+        return py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
       return py_int_new ((gint64) v);
     }
   if (PY_IS (x, py_str_type))
@@ -964,7 +965,7 @@ int_new (PyInterp *ip, PyType *t, PyArgs *a)
             {
               g_free (s);
               g_free (clean);
-              return py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+              return py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
             }
         }
       g_free (clean);
@@ -1205,7 +1206,7 @@ round_to_int (PyInterp *ip, PyArgs *a, const char *name, double (*fn) (double))
     return py_raise (ip, py_exc_OverflowError, "cannot convert float infinity to integer");
   double r = fn (x);
   if (fabs (r) >= 9.2e18)
-    return py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+    return py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
   return py_int_new ((gint64) r);
 }
 
@@ -1269,7 +1270,7 @@ m_factorial (PyInterp *ip, PyObj *s, PyArgs *a)
   gint64 r = 1;
   for (gint64 i = 2; i <= n; i++)
     if (__builtin_mul_overflow (r, i, &r))
-      return py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+      return py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
   return py_int_new (r);
 }
 
@@ -1392,6 +1393,30 @@ py_register_module (const char *name, PyObj *(*build) (PyInterp *ip))
   g_mutex_unlock (&builders_lock);
 }
 
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* "collections, keras, …, torch.nn.init and torch.optim": the registered
+ * modules, sorted (the ImportError's list is the table's, never a copy) */
+static char *
+supported_modules (void)
+{
+  g_mutex_lock (&builders_lock);
+  g_autofree gpointer *names = module_builders
+    ? g_hash_table_get_keys_as_array (module_builders, NULL) : g_new0 (gpointer, 1);
+  g_mutex_unlock (&builders_lock);
+  guint n = g_strv_length ((char **) names);
+  qsort (names, n, sizeof (gpointer), compare_names);
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+                            (const char *) names[i]);
+  return g_string_free (s, FALSE);
+}
+
 PyObj *
 py_import_module (PyInterp *ip, const char *name)
 {
@@ -1410,11 +1435,11 @@ py_import_module (PyInterp *ip, const char *name)
         is_torch |= strcmp (name, torch_family[i]) == 0;
       if (is_torch)
         return py_raise (ip, py_exc_ImportError,
-                         "'%s' is not available in this build of ParamScope's Python", name);
+                         _("'%s' is not available in this build of ParamScope's Python"), name);
+      g_autofree char *known = supported_modules ();
       return py_raise (ip, py_exc_ImportError,
-                       "import of '%s' is not allowed: ParamScope's Python imports only torch, "
-                       "torch.nn, torch.nn.functional, torch.nn.init, torch.optim, math and "
-                       "collections", name);
+                       _("import of '%s' is not allowed: ParamScope's Python imports only %s"),
+                       name, known);
     }
   m = b (ip);
   if (!m)

@@ -5,6 +5,7 @@
  * are shared by every type here; longer than the house limit for that.
  */
 #include "py-object.h"
+#include "ps-i18n.h"
 #include "py-eval.h"
 
 #include <string.h>
@@ -500,7 +501,7 @@ list_setitem (PyInterp *ip, PyObj *o, PyObj *key, PyObj *v)
         return FALSE;
       if (step != 1)
         {
-          py_raise (ip, py_exc_ValueError, "extended slice assignment is not supported");
+          py_raise (ip, py_exc_ValueError, _("extended slice assignment is not supported"));
           return FALSE;
         }
       if (stop < start)

@@ -9,6 +9,7 @@
  * the house limit.
  */
 #include "py-eval.h"
+#include "ps-i18n.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -160,14 +161,14 @@ py_check_budget (PyInterp *ip)
   if (ip->deadline && g_get_monotonic_time () > ip->deadline)
     {
       py_raise (ip, py_exc_TimeoutError,
-                "the code ran past its time budget (paramscope-cli exec --timeout)");
+                _("the code ran past its time budget (paramscope-cli exec --timeout)"));
       return FALSE;
     }
   if (ip->heap.over)
     {
       ip->heap.over = FALSE;
       py_raise (ip, py_exc_MemoryError,
-                "the code's objects are over ParamScope's memory budget");
+                _("the code's objects are over ParamScope's memory budget"));
       return FALSE;
     }
   return TRUE;
@@ -796,7 +797,7 @@ exec_class (PyInterp *ip, PyFrame *f, PyNode *n)
 {
   PyType *base = &py_object_type;
   if (n->list->len > 1)
-    return py_raise (ip, py_exc_TypeError, "multiple inheritance is not supported (class %s)", n->str);
+    return py_raise (ip, py_exc_TypeError, _("multiple inheritance is not supported (class %s)"), n->str);
   if (n->list->len == 1)
     {
       PyObj *b = eval (ip, f, n->list->pdata[0]);
@@ -811,7 +812,7 @@ exec_class (PyInterp *ip, PyFrame *f, PyNode *n)
       base = (PyType *) b;
       py_decref (b);
       if (!base->has_dict && base != &py_object_type && !base->is_heap)
-        return py_raise (ip, py_exc_TypeError, "subclassing '%s' is not supported", base->name);
+        return py_raise (ip, py_exc_TypeError, _("subclassing '%s' is not supported"), base->name);
     }
   PyFrame cf = { .back = f, .globals = f->globals, .code = f->code, .is_class_body = TRUE };
   cf.locals = py_dict_new ();
@@ -1198,7 +1199,7 @@ eval_inner (PyInterp *ip, PyFrame *f, PyNode *n)
     case N_LIST:
       return eval_seq (ip, f, n->list, py_list_new (0));
     case N_SET:
-      return py_raise (ip, py_exc_NotImplementedError, "sets are not supported in ParamScope's Python");
+      return py_raise (ip, py_exc_NotImplementedError, _("sets are not supported in ParamScope's Python"));
     case N_DICT:
       {
         PyObj *d = py_dict_new ();
@@ -1245,7 +1246,7 @@ eval_inner (PyInterp *ip, PyFrame *f, PyNode *n)
     case N_GENEXP:
     case N_DICTCOMP:
       if (n->kind == N_SETCOMP)
-        return py_raise (ip, py_exc_NotImplementedError, "sets are not supported in ParamScope's Python");
+        return py_raise (ip, py_exc_NotImplementedError, _("sets are not supported in ParamScope's Python"));
       return eval_comprehension (ip, f, n);
     case N_ATTR:
       {
@@ -1320,7 +1321,7 @@ eval_inner (PyInterp *ip, PyFrame *f, PyNode *n)
           {
             gint64 v = py_int_value (a);
             if (n->op == '-' && v == G_MININT64)
-              r = py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+              r = py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
             else
               r = py_int_new (n->op == '-' ? -v : n->op == '~' ? ~v : v);
           }

@@ -10,6 +10,7 @@
  * called ("sequential_1/sequential_2/block-1/dense_3/bias").
  */
 #include "py-keras.h"
+#include "ps-i18n.h"
 
 #include <string.h>
 
@@ -394,7 +395,7 @@ none_or_absent (PyInterp *ip, PyObj *v, const char *cls, const char *arg)
 {
   if (!v || v == py_none)
     return TRUE;
-  py_raise (ip, py_exc_NotImplementedError, "%s(%s=...) is not supported by ParamScope's Keras",
+  py_raise (ip, py_exc_NotImplementedError, _("%s(%s=...) is not supported by ParamScope's Keras"),
             cls, arg);
   return FALSE;
 }
@@ -564,8 +565,8 @@ layer_new (PyInterp *ip, PyType *t, PyArgs *a)
         if (k == KL_RELU)
           for (int i = 0; i < 3; i++)
             if (v[i] && v[i] != py_none && !(py_is_number (v[i]) && py_number_value (v[i]) == 0))
-              return py_raise (ip, py_exc_NotImplementedError, "ReLU(%s=...) is not supported "
-                               "by ParamScope's Keras", rnames[i]);
+              return py_raise (ip, py_exc_NotImplementedError, _("ReLU(%s=...) is not supported "
+                               "by ParamScope's Keras"), rnames[i]);
         PyObj *act = k == KL_RELU ? py_keras_activation_fn ("relu") : py_keras_get_activation (ip, v[0]);
         if (!act)
           return NULL;
@@ -926,8 +927,8 @@ layer_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
       KL (o)->trainable = t;
       return 1;
     }
-  py_raise (ip, py_exc_AttributeError, "ParamScope's Keras layers do not take new attributes "
-            "('%s')", name);
+  py_raise (ip, py_exc_AttributeError, _("ParamScope's Keras layers do not take new attributes "
+            "('%s')"), name);
   return -1;
 }
 

@@ -5,6 +5,7 @@
  * `from tensorflow.keras import layers` all reach the same module objects.
  */
 #include "py-keras.h"
+#include "ps-i18n.h"
 
 #include <math.h>
 #include <string.h>
@@ -309,7 +310,7 @@ reduce (PyInterp *ip, PyArgs *a, const char *fname, gboolean mean)
   GError *e = NULL;
   PsArray *r;
   if (mean && (d == KTF_I32 || d == KTF_I64))
-    return py_raise (ip, py_exc_TypeError, "%s of integers is not supported here", fname);
+    return py_raise (ip, py_exc_TypeError, _("%s of integers is not supported here"), fname);
   r = mean ? ps_array_mean (x, dims, n, keep, &e) : ps_array_sum (x, dims, n, keep, &e);
   return wrap (ip, r, e, r ? (d == KTF_BOOL ? KTF_I64 : d) : d);
 }

@@ -1,5 +1,6 @@
 /* py-lexer.c — Python source to tokens */
 #include "py-lexer.h"
+#include "ps-i18n.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -253,7 +254,7 @@ lex_number (Lexer *lx, const char *p)
   if (s < lx->end && (g_ascii_isalpha (*s) || *s == '_'))
     {
       if (*s == 'j' || *s == 'J')
-        return fail (lx, p, "complex numbers are not supported");
+        return fail (lx, p, _("complex numbers are not supported"));
       return fail (lx, p, "invalid decimal literal");
     }
   PyToken t = { .line = lx->line, .col = col_of (lx, p) };
@@ -275,7 +276,7 @@ lex_number (Lexer *lx, const char *p)
         return fail (lx, p, "invalid %s literal", base == 16 ? "hexadecimal" : base == 8 ? "octal"
                      : base == 2 ? "binary" : "decimal");
       if (errno == ERANGE || v > (guint64) G_MAXINT64)
-        return fail (lx, p, "integer literal too large: ParamScope's int is 64-bit");
+        return fail (lx, p, _("integer literal too large: ParamScope's int is 64-bit"));
       if (base == 10 && n > 1 && buf[0] == '0' && v != 0)
         return fail (lx, p, "leading zeros in decimal integer literals are not permitted; "
                      "use an 0o prefix for octal integers");
@@ -406,7 +407,7 @@ py_lex (const char *src, gsize len, int line0, int col0, gboolean expr_mode, PyS
                 {
                   if (b)
                     {
-                      fail (&lx, p, "bytes literals are not supported");
+                      fail (&lx, p, _("bytes literals are not supported"));
                       goto error;
                     }
                   int line = lx.line, col = col_of (&lx, p);

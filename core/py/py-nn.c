@@ -9,6 +9,7 @@
  * module does.  A user's nn.Module subclass is not bound yet.
  */
 #include "py-eval.h"
+#include "ps-i18n.h"
 #include "ps-autograd.h"
 #include "ps-init.h"
 
@@ -335,7 +336,7 @@ f_parameter (PyInterp *ip, PyObj *s, PyArgs *a)
       src = ps_array_new_empty (PS_DTYPE_F32, 1, &zero, &e);
     }
   if (ps_array_get_dtype (src) != PS_DTYPE_F32)
-    return py_raise (ip, py_exc_RuntimeError, "ParamScope's parameters are float32 (got %s)",
+    return py_raise (ip, py_exc_RuntimeError, _("ParamScope's parameters are float32 (got %s)"),
                      ps_array_dtype_torch_name (ps_array_get_dtype (src)));
   PsTensor *t = ps_array_to_tensor (src, &e);
   if (!t)
@@ -658,7 +659,7 @@ m_add_module (PyInterp *ip, PyObj *self, PyArgs *a)
     return py_setattr (ip, self, PY_STR (args[0]), args[1]) ? py_none : NULL;
   if (USER (args[1]))
     return py_raise (ip, py_exc_NotImplementedError,
-                     "a Sequential holding a %s (a class of your own) is not supported yet",
+                     _("a Sequential holding a %s (a class of your own) is not supported yet"),
                      args[1]->type->name);
   GError *e = NULL;
   if (!ps_module_append (PY_MOD (self), PY_STR (args[0]), ps_module_ref (PY_MOD (args[1])), &e))
@@ -718,7 +719,7 @@ f_sequential (PyInterp *ip, PyObj *self, PyArgs *a)
         return py_raise (ip, py_exc_TypeError, "%s is not a Module subclass", a->pos[i]->type->name);
       if (USER (a->pos[i]))
         return py_raise (ip, py_exc_NotImplementedError,
-                         "a Sequential holding a %s (a class of your own) is not supported yet",
+                         _("a Sequential holding a %s (a class of your own) is not supported yet"),
                          a->pos[i]->type->name);
       char name[32];
       g_snprintf (name, sizeof name, "%d", i);

@@ -5,6 +5,7 @@
  * dispatch belong together; slightly over the house limit.)
  */
 #include "py-object.h"
+#include "ps-i18n.h"
 #include "py-eval.h"
 
 #include <math.h>
@@ -924,7 +925,7 @@ py_number_value (PyObj *o)
 static PyObj *
 overflow (PyInterp *ip)
 {
-  return py_raise (ip, py_exc_OverflowError, "integer overflow: ParamScope's int is 64-bit");
+  return py_raise (ip, py_exc_OverflowError, _("integer overflow: ParamScope's int is 64-bit"));
 }
 
 static gint64
@@ -1238,7 +1239,7 @@ float_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
         return py_raise (ip, py_exc_ZeroDivisionError, "0.0 cannot be raised to a negative power");
       if (x < 0 && y != floor (y))
         return py_raise (ip, py_exc_ValueError,
-                         "complex results are not supported (negative number to a fractional power)");
+                         _("complex results are not supported (negative number to a fractional power)"));
       {
         double r = pow (x, y);
         if (isinf (r) && !isinf (x) && !isinf (y))

@@ -2,6 +2,7 @@
  * (the same arithmetic as torch.optim's single-tensor path)
  */
 #include "py-eval.h"
+#include "ps-i18n.h"
 #include "ps-optim.h"
 
 #include <string.h>
@@ -22,7 +23,7 @@ static PyObj *
 o_step (PyInterp *ip, PyObj *self, PyArgs *a)
 {
   if (a->npos || a->nkw)
-    return py_raise (ip, py_exc_TypeError, "step() with a closure is not supported");
+    return py_raise (ip, py_exc_TypeError, _("step() with a closure is not supported"));
   ps_optimizer_step (((PyOptim *) self)->opt);
   return py_none;
 }

@@ -6,6 +6,7 @@
  * than the house limit; splitting it would cut the grammar in two.
  */
 #include "py-ast.h"
+#include "ps-i18n.h"
 
 #include <string.h>
 
@@ -94,8 +95,8 @@ invalid (Parser *ps, PyToken *t)
   if (t->kind == PY_TOK_EOF || t->kind == PY_TOK_NEWLINE)
     return error_at (ps, t, "invalid syntax");
   if (t->kind == PY_TOK_NAME && strcmp (t->text, "yield") == 0)
-    return error_at (ps, t, "'yield' is not supported (generator functions are not part of "
-                     "ParamScope's Python)");
+    return error_at (ps, t, _("'yield' is not supported (generator functions are not part of "
+                     "ParamScope's Python)"));
   return error_at (ps, t, "invalid syntax");
 }
 
@@ -1390,7 +1391,7 @@ parse_simple (Parser *ps)
           advance (ps);
           PyNode *fr = node (ps, S_FROM, t);
           if (is_op (peek (ps), "."))
-            return error_at (ps, peek (ps), "relative imports are not supported");
+            return error_at (ps, peek (ps), _("relative imports are not supported"));
           fr->str = parse_dotted (ps);
           if (!fr->str)
             return NULL;
@@ -1762,7 +1763,7 @@ parse_compound (Parser *ps, GPtrArray *out)
                 {
                   PyNode *b = call->list->pdata[i];
                   if (b->kind == N_KEYWORD || b->kind == N_STARRED || b->kind == N_DSTAR)
-                    return error_at (ps, t, "class keywords and unpacked bases are not supported");
+                    return error_at (ps, t, _("class keywords and unpacked bases are not supported"));
                   g_ptr_array_add (n->list, b);
                 }
               call->list = NULL;
@@ -1842,7 +1843,7 @@ parse_compound (Parser *ps, GPtrArray *out)
             return error_at (ps, peek (ps), "expected 'except' or 'finally' block");
         }
       else if (strcmp (k, "async") == 0 || strcmp (k, "yield") == 0 || strcmp (k, "await") == 0)
-        return error_at (ps, t, "'%s' is not supported in ParamScope's Python", k);
+        return error_at (ps, t, _("'%s' is not supported in ParamScope's Python"), k);
       else if (strcmp (k, "else") == 0 || strcmp (k, "elif") == 0 || strcmp (k, "except") == 0
                || strcmp (k, "finally") == 0)
         return invalid (ps, t);

@@ -3,6 +3,7 @@
  * classes; and argument parsing for native functions
  */
 #include "py-eval.h"
+#include "ps-i18n.h"
 
 #include <string.h>
 
@@ -357,7 +358,7 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
 static int
 module_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
 {
-  py_raise (ip, py_exc_AttributeError, "module '%s' is read-only in ParamScope (setting '%s')",
+  py_raise (ip, py_exc_AttributeError, _("module '%s' is read-only in ParamScope (setting '%s')"),
             ((PyModule *) o)->name, name);
   return -1;
 }

@@ -280,6 +280,11 @@ test_api (void)
                  "Identity matrix initializer can only be used for 2D matrices");
   assert_raises (py, "tf.random.uniform((2,), dtype=tf.int32)", "ValueError", "Must specify maxval");
   assert_raises (py, "keras.layers.Dense(1 << 20)(tf.ones((1, 1 << 20)))", "MemoryError", "");
+  /* an unsupported module: the message lists what can be imported, Keras' modules too */
+  assert_raises (py, "import foo", "ImportError", "import of 'foo' is not allowed");
+  assert_raises (py, "import numpy", "ImportError", "math, tensorflow, tensorflow.keras, ");
+  assert_raises (py, "from os import path", "ImportError", "only collections, keras, keras.activations, ");
+  assert_raises (py, "import foo", "ImportError", ", torch.nn.init and torch.optim");
 }
 
 /* the unique names of one session: `import keras` and tf.keras count together */

@@ -470,6 +470,96 @@ test_run_folder (void)
   ps_test_rmdir (dir);
 }
 
+/* The names of entries, joined by spaces. */
+static char *
+entry_names (GPtrArray *entries)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < entries->len; i++)
+    g_string_append_printf (s, "%s%s", i ? " " : "",
+                            ((PsRunFolderEntry *) entries->pdata[i])->name);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+poll_names (PsRunFolderTracker *t, guint *pending)
+{
+  GError *error = NULL;
+  g_autoptr (GPtrArray) fresh = ps_run_folder_tracker_poll (t, pending, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fresh);
+  for (guint i = 0; i < fresh->len; i++)
+    g_assert_true (((PsRunFolderEntry *) fresh->pdata[i])->complete);
+  return entry_names (fresh);
+}
+
+/* Watching: a snapshot is taken once, in step order, when it is complete and
+ * unchanged since the poll before; a file still written waits. */
+static void
+test_run_folder_tracker (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *step300 = g_build_filename (dir, "step-300.safetensors", NULL);
+  g_autofree char *step200 = g_build_filename (dir, "step-200.safetensors", NULL);
+  g_autofree char *full = NULL;
+  g_autoptr (PsRunFolderTracker) t = ps_run_folder_tracker_new (dir);
+  g_autoptr (PsTensor) a = filled (4, 4, 0);
+  const char *names[] = { "w" };
+  PsTensor *ts[] = { a };
+  gsize len;
+  guint pending = 99;
+
+  write_shard (dir, "step-100.safetensors", 1, names, ts);
+  write_shard (dir, "step-50.safetensors", 1, names, ts);
+  write_shard (dir, "step-300.safetensors", 1, names, ts);
+  g_assert_true (g_file_get_contents (step300, &full, &len, NULL));
+  /* step-300 is being written: its header and half its data */
+  g_assert_true (g_file_set_contents (step300, full, (gssize) len / 2, NULL));
+
+  /* the files there before: taken at once, by step; the partial one waits */
+  g_assert_cmpstr (poll_names (t, &pending), ==, "step-50.safetensors step-100.safetensors");
+  g_assert_cmpuint (pending, ==, 1);
+  /* nothing new: nothing is taken twice */
+  g_assert_cmpstr (poll_names (t, &pending), ==, "");
+  g_assert_cmpuint (pending, ==, 1);
+  /* complete now, but its size just changed: it waits one more poll */
+  g_assert_true (g_file_set_contents (step300, full, (gssize) len, NULL));
+  g_assert_cmpstr (poll_names (t, &pending), ==, "");
+  g_assert_cmpuint (pending, ==, 1);
+  g_assert_cmpstr (poll_names (t, &pending), ==, "step-300.safetensors");
+  g_assert_cmpuint (pending, ==, 0);
+
+  /* a file that appears complete after the first poll still waits for one
+   * unchanged poll (it may be growing) */
+  g_assert_true (g_file_set_contents (step200, full, (gssize) len, NULL));
+  g_assert_cmpstr (poll_names (t, &pending), ==, "");
+  g_assert_cmpuint (pending, ==, 1);
+  g_assert_cmpstr (poll_names (t, &pending), ==, "step-200.safetensors");
+  g_assert_cmpuint (pending, ==, 0);
+
+  /* a file that grows between polls is never taken while it grows */
+  {
+    g_autofree char *p = g_build_filename (dir, "step-400.safetensors", NULL);
+    g_assert_true (g_file_set_contents (p, full, (gssize) len / 4, NULL));
+    g_assert_cmpstr (poll_names (t, &pending), ==, "");
+    g_assert_true (g_file_set_contents (p, full, (gssize) len / 2, NULL));
+    g_assert_cmpstr (poll_names (t, &pending), ==, "");
+    g_assert_true (g_file_set_contents (p, full, (gssize) len, NULL));
+    g_assert_cmpstr (poll_names (t, &pending), ==, "");
+    g_assert_cmpuint (pending, ==, 1);
+    g_assert_cmpstr (poll_names (t, &pending), ==, "step-400.safetensors");
+  }
+  ps_test_rmdir (dir);
+
+  {
+    g_autoptr (PsRunFolderTracker) gone = ps_run_folder_tracker_new ("/nonexistent/folder");
+    GError *error = NULL;
+    g_assert_null (ps_run_folder_tracker_poll (gone, &pending, &error));
+    g_assert_error (error, PS_ERROR, PS_ERROR_IO);
+    g_clear_error (&error);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -496,5 +586,6 @@ main (int argc, char **argv)
   g_test_add_func ("/weights/sharded", test_sharded);
   g_test_add_func ("/weights/truncated", test_truncated);
   g_test_add_func ("/weights/run-folder", test_run_folder);
+  g_test_add_func ("/weights/run-folder-tracker", test_run_folder_tracker);
   return g_test_run ();
 }

@@ -8,6 +8,9 @@
  * test uses C.UTF-8 with LANGUAGE=zh_CN, which selects the same catalogue. */
 #include "ps-ui-test-util.h"
 #include "ps-application.h"
+#include "ps-py.h"
+
+#include <glib/gstdio.h>
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -81,6 +84,45 @@ test_core_messages (void)
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "training is already running"), ==, "训练已在运行");
 }
 
+/* A model file's error in Chinese where the window shows it (its status
+ * line), the place in the file kept; and a message of ParamScope's own
+ * from the interpreter (Python's own wording, as CPython prints it, stays). */
+static void
+test_model_file_messages (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ps-i18n-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bad.py", NULL);
+  g_autoptr (GError) error = NULL;
+  PsPy *py = ps_py_new ();
+  PsPyError *pyerr = NULL;
+  PsWindow *win;
+
+  g_assert_false (ps_py_run (py, "import os\n", -1, "<cell 1>", NULL, &pyerr));
+  g_test_message ("%s: %s", pyerr->ename, pyerr->evalue);
+  g_assert_cmpstr (pyerr->ename, ==, "ImportError");
+  g_assert_nonnull (strstr (pyerr->evalue, "不允许导入 'os'"));
+  ps_py_error_free (pyerr);
+  pyerr = NULL;
+  g_assert_false (ps_py_run (py, "1 / 0\n", -1, "<cell 2>", NULL, &pyerr));
+  g_assert_cmpstr (pyerr->evalue, ==, "division by zero");
+  ps_py_error_free (pyerr);
+  ps_py_free (py);
+
+  if (ps_test_skip_without_display ())
+    return;
+  g_assert_true (g_file_set_contents (path, "import torch.nn as nn\n"
+                                            "net = nn.Sequential(nn.Linear(4, 8)\n", -1, NULL));
+  win = ps_test_open_example ("mlp", 1200, 800);
+  g_assert_false (ps_window_open_model (win, path, &error));
+  g_test_message ("%s", ps_test_window_status (win));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "bad.py:2:20"));
+  g_assert_nonnull (strstr (ps_test_window_status (win), "'(' 没有闭合"));
+  g_assert_null (strstr (ps_test_window_status (win), "never closed"));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* Labels under w that show a mnemonic the way zh_CN writes it: "运行(R)". */
 static guint
 count_mnemonic_labels (GtkWidget *w)
@@ -144,5 +186,6 @@ main (int argc, char **argv)
   g_test_add_func ("/i18n-window/labels", test_window_labels);
   g_test_add_func ("/i18n-window/no-panel-mnemonics", test_no_panel_mnemonics);
   g_test_add_func ("/i18n-window/core-messages", test_core_messages);
+  g_test_add_func ("/i18n-window/model-file-messages", test_model_file_messages);
   return g_test_run ();
 }

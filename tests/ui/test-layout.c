@@ -26,6 +26,14 @@ clips_on_purpose (GtkWidget *w)
 
 #define SLACK 3.0
 
+static int
+label_natural (GtkWidget *label)
+{
+  int nat = 0;
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &nat, NULL, NULL);
+  return nat - gtk_widget_get_margin_start (label) - gtk_widget_get_margin_end (label);
+}
+
 /* "GtkWindow > GtkBox > ..." down to w */
 static char *
 widget_path (GtkWidget *w)
@@ -91,6 +99,36 @@ assert_tabs_whole (GtkWidget *notebook)
     }
 }
 
+/* Every label of the block tree's rows lies inside the tree's width (a
+ * long row ellipsizes, it is never cut at the tree's edge), its text whole
+ * or ellipsized; the rows are checked one level below the list view, which
+ * assert_nothing_cut leaves alone as what scrolls. */
+static void
+assert_rows_inside (GtkWidget *list, GtkWidget *w, char **culprit)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c && *culprit == NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      graphene_rect_t b;
+
+      if (!gtk_widget_get_mapped (c))
+        continue;
+      g_assert_true (gtk_widget_compute_bounds (c, list, &b));
+      if (GTK_IS_LABEL (c) && b.origin.y >= 0 && b.origin.y < gtk_widget_get_height (list)
+          && (b.origin.x < 0 || b.origin.x + b.size.width > gtk_widget_get_width (list) + 0.5))
+        *culprit = g_strdup_printf ("the tree's row label “%s” at x %.0f, %.0f px wide, "
+                                    "outside the tree's %d px", gtk_label_get_text (GTK_LABEL (c)),
+                                    b.origin.x, b.size.width, gtk_widget_get_width (list));
+      else if (GTK_IS_LABEL (c) && gtk_label_get_ellipsize (GTK_LABEL (c)) == PANGO_ELLIPSIZE_NONE
+               && b.size.width + 0.5 < label_natural (c))
+        *culprit = g_strdup_printf ("the tree's row label “%s” is %.0f px wide, less than its "
+                                    "text, and does not ellipsize", gtk_label_get_text (GTK_LABEL (c)),
+                                    b.size.width);
+      else
+        assert_rows_inside (list, c, culprit);
+    }
+}
+
 static void
 assert_fits (PsWindow *win, const Size *s)
 {
@@ -115,6 +153,11 @@ assert_fits (PsWindow *win, const Size *s)
   g_assert_cmpint (gtk_widget_get_width (view), >=, 160);
   g_assert_cmpint (gtk_widget_get_height (view), >=, 120);
   assert_nothing_cut (GTK_WIDGET (win), &culprit);
+  if (culprit == NULL && gtk_widget_get_mapped (ps_test_window_child (win, "tree")))
+    {
+      GtkWidget *list = ps_test_find_widget (ps_test_window_child (win, "tree"), GTK_TYPE_LIST_VIEW);
+      assert_rows_inside (list, list, &culprit);
+    }
   assert_tabs_whole (ps_test_window_child (win, "views"));
   assert_tabs_whole (ps_test_window_child (win, "panels"));
   if (culprit)
