@@ -481,6 +481,13 @@ entry_names (GPtrArray *entries)
   return g_string_free (s, FALSE);
 }
 
+/* Polls once and checks that exactly EXPECTED (names joined by spaces) were taken. */
+#define assert_poll_names(t, pending, expected) \
+  G_STMT_START { \
+    g_autofree char *taken_ = poll_names ((t), (pending)); \
+    g_assert_cmpstr (taken_, ==, (expected)); \
+  } G_STMT_END
+
 static char *
 poll_names (PsRunFolderTracker *t, guint *pending)
 {
@@ -517,37 +524,37 @@ test_run_folder_tracker (void)
   g_assert_true (g_file_set_contents (step300, full, (gssize) len / 2, NULL));
 
   /* the files there before: taken at once, by step; the partial one waits */
-  g_assert_cmpstr (poll_names (t, &pending), ==, "step-50.safetensors step-100.safetensors");
+  assert_poll_names (t, &pending, "step-50.safetensors step-100.safetensors");
   g_assert_cmpuint (pending, ==, 1);
   /* nothing new: nothing is taken twice */
-  g_assert_cmpstr (poll_names (t, &pending), ==, "");
+  assert_poll_names (t, &pending, "");
   g_assert_cmpuint (pending, ==, 1);
   /* complete now, but its size just changed: it waits one more poll */
   g_assert_true (g_file_set_contents (step300, full, (gssize) len, NULL));
-  g_assert_cmpstr (poll_names (t, &pending), ==, "");
+  assert_poll_names (t, &pending, "");
   g_assert_cmpuint (pending, ==, 1);
-  g_assert_cmpstr (poll_names (t, &pending), ==, "step-300.safetensors");
+  assert_poll_names (t, &pending, "step-300.safetensors");
   g_assert_cmpuint (pending, ==, 0);
 
   /* a file that appears complete after the first poll still waits for one
    * unchanged poll (it may be growing) */
   g_assert_true (g_file_set_contents (step200, full, (gssize) len, NULL));
-  g_assert_cmpstr (poll_names (t, &pending), ==, "");
+  assert_poll_names (t, &pending, "");
   g_assert_cmpuint (pending, ==, 1);
-  g_assert_cmpstr (poll_names (t, &pending), ==, "step-200.safetensors");
+  assert_poll_names (t, &pending, "step-200.safetensors");
   g_assert_cmpuint (pending, ==, 0);
 
   /* a file that grows between polls is never taken while it grows */
   {
     g_autofree char *p = g_build_filename (dir, "step-400.safetensors", NULL);
     g_assert_true (g_file_set_contents (p, full, (gssize) len / 4, NULL));
-    g_assert_cmpstr (poll_names (t, &pending), ==, "");
+    assert_poll_names (t, &pending, "");
     g_assert_true (g_file_set_contents (p, full, (gssize) len / 2, NULL));
-    g_assert_cmpstr (poll_names (t, &pending), ==, "");
+    assert_poll_names (t, &pending, "");
     g_assert_true (g_file_set_contents (p, full, (gssize) len, NULL));
-    g_assert_cmpstr (poll_names (t, &pending), ==, "");
+    assert_poll_names (t, &pending, "");
     g_assert_cmpuint (pending, ==, 1);
-    g_assert_cmpstr (poll_names (t, &pending), ==, "step-400.safetensors");
+    assert_poll_names (t, &pending, "step-400.safetensors");
   }
   ps_test_rmdir (dir);
 
