@@ -5,7 +5,8 @@
  * its minimum width, and the side panel docks only while the centre keeps
  * 45% of the width.  The block tree and the side panel live in "docks"
  * in the two GtkPaneds; an allocation with a new width (GTK 4.8 has no
- * breakpoints) fits them right after that frame, never inside GTK's
+ * breakpoints), or with a side panel whose content grew or shrank (its
+ * minimum width changed), fits them right after that frame, never inside GTK's
  * allocation, since fitting may move the panel to another parent:
  *   - the side panel is docked beside the centre when the tree (if shown),
  *     the centre and the panel all fit; otherwise it is folded: it moves
@@ -123,6 +124,7 @@ fit (PsWindow *win, gboolean by_size)
       gtk_paned_set_position (GTK_PANED (win->outer_paned), win->tree_width);
     }
   win->fit_width = avail;
+  win->fit_panel_min = panel - HANDLE_PX;
   if (tree_was != win->tree_shown)
     g_object_notify (G_OBJECT (win), "tree-shown");
   if (panel_was != win->panel_shown)
@@ -134,13 +136,22 @@ fit (PsWindow *win, gboolean by_size)
 
 static GtkWidgetClass *window_parent_class;
 
+/* The width changed, or the side panel's content grew or shrank (a longer
+ * line in a page, a wider page shown): what fits may have changed. */
+static gboolean
+needs_refit (PsWindow *win)
+{
+  return gtk_widget_get_width (win->outer_paned) != win->fit_width
+         || min_width (win->panels) != win->fit_panel_min;
+}
+
 static gboolean
 refit_idle (gpointer data)
 {
   PsWindow *win = data;
 
   win->refit_id = 0;
-  if (gtk_widget_get_width (win->outer_paned) != win->fit_width)
+  if (needs_refit (win))
     fit (win, TRUE);
   return G_SOURCE_REMOVE;
 }
@@ -154,7 +165,7 @@ size_allocate (GtkWidget *w, int width, int height, int baseline)
   /* Refitting moves the panel between its dock and its sheet, which must not
    * happen while GTK is allocating (reparenting a widget inside an allocation
    * leaves GTK's CSS node tree inconsistent): right after this frame instead. */
-  if (gtk_widget_get_width (win->outer_paned) != win->fit_width && win->refit_id == 0)
+  if (win->refit_id == 0 && needs_refit (win))
     win->refit_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refit_idle, win, NULL);
 }
 
@@ -176,7 +187,12 @@ set_panel_shown (PsWindow *win, gboolean shown)
     return;
   win->panel_shown = shown;
   win->panel_auto = FALSE;
-  show_parts (win);
+  /* folded and hidden, its content may have narrowed unnoticed (a hidden
+   * sheet is not allocated): docked if it fits now, else in its sheet */
+  if (shown && !win->panel_docked)
+    fit (win, FALSE);
+  else
+    show_parts (win);
   g_object_notify (G_OBJECT (win), "panel-shown");
 }
 
@@ -219,7 +235,7 @@ apply_scale (PsWindow *win)
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.scale-down", win->scale_step > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.scale-reset", win->scale_step != SCALE_NORMAL);
   /* what fits changed with the font */
-  win->fit_width = -1;
+  win->fit_width = win->fit_panel_min = -1;
   gtk_widget_queue_resize (GTK_WIDGET (win));
   g_object_notify (G_OBJECT (win), "font-scale");
 }
@@ -324,7 +340,7 @@ ps_window_layout_init (PsWindow *win)
   win->tree_shown = win->panel_shown = TRUE;
   win->panel_docked = TRUE;
   win->scale_step = SCALE_NORMAL;
-  win->fit_width = win->tree_width = -1;
+  win->fit_width = win->tree_width = win->fit_panel_min = -1;
 
   win->panel_sheet = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_halign (win->panel_sheet, GTK_ALIGN_END);

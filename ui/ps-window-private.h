@@ -51,6 +51,7 @@ struct _PsWindow
   gboolean        tree_auto, panel_auto;   /* folded for want of room, not by the user */
   gboolean        panel_docked;   /* in the paned (TRUE) or in the sheet */
   int             fit_width;      /* the width the layout was last fitted to */
+  int             fit_panel_min;  /* and the side panel's minimum width then */
   guint           refit_id;       /* an idle that refits after a size change */
   int             tree_width;     /* the tree's width as last set by the fit */
   gboolean        presentation;

@@ -252,6 +252,44 @@ test_panel_folds (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* The side panel's content grows past what fits beside the centre at the
+ * window's width (a wider page, a long unbroken line): the panel folds,
+ * the centre keeps its room; when it narrows again it docks, shown. */
+static void
+test_panel_grows (void)
+{
+  const Size s = { 1920, 1080 };
+  PsWindow *win;
+  GtkWidget *panels, *page;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s.width, s.height);
+  panels = ps_test_window_child (win, "panels");
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (shown (win, "panel-shown"));
+  g_assert_false (gtk_widget_is_ancestor (panels, ps_test_window_child (win, "center_overlay")));
+  page = gtk_notebook_get_nth_page (GTK_NOTEBOOK (panels),
+                                    gtk_notebook_get_current_page (GTK_NOTEBOOK (panels)));
+  /* wider than the window less the centre's share: it cannot dock */
+  gtk_widget_set_size_request (page, s.width * 6 / 10, -1);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (shown (win, "panel-shown"));
+  g_assert_true (gtk_widget_is_ancestor (panels, ps_test_window_child (win, "center_overlay")));
+  assert_fits (win, &s);
+  /* narrow again: asked for, it docks beside the centre (not in the sheet) */
+  gtk_widget_set_size_request (page, -1, -1);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  if (!shown (win, "panel-shown"))
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-side-panel", NULL));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (shown (win, "panel-shown"));
+  g_assert_false (gtk_widget_is_ancestor (panels, ps_test_window_child (win, "center_overlay")));
+  assert_fits (win, &s);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* Examples → Lazy → Forward prints a long tensor: it scrolls inside the
  * panel and never widens it or cuts the centre off. */
 static void
@@ -374,6 +412,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &sizes[i], test_sizes);
     }
   g_test_add_func ("/layout/panel-folds", test_panel_folds);
+  g_test_add_func ("/layout/panel-grows", test_panel_grows);
   g_test_add_func ("/layout/long-output", test_long_output);
   g_test_add_func ("/layout/presentation", test_presentation);
   g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
