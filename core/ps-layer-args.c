@@ -67,7 +67,9 @@ ps_layer_tuple (const int64_t *x, int n)
 }
 
 /* A tiny reader of Python literals: numbers, True/False/None, strings, bare
- * words (read as strings, as str.format writes them), tuples and lists. */
+ * words (read as strings, as str.format writes them), tuples and lists.  A
+ * tuple is "av"; a list is the same array inside a maybe ("mav"), so that it
+ * prints back with its brackets (MViT's MaxPool3d(kernel_size=[1, 3, 3])). */
 typedef struct
 {
   const char *s, *p;
@@ -138,8 +140,10 @@ parse_value (Lit *l, int depth)
   if (*l->p == '(' || *l->p == '[')
     {
       char close = *l->p == '(' ? ')' : ']';
+      GVariant *seq;
       l->p++;
-      return parse_seq (l, close, depth);
+      seq = parse_seq (l, close, depth);
+      return seq && close == ']' ? g_variant_new_maybe (NULL, seq) : seq;
     }
   if (*l->p == '\'' || *l->p == '"')
     {
@@ -290,6 +294,20 @@ format_into (GString *out, GVariant *v, gboolean quote)
     }
   else if (ps_layer_is_none (v))
     g_string_append (out, "None");
+  else if (g_variant_is_of_type (v, G_VARIANT_TYPE ("mav")))
+    {
+      g_autoptr (GVariant) seq = g_variant_get_maybe (v);
+      gsize n = g_variant_n_children (seq);
+      g_string_append_c (out, '[');
+      for (gsize i = 0; i < n; i++)
+        {
+          g_autoptr (GVariant) c = g_variant_get_child_value (seq, i);
+          if (i)
+            g_string_append (out, ", ");
+          format_into (out, c, TRUE);
+        }
+      g_string_append_c (out, ']');
+    }
   else if (g_variant_is_of_type (v, G_VARIANT_TYPE ("av")))
     {
       gsize n = g_variant_n_children (v);
@@ -496,10 +514,13 @@ GVariant *
 ps_bind_tuple (PsLayerBind *b, const char *name, int n, int64_t *out)
 {
   GVariant *v = g_hash_table_lookup (b->kv, name);
+  g_autoptr (GVariant) list = NULL;
   int64_t x[8] = { 0 };
 
   if (b->failed)
     return NULL;
+  if (v && g_variant_is_of_type (v, G_VARIANT_TYPE ("mav")) && g_variant_n_children (v) == 1)
+    v = list = g_variant_get_maybe (v);      /* a list: as a tuple */
   if (v && g_variant_is_of_type (v, G_VARIANT_TYPE_INT64))
     for (int i = 0; i < n; i++)
       x[i] = g_variant_get_int64 (v);

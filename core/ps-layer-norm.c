@@ -40,12 +40,15 @@ ps_layer_norm_build (PsLayerBind *b, PsModule *m)
     case F_LAYER_NORM:
       {
         GVariant *ns = g_hash_table_lookup (b->kv, "normalized_shape");
+        g_autoptr (GVariant) list = NULL;
         gboolean affine = ps_bind_bool (b, "elementwise_affine");
         int64_t shape[PS_TENSOR_MAX_DIMS];
         int n = 0;
         ps_bind_double (b, "eps");
         if (b->failed)
           return FALSE;
+        if (g_variant_is_of_type (ns, G_VARIANT_TYPE ("mav")) && g_variant_n_children (ns) == 1)
+          ns = list = g_variant_get_maybe (ns);       /* a list: as a tuple */
         if (g_variant_is_of_type (ns, G_VARIANT_TYPE_INT64))
           shape[n++] = g_variant_get_int64 (ns);
         else if (g_variant_is_of_type (ns, G_VARIANT_TYPE ("av"))
