@@ -65,73 +65,6 @@ assert_raises (PsPy *py, const char *src, const char *ename, const char *message
   ps_py_error_free (err);
 }
 
-/* ---- comparing with the lesson's text ------------------------------------------------------- */
-
-static gboolean
-number_at (const char *p, const char **end)
-{
-  const char *q = p;
-  if (*q == '-')
-    q++;
-  if (!g_ascii_isdigit (*q))
-    return FALSE;
-  while (g_ascii_isdigit (*q))
-    q++;
-  if (*q == '.')
-    for (q++; g_ascii_isdigit (*q); q++)
-      ;
-  if ((*q == 'e' || *q == 'E') && (q[1] == '+' || q[1] == '-') && g_ascii_isdigit (q[2]))
-    for (q += 2; g_ascii_isdigit (*q); q++)
-      ;
-  *end = q;
-  return TRUE;
-}
-
-/* tokens: numbers, other characters one by one, newlines; spaces skipped */
-static GPtrArray *
-tokens (const char *s)
-{
-  GPtrArray *t = g_ptr_array_new_with_free_func (g_free);
-  const char *end;
-  while (*s)
-    {
-      if (*s == ' ')
-        s++;
-      else if (number_at (s, &end))
-        {
-          g_ptr_array_add (t, g_strndup (s, end - s));
-          s = end;
-        }
-      else
-        {
-          const char *n = g_utf8_next_char (s);
-          g_ptr_array_add (t, g_strndup (s, n - s));
-          s = n;
-        }
-    }
-  return t;
-}
-
-static void
-assert_matches_text (const char *got, const char *want)
-{
-  g_autoptr (GPtrArray) g = tokens (got), w = tokens (want);
-  guint line = 1;
-  for (guint i = 0; i < MAX (g->len, w->len); i++)
-    {
-      const char *gt = i < g->len ? g->pdata[i] : "<end>";
-      const char *wt = i < w->len ? w->pdata[i] : "<end>";
-      const char *end;
-      gboolean ok = strcmp (wt, "~") == 0 ? number_at (gt, &end) && *end == '\0'
-                                           : strcmp (gt, wt) == 0;
-      if (!ok)
-        g_error ("line %u of the lesson's output: got '%s', the text shows '%s'\n--- got:\n%s",
-                 line, gt, wt, got);
-      if (strcmp (wt, "\n") == 0)
-        line++;
-    }
-}
-
 static void
 test_lesson_cli (void)
 {
@@ -143,7 +76,7 @@ test_lesson_cli (void)
   int status = ps_test_run_cli (argv, &out, &err);
   g_assert_cmpstr (err, ==, "");
   g_assert_cmpint (status, ==, 0);
-  assert_matches_text (out, want);
+  ps_test_assert_matches_text (out, want);
 }
 
 /* cell 14: w[:].assign(w + 1) then w[0, 0].assign(42), exactly */
