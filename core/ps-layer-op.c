@@ -418,6 +418,7 @@ ps_layer_op_plan (const PsLayerOp *op, PsLayerOpState *st, int ndim, const int64
       if (ndim < 1 || shape[ndim - 1] != op->in_ch)
         {
           g_autofree char *s = shape_text (ndim, shape);
+          s[0] = '(', s[strlen (s) - 1] = ')';        /* Keras writes a shape as a tuple */
           return fail (error, "Input 0 of layer \"%s\" is incompatible with the layer: expected "
                        "axis -1 of input shape to have value %" G_GINT64_FORMAT ", but received "
                        "input with shape %s", op->name, op->in_ch, s);
