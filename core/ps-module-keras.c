@@ -81,3 +81,19 @@ ps_module_weight_axes (PsModule *owner, const char *param_name, PsWeightAxes *ax
     }
   return FALSE;
 }
+
+gboolean
+ps_module_keras_dense_dims (PsModule *m, int64_t *in, int64_t *out)
+{
+  PsParam *k;
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+
+  if (!ps_module_is_keras (m) || strcmp (ps_module_get_type_name (m), "Dense") != 0
+      || (k = ps_module_get_param_by_name (m, "kernel")) == NULL || ps_param_get_shape (k, shape) != 2)
+    return FALSE;
+  if (in)
+    *in = shape[0];
+  if (out)
+    *out = shape[1];
+  return TRUE;
+}

@@ -285,5 +285,7 @@ typedef struct
 } PsWeightAxes;
 
 gboolean    ps_module_weight_axes      (PsModule *owner, const char *param_name, PsWeightAxes *axes);
+/* A built Keras Dense: its kernel's (in, out); FALSE for any other module. */
+gboolean    ps_module_keras_dense_dims (PsModule *m, int64_t *in, int64_t *out);
 
 G_END_DECLS
