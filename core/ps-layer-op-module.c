@@ -54,6 +54,49 @@ static const struct
   { "Hardsigmoid", PS_ACT_HARDSIGMOID }, { "ReLU6", PS_ACT_RELU6 },
 };
 
+/* A Keras layer (ps_module_is_keras): Dense, Activation and ReLU with an
+ * activation of keras.activations the kernels have; Dense's kernel must
+ * exist (the model called once). */
+static gboolean
+keras_op (PsModule *m, const char *t, PsLayerOp *op)
+{
+  static const struct { const char *name; PsActKind kind; double alpha; } kacts[] = {
+    { "relu", PS_ACT_RELU, 0 }, { "sigmoid", PS_ACT_SIGMOID, 0 }, { "tanh", PS_ACT_TANH, 0 },
+    { "silu", PS_ACT_SILU, 0 }, { "swish", PS_ACT_SILU, 0 },
+    { "leaky_relu", PS_ACT_LEAKY_RELU, 0.2 },      /* Keras' negative_slope */
+  };
+  const char *act = ps_module_get_option_string (m, "activation");
+  gboolean dense = strcmp (t, "Dense") == 0;
+
+  if (act == NULL || (!dense && strcmp (t, "Activation") != 0 && strcmp (t, "ReLU") != 0))
+    return FALSE;
+  op->kind = dense ? PS_OP_DENSE : PS_OP_ACT;
+  if (strcmp (act, "linear") != 0)
+    {
+      guint i;
+      for (i = 0; i < G_N_ELEMENTS (kacts) && strcmp (act, kacts[i].name) != 0; i++)
+        ;
+      if (i == G_N_ELEMENTS (kacts))
+        return FALSE;
+      op->act.kind = kacts[i].kind;
+      op->act.alpha = kacts[i].alpha;
+      op->dense_act = TRUE;
+    }
+  else if (!dense)
+    return FALSE;   /* Activation('linear'): nothing to run, the tape has no identity op */
+  if (dense)
+    {
+      PsParam *k = ps_module_get_param_by_name (m, "kernel");
+      int64_t shape[PS_TENSOR_MAX_DIMS];
+      if (k == NULL || ps_param_get_shape (k, shape) != 2)
+        return FALSE;
+      op->in_ch = shape[0];
+      op->out_ch = shape[1];
+      op->bias = ps_module_get_param_by_name (m, "bias") != NULL;
+    }
+  return TRUE;
+}
+
 gboolean
 ps_layer_op_from_module (PsModule *m, PsLayerOp *op)
 {
@@ -64,6 +107,13 @@ ps_layer_op_from_module (PsModule *m, PsLayerOp *op)
     return FALSE;
   t = ps_module_get_type_name (m);
   op->name = t;
+  if (ps_module_is_keras (m))
+    {
+      op->name = ps_module_get_option_string (m, "name");   /* Keras names the layer in messages */
+      if (op->name == NULL)
+        op->name = t;
+      return keras_op (m, t, op);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (acts); i++)
     if (strcmp (t, acts[i].name) == 0)

@@ -57,6 +57,10 @@ ps_layer_op_weight_shape (const PsLayerOp *op, int64_t *s)
     case PS_OP_PRELU:
       s[0] = op->num_parameters;
       return 1;
+    case PS_OP_DENSE:
+      s[0] = op->in_ch;
+      s[1] = op->out_ch;
+      return 2;
     default:
       return 0;
     }
@@ -77,6 +81,11 @@ ps_layer_op_bias_shape (const PsLayerOp *op, int64_t *s)
     case PS_OP_GROUP_NORM:
     case PS_OP_LAYER_NORM:
       return ps_layer_op_weight_shape (op, s);
+    case PS_OP_DENSE:
+      if (!op->bias)
+        return 0;
+      s[0] = op->out_ch;
+      return 1;
     default:
       return 0;
     }
@@ -402,6 +411,23 @@ ps_layer_op_plan (const PsLayerOp *op, PsLayerOpState *st, int ndim, const int64
 
     case PS_OP_ACT:
       break;
+
+    case PS_OP_DENSE:
+      /* Keras: the last axis is the input's features; the activation's input
+       * is saved for backward, its gradient worked in ws */
+      if (ndim < 1 || shape[ndim - 1] != op->in_ch)
+        {
+          g_autofree char *s = shape_text (ndim, shape);
+          s[0] = '(', s[strlen (s) - 1] = ')';        /* Keras writes a shape as a tuple */
+          return fail (error, "Input 0 of layer \"%s\" is incompatible with the layer: expected "
+                       "axis -1 of input shape to have value %" G_GINT64_FORMAT ", but received "
+                       "input with shape %s", op->name, op->in_ch, s);
+        }
+      out_shape[ndim - 1] = op->out_ch;
+      tmp.outer = op->in_ch > 0 ? numel / op->in_ch : 0;
+      if (op->dense_act)
+        save = ws = tmp.outer * op->out_ch;
+      break;
     }
 
   /* the buffers and the output the caller makes, within the tensor memory cap */
@@ -465,6 +491,53 @@ ps_layer_op_check_input (const PsLayerOp *op, const PsLayerOpState *st, const fl
         }
     }
   return TRUE;
+}
+
+/* Keras' Dense over B = outer rows: y = x (B, in) @ kernel (in, out) + bias,
+ * then the activation (its input kept in save). */
+static void
+dense_forward (const PsLayerOp *op, PsLayerOpState *st, const PsLayerOpIO *io)
+{
+  int64_t B = st->outer, in = op->in_ch, out = op->out_ch;
+  float *z = op->dense_act ? st->save : io->y;
+
+  if (B == 0)
+    return;
+  ps_sgemm (FALSE, FALSE, (int) B, (int) out, (int) in, 1.f, io->x, (int) in, io->weight,
+            (int) out, 0.f, z, (int) out);
+  if (io->bias)
+    for (int64_t r = 0; r < B; r++)
+      for (int64_t j = 0; j < out; j++)
+        z[r * out + j] += io->bias[j];
+  if (op->dense_act)
+    ps_act_forward (&op->act, B * out, z, io->y);
+}
+
+/* dz = dy * act'(z); dkernel += x^T dz; dbias += the column sums of dz;
+ * dx = dz kernel^T. */
+static void
+dense_backward (const PsLayerOp *op, PsLayerOpState *st, const PsLayerOpIO *io)
+{
+  int64_t B = st->outer, in = op->in_ch, out = op->out_ch;
+  const float *dz = io->dy;
+
+  if (B == 0)
+    return;
+  if (op->dense_act)
+    {
+      ps_act_backward (&op->act, B * out, st->save, io->y, io->dy, st->ws);
+      dz = st->ws;
+    }
+  if (io->dweight)
+    ps_sgemm (TRUE, FALSE, (int) in, (int) out, (int) B, 1.f, io->x, (int) in, dz, (int) out, 1.f,
+              io->dweight, (int) out);
+  if (io->dbias)
+    for (int64_t r = 0; r < B; r++)
+      for (int64_t j = 0; j < out; j++)
+        io->dbias[j] += dz[r * out + j];
+  if (io->dx)
+    ps_sgemm (FALSE, TRUE, (int) B, (int) in, (int) out, 1.f, dz, (int) out, io->weight, (int) out,
+              0.f, io->dx, (int) in);
 }
 
 void
@@ -536,6 +609,9 @@ ps_layer_op_forward (const PsLayerOp *op, PsLayerOpState *st, const PsLayerOpIO 
       break;
     case PS_OP_ACT:
       ps_act_forward (&op->act, n, io->x, io->y);
+      break;
+    case PS_OP_DENSE:
+      dense_forward (op, st, io);
       break;
     case PS_OP_PRELU:
       ps_prelu_forward (st->outer, st->mid, st->inner, op->num_parameters, io->x, io->weight,
@@ -616,6 +692,9 @@ ps_layer_op_backward (const PsLayerOp *op, PsLayerOpState *st, const PsLayerOpIO
     case PS_OP_ACT:
       if (io->dx)
         ps_act_backward (&op->act, n, io->x, io->y, io->dy, io->dx);
+      break;
+    case PS_OP_DENSE:
+      dense_backward (op, st, io);
       break;
     case PS_OP_PRELU:
       ps_prelu_backward (st->outer, st->mid, st->inner, op->num_parameters, io->x, io->weight,

@@ -48,6 +48,7 @@ typedef enum
   PS_OP_ACT,               /* SiLU, ELU, SELU, Softplus, Mish, Hardswish, ... */
   PS_OP_PRELU,
   PS_OP_UNFLATTEN,
+  PS_OP_DENSE,             /* Keras' Dense: y = act(x @ kernel + bias), kernel (in, out) */
 } PsLayerOpKind;
 
 typedef struct
@@ -77,6 +78,7 @@ typedef struct
   int64_t       num_parameters;   /* PReLU */
   int64_t       unflat[PS_TENSOR_MAX_DIMS];
   int           unflat_n;
+  gboolean      dense_act;     /* Dense: act applies (FALSE: linear) */
 } PsLayerOp;
 
 typedef struct

@@ -1403,13 +1403,13 @@ ps_module_clone (PsModule *m, GHashTable *params_out)
 
 /* ---- widths ---------------------------------------------------------------- */
 
-/* The first (or last) Linear in forward order; NULL if there is none. */
+/* The first (or last) Linear (or built Keras Dense) in forward order; NULL if there is none. */
 static PsModule *
 edge_linear (PsModule *m, gboolean last)
 {
   guint n = ps_module_get_n_children (m);
 
-  if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
+  if (ps_module_get_kind (m) == PS_MODULE_LINEAR || ps_module_keras_dense_dims (m, NULL, NULL))
     return m;
   for (guint k = 0; k < n; k++)
     {
@@ -1424,6 +1424,9 @@ int64_t
 ps_module_input_width (PsModule *m)
 {
   PsModule *l = edge_linear (m, FALSE);
+  int64_t in;
+  if (l && ps_module_keras_dense_dims (l, &in, NULL))
+    return in;
   return l ? ps_module_get_in_features (l) : 0;
 }
 
@@ -1431,5 +1434,8 @@ int64_t
 ps_module_output_width (PsModule *m)
 {
   PsModule *l = edge_linear (m, TRUE);
+  int64_t out;
+  if (l && ps_module_keras_dense_dims (l, NULL, &out))
+    return out;
   return l ? ps_module_get_out_features (l) : 0;
 }

@@ -263,4 +263,29 @@ void        ps_module_reset_parameters (PsModule *m, PsRng *rng);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsModule, ps_module_unref)
 
+/* Keras (ps-module-keras.c).  A module made by the Keras dialect is marked so. */
+void        ps_module_mark_keras       (PsModule *m);
+gboolean    ps_module_is_keras         (PsModule *m);
+/* A Keras layer's name scope, as its variables were
+ * made under it ("sequential/dense_1"); NULL for a module that is not Keras'. */
+void        ps_module_set_keras_scope  (PsModule *m, const char *scope);
+const char *ps_module_get_keras_scope  (PsModule *m);
+/* The Keras 3 path of owner's parameter ("sequential/dense_1/kernel"), or NULL
+ * when owner is not a Keras layer.  Free with g_free. */
+char       *ps_module_keras_path       (PsModule *owner, const char *param_name);
+
+/* Which axis of a weight matrix is which: a Keras kernel is (in, out), rows
+ * input_dim and columns units; PyTorch's Linear weight is (out, in), rows
+ * out_features and columns in_features.  FALSE when the layout is not known. */
+typedef struct
+{
+  gboolean    in_out;   /* TRUE: (in, out); FALSE: (out, in) */
+  const char *rows;     /* the axes' names, static strings */
+  const char *cols;
+} PsWeightAxes;
+
+gboolean    ps_module_weight_axes      (PsModule *owner, const char *param_name, PsWeightAxes *axes);
+/* A built Keras Dense: its kernel's (in, out); FALSE for any other module. */
+gboolean    ps_module_keras_dense_dims (PsModule *m, int64_t *in, int64_t *out);
+
 G_END_DECLS

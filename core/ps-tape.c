@@ -146,7 +146,8 @@ static int
 emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const char *missing)
 {
   int idx = (int) w->n++;
-  PsParam *pw = kind == ENTRY_MODULE ? entry_param (m, "weight") : NULL;
+  PsParam *pw = kind == ENTRY_MODULE ? entry_param (m, ps_module_is_keras (m) ? "kernel" : "weight")
+                                      : NULL;
   PsParam *pb = kind == ENTRY_MODULE ? entry_param (m, "bias") : NULL;
   Entry *e;
 
@@ -188,12 +189,15 @@ walk (Walk *w, PsModule *m, int in)
   const PsBlockStep *steps;
   int x = in, s = in, kept[PS_BLOCK_MAX_KEPT], n_kept = 0;
 
-  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL)
+  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL
+      || (ps_module_is_keras (m) && ps_module_get_kind (m) == PS_MODULE_CONTAINER))
     {
       for (guint i = 0; i < ps_module_get_n_children (m); i++)
         x = walk (w, ps_module_get_child (m, i), x);
       return x;
     }
+  if (ps_module_is_keras (m) && strcmp (ps_module_get_type_name (m), "Flatten") == 0)
+    return emit (w, ENTRY_FLATTEN, m, &in, 1, NULL);     /* Keras' Flatten is flatten(x, 1) */
   steps = known_forward (m, &n_steps);
   if (steps == NULL)
     return emit (w, ENTRY_MODULE, m, &in, 1, NULL);

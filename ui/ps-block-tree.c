@@ -96,7 +96,8 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   if (ps_tree_node_is_buffer (node))
     gtk_label_set_text (GTK_LABEL (kind), _("buffer, read-only"));
   else
-    gtk_label_set_text (GTK_LABEL (kind), ps_tree_node_get_param (node) ? "" : desc);
+    gtk_label_set_text (GTK_LABEL (kind), !ps_tree_node_get_param (node) || strcmp (desc, nm) != 0
+                                          ? desc : "");   /* a Keras variable: its path */
   gtk_label_set_text (GTK_LABEL (size), sz);
   gtk_label_set_text (GTK_LABEL (tied), badge ? badge : "");
   gtk_widget_set_visible (tied, badge != NULL);

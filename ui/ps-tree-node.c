@@ -106,7 +106,11 @@ ps_tree_node_describe (PsTreeNode *n)
   PsModule *m = n->module;
 
   if (n->param)
-    return g_strdup (n->name);
+    {
+      /* a Keras variable: its path, as Keras prints it (sequential/dense_1/kernel) */
+      char *path = ps_module_keras_path (m, n->name);
+      return path ? path : g_strdup (n->name);
+    }
   switch (ps_module_get_kind (m))
     {
     case PS_MODULE_SEQUENTIAL:

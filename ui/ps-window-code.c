@@ -172,9 +172,9 @@ ps_window_open_file (PsWindow *win, const char *path, GError **error)
 gboolean
 ps_window_open_lesson (PsWindow *win, const char *lang, GError **error)
 {
-  g_autofree char *res = g_strdup_printf ("/org/paramscope/ParamScope/lessons/parameters-%s.ipynb",
-                                          lang);
-  g_autofree char *name = g_strdup_printf ("parameters-%s.ipynb", lang);
+  /* "en", "zh": the PyTorch lesson; "keras-en", "keras-zh": the Keras one */
+  g_autofree char *name = g_strdup_printf ("%s%s.ipynb", strchr (lang, '-') ? "" : "parameters-", lang);
+  g_autofree char *res = g_strdup_printf ("/org/paramscope/ParamScope/lessons/%s", name);
   g_autoptr (GBytes) bytes = NULL;
   g_autofree char *text = NULL;
 

@@ -43,6 +43,7 @@ struct _PsWindow
   GtkWidget *notice, *notice_label;   /* a revealer: told once, e.g. history trimmed */
   gboolean   told_trimmed;
   GtkWidget *grad_heading;
+  GtkWidget *axes_label;          /* which axis of a weight is the input: (in, out) or (out, in) */
   GtkWidget *outer_paned, *inner_paned, *tree_dock, *panel_dock, *center_overlay, *center;
 
   /* ps-window-layout.c: what fits the window's width, and the room's size */

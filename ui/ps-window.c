@@ -26,6 +26,7 @@
 #include "ps-activations-page.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 G_DEFINE_FINAL_TYPE (PsWindow, ps_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -215,6 +216,28 @@ update_rgb_toggle (PsWindow *win, PsParam *param)
                           t != NULL && ps_tile_mode_fits (PS_TILE_RGB, t->ndim, t->shape, NULL));
 }
 
+/* Above the heatmap, what its axes are: a Keras kernel's rows are its
+ * inputs and its columns the units (in, out); PyTorch's weight is (out, in). */
+static void
+update_axes_label (PsWindow *win, PsParam *param)
+{
+  PsWeightAxes axes;
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  g_autofree char *text = NULL;
+
+  if (param != NULL && ps_param_get_shape (param, shape) == 2
+      && ps_module_weight_axes (ps_tree_node_get_module (win->selected),
+                                ps_tree_node_get_name (win->selected), &axes))
+    /* TRANSLATORS: above a weight's heatmap: "(in, out)" or "(out, in)", then which of
+     * the two axes the rows and the columns are, with the names the library gives them
+     * (input_dim, units; out_features, in_features) and their lengths */
+    text = g_strdup_printf (_("%s: rows = %s (%" PRId64 "), columns = %s (%" PRId64 ")"),
+                            axes.in_out ? "(in, out)" : "(out, in)", axes.rows, shape[0],
+                            axes.cols, shape[1]);
+  gtk_label_set_text (GTK_LABEL (win->axes_label), text ? text : "");
+  gtk_widget_set_visible (win->axes_label, text != NULL);
+}
+
 static void
 show_selected_param (PsWindow *win)
 {
@@ -222,6 +245,7 @@ show_selected_param (PsWindow *win)
   const char *key = win->selected ? ps_tree_node_get_key (win->selected) : "";
 
   update_rgb_toggle (win, param);
+  update_axes_label (win, param);
   if (param)
     {
       g_autofree char *gtitle = g_strdup_printf ("grad %s", key);
@@ -640,6 +664,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice_label);
   gtk_widget_class_bind_template_callback (widget_class, on_notice_dismissed);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, grad_heading);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, axes_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, outer_paned);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, inner_paned);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, tree_dock);

@@ -63,7 +63,8 @@ gboolean         ps_window_open_notebook  (PsWindow *win, const char *path, GErr
 /* A file from the command line or dropped on the window: a notebook
  * (.ipynb, a .py with `# %%` cells) or a model file. */
 gboolean         ps_window_open_file      (PsWindow *win, const char *path, GError **error);
-/* The lesson notebook of this project, in English ("en") or Chinese ("zh"). */
+/* A lesson notebook of this project: the PyTorch lesson in English ("en") or Chinese
+ * ("zh"), the Keras lesson ("keras-en", "keras-zh"). */
 gboolean         ps_window_open_lesson    (PsWindow *win, const char *lang, GError **error);
 /* The window's Python (the Console's and the Notebook view's). */
 PsCodeRunner    *ps_window_get_code_runner (PsWindow *win);

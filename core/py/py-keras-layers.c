@@ -193,6 +193,11 @@ dense_build (PyInterp *ip, KLayer *l, int64_t in_dim)
     }
   if (b && !add_variable (ip, l, "bias", b))
     return FALSE;
+  /* the scope the variables were made under: the window names them by it */
+  g_autofree char *scope = g_strndup (kpath, strlen (kpath) - strlen ("kernel"));
+  if (*scope)
+    scope[strlen (scope) - 1] = '\0';
+  ps_module_set_keras_scope (l->m, scope);
   l->built = TRUE;
   return TRUE;
 }
@@ -387,6 +392,7 @@ layer_alloc (PyInterp *ip, KlKind k, PyObj *name)
   l->vars = py_list_new (0);
   l->out_ndim = -1;
   ps_module_set_option (l->m, "name", g_variant_new_string (l->name));
+  ps_module_mark_keras (l->m);
   return l;
 }
 
@@ -451,6 +457,10 @@ dense_new (PyInterp *ip, PyObj **v)
     l->trainable = py_truth (ip, v[6]) > 0;
   ps_module_set_option (l->m, "units", g_variant_new_int64 (l->units));
   ps_module_set_option (l->m, "use_bias", g_variant_new_boolean (l->use_bias));
+  /* the tape runs the activations the kernels have ("relu"); a function of the user's only here */
+  const char *act_name = l->activation ? py_keras_activation_name (l->activation) : "linear";
+  if (act_name)
+    ps_module_set_option (l->m, "activation", g_variant_new_string (act_name));
   g_autofree char *extra = g_strdup_printf ("units=%lld", (long long) l->units);
   ps_module_set_extra_repr (l->m, extra);
   return &l->ob;
@@ -577,6 +587,9 @@ layer_new (PyInterp *ip, PyType *t, PyArgs *a)
             return NULL;
           }
         l->activation = act == py_none ? NULL : act;
+        const char *act_name = l->activation ? py_keras_activation_name (l->activation) : "linear";
+        if (act_name)
+          ps_module_set_option (l->m, "activation", g_variant_new_string (act_name));
         return &l->ob;
       }
     case KL_SEQUENTIAL:

@@ -118,6 +118,17 @@ py_keras_activation_fn (const char *name)
   return NULL;
 }
 
+const char *
+py_keras_activation_name (PyObj *fn)
+{
+  if (!PY_IS (fn, py_native_type))
+    return NULL;
+  for (const PyMethodDef *d = activation_funcs; d->name; d++)
+    if (((PyNative *) fn)->fn == d->fn)
+      return d->name;
+  return NULL;
+}
+
 PyObj *
 py_keras_get_activation (PyInterp *ip, PyObj *spec)
 {

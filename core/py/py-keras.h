@@ -54,6 +54,8 @@ PyObj      *py_keras_get_initializer (PyInterp *ip, PyObj *spec);
 
 /* the activation named by a string or a callable (None: linear): new ref, or py_none */
 PyObj      *py_keras_get_activation (PyInterp *ip, PyObj *spec);
+/* "relu", "sigmoid", ... when fn is one of keras.activations' functions, else NULL */
+const char *py_keras_activation_name (PyObj *fn);
 /* tf.nn.relu and the other activation functions, as callables */
 PyObj      *py_keras_activation_fn (const char *name);
 

@@ -202,3 +202,75 @@ ps_test_run_bench (const char *const *argv, char **out, char **err)
 {
   return run_program ("PS_BENCH", argv, out, err);
 }
+
+/* ---- output against a text that shows it ---------------------------------------------------- */
+
+static gboolean
+text_number_at (const char *p, const char **end)
+{
+  const char *q = p;
+  if (*q == '-')
+    q++;
+  if (!g_ascii_isdigit (*q))
+    return FALSE;
+  while (g_ascii_isdigit (*q))
+    q++;
+  if (*q == '.')
+    for (q++; g_ascii_isdigit (*q); q++)
+      ;
+  if ((*q == 'e' || *q == 'E') && (q[1] == '+' || q[1] == '-') && g_ascii_isdigit (q[2]))
+    for (q += 2; g_ascii_isdigit (*q); q++)
+      ;
+  *end = q;
+  return TRUE;
+}
+
+/* tokens: numbers, other characters one by one, newlines; spaces skipped */
+static GPtrArray *
+text_tokens (const char *s)
+{
+  GPtrArray *t = g_ptr_array_new_with_free_func (g_free);
+  const char *end;
+  while (*s)
+    {
+      if (*s == ' ')
+        s++;
+      else if (text_number_at (s, &end))
+        {
+          g_ptr_array_add (t, g_strndup (s, end - s));
+          s = end;
+        }
+      else
+        {
+          const char *n = g_utf8_next_char (s);
+          g_ptr_array_add (t, g_strndup (s, n - s));
+          s = n;
+        }
+    }
+  return t;
+}
+
+void
+ps_test_assert_matches_text (const char *got, const char *want)
+{
+  g_autoptr (GPtrArray) g = text_tokens (got), w = text_tokens (want);
+  guint line = 1;
+  for (guint i = 0; i < MAX (g->len, w->len); i++)
+    {
+      const char *gt = i < g->len ? g->pdata[i] : "<end>";
+      const char *wt = i < w->len ? w->pdata[i] : "<end>";
+      const char *end;
+      gboolean ok = strcmp (wt, "~") == 0 ? text_number_at (gt, &end) && *end == '\0'
+                                           : strcmp (gt, wt) == 0;
+      if (!ok)
+        g_error ("line %u of the expected output: got '%s', want '%s'\n--- got:\n%s",
+                 line, gt, wt, got);
+      if (strcmp (wt, "\n") == 0)
+        line++;
+    }
+  /* the lines that hold no random number, character for character (spaces too) */
+  g_auto (GStrv) gl = g_strsplit (got, "\n", -1), wl = g_strsplit (want, "\n", -1);
+  for (guint i = 0; wl[i] && gl[i]; i++)
+    if (!strchr (wl[i], '~') && strcmp (gl[i], wl[i]) != 0)
+      g_error ("line %u of the expected output: got '%s', want '%s' exactly", i + 1, gl[i], wl[i]);
+}

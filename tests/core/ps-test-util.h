@@ -41,4 +41,10 @@ int        ps_test_run_cli      (const char *const *argv, char **out, char **err
 /* The same with the bench program, paramscope-bench (env PS_BENCH). */
 int        ps_test_run_bench    (const char *const *argv, char **out, char **err);
 
+/* got against want token by token (numbers whole, other characters one by one,
+ * newlines kept, spaces skipped); a `~` in want matches any one number; a
+ * line of want without `~` must be got's line exactly, spaces included.  A
+ * mismatch fails the test naming the line of want. */
+void       ps_test_assert_matches_text (const char *got, const char *want);
+
 G_END_DECLS

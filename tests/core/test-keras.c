@@ -65,73 +65,6 @@ assert_raises (PsPy *py, const char *src, const char *ename, const char *message
   ps_py_error_free (err);
 }
 
-/* ---- comparing with the lesson's text ------------------------------------------------------- */
-
-static gboolean
-number_at (const char *p, const char **end)
-{
-  const char *q = p;
-  if (*q == '-')
-    q++;
-  if (!g_ascii_isdigit (*q))
-    return FALSE;
-  while (g_ascii_isdigit (*q))
-    q++;
-  if (*q == '.')
-    for (q++; g_ascii_isdigit (*q); q++)
-      ;
-  if ((*q == 'e' || *q == 'E') && (q[1] == '+' || q[1] == '-') && g_ascii_isdigit (q[2]))
-    for (q += 2; g_ascii_isdigit (*q); q++)
-      ;
-  *end = q;
-  return TRUE;
-}
-
-/* tokens: numbers, other characters one by one, newlines; spaces skipped */
-static GPtrArray *
-tokens (const char *s)
-{
-  GPtrArray *t = g_ptr_array_new_with_free_func (g_free);
-  const char *end;
-  while (*s)
-    {
-      if (*s == ' ')
-        s++;
-      else if (number_at (s, &end))
-        {
-          g_ptr_array_add (t, g_strndup (s, end - s));
-          s = end;
-        }
-      else
-        {
-          const char *n = g_utf8_next_char (s);
-          g_ptr_array_add (t, g_strndup (s, n - s));
-          s = n;
-        }
-    }
-  return t;
-}
-
-static void
-assert_matches_text (const char *got, const char *want)
-{
-  g_autoptr (GPtrArray) g = tokens (got), w = tokens (want);
-  guint line = 1;
-  for (guint i = 0; i < MAX (g->len, w->len); i++)
-    {
-      const char *gt = i < g->len ? g->pdata[i] : "<end>";
-      const char *wt = i < w->len ? w->pdata[i] : "<end>";
-      const char *end;
-      gboolean ok = strcmp (wt, "~") == 0 ? number_at (gt, &end) && *end == '\0'
-                                           : strcmp (gt, wt) == 0;
-      if (!ok)
-        g_error ("line %u of the lesson's output: got '%s', the text shows '%s'\n--- got:\n%s",
-                 line, gt, wt, got);
-      if (strcmp (wt, "\n") == 0)
-        line++;
-    }
-}
-
 static void
 test_lesson_cli (void)
 {
@@ -143,7 +76,7 @@ test_lesson_cli (void)
   int status = ps_test_run_cli (argv, &out, &err);
   g_assert_cmpstr (err, ==, "");
   g_assert_cmpint (status, ==, 0);
-  assert_matches_text (out, want);
+  ps_test_assert_matches_text (out, want);
 }
 
 /* cell 14: w[:].assign(w + 1) then w[0, 0].assign(42), exactly */
@@ -505,6 +438,111 @@ test_deterministic_initializers (void)
   g_assert_true (g_str_has_suffix (s, "> Ones GlorotUniform\ntf.Tensor(True, shape=(), dtype=bool)\n"));
 }
 
+/* ---- Keras' layers on the tape --------------------------------------------------------------- */
+
+static void
+transpose_into (PsParam *dst, PsParam *src)   /* dst (out, in) = src (in, out) transposed */
+{
+  PsTensor *d = ps_param_get_data (dst), *k = ps_param_get_data (src);
+  g_assert_cmpint (d->shape[0], ==, k->shape[1]);
+  g_assert_cmpint (d->shape[1], ==, k->shape[0]);
+  for (int64_t i = 0; i < k->shape[0]; i++)
+    for (int64_t j = 0; j < k->shape[1]; j++)
+      d->data[j * k->shape[0] + i] = k->data[i * k->shape[1] + j];
+}
+
+/* A Keras model trains on the tape as the same network written for PyTorch
+ * does (kernels transposed): Flatten, a shared Dense(relu) twice, Dense with
+ * a sigmoid; forward, the tied gradients and 5 SGD steps on the MSE. */
+static void
+test_tape (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_free (run_ok (py, "import tensorflow as tf\n"
+                  "shared = tf.keras.layers.Dense(4, activation=tf.nn.relu, bias_initializer='random_normal')\n"
+                  "net = tf.keras.Sequential([tf.keras.layers.Flatten(), shared, shared,\n"
+                  "                           tf.keras.layers.Dense(1, activation='sigmoid')])\n"
+                  "net(tf.random.uniform((3, 2, 2)))\n"));
+  g_autoptr (PsModule) k = ps_py_find_model (py, NULL);
+  g_autoptr (PsModule) t = ps_test_parse_model ("import torch\nfrom torch import nn\n"
+                                                "shared = nn.Linear(4, 4)\n"
+                                                "net = nn.Sequential(nn.Flatten(), shared, nn.ReLU(), shared, nn.ReLU(),\n"
+                                                "                    nn.Linear(4, 1), nn.Sigmoid())\n", 1);
+  transpose_into (ps_module_find_param (t, "1.weight"), ps_module_find_param (k, "dense.kernel"));
+  transpose_into (ps_module_find_param (t, "5.weight"), ps_module_find_param (k, "dense_1.kernel"));
+  memcpy (ps_param_get_data (ps_module_find_param (t, "1.bias"))->data,
+          ps_param_get_data (ps_module_find_param (k, "dense.bias"))->data, 4 * sizeof (float));
+  memcpy (ps_param_get_data (ps_module_find_param (t, "5.bias"))->data,
+          ps_param_get_data (ps_module_find_param (k, "dense_1.bias"))->data, sizeof (float));
+  g_autoptr (PsTensor) x = ps_tensor_new (3, (int64_t[]) { 3, 2, 2 });
+  g_autoptr (PsTensor) y = ps_tensor_new_2d (3, 1);
+  PsRng rng;
+  ps_rng_seed (&rng, 7);
+  ps_rng_fill_uniform (&rng, x->data, x->numel, -1, 1);
+  ps_rng_fill_uniform (&rng, y->data, y->numel, 0, 1);
+  PsOptimConfig c;
+  ps_optim_config_init (&c, PS_OPTIM_SGD, 0.5);
+  GError *error = NULL;
+  g_autoptr (PsTape) tk = ps_tape_new (k, NULL), tt = ps_tape_new (t, NULL);
+  g_autoptr (PsOptimizer) ok = ps_optimizer_new (k, &c, &error), ot = ps_optimizer_new (t, &c, &error);
+  g_assert_no_error (error);
+  for (int step = 0; step < 5; step++)
+    {
+      double lk, lt;
+      ps_optimizer_zero_grad (ok);
+      ps_optimizer_zero_grad (ot);
+      const PsTensor *outk = ps_tape_forward (tk, x, &error);
+      g_assert_no_error (error);
+      const PsTensor *outt = ps_tape_forward (tt, x, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (outk->ndim, ==, 2);
+      g_assert_cmpint (outk->shape[1], ==, 1);
+      g_assert_cmpfloat (ps_test_compare (outk->data, outt->data, 3, 1e-5, NULL), <=, 1);
+      g_assert_true (ps_tape_backward_loss (tk, PS_LOSS_MSE, y, &lk, &error));
+      g_assert_true (ps_tape_backward_loss (tt, PS_LOSS_MSE, y, &lt, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (fabs (lk - lt), <=, 1e-6 * MAX (1, fabs (lt)));
+      if (step == 0)
+        {
+          /* the shared kernel's gradient is the sum of its two uses, transposed */
+          PsTensor *gk = ps_param_get_grad (ps_module_find_param (k, "dense.kernel"));
+          PsTensor *gt = ps_param_get_grad (ps_module_find_param (t, "1.weight"));
+          g_assert_nonnull (gk);
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+              g_assert_cmpfloat (fabs (gk->data[i * 4 + j] - gt->data[j * 4 + i]), <=,
+                                 1e-5 * MAX (1, fabs (gt->data[j * 4 + i])));
+        }
+      ps_optimizer_step (ok);
+      ps_optimizer_step (ot);
+    }
+  g_autoptr (PsTensor) t14 = ps_tensor_new_2d (1, 4);
+  g_autoptr (PsParam) back = ps_param_new (t14);
+  transpose_into (back, ps_module_find_param (k, "dense_1.kernel"));
+  g_assert_cmpfloat (ps_test_compare (ps_param_get_data (back)->data,
+                                      ps_param_get_data (ps_module_find_param (t, "5.weight"))->data,
+                                      4, 1e-5, NULL), <=, 1);
+  /* an activation of the user's is not the tape's: a clear message */
+  g_autoptr (PsPy) py2 = ps_py_new ();
+  g_free (run_ok (py2, "import tensorflow as tf\n"
+                  "m = tf.keras.Sequential([tf.keras.layers.Dense(2, activation=lambda v: v * 2)])\n"
+                  "m(tf.ones((1, 3)))\n"));
+  g_autoptr (PsModule) u = ps_py_find_model (py2, NULL);
+  g_autoptr (PsTape) tu = ps_tape_new (u, NULL);
+  g_autoptr (PsTensor) x3 = ps_tensor_new_2d (1, 3);
+  g_assert_null (ps_tape_forward (tu, x3, &error));
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "cannot run on the tape yet"));
+  g_clear_error (&error);
+  /* a wrong input: Keras' message, Keras' shape */
+  g_autoptr (PsTensor) x5 = ps_tensor_new_2d (1, 5);
+  g_assert_null (ps_tape_forward (tk, x5, &error));
+  g_assert_nonnull (strstr (error->message, "Input 0 of layer \"dense\" is incompatible with the layer: "
+                            "expected axis -1 of input shape to have value 4, but received input with "
+                            "shape (1, 5)"));
+  g_clear_error (&error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -517,5 +555,6 @@ main (int argc, char **argv)
   g_test_add_func ("/keras/initializers/distributions", test_distributions);
   g_test_add_func ("/keras/initializers/my-init", test_my_init);
   g_test_add_func ("/keras/initializers/deterministic", test_deterministic_initializers);
+  g_test_add_func ("/keras/tape", test_tape);
   return g_test_run ();
 }
