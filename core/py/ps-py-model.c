@@ -70,7 +70,8 @@ build_model (const char *text, gssize len, const char *filename, guint64 seed, P
                  "%s: the code builds no network (bind one to `net`)", filename);
   else if (!ps_py_record_forwards (py, m, &why))
     {
-      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, "%s: %s", filename, why);
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE, g_ascii_isdigit (why[0]) ? "%s:%s" : "%s: %s",
+                   filename, why);
       g_clear_pointer (&m, ps_module_unref);
       if (name_out)
         g_clear_pointer (name_out, g_free);

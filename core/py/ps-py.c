@@ -140,7 +140,18 @@ ps_py_record_forwards (PsPy *py, PsModule *m, char **message)
   if (py_nn_record_forwards (&py->ip, m))
     return TRUE;
   if (message)
-    *message = py_exc_message (&py->ip, py->ip.exc);
+    {
+      char *msg = py_exc_message (&py->ip, py->ip.exc);
+      GArray *tb = py->ip.tb;
+      if (tb && tb->len > 0)
+        {
+          PyTbEntry *at = &g_array_index (tb, PyTbEntry, 0);
+          *message = g_strdup_printf ("%d:%d: %s", at->line, at->col, msg);
+          g_free (msg);
+        }
+      else
+        *message = msg;
+    }
   py_err_clear (&py->ip);
   return FALSE;
 }

@@ -435,7 +435,7 @@ module_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
           if (p && ps_module_get_param_by_name (u->um, name))
             ok = ps_module_set_param (u->um, name, p, &e);
           else if (p)
-            ok = ps_module_add_param (u->um, name, p, &e);
+            ok = ps_module_add_param (u->um, name, ps_param_ref (p), &e);
           else
             ok = ps_module_append (u->um, name, ps_module_ref (py_nn_module_of (v)), &e);
           if (!ok)
