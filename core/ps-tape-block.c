@@ -151,9 +151,9 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     case ENTRY_MEAN_KEEPDIM:
       {
         int64_t outer, inner = 1;
-        if (ndim < 3)
-          return shape_error (t, e, error, "mean over the dimensions from 2 on needs a tensor "
-                              "of at least 3 dimensions, got %d", ndim);
+        if (ndim != 4)
+          return shape_error (t, e, error, "mean over dimensions (2, 3) of a tensor of %d "
+                              "dimensions: ParamScope records it for 4-D tensors", ndim);
         for (int d = 2; d < ndim; d++)
           {
             inner *= shape[d];
