@@ -655,6 +655,22 @@ ps_module_append (PsModule *seq, const char *name, PsModule *child, GError **err
   return TRUE;
 }
 
+void
+ps_module_remove_child (PsModule *m, guint i)
+{
+  g_return_if_fail (i < m->children->len);
+  g_clear_pointer (&m->child_index, g_hash_table_unref);   /* rebuilt by the next append */
+  g_ptr_array_remove_index (m->child_names, i);
+  g_ptr_array_remove_index (m->children, i);
+  if (m->kind == PS_MODULE_SEQUENTIAL)
+    for (guint k = i; k < m->children->len; k++)
+      {
+        /* del net[i] numbers the children again, as Sequential.__delitem__ does */
+        g_free (m->child_names->pdata[k]);
+        m->child_names->pdata[k] = g_strdup_printf ("%u", k);
+      }
+}
+
 guint
 ps_module_get_n_children (PsModule *m)
 {

@@ -167,6 +167,9 @@ gboolean    ps_module_materialize      (PsModule *m, int64_t in_features, PsRng 
 gboolean    ps_module_append           (PsModule *seq, const char *name, PsModule *child,
                                         GError **error);
 guint       ps_module_get_n_children   (PsModule *m);
+/* del net[i]: child i leaves; a Sequential's children are numbered again
+ * from 0, as PyTorch 1.13's Sequential.__delitem__ does. */
+void        ps_module_remove_child     (PsModule *m, guint i);
 PsModule   *ps_module_get_child        (PsModule *m, guint i);
 const char *ps_module_get_child_name   (PsModule *m, guint i);
 /* Sequential and ModuleList can be indexed. */

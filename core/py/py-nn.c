@@ -496,6 +496,35 @@ module_getitem (PyInterp *ip, PyObj *o, PyObj *key)
   return py_nn_wrap_module (ip, c);
 }
 
+/* del net[i] (a Sequential's only: assignment to net[i] is not supported) */
+static gboolean
+module_setitem (PyInterp *ip, PyObj *o, PyObj *key, PyObj *v)
+{
+  PsModule *m = PY_MOD (o);
+  gint64 i;
+  if (v || !m || ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+    {
+      py_raise (ip, py_exc_TypeError, "'%s' object does not support item %s", o->type->name,
+                v ? "assignment" : "deletion");
+      return FALSE;
+    }
+  if (!py_is_int (key))
+    {
+      py_raise (ip, py_exc_TypeError, "indices must be integers, not %s", key->type->name);
+      return FALSE;
+    }
+  i = py_int_value (key);
+  if (i < 0)
+    i += ps_module_get_n_children (m);
+  if (i < 0 || i >= ps_module_get_n_children (m))
+    {
+      py_raise (ip, py_exc_IndexError, "index %" G_GINT64_FORMAT " is out of range", py_int_value (key));
+      return FALSE;
+    }
+  ps_module_remove_child (m, (guint) i);
+  return TRUE;
+}
+
 static int
 module_truth (PyInterp *ip, PyObj *o)
 {
@@ -748,7 +777,8 @@ static PyType module_type = {
   .ob = { &py_type_type, -1 }, .name = "Module", .module = "torch.nn.modules.module",
   .size = sizeof (PyNnModule), .dealloc = module_dealloc, .repr = module_repr,
   .getattr = module_getattr, .setattr = module_setattr, .getitem = module_getitem,
-  .len = module_len, .call = module_call, .truth = module_truth, .iter = module_iter, .methods = module_methods, .has_dict = TRUE,
+  .len = module_len, .call = module_call, .truth = module_truth, .iter = module_iter,
+  .setitem = module_setitem, .methods = module_methods, .has_dict = TRUE,
 };
 
 /* ---- constructors ---------------------------------------------------------------------- */
