@@ -73,3 +73,94 @@ ps_block_forward (const char *class_name, guint *n_steps)
   *n_steps = 0;
   return NULL;
 }
+
+/* ---- programs recorded from outside ------------------------------------------ */
+
+struct _PsBlockProgram
+{
+  gint    refcount;
+  GArray *ops;      /* PsBlockOp */
+  int     output;
+};
+
+static void
+op_clear (gpointer data)
+{
+  g_free (((PsBlockOp *) data)->child);
+}
+
+PsBlockProgram *
+ps_block_program_new (void)
+{
+  PsBlockProgram *p = g_new0 (PsBlockProgram, 1);
+  p->refcount = 1;
+  p->ops = g_array_new (FALSE, TRUE, sizeof (PsBlockOp));
+  g_array_set_clear_func (p->ops, op_clear);
+  return p;
+}
+
+PsBlockProgram *
+ps_block_program_ref (PsBlockProgram *p)
+{
+  g_atomic_int_inc (&p->refcount);
+  return p;
+}
+
+void
+ps_block_program_unref (PsBlockProgram *p)
+{
+  if (p && g_atomic_int_dec_and_test (&p->refcount))
+    {
+      g_array_unref (p->ops);
+      g_free (p);
+    }
+}
+
+int
+ps_block_program_add (PsBlockProgram *p, PsBlockStepKind kind, const char *child,
+                      const int *src, int n_src)
+{
+  PsBlockOp op = { kind, g_strdup (child), { 0 }, n_src, FALSE };
+  g_return_val_if_fail (n_src >= 1 && n_src <= PS_BLOCK_MAX_KEPT, -1);
+  for (int k = 0; k < n_src; k++)
+    {
+      g_return_val_if_fail (src[k] >= 0 && src[k] <= (int) p->ops->len, -1);
+      op.src[k] = src[k];
+    }
+  g_array_append_val (p->ops, op);
+  p->output = (int) p->ops->len;
+  return (int) p->ops->len;
+}
+
+void
+ps_block_program_set_keepdim (PsBlockProgram *p, gboolean keepdim)
+{
+  g_return_if_fail (p->ops->len > 0);
+  g_array_index (p->ops, PsBlockOp, p->ops->len - 1).keepdim = keepdim;
+}
+
+void
+ps_block_program_set_output (PsBlockProgram *p, int reg)
+{
+  g_return_if_fail (reg >= 0 && reg <= (int) p->ops->len);
+  p->output = reg;
+}
+
+int
+ps_block_program_get_output (const PsBlockProgram *p)
+{
+  return p->output;
+}
+
+guint
+ps_block_program_get_n_ops (const PsBlockProgram *p)
+{
+  return p->ops->len;
+}
+
+const PsBlockOp *
+ps_block_program_get_op (const PsBlockProgram *p, guint i)
+{
+  g_return_val_if_fail (i < p->ops->len, NULL);
+  return &g_array_index (p->ops, PsBlockOp, i);
+}

@@ -33,6 +33,7 @@ typedef enum
   PS_BLOCK_CAT,         /* x = torch.cat(kept, dim=1) (then none kept) */
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
+  PS_BLOCK_MEAN,        /* x = x.mean(dims): over every dimension from 2 on (programs only) */
 } PsBlockStepKind;
 
 typedef struct
@@ -46,5 +47,42 @@ const PsBlockStep *ps_block_forward (const char *class_name, guint *n_steps);
 
 /* Most values kept at once by any known forward (Inception's four branches). */
 #define PS_BLOCK_MAX_KEPT 4
+
+/* A forward recorded from outside the core: a user's forward() run once by
+ * the interpreter on stand-in values (core/py/py-trace.c).  Each op reads
+ * registers (0: the container's input; k: the result of op k - 1) and
+ * writes the next one:
+ *
+ *   Y = F.relu(self.bn1(self.conv1(X))); Y = self.bn2(self.conv2(Y)); Y += X; F.relu(Y)
+ *   1: CALL conv1 (0)   2: CALL bn1 (1)   3: RELU (2)   4: CALL conv2 (3)
+ *   5: CALL bn2 (4)     6: ADD (5, 0)     7: RELU (6)   output 7
+ *
+ * A CALL names a module under the container by its dotted path ("net.0").
+ * Programs are immutable once attached to a module (ps_module_set_program),
+ * and shared by its clones. */
+typedef struct
+{
+  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN */
+  char           *child;    /* CALL: dotted path under the container */
+  int             src[PS_BLOCK_MAX_KEPT];
+  int             n_src;
+  gboolean        keepdim;  /* MEAN */
+} PsBlockOp;
+
+typedef struct _PsBlockProgram PsBlockProgram;
+
+PsBlockProgram  *ps_block_program_new     (void);
+PsBlockProgram  *ps_block_program_ref     (PsBlockProgram *p);
+void             ps_block_program_unref   (PsBlockProgram *p);
+/* Append an op; returns the register it writes.  child: CALL only. */
+int              ps_block_program_add     (PsBlockProgram *p, PsBlockStepKind kind,
+                                           const char *child, const int *src, int n_src);
+void             ps_block_program_set_keepdim (PsBlockProgram *p, gboolean keepdim);  /* last op */
+void             ps_block_program_set_output (PsBlockProgram *p, int reg);
+int              ps_block_program_get_output (const PsBlockProgram *p);
+guint            ps_block_program_get_n_ops  (const PsBlockProgram *p);
+const PsBlockOp *ps_block_program_get_op     (const PsBlockProgram *p, guint i);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsBlockProgram, ps_block_program_unref)
 
 G_END_DECLS

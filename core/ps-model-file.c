@@ -5,6 +5,7 @@
  * evaluates it with PyTorch's constructor signatures.
  */
 #include "ps-model-file.h"
+#include "py/ps-py.h"
 #include "ps-error.h"
 #include "ps-i18n.h"
 #include "ps-tape.h"
@@ -2400,6 +2401,9 @@ ps_model_parse (const char *text, gssize len, const char *filename, PsRng *rng,
     len = (gssize) strlen (text);
   if (!ps_model_check_text (text, (gsize) len, file, error))
     return NULL;
+  /* a file with classes is the interpreter's (issue 14: model files are its language) */
+  if (ps_py_text_defines_class (text, len))
+    return ps_py_build_model_rng (text, len, file, rng, name_out, error);
   /* line endings: \r\n and a lone \r are newlines, as in Python */
   if (memchr (text, '\r', (gsize) len) != NULL)
     {

@@ -1,5 +1,6 @@
 /* ps-module.c — modules, naming and PyTorch's repr */
 #include "ps-module.h"
+#include "ps-block.h"
 #include "ps-error.h"
 #include "ps-util.h"
 
@@ -30,6 +31,7 @@ struct _PsModule
   PsModuleForwardFunc forward;
   gpointer forward_data;
   GDestroyNotify forward_destroy;
+  PsBlockProgram *program;  /* a recorded forward (ps-block.h), shared by clones */
 
   GPtrArray *child_names;   /* char*, owned */
   GHashTable *child_index;  /* name -> index + 1, once there are many children */
@@ -228,6 +230,7 @@ ps_module_unref (PsModule *m)
     g_hash_table_unref (m->options);
   if (m->forward_destroy)
     m->forward_destroy (m->forward_data);
+  g_clear_pointer (&m->program, ps_block_program_unref);
   g_free (m->class_name);
   g_free (m->extra);
   g_free (m->slope_text);
@@ -534,6 +537,21 @@ ps_module_set_forward (PsModule *m, PsModuleForwardFunc fn, gpointer user_data,
   m->forward_destroy = destroy;
 }
 
+void
+ps_module_set_program (PsModule *m, PsBlockProgram *program)
+{
+  if (program)
+    ps_block_program_ref (program);
+  g_clear_pointer (&m->program, ps_block_program_unref);
+  m->program = program;
+}
+
+PsBlockProgram *
+ps_module_get_program (PsModule *m)
+{
+  return m->program;
+}
+
 PsModuleForwardFunc
 ps_module_get_forward (PsModule *m, gpointer *user_data)
 {
@@ -635,6 +653,22 @@ ps_module_append (PsModule *seq, const char *name, PsModule *child, GError **err
     g_hash_table_insert (seq->child_index, seq->child_names->pdata[seq->children->len - 1],
                          GUINT_TO_POINTER (seq->children->len));
   return TRUE;
+}
+
+void
+ps_module_remove_child (PsModule *m, guint i)
+{
+  g_return_if_fail (i < m->children->len);
+  g_clear_pointer (&m->child_index, g_hash_table_unref);   /* rebuilt by the next append */
+  g_ptr_array_remove_index (m->child_names, i);
+  g_ptr_array_remove_index (m->children, i);
+  if (m->kind == PS_MODULE_SEQUENTIAL)
+    for (guint k = i; k < m->children->len; k++)
+      {
+        /* del net[i] numbers the children again, as Sequential.__delitem__ does */
+        g_free (m->child_names->pdata[k]);
+        m->child_names->pdata[k] = g_strdup_printf ("%u", k);
+      }
 }
 
 guint
@@ -1351,6 +1385,8 @@ clone_rec (PsModule *m, GHashTable *modules, GHashTable *params)
   c->end_dim = m->end_dim;
   c->class_name = g_strdup (m->class_name);
   c->extra = g_strdup (m->extra);
+  if (m->program)
+    c->program = ps_block_program_ref (m->program);
   c->params_known = m->params_known;
   if (m->options)
     {

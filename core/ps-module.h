@@ -134,6 +134,12 @@ typedef gpointer (*PsModuleForwardFunc) (PsModule *m, gpointer input, gpointer u
 void        ps_module_set_forward      (PsModule *m, PsModuleForwardFunc fn, gpointer user_data,
                                         GDestroyNotify destroy);
 PsModuleForwardFunc ps_module_get_forward (PsModule *m, gpointer *user_data);
+/* A CONTAINER's forward as a recorded program (ps-block.h: a user's class,
+ * recorded by the interpreter), run by the tape in place of the table of
+ * known classes.  Takes a reference (NULL clears); clones share it. */
+typedef struct _PsBlockProgram PsBlockProgram;
+void        ps_module_set_program      (PsModule *m, PsBlockProgram *program);
+PsBlockProgram *ps_module_get_program  (PsModule *m);   /* borrowed, NULL if none */
 /* Options of the parameter-free layers, as PyTorch's constructors take them. */
 void        ps_module_set_inplace      (PsModule *m, gboolean inplace);         /* ReLU, LeakyReLU */
 void        ps_module_set_gelu_tanh    (PsModule *m, gboolean tanh_approx);     /* GELU(approximate='tanh') */
@@ -161,6 +167,9 @@ gboolean    ps_module_materialize      (PsModule *m, int64_t in_features, PsRng 
 gboolean    ps_module_append           (PsModule *seq, const char *name, PsModule *child,
                                         GError **error);
 guint       ps_module_get_n_children   (PsModule *m);
+/* del net[i]: child i leaves; a Sequential's children are numbered again
+ * from 0, as PyTorch 1.13's Sequential.__delitem__ does. */
+void        ps_module_remove_child     (PsModule *m, guint i);
 PsModule   *ps_module_get_child        (PsModule *m, guint i);
 const char *ps_module_get_child_name   (PsModule *m, guint i);
 /* Sequential and ModuleList can be indexed. */

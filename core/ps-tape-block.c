@@ -9,6 +9,7 @@
 #include "ps-tape-private.h"
 #include "ps-error.h"
 
+#include <math.h>
 #include <string.h>
 
 /* The output of entry `src` (-1: the tape's copy of the input). */
@@ -146,6 +147,33 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         return TRUE;
       memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
       return TRUE;
+    case ENTRY_MEAN:
+    case ENTRY_MEAN_KEEPDIM:
+      {
+        int64_t outer, inner = 1;
+        if (ndim != 4)
+          return shape_error (t, e, error, "mean over dimensions (2, 3) of a tensor of %d "
+                              "dimensions: ParamScope records it for 4-D tensors", ndim);
+        for (int d = 2; d < ndim; d++)
+          {
+            inner *= shape[d];
+            shape[d] = 1;
+          }
+        if (!ps_tensor_resize (e->out, e->kind == ENTRY_MEAN ? 2 : ndim, shape))
+          goto oom;
+        if (t->planning)
+          return TRUE;
+        outer = shape[0] * shape[1];
+        for (int64_t o = 0; o < outer; o++)
+          {
+            const float *src = in->data + o * inner;
+            double sum = 0;
+            for (int64_t i = 0; i < inner; i++)
+              sum += src[i];
+            e->out->data[o] = inner ? (float) (sum / (double) inner) : NAN;
+          }
+        return TRUE;
+      }
     case ENTRY_MODULE:
       break;
     }
@@ -273,6 +301,24 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
           ps_relu_backward (e->out->data, g->data, d->data, g->numel);
         else if (d != g)
           memcpy (d->data, g->data, (size_t) g->numel * sizeof (float));
+        return ps_tape_deliver (t, e->src[0], d, TRUE, error);
+      }
+    case ENTRY_MEAN:
+    case ENTRY_MEAN_KEEPDIM:
+      {
+        PsTensor *d;
+        int64_t outer = e->out->numel, inner;
+        if (e->src[0] < 0)
+          return TRUE;
+        if ((d = grad_copy (&e->dx, e->src[0], t, NULL, error)) == NULL)
+          return FALSE;
+        inner = outer ? d->numel / outer : 0;
+        for (int64_t o = 0; o < outer; o++)
+          {
+            float v = g->data[o] / (float) inner;
+            for (int64_t i = 0; i < inner; i++)
+              d->data[o * inner + i] = v;
+          }
         return ps_tape_deliver (t, e->src[0], d, TRUE, error);
       }
     case ENTRY_MODULE:

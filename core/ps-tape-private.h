@@ -41,6 +41,8 @@ typedef enum
   ENTRY_CAT,
   ENTRY_RELU,
   ENTRY_FLATTEN,
+  ENTRY_MEAN,             /* x.mean over every dimension from 2 on (N, C) */
+  ENTRY_MEAN_KEEPDIM,     /* the same, keepdim=True (N, C, 1, ...) */
   ENTRY_MISSING,          /* a child the forward calls is absent: an error at forward */
 } EntryKind;
 

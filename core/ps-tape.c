@@ -128,7 +128,8 @@ static const PsBlockStep *
 known_forward (PsModule *m, guint *n)
 {
   *n = 0;
-  if (ps_module_get_kind (m) != PS_MODULE_CONTAINER || ps_module_get_forward (m, NULL) != NULL)
+  if (ps_module_get_kind (m) != PS_MODULE_CONTAINER || ps_module_get_forward (m, NULL) != NULL
+      || ps_module_get_program (m) != NULL)
     return NULL;
   return ps_block_forward (ps_module_get_type_name (m), n);
 }
@@ -180,6 +181,53 @@ emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const cha
   return idx;
 }
 
+static int walk (Walk *w, PsModule *m, int in);
+
+/* The entries of a recorded forward (ps-block.h): registers hold entry
+ * indices, register 0 the container's input. */
+static int
+walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
+{
+  guint n = ps_block_program_get_n_ops (p);
+  g_autofree int *reg = g_new (int, n + 1);
+
+  reg[0] = in;
+  for (guint k = 0; k < n; k++)
+    {
+      const PsBlockOp *op = ps_block_program_get_op (p, k);
+      int src[PS_BLOCK_MAX_KEPT];
+      for (int j = 0; j < op->n_src; j++)
+        src[j] = reg[op->src[j]];
+      switch (op->kind)
+        {
+        case PS_BLOCK_CALL:
+          {
+            PsModule *c = *op->child ? ps_module_find_module (m, op->child) : NULL;
+            reg[k + 1] = c ? walk (w, c, src[0]) : emit (w, ENTRY_MISSING, m, src, 1, op->child);
+          }
+          break;
+        case PS_BLOCK_ADD:
+          reg[k + 1] = emit (w, ENTRY_ADD, m, src, 2, NULL);
+          break;
+        case PS_BLOCK_CAT:
+          reg[k + 1] = emit (w, ENTRY_CAT, m, src, op->n_src, NULL);
+          break;
+        case PS_BLOCK_RELU:
+          reg[k + 1] = emit (w, ENTRY_RELU, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_FLATTEN:
+          reg[k + 1] = emit (w, ENTRY_FLATTEN, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_MEAN:
+          reg[k + 1] = emit (w, op->keepdim ? ENTRY_MEAN_KEEPDIM : ENTRY_MEAN, m, src, 1, NULL);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  return reg[ps_block_program_get_output (p)];
+}
+
 /* The entries of m called on the output of entry `in` (-1: the tape's
  * input), in call order; returns the entry whose output is m's. */
 static int
@@ -198,6 +246,8 @@ walk (Walk *w, PsModule *m, int in)
     }
   if (ps_module_is_keras (m) && strcmp (ps_module_get_type_name (m), "Flatten") == 0)
     return emit (w, ENTRY_FLATTEN, m, &in, 1, NULL);     /* Keras' Flatten is flatten(x, 1) */
+  if (ps_module_get_kind (m) == PS_MODULE_CONTAINER && ps_module_get_program (m) != NULL)
+    return walk_program (w, m, ps_module_get_program (m), in);
   steps = known_forward (m, &n_steps);
   if (steps == NULL)
     return emit (w, ENTRY_MODULE, m, &in, 1, NULL);
@@ -244,6 +294,8 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_FLATTEN:
           x = emit (w, ENTRY_FLATTEN, m, &x, 1, NULL);
           break;
+        case PS_BLOCK_MEAN:
+          g_assert_not_reached ();
         }
     }
   return x;

@@ -84,6 +84,12 @@ ps_py_manual_seed (PsPy *py, guint64 seed)
   py_torch_manual_seed (&py->ip, seed);
 }
 
+PsRng *
+ps_py_get_rng (PsPy *py)
+{
+  return py_torch_rng (&py->ip);
+}
+
 void
 ps_py_interrupt (PsPy *py)
 {
@@ -115,7 +121,39 @@ ps_py_find_model (PsPy *py, char **name_out)
     }
   if (name_out)
     *name_out = found ? g_strdup (name) : NULL;
+  if (found)
+    {
+      /* the forwards of its user classes, for the tape; one that cannot be
+       * recorded leaves its class without (the tape then says so) */
+      PyObj *saved = py->ip.exc;
+      py->ip.exc = NULL;
+      if (!py_nn_record_forwards (&py->ip, found))
+        py_err_clear (&py->ip);
+      py->ip.exc = saved;
+    }
   return found ? ps_module_ref (found) : NULL;
+}
+
+gboolean
+ps_py_record_forwards (PsPy *py, PsModule *m, char **message)
+{
+  if (py_nn_record_forwards (&py->ip, m))
+    return TRUE;
+  if (message)
+    {
+      char *msg = py_exc_message (&py->ip, py->ip.exc);
+      GArray *tb = py->ip.tb;
+      if (tb && tb->len > 0)
+        {
+          PyTbEntry *at = &g_array_index (tb, PyTbEntry, 0);
+          *message = g_strdup_printf ("%d:%d: %s", at->line, at->col, msg);
+          g_free (msg);
+        }
+      else
+        *message = msg;
+    }
+  py_err_clear (&py->ip);
+  return FALSE;
 }
 
 void

@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "ps-module.h"
+#include "ps-rng.h"
 
 G_BEGIN_DECLS
 
@@ -69,6 +70,18 @@ char    *ps_py_error_format (const PsPyError *error);
  * names were first bound, as a model file's).  NULL if none (a user's
  * nn.Module subclass is not a PsModule yet).  name_out receives its name. */
 PsModule *ps_py_find_model  (PsPy *py, char **name_out);
+/* Record the forward() of m's modules of user classes for the tape
+ * (ps_py_find_model does it too, silently): FALSE and *message (free it)
+ * saying why when one cannot be recorded. */
+gboolean  ps_py_record_forwards (PsPy *py, PsModule *m, char **message);
+/* The interpreter's generator (torch.manual_seed's), borrowed. */
+PsRng    *ps_py_get_rng (PsPy *py);
+/* TRUE when the text defines a class: ps_model_parse builds such a file here. */
+gboolean  ps_py_text_defines_class (const char *text, gssize len);
+/* ps_py_build_model drawing from rng (NULL: PyTorch's default seed), which
+ * continues after the model's draws. */
+PsModule *ps_py_build_model_rng (const char *text, gssize len, const char *filename, PsRng *rng,
+                                 char **name_out, GError **error);
 
 /* Bind name at top level to m (a network the window opened), as if the
  * code had built it: the same PsModule, so the code's changes are the

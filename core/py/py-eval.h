@@ -97,3 +97,13 @@ PyObj   *py_nn_wrap_module (PyInterp *ip, PsModule *m);
 /* the names of a user's nn.Module instance's Parameters and modules (completion) */
 void     py_nn_user_names (PyObj *o, GPtrArray *names);
 void     py_optim_register (void);
+/* py-trace.c: a user's forward() recorded for the tape (ps-block.h) */
+gboolean py_trace_is (PyObj *o);
+PyObj   *py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a);
+PyObj   *py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a);
+PyObj   *py_trace_cat (PyInterp *ip, PyArgs *a);
+struct _PsBlockProgram *py_trace_forward (PyInterp *ip, PyObj *obj, PsModule *m);
+gboolean py_nn_record_forwards (PyInterp *ip, PsModule *root);
+/* py-nn-layers.c: the other torch.nn layers of core/ps-layer (Conv2d, BatchNorm2d, ...) */
+PsModule *py_nn_layer_new (PyInterp *ip, const char *cls, PyArgs *a);
+extern const char *const py_nn_layer_names[];

@@ -12,6 +12,7 @@
 #include "ps-i18n.h"
 #include "ps-autograd.h"
 #include "ps-init.h"
+#include "ps-block.h"
 
 #include <math.h>
 #include <string.h>
@@ -19,7 +20,11 @@
 /* m: a built-in layer; NULL for an instance of a user's nn.Module subclass,
  * whose Parameters and modules assigned to self are in params and mods
  * (OrderedDicts, in assignment order, as PyTorch's _parameters/_modules). */
-typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; } PyNnModule;
+typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; PsModule *um; } PyNnModule;
+/* um: a user instance's own PsModule (a container of its class name), made by
+ * super().__init__(): the modules and Parameters assigned to self join it as
+ * they join params and mods, so the tree, the tape and the CLI see the class
+ * with PyTorch's names; its forward() is recorded for the tape (py-trace.c). */
 
 #define PY_MOD(o) (((PyNnModule *) (o))->m)
 
@@ -148,6 +153,7 @@ static void
 module_dealloc (PyObj *o)
 {
   g_clear_pointer (&((PyNnModule *) o)->m, ps_module_unref);
+  g_clear_pointer (&((PyNnModule *) o)->um, ps_module_unref);
   g_clear_pointer (&((PyNnModule *) o)->dict, g_hash_table_unref);
   py_clear (&((PyNnModule *) o)->params);
   py_clear (&((PyNnModule *) o)->mods);
@@ -158,13 +164,17 @@ module_dealloc (PyObj *o)
 #define USER(o) (PY_MOD (o) == NULL)
 
 static void
-user_init (PyObj *o)
+user_init (PyInterp *ip, PyObj *o)
 {
   PyNnModule *u = (PyNnModule *) o;
   if (!u->params)
     {
+      GHashTable *cache = py_torch_wrappers (ip);
       u->params = py_odict_new ();
       u->mods = py_odict_new ();
+      u->um = ps_module_new_container (o->type->name);
+      if (cache)
+        g_hash_table_insert (cache, u->um, py_incref (o));
     }
 }
 
@@ -175,7 +185,7 @@ m_init (PyInterp *ip, PyObj *self, PyArgs *a)
     return py_raise (ip, py_exc_TypeError, "Module.__init__() takes 1 positional argument but %d were given",
                      a->npos + 1);
   if (USER (self))
-    user_init (self);
+    user_init (ip, self);
   return py_none;
 }
 
@@ -419,6 +429,21 @@ module_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
         }
       if (is_param || is_mod)
         {
+          GError *e = NULL;
+          PsParam *p = is_param ? ps_array_get_param (a) : NULL;
+          gboolean ok = TRUE;
+          if (p && ps_module_get_param_by_name (u->um, name))
+            ok = ps_module_set_param (u->um, name, p, &e);
+          else if (p)
+            ok = ps_module_add_param (u->um, name, ps_param_ref (p), &e);
+          else
+            ok = ps_module_append (u->um, name, ps_module_ref (py_nn_module_of (v)), &e);
+          if (!ok)
+            {
+              py_decref (key);
+              raise_gerror (ip, e);
+              return -1;
+            }
           py_dict_set (ip, is_param ? u->params : u->mods, key, v);
           py_decref (key);
           if (u->dict)
@@ -471,6 +496,56 @@ module_getitem (PyInterp *ip, PyObj *o, PyObj *key)
   return py_nn_wrap_module (ip, c);
 }
 
+/* del net[i] (a Sequential's only: assignment to net[i] is not supported) */
+static gboolean
+module_setitem (PyInterp *ip, PyObj *o, PyObj *key, PyObj *v)
+{
+  PsModule *m = PY_MOD (o);
+  gint64 i;
+  if (v || !m || ps_module_get_kind (m) != PS_MODULE_SEQUENTIAL)
+    {
+      py_raise (ip, py_exc_TypeError, "'%s' object does not support item %s", o->type->name,
+                v ? "assignment" : "deletion");
+      return FALSE;
+    }
+  if (!py_is_int (key))
+    {
+      py_raise (ip, py_exc_TypeError, "indices must be integers, not %s", key->type->name);
+      return FALSE;
+    }
+  i = py_int_value (key);
+  if (i < 0)
+    i += ps_module_get_n_children (m);
+  if (i < 0 || i >= ps_module_get_n_children (m))
+    {
+      py_raise (ip, py_exc_IndexError, "index %" G_GINT64_FORMAT " is out of range", py_int_value (key));
+      return FALSE;
+    }
+  ps_module_remove_child (m, (guint) i);
+  return TRUE;
+}
+
+static int
+module_truth (PyInterp *ip, PyObj *o)
+{
+  return USER (o) || ps_module_get_kind (PY_MOD (o)) != PS_MODULE_SEQUENTIAL
+         || ps_module_get_n_children (PY_MOD (o)) > 0;
+}
+
+/* iter(Sequential): its children */
+static PyObj *
+module_iter (PyInterp *ip, PyObj *o)
+{
+  if (USER (o) || !ps_module_is_indexable (PY_MOD (o)))
+    return py_raise (ip, py_exc_TypeError, "'%s' object is not iterable", o->type->name);
+  PyObj *l = py_list_new (0);
+  for (guint i = 0; i < ps_module_get_n_children (PY_MOD (o)); i++)
+    py_list_append (l, py_nn_wrap_module (ip, ps_module_get_child (PY_MOD (o), i)));
+  PyObj *it = py_iter (ip, l);
+  py_decref (l);
+  return it;
+}
+
 static gint64
 module_len (PyInterp *ip, PyObj *o)
 {
@@ -485,6 +560,8 @@ module_len (PyInterp *ip, PyObj *o)
 static PyObj *
 module_call (PyInterp *ip, PyObj *callee, PyArgs *a)
 {
+  if (a->npos >= 1 && py_trace_is (a->pos[0]) && py_nn_module_of (callee))
+    return py_trace_call_module (ip, py_nn_module_of (callee), a);
   if (USER (callee))
     {
       PyObj *fwd = py_type_lookup (callee->type, "forward");
@@ -657,12 +734,10 @@ m_add_module (PyInterp *ip, PyObj *self, PyArgs *a)
     return py_raise (ip, py_exc_TypeError, "%s is not a Module subclass", args[1]->type->name);
   if (USER (self))
     return py_setattr (ip, self, PY_STR (args[0]), args[1]) ? py_none : NULL;
-  if (USER (args[1]))
-    return py_raise (ip, py_exc_NotImplementedError,
-                     _("a Sequential holding a %s (a class of your own) is not supported yet"),
-                     args[1]->type->name);
+  if (!py_nn_module_of (args[1]))
+    return py_raise (ip, py_exc_AttributeError, "cannot assign module before Module.__init__() call");
   GError *e = NULL;
-  if (!ps_module_append (PY_MOD (self), PY_STR (args[0]), ps_module_ref (PY_MOD (args[1])), &e))
+  if (!ps_module_append (PY_MOD (self), PY_STR (args[0]), ps_module_ref (py_nn_module_of (args[1])), &e))
     return raise_gerror (ip, e);
   return py_none;
 }
@@ -702,7 +777,8 @@ static PyType module_type = {
   .ob = { &py_type_type, -1 }, .name = "Module", .module = "torch.nn.modules.module",
   .size = sizeof (PyNnModule), .dealloc = module_dealloc, .repr = module_repr,
   .getattr = module_getattr, .setattr = module_setattr, .getitem = module_getitem,
-  .len = module_len, .call = module_call, .methods = module_methods, .has_dict = TRUE,
+  .len = module_len, .call = module_call, .truth = module_truth, .iter = module_iter,
+  .setitem = module_setitem, .methods = module_methods, .has_dict = TRUE,
 };
 
 /* ---- constructors ---------------------------------------------------------------------- */
@@ -717,14 +793,13 @@ f_sequential (PyInterp *ip, PyObj *self, PyArgs *a)
     {
       if (!is_module (a->pos[i]))
         return py_raise (ip, py_exc_TypeError, "%s is not a Module subclass", a->pos[i]->type->name);
-      if (USER (a->pos[i]))
-        return py_raise (ip, py_exc_NotImplementedError,
-                         _("a Sequential holding a %s (a class of your own) is not supported yet"),
-                         a->pos[i]->type->name);
+      if (!py_nn_module_of (a->pos[i]))
+        return py_raise (ip, py_exc_AttributeError,
+                         "cannot assign module before Module.__init__() call");
       char name[32];
       g_snprintf (name, sizeof name, "%d", i);
       GError *e = NULL;
-      if (!ps_module_append (seq, name, ps_module_ref (PY_MOD (a->pos[i])), &e))
+      if (!ps_module_append (seq, name, ps_module_ref (py_nn_module_of (a->pos[i])), &e))
         return raise_gerror (ip, e);
     }
   return py_nn_wrap_module (ip, seq);
@@ -973,6 +1048,12 @@ static const PyMethodDef nn_classes[] = {
 static PyObj *
 class_new (PyInterp *ip, PyType *t, PyArgs *a)
 {
+  for (int i = 0; py_nn_layer_names[i]; i++)
+    if (strcmp (py_nn_layer_names[i], t->name) == 0)
+      {
+        g_autoptr (PsModule) m = py_nn_layer_new (ip, t->name, a);
+        return m ? py_nn_wrap_module (ip, m) : NULL;
+      }
   for (const PyMethodDef *d = nn_classes; d->name; d++)
     if (strcmp (d->name, t->name) == 0)
       return d->fn (ip, NULL, a);
@@ -1004,6 +1085,13 @@ build_nn (PyInterp *ip)
       t->new_ = class_new;
       py_module_add (m, d->name, py_incref (&t->ob));
     }
+  for (int i = 0; py_nn_layer_names[i]; i++)
+    {
+      g_autoptr (PsModule) probe = ps_module_new_layer (py_nn_layer_names[i]);
+      PyType *t = named_module_class (probe);
+      t->new_ = class_new;
+      py_module_add (m, py_nn_layer_names[i], py_incref (&t->ob));
+    }
   py_module_add (m, "Module", &module_type.ob);
   py_module_add (m, "Parameter", py_native_new ("Parameter", f_parameter, NULL));
   PyObj *init = py_import_module (ip, "torch.nn.init");
@@ -1018,7 +1106,32 @@ build_nn (PyInterp *ip)
 PsModule *
 py_nn_module_of (PyObj *o)
 {
-  return is_module (o) ? PY_MOD (o) : NULL;
+  return !is_module (o) ? NULL : PY_MOD (o) ? PY_MOD (o) : ((PyNnModule *) o)->um;
+}
+
+/* Record the forward() of every module of a user's class under root for the
+ * tape.  FALSE with the interpreter's exception set at the first that cannot
+ * be recorded (the others recorded stay). */
+gboolean
+py_nn_record_forwards (PyInterp *ip, PsModule *root)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (root);
+  GHashTable *cache = py_torch_wrappers (ip);
+  for (guint i = 0; cache && i < mods->len; i++)
+    {
+      PsModule *m = ((PsNamedModule *) mods->pdata[i])->module;
+      PyObj *o = g_hash_table_lookup (cache, m);
+      if (!o || !is_module (o) || !USER (o) || ((PyNnModule *) o)->um != m)
+        continue;
+      if (!py_type_lookup (o->type, "forward") || py_type_lookup (o->type, "forward")->type != &py_function_type)
+        continue;   /* no forward of its own: NotImplementedError when called, as in PyTorch */
+      PsBlockProgram *p = py_trace_forward (ip, o, m);
+      if (!p)
+        return FALSE;
+      ps_module_set_program (m, p);
+      ps_block_program_unref (p);
+    }
+  return TRUE;
 }
 
 void

@@ -1478,19 +1478,30 @@ cat_stack (PyInterp *ip, PyArgs *a, gboolean stack)
   return wrap (ip, r, &e);
 }
 
-static PyObj *f_cat (PyInterp *ip, PyObj *s, PyArgs *a) { return cat_stack (ip, a, FALSE); }
+static PyObj *
+f_cat (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  PyObj **v;
+  gsize n;
+  PyObj *first = a->npos ? a->pos[0] : NULL;
+  if (first && py_sequence_items (first, &v, &n) && n > 0 && py_trace_is (v[0]))
+    return py_trace_cat (ip, a);
+  return cat_stack (ip, a, FALSE);
+}
 static PyObj *f_stack (PyInterp *ip, PyObj *s, PyArgs *a) { return cat_stack (ip, a, TRUE); }
 
 /* torch.f(t, ...) as t.f(...) */
 static PyObj *
 as_method (PyInterp *ip, PyArgs *a, PyNativeFn fn, const char *name)
 {
-  if (a->npos < 1 || !is_tensor (a->pos[0]))
+  if (a->npos < 1 || (!is_tensor (a->pos[0]) && !py_trace_is (a->pos[0])))
     return py_raise (ip, py_exc_TypeError, "%s(): argument 'input' must be Tensor, not %s", name,
                      a->npos ? a->pos[0]->type->name : "nothing");
   PyArgs b = *a;
   b.pos++;
   b.npos--;
+  if (py_trace_is (a->pos[0]))
+    return py_trace_method (ip, a->pos[0], name, &b);
   return fn (ip, a->pos[0], &b);
 }
 

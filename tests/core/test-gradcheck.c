@@ -24,7 +24,7 @@ typedef struct
   const char *text;           /* model file */
   PsLossKind  loss;
   int         ndim;           /* input shape */
-  int64_t     shape[3];
+  int64_t     shape[4];
   double      target_sum;     /* cross_entropy: sum of each target row */
   int         max_elements;   /* elements checked per parameter, 0: all */
 } GradCase;
@@ -89,6 +89,21 @@ static const GradCase cases[] = {
   { "loss/cross_entropy_soft", "net = nn.Sequential(nn.Linear(4, 5), nn.Tanh(),\n"
                                "                    nn.Linear(5, 3))\n",
     PS_LOSS_CROSS_ENTROPY, 2, { 3, 4 }, 0.8 },
+  /* a class of one's own: its forward() recorded by the interpreter (add, cat, mean) */
+  { "class/forward", "import torch\n"
+                     "from torch import nn\n"
+                     "class Block(nn.Module):\n"
+                     "    def __init__(self):\n"
+                     "        super().__init__()\n"
+                     "        self.a = nn.Linear(4, 4)\n"
+                     "        self.b = nn.Linear(4, 4)\n"
+                     "        self.act = nn.Tanh()\n"
+                     "    def forward(self, X):\n"
+                     "        Y = self.act(self.a(X)) + X\n"
+                     "        Z = torch.cat((Y, self.b(Y)), dim=1)\n"
+                     "        return Z.mean((2, 3))\n"
+                     "net = nn.Sequential(Block(), nn.Tanh(), nn.Linear(6, 3))\n",
+    PS_LOSS_CROSS_ENTROPY, 4, { 2, 3, 2, 4 }, 1 },
 };
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -8,6 +8,8 @@
 
 #include "ps-array.h"
 #include "ps-py.h"
+#include "ps-block.h"
+#include "ps-tape.h"
 #include "ps-test-util.h"
 
 static void
@@ -199,6 +201,59 @@ test_find_model (void)
   g_assert_cmpstr (name2, ==, "b");
 }
 
+/* a class defined in code is a module of the core: its children and
+ * Parameters under PyTorch's names, the same parameters as the code's, and
+ * its forward() recorded so that the tape runs it (the window's Forward) */
+static void
+test_find_model_class (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_free (run (py, "import torch\nfrom torch import nn\nfrom torch.nn import functional as F\n"
+               "class Res(nn.Module):\n"
+               "    def __init__(self, c):\n"
+               "        super().__init__()\n"
+               "        self.scale = nn.Parameter(torch.ones(c))\n"
+               "        self.conv = nn.Conv2d(c, c, 3, padding=1)\n"
+               "        self.bn = nn.BatchNorm2d(c)\n"
+               "    def forward(self, X):\n"
+               "        return F.relu(self.bn(self.conv(X)) + X)\n"
+               "net = nn.Sequential(Res(2), nn.Flatten(), nn.Linear(18, 3))\n", NULL, NULL));
+  g_autofree char *name = NULL;
+  g_autoptr (PsModule) m = ps_py_find_model (py, &name);
+  g_assert_nonnull (m);
+  g_assert_cmpstr (name, ==, "net");
+  g_autoptr (GPtrArray) ps = ps_module_named_parameters (m);
+  static const char *const want[] = { "0.scale", "0.conv.weight", "0.conv.bias", "0.bn.weight",
+                                      "0.bn.bias", "2.weight", "2.bias" };
+  g_assert_cmpuint (ps->len, ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < ps->len; i++)
+    g_assert_cmpstr (((PsNamedParam *) ps->pdata[i])->name, ==, want[i]);
+  PsModule *res = ps_module_get_child (m, 0);
+  g_assert_cmpstr (ps_module_get_type_name (res), ==, "Res");
+  g_assert_nonnull (ps_module_get_program (res));
+  g_free (run (py, "net[0].conv.weight.data[0, 0, 0, 0] = 42\n", NULL, NULL));
+  g_assert_cmpfloat (ps_param_get_data (ps_module_find_param (m, "0.conv.weight"))->data[0], ==, 42.0f);
+
+  /* the tape runs it: relu(bn(conv(x)) + x), flattened, through the Linear */
+  PsRng rng;
+  ps_rng_seed (&rng, 3);
+  g_autoptr (PsTape) tape = ps_tape_new (m, &rng);
+  int64_t shape[4] = { 2, 2, 3, 3 };
+  g_autoptr (PsTensor) x = ps_tensor_new (4, shape);
+  for (int64_t i = 0; i < x->numel; i++)
+    x->data[i] = (float) ps_rng_normal (&rng);
+  GError *error = NULL;
+  const PsTensor *y = ps_tape_forward (tape, x, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y->ndim, ==, 2);
+  g_assert_cmpint (y->shape[0], ==, 2);
+  g_assert_cmpint (y->shape[1], ==, 3);
+  double loss;
+  g_assert_true (ps_tape_backward_loss (tape, PS_LOSS_SUM, NULL, &loss, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (ps_param_get_grad (ps_module_find_param (m, "0.conv.weight")));
+}
+
 /* every hostile program ends with the exception its first line names */
 static void
 test_hostile (gconstpointer data)
@@ -302,6 +357,7 @@ main (int argc, char **argv)
   g_test_add_func ("/py/pretty", test_pretty);
   g_test_add_func ("/py/error-place", test_error_place);
   g_test_add_func ("/py/interrupt", test_interrupt);
+  g_test_add_func ("/py/find-model-class", test_find_model_class);
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
   g_test_add_func ("/py/find-model", test_find_model);
   g_test_add_func ("/py/bind-complete", test_bind_complete);

@@ -1,0 +1,332 @@
+/* py-trace.c — a user's forward() recorded for the tape
+ *
+ * The tape (core/ps-tape.c) runs a container of a user's class from a
+ * program (ps-block.h).  Here the interpreter makes that program: it calls
+ * the class's forward() once with a stand-in for the input, a "recorded
+ * tensor" that holds a register of the program instead of values.  Calling
+ * a submodule on it, `+`, F.relu, torch.cat(..., dim=1), flatten(1) or
+ * reshape(X.shape[0], -1), and mean over the dimensions from 2 on each add
+ * an op and give a new register.  Anything else on a recorded tensor (its
+ * values, a branch on them, an operation the tape has no step for) is an
+ * error that names it.
+ */
+#include "py-eval.h"
+#include "ps-block.h"
+#include "ps-i18n.h"
+
+#include <string.h>
+
+typedef struct
+{
+  PyObj           ob;
+  PsBlockProgram *prog;
+  PsModule       *root;
+} PyTrace;
+
+typedef struct
+{
+  PyObj  ob;
+  PyObj *trace;     /* PyTrace */
+  int    reg;
+  int    kind;      /* 0: a tensor; 1: its .shape; 2: its batch size (shape[0]) */
+} PyTraced;
+
+static PyType trace_type, traced_type;
+
+#define TR(o) ((PyTrace *) ((PyTraced *) (o))->trace)
+
+static void
+trace_dealloc (PyObj *o)
+{
+  PyTrace *t = (PyTrace *) o;
+  g_clear_pointer (&t->prog, ps_block_program_unref);
+  g_clear_pointer (&t->root, ps_module_unref);
+}
+
+static void
+traced_dealloc (PyObj *o)
+{
+  py_clear (&((PyTraced *) o)->trace);
+}
+
+static PyObj *
+traced_new (PyObj *trace, int reg, int kind)
+{
+  PyTraced *v = (PyTraced *) py_alloc (&traced_type);
+  v->trace = py_incref (trace);
+  v->reg = reg;
+  v->kind = kind;
+  return &v->ob;
+}
+
+gboolean
+py_trace_is (PyObj *o)
+{
+  return o && o->type == &traced_type && ((PyTraced *) o)->kind == 0;
+}
+
+static PyObj *
+unsupported (PyInterp *ip, const char *what)
+{
+  return py_raise (ip, py_exc_NotImplementedError,
+                   _("%s is not supported in a forward() that ParamScope records for its "
+                     "tape (supported: calling submodules, +, F.relu, torch.cat(..., dim=1), "
+                     "flatten(1), reshape(X.shape[0], -1), mean over the dimensions from 2 on)"),
+                   what);
+}
+
+static PyObj *
+add_op (PyInterp *ip, PyObj *trace, PsBlockStepKind kind, const char *child, const int *src, int n)
+{
+  int reg = ps_block_program_add (((PyTrace *) trace)->prog, kind, child, src, n);
+  return traced_new (trace, reg, 0);
+}
+
+PyObj *
+py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a)
+{
+  PyObj *x = a->pos[0];
+  PyTrace *t = TR (x);
+  g_autoptr (GPtrArray) mods = NULL;
+  const char *path = NULL;
+
+  if (a->npos != 1 || a->nkw)
+    return unsupported (ip, "a module call with more than one argument");
+  mods = ps_module_named_modules (t->root);
+  for (guint i = 0; i < mods->len && !path; i++)
+    {
+      PsNamedModule *nm = mods->pdata[i];
+      if (nm->module == callee)
+        path = nm->name;
+    }
+  if (!path || !*path)
+    return py_raise (ip, py_exc_NotImplementedError,
+                     _("forward() calls a %s that is not one of the module's submodules: "
+                       "ParamScope records only calls of submodules"),
+                     ps_module_get_type_name (callee));
+  return add_op (ip, &t->ob, PS_BLOCK_CALL, path, &((PyTraced *) x)->reg, 1);
+}
+
+/* reshape/view arguments that mean flatten(1): (X.shape[0], -1) */
+static gboolean
+is_batch_flatten (PyArgs *a)
+{
+  PyObj **v = a->pos;
+  gsize n = a->npos;
+  if (n == 1 && (PY_IS (v[0], py_tuple_type) || PY_IS (v[0], py_list_type)))
+    py_sequence_items (v[0], &v, &n);
+  return a->nkw == 0 && n == 2 && v[0]->type == &traced_type && ((PyTraced *) v[0])->kind == 2
+         && py_is_int (v[1]) && py_int_value (v[1]) == -1;
+}
+
+/* mean's dims are every dimension from 2 on, for a 4-D input: (2, 3), [2, 3], (-2, -1) */
+static gboolean
+is_spatial_dims (PyObj *d)
+{
+  PyObj **v;
+  gsize n;
+  if (!d || !(PY_IS (d, py_tuple_type) || PY_IS (d, py_list_type)))
+    return FALSE;
+  py_sequence_items (d, &v, &n);
+  if (n != 2 || !py_is_int (v[0]) || !py_is_int (v[1]))
+    return FALSE;
+  return (py_int_value (v[0]) == 2 && py_int_value (v[1]) == 3)
+         || (py_int_value (v[0]) == -2 && py_int_value (v[1]) == -1);
+}
+
+PyObj *
+py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a)
+{
+  PyTraced *x = (PyTraced *) self;
+  if (strcmp (name, "relu") == 0 && a->npos == 0)
+    return add_op (ip, x->trace, PS_BLOCK_RELU, NULL, &x->reg, 1);
+  if (strcmp (name, "flatten") == 0)
+    {
+      PyObj *args[2] = { NULL, NULL };
+      if (!py_parse_args (ip, a, "flatten", (const char *[]) { "start_dim", "end_dim", NULL }, 0, args))
+        return NULL;
+      if (args[0] && py_is_int (args[0]) && py_int_value (args[0]) == 1
+          && (!args[1] || (py_is_int (args[1]) && py_int_value (args[1]) == -1)))
+        return add_op (ip, x->trace, PS_BLOCK_FLATTEN, NULL, &x->reg, 1);
+      return unsupported (ip, "flatten other than flatten(1)");
+    }
+  if (strcmp (name, "reshape") == 0 || strcmp (name, "view") == 0)
+    {
+      if (is_batch_flatten (a))
+        return add_op (ip, x->trace, PS_BLOCK_FLATTEN, NULL, &x->reg, 1);
+      return unsupported (ip, "reshape or view other than (X.shape[0], -1)");
+    }
+  if (strcmp (name, "mean") == 0)
+    {
+      PyObj *args[3] = { NULL, NULL, NULL };
+      if (!py_parse_args (ip, a, "mean", (const char *[]) { "dim", "keepdim", "dtype", NULL }, 0, args))
+        return NULL;
+      if (!is_spatial_dims (args[0]) || args[2])
+        return unsupported (ip, "mean other than over dimensions (2, 3)");
+      PyObj *r = add_op (ip, x->trace, PS_BLOCK_MEAN, NULL, &x->reg, 1);
+      ps_block_program_set_keepdim (((PyTrace *) x->trace)->prog, args[1] && py_truth (ip, args[1]) > 0);
+      return r;
+    }
+  if (strcmp (name, "size") == 0)
+    {
+      if (a->npos == 1 && a->nkw == 0 && py_is_int (a->pos[0]) && py_int_value (a->pos[0]) == 0)
+        return traced_new (x->trace, x->reg, 2);
+      return unsupported (ip, "size() other than size(0)");
+    }
+  char *what = g_strdup_printf ("%s()", name);
+  PyObj *r = unsupported (ip, what);
+  g_free (what);
+  return r;
+}
+
+/* torch.cat(tensors, dim=1) */
+PyObj *
+py_trace_cat (PyInterp *ip, PyArgs *a)
+{
+  PyObj *args[2] = { NULL, NULL };
+  PyObj **v;
+  gsize n;
+  int src[PS_BLOCK_MAX_KEPT];
+  if (!py_parse_args (ip, a, "cat", (const char *[]) { "tensors", "dim", NULL }, 1, args))
+    return NULL;
+  if (!args[1] || !py_is_int (args[1]) || py_int_value (args[1]) != 1)
+    return unsupported (ip, "torch.cat other than along dim=1");
+  if (!py_sequence_items (args[0], &v, &n) || n < 1)
+    return unsupported (ip, "torch.cat of something other than a tuple or list of tensors");
+  if (n > PS_BLOCK_MAX_KEPT)
+    return unsupported (ip, "torch.cat of more than four tensors");
+  for (gsize k = 0; k < n; k++)
+    {
+      if (!py_trace_is (v[k]) || TR (v[k]) != TR (v[0]))
+        return unsupported (ip, "torch.cat of a tensor that is not computed from the input");
+      src[k] = ((PyTraced *) v[k])->reg;
+    }
+  return add_op (ip, ((PyTraced *) v[0])->trace, PS_BLOCK_CAT, NULL, src, (int) n);
+}
+
+static PyObj *
+traced_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
+{
+  if (op == PY_OP_ADD && py_trace_is (a) && py_trace_is (b) && TR (a) == TR (b))
+    {
+      int src[2] = { ((PyTraced *) a)->reg, ((PyTraced *) b)->reg };
+      return add_op (ip, ((PyTraced *) a)->trace, PS_BLOCK_ADD, NULL, src, 2);
+    }
+  char *what = g_strdup_printf ("the operator %s", py_op_symbol (op));
+  PyObj *r = unsupported (ip, what);
+  g_free (what);
+  return r;
+}
+
+#define BOUND(NAME) \
+  static PyObj *b_##NAME (PyInterp *ip, PyObj *self, PyArgs *a) { return py_trace_method (ip, self, #NAME, a); }
+BOUND (relu)
+BOUND (flatten)
+BOUND (reshape)
+BOUND (view)
+BOUND (mean)
+BOUND (size)
+
+static PyObj *
+traced_getattr (PyInterp *ip, PyObj *o, const char *name)
+{
+  PyTraced *x = (PyTraced *) o;
+  static const PyMethodDef methods[] = { { "relu", b_relu }, { "flatten", b_flatten },
+    { "reshape", b_reshape }, { "view", b_view }, { "mean", b_mean }, { "size", b_size }, { NULL } };
+  if (name[0] == '_' && name[1] == '_')
+    return NULL;   /* no dunder methods: `Y += X` falls back to Y = Y + X */
+  if (x->kind == 0 && strcmp (name, "shape") == 0)
+    return traced_new (x->trace, x->reg, 1);
+  for (int i = 0; x->kind == 0 && methods[i].name; i++)
+    if (strcmp (name, methods[i].name) == 0)
+      return py_native_new (methods[i].name, methods[i].fn, o);
+  char *what = g_strdup_printf ("the tensor attribute .%s", name);
+  PyObj *r = unsupported (ip, what);
+  g_free (what);
+  return r;
+}
+
+static PyObj *
+traced_getitem (PyInterp *ip, PyObj *o, PyObj *key)
+{
+  PyTraced *x = (PyTraced *) o;
+  if (x->kind == 1 && py_is_int (key) && py_int_value (key) == 0)
+    return traced_new (x->trace, x->reg, 2);
+  return unsupported (ip, x->kind == 1 ? "a shape entry other than shape[0]" : "indexing a tensor");
+}
+
+static int
+traced_truth (PyInterp *ip, PyObj *o)
+{
+  unsupported (ip, "a branch on a tensor's values");
+  return -1;
+}
+
+static gboolean
+traced_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  g_string_append_printf (out, "<recorded tensor %d>", ((PyTraced *) o)->reg);
+  return TRUE;
+}
+
+static PyType trace_type = {
+  .ob = { &py_type_type, -1 }, .name = "trace", .module = "paramscope",
+  .size = sizeof (PyTrace), .dealloc = trace_dealloc,
+};
+
+static PyType traced_type = {
+  .ob = { &py_type_type, -1 }, .name = "Tensor", .module = "torch",
+  .size = sizeof (PyTraced), .dealloc = traced_dealloc, .repr = traced_repr,
+  .getattr = traced_getattr, .getitem = traced_getitem, .binop = traced_binop,
+  .truth = traced_truth,
+};
+
+static void
+discard_output (const char *s, gsize n, gpointer data)
+{
+}
+
+/* Run obj.forward on a recorded tensor: its program, or NULL with the
+ * interpreter's exception set.  Printing in forward() is discarded. */
+PsBlockProgram *
+py_trace_forward (PyInterp *ip, PyObj *obj, PsModule *m)
+{
+  PyTrace *t = (PyTrace *) py_alloc (&trace_type);
+  PsBlockProgram *prog = NULL;
+  void (*write) (const char *, gsize, gpointer) = ip->write;
+  gpointer write_data = ip->write_data;
+  PyObj *fwd, *x, *r = NULL;
+
+  t->prog = ps_block_program_new ();
+  t->root = ps_module_ref (m);
+  x = traced_new (&t->ob, 0, 0);
+  fwd = py_type_lookup (obj->type, "forward");
+  fwd = fwd ? py_method_new (obj, fwd) : py_raise (ip, py_exc_NotImplementedError,
+                                                   "Module [%s] is missing the required \"forward\" function",
+                                                   obj->type->name);
+  if (fwd)
+    {
+      ip->write = discard_output;
+      ip->write_data = NULL;
+      r = py_call1 (ip, fwd, x);
+      ip->write = write;
+      ip->write_data = write_data;
+    }
+  if (r && !py_trace_is (r))
+    py_raise (ip, py_exc_NotImplementedError,
+              _("%s.forward() returns a %s: ParamScope records a forward that returns one tensor"),
+              obj->type->name, r->type->name);
+  else if (r && TR (r) != t)
+    py_raise (ip, py_exc_NotImplementedError, _("%s.forward() returns a tensor of another forward"),
+              obj->type->name);
+  else if (r)
+    {
+      ps_block_program_set_output (t->prog, ((PyTraced *) r)->reg);
+      prog = ps_block_program_ref (t->prog);
+    }
+  py_decref (r);
+  py_decref (fwd);
+  py_decref (x);
+  py_decref (&t->ob);
+  return prog;
+}
