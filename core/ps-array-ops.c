@@ -1,14 +1,13 @@
-/* ps-array-ops.c — elementwise ops, reductions, matrix products, in-place
- * writes and random fills of PsArrays, each with its autograd node
+/* ps-array-ops.c — PyTorch's type promotion, binary elementwise ops (with
+ * scalar powers and clamp), in-place writes and random fills of PsArrays,
+ * each with its autograd node
  *
  * Elementwise work is done on contiguous buffers in the compute dtype (the
  * operands broadcast and converted first), float32 in float arithmetic so
  * that one operation rounds as PyTorch's does.  Backward functions run with
- * grad mode off and are written with the ops themselves.
- *
- * (Longer than the usual file: the elementwise ops and their in-place forms
- * share the promotion rules, the kernels and the checks of an in-place
- * write, which one file keeps private together.)
+ * grad mode off and are written with the ops themselves.  The functions of
+ * one operand are in ps-array-unary.c; both write in place through
+ * ps_array_inplace_prepare() and ps_array_inplace_finish(), defined here.
  */
 #include "ps-autograd-private.h"
 #include "ps-tape.h"
@@ -17,31 +16,6 @@
 #include <string.h>
 
 #define B(op, a, b) ps_array_binary (PS_BINARY_##op, (a), (b), error)
-
-static gboolean
-is_float (PsDtype d)
-{
-  return d == PS_DTYPE_F32 || d == PS_DTYPE_F64;
-}
-
-static const char *
-type_name (PsDtype d)
-{
-  switch (d)
-    {
-    case PS_DTYPE_F32: return "Float";
-    case PS_DTYPE_F64: return "Double";
-    case PS_DTYPE_I64: return "Long";
-    case PS_DTYPE_BOOL: return "Bool";
-    default: return "Unknown";
-    }
-}
-
-static PsArray *
-wrapped_f (double v)
-{
-  return ps_array_new_wrapped (ps_scalar_float (v));
-}
 
 /* ------------------------------------------------------------ promotion */
 
@@ -55,9 +29,9 @@ combine_categories (int higher, int lower)
     return lower;
   if (lower < 0)
     return higher;
-  if (is_float (higher))
+  if (ps_array_dtype_is_float (higher))
     return higher;
-  if (higher == PS_DTYPE_BOOL || is_float (lower))
+  if (higher == PS_DTYPE_BOOL || ps_array_dtype_is_float (lower))
     return ps_array_dtype_promote (higher, lower);
   return higher;
 }
@@ -81,9 +55,6 @@ result_type (PsArray *const *ops, int n)
 
 /* -------------------------------------------------------------- sum_to */
 
-
-
-
 PsArray *
 ps_array_sum_to (PsArray *g, int ndim, const int64_t *shape, GError **error)
 {
@@ -101,323 +72,11 @@ ps_array_sum_to (PsArray *g, int ndim, const int64_t *shape, GError **error)
   return s ? ps_array_reshape (s, ndim, shape, error) : NULL;
 }
 
-/* ---------------------------------------------------------------- unary */
-
-static const char *
-unary_name (PsUnaryOp op)
-{
-  switch (op)
-    {
-    case PS_UNARY_NEG: return "NegBackward0";
-    case PS_UNARY_ABS: return "AbsBackward0";
-    case PS_UNARY_EXP: return "ExpBackward0";
-    case PS_UNARY_LOG: return "LogBackward0";
-    case PS_UNARY_SQRT: return "SqrtBackward0";
-    case PS_UNARY_SIN: return "SinBackward0";
-    case PS_UNARY_COS: return "CosBackward0";
-    case PS_UNARY_RELU: return "ReluBackward0";
-    case PS_UNARY_SIGMOID: return "SigmoidBackward0";
-    case PS_UNARY_TANH: return "TanhBackward0";
-    case PS_UNARY_GELU:
-    case PS_UNARY_GELU_TANH: return "GeluBackward0";
-    case PS_UNARY_LOGICAL_NOT: return NULL;
-    case PS_UNARY_RECIPROCAL: return "ReciprocalBackward0";
-    }
-  return NULL;
-}
-
-static float
-gelu_erf_f (float x)
-{
-  return 0.5f * x * (1.f + erff (x * (float) M_SQRT1_2));
-}
-
-static float
-gelu_tanh_f (float x)
-{
-  const float k = 0.7978845608028654f;
-  return 0.5f * x * (1.f + tanhf (k * (x + 0.044715f * x * x * x)));
-}
-
-static double
-gelu_erf_d (double x)
-{
-  return 0.5 * x * (1.0 + erf (x * M_SQRT1_2));
-}
-
-static double
-gelu_tanh_d (double x)
-{
-  const double k = 0.7978845608028654;
-  return 0.5 * x * (1.0 + tanh (k * (x + 0.044715 * x * x * x)));
-}
-
-static void
-unary_f32 (PsUnaryOp op, const float *x, float *y, int64_t n)
-{
-  switch (op)
-    {
-    case PS_UNARY_NEG: for (int64_t i = 0; i < n; i++) y[i] = -x[i]; break;
-    case PS_UNARY_ABS: for (int64_t i = 0; i < n; i++) y[i] = fabsf (x[i]); break;
-    case PS_UNARY_EXP: for (int64_t i = 0; i < n; i++) y[i] = expf (x[i]); break;
-    case PS_UNARY_LOG: for (int64_t i = 0; i < n; i++) y[i] = logf (x[i]); break;
-    case PS_UNARY_SQRT: for (int64_t i = 0; i < n; i++) y[i] = sqrtf (x[i]); break;
-    case PS_UNARY_SIN: for (int64_t i = 0; i < n; i++) y[i] = sinf (x[i]); break;
-    case PS_UNARY_COS: for (int64_t i = 0; i < n; i++) y[i] = cosf (x[i]); break;
-    case PS_UNARY_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.f ? x[i] : isnan (x[i]) ? x[i] : 0.f;
-      break;
-    case PS_UNARY_SIGMOID: for (int64_t i = 0; i < n; i++) y[i] = 1.f / (1.f + expf (-x[i])); break;
-    case PS_UNARY_TANH: for (int64_t i = 0; i < n; i++) y[i] = tanhf (x[i]); break;
-    case PS_UNARY_GELU: for (int64_t i = 0; i < n; i++) y[i] = gelu_erf_f (x[i]); break;
-    case PS_UNARY_GELU_TANH: for (int64_t i = 0; i < n; i++) y[i] = gelu_tanh_f (x[i]); break;
-    case PS_UNARY_RECIPROCAL: for (int64_t i = 0; i < n; i++) y[i] = 1.f / x[i]; break;
-    default: g_assert_not_reached ();
-    }
-}
-
-static void
-unary_f64 (PsUnaryOp op, const double *x, double *y, int64_t n)
-{
-  switch (op)
-    {
-    case PS_UNARY_NEG: for (int64_t i = 0; i < n; i++) y[i] = -x[i]; break;
-    case PS_UNARY_ABS: for (int64_t i = 0; i < n; i++) y[i] = fabs (x[i]); break;
-    case PS_UNARY_EXP: for (int64_t i = 0; i < n; i++) y[i] = exp (x[i]); break;
-    case PS_UNARY_LOG: for (int64_t i = 0; i < n; i++) y[i] = log (x[i]); break;
-    case PS_UNARY_SQRT: for (int64_t i = 0; i < n; i++) y[i] = sqrt (x[i]); break;
-    case PS_UNARY_SIN: for (int64_t i = 0; i < n; i++) y[i] = sin (x[i]); break;
-    case PS_UNARY_COS: for (int64_t i = 0; i < n; i++) y[i] = cos (x[i]); break;
-    case PS_UNARY_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.0 ? x[i] : isnan (x[i]) ? x[i] : 0.0;
-      break;
-    case PS_UNARY_SIGMOID: for (int64_t i = 0; i < n; i++) y[i] = 1.0 / (1.0 + exp (-x[i])); break;
-    case PS_UNARY_TANH: for (int64_t i = 0; i < n; i++) y[i] = tanh (x[i]); break;
-    case PS_UNARY_GELU: for (int64_t i = 0; i < n; i++) y[i] = gelu_erf_d (x[i]); break;
-    case PS_UNARY_GELU_TANH: for (int64_t i = 0; i < n; i++) y[i] = gelu_tanh_d (x[i]); break;
-    case PS_UNARY_RECIPROCAL: for (int64_t i = 0; i < n; i++) y[i] = 1.0 / x[i]; break;
-    default: g_assert_not_reached ();
-    }
-}
-
-static void
-unary_i64 (PsUnaryOp op, const int64_t *x, int64_t *y, int64_t n)
-{
-  switch (op)
-    {
-    case PS_UNARY_NEG: for (int64_t i = 0; i < n; i++) y[i] = (int64_t) (0 - (uint64_t) x[i]); break;
-    case PS_UNARY_ABS: for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0 ? (int64_t) (0 - (uint64_t) x[i]) : x[i]; break;
-    case PS_UNARY_RELU: for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0; break;
-    default: g_assert_not_reached ();
-    }
-}
-
-static gboolean
-unary_backward (PsNode *node, PsArray *g, PsArray **gi, GError **error)
-{
-  PsUnaryOp op = (PsUnaryOp) node->n[0];
-  PsArray *x = ps_node_saved (node, 0, error);
-  PsArray *y = ps_node_saved (node, 1, error);
-  g_autoptr (PsArray) t = NULL, u = NULL, one = wrapped_f (1), two = wrapped_f (2);
-
-  if ((node->saved[0] && !x) || (node->saved[1] && !y))
-    return FALSE;
-  switch (op)
-    {
-    case PS_UNARY_NEG:
-      gi[0] = ps_array_unary (PS_UNARY_NEG, g, error);
-      break;
-    case PS_UNARY_ABS:
-      {
-        /* g * sign(x) */
-        g_autoptr (PsArray) zero = wrapped_f (0);
-        g_autoptr (PsArray) pb = B (GT, x, zero), nb = B (LT, x, zero);
-        g_autoptr (PsArray) pos = pb ? ps_array_to_dtype (pb, g->dtype, error) : NULL;
-        g_autoptr (PsArray) neg = nb ? ps_array_to_dtype (nb, g->dtype, error) : NULL;
-        t = pos && neg ? B (SUB, pos, neg) : NULL;
-        gi[0] = t ? B (MUL, g, t) : NULL;
-      }
-      break;
-    case PS_UNARY_EXP:
-      gi[0] = B (MUL, g, y);
-      break;
-    case PS_UNARY_LOG:
-      gi[0] = B (DIV, g, x);
-      break;
-    case PS_UNARY_SQRT:
-      t = B (MUL, y, two);
-      gi[0] = t ? B (DIV, g, t) : NULL;
-      break;
-    case PS_UNARY_SIN:
-      t = ps_array_unary (PS_UNARY_COS, x, error);
-      gi[0] = t ? B (MUL, g, t) : NULL;
-      break;
-    case PS_UNARY_COS:
-      t = ps_array_unary (PS_UNARY_SIN, x, error);
-      u = t ? B (MUL, g, t) : NULL;
-      gi[0] = u ? ps_array_unary (PS_UNARY_NEG, u, error) : NULL;
-      break;
-    case PS_UNARY_RELU:
-      {
-        g_autoptr (PsArray) zero = wrapped_f (0);
-        t = B (GT, y, zero);
-        gi[0] = t ? B (MUL, g, t) : NULL;
-      }
-      break;
-    case PS_UNARY_SIGMOID:
-      /* g * (1 - y) * y */
-      t = B (SUB, one, y);
-      u = t ? B (MUL, g, t) : NULL;
-      gi[0] = u ? B (MUL, u, y) : NULL;
-      break;
-    case PS_UNARY_TANH:
-      /* g * (1 - y^2) */
-      t = B (MUL, y, y);
-      u = t ? B (SUB, one, t) : NULL;
-      gi[0] = u ? B (MUL, g, u) : NULL;
-      break;
-    case PS_UNARY_RECIPROCAL:
-      /* -g * y^2 */
-      t = B (MUL, y, y);
-      u = t ? B (MUL, g, t) : NULL;
-      gi[0] = u ? ps_array_unary (PS_UNARY_NEG, u, error) : NULL;
-      break;
-    case PS_UNARY_GELU:
-    case PS_UNARY_GELU_TANH:
-      {
-        g_autofree double *xv = ps_array_to_doubles (x, error);
-        g_autoptr (PsArray) d = xv ? ps_array_new_empty (PS_DTYPE_F64, x->ndim, x->shape, error)
-                                   : NULL;
-        double *dv;
-        if (d == NULL)
-          return FALSE;
-        dv = ps_array_data (d, NULL);
-        for (int64_t i = 0; i < x->numel; i++)
-          {
-            double v = xv[i];
-            if (op == PS_UNARY_GELU)
-              dv[i] = 0.5 * (1.0 + erf (v * M_SQRT1_2)) + v * exp (-0.5 * v * v) / sqrt (2 * G_PI);
-            else
-              {
-                const double k = 0.7978845608028654, c = 0.044715;
-                double inner = k * (v + c * v * v * v), th = tanh (inner);
-                dv[i] = 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * k * (1 + 3 * c * v * v);
-              }
-          }
-        t = ps_array_to_dtype (d, g->dtype, error);
-        gi[0] = t ? B (MUL, g, t) : NULL;
-      }
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-  return gi[0] != NULL;
-}
-
-static PsArray *
-unary_compute (PsUnaryOp op, PsArray *a, GError **error)
-{
-  PsDtype dt = a->dtype;
-  PsArray *out;
-
-  if (op == PS_UNARY_LOGICAL_NOT)
-    {
-      if (a->dtype != PS_DTYPE_BOOL && a->dtype != PS_DTYPE_I64)
-        {
-          ps_array_set_error (error, RUNTIME, "\"bitwise_not_cpu\" not implemented for '%s'",
-                              type_name (a->dtype));
-          return NULL;
-        }
-      if (a->dtype == PS_DTYPE_I64)
-        {
-          out = ps_array_copy_as (a, PS_DTYPE_I64, error);
-          if (out)
-            for (int64_t i = 0; i < out->numel; i++)
-              ((int64_t *) ps_array_data (out, NULL))[i] ^= -1;
-          return out;
-        }
-      out = ps_array_copy_as (a, PS_DTYPE_BOOL, error);
-      if (out)
-        for (int64_t i = 0; i < out->numel; i++)
-          ((guint8 *) ps_array_data (out, NULL))[i] ^= 1;
-      return out;
-    }
-  if (dt == PS_DTYPE_BOOL && (op == PS_UNARY_NEG || op == PS_UNARY_RELU || op == PS_UNARY_GELU
-                              || op == PS_UNARY_GELU_TANH))
-    {
-      ps_array_set_error (error, RUNTIME, op == PS_UNARY_NEG
-                          ? "Negation, the `-` operator, on a bool tensor is not supported. If "
-                            "you are trying to invert a mask, use the `~` or `logical_not()` "
-                            "operator instead."
-                          : "\"clamp_min_cpu\" not implemented for 'Bool'");
-      return NULL;
-    }
-  if (!is_float (dt) && !(op == PS_UNARY_NEG || op == PS_UNARY_ABS || op == PS_UNARY_RELU))
-    dt = PS_DTYPE_F32;          /* integer -> float ops give the default float */
-  if (dt == PS_DTYPE_BOOL)
-    dt = PS_DTYPE_I64;
-  out = ps_array_copy_as (a, dt, error);
-  if (out == NULL)
-    return NULL;
-  {
-    void *p = ps_array_data (out, NULL);
-    if (dt == PS_DTYPE_F32)
-      unary_f32 (op, p, p, out->numel);
-    else if (dt == PS_DTYPE_F64)
-      unary_f64 (op, p, p, out->numel);
-    else
-      unary_i64 (op, p, p, out->numel);
-  }
-  if (a->dtype == PS_DTYPE_BOOL && op == PS_UNARY_ABS)
-    {
-      PsArray *b = ps_array_copy_as (out, PS_DTYPE_BOOL, error);
-      ps_array_unref (out);
-      out = b;
-    }
-  return out;
-}
-
-static void
-save_for_unary (PsNode *node, PsUnaryOp op, PsArray *x, PsArray *y)
-{
-  node->n[0] = op;
-  switch (op)
-    {
-    case PS_UNARY_EXP:
-    case PS_UNARY_SQRT:
-    case PS_UNARY_RELU:
-    case PS_UNARY_SIGMOID:
-    case PS_UNARY_TANH:
-    case PS_UNARY_RECIPROCAL:
-      ps_node_save (node, 1, y);
-      break;
-    case PS_UNARY_NEG:
-      break;
-    default:
-      ps_node_save (node, 0, x);
-    }
-}
-
-PsArray *
-ps_array_unary (PsUnaryOp op, PsArray *a, GError **error)
-{
-  PsArray *out = unary_compute (op, a, error);
-
-  if (out && unary_name (op) && is_float (out->dtype) && ps_autograd_needs_node (&a, 1))
-    {
-      PsNode *node = ps_autograd_record (out, unary_name (op), unary_backward, &a, 1);
-      save_for_unary (node, op, a, out);
-    }
-  return out;
-}
-
 /* ------------------------------------------------------------- in place */
 
 /* PyTorch's checks before writing into a. */
-static gboolean
-inplace_prepare (PsArray *a, GError **error)
+gboolean
+ps_array_inplace_prepare (PsArray *a, GError **error)
 {
   if (!ps_autograd_is_enabled ())
     return TRUE;
@@ -441,18 +100,18 @@ inplace_prepare (PsArray *a, GError **error)
 
 /* Write result (a's shape) into a, casting as PyTorch allows, and record
  * the in-place node when grad flows (name NULL: none). */
-static gboolean
-inplace_finish (PsArray *a, PsArray *result, const char *name, PsBackwardFn backward,
+gboolean
+ps_array_inplace_finish (PsArray *a, PsArray *result, const char *name, PsBackwardFn backward,
                 PsArray *const *inputs, int n, PsNode **node, GError **error)
 {
   gboolean needs = name && ps_autograd_needs_node (inputs, n);
 
   if (result->dtype != a->dtype
-      && ((is_float (result->dtype) && !is_float (a->dtype))
+      && ((ps_array_dtype_is_float (result->dtype) && !ps_array_dtype_is_float (a->dtype))
           || (result->dtype == PS_DTYPE_I64 && a->dtype == PS_DTYPE_BOOL)))
     {
       ps_array_set_error (error, RUNTIME, "result type %s can't be cast to the desired output "
-                          "type %s", type_name (result->dtype), type_name (a->dtype));
+                          "type %s", ps_array_scalar_type_name (result->dtype), ps_array_scalar_type_name (a->dtype));
       return FALSE;
     }
   {
@@ -467,89 +126,9 @@ inplace_finish (PsArray *a, PsArray *result, const char *name, PsBackwardFn back
         || !ps_array_write_from (a, a->dtype, buf, error))
       return FALSE;
   }
-  *node = needs && is_float (a->dtype)
+  *node = needs && ps_array_dtype_is_float (a->dtype)
           ? ps_autograd_record_inplace (a, name, backward, inputs, n) : NULL;
   return TRUE;
-}
-
-gboolean
-ps_array_unary_ (PsUnaryOp op, PsArray *a, GError **error)
-{
-  g_autoptr (PsArray) r = NULL, old = NULL;
-  PsNode *node = NULL;
-
-  if (!inplace_prepare (a, error))
-    return FALSE;
-  if (unary_name (op) && ps_autograd_needs_node (&a, 1)
-      && (old = ps_array_copy_as (a, a->dtype, error)) == NULL)
-    return FALSE;
-  ps_autograd_no_grad_push ();
-  r = unary_compute (op, a, error);
-  ps_autograd_no_grad_pop ();
-  if (r == NULL)
-    return FALSE;
-  if (!inplace_finish (a, r, unary_name (op), unary_backward, &a, 1, &node, error))
-    return FALSE;
-  if (node)
-    save_for_unary (node, op, old, a);
-  return TRUE;
-}
-
-/* leaky_relu */
-static gboolean
-leaky_backward (PsNode *node, PsArray *g, PsArray **gi, GError **error)
-{
-  PsArray *x = ps_node_saved (node, 0, error);
-  g_autoptr (PsArray) zero = wrapped_f (0), pos = NULL, s = NULL, t = NULL, u = NULL;
-  g_autoptr (PsArray) slope = wrapped_f (node->d[0]), one = wrapped_f (1);
-
-  if (x == NULL)
-    return FALSE;
-  /* g * (x > 0 ? 1 : slope) = g * (slope + (1 - slope) * (x > 0)) */
-  pos = B (GT, x, zero);
-  s = ps_array_new_wrapped (ps_scalar_float (1.0 - node->d[0]));
-  t = pos ? B (MUL, pos, s) : NULL;
-  u = t ? B (ADD, t, slope) : NULL;
-  gi[0] = u ? B (MUL, g, u) : NULL;
-  (void) one;
-  return gi[0] != NULL;
-}
-
-PsArray *
-ps_array_leaky_relu (PsArray *a, double negative_slope, GError **error)
-{
-  PsArray *out;
-  void *p;
-
-  if (!is_float (a->dtype))
-    {
-      ps_array_set_error (error, RUNTIME, "\"leaky_relu_cpu\" not implemented for '%s'",
-                          type_name (a->dtype));
-      return NULL;
-    }
-  out = ps_array_copy_as (a, a->dtype, error);
-  if (out == NULL)
-    return NULL;
-  p = ps_array_data (out, NULL);
-  if (out->dtype == PS_DTYPE_F32)
-    {
-      float s = (float) negative_slope, *y = p;
-      for (int64_t i = 0; i < out->numel; i++)
-        y[i] = y[i] > 0.f ? y[i] : y[i] * s;
-    }
-  else
-    {
-      double *y = p;
-      for (int64_t i = 0; i < out->numel; i++)
-        y[i] = y[i] > 0.0 ? y[i] : y[i] * negative_slope;
-    }
-  if (ps_autograd_needs_node (&a, 1))
-    {
-      PsNode *node = ps_autograd_record (out, "LeakyReluBackward0", leaky_backward, &a, 1);
-      node->d[0] = negative_slope;
-      ps_node_save (node, 0, a);
-    }
-  return out;
 }
 
 /* --------------------------------------------------------------- binary */
@@ -769,7 +348,7 @@ bad:
                                      "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt",
                                      "ge", "bitwise_and", "bitwise_or", "bitwise_xor" };
     ps_array_set_error (error, RUNTIME, "\"%s_cpu\" not implemented for '%s'", kernels[op],
-                        type_name (dt));
+                        ps_array_scalar_type_name (dt));
   }
   return FALSE;
 }
@@ -782,7 +361,7 @@ binary_types (PsBinaryOp op, PsArray *a, PsArray *b, PsDtype *result)
   PsDtype common = result_type (ops, 2);
 
   *result = common;
-  if (op == PS_BINARY_DIV && !is_float (common))
+  if (op == PS_BINARY_DIV && !ps_array_dtype_is_float (common))
     common = *result = PS_DTYPE_F32;
   if (is_comparison (op))
     *result = PS_DTYPE_BOOL;
@@ -801,11 +380,11 @@ binary_compute (PsBinaryOp op, PsArray *a, PsArray *b, int out_ndim, const int64
   g_autofree void *xa = NULL, *ya = NULL;
   PsArray *out;
 
-  if ((op == PS_BINARY_AND || op == PS_BINARY_OR || op == PS_BINARY_XOR) && is_float (common))
+  if ((op == PS_BINARY_AND || op == PS_BINARY_OR || op == PS_BINARY_XOR) && ps_array_dtype_is_float (common))
     {
       static const char *k[] = { "bitwise_and", "bitwise_or", "bitwise_xor" };
       ps_array_set_error (error, RUNTIME, "\"%s_cpu\" not implemented for '%s'",
-                          k[op - PS_BINARY_AND], type_name (common));
+                          k[op - PS_BINARY_AND], ps_array_scalar_type_name (common));
       return NULL;
     }
   /* the result first: it is what the memory cap counts (and refuses a
@@ -878,7 +457,7 @@ ps_array_binary (PsBinaryOp op, PsArray *a, PsArray *b, GError **error)
   if (!ps_array_broadcast_shape (a->ndim, a->shape, b->ndim, b->shape, &nd, shape, error))
     return NULL;
   out = binary_compute (op, a, b, nd, shape, &res, error);
-  if (out && binary_name (op, FALSE) && is_float (res) && ps_autograd_needs_node (ins, 2))
+  if (out && binary_name (op, FALSE) && ps_array_dtype_is_float (res) && ps_autograd_needs_node (ins, 2))
     {
       gboolean rsub = op == PS_BINARY_SUB && a->wrapped && !b->wrapped;
       PsNode *node = ps_autograd_record (out, binary_name (op, rsub), binary_backward, ins, 2);
@@ -945,7 +524,7 @@ binary_backward (PsNode *node, PsArray *g, PsArray **gi, GError **error)
     case PS_BINARY_POW:
       {
         PsArray *y = ps_node_saved (node, 2, error);
-        g_autoptr (PsArray) one = wrapped_f (1);
+        g_autoptr (PsArray) one = ps_array_wrapped_double (1);
         if (y == NULL)
           return FALSE;
         if (node->inputs[0].node || node->inputs[0].leaf)
@@ -972,7 +551,7 @@ binary_backward (PsNode *node, PsArray *g, PsArray **gi, GError **error)
       {
         /* the gradient goes to the larger (smaller) one, halved on ties */
         g_autoptr (PsArray) gt = B (GT, a, b), eq = B (EQ, a, b), lt = B (LT, a, b);
-        g_autoptr (PsArray) half = wrapped_f (0.5);
+        g_autoptr (PsArray) half = ps_array_wrapped_double (0.5);
         g_autoptr (PsArray) he = eq ? B (MUL, eq, half) : NULL;
         g_autoptr (PsArray) wa = NULL, wb = NULL;
         if (he == NULL || gt == NULL || lt == NULL)
@@ -1020,7 +599,7 @@ static gboolean
 pow_scalar_backward (PsNode *node, PsArray *g, PsArray **gi, GError **error)
 {
   PsArray *x = ps_node_saved (node, 0, error);
-  g_autoptr (PsArray) e = wrapped_f (node->d[0]), em1 = wrapped_f (node->d[0] - 1);
+  g_autoptr (PsArray) e = ps_array_wrapped_double (node->d[0]), em1 = ps_array_wrapped_double (node->d[0] - 1);
   g_autoptr (PsArray) p = NULL, t = NULL;
 
   if (x == NULL)
@@ -1046,14 +625,14 @@ ps_array_pow_scalar (PsArray *a, PsScalar exponent, GError **error)
   PsDtype res;
 
   ps_autograd_no_grad_push ();
-  if (exponent.kind == PS_SCALAR_FLOAT && exponent.v.f == 2.0 && is_float (a->dtype))
+  if (exponent.kind == PS_SCALAR_FLOAT && exponent.v.f == 2.0 && ps_array_dtype_is_float (a->dtype))
     out = ps_array_binary (PS_BINARY_MUL, a, a, error);      /* as torch: x * x */
-  else if (exponent.kind == PS_SCALAR_FLOAT && exponent.v.f == 0.5 && is_float (a->dtype))
+  else if (exponent.kind == PS_SCALAR_FLOAT && exponent.v.f == 0.5 && ps_array_dtype_is_float (a->dtype))
     out = ps_array_unary (PS_UNARY_SQRT, a, error);
   else
     out = binary_compute (PS_BINARY_POW, a, w, a->ndim, a->shape, &res, error);
   ps_autograd_no_grad_pop ();
-  if (out && is_float (out->dtype) && ps_autograd_needs_node (&a, 1))
+  if (out && ps_array_dtype_is_float (out->dtype) && ps_autograd_needs_node (&a, 1))
     {
       PsNode *node = ps_autograd_record (out, "PowBackward0", pow_scalar_backward, &a, 1);
       node->d[0] = ps_scalar_to_double (exponent);
@@ -1077,7 +656,7 @@ clamp_backward (PsNode *node, PsArray *g, PsArray **gi, GError **error)
   for (int k = 0; k < 2; k++)
     if (node->n[k])
       {
-        g_autoptr (PsArray) lim = wrapped_f (node->d[k]);
+        g_autoptr (PsArray) lim = ps_array_wrapped_double (node->d[k]);
         g_autoptr (PsArray) c = k == 0 ? B (GE, x, lim) : B (LE, x, lim);
         g_autoptr (PsArray) mm = c ? B (AND, m, c) : NULL;
         if (mm == NULL)
@@ -1118,7 +697,7 @@ ps_array_clamp (PsArray *a, const PsScalar *min, const PsScalar *max, GError **e
     }
   if (cur == a)
     return g_steal_pointer (&cur);
-  if (is_float (cur->dtype) && ps_autograd_needs_node (&a, 1))
+  if (ps_array_dtype_is_float (cur->dtype) && ps_autograd_needs_node (&a, 1))
     {
       PsNode *node = ps_autograd_record (cur, "ClampBackward1", clamp_backward, &a, 1);
       node->n[0] = min != NULL;
@@ -1141,7 +720,7 @@ ps_array_binary_ (PsBinaryOp op, PsArray *a, PsArray *b, GError **error)
   PsNode *node = NULL;
   gboolean needs;
 
-  if (!inplace_prepare (a, error))
+  if (!ps_array_inplace_prepare (a, error))
     return FALSE;
   if (!ps_array_broadcast_shape (a->ndim, a->shape, b->ndim, b->shape, &nd, shape, error))
     return FALSE;
@@ -1167,9 +746,9 @@ ps_array_binary_ (PsBinaryOp op, PsArray *a, PsArray *b, GError **error)
   if (is_comparison (op))
     {
       /* t.eq_(x): the comparison written back as 0/1 in t's dtype */
-      return inplace_finish (a, r, NULL, NULL, ins, 2, &node, error);
+      return ps_array_inplace_finish (a, r, NULL, NULL, ins, 2, &node, error);
     }
-  if (!inplace_finish (a, r, binary_name (op, FALSE), binary_backward, ins, 2, &node, error))
+  if (!ps_array_inplace_finish (a, r, binary_name (op, FALSE), binary_backward, ins, 2, &node, error))
     return FALSE;
   if (node)
     {
@@ -1186,7 +765,7 @@ ps_array_fill_ (PsArray *a, PsScalar value, GError **error)
 {
   g_autoptr (PsArray) v = ps_array_new_wrapped (value);
 
-  if (!inplace_prepare (a, error))
+  if (!ps_array_inplace_prepare (a, error))
     return FALSE;
   if (a->grad_fn && ps_autograd_is_enabled ())
     {
@@ -1196,7 +775,7 @@ ps_array_fill_ (PsArray *a, PsScalar value, GError **error)
     }
   {
     PsNode *node = NULL;
-    return inplace_finish (a, v, NULL, NULL, &a, 1, &node, error);
+    return ps_array_inplace_finish (a, v, NULL, NULL, &a, 1, &node, error);
   }
 }
 
@@ -1212,11 +791,11 @@ random_fill (PsArray *a, PsRng *rng, gboolean normal, double p0, double p1, GErr
   g_autoptr (PsArray) tmp = NULL;
   void *p;
 
-  if (!is_float (a->dtype))
+  if (!ps_array_dtype_is_float (a->dtype))
     {
       ps_array_set_error (error, RUNTIME, normal ? "\"normal_kernel_cpu\" not implemented for "
                           "'%s'" : "\"check_uniform_bounds\" not implemented for '%s'",
-                          type_name (a->dtype));
+                          ps_array_scalar_type_name (a->dtype));
       return FALSE;
     }
   if (normal && p1 < 0)
@@ -1231,7 +810,7 @@ random_fill (PsArray *a, PsRng *rng, gboolean normal, double p0, double p1, GErr
                           "found from=%g > to=%g", p0, p1);
       return FALSE;
     }
-  if (!inplace_prepare (a, error))
+  if (!ps_array_inplace_prepare (a, error))
     return FALSE;
   if (a->grad_fn && ps_autograd_is_enabled ())
     {
@@ -1293,11 +872,11 @@ new_random (PsRng *rng, PsDtype dtype, int ndim, const int64_t *shape, gboolean 
 {
   PsArray *a;
 
-  if (!is_float (dtype))
+  if (!ps_array_dtype_is_float (dtype))
     {
       ps_array_set_error (error, RUNTIME, normal ? "\"normal_kernel_cpu\" not implemented for "
                           "'%s'" : "\"check_uniform_bounds\" not implemented for '%s'",
-                          type_name (dtype));
+                          ps_array_scalar_type_name (dtype));
       return NULL;
     }
   a = ps_array_alloc (dtype, ndim, shape, FALSE, error);

@@ -66,6 +66,34 @@ void       ps_array_contiguous_strides (int ndim, const int64_t *shape, int64_t 
 /* The element pointer of a (storage pointer + offset * size). */
 void      *ps_array_data        (const PsArray *a, GError **error);
 
+/* float32 or float64: the dtypes that carry gradients */
+static inline gboolean
+ps_array_dtype_is_float (PsDtype d)
+{
+  return d == PS_DTYPE_F32 || d == PS_DTYPE_F64;
+}
+
+/* PyTorch's scalar type name as its messages print it ("Float", "Long") */
+static inline const char *
+ps_array_scalar_type_name (PsDtype d)
+{
+  switch (d)
+    {
+    case PS_DTYPE_F32: return "Float";
+    case PS_DTYPE_F64: return "Double";
+    case PS_DTYPE_I64: return "Long";
+    case PS_DTYPE_BOOL: return "Bool";
+    default: return "Unknown";
+    }
+}
+
+/* A Python float in an expression (a wrapped 0-d array) */
+static inline PsArray *
+ps_array_wrapped_double (double v)
+{
+  return ps_array_new_wrapped (ps_scalar_float (v));
+}
+
 /* Elements as double / from double in any supported dtype. */
 static inline double
 ps_elem_load (PsDtype dt, const void *p)

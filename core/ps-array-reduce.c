@@ -13,25 +13,6 @@
 
 #define B(op, a, b) ps_array_binary (PS_BINARY_##op, (a), (b), error)
 
-static gboolean
-is_float (PsDtype d)
-{
-  return d == PS_DTYPE_F32 || d == PS_DTYPE_F64;
-}
-
-static const char *
-type_name (PsDtype d)
-{
-  switch (d)
-    {
-    case PS_DTYPE_F32: return "Float";
-    case PS_DTYPE_F64: return "Double";
-    case PS_DTYPE_I64: return "Long";
-    case PS_DTYPE_BOOL: return "Bool";
-    default: return "Unknown";
-    }
-}
-
 /* ------------------------------------------------------------ reductions */
 
 typedef struct
@@ -105,7 +86,7 @@ reduce_positions (const PsArray *a, const Plan *p, int64_t *pos)
 static PsArray *
 sum_compute (PsArray *a, const Plan *p, gboolean mean, GError **error)
 {
-  PsDtype out_dt = is_float (a->dtype) ? a->dtype : PS_DTYPE_I64;
+  PsDtype out_dt = ps_array_dtype_is_float (a->dtype) ? a->dtype : PS_DTYPE_I64;
   int64_t m = ps_shape_numel (p->ndim, p->shape);
   g_autofree int64_t *pos = g_try_new (int64_t, MAX (a->numel, 1));
   PsArray *out = ps_array_alloc (out_dt, p->ndim, p->shape, TRUE, error);
@@ -216,11 +197,11 @@ ps_array_mean (PsArray *a, const int *dims, int n_dims, gboolean keepdim, GError
   Plan p;
   PsArray *out;
 
-  if (!is_float (a->dtype))
+  if (!ps_array_dtype_is_float (a->dtype))
     {
       ps_array_set_error (error, RUNTIME, "mean(): could not infer output dtype. Input dtype "
                           "must be either a floating point or complex dtype. Got: %s",
-                          type_name (a->dtype));
+                          ps_array_scalar_type_name (a->dtype));
       return NULL;
     }
   if (!plan_reduce (a, dims, n_dims, keepdim, &p, error))
@@ -273,7 +254,7 @@ ps_array_std (PsArray *a, const int *dims, int n_dims, gboolean unbiased, gboole
   int64_t m;
   double corr = unbiased ? 1.0 : 0.0;
 
-  if (!is_float (a->dtype))
+  if (!ps_array_dtype_is_float (a->dtype))
     {
       ps_array_set_error (error, RUNTIME, "std and var only support floating point and complex "
                           "dtypes");
@@ -381,7 +362,7 @@ extreme_all (PsArray *a, gboolean is_max, GError **error)
     ps_elem_store_scalar (a->dtype, ps_array_data (out, NULL), ps_array_get_element (a, idx));
     (void) it;
   }
-  if (is_float (a->dtype) && ps_autograd_needs_node (&a, 1))
+  if (ps_array_dtype_is_float (a->dtype) && ps_autograd_needs_node (&a, 1))
     {
       PsNode *node = ps_autograd_record (out, is_max ? "MaxBackward1" : "MinBackward1",
                                          extreme_all_backward, &a, 1);
@@ -497,7 +478,7 @@ extreme_dim (PsArray *a, int dim, gboolean keepdim, gboolean is_max, gboolean wa
             ((int64_t *) ps_array_data (vals, NULL))[o * inner + i] = iv[(o * size + k) * inner + i];
           }
     }
-  if (want_values && is_float (a->dtype) && ps_autograd_needs_node (&a, 1))
+  if (want_values && ps_array_dtype_is_float (a->dtype) && ps_autograd_needs_node (&a, 1))
     {
       PsNode *node = ps_autograd_record (vals, is_max ? "MaxBackward0" : "MinBackward0",
                                          extreme_dim_backward, &a, 1);
@@ -587,10 +568,10 @@ ps_array_norm (PsArray *a, double pw, const int *dims, int n_dims, gboolean keep
   PsArray *out;
   int64_t m;
 
-  if (!is_float (a->dtype))
+  if (!ps_array_dtype_is_float (a->dtype))
     {
       ps_array_set_error (error, RUNTIME, "linalg.vector_norm: Expected a floating point or "
-                          "complex tensor as input. Got %s", type_name (a->dtype));
+                          "complex tensor as input. Got %s", ps_array_scalar_type_name (a->dtype));
       return NULL;
     }
   if (!plan_reduce (a, dims, n_dims, keepdim, &p, error))
@@ -778,7 +759,7 @@ check_mm (PsArray *a, PsArray *b, GError **error)
   if (a->dtype != b->dtype)
     {
       ps_array_set_error (error, RUNTIME, "expected scalar type %s but found %s",
-                          type_name (a->dtype), type_name (b->dtype));
+                          ps_array_scalar_type_name (a->dtype), ps_array_scalar_type_name (b->dtype));
       return FALSE;
     }
   if (a->dtype == PS_DTYPE_BOOL)
@@ -798,7 +779,7 @@ ps_array_mm (PsArray *a, PsArray *b, GError **error)
   if (!check_mm (a, b, error))
     return NULL;
   y = mm_compute (a, b, NULL, error);
-  if (y && is_float (y->dtype) && ps_autograd_needs_node (ins, 2))
+  if (y && ps_array_dtype_is_float (y->dtype) && ps_autograd_needs_node (ins, 2))
     {
       PsNode *node = ps_autograd_record (y, "MmBackward0", mm_backward, ins, 2);
       ps_node_save (node, 0, a);
@@ -832,7 +813,7 @@ ps_array_addmm (PsArray *bias, PsArray *a, PsArray *b, GError **error)
       }
   }
   y = mm_compute (a, b, bias, error);
-  if (y && is_float (y->dtype) && ps_autograd_needs_node (ins, 3))
+  if (y && ps_array_dtype_is_float (y->dtype) && ps_autograd_needs_node (ins, 3))
     {
       PsNode *node = ps_autograd_record (y, "AddmmBackward0", mm_backward, ins, 3);
       node->n[0] = 1;
@@ -910,7 +891,7 @@ ps_array_matmul (PsArray *a, PsArray *b, GError **error)
       y = r2 && check_mm (r1, r2, error) ? mm_compute (r1, r2, NULL, error) : NULL;
       out = y ? ps_array_reshape (y, 0, NULL, error) : NULL;
       ps_autograd_no_grad_pop ();
-      if (out && is_float (out->dtype) && ps_autograd_needs_node (ins, 2))
+      if (out && ps_array_dtype_is_float (out->dtype) && ps_autograd_needs_node (ins, 2))
         {
           PsNode *node = ps_autograd_record (out, "DotBackward0", dot_backward, ins, 2);
           ps_node_save (node, 0, a);
@@ -928,7 +909,7 @@ ps_array_matmul (PsArray *a, PsArray *b, GError **error)
       y = r2 && check_mm (a, r2, error) ? mm_compute (a, r2, NULL, error) : NULL;
       out = y ? ps_array_reshape (y, 1, &a->shape[0], error) : NULL;
       ps_autograd_no_grad_pop ();
-      if (out && is_float (out->dtype) && ps_autograd_needs_node (ins, 2))
+      if (out && ps_array_dtype_is_float (out->dtype) && ps_autograd_needs_node (ins, 2))
         {
           PsNode *node = ps_autograd_record (out, "MvBackward0", mv_backward, ins, 2);
           ps_node_save (node, 0, a);

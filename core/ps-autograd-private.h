@@ -76,4 +76,13 @@ gboolean  ps_autograd_check_inplace (PsArray *a, GError **error);
 PsNode   *ps_autograd_record_inplace (PsArray *a, const char *name, PsBackwardFn backward,
                                       PsArray *const *inputs, int n_inputs);
 
+/* In-place writes of PsArrays (ps-array-ops.c; ps-array-unary.c uses them too).
+ * prepare: PyTorch's checks before writing into a.  finish: result (a's
+ * shape) written into a, cast as PyTorch allows, and the in-place node
+ * recorded into *node when grad flows (name NULL: none). */
+gboolean  ps_array_inplace_prepare (PsArray *a, GError **error);
+gboolean  ps_array_inplace_finish  (PsArray *a, PsArray *result, const char *name,
+                                    PsBackwardFn backward, PsArray *const *inputs, int n,
+                                    PsNode **node, GError **error);
+
 G_END_DECLS

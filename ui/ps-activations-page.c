@@ -1,4 +1,4 @@
-/* ps-activations-page.c — each layer's activations after Forward */
+/* ps-activations-page.c — each layer's activations after Forward (ps-activations-page.ui) */
 #include "ps-activations-page.h"
 #include "ps-matrix-view.h"
 #include "ps-tile-source.h"
@@ -273,6 +273,7 @@ ps_activations_page_dispose (GObject *object)
     }
   if (page->modules != NULL)
     g_ptr_array_set_size (page->modules, 0);
+  gtk_widget_dispose_template (GTK_WIDGET (page), PS_TYPE_ACTIVATIONS_PAGE);
   G_OBJECT_CLASS (ps_activations_page_parent_class)->dispose (object);
 }
 
@@ -286,62 +287,29 @@ ps_activations_page_finalize (GObject *object)
 static void
 ps_activations_page_class_init (PsActivationsPageClass *klass)
 {
+  GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = ps_activations_page_dispose;
   G_OBJECT_CLASS (klass)->finalize = ps_activations_page_finalize;
+  g_type_ensure (PS_TYPE_MATRIX_VIEW);
+  gtk_widget_class_set_template_from_resource (wc, "/org/paramscope/ParamScope/ps-activations-page.ui");
+  gtk_widget_class_bind_template_child (wc, PsActivationsPage, layer_dropdown);
+  gtk_widget_class_bind_template_child (wc, PsActivationsPage, layers);
+  gtk_widget_class_bind_template_child (wc, PsActivationsPage, sample_spin);
+  gtk_widget_class_bind_template_child (wc, PsActivationsPage, note);
+  gtk_widget_class_bind_template_child (wc, PsActivationsPage, stack);
+  gtk_widget_class_bind_template_child (wc, PsActivationsPage, empty);
+  gtk_widget_class_bind_template_child (wc, PsActivationsPage, view);
+  gtk_widget_class_bind_template_callback (wc, on_layer_selected);
+  gtk_widget_class_bind_template_callback (wc, on_sample_changed);
 }
 
 static void
 ps_activations_page_init (PsActivationsPage *page)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8), *label;
-  GtkBox *box = GTK_BOX (page);
-
   page->modules = g_ptr_array_new ();
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (page), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (box, 4);
-
-  label = gtk_label_new (_("Layer"));
-  gtk_box_append (GTK_BOX (bar), label);
-  page->layers = gtk_string_list_new (NULL);
-  page->layer_dropdown = gtk_drop_down_new (G_LIST_MODEL (page->layers), NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (page->layer_dropdown),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Layer"), -1);
-  gtk_widget_set_tooltip_text (page->layer_dropdown,
-                               _("The layer whose output is shown, in the order Forward ran them"));
-  gtk_box_append (GTK_BOX (bar), page->layer_dropdown);
-  label = gtk_label_new (_("Sample"));
-  gtk_box_append (GTK_BOX (bar), label);
-  page->sample_spin = gtk_spin_button_new_with_range (0, 0, 1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (page->sample_spin),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Sample"), -1);
-  gtk_widget_set_tooltip_text (page->sample_spin, _("Which input of the batch"));
-  gtk_box_append (GTK_BOX (bar), page->sample_spin);
-  page->note = gtk_label_new ("");
-  gtk_label_set_ellipsize (GTK_LABEL (page->note), PANGO_ELLIPSIZE_END);
-  gtk_label_set_xalign (GTK_LABEL (page->note), 0);
-  gtk_widget_set_hexpand (page->note, TRUE);
-  gtk_widget_add_css_class (page->note, "dim-label");
-  gtk_box_append (GTK_BOX (bar), page->note);
-  gtk_box_append (box, bar);
-
-  page->stack = gtk_stack_new ();
-  gtk_widget_set_vexpand (page->stack, TRUE);
-  page->empty = gtk_label_new (_("Press Forward to see what each layer computes"));
-  gtk_widget_add_css_class (page->empty, "dim-label");
-  gtk_stack_add_child (GTK_STACK (page->stack), page->empty);
-  page->view = ps_matrix_view_new ();
-  gtk_accessible_update_property (GTK_ACCESSIBLE (page->view), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Activations"), -1);
-  gtk_widget_set_hexpand (page->view, TRUE);
-  gtk_widget_set_vexpand (page->view, TRUE);
-  gtk_stack_add_child (GTK_STACK (page->stack), page->view);
+  gtk_widget_init_template (GTK_WIDGET (page));
   gtk_stack_set_visible_child (GTK_STACK (page->stack), page->empty);
-  gtk_box_append (box, page->stack);
-
-  g_signal_connect_swapped (page->layer_dropdown, "notify::selected",
-                            G_CALLBACK (on_layer_selected), page);
-  g_signal_connect_swapped (page->sample_spin, "value-changed", G_CALLBACK (on_sample_changed),
-                            page);
 }
 
 GtkWidget *

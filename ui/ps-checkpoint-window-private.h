@@ -71,7 +71,7 @@ void       ps_checkpoint_window_stats_show   (PsCheckpointWindow *win);
 void       ps_checkpoint_window_stats_cancel (PsCheckpointWindow *win);
 /* The slice (or scope) changed: old figures go; small ones come at once. */
 void       ps_checkpoint_window_stats_reset  (PsCheckpointWindow *win);
-/* The "Statistics" row of the tensor page. */
-GtkWidget *ps_checkpoint_window_build_stats  (PsCheckpointWindow *win);
+/* The template callbacks of the "Statistics" row (ps-checkpoint-window.ui). */
+void       ps_checkpoint_window_stats_class_init (GtkWidgetClass *wc);
 
 G_END_DECLS

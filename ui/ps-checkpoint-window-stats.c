@@ -226,49 +226,9 @@ on_scope_changed (GtkDropDown *dd, GParamSpec *pspec, PsCheckpointWindow *win)
     ps_checkpoint_window_stats_reset (win);
 }
 
-GtkWidget *
-ps_checkpoint_window_build_stats (PsCheckpointWindow *win)
+void
+ps_checkpoint_window_stats_class_init (GtkWidgetClass *wc)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *title = gtk_label_new (_("Statistics"));
-  GtkWidget *grid = gtk_grid_new ();
-  const char *scope_names[] = { _("of this slice"), _("of the whole tensor"), NULL };
-  g_autoptr (GtkStringList) scopes = gtk_string_list_new (scope_names);
-
-  gtk_widget_add_css_class (title, "heading");
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  win->scope_dd = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (scopes)), NULL);
-  set_a11y_label (win->scope_dd, _("Statistics of"));
-  g_signal_connect (win->scope_dd, "notify::selected", G_CALLBACK (on_scope_changed), win);
-  win->stats_spinner = gtk_spinner_new ();
-  win->stats_button = gtk_button_new_with_label (_("Compute"));
-  gtk_widget_set_tooltip_text (win->stats_button,
-                               _("Read the values to compute their mean, std, min and max"));
-  set_a11y_label (win->stats_button, _("Compute the statistics"));
-  g_signal_connect (win->stats_button, "clicked", G_CALLBACK (on_stats_clicked), win);
-  gtk_widget_set_hexpand (win->stats_spinner, TRUE);
-  gtk_widget_set_halign (win->stats_spinner, GTK_ALIGN_END);
-  gtk_box_append (GTK_BOX (top), title);
-  gtk_box_append (GTK_BOX (top), win->scope_dd);
-  gtk_box_append (GTK_BOX (top), win->stats_spinner);
-  gtk_box_append (GTK_BOX (top), win->stats_button);
-
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 24);
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 2);
-  for (int i = 0; i < N_STATS; i++)
-    {
-      GtkWidget *head = dim_label (_(stat_heads[i]), TRUE);
-      GtkWidget *value = gtk_label_new ("\u2014");
-      gtk_label_set_xalign (GTK_LABEL (head), 0);
-      gtk_label_set_xalign (GTK_LABEL (value), 0);
-      gtk_label_set_selectable (GTK_LABEL (value), TRUE);
-      gtk_widget_add_css_class (value, "numeric");
-      gtk_grid_attach (GTK_GRID (grid), head, i, 0, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), value, i, 1, 1, 1);
-      win->stat_values[i] = value;
-    }
-  gtk_box_append (GTK_BOX (box), top);
-  gtk_box_append (GTK_BOX (box), grid);
-  return box;
+  gtk_widget_class_bind_template_callback (wc, on_scope_changed);
+  gtk_widget_class_bind_template_callback (wc, on_stats_clicked);
 }

@@ -8,8 +8,8 @@
  *   │ 76 tensors · 4.0 GB      │ statistics: dtype shape mean std min max   │
  *   └──────────────────────────┴────────────────────────────────────────────┘
  *
- * The tree is a GtkTreeListModel of PsCheckpointItems whose children are
- * made on expansion; the matrix view pools in a worker; the statistics
+ * Built from ps-checkpoint-window.ui.  The tree is a GtkTreeListModel of
+ * PsCheckpointItems whose children are made on expansion; the matrix view pools in a worker; the statistics
  * run in a GTask thread, cancelled when the selection moves on
  * (ps-checkpoint-window-stats.c; the struct is in ps-checkpoint-window-private.h).
  */
@@ -732,22 +732,6 @@ static const GActionEntry win_entries[] = {
   { .name = "natural-order", .state = "true", .change_state = change_natural_order },
 };
 
-static GMenuModel *
-build_menu (void)
-{
-  GMenu *menu = g_menu_new ();
-  GMenu *view = g_menu_new (), *file = g_menu_new ();
-
-  g_menu_append (view, _("Sort Names _Naturally (9 before 10)"), "win.natural-order");
-  g_menu_append (file, _("_Open Checkpoint…"), "app.open-checkpoint");
-  g_menu_append (file, _("_Close"), "window.close");
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (view));
-  g_menu_append_section (menu, NULL, G_MENU_MODEL (file));
-  g_object_unref (view);
-  g_object_unref (file);
-  return G_MENU_MODEL (menu);
-}
-
 /* ---- GObject ------------------------------------------------------------------------ */
 
 static void
@@ -757,6 +741,7 @@ ps_checkpoint_window_dispose (GObject *object)
 
   ps_checkpoint_window_stats_cancel (win);
   g_clear_pointer (&win->ck, ps_checkpoint_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (win), PS_TYPE_CHECKPOINT_WINDOW);
   G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->dispose (object);
 }
 
@@ -770,238 +755,71 @@ ps_checkpoint_window_finalize (GObject *object)
   G_OBJECT_CLASS (ps_checkpoint_window_parent_class)->finalize (object);
 }
 
+#define BIND(name) gtk_widget_class_bind_template_child (wc, PsCheckpointWindow, name)
+
 static void
 ps_checkpoint_window_class_init (PsCheckpointWindowClass *klass)
 {
   GObjectClass *oc = G_OBJECT_CLASS (klass);
   GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+  static const char *const stat_ids[N_STATS] = {
+    [STAT_DTYPE] = "stat_dtype", [STAT_SHAPE] = "stat_shape", [STAT_MEAN] = "stat_mean",
+    [STAT_STD] = "stat_std", [STAT_MIN] = "stat_min", [STAT_MAX] = "stat_max",
+  };
 
   oc->dispose = ps_checkpoint_window_dispose;
   oc->finalize = ps_checkpoint_window_finalize;
   gtk_widget_class_add_binding_action (wc, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+
+  g_type_ensure (PS_TYPE_MATRIX_VIEW);
+  gtk_widget_class_set_template_from_resource (wc, "/org/paramscope/ParamScope/ps-checkpoint-window.ui");
+  BIND (title_label);
+  BIND (subtitle_label);
+  BIND (selection);
+  BIND (tree_view);
+  BIND (summary_label);
+  BIND (stack);
+  BIND (place_icon);
+  BIND (place_title);
+  BIND (place_text);
+  BIND (name_label);
+  BIND (badge_label);
+  BIND (info_label);
+  BIND (picker);
+  BIND (axes_note);
+  BIND (row_dd);
+  BIND (col_dd);
+  BIND (picker_flow);
+  BIND (heatmap);
+  BIND (readout);
+  BIND (zoom_reset);
+  BIND (scope_dd);
+  BIND (stats_button);
+  BIND (stats_spinner);
+  for (int i = 0; i < N_STATS; i++)
+    gtk_widget_class_bind_template_child_full (wc, stat_ids[i], FALSE,
+                                               G_STRUCT_OFFSET (PsCheckpointWindow,
+                                                                stat_values[i]));
+  gtk_widget_class_bind_template_callback (wc, setup_row);
+  gtk_widget_class_bind_template_callback (wc, bind_row);
+  gtk_widget_class_bind_template_callback (wc, on_selection_changed);
+  gtk_widget_class_bind_template_callback (wc, on_row_activated);
+  gtk_widget_class_bind_template_callback (wc, on_tree_key);
+  gtk_widget_class_bind_template_callback (wc, on_axis_changed);
+  gtk_widget_class_bind_template_callback (wc, on_cell_focused);
+  gtk_widget_class_bind_template_callback (wc, on_zoom_reset);
+  ps_checkpoint_window_stats_class_init (wc);
 }
 
-static GtkWidget *
-build_header (PsCheckpointWindow *win)
-{
-  GtkWidget *header = gtk_header_bar_new ();
-  GtkWidget *title_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
-  GtkWidget *menu = gtk_menu_button_new ();
-  g_autoptr (GMenuModel) model = build_menu ();
-
-  win->title_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (win->title_label, "title");
-  gtk_label_set_ellipsize (GTK_LABEL (win->title_label), PANGO_ELLIPSIZE_MIDDLE);
-  win->subtitle_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (win->subtitle_label, "subtitle");
-  gtk_widget_add_css_class (win->subtitle_label, "dim-label");
-  gtk_widget_set_valign (title_box, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (title_box), win->title_label);
-  gtk_box_append (GTK_BOX (title_box), win->subtitle_label);
-  gtk_header_bar_set_title_widget (GTK_HEADER_BAR (header), title_box);
-
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (open), "app.open-checkpoint");
-  gtk_widget_set_tooltip_text (open, _("Open a checkpoint (.safetensors)"));
-  set_a11y_label (open, _("Open a checkpoint"));
-  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), open);
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu), "open-menu-symbolic");
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu), model);
-  gtk_widget_set_tooltip_text (menu, _("Main menu"));
-  set_a11y_label (menu, _("Main menu"));
-  gtk_header_bar_pack_end (GTK_HEADER_BAR (header), menu);
-  return header;
-}
-
-static GtkWidget *
-build_tree (PsCheckpointWindow *win)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *sw = gtk_scrolled_window_new ();
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkEventController *keys = gtk_event_controller_key_new ();
-
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
-  win->selection = gtk_single_selection_new (NULL);
-  gtk_single_selection_set_autoselect (win->selection, FALSE);
-  gtk_single_selection_set_can_unselect (win->selection, TRUE);
-  win->tree_view = gtk_list_view_new (GTK_SELECTION_MODEL (win->selection), factory);
-  gtk_widget_add_css_class (win->tree_view, "navigation-sidebar");
-  set_a11y_label (win->tree_view, _("Tensors of the checkpoint"));
-  g_signal_connect (win->selection, "notify::selected-item", G_CALLBACK (on_selection_changed),
-                    win);
-  g_signal_connect (win->tree_view, "activate", G_CALLBACK (on_row_activated), win);
-  /* before the list's own bindings, which take Left and Right too */
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_tree_key), win);
-  gtk_widget_add_controller (win->tree_view, keys);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), win->tree_view);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (sw), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (sw, TRUE);
-
-  win->summary_label = dim_label (NULL, TRUE);
-  gtk_label_set_xalign (GTK_LABEL (win->summary_label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (win->summary_label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (win->summary_label, "ps-status");
-  gtk_box_append (GTK_BOX (box), sw);
-  gtk_box_append (GTK_BOX (box), win->summary_label);
-  gtk_widget_set_size_request (box, 420, -1);
-  return box;
-}
-
-static GtkWidget *
-build_placeholder (PsCheckpointWindow *win)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-
-  win->place_icon = gtk_image_new ();
-  gtk_image_set_pixel_size (GTK_IMAGE (win->place_icon), 64);
-  gtk_widget_add_css_class (win->place_icon, "dim-label");
-  win->place_title = gtk_label_new (NULL);
-  gtk_widget_add_css_class (win->place_title, "title-2");
-  gtk_label_set_wrap (GTK_LABEL (win->place_title), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (win->place_title), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_justify (GTK_LABEL (win->place_title), GTK_JUSTIFY_CENTER);
-  win->place_text = dim_label (NULL, FALSE);
-  gtk_label_set_wrap (GTK_LABEL (win->place_text), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (win->place_text), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_justify (GTK_LABEL (win->place_text), GTK_JUSTIFY_CENTER);
-  gtk_label_set_max_width_chars (GTK_LABEL (win->place_text), 60);
-  gtk_label_set_selectable (GTK_LABEL (win->place_text), TRUE);
-  gtk_box_append (GTK_BOX (box), win->place_icon);
-  gtk_box_append (GTK_BOX (box), win->place_title);
-  gtk_box_append (GTK_BOX (box), win->place_text);
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  gtk_widget_set_margin_start (box, 24);
-  gtk_widget_set_margin_end (box, 24);
-  return box;
-}
-
-/* The axes: the rows and columns drop-downs, then an index for each other
- * axis in a flow box (they wrap when there are many). */
-static GtkWidget *
-build_picker (PsCheckpointWindow *win)
-{
-  GtkWidget *picker = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *rows = gtk_label_new_with_mnemonic (_("_Rows"));
-  GtkWidget *cols = gtk_label_new_with_mnemonic (_("C_olumns"));
-
-  win->row_dd = gtk_drop_down_new (NULL, NULL);
-  win->col_dd = gtk_drop_down_new (NULL, NULL);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (rows), win->row_dd);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (cols), win->col_dd);
-  set_a11y_label (win->row_dd, _("Axis shown as rows"));
-  set_a11y_label (win->col_dd, _("Axis shown as columns"));
-  g_signal_connect (win->row_dd, "notify::selected", G_CALLBACK (on_axis_changed), win);
-  g_signal_connect (win->col_dd, "notify::selected", G_CALLBACK (on_axis_changed), win);
-  gtk_box_append (GTK_BOX (box), rows);
-  gtk_box_append (GTK_BOX (box), win->row_dd);
-  gtk_box_append (GTK_BOX (box), cols);
-  gtk_box_append (GTK_BOX (box), win->col_dd);
-  gtk_widget_set_valign (box, GTK_ALIGN_START);
-  win->picker_flow = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (win->picker_flow), GTK_SELECTION_NONE);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (win->picker_flow), 16);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (win->picker_flow), 4);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (win->picker_flow), 8);
-  gtk_widget_set_hexpand (win->picker_flow, TRUE);
-  gtk_widget_set_margin_start (win->picker_flow, 16);
-  gtk_box_append (GTK_BOX (picker), box);
-  gtk_box_append (GTK_BOX (picker), win->picker_flow);
-  return picker;
-}
-
-static GtkWidget *
-build_tensor_page (PsCheckpointWindow *win)
-{
-  GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  GtkWidget *name_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *readout_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *frame = gtk_frame_new (NULL);
-
-  win->name_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (win->name_label, "title-4");
-  gtk_widget_add_css_class (win->name_label, "monospace");
-  gtk_label_set_selectable (GTK_LABEL (win->name_label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (win->name_label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (win->name_label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_set_hexpand (win->name_label, TRUE);
-  win->badge_label = gtk_label_new (NULL);
-  gtk_widget_add_css_class (win->badge_label, "ps-badge-tied");
-  gtk_widget_set_valign (win->badge_label, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (name_row), win->name_label);
-  gtk_box_append (GTK_BOX (name_row), win->badge_label);
-  win->info_label = dim_label (NULL, FALSE);
-  gtk_label_set_xalign (GTK_LABEL (win->info_label), 0);
-  gtk_label_set_selectable (GTK_LABEL (win->info_label), TRUE);
-
-  win->picker = gtk_stack_new ();
-  gtk_stack_add_named (GTK_STACK (win->picker), build_picker (win), "axes");
-  win->axes_note = dim_label (NULL, FALSE);
-  gtk_label_set_xalign (GTK_LABEL (win->axes_note), 0);
-  gtk_stack_add_named (GTK_STACK (win->picker), win->axes_note, "note");
-  win->heatmap = ps_matrix_view_new ();
-  gtk_widget_set_vexpand (win->heatmap, TRUE);
-  gtk_widget_set_hexpand (win->heatmap, TRUE);
-  g_signal_connect (win->heatmap, "cell-focused", G_CALLBACK (on_cell_focused), win);
-  gtk_frame_set_child (GTK_FRAME (frame), win->heatmap);
-  gtk_widget_add_css_class (frame, "view");
-
-  win->readout = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (win->readout), 0);
-  gtk_label_set_selectable (GTK_LABEL (win->readout), TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (win->readout), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (win->readout, "monospace");
-  gtk_widget_set_hexpand (win->readout, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (win->readout),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  _("Index and value of the cell"), -1);
-  win->zoom_reset = gtk_button_new_from_icon_name ("zoom-fit-best-symbolic");
-  gtk_widget_add_css_class (win->zoom_reset, "flat");
-  gtk_widget_set_tooltip_text (win->zoom_reset, _("Show the whole slice (Ctrl+0); zoom with "
-                                                  "Ctrl+scroll, pan by dragging"));
-  set_a11y_label (win->zoom_reset, _("Show the whole slice"));
-  g_signal_connect (win->zoom_reset, "clicked", G_CALLBACK (on_zoom_reset), win);
-  gtk_box_append (GTK_BOX (readout_row), win->readout);
-  gtk_box_append (GTK_BOX (readout_row), win->zoom_reset);
-
-  gtk_box_append (GTK_BOX (page), name_row);
-  gtk_box_append (GTK_BOX (page), win->info_label);
-  gtk_box_append (GTK_BOX (page), win->picker);
-  gtk_box_append (GTK_BOX (page), frame);
-  gtk_box_append (GTK_BOX (page), readout_row);
-  gtk_box_append (GTK_BOX (page), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
-  gtk_box_append (GTK_BOX (page), ps_checkpoint_window_build_stats (win));
-  gtk_widget_set_margin_start (page, 18);
-  gtk_widget_set_margin_end (page, 18);
-  gtk_widget_set_margin_top (page, 12);
-  gtk_widget_set_margin_bottom (page, 12);
-  return page;
-}
+#undef BIND
 
 static void
 ps_checkpoint_window_init (PsCheckpointWindow *win)
 {
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-
   win->order = PS_CHECKPOINT_ORDER_NATURAL;
+  gtk_widget_init_template (GTK_WIDGET (win));
   g_action_map_add_action_entries (G_ACTION_MAP (win), win_entries, G_N_ELEMENTS (win_entries),
                                    win);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1280, 820);
-  gtk_window_set_titlebar (GTK_WINDOW (win), build_header (win));
-
-  win->stack = gtk_stack_new ();
-  gtk_stack_add_named (GTK_STACK (win->stack), build_placeholder (win), "placeholder");
-  gtk_stack_add_named (GTK_STACK (win->stack), build_tensor_page (win), "tensor");
-  gtk_paned_set_start_child (GTK_PANED (paned), build_tree (win));
-  gtk_paned_set_end_child (GTK_PANED (paned), win->stack);
-  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_position (GTK_PANED (paned), 480);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_window_set_child (GTK_WINDOW (win), paned);
   update_titles (win, NULL);
   show_placeholder (win, "view-grid-symbolic", _("No checkpoint"),
                     _("Open a .safetensors file to browse its tensors."));

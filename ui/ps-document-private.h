@@ -1,4 +1,5 @@
-/* ps-document-private.h — what ps-document.c and ps-document-code.c share */
+/* ps-document-private.h — what ps-document.c, ps-document-edit.c and
+ * ps-document-code.c share */
 #pragma once
 
 #include "ps-document.h"
@@ -10,5 +11,11 @@ G_BEGIN_DECLS
  * model, called name in the code). */
 void ps_document_code_init (PsModule *model, const char *name, GString *code, PsModule *module,
                             PsParam *param, PsInitTarget target, const PsInitScheme *scheme);
+
+/* FALSE with the reason (a PS_ERROR_VALUE) while changes are refused (training runs). */
+gboolean ps_document_check_idle (PsDocument *doc, GError **error);
+/* The PyTorch code of a command once it is done (owned): the one place the
+ * console learns of it. */
+void     ps_document_say_code   (PsDocument *doc, char *code);
 
 G_END_DECLS

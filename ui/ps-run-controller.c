@@ -8,11 +8,6 @@
 #include <sys/resource.h>
 #include <string.h>
 
-/* The snapshots' memory is capped by the document's history limit (they
- * take at most half of it); the count only keeps the snapshot pickers of
- * the Difference page short. */
-#define MAX_SNAPSHOTS 1000
-
 /* ---- PsRunController ------------------------------------------------------------ */
 
 struct _PsRunController
@@ -311,71 +306,17 @@ ensure_trainer (PsRunController *run, GError **error)
   return TRUE;
 }
 
-static guint64
-snapshots_bytes (PsRunController *run)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (run->snapshots));
-  guint64 bytes = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (run->snapshots), i);
-      bytes += ps_run_snapshot_get_snapshot (rs) ? ps_snapshot_get_bytes (ps_run_snapshot_get_snapshot (rs)) : 0;
-    }
-  return bytes;
-}
-
-/* Keep the snapshots within half the document's history limit (and
- * MAX_SNAPSHOTS): the oldest automatic snapshot after a run's start goes
- * first, then the oldest of any kind; the document is told what is kept
- * and, if some were dropped, that the history was trimmed. */
+/* The snapshots within half the document's history limit (ps-run-snapshot.c). */
 static void
 trim_snapshots (PsRunController *run)
 {
-  guint64 limit = ps_document_get_history_limit (run->doc) / 2;
-  guint64 bytes = snapshots_bytes (run);
-  guint n, dropped = 0;
-
-  while ((n = g_list_model_get_n_items (G_LIST_MODEL (run->snapshots))) > 0
-         && (bytes > limit || n > MAX_SNAPSHOTS))
-    {
-      g_autoptr (PsRunSnapshot) old = NULL;
-      guint drop = 0;
-
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (run->snapshots), i);
-          if (g_str_has_prefix (ps_snapshot_get_label (ps_run_snapshot_get_snapshot (rs)), "step ")
-              && ps_snapshot_get_step (ps_run_snapshot_get_snapshot (rs)) > 0)
-            {
-              drop = i;
-              break;
-            }
-        }
-      old = g_list_model_get_item (G_LIST_MODEL (run->snapshots), drop);
-      bytes -= ps_snapshot_get_bytes (ps_run_snapshot_get_snapshot (old));
-      g_list_store_remove (run->snapshots, drop);
-      dropped++;
-    }
-  ps_document_set_kept_bytes (run->doc, bytes);
-  ps_document_history_trimmed (run->doc, dropped);
+  ps_run_snapshots_trim (run->snapshots, run->doc);
 }
 
 static void
 add_snapshot (PsRunController *run, PsSnapshot *s)
 {
-  g_autofree char *shown = NULL;
-  g_autoptr (PsRunSnapshot) item = NULL;
-
-  if (g_str_has_prefix (ps_snapshot_get_label (s), "step "))
-    /* automatic ones say which run they belong to */
-    shown = g_strdup_printf (_("run %u · step %" PRIu64), MAX (run->run_no, 1),
-                             ps_snapshot_get_step (s));
-  else
-    shown = g_strdup (ps_snapshot_get_label (s));
-  item = ps_run_snapshot_new (s, shown);
-  g_list_store_append (run->snapshots, item);
-  trim_snapshots (run);
+  ps_run_snapshots_append (run->snapshots, run->doc, s, run->run_no);
 }
 
 static void

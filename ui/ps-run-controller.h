@@ -67,6 +67,14 @@ G_DECLARE_FINAL_TYPE (PsRunSnapshot, ps_run_snapshot, PS, RUN_SNAPSHOT, GObject)
 PsRunSnapshot *ps_run_snapshot_new          (PsSnapshot *s, const char *label);
 PsSnapshot    *ps_run_snapshot_get_snapshot (PsRunSnapshot *rs);   /* borrowed, nullable */
 const char    *ps_run_snapshot_get_label    (PsRunSnapshot *rs);   /* the "label" property */
+/* The controller's list of them.  trim: within half the document's history
+ * limit (and a count), the oldest automatic snapshot after a run's start
+ * first, then the oldest of any kind; the document is told what is kept and
+ * what was dropped.  append: s taken over, an automatic one ("step N") shown
+ * as "run R · step N", then trimmed. */
+void           ps_run_snapshots_trim        (GListStore *snapshots, PsDocument *doc);
+void           ps_run_snapshots_append      (GListStore *snapshots, PsDocument *doc,
+                                             PsSnapshot *s, guint run_no);
 
 #define PS_TYPE_RUN_CONTROLLER (ps_run_controller_get_type ())
 G_DECLARE_FINAL_TYPE (PsRunController, ps_run_controller, PS, RUN_CONTROLLER, GObject)

@@ -1,5 +1,14 @@
-/* ps-run-snapshot.c — one entry of a run's snapshots list (ps-run-controller.h) */
+/* ps-run-snapshot.c — a run's snapshots list: its entries (PsRunSnapshot)
+ * and what it keeps (ps-run-controller.h) */
 #include "ps-run-controller.h"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+
+/* The snapshots' memory is capped by the document's history limit (they
+ * take at most half of it); the count only keeps the snapshot pickers of
+ * the Difference page short. */
+#define MAX_SNAPSHOTS 1000
 
 struct _PsRunSnapshot
 {
@@ -68,4 +77,73 @@ ps_run_snapshot_get_label (PsRunSnapshot *rs)
 {
   g_return_val_if_fail (PS_IS_RUN_SNAPSHOT (rs), NULL);
   return rs->label;
+}
+
+/* ---- the list ---------------------------------------------------------------- */
+
+static guint64
+snapshots_bytes (GListStore *snapshots)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (snapshots));
+  guint64 bytes = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (snapshots), i);
+      bytes += ps_run_snapshot_get_snapshot (rs) ? ps_snapshot_get_bytes (ps_run_snapshot_get_snapshot (rs)) : 0;
+    }
+  return bytes;
+}
+
+/* Keep the snapshots within half the document's history limit (and
+ * MAX_SNAPSHOTS): the oldest automatic snapshot after a run's start goes
+ * first, then the oldest of any kind; the document is told what is kept
+ * and, if some were dropped, that the history was trimmed. */
+void
+ps_run_snapshots_trim (GListStore *snapshots, PsDocument *doc)
+{
+  guint64 limit = ps_document_get_history_limit (doc) / 2;
+  guint64 bytes = snapshots_bytes (snapshots);
+  guint n, dropped = 0;
+
+  while ((n = g_list_model_get_n_items (G_LIST_MODEL (snapshots))) > 0
+         && (bytes > limit || n > MAX_SNAPSHOTS))
+    {
+      g_autoptr (PsRunSnapshot) old = NULL;
+      guint drop = 0;
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (PsRunSnapshot) rs = g_list_model_get_item (G_LIST_MODEL (snapshots), i);
+          if (g_str_has_prefix (ps_snapshot_get_label (ps_run_snapshot_get_snapshot (rs)), "step ")
+              && ps_snapshot_get_step (ps_run_snapshot_get_snapshot (rs)) > 0)
+            {
+              drop = i;
+              break;
+            }
+        }
+      old = g_list_model_get_item (G_LIST_MODEL (snapshots), drop);
+      bytes -= ps_snapshot_get_bytes (ps_run_snapshot_get_snapshot (old));
+      g_list_store_remove (snapshots, drop);
+      dropped++;
+    }
+  ps_document_set_kept_bytes (doc, bytes);
+  ps_document_history_trimmed (doc, dropped);
+}
+
+void
+ps_run_snapshots_append (GListStore *snapshots, PsDocument *doc, PsSnapshot *s, guint run_no)
+{
+  g_autofree char *shown = NULL;
+  g_autoptr (PsRunSnapshot) item = NULL;
+
+  if (g_str_has_prefix (ps_snapshot_get_label (s), "step "))
+    /* automatic ones say which run they belong to */
+    shown = g_strdup_printf (_("run %u · step %" PRIu64), MAX (run_no, 1),
+                             ps_snapshot_get_step (s));
+  else
+    shown = g_strdup (ps_snapshot_get_label (s));
+  item = ps_run_snapshot_new (s, shown);
+  g_list_store_append (snapshots, item);
+  ps_run_snapshots_trim (snapshots, doc);
 }
