@@ -20,6 +20,8 @@ typedef struct
 {
   PsNode  *node;                          /* a non-leaf input, or */
   PsArray *leaf;                          /* a leaf that requires grad; both NULL: none */
+  gboolean leaf_moved;                    /* that leaf was since written in place and became
+                                           * part of the graph: backward refuses, as PyTorch */
   int      ndim;
   int64_t  shape[PS_ARRAY_MAX_DIMS];
   PsDtype  dtype;

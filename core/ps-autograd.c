@@ -138,11 +138,48 @@ ps_autograd_record (PsArray *out, const char *name, PsBackwardFn backward,
   return node;
 }
 
+/* A leaf A written in place by an op whose inputs' graph reaches A itself
+ * (b = a.double(); a.requires_grad_(False); a += b): A now has a node whose
+ * graph holds A, a reference cycle.  PyTorch's backward then refuses ("leaf
+ * variable has been moved into the graph interior"); the edges to A let go of
+ * it and say so. */
+static void
+release_moved_leaf (PsNode *node, PsArray *a)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr (GPtrArray) stack = g_ptr_array_new ();
+
+  g_ptr_array_add (stack, node);
+  while (stack->len > 0)
+    {
+      PsNode *n = g_ptr_array_steal_index_fast (stack, stack->len - 1);
+      if (!g_hash_table_add (seen, n))
+        continue;
+      for (int i = 0; i < n->n_inputs; i++)
+        {
+          PsEdge *e = &n->inputs[i];
+          if (e->leaf == a)
+            {
+              e->leaf = NULL;
+              e->leaf_moved = TRUE;
+              ps_array_unref (a);
+            }
+          else if (e->node)
+            g_ptr_array_add (stack, e->node);
+        }
+    }
+}
+
 PsNode *
 ps_autograd_record_inplace (PsArray *a, const char *name, PsBackwardFn backward,
                             PsArray *const *inputs, int n_inputs)
 {
   PsNode *node = node_new (name, backward, inputs, n_inputs);
+
+  if (a->grad_fn == NULL)
+    for (int i = 0; i < n_inputs; i++)
+      if (node->inputs[i].node)
+        release_moved_leaf (node->inputs[i].node, a);
 
   node->out_ndim = a->ndim;
   memcpy (node->out_shape, a->shape, sizeof node->out_shape);
@@ -407,6 +444,11 @@ route (GHashTable *node_grads, GHashTable *leaf_grads, PsEdge *e, PsArray *gin, 
 {
   g_autoptr (PsArray) g = NULL;
 
+  if (e->leaf_moved)
+    {
+      ps_array_set_error (error, RUNTIME, "leaf variable has been moved into the graph interior");
+      return FALSE;
+    }
   if (e->node == NULL && e->leaf == NULL)
     return TRUE;
   g = ps_array_sum_to (gin, e->ndim, e->shape, error);

@@ -607,6 +607,36 @@ test_lesson (void)
     }
 }
 
+/* a = zeros(3, requires_grad=True); b = a.double(); a.requires_grad_(False);
+ * a += b: a's new node holds b's graph, which held a as its leaf.  PyTorch's
+ * backward refuses; and the arrays must not keep each other alive (the
+ * tensor fuzzer found that cycle as memory never given back). */
+static void
+test_leaf_moved_inside (void)
+{
+  gint64 before = ps_array_memory_in_use ();
+  int64_t s = 3;
+  GError *error = NULL;
+
+  {
+    g_autoptr (PsArray) a = ps_array_new_zeros (PS_DTYPE_F32, 1, &s, &error);
+    g_autoptr (PsArray) b = NULL, total = NULL;
+    g_assert_true (ps_array_set_requires_grad (a, TRUE, &error));
+    b = ps_array_to_dtype (a, PS_DTYPE_F64, &error);
+    g_assert_nonnull (b);
+    g_assert_true (ps_array_set_requires_grad (a, FALSE, &error));
+    g_assert_true (ps_array_binary_ (PS_BINARY_ADD, a, b, &error));
+    g_assert_no_error (error);
+    g_assert_false (ps_array_is_leaf (a));
+    total = ps_array_sum (a, NULL, 0, FALSE, &error);
+    g_assert_nonnull (total);
+    g_assert_false (ps_array_backward (total, NULL, FALSE, &error));
+    g_assert_cmpstr (error->message, ==, "leaf variable has been moved into the graph interior");
+    g_clear_error (&error);
+  }
+  g_assert_cmpint (ps_array_memory_in_use (), ==, before);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -617,6 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/autograd/leaf-rules", test_leaf_rules);
   g_test_add_func ("/core/autograd/module-and-params", test_module_and_params);
   g_test_add_func ("/core/autograd/errors", test_errors);
+  g_test_add_func ("/core/autograd/leaf-moved-inside", test_leaf_moved_inside);
   g_test_add_func ("/core/autograd/lesson", test_lesson);
   return g_test_run ();
 }
