@@ -1,5 +1,6 @@
 /* ps-ui-test-util.c — what the widget and window tests share (see ps-ui-test-util.h) */
 #include "ps-ui-test-util.h"
+#include "ps-code-runner.h"
 #include "ps-live-text.h"
 #include "ps-matrix-view.h"
 #include "ps-param-source.h"
@@ -229,4 +230,15 @@ ps_test_view_get_param (GtkWidget *view)
 {
   PsMatrixSource *src = ps_matrix_view_get_source (PS_MATRIX_VIEW (view));
   return src && PS_IS_PARAM_SOURCE (src) ? ps_param_source_get_param (PS_PARAM_SOURCE (src)) : NULL;
+}
+
+void
+ps_test_window_wait_code (PsWindow *win)
+{
+  PsCodeRunner *runner = ps_window_get_code_runner (win);
+
+  while (ps_code_runner_is_running (runner))
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }

@@ -65,6 +65,9 @@ GtkWidget  *ps_test_window_child       (PsWindow *win, const char *name);
 GtkWidget  *ps_test_template_child     (GtkWidget *widget, GType type, const char *name);
 /* The status line's text. */
 const char *ps_test_window_status      (PsWindow *win);
+/* Runs the main loop until the window's code runner is done, then what the
+ * views do after it, once. */
+void        ps_test_window_wait_code   (PsWindow *win);
 /* What the inspector shows: names, shape and (as of the last time it was
  * shown) statistics.  Free it. */
 char       *ps_test_inspector_text     (PsWindow *win);

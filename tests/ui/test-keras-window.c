@@ -20,17 +20,6 @@ static const PsTestWindowSetup mlp = { "mlp", 1024, 700 };
 static const PsTestWindowSetup shared = { "keras_shared", 1024, 700 };
 static const PsTestWindowSetup rgnet = { "keras_rgnet", 1024, 700 };
 
-static void
-wait_idle (PsWindow *win)
-{
-  PsCodeRunner *runner = ps_window_get_code_runner (win);
-
-  while (ps_code_runner_is_running (runner))
-    g_main_context_iteration (NULL, TRUE);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 static PsModule *
 model (PsWindow *win)
 {
@@ -46,7 +35,7 @@ run_all (PsWindow *win)
 
   g_assert_nonnull (nb);
   ps_notebook_view_run_all (view);
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   for (guint i = 0; i < ps_notebook_get_n_cells (nb); i++)
     if (ps_notebook_cell_kind (nb, i) == PS_CELL_CODE && ps_notebook_cell_error (nb, i) != NULL)
       g_error ("cell %u raised %s: %s", i, ps_notebook_cell_error (nb, i)->ename,

@@ -23,19 +23,6 @@ static const char *lang = "en";
 static const PsTestWindowSetup mlp = { "mlp", 1024, 700 };
 static const PsTestWindowSetup mlp_large = { "mlp", 1600, 1000 };
 
-/* Run the main loop until the window's code is done. */
-static void
-wait_idle (PsWindow *win)
-{
-  PsCodeRunner *runner = ps_window_get_code_runner (win);
-
-  while (ps_code_runner_is_running (runner))
-    g_main_context_iteration (NULL, TRUE);
-  /* what the views do after it, once */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 static PsParam *
 param (PsWindow *win, const char *key)
 {
@@ -113,14 +100,14 @@ test_lesson (PsWindowFixture *f, gconstpointer setup)
           if (ps_notebook_cell_kind (nb, i) != PS_CELL_CODE)
             continue;
           ps_notebook_view_run_cell (view, i);
-          wait_idle (win);
+          ps_test_window_wait_code (win);
           if (i == 28)
             {
               g_autofree char *edit_shot = g_strdup_printf ("notebook-%s-edit.png", lang);
               ps_window_select_key (win, "0.weight");
               ps_console_submit (PS_CONSOLE (ps_test_window_child (win, "console")),
                                  "net[0].weight.data[1, 2] = -42");
-              wait_idle (win);
+              ps_test_window_wait_code (win);
               ps_notebook_view_scroll_to_cell (view, i - 1);
               ps_test_wait_frame (GTK_WIDGET (win));
               while (g_main_context_iteration (NULL, FALSE))
@@ -133,7 +120,7 @@ test_lesson (PsWindowFixture *f, gconstpointer setup)
   else
     {
       ps_notebook_view_run_all (view);
-      wait_idle (win);
+      ps_test_window_wait_code (win);
     }
 
   path = g_strdup_printf ("%s/notebooks/parameters-%s.expected.ipynb", g_getenv ("PS_FIXTURES"), lang);
@@ -167,7 +154,7 @@ test_lesson (PsWindowFixture *f, gconstpointer setup)
    * changes it is one undo step (the editing cell again, on this network) */
   g_assert_false (ps_document_can_undo (ps_window_get_document (win)));
   ps_notebook_view_run_cell (view, 28);
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   g_assert_cmpfloat (ps_param_get_data (param (win, "0.weight"))->data[0], ==, 42.f);
   g_assert_true (g_str_has_suffix (ps_document_get_undo_label (ps_window_get_document (win)), " [17]"));
   {
@@ -209,14 +196,14 @@ test_console_edit (PsWindowFixture *f, gconstpointer setup)
 
   ps_console_submit (PS_CONSOLE (ps_test_window_child (win, "console")),
                      "net[0].weight.data[0, 0] = 42");
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   g_assert_cmpfloat (ps_param_get_data (w)->data[0], ==, 42.f);
   g_assert_cmpuint (ps_matrix_source_get_version (src), >, version);
   g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "net[0].weight.data[0, 0] = 42");
 
   /* a line that changes nothing is no step */
   ps_console_submit (PS_CONSOLE (ps_test_window_child (win, "console")), "print(net[0].weight.shape)");
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   text = console_text (win);
   g_assert_nonnull (strstr (text, ">>> net[0].weight.data[0, 0] = 42\n"));
   g_assert_nonnull (strstr (text, "torch.Size([8, 4])\n"));
@@ -246,7 +233,7 @@ test_console_stop (PsWindowFixture *f, gconstpointer setup)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
   g_assert_nonnull (strstr (ps_test_window_status (win), "Escape"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.stop", NULL));
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   text = console_text (win);
   g_assert_nonnull (strstr (text, "KeyboardInterrupt"));
   g_assert_nonnull (strstr (ps_test_window_status (win), "KeyboardInterrupt"));
@@ -299,11 +286,11 @@ test_mouse_code (PsWindowFixture *f, gconstpointer setup)
   g_assert_false (gtk_widget_get_visible (console));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.console", NULL));
   g_assert_true (gtk_widget_get_visible (console));
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   g_assert_cmpint (gtk_widget_get_height (console), >, 0);
   /* the code a click wrote runs as it is in the console */
   ps_console_submit (PS_CONSOLE (console), "net[0].weight.data.fill_(7)");
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   g_assert_cmpfloat (ps_param_get_data (param (win, "0.weight"))->data[3], ==, 7.f);
 }
 
@@ -330,7 +317,7 @@ test_open_file (PsWindowFixture *f, gconstpointer setup)
   g_assert_no_error (error);
   g_assert_cmpstr (ps_notebook_view_get_title (view), ==, "cells.py");
   ps_notebook_view_run_all (view);
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   out = ps_notebook_view_get_cell_output (view, ps_notebook_get_n_cells (ps_notebook_view_get_notebook (view)) - 1);
   g_assert_cmpstr (out, ==, "42");
   g_assert_true (ps_window_open_file (win, model, &error));
@@ -338,7 +325,7 @@ test_open_file (PsWindowFixture *f, gconstpointer setup)
   g_assert_cmpint (ps_param_get_numel (param (win, "0.weight")), ==, 6);
   /* the console works on the network the window opened */
   ps_console_submit (PS_CONSOLE (ps_test_window_child (win, "console")), "net[0].bias.data[1] = 5");
-  wait_idle (win);
+  ps_test_window_wait_code (win);
   g_assert_cmpfloat (ps_param_get_data (param (win, "0.bias"))->data[1], ==, 5.f);
   g_unlink (nbpath);
   g_unlink (model);
