@@ -51,6 +51,9 @@ struct _PsRunController
   gint64      accuracy_time;    /* when it was last computed */
   guint64     accuracy_step;
   PsTensor   *data_x, *data_t;  /* the run's data (the trainer's own copies are private) */
+  gboolean    active;           /* a run begun by run() that finish_run() has not closed:
+                                 * running until then, even when the worker has already
+                                 * ended it (its last steps wait for the next tick) */
   gboolean    running;          /* as last notified */
   char       *error;
   GArray     *previous;         /* PsLogPoint: the run before's loss */
@@ -535,6 +538,7 @@ finish_run (PsRunController *run)
 {
   const char *fault;
 
+  run->active = FALSE;
   stop_ticks (run);
   ps_trainer_sync (run->trainer);
   ps_document_set_busy (run->doc, NULL);
@@ -556,7 +560,7 @@ gboolean
 ps_run_controller_is_running (PsRunController *run)
 {
   g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
-  return run->trainer && ps_trainer_get_state (run->trainer) == PS_TRAINER_RUNNING;
+  return run->active;
 }
 
 static gboolean
@@ -599,6 +603,7 @@ ps_run_controller_run (PsRunController *run, guint64 n_steps, GError **error)
       return refuse (run, local, error);
     }
   ps_document_set_busy (run->doc, _("Training is running: pause it first"));
+  run->active = TRUE;
   run->n_syncs = 0;
   run->sync_wall = 0;                    /* the first frame takes a snapshot */
   run->frame_requested = FALSE;
@@ -879,6 +884,7 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   /* a new network: the old run and its snapshots do not apply */
   if (ps_run_controller_is_running (run))
     ps_trainer_pause (run->trainer);
+  run->active = FALSE;
   stop_ticks (run);
   drop_trainer (run, FALSE);
   g_clear_pointer (&run->previous, g_array_unref);
