@@ -372,6 +372,83 @@ test_window_field (PsWindowFixture *f, gconstpointer data)
   check_right_drag (win, text, "a field of the training panel");
 }
 
+/* ---- the side panel moves only between presses ------------------------------ */
+
+/* The first plain label below w that is shown, or NULL. */
+static GtkWidget *
+mapped_label (GtkWidget *w)
+{
+  if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w) && !gtk_label_get_selectable (GTK_LABEL (w))
+      && gtk_widget_get_width (w) > 20)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *t = mapped_label (c);
+      if (t != NULL)
+        return t;
+    }
+  return NULL;
+}
+
+static GtkWidget *layout_panels, *layout_overlay;
+
+static gboolean
+panel_folded (GtkWindow *win)
+{
+  return gtk_widget_is_ancestor (layout_panels, layout_overlay);
+}
+
+/* The window narrows while a button is held on a label of the docked side
+ * panel (a resize, or the panel's content growing as training runs): the
+ * panel folds into its sheet only after the release, so the pressed
+ * widget keeps its ancestors through its press and nothing is left
+ * counted as pressed. */
+static void
+test_refit_after_release (void)
+{
+  PsWindow *win;
+  GtkWidget *label;
+  gulong xid;
+  graphene_point_t p;
+  double nx, ny;
+  g_autofree char *press = NULL;
+
+  if (ps_test_skip_without_display ())
+    return;
+  if (!have_xdotool ())
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      return;
+    }
+  win = ps_test_open_example ("mlp", 1920, 1080);
+  layout_panels = ps_test_window_child (win, "panels");
+  layout_overlay = ps_test_window_child (win, "center_overlay");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (panel_folded (GTK_WINDOW (win)));
+  label = mapped_label (ps_test_window_child (win, "train_panel"));
+  g_assert_nonnull (label);
+
+  xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
+  g_assert_true (gtk_widget_compute_point (label, GTK_WIDGET (win),
+                                           &GRAPHENE_POINT_INIT (10, gtk_widget_get_height (label) / 2.0),
+                                           &p));
+  gtk_native_get_surface_transform (GTK_NATIVE (win), &nx, &ny);
+  press = g_strdup_printf ("mousemove --window %lu 1 1 mousemove --sync --window %lu %d %d mousedown 1",
+                           xid, xid, (int) (p.x + nx), (int) (p.y + ny));
+  xdotool (press);
+  gtk_window_set_default_size (GTK_WINDOW (win), 800, 600);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  xdotool ("sleep 0.3");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (win)), <=, 800);
+  g_assert_false (panel_folded (GTK_WINDOW (win)));       /* not while held */
+  xdotool ("mouseup 1");
+  g_assert_true (wait_for (panel_folded, GTK_WINDOW (win)));
+  assert_nothing_pressed (GTK_WIDGET (win), "after the release");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static const PsTestWindowSetup mlp = { "mlp", 1000, 700 };
 
 int
@@ -383,5 +460,6 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/window-menu/close-item", &mlp, test_close_item);
   g_test_add_func ("/window-menu/context-menus-right-drag", test_context_menus);
   PS_TEST_WINDOW ("/window-menu/window-field-right-drag", &mlp, test_window_field);
+  g_test_add_func ("/pressed/panel-folds-after-the-release", test_refit_after_release);
   return g_test_run ();
 }
