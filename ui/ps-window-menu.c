@@ -48,10 +48,11 @@
  * does with its own.
  *
  * Context menus.  GTK 4.8's text fields (GtkText, inside every GtkEntry,
- * GtkSpinButton and search entry), text views and selectable labels open
- * their context menu from the secondary *press* too (gtktext.c,
- * gtk_text_click_gesture_pressed -> gtk_text_do_popup; gtklabel.c and
- * gtktextview.c alike), just below the pointer.  A pointer that moves into
+ * GtkSpinButton and search entry), text views, selectable labels and link
+ * buttons (the About window's) open their context menu from the secondary
+ * *press* too (gtktext.c, gtk_text_click_gesture_pressed ->
+ * gtk_text_do_popup; gtklabel.c, gtktextview.c and gtklinkbutton.c alike),
+ * just below the pointer.  A pointer that moves into
  * that menu before the button is released (a right drag, the usual way to
  * choose from a menu in one stroke) breaks the count as well.  Traced under
  * Xvfb + openbox, every event logged with the widgets then :active: the
@@ -182,11 +183,10 @@ context_owner_at (GtkWidget *window, double x, double y)
   for (GtkWidget *w = gtk_widget_pick (window, x, y, GTK_PICK_DEFAULT); w != NULL && w != window;
        w = gtk_widget_get_parent (w))
     {
-      if (GTK_IS_TEXT (w) || GTK_IS_TEXT_VIEW (w))
+      if (GTK_IS_TEXT (w) || GTK_IS_TEXT_VIEW (w) || GTK_IS_LINK_BUTTON (w))
         return w;
-      if (GTK_IS_LABEL (w))
-        return gtk_label_get_selectable (GTK_LABEL (w))
-               && gtk_label_get_current_uri (GTK_LABEL (w)) == NULL ? w : NULL;
+      if (GTK_IS_LABEL (w) && gtk_label_get_selectable (GTK_LABEL (w)))
+        return gtk_label_get_current_uri (GTK_LABEL (w)) == NULL ? w : NULL;
     }
   return NULL;
 }
@@ -239,7 +239,7 @@ on_pressed (GtkGestureClick *click, int n_press, double x, double y, WindowMenu 
       gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
       if (GTK_IS_TEXT (owner))
         gtk_text_grab_focus_without_selecting (GTK_TEXT (owner));
-      else if (GTK_IS_TEXT_VIEW (owner))
+      else if (!GTK_IS_LABEL (owner))
         gtk_widget_grab_focus (owner);
       g_set_weak_pointer (&m->owner, owner);
       m->ox = p.x;

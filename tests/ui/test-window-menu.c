@@ -300,12 +300,13 @@ check_right_drag (GtkWidget *win, GtkWidget *owner, const char *what)
   context_owner = NULL;
 }
 
-/* An entry, a text view and a selectable label in a plain window, as the
- * dialogs have them (GTK's file chooser: its file name field). */
+/* An entry, a text view, a selectable label and a link button in a plain
+ * window, as the dialogs have them (GTK's file chooser: its file name
+ * field; the About window: its links). */
 static void
 test_context_menus (void)
 {
-  GtkWidget *box, *entry, *view, *label, *win;
+  GtkWidget *box, *entry, *view, *label, *link, *win;
 
   if (ps_test_skip_without_display ())
     return;
@@ -327,6 +328,9 @@ test_context_menus (void)
   gtk_box_append (GTK_BOX (box), entry);
   gtk_box_append (GTK_BOX (box), view);
   gtk_box_append (GTK_BOX (box), label);
+  link = gtk_link_button_new ("https://pytorch.org/docs/1.13/");
+  gtk_widget_set_halign (link, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (box), link);
   win = ps_test_window_with (box, 500, 400);
   ps_window_menu_attach (GTK_WINDOW (win));
 
@@ -337,6 +341,7 @@ test_context_menus (void)
       check_right_drag (win, view, "a text view");
       g_assert_true (gtk_widget_has_focus (view));
       check_right_drag (win, label, "a selectable label");
+      check_right_drag (win, link, "a link button");
     }
   gtk_window_destroy (GTK_WINDOW (win));
 }
