@@ -65,6 +65,23 @@ void        ps_window_set_status         (PsWindow *win, const char *text, gbool
 /* The selection's parameter, or NULL for a module or nothing. */
 PsParam    *ps_window_get_selected_param (PsWindow *win);
 
+/* ps-window-actions.c: another network in place of the window's, asked
+ * first when its values changed since they were opened or saved.  what:
+ * an example's name, a model file's path (a notebook opens beside the
+ * network, unasked), or a model's text; paste: the dialog the text came
+ * from (destroyed once the text is the network, kept with the reason when
+ * it cannot be read), or NULL. */
+typedef enum
+{
+  PS_WINDOW_REPLACE_EXAMPLE,
+  PS_WINDOW_REPLACE_MODEL_FILE,
+  PS_WINDOW_REPLACE_MODEL_TEXT,
+} PsWindowReplace;
+void        ps_window_replace_network    (PsWindow *win, PsWindowReplace kind, const char *what,
+                                          GtkWidget *paste);
+/* ps-window-code.c: an .ipynb, or a .py with `# %%` cells */
+gboolean    ps_window_file_is_notebook   (const char *path);
+
 /* ps-window-layout.c: the side parts folded to fit the width, Presentation
  * Mode and the interface's scale (properties "tree-shown", "panel-shown",
  * "presentation", actions win.scale-*) */
