@@ -53,6 +53,7 @@ struct _PsWindow
   gboolean        panel_docked;   /* in the paned (TRUE) or in the sheet */
   int             fit_width;      /* the width the layout was last fitted to */
   int             fit_panel_min;  /* and the side panel's minimum width then */
+  int             fit_tree_min;   /* and the tree's (its widest row shown) */
   guint           refit_id;       /* an idle that refits after a size change */
   int             tree_width;     /* the tree's width as last set by the fit */
   gboolean        presentation;
