@@ -11,6 +11,7 @@
 #include "ps-overview.h"
 #include "ps-matrix-view.h"
 #include "ps-train-panel.h"
+#include "ps-ui-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static const PsTestWindowSetup mlp_1024 = { "mlp", 1024, 700 };
 static const PsTestWindowSetup spiral_1024 = { "spiral", 1024, 700 };
 static const PsTestWindowSetup tied_1024 = { "tied", 1024, 700 };
 static const PsTestWindowSetup tied_800 = { "tied", 800, 600 };
+static const PsTestWindowSetup resnet_800 = { "resnet", 800, 600 };
 
 /* Pixels of a rectangle of p that differ from the colour at its centre's
  * left edge by more than a little: text drawn over a flat cell. */
@@ -365,6 +367,87 @@ test_selected_row_badges (PsWindowFixture *f, gconstpointer setup)
     }
 }
 
+/* Pixels of w alone, as a checksum of its drawing. */
+static guint64
+drawn (GtkWidget *w)
+{
+  PsTestPixels px = { 0 };
+  guint64 sum = 0;
+
+  ps_test_render (w, &px);
+  for (int i = 0; i < px.width * px.height; i++)
+    sum = sum * 1099511628211u + px.px[i];
+  ps_test_pixels_clear (&px);
+  return sum;
+}
+
+/* The name line (net[2].weight · 2.weight, in <tt>) is selectable and
+ * ellipsizes.  GTK 4.8 drops a selectable label's markup when it is set
+ * while the label's text is selected (as it is whole once the label takes
+ * the focus): the next node's name came in the interface's font, not
+ * monospace.  Set with ps_ui_label_set_markup, the name is drawn the same
+ * however the last one was selected, whole or ellipsized, and comes
+ * unselected. */
+static void
+test_name_line (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  GtkWidget *label;
+  guint64 before, after;
+  const char *long_markup = "<tt>net[0][1][0][1][2][3][4][5][6][7][8][9][10][11].weight</tt>"
+                            "   ·   <tt>0.block 1.0.block 2.1.a.b.c.d.e.f.g.h.i.weight</tt>";
+  int start = -1, end = -1;
+
+  if (win == NULL)
+    return;
+  label = ps_test_window_child (win, "path_label");
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (label)), !=, PANGO_ELLIPSIZE_NONE);
+
+  /* a long name, ellipsized, as it comes unselected (once the tree has
+   * fitted its rows, for the same width) */
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.0.weight"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.1.running_mean"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  before = drawn (label);
+  /* the user clicks into another node's name (all of it selected), then,
+   * the focus kept there, goes on to other nodes with the keyboard */
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.0.weight"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==,
+                   "net[4][0].downsample[0].weight   ·   4.0.downsample.0.weight");
+  gtk_widget_grab_focus (label);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.1.running_var"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.1.running_mean"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (gtk_label_get_selection_bounds (GTK_LABEL (label), &start, &end) && start != end);
+  gtk_window_set_focus (GTK_WINDOW (win), NULL);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  after = drawn (label);
+  ps_test_screenshot (GTK_WIDGET (win), "classroom-name-line.png");
+  g_assert_cmpuint (before, ==, after);
+
+  /* a long one, ellipsized, set over a selection: as when set without one;
+   * a part selected and the selection cleared: as before */
+  ps_ui_label_set_markup (GTK_LABEL (label), long_markup);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  before = drawn (label);
+  gtk_widget_grab_focus (label);
+  ps_ui_label_set_markup (GTK_LABEL (label), long_markup);
+  gtk_label_select_region (GTK_LABEL (label), 2, 30);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_screenshot (GTK_WIDGET (win), "classroom-name-line-selected.png");
+  gtk_label_select_region (GTK_LABEL (label), 0, 0);
+  gtk_window_set_focus (GTK_WINDOW (win), NULL);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpuint (drawn (label), ==, before);
+}
+
 /* + and − zoom the focused heatmap without Ctrl; Ctrl+plus is the
  * interface's scale, and the shortcuts window says both. */
 static void
@@ -602,6 +685,7 @@ main (int argc, char **argv)
   g_test_add_func ("/classroom/values-too-small", test_values_too_small);
   PS_TEST_WINDOW ("/classroom/node-small-multiples", &mlp_1024, test_node_small_multiples);
   PS_TEST_WINDOW ("/classroom/focus-rings", &mlp_1024, test_focus_rings);
+  PS_TEST_WINDOW ("/classroom/name-line", &resnet_800, test_name_line);
   PS_TEST_WINDOW ("/classroom/selected-row-badges/1024x700", &tied_1024, test_selected_row_badges);
   PS_TEST_WINDOW ("/classroom/selected-row-badges/800x600", &tied_800, test_selected_row_badges);
   g_test_add_func ("/classroom/heatmap-keys", test_heatmap_keys);
