@@ -681,30 +681,6 @@ ps_checkpoint_window_get_view (PsCheckpointWindow *win)
 }
 
 GtkWidget *
-ps_checkpoint_window_get_tree_view (PsCheckpointWindow *win)
-{
-  return win->tree_view;
-}
-
-GtkWidget *
-ps_checkpoint_window_get_heatmap (PsCheckpointWindow *win)
-{
-  return win->heatmap;
-}
-
-GtkWidget *
-ps_checkpoint_window_get_row_axis (PsCheckpointWindow *win)
-{
-  return win->row_dd;
-}
-
-GtkWidget *
-ps_checkpoint_window_get_col_axis (PsCheckpointWindow *win)
-{
-  return win->col_dd;
-}
-
-GtkWidget *
 ps_checkpoint_window_get_index_spin (PsCheckpointWindow *win, int axis)
 {
   g_return_val_if_fail (axis >= 0 && axis < PS_SAFETENSORS_MAX_DIMS, NULL);
