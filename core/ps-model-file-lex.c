@@ -44,6 +44,37 @@ push (Ctx *c, TokKind k, char *text, int line, int col)
   g_array_append_val (c->toks, t);
 }
 
+/* The text of a string literal from *sp (just after its opening quote q) to
+ * its closing quote on the same line, \n and \t and \x (x) read unless raw;
+ * *sp is left after the closing quote.  NULL with c's error set when the
+ * line or the file ends first. */
+static char *
+string_body (Ctx *c, const char **sp, const char *end, char q, gboolean raw, int line, int col)
+{
+  const char *s = *sp;
+  GString *str = g_string_new (NULL);
+
+  while (s < end && *s != q && *s != '\n')
+    {
+      if (*s == '\\' && !raw && s + 1 < end)
+        {
+          s++;
+          g_string_append_c (str, *s == 'n' ? '\n' : *s == 't' ? '\t' : *s);
+        }
+      else
+        g_string_append_c (str, *s);
+      s++;
+    }
+  if (s >= end || *s != q)
+    {
+      g_string_free (str, TRUE);
+      ps_mf_fail_at (c, line, col, _("unterminated string literal"));
+      return NULL;
+    }
+  *sp = s + 1;
+  return g_string_free (str, FALSE);
+}
+
 gboolean
 ps_mf_tokenize (Ctx *c)
 {
@@ -163,25 +194,10 @@ ps_mf_tokenize (Ctx *c)
               gboolean is_f = *b == 'f' || *b == 'F';
               gboolean raw = !is_f;
               char q = *s++;
-              GString *str = g_string_new (NULL);
-              while (s < end && *s != q && *s != '\n')
-                {
-                  if (*s == '\\' && !raw && s + 1 < end)
-                    {
-                      s++;
-                      g_string_append_c (str, *s == 'n' ? '\n' : *s == 't' ? '\t' : *s);
-                    }
-                  else
-                    g_string_append_c (str, *s);
-                  s++;
-                }
-              if (s >= end || *s != q)
-                {
-                  g_string_free (str, TRUE);
-                  return ps_mf_fail_at (c, line, col, _("unterminated string literal"));
-                }
-              s++;
-              push (c, is_f ? T_FSTRING : T_STRING, g_string_free (str, FALSE), line, col);
+              char *text = string_body (c, &s, end, q, raw, line, col);
+              if (text == NULL)
+                return FALSE;
+              push (c, is_f ? T_FSTRING : T_STRING, text, line, col);
               continue;
             }
           push (c, T_NAME, g_strndup (b, s - b), line, col);
@@ -228,30 +244,13 @@ ps_mf_tokenize (Ctx *c)
       if (*s == '\'' || *s == '"')
         {
           char q = *s++;
-          GString *str = g_string_new (NULL);
+          char *text;
           if (s + 1 < end && s[0] == q && s[1] == q)
-            {
-              g_string_free (str, TRUE);
-              return ps_mf_fail_at (c, line, col, _("triple-quoted strings are not supported"));
-            }
-          while (s < end && *s != q && *s != '\n')
-            {
-              if (*s == '\\' && s + 1 < end)
-                {
-                  s++;
-                  g_string_append_c (str, *s == 'n' ? '\n' : *s == 't' ? '\t' : *s);
-                }
-              else
-                g_string_append_c (str, *s);
-              s++;
-            }
-          if (s >= end || *s != q)
-            {
-              g_string_free (str, TRUE);
-              return ps_mf_fail_at (c, line, col, _("unterminated string literal"));
-            }
-          s++;
-          push (c, T_STRING, g_string_free (str, FALSE), line, col);
+            return ps_mf_fail_at (c, line, col, _("triple-quoted strings are not supported"));
+          text = string_body (c, &s, end, q, FALSE, line, col);
+          if (text == NULL)
+            return FALSE;
+          push (c, T_STRING, text, line, col);
           continue;
         }
       {
