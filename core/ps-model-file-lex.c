@@ -1,10 +1,52 @@
-/* ps-model-file-lex.c — the tokens of a model file, and its error reporter
+/* ps-model-file-lex.c — the tokens of a model file, its error reporter, and
+ * the check every text passes first (ps_model_check_text: UTF-8, no NUL)
  *
  * Python's line structure: NEWLINE ends a logical line (not inside brackets),
  * INDENT and DEDENT open and close blocks; a tab counts as 8 columns and the
  * indentation must agree under tab = 1 as well, as Python requires.
  */
 #include "ps-model-file-private.h"
+
+/* The line and column (in bytes, from 1) of byte at in text. */
+static void
+position_of (const char *text, const char *at, int *line, int *col)
+{
+  *line = 1;
+  *col = 1;
+  for (const char *p = text; p < at; p++)
+    {
+      if (*p == '\n')
+        {
+          (*line)++;
+          *col = 1;
+        }
+      else
+        (*col)++;
+    }
+}
+
+gboolean
+ps_model_check_text (const char *text, gsize len, const char *file, GError **error)
+{
+  const char *bad = NULL, *nul = memchr (text, '\0', len);
+  int line, col;
+
+  if (nul != NULL)
+    {
+      position_of (text, nul, &line, &col);
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
+                   _("%s:%d:%d: a NUL byte; a model file is UTF-8 text"), file, line, col);
+      return FALSE;
+    }
+  if (!g_utf8_validate (text, (gssize) len, &bad))
+    {
+      position_of (text, bad, &line, &col);
+      g_set_error (error, PS_ERROR, PS_ERROR_PARSE,
+                   _("%s:%d:%d: invalid UTF-8; a model file is UTF-8 text"), file, line, col);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 gboolean
 ps_mf_fail_at (Ctx *c, int line, int col, const char *fmt, ...)
