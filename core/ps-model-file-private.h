@@ -32,8 +32,8 @@ G_BEGIN_DECLS
 #define MAX_STATEMENTS   5000000     /* statements executed in all: loops in loops stop */
 #endif
 #ifndef MAX_EVALS
-#define MAX_EVALS       20000000     /* expression nodes evaluated in all (~1.5 s here):
-                                        long expressions in long loops stop too */
+#define MAX_EVALS       20000000     /* expression nodes evaluated in all: long
+                                        expressions in long loops stop too */
 #endif
 #ifndef MAX_LOOP_ITERS
 #define MAX_LOOP_ITERS   1000000
