@@ -133,6 +133,114 @@ raise_gerror (PyInterp *ip, GError *e)
   return NULL;
 }
 
+/* ---- a lazy layer's parameter before its first call ----------------------------------
+ * PyTorch's UninitializedParameter: printed `<UninitializedParameter>`, its
+ * shape and values refused with PyTorch's messages.  Once the layer has run,
+ * it answers as the parameter it became. */
+
+typedef struct { PyObj ob; PsParam *p; } PyUninit;
+
+static PyType uninit_type;
+static PyObj *param_tensor (PyInterp *ip, PsParam *p);
+
+static void
+uninit_dealloc (PyObj *o)
+{
+  g_clear_pointer (&((PyUninit *) o)->p, ps_param_unref);
+}
+
+static gboolean
+uninit_ready (PyObj *o)
+{
+  return ps_param_get_data (((PyUninit *) o)->p) != NULL;
+}
+
+static gboolean
+uninit_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  if (uninit_ready (o))
+    {
+      PyObj *t = param_tensor (ip, ((PyUninit *) o)->p);
+      gboolean ok = t && py_repr (ip, t, out);
+      py_decref (t);
+      return ok;
+    }
+  g_string_append (out, "<UninitializedParameter>");
+  return TRUE;
+}
+
+static PyObj *
+uninit_refuse (PyInterp *ip, const char *what)
+{
+  return py_raise (ip, py_exc_ValueError,
+                   "Attempted to use an uninitialized parameter in %s. This error happens when you "
+                   "are using a `LazyModule` or explicitly manipulating "
+                   "`torch.nn.parameter.UninitializedParameter` objects. When using LazyModules "
+                   "Call `forward` with a dummy batch to initialize the parameters before calling "
+                   "torch functions", what);
+}
+
+static PyObj *
+uninit_getattr (PyInterp *ip, PyObj *o, const char *name)
+{
+  PsParam *p = ((PyUninit *) o)->p;
+  if (uninit_ready (o))
+    {
+      PyObj *t = param_tensor (ip, p);
+      PyObj *r = t ? py_getattr (ip, t, name) : NULL;
+      py_decref (t);
+      return r;
+    }
+  if (strcmp (name, "requires_grad") == 0)
+    return py_bool (ps_param_get_requires_grad (p));
+  if (strcmp (name, "grad") == 0)
+    return py_none;
+  if (strcmp (name, "is_leaf") == 0)
+    return py_true;
+  if (strcmp (name, "data") == 0)
+    {
+      int64_t zero = 0;
+      GError *e = NULL;
+      PsArray *a = ps_array_new_empty (PS_DTYPE_F32, 1, &zero, &e);
+      return a ? py_torch_wrap_array (ip, a) : raise_gerror (ip, e);
+    }
+  if (strcmp (name, "shape") == 0 || strcmp (name, "ndim") == 0 || strcmp (name, "T") == 0)
+    return py_raise (ip, py_exc_RuntimeError,
+                     "Can't access the shape of an uninitialized parameter or buffer. This error "
+                     "usually happens in `load_state_dict` when trying to load an uninitialized "
+                     "parameter into an initialized one. Call `forward` to initialize the "
+                     "parameters before accessing their attributes.");
+  if (name[0] == '_')
+    return NULL;
+  char *what = g_strdup_printf ("<method '%s' of 'torch._C._TensorBase' objects>", name);
+  uninit_refuse (ip, what);
+  g_free (what);
+  return NULL;
+}
+
+static PyObj *
+uninit_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
+{
+  static const char *const names[PY_OP_N_BIN] = { "add", "sub", "mul", "div", "floor_divide",
+    "remainder", "pow", "matmul", "__lshift__", "__rshift__", "__and__", "__or__", "__xor__" };
+  char *what = g_strdup_printf ("<method '%s' of 'torch._C._TensorBase' objects>", names[op]);
+  uninit_refuse (ip, what);
+  g_free (what);
+  return NULL;
+}
+
+static PyType uninit_type = {
+  .ob = { &py_type_type, -1 }, .name = "UninitializedParameter", .module = "torch.nn.parameter",
+  .size = sizeof (PyUninit), .dealloc = uninit_dealloc, .repr = uninit_repr,
+  .getattr = uninit_getattr, .binop = uninit_binop,
+};
+
+static gboolean
+is_uninit (PyObj *o)
+{
+  return o->type == &uninit_type;
+}
+
 static PyObj *
 param_tensor (PyInterp *ip, PsParam *p)
 {
@@ -140,6 +248,12 @@ param_tensor (PyInterp *ip, PsParam *p)
   PyObj *w = g_hash_table_lookup (cache, p);
   if (w)
     return py_incref (w);
+  if (ps_param_get_data (p) == NULL)
+    {
+      PyUninit *u = (PyUninit *) py_alloc (&uninit_type);
+      u->p = ps_param_ref (p);
+      return &u->ob;
+    }
   GError *e = NULL;
   PsArray *a = ps_array_new_for_param (p, &e);
   if (!a)
@@ -638,8 +752,15 @@ m_state_dict (PyInterp *ip, PyObj *self, PyArgs *a)
   PyObj *d = py_odict_new ();
   for (gsize i = 0; i < PY_LIST (l)->n; i++)
     {
-      PyObj *pair = PY_LIST (l)->items[i];
-      PyObj *data = py_getattr (ip, PY_TUPLE (pair)->items[1], "data");
+      PyObj *pair = PY_LIST (l)->items[i], *v = PY_TUPLE (pair)->items[1];
+      /* an uninitialized parameter stays one (PyTorch detaches it) */
+      PyObj *data = is_uninit (v) ? py_incref (v) : py_getattr (ip, v, "data");
+      if (!data)
+        {
+          py_decref (l);
+          py_decref (d);
+          return NULL;
+        }
       py_dict_set (ip, d, PY_TUPLE (pair)->items[0], data);
       py_decref (data);
     }
@@ -917,6 +1038,19 @@ init_call (PyInterp *ip, PyArgs *a, const char *scheme)
     if (strcmp (a->kwn[k], "tensor") == 0)
       t = a->kwv[k];
   PsArray *arr = t ? py_torch_array (t) : NULL;
+  if (t && is_uninit (t) && !uninit_ready (t))
+    {
+      char *what = g_strdup_printf ("<function %s>", fname);
+      uninit_refuse (ip, what);
+      g_free (what);
+      return NULL;
+    }
+  if (t && is_uninit (t))
+    {
+      PyObj *p = param_tensor (ip, ((PyUninit *) t)->p);
+      arr = p ? py_torch_array (p) : NULL;
+      py_decref (p);   /* the wrappers' cache keeps it */
+    }
   if (!arr)
     return py_raise (ip, py_exc_AttributeError, "'%s' object has no attribute 'ndimension'",
                      t ? t->type->name : "NoneType");
