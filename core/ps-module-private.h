@@ -31,6 +31,7 @@ struct _PsModule
   gpointer forward_data;
   GDestroyNotify forward_destroy;
   PsBlockProgram *program;  /* a recorded forward (ps-block.h), shared by clones */
+  gboolean evaluating;      /* module.eval() was called last (FALSE: training, the default) */
 
   GPtrArray *child_names;   /* char*, owned */
   GHashTable *child_index;  /* name -> index + 1, once there are many children */

@@ -290,6 +290,22 @@ ps_module_is_lazy (PsModule *m)
 }
 
 void
+ps_module_set_training (PsModule *m, gboolean training)
+{
+  g_return_if_fail (m != NULL);
+  m->evaluating = !training;
+  for (guint i = 0; m->children && i < m->children->len; i++)
+    ps_module_set_training (m->children->pdata[i], training);
+}
+
+gboolean
+ps_module_get_training (PsModule *m)
+{
+  g_return_val_if_fail (m != NULL, TRUE);
+  return !m->evaluating;
+}
+
+void
 ps_module_reset_parameters (PsModule *m, PsRng *rng)
 {
   PsParam *w, *b;
@@ -899,6 +915,7 @@ clone_rec (PsModule *m, GHashTable *modules, GHashTable *params)
   c->in_features = m->in_features;
   c->out_features = m->out_features;
   c->lazy = m->lazy;
+  c->evaluating = m->evaluating;
   c->inplace = m->inplace;
   c->negative_slope = m->negative_slope;
   g_free (c->slope_text);

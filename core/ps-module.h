@@ -154,6 +154,10 @@ int64_t     ps_module_get_in_features  (PsModule *m);   /* 0 while lazy */
 int64_t     ps_module_get_out_features (PsModule *m);
 gboolean    ps_module_has_bias         (PsModule *m);
 gboolean    ps_module_is_lazy          (PsModule *m);   /* a LazyLinear not yet materialized */
+/* module.train(training) / .eval(): the flag of m and every module under it,
+ * read when code calls a layer (BatchNorm, Dropout); the tape has its own. */
+void        ps_module_set_training     (PsModule *m, gboolean training);
+gboolean    ps_module_get_training     (PsModule *m);   /* module.training */
 /* Materialize a LazyLinear for in_features and initialize it as PyTorch's
  * reset_parameters() with rng (NULL: leave zeros). */
 gboolean    ps_module_materialize      (PsModule *m, int64_t in_features, PsRng *rng,

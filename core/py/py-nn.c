@@ -496,11 +496,25 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
         v = py_dict_get_str (u->mods, name);
       if (v)
         return py_incref (v);
+      if (u->um && strcmp (name, "training") == 0)
+        return py_bool (ps_module_get_training (u->um));
       return py_instance_getattr (ip, o, name);
     }
   PsParam *p = ps_module_get_param_by_name (m, name);
   if (p)
     return param_tensor (ip, p);
+  p = ps_module_get_buffer_by_name (m, name);
+  if (p && ps_param_get_data (p))
+    {
+      /* a buffer (BatchNorm's running statistics): a tensor over its values,
+       * num_batches_tracked an int64 as PyTorch keeps it */
+      GError *e = NULL;
+      g_autoptr (PsArray) a = ps_array_new_for_param (p, &e);
+      PsArray *r = !a ? NULL
+                   : strcmp (name, "num_batches_tracked") == 0 ? ps_array_to_dtype (a, PS_DTYPE_I64, &e)
+                   : ps_array_detach (a);
+      return r ? py_torch_wrap_array (ip, r) : raise_gerror (ip, e);
+    }
   if ((strcmp (name, "weight") == 0 || strcmp (name, "bias") == 0)
       && ps_module_get_kind (m) == PS_MODULE_LINEAR)
     return py_none;   /* bias=False */
@@ -515,7 +529,7 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
         return py_int_new (ps_module_get_out_features (m));
     }
   if (strcmp (name, "training") == 0)
-    return py_true;
+    return py_bool (ps_module_get_training (m));
   return py_instance_getattr (ip, o, name);
 }
 
@@ -883,14 +897,38 @@ m_zero_grad (PyInterp *ip, PyObj *self, PyArgs *a)
   return py_none;
 }
 
-static PyObj *m_self (PyInterp *ip, PyObj *self, PyArgs *a) { return py_incref (self); }
+/* train(mode=True) and eval(): the flag of the module and all under it */
+static PyObj *
+m_train (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *mode = NULL;
+  if (!py_parse_args (ip, a, "train", (const char *[]) { "mode", NULL }, 0, &mode))
+    return NULL;
+  if (mode && !PY_IS (mode, py_bool_type))
+    return py_raise (ip, py_exc_ValueError, "training mode is expected to be boolean");
+  PsModule *m = py_nn_module_of (self);
+  if (m)
+    ps_module_set_training (m, !mode || mode == py_true);
+  return py_incref (self);
+}
+
+static PyObj *
+m_eval (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  if (!py_parse_args (ip, a, "eval", (const char *[]) { NULL }, 0, NULL))
+    return NULL;
+  PsModule *m = py_nn_module_of (self);
+  if (m)
+    ps_module_set_training (m, FALSE);
+  return py_incref (self);
+}
 
 static const PyMethodDef module_methods[] = {
   { "__init__", m_init }, { "forward", m_forward }, { "named_parameters", m_named_parameters },
   { "parameters", m_parameters }, { "state_dict", m_state_dict }, { "children", m_children },
   { "named_children", m_named_children }, { "modules", m_modules },
   { "named_modules", m_named_modules }, { "apply", m_apply }, { "add_module", m_add_module },
-  { "zero_grad", m_zero_grad }, { "train", m_self }, { "eval", m_self },
+  { "zero_grad", m_zero_grad }, { "train", m_train }, { "eval", m_eval },
   { NULL }
 };
 
