@@ -194,6 +194,7 @@ ps_module_unref (PsModule *m)
     g_hash_table_unref (m->options);
   if (m->forward_destroy)
     m->forward_destroy (m->forward_data);
+  g_clear_pointer (&m->program_error, g_free);
   g_clear_pointer (&m->program, ps_block_program_unref);
   g_free (m->class_name);
   g_free (m->extra);
@@ -524,6 +525,23 @@ ps_module_set_program (PsModule *m, PsBlockProgram *program)
     ps_block_program_ref (program);
   g_clear_pointer (&m->program, ps_block_program_unref);
   m->program = program;
+  if (program)
+    g_clear_pointer (&m->program_error, g_free);
+}
+
+void
+ps_module_set_program_error (PsModule *m, const char *message)
+{
+  g_return_if_fail (m != NULL);
+  g_free (m->program_error);
+  m->program_error = g_strdup (message);
+}
+
+const char *
+ps_module_get_program_error (PsModule *m)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  return m->program_error;
 }
 
 PsBlockProgram *

@@ -140,6 +140,11 @@ PsModuleForwardFunc ps_module_get_forward (PsModule *m, gpointer *user_data);
 typedef struct _PsBlockProgram PsBlockProgram;
 void        ps_module_set_program      (PsModule *m, PsBlockProgram *program);
 PsBlockProgram *ps_module_get_program  (PsModule *m);   /* borrowed, NULL if none */
+/* Why a container of a user's class has no program: its forward() could not
+ * be recorded ("Odd.forward() cannot be recorded for the tape: <cell 1>:7:16:
+ * ..."); the tape's error is this message.  NULL clears; a program clears it. */
+void        ps_module_set_program_error (PsModule *m, const char *message);
+const char *ps_module_get_program_error (PsModule *m);
 /* Options of the parameter-free layers, as PyTorch's constructors take them. */
 void        ps_module_set_inplace      (PsModule *m, gboolean inplace);         /* ReLU, LeakyReLU */
 void        ps_module_set_gelu_tanh    (PsModule *m, gboolean tanh_approx);     /* GELU(approximate='tanh') */

@@ -1299,7 +1299,22 @@ py_nn_record_forwards (PyInterp *ip, PsModule *root)
         continue;   /* no forward of its own: NotImplementedError when called, as in PyTorch */
       PsBlockProgram *p = py_trace_forward (ip, o, m);
       if (!p)
-        return FALSE;
+        {
+          /* the tape says why, naming the class and the line */
+          g_autofree char *msg = py_exc_message (ip, ip->exc);
+          g_autofree char *why = NULL;
+          if (ip->tb && ip->tb->len > 0)
+            {
+              PyTbEntry *at = &g_array_index (ip->tb, PyTbEntry, 0);
+              why = g_strdup_printf (_("%s.forward() cannot be recorded for the tape: %s:%d:%d: %s"),
+                                     o->type->name, at->file, at->line, at->col, msg);
+            }
+          else
+            why = g_strdup_printf (_("%s.forward() cannot be recorded for the tape: %s"),
+                                   o->type->name, msg);
+          ps_module_set_program_error (m, why);
+          return FALSE;
+        }
       ps_module_set_program (m, p);
       ps_block_program_unref (p);
     }
