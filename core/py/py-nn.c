@@ -20,7 +20,10 @@
 /* m: a built-in layer; NULL for an instance of a user's nn.Module subclass,
  * whose Parameters and modules assigned to self are in params and mods
  * (OrderedDicts, in assignment order, as PyTorch's _parameters/_modules). */
-typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; PsModule *um; } PyNnModule;
+typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; PsModule *um;
+                 PyObj *bufs, *bufs_np; } PyNnModule;
+/* bufs: a user instance's register_buffer() tensors (or None) by name;
+ * bufs_np: the names registered with persistent=False (not in state_dict) */
 /* um: a user instance's own PsModule (a container of its class name), made by
  * super().__init__(): the modules and Parameters assigned to self join it as
  * they join params and mods, so the tree, the tape and the CLI see the class
@@ -271,6 +274,23 @@ module_dealloc (PyObj *o)
   g_clear_pointer (&((PyNnModule *) o)->dict, g_hash_table_unref);
   py_clear (&((PyNnModule *) o)->params);
   py_clear (&((PyNnModule *) o)->mods);
+  py_clear (&((PyNnModule *) o)->bufs);
+  py_clear (&((PyNnModule *) o)->bufs_np);
+}
+
+/* A built-in module's buffer (BatchNorm's running statistics): a tensor over
+ * its values, num_batches_tracked an int64 as PyTorch keeps it. */
+static PyObj *
+buffer_tensor (PyInterp *ip, const char *name, PsParam *p)
+{
+  GError *e = NULL;
+  g_autoptr (PsArray) a = ps_array_new_for_param (p, &e);
+  const char *dot = strrchr (name, '.');
+  PsArray *r = !a ? NULL
+               : strcmp (dot ? dot + 1 : name, "num_batches_tracked") == 0
+               ? ps_array_to_dtype (a, PS_DTYPE_I64, &e)
+               : ps_array_detach (a);
+  return r ? py_torch_wrap_array (ip, r) : raise_gerror (ip, e);
 }
 
 /* ---- a user's nn.Module subclass ---------------------------------------------------- */
@@ -286,6 +306,8 @@ user_init (PyInterp *ip, PyObj *o)
       GHashTable *cache = py_torch_wrappers (ip);
       u->params = py_odict_new ();
       u->mods = py_odict_new ();
+      u->bufs = py_odict_new ();
+      u->bufs_np = py_dict_new ();
       u->um = ps_module_new_container (o->type->name);
       if (cache)
         g_hash_table_insert (cache, u->um, py_incref (o));
@@ -339,9 +361,64 @@ user_repr (PyInterp *ip, PyObj *o, GString *out)
 
 /* (name, Parameter) pairs of o and its submodules under prefix; with seen,
  * a tied parameter once (named_parameters), else every name (state_dict) */
+/* Does a built-in module hold a module of a user's class (whose buffers
+ * only the code knows)?  Then its children are walked as code objects. */
+static gboolean
+holds_user_module (PyInterp *ip, PsModule *m)
+{
+  GHashTable *cache = py_torch_wrappers (ip);
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (m);
+  for (guint i = 1; cache && i < mods->len; i++)
+    {
+      PyObj *w = g_hash_table_lookup (cache, ((PsNamedModule *) mods->pdata[i])->module);
+      if (w && is_module (w) && USER (w))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+
 static gboolean
 collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTable *seen)
 {
+  if (!USER (o) && holds_user_module (ip, PY_MOD (o)))
+    {
+      /* its own parameters (and, for state_dict, persistent buffers), then
+       * each child's as code sees it */
+      PsModule *m = PY_MOD (o);
+      for (guint i = 0; i < ps_module_get_n_params (m); i++)
+        {
+          PsParam *p = ps_module_get_param (m, i);
+          if (seen && !g_hash_table_add (seen, p))
+            continue;
+          PyObj *t = param_tensor (ip, p);
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
+                                                                ps_module_get_param_name (m, i)), t));
+        }
+      for (guint i = 0; !seen && i < ps_module_get_n_buffers (m); i++)
+        {
+          if (!ps_module_get_buffer_persistent (m, i) || !ps_param_get_data (ps_module_get_buffer (m, i)))
+            continue;
+          PyObj *t = buffer_tensor (ip, ps_module_get_buffer_name (m, i), ps_module_get_buffer (m, i));
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
+                                                                ps_module_get_buffer_name (m, i)), t));
+        }
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        {
+          PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
+          char *sub = g_strdup_printf ("%s%s.", prefix, ps_module_get_child_name (m, i));
+          gboolean ok = collect_params (ip, child, sub, out, seen);
+          g_free (sub);
+          py_decref (child);
+          if (!ok)
+            return FALSE;
+        }
+      return TRUE;
+    }
   if (!USER (o))
     {
       GPtrArray *ps = seen ? ps_module_named_parameters (PY_MOD (o)) : ps_module_state_dict (PY_MOD (o));
@@ -350,7 +427,9 @@ collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTab
           PsNamedParam *np = ps->pdata[i];
           if (seen && !g_hash_table_add (seen, np->param))
             continue;
-          PyObj *t = param_tensor (ip, np->param);
+          const char *dot = strrchr (np->name, '.');
+          PyObj *t = !seen && strcmp (dot ? dot + 1 : np->name, "num_batches_tracked") == 0
+                     ? buffer_tensor (ip, np->name, np->param) : param_tensor (ip, np->param);
           if (!t)
             {
               g_ptr_array_unref (ps);
@@ -371,6 +450,10 @@ collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTab
         continue;
       py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
     }
+  pos = 0;
+  while (!seen && u->bufs && py_dict_next (u->bufs, &pos, &k, &v))
+    if (v != py_none && !py_dict_get_str (u->bufs_np, PY_STR (k)))
+      py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
   pos = 0;
   while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
     {
@@ -494,6 +577,8 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
       PyObj *v = u->params ? py_dict_get_str (u->params, name) : NULL;
       if (!v && u->mods)
         v = py_dict_get_str (u->mods, name);
+      if (!v && u->bufs)
+        v = py_dict_get_str (u->bufs, name);
       if (v)
         return py_incref (v);
       if (u->um && strcmp (name, "training") == 0)
@@ -505,16 +590,7 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
     return param_tensor (ip, p);
   p = ps_module_get_buffer_by_name (m, name);
   if (p && ps_param_get_data (p))
-    {
-      /* a buffer (BatchNorm's running statistics): a tensor over its values,
-       * num_batches_tracked an int64 as PyTorch keeps it */
-      GError *e = NULL;
-      g_autoptr (PsArray) a = ps_array_new_for_param (p, &e);
-      PsArray *r = !a ? NULL
-                   : strcmp (name, "num_batches_tracked") == 0 ? ps_array_to_dtype (a, PS_DTYPE_I64, &e)
-                   : ps_array_detach (a);
-      return r ? py_torch_wrap_array (ip, r) : raise_gerror (ip, e);
-    }
+    return buffer_tensor (ip, name, p);
   if ((strcmp (name, "weight") == 0 || strcmp (name, "bias") == 0)
       && ps_module_get_kind (m) == PS_MODULE_LINEAR)
     return py_none;   /* bias=False */
@@ -543,6 +619,18 @@ module_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
       PyNnModule *u = (PyNnModule *) o;
       PsArray *a = v ? py_torch_array (v) : NULL;
       gboolean is_param = a && ps_array_is_parameter (a), is_mod = v && is_module (v);
+      if (v && u->bufs && py_dict_get_str (u->bufs, name))
+        {
+          /* a buffer takes a tensor or None */
+          if (!a && v != py_none)
+            {
+              py_raise (ip, py_exc_TypeError, "cannot assign '%s' as buffer '%s' (torch.Tensor "
+                        "or None expected)", v->type->name, name);
+              return -1;
+            }
+          py_dict_set_str (u->bufs, name, py_incref (v));
+          return 1;
+        }
       if ((is_param || is_mod) && !u->params)
         {
           py_raise (ip, py_exc_AttributeError,
@@ -708,8 +796,33 @@ module_call (PyInterp *ip, PyObj *callee, PyArgs *a)
   if (!x)
     return py_raise (ip, py_exc_TypeError, "%s(): argument 'input' must be Tensor, not %s",
                      callee->type->name, a->pos[0]->type->name);
+  PsModule *m = PY_MOD (callee);
+  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL)
+    {
+      /* a Sequential holding modules of a user's class (or Sequentials that
+       * may): each child called as code calls it, in order */
+      gboolean through_code = FALSE;
+      for (guint i = 0; i < ps_module_get_n_children (m) && !through_code; i++)
+        {
+          PsModuleKind k = ps_module_get_kind (ps_module_get_child (m, i));
+          through_code = k == PS_MODULE_CONTAINER || k == PS_MODULE_SEQUENTIAL;
+        }
+      if (through_code)
+        {
+          PyObj *cur = py_incref (a->pos[0]);
+          for (guint i = 0; i < ps_module_get_n_children (m) && cur; i++)
+            {
+              PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
+              PyObj *next = py_call1 (ip, child, cur);
+              py_decref (child);
+              py_decref (cur);
+              cur = next;
+            }
+          return cur;
+        }
+    }
   GError *e = NULL;
-  PsArray *y = ps_autograd_module_forward (PY_MOD (callee), x, py_torch_rng (ip), &e);
+  PsArray *y = ps_autograd_module_forward (m, x, py_torch_rng (ip), &e);
   if (!y)
     return raise_gerror (ip, e);
   return py_torch_wrap_array (ip, y);
@@ -732,6 +845,130 @@ named_params (PyInterp *ip, PyObj *self, gboolean state)
       return NULL;
     }
   return l;
+}
+
+/* (name, buffer) pairs of o and its submodules, each buffer once */
+static gboolean
+collect_buffers (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out)
+{
+  if (!USER (o) && holds_user_module (ip, PY_MOD (o)))
+    {
+      PsModule *m = PY_MOD (o);
+      for (guint i = 0; i < ps_module_get_n_buffers (m); i++)
+        {
+          if (!ps_param_get_data (ps_module_get_buffer (m, i)))
+            continue;
+          PyObj *t = buffer_tensor (ip, ps_module_get_buffer_name (m, i), ps_module_get_buffer (m, i));
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
+                                                                ps_module_get_buffer_name (m, i)), t));
+        }
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        {
+          PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
+          char *sub = g_strdup_printf ("%s%s.", prefix, ps_module_get_child_name (m, i));
+          gboolean ok = collect_buffers (ip, child, sub, out);
+          g_free (sub);
+          py_decref (child);
+          if (!ok)
+            return FALSE;
+        }
+      return TRUE;
+    }
+  if (!USER (o))
+    {
+      g_autoptr (GPtrArray) bs = ps_module_named_buffers (PY_MOD (o));
+      for (guint i = 0; i < bs->len; i++)
+        {
+          PsNamedParam *np = bs->pdata[i];
+          if (!ps_param_get_data (np->param))
+            continue;
+          PyObj *t = buffer_tensor (ip, np->name, np->param);
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, np->name), t));
+        }
+      return TRUE;
+    }
+  PyNnModule *u = (PyNnModule *) o;
+  gsize pos = 0;
+  PyObj *k, *v;
+  while (u->bufs && py_dict_next (u->bufs, &pos, &k, &v))
+    if (v != py_none)
+      py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
+  pos = 0;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    {
+      char *sub = g_strdup_printf ("%s%s.", prefix, PY_STR (k));
+      gboolean ok = collect_buffers (ip, v, sub, out);
+      g_free (sub);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static PyObj *
+buffers_gen (PyInterp *ip, PyObj *self, gboolean named)
+{
+  PyObj *l = py_list_new (0);
+  if (!collect_buffers (ip, self, "", l))
+    {
+      py_decref (l);
+      return NULL;
+    }
+  if (!named)
+    for (gsize i = 0; i < PY_LIST (l)->n; i++)
+      {
+        PyObj *pair = PY_LIST (l)->items[i];
+        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+        py_decref (pair);
+      }
+  return py_generator_new (l, named ? "Module.named_buffers" : "Module.buffers");
+}
+
+static PyObj *m_buffers (PyInterp *ip, PyObj *self, PyArgs *a) { return buffers_gen (ip, self, FALSE); }
+static PyObj *m_named_buffers (PyInterp *ip, PyObj *self, PyArgs *a) { return buffers_gen (ip, self, TRUE); }
+
+/* register_buffer(name, tensor, persistent=True), PyTorch's checks */
+static PyObj *
+m_register_buffer (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *args[3] = { NULL, NULL, NULL };
+  if (!py_parse_args (ip, a, "register_buffer", (const char *[]) { "name", "tensor", "persistent", NULL },
+                      2, args))
+    return NULL;
+  if (!USER (self))
+    return py_raise (ip, py_exc_NotImplementedError,
+                     _("register_buffer on a built-in %s is not supported"), self->type->name);
+  PyNnModule *u = (PyNnModule *) self;
+  if (!u->bufs)
+    return py_raise (ip, py_exc_AttributeError, "cannot assign buffer before Module.__init__() call");
+  if (!PY_IS (args[0], py_str_type))
+    return py_raise (ip, py_exc_TypeError, "buffer name should be a string. Got %s", args[0]->type->name);
+  const char *name = PY_STR (args[0]);
+  if (strchr (name, '.'))
+    return py_raise (ip, py_exc_KeyError, "buffer name can't contain \".\"");
+  if (!*name)
+    return py_raise (ip, py_exc_KeyError, "buffer name can't be empty string \"\"");
+  if (!py_dict_get_str (u->bufs, name)
+      && (py_dict_get_str (u->params, name) || py_dict_get_str (u->mods, name)
+          || (u->dict && g_hash_table_contains (u->dict, name))))
+    return py_raise (ip, py_exc_KeyError, "attribute '%s' already exists", name);
+  if (args[1] != py_none && !py_torch_array (args[1]))
+    return py_raise (ip, py_exc_TypeError, "cannot assign '%s' object to buffer '%s' (torch Tensor "
+                     "or None required)", args[1]->type->name, name);
+  py_dict_set_str (u->bufs, name, py_incref (args[1]));
+  if (args[2] && py_truth (ip, args[2]) == 0)
+    py_dict_set_str (u->bufs_np, name, py_incref (py_true));
+  else
+    {
+      PyObj *key = py_str_new (name, -1);
+      py_dict_del (ip, u->bufs_np, key);
+      py_decref (key);
+    }
+  return py_none;
 }
 
 static PyObj *
@@ -925,6 +1162,8 @@ m_eval (PyInterp *ip, PyObj *self, PyArgs *a)
 
 static const PyMethodDef module_methods[] = {
   { "__init__", m_init }, { "forward", m_forward }, { "named_parameters", m_named_parameters },
+  { "named_buffers", m_named_buffers }, { "buffers", m_buffers },
+  { "register_buffer", m_register_buffer },
   { "parameters", m_parameters }, { "state_dict", m_state_dict }, { "children", m_children },
   { "named_children", m_named_children }, { "modules", m_modules },
   { "named_modules", m_named_modules }, { "apply", m_apply }, { "add_module", m_add_module },
