@@ -1,7 +1,8 @@
 /* ps-block.h — the forward of known container classes
  *
  * A container read from print(model) text or built as torchvision builds it
- * (ResNet, BasicBlock, Bottleneck, GoogLeNet's Inception and BasicConv2d)
+ * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire,
+ * GoogLeNet's Inception and BasicConv2d)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from

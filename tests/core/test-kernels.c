@@ -1131,6 +1131,10 @@ static const TapeModel tape_models[] = {
   { "seq1d", "sum", FALSE },
   { "embed", "cross_entropy", TRUE },
   { "resnet_tiny", "cross_entropy", TRUE },   /* torchvision's residual and Inception blocks */
+  /* torchvision's AlexNet, VGG and SqueezeNet (Fire) classes, narrowed */
+  { "alexnet_tiny", "cross_entropy", TRUE },
+  { "vgg_tiny", "cross_entropy", TRUE, TRUE },   /* conv biases before BatchNorm */
+  { "squeezenet_tiny", "cross_entropy", TRUE },
   /* d2l's classes as written, their forward() recorded by the interpreter (model files) */
   { "d2l_resnet", "cross_entropy", TRUE, TRUE },
   { "d2l_inception", "cross_entropy", TRUE },
