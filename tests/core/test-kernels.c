@@ -1243,6 +1243,43 @@ test_tape_layers (void)
   ps_test_rmdir (dir);
 }
 
+/* torchvision's resnet18 itself (10 classes) from its print(net) text, run
+ * and trained 10 SGD steps on 2 x 3 x 64 x 64 from ParamScope's own
+ * initialization (--seed 0), against PyTorch from the same weights (a few
+ * tensors of its answers: regenerate.sh) */
+static void
+test_tape_resnet18 (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = ps_test_fixture ("kernels/tape/resnet18.repr.txt");
+  g_autofree char *input = ps_test_fixture ("kernels/tape/resnet18.input.safetensors");
+  g_autofree char *target = ps_test_fixture ("kernels/tape/resnet18.target.safetensors");
+  g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+
+  {
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "run", model, "--input", input, "--seed", "0", "--loss",
+                           "cross_entropy", "--target", target, "-o", out, NULL };
+    int status = ps_test_run_cli (argv, &sout, &serr);
+    g_assert_cmpstr (serr, ==, "");
+    g_assert_cmpint (status, ==, 0);
+    assert_same_tensors (out, "kernels/tape/resnet18.run.safetensors", 1e-4, "resnet18 run");
+  }
+  {
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "train", model, "--input", input, "--seed", "0", "--loss",
+                           "cross_entropy", "--target", target, "--optimizer", "sgd", "--lr",
+                           "0.01", "--steps", "10", "-o", out, NULL };
+    int status = ps_test_run_cli (argv, &sout, &serr);
+    g_assert_cmpstr (serr, ==, "");
+    g_assert_cmpint (status, ==, 0);
+    /* ten steps through 20 BatchNorms: rounding grows to ~1e-3 of the largest value */
+    assert_same_tensors (out, "kernels/tape/resnet18.train_sgd.safetensors", 3e-3,
+                         "resnet18 train");
+  }
+  ps_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1273,6 +1310,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/cli-losses", test_cli_losses);
   g_test_add_func ("/core/kernels/cli-bench-input", test_cli_bench_input);
   g_test_add_func ("/core/kernels/tape-layers", test_tape_layers);
+  g_test_add_func ("/core/kernels/tape-resnet18", test_tape_resnet18);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;
