@@ -190,6 +190,18 @@ draw_digit (float *img, int k, PsRng *rng)
       }
 }
 
+/* n samples of the network's input: (n, C, H, W) or (n, C, L) before a
+ * convolution, else (n, in); NULL when out of memory */
+static PsTensor *
+new_input (int64_t n, int sample_dims, const int64_t *sample, int64_t in)
+{
+  int64_t shape[4] = { n, 0, 0, 0 };
+  if (sample_dims <= 1)
+    return ps_tensor_new_2d (n, in);
+  memcpy (shape + 1, sample, (size_t) sample_dims * sizeof (int64_t));
+  return ps_tensor_new (sample_dims + 1, shape);
+}
+
 gboolean
 ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsLossKind loss,
                   PsTensor **x_out, PsTensor **target_out, GError **error)
@@ -220,7 +232,12 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
   switch (kind)
     {
     case PS_DATA_RANDOM:
-      x = ps_tensor_new_2d (n, in);
+      x = new_input (n, sample_dims, sample, in);
+      if (x == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, _("out of memory for the data"));
+          return FALSE;
+        }
       ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
       t = random_target (&rng, n, out, loss);
       break;
@@ -237,7 +254,12 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
         PsRng trng;
         ps_rng_seed (&trng, seed ^ G_GUINT64_CONSTANT (0x7eac4e2d5eedf00d));
         ps_module_apply (teacher, reinit, &trng);
-        x = ps_tensor_new_2d (n, in);
+        x = new_input (n, sample_dims, sample, in);
+        if (x == NULL)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, _("out of memory for the data"));
+            return FALSE;
+          }
         ps_rng_fill_normal (&rng, x->data, x->numel, 0, 1);
         tape = ps_tape_new (teacher, NULL);
         y = ps_tape_forward (tape, x, error);

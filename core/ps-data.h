@@ -1,7 +1,8 @@
 /* ps-data.h — training data for a network: the lesson's random input, a
  * random teacher, a two-class spiral
  *
- * Each generator makes an input x (n, in_features) and a target for a loss:
+ * Each generator makes an input x (n, in_features), or (n, C, H, W) / (n, C,
+ * L) for a first convolution (ps_data_sample_shape), and a target for a loss:
  * NULL for `sum`, values for `mse`, class probabilities (one-hot or a
  * teacher's softmax) for `cross_entropy`.  The same seed gives the same bytes.
  */
