@@ -143,7 +143,7 @@ int
 ps_block_program_add (PsBlockProgram *p, PsBlockStepKind kind, const char *child,
                       const int *src, int n_src)
 {
-  PsBlockOp op = { kind, g_strdup (child), { 0 }, n_src, FALSE };
+  PsBlockOp op = { kind, g_strdup (child), { 0 }, n_src, FALSE, 0 };
   g_return_val_if_fail (n_src >= 1 && n_src <= PS_BLOCK_MAX_KEPT, -1);
   for (int k = 0; k < n_src; k++)
     {
@@ -160,6 +160,13 @@ ps_block_program_set_keepdim (PsBlockProgram *p, gboolean keepdim)
 {
   g_return_if_fail (p->ops->len > 0);
   g_array_index (p->ops, PsBlockOp, p->ops->len - 1).keepdim = keepdim;
+}
+
+void
+ps_block_program_set_cols (PsBlockProgram *p, int64_t cols)
+{
+  g_return_if_fail (p->ops->len > 0);
+  g_array_index (p->ops, PsBlockOp, p->ops->len - 1).cols = cols;
 }
 
 void

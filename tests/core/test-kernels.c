@@ -1139,6 +1139,9 @@ static const TapeModel tape_models[] = {
   { "d2l_resnet", "cross_entropy", TRUE, TRUE },
   { "d2l_inception", "cross_entropy", TRUE },
   { "d2l_densenet", "cross_entropy", TRUE, TRUE },
+  /* a language model with tied embedding and output weights: (output, h_n)
+   * taken apart and reshape(-1, vocab) in its forward() */
+  { "charlm", "cross_entropy", TRUE },
 };
 
 /* every tensor of the fixture want_rel equal to the file got within rtol */
@@ -1190,7 +1193,8 @@ test_tape_layers (void)
       const TapeModel *tm = &tape_models[i];
       g_autofree char *rel = g_strdup_printf ("kernels/tape/%s", tm->name);
       g_autofree char *base = ps_test_fixture (rel);
-      g_autofree char *model = g_strconcat (base, g_str_has_prefix (tm->name, "d2l_") ? ".py"
+      g_autofree char *model = g_strconcat (base, g_str_has_prefix (tm->name, "d2l_")
+                                            || strcmp (tm->name, "charlm") == 0 ? ".py"
                                             : ".repr.txt", NULL);
       g_autofree char *input = g_strconcat (base, ".input.safetensors", NULL);
       g_autofree char *weights = g_strconcat (base, ".weights.safetensors", NULL);
