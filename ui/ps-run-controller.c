@@ -915,7 +915,9 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   set_error (run, NULL);
   /* settings that suit the network: a 2-in, 2-out classifier gets the
    * spiral with cross-entropy and Adam, a 10-class classifier of 28 x 28
-   * images the digits, anything else the teacher's regression */
+   * images the digits, a language model (an Embedding first, as many
+   * outputs as tokens) the character sequence, anything else the teacher's
+   * regression */
   if (ps_module_input_width (m) == 2 && ps_module_output_width (m) == 2)
     {
       ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
@@ -925,6 +927,11 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
     {
       ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
       ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 100, PS_LOSS_CROSS_ENTROPY, &o);
+    }
+  else if (ps_data_fits (PS_DATA_CHARS, m))
+    {
+      ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+      ps_run_controller_configure (run, PS_RUN_DATA_CHARS, 64, PS_LOSS_CROSS_ENTROPY, &o);
     }
   else
     {
