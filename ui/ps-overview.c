@@ -233,8 +233,6 @@ ps_overview_set_model_under (PsOverview *o, PsModule *m, const char *prefix)
           /* "0.block 1.0.weight" -> "0.block 1.0"; a bare "weight" is the root */
           p.row_label = klen > slen ? g_strndup (np->name, klen - slen - 1) : g_strdup ("");
           p.entry = find_entry (o, np->param);
-          if (p.entry == NULL)      /* a buffer (running_mean): in state_dict only */
-            p.entry = add_entry (o, np->param);
           p.strip = g_str_equal (np->slot, "bias");
           p.lazy_rows = np->owner && ps_module_get_kind (np->owner) == PS_MODULE_LINEAR
                           ? ps_module_get_out_features (np->owner) : 1;
