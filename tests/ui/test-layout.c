@@ -323,6 +323,8 @@ test_long_output (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static void find_menu_buttons (GtkWidget *w, GPtrArray *out);
+
 /* Height in px of a line of text in w's font. */
 static int
 text_height (GtkWidget *w)
@@ -348,6 +350,43 @@ test_presentation (void)
   if (ps_test_skip_without_display ())
     return;
   win = ps_test_open_example ("mlp", s.width, s.height);
+  /* the main menu's item, and its shortcut, which is not Forward's F5 */
+  {
+    GtkApplication *app = GTK_APPLICATION (g_application_get_default ());
+    g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+    gboolean listed = FALSE;
+
+    find_menu_buttons (GTK_WIDGET (win), buttons);
+    for (guint i = 0; i < buttons->len; i++)
+      {
+        GMenuModel *menu = gtk_menu_button_get_menu_model (buttons->pdata[i]);
+        for (int k = 0; k < g_menu_model_get_n_items (menu); k++)
+          {
+            g_autoptr (GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, k);
+            GMenuModel *sub;
+            const char *name;
+            while (g_menu_link_iter_get_next (links, &name, &sub))
+              {
+                for (int j = 0; j < g_menu_model_get_n_items (sub); j++)
+                  {
+                    g_autofree char *label = NULL, *action = NULL;
+                    if (g_menu_model_get_item_attribute (sub, j, G_MENU_ATTRIBUTE_LABEL, "s", &label)
+                        && g_menu_model_get_item_attribute (sub, j, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+                        && g_str_equal (action, "win.presentation"))
+                      listed = g_str_equal (label, "_Presentation Mode");
+                  }
+                g_object_unref (sub);
+              }
+          }
+      }
+    g_assert_true (listed);
+    if (app != NULL)
+      {
+        g_auto (GStrv) accels = gtk_application_get_accels_for_action (app, "win.presentation");
+        g_assert_nonnull (accels[0]);
+        g_assert_cmpstr (accels[0], !=, "F5");
+      }
+  }
   chart = ps_test_window_child (win, "loss_chart");
   status = ps_test_window_child (win, "status");
   tick0 = text_height (chart);
