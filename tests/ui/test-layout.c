@@ -299,6 +299,49 @@ test_panel_grows (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* At a projector's 1024×700 the dividers dragged as far as they go —
+ * the tree's to the left, the side panel's to the left and to the right —
+ * never cut the tree's rows, the centre or the side panel, and the heatmap
+ * keeps its room. */
+static void
+test_dividers (void)
+{
+  const Size s = { 1024, 700 };
+  PsWindow *win;
+  GtkWidget *outer, *inner;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("tied", s.width, s.height);
+  outer = ps_test_window_child (win, "outer_paned");
+  inner = ps_test_window_child (win, "inner_paned");
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  gtk_paned_set_position (GTK_PANED (outer), 0);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_test_message ("the tree's divider dragged to 0 stops at %d", gtk_paned_get_position (GTK_PANED (outer)));
+  g_assert_cmpint (gtk_paned_get_position (GTK_PANED (outer)), >=, 150);
+  assert_fits (win, &s);
+  gtk_paned_set_position (GTK_PANED (inner), 0);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  assert_fits (win, &s);
+  gtk_paned_set_position (GTK_PANED (inner), 5000);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_screenshot (GTK_WIDGET (win), "layout-dividers.png");
+  /* the side panel squeezed to nothing is not cut: it stays at its own width or folds */
+  {
+    GtkWidget *panels = ps_test_window_child (win, "panels");
+    int min_p;
+    gtk_widget_measure (panels, GTK_ORIENTATION_HORIZONTAL, -1, &min_p, NULL, NULL, NULL);
+    g_test_message ("the side panel %d px (its minimum %d), mapped %d", gtk_widget_get_width (panels), min_p,
+                    gtk_widget_get_mapped (panels));
+  }
+  assert_fits (win, &s);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* Examples → Lazy → Forward prints a long tensor: it scrolls inside the
  * panel and never widens it or cuts the centre off. */
 static void
@@ -541,6 +584,7 @@ main (int argc, char **argv)
   g_test_add_func ("/layout/panel-folds", test_panel_folds);
   g_test_add_func ("/layout/panel-grows", test_panel_grows);
   g_test_add_func ("/layout/long-output", test_long_output);
+  g_test_add_func ("/layout/dividers", test_dividers);
   g_test_add_func ("/layout/presentation", test_presentation);
   g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
   g_test_add_func ("/layout/every-example", test_every_example);
