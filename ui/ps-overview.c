@@ -224,7 +224,9 @@ ps_overview_set_model_under (PsOverview *o, PsModule *m, const char *prefix)
           Place p = { 0 };
           gsize klen = strlen (np->name), slen = strlen (np->slot);
 
-          if (!key_under (np->name, prefix))
+          /* the overview draws parameters: a buffer (BatchNorm's running
+           * statistics) has its own place in the tree, not here */
+          if (np->is_buffer || !key_under (np->name, prefix))
             continue;
 
           p.key = g_strdup (np->name);

@@ -156,13 +156,51 @@ needs_refit (PsWindow *win)
          || (win->tree_shown && min_width (win->tree) != win->fit_tree_min);
 }
 
+/* A popover below w that is open. */
+static gboolean
+popover_open_below (GtkWidget *w)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if ((GTK_IS_POPOVER (c) && gtk_widget_get_mapped (c)) || popover_open_below (c))
+      return TRUE;
+  return FALSE;
+}
+
+/* Refitting waits while a mouse button is held on the window or a popover
+ * of the side panel (a drop-down's list, a menu) is open.  Moving the panel
+ * to its other parent then would take the pressed widget, or the popover
+ * under the pointer, along: GTK 4.8 counts a press up on the pressed widget
+ * and its ancestors and down on the release along the ancestors it has
+ * then, or not at all once the press's grab was dropped by the unmap
+ * ("Broken accounting of active state", widgets left looking pressed); and
+ * an open popover is unrealized under the pointer, with GTK's tooltip still
+ * on its surface (gdk_surface_get_device_position criticals). */
+static gboolean
+refit_must_wait (PsWindow *win)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (win));
+  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (GTK_WIDGET (win)));
+  GdkDevice *pointer = seat ? gdk_seat_get_pointer (seat) : NULL;
+  GdkModifierType mask = 0;
+
+  if (surface != NULL && pointer != NULL)
+    gdk_surface_get_device_position (surface, pointer, NULL, NULL, &mask);
+  return (mask & (GDK_BUTTON1_MASK | GDK_BUTTON2_MASK | GDK_BUTTON3_MASK | GDK_BUTTON4_MASK
+                  | GDK_BUTTON5_MASK)) != 0
+         || popover_open_below (win->panels);
+}
+
 static gboolean
 refit_idle (gpointer data)
 {
   PsWindow *win = data;
 
   win->refit_id = 0;
-  if (needs_refit (win))
+  if (!needs_refit (win))
+    return G_SOURCE_REMOVE;
+  if (refit_must_wait (win))
+    win->refit_id = g_timeout_add (100, refit_idle, win);   /* until the release */
+  else
     fit (win, TRUE);
   return G_SOURCE_REMOVE;
 }

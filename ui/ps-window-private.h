@@ -54,7 +54,8 @@ struct _PsWindow
   int             fit_width;      /* the width the layout was last fitted to */
   int             fit_panel_min;  /* and the side panel's minimum width then */
   int             fit_tree_min;   /* and the tree's (its widest row shown) */
-  guint           refit_id;       /* an idle that refits after a size change */
+  guint           refit_id;       /* an idle that refits after a size change (a timeout
+                                   * while a button is held: ps-window-layout.c) */
   int             tree_width;     /* the tree's width as last set by the fit */
   gboolean        presentation;
   int             scale_step;     /* the interface's scale: index into a table, see the file */
