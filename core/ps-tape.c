@@ -650,8 +650,12 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   if (ps_module_get_kind (m) == PS_MODULE_CONTAINER)
     {
       g_autofree char *path = ps_tape_module_path (t, m);
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet (its forward "
-                   "is not known)", path, ps_module_get_type_name (m));
+      if (ps_module_get_program_error (m))
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s", path,
+                     ps_module_get_program_error (m));
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet (its forward "
+                     "is not known)", path, ps_module_get_type_name (m));
       return FALSE;
     }
   memcpy (shape, in->shape, sizeof shape);

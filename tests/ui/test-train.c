@@ -799,6 +799,31 @@ test_controller (void)
   g_assert_cmpuint (step, ==, 21);
   g_assert_null (ps_document_get_busy (doc));
   g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 2–21");
+
+  /* a run the worker has already ended is running until this thread closes
+   * it: the worker's end is not seen before the next tick, however soon it
+   * comes (so "running" is TRUE right after run(), on a loaded machine too) */
+  g_assert_true (ps_run_controller_run (run, 1, &error));
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (ps_trainer_get_state (ps_run_controller_get_trainer (run)) == PS_TRAINER_RUNNING)
+    {
+      g_usleep (1000);          /* the worker's thread, not this loop, ends it */
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_assert_true (get_bool (run, "running"));
+  g_assert_false (get_bool (run, "can-run"));
+  g_assert_true (ps_run_controller_is_running (run));
+  g_assert_nonnull (ps_document_get_busy (doc));
+  g_assert_cmpuint (notified (counts, "running"), ==, 3);
+  while (get_bool (run, "running"))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_assert_cmpuint (notified (counts, "running"), ==, 4);
+  g_assert_null (ps_document_get_busy (doc));
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train step 22");
+
   g_object_set (run, "learning-rate", 0.03, NULL);
   g_assert_true (get_bool (run, "new-run"));
 
