@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ps-array.h"
+#include "ps-model-file.h"
 #include "ps-py.h"
 #include "ps-block.h"
 #include "ps-tape.h"
@@ -289,6 +290,78 @@ test_find_model_unrecorded (void)
   g_assert_nonnull (strstr (error->message, "sigmoid() is not supported"));
 }
 
+/* What a model is, for comparing two readings: its print, each state_dict
+ * entry's name and bits, and the generator's next draws. */
+static char *
+model_digest (PsModule *m, PsRng *rng)
+{
+  GString *g = g_string_new (NULL);
+  g_autofree char *r = ps_module_repr (m);
+  g_autoptr (GPtrArray) ps = ps_module_state_dict (m);
+  g_string_append (g, r);
+  for (guint i = 0; i < ps->len; i++)
+    {
+      PsNamedParam *np = ps->pdata[i];
+      PsTensor *t = ps_param_get_data (np->param);
+      guint32 h = 2166136261u;
+      for (int64_t k = 0; t && k < t->numel; k++)
+        {
+          guint32 b;
+          memcpy (&b, &t->data[k], 4);
+          h = (h ^ b) * 16777619u;
+        }
+      g_string_append_printf (g, "\n%s %s%08x", np->name, t ? "" : "uninitialized ", h);
+    }
+  g_string_append_printf (g, "\nnext draws %u %.17g", ps_rng_u32 (rng), ps_rng_normal (rng));
+  return g_string_free (g, FALSE);
+}
+
+/* Model files without a class are read by the model-file reader; the
+ * interpreter builds every one of the fixtures' and the examples' the same:
+ * the same print, names, parameter bits (PyTorch's default initialization)
+ * and the generator left at the same draw. */
+static void
+test_model_files_same (void)
+{
+  g_autofree char *data = g_build_filename (g_getenv ("PS_FIXTURES"), "..", "..", "data", "models", NULL);
+  g_autofree char *fixtures = g_build_filename (g_getenv ("PS_FIXTURES"), "models", NULL);
+  const char *dirs[] = { fixtures, data };
+  guint compared = 0;
+
+  for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
+    {
+      g_autoptr (GDir) dir = g_dir_open (dirs[d], 0, NULL);
+      const char *n;
+      g_assert_nonnull (dir);
+      while ((n = g_dir_read_name (dir)))
+        {
+          g_autofree char *path = g_build_filename (dirs[d], n, NULL);
+          g_autofree char *text = NULL, *n1 = NULL, *n2 = NULL;
+          gsize len;
+          PsRng r1, r2;
+          g_autoptr (GError) e1 = NULL, e2 = NULL;
+          if (!g_str_has_suffix (n, ".py") || !g_file_get_contents (path, &text, &len, NULL)
+              || ps_py_text_defines_class (text, len) || ps_py_text_uses_keras (text, len)
+              || ps_model_text_is_repr (text, len))
+            continue;
+          ps_rng_seed (&r1, 0);
+          ps_rng_seed (&r2, 0);
+          g_autoptr (PsModule) m1 = ps_model_parse (text, len, n, &r1, &n1, &e1);
+          g_autoptr (PsModule) m2 = ps_py_build_model_rng (text, len, n, &r2, &n2, &e2);
+          if (!m1)
+            continue;      /* a sample that is not a model (printouts.py) */
+          g_test_message ("%s", n);
+          g_assert_no_error (e2);
+          g_assert_cmpstr (n1, ==, n2);
+          g_autofree char *d1 = model_digest (m1, &r1);
+          g_autofree char *d2 = model_digest (m2, &r2);
+          g_assert_cmpstr (d1, ==, d2);
+          compared++;
+        }
+    }
+  g_assert_cmpuint (compared, >=, 30);
+}
+
 /* every hostile program ends with the exception its first line names */
 static void
 test_hostile (gconstpointer data)
@@ -394,6 +467,7 @@ main (int argc, char **argv)
   g_test_add_func ("/py/interrupt", test_interrupt);
   g_test_add_func ("/py/find-model-class", test_find_model_class);
   g_test_add_func ("/py/find-model-unrecorded", test_find_model_unrecorded);
+  g_test_add_func ("/py/model-files-same", test_model_files_same);
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
   g_test_add_func ("/py/find-model", test_find_model);
   g_test_add_func ("/py/bind-complete", test_bind_complete);
