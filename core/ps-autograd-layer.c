@@ -177,7 +177,7 @@ ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
   LayerCall *c;
   g_autoptr (PsArray) xc = NULL, w = NULL, b = NULL, y = NULL;
   PsParam *pw, *pb;
-  int ndim;
+  int ndim = -1;
   int64_t shape[PS_ARRAY_MAX_DIMS];
   PsLayerOpIO io = { 0 };
   GError *local = NULL;
@@ -224,11 +224,12 @@ ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
       || (io.x = ps_array_data (xc, error)) == NULL
       || !ps_layer_op_check_input (&c->op, &c->st, io.x, &local))
     {
-      if (local)
-        {
-          ps_array_set_error (error, RUNTIME, "%s", local->message);
-          g_error_free (local);
-        }
+      /* an Embedding's index out of range is PyTorch's IndexError */
+      if (local && ndim >= 0 && c->op.kind == PS_OP_EMBEDDING && io.x)
+        ps_array_set_error (error, INDEX, "%s", local->message);
+      else if (local)
+        ps_array_set_error (error, RUNTIME, "%s", local->message);
+      g_clear_error (&local);
       layer_call_free (c);
       return NULL;
     }
