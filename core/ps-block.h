@@ -34,6 +34,8 @@ typedef enum
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
   PS_BLOCK_MEAN,        /* x = x.mean(dims): over every dimension from 2 on (programs only) */
+  PS_BLOCK_SIGMOID,     /* x = torch.sigmoid(x) (programs only) */
+  PS_BLOCK_TANH,        /* x = torch.tanh(x) (programs only) */
 } PsBlockStepKind;
 
 typedef struct
@@ -62,7 +64,7 @@ const PsBlockStep *ps_block_forward (const char *class_name, guint *n_steps);
  * and shared by its clones. */
 typedef struct
 {
-  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN */
+  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN, SIGMOID, TANH */
   char           *child;    /* CALL: dotted path under the container */
   int             src[PS_BLOCK_MAX_KEPT];
   int             n_src;

@@ -221,6 +221,12 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_MEAN:
           reg[k + 1] = emit (w, op->keepdim ? ENTRY_MEAN_KEEPDIM : ENTRY_MEAN, m, src, 1, NULL);
           break;
+        case PS_BLOCK_SIGMOID:
+          reg[k + 1] = emit (w, ENTRY_SIGMOID, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_TANH:
+          reg[k + 1] = emit (w, ENTRY_TANH, m, src, 1, NULL);
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -295,7 +301,9 @@ walk (Walk *w, PsModule *m, int in)
           x = emit (w, ENTRY_FLATTEN, m, &x, 1, NULL);
           break;
         case PS_BLOCK_MEAN:
-          g_assert_not_reached ();
+        case PS_BLOCK_SIGMOID:
+        case PS_BLOCK_TANH:
+          g_assert_not_reached ();    /* programs only */
         }
     }
   return x;
