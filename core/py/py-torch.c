@@ -1086,7 +1086,11 @@ t_format (PyInterp *ip, PyObj *self, PyArgs *a)
   return py_str_take (g);
 }
 
+static PyObj *t_softmax (PyInterp *ip, PyObj *self, PyArgs *a) { return py_functional_tensor_method (ip, self, "softmax", a); }
+static PyObj *t_log_softmax (PyInterp *ip, PyObj *self, PyArgs *a) { return py_functional_tensor_method (ip, self, "log_softmax", a); }
+
 static const PyMethodDef tensor_methods[] = {
+  { "softmax", t_softmax }, { "log_softmax", t_log_softmax },
   { "__format__", t_format },
   { "__neg__", t_neg }, { "__pos__", t_pos }, { "__abs__", t_abs }, { "__invert__", t_invert },
   { "__float__", t_dunder_float }, { "__int__", t_dunder_int },
@@ -1728,6 +1732,7 @@ build_functional (PyInterp *ip)
   PyObj *m = py_module_new ("torch.nn.functional");
   for (const PyMethodDef *d = functional_funcs; d->name; d++)
     py_module_add (m, d->name, py_native_new (d->name, d->fn, NULL));
+  py_functional_add (m);
   return m;
 }
 
