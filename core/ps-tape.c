@@ -227,6 +227,17 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_TANH:
           reg[k + 1] = emit (w, ENTRY_TANH, m, src, 1, NULL);
           break;
+        case PS_BLOCK_OUTPUT:
+          reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_RESHAPE:
+          reg[k + 1] = emit (w, ENTRY_RESHAPE, m, src, 1, NULL);
+          if (w->mode == WALK_ASSIGN)
+            w->t->pool[reg[k + 1]].cols = op->cols;
+          else if (w->mode == WALK_COMPARE && (guint) reg[k + 1] < w->limit
+                   && w->t->pool[reg[k + 1]].cols != op->cols)
+            w->same = FALSE;
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -303,7 +314,9 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_MEAN:
         case PS_BLOCK_SIGMOID:
         case PS_BLOCK_TANH:
-          g_assert_not_reached ();    /* programs only */
+        case PS_BLOCK_OUTPUT:
+        case PS_BLOCK_RESHAPE:
+          g_assert_not_reached ();
         }
     }
   return x;
