@@ -40,6 +40,8 @@ typedef enum
   PS_BLOCK_GROW,        /* for every child in order, x = torch.cat([x, child(x)], 1): a DenseNet
                            block (torchvision concatenates the list of all the features, which
                            holds the same values) (tables only) */
+  PS_BLOCK_SIGMOID,     /* x = torch.sigmoid(x) (programs only) */
+  PS_BLOCK_TANH,        /* x = torch.tanh(x) (programs only) */
   PS_BLOCK_OUTPUT,      /* x = x[0]: the output of a recurrent layer's (output, h_n) (programs only) */
   PS_BLOCK_RESHAPE,     /* x = x.reshape(-1, cols) (programs only) */
 } PsBlockStepKind;
@@ -70,7 +72,7 @@ const PsBlockStep *ps_block_forward (const char *class_name, guint *n_steps);
  * and shared by its clones. */
 typedef struct
 {
-  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN */
+  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN, SIGMOID, TANH */
   char           *child;    /* CALL: dotted path under the container */
   int             src[PS_BLOCK_MAX_KEPT];
   int             n_src;

@@ -221,6 +221,12 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_MEAN:
           reg[k + 1] = emit (w, op->keepdim ? ENTRY_MEAN_KEEPDIM : ENTRY_MEAN, m, src, 1, NULL);
           break;
+        case PS_BLOCK_SIGMOID:
+          reg[k + 1] = emit (w, ENTRY_SIGMOID, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_TANH:
+          reg[k + 1] = emit (w, ENTRY_TANH, m, src, 1, NULL);
+          break;
         case PS_BLOCK_GROW:
           g_assert_not_reached ();
         case PS_BLOCK_OUTPUT:
@@ -318,6 +324,8 @@ walk (Walk *w, PsModule *m, int in)
               x = emit (w, ENTRY_CAT, m, src, 2, NULL);
             }
           break;
+        case PS_BLOCK_SIGMOID:
+        case PS_BLOCK_TANH:
         case PS_BLOCK_OUTPUT:
         case PS_BLOCK_RESHAPE:
           g_assert_not_reached ();
