@@ -301,6 +301,31 @@ check_right_drag (GtkWidget *win, GtkWidget *owner, const char *what)
   context_owner = NULL;
 }
 
+/* A double right click on owner: the second press lands on the menu the
+ * first opened, or closes it; Escape; nothing is left pressed. */
+static void
+check_double_right_click (GtkWidget *win, GtkWidget *owner, const char *what)
+{
+  gulong xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
+  graphene_point_t p;
+  double nx, ny;
+  g_autofree char *cmd = NULL;
+
+  g_test_message ("a double right click on %s", what);
+  context_owner = owner;
+  g_assert_true (gtk_widget_compute_point (owner, win,
+                                           &GRAPHENE_POINT_INIT (6, gtk_widget_get_height (owner) / 2.0),
+                                           &p));
+  gtk_native_get_surface_transform (GTK_NATIVE (win), &nx, &ny);
+  cmd = g_strdup_printf ("mousemove --window %lu 1 1 mousemove --sync --window %lu %d %d "
+                         "click --repeat 2 --delay 80 3", xid, xid, (int) (p.x + nx), (int) (p.y + ny));
+  xdotool (cmd);
+  xdotool ("key Escape");
+  g_assert_true (wait_for (context_closed, GTK_WINDOW (win)));
+  assert_nothing_pressed (win, "after a double right click");
+  context_owner = NULL;
+}
+
 /* An entry, a text view, a selectable label and a link button in a plain
  * window, as the dialogs have them (GTK's file chooser: its file name
  * field; the About window: its links). */
@@ -344,6 +369,10 @@ test_context_menus (void)
       check_right_drag (win, label, "a selectable label");
       check_right_drag (win, link, "a link button");
     }
+  check_double_right_click (win, ps_test_find_widget (entry, GTK_TYPE_TEXT), "an entry");
+  check_double_right_click (win, view, "a text view");
+  check_double_right_click (win, label, "a selectable label");
+  check_double_right_click (win, link, "a link button");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
