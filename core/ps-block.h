@@ -1,7 +1,8 @@
 /* ps-block.h — the forward of known container classes
  *
  * A container read from print(model) text or built as torchvision builds it
- * (ResNet, BasicBlock, Bottleneck, GoogLeNet's Inception and BasicConv2d)
+ * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire,
+ * GoogLeNet's Inception and BasicConv2d)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 
@@ -34,6 +36,8 @@ typedef enum
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
   PS_BLOCK_MEAN,        /* x = x.mean(dims): over every dimension from 2 on (programs only) */
+  PS_BLOCK_OUTPUT,      /* x = x[0]: the output of a recurrent layer's (output, h_n) (programs only) */
+  PS_BLOCK_RESHAPE,     /* x = x.reshape(-1, cols) (programs only) */
 } PsBlockStepKind;
 
 typedef struct
@@ -67,6 +71,7 @@ typedef struct
   int             src[PS_BLOCK_MAX_KEPT];
   int             n_src;
   gboolean        keepdim;  /* MEAN */
+  int64_t         cols;     /* RESHAPE */
 } PsBlockOp;
 
 typedef struct _PsBlockProgram PsBlockProgram;
@@ -78,6 +83,7 @@ void             ps_block_program_unref   (PsBlockProgram *p);
 int              ps_block_program_add     (PsBlockProgram *p, PsBlockStepKind kind,
                                            const char *child, const int *src, int n_src);
 void             ps_block_program_set_keepdim (PsBlockProgram *p, gboolean keepdim);  /* last op */
+void             ps_block_program_set_cols    (PsBlockProgram *p, int64_t cols);      /* last op */
 void             ps_block_program_set_output (PsBlockProgram *p, int reg);
 int              ps_block_program_get_output (const PsBlockProgram *p);
 guint            ps_block_program_get_n_ops  (const PsBlockProgram *p);

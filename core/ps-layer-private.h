@@ -104,4 +104,10 @@ PsModule *ps_layer_leaf_core          (PsLayerBind *b);
 void      ps_layer_leaf_normalize     (PsModule *m, const PsLayerEntry *e);
 char     *ps_layer_leaf_extra_repr    (PsModule *m, const PsLayerEntry *e);
 
+/* ---- a model family's own initialization (ps-layer-family.c) ---------------- */
+
+/* If m is of a model family whose constructor re-initializes its layers
+ * (torchvision's ResNet, VGG, ...), do what that loop does; FALSE if not. */
+gboolean  ps_layer_family_init        (PsModule *m, PsRng *rng);
+
 G_END_DECLS

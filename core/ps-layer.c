@@ -593,6 +593,8 @@ init_rec (PsModule *m, PsRng *rng, int depth)
             ps_layer_scheme ("xavier_uniform()", p, rng);
         }
     }
+  /* a model's own loop at the end of its constructor (ResNet's, ...) */
+  ps_layer_family_init (m, rng);
 }
 
 void

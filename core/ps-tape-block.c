@@ -174,6 +174,36 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           }
         return TRUE;
       }
+    case ENTRY_OUTPUT:
+      /* the recurrent layer's output itself, read by the layers after it */
+      if (!ps_tensor_resize (e->out, ndim, shape))
+        goto oom;
+      if (t->planning)
+        return TRUE;
+      memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
+      return TRUE;
+    case ENTRY_RESHAPE:
+      if (e->cols <= 0 || in->numel % e->cols != 0)
+        {
+          g_autofree char *dims = g_strdup_printf ("%" G_GINT64_FORMAT, in->shape[0]);
+          for (int d = 1; d < ndim; d++)
+            {
+              char *more = g_strdup_printf ("%s, %" G_GINT64_FORMAT, dims, in->shape[d]);
+              g_free (dims);
+              dims = more;
+            }
+          return shape_error (t, e, error, "shape '[-1, %" G_GINT64_FORMAT "]' is invalid for "
+                              "input of size %" G_GINT64_FORMAT " (a tensor of shape [%s])",
+                              e->cols, in->numel, dims);
+        }
+      shape[0] = in->numel / e->cols;
+      shape[1] = e->cols;
+      if (!ps_tensor_resize (e->out, 2, shape))
+        goto oom;
+      if (t->planning)
+        return TRUE;
+      memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
+      return TRUE;
     case ENTRY_MODULE:
       break;
     }
@@ -285,6 +315,8 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
       }
     case ENTRY_RELU:
     case ENTRY_FLATTEN:
+    case ENTRY_OUTPUT:
+    case ENTRY_RESHAPE:
       {
         PsTensor *d;
         if (e->src[0] < 0)

@@ -41,7 +41,7 @@ static void
 setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *name = gtk_label_new (NULL), *kind = gtk_label_new (NULL), *size = gtk_label_new (NULL);
   GtkWidget *tied = gtk_label_new (NULL), *lazy = gtk_label_new (_("uninitialized"));
 
@@ -80,7 +80,7 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   g_autoptr (PsTreeNode) node = gtk_tree_list_row_get_item (row);
   g_autofree char *desc = ps_tree_node_describe (node);
   g_autofree char *sz = ps_tree_node_describe_size (node);
-  g_autofree char *badge = ps_tree_node_tied_badge (node);
+  g_autofree char *badge = ps_tree_node_tied_others (node);
   g_autofree char *label = NULL;
   g_autoptr (GString) a11y = NULL;
   const char *nm = ps_tree_node_get_name (node);
@@ -100,6 +100,9 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
                                           ? desc : "");   /* a Keras variable: its path */
   gtk_label_set_text (GTK_LABEL (size), sz);
   gtk_label_set_text (GTK_LABEL (tied), badge ? badge : "");
+  /* the badge is what the lesson is about: its first 14 characters are
+   * always shown ("= 4.weight" whole), the kind and the size go short first */
+  gtk_label_set_width_chars (GTK_LABEL (tied), badge ? MIN ((int) g_utf8_strlen (badge, -1), 14) : 1);
   gtk_widget_set_visible (tied, badge != NULL);
   gtk_widget_set_visible (lazy, ps_tree_node_is_uninitialized (node));
   gtk_widget_set_visible (kind, *gtk_label_get_text (GTK_LABEL (kind)) != '\0');

@@ -10,6 +10,8 @@
 #include "ps-test-util.h"
 #include "ps-kernels.h"
 
+#include <glib/gstdio.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -1131,10 +1133,17 @@ static const TapeModel tape_models[] = {
   { "seq1d", "sum", FALSE },
   { "embed", "cross_entropy", TRUE },
   { "resnet_tiny", "cross_entropy", TRUE },   /* torchvision's residual and Inception blocks */
+  /* torchvision's AlexNet, VGG and SqueezeNet (Fire) classes, narrowed */
+  { "alexnet_tiny", "cross_entropy", TRUE },
+  { "vgg_tiny", "cross_entropy", TRUE, TRUE },   /* conv biases before BatchNorm */
+  { "squeezenet_tiny", "cross_entropy", TRUE },
   /* d2l's classes as written, their forward() recorded by the interpreter (model files) */
   { "d2l_resnet", "cross_entropy", TRUE, TRUE },
   { "d2l_inception", "cross_entropy", TRUE },
   { "d2l_densenet", "cross_entropy", TRUE, TRUE },
+  /* a language model with tied embedding and output weights: (output, h_n)
+   * taken apart and reshape(-1, vocab) in its forward() */
+  { "charlm", "cross_entropy", TRUE },
 };
 
 /* every tensor of the fixture want_rel equal to the file got within rtol */
@@ -1186,7 +1195,8 @@ test_tape_layers (void)
       const TapeModel *tm = &tape_models[i];
       g_autofree char *rel = g_strdup_printf ("kernels/tape/%s", tm->name);
       g_autofree char *base = ps_test_fixture (rel);
-      g_autofree char *model = g_strconcat (base, g_str_has_prefix (tm->name, "d2l_") ? ".py"
+      g_autofree char *model = g_strconcat (base, g_str_has_prefix (tm->name, "d2l_")
+                                            || strcmp (tm->name, "charlm") == 0 ? ".py"
                                             : ".repr.txt", NULL);
       g_autofree char *input = g_strconcat (base, ".input.safetensors", NULL);
       g_autofree char *weights = g_strconcat (base, ".weights.safetensors", NULL);
@@ -1239,6 +1249,121 @@ test_tape_layers (void)
   ps_test_rmdir (dir);
 }
 
+/* torchvision's resnet18 itself (10 classes) from its print(net) text, run
+ * and trained 10 SGD steps on 2 x 3 x 64 x 64 from ParamScope's own
+ * initialization (--seed 0), against PyTorch from the same weights (a few
+ * tensors of its answers: regenerate.sh) */
+static void
+test_tape_resnet18 (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *model = ps_test_fixture ("kernels/tape/resnet18.repr.txt");
+  g_autofree char *input = ps_test_fixture ("kernels/tape/resnet18.input.safetensors");
+  g_autofree char *target = ps_test_fixture ("kernels/tape/resnet18.target.safetensors");
+  g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+
+  {
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "run", model, "--input", input, "--seed", "0", "--loss",
+                           "cross_entropy", "--target", target, "-o", out, NULL };
+    int status = ps_test_run_cli (argv, &sout, &serr);
+    g_assert_cmpstr (serr, ==, "");
+    g_assert_cmpint (status, ==, 0);
+    assert_same_tensors (out, "kernels/tape/resnet18.run.safetensors", 1e-4, "resnet18 run");
+  }
+  {
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "train", model, "--input", input, "--seed", "0", "--loss",
+                           "cross_entropy", "--target", target, "--optimizer", "sgd", "--lr",
+                           "0.01", "--steps", "10", "-o", out, NULL };
+    int status = ps_test_run_cli (argv, &sout, &serr);
+    g_assert_cmpstr (serr, ==, "");
+    g_assert_cmpint (status, ==, 0);
+    /* ten steps through 20 BatchNorms: rounding grows to ~1e-3 of the largest value */
+    assert_same_tensors (out, "kernels/tape/resnet18.train_sgd.safetensors", 3e-3,
+                         "resnet18 train");
+  }
+  ps_test_rmdir (dir);
+}
+
+/* The examples of Examples (data/models) train in the CLI on the data the
+ * window makes: LeNet on the digits, the LSTM language model with tied
+ * embedding and output weights on the character sequence; the loss falls
+ * and the tie holds.  Data that does not fit says why. */
+static double
+history_drop (const char *path, double *first, double *last)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) st = ps_safetensors_open (path, &error);
+  g_autoptr (PsTensor) h = NULL;
+
+  g_assert_no_error (error);
+  h = ps_safetensors_load_tensor (st, "loss_history", &error);
+  g_assert_no_error (error);
+  for (int64_t i = 0; i < h->numel; i++)
+    g_assert_true (isfinite (h->data[i]));
+  *first = h->data[0];
+  *last = h->data[h->numel - 1];
+  return *first - *last;
+}
+
+static void
+test_examples_train (void)
+{
+  g_autofree char *dir = ps_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+  g_autofree char *models = g_build_filename (g_getenv ("PS_FIXTURES"), "..", "..", "data",
+                                              "models", NULL);
+  g_autofree char *lenet = g_build_filename (models, "lenet.txt", NULL);
+  g_autofree char *charlm = g_build_filename (models, "charlm.py", NULL);
+  double first, last;
+
+  {
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "train", lenet, "--data", "digits", "--samples", "50", "--loss",
+                           "cross_entropy", "--optimizer", "adam", "--lr", "0.01", "--steps",
+                           "60", "-o", out, NULL };
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 0);
+    g_assert_cmpstr (serr, ==, "");
+    history_drop (out, &first, &last);
+    g_assert_cmpfloat (fabs (first - log (10.0)), <, 0.1);    /* ten classes, a guess */
+    g_assert_cmpfloat (last, <, first - 0.3);
+  }
+  {
+    g_autofree char *sout = NULL, *serr = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (PsSafetensors) st = NULL;
+    g_autoptr (PsTensor) emb = NULL;
+    g_autoptr (PsTensor) dec = NULL;
+    const char *argv[] = { "train", charlm, "--data", "chars", "--samples", "32", "--loss",
+                           "cross_entropy", "--optimizer", "adam", "--lr", "0.01", "--steps",
+                           "30", "-o", out, NULL };
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 0);
+    g_assert_cmpstr (serr, ==, "");
+    history_drop (out, &first, &last);
+    g_assert_cmpfloat (fabs (first - log (27.0)), <, 0.3);    /* 27 tokens, a guess */
+    g_assert_cmpfloat (last, <, 0.6 * first);
+    st = ps_safetensors_open (out, &error);
+    g_assert_no_error (error);
+    emb = ps_safetensors_load_tensor (st, "embedding.weight", &error);
+    g_assert_no_error (error);
+    dec = ps_safetensors_load_tensor (st, "decoder.weight", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (emb->numel, ==, 27 * 32);
+    g_assert_cmpmem (emb->data, emb->numel * 4, dec->data, dec->numel * 4);
+  }
+  {
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "train", lenet, "--data", "chars", "--loss", "cross_entropy", "--lr",
+                           "0.01", "--steps", "1", "-o", out, NULL };
+    g_remove (out);
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 1);
+    g_assert_nonnull (strstr (serr, "--data chars: the character sequence has 27 tokens"));
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
+  ps_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1269,6 +1394,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/cli-losses", test_cli_losses);
   g_test_add_func ("/core/kernels/cli-bench-input", test_cli_bench_input);
   g_test_add_func ("/core/kernels/tape-layers", test_tape_layers);
+  g_test_add_func ("/core/kernels/tape-resnet18", test_tape_resnet18);
+  g_test_add_func ("/core/kernels/examples-train", test_examples_train);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;

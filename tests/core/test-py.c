@@ -254,6 +254,41 @@ test_find_model_class (void)
   g_assert_nonnull (ps_param_get_grad (ps_module_find_param (m, "0.conv.weight")));
 }
 
+/* A class whose forward() the recorder cannot take: the code runs it (eager,
+ * its layers through their kernels); the window's tape refuses it with a
+ * message that names the class, the cell, the line and what stopped it,
+ * rather than skipping the class. */
+static void
+test_find_model_unrecorded (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autofree char *out = run (py, "import torch\nfrom torch import nn\n"
+                              "class Odd(nn.Module):\n"
+                              "    def __init__(self):\n"
+                              "        super().__init__()\n"
+                              "        self.conv = nn.Conv2d(1, 2, 3)\n"
+                              "    def forward(self, X):\n"
+                              "        return torch.sigmoid(self.conv(X)).abs()\n"
+                              "net = Odd()\n"
+                              "print(net(torch.ones(1, 1, 3, 3)).shape)\n", NULL, NULL);
+  g_assert_cmpstr (out, ==, "torch.Size([1, 2, 1, 1])\n");
+  g_autofree char *name = NULL;
+  g_autoptr (PsModule) m = ps_py_find_model (py, &name);
+  g_assert_nonnull (m);
+  g_assert_null (ps_module_get_program (m));
+  g_assert_nonnull (ps_module_get_program_error (m));
+  g_autoptr (PsTape) tape = ps_tape_new (m, NULL);
+  int64_t shape[4] = { 1, 1, 3, 3 };
+  g_autoptr (PsTensor) x = ps_tensor_new (4, shape);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ps_tape_forward (tape, x, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "Odd.forward() cannot be recorded for the tape: "
+                            "<cell 1>:8:16: "));
+  g_assert_nonnull (strstr (error->message, "sigmoid() is not supported"));
+}
+
 /* every hostile program ends with the exception its first line names */
 static void
 test_hostile (gconstpointer data)
@@ -358,6 +393,7 @@ main (int argc, char **argv)
   g_test_add_func ("/py/error-place", test_error_place);
   g_test_add_func ("/py/interrupt", test_interrupt);
   g_test_add_func ("/py/find-model-class", test_find_model_class);
+  g_test_add_func ("/py/find-model-unrecorded", test_find_model_unrecorded);
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);
   g_test_add_func ("/py/find-model", test_find_model);
   g_test_add_func ("/py/bind-complete", test_bind_complete);

@@ -62,8 +62,17 @@ assert_nothing_cut (GtkWidget *w, char **culprit)
         continue;
       g_assert_true (gtk_widget_compute_bounds (c, w, &b));
       gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
-      /* a measure includes the margins, a width does not */
+      /* a measure includes the margins, the CSS border and padding; a width
+       * is the content's alone */
       min_w -= gtk_widget_get_margin_start (c) + gtk_widget_get_margin_end (c);
+      {
+        GtkBorder pad, border;
+        G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+        gtk_style_context_get_padding (gtk_widget_get_style_context (c), &pad);
+        gtk_style_context_get_border (gtk_widget_get_style_context (c), &border);
+        G_GNUC_END_IGNORE_DEPRECATIONS
+        min_w -= pad.left + pad.right + border.left + border.right;
+      }
       /* themes let a tab or a border overlap its parent's edge by a pixel or two */
       if (b.origin.x < -SLACK || b.origin.y < -SLACK
           || b.origin.x + b.size.width > gtk_widget_get_width (w) + SLACK
@@ -373,6 +382,85 @@ test_presentation (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* The targets of win.example in menu and its sections and submenus. */
+static void
+collect_examples (GMenuModel *menu, GPtrArray *out)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr (GVariant) target = NULL;
+      g_autoptr (GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
+      GMenuModel *sub;
+      const char *name;
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+          && g_str_equal (action, "win.example")
+          && (target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                              G_VARIANT_TYPE_STRING)))
+        g_ptr_array_add (out, g_variant_dup_string (target, NULL));
+      while (g_menu_link_iter_get_next (links, &name, &sub))
+        {
+          collect_examples (sub, out);
+          g_object_unref (sub);
+        }
+    }
+}
+
+static void
+find_menu_buttons (GtkWidget *w, GPtrArray *out)
+{
+  if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (w)))
+    g_ptr_array_add (out, w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    find_menu_buttons (c, out);
+}
+
+/* Every network of the Examples menu opens at a projector's 1024×700,
+ * the whole network selected (its small multiples) and its first
+ * parameter: nothing cut off, no warning (Examples → ResNet aborted on
+ * BatchNorm's buffers). */
+static void
+test_every_example (void)
+{
+  const Size s = { 1024, 700 };
+  g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+  g_autoptr (GPtrArray) examples = g_ptr_array_new_with_free_func (g_free);
+  PsWindow *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s.width, s.height);
+  find_menu_buttons (GTK_WIDGET (win), buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    collect_examples (gtk_menu_button_get_menu_model (buttons->pdata[i]), examples);
+  g_assert_cmpuint (examples->len, >=, 10);
+  for (guint i = 0; i < examples->len; i++)
+    {
+      PsDocument *doc = ps_window_get_document (win);
+      g_autoptr (GPtrArray) np = NULL;
+
+      g_test_message ("Examples → %s", (char *) examples->pdata[i]);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.example", "s", examples->pdata[i]));
+      g_assert_true (ps_window_select_key (win, ""));
+      ps_test_wait_frame (GTK_WIDGET (win));
+      ps_test_wait_frame (GTK_WIDGET (win));     /* refitted to the tree's rows */
+      {
+        char *culprit = NULL;
+        assert_nothing_cut (GTK_WIDGET (win), &culprit);
+        if (culprit)
+          g_error ("%s, the whole network: %s", (char *) examples->pdata[i], culprit);
+      }
+      np = ps_module_named_parameters (ps_document_get_model (doc));
+      g_assert_cmpuint (np->len, >, 0);
+      g_assert_true (ps_window_select_key (win, ((PsNamedParam *) np->pdata[0])->name));
+      for (int k = 0; k < 6; k++)
+        ps_test_wait_frame (GTK_WIDGET (win));
+      assert_fits (win, &s);
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* The README's pictures, in the language of LANG (build/tests/readme-*.png):
  * the lesson's MLP after Backward at a projector's 1024×700, plainly and in
  * Presentation Mode. */
@@ -416,5 +504,6 @@ main (int argc, char **argv)
   g_test_add_func ("/layout/long-output", test_long_output);
   g_test_add_func ("/layout/presentation", test_presentation);
   g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
+  g_test_add_func ("/layout/every-example", test_every_example);
   return g_test_run ();
 }

@@ -254,6 +254,10 @@ test_mouse_code (PsWindowFixture *f, gconstpointer setup)
   ps_window_select_key (win, "0.weight");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.preset", "s", "init_normal"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.edit", "s", "fill"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.edit", "s", "add"));
+  /* a cell of the heatmap edited in place (as a double-click and Enter do) */
+  g_signal_emit_by_name (ps_test_window_child (win, "data_view"), "edit-requested", (gint64) 5, 2.5f);
+  g_assert_cmpfloat (ps_param_get_data (param (win, "0.weight"))->data[5], ==, 2.5f);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.step", NULL));
@@ -263,6 +267,13 @@ test_mouse_code (PsWindowFixture *f, gconstpointer setup)
   g_assert_nonnull (strstr (text, ">>> # net.apply(init_normal)\n"));
   g_assert_nonnull (strstr (text, "    nn.init.normal_(p, mean=0, std=0.01)\n"));
   g_assert_nonnull (strstr (text, ">>> net[0].weight.data.fill_(1)\n"));
+  g_assert_nonnull (strstr (text, ">>> net[0].weight.data[:] += 1\n"));
+  {
+    const PsTensor *w = ps_param_get_data (param (win, "0.weight"));
+    g_autofree char *cell = g_strdup_printf (">>> net[0].weight.data[%d, %d] = 2.5\n",
+                                             (int) (5 / w->shape[1]), (int) (5 % w->shape[1]));
+    g_assert_nonnull (strstr (text, cell));
+  }
   g_assert_nonnull (strstr (text, ">>> Y = net(X)"));
   g_assert_nonnull (strstr (text, ".backward()\n"));
   g_assert_nonnull (strstr (text, ">>> torch.optim.SGD(net.parameters(), lr="));

@@ -1,0 +1,227 @@
+/* ps-layer-family.c — a model family's own initialization, after the layers'
+ *
+ * Many models re-initialize their layers at the end of their constructor:
+ *
+ *   for m in self.modules():                         # torchvision's ResNet
+ *       if isinstance(m, nn.Conv2d):
+ *           nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+ *       elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+ *           nn.init.constant_(m.weight, 1)
+ *           nn.init.constant_(m.bias, 0)
+ *
+ * The print of such a model does not show this; its class does.  Each family
+ * below is data: the classes it applies to, the names of the children that
+ * tell it apart from a user's class of the same name, and its loop as rules
+ * (the first rule whose class matches a module applies, as an if/elif
+ * chain does).  ps_layer_init_tree() runs a family's rules when the module
+ * of that class is complete, at any depth (a ResNet inside a user's model
+ * was initialized by its constructor too), walking its modules in the
+ * order of self.modules() and drawing from the generator as PyTorch does.
+ *
+ * The facts are torchvision 0.14's (torchvision/models/\*.py).
+ */
+#include "ps-layer-private.h"
+#include "ps-init.h"
+
+#include <math.h>
+#include <string.h>
+
+/* An argument of a scheme that depends on the layer. */
+typedef enum
+{
+  ARG_NONE,
+  ARG_STD_SQRT_2_OVER_FAN_OUT,   /* std = sqrt(2 / (kh * kw * out_channels)) (RegNet) */
+  ARG_RANGE_INV_SQRT_OUT,        /* a = -b, b = 1 / sqrt(out_features) (EfficientNet) */
+} FamilyArg;
+
+typedef struct
+{
+  const char *classes;   /* isinstance of one of these, '|' between names */
+  const char *path;      /* NULL, or the only module (path under the family's) it applies to */
+  const char *weight;    /* scheme of the weight, NULL: left as it is */
+  const char *bias;      /* scheme of the bias (if the layer has one), NULL: left */
+  FamilyArg   arg;       /* of the weight's scheme */
+} FamilyRule;
+
+#define MAX_RULES 6
+
+typedef struct
+{
+  const char *classes;   /* the family's classes, '|' between names */
+  const char *children;  /* its first children's names, in order, ' ' between */
+  FamilyRule  rules[MAX_RULES];
+} Family;
+
+#define CONV "Conv2d"
+#define LINEAR "Linear|NonDynamicallyQuantizableLinear"
+#define KAIMING_FAN_OUT_RELU "kaiming_normal(mode='fan_out', nonlinearity='relu')"
+
+static const Family families[] = {
+  /* resnet.py; ResNet.__init__ (zero_init_residual=False) */
+  { "ResNet|QuantizableResNet", "conv1 bn1 relu maxpool layer1 layer2 layer3 layer4 avgpool fc",
+    { { CONV, NULL, KAIMING_FAN_OUT_RELU, NULL, ARG_NONE },
+      { "BatchNorm2d|GroupNorm", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
+  /* vgg.py (init_weights=True) */
+  { "VGG", "features avgpool classifier",
+    { { CONV, NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE },
+      { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
+      { LINEAR, NULL, "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE } } },
+  /* mobilenetv2.py, mobilenetv3.py */
+  { "MobileNetV2|QuantizableMobileNetV2", "features classifier",
+    { { CONV, NULL, "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE },
+      { "BatchNorm2d|GroupNorm", NULL, "ones", "zeros", ARG_NONE },
+      { LINEAR, NULL, "normal(mean=0, std=0.01)", "zeros", ARG_NONE } } },
+  { "MobileNetV3|QuantizableMobileNetV3", "features avgpool classifier",
+    { { CONV, NULL, "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE },
+      { "BatchNorm2d|GroupNorm", NULL, "ones", "zeros", ARG_NONE },
+      { LINEAR, NULL, "normal(mean=0, std=0.01)", "zeros", ARG_NONE } } },
+  /* densenet.py */
+  { "DenseNet", "features classifier",
+    { { CONV, NULL, "kaiming_normal()", NULL, ARG_NONE },
+      { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
+      { LINEAR, NULL, NULL, "constant(val=0)", ARG_NONE } } },
+  /* squeezenet.py: final_conv is classifier[1] */
+  { "SqueezeNet", "features classifier",
+    { { CONV, "classifier.1", "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE },
+      { CONV, NULL, "kaiming_uniform()", "constant(val=0)", ARG_NONE } } },
+  /* googlenet.py (init_weights=True) */
+  { "GoogLeNet|QuantizableGoogLeNet", "conv1 maxpool1 conv2 conv3 maxpool2",
+    { { CONV "|" LINEAR, NULL, "trunc_normal(mean=0, std=0.01, a=-2, b=2)", NULL, ARG_NONE },
+      { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
+  /* inception.py (init_weights=True): InceptionAux sets fc.stddev = 0.001 (and
+   * conv1.stddev = 0.01 on the BasicConv2d, which the loop, looking at the
+   * Conv2d inside it, does not see) */
+  { "Inception3|QuantizableInception3", "Conv2d_1a_3x3 Conv2d_2a_3x3 Conv2d_2b_3x3",
+    { { LINEAR, "AuxLogits.fc", "trunc_normal(mean=0, std=0.001, a=-2, b=2)", NULL, ARG_NONE },
+      { CONV "|" LINEAR, NULL, "trunc_normal(mean=0, std=0.1, a=-2, b=2)", NULL, ARG_NONE },
+      { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
+  /* efficientnet.py */
+  { "EfficientNet", "features avgpool classifier",
+    { { CONV, NULL, "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE },
+      { "BatchNorm2d|GroupNorm", NULL, "ones", "zeros", ARG_NONE },
+      { LINEAR, NULL, "uniform(a=-1, b=1)", "zeros", ARG_RANGE_INV_SQRT_OUT } } },
+  /* regnet.py */
+  { "RegNet", "stem trunk_output avgpool fc",
+    { { CONV, NULL, "normal(mean=0, std=1)", NULL, ARG_STD_SQRT_2_OVER_FAN_OUT },
+      { "BatchNorm2d", NULL, "ones", "zeros", ARG_NONE },
+      { LINEAR, NULL, "normal(mean=0, std=0.01)", "zeros", ARG_NONE } } },
+  /* mnasnet.py */
+  { "MNASNet", "layers classifier",
+    { { CONV, NULL, KAIMING_FAN_OUT_RELU, "zeros", ARG_NONE },
+      { "BatchNorm2d", NULL, "ones", "zeros", ARG_NONE },
+      { LINEAR, NULL, "kaiming_uniform(mode='fan_out', nonlinearity='sigmoid')", "zeros", ARG_NONE } } },
+  /* convnext.py */
+  { "ConvNeXt", "features avgpool classifier",
+    { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
+};
+
+static gboolean
+name_in (const char *name, const char *list)
+{
+  size_t n = strlen (name);
+
+  for (const char *p = list; p; p = strchr (p, '|'))
+    {
+      if (*p == '|')
+        p++;
+      if (strncmp (p, name, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+children_match (PsModule *m, const char *children)
+{
+  g_auto (GStrv) names = g_strsplit (children, " ", -1);
+  guint n = ps_module_get_n_children (m);
+
+  for (guint i = 0; names[i]; i++)
+    if (i >= n || strcmp (ps_module_get_child_name (m, i), names[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static const Family *
+find_family (PsModule *m)
+{
+  const char *type = ps_module_get_type_name (m);
+
+  if (type == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    if (name_in (type, families[i].classes) && children_match (m, families[i].children))
+      return &families[i];
+  return NULL;
+}
+
+static void
+apply (const char *scheme, FamilyArg arg, PsModule *m, const char *slot, PsRng *rng)
+{
+  PsParam *p = ps_layer_own (m, slot);
+  g_autoptr (PsInitScheme) s = NULL;
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (scheme == NULL || p == NULL || ps_param_get_data (p) == NULL)
+    return;
+  s = ps_init_scheme_parse (scheme, NULL);
+  g_assert (s != NULL);
+  switch (arg)
+    {
+    case ARG_NONE:
+      break;
+    case ARG_STD_SQRT_2_OVER_FAN_OUT:
+      {
+        int64_t shape[PS_TENSOR_MAX_DIMS];
+        int nd = ps_param_get_shape (p, shape);
+        int64_t fan_out = shape[0];
+        for (int d = 2; d < nd; d++)
+          fan_out *= shape[d];
+        g_ascii_dtostr (num, sizeof num, sqrt (2.0 / (double) fan_out));
+        ps_init_scheme_set_arg (s, "std", num, NULL);
+      }
+      break;
+    case ARG_RANGE_INV_SQRT_OUT:
+      {
+        int64_t shape[PS_TENSOR_MAX_DIMS];
+        double r;
+        ps_param_get_shape (p, shape);
+        r = 1.0 / sqrt ((double) shape[0]);
+        g_ascii_dtostr (num, sizeof num, -r);
+        ps_init_scheme_set_arg (s, "a", num, NULL);
+        g_ascii_dtostr (num, sizeof num, r);
+        ps_init_scheme_set_arg (s, "b", num, NULL);
+      }
+      break;
+    }
+  ps_init_apply (s, p, -1, rng, NULL);
+}
+
+gboolean
+ps_layer_family_init (PsModule *m, PsRng *rng)
+{
+  const Family *f = find_family (m);
+  g_autoptr (GPtrArray) mods = NULL;
+
+  if (f == NULL)
+    return FALSE;
+  mods = ps_module_named_modules (m);
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsNamedModule *nm = mods->pdata[i];
+      const char *type = ps_module_get_type_name (nm->module);
+
+      for (guint r = 0; r < MAX_RULES && f->rules[r].classes; r++)
+        {
+          const FamilyRule *rule = &f->rules[r];
+          if (type == NULL || !name_in (type, rule->classes))
+            continue;
+          if (rule->path && strcmp (rule->path, nm->name) != 0)
+            continue;
+          apply (rule->weight, rule->arg, nm->module, "weight", rng);
+          apply (rule->bias, ARG_NONE, nm->module, "bias", rng);
+          break;
+        }
+    }
+  return TRUE;
+}
