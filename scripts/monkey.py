@@ -62,6 +62,13 @@ ALLOW = [
     r"Gtk-CRITICAL.*gtk_tree_sortable_(get_sort_column_id|has_default_sort_func"
     r"|set_sort_column_id): assertion 'GTK_IS_TREE_SORTABLE \(sortable\)' failed",
 ]
+# Not here, on purpose: "Broken accounting of active state".  GTK 4.8 prints it when a
+# menu it opens from a button *press* ends up under the pointer before the release (a
+# header bar's window menu; the context menu of a text field, text view, selectable
+# label or link button, in any window or dialog), or when a pressed widget moves to
+# another parent before the release.  The app avoids both (ui/ps-window-menu.c opens
+# those menus on the release; ui/ps-window-layout.c moves the side panel only between
+# presses), so the message still means a bug of ours.
 
 FAIL_PATTERNS = [
     re.compile(r"ERROR: AddressSanitizer"),

@@ -173,8 +173,8 @@ popover_open_below (GtkWidget *w)
  * and its ancestors and down on the release along the ancestors it has
  * then, or not at all once the press's grab was dropped by the unmap
  * ("Broken accounting of active state", widgets left looking pressed); and
- * an open popover is unrealized under the pointer, with GTK's tooltip still
- * on its surface (gdk_surface_get_device_position criticals). */
+ * an open popover (a drop-down's list) is unrealized under the pointer: it
+ * vanished while the user was choosing from it. */
 static gboolean
 refit_must_wait (PsWindow *win)
 {

@@ -19,6 +19,7 @@
  */
 #include "ps-ui-test-util.h"
 #include "ps-window-menu.h"
+#include "ps-train-panel.h"
 
 #include <gdk/x11/gdkx.h>
 
@@ -300,6 +301,31 @@ check_right_drag (GtkWidget *win, GtkWidget *owner, const char *what)
   context_owner = NULL;
 }
 
+/* A double right click on owner: the second press lands on the menu the
+ * first opened, or closes it; Escape; nothing is left pressed. */
+static void
+check_double_right_click (GtkWidget *win, GtkWidget *owner, const char *what)
+{
+  gulong xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
+  graphene_point_t p;
+  double nx, ny;
+  g_autofree char *cmd = NULL;
+
+  g_test_message ("a double right click on %s", what);
+  context_owner = owner;
+  g_assert_true (gtk_widget_compute_point (owner, win,
+                                           &GRAPHENE_POINT_INIT (6, gtk_widget_get_height (owner) / 2.0),
+                                           &p));
+  gtk_native_get_surface_transform (GTK_NATIVE (win), &nx, &ny);
+  cmd = g_strdup_printf ("mousemove --window %lu 1 1 mousemove --sync --window %lu %d %d "
+                         "click --repeat 2 --delay 80 3", xid, xid, (int) (p.x + nx), (int) (p.y + ny));
+  xdotool (cmd);
+  xdotool ("key Escape");
+  g_assert_true (wait_for (context_closed, GTK_WINDOW (win)));
+  assert_nothing_pressed (win, "after a double right click");
+  context_owner = NULL;
+}
+
 /* An entry, a text view, a selectable label and a link button in a plain
  * window, as the dialogs have them (GTK's file chooser: its file name
  * field; the About window: its links). */
@@ -343,6 +369,10 @@ test_context_menus (void)
       check_right_drag (win, label, "a selectable label");
       check_right_drag (win, link, "a link button");
     }
+  check_double_right_click (win, ps_test_find_widget (entry, GTK_TYPE_TEXT), "an entry");
+  check_double_right_click (win, view, "a text view");
+  check_double_right_click (win, label, "a selectable label");
+  check_double_right_click (win, link, "a link button");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -454,6 +484,80 @@ test_refit_after_release (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static GtkWidget *layout_popover;
+
+static gboolean
+popover_open (GtkWindow *win)
+{
+  return gtk_widget_get_mapped (layout_popover);
+}
+
+static gboolean
+popover_closed_and_panel_folded (GtkWindow *win)
+{
+  return !gtk_widget_get_mapped (layout_popover) && panel_folded (win);
+}
+
+/* The window narrows while the list of a drop-down of the docked side
+ * panel is open and the pointer rests on it (the drop-down has a tooltip,
+ * so GTK's tooltip waits on the list's surface): the list stays open and
+ * the panel folds only once it is closed.  Moved while open, the list was
+ * unrealized under the pointer: gone while the user chose from it. */
+static void
+test_refit_after_popover (void)
+{
+  PsWindow *win;
+  GtkWidget *panel, *dropdown;
+  gulong xid, pxid;
+  graphene_point_t p;
+  double nx, ny;
+  g_autofree char *click = NULL, *hover = NULL;
+
+  if (ps_test_skip_without_display ())
+    return;
+  if (!have_xdotool ())
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      return;
+    }
+  win = ps_test_open_example ("mlp", 1920, 1080);
+  layout_panels = ps_test_window_child (win, "panels");
+  layout_overlay = ps_test_window_child (win, "center_overlay");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (panel_folded (GTK_WINDOW (win)));
+  panel = ps_test_window_child (win, "train_panel");
+  dropdown = ps_test_template_child (panel, PS_TYPE_TRAIN_PANEL, "speed_dropdown");
+  g_assert_true (gtk_widget_get_has_tooltip (dropdown));
+  layout_popover = ps_test_find_widget (dropdown, GTK_TYPE_POPOVER);
+  g_assert_nonnull (layout_popover);
+
+  xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
+  g_assert_true (gtk_widget_compute_point (dropdown, GTK_WIDGET (win),
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (dropdown) / 2.0,
+                                                                 gtk_widget_get_height (dropdown) / 2.0),
+                                           &p));
+  gtk_native_get_surface_transform (GTK_NATIVE (win), &nx, &ny);
+  click = g_strdup_printf ("mousemove --window %lu 1 1 mousemove --sync --window %lu %d %d click 1",
+                           xid, xid, (int) (p.x + nx), (int) (p.y + ny));
+  xdotool (click);
+  g_assert_true (wait_for (popover_open, GTK_WINDOW (win)));
+  /* the pointer onto the list, and resting there */
+  pxid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (layout_popover)));
+  hover = g_strdup_printf ("mousemove --sync --window %lu 30 30 mousemove --window %lu 32 31", pxid, pxid);
+  xdotool (hover);
+  gtk_window_set_default_size (GTK_WINDOW (win), 800, 600);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  xdotool ("sleep 1.5");                /* past the tooltip's delay */
+  g_assert_true (popover_open (GTK_WINDOW (win)));        /* still there to choose from */
+  g_assert_false (panel_folded (GTK_WINDOW (win)));       /* not while the list is open */
+  xdotool ("key Escape");
+  g_assert_true (wait_for (popover_closed_and_panel_folded, GTK_WINDOW (win)));
+  xdotool ("sleep 1");
+  assert_nothing_pressed (GTK_WIDGET (win), "after the list closed");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static const PsTestWindowSetup mlp = { "mlp", 1000, 700 };
 
 int
@@ -466,5 +570,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window-menu/context-menus-right-drag", test_context_menus);
   PS_TEST_WINDOW ("/window-menu/window-field-right-drag", &mlp, test_window_field);
   g_test_add_func ("/pressed/panel-folds-after-the-release", test_refit_after_release);
+  g_test_add_func ("/pressed/panel-folds-after-a-list-closes", test_refit_after_popover);
   return g_test_run ();
 }
