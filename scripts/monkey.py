@@ -223,22 +223,22 @@ class App:
                 self.proc.wait()
 
 
-# The walk prints a line for each node that answered (a target's is its JSON), as soon
-# as it answered: a walk cut short by the timeout still gives the targets found so far.  Measured with scripts/monkey.py's soak of seed 6602 (mnist_mlp.py,
-# ASan build): after 10,000 characters were typed (xdotool, 1 ms a key) into one of the
-# notebook's code cells, every later walk took longer than 60 s, for the rest of the
-# run, and the run failed as "frozen" although the window kept working.  The window
-# was not stuck: it was working through the backlog of keys, each of which has
-# GtkTextView lay out the whole paragraph again (Pango shapes every character of it:
-# 52 % of the time in HarfBuzz, 18 % in Pango, under 0.1 % in ParamScope by perf; a
-# plain GtkTextView in a 30-line program drains such a burst as slowly), so 5,000 keys
-# took 4 minutes in the release build and the ASan build answered each AT-SPI call only
-# between two keys, 50-150 ms each (dbus-monitor on the accessibility bus: every call
-# answered, none lost).  A walk of some 600 nodes (about 3,000 calls) then needs minutes.
-# A slow answer is an answer: only a walk in which no node answered at all counts as no
-# answer (a frozen main loop is also the watchdog's to report).  Nodes of no size (the
-# pages not shown) are not walked into: nothing below them can be clicked, and they
-# are a quarter of the tree.
+# The walk prints a line for each node as soon as it answered, and each target's JSON: a
+# walk cut short by the timeout still gives the targets found so far.  Measured with the
+# soak of seed 6602 (mnist_mlp.py, ASan build): after 10,000 characters were typed
+# (xdotool, 1 ms a key) into one of the notebook's code cells, every later walk took
+# longer than 60 s, for the rest of the run, and the run failed as "frozen" although the
+# window kept working.  The window was not stuck: it was working through the backlog of
+# keys, each of which has GtkTextView lay out the whole paragraph again (Pango shapes
+# every character of it: 52 % of the time in HarfBuzz, 18 % in Pango, under 0.1 % in
+# ParamScope by perf; a plain GtkTextView in a 30-line program drains such a burst as
+# slowly), so 5,000 keys took 4 minutes in the release build and the ASan build answered
+# each AT-SPI call only between two keys, 50-150 ms each (dbus-monitor on the
+# accessibility bus: every call answered, none lost).  A walk of some 600 nodes (about
+# 3,000 calls) then needs minutes. A slow answer is an answer: only a walk in which no
+# node answered at all counts as no answer (a frozen main loop is also the watchdog's to
+# report).  Nodes of no size (the pages not shown) are not walked into: nothing below
+# them can be clicked, and they are a quarter of the tree.
 WALKER = r"""
 import gi, json, sys
 gi.require_version('Atspi', '2.0')
@@ -312,7 +312,6 @@ def walk_targets(pid, timeout):
             continue
         try:
             targets.append(json.loads(line))
-            nodes += 1
         except json.JSONDecodeError:
             pass                      # the line being written when the walk was cut
     return targets, complete, nodes
@@ -572,7 +571,8 @@ def main():
             # 25 actions later (random points until then): on a loaded machine, or with
             # the window busy with a backlog of keys, a big tree takes long to walk
             # while the window runs (see WALKER).  A frozen window is the watchdog's to
-            # report; ten walks in a row in which no node answered still fail the run.  The walk is logged as an action: its queries
+            # report; ten walks in a row in which no node answered still fail the run.
+            # The walk is logged as an action: its queries
             # reach the app (a screen reader's), and a replay makes them again.
             if step % 25 == 0 or (not m.targets and m.walk_failures == 0 and not m.walk_cut):
                 m.record({"a": "walk"})
