@@ -374,14 +374,21 @@ on_run_clicked (GtkButton *button, PsNotebookView *view)
 }
 
 /* Code wraps at any character, without the hyphens Pango adds inside a word
- * ("nn.Lin-ear" reads as code that is not there). */
+ * ("nn.Lin-ear" reads as code that is not there).  Only the text just
+ * inserted is tagged: a tag applied to the whole buffer on every keystroke
+ * has GtkTextView lay out every line of the cell again for each key, so a
+ * long cell took ever longer per key typed.  Runs after the default
+ * handler, when end is at the end of the inserted text; tagging invalidates
+ * the buffer's iterators, so end is set again before the next handler. */
 static void
-on_source_changed (GtkTextBuffer *buffer)
+on_source_inserted (GtkTextBuffer *buffer, GtkTextIter *end, const char *text, int len)
 {
-  GtkTextIter a, b;
+  GtkTextIter start = *end;
+  int offset = gtk_text_iter_get_offset (end);
 
-  gtk_text_buffer_get_bounds (buffer, &a, &b);
-  gtk_text_buffer_apply_tag_by_name (buffer, "no-hyphens", &a, &b);
+  gtk_text_iter_backward_chars (&start, (int) g_utf8_strlen (text, len));
+  gtk_text_buffer_apply_tag_by_name (buffer, "no-hyphens", &start, end);
+  gtk_text_buffer_get_iter_at_offset (buffer, end, offset);
 }
 
 static void
@@ -400,7 +407,7 @@ add_code_cell (PsNotebookView *view, CellView *cv, guint i)
   cv->output_scroller = GTK_WIDGET (gtk_builder_get_object (b, "output_scroller"));
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (cv->source));
   gtk_text_buffer_create_tag (buffer, "no-hyphens", "insert-hyphens", FALSE, NULL);
-  g_signal_connect (buffer, "changed", G_CALLBACK (on_source_changed), NULL);
+  g_signal_connect_after (buffer, "insert-text", G_CALLBACK (on_source_inserted), NULL);
   gtk_text_buffer_set_text (buffer, ps_notebook_cell_source (view->nb, i), -1);
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);

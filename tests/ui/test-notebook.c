@@ -376,6 +376,67 @@ test_open_file (PsWindowFixture *f, gconstpointer setup)
 }
 
 static void
+count_tagged (GtkTextBuffer *buffer, GtkTextTag *tag, GtkTextIter *a, GtkTextIter *b,
+              gint64 *chars)
+{
+  *chars += gtk_text_iter_get_offset (b) - gtk_text_iter_get_offset (a);
+}
+
+/* Typing into a code cell tags each new character once: the tag that keeps
+ * Pango's hyphens out of code went over the whole cell on every key, so
+ * GtkTextView laid out every line of the cell again for each key (typing n
+ * keys cost n^2, and a burst of keys, as in a paste-by-typing or a
+ * screen reader's queries between them, waited minutes).  All the code,
+ * loaded and typed, still carries the tag. */
+static void
+test_typing_cost (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) code = g_string_new ("# %%\n");
+  PsNotebookView *view;
+  GtkTextBuffer *buffer;
+  GtkTextTag *tag;
+  GtkTextIter it, end;
+  gint64 tagged = 0;
+  int n0;
+  const int keys = 400;
+
+  if (win == NULL)
+    return;
+  view = PS_NOTEBOOK_VIEW (ps_test_window_child (win, "notebook_view"));
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (code, "w%d = torch.rand(3, 4)  # a line of code\n", i);
+  g_assert_true (ps_notebook_view_load_text (view, code->str, FALSE, "long.py", &error));
+  g_assert_no_error (error);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ps_test_find_widget (GTK_WIDGET (view),
+                                                                         GTK_TYPE_TEXT_VIEW)));
+  tag = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "no-hyphens");
+  g_assert_nonnull (tag);
+  n0 = gtk_text_buffer_get_char_count (buffer);
+  g_assert_cmpint (n0, >, 7000);
+  g_signal_connect (buffer, "apply-tag", G_CALLBACK (count_tagged), &tagged);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_place_cursor (buffer, &end);
+  for (int k = 0; k < keys; k++)
+    {
+      /* as a key typed into the view inserts it */
+      gtk_text_buffer_insert_interactive_at_cursor (buffer, k % 40 == 39 ? "\n" : "x", 1, TRUE);
+      if (k % 50 == 0)
+        ps_test_window_wait_code (win);
+    }
+  g_signal_handlers_disconnect_by_func (buffer, count_tagged, &tagged);
+  g_assert_cmpint (gtk_text_buffer_get_char_count (buffer), ==, n0 + keys);
+  /* each key tagged its own character, not the cell (that was n0 * keys) */
+  g_assert_cmpint (tagged, <=, 2 * keys);
+  /* one tagged run from the first character to the last */
+  gtk_text_buffer_get_start_iter (buffer, &it);
+  g_assert_true (gtk_text_iter_has_tag (&it, tag));
+  g_assert_true (gtk_text_iter_forward_to_tag_toggle (&it, tag));
+  g_assert_true (gtk_text_iter_is_end (&it));
+}
+
+static void
 test_markdown (void)
 {
   g_autofree char *m = ps_markdown_to_pango ("# A <b>\n\nSome `net[0]` and **bold** *it*\ncontinued.\n\n- one\n2. two");
@@ -412,5 +473,6 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/notebook/console-stop", &mlp, test_console_stop);
   PS_TEST_WINDOW ("/notebook/mouse-code", &mlp, test_mouse_code);
   PS_TEST_WINDOW ("/notebook/open-file", &mlp, test_open_file);
+  PS_TEST_WINDOW ("/notebook/typing-cost", &mlp, test_typing_cost);
   return g_test_run ();
 }
