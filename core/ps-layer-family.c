@@ -15,8 +15,14 @@
  * (the first rule whose class matches a module applies, as an if/elif
  * chain does).  ps_layer_init_tree() runs a family's rules when the module
  * of that class is complete, at any depth (a ResNet inside a user's model
- * was initialized by its constructor too), walking its modules in the
- * order of self.modules() and drawing from the generator as PyTorch does.
+ * was initialized by its constructor too; a ViT's MLPBlock initializes its
+ * Linear layers in its own constructor), walking its modules in the order
+ * of self.modules() and drawing from the generator as PyTorch does.
+ *
+ * A parameter the print cannot show (a ViT's pos_embedding, a Swin block's
+ * relative_position_bias_table) is a hidden draw: the values its
+ * constructor draws are drawn and dropped at the same moment, so that
+ * every later layer gets PyTorch's bits.
  *
  * The facts are torchvision 0.14's (torchvision/models/\*.py).
  */
@@ -31,26 +37,80 @@ typedef enum
 {
   ARG_NONE,
   ARG_STD_SQRT_2_OVER_FAN_OUT,   /* std = sqrt(2 / (kh * kw * out_channels)) (RegNet) */
+  ARG_STD_SQRT_1_OVER_FAN_IN,    /* std = sqrt(1 / (in_channels * kh * kw)) (ViT's conv_proj) */
   ARG_RANGE_INV_SQRT_OUT,        /* a = -b, b = 1 / sqrt(out_features) (EfficientNet) */
 } FamilyArg;
 
 typedef struct
 {
   const char *classes;   /* isinstance of one of these, '|' between names */
-  const char *path;      /* NULL, or the only module (path under the family's) it applies to */
+  const char *path;      /* NULL, or a glob of the paths (under the family's module) it applies to */
   const char *weight;    /* scheme of the weight, NULL: left as it is */
   const char *bias;      /* scheme of the bias (if the layer has one), NULL: left */
   FamilyArg   arg;       /* of the weight's scheme */
 } FamilyRule;
 
+/* A parameter its constructor draws that the print does not show: how many
+ * values, from the module of the family (0: none). */
+typedef int64_t (*HiddenSize) (PsModule *m);
+
+typedef struct
+{
+  const char *before;    /* the child it is drawn before, NULL: after the children */
+  const char *scheme;
+  HiddenSize  size;
+} FamilyHidden;
+
 #define MAX_RULES 6
 
 typedef struct
 {
-  const char *classes;   /* the family's classes, '|' between names */
-  const char *children;  /* its first children's names, in order, ' ' between */
-  FamilyRule  rules[MAX_RULES];
+  const char  *classes;  /* the family's classes, '|' between names */
+  const char  *children; /* its first children's names, in order, ' ' between */
+  FamilyRule   rules[MAX_RULES];
+  FamilyHidden hidden;
 } Family;
+
+/* dimension d of the parameter at path (under m), 0 if there is none */
+static int64_t
+dim_of (PsModule *m, const char *path, const char *slot, int d)
+{
+  PsModule *owner = ps_module_find_module (m, path);
+  PsParam *p = owner ? ps_layer_own (owner, slot) : NULL;
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+
+  if (p == NULL || ps_param_get_shape (p, shape) <= d)
+    return 0;
+  return shape[d];
+}
+
+/* VisionTransformer's encoder.pos_embedding: (1, (224 / patch)^2 + 1, hidden),
+ * image_size 224 being the default of every torchvision ViT */
+static int64_t
+vit_pos_embedding (PsModule *m)
+{
+  int64_t hidden = dim_of (m, "conv_proj", "weight", 0);
+  int64_t patch = dim_of (m, "conv_proj", "weight", 2);
+
+  if (hidden <= 0 || patch <= 0 || 224 % patch != 0)
+    return 0;
+  return ((224 / patch) * (224 / patch) + 1) * hidden;
+}
+
+/* ShiftedWindowAttention's (Swin V1) and RelativePositionalMultiHeadAttention's
+ * (MaxViT) relative_position_bias_table: ((2 * 7 - 1)^2, num_heads), every
+ * torchvision model of these having windows (partitions) of 7 and heads of
+ * 32 channels; the channels are the first child's (qkv, to_qkv) in_features */
+static int64_t
+bias_table_7x7_heads_of_32 (PsModule *m)
+{
+  const char *qkv = ps_module_get_n_children (m) ? ps_module_get_child_name (m, 0) : "";
+  int64_t dim = dim_of (m, qkv, "weight", 1);
+
+  if (dim <= 0 || dim % 32 != 0)
+    return 0;
+  return 13 * 13 * (dim / 32);
+}
 
 #define CONV "Conv2d"
 #define LINEAR "Linear|NonDynamicallyQuantizableLinear"
@@ -110,6 +170,32 @@ static const Family families[] = {
     { { CONV, NULL, KAIMING_FAN_OUT_RELU, "zeros", ARG_NONE },
       { "BatchNorm2d", NULL, "ones", "zeros", ARG_NONE },
       { LINEAR, NULL, "kaiming_uniform(mode='fan_out', nonlinearity='sigmoid')", "zeros", ARG_NONE } } },
+  /* vision_transformer.py: the encoder's pos_embedding, normal_(std=0.02),
+   * comes before its layers; after them the heads, then the stem's and the
+   * head's own initialization */
+  { "VisionTransformer", "conv_proj encoder heads",
+    { { CONV, "conv_proj", "trunc_normal(std=1)", "zeros", ARG_STD_SQRT_1_OVER_FAN_IN },
+      { LINEAR, "heads.head", "zeros", "zeros", ARG_NONE } },
+    { "encoder", "normal(std=0.02)", vit_pos_embedding } },
+  { "MLPBlock", "0 1 2 3 4",
+    { { LINEAR, NULL, "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } } },
+  /* swin_transformer.py: each block initializes its MLP; each window
+   * attention (V1) draws its bias table after qkv and proj */
+  { "ShiftedWindowAttention", "qkv proj",
+    { { NULL } },
+    { NULL, "trunc_normal(std=0.02)", bias_table_7x7_heads_of_32 } },
+  { "SwinTransformerBlock|SwinTransformerBlockV2", "norm1 attn stochastic_depth norm2 mlp",
+    { { LINEAR, "mlp.*", "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } } },
+  { "SwinTransformer", "features norm permute avgpool flatten head",
+    { { LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
+  /* maxvit.py: each attention draws its bias table after to_qkv and merge */
+  { "RelativePositionalMultiHeadAttention", "to_qkv merge",
+    { { NULL } },
+    { NULL, "trunc_normal(std=0.02)", bias_table_7x7_heads_of_32 } },
+  { "MaxVit", "stem blocks classifier",
+    { { CONV, NULL, "normal(std=0.02)", "zeros", ARG_NONE },
+      { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
+      { LINEAR, NULL, "normal(std=0.02)", "zeros", ARG_NONE } } },
   /* convnext.py */
   { "ConvNeXt", "features avgpool classifier",
     { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
@@ -181,6 +267,17 @@ apply (const char *scheme, FamilyArg arg, PsModule *m, const char *slot, PsRng *
         ps_init_scheme_set_arg (s, "std", num, NULL);
       }
       break;
+    case ARG_STD_SQRT_1_OVER_FAN_IN:
+      {
+        int64_t shape[PS_TENSOR_MAX_DIMS];
+        int nd = ps_param_get_shape (p, shape);
+        int64_t fan_in = nd > 1 ? shape[1] : 1;
+        for (int d = 2; d < nd; d++)
+          fan_in *= shape[d];
+        g_ascii_dtostr (num, sizeof num, sqrt (1.0 / (double) fan_in));
+        ps_init_scheme_set_arg (s, "std", num, NULL);
+      }
+      break;
     case ARG_RANGE_INV_SQRT_OUT:
       {
         int64_t shape[PS_TENSOR_MAX_DIMS];
@@ -197,14 +294,51 @@ apply (const char *scheme, FamilyArg arg, PsModule *m, const char *slot, PsRng *
   ps_init_apply (s, p, -1, rng, NULL);
 }
 
-gboolean
-ps_layer_family_init (PsModule *m, PsRng *rng)
+/* Draw what the family's hidden parameter draws, and drop it. */
+static void
+draw_hidden (const Family *f, PsModule *m, PsRng *rng)
 {
-  const Family *f = find_family (m);
+  int64_t n = f->hidden.size (m);
+  g_autoptr (PsInitScheme) s = NULL;
+  PsTensor *t;
+
+  if (n <= 0)
+    return;
+  s = ps_init_scheme_parse (f->hidden.scheme, NULL);
+  g_assert (s != NULL);
+  t = ps_tensor_new_1d (n);
+  if (t == NULL)
+    return;
+  ps_init_tensor (s, t, -1, rng, NULL);
+  ps_tensor_unref (t);
+}
+
+gconstpointer
+ps_layer_family_find (PsModule *m)
+{
+  return find_family (m);
+}
+
+void
+ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child, PsRng *rng)
+{
+  const Family *f = family;
+
+  if (f && f->hidden.size && f->hidden.before
+      && strcmp (f->hidden.before, ps_module_get_child_name (m, child)) == 0)
+    draw_hidden (f, m, rng);
+}
+
+void
+ps_layer_family_init (gconstpointer family, PsModule *m, PsRng *rng)
+{
+  const Family *f = family;
   g_autoptr (GPtrArray) mods = NULL;
 
   if (f == NULL)
-    return FALSE;
+    return;
+  if (f->hidden.size && f->hidden.before == NULL)
+    draw_hidden (f, m, rng);
   mods = ps_module_named_modules (m);
   for (guint i = 0; i < mods->len; i++)
     {
@@ -216,12 +350,11 @@ ps_layer_family_init (PsModule *m, PsRng *rng)
           const FamilyRule *rule = &f->rules[r];
           if (type == NULL || !name_in (type, rule->classes))
             continue;
-          if (rule->path && strcmp (rule->path, nm->name) != 0)
+          if (rule->path && !g_pattern_match_simple (rule->path, nm->name))
             continue;
           apply (rule->weight, rule->arg, nm->module, "weight", rng);
           apply (rule->bias, ARG_NONE, nm->module, "bias", rng);
           break;
         }
     }
-  return TRUE;
 }

@@ -563,6 +563,7 @@ init_rec (PsModule *m, PsRng *rng, int depth)
 {
   const char *type = ps_module_get_type_name (m);
   const PsLayerEntry *e;
+  gconstpointer family;
 
   if (depth > PS_MODULE_MAX_DEPTH)
     return;
@@ -577,8 +578,12 @@ init_rec (PsModule *m, PsRng *rng, int depth)
       init_stack (m, rng, depth);
       return;
     }
+  family = ps_layer_family_find (m);
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    init_rec (ps_module_get_child (m, i), rng, depth + 1);
+    {
+      ps_layer_family_before_child (family, m, i, rng);
+      init_rec (ps_module_get_child (m, i), rng, depth + 1);
+    }
   e = ps_layer_lookup (type);
   if (e && ps_module_get_kind (m) == PS_MODULE_LAYER)
     reset_layer (m, e, rng);
@@ -594,7 +599,7 @@ init_rec (PsModule *m, PsRng *rng, int depth)
         }
     }
   /* a model's own loop at the end of its constructor (ResNet's, ...) */
-  ps_layer_family_init (m, rng);
+  ps_layer_family_init (family, m, rng);
 }
 
 void

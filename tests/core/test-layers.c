@@ -8,7 +8,9 @@
  *   - named_parameters, state_dict, shapes, dtypes and the parameter count
  *     are PyTorch's, and naming them allocated no parameter (all meta);
  *   - each layer's extra_repr, formatted from its options, is PyTorch's text;
- *   - the default initialization after the seed 0 is PyTorch's, bit for bit.
+ *   - the default initialization after the seed 0 is PyTorch's, bit for bit
+ *     (for torchvision's models: those of tv_init_checked; the others are
+ *     skipped, saying why; PS_TEST_INIT_UNCHECKED=1 compares them too).
  */
 #include "ps-test-util.h"
 
@@ -246,6 +248,9 @@ test_fixture (gconstpointer data)
     }
 }
 
+static gboolean init_is_checked (const char *name);
+static const char *init_unchecked_why (const char *name);
+
 static char *
 tensor_hash (PsParam *p)
 {
@@ -277,8 +282,13 @@ test_init (gconstpointer data)
   g_auto (GStrv) lines = NULL;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   PsRng rng;
-  guint k = 0, bad = 0;
+  guint k = 0, bad = 0, n_unknown = 0;
 
+  if (!init_is_checked (name) && !g_getenv ("PS_TEST_INIT_UNCHECKED"))
+    {
+      g_test_skip (init_unchecked_why (name));
+      return;
+    }
   ps_rng_seed (&rng, 0);
   net = open_repr (name, text, &rng);
   sd = ps_module_state_dict (net);
@@ -289,9 +299,15 @@ test_init (gconstpointer data)
       PsNamedParam *e;
       g_autofree char *got = NULL;
 
-      g_assert_cmpuint (k, <, sd->len);
-      e = sd->pdata[k++];
-      g_assert_cmpstr (e->name, ==, f[0]);
+      e = k < sd->len ? sd->pdata[k] : NULL;
+      if (e == NULL || strcmp (e->name, f[0]) != 0)
+        {
+          /* a parameter of a class the repr cannot tell (ConvNeXt's layer_scale) */
+          check_unknown_owner (net, name, f[0]);
+          n_unknown++;
+          continue;
+        }
+      k++;
       got = tensor_hash (e->param);
       if (is_tied_fixture (name) && g_hash_table_contains (seen, f[1]))
         continue;          /* PyTorch's tied alias: the repr made it a parameter of its own */
@@ -304,6 +320,9 @@ test_init (gconstpointer data)
     }
   g_assert_cmpuint (k, ==, sd->len);
   g_assert_cmpuint (bad, ==, 0);
+  if (n_unknown)
+    g_test_message ("%s: %u state_dict keys of classes unknown to the repr not compared",
+                    name, n_unknown);
 }
 
 /* A 4.9 GiB Embedding: print and names --shapes answer without allocating;
@@ -389,22 +408,100 @@ test_cli_init (void)
   ps_test_rmdir (dir);
 }
 
-/* Torchvision models whose constructor keeps PyTorch's default initialization
- * of every layer: init gives their bits.  The others apply their family's own
- * scheme (ResNet's kaiming_normal_ fan_out, VGG's, ...) which the print does not
- * tell and init does not apply yet: their hashes are kept for that step. */
-static const char *const tv_default_init[] = {
-  "tv_alexnet", "tv_shufflenet_v2_x0_5", "tv_shufflenet_v2_x1_0", "tv_shufflenet_v2_x1_5",
+/* Torchvision models whose initialization init gives bit for bit: the layers'
+ * defaults in construction order, then their family's own loop
+ * (core/ps-layer-family.c).  The hashes of every state_dict key the repr
+ * shows are compared (a parameter of a class the repr cannot tell, such as
+ * ConvNeXt's layer_scale, is not). */
+static const char *const tv_init_checked[] = {
+  "tv_alexnet",
+  "tv_convnext_base", "tv_convnext_small", "tv_convnext_tiny",
+  "tv_densenet121", "tv_densenet161", "tv_densenet169", "tv_densenet201",
+  "tv_efficientnet_b0", "tv_efficientnet_b1", "tv_efficientnet_b2", "tv_efficientnet_b3",
+  "tv_efficientnet_b4", "tv_efficientnet_b5", "tv_efficientnet_b6", "tv_efficientnet_b7",
+  "tv_efficientnet_v2_l", "tv_efficientnet_v2_m", "tv_efficientnet_v2_s",
+  "tv_googlenet", "tv_quantized_googlenet", "tv_inception_v3", "tv_quantized_inception_v3",
+  "tv_mnasnet0_5", "tv_mnasnet0_75", "tv_mnasnet1_0", "tv_mnasnet1_3",
+  "tv_mobilenet_v2", "tv_quantized_mobilenet_v2",
+  "tv_mobilenet_v3_large", "tv_mobilenet_v3_small", "tv_quantized_mobilenet_v3_large",
+  "tv_regnet_x_16gf", "tv_regnet_x_1_6gf", "tv_regnet_x_32gf", "tv_regnet_x_3_2gf",
+  "tv_regnet_x_400mf", "tv_regnet_x_800mf", "tv_regnet_x_8gf", "tv_regnet_y_16gf",
+  "tv_regnet_y_1_6gf", "tv_regnet_y_32gf", "tv_regnet_y_3_2gf", "tv_regnet_y_400mf",
+  "tv_regnet_y_800mf", "tv_regnet_y_8gf",
+  "tv_resnet18", "tv_resnet34", "tv_resnet50", "tv_resnet101", "tv_resnet152",
+  "tv_resnext50_32x4d", "tv_resnext101_32x8d", "tv_resnext101_64x4d",
+  "tv_wide_resnet50_2", "tv_wide_resnet101_2",
+  "tv_quantized_resnet18", "tv_quantized_resnet50", "tv_quantized_resnext101_32x8d",
+  "tv_quantized_resnext101_64x4d",
+  "tv_s3d",
+  "tv_shufflenet_v2_x0_5", "tv_shufflenet_v2_x1_0", "tv_shufflenet_v2_x1_5",
   "tv_shufflenet_v2_x2_0", "tv_quantized_shufflenet_v2_x0_5", "tv_quantized_shufflenet_v2_x1_0",
-  "tv_quantized_shufflenet_v2_x1_5", "tv_quantized_shufflenet_v2_x2_0", NULL
+  "tv_quantized_shufflenet_v2_x1_5", "tv_quantized_shufflenet_v2_x2_0",
+  "tv_squeezenet1_0", "tv_squeezenet1_1",
+  "tv_vgg11", "tv_vgg11_bn", "tv_vgg13", "tv_vgg13_bn", "tv_vgg16", "tv_vgg16_bn",
+  "tv_vgg19", "tv_vgg19_bn",
+  "tv_vit_b_16", "tv_vit_b_32",
+  "tv_swin_t", "tv_swin_s", "tv_swin_b", "tv_swin_v2_t", "tv_swin_v2_s", "tv_swin_v2_b",
+  "tv_maxvit_t",
+  NULL
 };
+
+/* Those whose hashes are kept but not compared, and why. */
+typedef struct
+{
+  const char *name;
+  const char *why;
+} Unchecked;
+
+#define DETECTION "a detection model: its heads' own initializations are not rules yet"
+#define SEGMENTATION "a segmentation model: the backbone's dropped fc drew from the generator " \
+                     "and its head's initialization is not a rule yet"
+#define MVIT "MViT's own initialization and its positional encodings are not rules yet"
+#define VIDEO "Conv3DSimple/Conv3DNoTemporal (subclasses of Conv3d) are not in the layer table"
+
+static const Unchecked tv_init_unchecked[] = {
+  { "tv_deeplabv3_mobilenet_v3_large", SEGMENTATION },
+  { "tv_deeplabv3_resnet101", SEGMENTATION },
+  { "tv_deeplabv3_resnet50", SEGMENTATION },
+  { "tv_fcn_resnet101", SEGMENTATION },
+  { "tv_fcn_resnet50", SEGMENTATION },
+  { "tv_lraspp_mobilenet_v3_large", SEGMENTATION },
+  { "tv_fasterrcnn_mobilenet_v3_large_320_fpn", DETECTION },
+  { "tv_fasterrcnn_mobilenet_v3_large_fpn", DETECTION },
+  { "tv_fasterrcnn_resnet50_fpn", DETECTION },
+  { "tv_fasterrcnn_resnet50_fpn_v2", DETECTION },
+  { "tv_fcos_resnet50_fpn", DETECTION },
+  { "tv_keypointrcnn_resnet50_fpn", DETECTION },
+  { "tv_maskrcnn_resnet50_fpn", DETECTION },
+  { "tv_maskrcnn_resnet50_fpn_v2", DETECTION },
+  { "tv_retinanet_resnet50_fpn", DETECTION },
+  { "tv_retinanet_resnet50_fpn_v2", DETECTION },
+  { "tv_ssd300_vgg16", DETECTION },
+  { "tv_ssdlite320_mobilenet_v3_large", DETECTION },
+  { "tv_raft_large", "RAFT's own initialization is not a rule yet" },
+  { "tv_raft_small", "RAFT's own initialization is not a rule yet" },
+  { "tv_mvit_v1_b", MVIT },
+  { "tv_mvit_v2_s", MVIT },
+  { "tv_mc3_18", VIDEO },
+  { "tv_r2plus1d_18", VIDEO },
+  { "tv_r3d_18", VIDEO },
+};
+
+static const char *
+init_unchecked_why (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (tv_init_unchecked); i++)
+    if (strcmp (tv_init_unchecked[i].name, name) == 0)
+      return tv_init_unchecked[i].why;
+  return NULL;
+}
 
 static gboolean
 init_is_checked (const char *name)
 {
   if (!g_str_has_prefix (name, "tv_"))
     return TRUE;
-  return g_strv_contains ((const char *const *) tv_default_init, name);
+  return g_strv_contains ((const char *const *) tv_init_checked, name);
 }
 
 static int
@@ -421,7 +518,7 @@ test_torchvision_list (void)
 {
   g_autofree char *list = read_fixture ("torchvision", "list");
   g_auto (GStrv) names = NULL;
-  guint n = 0, n_init = 0;
+  guint n = 0, n_init = 0, n_checked = 0;
 
   g_assert_nonnull (list);
   names = g_strsplit (list, "\n", -1);
@@ -433,12 +530,27 @@ test_torchvision_list (void)
       tv = g_strconcat ("tv_", names[i], NULL);
       if (!fixture_exists (tv, "txt") || !fixture_exists (tv, "keys"))
         g_error ("torchvision's %s has no fixture %s.txt.gz or %s.keys.gz", names[i], tv, tv);
-      n_init += fixture_exists (tv, "init");
+      if (fixture_exists (tv, "init"))
+        {
+          /* every model with the hashes is checked or says why not, not both */
+          const char *why = init_unchecked_why (tv);
+          if (init_is_checked (tv) == (why != NULL))
+            g_error ("%s is %s", tv, why ? "both checked and not checked"
+                                         : "neither checked nor listed as not checked");
+          if (why)
+            g_test_message ("%s: init not compared: %s", tv, why);
+          n_init++;
+          n_checked += why == NULL;
+        }
+      else
+        g_assert_false (init_is_checked (tv) || init_unchecked_why (tv));
       n++;
     }
-  g_test_message ("%u torchvision models, %u with the initialization's hashes", n, n_init);
+  g_test_message ("%u torchvision models, %u with the initialization's hashes, %u of them "
+                  "compared", n, n_init, n_checked);
   g_assert_cmpuint (n, ==, 118);      /* torchvision 0.14's list_models() */
   g_assert_cmpuint (n_init, >=, 80);
+  g_assert_cmpuint (n_checked, ==, g_strv_length ((char **) tv_init_checked));
 }
 
 int
@@ -448,8 +560,14 @@ main (int argc, char **argv)
   g_autoptr (GDir) d = NULL;
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   const char *entry;
+  gboolean tv_init = FALSE;
 
   g_test_init (&argc, &argv, NULL);
+  /* --tv-init: only the initialization of torchvision's models (minutes: the
+   * largest have 140 million parameters), which the suite runs as layers-tv-init */
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--tv-init") == 0)
+      tv_init = TRUE;
   dir = ps_test_fixture ("layers");
   d = g_dir_open (dir, 0, NULL);
   g_assert_nonnull (d);
@@ -460,14 +578,20 @@ main (int argc, char **argv)
   for (guint i = 0; i < names->len; i++)
     {
       const char *n = names->pdata[i];
-      g_autofree char *path = g_strdup_printf ("/layers/model/%s", n);
-      g_test_add_data_func (path, n, test_fixture);
-      if (fixture_exists (n, "init") && init_is_checked (n))
+      gboolean is_tv = g_str_has_prefix (n, "tv_");
+      if (!tv_init)
+        {
+          g_autofree char *path = g_strdup_printf ("/layers/model/%s", n);
+          g_test_add_data_func (path, n, test_fixture);
+        }
+      if (is_tv == tv_init && fixture_exists (n, "init"))
         {
           g_autofree char *ipath = g_strdup_printf ("/layers/init/%s", n);
           g_test_add_data_func (ipath, n, test_init);
         }
     }
+  if (tv_init)
+    return g_test_run ();
   g_test_add_func ("/layers/torchvision-list", test_torchvision_list);
   g_test_add_func ("/layers/cli/huge", test_cli_huge);
   g_test_add_func ("/layers/cli/init", test_cli_init);
