@@ -196,6 +196,11 @@ static const Family families[] = {
     { { CONV, NULL, "normal(std=0.02)", "zeros", ARG_NONE },
       { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
       { LINEAR, NULL, "normal(std=0.02)", "zeros", ARG_NONE } } },
+  /* video/resnet.py (zero_init_residual=False) */
+  { "VideoResNet", "stem layer1 layer2 layer3 layer4 avgpool fc",
+    { { "Conv3d", NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE },
+      { "BatchNorm3d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
+      { LINEAR, NULL, "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE } } },
   /* convnext.py */
   { "ConvNeXt", "features avgpool classifier",
     { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
@@ -226,6 +231,22 @@ children_match (PsModule *m, const char *children)
     if (i >= n || strcmp (ps_module_get_child_name (m, i), names[i]) != 0)
       return FALSE;
   return TRUE;
+}
+
+/* isinstance (m, one of classes): its class, or the layer the table reads it
+ * as (Conv3DSimple is a Conv3d, LayerNorm2d a LayerNorm) */
+static gboolean
+is_instance (PsModule *m, const char *classes)
+{
+  const char *type = ps_module_get_type_name (m);
+  const PsLayerEntry *e;
+
+  if (type == NULL)
+    return FALSE;
+  if (name_in (type, classes))
+    return TRUE;
+  e = ps_layer_lookup (type);
+  return e && strcmp (e->name, type) != 0 && name_in (e->name, classes);
 }
 
 static const Family *
@@ -343,12 +364,11 @@ ps_layer_family_init (gconstpointer family, PsModule *m, PsRng *rng)
   for (guint i = 0; i < mods->len; i++)
     {
       PsNamedModule *nm = mods->pdata[i];
-      const char *type = ps_module_get_type_name (nm->module);
 
       for (guint r = 0; r < MAX_RULES && f->rules[r].classes; r++)
         {
           const FamilyRule *rule = &f->rules[r];
-          if (type == NULL || !name_in (type, rule->classes))
+          if (!is_instance (nm->module, rule->classes))
             continue;
           if (rule->path && !g_pattern_match_simple (rule->path, nm->name))
             continue;

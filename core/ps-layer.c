@@ -147,9 +147,19 @@ lookup_exact (const char *name)
   return name ? g_hash_table_lookup (index, name) : NULL;
 }
 
+/* torchvision's subclasses of a layer that keep its arguments, parameters
+ * and extra_repr (video/resnet.py) */
+static const struct
+{
+  const char *name, *base;
+} known_subclasses[] = {
+  { "Conv3DSimple", "Conv3d" },
+  { "Conv3DNoTemporal", "Conv3d" },
+};
+
 /* A class the table does not name, read as a subclass of the layer whose
  * name it extends by a dimension: torchvision's LayerNorm2d is a LayerNorm
- * with the same arguments and parameters. */
+ * with the same arguments and parameters; or one of known_subclasses. */
 static const PsLayerEntry *
 lookup_base (const char *name)
 {
@@ -157,6 +167,9 @@ lookup_base (const char *name)
   g_autofree char *base = NULL;
   const PsLayerEntry *e;
 
+  for (guint i = 0; name && i < G_N_ELEMENTS (known_subclasses); i++)
+    if (strcmp (name, known_subclasses[i].name) == 0)
+      return lookup_exact (known_subclasses[i].base);
   if (n < 3 || !g_ascii_isdigit (name[n - 2]) || name[n - 1] != 'd' || name[n - 2] == '0'
       || name[n - 2] > '3')
     return NULL;

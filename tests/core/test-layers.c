@@ -443,6 +443,7 @@ static const char *const tv_init_checked[] = {
   "tv_vit_b_16", "tv_vit_b_32",
   "tv_swin_t", "tv_swin_s", "tv_swin_b", "tv_swin_v2_t", "tv_swin_v2_s", "tv_swin_v2_b",
   "tv_maxvit_t",
+  "tv_mc3_18", "tv_r2plus1d_18", "tv_r3d_18",
   NULL
 };
 
@@ -457,7 +458,6 @@ typedef struct
 #define SEGMENTATION "a segmentation model: the backbone's dropped fc drew from the generator " \
                      "and its head's initialization is not a rule yet"
 #define MVIT "MViT's own initialization and its positional encodings are not rules yet"
-#define VIDEO "Conv3DSimple/Conv3DNoTemporal (subclasses of Conv3d) are not in the layer table"
 
 static const Unchecked tv_init_unchecked[] = {
   { "tv_deeplabv3_mobilenet_v3_large", SEGMENTATION },
@@ -482,9 +482,6 @@ static const Unchecked tv_init_unchecked[] = {
   { "tv_raft_small", "RAFT's own initialization is not a rule yet" },
   { "tv_mvit_v1_b", MVIT },
   { "tv_mvit_v2_s", MVIT },
-  { "tv_mc3_18", VIDEO },
-  { "tv_r2plus1d_18", VIDEO },
-  { "tv_r3d_18", VIDEO },
 };
 
 static const char *
