@@ -50,26 +50,56 @@ typedef struct
   FamilyArg   arg;       /* of the weight's scheme */
 } FamilyRule;
 
-/* A parameter its constructor draws that the print does not show: how many
- * values, from the module of the family (0: none). */
-typedef int64_t (*HiddenSize) (PsModule *m);
+/* What a constructor draws that the print does not show (a parameter it
+ * cannot show, a layer dropped afterwards), drawn and dropped at the same
+ * moment: before the family's child `before`, or with before NULL after
+ * its children (before the rules), or with after_rules after the rules. */
+typedef void (*HiddenDraw) (PsModule *m, PsRng *rng);
 
 typedef struct
 {
-  const char *before;    /* the child it is drawn before, NULL: after the children */
-  const char *scheme;
-  HiddenSize  size;
+  const char *before;
+  gboolean    after_rules;
+  HiddenDraw  draw;
 } FamilyHidden;
 
 #define MAX_RULES 6
+#define MAX_HIDDEN 2
 
 typedef struct
 {
   const char  *classes;  /* the family's classes, '|' between names */
   const char  *children; /* its first children's names, in order, ' ' between */
+  gboolean   (*match) (PsModule *m);   /* NULL, or what else tells the family */
   FamilyRule   rules[MAX_RULES];
-  FamilyHidden hidden;
+  FamilyHidden hidden[MAX_HIDDEN];
 } Family;
+
+/* n values of scheme, drawn and dropped */
+static void
+draw_dropped (PsRng *rng, const char *scheme, int64_t n)
+{
+  g_autoptr (PsInitScheme) s = NULL;
+  PsTensor *t;
+
+  if (n <= 0)
+    return;
+  s = ps_init_scheme_parse (scheme, NULL);
+  g_assert (s != NULL);
+  t = ps_tensor_new_1d (n);
+  if (t == NULL)
+    return;
+  ps_init_tensor (s, t, -1, rng, NULL);
+  ps_tensor_unref (t);
+}
+
+/* Linear(in, out)'s reset_parameters(): a uniform weight, then a uniform bias */
+static void
+draw_linear_default (PsRng *rng, int64_t in, int64_t out)
+{
+  draw_dropped (rng, "uniform", in * out);
+  draw_dropped (rng, "uniform", out);
+}
 
 /* dimension d of the parameter at path (under m), 0 if there is none */
 static int64_t
@@ -84,125 +114,208 @@ dim_of (PsModule *m, const char *path, const char *slot, int d)
   return shape[d];
 }
 
-/* VisionTransformer's encoder.pos_embedding: (1, (224 / patch)^2 + 1, hidden),
- * image_size 224 being the default of every torchvision ViT */
+/* out_channels of the last Conv2d under m (in the order of modules()), 0 if none */
 static int64_t
-vit_pos_embedding (PsModule *m)
+last_conv_out (PsModule *m)
+{
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (m);
+  int64_t out = 0;
+
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsModule *c = ((PsNamedModule *) mods->pdata[i])->module;
+      if (strcmp (ps_module_get_type_name (c), "Conv2d") == 0)
+        out = dim_of (c, "", "weight", 0);
+    }
+  return out;
+}
+
+/* VisionTransformer's encoder.pos_embedding, normal_(std=0.02) of
+ * (1, (224 / patch)^2 + 1, hidden), image_size 224 being the default of
+ * every torchvision ViT */
+static void
+vit_pos_embedding (PsModule *m, PsRng *rng)
 {
   int64_t hidden = dim_of (m, "conv_proj", "weight", 0);
   int64_t patch = dim_of (m, "conv_proj", "weight", 2);
 
-  if (hidden <= 0 || patch <= 0 || 224 % patch != 0)
-    return 0;
-  return ((224 / patch) * (224 / patch) + 1) * hidden;
+  if (hidden > 0 && patch > 0 && 224 % patch == 0)
+    draw_dropped (rng, "normal(std=0.02)", ((224 / patch) * (224 / patch) + 1) * hidden);
 }
 
 /* ShiftedWindowAttention's (Swin V1) and RelativePositionalMultiHeadAttention's
- * (MaxViT) relative_position_bias_table: ((2 * 7 - 1)^2, num_heads), every
- * torchvision model of these having windows (partitions) of 7 and heads of
- * 32 channels; the channels are the first child's (qkv, to_qkv) in_features */
-static int64_t
-bias_table_7x7_heads_of_32 (PsModule *m)
+ * (MaxViT) relative_position_bias_table, trunc_normal_(std=0.02) of
+ * ((2 * 7 - 1)^2, num_heads), every torchvision model of these having
+ * windows (partitions) of 7 and heads of 32 channels; the channels are the
+ * first child's (qkv, to_qkv) in_features */
+static void
+bias_table_7x7_heads_of_32 (PsModule *m, PsRng *rng)
 {
   const char *qkv = ps_module_get_n_children (m) ? ps_module_get_child_name (m, 0) : "";
   int64_t dim = dim_of (m, qkv, "weight", 1);
 
-  if (dim <= 0 || dim % 32 != 0)
-    return 0;
-  return 13 * 13 * (dim / 32);
+  if (dim > 0 && dim % 32 == 0)
+    draw_dropped (rng, "trunc_normal(std=0.02)", 13 * 13 * (dim / 32));
+}
+
+/* A ResNet's layers kept by IntermediateLayerGetter (segmentation and
+ * detection backbones): its fc, Linear(512 * expansion, 1000), was made
+ * after layer4 and dropped */
+static void
+resnet_dropped_fc (PsModule *m, PsRng *rng)
+{
+  PsModule *layer4 = ps_module_find_module (m, "layer4");
+  int64_t in = layer4 ? last_conv_out (layer4) : 0;
+
+  if (in > 0)
+    draw_linear_default (rng, in, 1000);
+}
+
+/* A MobileNetV3's features kept by IntermediateLayerGetter: its
+ * classifier, Linear(C, L), Hardswish, Dropout, Linear(L, 1000), was made
+ * after the features and dropped, L = 1280 (large, C = 960) or 1024 (small,
+ * C = 576).  Its constructor's loop initialized the two Linear after the
+ * features: normal_(std=0.01), zeros_. */
+static int64_t
+mobilenet_v3_last_channel (PsModule *m, int64_t *c)
+{
+  *c = last_conv_out (m);
+  return *c == 960 ? 1280 : *c == 576 ? 1024 : 0;
+}
+
+static void
+mobilenet_v3_dropped_classifier (PsModule *m, PsRng *rng)
+{
+  int64_t c, l = mobilenet_v3_last_channel (m, &c);
+
+  if (l == 0)
+    return;
+  draw_linear_default (rng, c, l);
+  draw_linear_default (rng, l, 1000);
+}
+
+static void
+mobilenet_v3_dropped_classifier_init (PsModule *m, PsRng *rng)
+{
+  int64_t c, l = mobilenet_v3_last_channel (m, &c);
+
+  if (l == 0)
+    return;
+  draw_dropped (rng, "normal(std=0.01)", c * l);
+  draw_dropped (rng, "normal(std=0.01)", l * 1000);
+}
+
+/* MobileNetV3.features: InvertedResidual blocks with a `block` child */
+static gboolean
+is_mobilenet_v3_features (PsModule *m)
+{
+  PsModule *b = ps_module_find_module (m, "1");
+  int64_t c;
+
+  return b && strcmp (ps_module_get_type_name (b), "InvertedResidual") == 0
+         && ps_module_find_module (b, "block") != NULL
+         && mobilenet_v3_last_channel (m, &c) > 0;
 }
 
 #define CONV "Conv2d"
 #define LINEAR "Linear|NonDynamicallyQuantizableLinear"
 #define KAIMING_FAN_OUT_RELU "kaiming_normal(mode='fan_out', nonlinearity='relu')"
+#define RESNET_RULES \
+  { { CONV, NULL, KAIMING_FAN_OUT_RELU, NULL, ARG_NONE }, \
+    { "BatchNorm2d|GroupNorm", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } }
+#define MOBILENET_RULES \
+  { { CONV, NULL, "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE }, \
+    { "BatchNorm2d|GroupNorm", NULL, "ones", "zeros", ARG_NONE }, \
+    { LINEAR, NULL, "normal(mean=0, std=0.01)", "zeros", ARG_NONE } }
 
 static const Family families[] = {
   /* resnet.py; ResNet.__init__ (zero_init_residual=False) */
-  { "ResNet|QuantizableResNet", "conv1 bn1 relu maxpool layer1 layer2 layer3 layer4 avgpool fc",
-    { { CONV, NULL, KAIMING_FAN_OUT_RELU, NULL, ARG_NONE },
-      { "BatchNorm2d|GroupNorm", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
+  { "ResNet|QuantizableResNet", "conv1 bn1 relu maxpool layer1 layer2 layer3 layer4 avgpool fc", NULL,
+    RESNET_RULES },
+  /* a ResNet without avgpool and fc (segmentation/, detection/): the same,
+   * after the dropped fc's draws */
+  { "IntermediateLayerGetter", "conv1 bn1 relu maxpool layer1 layer2 layer3 layer4", NULL,
+    RESNET_RULES, { { NULL, FALSE, resnet_dropped_fc } } },
   /* vgg.py (init_weights=True) */
-  { "VGG", "features avgpool classifier",
+  { "VGG", "features avgpool classifier", NULL,
     { { CONV, NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE },
       { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
       { LINEAR, NULL, "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE } } },
   /* mobilenetv2.py, mobilenetv3.py */
-  { "MobileNetV2|QuantizableMobileNetV2", "features classifier",
-    { { CONV, NULL, "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE },
-      { "BatchNorm2d|GroupNorm", NULL, "ones", "zeros", ARG_NONE },
-      { LINEAR, NULL, "normal(mean=0, std=0.01)", "zeros", ARG_NONE } } },
-  { "MobileNetV3|QuantizableMobileNetV3", "features avgpool classifier",
-    { { CONV, NULL, "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE },
-      { "BatchNorm2d|GroupNorm", NULL, "ones", "zeros", ARG_NONE },
-      { LINEAR, NULL, "normal(mean=0, std=0.01)", "zeros", ARG_NONE } } },
+  { "MobileNetV2|QuantizableMobileNetV2", "features classifier", NULL, MOBILENET_RULES },
+  { "MobileNetV3|QuantizableMobileNetV3", "features avgpool classifier", NULL, MOBILENET_RULES },
+  /* a MobileNetV3's features alone (segmentation/, detection/) */
+  { "IntermediateLayerGetter", "0 1", is_mobilenet_v3_features, MOBILENET_RULES,
+    { { NULL, FALSE, mobilenet_v3_dropped_classifier },
+      { NULL, TRUE, mobilenet_v3_dropped_classifier_init } } },
   /* densenet.py */
-  { "DenseNet", "features classifier",
+  { "DenseNet", "features classifier", NULL,
     { { CONV, NULL, "kaiming_normal()", NULL, ARG_NONE },
       { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
       { LINEAR, NULL, NULL, "constant(val=0)", ARG_NONE } } },
   /* squeezenet.py: final_conv is classifier[1] */
-  { "SqueezeNet", "features classifier",
+  { "SqueezeNet", "features classifier", NULL,
     { { CONV, "classifier.1", "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE },
       { CONV, NULL, "kaiming_uniform()", "constant(val=0)", ARG_NONE } } },
   /* googlenet.py (init_weights=True) */
-  { "GoogLeNet|QuantizableGoogLeNet", "conv1 maxpool1 conv2 conv3 maxpool2",
+  { "GoogLeNet|QuantizableGoogLeNet", "conv1 maxpool1 conv2 conv3 maxpool2", NULL,
     { { CONV "|" LINEAR, NULL, "trunc_normal(mean=0, std=0.01, a=-2, b=2)", NULL, ARG_NONE },
       { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
   /* inception.py (init_weights=True): InceptionAux sets fc.stddev = 0.001 (and
    * conv1.stddev = 0.01 on the BasicConv2d, which the loop, looking at the
    * Conv2d inside it, does not see) */
-  { "Inception3|QuantizableInception3", "Conv2d_1a_3x3 Conv2d_2a_3x3 Conv2d_2b_3x3",
+  { "Inception3|QuantizableInception3", "Conv2d_1a_3x3 Conv2d_2a_3x3 Conv2d_2b_3x3", NULL,
     { { LINEAR, "AuxLogits.fc", "trunc_normal(mean=0, std=0.001, a=-2, b=2)", NULL, ARG_NONE },
       { CONV "|" LINEAR, NULL, "trunc_normal(mean=0, std=0.1, a=-2, b=2)", NULL, ARG_NONE },
       { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
   /* efficientnet.py */
-  { "EfficientNet", "features avgpool classifier",
+  { "EfficientNet", "features avgpool classifier", NULL,
     { { CONV, NULL, "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE },
       { "BatchNorm2d|GroupNorm", NULL, "ones", "zeros", ARG_NONE },
       { LINEAR, NULL, "uniform(a=-1, b=1)", "zeros", ARG_RANGE_INV_SQRT_OUT } } },
   /* regnet.py */
-  { "RegNet", "stem trunk_output avgpool fc",
+  { "RegNet", "stem trunk_output avgpool fc", NULL,
     { { CONV, NULL, "normal(mean=0, std=1)", NULL, ARG_STD_SQRT_2_OVER_FAN_OUT },
       { "BatchNorm2d", NULL, "ones", "zeros", ARG_NONE },
       { LINEAR, NULL, "normal(mean=0, std=0.01)", "zeros", ARG_NONE } } },
   /* mnasnet.py */
-  { "MNASNet", "layers classifier",
+  { "MNASNet", "layers classifier", NULL,
     { { CONV, NULL, KAIMING_FAN_OUT_RELU, "zeros", ARG_NONE },
       { "BatchNorm2d", NULL, "ones", "zeros", ARG_NONE },
       { LINEAR, NULL, "kaiming_uniform(mode='fan_out', nonlinearity='sigmoid')", "zeros", ARG_NONE } } },
   /* vision_transformer.py: the encoder's pos_embedding, normal_(std=0.02),
    * comes before its layers; after them the heads, then the stem's and the
    * head's own initialization */
-  { "VisionTransformer", "conv_proj encoder heads",
+  { "VisionTransformer", "conv_proj encoder heads", NULL,
     { { CONV, "conv_proj", "trunc_normal(std=1)", "zeros", ARG_STD_SQRT_1_OVER_FAN_IN },
       { LINEAR, "heads.head", "zeros", "zeros", ARG_NONE } },
-    { "encoder", "normal(std=0.02)", vit_pos_embedding } },
-  { "MLPBlock", "0 1 2 3 4",
+    { { "encoder", FALSE, vit_pos_embedding } } },
+  { "MLPBlock", "0 1 2 3 4", NULL,
     { { LINEAR, NULL, "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } } },
   /* swin_transformer.py: each block initializes its MLP; each window
    * attention (V1) draws its bias table after qkv and proj */
-  { "ShiftedWindowAttention", "qkv proj",
+  { "ShiftedWindowAttention", "qkv proj", NULL,
     { { NULL } },
-    { NULL, "trunc_normal(std=0.02)", bias_table_7x7_heads_of_32 } },
-  { "SwinTransformerBlock|SwinTransformerBlockV2", "norm1 attn stochastic_depth norm2 mlp",
+    { { NULL, FALSE, bias_table_7x7_heads_of_32 } } },
+  { "SwinTransformerBlock|SwinTransformerBlockV2", "norm1 attn stochastic_depth norm2 mlp", NULL,
     { { LINEAR, "mlp.*", "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } } },
-  { "SwinTransformer", "features norm permute avgpool flatten head",
+  { "SwinTransformer", "features norm permute avgpool flatten head", NULL,
     { { LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
   /* maxvit.py: each attention draws its bias table after to_qkv and merge */
-  { "RelativePositionalMultiHeadAttention", "to_qkv merge",
+  { "RelativePositionalMultiHeadAttention", "to_qkv merge", NULL,
     { { NULL } },
-    { NULL, "trunc_normal(std=0.02)", bias_table_7x7_heads_of_32 } },
-  { "MaxVit", "stem blocks classifier",
+    { { NULL, FALSE, bias_table_7x7_heads_of_32 } } },
+  { "MaxVit", "stem blocks classifier", NULL,
     { { CONV, NULL, "normal(std=0.02)", "zeros", ARG_NONE },
       { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
       { LINEAR, NULL, "normal(std=0.02)", "zeros", ARG_NONE } } },
   /* video/resnet.py (zero_init_residual=False) */
-  { "VideoResNet", "stem layer1 layer2 layer3 layer4 avgpool fc",
+  { "VideoResNet", "stem layer1 layer2 layer3 layer4 avgpool fc", NULL,
     { { "Conv3d", NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE },
       { "BatchNorm3d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
       { LINEAR, NULL, "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE } } },
   /* convnext.py */
-  { "ConvNeXt", "features avgpool classifier",
+  { "ConvNeXt", "features avgpool classifier", NULL,
     { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
 };
 
@@ -257,7 +370,8 @@ find_family (PsModule *m)
   if (type == NULL)
     return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
-    if (name_in (type, families[i].classes) && children_match (m, families[i].children))
+    if (name_in (type, families[i].classes) && children_match (m, families[i].children)
+        && (families[i].match == NULL || families[i].match (m)))
       return &families[i];
   return NULL;
 }
@@ -315,25 +429,6 @@ apply (const char *scheme, FamilyArg arg, PsModule *m, const char *slot, PsRng *
   ps_init_apply (s, p, -1, rng, NULL);
 }
 
-/* Draw what the family's hidden parameter draws, and drop it. */
-static void
-draw_hidden (const Family *f, PsModule *m, PsRng *rng)
-{
-  int64_t n = f->hidden.size (m);
-  g_autoptr (PsInitScheme) s = NULL;
-  PsTensor *t;
-
-  if (n <= 0)
-    return;
-  s = ps_init_scheme_parse (f->hidden.scheme, NULL);
-  g_assert (s != NULL);
-  t = ps_tensor_new_1d (n);
-  if (t == NULL)
-    return;
-  ps_init_tensor (s, t, -1, rng, NULL);
-  ps_tensor_unref (t);
-}
-
 gconstpointer
 ps_layer_family_find (PsModule *m)
 {
@@ -345,9 +440,10 @@ ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child, Ps
 {
   const Family *f = family;
 
-  if (f && f->hidden.size && f->hidden.before
-      && strcmp (f->hidden.before, ps_module_get_child_name (m, child)) == 0)
-    draw_hidden (f, m, rng);
+  for (guint h = 0; f && h < MAX_HIDDEN && f->hidden[h].draw; h++)
+    if (f->hidden[h].before
+        && strcmp (f->hidden[h].before, ps_module_get_child_name (m, child)) == 0)
+      f->hidden[h].draw (m, rng);
 }
 
 void
@@ -358,8 +454,9 @@ ps_layer_family_init (gconstpointer family, PsModule *m, PsRng *rng)
 
   if (f == NULL)
     return;
-  if (f->hidden.size && f->hidden.before == NULL)
-    draw_hidden (f, m, rng);
+  for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
+    if (f->hidden[h].before == NULL && !f->hidden[h].after_rules)
+      f->hidden[h].draw (m, rng);
   mods = ps_module_named_modules (m);
   for (guint i = 0; i < mods->len; i++)
     {
@@ -377,4 +474,7 @@ ps_layer_family_init (gconstpointer family, PsModule *m, PsRng *rng)
           break;
         }
     }
+  for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
+    if (f->hidden[h].after_rules)
+      f->hidden[h].draw (m, rng);
 }

@@ -444,6 +444,8 @@ static const char *const tv_init_checked[] = {
   "tv_swin_t", "tv_swin_s", "tv_swin_b", "tv_swin_v2_t", "tv_swin_v2_s", "tv_swin_v2_b",
   "tv_maxvit_t",
   "tv_mc3_18", "tv_r2plus1d_18", "tv_r3d_18",
+  "tv_deeplabv3_mobilenet_v3_large", "tv_deeplabv3_resnet50", "tv_deeplabv3_resnet101",
+  "tv_fcn_resnet50", "tv_fcn_resnet101", "tv_lraspp_mobilenet_v3_large",
   NULL
 };
 
@@ -455,17 +457,9 @@ typedef struct
 } Unchecked;
 
 #define DETECTION "a detection model: its heads' own initializations are not rules yet"
-#define SEGMENTATION "a segmentation model: the backbone's dropped fc drew from the generator " \
-                     "and its head's initialization is not a rule yet"
 #define MVIT "MViT's own initialization and its positional encodings are not rules yet"
 
 static const Unchecked tv_init_unchecked[] = {
-  { "tv_deeplabv3_mobilenet_v3_large", SEGMENTATION },
-  { "tv_deeplabv3_resnet101", SEGMENTATION },
-  { "tv_deeplabv3_resnet50", SEGMENTATION },
-  { "tv_fcn_resnet101", SEGMENTATION },
-  { "tv_fcn_resnet50", SEGMENTATION },
-  { "tv_lraspp_mobilenet_v3_large", SEGMENTATION },
   { "tv_fasterrcnn_mobilenet_v3_large_320_fpn", DETECTION },
   { "tv_fasterrcnn_mobilenet_v3_large_fpn", DETECTION },
   { "tv_fasterrcnn_resnet50_fpn", DETECTION },
