@@ -48,6 +48,11 @@ typedef struct
   const char *weight;    /* scheme of the weight, NULL: left as it is */
   const char *bias;      /* scheme of the bias (if the layer has one), NULL: left */
   FamilyArg   arg;       /* of the weight's scheme */
+  /* The rules of one walk over self.modules() are consecutive and share
+   * these: the walk's number (walks run in the table's order), and the
+   * child before which it runs (NULL: after the children). */
+  guint       walk;
+  const char *before;
 } FamilyRule;
 
 /* What a constructor draws that the print does not show (a parameter it
@@ -63,7 +68,7 @@ typedef struct
   HiddenDraw  draw;
 } FamilyHidden;
 
-#define MAX_RULES 6
+#define MAX_RULES 8
 #define MAX_HIDDEN 2
 
 typedef struct
@@ -73,6 +78,10 @@ typedef struct
   gboolean   (*match) (PsModule *m);   /* NULL, or what else tells the family */
   FamilyRule   rules[MAX_RULES];
   FamilyHidden hidden[MAX_HIDDEN];
+  /* NULL, or paths (under the family's module, ' ' between) made before the
+   * others, in this order, where the constructor's order differs from the
+   * modules' (MaskRCNN makes its mask head before its RPN) */
+  const char  *order;
 } Family;
 
 /* n values of scheme, drawn and dropped */
@@ -205,6 +214,14 @@ mobilenet_v3_dropped_classifier_init (PsModule *m, PsRng *rng)
   draw_dropped (rng, "normal(std=0.01)", l * 1000);
 }
 
+/* the V2 R-CNN models' box head: FastRCNNConvFCHead */
+static gboolean
+is_v2_rcnn (PsModule *m)
+{
+  PsModule *h = ps_module_find_module (m, "roi_heads.box_head");
+  return h && strcmp (ps_module_get_type_name (h), "FastRCNNConvFCHead") == 0;
+}
+
 /* MobileNetV3.features: InvertedResidual blocks with a `block` child */
 static gboolean
 is_mobilenet_v3_features (PsModule *m)
@@ -314,6 +331,39 @@ static const Family families[] = {
     { { "Conv3d", NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE },
       { "BatchNorm3d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
       { LINEAR, NULL, "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE } } },
+  /* detection/: ops/feature_pyramid_network.py (its loop also covers the
+   * extra blocks, which initialize themselves first) */
+  { "FeaturePyramidNetwork", "inner_blocks layer_blocks", NULL,
+    { { CONV, NULL, "kaiming_uniform(a=1)", "constant(val=0)", ARG_NONE } } },
+  { "LastLevelP6P7", "p6 p7", NULL,
+    { { CONV, NULL, "kaiming_uniform(a=1)", "constant(val=0)", ARG_NONE } } },
+  /* rpn.py, faster_rcnn.py, mask_rcnn.py, keypoint_rcnn.py */
+  { "RPNHead", "conv cls_logits bbox_pred", NULL,
+    { { CONV, NULL, "normal(std=0.01)", "constant(val=0)", ARG_NONE } } },
+  { "FastRCNNConvFCHead|MaskRCNNHeads", "0", NULL,
+    { { CONV, NULL, KAIMING_FAN_OUT_RELU, "zeros", ARG_NONE } } },
+  { "MaskRCNNPredictor", "conv5_mask relu mask_fcn_logits", NULL,
+    { { "ConvTranspose2d|" CONV, NULL, KAIMING_FAN_OUT_RELU, NULL, ARG_NONE } } },
+  { "KeypointRCNNHeads", "0", NULL,
+    { { CONV, NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE } } },
+  { "KeypointRCNNPredictor", "kps_score_lowres", NULL,
+    { { "ConvTranspose2d", NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE } } },
+  /* MaskRCNN and KeypointRCNN make their own heads, then FasterRCNN's; the
+   * V2 builder makes the RPN and box heads first, then MaskRCNN its predictor */
+  { "MaskRCNN", "transform backbone rpn roi_heads", is_v2_rcnn, { { NULL } }, { { NULL } },
+    "backbone rpn roi_heads.box_head roi_heads.mask_head roi_heads.mask_predictor" },
+  { "MaskRCNN", "transform backbone rpn roi_heads", NULL, { { NULL } }, { { NULL } },
+    "backbone roi_heads.mask_head roi_heads.mask_predictor" },
+  { "KeypointRCNN", "transform backbone rpn roi_heads", NULL, { { NULL } }, { { NULL } },
+    "backbone roi_heads.keypoint_head roi_heads.keypoint_predictor" },
+  /* retinanet.py, fcos.py: the convolutions' loop comes before cls_logits is
+   * made, and after bbox_reg's own; prior probability 0.01 */
+  { "RetinaNetClassificationHead|FCOSClassificationHead", "conv cls_logits", NULL,
+    { { CONV, "conv.*", "normal(std=0.01)", "constant(val=0)", ARG_NONE, 0, "cls_logits" },
+      { CONV, "cls_logits", "normal(std=0.01)", "constant(val=-4.59511985013459)", ARG_NONE, 1 } } },
+  { "RetinaNetRegressionHead|FCOSRegressionHead", "conv bbox_reg", NULL,
+    { { CONV, "bbox_*", "normal(std=0.01)", "zeros", ARG_NONE, 0 },
+      { CONV, "conv.*", "normal(std=0.01)", "zeros", ARG_NONE, 1 } } },
   /* convnext.py */
   { "ConvNeXt", "features avgpool classifier", NULL,
     { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
@@ -435,45 +485,73 @@ ps_layer_family_find (PsModule *m)
   return find_family (m);
 }
 
+/* the walks over self.modules() whose rules run at `before` (NULL: after the children) */
+static void
+run_walks (const Family *f, PsModule *m, const char *before, PsRng *rng)
+{
+  g_autoptr (GPtrArray) mods = NULL;
+
+  for (guint first = 0; first < MAX_RULES && f->rules[first].classes;)
+    {
+      guint end = first;
+      while (end < MAX_RULES && f->rules[end].classes && f->rules[end].walk == f->rules[first].walk)
+        end++;
+      if (g_strcmp0 (f->rules[first].before, before) == 0)
+        {
+          if (mods == NULL)
+            mods = ps_module_named_modules (m);
+          for (guint i = 0; i < mods->len; i++)
+            {
+              PsNamedModule *nm = mods->pdata[i];
+              for (guint r = first; r < end; r++)
+                {
+                  const FamilyRule *rule = &f->rules[r];
+                  if (!is_instance (nm->module, rule->classes))
+                    continue;
+                  if (rule->path && !g_pattern_match_simple (rule->path, nm->name))
+                    continue;
+                  apply (rule->weight, rule->arg, nm->module, "weight", rng);
+                  apply (rule->bias, ARG_NONE, nm->module, "bias", rng);
+                  break;
+                }
+            }
+        }
+      first = end;
+    }
+}
+
+const char *
+ps_layer_family_get_order (gconstpointer family)
+{
+  const Family *f = family;
+  return f ? f->order : NULL;
+}
+
 void
 ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child, PsRng *rng)
 {
   const Family *f = family;
+  const char *name = ps_module_get_child_name (m, child);
 
-  for (guint h = 0; f && h < MAX_HIDDEN && f->hidden[h].draw; h++)
-    if (f->hidden[h].before
-        && strcmp (f->hidden[h].before, ps_module_get_child_name (m, child)) == 0)
+  if (f == NULL)
+    return;
+  for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
+    if (f->hidden[h].before && strcmp (f->hidden[h].before, name) == 0)
       f->hidden[h].draw (m, rng);
+  run_walks (f, m, name, rng);
 }
 
 void
 ps_layer_family_init (gconstpointer family, PsModule *m, PsRng *rng)
 {
   const Family *f = family;
-  g_autoptr (GPtrArray) mods = NULL;
 
   if (f == NULL)
     return;
   for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
     if (f->hidden[h].before == NULL && !f->hidden[h].after_rules)
       f->hidden[h].draw (m, rng);
-  mods = ps_module_named_modules (m);
-  for (guint i = 0; i < mods->len; i++)
-    {
-      PsNamedModule *nm = mods->pdata[i];
-
-      for (guint r = 0; r < MAX_RULES && f->rules[r].classes; r++)
-        {
-          const FamilyRule *rule = &f->rules[r];
-          if (!is_instance (nm->module, rule->classes))
-            continue;
-          if (rule->path && !g_pattern_match_simple (rule->path, nm->name))
-            continue;
-          apply (rule->weight, rule->arg, nm->module, "weight", rng);
-          apply (rule->bias, ARG_NONE, nm->module, "bias", rng);
-          break;
-        }
-    }
+  run_walks (f, m, NULL, rng);
   for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
     if (f->hidden[h].after_rules)
       f->hidden[h].draw (m, rng);

@@ -112,6 +112,8 @@ gconstpointer ps_layer_family_find    (PsModule *m);
 /* What the family's constructor draws before its child number `child` is made. */
 void      ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child,
                                         PsRng *rng);
+/* Paths under m (' ' between) its constructor makes first, in this order; NULL if none. */
+const char *ps_layer_family_get_order (gconstpointer family);
 /* What its constructor does once its children are made: its loop over
  * self.modules() (nothing if family is NULL). */
 void      ps_layer_family_init        (gconstpointer family, PsModule *m, PsRng *rng);

@@ -549,11 +549,13 @@ copy_values (PsModule *src, PsModule *dst)
     }
 }
 
-static void init_rec (PsModule *m, PsRng *rng, int depth);
+/* `done`: NULL, or the modules already initialized because a model's
+ * constructor made them before their turn in the modules' order (skipped). */
+static void init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done);
 
 /* TransformerEncoder/Decoder: the layers are deep copies of one layer */
 static void
-init_stack (PsModule *m, PsRng *rng, int depth)
+init_stack (PsModule *m, PsRng *rng, int depth, GHashTable *done)
 {
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     {
@@ -562,23 +564,25 @@ init_stack (PsModule *m, PsRng *rng, int depth)
           && ps_module_get_n_children (c) > 0)
         {
           PsModule *first = ps_module_get_child (c, 0);
-          init_rec (first, rng, depth + 1);
+          init_rec (first, rng, depth + 1, done);
           for (guint k = 1; k < ps_module_get_n_children (c); k++)
             copy_values (first, ps_module_get_child (c, k));
         }
       else
-        init_rec (c, rng, depth + 1);
+        init_rec (c, rng, depth + 1, done);
     }
 }
 
 static void
-init_rec (PsModule *m, PsRng *rng, int depth)
+init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done)
 {
   const char *type = ps_module_get_type_name (m);
   const PsLayerEntry *e;
   gconstpointer family;
+  const char *order;
+  g_autoptr (GHashTable) own_done = NULL;
 
-  if (depth > PS_MODULE_MAX_DEPTH)
+  if (depth > PS_MODULE_MAX_DEPTH || (done && g_hash_table_contains (done, m)))
     return;
   if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
     {
@@ -588,14 +592,30 @@ init_rec (PsModule *m, PsRng *rng, int depth)
     }
   if (strcmp (type, "TransformerEncoder") == 0 || strcmp (type, "TransformerDecoder") == 0)
     {
-      init_stack (m, rng, depth);
+      init_stack (m, rng, depth, done);
       return;
     }
   family = ps_layer_family_find (m);
+  order = ps_layer_family_get_order (family);
+  if (order)
+    {
+      /* the modules its constructor makes first, in that order */
+      g_auto (GStrv) paths = g_strsplit (order, " ", -1);
+      if (done == NULL)
+        done = own_done = g_hash_table_new (NULL, NULL);
+      for (guint i = 0; paths[i]; i++)
+        {
+          PsModule *c = ps_module_find_module (m, paths[i]);
+          if (c == NULL || c == m)
+            continue;
+          init_rec (c, rng, depth + 1, done);
+          g_hash_table_add (done, c);
+        }
+    }
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     {
       ps_layer_family_before_child (family, m, i, rng);
-      init_rec (ps_module_get_child (m, i), rng, depth + 1);
+      init_rec (ps_module_get_child (m, i), rng, depth + 1, done);
     }
   e = ps_layer_lookup (type);
   if (e && ps_module_get_kind (m) == PS_MODULE_LAYER)
@@ -619,7 +639,7 @@ void
 ps_layer_init_tree (PsModule *m, PsRng *rng)
 {
   g_return_if_fail (rng != NULL);
-  init_rec (m, rng, 0);
+  init_rec (m, rng, 0, NULL);
 }
 
 double

@@ -446,6 +446,10 @@ static const char *const tv_init_checked[] = {
   "tv_mc3_18", "tv_r2plus1d_18", "tv_r3d_18",
   "tv_deeplabv3_mobilenet_v3_large", "tv_deeplabv3_resnet50", "tv_deeplabv3_resnet101",
   "tv_fcn_resnet50", "tv_fcn_resnet101", "tv_lraspp_mobilenet_v3_large",
+  "tv_fasterrcnn_mobilenet_v3_large_320_fpn", "tv_fasterrcnn_mobilenet_v3_large_fpn",
+  "tv_fasterrcnn_resnet50_fpn", "tv_fasterrcnn_resnet50_fpn_v2", "tv_fcos_resnet50_fpn",
+  "tv_keypointrcnn_resnet50_fpn", "tv_maskrcnn_resnet50_fpn", "tv_maskrcnn_resnet50_fpn_v2",
+  "tv_retinanet_resnet50_fpn", "tv_retinanet_resnet50_fpn_v2",
   NULL
 };
 
@@ -460,16 +464,6 @@ typedef struct
 #define MVIT "MViT's own initialization and its positional encodings are not rules yet"
 
 static const Unchecked tv_init_unchecked[] = {
-  { "tv_fasterrcnn_mobilenet_v3_large_320_fpn", DETECTION },
-  { "tv_fasterrcnn_mobilenet_v3_large_fpn", DETECTION },
-  { "tv_fasterrcnn_resnet50_fpn", DETECTION },
-  { "tv_fasterrcnn_resnet50_fpn_v2", DETECTION },
-  { "tv_fcos_resnet50_fpn", DETECTION },
-  { "tv_keypointrcnn_resnet50_fpn", DETECTION },
-  { "tv_maskrcnn_resnet50_fpn", DETECTION },
-  { "tv_maskrcnn_resnet50_fpn_v2", DETECTION },
-  { "tv_retinanet_resnet50_fpn", DETECTION },
-  { "tv_retinanet_resnet50_fpn_v2", DETECTION },
   { "tv_ssd300_vgg16", DETECTION },
   { "tv_ssdlite320_mobilenet_v3_large", DETECTION },
   { "tv_raft_large", "RAFT's own initialization is not a rule yet" },
