@@ -28,6 +28,7 @@
  */
 #include "ps-layer-private.h"
 #include "ps-init.h"
+#include "ps-rng.h"
 
 #include <math.h>
 #include <string.h>
@@ -84,30 +85,36 @@ typedef struct
   const char  *order;
 } Family;
 
-/* n values of scheme, drawn and dropped */
-static void
-draw_dropped (PsRng *rng, const char *scheme, int64_t n)
-{
-  g_autoptr (PsInitScheme) s = NULL;
-  PsTensor *t;
+/* n values of uniform_ (also what trunc_normal_ and every kaiming/xavier
+ * uniform draw), or of normal_, drawn and dropped: what they take from the
+ * generator is all that matters, one float each, and for normal_ on 16 or
+ * more values the last 16 drawn anew when n is not a multiple of 16
+ * (ps-rng.c); fewer than 16 normal values are drawn as such. */
+typedef enum { DROP_UNIFORM, DROP_NORMAL } DropKind;
 
+static void
+draw_dropped (PsRng *rng, DropKind kind, int64_t n)
+{
   if (n <= 0)
     return;
-  s = ps_init_scheme_parse (scheme, NULL);
-  g_assert (s != NULL);
-  t = ps_tensor_new_1d (n);
-  if (t == NULL)
-    return;
-  ps_init_tensor (s, t, -1, rng, NULL);
-  ps_tensor_unref (t);
+  if (kind == DROP_NORMAL && n < 16)
+    {
+      float x[16];
+      ps_rng_fill_normal (rng, x, n, 0, 1);
+      return;
+    }
+  if (kind == DROP_NORMAL && n % 16 != 0)
+    n += 16;
+  for (int64_t i = 0; i < n; i++)
+    ps_rng_float (rng);
 }
 
 /* Linear(in, out)'s reset_parameters(): a uniform weight, then a uniform bias */
 static void
 draw_linear_default (PsRng *rng, int64_t in, int64_t out)
 {
-  draw_dropped (rng, "uniform", in * out);
-  draw_dropped (rng, "uniform", out);
+  draw_dropped (rng, DROP_UNIFORM, in * out);
+  draw_dropped (rng, DROP_UNIFORM, out);
 }
 
 /* dimension d of the parameter at path (under m), 0 if there is none */
@@ -149,7 +156,7 @@ vit_pos_embedding (PsModule *m, PsRng *rng)
   int64_t patch = dim_of (m, "conv_proj", "weight", 2);
 
   if (hidden > 0 && patch > 0 && 224 % patch == 0)
-    draw_dropped (rng, "normal(std=0.02)", ((224 / patch) * (224 / patch) + 1) * hidden);
+    draw_dropped (rng, DROP_NORMAL, ((224 / patch) * (224 / patch) + 1) * hidden);
 }
 
 /* ShiftedWindowAttention's (Swin V1) and RelativePositionalMultiHeadAttention's
@@ -164,7 +171,7 @@ bias_table_7x7_heads_of_32 (PsModule *m, PsRng *rng)
   int64_t dim = dim_of (m, qkv, "weight", 1);
 
   if (dim > 0 && dim % 32 == 0)
-    draw_dropped (rng, "trunc_normal(std=0.02)", 13 * 13 * (dim / 32));
+    draw_dropped (rng, DROP_UNIFORM, 13 * 13 * (dim / 32));
 }
 
 /* A ResNet's layers kept by IntermediateLayerGetter (segmentation and
@@ -210,8 +217,8 @@ mobilenet_v3_dropped_classifier_init (PsModule *m, PsRng *rng)
 
   if (l == 0)
     return;
-  draw_dropped (rng, "normal(std=0.01)", c * l);
-  draw_dropped (rng, "normal(std=0.01)", l * 1000);
+  draw_dropped (rng, DROP_NORMAL, c * l);
+  draw_dropped (rng, DROP_NORMAL, l * 1000);
 }
 
 /* the V2 R-CNN models' box head: FastRCNNConvFCHead */
