@@ -56,6 +56,9 @@ typedef struct
   const char *before;
 } FamilyRule;
 
+/* `before` of a walk or a hidden draw that the family's order runs ("walk:N", "hidden:N") */
+#define SCRIPTED "-"
+
 /* What a constructor draws that the print does not show (a parameter it
  * cannot show, a layer dropped afterwards), drawn and dropped at the same
  * moment: before the family's child `before`, or with before NULL after
@@ -79,9 +82,12 @@ typedef struct
   gboolean   (*match) (PsModule *m);   /* NULL, or what else tells the family */
   FamilyRule   rules[MAX_RULES];
   FamilyHidden hidden[MAX_HIDDEN];
-  /* NULL, or paths (under the family's module, ' ' between) made before the
-   * others, in this order, where the constructor's order differs from the
-   * modules' (MaskRCNN makes its mask head before its RPN) */
+  /* NULL, or the steps (' ' between) of its constructor that come before
+   * its children in the modules' order, where the constructor's order
+   * differs (MaskRCNN makes its mask head before its RPN): a path under the
+   * family's module, made then; "walk:N", the walk of the rules numbered N
+   * (their `before` SCRIPTED); "hidden:N", the hidden draw N (its `before`
+   * SCRIPTED) */
   const char  *order;
 } Family;
 
@@ -190,13 +196,20 @@ resnet_dropped_fc (PsModule *m, PsRng *rng)
 /* A MobileNetV3's features kept by IntermediateLayerGetter: its
  * classifier, Linear(C, L), Hardswish, Dropout, Linear(L, 1000), was made
  * after the features and dropped, L = 1280 (large, C = 960) or 1024 (small,
- * C = 576).  Its constructor's loop initialized the two Linear after the
+ * C = 576), halved with reduced_tail.  Its constructor's loop initialized the two Linear after the
  * features: normal_(std=0.01), zeros_. */
 static int64_t
 mobilenet_v3_last_channel (PsModule *m, int64_t *c)
 {
   *c = last_conv_out (m);
-  return *c == 960 ? 1280 : *c == 576 ? 1024 : 0;
+  switch (*c)
+    {
+    case 960: return 1280;
+    case 576: return 1024;
+    case 480: return 640;        /* reduced_tail=True (SSDlite) */
+    case 288: return 512;
+    default:  return 0;
+    }
 }
 
 static void
@@ -221,12 +234,49 @@ mobilenet_v3_dropped_classifier_init (PsModule *m, PsRng *rng)
   draw_dropped (rng, DROP_NORMAL, l * 1000);
 }
 
+/* A VGG's features kept by SSD: its classifier, Linear(512 * 7 * 7, 4096),
+ * ReLU, Dropout, Linear(4096, 4096), ReLU, Dropout, Linear(4096, 1000),
+ * was made after the features and dropped; VGG's loop initialized its
+ * Linear after the features' convolutions: normal_(0, 0.01), constant_ 0 */
+static const int64_t vgg_classifier[][2] = { { 512 * 7 * 7, 4096 }, { 4096, 4096 }, { 4096, 1000 } };
+
+static void
+vgg_dropped_classifier (PsModule *m, PsRng *rng)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (vgg_classifier); i++)
+    draw_linear_default (rng, vgg_classifier[i][0], vgg_classifier[i][1]);
+}
+
+static void
+vgg_dropped_classifier_init (PsModule *m, PsRng *rng)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (vgg_classifier); i++)
+    draw_dropped (rng, DROP_NORMAL, vgg_classifier[i][0] * vgg_classifier[i][1]);
+}
+
 /* the V2 R-CNN models' box head: FastRCNNConvFCHead */
 static gboolean
 is_v2_rcnn (PsModule *m)
 {
   PsModule *h = ps_module_find_module (m, "roi_heads.box_head");
   return h && strcmp (ps_module_get_type_name (h), "FastRCNNConvFCHead") == 0;
+}
+
+/* the same for SSDlite's extractor, whose `features` are the MobileNetV3's */
+static void
+ssdlite_dropped_classifier (PsModule *m, PsRng *rng)
+{
+  PsModule *f = ps_module_find_module (m, "features");
+  if (f)
+    mobilenet_v3_dropped_classifier (f, rng);
+}
+
+static void
+ssdlite_dropped_classifier_init (PsModule *m, PsRng *rng)
+{
+  PsModule *f = ps_module_find_module (m, "features");
+  if (f)
+    mobilenet_v3_dropped_classifier_init (f, rng);
 }
 
 /* MobileNetV3.features: InvertedResidual blocks with a `block` child */
@@ -371,6 +421,36 @@ static const Family families[] = {
   { "RetinaNetRegressionHead|FCOSRegressionHead", "conv bbox_reg", NULL,
     { { CONV, "bbox_*", "normal(std=0.01)", "zeros", ARG_NONE, 0 },
       { CONV, "conv.*", "normal(std=0.01)", "zeros", ARG_NONE, 1 } } },
+  /* ssd.py: SSDFeatureExtractorVGG keeps a VGG16's convolutions (initialized
+   * by VGG's loop, after its dropped classifier's draws), then makes its
+   * extra blocks 1-4 and initializes them, then the fc block it puts at the
+   * end of extra[0] */
+  { "SSDFeatureExtractorVGG", "features extra", NULL,
+    { { CONV, "features.*", KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE, 0, SCRIPTED },
+      { CONV, "extra.0.?", KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE, 0, SCRIPTED },
+      { CONV, "extra.1.*", "xavier_uniform()", "constant(val=0)", ARG_NONE, 1, SCRIPTED },
+      { CONV, "extra.2.*", "xavier_uniform()", "constant(val=0)", ARG_NONE, 1, SCRIPTED },
+      { CONV, "extra.3.*", "xavier_uniform()", "constant(val=0)", ARG_NONE, 1, SCRIPTED },
+      { CONV, "extra.4.*", "xavier_uniform()", "constant(val=0)", ARG_NONE, 1, SCRIPTED },
+      { CONV, "extra.0.7.*", "xavier_uniform()", "constant(val=0)", ARG_NONE, 2, SCRIPTED } },
+    { { SCRIPTED, FALSE, vgg_dropped_classifier }, { SCRIPTED, FALSE, vgg_dropped_classifier_init } },
+    "features extra.0.0 extra.0.1 extra.0.2 extra.0.3 extra.0.4 extra.0.5 extra.0.6 hidden:0 "
+    "walk:0 hidden:1 extra.1 extra.2 extra.3 extra.4 walk:1 extra.0.7 walk:2" },
+  { "SSDClassificationHead|SSDRegressionHead", "module_list", NULL,
+    { { CONV, NULL, "xavier_uniform()", "constant(val=0)", ARG_NONE } } },
+  /* ssdlite.py: a MobileNetV3 (reduced tail) initialized by its loop (after
+   * its dropped classifier's draws), then by _normal_init; then the extra
+   * blocks, made and initialized; then the heads */
+  { "SSDLiteFeatureExtractorMobileNet", "features extra", NULL,
+    { { CONV, "features.*", "kaiming_normal(mode='fan_out')", "zeros", ARG_NONE, 0, SCRIPTED },
+      { "BatchNorm2d|GroupNorm", "features.*", "ones", "zeros", ARG_NONE, 0, SCRIPTED },
+      { CONV, "features.*", "normal(std=0.03)", "constant(val=0)", ARG_NONE, 1, SCRIPTED },
+      { CONV, "extra.*", "normal(std=0.03)", "constant(val=0)", ARG_NONE, 2, SCRIPTED } },
+    { { SCRIPTED, FALSE, ssdlite_dropped_classifier },
+      { SCRIPTED, FALSE, ssdlite_dropped_classifier_init } },
+    "features hidden:0 walk:0 hidden:1 walk:1 extra walk:2" },
+  { "SSDLiteClassificationHead|SSDLiteRegressionHead", "module_list", NULL,
+    { { CONV, NULL, "normal(std=0.03)", "constant(val=0)", ARG_NONE } } },
   /* convnext.py */
   { "ConvNeXt", "features avgpool classifier", NULL,
     { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
@@ -492,39 +572,65 @@ ps_layer_family_find (PsModule *m)
   return find_family (m);
 }
 
-/* the walks over self.modules() whose rules run at `before` (NULL: after the children) */
+/* one walk over self.modules(): the rules first..end-1, an if/elif chain */
 static void
-run_walks (const Family *f, PsModule *m, const char *before, PsRng *rng)
+run_walk (const Family *f, guint first, guint end, PsModule *m, PsRng *rng)
 {
-  g_autoptr (GPtrArray) mods = NULL;
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (m);
 
+  for (guint i = 0; i < mods->len; i++)
+    {
+      PsNamedModule *nm = mods->pdata[i];
+      for (guint r = first; r < end; r++)
+        {
+          const FamilyRule *rule = &f->rules[r];
+          if (!is_instance (nm->module, rule->classes))
+            continue;
+          if (rule->path && !g_pattern_match_simple (rule->path, nm->name))
+            continue;
+          apply (rule->weight, rule->arg, nm->module, "weight", rng);
+          apply (rule->bias, ARG_NONE, nm->module, "bias", rng);
+          break;
+        }
+    }
+}
+
+/* the walks whose rules run at `before` (NULL: after the children), or
+ * with before SCRIPTED, the walk numbered `walk` */
+static void
+run_walks (const Family *f, PsModule *m, const char *before, guint walk, PsRng *rng)
+{
   for (guint first = 0; first < MAX_RULES && f->rules[first].classes;)
     {
       guint end = first;
       while (end < MAX_RULES && f->rules[end].classes && f->rules[end].walk == f->rules[first].walk)
         end++;
-      if (g_strcmp0 (f->rules[first].before, before) == 0)
-        {
-          if (mods == NULL)
-            mods = ps_module_named_modules (m);
-          for (guint i = 0; i < mods->len; i++)
-            {
-              PsNamedModule *nm = mods->pdata[i];
-              for (guint r = first; r < end; r++)
-                {
-                  const FamilyRule *rule = &f->rules[r];
-                  if (!is_instance (nm->module, rule->classes))
-                    continue;
-                  if (rule->path && !g_pattern_match_simple (rule->path, nm->name))
-                    continue;
-                  apply (rule->weight, rule->arg, nm->module, "weight", rng);
-                  apply (rule->bias, ARG_NONE, nm->module, "bias", rng);
-                  break;
-                }
-            }
-        }
+      if (g_strcmp0 (f->rules[first].before, before) == 0
+          && (g_strcmp0 (before, SCRIPTED) != 0 || f->rules[first].walk == walk))
+        run_walk (f, first, end, m, rng);
       first = end;
     }
+}
+
+gboolean
+ps_layer_family_run_step (gconstpointer family, PsModule *m, const char *step, PsRng *rng)
+{
+  const Family *f = family;
+  guint64 n;
+
+  if (g_str_has_prefix (step, "walk:") && g_ascii_string_to_unsigned (step + 5, 10, 0, 99, &n, NULL))
+    {
+      run_walks (f, m, SCRIPTED, (guint) n, rng);
+      return TRUE;
+    }
+  if (g_str_has_prefix (step, "hidden:")
+      && g_ascii_string_to_unsigned (step + 7, 10, 0, MAX_HIDDEN - 1, &n, NULL))
+    {
+      if (f->hidden[n].draw)
+        f->hidden[n].draw (m, rng);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 const char *
@@ -543,9 +649,11 @@ ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child, Ps
   if (f == NULL)
     return;
   for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
-    if (f->hidden[h].before && strcmp (f->hidden[h].before, name) == 0)
+    if (f->hidden[h].before && strcmp (f->hidden[h].before, SCRIPTED) != 0
+        && strcmp (f->hidden[h].before, name) == 0)
       f->hidden[h].draw (m, rng);
-  run_walks (f, m, name, rng);
+  if (strcmp (name, SCRIPTED) != 0)
+    run_walks (f, m, name, 0, rng);
 }
 
 void
@@ -558,7 +666,7 @@ ps_layer_family_init (gconstpointer family, PsModule *m, PsRng *rng)
   for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
     if (f->hidden[h].before == NULL && !f->hidden[h].after_rules)
       f->hidden[h].draw (m, rng);
-  run_walks (f, m, NULL, rng);
+  run_walks (f, m, NULL, 0, rng);
   for (guint h = 0; h < MAX_HIDDEN && f->hidden[h].draw; h++)
     if (f->hidden[h].after_rules)
       f->hidden[h].draw (m, rng);

@@ -112,8 +112,12 @@ gconstpointer ps_layer_family_find    (PsModule *m);
 /* What the family's constructor draws before its child number `child` is made. */
 void      ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child,
                                         PsRng *rng);
-/* Paths under m (' ' between) its constructor makes first, in this order; NULL if none. */
+/* The steps (' ' between) its constructor takes first, in this order: paths
+ * under m to initialize, and the family's own steps; NULL if none. */
 const char *ps_layer_family_get_order (gconstpointer family);
+/* Run a step of the order that is the family's own ("walk:1"); FALSE if step is a path. */
+gboolean  ps_layer_family_run_step    (gconstpointer family, PsModule *m, const char *step,
+                                       PsRng *rng);
 /* What its constructor does once its children are made: its loop over
  * self.modules() (nothing if family is NULL). */
 void      ps_layer_family_init        (gconstpointer family, PsModule *m, PsRng *rng);

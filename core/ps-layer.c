@@ -605,7 +605,10 @@ init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done)
         done = own_done = g_hash_table_new (NULL, NULL);
       for (guint i = 0; paths[i]; i++)
         {
-          PsModule *c = ps_module_find_module (m, paths[i]);
+          PsModule *c;
+          if (ps_layer_family_run_step (family, m, paths[i], rng))
+            continue;
+          c = ps_module_find_module (m, paths[i]);
           if (c == NULL || c == m)
             continue;
           init_rec (c, rng, depth + 1, done);
