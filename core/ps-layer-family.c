@@ -451,6 +451,11 @@ static const Family families[] = {
     "features hidden:0 walk:0 hidden:1 walk:1 extra walk:2" },
   { "SSDLiteClassificationHead|SSDLiteRegressionHead", "module_list", NULL,
     { { CONV, NULL, "normal(std=0.03)", "constant(val=0)", ARG_NONE } } },
+  /* optical_flow/raft.py: the feature and context encoders (the
+   * convolutions' biases keep their defaults) */
+  { "FeatureEncoder", "convnormrelu layer1 layer2 layer3 conv", NULL,
+    { { CONV, NULL, KAIMING_FAN_OUT_RELU, NULL, ARG_NONE },
+      { "BatchNorm2d|InstanceNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
   /* convnext.py */
   { "ConvNeXt", "features avgpool classifier", NULL,
     { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },

@@ -450,7 +450,7 @@ static const char *const tv_init_checked[] = {
   "tv_fasterrcnn_resnet50_fpn", "tv_fasterrcnn_resnet50_fpn_v2", "tv_fcos_resnet50_fpn",
   "tv_keypointrcnn_resnet50_fpn", "tv_maskrcnn_resnet50_fpn", "tv_maskrcnn_resnet50_fpn_v2",
   "tv_retinanet_resnet50_fpn", "tv_retinanet_resnet50_fpn_v2", "tv_ssd300_vgg16",
-  "tv_ssdlite320_mobilenet_v3_large",
+  "tv_ssdlite320_mobilenet_v3_large", "tv_raft_large", "tv_raft_small",
   NULL
 };
 
@@ -464,8 +464,6 @@ typedef struct
 #define MVIT "MViT's own initialization and its positional encodings are not rules yet"
 
 static const Unchecked tv_init_unchecked[] = {
-  { "tv_raft_large", "RAFT's own initialization is not a rule yet" },
-  { "tv_raft_small", "RAFT's own initialization is not a rule yet" },
   { "tv_mvit_v1_b", MVIT },
   { "tv_mvit_v2_s", MVIT },
 };
