@@ -79,7 +79,9 @@ typedef struct
 {
   const char  *classes;  /* the family's classes, '|' between names */
   const char  *children; /* its first children's names, in order, ' ' between */
-  gboolean   (*match) (PsModule *m);   /* NULL, or what else tells the family */
+  /* NULL, or what else tells the family; outer is the module of the
+   * nearest enclosing family (NULL if none) */
+  gboolean   (*match) (PsModule *m, PsModule *outer);
   FamilyRule   rules[MAX_RULES];
   FamilyHidden hidden[MAX_HIDDEN];
   /* NULL, or the steps (' ' between) of its constructor that come before
@@ -254,9 +256,84 @@ vgg_dropped_classifier_init (PsModule *m, PsRng *rng)
     draw_dropped (rng, DROP_NORMAL, vgg_classifier[i][0] * vgg_classifier[i][1]);
 }
 
+/* MViT: torchvision's V2 (rel_pos_embed, proj_after_attn) normalizes the
+ * attention's output, so a block that changes the channels has a norm2 of
+ * its project's out_features (V1: in_features) */
+static gboolean
+mvit_is_v2 (PsModule *mvit)
+{
+  PsModule *blocks = ps_module_find_module (mvit, "blocks");
+
+  for (guint i = 0; blocks && i < ps_module_get_n_children (blocks); i++)
+    {
+      PsModule *b = ps_module_get_child (blocks, i);
+      int64_t out = dim_of (b, "project", "weight", 0), in = dim_of (b, "project", "weight", 1);
+      if (out > 0 && out != in)
+        return dim_of (b, "norm2", "weight", 0) == out;
+    }
+  return FALSE;
+}
+
+/* conv_proj's stride along dimension d (0: time), 0 if unknown */
+static int64_t
+conv_stride (PsModule *m, const char *path, int d)
+{
+  PsModule *c = ps_module_find_module (m, path);
+  int64_t s[3];
+
+  return c && ps_module_get_option_ints (c, "stride", s, 3) == 3 ? s[d] : 0;
+}
+
+/* The MViT loop's trunc_normal_(std=0.02) of PositionalEncoding's parameters,
+ * which the print does not show: class_token (C) and, in V1, spatial_pos
+ * (H' W', C), temporal_pos (T', C) and class_pos (C), for torchvision's
+ * clips of 16 x 224 x 224 */
+static void
+mvit_pos_encoding (PsModule *m, PsRng *rng)
+{
+  int64_t c = dim_of (m, "conv_proj", "weight", 0);
+  int64_t st = conv_stride (m, "conv_proj", 0), sh = conv_stride (m, "conv_proj", 1);
+  int64_t sw = conv_stride (m, "conv_proj", 2);
+
+  if (c <= 0 || st <= 0 || sh <= 0 || sw <= 0)
+    return;
+  draw_dropped (rng, DROP_UNIFORM, c);
+  if (mvit_is_v2 (m))
+    return;
+  draw_dropped (rng, DROP_UNIFORM, (224 / sh) * (224 / sw) * c);
+  draw_dropped (rng, DROP_UNIFORM, (16 / st) * c);
+  draw_dropped (rng, DROP_UNIFORM, c);
+}
+
+/* MViT V2's MultiscaleAttention draws rel_pos_h, rel_pos_w (spatial, head_dim)
+ * and rel_pos_t (temporal, head_dim), trunc_normal_(std=0.02), after its
+ * layers.  In torchvision's mvit_v2_s the pooled keys are 7 x 7 at every
+ * block (its strides adapt), so a block's input is 7 * stride_q * stride_kv
+ * wide, and its 8 frames give 2 * 8 - 1 temporal positions. */
+static gboolean
+in_mvit_v2 (PsModule *m, PsModule *outer)
+{
+  return outer && strcmp (ps_module_get_type_name (outer), "MViT") == 0 && mvit_is_v2 (outer);
+}
+
+static void
+mvit_rel_pos (PsModule *m, PsRng *rng)
+{
+  int64_t hd = dim_of (m, "pool_q.pool", "weight", 0);
+  int64_t sq = conv_stride (m, "pool_q.pool", 1), skv = conv_stride (m, "pool_k.pool", 1);
+  int64_t spatial;
+
+  if (hd <= 0 || sq <= 0 || skv <= 0)
+    return;
+  spatial = 2 * 7 * MAX (sq, skv) - 1;
+  draw_dropped (rng, DROP_UNIFORM, spatial * hd);
+  draw_dropped (rng, DROP_UNIFORM, spatial * hd);
+  draw_dropped (rng, DROP_UNIFORM, (2 * 8 - 1) * hd);
+}
+
 /* the V2 R-CNN models' box head: FastRCNNConvFCHead */
 static gboolean
-is_v2_rcnn (PsModule *m)
+is_v2_rcnn (PsModule *m, PsModule *outer)
 {
   PsModule *h = ps_module_find_module (m, "roi_heads.box_head");
   return h && strcmp (ps_module_get_type_name (h), "FastRCNNConvFCHead") == 0;
@@ -281,7 +358,7 @@ ssdlite_dropped_classifier_init (PsModule *m, PsRng *rng)
 
 /* MobileNetV3.features: InvertedResidual blocks with a `block` child */
 static gboolean
-is_mobilenet_v3_features (PsModule *m)
+is_mobilenet_v3_features (PsModule *m, PsModule *outer)
 {
   PsModule *b = ps_module_find_module (m, "1");
   int64_t c;
@@ -456,6 +533,14 @@ static const Family families[] = {
   { "FeatureEncoder", "convnormrelu layer1 layer2 layer3 conv", NULL,
     { { CONV, NULL, KAIMING_FAN_OUT_RELU, NULL, ARG_NONE },
       { "BatchNorm2d|InstanceNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } } },
+  /* video/mvit.py */
+  { "MultiscaleAttention", "qkv project", in_mvit_v2,
+    { { NULL } },
+    { { NULL, FALSE, mvit_rel_pos } } },
+  { "MViT", "conv_proj pos_encoding blocks norm head", NULL,
+    { { LINEAR, NULL, "trunc_normal(std=0.02)", "constant(val=0)", ARG_NONE },
+      { "LayerNorm", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE } },
+    { { NULL, FALSE, mvit_pos_encoding } } },
   /* convnext.py */
   { "ConvNeXt", "features avgpool classifier", NULL,
     { { CONV "|" LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
@@ -505,7 +590,7 @@ is_instance (PsModule *m, const char *classes)
 }
 
 static const Family *
-find_family (PsModule *m)
+find_family (PsModule *m, PsModule *outer)
 {
   const char *type = ps_module_get_type_name (m);
 
@@ -513,7 +598,7 @@ find_family (PsModule *m)
     return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     if (name_in (type, families[i].classes) && children_match (m, families[i].children)
-        && (families[i].match == NULL || families[i].match (m)))
+        && (families[i].match == NULL || families[i].match (m, outer)))
       return &families[i];
   return NULL;
 }
@@ -572,9 +657,9 @@ apply (const char *scheme, FamilyArg arg, PsModule *m, const char *slot, PsRng *
 }
 
 gconstpointer
-ps_layer_family_find (PsModule *m)
+ps_layer_family_find (PsModule *m, PsModule *outer)
 {
-  return find_family (m);
+  return find_family (m, outer);
 }
 
 /* one walk over self.modules(): the rules first..end-1, an if/elif chain */

@@ -107,8 +107,9 @@ char     *ps_layer_leaf_extra_repr    (PsModule *m, const PsLayerEntry *e);
 /* ---- a model family's own initialization (ps-layer-family.c) ---------------- */
 
 /* The family of m, if its class is one whose constructor initializes more
- * than its layers' defaults (torchvision's ResNet, VGG, ...); NULL if not. */
-gconstpointer ps_layer_family_find    (PsModule *m);
+ * than its layers' defaults (torchvision's ResNet, VGG, ...); NULL if not.
+ * outer: the module of the nearest enclosing family, NULL if none. */
+gconstpointer ps_layer_family_find    (PsModule *m, PsModule *outer);
 /* What the family's constructor draws before its child number `child` is made. */
 void      ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child,
                                         PsRng *rng);

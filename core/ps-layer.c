@@ -551,11 +551,11 @@ copy_values (PsModule *src, PsModule *dst)
 
 /* `done`: NULL, or the modules already initialized because a model's
  * constructor made them before their turn in the modules' order (skipped). */
-static void init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done);
+static void init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done, PsModule *outer);
 
 /* TransformerEncoder/Decoder: the layers are deep copies of one layer */
 static void
-init_stack (PsModule *m, PsRng *rng, int depth, GHashTable *done)
+init_stack (PsModule *m, PsRng *rng, int depth, GHashTable *done, PsModule *outer)
 {
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     {
@@ -564,17 +564,17 @@ init_stack (PsModule *m, PsRng *rng, int depth, GHashTable *done)
           && ps_module_get_n_children (c) > 0)
         {
           PsModule *first = ps_module_get_child (c, 0);
-          init_rec (first, rng, depth + 1, done);
+          init_rec (first, rng, depth + 1, done, outer);
           for (guint k = 1; k < ps_module_get_n_children (c); k++)
             copy_values (first, ps_module_get_child (c, k));
         }
       else
-        init_rec (c, rng, depth + 1, done);
+        init_rec (c, rng, depth + 1, done, outer);
     }
 }
 
 static void
-init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done)
+init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done, PsModule *outer)
 {
   const char *type = ps_module_get_type_name (m);
   const PsLayerEntry *e;
@@ -592,10 +592,12 @@ init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done)
     }
   if (strcmp (type, "TransformerEncoder") == 0 || strcmp (type, "TransformerDecoder") == 0)
     {
-      init_stack (m, rng, depth, done);
+      init_stack (m, rng, depth, done, outer);
       return;
     }
-  family = ps_layer_family_find (m);
+  family = ps_layer_family_find (m, outer);
+  if (family)
+    outer = m;
   order = ps_layer_family_get_order (family);
   if (order)
     {
@@ -611,14 +613,14 @@ init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done)
           c = ps_module_find_module (m, paths[i]);
           if (c == NULL || c == m)
             continue;
-          init_rec (c, rng, depth + 1, done);
+          init_rec (c, rng, depth + 1, done, outer);
           g_hash_table_add (done, c);
         }
     }
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     {
       ps_layer_family_before_child (family, m, i, rng);
-      init_rec (ps_module_get_child (m, i), rng, depth + 1, done);
+      init_rec (ps_module_get_child (m, i), rng, depth + 1, done, outer);
     }
   e = ps_layer_lookup (type);
   if (e && ps_module_get_kind (m) == PS_MODULE_LAYER)
@@ -642,7 +644,7 @@ void
 ps_layer_init_tree (PsModule *m, PsRng *rng)
 {
   g_return_if_fail (rng != NULL);
-  init_rec (m, rng, 0, NULL);
+  init_rec (m, rng, 0, NULL, NULL);
 }
 
 double
