@@ -465,10 +465,13 @@ static const Family families[] = {
     { { "Conv3d", NULL, KAIMING_FAN_OUT_RELU, "constant(val=0)", ARG_NONE },
       { "BatchNorm3d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
       { LINEAR, NULL, "normal(mean=0, std=0.01)", "constant(val=0)", ARG_NONE } } },
-  /* detection/: ops/feature_pyramid_network.py (its loop also covers the
-   * extra blocks, which initialize themselves first) */
+  /* detection/: ops/feature_pyramid_network.py.  The extra blocks (made
+   * first, as an argument) initialize themselves; the FPN's loop runs before
+   * it adds them. */
   { "FeaturePyramidNetwork", "inner_blocks layer_blocks", NULL,
-    { { CONV, NULL, "kaiming_uniform(a=1)", "constant(val=0)", ARG_NONE } } },
+    { { CONV, "inner_blocks.*", "kaiming_uniform(a=1)", "constant(val=0)", ARG_NONE },
+      { CONV, "layer_blocks.*", "kaiming_uniform(a=1)", "constant(val=0)", ARG_NONE } },
+    { { NULL } }, "extra_blocks" },
   { "LastLevelP6P7", "p6 p7", NULL,
     { { CONV, NULL, "kaiming_uniform(a=1)", "constant(val=0)", ARG_NONE } } },
   /* rpn.py, faster_rcnn.py, mask_rcnn.py, keypoint_rcnn.py */
