@@ -363,15 +363,18 @@ test_cli_huge (void)
   ps_test_rmdir (dir);
 }
 
-/* paramscope-cli init of a repr writes PyTorch's default state_dict, the
- * integer buffers as I64. */
+/* paramscope-cli init of a repr writes PyTorch's state_dict after
+ * torch.manual_seed(0), the integer buffers as I64: a model file of layers,
+ * and a torchvision model whose family initializes its own way. */
 static void
-test_cli_init (void)
+test_cli_init (gconstpointer data)
 {
+  const char *name = data;
   g_autofree char *dir = ps_test_tmpdir ();
-  g_autofree char *model = ps_test_fixture ("layers/convnet.txt");
+  g_autofree char *model = g_build_filename (dir, "model.txt", NULL);
   g_autofree char *out_path = g_build_filename (dir, "out.safetensors", NULL);
-  g_autofree char *want = read_fixture ("convnet", "init");
+  g_autofree char *text = read_fixture (name, "txt");
+  g_autofree char *want = read_fixture (name, "init");
   g_auto (GStrv) lines = g_strsplit (want, "\n", -1);
   const char *argv[] = { "init", model, "--seed", "0", "-o", out_path, NULL };
   g_autofree char *out = NULL, *err = NULL;
@@ -381,6 +384,7 @@ test_cli_init (void)
   guint64 data_start = 0;
   guint n = 0;
 
+  g_assert_true (g_file_set_contents (model, text, -1, NULL));
   g_assert_cmpint (ps_test_run_cli (argv, &out, &err), ==, 0);
   st = ps_safetensors_open (out_path, NULL);
   g_assert_nonnull (st);
@@ -399,7 +403,8 @@ test_cli_init (void)
       g_checksum_update (sum, (const guchar *) file + data_start + e->begin,
                          (gssize) (e->end - e->begin));
       hex = g_strndup (g_checksum_get_string (sum), 16);
-      g_assert_cmpstr (hex, ==, f[1]);
+      if (strcmp (hex, f[1]) != 0)
+        g_error ("%s: init's %s differs from PyTorch's", name, f[0]);
       if (g_str_has_suffix (f[0], "num_batches_tracked"))
         g_assert_cmpint (e->dtype, ==, PS_DTYPE_I64);
       n++;
@@ -488,6 +493,54 @@ init_is_checked (const char *name)
   if (!g_str_has_prefix (name, "tv_"))
     return TRUE;
   return g_strv_contains ((const char *const *) tv_init_checked, name);
+}
+
+static PsModule *
+init_repr (const char *cls, const char *fc_name)
+{
+  g_autofree char *text = g_strdup_printf (
+    "%s(\n"
+    "  (conv1): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), bias=False)\n"
+    "  (bn1): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n"
+    "  (relu): ReLU(inplace=True)\n"
+    "  (maxpool): MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)\n"
+    "  (layer1): Identity()\n  (layer2): Identity()\n  (layer3): Identity()\n  (layer4): Identity()\n"
+    "  (avgpool): AdaptiveAvgPool2d(output_size=(1, 1))\n"
+    "  (%s): Linear(in_features=8, out_features=2, bias=True)\n"
+    ")\n", cls, fc_name);
+  PsRng rng;
+
+  ps_rng_seed (&rng, 0);
+  return open_repr (cls, text, &rng);
+}
+
+static gboolean
+same_values (PsModule *a, PsModule *b, const char *key_a, const char *key_b)
+{
+  PsTensor *x = ps_param_get_data (ps_module_find_param (a, key_a));
+  PsTensor *y = ps_param_get_data (ps_module_find_param (b, key_b));
+
+  g_assert_nonnull (x);
+  g_assert_nonnull (y);
+  g_assert_cmpint (x->numel, ==, y->numel);
+  return memcmp (x->data, y->data, (size_t) x->numel * sizeof (float)) == 0;
+}
+
+/* A family's own initialization follows torchvision's class and children: a
+ * user's class named ResNet with other children, or torchvision's children
+ * under another class, keep the layers' defaults; the family's loop draws
+ * after them (fc keeps its default values, conv1 is redrawn). */
+static void
+test_init_family_class (void)
+{
+  g_autoptr (PsModule) resnet = init_repr ("ResNet", "fc");
+  g_autoptr (PsModule) net = init_repr ("Net", "fc");
+  g_autoptr (PsModule) other = init_repr ("ResNet", "head");
+
+  g_assert_true (same_values (net, other, "conv1.weight", "conv1.weight"));
+  g_assert_false (same_values (resnet, net, "conv1.weight", "conv1.weight"));
+  g_assert_true (same_values (resnet, net, "fc.weight", "fc.weight"));
+  g_assert_true (same_values (resnet, other, "fc.bias", "head.bias"));
 }
 
 static int
@@ -579,7 +632,9 @@ main (int argc, char **argv)
   if (tv_init)
     return g_test_run ();
   g_test_add_func ("/layers/torchvision-list", test_torchvision_list);
+  g_test_add_func ("/layers/init-family-class", test_init_family_class);
   g_test_add_func ("/layers/cli/huge", test_cli_huge);
-  g_test_add_func ("/layers/cli/init", test_cli_init);
+  g_test_add_data_func ("/layers/cli/init", "convnet", test_cli_init);
+  g_test_add_data_func ("/layers/cli/init-torchvision", "tv_squeezenet1_1", test_cli_init);
   return g_test_run ();
 }
