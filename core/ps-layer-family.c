@@ -91,6 +91,9 @@ typedef struct
    * (their `before` SCRIPTED); "hidden:N", the hidden draw N (its `before`
    * SCRIPTED) */
   const char  *order;
+  /* NULL, or the classes of the enclosing family's module it must be in
+   * (a ViT's MLPBlock, not a user's) */
+  const char  *within;
 } Family;
 
 /* n values of uniform_ (also what trunc_normal_ and every kaiming/xavier
@@ -442,20 +445,22 @@ static const Family families[] = {
       { LINEAR, "heads.head", "zeros", "zeros", ARG_NONE } },
     { { "encoder", FALSE, vit_pos_embedding } } },
   { "MLPBlock", "0 1 2 3 4", NULL,
-    { { LINEAR, NULL, "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } } },
+    { { LINEAR, NULL, "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } },
+    .within = "VisionTransformer" },
   /* swin_transformer.py: each block initializes its MLP; each window
    * attention (V1) draws its bias table after qkv and proj */
   { "ShiftedWindowAttention", "qkv proj", NULL,
     { { NULL } },
-    { { NULL, FALSE, bias_table_7x7_heads_of_32 } } },
+    { { NULL, FALSE, bias_table_7x7_heads_of_32 } }, .within = "SwinTransformerBlock" },
   { "SwinTransformerBlock|SwinTransformerBlockV2", "norm1 attn stochastic_depth norm2 mlp", NULL,
-    { { LINEAR, "mlp.*", "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } } },
+    { { LINEAR, "mlp.*", "xavier_uniform()", "normal(std=1e-6)", ARG_NONE } },
+    .within = "SwinTransformer" },
   { "SwinTransformer", "features norm permute avgpool flatten head", NULL,
     { { LINEAR, NULL, "trunc_normal(std=0.02)", "zeros", ARG_NONE } } },
   /* maxvit.py: each attention draws its bias table after to_qkv and merge */
   { "RelativePositionalMultiHeadAttention", "to_qkv merge", NULL,
     { { NULL } },
-    { { NULL, FALSE, bias_table_7x7_heads_of_32 } } },
+    { { NULL, FALSE, bias_table_7x7_heads_of_32 } }, .within = "MaxVit" },
   { "MaxVit", "stem blocks classifier", NULL,
     { { CONV, NULL, "normal(std=0.02)", "zeros", ARG_NONE },
       { "BatchNorm2d", NULL, "constant(val=1)", "constant(val=0)", ARG_NONE },
@@ -601,7 +606,9 @@ find_family (PsModule *m, PsModule *outer)
     return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
     if (name_in (type, families[i].classes) && children_match (m, families[i].children)
-        && (families[i].match == NULL || families[i].match (m, outer)))
+        && (families[i].match == NULL || families[i].match (m, outer))
+        && (families[i].within == NULL
+            || (outer && name_in (ps_module_get_type_name (outer), families[i].within))))
       return &families[i];
   return NULL;
 }
