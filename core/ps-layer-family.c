@@ -201,8 +201,8 @@ resnet_dropped_fc (PsModule *m, PsRng *rng)
 /* A MobileNetV3's features kept by IntermediateLayerGetter: its
  * classifier, Linear(C, L), Hardswish, Dropout, Linear(L, 1000), was made
  * after the features and dropped, L = 1280 (large, C = 960) or 1024 (small,
- * C = 576), halved with reduced_tail.  Its constructor's loop initialized the two Linear after the
- * features: normal_(std=0.01), zeros_. */
+ * C = 576), halved with reduced_tail.  Its constructor's loop initialized
+ * the two Linear after the features: normal_(std=0.01), zeros_. */
 static int64_t
 mobilenet_v3_last_channel (PsModule *m, int64_t *c)
 {
@@ -277,7 +277,7 @@ mvit_is_v2 (PsModule *mvit)
   return FALSE;
 }
 
-/* conv_proj's stride along dimension d (0: time), 0 if unknown */
+/* the stride along dimension d (0: time) of the Conv3d at path, 0 if unknown */
 static int64_t
 conv_stride (PsModule *m, const char *path, int d)
 {
@@ -310,9 +310,11 @@ mvit_pos_encoding (PsModule *m, PsRng *rng)
 
 /* MViT V2's MultiscaleAttention draws rel_pos_h, rel_pos_w (spatial, head_dim)
  * and rel_pos_t (temporal, head_dim), trunc_normal_(std=0.02), after its
- * layers.  In torchvision's mvit_v2_s the pooled keys are 7 x 7 at every
- * block (its strides adapt), so a block's input is 7 * stride_q * stride_kv
- * wide, and its 8 frames give 2 * 8 - 1 temporal positions. */
+ * layers; spatial = 2 * max(q, kv) - 1 for the block's input of width w,
+ * q = w / stride_q, kv = w / stride_kv.  In torchvision's mvit_v2_s the
+ * strides adapt so that w = 7 * stride_q * stride_kv at every block (56 =
+ * 7 * 1 * 8 at the first), so q = 7 * stride_kv and kv = 7 * stride_q; its
+ * 8 frames give 2 * 8 - 1 temporal positions. */
 static gboolean
 in_mvit_v2 (PsModule *m, PsModule *outer)
 {
