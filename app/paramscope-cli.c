@@ -23,14 +23,15 @@
 typedef struct
 {
   const char *model;
-  char       *input, *target, *weights, *out, *loss, *optimizer, *log, *param;
+  char       *input, *target, *weights, *out, *loss, *optimizer, *log, *param, *data;
   char      **inits;             /* "PATTERN=SCHEME", in order */
   gboolean    state_dict, shapes, grad, colorbar;
   char       *seed_s, *lr_s, *momentum_s, *weight_decay_s, *steps_s, *batch_s, *cell_s;
+  char       *samples_s;
   /* checked */
   guint64     seed;
   double      lr, momentum, weight_decay;
-  gint64      steps, batch, cell;
+  gint64      steps, batch, cell, samples;
 } Opts;
 
 static Opts opts;
@@ -80,6 +81,9 @@ static const GOptionEntry run_entries[] = {
 static const GOptionEntry train_entries[] = {
   INPUT_ENTRY,
   TARGET_ENTRY,
+  OPT_TEXT ("data", data, "Or train on data made here, as the window's Train panel does "
+            "(seeded by --seed): random, teacher, spiral, digits or chars", "KIND"),
+  OPT_TEXT ("samples", samples_s, "Samples of --data (default 64)", "N"),
   OPT_TEXT ("loss", loss, "mse, sum, cross_entropy, nll or bce_logits", "LOSS"),
   OPT_TEXT ("lr", lr_s, "Learning rate", "LR"),
   OPT_TEXT ("momentum", momentum_s, "SGD's momentum (default 0)", "M"),
@@ -131,13 +135,15 @@ check_numbers (void)
   gint64 seed = 0;
 
   opts.cell = 16;
+  opts.samples = 64;
   if (!ps_cli_int ("--seed", opts.seed_s, 0, G_MAXINT64, &seed)
       || !ps_cli_double ("--lr", opts.lr_s, &opts.lr)
       || !ps_cli_double ("--momentum", opts.momentum_s, &opts.momentum)
       || !ps_cli_double ("--weight-decay", opts.weight_decay_s, &opts.weight_decay)
       || !ps_cli_int ("--steps", opts.steps_s, 1, 100000000, &opts.steps)
       || !ps_cli_int ("--batch", opts.batch_s, 1, 1 << 20, &opts.batch)
-      || !ps_cli_int ("--cell", opts.cell_s, 1, 256, &opts.cell))
+      || !ps_cli_int ("--cell", opts.cell_s, 1, 256, &opts.cell)
+      || !ps_cli_int ("--samples", opts.samples_s, 1, 1 << 20, &opts.samples))
     return FALSE;
   opts.seed = (guint64) seed;
   return TRUE;
@@ -434,7 +440,7 @@ prepare (Opts *o, PsRng *rng, Prepared *p, GError **error)
           return FALSE;
         }
       p->have_loss = TRUE;
-      if (p->loss != PS_LOSS_SUM && o->target == NULL)
+      if (p->loss != PS_LOSS_SUM && o->target == NULL && o->data == NULL)
         {
           g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "--loss %s needs --target T.safetensors",
                        o->loss);
@@ -444,6 +450,24 @@ prepare (Opts *o, PsRng *rng, Prepared *p, GError **error)
   p->net = load_model (o->model, rng, error);
   if (p->net == NULL)
     return FALSE;
+  if (o->data)
+    {
+      PsDataKind kind;
+      if (!ps_data_kind_from_string (o->data, &kind))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "--data \"%s\": random, teacher, spiral, "
+                       "digits or chars", o->data);
+          return FALSE;
+        }
+      if (o->weights && !load_weights (p->net, o->weights, error))
+        return FALSE;
+      if (!ps_data_generate (kind, p->net, o->samples, o->seed, p->loss, &p->x, &p->t, error))
+        {
+          g_prefix_error (error, "--data %s: ", o->data);
+          return FALSE;
+        }
+      return TRUE;
+    }
   p->x = load_named (o->input, "input", error);
   if (p->x == NULL)
     return FALSE;
@@ -536,10 +560,13 @@ cmd_train (Opts *o)
   PsTensor *hist;
   int rc = 0;
 
-  if (o->input == NULL || o->out == NULL || o->loss == NULL || o->lr_s == NULL
-      || o->steps_s == NULL)
-    return usage_error ("train needs --input X, --loss L, --lr LR, --steps N and -o OUT "
-                        "(and --target T for mse and cross_entropy)");
+  if ((o->input == NULL && o->data == NULL) || o->out == NULL || o->loss == NULL
+      || o->lr_s == NULL || o->steps_s == NULL)
+    return usage_error ("train needs --input X (or --data KIND), --loss L, --lr LR, --steps N "
+                        "and -o OUT (and --target T for mse and cross_entropy)");
+  if (o->data && (o->input || o->target))
+    return usage_error ("--data makes the input and target: give it without --input and "
+                        "--target");
   ps_optim_config_init (&cfg, PS_OPTIM_SGD, o->lr);
   if (o->optimizer && strcmp (o->optimizer, "adam") == 0)
     cfg.kind = PS_OPTIM_ADAM;
@@ -797,7 +824,8 @@ static const Command commands[] = {
     "Run the network forward (and backward from a loss); write output, loss, the state_dict and "
     "grad.KEY for every key.", NULL, run_entries, cmd_run, NULL },
   { "train", "MODEL",
-    "MODEL --input X --target T --loss mse|sum|cross_entropy --lr LR\n"
+    "MODEL --input X --target T | --data KIND [--samples N]\n"
+    "--loss mse|sum|cross_entropy --lr LR\n"
     "[--momentum M] [--optimizer sgd|adam] [--weight-decay WD]\n"
     "[--log FILE.csv] --steps N [--weights W] [--seed N] -o OUT",
     "Train full-batch with torch.optim's SGD or Adam; write the state_dict after the last step "

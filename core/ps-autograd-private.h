@@ -52,6 +52,10 @@ struct _PsNode
   int          out_ndim;
   int64_t      out_shape[PS_ARRAY_MAX_DIMS];
   PsDtype      out_dtype;
+  /* what a node's backward needs beyond saved arrays (a layer's plan and
+   * buffers): freed with the node, or when a backward releases it */
+  gpointer       user;
+  GDestroyNotify user_free;
 };
 
 PsNode   *ps_node_ref    (PsNode *node);
@@ -86,5 +90,9 @@ gboolean  ps_array_inplace_prepare (PsArray *a, GError **error);
 gboolean  ps_array_inplace_finish  (PsArray *a, PsArray *result, const char *name,
                                     PsBackwardFn backward, PsArray *const *inputs, int n,
                                     PsNode **node, GError **error);
+
+/* module(x) for a layer of ps-layer-op (Conv2d, BatchNorm2d, pools, ...):
+ * its kernels and one node (ps-autograd-layer.c). */
+PsArray  *ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error);
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* ps-autograd.c — the graph of recorded operations and the backward engine */
 #include "ps-autograd-private.h"
+#include "ps-layer-recurrent.h"
 
 #include <string.h>
 
@@ -64,6 +65,8 @@ ps_node_unref (PsNode *node)
         for (int i = 0; i < PS_NODE_MAX_SAVED; i++)
           if (cur->saved[i])
             ps_array_unref (cur->saved[i]);
+        if (cur->user && cur->user_free)
+          cur->user_free (cur->user);
         g_free (cur->inputs);
         g_free (cur);
         if (stack == NULL || stack->len == 0)
@@ -500,6 +503,9 @@ release_node (PsNode *node)
   node->released = TRUE;
   for (int i = 0; i < PS_NODE_MAX_SAVED; i++)
     g_clear_pointer (&node->saved[i], ps_array_unref);
+  if (node->user && node->user_free)
+    node->user_free (node->user);
+  node->user = NULL;
 }
 
 gboolean
@@ -695,6 +701,10 @@ ps_autograd_module_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
         ps_module_get_flatten_dims (m, &sd, &ed);
         return ps_array_flatten (x, sd, ed, error);
       }
+    case PS_MODULE_LAYER:
+      if (!ps_recurrent_is_module (m))
+        return ps_autograd_layer_forward (m, x, rng, error);
+      G_GNUC_FALLTHROUGH;
     default:
       ps_array_set_error (error, RUNTIME, "%s cannot be called from code yet",
                           ps_module_get_type_name (m));

@@ -1,7 +1,8 @@
 /* ps-block.c — the forward of known container classes (see ps-block.h)
  *
  * Each program follows the class's forward() in torchvision 0.14
- * (torchvision/models/resnet.py, googlenet.py) in call order: the order
+ * (torchvision/models/resnet.py, alexnet.py, vgg.py, squeezenet.py,
+ * densenet.py, googlenet.py) in call order: the order
  * matters where a forward updates state (BatchNorm's running statistics).
  */
 #include "ps-block.h"
@@ -34,6 +35,44 @@ static const PsBlockStep bottleneck[] = {
   CALL ("relu"),
 };
 
+/* alexnet.AlexNet and vgg.VGG: features, avgpool, torch.flatten(x, 1), classifier */
+static const PsBlockStep features_classifier[] = {
+  CALL ("features"), CALL ("avgpool"), STEP (FLATTEN), CALL ("classifier"),
+};
+
+/* squeezenet.SqueezeNet: features, classifier, torch.flatten(x, 1) */
+static const PsBlockStep squeezenet[] = {
+  CALL ("features"), CALL ("classifier"), STEP (FLATTEN),
+};
+
+/* squeezenet.Fire: the squeezed x through both expands, concatenated along channels */
+static const PsBlockStep fire[] = {
+  CALL ("squeeze"), CALL ("squeeze_activation"), STEP (SAVE),
+  CALL ("expand1x1"), CALL ("expand1x1_activation"), STEP (KEEP),
+  STEP (RESTORE), CALL ("expand3x3"), CALL ("expand3x3_activation"), STEP (KEEP),
+  STEP (CAT),
+};
+
+/* densenet.DenseNet: features, F.relu, adaptive_avg_pool2d(1, 1), flatten, classifier */
+static const PsBlockStep densenet[] = {
+  CALL ("features"), STEP (RELU), STEP (MEAN), CALL ("classifier"),
+};
+
+/* densenet._DenseBlock: each layer reads every feature so far, concatenated */
+static const PsBlockStep dense_block[] = {
+  STEP (GROW),
+};
+
+/* densenet._DenseLayer (drop_rate 0, torchvision's default; the print does not show it) */
+static const PsBlockStep dense_layer[] = {
+  CALL ("norm1"), CALL ("relu1"), CALL ("conv1"), CALL ("norm2"), CALL ("relu2"), CALL ("conv2"),
+};
+
+/* densenet._Transition (a Sequential of these four) */
+static const PsBlockStep transition[] = {
+  CALL ("norm"), CALL ("relu"), CALL ("conv"), CALL ("pool"),
+};
+
 /* googlenet.BasicConv2d: conv, bn, F.relu(x, inplace=True) */
 static const PsBlockStep basic_conv2d[] = {
   CALL ("conv"), CALL ("bn"), STEP (RELU),
@@ -57,6 +96,14 @@ static const struct
   { "ResNet", resnet, G_N_ELEMENTS (resnet) },
   { "BasicBlock", basic_block, G_N_ELEMENTS (basic_block) },
   { "Bottleneck", bottleneck, G_N_ELEMENTS (bottleneck) },
+  { "AlexNet", features_classifier, G_N_ELEMENTS (features_classifier) },
+  { "VGG", features_classifier, G_N_ELEMENTS (features_classifier) },
+  { "SqueezeNet", squeezenet, G_N_ELEMENTS (squeezenet) },
+  { "Fire", fire, G_N_ELEMENTS (fire) },
+  { "DenseNet", densenet, G_N_ELEMENTS (densenet) },
+  { "_DenseBlock", dense_block, G_N_ELEMENTS (dense_block) },
+  { "_DenseLayer", dense_layer, G_N_ELEMENTS (dense_layer) },
+  { "_Transition", transition, G_N_ELEMENTS (transition) },
   { "BasicConv2d", basic_conv2d, G_N_ELEMENTS (basic_conv2d) },
   { "Inception", inception, G_N_ELEMENTS (inception) },
 };
@@ -120,7 +167,7 @@ int
 ps_block_program_add (PsBlockProgram *p, PsBlockStepKind kind, const char *child,
                       const int *src, int n_src)
 {
-  PsBlockOp op = { kind, g_strdup (child), { 0 }, n_src, FALSE };
+  PsBlockOp op = { kind, g_strdup (child), { 0 }, n_src, FALSE, 0 };
   g_return_val_if_fail (n_src >= 1 && n_src <= PS_BLOCK_MAX_KEPT, -1);
   for (int k = 0; k < n_src; k++)
     {
@@ -137,6 +184,13 @@ ps_block_program_set_keepdim (PsBlockProgram *p, gboolean keepdim)
 {
   g_return_if_fail (p->ops->len > 0);
   g_array_index (p->ops, PsBlockOp, p->ops->len - 1).keepdim = keepdim;
+}
+
+void
+ps_block_program_set_cols (PsBlockProgram *p, int64_t cols)
+{
+  g_return_if_fail (p->ops->len > 0);
+  g_array_index (p->ops, PsBlockOp, p->ops->len - 1).cols = cols;
 }
 
 void

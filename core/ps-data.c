@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const kind_names[] = { "random", "teacher", "spiral", "digits" };
+static const char *const kind_names[] = { "random", "teacher", "spiral", "digits", "chars" };
 
 gboolean
 ps_data_kind_from_string (const char *s, PsDataKind *kind)
@@ -115,6 +115,60 @@ ps_data_sample_shape (PsModule *model, int64_t shape[3])
   return 1;
 }
 
+/* ---- a character sequence -------------------------------------------------------- */
+
+#define CHARS_STEPS 16       /* characters a sample */
+#define CHARS_TOKENS 27      /* space and a-z */
+
+/* A first Embedding's vocabulary, else 0. */
+static int64_t
+embedding_tokens (PsModule *model)
+{
+  PsModule *f = first_leaf (model);
+  if (g_strcmp0 (ps_module_get_type_name (f), "Embedding") != 0)
+    return 0;
+  PsParam *w = ps_module_get_param_by_name (f, "weight");
+  int64_t v = ps_module_get_option_int (f, "num_embeddings", 0);
+  if (v <= 0 && w && ps_param_get_data (w) && ps_param_get_data (w)->ndim == 2)
+    v = ps_param_get_data (w)->shape[0];
+  return v;
+}
+
+/* The made-up text's words: which letter follows which is learnable, and a
+ * word's first letter is a guess among a few. */
+static const char *const chars_words[] = {
+  "the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "see", "big",
+  "red", "hat", "in", "sun",
+};
+
+/* n windows of CHARS_STEPS + 1 characters of one stream of words, as token
+ * indices: the first CHARS_STEPS are the input, the last CHARS_STEPS the targets. */
+static void
+make_chars (PsRng *rng, int64_t n, float *x, int64_t *next)
+{
+  for (int64_t i = 0; i < n; i++)
+    {
+      int tok[CHARS_STEPS + 1 + 8];
+      int len = 0;
+      /* start inside a word: a random word, from a random letter */
+      const char *w = chars_words[ps_rng_u64 (rng) % G_N_ELEMENTS (chars_words)];
+      const char *c = w + ps_rng_u64 (rng) % (strlen (w) + 1);
+      while (len < CHARS_STEPS + 1)
+        {
+          for (; *c && len < CHARS_STEPS + 1; c++)
+            tok[len++] = *c - 'a' + 1;
+          if (len < CHARS_STEPS + 1)
+            tok[len++] = 0;
+          c = chars_words[ps_rng_u64 (rng) % G_N_ELEMENTS (chars_words)];
+        }
+      for (int k = 0; k < CHARS_STEPS; k++)
+        {
+          x[i * CHARS_STEPS + k] = (float) tok[k];
+          next[i * CHARS_STEPS + k] = tok[k + 1];
+        }
+    }
+}
+
 /* A sample shape the digits fill: one 28 x 28 channel. */
 static gboolean
 digits_image (int dims, const int64_t *sample)
@@ -140,6 +194,11 @@ ps_data_fits (PsDataKind kind, PsModule *model)
     case PS_DATA_DIGITS:
       return (digits_image (dims, sample) || (dims == 1 && sample[0] == 784))
              && ps_module_output_width (model) == 10;
+    case PS_DATA_CHARS:
+      {
+        int64_t v = embedding_tokens (model), out = ps_module_output_width (model);
+        return v >= CHARS_TOKENS && (out <= 0 || out == v);
+      }
     }
   return FALSE;
 }
@@ -190,6 +249,18 @@ draw_digit (float *img, int k, PsRng *rng)
       }
 }
 
+/* n samples of the network's input: (n, C, H, W) or (n, C, L) before a
+ * convolution, else (n, in); NULL when out of memory */
+static PsTensor *
+new_input (int64_t n, int sample_dims, const int64_t *sample, int64_t in)
+{
+  int64_t shape[4] = { n, 0, 0, 0 };
+  if (sample_dims <= 1)
+    return ps_tensor_new_2d (n, in);
+  memcpy (shape + 1, sample, (size_t) sample_dims * sizeof (int64_t));
+  return ps_tensor_new (sample_dims + 1, shape);
+}
+
 gboolean
 ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsLossKind loss,
                   PsTensor **x_out, PsTensor **target_out, GError **error)
@@ -201,6 +272,34 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
   g_autoptr (PsTensor) t = NULL;
   PsRng rng;
 
+  if (kind == PS_DATA_CHARS)
+    {
+      int64_t v = embedding_tokens (model);
+      g_autofree int64_t *next = NULL;
+      if (!ps_data_fits (PS_DATA_CHARS, model))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_SHAPE,
+                       _("the character sequence has 27 tokens (space, a–z): the network needs "
+                         "an Embedding of at least 27 first and as many outputs as its tokens, "
+                         "not %" PRId64 " tokens and %" PRId64 " outputs"), v, out);
+          return FALSE;
+        }
+      if (n < 1 || n > (1 << 16))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_VALUE,
+                       _("the number of samples must be between 1 and 65536 (got %" PRId64 ")"), n);
+          return FALSE;
+        }
+      ps_rng_seed (&rng, seed);
+      x = ps_tensor_new_2d (n, CHARS_STEPS);
+      next = g_new (int64_t, n * CHARS_STEPS);
+      make_chars (&rng, n, x->data, next);
+      if (loss != PS_LOSS_SUM)
+        t = one_hot (next, n * CHARS_STEPS, v);
+      *x_out = g_steal_pointer (&x);
+      *target_out = g_steal_pointer (&t);
+      return TRUE;
+    }
   if (sample_dims > 1)
     in = sample[0];             /* a convolution first: its channels */
   if (in <= 0 || out <= 0)
@@ -220,7 +319,12 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
   switch (kind)
     {
     case PS_DATA_RANDOM:
-      x = ps_tensor_new_2d (n, in);
+      x = new_input (n, sample_dims, sample, in);
+      if (x == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, _("out of memory for the data"));
+          return FALSE;
+        }
       ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
       t = random_target (&rng, n, out, loss);
       break;
@@ -237,7 +341,12 @@ ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsL
         PsRng trng;
         ps_rng_seed (&trng, seed ^ G_GUINT64_CONSTANT (0x7eac4e2d5eedf00d));
         ps_module_apply (teacher, reinit, &trng);
-        x = ps_tensor_new_2d (n, in);
+        x = new_input (n, sample_dims, sample, in);
+        if (x == NULL)
+          {
+            g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, _("out of memory for the data"));
+            return FALSE;
+          }
         ps_rng_fill_normal (&rng, x->data, x->numel, 0, 1);
         tape = ps_tape_new (teacher, NULL);
         y = ps_tape_forward (tape, x, error);

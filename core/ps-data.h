@@ -1,7 +1,8 @@
 /* ps-data.h — training data for a network: the lesson's random input, a
- * random teacher, a two-class spiral
+ * random teacher, a two-class spiral, digit-like images, a character sequence
  *
- * Each generator makes an input x (n, in_features) and a target for a loss:
+ * Each generator makes an input x (n, in_features), or (n, C, H, W) / (n, C,
+ * L) for a first convolution (ps_data_sample_shape), and a target for a loss:
  * NULL for `sum`, values for `mse`, class probabilities (one-hot or a
  * teacher's softmax) for `cross_entropy`.  The same seed gives the same bytes.
  */
@@ -21,6 +22,11 @@ typedef enum
   PS_DATA_DIGITS,    /* digit-like 28 x 28 patterns (seven-segment strokes, shifted, noisy),
                         class i % 10: (n, 1, 28, 28) for a first Conv2d(1, ...), or (n, 784);
                         needs 10 outputs */
+  PS_DATA_CHARS,     /* a character sequence made up here (words of a small lexicon between
+                        spaces): x (n, 16) token indices (space 0, a-z 1..26) for a first
+                        Embedding of V >= 27 tokens, target the next character of each
+                        position, (n * 16, V) one-hot for a language model's outputs
+                        reshaped to (-1, V); needs V outputs */
 } PsDataKind;
 
 gboolean    ps_data_kind_from_string (const char *s, PsDataKind *kind);

@@ -140,9 +140,9 @@ ps_linear_backward (const float *x, const float *w, const float *dy,
 
 /* The masks of ReLU and LeakyReLU backward, written so that they compile to
  * selects, not branches: a conditional read or product becomes a branch that
- * mispredicts on every other element of a random sign pattern (about 1 ms for
- * a 256 x 1024 tensor).  The in-place case (dx == g, the usual one) has its
- * own loop: the compiler only vectorizes when it can tell the arrays apart. */
+ * mispredicts on every other element of a random sign pattern.  The in-place
+ * case (dx == g, the usual one) has its own loop: the compiler only
+ * vectorizes when it can tell the arrays apart. */
 void
 ps_relu_backward (const float *y, const float *g, float *dx, int64_t n)
 {

@@ -31,6 +31,8 @@ struct _PsModule
   gpointer forward_data;
   GDestroyNotify forward_destroy;
   PsBlockProgram *program;  /* a recorded forward (ps-block.h), shared by clones */
+  char    *program_error;   /* why a user's class has no program (its forward not recorded) */
+  gboolean evaluating;      /* module.eval() was called last (FALSE: training, the default) */
 
   GPtrArray *child_names;   /* char*, owned */
   GHashTable *child_index;  /* name -> index + 1, once there are many children */

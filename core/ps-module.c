@@ -194,6 +194,7 @@ ps_module_unref (PsModule *m)
     g_hash_table_unref (m->options);
   if (m->forward_destroy)
     m->forward_destroy (m->forward_data);
+  g_clear_pointer (&m->program_error, g_free);
   g_clear_pointer (&m->program, ps_block_program_unref);
   g_free (m->class_name);
   g_free (m->extra);
@@ -287,6 +288,22 @@ gboolean
 ps_module_is_lazy (PsModule *m)
 {
   return m->kind == PS_MODULE_LINEAR && m->lazy;
+}
+
+void
+ps_module_set_training (PsModule *m, gboolean training)
+{
+  g_return_if_fail (m != NULL);
+  m->evaluating = !training;
+  for (guint i = 0; m->children && i < m->children->len; i++)
+    ps_module_set_training (m->children->pdata[i], training);
+}
+
+gboolean
+ps_module_get_training (PsModule *m)
+{
+  g_return_val_if_fail (m != NULL, TRUE);
+  return !m->evaluating;
 }
 
 void
@@ -508,6 +525,23 @@ ps_module_set_program (PsModule *m, PsBlockProgram *program)
     ps_block_program_ref (program);
   g_clear_pointer (&m->program, ps_block_program_unref);
   m->program = program;
+  if (program)
+    g_clear_pointer (&m->program_error, g_free);
+}
+
+void
+ps_module_set_program_error (PsModule *m, const char *message)
+{
+  g_return_if_fail (m != NULL);
+  g_free (m->program_error);
+  m->program_error = g_strdup (message);
+}
+
+const char *
+ps_module_get_program_error (PsModule *m)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  return m->program_error;
 }
 
 PsBlockProgram *
@@ -899,6 +933,7 @@ clone_rec (PsModule *m, GHashTable *modules, GHashTable *params)
   c->in_features = m->in_features;
   c->out_features = m->out_features;
   c->lazy = m->lazy;
+  c->evaluating = m->evaluating;
   c->inplace = m->inplace;
   c->negative_slope = m->negative_slope;
   g_free (c->slope_text);

@@ -140,6 +140,11 @@ PsModuleForwardFunc ps_module_get_forward (PsModule *m, gpointer *user_data);
 typedef struct _PsBlockProgram PsBlockProgram;
 void        ps_module_set_program      (PsModule *m, PsBlockProgram *program);
 PsBlockProgram *ps_module_get_program  (PsModule *m);   /* borrowed, NULL if none */
+/* Why a container of a user's class has no program: its forward() could not
+ * be recorded ("Odd.forward() cannot be recorded for the tape: <cell 1>:7:16:
+ * ..."); the tape's error is this message.  NULL clears; a program clears it. */
+void        ps_module_set_program_error (PsModule *m, const char *message);
+const char *ps_module_get_program_error (PsModule *m);
 /* Options of the parameter-free layers, as PyTorch's constructors take them. */
 void        ps_module_set_inplace      (PsModule *m, gboolean inplace);         /* ReLU, LeakyReLU */
 void        ps_module_set_gelu_tanh    (PsModule *m, gboolean tanh_approx);     /* GELU(approximate='tanh') */
@@ -154,6 +159,10 @@ int64_t     ps_module_get_in_features  (PsModule *m);   /* 0 while lazy */
 int64_t     ps_module_get_out_features (PsModule *m);
 gboolean    ps_module_has_bias         (PsModule *m);
 gboolean    ps_module_is_lazy          (PsModule *m);   /* a LazyLinear not yet materialized */
+/* module.train(training) / .eval(): the flag of m and every module under it,
+ * read when code calls a layer (BatchNorm, Dropout); the tape has its own. */
+void        ps_module_set_training     (PsModule *m, gboolean training);
+gboolean    ps_module_get_training     (PsModule *m);   /* module.training */
 /* Materialize a LazyLinear for in_features and initialize it as PyTorch's
  * reset_parameters() with rng (NULL: leave zeros). */
 gboolean    ps_module_materialize      (PsModule *m, int64_t in_features, PsRng *rng,

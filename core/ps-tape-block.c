@@ -123,12 +123,19 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         return TRUE;
       }
     case ENTRY_RELU:
+    case ENTRY_SIGMOID:
+    case ENTRY_TANH:
       if (!ps_tensor_resize (e->out, ndim, shape))
         goto oom;
       if (t->planning)
         return TRUE;
-      for (int64_t i = 0; i < in->numel; i++)
-        e->out->data[i] = in->data[i] > 0.f ? in->data[i] : 0.f;
+      if (e->kind == ENTRY_SIGMOID)          /* as the Sigmoid and Tanh modules */
+        ps_sigmoid_array (in->data, e->out->data, in->numel);
+      else if (e->kind == ENTRY_TANH)
+        ps_tanh_array (in->data, e->out->data, in->numel);
+      else
+        for (int64_t i = 0; i < in->numel; i++)
+          e->out->data[i] = in->data[i] > 0.f ? in->data[i] : 0.f;
       return TRUE;
     case ENTRY_FLATTEN:
       if (ndim < 2)
@@ -174,6 +181,36 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           }
         return TRUE;
       }
+    case ENTRY_OUTPUT:
+      /* the recurrent layer's output itself, read by the layers after it */
+      if (!ps_tensor_resize (e->out, ndim, shape))
+        goto oom;
+      if (t->planning)
+        return TRUE;
+      memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
+      return TRUE;
+    case ENTRY_RESHAPE:
+      if (e->cols <= 0 || in->numel % e->cols != 0)
+        {
+          g_autofree char *dims = g_strdup_printf ("%" G_GINT64_FORMAT, in->shape[0]);
+          for (int d = 1; d < ndim; d++)
+            {
+              char *more = g_strdup_printf ("%s, %" G_GINT64_FORMAT, dims, in->shape[d]);
+              g_free (dims);
+              dims = more;
+            }
+          return shape_error (t, e, error, "shape '[-1, %" G_GINT64_FORMAT "]' is invalid for "
+                              "input of size %" G_GINT64_FORMAT " (a tensor of shape [%s])",
+                              e->cols, in->numel, dims);
+        }
+      shape[0] = in->numel / e->cols;
+      shape[1] = e->cols;
+      if (!ps_tensor_resize (e->out, 2, shape))
+        goto oom;
+      if (t->planning)
+        return TRUE;
+      memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
+      return TRUE;
     case ENTRY_MODULE:
       break;
     }
@@ -284,7 +321,11 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
         return TRUE;
       }
     case ENTRY_RELU:
+    case ENTRY_SIGMOID:
+    case ENTRY_TANH:
     case ENTRY_FLATTEN:
+    case ENTRY_OUTPUT:
+    case ENTRY_RESHAPE:
       {
         PsTensor *d;
         if (e->src[0] < 0)
@@ -299,6 +340,18 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
           return FALSE;
         if (e->kind == ENTRY_RELU)
           ps_relu_backward (e->out->data, g->data, d->data, g->numel);
+        else if (e->kind == ENTRY_SIGMOID)
+          {
+            const float *y = e->out->data, *gv = g->data;
+            for (int64_t i = 0; i < g->numel; i++)
+              d->data[i] = gv[i] * (1.f - y[i]) * y[i];
+          }
+        else if (e->kind == ENTRY_TANH)
+          {
+            const float *y = e->out->data, *gv = g->data;
+            for (int64_t i = 0; i < g->numel; i++)
+              d->data[i] = gv[i] * (1.f - y[i] * y[i]);
+          }
         else if (d != g)
           memcpy (d->data, g->data, (size_t) g->numel * sizeof (float));
         return ps_tape_deliver (t, e->src[0], d, TRUE, error);

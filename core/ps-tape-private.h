@@ -43,7 +43,11 @@ typedef enum
   ENTRY_FLATTEN,
   ENTRY_MEAN,             /* x.mean over every dimension from 2 on (N, C) */
   ENTRY_MEAN_KEEPDIM,     /* the same, keepdim=True (N, C, 1, ...) */
+  ENTRY_SIGMOID,          /* torch.sigmoid in a recorded forward */
+  ENTRY_TANH,             /* torch.tanh in a recorded forward */
   ENTRY_MISSING,          /* a child the forward calls is absent: an error at forward */
+  ENTRY_OUTPUT,           /* x[0] of a recurrent layer's (output, h_n): its output as is */
+  ENTRY_RESHAPE,          /* x.reshape(-1, cols) */
 } EntryKind;
 
 typedef struct
@@ -55,6 +59,7 @@ typedef struct
   int       n_src;
   int       fanout;       /* entries (and the loss, for the last) that read this output */
   const char *missing;    /* ENTRY_MISSING: the child's name (static) */
+  int64_t   cols;         /* ENTRY_RESHAPE */
   PsTensor *g;            /* in backward: dL/d(out) once every reader has delivered it */
   gboolean  g_owned;      /* g is a tape buffer this entry may overwrite */
   PsTensor *acc;          /* fanout > 1: the sum of the readers' gradients */

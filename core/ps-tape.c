@@ -221,6 +221,25 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_MEAN:
           reg[k + 1] = emit (w, op->keepdim ? ENTRY_MEAN_KEEPDIM : ENTRY_MEAN, m, src, 1, NULL);
           break;
+        case PS_BLOCK_SIGMOID:
+          reg[k + 1] = emit (w, ENTRY_SIGMOID, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_TANH:
+          reg[k + 1] = emit (w, ENTRY_TANH, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_GROW:
+          g_assert_not_reached ();
+        case PS_BLOCK_OUTPUT:
+          reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_RESHAPE:
+          reg[k + 1] = emit (w, ENTRY_RESHAPE, m, src, 1, NULL);
+          if (w->mode == WALK_ASSIGN)
+            w->t->pool[reg[k + 1]].cols = op->cols;
+          else if (w->mode == WALK_COMPARE && (guint) reg[k + 1] < w->limit
+                   && w->t->pool[reg[k + 1]].cols != op->cols)
+            w->same = FALSE;
+          break;
         default:
           g_assert_not_reached ();
         }
@@ -295,6 +314,20 @@ walk (Walk *w, PsModule *m, int in)
           x = emit (w, ENTRY_FLATTEN, m, &x, 1, NULL);
           break;
         case PS_BLOCK_MEAN:
+          x = emit (w, ENTRY_MEAN, m, &x, 1, NULL);
+          break;
+        case PS_BLOCK_GROW:
+          for (guint i = 0; i < ps_module_get_n_children (m); i++)
+            {
+              int y = walk (w, ps_module_get_child (m, i), x);
+              int src[2] = { x, y };
+              x = emit (w, ENTRY_CAT, m, src, 2, NULL);
+            }
+          break;
+        case PS_BLOCK_SIGMOID:
+        case PS_BLOCK_TANH:
+        case PS_BLOCK_OUTPUT:
+        case PS_BLOCK_RESHAPE:
           g_assert_not_reached ();
         }
     }
@@ -637,8 +670,12 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   if (ps_module_get_kind (m) == PS_MODULE_CONTAINER)
     {
       g_autofree char *path = ps_tape_module_path (t, m);
-      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet (its forward "
-                   "is not known)", path, ps_module_get_type_name (m));
+      if (ps_module_get_program_error (m))
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s", path,
+                     ps_module_get_program_error (m));
+      else
+        g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: %s cannot be run yet (its forward "
+                     "is not known)", path, ps_module_get_type_name (m));
       return FALSE;
     }
   memcpy (shape, in->shape, sizeof shape);

@@ -31,9 +31,19 @@ typedef struct
   PsTensor *start;   /* the values a reset returns to */
 } Pair;
 
+/* A buffer (BatchNorm's running statistics): the replica's forwards update
+ * it, and frames carry its values to the caller's as they do a parameter's. */
+typedef struct
+{
+  PsParam  *orig;    /* the caller's buffer (ref) */
+  PsParam  *rep;     /* the replica's */
+  PsTensor *start;   /* the values a reset returns to */
+} BufPair;
+
 typedef struct
 {
   PsTensor **data;   /* one per pair, allocated with the frame */
+  PsTensor **bufs;   /* one per buffer pair */
   PsTensor **grad;   /* one per pair, allocated on first use */
   gboolean  *has_grad;
   guint64    step;
@@ -46,6 +56,8 @@ struct _PsTrainer
   PsModule     *replica;
   Pair         *pairs;
   guint         n;
+  BufPair      *bufs;
+  guint         n_bufs;
   PsTensor     *x, *target;
   PsTrainConfig c;
   PsRng         rng;
@@ -101,6 +113,9 @@ frame_init (PsTrainer *t, Frame *f)
   f->has_grad = g_new0 (gboolean, t->n);
   for (guint i = 0; i < t->n; i++)
     f->data[i] = ps_tensor_copy (ps_param_get_data (t->pairs[i].rep));
+  f->bufs = g_new0 (PsTensor *, t->n_bufs);
+  for (guint i = 0; i < t->n_bufs; i++)
+    f->bufs[i] = ps_tensor_copy (ps_param_get_data (t->bufs[i].rep));
   f->loss = NAN;
 }
 
@@ -112,7 +127,10 @@ frame_clear (PsTrainer *t, Frame *f)
       ps_tensor_unref (f->data[i]);
       ps_tensor_unref (f->grad[i]);
     }
+  for (guint i = 0; f->bufs && i < t->n_bufs; i++)
+    ps_tensor_unref (f->bufs[i]);
   g_free (f->data);
+  g_free (f->bufs);
   g_free (f->grad);
   g_free (f->has_grad);
 }
@@ -136,6 +154,11 @@ publish (PsTrainer *t)
           else
             memcpy (f->grad[i]->data, g->data, (size_t) g->numel * sizeof (float));
         }
+    }
+  for (guint i = 0; i < t->n_bufs; i++)
+    {
+      PsTensor *d = ps_param_get_data (t->bufs[i].rep);
+      memcpy (f->bufs[i]->data, d->data, (size_t) d->numel * sizeof (float));
     }
   pthread_mutex_lock (&t->lock);
   f->step = t->step;
@@ -315,6 +338,19 @@ ps_trainer_new (PsModule *model, const PsTensor *x, const PsTensor *target,
       t->pairs[i].start = ps_tensor_copy (ps_param_get_data (p->param));
       g_ptr_array_add (names, t->pairs[i].name);
     }
+  {
+    g_autoptr (GPtrArray) nb = ps_module_named_buffers (model);
+    t->n_bufs = nb->len;
+    t->bufs = g_new0 (BufPair, MAX (t->n_bufs, 1));
+    for (guint i = 0; i < t->n_bufs; i++)
+      {
+        PsNamedParam *p = nb->pdata[i];
+        t->bufs[i].orig = ps_param_ref (p->param);
+        t->bufs[i].rep = g_hash_table_lookup (map, p->param);
+        t->bufs[i].start = ps_tensor_copy (ps_param_get_data (p->param));
+        g_assert (t->bufs[i].rep != NULL);
+      }
+  }
   t->norms = g_new0 (double, t->n);
   ps_rng_seed (&t->rng, c->seed);
   t->tape = ps_tape_new (t->replica, &t->rng);
@@ -358,10 +394,15 @@ ps_trainer_new (PsModule *model, const PsTensor *x, const PsTensor *target,
     .tape = t->tape, .opt = t->opt, .x = t->x, .target = t->target, .loss = c->loss,
     .check = TRUE, .grad_norms = t->norms, .names = t->names,
   };
-  /* check shapes, target and loss once, here, rather than in the worker */
+  /* check shapes, target and loss once, here, rather than in the worker
+   * (in eval mode: BatchNorm's running statistics stay as they are, and no
+   * Dropout mask is drawn, as if this forward had not happened) */
   {
     double loss;
-    const PsTensor *y = ps_tape_forward (t->tape, t->x, error);
+    const PsTensor *y;
+    ps_tape_set_training (t->tape, FALSE);
+    y = ps_tape_forward (t->tape, t->x, error);
+    ps_tape_set_training (t->tape, TRUE);
     if (y == NULL || !ps_loss_compute (c->loss, y, t->target, &loss, NULL, error))
       {
         ps_trainer_free (t);
@@ -410,6 +451,12 @@ ps_trainer_free (PsTrainer *t)
       g_free (t->pairs[i].name);
       ps_tensor_unref (t->pairs[i].start);
     }
+  for (guint i = 0; t->bufs && i < t->n_bufs; i++)
+    {
+      ps_param_unref (t->bufs[i].orig);
+      ps_tensor_unref (t->bufs[i].start);
+    }
+  g_free (t->bufs);
   g_free (t->pairs);
   g_free (t->norms);
   g_free (t->names);
@@ -436,6 +483,11 @@ pull_model (PsTrainer *t)
       PsTensor *src = ps_param_get_data (t->pairs[i].orig), *dst = ps_param_get_data (t->pairs[i].rep);
       memcpy (dst->data, src->data, (size_t) dst->numel * sizeof (float));
       ps_param_set_requires_grad (t->pairs[i].rep, ps_param_get_requires_grad (t->pairs[i].orig));
+    }
+  for (guint i = 0; i < t->n_bufs; i++)
+    {
+      PsTensor *src = ps_param_get_data (t->bufs[i].orig), *dst = ps_param_get_data (t->bufs[i].rep);
+      memcpy (dst->data, src->data, (size_t) dst->numel * sizeof (float));
     }
 }
 
@@ -543,6 +595,11 @@ ps_trainer_reset (PsTrainer *t)
       ps_param_restore (t->pairs[i].orig, t->pairs[i].start, NULL);
       ps_param_restore (t->pairs[i].rep, t->pairs[i].start, NULL);
     }
+  for (guint i = 0; i < t->n_bufs; i++)
+    {
+      ps_param_restore (t->bufs[i].orig, t->bufs[i].start, NULL);
+      ps_param_restore (t->bufs[i].rep, t->bufs[i].start, NULL);
+    }
   restart_run (t);
 }
 
@@ -554,6 +611,11 @@ ps_trainer_rebase (PsTrainer *t)
     {
       PsTensor *d = ps_param_get_data (t->pairs[i].orig);
       memcpy (t->pairs[i].start->data, d->data, (size_t) d->numel * sizeof (float));
+    }
+  for (guint i = 0; i < t->n_bufs; i++)
+    {
+      PsTensor *d = ps_param_get_data (t->bufs[i].orig);
+      memcpy (t->bufs[i].start->data, d->data, (size_t) d->numel * sizeof (float));
     }
   pull_model (t);
   restart_run (t);
@@ -584,6 +646,8 @@ ps_trainer_take_frame (PsTrainer *t)
    * over again, so no copy is needed here */
   for (guint i = 0; i < t->n; i++)
     ps_param_exchange (t->pairs[i].orig, f->data[i], f->has_grad[i] ? f->grad[i] : NULL);
+  for (guint i = 0; i < t->n_bufs; i++)
+    ps_param_exchange (t->bufs[i].orig, f->bufs[i], NULL);
   t->synced_step = f->step;
   t->synced_loss = f->loss;
   return TRUE;

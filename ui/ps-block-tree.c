@@ -1,8 +1,8 @@
 /* ps-block-tree.c — the tree's model, its rows and its selection */
 #include "ps-block-tree.h"
+#include "ps-block-row.h"
 #include "ps-ui-util.h"
 
-#include <glib/gi18n.h>
 #include <string.h>
 
 struct _PsBlockTree
@@ -32,37 +32,13 @@ create_children (gpointer item, gpointer user_data)
   return kids && g_list_model_get_n_items (kids) > 0 ? g_object_ref (kids) : NULL;
 }
 
-/* An expander holding the name, the kind, the size, the tied badge and the
- * lazy badge.  In a narrow tree each ellipsizes rather than being cut at the
- * tree's edge: the row's box gives the short ones their whole text first
- * (GtkBox spreads the room by the smallest shortfall), the row's tooltip
- * says it all. */
+/* An expander holding a PsBlockRow (ps-block-row.h). */
 static void
 setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *name = gtk_label_new (NULL), *kind = gtk_label_new (NULL), *size = gtk_label_new (NULL);
-  GtkWidget *tied = gtk_label_new (NULL), *lazy = gtk_label_new (_("uninitialized"));
 
-  gtk_widget_add_css_class (name, "ps-tree-name");
-  gtk_widget_add_css_class (kind, "dim-label");
-  gtk_widget_add_css_class (size, "dim-label");
-  gtk_widget_add_css_class (size, "numeric");
-  gtk_widget_add_css_class (tied, "ps-badge-tied");
-  gtk_widget_add_css_class (lazy, "ps-badge-lazy");
-  for (GtkWidget *l = name; l; l = l == name ? kind : l == kind ? size : l == size ? tied
-                                  : l == tied ? lazy : NULL)
-    {
-      gtk_label_set_ellipsize (GTK_LABEL (l), l == name ? PANGO_ELLIPSIZE_MIDDLE : PANGO_ELLIPSIZE_END);
-      gtk_label_set_width_chars (GTK_LABEL (l), 1);
-    }
-  gtk_box_append (GTK_BOX (box), name);
-  gtk_box_append (GTK_BOX (box), kind);
-  gtk_box_append (GTK_BOX (box), size);
-  gtk_box_append (GTK_BOX (box), tied);
-  gtk_box_append (GTK_BOX (box), lazy);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), ps_block_row_new ());
   gtk_list_item_set_child (item, expander);
 }
 
@@ -71,46 +47,11 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   GtkTreeListRow *row = gtk_list_item_get_item (item);
   GtkWidget *expander = gtk_list_item_get_child (item);
-  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
-  GtkWidget *name = gtk_widget_get_first_child (box);
-  GtkWidget *kind = gtk_widget_get_next_sibling (name);
-  GtkWidget *size = gtk_widget_get_next_sibling (kind);
-  GtkWidget *tied = gtk_widget_get_next_sibling (size);
-  GtkWidget *lazy = gtk_widget_get_next_sibling (tied);
   g_autoptr (PsTreeNode) node = gtk_tree_list_row_get_item (row);
-  g_autofree char *desc = ps_tree_node_describe (node);
-  g_autofree char *sz = ps_tree_node_describe_size (node);
-  g_autofree char *badge = ps_tree_node_tied_badge (node);
-  g_autofree char *label = NULL;
-  g_autoptr (GString) a11y = NULL;
-  const char *nm = ps_tree_node_get_name (node);
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  if (ps_tree_node_get_param (node))
-    label = g_strdup (nm);
-  else
-    label = *ps_tree_node_get_key (node) ? g_strdup_printf ("(%s)", nm) : g_strdup (nm);
-  gtk_label_set_text (GTK_LABEL (name), label);
-  /* the name goes short last: up to 10 characters of it are always shown */
-  gtk_label_set_width_chars (GTK_LABEL (name), MIN ((int) g_utf8_strlen (label, -1), 10));
-  if (ps_tree_node_is_buffer (node))
-    gtk_label_set_text (GTK_LABEL (kind), _("buffer, read-only"));
-  else
-    gtk_label_set_text (GTK_LABEL (kind), !ps_tree_node_get_param (node) || strcmp (desc, nm) != 0
-                                          ? desc : "");   /* a Keras variable: its path */
-  gtk_label_set_text (GTK_LABEL (size), sz);
-  gtk_label_set_text (GTK_LABEL (tied), badge ? badge : "");
-  gtk_widget_set_visible (tied, badge != NULL);
-  gtk_widget_set_visible (lazy, ps_tree_node_is_uninitialized (node));
-  gtk_widget_set_visible (kind, *gtk_label_get_text (GTK_LABEL (kind)) != '\0');
-  /* what the row says, whole: its accessible name, and its tooltip where a
-   * narrow tree ellipsizes it */
-  a11y = g_string_new (NULL);
-  for (GtkWidget *l = name; l; l = gtk_widget_get_next_sibling (l))
-    if (gtk_widget_get_visible (l) && *gtk_label_get_text (GTK_LABEL (l)))
-      g_string_append_printf (a11y, "%s%s", a11y->len ? "  " : "", gtk_label_get_text (GTK_LABEL (l)));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (expander), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y->str, -1);
-  gtk_widget_set_tooltip_text (expander, a11y->str);
+  ps_block_row_bind (PS_BLOCK_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
+                     node, expander);
 }
 
 /* ---- selection ------------------------------------------------------------------ */

@@ -14,6 +14,7 @@
  * (ps-checkpoint-window-stats.c; the struct is in ps-checkpoint-window-private.h).
  */
 #include "ps-checkpoint-window-private.h"
+#include "ps-checkpoint-row.h"
 #include "ps-checkpoint-item.h"
 #include "ps-checkpoint-source.h"
 #include "ps-matrix-view.h"
@@ -332,30 +333,8 @@ static void
 setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name = gtk_label_new (NULL), *badge = gtk_label_new (NULL);
-  GtkWidget *dtype = dim_label (NULL, FALSE), *shape = gtk_label_new (NULL);
-  GtkWidget *size = dim_label (NULL, FALSE);
 
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-  gtk_label_set_width_chars (GTK_LABEL (name), 9);       /* "weight" whole, however deep */
-  gtk_widget_set_hexpand (name, TRUE);
-  gtk_widget_add_css_class (badge, "ps-badge-tied");
-  gtk_label_set_width_chars (GTK_LABEL (dtype), 4);
-  gtk_label_set_xalign (GTK_LABEL (dtype), 0);
-  gtk_label_set_width_chars (GTK_LABEL (shape), 13);
-  gtk_label_set_xalign (GTK_LABEL (shape), 1);
-  gtk_widget_add_css_class (shape, "numeric");
-  gtk_label_set_width_chars (GTK_LABEL (size), 9);
-  gtk_label_set_xalign (GTK_LABEL (size), 1);
-  gtk_widget_add_css_class (size, "numeric");
-  gtk_box_append (GTK_BOX (box), name);
-  gtk_box_append (GTK_BOX (box), badge);
-  gtk_box_append (GTK_BOX (box), dtype);
-  gtk_box_append (GTK_BOX (box), shape);
-  gtk_box_append (GTK_BOX (box), size);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), ps_checkpoint_row_new ());
   gtk_list_item_set_child (item, expander);
 }
 
@@ -364,47 +343,11 @@ bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   GtkTreeListRow *row = gtk_list_item_get_item (item);
   GtkWidget *expander = gtk_list_item_get_child (item);
-  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
-  GtkWidget *name = gtk_widget_get_first_child (box);
-  GtkWidget *badge = gtk_widget_get_next_sibling (name);
-  GtkWidget *dtype = gtk_widget_get_next_sibling (badge);
-  GtkWidget *shape = gtk_widget_get_next_sibling (dtype);
-  GtkWidget *size = gtk_widget_get_next_sibling (shape);
   g_autoptr (PsCheckpointItem) it = gtk_tree_list_row_get_item (row);
-  const PsCheckpointNode *n = ps_checkpoint_item_get_node (it);
-  g_autofree char *shape_s = ps_checkpoint_item_describe_shape (it);
-  g_autofree char *size_s = ps_checkpoint_item_describe_size (it);
-  g_autofree char *badge_s = NULL, *badge_tip = NULL, *a11y = NULL;
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  gtk_label_set_text (GTK_LABEL (name), *n->name ? n->name : "\u2205");
-  if (n->alias_of)
-    {
-      /* TRANSLATORS: a badge: this name is an alias (__metadata__) of a stored tensor */
-      badge_s = g_strdup (C_("badge", "alias"));
-      badge_tip = g_strdup_printf (_("same tensor as %s"), n->alias_of);
-    }
-  else if (n->aliases)
-    {
-      g_autofree char *names = g_strjoinv (", ", (char **) n->aliases);
-      /* TRANSLATORS: a badge: this tensor also has other names (tied weights) */
-      badge_s = g_strdup (C_("badge", "tied"));
-      badge_tip = g_strdup_printf (_("also %s"), names);
-    }
-  gtk_label_set_text (GTK_LABEL (badge), badge_s ? badge_s : "");
-  gtk_widget_set_tooltip_text (badge, badge_tip);
-  gtk_widget_set_visible (badge, badge_s != NULL);
-  gtk_label_set_text (GTK_LABEL (dtype), n->dtype_name ? n->dtype_name : "");
-  gtk_label_set_text (GTK_LABEL (shape), shape_s);
-  if (n->entry == NULL)
-    gtk_widget_add_css_class (shape, "dim-label");
-  else
-    gtk_widget_remove_css_class (shape, "dim-label");
-  gtk_label_set_text (GTK_LABEL (size), size_s);
-  gtk_widget_set_tooltip_text (name, n->key);
-  a11y = g_strdup_printf ("%s, %s, %s, %s%s%s", n->key, n->dtype_name ? n->dtype_name : "",
-                          shape_s, size_s, badge_tip ? ", " : "", badge_tip ? badge_tip : "");
-  set_a11y_label (expander, a11y);
+  ps_checkpoint_row_bind (PS_CHECKPOINT_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
+                          it, expander);
 }
 
 static guint
@@ -678,30 +621,6 @@ ps_checkpoint_window_get_view (PsCheckpointWindow *win)
 {
   g_return_val_if_fail (PS_IS_CHECKPOINT_WINDOW (win), NULL);
   return win->has_view ? &win->view : NULL;
-}
-
-GtkWidget *
-ps_checkpoint_window_get_tree_view (PsCheckpointWindow *win)
-{
-  return win->tree_view;
-}
-
-GtkWidget *
-ps_checkpoint_window_get_heatmap (PsCheckpointWindow *win)
-{
-  return win->heatmap;
-}
-
-GtkWidget *
-ps_checkpoint_window_get_row_axis (PsCheckpointWindow *win)
-{
-  return win->row_dd;
-}
-
-GtkWidget *
-ps_checkpoint_window_get_col_axis (PsCheckpointWindow *win)
-{
-  return win->col_dd;
 }
 
 GtkWidget *

@@ -51,12 +51,11 @@ const PsCheckpointView *ps_checkpoint_window_get_view (PsCheckpointWindow *win);
 void          ps_checkpoint_window_compute_stats  (PsCheckpointWindow *win, gboolean whole);
 gboolean      ps_checkpoint_window_get_stats      (PsCheckpointWindow *win, PsStats *out);
 
-/* The widgets, for tests and the benchmark. */
-GtkWidget    *ps_checkpoint_window_get_tree_view  (PsCheckpointWindow *win);
-GtkWidget    *ps_checkpoint_window_get_heatmap    (PsCheckpointWindow *win);   /* a PsMatrixView */
-GtkWidget    *ps_checkpoint_window_get_row_axis   (PsCheckpointWindow *win);   /* GtkDropDown */
-GtkWidget    *ps_checkpoint_window_get_col_axis   (PsCheckpointWindow *win);   /* GtkDropDown */
-/* The GtkSpinButton of the index on axis, NULL for the row and column axes. */
+/* The template's children (tree_view, heatmap: a PsMatrixView, row_dd and
+ * col_dd: the axes' GtkDropDowns, ...) are reached with
+ * gtk_widget_get_template_child (win, PS_TYPE_CHECKPOINT_WINDOW, name).
+ * The GtkSpinButton of the index on axis (made for each tensor), NULL for
+ * the row and column axes. */
 GtkWidget    *ps_checkpoint_window_get_index_spin (PsCheckpointWindow *win, int axis);
 const char   *ps_checkpoint_window_get_readout    (PsCheckpointWindow *win);
 

@@ -84,13 +84,6 @@ ps_console_get_text (PsConsole *c)
   return gtk_text_buffer_get_text (c->log, &a, &b, FALSE);
 }
 
-GtkWidget *
-ps_console_get_entry (PsConsole *c)
-{
-  g_return_val_if_fail (PS_IS_CONSOLE (c), NULL);
-  return c->entry;
-}
-
 /* ---- running -------------------------------------------------------------------------- */
 
 static void

@@ -27,6 +27,5 @@ void        ps_console_submit     (PsConsole *console, const char *line);
 void        ps_console_show_code  (PsConsole *console, const char *code);
 /* All the text shown (for tests); caller frees. */
 char       *ps_console_get_text   (PsConsole *console);
-GtkWidget  *ps_console_get_entry  (PsConsole *console);
 
 G_END_DECLS

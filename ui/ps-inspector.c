@@ -323,8 +323,8 @@ ps_inspector_refresh (PsInspector *inspector)
     }
   if (g_strcmp0 (inspector->names_markup, s->str) != 0)
     {
-      gtk_label_set_markup (GTK_LABEL (inspector->names), s->str);
-      gtk_label_select_region (GTK_LABEL (inspector->names), 0, 0);   /* no all-selected text */
+      /* selectable: its markup kept through a selection; none selected */
+      ps_ui_label_set_markup (GTK_LABEL (inspector->names), s->str);
       g_free (inspector->names_markup);
       inspector->names_markup = g_strdup (s->str);
     }

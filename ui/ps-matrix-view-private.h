@@ -1,6 +1,7 @@
 /* ps-matrix-view-private.h — what the files of PsMatrixView share
  *
- *   ps-matrix-view.c        the source, layout, pooling, geometry, export
+ *   ps-matrix-view.c        the source, layout, selection, geometry, zoom, export
+ *   ps-matrix-view-cells.c  the cells on screen: pooling jobs, now or in a worker
  *   ps-matrix-view-draw.c   the layers of a frame, offscreen rendering
  *   ps-matrix-view-input.c  pointer, scroll, keyboard actions, tooltip
  *   ps-matrix-view-edit.c   the value popover
@@ -112,8 +113,18 @@ struct _PsMatrixView
   gboolean   error_shown;               /* show_error() was called since the last commit */
 };
 
+static inline gboolean
+ps_matrix_view_is_async (PsMatrixView *v)
+{
+  return v->source != NULL && ps_matrix_source_is_async (v->source);
+}
+
 /* ps-matrix-view.c */
 gboolean ps_matrix_view_layout        (PsMatrixView *v, PsMatrixLayout *L);   /* FALSE: nothing */
+/* The key of what layout L shows at scale (device pixels per point). */
+void     ps_matrix_view_layout_key    (PsMatrixView *v, const PsMatrixLayout *L, int scale,
+                                       PsMatrixKey *k);
+void     ps_matrix_view_update_accessible (PsMatrixView *v);
 gboolean ps_matrix_view_get_shape     (PsMatrixView *v, PsMatrixShape *shape);
 double   ps_matrix_view_row_label_gutter (PsMatrixView *v, const PsMatrixShape *shape, double font);
 void     ps_matrix_view_scroll_to     (PsMatrixView *v, int64_t row, int64_t col);
@@ -122,6 +133,16 @@ void     ps_matrix_view_zoom_keyboard (PsMatrixView *v, double factor);
 void     ps_matrix_view_cursor        (PsMatrixView *v);
 void     ps_matrix_view_request_edit (PsMatrixView *v, int64_t row, int64_t col, float value);
 void     ps_matrix_view_snapshot      (GtkWidget *widget, GtkSnapshot *snapshot);
+
+/* ps-matrix-view-cells.c */
+void     ps_matrix_job_free           (PsMatrixJob *j);
+/* Point j's pooling at key k, its buffers large enough. */
+void     ps_matrix_job_prepare        (PsMatrixJob *j, const PsMatrixKey *k);
+/* Make the cells on screen show what the layout wants (want: its key, may
+ * be NULL), or ask for them.  TRUE when they do now. */
+gboolean ps_matrix_view_request_cells (PsMatrixView *v, PsMatrixKey *want);
+/* The source, zoom or pan changed: pool now rather than at the next frame. */
+void     ps_matrix_view_request_soon  (PsMatrixView *v);
 
 /* ps-matrix-view-draw.c */
 void     ps_matrix_view_draw_placeholder (GtkWidget *w, GtkSnapshot *s, const char *text);

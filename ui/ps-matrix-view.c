@@ -11,7 +11,8 @@
  *      on screen are that key; an asynchronous one gets a job in a worker,
  *      one at a time, the latest wish waiting behind it, and the cells of
  *      the last finished job are drawn where their window lies now.
- *      Either way the job's back buffer becomes the cells on screen.
+ *      Either way the job's back buffer becomes the cells on screen
+ *      (ps-matrix-view-cells.c).
  *   3. The cells are painted through one cairo node with CAIRO_FILTER_NEAREST
  *      (ps_heatmap_draw_cells: crisp in GTK 4.8, whose texture nodes always
  *      filter bilinearly), then the grid, the selection and the colorbar, in
@@ -26,8 +27,6 @@
 #include <math.h>
 #include <string.h>
 
-#define BUSY_DELAY_MS 250       /* "Reading…" only when it takes that long */
-
 G_DEFINE_FINAL_TYPE (PsMatrixView, ps_matrix_view, GTK_TYPE_WIDGET)
 
 enum { PROP_0, PROP_SOURCE, PROP_EDITABLE, PROP_SELECTED_ROW, PROP_SELECTED_COL, PROP_SHOW_VALUES,
@@ -37,29 +36,12 @@ static GParamSpec *properties[N_PROPS];
 enum { SIG_EDIT_REQUESTED, SIG_CELL_SELECTED, SIG_CELL_FOCUSED, SIG_READY, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static void start_job (PsMatrixView *v, const PsMatrixKey *k);
-static void update_accessible (PsMatrixView *v);
-
 /* ---- helpers ------------------------------------------------------------------ */
 
 gboolean
 ps_matrix_view_get_shape (PsMatrixView *v, PsMatrixShape *shape)
 {
   return v->source != NULL && ps_matrix_source_get_shape (v->source, shape);
-}
-
-static gboolean
-is_async (PsMatrixView *v)
-{
-  return v->source != NULL && ps_matrix_source_is_async (v->source);
-}
-
-static gboolean
-key_equal (const PsMatrixKey *a, const PsMatrixKey *b)
-{
-  return a->generation == b->generation && a->version == b->version && a->r0 == b->r0
-         && a->c0 == b->c0 && a->vrows == b->vrows && a->vcols == b->vcols
-         && a->out_rows == b->out_rows && a->out_cols == b->out_cols;
 }
 
 /* The widget's text size in pixels, so the colorbar labels scale with the
@@ -86,7 +68,7 @@ font_px (GtkWidget *w)
 static gboolean
 current_range (PsMatrixView *v, float *range)
 {
-  if (!is_async (v) && ps_matrix_source_get_range (v->source, range))
+  if (!ps_matrix_view_is_async (v) && ps_matrix_source_get_range (v->source, range))
     return TRUE;
   *range = v->range;
   return v->range_valid;
@@ -130,11 +112,11 @@ layout_compute (PsMatrixView *v, int width, int height, PsMatrixLayout *L)
   /* An asynchronous source's range is known only after its first pooling,
    * which must not move the cells (and ask for a second one): room for the
    * widest label ("-8.88e-28") whatever the range. */
-  if (is_async (v) || !ps_matrix_source_get_range (v->source, &range))
+  if (ps_matrix_view_is_async (v) || !ps_matrix_source_get_range (v->source, &range))
     range = -8.88e-28f;
   gutter = ps_matrix_view_row_label_gutter (v, &shape, font);
   ps_heatmap_layout (L, shape.rows, shape.cols, width - (int) gutter, height, font,
-                     label_width (v, range, font, !is_async (v)), v->zoom, v->pan_x, v->pan_y);
+                     label_width (v, range, font, !ps_matrix_view_is_async (v)), v->zoom, v->pan_x, v->pan_y);
   if (gutter > 0)
     {
       /* the bands' labels (a recurrent weight's gates) left of the matrix */
@@ -179,8 +161,8 @@ clamp_pan (PsMatrixView *v)
 }
 
 /* The visible window, and its resolution: at most one cell per device pixel. */
-static void
-layout_key (PsMatrixView *v, const PsMatrixLayout *L, int scale, PsMatrixKey *k)
+void
+ps_matrix_view_layout_key (PsMatrixView *v, const PsMatrixLayout *L, int scale, PsMatrixKey *k)
 {
   int64_t r1, c1;
 
@@ -196,207 +178,10 @@ layout_key (PsMatrixView *v, const PsMatrixLayout *L, int scale, PsMatrixKey *k)
   k->out_cols = (int) MIN (k->vcols, MAX (1, (int64_t) ceil (k->vcols * L->cell * scale)));
 }
 
-/* ---- pooling ----------------------------------------------------------------------- */
-
-static void
-job_free (PsMatrixJob *j)
-{
-  if (j == NULL)
-    return;
-  g_clear_object (&j->source);
-  g_free (j->pooled);
-  g_free (j->argb);
-  ps_pool_scratch_clear (&j->scratch);
-  g_free (j);
-}
-
-/* Point j's pooling at key k, its buffers large enough. */
-static void
-job_prepare (PsMatrixJob *j, const PsMatrixKey *k)
-{
-  gsize n = (gsize) k->out_rows * k->out_cols;
-
-  if (n > j->cap)
-    {
-      gsize cap = MAX (n, j->cap * 3 / 2);
-      g_free (j->pooled);
-      g_free (j->argb);
-      j->pooled = g_new (float, cap);
-      j->argb = g_new (guint32, cap);
-      j->cap = cap;
-    }
-  j->key = *k;
-  memset (&j->pool, 0, sizeof j->pool);
-  j->pool.r0 = k->r0;
-  j->pool.c0 = k->c0;
-  j->pool.rows = k->vrows;
-  j->pool.cols = k->vcols;
-  j->pool.out_rows = k->out_rows;
-  j->pool.out_cols = k->out_cols;
-  j->pool.out = j->pooled;
-  j->pool.argb = j->argb;
-  j->pool.scratch = &j->scratch;
-}
-
-/* The job's cells go on screen; the buffer they replace becomes its back buffer. */
-static void
-cells_replace (PsMatrixView *v, PsMatrixJob *j)
-{
-  guint32 *argb = v->argb;
-  gsize cap = v->cap;
-
-  if (v->cells != NULL)
-    {
-      /* A render node of an earlier frame may still refer to the surface:
-       * finishing it makes cairo copy what those need before the buffer is
-       * written again. */
-      cairo_surface_finish (v->cells);
-      g_clear_pointer (&v->cells, cairo_surface_destroy);
-    }
-  v->argb = j->argb;
-  v->cap = j->cap;
-  j->argb = argb;
-  if (cap < j->cap)
-    {
-      g_free (j->argb);
-      j->argb = g_new (guint32, j->cap);
-    }
-  /* ARGB32 rows of whole pixels need no padding: stride = 4 * width */
-  g_assert (cairo_format_stride_for_width (CAIRO_FORMAT_ARGB32, j->key.out_cols)
-            == j->key.out_cols * 4);
-  v->cells = cairo_image_surface_create_for_data ((guchar *) v->argb, CAIRO_FORMAT_ARGB32,
-                                                  j->key.out_cols, j->key.out_rows,
-                                                  j->key.out_cols * 4);
-  v->key = j->key;
-  v->key.version = j->pool.version;
-  v->key_valid = TRUE;
-  /* the values themselves, for printing inside cells: only unpooled windows */
-  v->vals_valid = FALSE;
-  if (j->key.out_rows == j->key.vrows && j->key.out_cols == j->key.vcols
-      && (gsize) j->key.out_rows * j->key.out_cols <= PS_MATRIX_NUMBERS_MAX)
-    {
-      gsize n = (gsize) j->key.out_rows * j->key.out_cols;
-      if (n > v->vals_cap)
-        {
-          g_free (v->vals);
-          v->vals = g_new (float, n);
-          v->vals_cap = n;
-        }
-      memcpy (v->vals, j->pooled, n * sizeof (float));
-      v->vals_valid = TRUE;
-    }
-  v->range = j->pool.range;
-  v->range_valid = TRUE;
-  v->pool_us = j->pool.usec;
-}
-
-static void
-job_done (GObject *object, GAsyncResult *result, gpointer data)
-{
-  PsMatrixView *v = data;
-  PsMatrixJob *j = v->job;
-  gboolean ok = ps_matrix_source_pool_finish (PS_MATRIX_SOURCE (object), result, NULL);
-
-  v->running = FALSE;
-  g_clear_object (&j->source);
-  if (!g_cancellable_is_cancelled (v->cancel))
-    {
-      if (ok && j->key.generation == v->generation)
-        {
-          gboolean first = !v->range_valid;
-          cells_replace (v, j);
-          g_clear_handle_id (&v->busy_id, g_source_remove);
-          v->show_busy = FALSE;
-          if (first)
-            update_accessible (v);
-          gtk_widget_queue_draw (GTK_WIDGET (v));
-        }
-      if (v->has_pending)
-        {
-          PsMatrixKey k = v->pending;
-          v->has_pending = FALSE;
-          if (k.generation == v->generation && !(v->key_valid && key_equal (&k, &v->key)))
-            start_job (v, &k);
-        }
-    }
-  g_object_unref (v);           /* the job's reference: the widget may go now */
-}
-
-static gboolean
-busy_timeout (gpointer data)
-{
-  PsMatrixView *v = data;
-  v->busy_id = 0;
-  v->show_busy = TRUE;
-  gtk_widget_queue_draw (GTK_WIDGET (v));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_job (PsMatrixView *v, const PsMatrixKey *k)
-{
-  PsMatrixJob *j;
-
-  if (v->running)
-    {
-      v->pending = *k;
-      v->has_pending = TRUE;
-      return;
-    }
-  if (v->job == NULL)
-    v->job = g_new0 (PsMatrixJob, 1);
-  j = v->job;
-  job_prepare (j, k);
-  j->source = g_object_ref (v->source);
-  v->running = TRUE;
-  if (v->busy_id == 0 && !(v->key_valid && v->key.generation == v->generation))
-    v->busy_id = g_timeout_add (BUSY_DELAY_MS, busy_timeout, v);
-  /* the widget stays until the worker is done with its buffers */
-  ps_matrix_source_pool_async (v->source, &j->pool, v->cancel, job_done, g_object_ref (v));
-}
-
-/* Make the cells on screen show what the layout wants, or ask for them.
- * TRUE when they do now. */
-static gboolean
-request_cells (PsMatrixView *v, PsMatrixKey *want)
-{
-  PsMatrixLayout L;
-  PsMatrixKey k;
-
-  if (want == NULL)
-    want = &k;
-  if (!ps_matrix_view_layout (v, &L))
-    return FALSE;
-  layout_key (v, &L, gtk_widget_get_scale_factor (GTK_WIDGET (v)), want);
-  if (v->key_valid && key_equal (want, &v->key))
-    return TRUE;
-  if (!is_async (v))
-    {
-      if (v->sync_job == NULL)
-        v->sync_job = g_new0 (PsMatrixJob, 1);
-      job_prepare (v->sync_job, want);
-      if (!ps_matrix_source_pool (v->source, &v->sync_job->pool))
-        return FALSE;
-      cells_replace (v, v->sync_job);
-      return TRUE;
-    }
-  if (!(v->running && key_equal (want, &v->job->key)))
-    start_job (v, want);
-  return FALSE;
-}
-
-/* The source, zoom or pan changed: pool now rather than at the next frame. */
-static void
-request_soon (PsMatrixView *v)
-{
-  if (is_async (v) && gtk_widget_get_mapped (GTK_WIDGET (v)))
-    request_cells (v, NULL);
-}
-
 /* ---- accessibility ------------------------------------------------------------------ */
 
-static void
-update_accessible (PsMatrixView *v)
+void
+ps_matrix_view_update_accessible (PsMatrixView *v)
 {
   const char *title = v->source ? ps_matrix_source_get_title (v->source) : "";
   g_autofree char *desc = v->source ? ps_matrix_source_describe (v->source)
@@ -413,7 +198,7 @@ accessible_idle (gpointer data)
 {
   PsMatrixView *v = data;
   v->a11y_idle_id = 0;
-  update_accessible (v);
+  ps_matrix_view_update_accessible (v);
   return G_SOURCE_REMOVE;
 }
 
@@ -442,7 +227,7 @@ on_source_changed (PsMatrixSource *source, guint what, PsMatrixView *v)
    * queue_draw is all a change costs until the frame */
   gtk_widget_queue_draw (GTK_WIDGET (v));
   schedule_accessible (v);
-  request_soon (v);
+  ps_matrix_view_request_soon (v);
 }
 
 static void
@@ -486,8 +271,8 @@ set_source_full (PsMatrixView *v, PsMatrixSource *source, gboolean keep)
   ps_matrix_view_set_focus (v, v->sel_row, v->sel_col);
   ps_matrix_view_cursor (v);
   gtk_widget_queue_draw (GTK_WIDGET (v));
-  update_accessible (v);
-  request_soon (v);
+  ps_matrix_view_update_accessible (v);
+  ps_matrix_view_request_soon (v);
   g_object_notify_by_pspec (G_OBJECT (v), properties[PROP_SOURCE]);
 }
 
@@ -672,7 +457,7 @@ ps_matrix_view_scroll_to (PsMatrixView *v, int64_t row, int64_t col)
     v->pan_y -= y + L.cell - (L.ay + L.ah);
   clamp_pan (v);
   gtk_widget_queue_draw (GTK_WIDGET (v));
-  request_soon (v);
+  ps_matrix_view_request_soon (v);
 }
 
 /* ---- geometry --------------------------------------------------------------------------- */
@@ -725,7 +510,7 @@ ps_matrix_view_get_window (PsMatrixView *v, int64_t *row0, int64_t *col0, int64_
 
   g_return_if_fail (PS_IS_MATRIX_VIEW (v));
   if (ps_matrix_view_layout (v, &L))
-    layout_key (v, &L, 1, &k);
+    ps_matrix_view_layout_key (v, &L, 1, &k);
   *row0 = k.r0;
   *col0 = k.c0;
   *rows = k.vrows;
@@ -777,7 +562,7 @@ ps_matrix_view_zoom_at (PsMatrixView *v, double factor, double x, double y)
   clamp_pan (v);
   ps_matrix_view_cursor (v);
   gtk_widget_queue_draw (GTK_WIDGET (v));
-  request_soon (v);
+  ps_matrix_view_request_soon (v);
 }
 
 void
@@ -788,7 +573,7 @@ ps_matrix_view_reset_zoom (PsMatrixView *v)
   v->pan_x = v->pan_y = 0;
   ps_matrix_view_cursor (v);
   gtk_widget_queue_draw (GTK_WIDGET (v));
-  request_soon (v);
+  ps_matrix_view_request_soon (v);
 }
 
 double
@@ -806,7 +591,7 @@ ps_matrix_view_pan (PsMatrixView *v, double dx, double dy)
   v->pan_y += dy;
   clamp_pan (v);
   gtk_widget_queue_draw (GTK_WIDGET (v));
-  request_soon (v);
+  ps_matrix_view_request_soon (v);
 }
 
 /* Zoom keys act around the selection, or the middle of the view. */
@@ -849,7 +634,7 @@ ps_matrix_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       v->ready = TRUE;
       return;
     }
-  current = request_cells (v, &want);
+  current = ps_matrix_view_request_cells (v, &want);
   if (!v->key_valid || v->key.generation != v->generation)
     {
       /* nothing of this source yet */
@@ -916,15 +701,15 @@ ps_matrix_view_export_png (PsMatrixView *v, const char *path, GError **error)
   k.vcols = shape.cols;
   ps_heatmap_image_cells (shape.rows, shape.cols, PS_MATRIX_EXPORT_CELL, &k.out_rows, &k.out_cols);
   j = g_new0 (PsMatrixJob, 1);
-  job_prepare (j, &k);
+  ps_matrix_job_prepare (j, &k);
   if (!ps_matrix_source_pool (v->source, &j->pool))
     {
-      job_free (j);
+      ps_matrix_job_free (j);
       return ps_matrix_source_check (v->source, error);     /* changed meanwhile */
     }
   img = ps_heatmap_render_cells (j->argb, k.out_rows, k.out_cols, j->pool.range,
                                  PS_MATRIX_EXPORT_CELL, TRUE);
-  job_free (j);
+  ps_matrix_job_free (j);
 
   /* replaced atomically: never a half-written PNG */
   ok = ps_heatmap_write_png (img, path, &inner);
@@ -1026,8 +811,8 @@ ps_matrix_view_finalize (GObject *object)
   g_clear_pointer (&v->probe, cairo_surface_destroy);
   g_free (v->argb);
   g_free (v->vals);
-  job_free (v->job);
-  job_free (v->sync_job);
+  ps_matrix_job_free (v->job);
+  ps_matrix_job_free (v->sync_job);
   g_clear_object (&v->cancel);
   G_OBJECT_CLASS (ps_matrix_view_parent_class)->finalize (object);
 }
@@ -1097,5 +882,5 @@ ps_matrix_view_init (PsMatrixView *v)
   gtk_widget_set_has_tooltip (GTK_WIDGET (v), TRUE);
   ps_matrix_view_input_init (v);
   ps_matrix_view_edit_init (v);
-  update_accessible (v);
+  ps_matrix_view_update_accessible (v);
 }

@@ -523,16 +523,6 @@ ps_notebook_view_get_cell_output (PsNotebookView *view, guint i)
   return g_strdup (gtk_label_get_text (GTK_LABEL (cv->output)));
 }
 
-GtkWidget *
-ps_notebook_view_get_cell_editor (PsNotebookView *view, guint i)
-{
-  CellView *cv;
-
-  g_return_val_if_fail (PS_IS_NOTEBOOK_VIEW (view), NULL);
-  cv = cell_view (view, i);
-  return cv ? cv->source : NULL;
-}
-
 void
 ps_notebook_view_set_runner (PsNotebookView *view, PsCodeRunner *runner)
 {

@@ -42,8 +42,6 @@ void        ps_notebook_view_restart    (PsNotebookView *view);
 void        ps_notebook_view_scroll_to_cell (PsNotebookView *view, guint i);
 /* What cell i shows below its code (printed text, value, error), or NULL. */
 char       *ps_notebook_view_get_cell_output (PsNotebookView *view, guint i);
-/* The text view of code cell i (NULL for markdown), for tests and focus. */
-GtkWidget  *ps_notebook_view_get_cell_editor (PsNotebookView *view, guint i);
 
 /* Markdown as Pango markup: headings, paragraphs, `code`, **bold**,
  * *emphasis*, - and 1. lists; anything else as text. */

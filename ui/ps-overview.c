@@ -1,8 +1,9 @@
 /* ps-overview.c — every parameter of a network at once, as small heatmaps
  *
  * The model is read once per set_model into two arrays:
- *   entries  one per distinct parameter (ps_module_named_parameters): its
- *            listener, tie group and pooled, coloured cells (cached by version)
+ *   entries  one per distinct parameter (ps_module_named_parameters, then
+ *            the buffers of state_dict): its listener, tie group and
+ *            pooled, coloured cells (cached by version)
  *   places   one per state_dict key: the entry it shows and where it is drawn
  * Layout is height-for-width: each row (a layer) gets square cells small
  * enough for its weight to fit the width and at most ROW_MAX_H tall.
@@ -168,6 +169,19 @@ find_entry (PsOverview *o, PsParam *p)
   return NULL;
 }
 
+static Entry *
+add_entry (PsOverview *o, PsParam *param)
+{
+  Entry *e = g_new0 (Entry, 1);
+
+  e->self = o;
+  e->param = param;
+  e->tie_group = -1;
+  e->listener_id = ps_param_add_listener (param, on_param_changed, e, NULL);
+  g_ptr_array_add (o->entries, e);
+  return e;
+}
+
 /* key lies under prefix: prefix "" (or NULL) is the whole network, "0"
  * is "0.weight", "0.1.bias", not "01.weight" */
 static gboolean
@@ -202,15 +216,7 @@ ps_overview_set_model_under (PsOverview *o, PsModule *m, const char *prefix)
       keys = ps_module_state_dict (m);
 
       for (guint i = 0; i < distinct->len; i++)
-        {
-          PsNamedParam *np = g_ptr_array_index (distinct, i);
-          Entry *e = g_new0 (Entry, 1);
-          e->self = o;
-          e->param = np->param;
-          e->tie_group = -1;
-          e->listener_id = ps_param_add_listener (np->param, on_param_changed, e, NULL);
-          g_ptr_array_add (o->entries, e);
-        }
+        add_entry (o, ((PsNamedParam *) g_ptr_array_index (distinct, i))->param);
 
       for (guint i = 0; i < keys->len; i++)
         {
@@ -218,14 +224,15 @@ ps_overview_set_model_under (PsOverview *o, PsModule *m, const char *prefix)
           Place p = { 0 };
           gsize klen = strlen (np->name), slen = strlen (np->slot);
 
-          if (!key_under (np->name, prefix))
+          /* the overview draws parameters: a buffer (BatchNorm's running
+           * statistics) has its own place in the tree, not here */
+          if (np->is_buffer || !key_under (np->name, prefix))
             continue;
 
           p.key = g_strdup (np->name);
           /* "0.block 1.0.weight" -> "0.block 1.0"; a bare "weight" is the root */
           p.row_label = klen > slen ? g_strndup (np->name, klen - slen - 1) : g_strdup ("");
           p.entry = find_entry (o, np->param);
-          g_assert (p.entry != NULL);
           p.strip = g_str_equal (np->slot, "bias");
           p.lazy_rows = np->owner && ps_module_get_kind (np->owner) == PS_MODULE_LINEAR
                           ? ps_module_get_out_features (np->owner) : 1;

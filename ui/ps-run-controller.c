@@ -1,4 +1,18 @@
-/* ps-run-controller.c — the run's life: settings, trainer, frames, snapshots */
+/* ps-run-controller.c — the run's life: settings, trainer, frames, snapshots
+ *
+ * One file, though near the size where files here are split: every part of
+ * it reads and writes the same run state (the struct below), and each state
+ * change must notify the same properties in the same order.  The settings
+ * decide when the trainer is made again; the frames (tick) take snapshots
+ * from the running trainer, pace them against the view's CPU use and end
+ * the run; ending it commits the steps to the document's history as one
+ * undoable change; a new network drops the trainer and the snapshots, and
+ * an undo makes the next Run a new run.
+ * Pulled apart, these would share the struct through a private header and
+ * call each other both ways.  What has no such state lives beside it: the
+ * snapshots list's entries and keeping (ps-run-snapshot.c), the step itself
+ * (ps_train_step, core), the worker thread (PsTrainer, core).
+ */
 #include "ps-run-controller.h"
 #include "ps-matrix-view.h"      /* ps_matrix_view_parse_value: eps is read as a typed value */
 
@@ -51,6 +65,9 @@ struct _PsRunController
   gint64      accuracy_time;    /* when it was last computed */
   guint64     accuracy_step;
   PsTensor   *data_x, *data_t;  /* the run's data (the trainer's own copies are private) */
+  gboolean    active;           /* a run begun by run() that finish_run() has not closed:
+                                 * running until then, even when the worker has already
+                                 * ended it (its last steps wait for the next tick) */
   gboolean    running;          /* as last notified */
   char       *error;
   GArray     *previous;         /* PsLogPoint: the run before's loss */
@@ -535,6 +552,7 @@ finish_run (PsRunController *run)
 {
   const char *fault;
 
+  run->active = FALSE;
   stop_ticks (run);
   ps_trainer_sync (run->trainer);
   ps_document_set_busy (run->doc, NULL);
@@ -556,7 +574,7 @@ gboolean
 ps_run_controller_is_running (PsRunController *run)
 {
   g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
-  return run->trainer && ps_trainer_get_state (run->trainer) == PS_TRAINER_RUNNING;
+  return run->active;
 }
 
 static gboolean
@@ -599,6 +617,7 @@ ps_run_controller_run (PsRunController *run, guint64 n_steps, GError **error)
       return refuse (run, local, error);
     }
   ps_document_set_busy (run->doc, _("Training is running: pause it first"));
+  run->active = TRUE;
   run->n_syncs = 0;
   run->sync_wall = 0;                    /* the first frame takes a snapshot */
   run->frame_requested = FALSE;
@@ -879,6 +898,7 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   /* a new network: the old run and its snapshots do not apply */
   if (ps_run_controller_is_running (run))
     ps_trainer_pause (run->trainer);
+  run->active = FALSE;
   stop_ticks (run);
   drop_trainer (run, FALSE);
   g_clear_pointer (&run->previous, g_array_unref);
@@ -895,7 +915,9 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   set_error (run, NULL);
   /* settings that suit the network: a 2-in, 2-out classifier gets the
    * spiral with cross-entropy and Adam, a 10-class classifier of 28 x 28
-   * images the digits, anything else the teacher's regression */
+   * images the digits, a language model (an Embedding first, as many
+   * outputs as tokens) the character sequence, anything else the teacher's
+   * regression */
   if (ps_module_input_width (m) == 2 && ps_module_output_width (m) == 2)
     {
       ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
@@ -905,6 +927,11 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
     {
       ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
       ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 100, PS_LOSS_CROSS_ENTROPY, &o);
+    }
+  else if (ps_data_fits (PS_DATA_CHARS, m))
+    {
+      ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+      ps_run_controller_configure (run, PS_RUN_DATA_CHARS, 64, PS_LOSS_CROSS_ENTROPY, &o);
     }
   else
     {

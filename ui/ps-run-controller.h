@@ -55,6 +55,7 @@ typedef enum
   PS_RUN_DATA_TEACHER = PS_DATA_TEACHER,
   PS_RUN_DATA_SPIRAL = PS_DATA_SPIRAL,
   PS_RUN_DATA_DIGITS = PS_DATA_DIGITS,
+  PS_RUN_DATA_CHARS = PS_DATA_CHARS,
   PS_RUN_DATA_FILE,        /* the tensors "input" and "target" of ps_run_controller_load_data */
 } PsRunData;
 

@@ -9,7 +9,7 @@
  */
 #include "ps-tile-source.h"
 #include "ps-heatmap-draw.h"
-#include "ps-ui-util.h"
+#include "ps-live-param.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -30,19 +30,12 @@ struct _PsTileSource
   PsTileMode mode;
   char      *gates;             /* GATES: one letter per gate */
   char      *title;
-  GThread   *owner;
 
-  /* a parameter's values or gradient ... */
-  PsParam   *param;             /* ref, nullable */
-  gboolean   show_grad;
-  guint      listener_id;
+  /* a parameter's values or gradient (live.param) ... */
+  PsLiveParam live;
   /* ... or a tensor */
   PsTensor  *tensor;            /* ref, nullable */
   int64_t    sample;            /* -1: none */
-
-  float      range;
-  guint64    range_version;
-  gboolean   range_valid;
 };
 
 static void ps_tile_source_iface_init (PsMatrixSourceInterface *iface);
@@ -114,9 +107,7 @@ ps_tile_mode_for_param (PsModule *owner, const char *slot, PsParam *param, gbool
 static PsTensor *
 shown (PsTileSource *self)
 {
-  if (self->param == NULL)
-    return self->tensor;
-  return self->show_grad ? ps_param_get_grad (self->param) : ps_param_get_data (self->param);
+  return self->live.param == NULL ? self->tensor : ps_live_param_shown (&self->live);
 }
 
 static int64_t
@@ -215,23 +206,6 @@ element_at (const Geom *g, int64_t row, int64_t col)
   return t * g->stride + y * g->tw + x;
 }
 
-/* ---- the parameter's listener ----------------------------------------------------------- */
-
-static void
-changed_here (GObject *object, PsChange what)
-{
-  ps_matrix_source_changed (PS_MATRIX_SOURCE (object),
-                            PS_MATRIX_CHANGE_VALUES
-                            | ((what & PS_CHANGE_SHAPE) ? PS_MATRIX_CHANGE_SHAPE : 0));
-}
-
-static void
-on_param_changed (PsParam *param, PsChange what, gpointer user_data)
-{
-  PsTileSource *self = user_data;
-  ps_ui_dispatch_change (G_OBJECT (self), self->owner, changed_here, what);
-}
-
 /* ---- PsMatrixSource ------------------------------------------------------------------------ */
 
 static gboolean
@@ -258,7 +232,7 @@ static guint64
 get_version (PsMatrixSource *s)
 {
   PsTileSource *self = PS_TILE_SOURCE (s);
-  return self->param ? ps_param_get_version (self->param) : 1;
+  return self->live.param ? ps_param_get_version (self->live.param) : 1;
 }
 
 static const char *
@@ -272,11 +246,9 @@ get_placeholder (PsMatrixSource *s)
 {
   PsTileSource *self = PS_TILE_SOURCE (s);
 
-  if (self->param != NULL && !ps_param_is_initialized (self->param))
-    return _("uninitialized — run Forward");
-  if (shown (self) == NULL)
-    return self->param ? _("no gradient yet") : _("run Forward");
-  return NULL;
+  if (self->live.param != NULL)
+    return ps_live_param_placeholder (&self->live);
+  return self->tensor == NULL ? _("run Forward") : NULL;
 }
 
 static gboolean
@@ -285,13 +257,9 @@ check (PsMatrixSource *s, GError **error)
   PsTileSource *self = PS_TILE_SOURCE (s);
   const char *title = self->title ? self->title : "";
 
-  if (self->param != NULL && !ps_param_is_initialized (self->param))
-    {
-      g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED,
-                   _("%s is uninitialized: run Forward first"), title);
-      return FALSE;
-    }
-  if (shown (self) == NULL)
+  if (self->live.param != NULL)
+    return ps_live_param_check (&self->live, title, error);
+  if (self->tensor == NULL)
     {
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("%s has no gradient yet"), title);
       return FALSE;
@@ -304,18 +272,10 @@ get_range (PsMatrixSource *s, float *range)
 {
   PsTileSource *self = PS_TILE_SOURCE (s);
   PsTensor *t = shown (self);
-  guint64 version;
 
   if (t == NULL)
     return FALSE;
-  version = get_version (s);
-  if (!self->range_valid || self->range_version != version)
-    {
-      self->range = ps_heatmap_range (t->data, t->numel);
-      self->range_version = version;
-      self->range_valid = TRUE;
-    }
-  *range = self->range;
+  *range = ps_live_param_range (&self->live, t, get_version (s));
   return TRUE;
 }
 
@@ -469,13 +429,11 @@ describe_cell (PsMatrixSource *s, int64_t row, int64_t col)
     }
   else
     value = ps_matrix_format_value (t->data[e]);
-  if (self->param != NULL)
+  if (self->live.param != NULL && self->mode != PS_TILE_RGB)
     {
-      PsTensor *data = ps_param_get_data (self->param), *grad = ps_param_get_grad (self->param);
-      g_autofree char *dv = data ? ps_matrix_format_value (data->data[e]) : g_strdup ("\u2014");
-      g_autofree char *gv = grad ? ps_matrix_format_value (grad->data[e]) : g_strdup (_("none yet"));
-      if (self->mode != PS_TILE_RGB)
-        return g_strdup_printf (_("%s %s%s\nvalue %s\ngradient %s"), title, index,
+      g_autofree char *dv = NULL, *gv = NULL;
+      ps_live_param_format_element (&self->live, e, &dv, &gv);
+      return g_strdup_printf (_("%s %s%s\nvalue %s\ngradient %s"), title, index,
                                 gate ? gate : "", dv, gv);
     }
   return g_strdup_printf ("%s %s%s\n%s", title, index, gate ? gate : "", value);
@@ -489,9 +447,13 @@ describe (PsMatrixSource *s)
   PsTensor *t = shown (self);
   PsMatrixShape shape;
 
-  if (self->param != NULL && !ps_param_is_initialized (self->param))
-    return g_strdup_printf (_("%s, uninitialized"), title);
-  if (t == NULL)
+  if (self->live.param != NULL)
+    {
+      char *state = ps_live_param_describe_state (&self->live, title);
+      if (state != NULL)
+        return state;
+    }
+  else if (t == NULL)
     return g_strdup_printf (_("%s, no gradient yet"), title);
   if (!ps_matrix_source_get_shape (s, &shape))
     return g_strdup_printf (_("%s, empty"), title);
@@ -522,8 +484,8 @@ static gboolean
 is_editable (PsMatrixSource *s)
 {
   PsTileSource *self = PS_TILE_SOURCE (s);
-  return self->param != NULL && !self->show_grad && self->mode != PS_TILE_RGB
-         && ps_param_is_initialized (self->param);
+  return self->live.param != NULL && !self->live.show_grad && self->mode != PS_TILE_RGB
+         && ps_param_is_initialized (self->live.param);
 }
 
 static gboolean
@@ -537,8 +499,7 @@ set_value (PsMatrixSource *s, int64_t row, int64_t col, float value, GError **er
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, _("No element there: a gap between tiles"));
       return FALSE;
     }
-  ps_param_get_data (self->param)->data[e] = value;
-  ps_param_changed (self->param, PS_CHANGE_DATA);
+  ps_live_param_set_element (&self->live, e, value);
   return TRUE;
 }
 
@@ -567,12 +528,7 @@ ps_tile_source_dispose (GObject *object)
 {
   PsTileSource *self = PS_TILE_SOURCE (object);
 
-  if (self->param != NULL)
-    {
-      ps_param_remove_listener (self->param, self->listener_id);
-      self->listener_id = 0;
-      g_clear_pointer (&self->param, ps_param_unref);
-    }
+  ps_live_param_clear (&self->live);
   g_clear_pointer (&self->tensor, ps_tensor_unref);
   G_OBJECT_CLASS (ps_tile_source_parent_class)->dispose (object);
 }
@@ -596,7 +552,6 @@ ps_tile_source_class_init (PsTileSourceClass *klass)
 static void
 ps_tile_source_init (PsTileSource *self)
 {
-  self->owner = g_thread_self ();
   self->sample = -1;
 }
 
@@ -609,9 +564,7 @@ ps_tile_source_new_param (PsParam *param, gboolean show_grad, const char *title,
   g_return_val_if_fail (param != NULL, NULL);
 
   self = g_object_new (PS_TYPE_TILE_SOURCE, NULL);
-  self->param = ps_param_ref (param);
-  self->listener_id = ps_param_add_listener (param, on_param_changed, self, NULL);
-  self->show_grad = !!show_grad;
+  ps_live_param_init (&self->live, PS_MATRIX_SOURCE (self), param, show_grad);
   self->title = g_strdup (title);
   self->mode = mode;
   self->gates = g_strdup (gates ? gates : "");
@@ -645,14 +598,14 @@ PsParam *
 ps_tile_source_get_param (PsTileSource *self)
 {
   g_return_val_if_fail (PS_IS_TILE_SOURCE (self), NULL);
-  return self->param;
+  return self->live.param;
 }
 
 gboolean
 ps_tile_source_get_show_grad (PsTileSource *self)
 {
   g_return_val_if_fail (PS_IS_TILE_SOURCE (self), FALSE);
-  return self->show_grad;
+  return self->live.show_grad;
 }
 
 void

@@ -173,6 +173,24 @@ ps_tree_node_tied_badge (PsTreeNode *n)
   return g_string_free (s, FALSE);
 }
 
+char *
+ps_tree_node_tied_others (PsTreeNode *n)
+{
+  g_autoptr (GPtrArray) aliases = NULL;
+  GString *s;
+
+  if (n->param == NULL)
+    return NULL;
+  aliases = ps_module_param_aliases (n->root, n->param);
+  if (aliases->len < 2)
+    return NULL;
+  s = g_string_new (NULL);
+  for (guint i = 0; i < aliases->len; i++)
+    if (g_strcmp0 (aliases->pdata[i], ps_tree_node_get_key (n)) != 0)
+      g_string_append_printf (s, "%s= %s", s->len ? " " : "", (char *) aliases->pdata[i]);
+  return g_string_free (s, FALSE);
+}
+
 gboolean
 ps_tree_node_is_buffer (PsTreeNode *n)
 {

@@ -28,6 +28,9 @@ char       *ps_tree_node_describe       (PsTreeNode *node);
 char       *ps_tree_node_describe_size  (PsTreeNode *node);
 /* "2.weight = 4.weight" for a tied parameter, else NULL */
 char       *ps_tree_node_tied_badge     (PsTreeNode *node);
+/* The same seen from the node's own row: its other names, "= 4.weight";
+ * NULL when it is not tied */
+char       *ps_tree_node_tied_others    (PsTreeNode *node);
 gboolean    ps_tree_node_is_uninitialized (PsTreeNode *node);
 /* A buffer (running_mean, num_batches_tracked): state, not a learnable parameter. */
 gboolean    ps_tree_node_is_buffer      (PsTreeNode *node);

@@ -109,3 +109,24 @@ ps_ui_load_style (void)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   loaded_on = display;
 }
+
+void
+ps_ui_label_set_markup (GtkLabel *label, const char *markup)
+{
+  PangoAttrList *attrs = NULL;
+  char *text = NULL;
+
+  g_return_if_fail (GTK_IS_LABEL (label));
+  if (!pango_parse_markup (markup, -1, 0, &attrs, &text, NULL, NULL))
+    {
+      gtk_label_set_attributes (label, NULL);
+      gtk_label_set_text (label, markup);
+      return;
+    }
+  gtk_label_select_region (label, 0, 0);
+  gtk_label_set_use_markup (label, FALSE);
+  gtk_label_set_attributes (label, attrs);
+  gtk_label_set_text (label, text);
+  pango_attr_list_unref (attrs);
+  g_free (text);
+}

@@ -35,4 +35,11 @@ void        ps_ui_choose_renderer      (void);
  * application at startup, and any window made without it (tests). */
 void        ps_ui_load_style           (void);
 
+/* gtk_label_set_markup for a label that is selectable: GTK 4.8 drops the
+ * markup's attributes (<tt>, <b>) outside a selection and for good once
+ * it is cleared, so the text and its attributes are set apart (the
+ * label's own attributes stay); any selection goes with the old text.
+ * Markup that does not parse is shown as plain text. */
+void        ps_ui_label_set_markup     (GtkLabel *label, const char *markup);
+
 G_END_DECLS

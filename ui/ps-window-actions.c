@@ -291,13 +291,12 @@ ps_window_on_edit_requested (PsMatrixView *view, gint64 index, gfloat value, PsW
 
 /* ---- opening over unsaved edits ------------------------------------------------------ */
 
-typedef enum { REPLACE_EXAMPLE, REPLACE_MODEL_FILE } ReplaceKind;
-
 typedef struct
 {
-  PsWindow   *win;
-  ReplaceKind kind;
-  char       *what;     /* the example's name, or the file's path */
+  PsWindow       *win;
+  PsWindowReplace kind;
+  char           *what;     /* the example's name, the file's path, or the model's text */
+  GtkWidget      *paste;    /* the paste dialog the text came from, or NULL */
 } Replace;
 
 static void
@@ -305,52 +304,82 @@ replace_free (gpointer data, GClosure *closure)
 {
   Replace *r = data;
   g_free (r->what);
+  g_clear_object (&r->paste);
   g_free (r);
 }
 
+/* The paste dialog's text could not be read: it stays, with the reason. */
 static void
-replace_now (PsWindow *win, ReplaceKind kind, const char *what)
+paste_error (GtkWidget *dialog, const GError *error)
+{
+  GtkWidget *err = g_object_get_data (G_OBJECT (dialog), "error");
+  gtk_label_set_text (GTK_LABEL (err), error->message);
+  gtk_widget_set_visible (err, TRUE);
+}
+
+static void
+replace_now (PsWindow *win, PsWindowReplace kind, const char *what, GtkWidget *paste)
 {
   g_autoptr (GError) error = NULL;
 
-  if (kind == REPLACE_EXAMPLE)
+  switch (kind)
     {
+    case PS_WINDOW_REPLACE_EXAMPLE:
       if (!ps_window_open_example (win, what, &error))
         show_error (win, error);
+      break;
+    case PS_WINDOW_REPLACE_MODEL_FILE:
+      ps_window_open_file (win, what, NULL);       /* shows its error */
+      break;
+    case PS_WINDOW_REPLACE_MODEL_TEXT:
+      if (!ps_document_load_model_text (win->doc, what, _("pasted"), &error))
+        {
+          if (paste)
+            paste_error (paste, error);      /* keep the dialog and the text */
+          else
+            show_error (win, error);
+          return;
+        }
+      if (paste)
+        gtk_window_destroy (GTK_WINDOW (paste));
+      break;
     }
-  else
-    ps_window_open_model (win, what, NULL);       /* shows its error */
 }
 
 static void
 on_replace_response (GtkDialog *dialog, int response, Replace *r)
 {
   if (response == GTK_RESPONSE_ACCEPT)
-    replace_now (r->win, r->kind, r->what);
+    replace_now (r->win, r->kind, r->what, r->paste);
   else
     ps_window_set_status (r->win, _("kept the changed network"), FALSE);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 /* Another network in place of this one: asked first when its values
- * changed since they were opened or saved (nothing is lost unasked). */
-static void
-replace_network (PsWindow *win, ReplaceKind kind, const char *what)
+ * changed since they were opened or saved (nothing is lost unasked),
+ * whichever way it comes (Examples, Open, a dropped file, pasted text). */
+void
+ps_window_replace_network (PsWindow *win, PsWindowReplace kind, const char *what, GtkWidget *paste)
 {
   GtkWidget *dialog;
   Replace *r;
 
-  if (!ps_document_is_modified (win->doc))
+  if (!ps_document_is_modified (win->doc)
+      || (kind == PS_WINDOW_REPLACE_MODEL_FILE && ps_window_file_is_notebook (what)))
     {
-      replace_now (win, kind, what);
+      replace_now (win, kind, what, paste);
       return;
     }
   r = g_new0 (Replace, 1);
   r->win = win;
   r->kind = kind;
   r->what = g_strdup (what);
+  r->paste = paste ? g_object_ref (paste) : NULL;
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_message_dialog_new (GTK_WINDOW (win), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+  /* over the paste dialog, when the text comes from there */
+  dialog = gtk_message_dialog_new (GTK_WINDOW (paste ? paste : GTK_WIDGET (win)),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
                                    _("Discard the changes to %s?"), ps_document_get_title (win->doc));
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
@@ -395,7 +424,7 @@ on_file_chosen (GtkWindow *parent, const char *path, gpointer data)
   switch ((FileOp) GPOINTER_TO_INT (data))
     {
     case OPEN_MODEL:
-      replace_network (win, REPLACE_MODEL_FILE, path);
+      ps_window_replace_network (win, PS_WINDOW_REPLACE_MODEL_FILE, path, NULL);
       return;
     case OPEN_WEIGHTS:
       ps_window_open_weights (win, path, NULL);
@@ -447,16 +476,11 @@ on_paste_response (GtkDialog *dialog, int response, PsWindow *win)
       GtkTextBuffer *buf = gtk_text_view_get_buffer (tv);
       GtkTextIter a, b;
       g_autofree char *text = NULL;
-      g_autoptr (GError) error = NULL;
       gtk_text_buffer_get_bounds (buf, &a, &b);
       text = gtk_text_buffer_get_text (buf, &a, &b, FALSE);
-      if (!ps_document_load_model_text (win->doc, text, _("pasted"), &error))
-        {
-          GtkWidget *err = g_object_get_data (G_OBJECT (dialog), "error");
-          gtk_label_set_text (GTK_LABEL (err), error->message);
-          gtk_widget_set_visible (err, TRUE);
-          return;      /* keep the dialog and the text */
-        }
+      /* the dialog goes when the text became the network */
+      ps_window_replace_network (win, PS_WINDOW_REPLACE_MODEL_TEXT, text, GTK_WIDGET (dialog));
+      return;
     }
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
@@ -479,7 +503,8 @@ run_paste (GtkWidget *w, const char *action, GVariant *param)
 static void
 run_example (GtkWidget *w, const char *action, GVariant *param)
 {
-  replace_network (PS_WINDOW (w), REPLACE_EXAMPLE, g_variant_get_string (param, NULL));
+  ps_window_replace_network (PS_WINDOW (w), PS_WINDOW_REPLACE_EXAMPLE, g_variant_get_string (param, NULL),
+                             NULL);
 }
 
 static void

@@ -148,19 +148,27 @@ ps_window_open_notebook (PsWindow *win, const char *path, GError **error)
   return TRUE;
 }
 
-/* A .py is a notebook when it has `# %%` cells; otherwise a model file (a
- * model file with a mistake shows the model reader's file:line:column). */
+/* An .ipynb, or a .py with `# %%` cells. */
+gboolean
+ps_window_file_is_notebook (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  if (g_str_has_suffix (path, ".ipynb"))
+    return TRUE;
+  return g_str_has_suffix (path, ".py") && g_file_get_contents (path, &text, NULL, NULL)
+         && (g_str_has_prefix (text, "# %%") || strstr (text, "\n# %%") != NULL);
+}
+
+/* A notebook (ps_window_file_is_notebook), or a model file (a model file
+ * with a mistake shows the model reader's file:line:column). */
 gboolean
 ps_window_open_file (PsWindow *win, const char *path, GError **error)
 {
-  g_autofree char *text = NULL;
   g_autoptr (GError) model_error = NULL;
 
   g_return_val_if_fail (PS_IS_WINDOW (win), FALSE);
-  if (g_str_has_suffix (path, ".ipynb"))
-    return ps_window_open_notebook (win, path, error);
-  if (g_str_has_suffix (path, ".py") && g_file_get_contents (path, &text, NULL, NULL)
-      && (g_str_has_prefix (text, "# %%") || strstr (text, "\n# %%") != NULL))
+  if (ps_window_file_is_notebook (path))
     return ps_window_open_notebook (win, path, error);
   if (ps_document_load_model_file (win->doc, path, &model_error))
     return TRUE;
@@ -226,7 +234,9 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y, PsWindo
   files = g_value_get_boxed (value);
   if (files == NULL || (path = g_file_get_path (files->data)) == NULL)
     return FALSE;
-  return ps_window_open_file (win, path, NULL);
+  /* a model file over changed values asks first (a notebook opens beside them) */
+  ps_window_replace_network (win, PS_WINDOW_REPLACE_MODEL_FILE, path, NULL);
+  return TRUE;
 }
 
 PsCodeRunner *

@@ -3,7 +3,7 @@
  *
  * Folding.  The centre (the heatmaps and the charts) always keeps at least
  * its minimum width, and the side panel docks only while the centre keeps
- * 45% of the width.  The block tree and the side panel live in "docks"
+ * 42% of the width.  The block tree and the side panel live in "docks"
  * in the two GtkPaneds; an allocation with a new width (GTK 4.8 has no
  * breakpoints), or with a side panel whose content grew or shrank (its
  * minimum width changed), fits them right after that frame, never inside GTK's
@@ -83,7 +83,7 @@ fit (PsWindow *win, gboolean by_size)
 {
   int avail = gtk_widget_get_width (win->outer_paned);
   /* the centre wants more than its minimum: the heatmaps are what the room looks at */
-  int center = MAX (min_width (win->center), avail * 45 / 100);
+  int center = MAX (min_width (win->center), avail * 42 / 100);
   int tree = min_width (win->tree) + HANDLE_PX, panel = min_width (win->panels) + HANDLE_PX;
   gboolean tree_was = win->tree_shown, panel_was = win->panel_shown;
   gboolean docked_was = win->panel_docked;
@@ -123,8 +123,17 @@ fit (PsWindow *win, gboolean by_size)
       win->tree_width = tree - HANDLE_PX + CLAMP (spare / 4, 0, 160);
       gtk_paned_set_position (GTK_PANED (win->outer_paned), win->tree_width);
     }
+  /* never narrower than its rows (a wider row shown, a divider dragged in):
+   * a paned cuts a child below its minimum off at the left */
+  if (win->tree_shown && gtk_paned_get_position (GTK_PANED (win->outer_paned)) < tree - HANDLE_PX)
+    {
+      if (gtk_paned_get_position (GTK_PANED (win->outer_paned)) == win->tree_width)
+        win->tree_width = tree - HANDLE_PX;
+      gtk_paned_set_position (GTK_PANED (win->outer_paned), tree - HANDLE_PX);
+    }
   win->fit_width = avail;
   win->fit_panel_min = panel - HANDLE_PX;
+  win->fit_tree_min = tree - HANDLE_PX;
   if (tree_was != win->tree_shown)
     g_object_notify (G_OBJECT (win), "tree-shown");
   if (panel_was != win->panel_shown)
@@ -137,12 +146,48 @@ fit (PsWindow *win, gboolean by_size)
 static GtkWidgetClass *window_parent_class;
 
 /* The width changed, or the side panel's content grew or shrank (a longer
- * line in a page, a wider page shown): what fits may have changed. */
+ * line in a page, a wider page shown), or the tree's (a wider row shown):
+ * what fits may have changed. */
 static gboolean
 needs_refit (PsWindow *win)
 {
   return gtk_widget_get_width (win->outer_paned) != win->fit_width
-         || min_width (win->panels) != win->fit_panel_min;
+         || min_width (win->panels) != win->fit_panel_min
+         || (win->tree_shown && min_width (win->tree) != win->fit_tree_min);
+}
+
+/* A popover below w that is open. */
+static gboolean
+popover_open_below (GtkWidget *w)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if ((GTK_IS_POPOVER (c) && gtk_widget_get_mapped (c)) || popover_open_below (c))
+      return TRUE;
+  return FALSE;
+}
+
+/* Refitting waits while a mouse button is held on the window or a popover
+ * of the side panel (a drop-down's list, a menu) is open.  Moving the panel
+ * to its other parent then would take the pressed widget, or the popover
+ * under the pointer, along: GTK 4.8 counts a press up on the pressed widget
+ * and its ancestors and down on the release along the ancestors it has
+ * then, or not at all once the press's grab was dropped by the unmap
+ * ("Broken accounting of active state", widgets left looking pressed); and
+ * an open popover is unrealized under the pointer, with GTK's tooltip still
+ * on its surface (gdk_surface_get_device_position criticals). */
+static gboolean
+refit_must_wait (PsWindow *win)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (win));
+  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (GTK_WIDGET (win)));
+  GdkDevice *pointer = seat ? gdk_seat_get_pointer (seat) : NULL;
+  GdkModifierType mask = 0;
+
+  if (surface != NULL && pointer != NULL)
+    gdk_surface_get_device_position (surface, pointer, NULL, NULL, &mask);
+  return (mask & (GDK_BUTTON1_MASK | GDK_BUTTON2_MASK | GDK_BUTTON3_MASK | GDK_BUTTON4_MASK
+                  | GDK_BUTTON5_MASK)) != 0
+         || popover_open_below (win->panels);
 }
 
 static gboolean
@@ -151,7 +196,11 @@ refit_idle (gpointer data)
   PsWindow *win = data;
 
   win->refit_id = 0;
-  if (needs_refit (win))
+  if (!needs_refit (win))
+    return G_SOURCE_REMOVE;
+  if (refit_must_wait (win))
+    win->refit_id = g_timeout_add (100, refit_idle, win);   /* until the release */
+  else
     fit (win, TRUE);
   return G_SOURCE_REMOVE;
 }
@@ -167,6 +216,37 @@ size_allocate (GtkWidget *w, int width, int height, int baseline)
    * leaves GTK's CSS node tree inconsistent): right after this frame instead. */
   if (win->refit_id == 0 && needs_refit (win))
     win->refit_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refit_idle, win, NULL);
+}
+
+/* The tree's divider dragged in past the tree's widest row stops there
+ * (below its minimum a paned cuts the tree off at its left). */
+static void
+on_tree_divider (PsWindow *win)
+{
+  int tree = win->tree_shown ? min_width (win->tree) : 0;
+
+  if (tree > 0 && gtk_paned_get_position (GTK_PANED (win->outer_paned)) < tree)
+    gtk_paned_set_position (GTK_PANED (win->outer_paned), tree);
+}
+
+/* The side panel's divider dragged out past the panel's own width stops
+ * there: a docked panel is never cut (narrower, it folds into its sheet). */
+static void
+on_panel_divider (PsWindow *win)
+{
+  GtkWidget *inner = win->inner_paned, *handle = NULL;
+  int width = gtk_widget_get_width (inner), handle_w = HANDLE_PX, most;
+
+  if (!win->panel_docked || !win->panel_shown || width <= 0)
+    return;
+  for (GtkWidget *c = gtk_widget_get_first_child (inner); c; c = gtk_widget_get_next_sibling (c))
+    if (c != win->center_overlay && c != win->panel_dock)
+      handle = c;
+  if (handle)
+    handle_w = MAX (min_width (handle), gtk_widget_get_width (handle));
+  most = width - min_width (win->panel_dock) - handle_w;
+  if (most > 0 && gtk_paned_get_position (GTK_PANED (inner)) > most)
+    gtk_paned_set_position (GTK_PANED (inner), most);
 }
 
 static void
@@ -235,7 +315,7 @@ apply_scale (PsWindow *win)
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.scale-down", win->scale_step > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.scale-reset", win->scale_step != SCALE_NORMAL);
   /* what fits changed with the font */
-  win->fit_width = win->fit_panel_min = -1;
+  win->fit_width = win->fit_panel_min = win->fit_tree_min = -1;
   gtk_widget_queue_resize (GTK_WIDGET (win));
   g_object_notify (G_OBJECT (win), "font-scale");
 }
@@ -340,13 +420,15 @@ ps_window_layout_init (PsWindow *win)
   win->tree_shown = win->panel_shown = TRUE;
   win->panel_docked = TRUE;
   win->scale_step = SCALE_NORMAL;
-  win->fit_width = win->tree_width = win->fit_panel_min = -1;
+  win->fit_width = win->tree_width = win->fit_panel_min = win->fit_tree_min = -1;
 
   win->panel_sheet = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_halign (win->panel_sheet, GTK_ALIGN_END);
   gtk_widget_add_css_class (win->panel_sheet, "ps-side-sheet");
   gtk_widget_set_visible (win->panel_sheet, FALSE);
   gtk_overlay_add_overlay (GTK_OVERLAY (win->center_overlay), win->panel_sheet);
+  g_signal_connect_swapped (win->outer_paned, "notify::position", G_CALLBACK (on_tree_divider), win);
+  g_signal_connect_swapped (win->inner_paned, "notify::position", G_CALLBACK (on_panel_divider), win);
 
   win->scale_css = gtk_css_provider_new ();
   /* on the window's own node: its font-size is inherited by every widget in it

@@ -1,4 +1,5 @@
-/* ps-window-menu.c — the window menu of a right click on a header bar
+/* ps-window-menu.c — the window menu of a right click on a header bar, and
+ * the context menus of text fields and labels: opened on the release
  *
  * Why this exists.  A right click on a GtkHeaderBar reaches its
  * GtkWindowHandle, which asks the window manager for its window menu
@@ -45,6 +46,31 @@
  * window.close: enabled as GTK enables them), its popover is kept and
  * reused, and is unparented when the window handle is unrealized, as GTK
  * does with its own.
+ *
+ * Context menus.  GTK 4.8's text fields (GtkText, inside every GtkEntry,
+ * GtkSpinButton and search entry), text views, selectable labels and link
+ * buttons (the About window's) open their context menu from the secondary
+ * *press* too (gtktext.c, gtk_text_click_gesture_pressed ->
+ * gtk_text_do_popup; gtklabel.c, gtktextview.c and gtklinkbutton.c alike),
+ * just below the pointer.  A pointer that moves into
+ * that menu before the button is released (a right drag, the usual way to
+ * choose from a menu in one stroke) breaks the count as well.  Traced under
+ * Xvfb + openbox, every event logged with the widgets then :active: the
+ * popover's grab gives the pressed window a leave event of mode GRAB (GTK
+ * counts the pressed chain down and forgets the pointer there), then the
+ * menu an enter event (GTK makes the widget of the menu under the pointer
+ * the pointer's target: never counted up), then the pressed window the
+ * implicit grab-broken event of the X server's grab, which GTK counts down
+ * on that target: "Broken accounting of active state for widget" for the
+ * menu's GtkBox, GtkMenuSectionBox, ..., GtkPopoverMenu (monkey seed
+ * 2447742244, action 294: a right drag from the file name field of the
+ * Save Weights chooser).  A 20-line GTK program with one GtkEntry does the
+ * same under Xvfb (with and without a window manager); no ParamScope code
+ * is involved.  So the same gesture takes a secondary press on such a
+ * widget, gives it the focus as GTK would, and opens the widget's own menu
+ * (its "menu.popup" action, as the Menu key does) on the release, at the
+ * press.  Labels with a link under the pointer are left to GTK: their menu
+ * is about that link, which only their own press knows.
  */
 #include "ps-window-menu.h"
 
@@ -61,6 +87,8 @@ typedef struct
   gulong     unrealize_id;
   double     x, y;            /* the press, in the handle's coordinates */
   gboolean   pending;         /* open the menu on the release */
+  GtkWidget *owner;           /* weak: the text field or label of a pending context menu */
+  double     ox, oy;          /* the press, in the owner's coordinates */
 } WindowMenu;
 
 static void
@@ -88,6 +116,7 @@ window_menu_free (gpointer data)
   /* the window handle was unrealized (and the popover dropped) before the
    * window is finalized; nothing here touches widgets */
   g_clear_weak_pointer (&m->handle);
+  g_clear_weak_pointer (&m->owner);
   g_free (m);
 }
 
@@ -146,6 +175,40 @@ handle_at (GtkWidget *window, double x, double y)
   return NULL;
 }
 
+/* The widget under (x, y) of window that GTK 4.8 would give a context menu
+ * from the press itself, or NULL. */
+static GtkWidget *
+context_owner_at (GtkWidget *window, double x, double y)
+{
+  for (GtkWidget *w = gtk_widget_pick (window, x, y, GTK_PICK_DEFAULT); w != NULL && w != window;
+       w = gtk_widget_get_parent (w))
+    {
+      if (GTK_IS_TEXT (w) || GTK_IS_TEXT_VIEW (w) || GTK_IS_LINK_BUTTON (w))
+        return w;
+      if (GTK_IS_LABEL (w) && gtk_label_get_selectable (GTK_LABEL (w)))
+        return gtk_label_get_current_uri (GTK_LABEL (w)) == NULL ? w : NULL;
+    }
+  return NULL;
+}
+
+/* The owner's context menu, opened at (x, y) of the owner. */
+static void
+context_popup (GtkWidget *owner, double x, double y)
+{
+  GdkRectangle at = { (int) x, (int) y, 1, 1 };
+
+  if (!gtk_widget_activate_action (owner, "menu.popup", NULL))
+    return;
+  /* its own popover menu, just opened (pointing at the text cursor or the
+   * whole field): to the press instead, as GTK's own press places it */
+  for (GtkWidget *c = gtk_widget_get_first_child (owner); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_POPOVER_MENU (c) && gtk_widget_get_visible (c))
+      {
+        gtk_popover_set_pointing_to (GTK_POPOVER (c), &at);
+        break;
+      }
+}
+
 static void
 on_pressed (GtkGestureClick *click, int n_press, double x, double y, WindowMenu *m)
 {
@@ -154,20 +217,38 @@ on_pressed (GtkGestureClick *click, int n_press, double x, double y, WindowMenu 
   GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (click));
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   g_autofree char *action = NULL;
-  GtkWidget *handle;
+  GtkWidget *handle, *owner;
   graphene_point_t p;
 
   m->pending = FALSE;
   g_clear_weak_pointer (&m->handle);
+  g_clear_weak_pointer (&m->owner);
   /* the window's own surface only (its popovers' presses come here too);
-   * GTK's other titlebar actions (lower, minimize, ...) open nothing; and
-   * nothing while a grab is on, as the window handle does */
-  g_object_get (gtk_widget_get_settings (window), "gtk-titlebar-right-click", &action, NULL);
+   * and nothing while a grab is on, as the window handle does */
   if (event == NULL || surface == NULL || gdk_event_get_surface (event) != surface
-      || g_strcmp0 (action, "menu") != 0
       || gdk_display_device_is_grabbed (gtk_widget_get_display (window),
-                                        gtk_gesture_get_device (gesture))
-      || (handle = handle_at (window, x, y)) == NULL)
+                                        gtk_gesture_get_device (gesture)))
+    {
+      gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  /* a text field's or label's context menu: on the release */
+  if ((owner = context_owner_at (window, x, y)) != NULL
+      && gtk_widget_compute_point (window, owner, &GRAPHENE_POINT_INIT (x, y), &p))
+    {
+      gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
+      if (GTK_IS_TEXT (owner))
+        gtk_text_grab_focus_without_selecting (GTK_TEXT (owner));
+      else if (!GTK_IS_LABEL (owner))
+        gtk_widget_grab_focus (owner);
+      g_set_weak_pointer (&m->owner, owner);
+      m->ox = p.x;
+      m->oy = p.y;
+      return;
+    }
+  /* GTK's other titlebar actions (lower, minimize, ...) open nothing */
+  g_object_get (gtk_widget_get_settings (window), "gtk-titlebar-right-click", &action, NULL);
+  if (g_strcmp0 (action, "menu") != 0 || (handle = handle_at (window, x, y)) == NULL)
     {
       gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_DENIED);
       return;
@@ -189,7 +270,15 @@ static void
 on_released (GtkGestureClick *click, int n_press, double x, double y, WindowMenu *m)
 {
   GtkWidget *handle = m->handle;
+  GtkWidget *owner = m->owner;
 
+  if (owner != NULL)
+    {
+      g_clear_weak_pointer (&m->owner);
+      if (gtk_widget_get_mapped (owner))
+        context_popup (owner, m->ox, m->oy);
+      return;
+    }
   if (!m->pending || handle == NULL || !gtk_widget_get_mapped (handle))
     return;
   m->pending = FALSE;

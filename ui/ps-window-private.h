@@ -53,7 +53,9 @@ struct _PsWindow
   gboolean        panel_docked;   /* in the paned (TRUE) or in the sheet */
   int             fit_width;      /* the width the layout was last fitted to */
   int             fit_panel_min;  /* and the side panel's minimum width then */
-  guint           refit_id;       /* an idle that refits after a size change */
+  int             fit_tree_min;   /* and the tree's (its widest row shown) */
+  guint           refit_id;       /* an idle that refits after a size change (a timeout
+                                   * while a button is held: ps-window-layout.c) */
   int             tree_width;     /* the tree's width as last set by the fit */
   gboolean        presentation;
   int             scale_step;     /* the interface's scale: index into a table, see the file */
@@ -64,6 +66,23 @@ struct _PsWindow
 void        ps_window_set_status         (PsWindow *win, const char *text, gboolean is_error);
 /* The selection's parameter, or NULL for a module or nothing. */
 PsParam    *ps_window_get_selected_param (PsWindow *win);
+
+/* ps-window-actions.c: another network in place of the window's, asked
+ * first when its values changed since they were opened or saved.  what:
+ * an example's name, a model file's path (a notebook opens beside the
+ * network, unasked), or a model's text; paste: the dialog the text came
+ * from (destroyed once the text is the network, kept with the reason when
+ * it cannot be read), or NULL. */
+typedef enum
+{
+  PS_WINDOW_REPLACE_EXAMPLE,
+  PS_WINDOW_REPLACE_MODEL_FILE,
+  PS_WINDOW_REPLACE_MODEL_TEXT,
+} PsWindowReplace;
+void        ps_window_replace_network    (PsWindow *win, PsWindowReplace kind, const char *what,
+                                          GtkWidget *paste);
+/* ps-window-code.c: an .ipynb, or a .py with `# %%` cells */
+gboolean    ps_window_file_is_notebook   (const char *path);
 
 /* ps-window-layout.c: the side parts folded to fit the width, Presentation
  * Mode and the interface's scale (properties "tree-shown", "panel-shown",

@@ -24,6 +24,7 @@
 #include "ps-train-panel.h"
 #include "ps-tile-source.h"
 #include "ps-activations-page.h"
+#include "ps-ui-util.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -307,11 +308,11 @@ on_tree_selection (PsWindow *win)
     {
       path = ps_tree_node_get_index_path (node);
       markup = g_markup_printf_escaped ("<tt>%s</tt>   ·   <tt>%s</tt>", path, *key ? key : "(root)");
-      gtk_label_set_markup (GTK_LABEL (win->path_label), markup);
+      ps_ui_label_set_markup (GTK_LABEL (win->path_label), markup);     /* selectable */
       badge = ps_tree_node_tied_badge (node);
     }
   else
-    gtk_label_set_text (GTK_LABEL (win->path_label), "");
+    ps_ui_label_set_markup (GTK_LABEL (win->path_label), "");
   gtk_label_set_text (GTK_LABEL (win->tied_label), badge ? badge : "");
   gtk_widget_set_visible (win->tied_label, badge != NULL);
   show_selected_param (win);

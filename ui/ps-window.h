@@ -55,7 +55,8 @@ gboolean         ps_window_open_weights   (PsWindow *win, const char *path, GErr
 gboolean         ps_window_open_run_folder (PsWindow *win, const char *path, GError **error);
 /* The watch of the run's folder opened last (borrowed), or NULL. */
 PsRunFolderWatch *ps_window_get_run_folder_watch (PsWindow *win);
-/* One of the lesson's networks: mlp, rgnet, tied, tied1x1, lazy, shared_mlp, spiral. */
+/* One of the examples (data/models): mlp, rgnet, tied, tied1x1, lazy, shared_mlp, spiral,
+ * lenet, resnet, charlm, the keras_* ones. */
 gboolean         ps_window_open_example   (PsWindow *win, const char *name, GError **error);
 /* Open a notebook (.ipynb, or .py with `# %%` cells) in the Notebook view;
  * errors are shown in the window (and returned). */

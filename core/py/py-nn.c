@@ -20,7 +20,10 @@
 /* m: a built-in layer; NULL for an instance of a user's nn.Module subclass,
  * whose Parameters and modules assigned to self are in params and mods
  * (OrderedDicts, in assignment order, as PyTorch's _parameters/_modules). */
-typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; PsModule *um; } PyNnModule;
+typedef struct { PyObj ob; GHashTable *dict; PsModule *m; PyObj *params, *mods; PsModule *um;
+                 PyObj *bufs, *bufs_np; } PyNnModule;
+/* bufs: a user instance's register_buffer() tensors (or None) by name;
+ * bufs_np: the names registered with persistent=False (not in state_dict) */
 /* um: a user instance's own PsModule (a container of its class name), made by
  * super().__init__(): the modules and Parameters assigned to self join it as
  * they join params and mods, so the tree, the tape and the CLI see the class
@@ -133,6 +136,114 @@ raise_gerror (PyInterp *ip, GError *e)
   return NULL;
 }
 
+/* ---- a lazy layer's parameter before its first call ----------------------------------
+ * PyTorch's UninitializedParameter: printed `<UninitializedParameter>`, its
+ * shape and values refused with PyTorch's messages.  Once the layer has run,
+ * it answers as the parameter it became. */
+
+typedef struct { PyObj ob; PsParam *p; } PyUninit;
+
+static PyType uninit_type;
+static PyObj *param_tensor (PyInterp *ip, PsParam *p);
+
+static void
+uninit_dealloc (PyObj *o)
+{
+  g_clear_pointer (&((PyUninit *) o)->p, ps_param_unref);
+}
+
+static gboolean
+uninit_ready (PyObj *o)
+{
+  return ps_param_get_data (((PyUninit *) o)->p) != NULL;
+}
+
+static gboolean
+uninit_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  if (uninit_ready (o))
+    {
+      PyObj *t = param_tensor (ip, ((PyUninit *) o)->p);
+      gboolean ok = t && py_repr (ip, t, out);
+      py_decref (t);
+      return ok;
+    }
+  g_string_append (out, "<UninitializedParameter>");
+  return TRUE;
+}
+
+static PyObj *
+uninit_refuse (PyInterp *ip, const char *what)
+{
+  return py_raise (ip, py_exc_ValueError,
+                   "Attempted to use an uninitialized parameter in %s. This error happens when you "
+                   "are using a `LazyModule` or explicitly manipulating "
+                   "`torch.nn.parameter.UninitializedParameter` objects. When using LazyModules "
+                   "Call `forward` with a dummy batch to initialize the parameters before calling "
+                   "torch functions", what);
+}
+
+static PyObj *
+uninit_getattr (PyInterp *ip, PyObj *o, const char *name)
+{
+  PsParam *p = ((PyUninit *) o)->p;
+  if (uninit_ready (o))
+    {
+      PyObj *t = param_tensor (ip, p);
+      PyObj *r = t ? py_getattr (ip, t, name) : NULL;
+      py_decref (t);
+      return r;
+    }
+  if (strcmp (name, "requires_grad") == 0)
+    return py_bool (ps_param_get_requires_grad (p));
+  if (strcmp (name, "grad") == 0)
+    return py_none;
+  if (strcmp (name, "is_leaf") == 0)
+    return py_true;
+  if (strcmp (name, "data") == 0)
+    {
+      int64_t zero = 0;
+      GError *e = NULL;
+      PsArray *a = ps_array_new_empty (PS_DTYPE_F32, 1, &zero, &e);
+      return a ? py_torch_wrap_array (ip, a) : raise_gerror (ip, e);
+    }
+  if (strcmp (name, "shape") == 0 || strcmp (name, "ndim") == 0 || strcmp (name, "T") == 0)
+    return py_raise (ip, py_exc_RuntimeError,
+                     "Can't access the shape of an uninitialized parameter or buffer. This error "
+                     "usually happens in `load_state_dict` when trying to load an uninitialized "
+                     "parameter into an initialized one. Call `forward` to initialize the "
+                     "parameters before accessing their attributes.");
+  if (name[0] == '_')
+    return NULL;
+  char *what = g_strdup_printf ("<method '%s' of 'torch._C._TensorBase' objects>", name);
+  uninit_refuse (ip, what);
+  g_free (what);
+  return NULL;
+}
+
+static PyObj *
+uninit_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
+{
+  static const char *const names[PY_OP_N_BIN] = { "add", "sub", "mul", "div", "floor_divide",
+    "remainder", "pow", "matmul", "__lshift__", "__rshift__", "__and__", "__or__", "__xor__" };
+  char *what = g_strdup_printf ("<method '%s' of 'torch._C._TensorBase' objects>", names[op]);
+  uninit_refuse (ip, what);
+  g_free (what);
+  return NULL;
+}
+
+static PyType uninit_type = {
+  .ob = { &py_type_type, -1 }, .name = "UninitializedParameter", .module = "torch.nn.parameter",
+  .size = sizeof (PyUninit), .dealloc = uninit_dealloc, .repr = uninit_repr,
+  .getattr = uninit_getattr, .binop = uninit_binop,
+};
+
+static gboolean
+is_uninit (PyObj *o)
+{
+  return o->type == &uninit_type;
+}
+
 static PyObj *
 param_tensor (PyInterp *ip, PsParam *p)
 {
@@ -140,6 +251,12 @@ param_tensor (PyInterp *ip, PsParam *p)
   PyObj *w = g_hash_table_lookup (cache, p);
   if (w)
     return py_incref (w);
+  if (ps_param_get_data (p) == NULL)
+    {
+      PyUninit *u = (PyUninit *) py_alloc (&uninit_type);
+      u->p = ps_param_ref (p);
+      return &u->ob;
+    }
   GError *e = NULL;
   PsArray *a = ps_array_new_for_param (p, &e);
   if (!a)
@@ -157,6 +274,23 @@ module_dealloc (PyObj *o)
   g_clear_pointer (&((PyNnModule *) o)->dict, g_hash_table_unref);
   py_clear (&((PyNnModule *) o)->params);
   py_clear (&((PyNnModule *) o)->mods);
+  py_clear (&((PyNnModule *) o)->bufs);
+  py_clear (&((PyNnModule *) o)->bufs_np);
+}
+
+/* A built-in module's buffer (BatchNorm's running statistics): a tensor over
+ * its values, num_batches_tracked an int64 as PyTorch keeps it. */
+static PyObj *
+buffer_tensor (PyInterp *ip, const char *name, PsParam *p)
+{
+  GError *e = NULL;
+  g_autoptr (PsArray) a = ps_array_new_for_param (p, &e);
+  const char *dot = strrchr (name, '.');
+  PsArray *r = !a ? NULL
+               : strcmp (dot ? dot + 1 : name, "num_batches_tracked") == 0
+               ? ps_array_to_dtype (a, PS_DTYPE_I64, &e)
+               : ps_array_detach (a);
+  return r ? py_torch_wrap_array (ip, r) : raise_gerror (ip, e);
 }
 
 /* ---- a user's nn.Module subclass ---------------------------------------------------- */
@@ -172,6 +306,8 @@ user_init (PyInterp *ip, PyObj *o)
       GHashTable *cache = py_torch_wrappers (ip);
       u->params = py_odict_new ();
       u->mods = py_odict_new ();
+      u->bufs = py_odict_new ();
+      u->bufs_np = py_dict_new ();
       u->um = ps_module_new_container (o->type->name);
       if (cache)
         g_hash_table_insert (cache, u->um, py_incref (o));
@@ -225,9 +361,64 @@ user_repr (PyInterp *ip, PyObj *o, GString *out)
 
 /* (name, Parameter) pairs of o and its submodules under prefix; with seen,
  * a tied parameter once (named_parameters), else every name (state_dict) */
+/* Does a built-in module hold a module of a user's class (whose buffers
+ * only the code knows)?  Then its children are walked as code objects. */
+static gboolean
+holds_user_module (PyInterp *ip, PsModule *m)
+{
+  GHashTable *cache = py_torch_wrappers (ip);
+  g_autoptr (GPtrArray) mods = ps_module_named_modules (m);
+  for (guint i = 1; cache && i < mods->len; i++)
+    {
+      PyObj *w = g_hash_table_lookup (cache, ((PsNamedModule *) mods->pdata[i])->module);
+      if (w && is_module (w) && USER (w))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+
 static gboolean
 collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTable *seen)
 {
+  if (!USER (o) && holds_user_module (ip, PY_MOD (o)))
+    {
+      /* its own parameters (and, for state_dict, persistent buffers), then
+       * each child's as code sees it */
+      PsModule *m = PY_MOD (o);
+      for (guint i = 0; i < ps_module_get_n_params (m); i++)
+        {
+          PsParam *p = ps_module_get_param (m, i);
+          if (seen && !g_hash_table_add (seen, p))
+            continue;
+          PyObj *t = param_tensor (ip, p);
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
+                                                                ps_module_get_param_name (m, i)), t));
+        }
+      for (guint i = 0; !seen && i < ps_module_get_n_buffers (m); i++)
+        {
+          if (!ps_module_get_buffer_persistent (m, i) || !ps_param_get_data (ps_module_get_buffer (m, i)))
+            continue;
+          PyObj *t = buffer_tensor (ip, ps_module_get_buffer_name (m, i), ps_module_get_buffer (m, i));
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
+                                                                ps_module_get_buffer_name (m, i)), t));
+        }
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        {
+          PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
+          char *sub = g_strdup_printf ("%s%s.", prefix, ps_module_get_child_name (m, i));
+          gboolean ok = collect_params (ip, child, sub, out, seen);
+          g_free (sub);
+          py_decref (child);
+          if (!ok)
+            return FALSE;
+        }
+      return TRUE;
+    }
   if (!USER (o))
     {
       GPtrArray *ps = seen ? ps_module_named_parameters (PY_MOD (o)) : ps_module_state_dict (PY_MOD (o));
@@ -236,7 +427,9 @@ collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTab
           PsNamedParam *np = ps->pdata[i];
           if (seen && !g_hash_table_add (seen, np->param))
             continue;
-          PyObj *t = param_tensor (ip, np->param);
+          const char *dot = strrchr (np->name, '.');
+          PyObj *t = !seen && strcmp (dot ? dot + 1 : np->name, "num_batches_tracked") == 0
+                     ? buffer_tensor (ip, np->name, np->param) : param_tensor (ip, np->param);
           if (!t)
             {
               g_ptr_array_unref (ps);
@@ -257,6 +450,10 @@ collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTab
         continue;
       py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
     }
+  pos = 0;
+  while (!seen && u->bufs && py_dict_next (u->bufs, &pos, &k, &v))
+    if (v != py_none && !py_dict_get_str (u->bufs_np, PY_STR (k)))
+      py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
   pos = 0;
   while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
     {
@@ -380,13 +577,20 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
       PyObj *v = u->params ? py_dict_get_str (u->params, name) : NULL;
       if (!v && u->mods)
         v = py_dict_get_str (u->mods, name);
+      if (!v && u->bufs)
+        v = py_dict_get_str (u->bufs, name);
       if (v)
         return py_incref (v);
+      if (u->um && strcmp (name, "training") == 0)
+        return py_bool (ps_module_get_training (u->um));
       return py_instance_getattr (ip, o, name);
     }
   PsParam *p = ps_module_get_param_by_name (m, name);
   if (p)
     return param_tensor (ip, p);
+  p = ps_module_get_buffer_by_name (m, name);
+  if (p && ps_param_get_data (p))
+    return buffer_tensor (ip, name, p);
   if ((strcmp (name, "weight") == 0 || strcmp (name, "bias") == 0)
       && ps_module_get_kind (m) == PS_MODULE_LINEAR)
     return py_none;   /* bias=False */
@@ -401,7 +605,7 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
         return py_int_new (ps_module_get_out_features (m));
     }
   if (strcmp (name, "training") == 0)
-    return py_true;
+    return py_bool (ps_module_get_training (m));
   return py_instance_getattr (ip, o, name);
 }
 
@@ -415,6 +619,18 @@ module_setattr (PyInterp *ip, PyObj *o, const char *name, PyObj *v)
       PyNnModule *u = (PyNnModule *) o;
       PsArray *a = v ? py_torch_array (v) : NULL;
       gboolean is_param = a && ps_array_is_parameter (a), is_mod = v && is_module (v);
+      if (v && u->bufs && py_dict_get_str (u->bufs, name))
+        {
+          /* a buffer takes a tensor or None */
+          if (!a && v != py_none)
+            {
+              py_raise (ip, py_exc_TypeError, "cannot assign '%s' as buffer '%s' (torch.Tensor "
+                        "or None expected)", v->type->name, name);
+              return -1;
+            }
+          py_dict_set_str (u->bufs, name, py_incref (v));
+          return 1;
+        }
       if ((is_param || is_mod) && !u->params)
         {
           py_raise (ip, py_exc_AttributeError,
@@ -580,8 +796,33 @@ module_call (PyInterp *ip, PyObj *callee, PyArgs *a)
   if (!x)
     return py_raise (ip, py_exc_TypeError, "%s(): argument 'input' must be Tensor, not %s",
                      callee->type->name, a->pos[0]->type->name);
+  PsModule *m = PY_MOD (callee);
+  if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL)
+    {
+      /* a Sequential holding modules of a user's class (or Sequentials that
+       * may): each child called as code calls it, in order */
+      gboolean through_code = FALSE;
+      for (guint i = 0; i < ps_module_get_n_children (m) && !through_code; i++)
+        {
+          PsModuleKind k = ps_module_get_kind (ps_module_get_child (m, i));
+          through_code = k == PS_MODULE_CONTAINER || k == PS_MODULE_SEQUENTIAL;
+        }
+      if (through_code)
+        {
+          PyObj *cur = py_incref (a->pos[0]);
+          for (guint i = 0; i < ps_module_get_n_children (m) && cur; i++)
+            {
+              PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
+              PyObj *next = py_call1 (ip, child, cur);
+              py_decref (child);
+              py_decref (cur);
+              cur = next;
+            }
+          return cur;
+        }
+    }
   GError *e = NULL;
-  PsArray *y = ps_autograd_module_forward (PY_MOD (callee), x, py_torch_rng (ip), &e);
+  PsArray *y = ps_autograd_module_forward (m, x, py_torch_rng (ip), &e);
   if (!y)
     return raise_gerror (ip, e);
   return py_torch_wrap_array (ip, y);
@@ -604,6 +845,130 @@ named_params (PyInterp *ip, PyObj *self, gboolean state)
       return NULL;
     }
   return l;
+}
+
+/* (name, buffer) pairs of o and its submodules, each buffer once */
+static gboolean
+collect_buffers (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out)
+{
+  if (!USER (o) && holds_user_module (ip, PY_MOD (o)))
+    {
+      PsModule *m = PY_MOD (o);
+      for (guint i = 0; i < ps_module_get_n_buffers (m); i++)
+        {
+          if (!ps_param_get_data (ps_module_get_buffer (m, i)))
+            continue;
+          PyObj *t = buffer_tensor (ip, ps_module_get_buffer_name (m, i), ps_module_get_buffer (m, i));
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
+                                                                ps_module_get_buffer_name (m, i)), t));
+        }
+      for (guint i = 0; i < ps_module_get_n_children (m); i++)
+        {
+          PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
+          char *sub = g_strdup_printf ("%s%s.", prefix, ps_module_get_child_name (m, i));
+          gboolean ok = collect_buffers (ip, child, sub, out);
+          g_free (sub);
+          py_decref (child);
+          if (!ok)
+            return FALSE;
+        }
+      return TRUE;
+    }
+  if (!USER (o))
+    {
+      g_autoptr (GPtrArray) bs = ps_module_named_buffers (PY_MOD (o));
+      for (guint i = 0; i < bs->len; i++)
+        {
+          PsNamedParam *np = bs->pdata[i];
+          if (!ps_param_get_data (np->param))
+            continue;
+          PyObj *t = buffer_tensor (ip, np->name, np->param);
+          if (!t)
+            return FALSE;
+          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, np->name), t));
+        }
+      return TRUE;
+    }
+  PyNnModule *u = (PyNnModule *) o;
+  gsize pos = 0;
+  PyObj *k, *v;
+  while (u->bufs && py_dict_next (u->bufs, &pos, &k, &v))
+    if (v != py_none)
+      py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix, PY_STR (k)), py_incref (v)));
+  pos = 0;
+  while (u->mods && py_dict_next (u->mods, &pos, &k, &v))
+    {
+      char *sub = g_strdup_printf ("%s%s.", prefix, PY_STR (k));
+      gboolean ok = collect_buffers (ip, v, sub, out);
+      g_free (sub);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static PyObj *
+buffers_gen (PyInterp *ip, PyObj *self, gboolean named)
+{
+  PyObj *l = py_list_new (0);
+  if (!collect_buffers (ip, self, "", l))
+    {
+      py_decref (l);
+      return NULL;
+    }
+  if (!named)
+    for (gsize i = 0; i < PY_LIST (l)->n; i++)
+      {
+        PyObj *pair = PY_LIST (l)->items[i];
+        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+        py_decref (pair);
+      }
+  return py_generator_new (l, named ? "Module.named_buffers" : "Module.buffers");
+}
+
+static PyObj *m_buffers (PyInterp *ip, PyObj *self, PyArgs *a) { return buffers_gen (ip, self, FALSE); }
+static PyObj *m_named_buffers (PyInterp *ip, PyObj *self, PyArgs *a) { return buffers_gen (ip, self, TRUE); }
+
+/* register_buffer(name, tensor, persistent=True), PyTorch's checks */
+static PyObj *
+m_register_buffer (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *args[3] = { NULL, NULL, NULL };
+  if (!py_parse_args (ip, a, "register_buffer", (const char *[]) { "name", "tensor", "persistent", NULL },
+                      2, args))
+    return NULL;
+  if (!USER (self))
+    return py_raise (ip, py_exc_NotImplementedError,
+                     _("register_buffer on a built-in %s is not supported"), self->type->name);
+  PyNnModule *u = (PyNnModule *) self;
+  if (!u->bufs)
+    return py_raise (ip, py_exc_AttributeError, "cannot assign buffer before Module.__init__() call");
+  if (!PY_IS (args[0], py_str_type))
+    return py_raise (ip, py_exc_TypeError, "buffer name should be a string. Got %s", args[0]->type->name);
+  const char *name = PY_STR (args[0]);
+  if (strchr (name, '.'))
+    return py_raise (ip, py_exc_KeyError, "buffer name can't contain \".\"");
+  if (!*name)
+    return py_raise (ip, py_exc_KeyError, "buffer name can't be empty string \"\"");
+  if (!py_dict_get_str (u->bufs, name)
+      && (py_dict_get_str (u->params, name) || py_dict_get_str (u->mods, name)
+          || (u->dict && g_hash_table_contains (u->dict, name))))
+    return py_raise (ip, py_exc_KeyError, "attribute '%s' already exists", name);
+  if (args[1] != py_none && !py_torch_array (args[1]))
+    return py_raise (ip, py_exc_TypeError, "cannot assign '%s' object to buffer '%s' (torch Tensor "
+                     "or None required)", args[1]->type->name, name);
+  py_dict_set_str (u->bufs, name, py_incref (args[1]));
+  if (args[2] && py_truth (ip, args[2]) == 0)
+    py_dict_set_str (u->bufs_np, name, py_incref (py_true));
+  else
+    {
+      PyObj *key = py_str_new (name, -1);
+      py_dict_del (ip, u->bufs_np, key);
+      py_decref (key);
+    }
+  return py_none;
 }
 
 static PyObj *
@@ -638,8 +1003,15 @@ m_state_dict (PyInterp *ip, PyObj *self, PyArgs *a)
   PyObj *d = py_odict_new ();
   for (gsize i = 0; i < PY_LIST (l)->n; i++)
     {
-      PyObj *pair = PY_LIST (l)->items[i];
-      PyObj *data = py_getattr (ip, PY_TUPLE (pair)->items[1], "data");
+      PyObj *pair = PY_LIST (l)->items[i], *v = PY_TUPLE (pair)->items[1];
+      /* an uninitialized parameter stays one (PyTorch detaches it) */
+      PyObj *data = is_uninit (v) ? py_incref (v) : py_getattr (ip, v, "data");
+      if (!data)
+        {
+          py_decref (l);
+          py_decref (d);
+          return NULL;
+        }
       py_dict_set (ip, d, PY_TUPLE (pair)->items[0], data);
       py_decref (data);
     }
@@ -762,14 +1134,40 @@ m_zero_grad (PyInterp *ip, PyObj *self, PyArgs *a)
   return py_none;
 }
 
-static PyObj *m_self (PyInterp *ip, PyObj *self, PyArgs *a) { return py_incref (self); }
+/* train(mode=True) and eval(): the flag of the module and all under it */
+static PyObj *
+m_train (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *mode = NULL;
+  if (!py_parse_args (ip, a, "train", (const char *[]) { "mode", NULL }, 0, &mode))
+    return NULL;
+  if (mode && !PY_IS (mode, py_bool_type))
+    return py_raise (ip, py_exc_ValueError, "training mode is expected to be boolean");
+  PsModule *m = py_nn_module_of (self);
+  if (m)
+    ps_module_set_training (m, !mode || mode == py_true);
+  return py_incref (self);
+}
+
+static PyObj *
+m_eval (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  if (!py_parse_args (ip, a, "eval", (const char *[]) { NULL }, 0, NULL))
+    return NULL;
+  PsModule *m = py_nn_module_of (self);
+  if (m)
+    ps_module_set_training (m, FALSE);
+  return py_incref (self);
+}
 
 static const PyMethodDef module_methods[] = {
   { "__init__", m_init }, { "forward", m_forward }, { "named_parameters", m_named_parameters },
+  { "named_buffers", m_named_buffers }, { "buffers", m_buffers },
+  { "register_buffer", m_register_buffer },
   { "parameters", m_parameters }, { "state_dict", m_state_dict }, { "children", m_children },
   { "named_children", m_named_children }, { "modules", m_modules },
   { "named_modules", m_named_modules }, { "apply", m_apply }, { "add_module", m_add_module },
-  { "zero_grad", m_zero_grad }, { "train", m_self }, { "eval", m_self },
+  { "zero_grad", m_zero_grad }, { "train", m_train }, { "eval", m_eval },
   { NULL }
 };
 
@@ -917,6 +1315,19 @@ init_call (PyInterp *ip, PyArgs *a, const char *scheme)
     if (strcmp (a->kwn[k], "tensor") == 0)
       t = a->kwv[k];
   PsArray *arr = t ? py_torch_array (t) : NULL;
+  if (t && is_uninit (t) && !uninit_ready (t))
+    {
+      char *what = g_strdup_printf ("<function %s>", fname);
+      uninit_refuse (ip, what);
+      g_free (what);
+      return NULL;
+    }
+  if (t && is_uninit (t))
+    {
+      PyObj *p = param_tensor (ip, ((PyUninit *) t)->p);
+      arr = p ? py_torch_array (p) : NULL;
+      py_decref (p);   /* the wrappers' cache keeps it */
+    }
   if (!arr)
     return py_raise (ip, py_exc_AttributeError, "'%s' object has no attribute 'ndimension'",
                      t ? t->type->name : "NoneType");
@@ -1093,6 +1504,7 @@ build_nn (PyInterp *ip)
       py_module_add (m, py_nn_layer_names[i], py_incref (&t->ob));
     }
   py_module_add (m, "Module", &module_type.ob);
+  py_functional_add_losses (m);
   py_module_add (m, "Parameter", py_native_new ("Parameter", f_parameter, NULL));
   PyObj *init = py_import_module (ip, "torch.nn.init");
   PyObj *fn = py_import_module (ip, "torch.nn.functional");
@@ -1127,7 +1539,22 @@ py_nn_record_forwards (PyInterp *ip, PsModule *root)
         continue;   /* no forward of its own: NotImplementedError when called, as in PyTorch */
       PsBlockProgram *p = py_trace_forward (ip, o, m);
       if (!p)
-        return FALSE;
+        {
+          /* the tape says why, naming the class and the line */
+          g_autofree char *msg = py_exc_message (ip, ip->exc);
+          g_autofree char *why = NULL;
+          if (ip->tb && ip->tb->len > 0)
+            {
+              PyTbEntry *at = &g_array_index (ip->tb, PyTbEntry, 0);
+              why = g_strdup_printf (_("%s.forward() cannot be recorded for the tape: %s:%d:%d: %s"),
+                                     o->type->name, at->file, at->line, at->col, msg);
+            }
+          else
+            why = g_strdup_printf (_("%s.forward() cannot be recorded for the tape: %s"),
+                                   o->type->name, msg);
+          ps_module_set_program_error (m, why);
+          return FALSE;
+        }
       ps_module_set_program (m, p);
       ps_block_program_unref (p);
     }

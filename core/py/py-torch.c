@@ -14,6 +14,7 @@
 #include "ps-tensor-format.h"
 
 #include <math.h>
+#include <float.h>
 #include <string.h>
 
 typedef struct {
@@ -825,6 +826,36 @@ t_transpose (PyInterp *ip, PyObj *self, PyArgs *a)
   return wrap (ip, ps_array_transpose (SELF, (int) d0, (int) d1, &e), &e);
 }
 
+/* t.permute(*dims) or t.permute(dims) */
+static PyObj *
+t_permute (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj **v = a->pos;
+  gsize n = (gsize) a->npos;
+  int dims[PS_ARRAY_MAX_DIMS];
+  if (a->nkw == 1 && a->npos == 0 && strcmp (a->kwn[0], "dims") == 0)
+    {
+      v = a->kwv;
+      n = 1;
+    }
+  else if (a->nkw)
+    return py_raise (ip, py_exc_TypeError, "permute() got an unexpected keyword argument '%s'",
+                     a->kwn[0]);
+  if (n == 1 && (PY_IS (v[0], py_tuple_type) || PY_IS (v[0], py_list_type)))
+    py_sequence_items (v[0], &v, &n);
+  if (n > PS_ARRAY_MAX_DIMS)
+    return py_raise (ip, py_exc_RuntimeError, "number of dims don't match in permute");
+  for (gsize i = 0; i < n; i++)
+    {
+      gint64 d;
+      if (!py_arg_int (ip, v[i], "dims", &d))
+        return NULL;
+      dims[i] = (int) d;
+    }
+  GError *e = NULL;
+  return wrap (ip, ps_array_permute (SELF, dims, (int) n, &e), &e);
+}
+
 static PyObj *
 t_unsqueeze (PyInterp *ip, PyObj *self, PyArgs *a)
 {
@@ -1085,7 +1116,11 @@ t_format (PyInterp *ip, PyObj *self, PyArgs *a)
   return py_str_take (g);
 }
 
+static PyObj *t_softmax (PyInterp *ip, PyObj *self, PyArgs *a) { return py_functional_tensor_method (ip, self, "softmax", a); }
+static PyObj *t_log_softmax (PyInterp *ip, PyObj *self, PyArgs *a) { return py_functional_tensor_method (ip, self, "log_softmax", a); }
+
 static const PyMethodDef tensor_methods[] = {
+  { "softmax", t_softmax }, { "log_softmax", t_log_softmax }, { "permute", t_permute },
   { "__format__", t_format },
   { "__neg__", t_neg }, { "__pos__", t_pos }, { "__abs__", t_abs }, { "__invert__", t_invert },
   { "__float__", t_dunder_float }, { "__int__", t_dunder_int },
@@ -1582,6 +1617,125 @@ f_linear (PyInterp *ip, PyObj *s, PyArgs *a)
                                     args[2] && args[2] != py_none ? PY_TENSOR (args[2]) : NULL, &e), &e);
 }
 
+/* ---- torch.finfo, torch.iinfo -------------------------------------------------------- */
+
+typedef struct { PyObj ob; PsDtype dtype; } PyTypeInfo;
+
+static PyType finfo_type, iinfo_type;
+
+static gboolean
+info_is_float (PsDtype d)
+{
+  return d == PS_DTYPE_F32 || d == PS_DTYPE_F64;
+}
+
+/* the limits of a dtype: bits, eps, max, tiny (smallest normal), resolution */
+static void
+finfo_values (PsDtype d, int *bits, double *eps, double *max, double *tiny, double *resolution)
+{
+  gboolean f64 = d == PS_DTYPE_F64;
+  *bits = f64 ? 64 : 32;
+  *eps = f64 ? DBL_EPSILON : FLT_EPSILON;
+  *max = f64 ? DBL_MAX : FLT_MAX;
+  *tiny = f64 ? DBL_MIN : FLT_MIN;
+  *resolution = f64 ? 1e-15 : 1e-06;   /* 10 ** -floor(-log10(eps)) */
+}
+
+static PyObj *
+info_getattr (PyInterp *ip, PyObj *o, const char *name)
+{
+  PsDtype d = ((PyTypeInfo *) o)->dtype;
+  if (strcmp (name, "dtype") == 0)
+    return py_str_new (ps_array_dtype_torch_name (d) + strlen ("torch."), -1);
+  if (o->type == &iinfo_type)
+    {
+      gboolean b = d == PS_DTYPE_BOOL;
+      if (strcmp (name, "bits") == 0)
+        return py_int_new (b ? 8 : 64);
+      if (strcmp (name, "max") == 0)
+        return py_int_new (b ? 1 : G_MAXINT64);
+      if (strcmp (name, "min") == 0)
+        return py_int_new (b ? 0 : G_MININT64);
+      return NULL;
+    }
+  int bits;
+  double eps, max, tiny, res;
+  finfo_values (d, &bits, &eps, &max, &tiny, &res);
+  if (strcmp (name, "bits") == 0)
+    return py_int_new (bits);
+  if (strcmp (name, "eps") == 0)
+    return py_float_new (eps);
+  if (strcmp (name, "max") == 0)
+    return py_float_new (max);
+  if (strcmp (name, "min") == 0)
+    return py_float_new (-max);
+  if (strcmp (name, "tiny") == 0 || strcmp (name, "smallest_normal") == 0)
+    return py_float_new (tiny);
+  if (strcmp (name, "resolution") == 0)
+    return py_float_new (res);
+  return NULL;
+}
+
+static gboolean
+info_repr (PyInterp *ip, PyObj *o, GString *out)
+{
+  PsDtype d = ((PyTypeInfo *) o)->dtype;
+  const char *dn = ps_array_dtype_torch_name (d) + strlen ("torch.");
+  if (o->type == &iinfo_type)
+    {
+      gboolean b = d == PS_DTYPE_BOOL;
+      g_string_append_printf (out, "iinfo(min=%g, max=%g, dtype=%s)", b ? 0. : (double) G_MININT64,
+                              b ? 1. : (double) G_MAXINT64, dn);
+      return TRUE;
+    }
+  int bits;
+  double eps, max, tiny, res;
+  finfo_values (d, &bits, &eps, &max, &tiny, &res);
+  g_string_append_printf (out, "finfo(resolution=%g, min=%g, max=%g, eps=%g, smallest_normal=%g, "
+                          "tiny=%g, dtype=%s)", res, -max, max, eps, tiny, tiny, dn);
+  return TRUE;
+}
+
+static PyType finfo_type = {
+  .ob = { &py_type_type, -1 }, .name = "finfo", .module = "torch", .size = sizeof (PyTypeInfo),
+  .repr = info_repr, .getattr = info_getattr,
+};
+
+static PyType iinfo_type = {
+  .ob = { &py_type_type, -1 }, .name = "iinfo", .module = "torch", .size = sizeof (PyTypeInfo),
+  .repr = info_repr, .getattr = info_getattr,
+};
+
+/* torch.finfo(dtype=torch.float32) and torch.iinfo(dtype), with PyTorch's messages */
+static PyObj *
+type_info (PyInterp *ip, PyArgs *a, gboolean floating)
+{
+  const char *fname = floating ? "finfo" : "iinfo";
+  PyObj *arg = NULL;
+  int d;
+  if (!py_parse_args (ip, a, fname, (const char *[]) { "type", NULL }, floating ? 0 : 1, &arg))
+    return NULL;
+  if (arg && !PY_IS (arg, dtype_type))
+    return py_raise (ip, py_exc_TypeError, "%s(): argument 'type' (position 1) must be torch.dtype, "
+                     "not %s", fname, arg->type->name);
+  if (!dtype_arg (ip, arg, &d))
+    return NULL;
+  if (d < 0)
+    d = PS_DTYPE_F32;
+  if (floating != info_is_float ((PsDtype) d))
+    return py_raise (ip, py_exc_TypeError, floating
+                     ? "torch.finfo() requires a floating point input type. Use torch.iinfo to "
+                       "handle 'torch.finfo'"
+                     : "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                       "'torch.iinfo'");
+  PyTypeInfo *o = (PyTypeInfo *) py_alloc (floating ? &finfo_type : &iinfo_type);
+  o->dtype = (PsDtype) d;
+  return &o->ob;
+}
+
+static PyObj *f_finfo (PyInterp *ip, PyObj *s, PyArgs *a) { return type_info (ip, a, TRUE); }
+static PyObj *f_iinfo (PyInterp *ip, PyObj *s, PyArgs *a) { return type_info (ip, a, FALSE); }
+
 static const PyMethodDef torch_funcs[] = {
   { "tensor", f_tensor }, { "zeros", f_zeros }, { "ones", f_ones }, { "empty", f_empty },
   { "rand", f_rand }, { "randn", f_randn }, { "full", f_full }, { "arange", f_arange },
@@ -1592,7 +1746,7 @@ static const PyMethodDef torch_funcs[] = {
   { "mm", f_mm }, { "matmul", f_matmul }, { "max", f_max }, { "min", f_min }, { "norm", f_norm },
   { "reshape", f_reshape }, { "clamp", f_clamp }, { "argmax", f_argmax }, { "flatten", f_flatten },
   { "std", f_std }, { "t", f_t }, { "add", f_add }, { "mul", f_mul }, { "numel", f_numel },
-  { "equal", f_equal },
+  { "equal", f_equal }, { "finfo", f_finfo }, { "iinfo", f_iinfo },
   { NULL }
 };
 
@@ -1608,6 +1762,7 @@ build_functional (PyInterp *ip)
   PyObj *m = py_module_new ("torch.nn.functional");
   for (const PyMethodDef *d = functional_funcs; d->name; d++)
     py_module_add (m, d->name, py_native_new (d->name, d->fn, NULL));
+  py_functional_add (m);
   return m;
 }
 

@@ -4,15 +4,18 @@
  * program (ps-block.h).  Here the interpreter makes that program: it calls
  * the class's forward() once with a stand-in for the input, a "recorded
  * tensor" that holds a register of the program instead of values.  Calling
- * a submodule on it, `+`, F.relu, torch.cat(..., dim=1), flatten(1) or
- * reshape(X.shape[0], -1), and mean over the dimensions from 2 on each add
- * an op and give a new register.  Anything else on a recorded tensor (its
+ * a submodule on it, `+`, F.relu, torch.sigmoid, torch.tanh, torch.cat(..., dim=1),
+ * flatten(1), reshape(X.shape[0], -1) or reshape(-1, n), and mean over the dimensions
+ * from 2 on each add an op and give a new register.  A recurrent layer's
+ * call gives PyTorch's pair (output, h_n): the output is a recorded tensor,
+ * h_n a stand-in that can only be ignored (`Y, _ = self.rnn(X)`).  Anything else on a recorded tensor (its
  * values, a branch on them, an operation the tape has no step for) is an
  * error that names it.
  */
 #include "py-eval.h"
 #include "ps-block.h"
 #include "ps-i18n.h"
+#include "ps-layer-recurrent.h"
 
 #include <string.h>
 
@@ -28,7 +31,8 @@ typedef struct
   PyObj  ob;
   PyObj *trace;     /* PyTrace */
   int    reg;
-  int    kind;      /* 0: a tensor; 1: its .shape; 2: its batch size (shape[0]) */
+  int    kind;      /* 0: a tensor; 1: its .shape; 2: its batch size (shape[0]);
+                     * 3: a recurrent layer's final state h_n (or (h_n, c_n)) */
 } PyTraced;
 
 static PyType trace_type, traced_type;
@@ -70,8 +74,10 @@ unsupported (PyInterp *ip, const char *what)
 {
   return py_raise (ip, py_exc_NotImplementedError,
                    _("%s is not supported in a forward() that ParamScope records for its "
-                     "tape (supported: calling submodules, +, F.relu, torch.cat(..., dim=1), "
-                     "flatten(1), reshape(X.shape[0], -1), mean over the dimensions from 2 on)"),
+                     "tape (supported: calling submodules, +, F.relu, torch.sigmoid, "
+                     "torch.tanh, torch.cat(..., dim=1), flatten(1), reshape(X.shape[0], -1), "
+                     "reshape(-1, n), mean over the dimensions from 2 on, the output of a "
+                     "recurrent layer's (output, h_n))"),
                    what);
 }
 
@@ -104,7 +110,30 @@ py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a)
                      _("forward() calls a %s that is not one of the module's submodules: "
                        "ParamScope records only calls of submodules"),
                      ps_module_get_type_name (callee));
+  if (ps_recurrent_is_module (callee))
+    {
+      /* (output, h_n): the output is read on, the final state stays a stand-in */
+      PyObj *call = add_op (ip, &t->ob, PS_BLOCK_CALL, path, &((PyTraced *) x)->reg, 1);
+      int reg = ((PyTraced *) call)->reg;
+      PyObj *out = add_op (ip, &t->ob, PS_BLOCK_OUTPUT, NULL, &reg, 1);
+      py_decref (call);
+      return py_tuple_pack (2, out, traced_new (&t->ob, reg, 3));
+    }
   return add_op (ip, &t->ob, PS_BLOCK_CALL, path, &((PyTraced *) x)->reg, 1);
+}
+
+/* reshape/view arguments (-1, n): the columns n, else 0 */
+static gint64
+rows_of_cols (PyArgs *a)
+{
+  PyObj **v = a->pos;
+  gsize n = a->npos;
+  if (n == 1 && (PY_IS (v[0], py_tuple_type) || PY_IS (v[0], py_list_type)))
+    py_sequence_items (v[0], &v, &n);
+  if (a->nkw == 0 && n == 2 && py_is_int (v[0]) && py_int_value (v[0]) == -1 && py_is_int (v[1])
+      && py_int_value (v[1]) > 0)
+    return py_int_value (v[1]);
+  return 0;
 }
 
 /* reshape/view arguments that mean flatten(1): (X.shape[0], -1) */
@@ -140,6 +169,10 @@ py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a)
   PyTraced *x = (PyTraced *) self;
   if (strcmp (name, "relu") == 0 && a->npos == 0)
     return add_op (ip, x->trace, PS_BLOCK_RELU, NULL, &x->reg, 1);
+  if (strcmp (name, "sigmoid") == 0 && a->npos == 0 && a->nkw == 0)
+    return add_op (ip, x->trace, PS_BLOCK_SIGMOID, NULL, &x->reg, 1);
+  if (strcmp (name, "tanh") == 0 && a->npos == 0 && a->nkw == 0)
+    return add_op (ip, x->trace, PS_BLOCK_TANH, NULL, &x->reg, 1);
   if (strcmp (name, "flatten") == 0)
     {
       PyObj *args[2] = { NULL, NULL };
@@ -152,9 +185,16 @@ py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a)
     }
   if (strcmp (name, "reshape") == 0 || strcmp (name, "view") == 0)
     {
+      gint64 cols = rows_of_cols (a);
       if (is_batch_flatten (a))
         return add_op (ip, x->trace, PS_BLOCK_FLATTEN, NULL, &x->reg, 1);
-      return unsupported (ip, "reshape or view other than (X.shape[0], -1)");
+      if (cols > 0)
+        {
+          PyObj *r = add_op (ip, x->trace, PS_BLOCK_RESHAPE, NULL, &x->reg, 1);
+          ps_block_program_set_cols (((PyTrace *) x->trace)->prog, cols);
+          return r;
+        }
+      return unsupported (ip, "reshape or view other than (X.shape[0], -1) and (-1, n)");
     }
   if (strcmp (name, "mean") == 0)
     {
@@ -221,6 +261,8 @@ traced_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
 #define BOUND(NAME) \
   static PyObj *b_##NAME (PyInterp *ip, PyObj *self, PyArgs *a) { return py_trace_method (ip, self, #NAME, a); }
 BOUND (relu)
+BOUND (sigmoid)
+BOUND (tanh)
 BOUND (flatten)
 BOUND (reshape)
 BOUND (view)
@@ -231,7 +273,8 @@ static PyObj *
 traced_getattr (PyInterp *ip, PyObj *o, const char *name)
 {
   PyTraced *x = (PyTraced *) o;
-  static const PyMethodDef methods[] = { { "relu", b_relu }, { "flatten", b_flatten },
+  static const PyMethodDef methods[] = { { "relu", b_relu }, { "sigmoid", b_sigmoid },
+    { "tanh", b_tanh }, { "flatten", b_flatten },
     { "reshape", b_reshape }, { "view", b_view }, { "mean", b_mean }, { "size", b_size }, { NULL } };
   if (name[0] == '_' && name[1] == '_')
     return NULL;   /* no dunder methods: `Y += X` falls back to Y = Y + X */
@@ -252,6 +295,8 @@ traced_getitem (PyInterp *ip, PyObj *o, PyObj *key)
   PyTraced *x = (PyTraced *) o;
   if (x->kind == 1 && py_is_int (key) && py_int_value (key) == 0)
     return traced_new (x->trace, x->reg, 2);
+  if (x->kind == 3)
+    return unsupported (ip, "a recurrent layer's final state h_n");
   return unsupported (ip, x->kind == 1 ? "a shape entry other than shape[0]" : "indexing a tensor");
 }
 

@@ -93,10 +93,18 @@ print_rss (const char *when, gboolean with_goal)
 static void bench_finish (Bench *b, const char *failure);
 static gboolean tick (GtkWidget *w, GdkFrameClock *clock, gpointer data);
 
+/* A named child of the window's template (tree_view, heatmap ...). */
+static GtkWidget *
+child (Bench *b, const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (b->win), PS_TYPE_CHECKPOINT_WINDOW,
+                                                    name));
+}
+
 static PsMatrixView *
 heatmap (Bench *b)
 {
-  return PS_MATRIX_VIEW (ps_checkpoint_window_get_heatmap (b->win));
+  return PS_MATRIX_VIEW (child (b, "heatmap"));
 }
 
 static int
@@ -179,7 +187,7 @@ after_paint (GdkFrameClock *clock, Bench *b)
     {
     case WAIT_TREE:
       {
-        GtkWidget *tree = ps_checkpoint_window_get_tree_view (b->win);
+        GtkWidget *tree = child (b, "tree_view");
         GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (tree)));
         double exec_s = since_exec ();
         if (!gtk_widget_get_mapped (tree) || g_list_model_get_n_items (rows) == 0)

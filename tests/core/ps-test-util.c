@@ -54,6 +54,30 @@ ps_test_rmdir (const char *dir)
   g_rmdir (dir);
 }
 
+GBytes *
+ps_test_read_bytes (const char *path)
+{
+  GError *error = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  g_file_get_contents (path, &data, &len, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, len);
+}
+
+guint
+ps_test_count_dir_entries (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d))
+    n++;
+  return n;
+}
+
 PsModule *
 ps_test_parse_model (const char *text, guint64 seed)
 {

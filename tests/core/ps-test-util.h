@@ -12,6 +12,9 @@ char      *ps_test_corpus       (const char *relative);
 /* A fresh temporary directory, removed with everything in it by ps_test_rmdir. */
 char      *ps_test_tmpdir       (void);
 void       ps_test_rmdir        (const char *dir);
+/* A file's bytes (asserted readable); the number of entries of a directory. */
+GBytes    *ps_test_read_bytes   (const char *path);
+guint      ps_test_count_dir_entries (const char *dir);
 
 /* Build a model from model-file text (seeded with seed); aborts on error. */
 PsModule  *ps_test_parse_model  (const char *text, guint64 seed);

@@ -29,18 +29,6 @@ file_exists (const char *path)
   return g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
-static guint
-count_dir_entries (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while (g_dir_read_name (d))
-    n++;
-  return n;
-}
-
 /* Marks the test case failed (and lets the others run) if needle is missing. */
 static void
 check_contains (const char *haystack, const char *needle, const char *what)
@@ -98,7 +86,7 @@ test_model (gconstpointer data)
     g_assert_cmpint (status, !=, 0);
     check_contains (err, c->expect, "paramscope-cli init");
     g_assert_false (file_exists (out_path));
-    g_assert_cmpuint (count_dir_entries (dir), ==, 0);
+    g_assert_cmpuint (ps_test_count_dir_entries (dir), ==, 0);
   }
 
   ps_test_rmdir (dir);
@@ -107,18 +95,6 @@ test_model (gconstpointer data)
 
 
 /* ---- malformed safetensors ---------------------------------------------- */
-
-static GBytes *
-read_bytes (const char *path)
-{
-  GError *error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_file_get_contents (path, &data, &len, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (data, len);
-}
 
 static int
 run_with_weights (const char *weights, const char *out_path, char **err)
@@ -160,7 +136,7 @@ test_safetensors_bad (gconstpointer data)
 
   /* the same bytes from memory, labelled with the file name */
   {
-    g_autoptr (GBytes) bytes = read_bytes (c->path);
+    g_autoptr (GBytes) bytes = ps_test_read_bytes (c->path);
     st = ps_safetensors_new_from_bytes (bytes, c->name, &error);
     g_assert_null (st);
     g_assert_error (error, PS_ERROR, PS_ERROR_FORMAT);
@@ -186,7 +162,7 @@ test_safetensors_bad (gconstpointer data)
     g_assert_cmpint (status, ==, 1);
     check_contains (err, c->expect, "paramscope-cli run --weights");
     g_assert_false (file_exists (out_path));
-    g_assert_cmpuint (count_dir_entries (dir), ==, 0);
+    g_assert_cmpuint (ps_test_count_dir_entries (dir), ==, 0);
   }
 
   /* an existing output stays byte-identical after a failing run */
@@ -200,12 +176,12 @@ test_safetensors_bad (gconstpointer data)
 
     status = ps_test_run_cli (argv, &out, &err);
     g_assert_cmpint (status, ==, 0);
-    before = read_bytes (out_path);
+    before = ps_test_read_bytes (out_path);
     status = run_with_weights (c->path, out_path, &err2);
     g_assert_cmpint (status, ==, 1);
-    after = read_bytes (out_path);
+    after = ps_test_read_bytes (out_path);
     g_assert_true (g_bytes_equal (before, after));
-    g_assert_cmpuint (count_dir_entries (dir), ==, 1);
+    g_assert_cmpuint (ps_test_count_dir_entries (dir), ==, 1);
   }
 
   ps_test_rmdir (dir);

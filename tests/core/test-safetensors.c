@@ -7,17 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static GBytes *
-read_bytes (const char *path)
-{
-  char *data;
-  gsize len;
-  GError *error = NULL;
-  g_file_get_contents (path, &data, &len, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (data, len);
-}
-
 static const char *tied_model =
   "shared = nn.Linear(3, 3)\n"
   "net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), shared, nn.ReLU(), shared, nn.Linear(3, 1))\n";
@@ -186,7 +175,7 @@ test_atomic_replace (void)
   int n = 0;
 
   g_assert_true (ps_module_save_state_dict (net, path, &error));
-  before = read_bytes (path);
+  before = ps_test_read_bytes (path);
   /* a save that fails leaves the previous file as it was */
   g_assert_false (ps_module_save_state_dict (lazy, path, &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED);
@@ -194,7 +183,7 @@ test_atomic_replace (void)
   g_assert_false (ps_module_save_state_dict (net, nowhere, &error));
   g_assert_error (error, PS_ERROR, PS_ERROR_IO);
   g_clear_error (&error);
-  after = read_bytes (path);
+  after = ps_test_read_bytes (path);
   g_assert_true (g_bytes_equal (before, after));
   /* and no temporary file is left behind */
   d = g_dir_open (dir, 0, NULL);
@@ -222,7 +211,7 @@ test_header_layout (void)
 
   t->data[3] = 7;
   write_tensors (path, 1, names, ts);
-  b = read_bytes (path);
+  b = ps_test_read_bytes (path);
   p = g_bytes_get_data (b, &len);
   for (int i = 7; i >= 0; i--)
     n = (n << 8) | p[i];
@@ -267,16 +256,6 @@ test_stats (void)
  * a replacement, an abandoned write that leaves the old file as it was, a
  * temporary file a killed writer left behind (reused, then gone), a
  * symbolic link planted in its place (refused), an unwritable directory. */
-static guint
-count_entries (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-  while (g_dir_read_name (d))
-    n++;
-  return n;
-}
-
 static void
 test_atomic_file (void)
 {
@@ -304,7 +283,7 @@ test_atomic_file (void)
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_cmpstr (text, ==, "a,b\n");
   g_clear_pointer (&text, g_free);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (ps_test_count_dir_entries (dir), ==, 1);
 
   /* a killed writer's leftover is reused and renamed away */
   g_assert_true (g_file_set_contents (partial, "garbage from a killed save", -1, NULL));
@@ -312,7 +291,7 @@ test_atomic_file (void)
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_cmpstr (text, ==, "1,2\n");
   g_clear_pointer (&text, g_free);
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (ps_test_count_dir_entries (dir), ==, 1);
 
   /* never written through a symbolic link planted as the temporary file */
   g_assert_true (g_file_set_contents (other, "keep", -1, NULL));
@@ -337,7 +316,7 @@ test_atomic_file (void)
     g_assert_true (strstr (error->message, nowhere) != NULL);
     g_clear_error (&error);
   }
-  g_assert_cmpuint (count_entries (dir), ==, 1);
+  g_assert_cmpuint (ps_test_count_dir_entries (dir), ==, 1);
   ps_test_rmdir (dir);
 }
 

@@ -217,6 +217,25 @@ ps_window_fixture_tear_down (PsWindowFixture *f, gconstpointer data)
 }
 
 void
+ps_view_fixture_set_up (PsViewFixture *f, gconstpointer data)
+{
+  f->view = f->win = NULL;
+  if (ps_test_skip_without_display ())
+    return;
+  f->view = g_object_ref_sink (ps_matrix_view_new ());
+}
+
+void
+ps_view_fixture_tear_down (PsViewFixture *f, gconstpointer data)
+{
+  if (f->view == NULL)
+    return;
+  if (f->win != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->win));
+  g_assert_finalize_object (f->view);
+}
+
+void
 ps_test_view_show_param (GtkWidget *view, PsParam *param, gboolean grad, const char *title)
 {
   g_autoptr (PsMatrixSource) src = param ? ps_param_source_new (param, grad, title) : NULL;

@@ -95,6 +95,25 @@ void ps_window_fixture_tear_down (PsWindowFixture *f, gconstpointer setup);
   g_test_add (path, PsWindowFixture, setup, ps_window_fixture_set_up, func,           \
               ps_window_fixture_tear_down)
 
+/* A widget test's fixture: a PsMatrixView of its own (a reference the
+ * test holds) for the test to show in a window it makes (f->win, nullable);
+ * tear down destroys the window and asserts that the view is finalized
+ * (nothing kept a reference to it).  Without a display, set up marks the
+ * test skipped and leaves view NULL. */
+typedef struct
+{
+  GtkWidget *view;
+  GtkWidget *win;
+} PsViewFixture;
+
+void ps_view_fixture_set_up    (PsViewFixture *f, gconstpointer data);
+void ps_view_fixture_tear_down (PsViewFixture *f, gconstpointer data);
+
+/* g_test_add for a matrix view test: PS_TEST_VIEW ("/ui/heatmap/zoom", test_zoom) */
+#define PS_TEST_VIEW(path, func)                                                       \
+  g_test_add (path, PsViewFixture, NULL, ps_view_fixture_set_up, func,                \
+              ps_view_fixture_tear_down)
+
 /* Show param's values (or its gradient) in a PsMatrixView, editable as the
  * window's values are (param NULL: nothing), and read back what it shows:
  * the PsParam of its PsParamSource, else NULL. */

@@ -91,10 +91,17 @@ open_window (const char *path)
   return win;
 }
 
+/* A named child of the window's template (tree_view, heatmap, row_dd ...). */
+static GtkWidget *
+child (PsCheckpointWindow *win, const char *name)
+{
+  return ps_test_template_child (GTK_WIDGET (win), PS_TYPE_CHECKPOINT_WINDOW, name);
+}
+
 static PsMatrixView *
 heatmap_of (PsCheckpointWindow *win)
 {
-  return PS_MATRIX_VIEW (ps_checkpoint_window_get_heatmap (win));
+  return PS_MATRIX_VIEW (child (win, "heatmap"));
 }
 
 /* Frames until the heatmap has drawn its current view completely. */
@@ -154,7 +161,7 @@ cube_range (int fixed_axis, int index)
 static GListModel *
 tree_rows (PsCheckpointWindow *win)
 {
-  GtkWidget *tree = ps_checkpoint_window_get_tree_view (win);
+  GtkWidget *tree = child (win, "tree_view");
   return G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (tree)));
 }
 
@@ -243,7 +250,7 @@ test_axis_picker_in_pixels (Fixture *f, gconstpointer data)
   g_assert_cmpint (v->col_axis, ==, 2);
   g_assert_cmpint (v->rows, ==, 3);
   g_assert_cmpint (v->cols, ==, 4);
-  rows_dd = GTK_DROP_DOWN (ps_checkpoint_window_get_row_axis (win));
+  rows_dd = GTK_DROP_DOWN (child (win, "row_dd"));
   g_assert_cmpuint (gtk_drop_down_get_selected (rows_dd), ==, 1);
   g_assert_null (ps_checkpoint_window_get_index_spin (win, 1));
   spin0 = ps_checkpoint_window_get_index_spin (win, 0);
@@ -259,7 +266,7 @@ test_axis_picker_in_pixels (Fixture *f, gconstpointer data)
   g_assert_cmphex (cell_colour (h, 0, 0), ==, ps_colormap_argb (cube (1, 0, 0), cube_range (0, 1)));
 
   /* rows = axis 0: axis 1 becomes the fixed one (at 0), with a spin button of its own */
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (ps_checkpoint_window_get_row_axis (win)), 0);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (child (win, "row_dd")), 0);
   v = ps_checkpoint_window_get_view (win);
   g_assert_cmpint (v->row_axis, ==, 0);
   g_assert_cmpint (v->col_axis, ==, 2);
@@ -273,7 +280,7 @@ test_axis_picker_in_pixels (Fixture *f, gconstpointer data)
   g_assert_cmphex (cell_colour (h, 0, 1), ==, ps_colormap_argb (cube (0, 2, 1), cube_range (1, 2)));
 
   /* columns = axis 0, the rows' axis: they swap (a transposed slice) */
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (ps_checkpoint_window_get_col_axis (win)), 0);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (child (win, "col_dd")), 0);
   v = ps_checkpoint_window_get_view (win);
   g_assert_cmpint (v->row_axis, ==, 2);
   g_assert_cmpint (v->col_axis, ==, 0);

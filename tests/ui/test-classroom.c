@@ -11,12 +11,16 @@
 #include "ps-overview.h"
 #include "ps-matrix-view.h"
 #include "ps-train-panel.h"
+#include "ps-ui-util.h"
 
 #include <math.h>
 #include <string.h>
 
 static const PsTestWindowSetup mlp_1024 = { "mlp", 1024, 700 };
 static const PsTestWindowSetup spiral_1024 = { "spiral", 1024, 700 };
+static const PsTestWindowSetup tied_1024 = { "tied", 1024, 700 };
+static const PsTestWindowSetup tied_800 = { "tied", 800, 600 };
+static const PsTestWindowSetup resnet_800 = { "resnet", 800, 600 };
 
 /* Pixels of a rectangle of p that differ from the colour at its centre's
  * left edge by more than a little: text drawn over a flat cell. */
@@ -164,7 +168,7 @@ test_node_small_multiples (PsWindowFixture *f, gconstpointer setup)
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (empty)), "no parameters"));
 }
 
-/* The colours along the middle of w's left edge, 2 px either side of it,
+/* The colours along the middle of w's left edge, from 2 px outside it to 8 px inside,
  * in the window's frame, summed into one number that changes with any. */
 static guint64
 edge_pixels (PsWindow *win, GtkWidget *w)
@@ -175,19 +179,21 @@ edge_pixels (PsWindow *win, GtkWidget *w)
 
   g_assert_true (gtk_widget_compute_bounds (w, GTK_WIDGET (win), &b));
   ps_test_render (GTK_WIDGET (win), &px);
-  for (int dx = -2; dx <= 2; dx++)
+  for (int dx = -2; dx <= 8; dx++)
     for (int dy = -8; dy <= 8; dy++)
-      sum = sum * 31 + ps_test_pixel_at (&px, b.origin.x + dx, b.origin.y + b.size.height / 2 + dy);
+      sum = sum * 31 + ps_test_pixel_at (&px, MAX (b.origin.x + dx, 0), b.origin.y + b.size.height / 2 + dy);
   ps_test_pixels_clear (&px);
   return sum;
 }
+
+static GtkWidget *find_selected_row (GtkWidget *w);
 
 /* Keyboard focus on the heatmap, the overview and the tree draws a ring. */
 static void
 test_focus_rings (PsWindowFixture *f, gconstpointer setup)
 {
   PsWindow *win = f->win;
-  const char *names[] = { "data_view", "overview" };
+  const char *names[] = { "data_view", "overview", "tree" };
 
   if (win == NULL)
     return;
@@ -196,15 +202,23 @@ test_focus_rings (PsWindowFixture *f, gconstpointer setup)
   gtk_window_set_focus_visible (GTK_WINDOW (win), TRUE);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      GtkWidget *w = ps_test_window_child (win, names[i]);
+      GtkWidget *w = ps_test_window_child (win, names[i]), *probe = w;
       guint64 before, after;
+
+      if (g_str_equal (names[i], "tree"))     /* its rows take the focus: the selected one */
+        w = find_selected_row (w);
 
       g_assert_true (gtk_widget_get_focusable (w));
       gtk_window_set_focus (GTK_WINDOW (win), NULL);
-      before = edge_pixels (win, w);
+      before = edge_pixels (win, probe);
       g_assert_true (gtk_widget_grab_focus (w));
-      g_assert_true (gtk_widget_has_visible_focus (w));
-      after = edge_pixels (win, w);
+      {
+        GtkWidget *fw = gtk_root_get_focus (GTK_ROOT (win));
+        g_test_message ("%s: the focus in %s", names[i], fw ? G_OBJECT_TYPE_NAME (fw) : "nothing");
+        g_assert_true (fw == w || gtk_widget_is_ancestor (fw, w));
+        g_assert_true (gtk_widget_has_visible_focus (fw));
+      }
+      after = edge_pixels (win, probe);
       g_test_message ("%s edge %016" G_GINT64_MODIFIER "x → %016" G_GINT64_MODIFIER "x with the focus",
                       names[i], before, after);
       {
@@ -213,6 +227,235 @@ test_focus_rings (PsWindowFixture *f, gconstpointer setup)
       }
       g_assert_cmpuint (before, !=, after);
     }
+}
+
+/* WCAG's relative luminance of an (A)RGB pixel, and the contrast of two. */
+static double
+luminance (guint32 px)
+{
+  double c[3];
+  for (int i = 0; i < 3; i++)
+    {
+      double v = ((px >> (16 - 8 * i)) & 0xff) / 255.0;
+      c[i] = v <= 0.03928 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+    }
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+static double
+contrast (guint32 a, guint32 b)
+{
+  double la = luminance (a), lb = luminance (b);
+  return (MAX (la, lb) + 0.05) / (MIN (la, lb) + 0.05);
+}
+
+/* The colour left of label l, in the gap before it (in win's frame). */
+static guint32
+colour_before (PsWindow *win, const PsTestPixels *px, GtkWidget *l)
+{
+  graphene_rect_t b;
+
+  g_assert_true (gtk_widget_compute_bounds (l, GTK_WIDGET (win), &b));
+  return ps_test_pixel_at (px, b.origin.x - 3, b.origin.y + b.size.height / 2);
+}
+
+/* The strongest contrast of the text of label l (in win's frame) against
+ * the background colour bg. */
+static double
+label_contrast (PsWindow *win, const PsTestPixels *px, GtkWidget *l, guint32 bg)
+{
+  graphene_rect_t b;
+  double best = 1;
+
+  g_assert_true (gtk_widget_compute_bounds (l, GTK_WIDGET (win), &b));
+  for (int y = (int) b.origin.y + 2; y < (int) (b.origin.y + b.size.height) - 2; y++)
+    for (int x = (int) b.origin.x + 3; x < (int) (b.origin.x + b.size.width) - 3; x++)
+      best = MAX (best, contrast (bg, ps_test_pixel_at (px, x, y)));
+  return best;
+}
+
+static GtkWidget *
+find_selected_row (GtkWidget *w)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (gtk_widget_get_mapped (c) && (gtk_widget_get_state_flags (c) & GTK_STATE_FLAG_SELECTED)
+          && g_str_equal (gtk_widget_get_css_name (c), "row"))
+        return c;
+      GtkWidget *r = find_selected_row (c);
+      if (r)
+        return r;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_label_with_class (GtkWidget *w, const char *css_class)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_LABEL (c) && gtk_widget_has_css_class (c, css_class) && gtk_widget_get_mapped (c))
+        return c;
+      GtkWidget *r = find_label_with_class (c, css_class);
+      if (r)
+        return r;
+    }
+  return NULL;
+}
+
+/* A selected row of the block tree keeps what it says readable, also in
+ * the narrow tree of a projector's window and with the tree's divider
+ * dragged narrower: the tied badge "= 4.weight" whole (not ellipsized
+ * away), the grey secondary text and the badge in strong contrast with
+ * the selection's colour. */
+static void
+test_selected_row_badges (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  GtkWidget *outer;
+
+  if (win == NULL)
+    return;
+  outer = ps_test_window_child (win, "outer_paned");
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  for (int pass = 0; pass < 2; pass++)
+    {
+      GtkWidget *row, *badge, *size, *name;
+      PsTestPixels px = { 0 };
+      double c_badge, c_size, c_name;
+      g_autofree char *shot = NULL;
+
+      if (pass == 1)
+        gtk_paned_set_position (GTK_PANED (outer), 170);   /* the divider dragged in */
+      ps_test_wait_frame (GTK_WIDGET (win));
+      ps_test_wait_frame (GTK_WIDGET (win));
+      row = find_selected_row (ps_test_window_child (win, "tree"));
+      g_assert_nonnull (row);
+      badge = find_label_with_class (row, "ps-badge-tied");
+      size = find_label_with_class (row, "dim-label");
+      name = find_label_with_class (row, "ps-tree-name");
+      g_assert_nonnull (name);
+      g_assert_nonnull (badge);
+      g_assert_nonnull (size);
+      ps_test_render (GTK_WIDGET (win), &px);
+      /* the row's colour, under the badge too (no tint of its own there) */
+      c_badge = label_contrast (win, &px, badge, colour_before (win, &px, name));
+      c_size = label_contrast (win, &px, size, colour_before (win, &px, name));
+      c_name = label_contrast (win, &px, name, colour_before (win, &px, name));
+      g_test_message ("tree %d px: name contrast %.1f; badge “%s” %d px wide (ellipsized %d), "
+                      "contrast %.1f; “%s” contrast %.1f",
+                      gtk_widget_get_width (ps_test_window_child (win, "tree")), c_name,
+                      gtk_label_get_text (GTK_LABEL (badge)), gtk_widget_get_width (badge),
+                      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (badge))), c_badge,
+                      gtk_label_get_text (GTK_LABEL (size)), c_size);
+      shot = g_strdup_printf ("classroom-selected-row-%d.png", pass);
+      ps_test_screenshot (GTK_WIDGET (win), shot);
+      ps_test_pixels_clear (&px);
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (badge)), ==, "= 4.weight");
+      /* the row fits the tree: nothing of it scrolled or cut off at either side */
+      {
+        graphene_rect_t rb, lb;
+        GtkWidget *list = ps_test_find_widget (ps_test_window_child (win, "tree"), GTK_TYPE_LIST_VIEW);
+        g_assert_true (gtk_widget_compute_bounds (row, list, &rb));
+        g_assert_true (gtk_widget_compute_bounds (badge, list, &lb));
+        g_test_message ("row at x %.0f, %.0f px wide; badge ends at %.0f; the list %d px",
+                        rb.origin.x, rb.size.width, lb.origin.x + lb.size.width, gtk_widget_get_width (list));
+        g_assert_cmpfloat (rb.origin.x, >=, 0);
+        g_assert_cmpfloat (lb.origin.x + lb.size.width, <=, gtk_widget_get_width (list));
+        g_assert_true (gtk_widget_compute_bounds (list, GTK_WIDGET (win), &lb));
+        g_assert_cmpfloat (lb.origin.x, >=, 0);
+        g_assert_cmpint (gtk_widget_get_width (ps_test_window_child (win, "tree")), <=,
+                         gtk_paned_get_position (GTK_PANED (outer)));
+      }
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (badge))));
+      /* the theme's accent gives the row's own text about 4:1; the grey
+       * text and the badge are as strong (they were 3.4 and 3.8) */
+      g_assert_cmpfloat (c_name, >=, 3);
+      g_assert_cmpfloat (c_badge, >=, 0.95 * c_name);
+      if (pass == 0)        /* dragged in, the size is only its ellipsis */
+        g_assert_cmpfloat (c_size, >=, 0.95 * c_name);
+    }
+}
+
+/* Pixels of w alone, as a checksum of its drawing. */
+static guint64
+drawn (GtkWidget *w)
+{
+  PsTestPixels px = { 0 };
+  guint64 sum = 0;
+
+  ps_test_render (w, &px);
+  for (int i = 0; i < px.width * px.height; i++)
+    sum = sum * 1099511628211u + px.px[i];
+  ps_test_pixels_clear (&px);
+  return sum;
+}
+
+/* The name line (net[2].weight · 2.weight, in <tt>) is selectable and
+ * ellipsizes.  GTK 4.8 drops a selectable label's markup when it is set
+ * while the label's text is selected (as it is whole once the label takes
+ * the focus): the next node's name came in the interface's font, not
+ * monospace.  Set with ps_ui_label_set_markup, the name is drawn the same
+ * however the last one was selected, whole or ellipsized, and comes
+ * unselected. */
+static void
+test_name_line (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  GtkWidget *label;
+  guint64 before, after;
+  const char *long_markup = "<tt>net[0][1][0][1][2][3][4][5][6][7][8][9][10][11].weight</tt>"
+                            "   ·   <tt>0.block 1.0.block 2.1.a.b.c.d.e.f.g.h.i.weight</tt>";
+  int start = -1, end = -1;
+
+  if (win == NULL)
+    return;
+  label = ps_test_window_child (win, "path_label");
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (label)), !=, PANGO_ELLIPSIZE_NONE);
+
+  /* a long name, ellipsized, as it comes unselected (once the tree has
+   * fitted its rows, for the same width) */
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.0.weight"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.1.running_mean"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  before = drawn (label);
+  /* the user clicks into another node's name (all of it selected), then,
+   * the focus kept there, goes on to other nodes with the keyboard */
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.0.weight"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==,
+                   "net[4][0].downsample[0].weight   ·   4.0.downsample.0.weight");
+  gtk_widget_grab_focus (label);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.1.running_var"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (ps_window_select_key (win, "4.0.downsample.1.running_mean"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (gtk_label_get_selection_bounds (GTK_LABEL (label), &start, &end) && start != end);
+  gtk_window_set_focus (GTK_WINDOW (win), NULL);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  after = drawn (label);
+  ps_test_screenshot (GTK_WIDGET (win), "classroom-name-line.png");
+  g_assert_cmpuint (before, ==, after);
+
+  /* a long one, ellipsized, set over a selection: as when set without one;
+   * a part selected and the selection cleared: as before */
+  ps_ui_label_set_markup (GTK_LABEL (label), long_markup);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_true (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  before = drawn (label);
+  gtk_widget_grab_focus (label);
+  ps_ui_label_set_markup (GTK_LABEL (label), long_markup);
+  gtk_label_select_region (GTK_LABEL (label), 2, 30);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_screenshot (GTK_WIDGET (win), "classroom-name-line-selected.png");
+  gtk_label_select_region (GTK_LABEL (label), 0, 0);
+  gtk_window_set_focus (GTK_WINDOW (win), NULL);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_cmpuint (drawn (label), ==, before);
 }
 
 /* + and − zoom the focused heatmap without Ctrl; Ctrl+plus is the
@@ -452,6 +695,9 @@ main (int argc, char **argv)
   g_test_add_func ("/classroom/values-too-small", test_values_too_small);
   PS_TEST_WINDOW ("/classroom/node-small-multiples", &mlp_1024, test_node_small_multiples);
   PS_TEST_WINDOW ("/classroom/focus-rings", &mlp_1024, test_focus_rings);
+  PS_TEST_WINDOW ("/classroom/name-line", &resnet_800, test_name_line);
+  PS_TEST_WINDOW ("/classroom/selected-row-badges/1024x700", &tied_1024, test_selected_row_badges);
+  PS_TEST_WINDOW ("/classroom/selected-row-badges/800x600", &tied_800, test_selected_row_badges);
   g_test_add_func ("/classroom/heatmap-keys", test_heatmap_keys);
   g_test_add_func ("/classroom/diff-tooltip", test_diff_tooltip);
   PS_TEST_WINDOW ("/classroom/spiral-data", &spiral_1024, test_spiral_data);

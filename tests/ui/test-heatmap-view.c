@@ -19,102 +19,20 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-typedef struct
-{
-  int      width, height;
-  guint32 *px;                  /* 0xAARRGGBB, premultiplied (opaque cells are exact) */
-} Pixels;
-
 static void
-pixels_clear (Pixels *p)
-{
-  g_clear_pointer (&p->px, g_free);
-}
-
-static void
-pixels_from_texture (GdkTexture *tex, Pixels *out)
-{
-  out->width = gdk_texture_get_width (tex);
-  out->height = gdk_texture_get_height (tex);
-  out->px = g_new (guint32, (gsize) out->width * out->height);
-  gdk_texture_download (tex, (guchar *) out->px, (gsize) out->width * 4);
-}
-
-static guint32
-pixel_at (const Pixels *p, double x, double y)
-{
-  int ix = (int) floor (x), iy = (int) floor (y);
-  g_assert_cmpint (ix, >=, 0);
-  g_assert_cmpint (iy, >=, 0);
-  g_assert_cmpint (ix, <, p->width);
-  g_assert_cmpint (iy, <, p->height);
-  return p->px[(gsize) iy * p->width + ix];
-}
-
-static GtkWidget *
-window_with (GtkWidget *child, int width, int height)
-{
-  GtkWidget *win = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (win), width, height);
-  gtk_window_set_child (GTK_WINDOW (win), child);
-  gtk_window_present (GTK_WINDOW (win));
-  gtk_test_widget_wait_for_draw (win);
-  return win;
-}
-
-static void
-wait_frame (GtkWidget *w)
-{
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (gtk_widget_get_root (w)));
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static void
-render_view (GtkWidget *view, Pixels *out)
+render_view (GtkWidget *view, PsTestPixels *out)
 {
   g_autoptr (GdkTexture) tex = ps_matrix_view_render_texture (PS_MATRIX_VIEW (view), 0, 0);
   g_assert_nonnull (tex);
   g_assert_cmpint (gdk_texture_get_width (tex), ==, gtk_widget_get_width (view));
-  pixels_from_texture (tex, out);
-}
-
-/* Any widget (with its window's background when it is the window), as of its
- * last frame: the widget paintable shows the render node of the last frame,
- * so wait for one after any change. */
-static GdkTexture *
-render_widget (GtkWidget *w)
-{
-  int width = gtk_widget_get_width (w), height = gtk_widget_get_height (w);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (w);
-  GtkSnapshot *s = gtk_snapshot_new ();
-  GskRenderNode *node;
-  GskRenderer *r = gtk_native_get_renderer (gtk_widget_get_native (w));
-  GdkTexture *tex;
-
-  gdk_paintable_snapshot (paintable, s, width, height);
-  node = gtk_snapshot_free_to_node (s);
-  g_assert_nonnull (node);
-  tex = gsk_renderer_render_texture (r, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  return tex;
-}
-
-static void
-screenshot (GtkWidget *w, const char *name)
-{
-  g_autoptr (GdkTexture) tex = NULL;
-  wait_frame (w);
-  tex = render_widget (w);
-  g_assert_true (gdk_texture_save_to_png (tex, name));
-  g_test_message ("screenshot: %s", name);
+  ps_test_pixels_from_texture (tex, out);
 }
 
 /* A popover: a surface of its own, drawn by its own frame clock. */
 static void
 screenshot_native (GtkWidget *native, const char *name)
 {
-  g_autoptr (GdkTexture) tex = render_widget (native);
+  g_autoptr (GdkTexture) tex = ps_test_render_widget (native);
   g_assert_true (gdk_texture_save_to_png (tex, name));
   g_test_message ("screenshot: %s", name);
 }
@@ -144,7 +62,7 @@ small (int64_t i)
 /* The colour of every cell centre is the colormap's colour of its value, and
  * cells are flat (crisp) inside, away from the grid lines. */
 static void
-assert_cells (GtkWidget *view, const Pixels *p, const PsTensor *t)
+assert_cells (GtkWidget *view, const PsTestPixels *p, const PsTensor *t)
 {
   int64_t rows, cols;
   float range = ps_heatmap_range (t->data, t->numel);
@@ -156,17 +74,17 @@ assert_cells (GtkWidget *view, const Pixels *p, const PsTensor *t)
         graphene_rect_t rect;
         guint32 want = ps_colormap_argb (t->data[r * cols + c], range);
         ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), r, c, &rect);
-        g_assert_cmphex (pixel_at (p, rect.origin.x + rect.size.width / 2,
+        g_assert_cmphex (ps_test_pixel_at (p, rect.origin.x + rect.size.width / 2,
                                    rect.origin.y + rect.size.height / 2), ==, want);
         for (double y = rect.origin.y + 2; y < rect.origin.y + rect.size.height - 2; y++)
           for (double x = rect.origin.x + 2; x < rect.origin.x + rect.size.width - 2; x++)
-            g_assert_cmphex (pixel_at (p, x, y), ==, want);
+            g_assert_cmphex (ps_test_pixel_at (p, x, y), ==, want);
       }
 }
 
 /* How many pixels of p have a colour of the map for the values of t. */
 static int
-count_map_colours (const Pixels *p, const PsTensor *t)
+count_map_colours (const PsTestPixels *p, const PsTensor *t)
 {
   float range = ps_heatmap_range (t->data, t->numel);
   g_autoptr (GHashTable) set = g_hash_table_new (NULL, NULL);
@@ -179,7 +97,7 @@ count_map_colours (const Pixels *p, const PsTensor *t)
 }
 
 static int
-count_visible (const Pixels *p)
+count_visible (const PsTestPixels *p)
 {
   int n = 0;
   for (int i = 0; i < p->width * p->height; i++)
@@ -190,17 +108,17 @@ count_visible (const Pixels *p)
 /* ---- heatmap view ------------------------------------------------------------ */
 
 static void
-test_known_colours (void)
+test_known_colours (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   graphene_rect_t r;
   int64_t row, col;
 
   ps_test_view_show_param (view, p, FALSE, "0.weight");
-  win = window_with (view, 400, 300);
+  win = f->win = ps_test_window_with (view, 400, 300);
   render_view (view, &px);
   assert_cells (view, &px, ps_param_get_data (p));
 
@@ -239,69 +157,66 @@ test_known_colours (void)
     g_assert_cmpint (ncols, >=, 8);
   }
 
-  screenshot (win, "heatmap-view.png");
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_screenshot (win, "heatmap-view.png");
+  ps_test_pixels_clear (&px);
 }
 
 static void
-test_grad_placeholder (void)
+test_grad_placeholder (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   PsTensor *g;
   int64_t row, col;
 
   ps_test_view_show_param (view, p, TRUE, "grad 0.weight");
-  win = window_with (view, 400, 300);
+  win = f->win = ps_test_window_with (view, 400, 300);
   render_view (view, &px);
   g_assert_cmpint (count_visible (&px), >, 50);               /* the text */
   g_assert_cmpint (count_map_colours (&px, ps_param_get_data (p)), ==, 0);
   g_assert_false (ps_matrix_view_get_cell_at (PS_MATRIX_VIEW (view), 200, 150, &row, &col));
-  screenshot (win, "heatmap-no-grad.png");
-  pixels_clear (&px);
+  ps_test_screenshot (win, "heatmap-no-grad.png");
+  ps_test_pixels_clear (&px);
 
   /* a backward happened: the gradient's colours appear */
   g = ps_param_ensure_grad (p);
   for (int64_t i = 0; i < g->numel; i++)
     g->data[i] = -0.5f * ramp (i);
   ps_param_changed (p, PS_CHANGE_GRAD);
-  wait_frame (view);
+  ps_test_wait_frame (view);
   render_view (view, &px);
   assert_cells (view, &px, g);
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_pixels_clear (&px);
 }
 
 static void
-test_uninitialized (void)
+test_uninitialized (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = ps_param_new_uninitialized ();
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   int64_t shape[2] = { 2, 3 };
   g_autoptr (GError) error = NULL;
 
   ps_test_view_show_param (view, p, FALSE, "0.weight");
-  win = window_with (view, 300, 200);
+  win = f->win = ps_test_window_with (view, 300, 200);
   render_view (view, &px);
   g_assert_cmpint (count_visible (&px), >, 50);
-  screenshot (win, "heatmap-uninitialized.png");
-  pixels_clear (&px);
+  ps_test_screenshot (win, "heatmap-uninitialized.png");
+  ps_test_pixels_clear (&px);
 
   /* materialized by a forward: cells appear */
   g_assert_true (ps_param_materialize (p, 2, shape, &error));
   for (int i = 0; i < 6; i++)
     ps_param_get_data (p)->data[i] = (float) i - 2.5f;
   ps_param_changed (p, PS_CHANGE_SHAPE | PS_CHANGE_DATA);
-  wait_frame (view);
+  ps_test_wait_frame (view);
   render_view (view, &px);
   assert_cells (view, &px, ps_param_get_data (p));
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_pixels_clear (&px);
 }
 
 static void
@@ -311,7 +226,7 @@ test_tied_views (void)
   GtkWidget *a = ps_matrix_view_new (), *b = ps_matrix_view_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *win;
-  Pixels pa = { 0 }, pb = { 0 };
+  PsTestPixels pa = { 0 }, pb = { 0 };
   PsTensor *t = ps_param_get_data (p);
 
   gtk_box_set_homogeneous (GTK_BOX (box), TRUE);
@@ -319,14 +234,14 @@ test_tied_views (void)
   gtk_box_append (GTK_BOX (box), b);
   ps_test_view_show_param (a, p, FALSE, "2.weight");
   ps_test_view_show_param (b, p, FALSE, "4.weight");
-  win = window_with (box, 640, 240);
+  win = ps_test_window_with (box, 640, 240);
 
   /* an edit through one name: both views need a redraw at once */
   t->data[0] = 3.f;
   t->data[5] = -2.f;
   ps_param_changed (p, PS_CHANGE_DATA);
   g_assert_true (gtk_widget_get_mapped (a) && gtk_widget_get_mapped (b));
-  wait_frame (a);
+  ps_test_wait_frame (a);
   render_view (a, &pa);
   render_view (b, &pb);
   assert_cells (a, &pa, t);
@@ -334,22 +249,22 @@ test_tied_views (void)
   {
     graphene_rect_t r;
     ps_matrix_view_cell_rect (PS_MATRIX_VIEW (b), 0, 0, &r);
-    g_assert_cmphex (pixel_at (&pb, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
+    g_assert_cmphex (ps_test_pixel_at (&pb, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                      ==, ps_colormap_argb (1.f, 1.f));        /* 3 is the new +range */
   }
-  screenshot (win, "heatmap-tied.png");
-  pixels_clear (&pa);
-  pixels_clear (&pb);
+  ps_test_screenshot (win, "heatmap-tied.png");
+  ps_test_pixels_clear (&pa);
+  ps_test_pixels_clear (&pb);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_nonfinite (void)
+test_nonfinite (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   graphene_rect_t r;
   PsTensor *t = ps_param_get_data (p);
 
@@ -357,21 +272,20 @@ test_nonfinite (void)
   t->data[6] = INFINITY;
   t->data[11] = -INFINITY;
   ps_test_view_show_param (view, p, FALSE, "0.weight");
-  win = window_with (view, 400, 300);
+  win = f->win = ps_test_window_with (view, 400, 300);
   render_view (view, &px);
   ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 0, 1, &r);
-  g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
+  g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, PS_COLOR_NAN);
   ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 1, 2, &r);
-  g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
+  g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, PS_COLOR_POSINF);
   ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 2, 3, &r);
-  g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
+  g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, PS_COLOR_NEGINF);
   assert_cells (view, &px, t);          /* the finite ones keep their colours */
-  screenshot (win, "heatmap-nonfinite.png");
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_screenshot (win, "heatmap-nonfinite.png");
+  ps_test_pixels_clear (&px);
 }
 
 static float
@@ -383,18 +297,18 @@ outlier (int64_t i)
 /* 1500 x 2000 in a 400 x 300 view: pooled to screen resolution, and the one
  * outlier is still there. */
 static void
-test_pooling (void)
+test_pooling (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (1500, 2000, outlier);
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   int hot = 0;
   int64_t row, col;
   graphene_rect_t r;
 
   ps_test_view_show_param (view, p, FALSE, "big");
-  win = window_with (view, 400, 300);
+  win = f->win = ps_test_window_with (view, 400, 300);
   render_view (view, &px);
   for (int i = 0; i < px.width * px.height; i++)
     hot += px.px[i] == ps_colormap_argb (100.f, 100.f);
@@ -405,34 +319,32 @@ test_pooling (void)
                                               r.origin.y + r.size.height / 2, &row, &col));
   g_assert_cmpint (row, ==, 617);
   g_assert_cmpint (col, ==, 567);
-  screenshot (win, "heatmap-pooled.png");
-  pixels_clear (&px);
+  ps_test_screenshot (win, "heatmap-pooled.png");
+  ps_test_pixels_clear (&px);
 
   /* zoomed 8x around the outlier: still there, and cells now bigger */
   ps_matrix_view_zoom_at (PS_MATRIX_VIEW (view), 8, r.origin.x, r.origin.y);
   g_assert_cmpfloat (ps_matrix_view_get_zoom (PS_MATRIX_VIEW (view)), >, 1);
-  wait_frame (view);
+  ps_test_wait_frame (view);
   render_view (view, &px);
   hot = 0;
   for (int i = 0; i < px.width * px.height; i++)
     hot += px.px[i] == ps_colormap_argb (100.f, 100.f);
   g_assert_cmpint (hot, >, 0);
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_pixels_clear (&px);
 }
 
 static void
-test_zoom (void)
+test_zoom (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
-  GtkWidget *win;
+  GtkWidget *view = f->view;
   graphene_rect_t before, after;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   int64_t row, col;
 
   ps_test_view_show_param (view, p, FALSE, "0.weight");
-  win = window_with (view, 400, 300);
+  f->win = ps_test_window_with (view, 400, 300);
   ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 1, 2, &before);
   /* zoom around the centre of cell (1, 2): it stays under the pointer */
   ps_matrix_view_zoom_at (PS_MATRIX_VIEW (view), 2,
@@ -445,19 +357,18 @@ test_zoom (void)
                                               before.origin.y + before.size.height / 2, &row, &col));
   g_assert_cmpint (row, ==, 1);
   g_assert_cmpint (col, ==, 2);
-  wait_frame (view);
+  ps_test_wait_frame (view);
   render_view (view, &px);
-  g_assert_cmphex (pixel_at (&px, after.origin.x + after.size.width / 2,
+  g_assert_cmphex (ps_test_pixel_at (&px, after.origin.x + after.size.width / 2,
                              after.origin.y + after.size.height / 2),
                    ==, ps_colormap_argb (ramp (6), 1.f));
-  pixels_clear (&px);
+  ps_test_pixels_clear (&px);
 
   /* Ctrl+0 */
   g_assert_true (gtk_widget_activate_action (view, "heatmap.zoom-reset", NULL));
   g_assert_cmpfloat (ps_matrix_view_get_zoom (PS_MATRIX_VIEW (view)), ==, 1);
   ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 1, 2, &after);
   g_assert_true (graphene_rect_equal (&before, &after));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
@@ -467,18 +378,18 @@ on_cell_selected (PsMatrixView *v, int row, int col, int *count)
 }
 
 static void
-test_selection (void)
+test_selection (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win;
   int selected = 0, row, col;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   graphene_rect_t r;
 
   ps_test_view_show_param (view, p, FALSE, "0.weight");
   g_signal_connect (view, "cell-selected", G_CALLBACK (on_cell_selected), &selected);
-  win = window_with (view, 400, 300);
+  win = f->win = ps_test_window_with (view, 400, 300);
   g_assert_cmpint (ps_matrix_view_get_selected_row (PS_MATRIX_VIEW (view)), ==, -1);
 
   /* arrows: the first press selects (0, 0), then moves, clamped at the edge */
@@ -492,14 +403,14 @@ test_selection (void)
   g_assert_cmpint (selected, ==, 4);
 
   /* the selected cell is outlined: its edge is no longer the cell's colour */
-  wait_frame (view);
+  ps_test_wait_frame (view);
   render_view (view, &px);
   ps_matrix_view_cell_rect (PS_MATRIX_VIEW (view), 2, 1, &r);
-  g_assert_cmphex (pixel_at (&px, r.origin.x + 1, r.origin.y + r.size.height / 2), ==, 0xff000000);
-  g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
+  g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + 1, r.origin.y + r.size.height / 2), ==, 0xff000000);
+  g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2),
                    ==, ps_colormap_argb (ramp (9), 1.f));
-  screenshot (win, "heatmap-selected.png");
-  pixels_clear (&px);
+  ps_test_screenshot (win, "heatmap-selected.png");
+  ps_test_pixels_clear (&px);
 
   /* the tooltip of a cell: name, index, value and gradient */
   {
@@ -521,7 +432,6 @@ test_selection (void)
 
   g_object_set (view, "selected-row", -1, NULL);
   g_assert_cmpint (ps_matrix_view_get_selected_row (PS_MATRIX_VIEW (view)), ==, -1);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
@@ -595,17 +505,17 @@ find_entry (GtkWidget *view)
 }
 
 static void
-test_edit (void)
+test_edit (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win, *entry;
   EditLog log = { 0 };
   float before = ps_param_get_data (p)->data[6];
 
   ps_test_view_show_param (view, p, FALSE, "0.weight");
   g_signal_connect (view, "edit-requested", G_CALLBACK (on_edit_requested), &log);
-  win = window_with (view, 400, 300);
+  win = f->win = ps_test_window_with (view, 400, 300);
   entry = find_entry (view);
   g_assert_true (GTK_IS_ENTRY (entry));
 
@@ -619,8 +529,8 @@ test_edit (void)
     g_assert_true (ps_matrix_view_parse_value (text, &shown));
     g_assert_cmpfloat (shown, ==, before);
   }
-  wait_frame (view);
-  screenshot (win, "heatmap-editing.png");
+  ps_test_wait_frame (view);
+  ps_test_screenshot (win, "heatmap-editing.png");
   {
     /* the popover is a surface of its own */
     GtkWidget *popover = gtk_widget_get_ancestor (entry, GTK_TYPE_POPOVER);
@@ -668,7 +578,6 @@ test_edit (void)
   /* the gradient is not editable */
   ps_test_view_show_param (view, p, TRUE, "grad 0.weight");
   g_assert_false (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 0, 0));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
@@ -693,7 +602,7 @@ test_export_png (void)
   g_assert_no_error (error);
   ps_test_view_show_param (view, ps_module_find_param (net, "0.weight"), FALSE,
                              "0.weight");
-  win = window_with (view, 300, 200);
+  win = ps_test_window_with (view, 300, 200);
 
   g_assert_true (ps_matrix_view_export_png (PS_MATRIX_VIEW (view), ours, &error));
   g_assert_no_error (error);
@@ -703,15 +612,15 @@ test_export_png (void)
   /* 7 * 16 < 160: the colorbar's minimum height */
   g_assert_cmpint (gdk_texture_get_height (tex), ==, 160);
   {
-    Pixels px = { 0 };
+    PsTestPixels px = { 0 };
     PsTensor *w = ps_param_get_data (ps_module_find_param (net, "0.weight"));
     float range = ps_heatmap_range (w->data, w->numel);
-    pixels_from_texture (tex, &px);
+    ps_test_pixels_from_texture (tex, &px);
     for (int r = 0; r < 7; r++)
       for (int c = 0; c < 5; c++)
-        g_assert_cmphex (pixel_at (&px, c * 16 + 8, r * 16 + 8), ==,
+        g_assert_cmphex (ps_test_pixel_at (&px, c * 16 + 8, r * 16 + 8), ==,
                          ps_colormap_argb (w->data[r * 5 + c], range));
-    pixels_clear (&px);
+    ps_test_pixels_clear (&px);
   }
 
   /* byte for byte what `paramscope-cli render --colorbar` writes */
@@ -773,23 +682,21 @@ change_in_thread (gpointer data)
 /* A worker thread (training) changes the parameter: the view redraws on
  * the main thread. */
 static void
-test_change_from_thread (void)
+test_change_from_thread (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
-  GtkWidget *win;
-  Pixels px = { 0 };
+  GtkWidget *view = f->view;
+  PsTestPixels px = { 0 };
   GThread *t;
 
   ps_test_view_show_param (view, p, FALSE, "0.weight");
-  win = window_with (view, 400, 300);
+  f->win = ps_test_window_with (view, 400, 300);
   t = g_thread_new ("worker", change_in_thread, p);
   g_thread_join (t);
-  wait_frame (view);
+  ps_test_wait_frame (view);
   render_view (view, &px);
   assert_cells (view, &px, ps_param_get_data (p));
-  pixels_clear (&px);
-  gtk_window_destroy (GTK_WINDOW (win));
+  ps_test_pixels_clear (&px);
 }
 
 /* The view lets go of its parameter: reference and listener. */
@@ -835,7 +742,7 @@ test_overview (void)
   GtkWidget *ov = ps_overview_new ();
   GtkWidget *win;
   GdkRGBA c2, c4, c2b;
-  Pixels px = { 0 };
+  PsTestPixels px = { 0 };
   PsRng rng;
 
   ps_rng_seed (&rng, 1);
@@ -843,7 +750,7 @@ test_overview (void)
   g_assert_no_error (error);
   ps_overview_set_model (PS_OVERVIEW (ov), net);
   g_signal_connect (ov, "param-activated", G_CALLBACK (on_param_activated), &activated);
-  win = window_with (ov, 480, 360);
+  win = ps_test_window_with (ov, 480, 360);
 
   /* every state_dict key is drawn, and its centre maps back to it */
   keys = ps_module_state_dict (net);
@@ -869,9 +776,9 @@ test_overview (void)
   g_assert_false (gdk_rgba_equal (&c2, &c2b));      /* weight and bias are two objects */
   g_assert_false (ps_overview_get_tie_color (PS_OVERVIEW (ov), "0.weight", &c2));
 
-  wait_frame (ov);
-  tex = render_widget (ov);
-  pixels_from_texture (tex, &px);
+  ps_test_wait_frame (ov);
+  tex = ps_test_render_widget (ov);
+  ps_test_pixels_from_texture (tex, &px);
   {
     const char *tied[] = { "2.weight", "4.weight" };
     guint32 want = 0xff000000u | ((guint32) lround (c4.red * 255) << 16)
@@ -881,8 +788,8 @@ test_overview (void)
         graphene_rect_t r;
         ps_overview_get_key_rect (PS_OVERVIEW (ov), tied[i], &r);
         /* the outline, left of the heatmap and above it */
-        g_assert_cmphex (pixel_at (&px, r.origin.x - 2, r.origin.y + r.size.height / 2), ==, want);
-        g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y - 2), ==, want);
+        g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x - 2, r.origin.y + r.size.height / 2), ==, want);
+        g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width / 2, r.origin.y - 2), ==, want);
       }
     /* and the same cells at both places */
     {
@@ -892,11 +799,11 @@ test_overview (void)
       g_assert_cmpfloat (a.size.width, ==, b.size.width);
       for (double y = 0.5; y < a.size.height; y += 3)
         for (double x = 0.5; x < a.size.width; x += 3)
-          g_assert_cmphex (pixel_at (&px, a.origin.x + x, a.origin.y + y), ==,
-                           pixel_at (&px, b.origin.x + x, b.origin.y + y));
+          g_assert_cmphex (ps_test_pixel_at (&px, a.origin.x + x, a.origin.y + y), ==,
+                           ps_test_pixel_at (&px, b.origin.x + x, b.origin.y + y));
     }
   }
-  pixels_clear (&px);
+  ps_test_pixels_clear (&px);
 
   /* it redraws when a parameter changes */
   {
@@ -907,15 +814,15 @@ test_overview (void)
     ps_tensor_fill (t, 0.f);
     t->data[0] = -1.f;
     ps_param_changed (w0, PS_CHANGE_DATA);
-    wait_frame (ov);
-    tex2 = render_widget (ov);
-    pixels_from_texture (tex2, &px);
+    ps_test_wait_frame (ov);
+    tex2 = ps_test_render_widget (ov);
+    ps_test_pixels_from_texture (tex2, &px);
     ps_overview_get_key_rect (PS_OVERVIEW (ov), "0.weight", &r);
-    g_assert_cmphex (pixel_at (&px, r.origin.x + 0.5, r.origin.y + 0.5), ==,
+    g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + 0.5, r.origin.y + 0.5), ==,
                      ps_colormap_argb (-1.f, 1.f));
-    g_assert_cmphex (pixel_at (&px, r.origin.x + r.size.width - 0.5, r.origin.y + r.size.height - 0.5),
+    g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width - 0.5, r.origin.y + r.size.height - 0.5),
                      ==, ps_colormap_argb (0.f, 1.f));
-    pixels_clear (&px);
+    ps_test_pixels_clear (&px);
   }
 
   /* keyboard: move to the third place and activate it */
@@ -924,12 +831,12 @@ test_overview (void)
   g_assert_true (gtk_widget_activate_action (ov, "overview.activate", NULL));
   g_assert_cmpstr (activated, ==, "2.weight");
 
-  screenshot (win, "overview.png");
+  ps_test_screenshot (win, "overview.png");
 
   /* dark theme: labels follow the style's colour */
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  wait_frame (ov);
-  screenshot (win, "overview-dark.png");
+  ps_test_wait_frame (ov);
+  ps_test_screenshot (win, "overview-dark.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
 
   ps_overview_set_model (PS_OVERVIEW (ov), NULL);
@@ -955,27 +862,26 @@ test_overview_lazy (void)
   g_assert_no_error (error);
   ps_overview_set_model (PS_OVERVIEW (ov), net);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), ov);
-  win = window_with (scroller, 360, 200);
+  win = ps_test_window_with (scroller, 360, 200);
   g_assert_true (ps_overview_get_key_rect (PS_OVERVIEW (ov), "0.weight", &r));
   g_assert_true (ps_overview_get_key_rect (PS_OVERVIEW (ov), "2.bias", &r));
-  screenshot (win, "overview-lazy.png");
+  ps_test_screenshot (win, "overview-lazy.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
-test_dark (void)
+test_dark (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsParam) p = param_new (3, 4, ramp);
-  GtkWidget *view = ps_matrix_view_new ();
+  GtkWidget *view = f->view;
   GtkWidget *win;
 
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   ps_test_view_show_param (view, p, FALSE, "0.weight");
   ps_matrix_view_set_selected (PS_MATRIX_VIEW (view), 1, 1);
-  win = window_with (view, 400, 300);
-  screenshot (win, "heatmap-dark.png");
+  win = f->win = ps_test_window_with (view, 400, 300);
+  ps_test_screenshot (win, "heatmap-dark.png");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 static void
@@ -1000,19 +906,19 @@ main (int argc, char **argv)
     }
 
   g_test_add_func ("/ui/heatmap/parse-value", test_parse);
-  g_test_add_func ("/ui/heatmap/known-colours", test_known_colours);
-  g_test_add_func ("/ui/heatmap/grad-placeholder", test_grad_placeholder);
-  g_test_add_func ("/ui/heatmap/uninitialized", test_uninitialized);
+  PS_TEST_VIEW ("/ui/heatmap/known-colours", test_known_colours);
+  PS_TEST_VIEW ("/ui/heatmap/grad-placeholder", test_grad_placeholder);
+  PS_TEST_VIEW ("/ui/heatmap/uninitialized", test_uninitialized);
   g_test_add_func ("/ui/heatmap/tied-views", test_tied_views);
-  g_test_add_func ("/ui/heatmap/nonfinite", test_nonfinite);
-  g_test_add_func ("/ui/heatmap/pooling", test_pooling);
-  g_test_add_func ("/ui/heatmap/zoom", test_zoom);
-  g_test_add_func ("/ui/heatmap/selection", test_selection);
-  g_test_add_func ("/ui/heatmap/edit", test_edit);
+  PS_TEST_VIEW ("/ui/heatmap/nonfinite", test_nonfinite);
+  PS_TEST_VIEW ("/ui/heatmap/pooling", test_pooling);
+  PS_TEST_VIEW ("/ui/heatmap/zoom", test_zoom);
+  PS_TEST_VIEW ("/ui/heatmap/selection", test_selection);
+  PS_TEST_VIEW ("/ui/heatmap/edit", test_edit);
   g_test_add_func ("/ui/heatmap/export-png", test_export_png);
   g_test_add_func ("/ui/heatmap/lifecycle", test_lifecycle);
-  g_test_add_func ("/ui/heatmap/change-from-thread", test_change_from_thread);
-  g_test_add_func ("/ui/heatmap/dark", test_dark);
+  PS_TEST_VIEW ("/ui/heatmap/change-from-thread", test_change_from_thread);
+  PS_TEST_VIEW ("/ui/heatmap/dark", test_dark);
   g_test_add_func ("/ui/overview/keys-and-ties", test_overview);
   g_test_add_func ("/ui/overview/lazy", test_overview_lazy);
 

@@ -291,30 +291,6 @@ check_contains (const char *haystack, const char *needle, const char *what)
                         needle, haystack ? haystack : "(nothing)");
 }
 
-static GBytes *
-read_bytes (const char *path)
-{
-  GError *error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_file_get_contents (path, &data, &len, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (data, len);
-}
-
-static guint
-count_dir_entries (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while (g_dir_read_name (d))
-    n++;
-  return n;
-}
-
 static void
 test_hostile (gconstpointer data)
 {
@@ -340,7 +316,7 @@ test_hostile (gconstpointer data)
   /* the file alone in a fresh directory, under its own name (the messages name it) */
   dir = ps_test_tmpdir ();
   path = g_build_filename (dir, hc->file->name, NULL);
-  input = read_bytes (hc->file->path);
+  input = ps_test_read_bytes (hc->file->path);
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (input, NULL),
                                       g_bytes_get_size (input), NULL));
   expect = hc->well_formed ? g_strconcat (hc->file->name, " does not fit the model:", NULL)
@@ -389,8 +365,8 @@ test_hostile (gconstpointer data)
   assert_same (&before, &after);
 
   /* nothing was written beside the input, and the input is as it was */
-  g_assert_cmpuint (count_dir_entries (dir), ==, 1);
-  input_after = read_bytes (path);
+  g_assert_cmpuint (ps_test_count_dir_entries (dir), ==, 1);
+  input_after = ps_test_read_bytes (path);
   g_assert_true (g_bytes_equal (input, input_after));
 
   shown_clear (&before);

@@ -9,6 +9,7 @@
 #include "ps-ui-test-util.h"
 #include "ps-application.h"
 #include "ps-py.h"
+#include "ps-run-controller.h"
 
 #include <glib/gstdio.h>
 
@@ -59,6 +60,14 @@ test_window_labels (void)
    * through Pango), kept as a picture to look at */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  {
+    /* the gradient's heading has its text (it was empty) */
+    g_autofree char *text = ps_test_inspector_text (win);
+    g_test_message ("%s", text);
+    g_assert_nonnull (strstr (text, "梯度"));
+    g_assert_null (strstr (text, "Gradient"));
+  }
   ps_test_screenshot (GTK_WIDGET (win), "i18n-inspect-zh_CN.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -121,6 +130,32 @@ test_model_file_messages (void)
   gtk_window_destroy (GTK_WINDOW (win));
   g_unlink (path);
   g_rmdir (dir);
+}
+
+/* The snapshots' names in Chinese: the automatic one and one taken by
+ * hand name the run with the same word (第 1 次训练), as in English
+ * ("run 1 · step 0", "snapshot 1 · run 1 · step 1"). */
+static void
+test_snapshot_names (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (GBytes) text = g_resources_lookup_data ("/org/paramscope/ParamScope/models/spiral.py", 0, NULL);
+  g_autofree char *src = g_strndup (g_bytes_get_data (text, NULL), g_bytes_get_size (text));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsRunSnapshot) first = NULL, ours = NULL;
+  PsRunController *run;
+
+  g_assert_true (ps_document_load_model_text (doc, src, "spiral.py", &error));
+  run = ps_run_controller_new (doc);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_no_error (error);
+  ps_run_controller_take_snapshot (run, NULL);
+  first = g_list_model_get_item (ps_run_controller_get_snapshots (run), 0);
+  ours = g_list_model_get_item (ps_run_controller_get_snapshots (run), 1);
+  g_test_message ("%s | %s", ps_run_snapshot_get_label (first), ps_run_snapshot_get_label (ours));
+  g_assert_cmpstr (ps_run_snapshot_get_label (first), ==, "第 1 次训练 · 第 0 步");
+  g_assert_cmpstr (ps_run_snapshot_get_label (ours), ==, "快照 1 · 第 1 次训练 · 第 1 步");
+  g_object_unref (run);
 }
 
 /* Labels under w that show a mnemonic the way zh_CN writes it: "运行(R)". */
@@ -187,5 +222,6 @@ main (int argc, char **argv)
   g_test_add_func ("/i18n-window/no-panel-mnemonics", test_no_panel_mnemonics);
   g_test_add_func ("/i18n-window/core-messages", test_core_messages);
   g_test_add_func ("/i18n-window/model-file-messages", test_model_file_messages);
+  g_test_add_func ("/i18n-window/snapshot-names", test_snapshot_names);
   return g_test_run ();
 }

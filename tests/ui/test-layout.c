@@ -62,8 +62,17 @@ assert_nothing_cut (GtkWidget *w, char **culprit)
         continue;
       g_assert_true (gtk_widget_compute_bounds (c, w, &b));
       gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
-      /* a measure includes the margins, a width does not */
+      /* a measure includes the margins, the CSS border and padding; a width
+       * is the content's alone */
       min_w -= gtk_widget_get_margin_start (c) + gtk_widget_get_margin_end (c);
+      {
+        GtkBorder pad, border;
+        G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+        gtk_style_context_get_padding (gtk_widget_get_style_context (c), &pad);
+        gtk_style_context_get_border (gtk_widget_get_style_context (c), &border);
+        G_GNUC_END_IGNORE_DEPRECATIONS
+        min_w -= pad.left + pad.right + border.left + border.right;
+      }
       /* themes let a tab or a border overlap its parent's edge by a pixel or two */
       if (b.origin.x < -SLACK || b.origin.y < -SLACK
           || b.origin.x + b.size.width > gtk_widget_get_width (w) + SLACK
@@ -290,6 +299,49 @@ test_panel_grows (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* At a projector's 1024×700 the dividers dragged as far as they go —
+ * the tree's to the left, the side panel's to the left and to the right —
+ * never cut the tree's rows, the centre or the side panel, and the heatmap
+ * keeps its room. */
+static void
+test_dividers (void)
+{
+  const Size s = { 1024, 700 };
+  PsWindow *win;
+  GtkWidget *outer, *inner;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("tied", s.width, s.height);
+  outer = ps_test_window_child (win, "outer_paned");
+  inner = ps_test_window_child (win, "inner_paned");
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  gtk_paned_set_position (GTK_PANED (outer), 0);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_test_message ("the tree's divider dragged to 0 stops at %d", gtk_paned_get_position (GTK_PANED (outer)));
+  g_assert_cmpint (gtk_paned_get_position (GTK_PANED (outer)), >=, 150);
+  assert_fits (win, &s);
+  gtk_paned_set_position (GTK_PANED (inner), 0);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  assert_fits (win, &s);
+  gtk_paned_set_position (GTK_PANED (inner), 5000);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_screenshot (GTK_WIDGET (win), "layout-dividers.png");
+  /* the side panel squeezed to nothing is not cut: it stays at its own width or folds */
+  {
+    GtkWidget *panels = ps_test_window_child (win, "panels");
+    int min_p;
+    gtk_widget_measure (panels, GTK_ORIENTATION_HORIZONTAL, -1, &min_p, NULL, NULL, NULL);
+    g_test_message ("the side panel %d px (its minimum %d), mapped %d", gtk_widget_get_width (panels), min_p,
+                    gtk_widget_get_mapped (panels));
+  }
+  assert_fits (win, &s);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* Examples → Lazy → Forward prints a long tensor: it scrolls inside the
  * panel and never widens it or cuts the centre off. */
 static void
@@ -313,6 +365,8 @@ test_long_output (void)
   ps_test_screenshot (GTK_WIDGET (win), "layout-lazy-forward.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
+
+static void find_menu_buttons (GtkWidget *w, GPtrArray *out);
 
 /* Height in px of a line of text in w's font. */
 static int
@@ -339,6 +393,43 @@ test_presentation (void)
   if (ps_test_skip_without_display ())
     return;
   win = ps_test_open_example ("mlp", s.width, s.height);
+  /* the main menu's item, and its shortcut, which is not Forward's F5 */
+  {
+    GtkApplication *app = GTK_APPLICATION (g_application_get_default ());
+    g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+    gboolean listed = FALSE;
+
+    find_menu_buttons (GTK_WIDGET (win), buttons);
+    for (guint i = 0; i < buttons->len; i++)
+      {
+        GMenuModel *menu = gtk_menu_button_get_menu_model (buttons->pdata[i]);
+        for (int k = 0; k < g_menu_model_get_n_items (menu); k++)
+          {
+            g_autoptr (GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, k);
+            GMenuModel *sub;
+            const char *name;
+            while (g_menu_link_iter_get_next (links, &name, &sub))
+              {
+                for (int j = 0; j < g_menu_model_get_n_items (sub); j++)
+                  {
+                    g_autofree char *label = NULL, *action = NULL;
+                    if (g_menu_model_get_item_attribute (sub, j, G_MENU_ATTRIBUTE_LABEL, "s", &label)
+                        && g_menu_model_get_item_attribute (sub, j, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+                        && g_str_equal (action, "win.presentation"))
+                      listed = g_str_equal (label, "_Presentation Mode");
+                  }
+                g_object_unref (sub);
+              }
+          }
+      }
+    g_assert_true (listed);
+    if (app != NULL)
+      {
+        g_auto (GStrv) accels = gtk_application_get_accels_for_action (app, "win.presentation");
+        g_assert_nonnull (accels[0]);
+        g_assert_cmpstr (accels[0], !=, "F5");
+      }
+  }
   chart = ps_test_window_child (win, "loss_chart");
   status = ps_test_window_child (win, "status");
   tick0 = text_height (chart);
@@ -370,6 +461,85 @@ test_presentation (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.scale-down", NULL));
   ps_test_wait_frame (GTK_WIDGET (win));
   g_assert_cmpint (text_height (chart), <, tick0);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* The targets of win.example in menu and its sections and submenus. */
+static void
+collect_examples (GMenuModel *menu, GPtrArray *out)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr (GVariant) target = NULL;
+      g_autoptr (GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, i);
+      GMenuModel *sub;
+      const char *name;
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+          && g_str_equal (action, "win.example")
+          && (target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                              G_VARIANT_TYPE_STRING)))
+        g_ptr_array_add (out, g_variant_dup_string (target, NULL));
+      while (g_menu_link_iter_get_next (links, &name, &sub))
+        {
+          collect_examples (sub, out);
+          g_object_unref (sub);
+        }
+    }
+}
+
+static void
+find_menu_buttons (GtkWidget *w, GPtrArray *out)
+{
+  if (GTK_IS_MENU_BUTTON (w) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (w)))
+    g_ptr_array_add (out, w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    find_menu_buttons (c, out);
+}
+
+/* Every network of the Examples menu opens at a projector's 1024×700,
+ * the whole network selected (its small multiples) and its first
+ * parameter: nothing cut off, no warning (Examples → ResNet aborted on
+ * BatchNorm's buffers). */
+static void
+test_every_example (void)
+{
+  const Size s = { 1024, 700 };
+  g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+  g_autoptr (GPtrArray) examples = g_ptr_array_new_with_free_func (g_free);
+  PsWindow *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", s.width, s.height);
+  find_menu_buttons (GTK_WIDGET (win), buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    collect_examples (gtk_menu_button_get_menu_model (buttons->pdata[i]), examples);
+  g_assert_cmpuint (examples->len, >=, 10);
+  for (guint i = 0; i < examples->len; i++)
+    {
+      PsDocument *doc = ps_window_get_document (win);
+      g_autoptr (GPtrArray) np = NULL;
+
+      g_test_message ("Examples → %s", (char *) examples->pdata[i]);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.example", "s", examples->pdata[i]));
+      g_assert_true (ps_window_select_key (win, ""));
+      ps_test_wait_frame (GTK_WIDGET (win));
+      ps_test_wait_frame (GTK_WIDGET (win));     /* refitted to the tree's rows */
+      {
+        char *culprit = NULL;
+        assert_nothing_cut (GTK_WIDGET (win), &culprit);
+        if (culprit)
+          g_error ("%s, the whole network: %s", (char *) examples->pdata[i], culprit);
+      }
+      np = ps_module_named_parameters (ps_document_get_model (doc));
+      g_assert_cmpuint (np->len, >, 0);
+      g_assert_true (ps_window_select_key (win, ((PsNamedParam *) np->pdata[0])->name));
+      for (int k = 0; k < 6; k++)
+        ps_test_wait_frame (GTK_WIDGET (win));
+      assert_fits (win, &s);
+    }
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -414,7 +584,9 @@ main (int argc, char **argv)
   g_test_add_func ("/layout/panel-folds", test_panel_folds);
   g_test_add_func ("/layout/panel-grows", test_panel_grows);
   g_test_add_func ("/layout/long-output", test_long_output);
+  g_test_add_func ("/layout/dividers", test_dividers);
   g_test_add_func ("/layout/presentation", test_presentation);
   g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
+  g_test_add_func ("/layout/every-example", test_every_example);
   return g_test_run ();
 }

@@ -200,21 +200,37 @@ test_backward_accumulates (PsWindowFixture *f, gconstpointer setup)
   g_assert_cmpuint (ps_document_get_backward_passes (doc), ==, 1);
 }
 
-/* The question a window asks, if any. */
+/* The question (a message dialog) over parent, if any. */
 static GtkWidget *
-find_question (PsWindow *win)
+find_question_over (GtkWidget *parent)
 {
   GListModel *tops = gtk_window_get_toplevels ();
   GtkWidget *found = NULL;
 
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   for (guint i = 0; i < g_list_model_get_n_items (tops) && !found; i++)
     {
       g_autoptr (GtkWindow) w = g_list_model_get_item (tops, i);
-      if (GTK_IS_DIALOG (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (win)
+      if (GTK_IS_MESSAGE_DIALOG (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (parent)
           && gtk_widget_get_visible (GTK_WIDGET (w)))
         found = GTK_WIDGET (w);
     }
+  G_GNUC_END_IGNORE_DEPRECATIONS
   return found;
+}
+
+static GtkWidget *
+find_question (PsWindow *win)
+{
+  return find_question_over (GTK_WIDGET (win));
+}
+
+static void
+answer (GtkWidget *question, int response)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_dialog_response (GTK_DIALOG (question), response);
+  G_GNUC_END_IGNORE_DEPRECATIONS
 }
 
 /* Examples → another network over changed values asks first: Cancel keeps
@@ -256,6 +272,119 @@ test_open_asks_over_edits (PsWindowFixture *f, gconstpointer setup)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.example", "s", "mlp"));
   g_assert_null (find_question (win));
   g_assert_cmpstr (ps_document_get_title (doc), ==, "mlp.py");
+}
+
+/* A model file dropped on the window over changed values asks first, as
+ * Open does; a notebook dropped opens beside the network, unasked. */
+static void
+test_drop_asks_over_edits (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  PsDocument *doc;
+  PsModule *mlp;
+  GtkDropTarget *drop = NULL;
+  g_autoptr (GListModel) controllers = NULL;
+  g_autofree char *tied = g_build_filename (PS_SOURCE_ROOT, "data", "models", "tied.py", NULL);
+  g_autofree char *lesson = g_build_filename (PS_SOURCE_ROOT, "data", "lessons", "parameters-en.ipynb", NULL);
+  GValue v = G_VALUE_INIT;
+  GSList *files = NULL;
+  gboolean done = FALSE;
+  GError *error = NULL;
+
+  if (win == NULL)
+    return;
+  doc = ps_window_get_document (win);
+  mlp = ps_document_get_model (doc);
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (win));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (c))
+        drop = GTK_DROP_TARGET (c);
+    }
+  g_assert_nonnull (drop);
+  g_assert_true (ps_document_fill (doc, param (win, "2.bias"), 7, &error));
+  g_assert_no_error (error);
+
+  files = g_slist_append (NULL, g_file_new_for_path (tied));
+  g_value_init (&v, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&v, files);
+  g_signal_emit_by_name (drop, "drop", &v, 10.0, 10.0, &done);
+  g_assert_true (done);
+  g_assert_nonnull (find_question (win));
+  g_assert_true (ps_document_get_model (doc) == mlp);        /* nothing yet */
+  answer (find_question (win), GTK_RESPONSE_CANCEL);
+  g_assert_true (ps_document_get_model (doc) == mlp);
+  g_assert_cmpfloat (ps_param_get_data (param (win, "2.bias"))->data[0], ==, 7);
+  g_assert_cmpstr (ps_test_window_status (win), ==, "kept the changed network");
+
+  /* a notebook: no question, the network stays as it is */
+  g_value_unset (&v);
+  files = g_slist_append (NULL, g_file_new_for_path (lesson));
+  g_value_init (&v, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&v, files);
+  g_signal_emit_by_name (drop, "drop", &v, 10.0, 10.0, &done);
+  g_assert_true (done);
+  g_assert_null (find_question (win));
+  g_assert_true (ps_document_get_model (doc) == mlp);
+  g_assert_true (ps_document_is_modified (doc));
+
+  /* the model file again, discarding: it opens */
+  g_value_unset (&v);
+  files = g_slist_append (NULL, g_file_new_for_path (tied));
+  g_value_init (&v, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&v, files);
+  g_signal_emit_by_name (drop, "drop", &v, 10.0, 10.0, &done);
+  answer (find_question (win), GTK_RESPONSE_ACCEPT);
+  g_assert_true (ps_document_get_model (doc) != mlp);
+  g_assert_cmpstr (ps_document_get_title (doc), ==, "tied.py");
+  g_value_unset (&v);
+}
+
+/* Model → Paste over changed values: the question comes over the paste
+ * dialog; Cancel keeps both the network and the pasted text; Discard
+ * makes the text the network and closes the dialog. */
+static void
+test_paste_asks_over_edits (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  PsDocument *doc;
+  PsModule *mlp;
+  GtkWidget *paste = NULL;
+  GListModel *tops = gtk_window_get_toplevels ();
+  GError *error = NULL;
+
+  if (win == NULL)
+    return;
+  doc = ps_window_get_document (win);
+  mlp = ps_document_get_model (doc);
+  g_assert_true (ps_document_fill (doc, param (win, "2.bias"), 7, &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.paste-model", NULL));
+  for (guint i = 0; i < g_list_model_get_n_items (tops) && paste == NULL; i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (tops, i);
+      if (GTK_IS_DIALOG (w) && gtk_widget_get_visible (w) && ps_test_find_widget (w, GTK_TYPE_TEXT_VIEW))
+        paste = w;
+    }
+  g_assert_nonnull (paste);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (ps_test_find_widget (paste, GTK_TYPE_TEXT_VIEW))),
+                            "net = nn.Sequential(nn.Linear(3, 5), nn.ReLU())\n", -1);
+  answer (paste, GTK_RESPONSE_ACCEPT);
+  g_assert_nonnull (find_question_over (paste));
+  g_assert_true (ps_document_get_model (doc) == mlp);
+  answer (find_question_over (paste), GTK_RESPONSE_CANCEL);
+  g_assert_true (ps_document_get_model (doc) == mlp);
+  g_assert_true (gtk_widget_get_visible (paste));             /* the text is still there */
+
+  g_object_ref (paste);
+  answer (paste, GTK_RESPONSE_ACCEPT);
+  answer (find_question_over (paste), GTK_RESPONSE_ACCEPT);
+  g_assert_false (gtk_widget_get_visible (paste));            /* done with */
+  g_object_unref (paste);
+  g_assert_true (ps_document_get_model (doc) != mlp);
+  g_assert_cmpint (ps_module_get_in_features (ps_module_index (ps_document_get_model (doc), 0, NULL)), ==, 3);
+  g_assert_false (ps_document_is_modified (doc));
 }
 
 /* Initialize: schemes grouped (PyTorch nn.init, Keras, the lesson's own);
@@ -396,6 +525,8 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/lesson-steps/stale-after-edit", &mlp, test_stale_after_edit);
   PS_TEST_WINDOW ("/lesson-steps/backward-accumulates", &mlp, test_backward_accumulates);
   PS_TEST_WINDOW ("/lesson-steps/open-asks-over-edits", &mlp, test_open_asks_over_edits);
+  PS_TEST_WINDOW ("/lesson-steps/drop-asks-over-edits", &mlp, test_drop_asks_over_edits);
+  PS_TEST_WINDOW ("/lesson-steps/paste-asks-over-edits", &mlp, test_paste_asks_over_edits);
   PS_TEST_WINDOW ("/lesson-steps/init-panel", &mlp, test_init_panel);
   PS_TEST_WINDOW ("/lesson-steps/teaching-pace", &spiral, test_teaching_pace);
   PS_TEST_WINDOW ("/lesson-steps/tied-gradient-by-use", &tied, test_tied_gradient_by_use);

@@ -568,13 +568,13 @@ test_view_edit_tied (void)
 
 /* A difference drawn: every cell in the map's colour of its value. */
 static void
-test_view_diff (void)
+test_view_diff (PsViewFixture *f, gconstpointer data)
 {
   g_autoptr (PsMatrixSource) src = ps_diff_source_new ();
   g_autoptr (PsTensor) a = ps_tensor_new_2d (3, 4), b = ps_tensor_new_2d (3, 4);
   const PsTensor *d;
   PsTestPixels px = { 0 };
-  GtkWidget *view, *win;
+  GtkWidget *view = f->view;
   float range;
 
   if (ps_test_skip_without_display ())
@@ -585,10 +585,9 @@ test_view_diff (void)
       b->data[i] = 0.3f * ramp (11 - i);
     }
   g_assert_true (ps_diff_source_update (PS_DIFF_SOURCE (src), a, b, "d", NULL));
-  view = ps_matrix_view_new ();
   ps_matrix_view_set_source (PS_MATRIX_VIEW (view), src);
   ps_matrix_view_set_editable (PS_MATRIX_VIEW (view), TRUE);
-  win = ps_test_window_with (view, 400, 300);
+  f->win = ps_test_window_with (view, 400, 300);
   render_view (view, &px);
   d = ps_diff_source_get_difference (PS_DIFF_SOURCE (src));
   range = ps_heatmap_range (d->data, d->numel);
@@ -608,7 +607,6 @@ test_view_diff (void)
   }
   /* read only, whatever the view allows */
   g_assert_false (ps_matrix_view_begin_edit (PS_MATRIX_VIEW (view), 0, 0));
-  gtk_window_destroy (GTK_WINDOW (win));
 }
 
 /* A checkpoint slice is drawn once its worker is done, in the colours of
@@ -743,7 +741,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/matrix/checkpoint-source/bf16", test_checkpoint_source_bf16);
   g_test_add_func ("/ui/matrix/diff-source", test_diff_source);
   g_test_add_func ("/ui/matrix/view/edit-tied", test_view_edit_tied);
-  g_test_add_func ("/ui/matrix/view/diff", test_view_diff);
+  PS_TEST_VIEW ("/ui/matrix/view/diff", test_view_diff);
   g_test_add_func ("/ui/matrix/view/checkpoint", test_view_checkpoint);
   g_test_add_func ("/ui/matrix/view/destroyed-mid-pool", test_view_destroyed_mid_pool);
   return g_test_run ();

@@ -8,6 +8,7 @@
 #include "ps-diff-page.h"
 #include "ps-inspector.h"
 #include "ps-train-panel.h"
+#include "../core/ps-test-util.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -798,6 +799,31 @@ test_controller (void)
   g_assert_cmpuint (step, ==, 21);
   g_assert_null (ps_document_get_busy (doc));
   g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train steps 2–21");
+
+  /* a run the worker has already ended is running until this thread closes
+   * it: the worker's end is not seen before the next tick, however soon it
+   * comes (so "running" is TRUE right after run(), on a loaded machine too) */
+  g_assert_true (ps_run_controller_run (run, 1, &error));
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (ps_trainer_get_state (ps_run_controller_get_trainer (run)) == PS_TRAINER_RUNNING)
+    {
+      g_usleep (1000);          /* the worker's thread, not this loop, ends it */
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_assert_true (get_bool (run, "running"));
+  g_assert_false (get_bool (run, "can-run"));
+  g_assert_true (ps_run_controller_is_running (run));
+  g_assert_nonnull (ps_document_get_busy (doc));
+  g_assert_cmpuint (notified (counts, "running"), ==, 3);
+  while (get_bool (run, "running"))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  g_assert_cmpuint (notified (counts, "running"), ==, 4);
+  g_assert_null (ps_document_get_busy (doc));
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train step 22");
+
   g_object_set (run, "learning-rate", 0.03, NULL);
   g_assert_true (get_bool (run, "new-run"));
 
@@ -883,6 +909,102 @@ test_snapshot_limit (void)
   g_assert_finalize_object (run);
 }
 
+/* ---- a torchvision model trains in the window --------------------------- */
+
+/* torchvision's resnet18 (10 classes) opened from its print(net) text trains
+ * on random 3 x 32 x 32 images with class targets: the loss falls on the
+ * same batch, and the run's values are the plain loop's (BatchNorm in
+ * training mode, its running statistics included) bit for bit. */
+static void
+test_torchvision_resnet18 (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  PsOptimConfig o;
+  g_autofree char *path = NULL;
+  g_autoptr (PsModule) start = NULL;
+  g_autoptr (GError) error = NULL;
+  double first;
+
+  if (win == NULL)
+    return;
+  path = ps_test_fixture ("kernels/tape/resnet18.repr.txt");
+  g_assert_true (ps_window_open_model (win, path, &error));
+  g_assert_no_error (error);
+  start = ps_module_clone (model (win), NULL);
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.01);
+  ps_run_controller_configure (panel (win), PS_RUN_DATA_RANDOM, 8, PS_LOSS_CROSS_ENTROPY, &o);
+  ps_run_controller_step (panel (win), &error);
+  g_assert_no_error (error);
+  first = ps_trainer_get_loss (ps_run_controller_get_trainer (panel (win)));
+  g_assert_true (isfinite (first));
+  g_assert_true (ps_run_controller_run (panel (win), 3, &error));
+  g_assert_no_error (error);
+  wait_run_end (win);
+  g_assert_null (ps_trainer_get_fault (ps_run_controller_get_trainer (panel (win))));
+  g_assert_cmpuint (ps_trainer_get_step (ps_run_controller_get_trainer (panel (win))), ==, 4);
+  g_assert_cmpfloat (ps_trainer_get_loss (ps_run_controller_get_trainer (panel (win))), <, first);
+  {
+    PsModule *net = ps_module_clone (start, NULL);
+    g_autoptr (PsModule) want = net;
+    g_autoptr (PsTensor) x = NULL;
+    g_autoptr (PsTensor) t = NULL;
+    g_autoptr (PsTape) tape = ps_tape_new (net, NULL);
+    g_autoptr (PsOptimizer) opt = ps_optimizer_new (net, &o, NULL);
+    PsParam *rv, *rw;
+    double l;
+
+    g_assert_true (ps_data_generate (PS_DATA_RANDOM, start, 8, 0, PS_LOSS_CROSS_ENTROPY, &x, &t,
+                                     NULL));
+    for (int s = 0; s < 4; s++)
+      {
+        ps_optimizer_zero_grad (opt);
+        g_assert_nonnull (ps_tape_forward (tape, x, NULL));
+        g_assert_true (ps_tape_backward_loss (tape, PS_LOSS_CROSS_ENTROPY, t, &l, NULL));
+        ps_optimizer_step (opt);
+      }
+    g_assert_true (same_values (model (win), want));
+    rv = ps_module_find_param (model (win), "layer4.1.bn2.running_var");
+    rw = ps_module_find_param (want, "layer4.1.bn2.running_var");
+    g_assert_nonnull (rv);
+    g_assert_cmpmem (ps_param_get_data (rv)->data, 4 * ps_param_get_data (rv)->numel,
+                     ps_param_get_data (rw)->data, 4 * ps_param_get_data (rw)->numel);
+  }
+}
+
+/* The language model of Examples gets the character sequence at once (an
+ * Embedding first, as many outputs as tokens), and training on it lowers
+ * the loss from ln 27 visibly; the tied matrix stays one parameter. */
+static void
+test_charlm_example (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  g_autoptr (GError) error = NULL;
+  guint data = 0;
+  double first, last;
+
+  if (win == NULL)
+    return;
+  g_assert_true (ps_window_open_example (win, "charlm", &error));
+  g_assert_no_error (error);
+  g_object_get (panel (win), "data", &data, NULL);
+  g_assert_cmpuint (data, ==, PS_RUN_DATA_CHARS);
+  ps_run_controller_step (panel (win), &error);
+  g_assert_no_error (error);
+  first = ps_trainer_get_loss (ps_run_controller_get_trainer (panel (win)));
+  g_assert_cmpfloat (fabs (first - log (27.0)), <, 0.3);
+  g_assert_true (ps_run_controller_run (panel (win), 40, &error));
+  g_assert_no_error (error);
+  wait_run_end (win);
+  last = ps_trainer_get_loss (ps_run_controller_get_trainer (panel (win)));
+  g_assert_cmpfloat (last, <, 0.7 * first);
+  g_assert_true (ps_module_find_param (model (win), "embedding.weight")
+                 == ps_module_find_param (model (win), "decoder.weight"));
+  /* the digits for LeNet, as before */
+  g_assert_true (ps_window_open_example (win, "lenet", &error));
+  g_object_get (panel (win), "data", &data, NULL);
+  g_assert_cmpuint (data, ==, PS_RUN_DATA_DIGITS);
+}
+
 static const PsTestWindowSetup shared = { "shared_mlp", 1300, 860 };
 static const PsTestWindowSetup spiral = { "spiral", 1300, 860 };
 static const PsTestWindowSetup mlp = { "mlp", 1300, 860 };
@@ -908,5 +1030,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/snapshot-limit", test_snapshot_limit);
   PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
   PS_TEST_WINDOW ("/train/focus-at-train-start", &shared, test_focus_at_train_start);
+  PS_TEST_WINDOW ("/train/torchvision-resnet18", &mlp, test_torchvision_resnet18);
+  PS_TEST_WINDOW ("/train/charlm-example", &mlp, test_charlm_example);
   return g_test_run ();
 }

@@ -1,4 +1,5 @@
-/* test-window-menu.c — a right click on the header bar, with real X input
+/* test-window-menu.c — a right click on the header bar, and a right drag
+ * into a text field's or label's context menu, with real X input
  *
  * The window's header bar is right-clicked with xdotool (real events from the
  * X server, as a user's), under the suite's Xvfb, which has no window
@@ -9,6 +10,12 @@
  * state), whatever the clicks: single, double, closed with Escape, an item
  * chosen.  Any GTK warning fails the test (G_DEBUG=fatal-warnings), among
  * them "Broken accounting of active state".
+ *
+ * The context menus of a text field (GtkText), a text view and a selectable
+ * label are opened with a right *drag* that ends inside the menu, as a user
+ * chooses from a menu in one stroke: GTK 4.8 opens them from the press,
+ * and the pointer entering the menu before the release made GTK count down
+ * widgets of the menu it never counted up (ps-window-menu.c).
  */
 #include "ps-ui-test-util.h"
 #include "ps-window-menu.h"
@@ -223,6 +230,230 @@ test_close_item (PsWindowFixture *f, gconstpointer data)
   g_signal_handler_disconnect (win, id);
 }
 
+/* ---- context menus ------------------------------------------------------------ */
+
+/* owner's own popover menu (its context menu), or NULL */
+static GtkWidget *
+context_menu_of (GtkWidget *owner)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (owner); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_POPOVER_MENU (c))
+      return c;
+  return NULL;
+}
+
+static GtkWidget *context_owner;
+
+static gboolean
+context_open (GtkWindow *win)
+{
+  GtkWidget *p = context_menu_of (context_owner);
+  return p != NULL && gtk_widget_get_mapped (p);
+}
+
+static gboolean
+context_closed (GtkWindow *win)
+{
+  return !context_open (win);
+}
+
+/* Press the secondary button at (x, y) of w, move 8 px right and down five
+ * times (into the menu GTK would open just below the press), release. */
+static void
+right_drag (GtkWidget *w, double x, double y)
+{
+  GtkWidget *win = GTK_WIDGET (gtk_widget_get_root (w));
+  gulong xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
+  graphene_point_t p;
+  double nx, ny;
+  g_autofree char *start = NULL;
+
+  g_assert_true (gtk_widget_compute_point (w, win, &GRAPHENE_POINT_INIT (x, y), &p));
+  gtk_native_get_surface_transform (GTK_NATIVE (win), &nx, &ny);
+  p.x += nx;
+  p.y += ny;
+  start = g_strdup_printf ("mousemove --window %lu 1 1 mousemove --sync --window %lu %d %d "
+                           "mousedown 3", xid, xid, (int) p.x, (int) p.y);
+  xdotool (start);
+  for (int k = 1; k <= 5; k++)
+    {
+      g_autofree char *move = g_strdup_printf ("mousemove --window %lu %d %d", xid,
+                                               (int) p.x + 8 * k, (int) p.y + 8 * k);
+      xdotool (move);
+    }
+  xdotool ("mouseup 3");
+}
+
+/* A right drag from owner (at its left, a few pixels in) into its context
+ * menu: the menu opens there, nothing is left pressed, Escape closes it. */
+static void
+check_right_drag (GtkWidget *win, GtkWidget *owner, const char *what)
+{
+  g_test_message ("a right drag from %s", what);
+  context_owner = owner;
+  right_drag (owner, 6, gtk_widget_get_height (owner) / 2.0);
+  g_assert_true (wait_for (context_open, GTK_WINDOW (win)));
+  assert_nothing_pressed (win, "with the context menu open");
+  xdotool ("key Escape");
+  g_assert_true (wait_for (context_closed, GTK_WINDOW (win)));
+  assert_nothing_pressed (win, "after Escape");
+  context_owner = NULL;
+}
+
+/* An entry, a text view, a selectable label and a link button in a plain
+ * window, as the dialogs have them (GTK's file chooser: its file name
+ * field; the About window: its links). */
+static void
+test_context_menus (void)
+{
+  GtkWidget *box, *entry, *view, *label, *link, *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  if (!have_xdotool ())
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      return;
+    }
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 40);
+  gtk_widget_set_valign (box, GTK_ALIGN_START);
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), "0.01");
+  view = gtk_text_view_new ();
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), "net = nn.Linear (2, 2)", -1);
+  gtk_widget_set_size_request (view, -1, 60);
+  label = gtk_label_new ("loss 0.6931 at step 12");
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_set_halign (label, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (box), entry);
+  gtk_box_append (GTK_BOX (box), view);
+  gtk_box_append (GTK_BOX (box), label);
+  link = gtk_link_button_new ("https://pytorch.org/docs/1.13/");
+  gtk_widget_set_halign (link, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (box), link);
+  win = ps_test_window_with (box, 500, 400);
+  ps_window_menu_attach (GTK_WINDOW (win));
+
+  for (int i = 0; i < 2; i++)
+    {
+      check_right_drag (win, ps_test_find_widget (entry, GTK_TYPE_TEXT), "an entry");
+      g_assert_true (gtk_widget_has_focus (ps_test_find_widget (entry, GTK_TYPE_TEXT)));
+      check_right_drag (win, view, "a text view");
+      g_assert_true (gtk_widget_has_focus (view));
+      check_right_drag (win, label, "a selectable label");
+      check_right_drag (win, link, "a link button");
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* The first text field below w that is shown, or NULL. */
+static GtkWidget *
+mapped_text (GtkWidget *w)
+{
+  if (GTK_IS_TEXT (w) && gtk_widget_get_mapped (w) && gtk_widget_get_width (w) > 20)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *t = mapped_text (c);
+      if (t != NULL)
+        return t;
+    }
+  return NULL;
+}
+
+/* The same in the window itself: a field of the training panel. */
+static void
+test_window_field (PsWindowFixture *f, gconstpointer data)
+{
+  GtkWidget *win, *text = NULL;
+
+  if (skip (f))
+    return;
+  win = GTK_WIDGET (f->win);
+  g_assert_true (gtk_widget_activate_action (win, "win.show-panel", "s", "train"));
+  ps_test_wait_frame (win);
+  text = mapped_text (ps_test_window_child (f->win, "train_panel"));
+  g_assert_nonnull (text);
+  check_right_drag (win, text, "a field of the training panel");
+}
+
+/* ---- the side panel moves only between presses ------------------------------ */
+
+/* The first plain label below w that is shown, or NULL. */
+static GtkWidget *
+mapped_label (GtkWidget *w)
+{
+  if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w) && !gtk_label_get_selectable (GTK_LABEL (w))
+      && gtk_widget_get_width (w) > 20)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *t = mapped_label (c);
+      if (t != NULL)
+        return t;
+    }
+  return NULL;
+}
+
+static GtkWidget *layout_panels, *layout_overlay;
+
+static gboolean
+panel_folded (GtkWindow *win)
+{
+  return gtk_widget_is_ancestor (layout_panels, layout_overlay);
+}
+
+/* The window narrows while a button is held on a label of the docked side
+ * panel (a resize, or the panel's content growing as training runs): the
+ * panel folds into its sheet only after the release, so the pressed
+ * widget keeps its ancestors through its press and nothing is left
+ * counted as pressed. */
+static void
+test_refit_after_release (void)
+{
+  PsWindow *win;
+  GtkWidget *label;
+  gulong xid;
+  graphene_point_t p;
+  double nx, ny;
+  g_autofree char *press = NULL;
+
+  if (ps_test_skip_without_display ())
+    return;
+  if (!have_xdotool ())
+    {
+      g_test_skip ("needs xdotool and an X11 display");
+      return;
+    }
+  win = ps_test_open_example ("mlp", 1920, 1080);
+  layout_panels = ps_test_window_child (win, "panels");
+  layout_overlay = ps_test_window_child (win, "center_overlay");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_assert_false (panel_folded (GTK_WINDOW (win)));
+  label = mapped_label (ps_test_window_child (win, "train_panel"));
+  g_assert_nonnull (label);
+
+  xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
+  g_assert_true (gtk_widget_compute_point (label, GTK_WIDGET (win),
+                                           &GRAPHENE_POINT_INIT (10, gtk_widget_get_height (label) / 2.0),
+                                           &p));
+  gtk_native_get_surface_transform (GTK_NATIVE (win), &nx, &ny);
+  press = g_strdup_printf ("mousemove --window %lu 1 1 mousemove --sync --window %lu %d %d mousedown 1",
+                           xid, xid, (int) (p.x + nx), (int) (p.y + ny));
+  xdotool (press);
+  gtk_window_set_default_size (GTK_WINDOW (win), 800, 600);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  xdotool ("sleep 0.3");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (win)), <=, 800);
+  g_assert_false (panel_folded (GTK_WINDOW (win)));       /* not while held */
+  xdotool ("mouseup 1");
+  g_assert_true (wait_for (panel_folded, GTK_WINDOW (win)));
+  assert_nothing_pressed (GTK_WIDGET (win), "after the release");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static const PsTestWindowSetup mlp = { "mlp", 1000, 700 };
 
 int
@@ -232,5 +463,8 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/window-menu/right-click", &mlp, test_right_click);
   PS_TEST_WINDOW ("/window-menu/double-right-click", &mlp, test_double_right_click);
   PS_TEST_WINDOW ("/window-menu/close-item", &mlp, test_close_item);
+  g_test_add_func ("/window-menu/context-menus-right-drag", test_context_menus);
+  PS_TEST_WINDOW ("/window-menu/window-field-right-drag", &mlp, test_window_field);
+  g_test_add_func ("/pressed/panel-folds-after-the-release", test_refit_after_release);
   return g_test_run ();
 }
