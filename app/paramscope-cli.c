@@ -815,8 +815,8 @@ static const Command commands[] = {
     "List named_parameters() keys (a tied parameter once), or state_dict() keys, one a line.",
     NULL, names_entries, cmd_names, NULL },
   { "init", "MODEL", "MODEL [--seed N] [--init PATTERN=SCHEME]... -o OUT.safetensors",
-    "Initialize the network (PyTorch's default initialization, then each --init in order) and "
-    "write its state_dict.", NULL, init_entries, cmd_init, NULL },
+    "Initialize the network (PyTorch's default initialization, and a torchvision model's own, "
+    "then each --init in order) and write its state_dict.", NULL, init_entries, cmd_init, NULL },
   { "run", "MODEL",
     "MODEL --input X.safetensors [--weights W.safetensors]\n"
     "[--loss sum|mse|cross_entropy [--target T.safetensors]] [--seed N]\n"

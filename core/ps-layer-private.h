@@ -106,8 +106,21 @@ char     *ps_layer_leaf_extra_repr    (PsModule *m, const PsLayerEntry *e);
 
 /* ---- a model family's own initialization (ps-layer-family.c) ---------------- */
 
-/* If m is of a model family whose constructor re-initializes its layers
- * (torchvision's ResNet, VGG, ...), do what that loop does; FALSE if not. */
-gboolean  ps_layer_family_init        (PsModule *m, PsRng *rng);
+/* The family of m, if its class is one whose constructor initializes more
+ * than its layers' defaults (torchvision's ResNet, VGG, ...); NULL if not.
+ * outer: the module of the nearest enclosing family, NULL if none. */
+gconstpointer ps_layer_family_find    (PsModule *m, PsModule *outer);
+/* What the family's constructor draws before its child number `child` is made. */
+void      ps_layer_family_before_child (gconstpointer family, PsModule *m, guint child,
+                                        PsRng *rng);
+/* The steps (' ' between) its constructor takes first, in this order: paths
+ * under m to initialize, and the family's own steps; NULL if none. */
+const char *ps_layer_family_get_order (gconstpointer family);
+/* Run a step of the order that is the family's own ("walk:1"); FALSE if step is a path. */
+gboolean  ps_layer_family_run_step    (gconstpointer family, PsModule *m, const char *step,
+                                       PsRng *rng);
+/* What its constructor does once its children are made: its loop over
+ * self.modules() (nothing if family is NULL). */
+void      ps_layer_family_init        (gconstpointer family, PsModule *m, PsRng *rng);
 
 G_END_DECLS

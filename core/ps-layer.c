@@ -147,9 +147,19 @@ lookup_exact (const char *name)
   return name ? g_hash_table_lookup (index, name) : NULL;
 }
 
+/* torchvision's subclasses of a layer that keep its arguments, parameters
+ * and extra_repr (video/resnet.py) */
+static const struct
+{
+  const char *name, *base;
+} known_subclasses[] = {
+  { "Conv3DSimple", "Conv3d" },
+  { "Conv3DNoTemporal", "Conv3d" },
+};
+
 /* A class the table does not name, read as a subclass of the layer whose
  * name it extends by a dimension: torchvision's LayerNorm2d is a LayerNorm
- * with the same arguments and parameters. */
+ * with the same arguments and parameters; or one of known_subclasses. */
 static const PsLayerEntry *
 lookup_base (const char *name)
 {
@@ -157,6 +167,9 @@ lookup_base (const char *name)
   g_autofree char *base = NULL;
   const PsLayerEntry *e;
 
+  for (guint i = 0; name && i < G_N_ELEMENTS (known_subclasses); i++)
+    if (strcmp (name, known_subclasses[i].name) == 0)
+      return lookup_exact (known_subclasses[i].base);
   if (n < 3 || !g_ascii_isdigit (name[n - 2]) || name[n - 1] != 'd' || name[n - 2] == '0'
       || name[n - 2] > '3')
     return NULL;
@@ -536,11 +549,13 @@ copy_values (PsModule *src, PsModule *dst)
     }
 }
 
-static void init_rec (PsModule *m, PsRng *rng, int depth);
+/* `done`: NULL, or the modules already initialized because a model's
+ * constructor made them before their turn in the modules' order (skipped). */
+static void init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done, PsModule *outer);
 
 /* TransformerEncoder/Decoder: the layers are deep copies of one layer */
 static void
-init_stack (PsModule *m, PsRng *rng, int depth)
+init_stack (PsModule *m, PsRng *rng, int depth, GHashTable *done, PsModule *outer)
 {
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
     {
@@ -549,22 +564,25 @@ init_stack (PsModule *m, PsRng *rng, int depth)
           && ps_module_get_n_children (c) > 0)
         {
           PsModule *first = ps_module_get_child (c, 0);
-          init_rec (first, rng, depth + 1);
+          init_rec (first, rng, depth + 1, done, outer);
           for (guint k = 1; k < ps_module_get_n_children (c); k++)
             copy_values (first, ps_module_get_child (c, k));
         }
       else
-        init_rec (c, rng, depth + 1);
+        init_rec (c, rng, depth + 1, done, outer);
     }
 }
 
 static void
-init_rec (PsModule *m, PsRng *rng, int depth)
+init_rec (PsModule *m, PsRng *rng, int depth, GHashTable *done, PsModule *outer)
 {
   const char *type = ps_module_get_type_name (m);
   const PsLayerEntry *e;
+  gconstpointer family;
+  const char *order;
+  g_autoptr (GHashTable) own_done = NULL;
 
-  if (depth > PS_MODULE_MAX_DEPTH)
+  if (depth > PS_MODULE_MAX_DEPTH || (done && g_hash_table_contains (done, m)))
     return;
   if (ps_module_get_kind (m) == PS_MODULE_LINEAR)
     {
@@ -574,11 +592,36 @@ init_rec (PsModule *m, PsRng *rng, int depth)
     }
   if (strcmp (type, "TransformerEncoder") == 0 || strcmp (type, "TransformerDecoder") == 0)
     {
-      init_stack (m, rng, depth);
+      init_stack (m, rng, depth, done, outer);
       return;
     }
+  family = ps_layer_family_find (m, outer);
+  if (family)
+    outer = m;
+  order = ps_layer_family_get_order (family);
+  if (order)
+    {
+      /* the modules its constructor makes first, in that order */
+      g_auto (GStrv) paths = g_strsplit (order, " ", -1);
+      if (done == NULL)
+        done = own_done = g_hash_table_new (NULL, NULL);
+      for (guint i = 0; paths[i]; i++)
+        {
+          PsModule *c;
+          if (ps_layer_family_run_step (family, m, paths[i], rng))
+            continue;
+          c = ps_module_find_module (m, paths[i]);
+          if (c == NULL || c == m)
+            continue;
+          init_rec (c, rng, depth + 1, done, outer);
+          g_hash_table_add (done, c);
+        }
+    }
   for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    init_rec (ps_module_get_child (m, i), rng, depth + 1);
+    {
+      ps_layer_family_before_child (family, m, i, rng);
+      init_rec (ps_module_get_child (m, i), rng, depth + 1, done, outer);
+    }
   e = ps_layer_lookup (type);
   if (e && ps_module_get_kind (m) == PS_MODULE_LAYER)
     reset_layer (m, e, rng);
@@ -594,14 +637,14 @@ init_rec (PsModule *m, PsRng *rng, int depth)
         }
     }
   /* a model's own loop at the end of its constructor (ResNet's, ...) */
-  ps_layer_family_init (m, rng);
+  ps_layer_family_init (family, m, rng);
 }
 
 void
 ps_layer_init_tree (PsModule *m, PsRng *rng)
 {
   g_return_if_fail (rng != NULL);
-  init_rec (m, rng, 0);
+  init_rec (m, rng, 0, NULL, NULL);
 }
 
 double

@@ -93,7 +93,9 @@ PsModule    *ps_layer_new_mha_from_out_proj (PsModule *out_proj, GError **error)
  * own; a TransformerEncoder/Decoder's layers as deep copies of the first;
  * Transformer's final xavier_uniform_ of every matrix.  Containers of a
  * user's class initialize their children (their own parameters stay as
- * they are).  Allocates meta parameters. */
+ * they are).  A module of a torchvision class whose constructor initializes
+ * its own way (ResNet, ViT, a detection head, ...) does that too, in its
+ * constructor's order (ps-layer-family.c).  Allocates meta parameters. */
 void         ps_layer_init_tree  (PsModule *m, PsRng *rng);
 
 /* Bytes the parameters and buffers of m would take as float32, counted
