@@ -1,4 +1,11 @@
-/* ps-tape.c — forward and backward (the losses: ps-loss.c, the Linear products: ps-linear.c) */
+/* ps-tape.c — forward and backward (the losses: ps-loss.c, the Linear products:
+ * ps-linear.c, the layers' kernels: ps-layer-op.c, a block's steps: ps-tape-block.c)
+ *
+ * The record is one pool of entries laid out by walking the model in call
+ * order; forward_entry and backward_entry switch over the same entry kinds,
+ * and the walk, the pending gradients of tied parameters and each use's share
+ * of them index that pool.  One structure, read and written by every part:
+ * hence longer than the house limit. */
 #include "ps-tape.h"
 #include "ps-error.h"
 #include "ps-kernels.h"

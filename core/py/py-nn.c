@@ -1,12 +1,17 @@
-/* py-nn.c — torch.nn's built-in layers over core/ps-module, and torch.nn.init
- * over core/ps-init
+/* py-nn.c — torch.nn's Module type over core/ps-module (built-in layers and a
+ * user's nn.Module subclass), nn.Parameter, the lazy layers'
+ * UninitializedParameter, the constructors of the basic layers (the others:
+ * py-nn-layers.c), and torch.nn.init over core/ps-init
  *
  * A module object holds a PsModule (net[0] is a new object for the same
- * PsModule, so changes through either are one).  Layers: Sequential, Linear,
- * LazyLinear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, Flatten.
- * Parameters are Parameter tensors over the module's PsParams: assigning one
- * to another module ties them (net[4].weight = net[2].weight), as reusing a
- * module does.  A user's nn.Module subclass is not bound yet.
+ * PsModule, so changes through either are one); a user's instance keeps the
+ * Parameters, buffers and modules assigned to self in PyTorch's order and
+ * becomes a PsModule with PyTorch's names.  Parameters are Parameter tensors
+ * over the module's PsParams: assigning one to another module ties them
+ * (net[4].weight = net[2].weight), as reusing a module does.  One type: its
+ * attribute access, calls, iteration and the methods (named_parameters,
+ * state_dict, apply, register_buffer, ...) share the instance's state and
+ * walk the same tree, hence longer than the house limit.
  */
 #include "py-eval.h"
 #include "ps-i18n.h"
