@@ -177,7 +177,7 @@ ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
   LayerCall *c;
   g_autoptr (PsArray) xc = NULL, w = NULL, b = NULL, y = NULL;
   PsParam *pw, *pb;
-  int ndim;
+  int ndim = -1;
   int64_t shape[PS_ARRAY_MAX_DIMS];
   PsLayerOpIO io = { 0 };
   GError *local = NULL;
@@ -208,6 +208,9 @@ ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
     }
   if (c->op.kind == PS_OP_EMBEDDING)
     xc = embedding_input (x, error);
+  else if (x->dtype == PS_DTYPE_F64 && pb
+           && (c->op.kind == PS_OP_CONV || c->op.kind == PS_OP_CONV_TRANSPOSE))
+    ps_array_set_error (error, RUNTIME, "Input type (double) and bias type (float) should be the same");
   else if (x->dtype != PS_DTYPE_F32)
     ps_array_set_error (error, RUNTIME, "expected scalar type Float but found %s",
                         x->dtype == PS_DTYPE_F64 ? "Double"
@@ -224,13 +227,29 @@ ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
       || (io.x = ps_array_data (xc, error)) == NULL
       || !ps_layer_op_check_input (&c->op, &c->st, io.x, &local))
     {
-      if (local)
-        {
-          ps_array_set_error (error, RUNTIME, "%s", local->message);
-          g_error_free (local);
-        }
+      /* an Embedding's index out of range is PyTorch's IndexError */
+      if (local && ndim >= 0 && c->op.kind == PS_OP_EMBEDDING && io.x)
+        ps_array_set_error (error, INDEX, "%s", local->message);
+      else if (local)
+        ps_array_set_error (error, RUNTIME, "%s", local->message);
+      g_clear_error (&local);
       layer_call_free (c);
       return NULL;
+    }
+  if (c->op.kind == PS_OP_BATCH_NORM && c->training && xc->ndim >= 2)
+    {
+      /* F.batch_norm's check: statistics of one value are no statistics */
+      int64_t per_channel = xc->shape[0];
+      for (int d = 2; d < xc->ndim; d++)
+        per_channel *= xc->shape[d];
+      if (per_channel == 1)
+        {
+          g_autofree char *s = ps_shape_to_string (xc->ndim, xc->shape);
+          ps_array_set_error (error, VALUE, "Expected more than 1 value per channel when training, "
+                              "got input size torch.Size(%s)", s);
+          layer_call_free (c);
+          return NULL;
+        }
     }
   if (c->op.kind == PS_OP_DROPOUT && rng == NULL)
     {

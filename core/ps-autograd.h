@@ -72,4 +72,15 @@ void        ps_autograd_no_grad_pop    (void);       /* leave it */
  * naming the module. */
 PsArray    *ps_autograd_module_forward (PsModule *module, PsArray *x, PsRng *rng, GError **error);
 
+/* ------------------------------------------------------------- losses */
+
+/* F.nll_loss(input, target, ignore_index=, reduction=): input (N, C) or (C,)
+ * log-probabilities, target int64 (N) or (); node NllLossBackward0.
+ * PyTorch's errors ("Target 5 is out of bounds.", "Expected input
+ * batch_size (3) to match target batch_size (2)."). */
+PsArray    *ps_array_nll_loss (PsArray *input, PsArray *target, const char *reduction,
+                               int64_t ignore_index, GError **error);
+/* F.mse_loss(a, b, reduction=): node MseLossBackward0. */
+PsArray    *ps_array_mse_loss (PsArray *a, PsArray *b, const char *reduction, GError **error);
+
 G_END_DECLS

@@ -2,7 +2,7 @@
  *
  * Each program follows the class's forward() in torchvision 0.14
  * (torchvision/models/resnet.py, alexnet.py, vgg.py, squeezenet.py,
- * googlenet.py) in call order: the order
+ * densenet.py, googlenet.py) in call order: the order
  * matters where a forward updates state (BatchNorm's running statistics).
  */
 #include "ps-block.h"
@@ -53,6 +53,26 @@ static const PsBlockStep fire[] = {
   STEP (CAT),
 };
 
+/* densenet.DenseNet: features, F.relu, adaptive_avg_pool2d(1, 1), flatten, classifier */
+static const PsBlockStep densenet[] = {
+  CALL ("features"), STEP (RELU), STEP (MEAN), CALL ("classifier"),
+};
+
+/* densenet._DenseBlock: each layer reads every feature so far, concatenated */
+static const PsBlockStep dense_block[] = {
+  STEP (GROW),
+};
+
+/* densenet._DenseLayer (drop_rate 0, torchvision's default; the print does not show it) */
+static const PsBlockStep dense_layer[] = {
+  CALL ("norm1"), CALL ("relu1"), CALL ("conv1"), CALL ("norm2"), CALL ("relu2"), CALL ("conv2"),
+};
+
+/* densenet._Transition (a Sequential of these four) */
+static const PsBlockStep transition[] = {
+  CALL ("norm"), CALL ("relu"), CALL ("conv"), CALL ("pool"),
+};
+
 /* googlenet.BasicConv2d: conv, bn, F.relu(x, inplace=True) */
 static const PsBlockStep basic_conv2d[] = {
   CALL ("conv"), CALL ("bn"), STEP (RELU),
@@ -80,6 +100,10 @@ static const struct
   { "VGG", features_classifier, G_N_ELEMENTS (features_classifier) },
   { "SqueezeNet", squeezenet, G_N_ELEMENTS (squeezenet) },
   { "Fire", fire, G_N_ELEMENTS (fire) },
+  { "DenseNet", densenet, G_N_ELEMENTS (densenet) },
+  { "_DenseBlock", dense_block, G_N_ELEMENTS (dense_block) },
+  { "_DenseLayer", dense_layer, G_N_ELEMENTS (dense_layer) },
+  { "_Transition", transition, G_N_ELEMENTS (transition) },
   { "BasicConv2d", basic_conv2d, G_N_ELEMENTS (basic_conv2d) },
   { "Inception", inception, G_N_ELEMENTS (inception) },
 };

@@ -1,8 +1,8 @@
 /* ps-block.h — the forward of known container classes
  *
  * A container read from print(model) text or built as torchvision builds it
- * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire,
- * GoogLeNet's Inception and BasicConv2d)
+ * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire, DenseNet
+ * and its blocks, GoogLeNet's Inception and BasicConv2d)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from
@@ -35,7 +35,13 @@ typedef enum
   PS_BLOCK_CAT,         /* x = torch.cat(kept, dim=1) (then none kept) */
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
-  PS_BLOCK_MEAN,        /* x = x.mean(dims): over every dimension from 2 on (programs only) */
+  PS_BLOCK_MEAN,        /* x = x.mean(dims): over every dimension from 2 on
+                           (F.adaptive_avg_pool2d(x, (1, 1)) then flatten in a table) */
+  PS_BLOCK_GROW,        /* for every child in order, x = torch.cat([x, child(x)], 1): a DenseNet
+                           block (torchvision concatenates the list of all the features, which
+                           holds the same values) (tables only) */
+  PS_BLOCK_SIGMOID,     /* x = torch.sigmoid(x) (programs only) */
+  PS_BLOCK_TANH,        /* x = torch.tanh(x) (programs only) */
   PS_BLOCK_OUTPUT,      /* x = x[0]: the output of a recurrent layer's (output, h_n) (programs only) */
   PS_BLOCK_RESHAPE,     /* x = x.reshape(-1, cols) (programs only) */
 } PsBlockStepKind;
@@ -66,7 +72,7 @@ const PsBlockStep *ps_block_forward (const char *class_name, guint *n_steps);
  * and shared by its clones. */
 typedef struct
 {
-  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN */
+  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN, SIGMOID, TANH */
   char           *child;    /* CALL: dotted path under the container */
   int             src[PS_BLOCK_MAX_KEPT];
   int             n_src;

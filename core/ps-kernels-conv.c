@@ -125,11 +125,61 @@ ps_conv_workspace (const PsConvGeom *g)
   return K * nb * P + (nb > 1 ? g->O / g->groups * nb * P : 0);
 }
 
+/* im2col for stride 1 and dilation 1 (LeNet's, ResNet's 3x3 convs): which
+ * output rows and columns read inside the input depends on the kernel tap
+ * only, so the bounds are found once a tap; the zero rows above and below
+ * are one run each, and the copies read and write through restrict pointers
+ * the compiler vectorizes without checks. */
+PS_VECTOR_CLONES static void
+im2col_unit (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0,
+             float *col)
+{
+  const int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+  const int64_t OH = g->OH, OW = g->OW, H = g->H, W = g->W;
+
+  for (int64_t c = 0; c < Cg; c++)
+    for (int64_t i = 0; i < g->kh; i++)
+      {
+        /* ih = oh - pt + i inside [0, H) */
+        int64_t oh_lo = CLAMP (g->pt - i, 0, OH), oh_hi = CLAMP (H + g->pt - i, oh_lo, OH);
+        for (int64_t j = 0; j < g->kw; j++)
+          {
+            float *row = col + ((c * g->kh + i) * g->kw + j) * ld;
+            int64_t off = j - g->pl;
+            int64_t lo = CLAMP (-off, 0, OW), hi = CLAMP (W - off, lo, OW);
+            for (int64_t s = 0; s < nb; s++)
+              {
+                const float *xc = x + ((n0 + s) * g->C + c0 + c) * H * W;
+                float *r = row + s * P;
+                memset (r, 0, (size_t) (oh_lo * OW) * sizeof (float));
+                memset (r + oh_hi * OW, 0, (size_t) ((OH - oh_hi) * OW) * sizeof (float));
+                for (int64_t oh = oh_lo; oh < oh_hi; oh++)
+                  {
+                    float *restrict ro = r + oh * OW;
+                    const float *restrict xo = xc + (oh - g->pt + i) * W + off;
+                    for (int64_t ow = 0; ow < lo; ow++)
+                      ro[ow] = 0.f;
+                    for (int64_t ow = lo; ow < hi; ow++)
+                      ro[ow] = xo[ow];
+                    for (int64_t ow = hi; ow < OW; ow++)
+                      ro[ow] = 0.f;
+                  }
+              }
+          }
+      }
+}
+
 /* col (K, nb * P) from samples n0 .. n0 + nb - 1, channels c0 .. c0 + Cg - 1 */
 PS_VECTOR_CLONES static void
 im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0, float *col)
 {
   int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+
+  if (g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1)
+    {
+      im2col_unit (g, x, n0, nb, c0, col);
+      return;
+    }
 
   for (int64_t c = 0; c < Cg; c++)
     for (int64_t i = 0; i < g->kh; i++)

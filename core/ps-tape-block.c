@@ -123,12 +123,19 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         return TRUE;
       }
     case ENTRY_RELU:
+    case ENTRY_SIGMOID:
+    case ENTRY_TANH:
       if (!ps_tensor_resize (e->out, ndim, shape))
         goto oom;
       if (t->planning)
         return TRUE;
-      for (int64_t i = 0; i < in->numel; i++)
-        e->out->data[i] = in->data[i] > 0.f ? in->data[i] : 0.f;
+      if (e->kind == ENTRY_SIGMOID)          /* as the Sigmoid and Tanh modules */
+        ps_sigmoid_array (in->data, e->out->data, in->numel);
+      else if (e->kind == ENTRY_TANH)
+        ps_tanh_array (in->data, e->out->data, in->numel);
+      else
+        for (int64_t i = 0; i < in->numel; i++)
+          e->out->data[i] = in->data[i] > 0.f ? in->data[i] : 0.f;
       return TRUE;
     case ENTRY_FLATTEN:
       if (ndim < 2)
@@ -314,6 +321,8 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
         return TRUE;
       }
     case ENTRY_RELU:
+    case ENTRY_SIGMOID:
+    case ENTRY_TANH:
     case ENTRY_FLATTEN:
     case ENTRY_OUTPUT:
     case ENTRY_RESHAPE:
@@ -331,6 +340,18 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
           return FALSE;
         if (e->kind == ENTRY_RELU)
           ps_relu_backward (e->out->data, g->data, d->data, g->numel);
+        else if (e->kind == ENTRY_SIGMOID)
+          {
+            const float *y = e->out->data, *gv = g->data;
+            for (int64_t i = 0; i < g->numel; i++)
+              d->data[i] = gv[i] * (1.f - y[i]) * y[i];
+          }
+        else if (e->kind == ENTRY_TANH)
+          {
+            const float *y = e->out->data, *gv = g->data;
+            for (int64_t i = 0; i < g->numel; i++)
+              d->data[i] = gv[i] * (1.f - y[i] * y[i]);
+          }
         else if (d != g)
           memcpy (d->data, g->data, (size_t) g->numel * sizeof (float));
         return ps_tape_deliver (t, e->src[0], d, TRUE, error);

@@ -43,6 +43,8 @@ typedef enum
   ENTRY_FLATTEN,
   ENTRY_MEAN,             /* x.mean over every dimension from 2 on (N, C) */
   ENTRY_MEAN_KEEPDIM,     /* the same, keepdim=True (N, C, 1, ...) */
+  ENTRY_SIGMOID,          /* torch.sigmoid in a recorded forward */
+  ENTRY_TANH,             /* torch.tanh in a recorded forward */
   ENTRY_MISSING,          /* a child the forward calls is absent: an error at forward */
   ENTRY_OUTPUT,           /* x[0] of a recurrent layer's (output, h_n): its output as is */
   ENTRY_RESHAPE,          /* x.reshape(-1, cols) */

@@ -221,6 +221,14 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_MEAN:
           reg[k + 1] = emit (w, op->keepdim ? ENTRY_MEAN_KEEPDIM : ENTRY_MEAN, m, src, 1, NULL);
           break;
+        case PS_BLOCK_SIGMOID:
+          reg[k + 1] = emit (w, ENTRY_SIGMOID, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_TANH:
+          reg[k + 1] = emit (w, ENTRY_TANH, m, src, 1, NULL);
+          break;
+        case PS_BLOCK_GROW:
+          g_assert_not_reached ();
         case PS_BLOCK_OUTPUT:
           reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
           break;
@@ -306,6 +314,18 @@ walk (Walk *w, PsModule *m, int in)
           x = emit (w, ENTRY_FLATTEN, m, &x, 1, NULL);
           break;
         case PS_BLOCK_MEAN:
+          x = emit (w, ENTRY_MEAN, m, &x, 1, NULL);
+          break;
+        case PS_BLOCK_GROW:
+          for (guint i = 0; i < ps_module_get_n_children (m); i++)
+            {
+              int y = walk (w, ps_module_get_child (m, i), x);
+              int src[2] = { x, y };
+              x = emit (w, ENTRY_CAT, m, src, 2, NULL);
+            }
+          break;
+        case PS_BLOCK_SIGMOID:
+        case PS_BLOCK_TANH:
         case PS_BLOCK_OUTPUT:
         case PS_BLOCK_RESHAPE:
           g_assert_not_reached ();

@@ -629,6 +629,9 @@ ps_document_forward (PsDocument *doc, GError **error)
   if (!ps_document_check_idle (doc, error))
     return FALSE;
   ps_module_count_params (doc->model, &lazy_before);
+  /* net(X) in the mode the code left the network in (net.eval(): BatchNorm's
+   * running statistics, Dropout the identity) */
+  ps_tape_set_training (doc->tape, ps_module_get_training (doc->model));
   y = ps_tape_forward (doc->tape, doc->input, error);
   if (y == NULL)
     return FALSE;

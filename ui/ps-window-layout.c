@@ -229,6 +229,26 @@ on_tree_divider (PsWindow *win)
     gtk_paned_set_position (GTK_PANED (win->outer_paned), tree);
 }
 
+/* The side panel's divider dragged out past the panel's own width stops
+ * there: a docked panel is never cut (narrower, it folds into its sheet). */
+static void
+on_panel_divider (PsWindow *win)
+{
+  GtkWidget *inner = win->inner_paned, *handle = NULL;
+  int width = gtk_widget_get_width (inner), handle_w = HANDLE_PX, most;
+
+  if (!win->panel_docked || !win->panel_shown || width <= 0)
+    return;
+  for (GtkWidget *c = gtk_widget_get_first_child (inner); c; c = gtk_widget_get_next_sibling (c))
+    if (c != win->center_overlay && c != win->panel_dock)
+      handle = c;
+  if (handle)
+    handle_w = MAX (min_width (handle), gtk_widget_get_width (handle));
+  most = width - min_width (win->panel_dock) - handle_w;
+  if (most > 0 && gtk_paned_get_position (GTK_PANED (inner)) > most)
+    gtk_paned_set_position (GTK_PANED (inner), most);
+}
+
 static void
 set_tree_shown (PsWindow *win, gboolean shown)
 {
@@ -408,6 +428,7 @@ ps_window_layout_init (PsWindow *win)
   gtk_widget_set_visible (win->panel_sheet, FALSE);
   gtk_overlay_add_overlay (GTK_OVERLAY (win->center_overlay), win->panel_sheet);
   g_signal_connect_swapped (win->outer_paned, "notify::position", G_CALLBACK (on_tree_divider), win);
+  g_signal_connect_swapped (win->inner_paned, "notify::position", G_CALLBACK (on_panel_divider), win);
 
   win->scale_css = gtk_css_provider_new ();
   /* on the window's own node: its font-size is inherited by every widget in it

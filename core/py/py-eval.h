@@ -82,6 +82,10 @@ extern PyType py_function_type;
 
 /* py-torch.c: the torch module and Tensor */
 void     py_torch_register (void);
+/* torch.nn.functional's layers and losses, nn's loss modules (py-functional.c) */
+void     py_functional_add (PyObj *functional);
+void     py_functional_add_losses (PyObj *nn);
+PyObj   *py_functional_tensor_method (PyInterp *ip, PyObj *tensor, const char *name, PyArgs *a);
 void     py_torch_state_free (gpointer state);
 void     py_torch_manual_seed (PyInterp *ip, guint64 seed);
 PyObj   *py_torch_wrap_array (PyInterp *ip, PsArray *a);   /* steals a */

@@ -1504,6 +1504,7 @@ build_nn (PyInterp *ip)
       py_module_add (m, py_nn_layer_names[i], py_incref (&t->ob));
     }
   py_module_add (m, "Module", &module_type.ob);
+  py_functional_add_losses (m);
   py_module_add (m, "Parameter", py_native_new ("Parameter", f_parameter, NULL));
   PyObj *init = py_import_module (ip, "torch.nn.init");
   PyObj *fn = py_import_module (ip, "torch.nn.functional");

@@ -826,6 +826,36 @@ t_transpose (PyInterp *ip, PyObj *self, PyArgs *a)
   return wrap (ip, ps_array_transpose (SELF, (int) d0, (int) d1, &e), &e);
 }
 
+/* t.permute(*dims) or t.permute(dims) */
+static PyObj *
+t_permute (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj **v = a->pos;
+  gsize n = (gsize) a->npos;
+  int dims[PS_ARRAY_MAX_DIMS];
+  if (a->nkw == 1 && a->npos == 0 && strcmp (a->kwn[0], "dims") == 0)
+    {
+      v = a->kwv;
+      n = 1;
+    }
+  else if (a->nkw)
+    return py_raise (ip, py_exc_TypeError, "permute() got an unexpected keyword argument '%s'",
+                     a->kwn[0]);
+  if (n == 1 && (PY_IS (v[0], py_tuple_type) || PY_IS (v[0], py_list_type)))
+    py_sequence_items (v[0], &v, &n);
+  if (n > PS_ARRAY_MAX_DIMS)
+    return py_raise (ip, py_exc_RuntimeError, "number of dims don't match in permute");
+  for (gsize i = 0; i < n; i++)
+    {
+      gint64 d;
+      if (!py_arg_int (ip, v[i], "dims", &d))
+        return NULL;
+      dims[i] = (int) d;
+    }
+  GError *e = NULL;
+  return wrap (ip, ps_array_permute (SELF, dims, (int) n, &e), &e);
+}
+
 static PyObj *
 t_unsqueeze (PyInterp *ip, PyObj *self, PyArgs *a)
 {
@@ -1086,7 +1116,11 @@ t_format (PyInterp *ip, PyObj *self, PyArgs *a)
   return py_str_take (g);
 }
 
+static PyObj *t_softmax (PyInterp *ip, PyObj *self, PyArgs *a) { return py_functional_tensor_method (ip, self, "softmax", a); }
+static PyObj *t_log_softmax (PyInterp *ip, PyObj *self, PyArgs *a) { return py_functional_tensor_method (ip, self, "log_softmax", a); }
+
 static const PyMethodDef tensor_methods[] = {
+  { "softmax", t_softmax }, { "log_softmax", t_log_softmax }, { "permute", t_permute },
   { "__format__", t_format },
   { "__neg__", t_neg }, { "__pos__", t_pos }, { "__abs__", t_abs }, { "__invert__", t_invert },
   { "__float__", t_dunder_float }, { "__int__", t_dunder_int },
@@ -1728,6 +1762,7 @@ build_functional (PyInterp *ip)
   PyObj *m = py_module_new ("torch.nn.functional");
   for (const PyMethodDef *d = functional_funcs; d->name; d++)
     py_module_add (m, d->name, py_native_new (d->name, d->fn, NULL));
+  py_functional_add (m);
   return m;
 }
 

@@ -4,8 +4,8 @@
  * program (ps-block.h).  Here the interpreter makes that program: it calls
  * the class's forward() once with a stand-in for the input, a "recorded
  * tensor" that holds a register of the program instead of values.  Calling
- * a submodule on it, `+`, F.relu, torch.cat(..., dim=1), flatten(1),
- * reshape(X.shape[0], -1) or reshape(-1, n), and mean over the dimensions
+ * a submodule on it, `+`, F.relu, torch.sigmoid, torch.tanh, torch.cat(..., dim=1),
+ * flatten(1), reshape(X.shape[0], -1) or reshape(-1, n), and mean over the dimensions
  * from 2 on each add an op and give a new register.  A recurrent layer's
  * call gives PyTorch's pair (output, h_n): the output is a recorded tensor,
  * h_n a stand-in that can only be ignored (`Y, _ = self.rnn(X)`).  Anything else on a recorded tensor (its
@@ -74,9 +74,10 @@ unsupported (PyInterp *ip, const char *what)
 {
   return py_raise (ip, py_exc_NotImplementedError,
                    _("%s is not supported in a forward() that ParamScope records for its "
-                     "tape (supported: calling submodules, +, F.relu, torch.cat(..., dim=1), "
-                     "flatten(1), reshape(X.shape[0], -1), reshape(-1, n), mean over the "
-                     "dimensions from 2 on, the output of a recurrent layer's (output, h_n))"),
+                     "tape (supported: calling submodules, +, F.relu, torch.sigmoid, "
+                     "torch.tanh, torch.cat(..., dim=1), flatten(1), reshape(X.shape[0], -1), "
+                     "reshape(-1, n), mean over the dimensions from 2 on, the output of a "
+                     "recurrent layer's (output, h_n))"),
                    what);
 }
 
@@ -168,6 +169,10 @@ py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a)
   PyTraced *x = (PyTraced *) self;
   if (strcmp (name, "relu") == 0 && a->npos == 0)
     return add_op (ip, x->trace, PS_BLOCK_RELU, NULL, &x->reg, 1);
+  if (strcmp (name, "sigmoid") == 0 && a->npos == 0 && a->nkw == 0)
+    return add_op (ip, x->trace, PS_BLOCK_SIGMOID, NULL, &x->reg, 1);
+  if (strcmp (name, "tanh") == 0 && a->npos == 0 && a->nkw == 0)
+    return add_op (ip, x->trace, PS_BLOCK_TANH, NULL, &x->reg, 1);
   if (strcmp (name, "flatten") == 0)
     {
       PyObj *args[2] = { NULL, NULL };
@@ -256,6 +261,8 @@ traced_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
 #define BOUND(NAME) \
   static PyObj *b_##NAME (PyInterp *ip, PyObj *self, PyArgs *a) { return py_trace_method (ip, self, #NAME, a); }
 BOUND (relu)
+BOUND (sigmoid)
+BOUND (tanh)
 BOUND (flatten)
 BOUND (reshape)
 BOUND (view)
@@ -266,7 +273,8 @@ static PyObj *
 traced_getattr (PyInterp *ip, PyObj *o, const char *name)
 {
   PyTraced *x = (PyTraced *) o;
-  static const PyMethodDef methods[] = { { "relu", b_relu }, { "flatten", b_flatten },
+  static const PyMethodDef methods[] = { { "relu", b_relu }, { "sigmoid", b_sigmoid },
+    { "tanh", b_tanh }, { "flatten", b_flatten },
     { "reshape", b_reshape }, { "view", b_view }, { "mean", b_mean }, { "size", b_size }, { NULL } };
   if (name[0] == '_' && name[1] == '_')
     return NULL;   /* no dunder methods: `Y += X` falls back to Y = Y + X */

@@ -104,6 +104,18 @@ static const GradCase cases[] = {
                      "        return Z.mean((2, 3))\n"
                      "net = nn.Sequential(Block(), nn.Tanh(), nn.Linear(6, 3))\n",
     PS_LOSS_CROSS_ENTROPY, 4, { 2, 3, 2, 4 }, 1 },
+  /* torch.sigmoid and tanh between the layers of a recorded forward */
+  { "class/sigmoid-tanh", "import torch\n"
+                          "from torch import nn\n"
+                          "class Two(nn.Module):\n"
+                          "    def __init__(self):\n"
+                          "        super().__init__()\n"
+                          "        self.a = nn.Linear(4, 5)\n"
+                          "        self.b = nn.Linear(5, 3)\n"
+                          "    def forward(self, X):\n"
+                          "        return self.b(torch.sigmoid(self.a(X))).tanh()\n"
+                          "net = Two()\n",
+    PS_LOSS_MSE, 2, { 3, 4 }, 0 },
 };
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -151,6 +151,42 @@ linear_down (guint64 s)
 /* ---- loss ---------------------------------------------------------------------- */
 
 /* A decreasing loss runs from the upper left to the lower right of the plot. */
+/* Presentation Mode (the style class .ps-presentation on the window, as
+ * ps-window-layout.c sets it) draws the loss line thicker: many more of
+ * its pixels, in the same place. */
+static void
+test_presentation_lines (Fixture *f, gconstpointer type)
+{
+  PsTrainLog *log = f->log = ps_train_log_new (4, names4, 1);
+  GtkWidget *chart = f->chart;
+  GdkRGBA blue;
+  PsTestPixels px = { 0 };
+  double x0, y0, x1, y1;
+  int plain, shown;
+
+  ps_chart_get_color (PS_CHART_COLOR_LOSS, &blue);
+  add_losses (log, 1, 1000, linear_down);
+  ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
+  f->win = ps_test_window_with (chart, 640, 360);
+  ps_test_render (chart, &px);
+  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 10, &x0, &y0));
+  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1000, 0, &x1, &y1));
+  plain = count_colour (&px, &blue, 0.5, x0, y0 - 4, x1, y1 + 4);
+  ps_test_pixels_clear (&px);
+
+  gtk_widget_add_css_class (f->win, "ps-presentation");
+  gtk_widget_queue_draw (chart);
+  ps_test_render (chart, &px);
+  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 10, &x0, &y0));
+  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1000, 0, &x1, &y1));
+  shown = count_colour (&px, &blue, 0.5, x0, y0 - 4, x1, y1 + 4);
+  ps_test_screenshot (f->win, "charts-loss-presentation.png");
+  ps_test_pixels_clear (&px);
+  g_test_message ("the loss line: %d px plain, %d px in Presentation Mode", plain, shown);
+  g_assert_cmpint (plain, >, 100);
+  g_assert_cmpfloat (shown, >=, 1.4 * plain);
+}
+
 static void
 test_loss_decreasing (Fixture *f, gconstpointer type)
 {
@@ -973,6 +1009,7 @@ main (int argc, char **argv)
 
 #define ADD(path, type, fn) g_test_add (path, Fixture, type, fixture_setup, fn, fixture_teardown)
   ADD ("/ui/charts/loss-decreasing", loss, test_loss_decreasing);
+  ADD ("/ui/charts/presentation-lines", loss, test_presentation_lines);
   ADD ("/ui/charts/loss-band", loss, test_loss_band);
   ADD ("/ui/charts/loss-log-scale", loss, test_loss_log_scale);
   ADD ("/ui/charts/loss-previous", loss, test_loss_previous);

@@ -168,7 +168,7 @@ test_node_small_multiples (PsWindowFixture *f, gconstpointer setup)
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (empty)), "no parameters"));
 }
 
-/* The colours along the middle of w's left edge, 2 px either side of it,
+/* The colours along the middle of w's left edge, from 2 px outside it to 8 px inside,
  * in the window's frame, summed into one number that changes with any. */
 static guint64
 edge_pixels (PsWindow *win, GtkWidget *w)
@@ -179,19 +179,21 @@ edge_pixels (PsWindow *win, GtkWidget *w)
 
   g_assert_true (gtk_widget_compute_bounds (w, GTK_WIDGET (win), &b));
   ps_test_render (GTK_WIDGET (win), &px);
-  for (int dx = -2; dx <= 2; dx++)
+  for (int dx = -2; dx <= 8; dx++)
     for (int dy = -8; dy <= 8; dy++)
-      sum = sum * 31 + ps_test_pixel_at (&px, b.origin.x + dx, b.origin.y + b.size.height / 2 + dy);
+      sum = sum * 31 + ps_test_pixel_at (&px, MAX (b.origin.x + dx, 0), b.origin.y + b.size.height / 2 + dy);
   ps_test_pixels_clear (&px);
   return sum;
 }
+
+static GtkWidget *find_selected_row (GtkWidget *w);
 
 /* Keyboard focus on the heatmap, the overview and the tree draws a ring. */
 static void
 test_focus_rings (PsWindowFixture *f, gconstpointer setup)
 {
   PsWindow *win = f->win;
-  const char *names[] = { "data_view", "overview" };
+  const char *names[] = { "data_view", "overview", "tree" };
 
   if (win == NULL)
     return;
@@ -200,15 +202,23 @@ test_focus_rings (PsWindowFixture *f, gconstpointer setup)
   gtk_window_set_focus_visible (GTK_WINDOW (win), TRUE);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      GtkWidget *w = ps_test_window_child (win, names[i]);
+      GtkWidget *w = ps_test_window_child (win, names[i]), *probe = w;
       guint64 before, after;
+
+      if (g_str_equal (names[i], "tree"))     /* its rows take the focus: the selected one */
+        w = find_selected_row (w);
 
       g_assert_true (gtk_widget_get_focusable (w));
       gtk_window_set_focus (GTK_WINDOW (win), NULL);
-      before = edge_pixels (win, w);
+      before = edge_pixels (win, probe);
       g_assert_true (gtk_widget_grab_focus (w));
-      g_assert_true (gtk_widget_has_visible_focus (w));
-      after = edge_pixels (win, w);
+      {
+        GtkWidget *fw = gtk_root_get_focus (GTK_ROOT (win));
+        g_test_message ("%s: the focus in %s", names[i], fw ? G_OBJECT_TYPE_NAME (fw) : "nothing");
+        g_assert_true (fw == w || gtk_widget_is_ancestor (fw, w));
+        g_assert_true (gtk_widget_has_visible_focus (fw));
+      }
+      after = edge_pixels (win, probe);
       g_test_message ("%s edge %016" G_GINT64_MODIFIER "x → %016" G_GINT64_MODIFIER "x with the focus",
                       names[i], before, after);
       {

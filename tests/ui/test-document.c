@@ -113,6 +113,42 @@ on_structure (PsDocument *doc, int *count)
   (*count)++;
 }
 
+/* Forward runs the network in the mode its code left it in: after
+ * net.eval(), BatchNorm uses its running statistics and leaves them alone;
+ * after net.train(), it updates them. */
+static void
+test_forward_eval_mode (void)
+{
+  static const char *const texts[] = {
+    "import torch\nfrom torch import nn\n"
+    "class Net(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.fc = nn.Linear(3, 4)\n"
+    "        self.bn = nn.BatchNorm1d(4)\n"
+    "    def forward(self, x):\n"
+    "        return self.bn(self.fc(x))\n"
+    "net = Net()\nnet.eval()\n",
+    NULL };
+  for (int train = 0; train < 2; train++)
+    {
+      g_autoptr (PsDocument) doc = ps_document_new ();
+      g_autoptr (GError) error = NULL;
+      g_autofree char *text = g_strconcat (texts[0], train ? "net.train()\n" : "", NULL);
+      g_assert_true (ps_document_load_model_text (doc, text, "bn.py", &error));
+      g_assert_no_error (error);
+      PsModule *bn = ps_module_find_module (ps_document_get_model (doc), "bn");
+      g_assert_nonnull (bn);
+      ps_document_set_random_input (doc, 5, 0);
+      g_assert_true (ps_document_forward (doc, &error));
+      g_assert_no_error (error);
+      float mean0 = ps_param_get_data (ps_module_get_buffer_by_name (bn, "running_mean"))->data[0];
+      float tracked = ps_param_get_data (ps_module_get_buffer_by_name (bn, "num_batches_tracked"))->data[0];
+      g_assert_cmpfloat (tracked, ==, train ? 1.f : 0.f);
+      g_assert_true (train ? mean0 != 0.f : mean0 == 0.f);
+    }
+}
+
 static void
 test_forward_backward (void)
 {
@@ -573,6 +609,7 @@ main (int argc, char **argv)
   g_test_add_func ("/document/edit-undo-redo", test_edit_undo_redo);
   g_test_add_func ("/document/init-targets", test_init_targets);
   g_test_add_func ("/document/forward-backward", test_forward_backward);
+  g_test_add_func ("/document/forward-eval-mode", test_forward_eval_mode);
   g_test_add_func ("/document/load-errors", test_load_errors_change_nothing);
   g_test_add_func ("/document/tree-nodes", test_tree_nodes);
   g_test_add_func ("/document/tree-nodes-layers", test_tree_nodes_layers);

@@ -60,6 +60,14 @@ test_window_labels (void)
    * through Pango), kept as a picture to look at */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "inspect"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  {
+    /* the gradient's heading has its text (it was empty) */
+    g_autofree char *text = ps_test_inspector_text (win);
+    g_test_message ("%s", text);
+    g_assert_nonnull (strstr (text, "梯度"));
+    g_assert_null (strstr (text, "Gradient"));
+  }
   ps_test_screenshot (GTK_WIDGET (win), "i18n-inspect-zh_CN.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }

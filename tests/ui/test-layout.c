@@ -299,6 +299,49 @@ test_panel_grows (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* At a projector's 1024×700 the dividers dragged as far as they go —
+ * the tree's to the left, the side panel's to the left and to the right —
+ * never cut the tree's rows, the centre or the side panel, and the heatmap
+ * keeps its room. */
+static void
+test_dividers (void)
+{
+  const Size s = { 1024, 700 };
+  PsWindow *win;
+  GtkWidget *outer, *inner;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("tied", s.width, s.height);
+  outer = ps_test_window_child (win, "outer_paned");
+  inner = ps_test_window_child (win, "inner_paned");
+  g_assert_true (ps_window_select_key (win, "2.weight"));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_wait_frame (GTK_WIDGET (win));
+  gtk_paned_set_position (GTK_PANED (outer), 0);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  g_test_message ("the tree's divider dragged to 0 stops at %d", gtk_paned_get_position (GTK_PANED (outer)));
+  g_assert_cmpint (gtk_paned_get_position (GTK_PANED (outer)), >=, 150);
+  assert_fits (win, &s);
+  gtk_paned_set_position (GTK_PANED (inner), 0);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  assert_fits (win, &s);
+  gtk_paned_set_position (GTK_PANED (inner), 5000);
+  ps_test_wait_frame (GTK_WIDGET (win));
+  ps_test_screenshot (GTK_WIDGET (win), "layout-dividers.png");
+  /* the side panel squeezed to nothing is not cut: it stays at its own width or folds */
+  {
+    GtkWidget *panels = ps_test_window_child (win, "panels");
+    int min_p;
+    gtk_widget_measure (panels, GTK_ORIENTATION_HORIZONTAL, -1, &min_p, NULL, NULL, NULL);
+    g_test_message ("the side panel %d px (its minimum %d), mapped %d", gtk_widget_get_width (panels), min_p,
+                    gtk_widget_get_mapped (panels));
+  }
+  assert_fits (win, &s);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* Examples → Lazy → Forward prints a long tensor: it scrolls inside the
  * panel and never widens it or cuts the centre off. */
 static void
@@ -322,6 +365,8 @@ test_long_output (void)
   ps_test_screenshot (GTK_WIDGET (win), "layout-lazy-forward.png");
   gtk_window_destroy (GTK_WINDOW (win));
 }
+
+static void find_menu_buttons (GtkWidget *w, GPtrArray *out);
 
 /* Height in px of a line of text in w's font. */
 static int
@@ -348,6 +393,43 @@ test_presentation (void)
   if (ps_test_skip_without_display ())
     return;
   win = ps_test_open_example ("mlp", s.width, s.height);
+  /* the main menu's item, and its shortcut, which is not Forward's F5 */
+  {
+    GtkApplication *app = GTK_APPLICATION (g_application_get_default ());
+    g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+    gboolean listed = FALSE;
+
+    find_menu_buttons (GTK_WIDGET (win), buttons);
+    for (guint i = 0; i < buttons->len; i++)
+      {
+        GMenuModel *menu = gtk_menu_button_get_menu_model (buttons->pdata[i]);
+        for (int k = 0; k < g_menu_model_get_n_items (menu); k++)
+          {
+            g_autoptr (GMenuLinkIter) links = g_menu_model_iterate_item_links (menu, k);
+            GMenuModel *sub;
+            const char *name;
+            while (g_menu_link_iter_get_next (links, &name, &sub))
+              {
+                for (int j = 0; j < g_menu_model_get_n_items (sub); j++)
+                  {
+                    g_autofree char *label = NULL, *action = NULL;
+                    if (g_menu_model_get_item_attribute (sub, j, G_MENU_ATTRIBUTE_LABEL, "s", &label)
+                        && g_menu_model_get_item_attribute (sub, j, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+                        && g_str_equal (action, "win.presentation"))
+                      listed = g_str_equal (label, "_Presentation Mode");
+                  }
+                g_object_unref (sub);
+              }
+          }
+      }
+    g_assert_true (listed);
+    if (app != NULL)
+      {
+        g_auto (GStrv) accels = gtk_application_get_accels_for_action (app, "win.presentation");
+        g_assert_nonnull (accels[0]);
+        g_assert_cmpstr (accels[0], !=, "F5");
+      }
+  }
   chart = ps_test_window_child (win, "loss_chart");
   status = ps_test_window_child (win, "status");
   tick0 = text_height (chart);
@@ -502,6 +584,7 @@ main (int argc, char **argv)
   g_test_add_func ("/layout/panel-folds", test_panel_folds);
   g_test_add_func ("/layout/panel-grows", test_panel_grows);
   g_test_add_func ("/layout/long-output", test_long_output);
+  g_test_add_func ("/layout/dividers", test_dividers);
   g_test_add_func ("/layout/presentation", test_presentation);
   g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
   g_test_add_func ("/layout/every-example", test_every_example);

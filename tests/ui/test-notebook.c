@@ -216,6 +216,33 @@ test_console_edit (PsWindowFixture *f, gconstpointer setup)
   g_assert_false (ps_document_can_undo (doc));
 }
 
+/* The first of the window's Escape bindings: the action it triggers. */
+static char *
+escape_action (GtkWidget *win)
+{
+  GListModel *controllers = gtk_widget_observe_controllers (win);
+  char *found = NULL;
+
+  for (guint k = 0; k < g_list_model_get_n_items (controllers) && !found; k++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, k);
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c))
+        continue;
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (c)) && !found; i++)
+        {
+          g_autoptr (GtkShortcut) s = g_list_model_get_item (G_LIST_MODEL (c), i);
+          GtkShortcutAction *a = gtk_shortcut_get_action (s);
+          GtkShortcutTrigger *t = gtk_shortcut_get_trigger (s);
+          if (GTK_IS_NAMED_ACTION (a) && GTK_IS_KEYVAL_TRIGGER (t)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (t)) == GDK_KEY_Escape
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (t)) == 0)
+            found = g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (a)));
+        }
+    }
+  g_object_unref (controllers);
+  return found;
+}
+
 /* Stop interrupts `while True: pass`: a clear message, the window usable again. */
 static void
 test_console_stop (PsWindowFixture *f, gconstpointer setup)
@@ -232,6 +259,11 @@ test_console_stop (PsWindowFixture *f, gconstpointer setup)
   /* the mouse's commands are refused while code runs, with the reason */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
   g_assert_nonnull (strstr (ps_test_window_status (win), "Escape"));
+  /* Escape is Stop first (other Escape bindings come after it) */
+  {
+    g_autofree char *esc = escape_action (GTK_WIDGET (win));
+    g_assert_cmpstr (esc, ==, "win.stop");
+  }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.stop", NULL));
   ps_test_window_wait_code (win);
   text = console_text (win);

@@ -573,6 +573,68 @@ test_app_quit (void)
   g_assert_cmpuint (qc.seen, ==, 2);
 }
 
+/* The shortcuts the application sets: Presentation Mode has its own
+ * (Ctrl+Shift+P), not Forward's F5, and no two actions share a key (checked
+ * on the running application, where the accelerators live). */
+static gboolean
+accels_step (gpointer data)
+{
+  GApplication *app = data;
+  g_auto (GStrv) actions = NULL;
+  g_autoptr (GHashTable) owner = NULL;
+  g_auto (GStrv) presentation = NULL;
+
+  if (gtk_application_get_windows (GTK_APPLICATION (app)) == NULL)
+    return G_SOURCE_CONTINUE;
+  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (app));
+  owner = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_assert_cmpuint (g_strv_length (actions), >=, 20);
+  for (guint i = 0; actions[i]; i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                      actions[i]);
+      for (guint k = 0; accels[k]; k++)
+        {
+          guint key = 0;
+          GdkModifierType mods = 0;
+          g_autofree char *norm = NULL;
+          const char *before;
+
+          g_assert_true (gtk_accelerator_parse (accels[k], &key, &mods));
+          norm = gtk_accelerator_name (key, mods);
+          before = g_hash_table_lookup (owner, norm);
+          if (before != NULL)
+            g_error ("%s is the shortcut of both %s and %s", norm, before, actions[i]);
+          g_hash_table_insert (owner, g_strdup (norm), g_strdup (actions[i]));
+        }
+    }
+  presentation = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                        "win.presentation");
+  {
+    guint key = 0;
+    GdkModifierType mods = 0;
+    g_assert_true (gtk_accelerator_parse (presentation[0], &key, &mods));
+    g_assert_cmpuint (key, ==, GDK_KEY_p);
+    g_assert_cmpuint (mods, ==, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  }
+  g_assert_cmpstr (g_hash_table_lookup (owner, "F5"), ==, "win.forward");
+  g_application_quit (app);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_app_accels (void)
+{
+  g_autoptr (PsApplication) app = NULL;
+  char *argv[] = { "paramscope", NULL };
+
+  if (ps_test_skip_without_display ())
+    return;
+  app = ps_application_new ();
+  g_timeout_add (50, accels_step, app);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 1, argv), ==, 0);
+}
+
 /* GTK 4.8's file chooser widget leaks a little each time it shows a folder:
  * GtkPathBar's file-info callback drops the GList it is given and the
  * GFileInfos queried for it on GIO's worker thread, and GtkRecentManager's
@@ -623,5 +685,6 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/window/paste-model", &mlp, test_paste_model);
   g_test_add_func ("/window/bad-model-argument", test_bad_model_argument);
   g_test_add_func ("/window/app-quit", test_app_quit);
+  g_test_add_func ("/window/app-accels", test_app_accels);
   return g_test_run ();
 }

@@ -1,0 +1,6 @@
+# expect: RuntimeError: not enough memory: Conv2d needs
+import torch
+from torch import nn
+conv = nn.Conv2d(1, 1, kernel_size=63, padding=31)
+y = conv(torch.zeros(1, 1, 1500, 1500))
+print("pwned", y.shape)
