@@ -166,19 +166,19 @@ test_presentation_lines (Fixture *f, gconstpointer type)
 
   ps_chart_get_color (PS_CHART_COLOR_LOSS, &blue);
   add_losses (log, 1, 1000, linear_down);
-  ps_loss_chart_set_log (PS_LOSS_CHART (chart), log);
+  ps_chart_set_log (PS_CHART (chart), log);
   f->win = ps_test_window_with (chart, 640, 360);
   ps_test_render (chart, &px);
-  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 10, &x0, &y0));
-  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1000, 0, &x1, &y1));
+  g_assert_true (ps_chart_to_widget (PS_CHART (chart), 1, 10, &x0, &y0));
+  g_assert_true (ps_chart_to_widget (PS_CHART (chart), 1000, 0, &x1, &y1));
   plain = count_colour (&px, &blue, 0.5, x0, y0 - 4, x1, y1 + 4);
   ps_test_pixels_clear (&px);
 
   gtk_widget_add_css_class (f->win, "ps-presentation");
   gtk_widget_queue_draw (chart);
   ps_test_render (chart, &px);
-  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1, 10, &x0, &y0));
-  g_assert_true (ps_loss_chart_to_widget (PS_LOSS_CHART (chart), 1000, 0, &x1, &y1));
+  g_assert_true (ps_chart_to_widget (PS_CHART (chart), 1, 10, &x0, &y0));
+  g_assert_true (ps_chart_to_widget (PS_CHART (chart), 1000, 0, &x1, &y1));
   shown = count_colour (&px, &blue, 0.5, x0, y0 - 4, x1, y1 + 4);
   ps_test_screenshot (f->win, "charts-loss-presentation.png");
   ps_test_pixels_clear (&px);
