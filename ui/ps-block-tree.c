@@ -36,22 +36,17 @@ create_children (gpointer item, gpointer user_data)
 static void
 setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-  GtkWidget *expander = gtk_tree_expander_new ();
-
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), ps_block_row_new ());
-  gtk_list_item_set_child (item, expander);
+  ps_ui_tree_row_setup (item, ps_block_row_new ());
 }
 
 static void
 bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  GtkWidget *expander = gtk_list_item_get_child (item);
-  g_autoptr (PsTreeNode) node = gtk_tree_list_row_get_item (row);
+  g_autoptr (PsTreeNode) node = NULL;
+  GtkWidget *expander;
+  GtkWidget *row = ps_ui_tree_row_bind (item, &expander, (gpointer *) &node);
 
-  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  ps_block_row_bind (PS_BLOCK_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
-                     node, expander);
+  ps_block_row_bind (PS_BLOCK_ROW (row), node, expander);
 }
 
 /* ---- selection ------------------------------------------------------------------ */

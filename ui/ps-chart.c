@@ -27,9 +27,13 @@ typedef struct
   gboolean    hover_in;
   double      hover_x, hover_y;
   guint       a11y_id;
+  gboolean    log_scale;
 } PsChartPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PsChart, ps_chart, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_LOG_SCALE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 static void
 chart_layout (PsChart *c, PsChartText *t, double width, double height, PsChartFrame *f)
@@ -188,6 +192,33 @@ ps_chart_set_log (PsChart *c, PsTrainLog *log)
   ps_chart_reload (c);
 }
 
+/* ---- the y axis ------------------------------------------------------------------- */
+
+void
+ps_chart_set_log_scale (PsChart *c, gboolean log_scale)
+{
+  PsChartPrivate *priv;
+
+  g_return_if_fail (PS_IS_CHART (c));
+  priv = ps_chart_get_instance_private (c);
+  log_scale = !!log_scale;
+  if (priv->log_scale == log_scale)
+    return;
+  priv->log_scale = log_scale;
+  g_object_notify_by_pspec (G_OBJECT (c), properties[PROP_LOG_SCALE]);
+  gtk_widget_queue_draw (GTK_WIDGET (c));
+}
+
+gboolean
+ps_chart_get_log_scale (PsChart *c)
+{
+  PsChartPrivate *priv;
+
+  g_return_val_if_fail (PS_IS_CHART (c), FALSE);
+  priv = ps_chart_get_instance_private (c);
+  return priv->log_scale;
+}
+
 /* ---- accessibility ----------------------------------------------------------------- */
 
 static gboolean
@@ -257,15 +288,53 @@ ps_chart_dispose (GObject *object)
 }
 
 static void
+ps_chart_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  PsChart *c = PS_CHART (object);
+
+  switch (id)
+    {
+    case PROP_LOG_SCALE:
+      g_value_set_boolean (value, ps_chart_get_log_scale (c));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+ps_chart_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  PsChart *c = PS_CHART (object);
+
+  switch (id)
+    {
+    case PROP_LOG_SCALE:
+      ps_chart_set_log_scale (c, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
 ps_chart_class_init (PsChartClass *klass)
 {
   GObjectClass *oc = G_OBJECT_CLASS (klass);
   GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
 
+  oc->get_property = ps_chart_get_property;
+  oc->set_property = ps_chart_set_property;
   oc->dispose = ps_chart_dispose;
   wc->snapshot = ps_chart_snapshot;
   wc->measure = ps_chart_measure;
   gtk_widget_class_set_accessible_role (wc, GTK_ACCESSIBLE_ROLE_IMG);
+
+  /* a chart whose axis starts logarithmic says so in its init */
+  properties[PROP_LOG_SCALE] =
+    g_param_spec_boolean ("log-scale", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (oc, N_PROPS, properties);
 }
 
 static void

@@ -93,5 +93,11 @@ void       ps_chart_refresh      (PsChart *chart);
 gboolean   ps_chart_to_widget    (PsChart *chart, double step, double value, double *x, double *y);
 /* The readout's text at (x, y), or NULL off the data. */
 char      *ps_chart_describe_at  (PsChart *chart, double x, double y);
+/* A log10 y axis instead of a linear one ("log-scale"): on it, values <= 0
+ * are drawn on the bottom edge.  The loss chart starts linear, the
+ * gradient-flow chart logarithmic; the distribution chart's value axis,
+ * which crosses zero, stays linear whatever this says. */
+void       ps_chart_set_log_scale (PsChart *chart, gboolean log_scale);
+gboolean   ps_chart_get_log_scale (PsChart *chart);
 
 G_END_DECLS

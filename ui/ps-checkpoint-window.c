@@ -19,6 +19,7 @@
 #include "ps-checkpoint-source.h"
 #include "ps-matrix-view.h"
 #include "ps-heatmap-draw.h"
+#include "ps-ui-util.h"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
@@ -329,25 +330,21 @@ create_children (gpointer item, gpointer user_data)
   return kids ? g_object_ref (kids) : NULL;
 }
 
+/* An expander holding a PsCheckpointRow (ps-checkpoint-row.h). */
 static void
 setup_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-  GtkWidget *expander = gtk_tree_expander_new ();
-
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), ps_checkpoint_row_new ());
-  gtk_list_item_set_child (item, expander);
+  ps_ui_tree_row_setup (item, ps_checkpoint_row_new ());
 }
 
 static void
 bind_row (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-  GtkTreeListRow *row = gtk_list_item_get_item (item);
-  GtkWidget *expander = gtk_list_item_get_child (item);
-  g_autoptr (PsCheckpointItem) it = gtk_tree_list_row_get_item (row);
+  g_autoptr (PsCheckpointItem) it = NULL;
+  GtkWidget *expander;
+  GtkWidget *row = ps_ui_tree_row_bind (item, &expander, (gpointer *) &it);
 
-  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (expander), row);
-  ps_checkpoint_row_bind (PS_CHECKPOINT_ROW (gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander))),
-                          it, expander);
+  ps_checkpoint_row_bind (PS_CHECKPOINT_ROW (row), it, expander);
 }
 
 static guint

@@ -422,34 +422,6 @@ ps_dist_chart_new (void)
 }
 
 void
-ps_dist_chart_set_log (PsDistChart *c, PsTrainLog *log)
-{
-  g_return_if_fail (PS_IS_DIST_CHART (c));
-  ps_chart_set_log (PS_CHART (c), log);
-}
-
-void
-ps_dist_chart_refresh (PsDistChart *c)
-{
-  g_return_if_fail (PS_IS_DIST_CHART (c));
-  ps_chart_refresh (PS_CHART (c));
-}
-
-gboolean
-ps_dist_chart_to_widget (PsDistChart *c, double step, double value, double *x, double *y)
-{
-  g_return_val_if_fail (PS_IS_DIST_CHART (c), FALSE);
-  return ps_chart_to_widget (PS_CHART (c), step, value, x, y);
-}
-
-char *
-ps_dist_chart_describe_at (PsDistChart *c, double x, double y)
-{
-  g_return_val_if_fail (PS_IS_DIST_CHART (c), NULL);
-  return ps_chart_describe_at (PS_CHART (c), x, y);
-}
-
-void
 ps_dist_chart_set_param (PsDistChart *c, guint param, gboolean grad)
 {
   g_return_if_fail (PS_IS_DIST_CHART (c));

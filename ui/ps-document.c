@@ -778,40 +778,37 @@ ps_document_get_redo_label (PsDocument *doc)
   return c ? c->label : NULL;
 }
 
-gboolean
-ps_document_undo (PsDocument *doc)
+/* Undo (the head of doc->undo goes back to its before, onto doc->redo) or
+ * redo (the reverse); FALSE with nothing to move or while busy. */
+static gboolean
+move_in_history (PsDocument *doc, gboolean undo)
 {
-  Change *c = doc->busy ? NULL : g_queue_pop_head (&doc->undo);
+  GQueue *from = undo ? &doc->undo : &doc->redo, *to = undo ? &doc->redo : &doc->undo;
+  Change *c = doc->busy ? NULL : g_queue_pop_head (from);
   g_autofree char *msg = NULL;
 
   if (c == NULL)
     return FALSE;
-  restore (c->before);
-  g_queue_push_head (&doc->redo, c);
+  restore (undo ? c->before : c->after);
+  g_queue_push_head (to, c);
   doc->forward_valid = FALSE;
   notify_history (doc);
   g_signal_emit (doc, signals[SIG_HISTORY_MOVED], 0);
-  msg = g_strdup_printf (_("undo %s"), c->label);
+  msg = undo ? g_strdup_printf (_("undo %s"), c->label) : g_strdup_printf (_("redo %s"), c->label);
   g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
   return TRUE;
 }
 
 gboolean
+ps_document_undo (PsDocument *doc)
+{
+  return move_in_history (doc, TRUE);
+}
+
+gboolean
 ps_document_redo (PsDocument *doc)
 {
-  Change *c = doc->busy ? NULL : g_queue_pop_head (&doc->redo);
-  g_autofree char *msg = NULL;
-
-  if (c == NULL)
-    return FALSE;
-  restore (c->after);
-  g_queue_push_head (&doc->undo, c);
-  doc->forward_valid = FALSE;
-  notify_history (doc);
-  g_signal_emit (doc, signals[SIG_HISTORY_MOVED], 0);
-  msg = g_strdup_printf (_("redo %s"), c->label);
-  g_signal_emit (doc, signals[SIG_CHANGED], 0, msg);
-  return TRUE;
+  return move_in_history (doc, FALSE);
 }
 
 guint64

@@ -25,14 +25,13 @@ struct _PsGradFlowChart
   GPtrArray *names;             /* char *, the log's parameters */
   GPtrArray *series;            /* GArray of PsLogPoint per parameter, kept and reused */
   GArray    *no_grad;           /* gboolean per parameter: never a finite norm */
-  gboolean   log_scale;
   int        highlight;
   Legend     legend;            /* of the last layout */
 };
 
 G_DEFINE_FINAL_TYPE (PsGradFlowChart, ps_grad_flow_chart, PS_TYPE_CHART)
 
-enum { PROP_0, PROP_LOG_SCALE, PROP_HIGHLIGHT, N_PROPS };
+enum { PROP_0, PROP_HIGHLIGHT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static const GArray *
@@ -78,7 +77,7 @@ flow_layout (PsChart *chart, PsChartText *t, double width, double height, PsChar
   double avail_h, name_w = 0, max_name;
 
   g_strlcpy (f->header.title, _("Gradient norm per parameter"), sizeof f->header.title);
-  p->log_y = c->log_scale;
+  p->log_y = ps_chart_get_log_scale (chart);
   p->x_lo = p->y_lo = INFINITY;
   p->x_hi = p->y_hi = -INFINITY;
   for (guint i = 0; i < n; i++)
@@ -384,53 +383,6 @@ ps_grad_flow_chart_new (void)
 }
 
 void
-ps_grad_flow_chart_set_log (PsGradFlowChart *c, PsTrainLog *log)
-{
-  g_return_if_fail (PS_IS_GRAD_FLOW_CHART (c));
-  ps_chart_set_log (PS_CHART (c), log);
-}
-
-void
-ps_grad_flow_chart_refresh (PsGradFlowChart *c)
-{
-  g_return_if_fail (PS_IS_GRAD_FLOW_CHART (c));
-  ps_chart_refresh (PS_CHART (c));
-}
-
-gboolean
-ps_grad_flow_chart_to_widget (PsGradFlowChart *c, double step, double value, double *x, double *y)
-{
-  g_return_val_if_fail (PS_IS_GRAD_FLOW_CHART (c), FALSE);
-  return ps_chart_to_widget (PS_CHART (c), step, value, x, y);
-}
-
-char *
-ps_grad_flow_chart_describe_at (PsGradFlowChart *c, double x, double y)
-{
-  g_return_val_if_fail (PS_IS_GRAD_FLOW_CHART (c), NULL);
-  return ps_chart_describe_at (PS_CHART (c), x, y);
-}
-
-void
-ps_grad_flow_chart_set_log_scale (PsGradFlowChart *c, gboolean log_scale)
-{
-  g_return_if_fail (PS_IS_GRAD_FLOW_CHART (c));
-  log_scale = !!log_scale;
-  if (c->log_scale == log_scale)
-    return;
-  c->log_scale = log_scale;
-  g_object_notify_by_pspec (G_OBJECT (c), properties[PROP_LOG_SCALE]);
-  gtk_widget_queue_draw (GTK_WIDGET (c));
-}
-
-gboolean
-ps_grad_flow_chart_get_log_scale (PsGradFlowChart *c)
-{
-  g_return_val_if_fail (PS_IS_GRAD_FLOW_CHART (c), FALSE);
-  return c->log_scale;
-}
-
-void
 ps_grad_flow_chart_set_highlight (PsGradFlowChart *c, int index)
 {
   g_return_if_fail (PS_IS_GRAD_FLOW_CHART (c));
@@ -470,9 +422,6 @@ ps_grad_flow_chart_get_property (GObject *object, guint id, GValue *value, GPara
   PsGradFlowChart *c = PS_GRAD_FLOW_CHART (object);
   switch (id)
     {
-    case PROP_LOG_SCALE:
-      g_value_set_boolean (value, c->log_scale);
-      break;
     case PROP_HIGHLIGHT:
       g_value_set_int (value, c->highlight);
       break;
@@ -487,9 +436,6 @@ ps_grad_flow_chart_set_property (GObject *object, guint id, const GValue *value,
   PsGradFlowChart *c = PS_GRAD_FLOW_CHART (object);
   switch (id)
     {
-    case PROP_LOG_SCALE:
-      ps_grad_flow_chart_set_log_scale (c, g_value_get_boolean (value));
-      break;
     case PROP_HIGHLIGHT:
       ps_grad_flow_chart_set_highlight (c, g_value_get_int (value));
       break;
@@ -525,9 +471,6 @@ ps_grad_flow_chart_class_init (PsGradFlowChartClass *klass)
   cc->readout = flow_readout;
   cc->describe = flow_describe;
 
-  properties[PROP_LOG_SCALE] =
-    g_param_spec_boolean ("log-scale", NULL, NULL, TRUE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_HIGHLIGHT] =
     g_param_spec_int ("highlight", NULL, NULL, -1, G_MAXINT, -1,
                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -544,7 +487,7 @@ ps_grad_flow_chart_init (PsGradFlowChart *c)
   c->names = g_ptr_array_new_with_free_func (g_free);
   c->series = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   c->no_grad = g_array_new (FALSE, TRUE, sizeof (gboolean));
-  c->log_scale = TRUE;
+  ps_chart_set_log_scale (PS_CHART (c), TRUE);   /* norms span decades */
   c->highlight = -1;
   gtk_accessible_update_property (GTK_ACCESSIBLE (c), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Gradient norms per parameter"), -1);

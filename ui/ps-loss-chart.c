@@ -10,13 +10,9 @@ struct _PsLossChart
   PsChart  parent_instance;
   GArray  *points;              /* PsLogPoint, the log's loss as of the last copy */
   GArray  *previous;            /* PsLogPoint, another run */
-  gboolean log_scale;
 };
 
 G_DEFINE_FINAL_TYPE (PsLossChart, ps_loss_chart, PS_TYPE_CHART)
-
-enum { PROP_0, PROP_LOG_SCALE, N_PROPS };
-static GParamSpec *properties[N_PROPS];
 
 /* The previous run's colour: its accent at half opacity. */
 static GdkRGBA
@@ -38,7 +34,7 @@ loss_layout (PsChart *chart, PsChartText *t, double width, double height, PsChar
 
   g_strlcpy (f->header.title, _("Loss"), sizeof f->header.title);
   f->has_data = c->points->len > 0;
-  p->log_y = c->log_scale;
+  p->log_y = ps_chart_get_log_scale (chart);
   p->x_lo = p->y_lo = INFINITY;
   p->x_hi = p->y_hi = -INFINITY;
   ps_chart_extend_by_points (c->points, p->log_y, TRUE, &p->x_lo, &p->x_hi, &p->y_lo, &p->y_hi,
@@ -180,53 +176,6 @@ ps_loss_chart_new (void)
 }
 
 void
-ps_loss_chart_set_log (PsLossChart *c, PsTrainLog *log)
-{
-  g_return_if_fail (PS_IS_LOSS_CHART (c));
-  ps_chart_set_log (PS_CHART (c), log);
-}
-
-void
-ps_loss_chart_refresh (PsLossChart *c)
-{
-  g_return_if_fail (PS_IS_LOSS_CHART (c));
-  ps_chart_refresh (PS_CHART (c));
-}
-
-gboolean
-ps_loss_chart_to_widget (PsLossChart *c, double step, double value, double *x, double *y)
-{
-  g_return_val_if_fail (PS_IS_LOSS_CHART (c), FALSE);
-  return ps_chart_to_widget (PS_CHART (c), step, value, x, y);
-}
-
-char *
-ps_loss_chart_describe_at (PsLossChart *c, double x, double y)
-{
-  g_return_val_if_fail (PS_IS_LOSS_CHART (c), NULL);
-  return ps_chart_describe_at (PS_CHART (c), x, y);
-}
-
-void
-ps_loss_chart_set_log_scale (PsLossChart *c, gboolean log_scale)
-{
-  g_return_if_fail (PS_IS_LOSS_CHART (c));
-  log_scale = !!log_scale;
-  if (c->log_scale == log_scale)
-    return;
-  c->log_scale = log_scale;
-  g_object_notify_by_pspec (G_OBJECT (c), properties[PROP_LOG_SCALE]);
-  gtk_widget_queue_draw (GTK_WIDGET (c));
-}
-
-gboolean
-ps_loss_chart_get_log_scale (PsLossChart *c)
-{
-  g_return_val_if_fail (PS_IS_LOSS_CHART (c), FALSE);
-  return c->log_scale;
-}
-
-void
 ps_loss_chart_set_previous (PsLossChart *c, GArray *points)
 {
   g_return_if_fail (PS_IS_LOSS_CHART (c));
@@ -238,34 +187,6 @@ ps_loss_chart_set_previous (PsLossChart *c, GArray *points)
 }
 
 /* ---- GObject ------------------------------------------------------------------------- */
-
-static void
-ps_loss_chart_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
-{
-  PsLossChart *c = PS_LOSS_CHART (object);
-  switch (id)
-    {
-    case PROP_LOG_SCALE:
-      g_value_set_boolean (value, c->log_scale);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
-    }
-}
-
-static void
-ps_loss_chart_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
-{
-  PsLossChart *c = PS_LOSS_CHART (object);
-  switch (id)
-    {
-    case PROP_LOG_SCALE:
-      ps_loss_chart_set_log_scale (c, g_value_get_boolean (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
-    }
-}
 
 static void
 ps_loss_chart_finalize (GObject *object)
@@ -282,8 +203,6 @@ ps_loss_chart_class_init (PsLossChartClass *klass)
   GObjectClass *oc = G_OBJECT_CLASS (klass);
   PsChartClass *cc = PS_CHART_CLASS (klass);
 
-  oc->get_property = ps_loss_chart_get_property;
-  oc->set_property = ps_loss_chart_set_property;
   oc->finalize = ps_loss_chart_finalize;
   cc->reset = loss_reset;
   cc->copy = loss_copy;
@@ -292,11 +211,6 @@ ps_loss_chart_class_init (PsLossChartClass *klass)
   cc->draw_over = loss_draw_over;
   cc->readout = loss_readout;
   cc->describe = loss_describe;
-
-  properties[PROP_LOG_SCALE] =
-    g_param_spec_boolean ("log-scale", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (oc, N_PROPS, properties);
 
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "losschart");
 }

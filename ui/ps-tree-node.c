@@ -156,16 +156,27 @@ ps_tree_node_describe_size (PsTreeNode *n)
     }
 }
 
-char *
-ps_tree_node_tied_badge (PsTreeNode *n)
+/* The names of n's parameter when it has more than one (tied weights), else NULL. */
+static GPtrArray *
+tied_aliases (PsTreeNode *n)
 {
-  g_autoptr (GPtrArray) aliases = NULL;
-  GString *s;
+  GPtrArray *aliases;
 
   if (n->param == NULL)
     return NULL;
   aliases = ps_module_param_aliases (n->root, n->param);
   if (aliases->len < 2)
+    g_clear_pointer (&aliases, g_ptr_array_unref);
+  return aliases;
+}
+
+char *
+ps_tree_node_tied_badge (PsTreeNode *n)
+{
+  g_autoptr (GPtrArray) aliases = tied_aliases (n);
+  GString *s;
+
+  if (aliases == NULL)
     return NULL;
   s = g_string_new (NULL);
   for (guint i = 0; i < aliases->len; i++)
@@ -176,13 +187,10 @@ ps_tree_node_tied_badge (PsTreeNode *n)
 char *
 ps_tree_node_tied_others (PsTreeNode *n)
 {
-  g_autoptr (GPtrArray) aliases = NULL;
+  g_autoptr (GPtrArray) aliases = tied_aliases (n);
   GString *s;
 
-  if (n->param == NULL)
-    return NULL;
-  aliases = ps_module_param_aliases (n->root, n->param);
-  if (aliases->len < 2)
+  if (aliases == NULL)
     return NULL;
   s = g_string_new (NULL);
   for (guint i = 0; i < aliases->len; i++)

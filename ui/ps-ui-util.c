@@ -130,3 +130,24 @@ ps_ui_label_set_markup (GtkLabel *label, const char *markup)
   pango_attr_list_unref (attrs);
   g_free (text);
 }
+
+void
+ps_ui_tree_row_setup (GtkListItem *item, GtkWidget *row)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), row);
+  gtk_list_item_set_child (item, expander);
+}
+
+GtkWidget *
+ps_ui_tree_row_bind (GtkListItem *item, GtkWidget **expander, gpointer *node)
+{
+  GtkTreeListRow *row = gtk_list_item_get_item (item);
+  GtkTreeExpander *ex = GTK_TREE_EXPANDER (gtk_list_item_get_child (item));
+
+  gtk_tree_expander_set_list_row (ex, row);
+  *expander = GTK_WIDGET (ex);
+  *node = gtk_tree_list_row_get_item (row);
+  return gtk_tree_expander_get_child (ex);
+}

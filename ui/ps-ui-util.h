@@ -42,4 +42,13 @@ void        ps_ui_load_style           (void);
  * Markup that does not parse is shown as plain text. */
 void        ps_ui_label_set_markup     (GtkLabel *label, const char *markup);
 
+/* The rows of a GtkTreeListModel in a list view: for a signal factory's
+ * "setup", a GtkTreeExpander holding row (the row's own widget); for its
+ * "bind", the expander follows the item's GtkTreeListRow, and the call
+ * returns the row widget given at setup, the expander (the element a
+ * screen reader reads, which the row labels) in *expander, and the tree's
+ * item in *node, a new reference. */
+void        ps_ui_tree_row_setup       (GtkListItem *item, GtkWidget *row);
+GtkWidget  *ps_ui_tree_row_bind        (GtkListItem *item, GtkWidget **expander, gpointer *node);
+
 G_END_DECLS

@@ -106,17 +106,17 @@ on_run_log (PsWindow *win)
 {
   PsTrainLog *log = ps_run_controller_get_log (win->controller);
 
-  ps_loss_chart_set_log (PS_LOSS_CHART (win->loss_chart), log);
-  ps_grad_flow_chart_set_log (PS_GRAD_FLOW_CHART (win->grad_chart), log);
-  ps_dist_chart_set_log (PS_DIST_CHART (win->dist_chart), log);
+  ps_chart_set_log (PS_CHART (win->loss_chart), log);
+  ps_chart_set_log (PS_CHART (win->grad_chart), log);
+  ps_chart_set_log (PS_CHART (win->dist_chart), log);
 }
 
 static void
 on_run_tick (PsWindow *win)
 {
-  ps_loss_chart_refresh (PS_LOSS_CHART (win->loss_chart));
-  ps_grad_flow_chart_refresh (PS_GRAD_FLOW_CHART (win->grad_chart));
-  ps_dist_chart_refresh (PS_DIST_CHART (win->dist_chart));
+  ps_chart_refresh (PS_CHART (win->loss_chart));
+  ps_chart_refresh (PS_CHART (win->grad_chart));
+  ps_chart_refresh (PS_CHART (win->dist_chart));
 }
 
 static void
