@@ -55,21 +55,31 @@ ps_test_wait_frame (GtkWidget *w)
     g_main_context_iteration (NULL, FALSE);
 }
 
-/* The widget paintable shows the render node of the widget's last frame. */
+/* The widget paintable shows the render node of the widget's last frame:
+ * none while a change queued after that frame (a refit, a text view's new
+ * layout) waits for the next one, so the picture waits for that frame. */
 GdkTexture *
 ps_test_render_widget (GtkWidget *w)
 {
-  int width = gtk_widget_get_width (w), height = gtk_widget_get_height (w);
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (w);
-  GtkSnapshot *s = gtk_snapshot_new ();
   GskRenderer *r = gtk_native_get_renderer (gtk_widget_get_native (w));
-  GskRenderNode *node;
+  GskRenderNode *node = NULL;
   GdkTexture *tex;
+  int width = 0, height = 0;
 
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, s, width, height);
-  node = gtk_snapshot_free_to_node (s);
+  for (int tries = 0; node == NULL && tries < 50; tries++)
+    {
+      GtkSnapshot *s = gtk_snapshot_new ();
+
+      if (tries > 0)
+        gtk_test_widget_wait_for_draw (GTK_WIDGET (gtk_widget_get_root (w)));
+      width = gtk_widget_get_width (w);
+      height = gtk_widget_get_height (w);
+      g_assert_cmpint (width, >, 0);
+      g_assert_cmpint (height, >, 0);
+      gdk_paintable_snapshot (paintable, s, width, height);
+      node = gtk_snapshot_free_to_node (s);
+    }
   g_assert_nonnull (node);
   tex = gsk_renderer_render_texture (r, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gsk_render_node_unref (node);

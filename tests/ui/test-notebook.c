@@ -330,6 +330,9 @@ test_mouse_code (PsWindowFixture *f, gconstpointer setup)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.console", NULL));
   g_assert_true (gtk_widget_get_visible (console));
   ps_test_window_wait_code (win);
+  /* its height comes with the next allocation */
+  for (int frames = 0; gtk_widget_get_height (console) == 0 && frames < 50; frames++)
+    ps_test_wait_frame (GTK_WIDGET (win));
   g_assert_cmpint (gtk_widget_get_height (console), >, 0);
   /* the code a click wrote runs as it is in the console */
   ps_console_submit (PS_CONSOLE (console), "net[0].weight.data.fill_(7)");
