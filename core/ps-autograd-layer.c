@@ -274,16 +274,7 @@ ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
     }
   ps_layer_op_forward (&c->op, &c->st, &io);
   if (c->op.kind == PS_OP_BATCH_NORM && c->training && io.running_mean)
-    {
-      PsParam *nbt = ps_module_get_buffer_by_name (m, "num_batches_tracked");
-      ps_param_changed (ps_module_get_buffer_by_name (m, "running_mean"), PS_CHANGE_DATA);
-      ps_param_changed (ps_module_get_buffer_by_name (m, "running_var"), PS_CHANGE_DATA);
-      if (nbt)
-        {
-          ps_param_get_data (nbt)->data[0] += 1.f;
-          ps_param_changed (nbt, PS_CHANGE_DATA);
-        }
-    }
+    ps_module_batch_norm_counted (m);
   {
     PsArray *inputs[3] = { c->op.kind == PS_OP_EMBEDDING ? NULL : xc, w, b };
     if (ps_autograd_needs_node (inputs, 3))

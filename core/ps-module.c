@@ -873,6 +873,24 @@ ps_module_get_buffer_by_name (PsModule *m, const char *name)
   return NULL;
 }
 
+void
+ps_module_batch_norm_counted (PsModule *m)
+{
+  PsParam *mean = ps_module_get_buffer_by_name (m, "running_mean");
+  PsParam *var = ps_module_get_buffer_by_name (m, "running_var");
+  PsParam *nbt = ps_module_get_buffer_by_name (m, "num_batches_tracked");
+
+  if (mean != NULL)
+    ps_param_changed (mean, PS_CHANGE_DATA);
+  if (var != NULL)
+    ps_param_changed (var, PS_CHANGE_DATA);
+  if (nbt != NULL)
+    {
+      ps_param_get_data (nbt)->data[0] += 1.f;
+      ps_param_changed (nbt, PS_CHANGE_DATA);
+    }
+}
+
 
 void
 ps_module_apply (PsModule *m, PsModuleFunc fn, gpointer user_data)

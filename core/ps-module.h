@@ -208,6 +208,9 @@ PsParam    *ps_module_get_buffer       (PsModule *m, guint i);
 const char *ps_module_get_buffer_name  (PsModule *m, guint i);
 gboolean    ps_module_get_buffer_persistent (PsModule *m, guint i);
 PsParam    *ps_module_get_buffer_by_name (PsModule *m, const char *name);
+/* A BatchNorm's forward in training mode wrote its running statistics in
+ * place: tell their listeners, and count the batch in num_batches_tracked. */
+void        ps_module_batch_norm_counted (PsModule *m);
 
 /* print(net): PyTorch's repr, byte for byte.  Free with g_free. */
 char       *ps_module_repr             (PsModule *m);

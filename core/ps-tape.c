@@ -548,16 +548,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     return TRUE;
   ps_layer_op_forward (&e->op, &e->st, &io);
   if (e->op.kind == PS_OP_BATCH_NORM && t->training && io.running_mean)
-    {
-      PsParam *nbt = ps_module_get_buffer_by_name (m, "num_batches_tracked");
-      ps_param_changed (ps_module_get_buffer_by_name (m, "running_mean"), PS_CHANGE_DATA);
-      ps_param_changed (ps_module_get_buffer_by_name (m, "running_var"), PS_CHANGE_DATA);
-      if (nbt)
-        {
-          ps_param_get_data (nbt)->data[0] += 1.f;
-          ps_param_changed (nbt, PS_CHANGE_DATA);
-        }
-    }
+    ps_module_batch_norm_counted (m);
   e->w_version = e->w ? ps_param_get_data_version (e->w) : 0;
   e->b_version = e->b ? ps_param_get_data_version (e->b) : 0;
   return TRUE;

@@ -914,6 +914,18 @@ collect_buffers (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out)
   return TRUE;
 }
 
+/* A list of (name, value) pairs becomes the list of the values, in place */
+static void
+keep_values (PyObj *l)
+{
+  for (gsize i = 0; i < PY_LIST (l)->n; i++)
+    {
+      PyObj *pair = PY_LIST (l)->items[i];
+      PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
+      py_decref (pair);
+    }
+}
+
 static PyObj *
 buffers_gen (PyInterp *ip, PyObj *self, gboolean named)
 {
@@ -924,12 +936,7 @@ buffers_gen (PyInterp *ip, PyObj *self, gboolean named)
       return NULL;
     }
   if (!named)
-    for (gsize i = 0; i < PY_LIST (l)->n; i++)
-      {
-        PyObj *pair = PY_LIST (l)->items[i];
-        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
-        py_decref (pair);
-      }
+    keep_values (l);
   return py_generator_new (l, named ? "Module.named_buffers" : "Module.buffers");
 }
 
@@ -989,12 +996,7 @@ m_parameters (PyInterp *ip, PyObj *self, PyArgs *a)
   PyObj *l = named_params (ip, self, FALSE);
   if (!l)
     return NULL;
-  for (gsize i = 0; i < PY_LIST (l)->n; i++)
-    {
-      PyObj *pair = PY_LIST (l)->items[i];
-      PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
-      py_decref (pair);
-    }
+  keep_values (l);
   return py_generator_new (l, "Module.parameters");
 }
 
@@ -1029,12 +1031,7 @@ children_gen (PyInterp *ip, PyObj *self, gboolean named)
 {
   PyObj *l = children_pairs (ip, self);
   if (!named)
-    for (gsize i = 0; i < PY_LIST (l)->n; i++)
-      {
-        PyObj *pair = PY_LIST (l)->items[i];
-        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
-        py_decref (pair);
-      }
+    keep_values (l);
   return py_generator_new (l, named ? "Module.named_children" : "Module.children");
 }
 
@@ -1049,12 +1046,7 @@ modules_gen (PyInterp *ip, PyObj *self, gboolean named)
   collect_modules (ip, self, "", l, seen);
   g_hash_table_unref (seen);
   if (!named)
-    for (gsize i = 0; i < PY_LIST (l)->n; i++)
-      {
-        PyObj *pair = PY_LIST (l)->items[i];
-        PY_LIST (l)->items[i] = py_incref (PY_TUPLE (pair)->items[1]);
-        py_decref (pair);
-      }
+    keep_values (l);
   return py_generator_new (l, named ? "Module.named_modules" : "Module.modules");
 }
 
