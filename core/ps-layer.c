@@ -320,6 +320,12 @@ ps_layer_new (const char *type_name, const PsLayerArgs *args, PsRng *rng, GError
           return NULL;
         }
       m = ps_module_new_linear_meta (in, out, bias);
+      if (m == NULL)
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "%s(): the parameters' shapes "
+                       "are too large", type_name);
+          return NULL;
+        }
       if (strcmp (type_name, "Linear") != 0)
         ps_module_set_class_name (m, type_name);
     }
