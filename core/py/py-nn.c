@@ -383,6 +383,27 @@ holds_user_module (PyInterp *ip, PsModule *m)
 }
 
 
+/* A built-in module's own buffers with values, as (prefix + name, tensor)
+ * pairs appended to out; only those state_dict holds when persistent_only */
+static gboolean
+own_buffers (PyInterp *ip, PsModule *m, const char *prefix, gboolean persistent_only, PyObj *out)
+{
+  for (guint i = 0; i < ps_module_get_n_buffers (m); i++)
+    {
+      PsParam *b = ps_module_get_buffer (m, i);
+      PyObj *t;
+
+      if ((persistent_only && !ps_module_get_buffer_persistent (m, i)) || !ps_param_get_data (b))
+        continue;
+      t = buffer_tensor (ip, ps_module_get_buffer_name (m, i), b);
+      if (!t)
+        return FALSE;
+      py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
+                                                            ps_module_get_buffer_name (m, i)), t));
+    }
+  return TRUE;
+}
+
 static gboolean
 collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTable *seen)
 {
@@ -402,16 +423,8 @@ collect_params (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out, GHashTab
           py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
                                                                 ps_module_get_param_name (m, i)), t));
         }
-      for (guint i = 0; !seen && i < ps_module_get_n_buffers (m); i++)
-        {
-          if (!ps_module_get_buffer_persistent (m, i) || !ps_param_get_data (ps_module_get_buffer (m, i)))
-            continue;
-          PyObj *t = buffer_tensor (ip, ps_module_get_buffer_name (m, i), ps_module_get_buffer (m, i));
-          if (!t)
-            return FALSE;
-          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
-                                                                ps_module_get_buffer_name (m, i)), t));
-        }
+      if (!seen && !own_buffers (ip, m, prefix, TRUE, out))
+        return FALSE;
       for (guint i = 0; i < ps_module_get_n_children (m); i++)
         {
           PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
@@ -859,16 +872,8 @@ collect_buffers (PyInterp *ip, PyObj *o, const char *prefix, PyObj *out)
   if (!USER (o) && holds_user_module (ip, PY_MOD (o)))
     {
       PsModule *m = PY_MOD (o);
-      for (guint i = 0; i < ps_module_get_n_buffers (m); i++)
-        {
-          if (!ps_param_get_data (ps_module_get_buffer (m, i)))
-            continue;
-          PyObj *t = buffer_tensor (ip, ps_module_get_buffer_name (m, i), ps_module_get_buffer (m, i));
-          if (!t)
-            return FALSE;
-          py_list_append (out, py_tuple_pack (2, py_str_printf ("%s%s", prefix,
-                                                                ps_module_get_buffer_name (m, i)), t));
-        }
+      if (!own_buffers (ip, m, prefix, FALSE, out))
+        return FALSE;
       for (guint i = 0; i < ps_module_get_n_children (m); i++)
         {
           PyObj *child = py_nn_wrap_module (ip, ps_module_get_child (m, i));
