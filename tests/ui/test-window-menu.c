@@ -440,26 +440,32 @@ test_context_menus (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
-/* A popover menu below w (popovers are children of the widget they hang
- * on) that is shown, or NULL. */
+/* The first widget below w (w included, popovers too: they are children of
+ * the widget they hang on) that match accepts, or NULL. */
 static GtkWidget *
-mapped_popover_menu (GtkWidget *w)
+find_below (GtkWidget *w, gboolean (*match) (GtkWidget *))
 {
-  if (GTK_IS_POPOVER_MENU (w) && gtk_widget_get_mapped (w))
+  if (match (w))
     return w;
   for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
     {
-      GtkWidget *m = mapped_popover_menu (c);
-      if (m != NULL)
-        return m;
+      GtkWidget *found = find_below (c, match);
+      if (found != NULL)
+        return found;
     }
   return NULL;
 }
 
 static gboolean
+is_shown_popover_menu (GtkWidget *w)
+{
+  return GTK_IS_POPOVER_MENU (w) && gtk_widget_get_mapped (w);
+}
+
+static gboolean
 any_menu_open (GtkWindow *win)
 {
-  return mapped_popover_menu (GTK_WIDGET (win)) != NULL;
+  return find_below (GTK_WIDGET (win), is_shown_popover_menu) != NULL;
 }
 
 static gboolean
@@ -474,23 +480,15 @@ selected_rows (GtkTreeView *tree)
   return gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (tree));
 }
 
-/* The file list below w: a tree view that is shown and lists three files. */
-static GtkWidget *
-file_list (GtkWidget *w)
+/* The file list: a tree view that is shown and lists three files. */
+static gboolean
+is_file_list (GtkWidget *w)
 {
   GtkTreeModel *model;
 
-  if (GTK_IS_TREE_VIEW (w) && gtk_widget_get_mapped (w)
-      && (model = gtk_tree_view_get_model (GTK_TREE_VIEW (w))) != NULL
-      && gtk_tree_model_iter_n_children (model, NULL) == 3)
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *t = file_list (c);
-      if (t != NULL)
-        return t;
-    }
-  return NULL;
+  return GTK_IS_TREE_VIEW (w) && gtk_widget_get_mapped (w)
+         && (model = gtk_tree_view_get_model (GTK_TREE_VIEW (w))) != NULL
+         && gtk_tree_model_iter_n_children (model, NULL) == 3;
 }
 
 /* GTK's file chooser (what GtkFileChooserNative shows where no portal
@@ -538,7 +536,7 @@ test_file_chooser_list (void)
   /* the list, once the folder's three files are in it */
   for (int i = 0; i < 500; i++)
     {
-      tree = file_list (chooser);
+      tree = find_below (chooser, is_file_list);
       if (tree != NULL)
         break;
       g_usleep (20000);
@@ -575,19 +573,11 @@ test_file_chooser_list (void)
   g_rmdir (dir);
 }
 
-/* The first text field below w that is shown, or NULL. */
-static GtkWidget *
-mapped_text (GtkWidget *w)
+/* A text field that is shown */
+static gboolean
+is_shown_text (GtkWidget *w)
 {
-  if (GTK_IS_TEXT (w) && gtk_widget_get_mapped (w) && gtk_widget_get_width (w) > 20)
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *t = mapped_text (c);
-      if (t != NULL)
-        return t;
-    }
-  return NULL;
+  return GTK_IS_TEXT (w) && gtk_widget_get_mapped (w) && gtk_widget_get_width (w) > 20;
 }
 
 /* The same in the window itself: a field of the training panel. */
@@ -601,27 +591,19 @@ test_window_field (PsWindowFixture *f, gconstpointer data)
   win = GTK_WIDGET (f->win);
   g_assert_true (gtk_widget_activate_action (win, "win.show-panel", "s", "train"));
   ps_test_wait_frame (win);
-  text = mapped_text (ps_test_window_child (f->win, "train_panel"));
+  text = find_below (ps_test_window_child (f->win, "train_panel"), is_shown_text);
   g_assert_nonnull (text);
   check_right_drag (win, text, "a field of the training panel");
 }
 
 /* ---- the side panel moves only between presses ------------------------------ */
 
-/* The first plain label below w that is shown, or NULL. */
-static GtkWidget *
-mapped_label (GtkWidget *w)
+/* A plain label that is shown */
+static gboolean
+is_shown_label (GtkWidget *w)
 {
-  if (GTK_IS_LABEL (w) && gtk_widget_get_mapped (w) && !gtk_label_get_selectable (GTK_LABEL (w))
-      && gtk_widget_get_width (w) > 20)
-    return w;
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *t = mapped_label (c);
-      if (t != NULL)
-        return t;
-    }
-  return NULL;
+  return GTK_IS_LABEL (w) && gtk_widget_get_mapped (w) && !gtk_label_get_selectable (GTK_LABEL (w))
+         && gtk_widget_get_width (w) > 20;
 }
 
 static GtkWidget *layout_panels, *layout_overlay;
@@ -660,7 +642,7 @@ test_refit_after_release (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-panel", "s", "train"));
   ps_test_wait_frame (GTK_WIDGET (win));
   g_assert_false (panel_folded (GTK_WINDOW (win)));
-  label = mapped_label (ps_test_window_child (win, "train_panel"));
+  label = find_below (ps_test_window_child (win, "train_panel"), is_shown_label);
   g_assert_nonnull (label);
 
   xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
