@@ -69,11 +69,27 @@ test_waiting_is_not_reported (void)
   g_test_trap_assert_stderr_unmatched ("*WATCHDOG*");
 }
 
+/* A warning while the watchdog runs comes with the stack it was logged
+ * from: the monkey's report then shows what led there. */
+static void
+test_warning_has_its_stack (void)
+{
+  if (g_test_subprocess ())
+    {
+      start ();
+      g_warning ("a warning for the test");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_stderr ("*a warning for the test*ParamScope-STACK: logged from\n*test-watchdog(*");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/watchdog/working-is-reported", test_working_is_reported);
   g_test_add_func ("/watchdog/waiting-is-not-reported", test_waiting_is_not_reported);
+  g_test_add_func ("/watchdog/warning-has-its-stack", test_warning_has_its_stack);
   return g_test_run ();
 }
