@@ -1153,6 +1153,10 @@ static const TapeModel tape_models[] = {
   /* BatchNorm and Dropout in a class, the file ending with net.eval(): run and
    * train run in eval mode, as the oracle's (which never calls net.train()) */
   { "bn_eval", "cross_entropy", TRUE },
+  /* the layers no model above trains: ConvTranspose2d, AdaptiveMaxPool2d, PReLU,
+   * BatchNorm1d in training mode, Dropout(0.3) (PyTorch's masks, step by step),
+   * SELU, Softplus, ReLU6, Hardsigmoid */
+  { "gaps", "cross_entropy", TRUE },
 };
 
 /* every tensor of the fixture want_rel equal to the file got within rtol */
