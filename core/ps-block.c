@@ -2,7 +2,8 @@
  *
  * Each program follows the class's forward() in torchvision 0.14
  * (torchvision/models/resnet.py, alexnet.py, vgg.py, squeezenet.py,
- * densenet.py, googlenet.py) in call order: the order
+ * densenet.py, googlenet.py, mobilenetv2.py, mnasnet.py, ops/misc.py) in call
+ * order: the order
  * matters where a forward updates state (BatchNorm's running statistics).
  */
 #include "ps-block.h"
@@ -87,6 +88,33 @@ static const PsBlockStep inception[] = {
   STEP (CAT),
 };
 
+/* ops.misc.Conv2dNormActivation: an nn.Sequential of conv, norm and activation (either
+ * of the last two may be absent) */
+static const PsBlockStep children[] = {
+  STEP (CHILDREN),
+};
+
+/* mobilenetv2.MobileNetV2: features, adaptive_avg_pool2d(x, (1, 1)), torch.flatten(x, 1),
+ * classifier */
+static const PsBlockStep mobilenet_v2[] = {
+  CALL ("features"), STEP (MEAN), CALL ("classifier"),
+};
+
+/* mobilenetv2.InvertedResidual: x + self.conv(x) if use_res_connect else self.conv(x) */
+static const PsBlockStep inverted_residual[] = {
+  STEP (SAVE), CALL ("conv"), STEP (RESIDUAL),
+};
+
+/* mnasnet.MNASNet: layers, x.mean([2, 3]), classifier */
+static const PsBlockStep mnasnet[] = {
+  CALL ("layers"), STEP (MEAN), CALL ("classifier"),
+};
+
+/* mnasnet._InvertedResidual: self.layers(input) + input if apply_residual */
+static const PsBlockStep mnas_inverted_residual[] = {
+  STEP (SAVE), CALL ("layers"), STEP (RESIDUAL),
+};
+
 static const struct
 {
   const char        *name;
@@ -106,6 +134,11 @@ static const struct
   { "_Transition", transition, G_N_ELEMENTS (transition) },
   { "BasicConv2d", basic_conv2d, G_N_ELEMENTS (basic_conv2d) },
   { "Inception", inception, G_N_ELEMENTS (inception) },
+  { "Conv2dNormActivation", children, G_N_ELEMENTS (children) },
+  { "MobileNetV2", mobilenet_v2, G_N_ELEMENTS (mobilenet_v2) },
+  { "InvertedResidual", inverted_residual, G_N_ELEMENTS (inverted_residual) },
+  { "MNASNet", mnasnet, G_N_ELEMENTS (mnasnet) },
+  { "_InvertedResidual", mnas_inverted_residual, G_N_ELEMENTS (mnas_inverted_residual) },
 };
 
 const PsBlockStep *
@@ -119,6 +152,38 @@ ps_block_forward (const char *class_name, guint *n_steps)
       }
   *n_steps = 0;
   return NULL;
+}
+
+/* The Conv2d layers under m in pre-order: FALSE as soon as one has a stride
+ * other than 1; *first and *last the first and last seen.  (No allocation:
+ * the tape asks at every forward.) */
+static gboolean
+convs_stride_1 (PsModule *m, PsModule **first, PsModule **last)
+{
+  if (g_strcmp0 (ps_module_get_type_name (m), "Conv2d") == 0)
+    {
+      int64_t stride[2];
+      if (ps_module_get_option_ints (m, "stride", stride, 2) != 2 || stride[0] != 1
+          || stride[1] != 1)
+        return FALSE;
+      if (*first == NULL)
+        *first = m;
+      *last = m;
+    }
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    if (!convs_stride_1 (ps_module_get_child (m, i), first, last))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ps_block_keeps_shape (PsModule *m)
+{
+  PsModule *first = NULL, *last = NULL;
+
+  return convs_stride_1 (m, &first, &last) && first != NULL
+         && ps_module_get_option_int (first, "in_channels", -1)
+            == ps_module_get_option_int (last, "out_channels", -2);
 }
 
 /* ---- programs recorded from outside ------------------------------------------ */

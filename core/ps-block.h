@@ -19,6 +19,8 @@
  */
 #pragma once
 
+#include "ps-module.h"
+
 #include <glib.h>
 #include <stdint.h>
 
@@ -32,6 +34,11 @@ typedef enum
   PS_BLOCK_RESTORE,     /* x = s */
   PS_BLOCK_KEEP,        /* append x to the kept values */
   PS_BLOCK_ADD,         /* x = kept[0] + x (one kept value, then none) */
+  PS_BLOCK_RESIDUAL,    /* x = s + x when the container keeps its input's shape by
+                           construction (ps_block_keeps_shape: MobileNetV2's
+                           use_res_connect, MNASNet's apply_residual), else x (tables only) */
+  PS_BLOCK_CHILDREN,    /* for every child in order, x = child(x): a subclass of nn.Sequential
+                           (Conv2dNormActivation) (tables only) */
   PS_BLOCK_CAT,         /* x = torch.cat(kept, dim=1) (then none kept) */
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
@@ -54,6 +61,13 @@ typedef struct
 
 /* The forward of class_name, or NULL when the class is not known. */
 const PsBlockStep *ps_block_forward (const char *class_name, guint *n_steps);
+
+/* Does the block m map its input to an output of the same shape by
+ * construction, so that its forward adds the input?  torchvision decides it
+ * from the constructor's arguments (stride == 1 and in == out channels); the
+ * print text shows them in the convolutions: every Conv2d under m has stride
+ * 1, and the first one's in_channels is the last one's out_channels. */
+gboolean ps_block_keeps_shape (PsModule *m);
 
 /* Most values kept at once by any known forward (Inception's four branches). */
 #define PS_BLOCK_MAX_KEPT 4

@@ -235,6 +235,8 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
           reg[k + 1] = emit (w, ENTRY_TANH, m, src, 1, NULL);
           break;
         case PS_BLOCK_GROW:
+        case PS_BLOCK_RESIDUAL:
+        case PS_BLOCK_CHILDREN:
           g_assert_not_reached ();
         case PS_BLOCK_OUTPUT:
           reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
@@ -313,6 +315,17 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_CAT:
           x = emit (w, ENTRY_CAT, m, kept, n_kept, NULL);
           n_kept = 0;
+          break;
+        case PS_BLOCK_RESIDUAL:
+          if (ps_block_keeps_shape (m))
+            {
+              int src[2] = { s, x };
+              x = emit (w, ENTRY_ADD, m, src, 2, NULL);
+            }
+          break;
+        case PS_BLOCK_CHILDREN:
+          for (guint i = 0; i < ps_module_get_n_children (m); i++)
+            x = walk (w, ps_module_get_child (m, i), x);
           break;
         case PS_BLOCK_RELU:
           x = emit (w, ENTRY_RELU, m, &x, 1, NULL);
