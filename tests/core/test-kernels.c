@@ -1150,6 +1150,9 @@ static const TapeModel tape_models[] = {
    * for ReLU6's clipping, any scale of the first (its weight's: 5e-5 at most) */
   { "mobilenet_v2_tiny", "cross_entropy", TRUE, TRUE, 1e-4 },
   { "mnasnet_tiny", "cross_entropy", TRUE, TRUE, 1e-5 },
+  /* torchvision's ResNet with Bottleneck as ResNeXt (groups) and Wide ResNet
+   * (width_per_group) build it, narrowed */
+  { "resnext_tiny", "cross_entropy", TRUE },
   /* d2l's classes as written, their forward() recorded by the interpreter (model files) */
   { "d2l_resnet", "cross_entropy", TRUE, TRUE },
   { "d2l_inception", "cross_entropy", TRUE },
