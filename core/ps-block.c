@@ -13,6 +13,8 @@
 #define CALL(c)     { PS_BLOCK_CALL, c }
 #define CALL_OPT(c) { PS_BLOCK_CALL_OPT, c }
 #define STEP(k)     { PS_BLOCK_##k, NULL }
+#define AUX(c, w)   { PS_BLOCK_AUX, c, w }
+#define OP(o)       { PS_BLOCK_OP, NULL, 0, &o }
 
 /* conv1 bn1 relu maxpool layer1..4 avgpool, torch.flatten(x, 1), fc */
 static const PsBlockStep resnet[] = {
@@ -79,6 +81,32 @@ static const PsBlockStep basic_conv2d[] = {
   CALL ("conv"), CALL ("bn"), STEP (RELU),
 };
 
+/* googlenet.GoogLeNet (transform_input=False, what GoogLeNet() and googlenet() without
+ * weights build: the print does not show it).  In training mode its forward returns
+ * (logits, aux2, aux1); the loss is the logits' plus 0.3 times each auxiliary head's, the
+ * weight of "Going Deeper with Convolutions" (Szegedy et al., 2015, section 5). */
+static const PsBlockStep googlenet[] = {
+  CALL ("conv1"), CALL ("maxpool1"), CALL ("conv2"), CALL ("conv3"), CALL ("maxpool2"),
+  CALL ("inception3a"), CALL ("inception3b"), CALL ("maxpool3"), CALL ("inception4a"),
+  AUX ("aux1", 0.3),
+  CALL ("inception4b"), CALL ("inception4c"), CALL ("inception4d"),
+  AUX ("aux2", 0.3),
+  CALL ("inception4e"), CALL ("maxpool4"), CALL ("inception5a"), CALL ("inception5b"),
+  CALL ("avgpool"), STEP (FLATTEN), CALL ("dropout"), CALL ("fc"),
+};
+
+static const PsLayerOp adaptive_avg_pool_4x4 = {
+  .kind = PS_OP_ADAPTIVE_AVG_POOL, .name = "adaptive_avg_pool2d", .spatial = 2,
+  .out_size = { 4, 4 },
+};
+
+/* googlenet.InceptionAux: F.adaptive_avg_pool2d(x, (4, 4)), conv, torch.flatten(x, 1),
+ * F.relu(fc1(x)), dropout, fc2 */
+static const PsBlockStep inception_aux[] = {
+  OP (adaptive_avg_pool_4x4), CALL ("conv"), STEP (FLATTEN), CALL ("fc1"), STEP (RELU),
+  CALL ("dropout"), CALL ("fc2"),
+};
+
 /* googlenet.Inception: the four branches of x, concatenated along channels */
 static const PsBlockStep inception[] = {
   STEP (SAVE), CALL ("branch1"), STEP (KEEP),
@@ -134,6 +162,8 @@ static const struct
   { "_Transition", transition, G_N_ELEMENTS (transition) },
   { "BasicConv2d", basic_conv2d, G_N_ELEMENTS (basic_conv2d) },
   { "Inception", inception, G_N_ELEMENTS (inception) },
+  { "GoogLeNet", googlenet, G_N_ELEMENTS (googlenet) },
+  { "InceptionAux", inception_aux, G_N_ELEMENTS (inception_aux) },
   { "Conv2dNormActivation", children, G_N_ELEMENTS (children) },
   { "MobileNetV2", mobilenet_v2, G_N_ELEMENTS (mobilenet_v2) },
   { "InvertedResidual", inverted_residual, G_N_ELEMENTS (inverted_residual) },

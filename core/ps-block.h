@@ -2,7 +2,8 @@
  *
  * A container read from print(model) text or built as torchvision builds it
  * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire, DenseNet
- * and its blocks, GoogLeNet's Inception and BasicConv2d)
+ * and its blocks, GoogLeNet with Inception, InceptionAux and BasicConv2d,
+ * MobileNetV2, MNASNet and their inverted residual blocks)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from
@@ -19,6 +20,7 @@
  */
 #pragma once
 
+#include "ps-layer-op.h"
 #include "ps-module.h"
 
 #include <glib.h>
@@ -39,6 +41,12 @@ typedef enum
                            use_res_connect, MNASNet's apply_residual), else x (tables only) */
   PS_BLOCK_CHILDREN,    /* for every child in order, x = child(x): a subclass of nn.Sequential
                            (Conv2dNormActivation) (tables only) */
+  PS_BLOCK_AUX,         /* in training mode, when the child exists: child(x) is an auxiliary
+                           output, its loss (the main one's kind and target) added to the
+                           main loss times `weight`; x unchanged (GoogLeNet's aux1 and aux2,
+                           whose forward returns them beside the logits) (tables only) */
+  PS_BLOCK_OP,          /* x = a functional call of a layer, described by `op`
+                           (InceptionAux's F.adaptive_avg_pool2d(x, (4, 4))) (tables only) */
   PS_BLOCK_CAT,         /* x = torch.cat(kept, dim=1) (then none kept) */
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
@@ -55,8 +63,10 @@ typedef enum
 
 typedef struct
 {
-  PsBlockStepKind kind;
-  const char     *child;   /* CALL, CALL_OPT */
+  PsBlockStepKind  kind;
+  const char      *child;   /* CALL, CALL_OPT, AUX */
+  double           weight;  /* AUX */
+  const PsLayerOp *op;      /* OP */
 } PsBlockStep;
 
 /* The forward of class_name, or NULL when the class is not known. */
@@ -71,6 +81,8 @@ gboolean ps_block_keeps_shape (PsModule *m);
 
 /* Most values kept at once by any known forward (Inception's four branches). */
 #define PS_BLOCK_MAX_KEPT 4
+/* Most auxiliary outputs of a model (GoogLeNet's two). */
+#define PS_BLOCK_MAX_AUX 2
 
 /* A forward recorded from outside the core: a user's forward() run once by
  * the interpreter on stand-in values (core/py/py-trace.c).  Each op reads

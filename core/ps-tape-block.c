@@ -211,6 +211,22 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         return TRUE;
       memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
       return TRUE;
+    case ENTRY_OP:
+      {
+        /* the layer's own kernels, as its module would run them (no parameters) */
+        PsLayerOpIO io = { .x = in->data, .training = t->training, .rng = t->rng };
+        g_autoptr (GError) local = NULL;
+        e->op = *e->fop;
+        if (!ps_layer_op_plan (&e->op, &e->st, ndim, in->shape, &ndim, shape, &local))
+          return shape_error (t, e, error, "%s: %s", e->op.name, local->message);
+        if (!ps_tensor_resize (e->out, ndim, shape))
+          goto oom;
+        if (t->planning)
+          return TRUE;
+        io.y = e->out->data;
+        ps_layer_op_forward (&e->op, &e->st, &io);
+        return TRUE;
+      }
     case ENTRY_MODULE:
       break;
     }
@@ -372,6 +388,21 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
             for (int64_t i = 0; i < inner; i++)
               d->data[o * inner + i] = v;
           }
+        return ps_tape_deliver (t, e->src[0], d, TRUE, error);
+      }
+    case ENTRY_OP:
+      {
+        PsTensor *d;
+        PsLayerOpIO io = { 0 };
+        if (e->src[0] < 0)
+          return TRUE;
+        if ((d = grad_copy (&e->dx, e->src[0], t, NULL, error)) == NULL)
+          return FALSE;
+        io.x = ps_tape_in_of (t, e->src[0])->data;
+        io.y = e->out->data;
+        io.dy = g->data;
+        io.dx = d->data;
+        ps_layer_op_backward (&e->op, &e->st, &io);
         return ps_tape_deliver (t, e->src[0], d, TRUE, error);
       }
     case ENTRY_MODULE:

@@ -66,6 +66,9 @@ ps_tape_free (PsTape *t)
   ps_tensor_unref (t->x0);
   ps_tensor_unref (t->dy);
   ps_tensor_unref (t->scratch);
+  for (int k = 0; k < PS_BLOCK_MAX_AUX; k++)
+    if (t->aux_dy[k])
+      ps_tensor_unref (t->aux_dy[k]);
   for (guint i = 0; i < t->pending->len; i++)
     {
       ps_tensor_unref (g_array_index (t->pending, Pending, i).sum);
@@ -127,6 +130,8 @@ typedef struct
   guint    limit;      /* COMPARE: entries recorded */
   gboolean changed;    /* ASSIGN: a module or parameter differs from what its slot held */
   gboolean same;       /* COMPARE */
+  gboolean training;   /* the mode walked: auxiliary heads run in training only */
+  int      n_aux;      /* auxiliary outputs so far (ASSIGN: written to the tape) */
 } Walk;
 
 /* The program of a container's forward when the core knows its class
@@ -237,6 +242,8 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_GROW:
         case PS_BLOCK_RESIDUAL:
         case PS_BLOCK_CHILDREN:
+        case PS_BLOCK_AUX:
+        case PS_BLOCK_OP:
           g_assert_not_reached ();
         case PS_BLOCK_OUTPUT:
           reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
@@ -326,6 +333,28 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_CHILDREN:
           for (guint i = 0; i < ps_module_get_n_children (m); i++)
             x = walk (w, ps_module_get_child (m, i), x);
+          break;
+        case PS_BLOCK_AUX:
+          {
+            PsModule *c = w->training ? child_named (m, st->child) : NULL;
+            int a;
+            if (c == NULL)
+              break;
+            a = walk (w, c, x);
+            if (w->mode == WALK_ASSIGN && w->n_aux < PS_BLOCK_MAX_AUX)
+              {
+                w->t->aux_idx[w->n_aux] = a;
+                w->t->aux_weight[w->n_aux] = st->weight;
+              }
+            w->n_aux++;
+          }
+          break;
+        case PS_BLOCK_OP:
+          x = emit (w, ENTRY_OP, m, &x, 1, NULL);
+          if (w->mode == WALK_ASSIGN)
+            w->t->pool[x].fop = st->op;
+          else if (w->mode == WALK_COMPARE && (guint) x < w->limit && w->t->pool[x].fop != st->op)
+            w->same = FALSE;
           break;
         case PS_BLOCK_RELU:
           x = emit (w, ENTRY_RELU, m, &x, 1, NULL);
@@ -873,7 +902,7 @@ oom:
 const PsTensor *
 ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
 {
-  Walk w = { .t = t, .mode = WALK_COUNT };
+  Walk w = { .t = t, .mode = WALK_COUNT, .training = t->training };
   guint n;
   int out;
 
@@ -881,6 +910,13 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
   t->have_forward = FALSE;
   walk (&w, t->model, -1);
   n = w.n;
+  if (w.n_aux > PS_BLOCK_MAX_AUX)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the model has %d auxiliary outputs "
+                   "(GoogLeNet's heads): ParamScope trains at most %d", w.n_aux,
+                   PS_BLOCK_MAX_AUX);
+      return NULL;
+    }
   if (n > t->n_alloc)
     {
       t->pool = g_renew (Entry, t->pool, n);
@@ -892,8 +928,9 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
         }
       t->n_alloc = n;
     }
-  w = (Walk) { .t = t, .mode = WALK_ASSIGN };
+  w = (Walk) { .t = t, .mode = WALK_ASSIGN, .training = t->training };
   out = walk (&w, t->model, -1);
+  t->n_aux = w.n_aux;
   /* the plan of tied parameters only changes with the structure: a steady
    * forward re-plans nothing */
   if (w.changed || n != t->n_planned)
@@ -907,6 +944,8 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
         t->pool[t->pool[i].src[k]].fanout++;
   if (out >= 0)
     t->pool[out].fanout++;        /* the loss reads it */
+  for (int k = 0; k < t->n_aux; k++)
+    t->pool[t->aux_idx[k]].fanout++;
   if (!ps_tensor_resize (t->x0, x->ndim, x->shape))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the input");
@@ -1176,8 +1215,10 @@ notify_grads (PsTape *t)
     }
 }
 
-gboolean
-ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
+/* Backward from dy, the gradient of the main output, and with aux from the
+ * gradients of the auxiliary outputs' losses (t->aux_dy). */
+static gboolean
+backward_from (PsTape *t, const PsTensor *dy, gboolean aux, GError **error)
 {
   const PsTensor *y;
 
@@ -1196,7 +1237,8 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
   /* refuse before anything is accumulated, so a failure leaves every
    * gradient as it was */
   {
-    Walk w = { .t = t, .mode = WALK_COMPARE, .limit = t->n_used, .same = TRUE };
+    Walk w = { .t = t, .mode = WALK_COMPARE, .limit = t->n_used, .same = TRUE,
+               .training = t->trained_forward };
     walk (&w, t->model, -1);
     if (!w.same || w.n != t->n_used)
       {
@@ -1243,6 +1285,9 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
   /* dy itself is not written: only the tape's own loss gradient is owned */
   if (!ps_tape_deliver (t, t->out_idx, (PsTensor *) dy, dy == t->dy, error))
     return FALSE;
+  for (int k = 0; aux && k < t->n_aux; k++)
+    if (!ps_tape_deliver (t, t->aux_idx[k], t->aux_dy[k], TRUE, error))
+      return FALSE;
   for (guint i = t->n_used; i-- > 0;)
     {
       Entry *e = &t->pool[i];
@@ -1266,6 +1311,14 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
 }
 
 gboolean
+ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
+{
+  return backward_from (t, dy, FALSE, error);
+}
+
+/* The loss of the output, plus weight times the loss of each auxiliary output
+ * (GoogLeNet in training: main + 0.3 aux1 + 0.3 aux2). */
+gboolean
 ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
                        double *loss, GError **error)
 {
@@ -1279,7 +1332,20 @@ ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
   y = ps_tape_in_of (t, t->out_idx);
   if (!ps_loss_compute (kind, y, target, loss, t->dy, error))
     return FALSE;
-  return ps_tape_backward (t, t->dy, error);
+  for (int k = 0; k < t->n_aux; k++)
+    {
+      PsTensor *g;
+      double l;
+      if (t->aux_dy[k] == NULL)
+        t->aux_dy[k] = ps_tensor_new_1d (0);
+      g = t->aux_dy[k];
+      if (!ps_loss_compute (kind, ps_tape_in_of (t, t->aux_idx[k]), target, &l, g, error))
+        return FALSE;
+      for (int64_t i = 0; i < g->numel; i++)
+        g->data[i] *= (float) t->aux_weight[k];
+      *loss += t->aux_weight[k] * l;
+    }
+  return backward_from (t, t->dy, TRUE, error);
 }
 
 /* ---- what the last forward computed --------------------------------------- */
