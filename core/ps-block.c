@@ -2,7 +2,8 @@
  *
  * Each program follows the class's forward() in torchvision 0.14
  * (torchvision/models/resnet.py, alexnet.py, vgg.py, squeezenet.py,
- * densenet.py, googlenet.py, mobilenetv2.py, mnasnet.py, ops/misc.py) in call
+ * densenet.py, googlenet.py, mobilenetv2.py, mobilenetv3.py, mnasnet.py,
+ * ops/misc.py) in call
  * order: the order
  * matters where a forward updates state (BatchNorm's running statistics).
  */
@@ -38,7 +39,8 @@ static const PsBlockStep bottleneck[] = {
   CALL ("relu"),
 };
 
-/* alexnet.AlexNet and vgg.VGG: features, avgpool, torch.flatten(x, 1), classifier */
+/* alexnet.AlexNet, vgg.VGG and mobilenetv3.MobileNetV3: features, avgpool,
+ * torch.flatten(x, 1), classifier */
 static const PsBlockStep features_classifier[] = {
   CALL ("features"), CALL ("avgpool"), STEP (FLATTEN), CALL ("classifier"),
 };
@@ -133,6 +135,20 @@ static const PsBlockStep inverted_residual[] = {
   STEP (SAVE), CALL ("conv"), STEP (RESIDUAL),
 };
 
+/* mobilenetv3.InvertedResidual: result = self.block(input); result += input if
+ * use_res_connect (print texts of a dilated MobileNetV3, a segmentation backbone, cannot
+ * show use_res_connect: its dilated blocks have stride 1 convolutions whatever their
+ * configured stride; read as stride 1) */
+static const PsBlockStep inverted_residual_v3[] = {
+  STEP (SAVE), CALL ("block"), STEP (RESIDUAL),
+};
+
+/* ops.misc.SqueezeExcitation: scale_activation(fc2(activation(fc1(avgpool(x))))) * x */
+static const PsBlockStep squeeze_excitation[] = {
+  STEP (SAVE), CALL ("avgpool"), CALL ("fc1"), CALL ("activation"), CALL ("fc2"),
+  CALL ("scale_activation"), STEP (KEEP), STEP (RESTORE), STEP (SCALE),
+};
+
 /* mnasnet.MNASNet: layers, x.mean([2, 3]), classifier */
 static const PsBlockStep mnasnet[] = {
   CALL ("layers"), STEP (MEAN), CALL ("classifier"),
@@ -143,11 +159,15 @@ static const PsBlockStep mnas_inverted_residual[] = {
   STEP (SAVE), CALL ("layers"), STEP (RESIDUAL),
 };
 
+/* A class's forward; `child`, when set, tells classes of the same name apart by a child
+ * only one of them has (torchvision's InvertedResidual: MobileNetV2's holds `conv`,
+ * MobileNetV3's `block`) */
 static const struct
 {
   const char        *name;
   const PsBlockStep *steps;
   guint              n;
+  const char        *child;
 } known[] = {
   { "ResNet", resnet, G_N_ELEMENTS (resnet) },
   { "BasicBlock", basic_block, G_N_ELEMENTS (basic_block) },
@@ -166,16 +186,31 @@ static const struct
   { "InceptionAux", inception_aux, G_N_ELEMENTS (inception_aux) },
   { "Conv2dNormActivation", children, G_N_ELEMENTS (children) },
   { "MobileNetV2", mobilenet_v2, G_N_ELEMENTS (mobilenet_v2) },
-  { "InvertedResidual", inverted_residual, G_N_ELEMENTS (inverted_residual) },
+  { "InvertedResidual", inverted_residual, G_N_ELEMENTS (inverted_residual), "conv" },
+  { "InvertedResidual", inverted_residual_v3, G_N_ELEMENTS (inverted_residual_v3), "block" },
+  { "MobileNetV3", features_classifier, G_N_ELEMENTS (features_classifier) },
+  { "SqueezeExcitation", squeeze_excitation, G_N_ELEMENTS (squeeze_excitation) },
   { "MNASNet", mnasnet, G_N_ELEMENTS (mnasnet) },
   { "_InvertedResidual", mnas_inverted_residual, G_N_ELEMENTS (mnas_inverted_residual) },
 };
 
-const PsBlockStep *
-ps_block_forward (const char *class_name, guint *n_steps)
+static gboolean
+has_child (PsModule *m, const char *name)
 {
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    if (strcmp (ps_module_get_child_name (m, i), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+const PsBlockStep *
+ps_block_forward (PsModule *m, guint *n_steps)
+{
+  const char *class_name = ps_module_get_type_name (m);
+
   for (guint i = 0; i < G_N_ELEMENTS (known); i++)
-    if (g_strcmp0 (class_name, known[i].name) == 0)
+    if (g_strcmp0 (class_name, known[i].name) == 0
+        && (known[i].child == NULL || has_child (m, known[i].child)))
       {
         *n_steps = known[i].n;
         return known[i].steps;

@@ -3,7 +3,8 @@
  * A container read from print(model) text or built as torchvision builds it
  * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire, DenseNet
  * and its blocks, GoogLeNet with Inception, InceptionAux and BasicConv2d,
- * MobileNetV2, MNASNet and their inverted residual blocks)
+ * MobileNetV2, MobileNetV3, MNASNet and their inverted residual blocks,
+ * SqueezeExcitation)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from
@@ -48,6 +49,8 @@ typedef enum
   PS_BLOCK_OP,          /* x = a functional call of a layer, described by `op`
                            (InceptionAux's F.adaptive_avg_pool2d(x, (4, 4))) (tables only) */
   PS_BLOCK_CAT,         /* x = torch.cat(kept, dim=1) (then none kept) */
+  PS_BLOCK_SCALE,       /* x = kept[0] * x, kept[0] (N, C, 1, 1) scaling each channel of x
+                           (N, C, ...) (one kept value, then none: SqueezeExcitation) */
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
   PS_BLOCK_MEAN,        /* x = x.mean(dims): over every dimension from 2 on
@@ -69,8 +72,8 @@ typedef struct
   const PsLayerOp *op;      /* OP */
 } PsBlockStep;
 
-/* The forward of class_name, or NULL when the class is not known. */
-const PsBlockStep *ps_block_forward (const char *class_name, guint *n_steps);
+/* The forward of m's class, or NULL when the class is not known. */
+const PsBlockStep *ps_block_forward (PsModule *m, guint *n_steps);
 
 /* Does the block m map its input to an output of the same shape by
  * construction, so that its forward adds the input?  torchvision decides it

@@ -49,6 +49,7 @@ typedef enum
   ENTRY_OUTPUT,           /* x[0] of a recurrent layer's (output, h_n): its output as is */
   ENTRY_RESHAPE,          /* x.reshape(-1, cols) */
   ENTRY_OP,               /* a functional layer call of a known forward (fop: op, st) */
+  ENTRY_SCALE,            /* in * in2, in (N, C, 1, ...) scaling each channel of in2 */
 } EntryKind;
 
 typedef struct

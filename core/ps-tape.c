@@ -143,7 +143,7 @@ known_forward (PsModule *m, guint *n)
   if (ps_module_get_kind (m) != PS_MODULE_CONTAINER || ps_module_get_forward (m, NULL) != NULL
       || ps_module_get_program (m) != NULL)
     return NULL;
-  return ps_block_forward (ps_module_get_type_name (m), n);
+  return ps_block_forward (m, n);
 }
 
 static PsModule *
@@ -244,6 +244,7 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_CHILDREN:
         case PS_BLOCK_AUX:
         case PS_BLOCK_OP:
+        case PS_BLOCK_SCALE:
           g_assert_not_reached ();
         case PS_BLOCK_OUTPUT:
           reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
@@ -322,6 +323,14 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_CAT:
           x = emit (w, ENTRY_CAT, m, kept, n_kept, NULL);
           n_kept = 0;
+          break;
+        case PS_BLOCK_SCALE:
+          {
+            int src[2] = { kept[0], x };
+            g_assert (n_kept == 1);
+            x = emit (w, ENTRY_SCALE, m, src, 2, NULL);
+            n_kept = 0;
+          }
           break;
         case PS_BLOCK_RESIDUAL:
           if (ps_block_keeps_shape (m))

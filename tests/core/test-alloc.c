@@ -151,6 +151,13 @@ test_inverted_residual (void)
   check_layers_steady_state ("mobilenet_v2_tiny", PS_LOSS_CROSS_ENTROPY, PS_OPTIM_SGD);
 }
 
+/* MobileNetV3's: squeeze-excitation's channel scale and its two gradients */
+static void
+test_squeeze_excitation (void)
+{
+  check_layers_steady_state ("mobilenet_v3_tiny", PS_LOSS_CROSS_ENTROPY, PS_OPTIM_ADAM);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -162,5 +169,6 @@ main (int argc, char **argv)
   g_test_add_func ("/alloc/steady-state/lenet", test_lenet);
   g_test_add_func ("/alloc/steady-state/batch-norm", test_batch_norm);
   g_test_add_func ("/alloc/steady-state/inverted-residual", test_inverted_residual);
+  g_test_add_func ("/alloc/steady-state/squeeze-excitation", test_squeeze_excitation);
   return g_test_run ();
 }

@@ -1162,6 +1162,9 @@ static const TapeModel tape_models[] = {
    * float32 and float64 do, and from the third step on those two part (its BatchNorms
    * see 16 values in inception5) */
   { "googlenet_tiny", "cross_entropy", TRUE, TRUE, 0, "1", 5e-4 },
+  /* torchvision's MobileNetV3 (InvertedResidual with `block`, SqueezeExcitation's
+   * channel scale, Hardswish, Hardsigmoid), narrowed; no Adam, as MobileNetV2 */
+  { "mobilenet_v3_tiny", "cross_entropy", TRUE, TRUE },
   /* d2l's classes as written, their forward() recorded by the interpreter (model files) */
   { "d2l_resnet", "cross_entropy", TRUE, TRUE },
   { "d2l_inception", "cross_entropy", TRUE },
@@ -1291,6 +1294,18 @@ test_tape_layers (void)
                               "conv2d, but got input of size: [3, 32]"));
     g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   }
+  /* the same inside torchvision's blocks: the path through them */
+  {
+    g_autofree char *model = ps_test_fixture ("kernels/tape/mobilenet_v3_tiny.repr.txt");
+    g_autofree char *input = ps_test_fixture ("models/big.input.safetensors");
+    g_autofree char *out = g_build_filename (dir, "bad.safetensors", NULL);
+    g_autofree char *sout = NULL, *serr = NULL;
+    const char *argv[] = { "run", model, "--input", input, "--loss", "sum", "-o", out, NULL };
+    g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 1);
+    g_assert_nonnull (strstr (serr, "features.0.0: Expected 3D (unbatched) or 4D (batched) "
+                              "input to conv2d, but got input of size: [3, 32]"));
+    g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  }
   ps_test_rmdir (dir);
 }
 
@@ -1317,6 +1332,8 @@ static const TorchvisionModel torchvision_models[] = {
    * times theirs (aux_oracle.py), each head's Dropout draws its mask in call order.
    * Run only, the well-conditioned tensors (regenerate.sh) */
   { "googlenet", NULL, 1e-4, 0 },
+  /* squeeze-excitation, Hardswish, Dropout(p=0.2): ten steps agree to 1e-4 */
+  { "mobilenet_v3_small", "10", 1e-4, 3e-4 },
 };
 
 static void

@@ -928,6 +928,8 @@ static const struct
    * narrowed, its 13 M parameters took a minute on a loaded machine): the loss adds
    * 0.3 times each auxiliary head's, the heads run in training */
   { "kernels/tape/googlenet_tiny.repr.txt", "aux1.conv.bn.running_var" },
+  /* SqueezeExcitation, Hardswish, Hardsigmoid */
+  { "kernels/tape/mobilenet_v3_small.repr.txt", "features.12.1.running_var" },
 };
 
 static void
