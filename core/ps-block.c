@@ -3,9 +3,8 @@
  * Each program follows the class's forward() in torchvision 0.14
  * (torchvision/models/resnet.py, alexnet.py, vgg.py, squeezenet.py,
  * densenet.py, googlenet.py, mobilenetv2.py, mobilenetv3.py, mnasnet.py,
- * ops/misc.py) in call
- * order: the order
- * matters where a forward updates state (BatchNorm's running statistics).
+ * ops/misc.py) in call order: the order matters where a forward updates
+ * state (BatchNorm's running statistics, Dropout's generator).
  */
 #include "ps-block.h"
 
@@ -194,15 +193,6 @@ static const struct
   { "_InvertedResidual", mnas_inverted_residual, G_N_ELEMENTS (mnas_inverted_residual) },
 };
 
-static gboolean
-has_child (PsModule *m, const char *name)
-{
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    if (strcmp (ps_module_get_child_name (m, i), name) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 const PsBlockStep *
 ps_block_forward (PsModule *m, guint *n_steps)
 {
@@ -210,7 +200,7 @@ ps_block_forward (PsModule *m, guint *n_steps)
 
   for (guint i = 0; i < G_N_ELEMENTS (known); i++)
     if (g_strcmp0 (class_name, known[i].name) == 0
-        && (known[i].child == NULL || has_child (m, known[i].child)))
+        && (known[i].child == NULL || ps_module_get_child_named (m, known[i].child) != NULL))
       {
         *n_steps = known[i].n;
         return known[i].steps;

@@ -146,15 +146,6 @@ known_forward (PsModule *m, guint *n)
   return ps_block_forward (m, n);
 }
 
-static PsModule *
-child_named (PsModule *m, const char *name)
-{
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    if (strcmp (ps_module_get_child_name (m, i), name) == 0)
-      return ps_module_get_child (m, i);
-  return NULL;
-}
-
 static int
 emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const char *missing)
 {
@@ -295,7 +286,7 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_CALL:
         case PS_BLOCK_CALL_OPT:
           {
-            PsModule *c = child_named (m, st->child);
+            PsModule *c = ps_module_get_child_named (m, st->child);
             if (c)
               x = walk (w, c, x);
             else if (st->kind == PS_BLOCK_CALL)
@@ -345,7 +336,7 @@ walk (Walk *w, PsModule *m, int in)
           break;
         case PS_BLOCK_AUX:
           {
-            PsModule *c = w->training ? child_named (m, st->child) : NULL;
+            PsModule *c = w->training ? ps_module_get_child_named (m, st->child) : NULL;
             int a;
             if (c == NULL)
               break;
