@@ -2,8 +2,9 @@
  *
  * Each program follows the class's forward() in torchvision 0.14
  * (torchvision/models/resnet.py, alexnet.py, vgg.py, squeezenet.py,
- * densenet.py, googlenet.py) in call order: the order
- * matters where a forward updates state (BatchNorm's running statistics).
+ * densenet.py, googlenet.py, mobilenetv2.py, mobilenetv3.py, mnasnet.py,
+ * ops/misc.py) in call order: the order matters where a forward updates
+ * state (BatchNorm's running statistics, Dropout's generator).
  */
 #include "ps-block.h"
 
@@ -12,6 +13,8 @@
 #define CALL(c)     { PS_BLOCK_CALL, c }
 #define CALL_OPT(c) { PS_BLOCK_CALL_OPT, c }
 #define STEP(k)     { PS_BLOCK_##k, NULL }
+#define AUX(c, w)   { PS_BLOCK_AUX, c, w }
+#define OP(o)       { PS_BLOCK_OP, NULL, 0, &o }
 
 /* conv1 bn1 relu maxpool layer1..4 avgpool, torch.flatten(x, 1), fc */
 static const PsBlockStep resnet[] = {
@@ -35,7 +38,8 @@ static const PsBlockStep bottleneck[] = {
   CALL ("relu"),
 };
 
-/* alexnet.AlexNet and vgg.VGG: features, avgpool, torch.flatten(x, 1), classifier */
+/* alexnet.AlexNet, vgg.VGG and mobilenetv3.MobileNetV3: features, avgpool,
+ * torch.flatten(x, 1), classifier */
 static const PsBlockStep features_classifier[] = {
   CALL ("features"), CALL ("avgpool"), STEP (FLATTEN), CALL ("classifier"),
 };
@@ -78,6 +82,32 @@ static const PsBlockStep basic_conv2d[] = {
   CALL ("conv"), CALL ("bn"), STEP (RELU),
 };
 
+/* googlenet.GoogLeNet (transform_input=False, what GoogLeNet() and googlenet() without
+ * weights build: the print does not show it).  In training mode its forward returns
+ * (logits, aux2, aux1); the loss is the logits' plus 0.3 times each auxiliary head's, the
+ * weight of "Going Deeper with Convolutions" (Szegedy et al., 2015, section 5). */
+static const PsBlockStep googlenet[] = {
+  CALL ("conv1"), CALL ("maxpool1"), CALL ("conv2"), CALL ("conv3"), CALL ("maxpool2"),
+  CALL ("inception3a"), CALL ("inception3b"), CALL ("maxpool3"), CALL ("inception4a"),
+  AUX ("aux1", 0.3),
+  CALL ("inception4b"), CALL ("inception4c"), CALL ("inception4d"),
+  AUX ("aux2", 0.3),
+  CALL ("inception4e"), CALL ("maxpool4"), CALL ("inception5a"), CALL ("inception5b"),
+  CALL ("avgpool"), STEP (FLATTEN), CALL ("dropout"), CALL ("fc"),
+};
+
+static const PsLayerOp adaptive_avg_pool_4x4 = {
+  .kind = PS_OP_ADAPTIVE_AVG_POOL, .name = "adaptive_avg_pool2d", .spatial = 2,
+  .out_size = { 4, 4 },
+};
+
+/* googlenet.InceptionAux: F.adaptive_avg_pool2d(x, (4, 4)), conv, torch.flatten(x, 1),
+ * F.relu(fc1(x)), dropout, fc2 */
+static const PsBlockStep inception_aux[] = {
+  OP (adaptive_avg_pool_4x4), CALL ("conv"), STEP (FLATTEN), CALL ("fc1"), STEP (RELU),
+  CALL ("dropout"), CALL ("fc2"),
+};
+
 /* googlenet.Inception: the four branches of x, concatenated along channels */
 static const PsBlockStep inception[] = {
   STEP (SAVE), CALL ("branch1"), STEP (KEEP),
@@ -87,11 +117,56 @@ static const PsBlockStep inception[] = {
   STEP (CAT),
 };
 
+/* ops.misc.Conv2dNormActivation: an nn.Sequential of conv, norm and activation (either
+ * of the last two may be absent) */
+static const PsBlockStep children[] = {
+  STEP (CHILDREN),
+};
+
+/* mobilenetv2.MobileNetV2: features, adaptive_avg_pool2d(x, (1, 1)), torch.flatten(x, 1),
+ * classifier */
+static const PsBlockStep mobilenet_v2[] = {
+  CALL ("features"), STEP (MEAN), CALL ("classifier"),
+};
+
+/* mobilenetv2.InvertedResidual: x + self.conv(x) if use_res_connect else self.conv(x) */
+static const PsBlockStep inverted_residual[] = {
+  STEP (SAVE), CALL ("conv"), STEP (RESIDUAL),
+};
+
+/* mobilenetv3.InvertedResidual: result = self.block(input); result += input if
+ * use_res_connect (print texts of a dilated MobileNetV3, a segmentation backbone, cannot
+ * show use_res_connect: its dilated blocks have stride 1 convolutions whatever their
+ * configured stride; read as stride 1) */
+static const PsBlockStep inverted_residual_v3[] = {
+  STEP (SAVE), CALL ("block"), STEP (RESIDUAL),
+};
+
+/* ops.misc.SqueezeExcitation: scale_activation(fc2(activation(fc1(avgpool(x))))) * x */
+static const PsBlockStep squeeze_excitation[] = {
+  STEP (SAVE), CALL ("avgpool"), CALL ("fc1"), CALL ("activation"), CALL ("fc2"),
+  CALL ("scale_activation"), STEP (KEEP), STEP (RESTORE), STEP (SCALE),
+};
+
+/* mnasnet.MNASNet: layers, x.mean([2, 3]), classifier */
+static const PsBlockStep mnasnet[] = {
+  CALL ("layers"), STEP (MEAN), CALL ("classifier"),
+};
+
+/* mnasnet._InvertedResidual: self.layers(input) + input if apply_residual */
+static const PsBlockStep mnas_inverted_residual[] = {
+  STEP (SAVE), CALL ("layers"), STEP (RESIDUAL),
+};
+
+/* A class's forward; `child`, when set, tells classes of the same name apart by a child
+ * only one of them has (torchvision's InvertedResidual: MobileNetV2's holds `conv`,
+ * MobileNetV3's `block`) */
 static const struct
 {
   const char        *name;
   const PsBlockStep *steps;
   guint              n;
+  const char        *child;
 } known[] = {
   { "ResNet", resnet, G_N_ELEMENTS (resnet) },
   { "BasicBlock", basic_block, G_N_ELEMENTS (basic_block) },
@@ -106,19 +181,64 @@ static const struct
   { "_Transition", transition, G_N_ELEMENTS (transition) },
   { "BasicConv2d", basic_conv2d, G_N_ELEMENTS (basic_conv2d) },
   { "Inception", inception, G_N_ELEMENTS (inception) },
+  { "GoogLeNet", googlenet, G_N_ELEMENTS (googlenet) },
+  { "InceptionAux", inception_aux, G_N_ELEMENTS (inception_aux) },
+  { "Conv2dNormActivation", children, G_N_ELEMENTS (children) },
+  { "MobileNetV2", mobilenet_v2, G_N_ELEMENTS (mobilenet_v2) },
+  { "InvertedResidual", inverted_residual, G_N_ELEMENTS (inverted_residual), "conv" },
+  { "InvertedResidual", inverted_residual_v3, G_N_ELEMENTS (inverted_residual_v3), "block" },
+  { "MobileNetV3", features_classifier, G_N_ELEMENTS (features_classifier) },
+  { "SqueezeExcitation", squeeze_excitation, G_N_ELEMENTS (squeeze_excitation) },
+  { "MNASNet", mnasnet, G_N_ELEMENTS (mnasnet) },
+  { "_InvertedResidual", mnas_inverted_residual, G_N_ELEMENTS (mnas_inverted_residual) },
 };
 
 const PsBlockStep *
-ps_block_forward (const char *class_name, guint *n_steps)
+ps_block_forward (PsModule *m, guint *n_steps)
 {
+  const char *class_name = ps_module_get_type_name (m);
+
   for (guint i = 0; i < G_N_ELEMENTS (known); i++)
-    if (g_strcmp0 (class_name, known[i].name) == 0)
+    if (g_strcmp0 (class_name, known[i].name) == 0
+        && (known[i].child == NULL || ps_module_get_child_named (m, known[i].child) != NULL))
       {
         *n_steps = known[i].n;
         return known[i].steps;
       }
   *n_steps = 0;
   return NULL;
+}
+
+/* The Conv2d layers under m in pre-order: FALSE as soon as one has a stride
+ * other than 1; *first and *last the first and last seen.  (No allocation:
+ * the tape asks at every forward.) */
+static gboolean
+convs_stride_1 (PsModule *m, PsModule **first, PsModule **last)
+{
+  if (g_strcmp0 (ps_module_get_type_name (m), "Conv2d") == 0)
+    {
+      int64_t stride[2];
+      if (ps_module_get_option_ints (m, "stride", stride, 2) != 2 || stride[0] != 1
+          || stride[1] != 1)
+        return FALSE;
+      if (*first == NULL)
+        *first = m;
+      *last = m;
+    }
+  for (guint i = 0; i < ps_module_get_n_children (m); i++)
+    if (!convs_stride_1 (ps_module_get_child (m, i), first, last))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+ps_block_keeps_shape (PsModule *m)
+{
+  PsModule *first = NULL, *last = NULL;
+
+  return convs_stride_1 (m, &first, &last) && first != NULL
+         && ps_module_get_option_int (first, "in_channels", -1)
+            == ps_module_get_option_int (last, "out_channels", -2);
 }
 
 /* ---- programs recorded from outside ------------------------------------------ */

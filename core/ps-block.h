@@ -2,7 +2,9 @@
  *
  * A container read from print(model) text or built as torchvision builds it
  * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire, DenseNet
- * and its blocks, GoogLeNet's Inception and BasicConv2d)
+ * and its blocks, GoogLeNet with Inception, InceptionAux and BasicConv2d,
+ * MobileNetV2, MobileNetV3, MNASNet and their inverted residual blocks,
+ * SqueezeExcitation)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from
@@ -19,6 +21,9 @@
  */
 #pragma once
 
+#include "ps-layer-op.h"
+#include "ps-module.h"
+
 #include <glib.h>
 #include <stdint.h>
 
@@ -32,7 +37,20 @@ typedef enum
   PS_BLOCK_RESTORE,     /* x = s */
   PS_BLOCK_KEEP,        /* append x to the kept values */
   PS_BLOCK_ADD,         /* x = kept[0] + x (one kept value, then none) */
+  PS_BLOCK_RESIDUAL,    /* x = s + x when the container keeps its input's shape by
+                           construction (ps_block_keeps_shape: MobileNetV2's
+                           use_res_connect, MNASNet's apply_residual), else x (tables only) */
+  PS_BLOCK_CHILDREN,    /* for every child in order, x = child(x): a subclass of nn.Sequential
+                           (Conv2dNormActivation) (tables only) */
+  PS_BLOCK_AUX,         /* in training mode, when the child exists: child(x) is an auxiliary
+                           output, its loss (the main one's kind and target) added to the
+                           main loss times `weight`; x unchanged (GoogLeNet's aux1 and aux2,
+                           whose forward returns them beside the logits) (tables only) */
+  PS_BLOCK_OP,          /* x = a functional call of a layer, described by `op`
+                           (InceptionAux's F.adaptive_avg_pool2d(x, (4, 4))) (tables only) */
   PS_BLOCK_CAT,         /* x = torch.cat(kept, dim=1) (then none kept) */
+  PS_BLOCK_SCALE,       /* x = kept[0] * x, kept[0] (N, C, 1, 1) scaling each channel of x
+                           (N, C, ...) (one kept value, then none: SqueezeExcitation) */
   PS_BLOCK_RELU,        /* x = F.relu(x) */
   PS_BLOCK_FLATTEN,     /* x = torch.flatten(x, 1) */
   PS_BLOCK_MEAN,        /* x = x.mean(dims): over every dimension from 2 on
@@ -48,15 +66,26 @@ typedef enum
 
 typedef struct
 {
-  PsBlockStepKind kind;
-  const char     *child;   /* CALL, CALL_OPT */
+  PsBlockStepKind  kind;
+  const char      *child;   /* CALL, CALL_OPT, AUX */
+  double           weight;  /* AUX */
+  const PsLayerOp *op;      /* OP */
 } PsBlockStep;
 
-/* The forward of class_name, or NULL when the class is not known. */
-const PsBlockStep *ps_block_forward (const char *class_name, guint *n_steps);
+/* The forward of m's class, or NULL when the class is not known. */
+const PsBlockStep *ps_block_forward (PsModule *m, guint *n_steps);
+
+/* Does the block m map its input to an output of the same shape by
+ * construction, so that its forward adds the input?  torchvision decides it
+ * from the constructor's arguments (stride == 1 and in == out channels); the
+ * print text shows them in the convolutions: every Conv2d under m has stride
+ * 1, and the first one's in_channels is the last one's out_channels. */
+gboolean ps_block_keeps_shape (PsModule *m);
 
 /* Most values kept at once by any known forward (Inception's four branches). */
 #define PS_BLOCK_MAX_KEPT 4
+/* Most auxiliary outputs of a model (GoogLeNet's two). */
+#define PS_BLOCK_MAX_AUX 2
 
 /* A forward recorded from outside the core: a user's forward() run once by
  * the interpreter on stand-in values (core/py/py-trace.c).  Each op reads

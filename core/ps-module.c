@@ -689,6 +689,15 @@ ps_module_get_child_name (PsModule *m, guint i)
   return m->child_names->pdata[i];
 }
 
+PsModule *
+ps_module_get_child_named (PsModule *m, const char *name)
+{
+  for (guint i = 0; i < m->children->len; i++)
+    if (strcmp (m->child_names->pdata[i], name) == 0)
+      return m->children->pdata[i];
+  return NULL;
+}
+
 gboolean
 ps_module_is_indexable (PsModule *m)
 {

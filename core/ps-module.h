@@ -181,6 +181,8 @@ guint       ps_module_get_n_children   (PsModule *m);
 void        ps_module_remove_child     (PsModule *m, guint i);
 PsModule   *ps_module_get_child        (PsModule *m, guint i);
 const char *ps_module_get_child_name   (PsModule *m, guint i);
+/* The direct child called name, NULL if none (no allocation: the tape asks at every forward). */
+PsModule   *ps_module_get_child_named  (PsModule *m, const char *name);
 /* Sequential and ModuleList can be indexed. */
 gboolean    ps_module_is_indexable     (PsModule *m);
 /* net[i], i may be negative (counted from the end).  NULL + error if out of range. */

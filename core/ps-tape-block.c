@@ -82,6 +82,34 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
           e->out->data[i] = in->data[i] + b->data[i];
         return TRUE;
       }
+    case ENTRY_SCALE:
+      {
+        /* scale * x, scale (N, C, 1, ...) from the kept value: PyTorch's broadcasting */
+        const PsTensor *b = ps_tape_in_of (t, e->src[1]);
+        int64_t inner;
+        for (int k = 1; k <= MAX (in->ndim, b->ndim); k++)
+          {
+            int64_t sa = k <= in->ndim ? in->shape[in->ndim - k] : 1;
+            int64_t sb = k <= b->ndim ? b->shape[b->ndim - k] : 1;
+            if (sa != sb && sa != 1)
+              return shape_error (t, e, error, "The size of tensor a (%" G_GINT64_FORMAT
+                                  ") must match the size of tensor b (%" G_GINT64_FORMAT
+                                  ") at non-singleton dimension %d", sa, sb,
+                                  MAX (in->ndim, b->ndim) - k);
+          }
+        if (in->ndim != b->ndim || b->ndim < 2 || in->numel != b->shape[0] * b->shape[1])
+          return shape_error (t, e, error, "a scale of shape (N, C, 1, ...) for each channel "
+                              "of a tensor (N, C, ...): ParamScope records only that product");
+        if (!ps_tensor_resize (e->out, b->ndim, b->shape))
+          goto oom;
+        if (t->planning)
+          return TRUE;
+        inner = in->numel ? b->numel / in->numel : 0;
+        for (int64_t nc = 0; nc < in->numel; nc++)
+          for (int64_t i = 0; i < inner; i++)
+            e->out->data[nc * inner + i] = in->data[nc] * b->data[nc * inner + i];
+        return TRUE;
+      }
     case ENTRY_CAT:
       {
         int64_t C = 0, outer, inner;
@@ -211,6 +239,22 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         return TRUE;
       memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
       return TRUE;
+    case ENTRY_OP:
+      {
+        /* the layer's own kernels, as its module would run them (no parameters) */
+        PsLayerOpIO io = { .x = in->data, .training = ps_tape_mode_of (t, e->module), .rng = t->rng };
+        g_autoptr (GError) local = NULL;
+        e->op = *e->fop;
+        if (!ps_layer_op_plan (&e->op, &e->st, ndim, in->shape, &ndim, shape, &local))
+          return shape_error (t, e, error, "%s: %s", e->op.name, local->message);
+        if (!ps_tensor_resize (e->out, ndim, shape))
+          goto oom;
+        if (t->planning)
+          return TRUE;
+        io.y = e->out->data;
+        ps_layer_op_forward (&e->op, &e->st, &io);
+        return TRUE;
+      }
     case ENTRY_MODULE:
       break;
     }
@@ -372,6 +416,53 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
             for (int64_t i = 0; i < inner; i++)
               d->data[o * inner + i] = v;
           }
+        return ps_tape_deliver (t, e->src[0], d, TRUE, error);
+      }
+    case ENTRY_SCALE:
+      {
+        const PsTensor *sc = ps_tape_in_of (t, e->src[0]), *x = ps_tape_in_of (t, e->src[1]);
+        int64_t inner = sc->numel ? x->numel / sc->numel : 0;
+        if (e->src[1] >= 0)
+          {
+            PsTensor *d = grad_copy (&e->dxs[0], e->src[1], t, NULL, error);
+            if (d == NULL)
+              return FALSE;
+            for (int64_t nc = 0; nc < sc->numel; nc++)
+              for (int64_t i = 0; i < inner; i++)
+                d->data[nc * inner + i] = g->data[nc * inner + i] * sc->data[nc];
+            if (!ps_tape_deliver (t, e->src[1], d, TRUE, error))
+              return FALSE;
+          }
+        if (e->src[0] >= 0)
+          {
+            PsTensor *d = grad_copy (&e->dx, e->src[0], t, NULL, error);
+            if (d == NULL)
+              return FALSE;
+            for (int64_t nc = 0; nc < sc->numel; nc++)
+              {
+                double acc = 0;
+                for (int64_t i = 0; i < inner; i++)
+                  acc += (double) g->data[nc * inner + i] * x->data[nc * inner + i];
+                d->data[nc] = (float) acc;
+              }
+            if (!ps_tape_deliver (t, e->src[0], d, TRUE, error))
+              return FALSE;
+          }
+        return TRUE;
+      }
+    case ENTRY_OP:
+      {
+        PsTensor *d;
+        PsLayerOpIO io = { 0 };
+        if (e->src[0] < 0)
+          return TRUE;
+        if ((d = grad_copy (&e->dx, e->src[0], t, NULL, error)) == NULL)
+          return FALSE;
+        io.x = ps_tape_in_of (t, e->src[0])->data;
+        io.y = e->out->data;
+        io.dy = g->data;
+        io.dx = d->data;
+        ps_layer_op_backward (&e->op, &e->st, &io);
         return ps_tape_deliver (t, e->src[0], d, TRUE, error);
       }
     case ENTRY_MODULE:

@@ -48,6 +48,8 @@ typedef enum
   ENTRY_MISSING,          /* a child the forward calls is absent: an error at forward */
   ENTRY_OUTPUT,           /* x[0] of a recurrent layer's (output, h_n): its output as is */
   ENTRY_RESHAPE,          /* x.reshape(-1, cols) */
+  ENTRY_OP,               /* a functional layer call of a known forward (fop: op, st) */
+  ENTRY_SCALE,            /* in * in2, in (N, C, 1, ...) scaling each channel of in2 */
 } EntryKind;
 
 typedef struct
@@ -60,6 +62,7 @@ typedef struct
   int       fanout;       /* entries (and the loss, for the last) that read this output */
   const char *missing;    /* ENTRY_MISSING: the child's name (static) */
   int64_t   cols;         /* ENTRY_RESHAPE */
+  const PsLayerOp *fop;   /* ENTRY_OP: what it calls (static, from the table) */
   PsTensor *g;            /* in backward: dL/d(out) once every reader has delivered it */
   gboolean  g_owned;      /* g is a tape buffer this entry may overwrite */
   PsTensor *acc;          /* fanout > 1: the sum of the readers' gradients */
@@ -115,6 +118,12 @@ struct _PsTape
   gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
   gboolean  training;     /* with mode_set: train() (TRUE) or eval() for every layer */
   gboolean  mode_set;     /* FALSE: each layer runs in its module's own mode, as in PyTorch */
+  /* the auxiliary outputs of the last forward (ps-block.h, PS_BLOCK_AUX): their entries,
+   * the weights of their losses, and those losses' gradients */
+  int       aux_idx[PS_BLOCK_MAX_AUX];
+  double    aux_weight[PS_BLOCK_MAX_AUX];
+  int       n_aux;
+  PsTensor *aux_dy[PS_BLOCK_MAX_AUX];
   gboolean  planning;     /* the shape pass before a forward: every entry checks its input's
                            * shape and sizes its output, computes nothing, changes no
                            * parameter, buffer or generator; a shape error stops there */
@@ -122,6 +131,7 @@ struct _PsTape
 
 PsTensor *ps_tape_in_of        (PsTape *t, int src);   /* entry src's output, -1: the input */
 char     *ps_tape_module_path  (PsTape *t, PsModule *m);
+gboolean  ps_tape_mode_of      (const PsTape *t, PsModule *m);   /* train (TRUE) or eval */
 /* forward and backward of an entry that is not a module (ADD, CAT, RELU, FLATTEN, MISSING) */
 gboolean  ps_tape_forward_block  (PsTape *t, Entry *e, const PsTensor *in, GError **error);
 gboolean  ps_tape_backward_block (PsTape *t, guint idx, GError **error);

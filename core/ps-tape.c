@@ -65,6 +65,9 @@ ps_tape_free (PsTape *t)
   ps_tensor_unref (t->x0);
   ps_tensor_unref (t->dy);
   ps_tensor_unref (t->scratch);
+  for (int k = 0; k < PS_BLOCK_MAX_AUX; k++)
+    if (t->aux_dy[k])
+      ps_tensor_unref (t->aux_dy[k]);
   for (guint i = 0; i < t->pending->len; i++)
     {
       ps_tensor_unref (g_array_index (t->pending, Pending, i).sum);
@@ -84,8 +87,8 @@ ps_tape_set_training (PsTape *t, gboolean training)
 }
 
 /* the mode module m runs in */
-static gboolean
-mode_of (const PsTape *t, PsModule *m)
+gboolean
+ps_tape_mode_of (const PsTape *t, PsModule *m)
 {
   return t->mode_set ? t->training : ps_module_get_training (m);
 }
@@ -134,6 +137,7 @@ typedef struct
   guint    limit;      /* COMPARE: entries recorded */
   gboolean changed;    /* ASSIGN: a module or parameter differs from what its slot held */
   gboolean same;       /* COMPARE */
+  int      n_aux;      /* auxiliary outputs so far (ASSIGN: written to the tape) */
 } Walk;
 
 /* The program of a container's forward when the core knows its class
@@ -145,16 +149,7 @@ known_forward (PsModule *m, guint *n)
   if (ps_module_get_kind (m) != PS_MODULE_CONTAINER || ps_module_get_forward (m, NULL) != NULL
       || ps_module_get_program (m) != NULL)
     return NULL;
-  return ps_block_forward (ps_module_get_type_name (m), n);
-}
-
-static PsModule *
-child_named (PsModule *m, const char *name)
-{
-  for (guint i = 0; i < ps_module_get_n_children (m); i++)
-    if (strcmp (ps_module_get_child_name (m, i), name) == 0)
-      return ps_module_get_child (m, i);
-  return NULL;
+  return ps_block_forward (m, n);
 }
 
 static int
@@ -242,6 +237,11 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
           reg[k + 1] = emit (w, ENTRY_TANH, m, src, 1, NULL);
           break;
         case PS_BLOCK_GROW:
+        case PS_BLOCK_RESIDUAL:
+        case PS_BLOCK_CHILDREN:
+        case PS_BLOCK_AUX:
+        case PS_BLOCK_OP:
+        case PS_BLOCK_SCALE:
           g_assert_not_reached ();
         case PS_BLOCK_OUTPUT:
           reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
@@ -292,7 +292,7 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_CALL:
         case PS_BLOCK_CALL_OPT:
           {
-            PsModule *c = child_named (m, st->child);
+            PsModule *c = ps_module_get_child_named (m, st->child);
             if (c)
               x = walk (w, c, x);
             else if (st->kind == PS_BLOCK_CALL)
@@ -320,6 +320,51 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_CAT:
           x = emit (w, ENTRY_CAT, m, kept, n_kept, NULL);
           n_kept = 0;
+          break;
+        case PS_BLOCK_SCALE:
+          {
+            int src[2] = { kept[0], x };
+            g_assert (n_kept == 1);
+            x = emit (w, ENTRY_SCALE, m, src, 2, NULL);
+            n_kept = 0;
+          }
+          break;
+        case PS_BLOCK_RESIDUAL:
+          if (ps_block_keeps_shape (m))
+            {
+              int src[2] = { s, x };
+              x = emit (w, ENTRY_ADD, m, src, 2, NULL);
+            }
+          break;
+        case PS_BLOCK_CHILDREN:
+          for (guint i = 0; i < ps_module_get_n_children (m); i++)
+            x = walk (w, ps_module_get_child (m, i), x);
+          break;
+        case PS_BLOCK_AUX:
+          {
+            /* in training only (the block's own mode, or the tape's); the
+             * comparison after a forward walks the heads that forward ran */
+            gboolean run = w->mode == WALK_COMPARE ? w->n_aux < w->t->n_aux
+                                                   : ps_tape_mode_of (w->t, m);
+            PsModule *c = run ? ps_module_get_child_named (m, st->child) : NULL;
+            int a;
+            if (c == NULL)
+              break;
+            a = walk (w, c, x);
+            if (w->mode == WALK_ASSIGN && w->n_aux < PS_BLOCK_MAX_AUX)
+              {
+                w->t->aux_idx[w->n_aux] = a;
+                w->t->aux_weight[w->n_aux] = st->weight;
+              }
+            w->n_aux++;
+          }
+          break;
+        case PS_BLOCK_OP:
+          x = emit (w, ENTRY_OP, m, &x, 1, NULL);
+          if (w->mode == WALK_ASSIGN)
+            w->t->pool[x].fop = st->op;
+          else if (w->mode == WALK_COMPARE && (guint) x < w->limit && w->t->pool[x].fop != st->op)
+            w->same = FALSE;
           break;
         case PS_BLOCK_RELU:
           x = emit (w, ENTRY_RELU, m, &x, 1, NULL);
@@ -537,7 +582,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   io.y = e->out->data;
   io.weight = e->w ? ps_param_get_data (e->w)->data : NULL;
   io.bias = e->b ? ps_param_get_data (e->b)->data : NULL;
-  e->training = io.training = mode_of (t, m);
+  e->training = io.training = ps_tape_mode_of (t, m);
   io.rng = t->rng;
   if (e->op.kind == PS_OP_BATCH_NORM)
     {
@@ -583,7 +628,7 @@ forward_recurrent (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 
   if (!ps_recurrent_op_from_module (m, &e->rop, &local)
       || !ps_recurrent_plan (&e->rop, &e->rst, in->ndim, in->shape, 0, NULL, 0, NULL,
-                             mode_of (t, m), &local))
+                             ps_tape_mode_of (t, m), &local))
     goto fail;
   for (guint k = 0; k < n; k++)
     if (!ps_param_is_initialized (ps_module_get_param (m, k)))
@@ -881,6 +926,13 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
   t->have_forward = FALSE;
   walk (&w, t->model, -1);
   n = w.n;
+  if (w.n_aux > PS_BLOCK_MAX_AUX)
+    {
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "the model has %d auxiliary outputs "
+                   "(GoogLeNet's heads): ParamScope trains at most %d", w.n_aux,
+                   PS_BLOCK_MAX_AUX);
+      return NULL;
+    }
   if (n > t->n_alloc)
     {
       t->pool = g_renew (Entry, t->pool, n);
@@ -894,6 +946,7 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
     }
   w = (Walk) { .t = t, .mode = WALK_ASSIGN };
   out = walk (&w, t->model, -1);
+  t->n_aux = w.n_aux;
   /* the plan of tied parameters only changes with the structure: a steady
    * forward re-plans nothing */
   if (w.changed || n != t->n_planned)
@@ -907,6 +960,8 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
         t->pool[t->pool[i].src[k]].fanout++;
   if (out >= 0)
     t->pool[out].fanout++;        /* the loss reads it */
+  for (int k = 0; k < t->n_aux; k++)
+    t->pool[t->aux_idx[k]].fanout++;
   if (!ps_tensor_resize (t->x0, x->ndim, x->shape))
     {
       g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for the input");
@@ -1175,8 +1230,10 @@ notify_grads (PsTape *t)
     }
 }
 
-gboolean
-ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
+/* Backward from dy, the gradient of the main output, and with aux from the
+ * gradients of the auxiliary outputs' losses (t->aux_dy). */
+static gboolean
+backward_from (PsTape *t, const PsTensor *dy, gboolean aux, GError **error)
 {
   const PsTensor *y;
 
@@ -1242,6 +1299,9 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
   /* dy itself is not written: only the tape's own loss gradient is owned */
   if (!ps_tape_deliver (t, t->out_idx, (PsTensor *) dy, dy == t->dy, error))
     return FALSE;
+  for (int k = 0; aux && k < t->n_aux; k++)
+    if (!ps_tape_deliver (t, t->aux_idx[k], t->aux_dy[k], TRUE, error))
+      return FALSE;
   for (guint i = t->n_used; i-- > 0;)
     {
       Entry *e = &t->pool[i];
@@ -1265,6 +1325,14 @@ ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
 }
 
 gboolean
+ps_tape_backward (PsTape *t, const PsTensor *dy, GError **error)
+{
+  return backward_from (t, dy, FALSE, error);
+}
+
+/* The loss of the output, plus weight times the loss of each auxiliary output
+ * (GoogLeNet in training: main + 0.3 aux1 + 0.3 aux2). */
+gboolean
 ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
                        double *loss, GError **error)
 {
@@ -1278,7 +1346,20 @@ ps_tape_backward_loss (PsTape *t, PsLossKind kind, const PsTensor *target,
   y = ps_tape_in_of (t, t->out_idx);
   if (!ps_loss_compute (kind, y, target, loss, t->dy, error))
     return FALSE;
-  return ps_tape_backward (t, t->dy, error);
+  for (int k = 0; k < t->n_aux; k++)
+    {
+      PsTensor *g;
+      double l;
+      if (t->aux_dy[k] == NULL)
+        t->aux_dy[k] = ps_tensor_new_1d (0);
+      g = t->aux_dy[k];
+      if (!ps_loss_compute (kind, ps_tape_in_of (t, t->aux_idx[k]), target, &l, g, error))
+        return FALSE;
+      for (int64_t i = 0; i < g->numel; i++)
+        g->data[i] *= (float) t->aux_weight[k];
+      *loss += t->aux_weight[k] * l;
+    }
+  return backward_from (t, t->dy, TRUE, error);
 }
 
 /* ---- what the last forward computed --------------------------------------- */

@@ -55,9 +55,13 @@ void            ps_tape_set_training (PsTape *tape, gboolean training);
 /* x: (..., in_features), or any shape the first layer takes ((N, C, H, W) for a
  * Conv2d).  Returns the output, owned by the tape, valid until the next forward. */
 const PsTensor *ps_tape_forward  (PsTape *tape, const PsTensor *x, GError **error);
-/* Backpropagate dy = dL/d(output) through the last forward. */
+/* Backpropagate dy = dL/d(output) through the last forward (an auxiliary
+ * output gets no gradient, as a backward from the logits alone in PyTorch). */
 gboolean        ps_tape_backward (PsTape *tape, const PsTensor *dy, GError **error);
-/* Loss of the last output, then backward from it. */
+/* Loss of the last output, then backward from it.  A model with auxiliary
+ * outputs in training (GoogLeNet's aux1 and aux2, ps-block.h) adds each one's
+ * loss against the same target times its weight (0.3): the loss and the
+ * gradients are those of main + 0.3 aux1 + 0.3 aux2. */
 gboolean        ps_tape_backward_loss (PsTape *tape, PsLossKind kind, const PsTensor *target,
                                        double *loss, GError **error);
 

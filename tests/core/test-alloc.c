@@ -143,6 +143,21 @@ test_batch_norm (void)
   check_layers_steady_state ("cnn_bn", PS_LOSS_NLL, PS_OPTIM_ADAM);
 }
 
+/* MobileNetV2's blocks: whether each adds its input is decided at every
+ * forward from its convolutions (ps_block_keeps_shape), without allocating */
+static void
+test_inverted_residual (void)
+{
+  check_layers_steady_state ("mobilenet_v2_tiny", PS_LOSS_CROSS_ENTROPY, PS_OPTIM_SGD);
+}
+
+/* MobileNetV3's: squeeze-excitation's channel scale and its two gradients */
+static void
+test_squeeze_excitation (void)
+{
+  check_layers_steady_state ("mobilenet_v3_tiny", PS_LOSS_CROSS_ENTROPY, PS_OPTIM_ADAM);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -153,5 +168,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alloc/steady-state/adam-tied", test_adam_tied);
   g_test_add_func ("/alloc/steady-state/lenet", test_lenet);
   g_test_add_func ("/alloc/steady-state/batch-norm", test_batch_norm);
+  g_test_add_func ("/alloc/steady-state/inverted-residual", test_inverted_residual);
+  g_test_add_func ("/alloc/steady-state/squeeze-excitation", test_squeeze_excitation);
   return g_test_run ();
 }
