@@ -11,6 +11,7 @@
  */
 #include "ps-kernels.h"
 #include "ps-error.h"
+#include "ps-helper.h"
 
 #include <math.h>
 #include <string.h>
@@ -104,6 +105,11 @@ ps_conv_geom_init (PsConvGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
  * L2 cache, where im2col writes them and sgemm reads them back. */
 #define PS_CONV_MIN_COLS   256
 #define PS_CONV_COL_FLOATS (128 * 1024)
+#define PS_CONV_WORKERS    2   /* threads of a direct convolution */
+
+static gboolean conv_use_direct (const PsConvGeom *g);
+static int64_t direct_worker_floats (const PsConvGeom *g);
+static int64_t direct_pack_floats (const PsConvGeom *g);
 
 static int64_t
 conv_chunk (const PsConvGeom *g)
@@ -121,6 +127,8 @@ ps_conv_workspace (const PsConvGeom *g)
   int64_t K = g->C / g->groups * g->kh * g->kw;
   int64_t P = g->OH * g->OW;
 
+  if (conv_use_direct (g))
+    return direct_pack_floats (g) + PS_CONV_WORKERS * direct_worker_floats (g);
   /* columns, and (when a chunk has several samples) the group's output gathered */
   return K * nb * P + (nb > 1 ? g->O / g->groups * nb * P : 0);
 }
@@ -268,6 +276,327 @@ col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c
         }
 }
 
+/* ---- direct convolution (stride 1, dilation 1, few output channels) ------ *
+ *
+ * LeNet's convolutions (1 -> 6 and 6 -> 16 channels, 5x5) make sgemm products
+ * 6 or 16 rows tall, where BLAS runs far below its speed, and im2col's columns
+ * cost more memory traffic than the product.  Here each sample is copied once
+ * into a zero-padded plane per channel; an output row is computed 16 columns
+ * at a time in vector registers for 8 output channels at once, each input
+ * vector (one load, at the tap's offset) multiplied by a broadcast weight.
+ * The data gradient is the same kernel run on the padded dy with the weight
+ * flipped and its channels swapped; the weight gradient multiplies dy's row
+ * tiles (zero past the row's end) by the input's shifted tiles, summing in
+ * vector accumulators across the samples and across the lanes at the end.
+ * These loops multiply-add in one rounding (FMA) where the processor has it:
+ * sums in another order than PyTorch's, within the same tolerances. */
+
+typedef float PsV16 __attribute__ ((vector_size (64)));
+#define DT 16   /* output columns a vector */
+#define DB 8    /* output channels a block */
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
+    && !defined(__SANITIZE_THREAD__)
+#define PS_DIRECT_CLONES __attribute__ ((target_clones ("avx512f", "arch=haswell", "default"), \
+                                          optimize ("fp-contract=fast")))
+#else
+#define PS_DIRECT_CLONES
+#endif
+
+/* an unaligned vector load (an alias of float data) */
+typedef float PsV16u __attribute__ ((vector_size (64), aligned (4), may_alias));
+#define ld16(p) (*(const PsV16u *) (p))
+
+/* The padded plane: Hp rows of Wp floats, so that every tile of DT output
+ * columns reads its kw taps inside the row. */
+typedef struct
+{
+  int64_t tiles, Hp, Wp, nob;
+} DirectDims;
+
+static void
+direct_dims (const PsConvGeom *g, DirectDims *d)
+{
+  d->tiles = (g->OW + DT - 1) / DT;
+  d->Hp = g->H + g->pt + g->pb;
+  /* the weight gradient reads DB taps at a time */
+  d->Wp = d->tiles * DT + (g->kw + DB - 1) / DB * DB - 1;
+  d->nob = (g->O / g->groups + DB - 1) / DB;
+}
+
+/* the geometry of the data gradient as a convolution of dy */
+static void
+direct_grad_geom (const PsConvGeom *g, PsConvGeom *gt)
+{
+  *gt = *g;
+  gt->C = g->O, gt->H = g->OH, gt->W = g->OW;
+  gt->O = g->C, gt->OH = g->H, gt->OW = g->W;
+  gt->pt = g->kh - 1 - g->pt, gt->pb = g->kh - 1 - g->pb;
+  gt->pl = g->kw - 1 - g->pl, gt->pr = g->kw - 1 - g->pr;
+}
+
+gboolean
+ps_conv_direct_covers (const PsConvGeom *g)
+{
+  /* padding up to k - 1 keeps the data gradient's own padding non-negative */
+  return g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1
+         && g->pt < g->kh && g->pb < g->kh && g->pl < g->kw && g->pr < g->kw;
+}
+
+static gboolean
+conv_use_direct (const PsConvGeom *g)
+{
+  if (g->algo == PS_CONV_ALGO_IM2COL || !ps_conv_direct_covers (g))
+    return FALSE;
+  /* sgemm products of fewer than 32 rows (output channels a group) run thin */
+  return g->algo == PS_CONV_ALGO_DIRECT || g->O / g->groups < 32;
+}
+
+/* Floats of one worker's part of the workspace, and of the packed weights. */
+static int64_t
+direct_worker_floats (const PsConvGeom *g)
+{
+  PsConvGeom gt;
+  DirectDims d, dt;
+
+  direct_dims (g, &d);
+  direct_grad_geom (g, &gt);
+  direct_dims (&gt, &dt);
+  return MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp)      /* padded input */
+         + g->O * g->OH * d.tiles * DT                           /* dy's tiles */
+         + g->O * (g->C / g->groups) * g->kh * g->kw * DT;       /* dW's lanes */
+}
+
+static int64_t
+direct_pack_floats (const PsConvGeom *g)
+{
+  int64_t khw = g->kh * g->kw, Cg = g->C / g->groups, Og = g->O / g->groups;
+
+  return g->groups * MAX ((Og + DB - 1) / DB * Cg, (Cg + DB - 1) / DB * Og) * khw * DB;
+}
+
+/* channels of sample x (C, H, W) into xp (C, Hp, Wp), zeros around */
+static void
+direct_pad (const PsConvGeom *g, const DirectDims *d, const float *x, float *xp)
+{
+  memset (xp, 0, (size_t) (g->C * d->Hp * d->Wp) * sizeof (float));
+  for (int64_t c = 0; c < g->C; c++)
+    for (int64_t h = 0; h < g->H; h++)
+      memcpy (xp + (c * d->Hp + g->pt + h) * d->Wp + g->pl, x + (c * g->H + h) * g->W,
+              (size_t) g->W * sizeof (float));
+}
+
+/* wp [group][block of DB outputs][c][i][j][DB] from w (O, Cg, kh, kw); with
+ * flip, the data gradient's weight: outputs and inputs swapped, taps reversed */
+static void
+direct_pack (const PsConvGeom *g, const float *w, gboolean flip, float *wp)
+{
+  int64_t khw = g->kh * g->kw, Cg = g->C / g->groups, Og = g->O / g->groups;
+  int64_t outs = flip ? Cg : Og, ins = flip ? Og : Cg, nob = (outs + DB - 1) / DB;
+
+  for (int64_t gi = 0; gi < g->groups; gi++)
+    for (int64_t ob = 0; ob < nob; ob++)
+      for (int64_t c = 0; c < ins; c++)
+        for (int64_t t = 0; t < khw; t++)
+          for (int64_t b = 0; b < DB; b++)
+            {
+              int64_t o = ob * DB + b;
+              float v = 0.f;
+              if (o < outs)
+                v = flip ? w[((gi * Og + c) * Cg + o) * khw + khw - 1 - t]
+                         : w[((gi * Og + o) * Cg + c) * khw + t];
+              wp[(((gi * nob + ob) * ins + c) * khw + t) * DB + b] = v;
+            }
+}
+
+/* y (samples n0 .. n1 - 1) = conv (x, packed weight), overwritten */
+PS_DIRECT_CLONES static void
+direct_forward (const PsConvGeom *g, const float *x, const float *wp, float *y, float *xp,
+                int64_t n0, int64_t n1)
+{
+  DirectDims d;
+  int64_t Cg, Og, khw = g->kh * g->kw, P = g->OH * g->OW;
+
+  direct_dims (g, &d);
+  Cg = g->C / g->groups, Og = g->O / g->groups;
+  for (int64_t n = n0; n < n1; n++)
+    {
+      direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        for (int64_t ob = 0; ob < d.nob; ob++)
+          {
+            const float *wb = wp + (gi * d.nob + ob) * Cg * khw * DB;
+            int64_t o0 = gi * Og + ob * DB, no = MIN (DB, Og - ob * DB);
+            float *yb = y + (n * g->O + o0) * P;
+            for (int64_t oh = 0; oh < g->OH; oh++)
+              for (int64_t t = 0; t < d.tiles; t++)
+                {
+                  PsV16 acc[DB] = { 0 };
+                  int64_t cnt = MIN (DT, g->OW - t * DT);
+                  for (int64_t c = 0; c < Cg; c++)
+                    for (int64_t i = 0; i < g->kh; i++)
+                      {
+                        const float *xr = xp + ((gi * Cg + c) * d.Hp + oh + i) * d.Wp + t * DT;
+                        const float *wr = wb + (c * g->kh + i) * g->kw * DB;
+                        for (int64_t j = 0; j < g->kw; j++)
+                          {
+                            PsV16 xv = ld16 (xr + j);
+#pragma GCC unroll 8
+                            for (int b = 0; b < DB; b++)
+                              acc[b] += xv * wr[j * DB + b];
+                          }
+                      }
+                  for (int64_t b = 0; b < no; b++)
+                    memcpy (yb + b * P + oh * g->OW + t * DT, &acc[b], (size_t) cnt * sizeof (float));
+                }
+          }
+    }
+}
+
+/* lanes (O, Cg, kh, kw, DT) += dy (samples n0 .. n1 - 1) times x's shifted tiles */
+PS_DIRECT_CLONES static void
+direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lanes, float *xp,
+               float *dyp, int64_t n0, int64_t n1)
+{
+  DirectDims d;
+  int64_t Cg, Og, P = g->OH * g->OW, row;
+
+  direct_dims (g, &d);
+  Cg = g->C / g->groups, Og = g->O / g->groups, row = d.tiles * DT;
+  memset (dyp, 0, (size_t) (g->O * g->OH * row) * sizeof (float));
+  for (int64_t n = n0; n < n1; n++)
+    {
+      direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      for (int64_t o = 0; o < g->O; o++)
+        for (int64_t oh = 0; oh < g->OH; oh++)
+          memcpy (dyp + (o * g->OH + oh) * row, dy + (n * g->O + o) * P + oh * g->OW,
+                  (size_t) g->OW * sizeof (float));
+      for (int64_t o = 0; o < g->O; o++)
+        {
+          int64_t gi = o / Og;
+          for (int64_t c = 0; c < Cg; c++)
+            for (int64_t i = 0; i < g->kh; i++)
+              {
+                float *lo = lanes + (((o * Cg + c) * g->kh + i) * g->kw) * DT;
+                PsV16 acc[DB];
+                for (int64_t j0 = 0; j0 < g->kw; j0 += DB)
+                  {
+                    int64_t nj = MIN (DB, g->kw - j0);
+#pragma GCC unroll 8
+                    for (int b = 0; b < DB; b++)
+                      acc[b] = b < nj ? (PsV16) ld16 (lo + (j0 + b) * DT) : (PsV16) { 0 };
+                    for (int64_t oh = 0; oh < g->OH; oh++)
+                      {
+                        const float *dr = dyp + (o * g->OH + oh) * row;
+                        const float *xr = xp + ((gi * Cg + c) * d.Hp + oh + i) * d.Wp + j0;
+                        for (int64_t t = 0; t < d.tiles; t++)
+                          {
+                            PsV16 dv = ld16 (dr + t * DT);
+#pragma GCC unroll 8
+                            for (int b = 0; b < DB; b++)
+                              acc[b] += dv * ld16 (xr + t * DT + b);
+                          }
+                      }
+                    for (int64_t b = 0; b < nj; b++)
+                      memcpy (lo + (j0 + b) * DT, &acc[b], sizeof acc[b]);
+                  }
+              }
+        }
+    }
+}
+
+/* The workspace: the packed weight, then each worker's padded input, dy
+ * tiles and weight-gradient lanes. */
+typedef struct
+{
+  const PsConvGeom *g;
+  const float *x, *w, *dy, *wp;
+  float *y, *dx, *dw, *ws;
+  int64_t N;
+} DirectJob;
+
+static float *
+direct_worker_ws (const DirectJob *j, int k)
+{
+  return j->ws + direct_pack_floats (j->g) + k * direct_worker_floats (j->g);
+}
+
+/* worker k of n: its share of the samples */
+static void
+direct_run (DirectJob *j, int k, int n)
+{
+  const PsConvGeom *g = j->g;
+  DirectDims d;
+  float *xp = direct_worker_ws (j, k), *dyp, *lanes;
+  int64_t n0 = j->N * k / n, n1 = j->N * (k + 1) / n;
+  PsConvGeom gt;
+
+  direct_dims (g, &d);
+  direct_grad_geom (g, &gt);
+  {
+    DirectDims dt;
+    direct_dims (&gt, &dt);
+    dyp = xp + MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp);
+  }
+  lanes = dyp + g->O * g->OH * d.tiles * DT;
+  if (j->y)
+    direct_forward (g, j->x, j->wp, j->y, xp, n0, n1);
+  if (j->dw)
+    {
+      memset (lanes, 0, (size_t) (g->O * (g->C / g->groups) * g->kh * g->kw * DT) * sizeof (float));
+      direct_weight (g, j->x, j->dy, lanes, xp, dyp, n0, n1);
+    }
+  if (j->dx)
+    direct_forward (&gt, j->dy, j->wp, j->dx, xp, n0, n1);
+}
+
+static void
+direct_run_second (gpointer data)
+{
+  direct_run (data, 1, PS_CONV_WORKERS);
+}
+
+/* The samples are split in two halves, the second on the helper thread
+ * when it is free (else here, after the first): the same sums either way. */
+static void
+direct_conv (DirectJob *j)
+{
+  const PsConvGeom *g = j->g;
+  int n = PS_CONV_WORKERS;
+  gboolean helped;
+
+  G_STATIC_ASSERT (PS_CONV_WORKERS == 2);
+  j->N = g->N;
+  if (j->y || j->dx)
+    {
+      direct_pack (g, j->w, j->dx != NULL, j->ws);
+      j->wp = j->ws;
+    }
+  helped = g->N >= 2 && ps_helper_claim ();
+  if (helped)
+    ps_helper_start (direct_run_second, j);
+  direct_run (j, 0, n);
+  if (helped)
+    ps_helper_wait ();
+  else
+    direct_run (j, 1, n);
+  if (j->dw)
+    {
+      int64_t nw = g->O * (g->C / g->groups) * g->kh * g->kw;
+      for (int k = 0; k < n; k++)
+        {
+          const float *lanes = direct_worker_ws (j, k) + direct_worker_floats (g) - nw * DT;
+          for (int64_t i = 0; i < nw; i++)
+            {
+              float s = 0.f;
+              for (int l = 0; l < DT; l++)
+                s += lanes[i * DT + l];
+              j->dw[i] += s;
+            }
+        }
+    }
+}
+
 /* y = conv (x, w) without bias; y (N, O, OH, OW) overwritten */
 static void
 conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y, float *ws)
@@ -276,6 +605,11 @@ conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y
   int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
   float *col = ws, *tmp = ws + K * nb * P;
 
+  if (conv_use_direct (g))
+    {
+      direct_conv (&(DirectJob) { .g = g, .x = x, .w = w, .y = y, .ws = ws });
+      return;
+    }
   for (int64_t n0 = 0; n0 < g->N; n0 += nb)
     {
       int64_t m = MIN (nb, g->N - n0);
@@ -309,6 +643,15 @@ conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, 
   int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
   float *col = ws, *tmp = ws + K * nb * P;
 
+  if (conv_use_direct (g))
+    {
+      /* the weight gradient first: the data gradient's packed weight is not its */
+      if (dw)
+        direct_conv (&(DirectJob) { .g = g, .x = x, .dy = dy, .dw = dw, .ws = ws });
+      if (dx)
+        direct_conv (&(DirectJob) { .g = g, .w = w, .dy = dy, .dx = dx, .ws = ws });
+      return;
+    }
   if (dx)
     memset (dx, 0, (size_t) (g->N * g->C * g->H * g->W) * sizeof (float));
   for (int64_t n0 = 0; n0 < g->N; n0 += nb)

@@ -63,7 +63,16 @@ typedef struct
   int64_t dh, dw;                /* dilation */
   int64_t groups;
   int64_t OH, OW;                /* output (N, O, OH, OW), computed */
+  int     algo;                  /* PS_CONV_ALGO_*: AUTO unless a test forces one */
 } PsConvGeom;
+
+/* How a convolution is computed.  AUTO: direct (vectorized over output
+ * columns, on two threads) for stride 1, dilation 1 and few output channels
+ * a group, where sgemm's products would be too thin; im2col + sgemm otherwise.
+ * DIRECT falls back to im2col for shapes it does not cover
+ * (ps_conv_direct_covers). */
+enum { PS_CONV_ALGO_AUTO, PS_CONV_ALGO_IM2COL, PS_CONV_ALGO_DIRECT };
+gboolean ps_conv_direct_covers (const PsConvGeom *g);
 
 #define PS_CONV_SAME (-1)   /* ph = pw = PS_CONV_SAME: padding='same' */
 

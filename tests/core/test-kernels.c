@@ -196,7 +196,7 @@ conv_objective (gpointer p)
 
 /* forward and backward of one conv case against PyTorch, then differences */
 static void
-conv_case (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
+conv_case_algo (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
 {
   int64_t ny = 0;
   g_autofree float *y = NULL, *gx = zeros (nx), *gw = zeros (nw), *gb = zeros (MAX (nb, 1));
@@ -235,10 +235,29 @@ conv_case (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
   g_free (cc->ws);
 }
 
+static int conv_direct_cases;   /* cases the direct kernel also ran */
+
+/* each case by im2col + sgemm, and by the direct kernel where it covers the
+ * shape (stride 1, dilation 1, padding below the kernel's size) */
+static void
+conv_case (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
+{
+  cc->g.algo = PS_CONV_ALGO_IM2COL;
+  conv_case_algo (c, cc, nx, nw, nb);
+  if (ps_conv_direct_covers (&cc->g))
+    {
+      cc->g.algo = PS_CONV_ALGO_DIRECT;
+      conv_case_algo (c, cc, nx, nw, nb);
+      conv_direct_cases++;
+    }
+}
+
 static void
 test_conv2d (void)
 {
   Case c;
+
+  conv_direct_cases = 0;
   for (int k = 0; case_init (&c, "conv", "conv2d", k); k++)
     {
       g_autoptr (GError) error = NULL;
@@ -255,12 +274,16 @@ test_conv2d (void)
       conv_case (&c, &cc, nx, nw, nb);
     }
   g_assert_cmpint (strlen (c.prefix), >, 0);
+  /* LeNet's two, several row tiles and blocks of outputs, groups, 9 taps wide ... */
+  g_assert_cmpint (conv_direct_cases, >=, 8);
 }
 
 static void
 test_conv1d (void)
 {
   Case c;
+
+  conv_direct_cases = 0;
   for (int k = 0; case_init (&c, "conv", "conv1d", k); k++)
     {
       g_autoptr (GError) error = NULL;
@@ -277,12 +300,15 @@ test_conv1d (void)
       cc.x = x, cc.w = w, cc.b = b;
       conv_case (&c, &cc, nx, nw, nb);
     }
+  g_assert_cmpint (conv_direct_cases, >=, 1);
 }
 
 static void
 test_conv_transpose2d (void)
 {
   Case c;
+
+  conv_direct_cases = 0;
   for (int k = 0; case_init (&c, "conv", "convt2d", k); k++)
     {
       g_autoptr (GError) error = NULL;
@@ -298,6 +324,7 @@ test_conv_transpose2d (void)
       cc.x = x, cc.w = w, cc.b = b;
       conv_case (&c, &cc, nx, nw, nb);
     }
+  g_assert_cmpint (conv_direct_cases, >=, 1);   /* the stride-1 case */
 }
 
 static void

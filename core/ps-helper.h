@@ -1,0 +1,23 @@
+/* ps-helper.h — one helper thread that core kernels share to split a job in two
+ *
+ *   if (ps_helper_claim ()) { ps_helper_start (fn, half); other half here; ps_helper_wait (); }
+ *   else { both halves here }
+ *
+ * The thread is started on first use and kept, so a steady state creates
+ * nothing.  A caller that finds it busy (another thread has claimed it), or
+ * a forked child (which has no such thread), does the work alone.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* TRUE: the helper is the caller's until ps_helper_wait. */
+gboolean ps_helper_claim (void);
+/* run fn (data) on the claimed helper */
+void     ps_helper_start (void (*fn) (gpointer data), gpointer data);
+/* wait for the job started, and release the helper */
+void     ps_helper_wait  (void);
+
+G_END_DECLS
