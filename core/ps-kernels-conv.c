@@ -319,8 +319,7 @@ direct_dims (const PsConvGeom *g, DirectDims *d)
 {
   d->tiles = (g->OW + DT - 1) / DT;
   d->Hp = g->H + g->pt + g->pb;
-  /* the weight gradient reads DB taps at a time */
-  d->Wp = d->tiles * DT + (g->kw + DB - 1) / DB * DB - 1;
+  d->Wp = d->tiles * DT + g->kw - 1;
   d->nob = (g->O / g->groups + DB - 1) / DB;
 }
 
@@ -409,6 +408,49 @@ direct_pack (const PsConvGeom *g, const float *w, gboolean flip, float *wp)
             }
 }
 
+/* the first cnt floats of v at p */
+#define st16_head(p, v, cnt)                                       \
+  do {                                                             \
+    if ((cnt) == DT)                                               \
+      *(PsV16u *) (p) = (v);                                       \
+    else                                                           \
+      for (int64_t l_ = 0; l_ < (cnt); l_++)                       \
+        (p)[l_] = (v)[l_];                                         \
+  } while (0)
+
+/* nb (a constant once inlined) output channels of one sample and group:
+ * xg is the group's padded input, wb the block's packed weight, yb the
+ * block's first output plane */
+static inline __attribute__ ((always_inline)) void
+direct_block (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
+              const float *wb, float *yb, const int nb)
+{
+  int64_t P = g->OH * g->OW;
+
+  for (int64_t oh = 0; oh < g->OH; oh++)
+    for (int64_t t = 0; t < d->tiles; t++)
+      {
+        PsV16 acc[DB] = { 0 };
+        int64_t cnt = MIN (DT, g->OW - t * DT);
+        for (int64_t c = 0; c < Cg; c++)
+          for (int64_t i = 0; i < g->kh; i++)
+            {
+              const float *xr = xg + (c * d->Hp + oh + i) * d->Wp + t * DT;
+              const float *wr = wb + (c * g->kh + i) * g->kw * DB;
+              for (int64_t j = 0; j < g->kw; j++)
+                {
+                  PsV16 xv = ld16 (xr + j);
+#pragma GCC unroll 8
+                  for (int b = 0; b < nb; b++)
+                    acc[b] += xv * wr[j * DB + b];
+                }
+            }
+#pragma GCC unroll 8
+        for (int b = 0; b < nb; b++)
+          st16_head (yb + b * P + oh * g->OW + t * DT, acc[b], cnt);
+      }
+}
+
 /* y (samples n0 .. n1 - 1) = conv (x, packed weight), overwritten */
 PS_DIRECT_CLONES static void
 direct_forward (const PsConvGeom *g, const float *x, const float *wp, float *y, float *xp,
@@ -426,31 +468,53 @@ direct_forward (const PsConvGeom *g, const float *x, const float *wp, float *y, 
         for (int64_t ob = 0; ob < d.nob; ob++)
           {
             const float *wb = wp + (gi * d.nob + ob) * Cg * khw * DB;
-            int64_t o0 = gi * Og + ob * DB, no = MIN (DB, Og - ob * DB);
+            const float *xg = xp + gi * Cg * d.Hp * d.Wp;
+            int64_t o0 = gi * Og + ob * DB;
             float *yb = y + (n * g->O + o0) * P;
-            for (int64_t oh = 0; oh < g->OH; oh++)
-              for (int64_t t = 0; t < d.tiles; t++)
-                {
-                  PsV16 acc[DB] = { 0 };
-                  int64_t cnt = MIN (DT, g->OW - t * DT);
-                  for (int64_t c = 0; c < Cg; c++)
-                    for (int64_t i = 0; i < g->kh; i++)
-                      {
-                        const float *xr = xp + ((gi * Cg + c) * d.Hp + oh + i) * d.Wp + t * DT;
-                        const float *wr = wb + (c * g->kh + i) * g->kw * DB;
-                        for (int64_t j = 0; j < g->kw; j++)
-                          {
-                            PsV16 xv = ld16 (xr + j);
-#pragma GCC unroll 8
-                            for (int b = 0; b < DB; b++)
-                              acc[b] += xv * wr[j * DB + b];
-                          }
-                      }
-                  for (int64_t b = 0; b < no; b++)
-                    memcpy (yb + b * P + oh * g->OW + t * DT, &acc[b], (size_t) cnt * sizeof (float));
-                }
+            /* as many accumulators as outputs in the block */
+            switch (MIN (DB, Og - ob * DB))
+              {
+              case 1: direct_block (g, &d, Cg, xg, wb, yb, 1); break;
+              case 2: direct_block (g, &d, Cg, xg, wb, yb, 2); break;
+              case 3: direct_block (g, &d, Cg, xg, wb, yb, 3); break;
+              case 4: direct_block (g, &d, Cg, xg, wb, yb, 4); break;
+              case 5: direct_block (g, &d, Cg, xg, wb, yb, 5); break;
+              case 6: direct_block (g, &d, Cg, xg, wb, yb, 6); break;
+              case 7: direct_block (g, &d, Cg, xg, wb, yb, 7); break;
+              default: direct_block (g, &d, Cg, xg, wb, yb, DB); break;
+              }
           }
     }
+}
+
+/* lo[j] (nj taps, a constant once inlined, from j0) += the products of one
+ * output channel's dy tiles dyo and one input channel's padded plane xc,
+ * for kernel row i */
+static inline __attribute__ ((always_inline)) void
+direct_taps (const PsConvGeom *g, const DirectDims *d, const float *dyo, const float *xc,
+             int64_t i, int64_t j0, float *lo, const int nj)
+{
+  int64_t row = d->tiles * DT;
+  PsV16 acc[DB];
+
+#pragma GCC unroll 8
+  for (int b = 0; b < nj; b++)
+    acc[b] = ld16 (lo + b * DT);
+  for (int64_t oh = 0; oh < g->OH; oh++)
+    {
+      const float *dr = dyo + oh * row;
+      const float *xr = xc + (oh + i) * d->Wp + j0;
+      for (int64_t t = 0; t < d->tiles; t++)
+        {
+          PsV16 dv = ld16 (dr + t * DT);
+#pragma GCC unroll 8
+          for (int b = 0; b < nj; b++)
+            acc[b] += dv * ld16 (xr + t * DT + b);
+        }
+    }
+#pragma GCC unroll 8
+  for (int b = 0; b < nj; b++)
+    *(PsV16u *) (lo + b * DT) = acc[b];
 }
 
 /* lanes (O, Cg, kh, kw, DT) += dy (samples n0 .. n1 - 1) times x's shifted tiles */
@@ -463,45 +527,39 @@ direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lane
 
   direct_dims (g, &d);
   Cg = g->C / g->groups, Og = g->O / g->groups, row = d.tiles * DT;
+  /* dy's rows padded to whole tiles: the lanes past a row's end stay zero */
   memset (dyp, 0, (size_t) (g->O * g->OH * row) * sizeof (float));
   for (int64_t n = n0; n < n1; n++)
     {
       direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
       for (int64_t o = 0; o < g->O; o++)
         for (int64_t oh = 0; oh < g->OH; oh++)
-          memcpy (dyp + (o * g->OH + oh) * row, dy + (n * g->O + o) * P + oh * g->OW,
-                  (size_t) g->OW * sizeof (float));
+          {
+            float *restrict dst = dyp + (o * g->OH + oh) * row;
+            const float *restrict src = dy + (n * g->O + o) * P + oh * g->OW;
+            for (int64_t l = 0; l < g->OW; l++)
+              dst[l] = src[l];
+          }
       for (int64_t o = 0; o < g->O; o++)
-        {
-          int64_t gi = o / Og;
-          for (int64_t c = 0; c < Cg; c++)
-            for (int64_t i = 0; i < g->kh; i++)
+        for (int64_t c = 0; c < Cg; c++)
+          for (int64_t i = 0; i < g->kh; i++)
+            for (int64_t j0 = 0; j0 < g->kw; j0 += DB)
               {
-                float *lo = lanes + (((o * Cg + c) * g->kh + i) * g->kw) * DT;
-                PsV16 acc[DB];
-                for (int64_t j0 = 0; j0 < g->kw; j0 += DB)
+                const float *dyo = dyp + o * g->OH * row;
+                const float *xc = xp + ((o / Og) * Cg + c) * d.Hp * d.Wp;
+                float *lo = lanes + (((o * Cg + c) * g->kh + i) * g->kw + j0) * DT;
+                switch (MIN (DB, g->kw - j0))
                   {
-                    int64_t nj = MIN (DB, g->kw - j0);
-#pragma GCC unroll 8
-                    for (int b = 0; b < DB; b++)
-                      acc[b] = b < nj ? (PsV16) ld16 (lo + (j0 + b) * DT) : (PsV16) { 0 };
-                    for (int64_t oh = 0; oh < g->OH; oh++)
-                      {
-                        const float *dr = dyp + (o * g->OH + oh) * row;
-                        const float *xr = xp + ((gi * Cg + c) * d.Hp + oh + i) * d.Wp + j0;
-                        for (int64_t t = 0; t < d.tiles; t++)
-                          {
-                            PsV16 dv = ld16 (dr + t * DT);
-#pragma GCC unroll 8
-                            for (int b = 0; b < DB; b++)
-                              acc[b] += dv * ld16 (xr + t * DT + b);
-                          }
-                      }
-                    for (int64_t b = 0; b < nj; b++)
-                      memcpy (lo + (j0 + b) * DT, &acc[b], sizeof acc[b]);
+                  case 1: direct_taps (g, &d, dyo, xc, i, j0, lo, 1); break;
+                  case 2: direct_taps (g, &d, dyo, xc, i, j0, lo, 2); break;
+                  case 3: direct_taps (g, &d, dyo, xc, i, j0, lo, 3); break;
+                  case 4: direct_taps (g, &d, dyo, xc, i, j0, lo, 4); break;
+                  case 5: direct_taps (g, &d, dyo, xc, i, j0, lo, 5); break;
+                  case 6: direct_taps (g, &d, dyo, xc, i, j0, lo, 6); break;
+                  case 7: direct_taps (g, &d, dyo, xc, i, j0, lo, 7); break;
+                  default: direct_taps (g, &d, dyo, xc, i, j0, lo, DB); break;
                   }
               }
-        }
     }
 }
 
