@@ -92,3 +92,34 @@ ps_helper_wait (void)
   pthread_mutex_unlock (&helper.lock);
   pthread_mutex_unlock (&helper.busy);
 }
+
+typedef struct
+{
+  void  (*fn) (int64_t, int64_t, gpointer);
+  gpointer data;
+  int64_t  begin, end;
+} SplitHalf;
+
+static void
+split_second (gpointer p)
+{
+  SplitHalf *h = p;
+
+  h->fn (h->begin, h->end, h->data);
+}
+
+void
+ps_helper_split (int64_t n, int64_t min_n, void (*fn) (int64_t begin, int64_t end, gpointer data),
+                 gpointer data)
+{
+  SplitHalf second = { fn, data, n / 2, n };
+
+  if (n < MAX (min_n, 2) || !ps_helper_claim ())
+    {
+      fn (0, n, data);
+      return;
+    }
+  ps_helper_start (split_second, &second);
+  fn (0, n / 2, data);
+  ps_helper_wait ();
+}

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,12 @@ gboolean ps_helper_claim (void);
 void     ps_helper_start (void (*fn) (gpointer data), gpointer data);
 /* wait for the job started, and release the helper */
 void     ps_helper_wait  (void);
+
+/* fn (0, n / 2) here and fn (n / 2, n) on the helper when n >= min_n and
+ * the helper is free, else fn (0, n) here: for loops whose iterations are
+ * independent (each result the same however the range is cut). */
+void     ps_helper_split (int64_t n, int64_t min_n,
+                          void (*fn) (int64_t begin, int64_t end, gpointer data),
+                          gpointer data);
 
 G_END_DECLS

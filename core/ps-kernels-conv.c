@@ -423,7 +423,7 @@ direct_pack (const PsConvGeom *g, const float *w, gboolean flip, float *wp)
  * block's first output plane */
 static inline __attribute__ ((always_inline)) void
 direct_block (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
-              const float *wb, float *yb, const int nb)
+              const float *wb, const float *bb, float *yb, const int nb)
 {
   int64_t P = g->OH * g->OW;
 
@@ -432,6 +432,10 @@ direct_block (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float 
       {
         PsV16 acc[DB] = { 0 };
         int64_t cnt = MIN (DT, g->OW - t * DT);
+        if (bb)   /* the bias first, then the taps */
+#pragma GCC unroll 8
+          for (int b = 0; b < nb; b++)
+            acc[b] += bb[b];
         for (int64_t c = 0; c < Cg; c++)
           for (int64_t i = 0; i < g->kh; i++)
             {
@@ -451,10 +455,10 @@ direct_block (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float 
       }
 }
 
-/* y (samples n0 .. n1 - 1) = conv (x, packed weight), overwritten */
+/* y (samples n0 .. n1 - 1) = conv (x, packed weight) + bias (or NULL), overwritten */
 PS_DIRECT_CLONES static void
-direct_forward (const PsConvGeom *g, const float *x, const float *wp, float *y, float *xp,
-                int64_t n0, int64_t n1)
+direct_forward (const PsConvGeom *g, const float *x, const float *wp, const float *bias,
+                float *y, float *xp, int64_t n0, int64_t n1)
 {
   DirectDims d;
   int64_t Cg, Og, khw = g->kh * g->kw, P = g->OH * g->OW;
@@ -470,18 +474,19 @@ direct_forward (const PsConvGeom *g, const float *x, const float *wp, float *y, 
             const float *wb = wp + (gi * d.nob + ob) * Cg * khw * DB;
             const float *xg = xp + gi * Cg * d.Hp * d.Wp;
             int64_t o0 = gi * Og + ob * DB;
+            const float *bb = bias ? bias + o0 : NULL;
             float *yb = y + (n * g->O + o0) * P;
             /* as many accumulators as outputs in the block */
             switch (MIN (DB, Og - ob * DB))
               {
-              case 1: direct_block (g, &d, Cg, xg, wb, yb, 1); break;
-              case 2: direct_block (g, &d, Cg, xg, wb, yb, 2); break;
-              case 3: direct_block (g, &d, Cg, xg, wb, yb, 3); break;
-              case 4: direct_block (g, &d, Cg, xg, wb, yb, 4); break;
-              case 5: direct_block (g, &d, Cg, xg, wb, yb, 5); break;
-              case 6: direct_block (g, &d, Cg, xg, wb, yb, 6); break;
-              case 7: direct_block (g, &d, Cg, xg, wb, yb, 7); break;
-              default: direct_block (g, &d, Cg, xg, wb, yb, DB); break;
+              case 1: direct_block (g, &d, Cg, xg, wb, bb, yb, 1); break;
+              case 2: direct_block (g, &d, Cg, xg, wb, bb, yb, 2); break;
+              case 3: direct_block (g, &d, Cg, xg, wb, bb, yb, 3); break;
+              case 4: direct_block (g, &d, Cg, xg, wb, bb, yb, 4); break;
+              case 5: direct_block (g, &d, Cg, xg, wb, bb, yb, 5); break;
+              case 6: direct_block (g, &d, Cg, xg, wb, bb, yb, 6); break;
+              case 7: direct_block (g, &d, Cg, xg, wb, bb, yb, 7); break;
+              default: direct_block (g, &d, Cg, xg, wb, bb, yb, DB); break;
               }
           }
     }
@@ -568,7 +573,7 @@ direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lane
 typedef struct
 {
   const PsConvGeom *g;
-  const float *x, *w, *dy, *wp;
+  const float *x, *w, *b, *dy, *wp;
   float *y, *dx, *dw, *ws;
   int64_t N;
 } DirectJob;
@@ -598,14 +603,14 @@ direct_run (DirectJob *j, int k, int n)
   }
   lanes = dyp + g->O * g->OH * d.tiles * DT;
   if (j->y)
-    direct_forward (g, j->x, j->wp, j->y, xp, n0, n1);
+    direct_forward (g, j->x, j->wp, j->b, j->y, xp, n0, n1);
   if (j->dw)
     {
       memset (lanes, 0, (size_t) (g->O * (g->C / g->groups) * g->kh * g->kw * DT) * sizeof (float));
       direct_weight (g, j->x, j->dy, lanes, xp, dyp, n0, n1);
     }
   if (j->dx)
-    direct_forward (&gt, j->dy, j->wp, j->dx, xp, n0, n1);
+    direct_forward (&gt, j->dy, j->wp, NULL, j->dx, xp, n0, n1);
 }
 
 static void
@@ -781,6 +786,11 @@ void
 ps_conv2d_forward (const PsConvGeom *g, const float *x, const float *w, const float *b,
                    float *y, float *ws)
 {
+  if (conv_use_direct (g))   /* the bias is the accumulators' start */
+    {
+      direct_conv (&(DirectJob) { .g = g, .x = x, .w = w, .b = b, .y = y, .ws = ws });
+      return;
+    }
   conv_forward_data (g, x, w, y, ws);
   if (b)
     bias_forward (g->N, g->O, g->OH * g->OW, b, y);
@@ -987,6 +997,66 @@ pool_is_2x2 (const PsPoolGeom *g)
          && 2 * g->OH <= g->H && 2 * g->OW <= g->W;
 }
 
+/* 2x2 windows of planes [begin, end) */
+PS_VECTOR_CLONES static void
+avg_pool_2x2_forward (const PsPoolGeom *g, const float *x, float *y, int64_t begin, int64_t end)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  for (int64_t nc = begin; nc < end; nc++)
+    for (int64_t oh = 0; oh < g->OH; oh++)
+      {
+        const float *r0 = x + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+        float *q = y + nc * P + oh * g->OW;
+        for (int64_t ow = 0; ow < g->OW; ow++)
+          q[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / 4.f;
+      }
+}
+
+PS_VECTOR_CLONES static void
+avg_pool_2x2_backward (const PsPoolGeom *g, const float *dy, float *dx, int64_t begin, int64_t end)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  for (int64_t nc = begin; nc < end; nc++)
+    for (int64_t oh = 0; oh < g->OH; oh++)
+      {
+        float *r0 = dx + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+        const float *q = dy + nc * P + oh * g->OW;
+        for (int64_t ow = 0; ow < g->OW; ow++)
+          {
+            float v = q[ow] / 4.f;
+            r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = v;
+          }
+      }
+}
+
+/* a pooling pass over planes, split with the helper thread when large */
+typedef struct
+{
+  const PsPoolGeom *g;
+  const float *in;
+  float *out;
+} PoolPass;
+
+static void
+avg_pool_2x2_forward_part (int64_t begin, int64_t end, gpointer p)
+{
+  PoolPass *a = p;
+
+  avg_pool_2x2_forward (a->g, a->in, a->out, begin, end);
+}
+
+static void
+avg_pool_2x2_backward_part (int64_t begin, int64_t end, gpointer p)
+{
+  PoolPass *a = p;
+
+  avg_pool_2x2_backward (a->g, a->in, a->out, begin, end);
+}
+
+#define PS_POOL_SPLIT_ELEMENTS (1 << 16)   /* input elements worth a second thread */
+
 PS_VECTOR_CLONES void
 ps_avg_pool2d_forward (const PsPoolGeom *g, const float *x, float *y)
 {
@@ -994,17 +1064,10 @@ ps_avg_pool2d_forward (const PsPoolGeom *g, const float *x, float *y)
 
   if (pool_is_2x2 (g))
     {
-      for (int64_t nc = 0; nc < g->N * g->C; nc++)
-        for (int64_t oh = 0; oh < g->OH; oh++)
-          {
-            const float *r0 = x + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
-            float *q = y + nc * P + oh * g->OW;
-            for (int64_t ow = 0; ow < g->OW; ow++)
-              q[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / 4.f;
-          }
+      ps_helper_split (g->N * g->C, PS_POOL_SPLIT_ELEMENTS / MAX (HW, 1),
+                       avg_pool_2x2_forward_part, &(PoolPass) { g, x, y });
       return;
     }
-
   for (int64_t nc = 0; nc < g->N * g->C; nc++)
     {
       const float *xp = x + nc * HW;
@@ -1029,17 +1092,8 @@ ps_avg_pool2d_backward (const PsPoolGeom *g, const float *dy, float *dx)
 
   if (pool_is_2x2 (g) && 2 * g->OH == g->H && 2 * g->OW == g->W)
     {
-      for (int64_t nc = 0; nc < g->N * g->C; nc++)
-        for (int64_t oh = 0; oh < g->OH; oh++)
-          {
-            float *r0 = dx + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
-            const float *q = dy + nc * P + oh * g->OW;
-            for (int64_t ow = 0; ow < g->OW; ow++)
-              {
-                float v = q[ow] / 4.f;
-                r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = v;
-              }
-          }
+      ps_helper_split (g->N * g->C, PS_POOL_SPLIT_ELEMENTS / MAX (HW, 1),
+                       avg_pool_2x2_backward_part, &(PoolPass) { g, dy, dx });
       return;
     }
   memset (dx, 0, (size_t) (g->N * g->C * HW) * sizeof (float));

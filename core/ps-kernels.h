@@ -231,6 +231,8 @@ void ps_act_backward (const PsAct *a, int64_t n, const float *x, const float *y,
 /* y = sigmoid(x), tanh(x) over n floats, vectorized (within a few ulp of
  * PyTorch's; y may be x). */
 void ps_sigmoid_array (const float *x, float *y, int64_t n);
+/* dx = g * (1 - y) * y, y = sigmoid (x) */
+void ps_sigmoid_backward_array (const float *y, const float *g, float *dx, int64_t n);
 void ps_tanh_array    (const float *x, float *y, int64_t n);
 
 /* PReLU: x (N, C, L), weight (1 or C) — num_parameters = 1 shares one slope. */

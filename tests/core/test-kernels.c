@@ -454,6 +454,50 @@ test_adaptive_pool2d (void)
     }
 }
 
+/* Large elementwise passes are split between the caller and the helper
+ * thread (ps_helper_split): the same bits as the same values computed in
+ * pieces too small to split.  LeNet's sizes: its first Sigmoid and AvgPool2d
+ * over a batch of 64. */
+static void
+test_split_passes (void)
+{
+  const int64_t N = 64, C = 6, H = 28, W = 28, n = N * C * H * W;
+  g_autofree float *x = g_new (float, n), *g = g_new (float, n);
+  g_autofree float *y = g_new (float, n), *y1 = g_new (float, n);
+  g_autofree float *d = g_new (float, n), *d1 = g_new (float, n);
+  g_autofree float *p = g_new (float, n / 4), *p1 = g_new (float, n / 4);
+  PsPoolGeom pg, pg1;
+
+  g_assert_true (n >= 4 * (1 << 16));
+  for (int64_t i = 0; i < n; i++)
+    {
+      x[i] = (float) ((i * 7919) % 2001 - 1000) / 97.f;
+      g[i] = (float) ((i * 104729) % 1999 - 999) / 313.f;
+    }
+  ps_sigmoid_array (x, y, n);
+  ps_sigmoid_backward_array (y, g, d, n);
+  for (int64_t i = 0; i < n; i += 1000)
+    {
+      int64_t m = MIN (1000, n - i);
+      ps_sigmoid_array (x + i, y1 + i, m);
+      ps_sigmoid_backward_array (y + i, g + i, d1 + i, m);
+    }
+  g_assert_cmpmem (y, n * sizeof (float), y1, n * sizeof (float));
+  g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+
+  g_assert_true (ps_pool_geom_init (&pg, N, C, H, W, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_true (ps_pool_geom_init (&pg1, 1, C, H, W, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  ps_avg_pool2d_forward (&pg, x, p);
+  for (int64_t s = 0; s < N; s++)
+    ps_avg_pool2d_forward (&pg1, x + s * C * H * W, p1 + s * C * H * W / 4);
+  g_assert_cmpmem (p, n / 4 * sizeof (float), p1, n / 4 * sizeof (float));
+  ps_avg_pool2d_backward (&pg, p, d);
+  for (int64_t s = 0; s < N; s++)
+    ps_avg_pool2d_backward (&pg1, p + s * C * H * W / 4, d1 + s * C * H * W);
+  g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+  g_assert_cmpfloat (d[0], ==, p[0] / 4.f);
+}
+
 static void
 test_pool_errors (void)
 {
@@ -1421,6 +1465,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/avg-pool2d", test_avg_pool2d);
   g_test_add_func ("/core/kernels/adaptive-pool2d", test_adaptive_pool2d);
   g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
+  g_test_add_func ("/core/kernels/split-passes", test_split_passes);
   g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
   g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
   g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
