@@ -17,12 +17,15 @@
 #include <string.h>
 
 /* The loops that move data (im2col, col2im, pooling) are built for AVX2 as
- * well as the baseline, the processor choosing at load time. */
+ * well as the baseline, the processor choosing at load time (the 2x2
+ * average pools, LeNet's, for AVX-512 too). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
     && !defined(__SANITIZE_THREAD__)   /* its resolvers run before TSan is ready */
 #define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#define PS_WIDE_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
 #define PS_VECTOR_CLONES
+#define PS_WIDE_CLONES
 #endif
 
 gboolean
@@ -363,7 +366,8 @@ direct_worker_floats (const PsConvGeom *g)
   direct_dims (&gt, &dt);
   return MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp)      /* padded input */
          + g->O * g->OH * d.tiles * DT                           /* dy's tiles */
-         + g->O * (g->C / g->groups) * g->kh * g->kw * DT;       /* dW's lanes */
+         + g->O * (g->C / g->groups) * g->kh * g->kw * DT        /* dW's lanes */
+         + g->O * DT;                                            /* db's lanes */
 }
 
 static int64_t
@@ -522,10 +526,11 @@ direct_taps (const PsConvGeom *g, const DirectDims *d, const float *dyo, const f
     *(PsV16u *) (lo + b * DT) = acc[b];
 }
 
-/* lanes (O, Cg, kh, kw, DT) += dy (samples n0 .. n1 - 1) times x's shifted tiles */
+/* lanes (O, Cg, kh, kw, DT) += dy (samples n0 .. n1 - 1) times x's shifted tiles;
+ * blanes (O, DT) += dy's tiles, when not NULL */
 PS_DIRECT_CLONES static void
-direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lanes, float *xp,
-               float *dyp, int64_t n0, int64_t n1)
+direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lanes, float *blanes,
+               float *xp, float *dyp, int64_t n0, int64_t n1)
 {
   DirectDims d;
   int64_t Cg, Og, P = g->OH * g->OW, row;
@@ -544,6 +549,9 @@ direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lane
             const float *restrict src = dy + (n * g->O + o) * P + oh * g->OW;
             for (int64_t l = 0; l < g->OW; l++)
               dst[l] = src[l];
+            if (blanes)
+              for (int64_t t = 0; t < d.tiles; t++)
+                *(PsV16u *) (blanes + o * DT) += ld16 (dst + t * DT);
           }
       for (int64_t o = 0; o < g->O; o++)
         for (int64_t c = 0; c < Cg; c++)
@@ -574,7 +582,7 @@ typedef struct
 {
   const PsConvGeom *g;
   const float *x, *w, *b, *dy, *wp;
-  float *y, *dx, *dw, *ws;
+  float *y, *dx, *dw, *db, *ws;
   int64_t N;
 } DirectJob;
 
@@ -590,7 +598,7 @@ direct_run (DirectJob *j, int k, int n)
 {
   const PsConvGeom *g = j->g;
   DirectDims d;
-  float *xp = direct_worker_ws (j, k), *dyp, *lanes;
+  float *xp = direct_worker_ws (j, k), *dyp, *lanes, *blanes;
   int64_t n0 = j->N * k / n, n1 = j->N * (k + 1) / n;
   PsConvGeom gt;
 
@@ -602,12 +610,13 @@ direct_run (DirectJob *j, int k, int n)
     dyp = xp + MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp);
   }
   lanes = dyp + g->O * g->OH * d.tiles * DT;
+  blanes = lanes + g->O * (g->C / g->groups) * g->kh * g->kw * DT;
   if (j->y)
     direct_forward (g, j->x, j->wp, j->b, j->y, xp, n0, n1);
   if (j->dw)
     {
-      memset (lanes, 0, (size_t) (g->O * (g->C / g->groups) * g->kh * g->kw * DT) * sizeof (float));
-      direct_weight (g, j->x, j->dy, lanes, xp, dyp, n0, n1);
+      memset (lanes, 0, (size_t) (blanes + g->O * DT - lanes) * sizeof (float));
+      direct_weight (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
     }
   if (j->dx)
     direct_forward (&gt, j->dy, j->wp, NULL, j->dx, xp, n0, n1);
@@ -648,13 +657,21 @@ direct_conv (DirectJob *j)
       int64_t nw = g->O * (g->C / g->groups) * g->kh * g->kw;
       for (int k = 0; k < n; k++)
         {
-          const float *lanes = direct_worker_ws (j, k) + direct_worker_floats (g) - nw * DT;
+          const float *blanes = direct_worker_ws (j, k) + direct_worker_floats (g) - g->O * DT;
+          const float *lanes = blanes - nw * DT;
           for (int64_t i = 0; i < nw; i++)
             {
               float s = 0.f;
               for (int l = 0; l < DT; l++)
                 s += lanes[i * DT + l];
               j->dw[i] += s;
+            }
+          for (int64_t o = 0; j->db && o < g->O; o++)
+            {
+              float s = 0.f;
+              for (int l = 0; l < DT; l++)
+                s += blanes[o * DT + l];
+              j->db[o] += s;
             }
         }
     }
@@ -800,6 +817,14 @@ void
 ps_conv2d_backward (const PsConvGeom *g, const float *x, const float *w, const float *dy,
                     float *dx, float *dw, float *db, float *ws)
 {
+  if (dw && db && conv_use_direct (g))
+    {
+      /* the bias gradient sums dy's tiles as the weight gradient copies them */
+      direct_conv (&(DirectJob) { .g = g, .x = x, .dy = dy, .dw = dw, .db = db, .ws = ws });
+      if (dx)
+        direct_conv (&(DirectJob) { .g = g, .w = w, .dy = dy, .dx = dx, .ws = ws });
+      return;
+    }
   if (db)
     bias_backward (g->N, g->O, g->OH * g->OW, dy, db);
   if (dx || dw)
@@ -998,7 +1023,7 @@ pool_is_2x2 (const PsPoolGeom *g)
 }
 
 /* 2x2 windows of planes [begin, end) */
-PS_VECTOR_CLONES static void
+PS_WIDE_CLONES static void
 avg_pool_2x2_forward (const PsPoolGeom *g, const float *x, float *y, int64_t begin, int64_t end)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
@@ -1013,7 +1038,7 @@ avg_pool_2x2_forward (const PsPoolGeom *g, const float *x, float *y, int64_t beg
       }
 }
 
-PS_VECTOR_CLONES static void
+PS_WIDE_CLONES static void
 avg_pool_2x2_backward (const PsPoolGeom *g, const float *dy, float *dx, int64_t begin, int64_t end)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;

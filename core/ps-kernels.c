@@ -130,8 +130,11 @@ sigmoidf (float x)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
     && !defined(__SANITIZE_THREAD__)   /* its resolvers run before TSan is ready */
 #define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
+/* elementwise passes over whole layers (no sum whose order the width would change) */
+#define PS_WIDE_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
 #define PS_VECTOR_CLONES
+#define PS_WIDE_CLONES
 #endif
 
 /* exp(x) within about one ulp of expf (Cephes' reduction and polynomial),
@@ -167,14 +170,14 @@ exp_vec (float x)
 /* Sigmoid and tanh over arrays, vectorized (the sigmoid layers of LeNet
  * evaluate millions of them per step).  tanh(x) = 1 - 2 / (exp(2x) + 1) for
  * |x| >= 0.625. */
-PS_VECTOR_CLONES static void
+PS_WIDE_CLONES static void
 sigmoid_range (const float *x, float *y, int64_t begin, int64_t end)
 {
   for (int64_t i = begin; i < end; i++)
     y[i] = 1.f / (1.f + exp_vec (-x[i]));
 }
 
-PS_VECTOR_CLONES static void
+PS_WIDE_CLONES static void
 sigmoid_backward_range (const float *y, const float *g, float *dx, int64_t begin, int64_t end)
 {
   for (int64_t i = begin; i < end; i++)
