@@ -18,7 +18,7 @@ static struct
   pthread_mutex_t busy;          /* held by the caller that has the helper */
   pthread_mutex_t lock;
   pthread_cond_t  cond;          /* a job was handed over, or finished */
-  void          (*fn) (gpointer);
+  void          (*fn) (gpointer);  /* handed over, not yet taken by the thread */
   gpointer        data;
   gboolean        running;       /* handed over and not done */
 } helper = {
@@ -39,10 +39,10 @@ helper_main (void *unused)
         pthread_cond_wait (&helper.cond, &helper.lock);
       fn = helper.fn;
       data = helper.data;
+      helper.fn = NULL;           /* taken: from now on it cannot be withdrawn */
       pthread_mutex_unlock (&helper.lock);
       fn (data);
       pthread_mutex_lock (&helper.lock);
-      helper.fn = NULL;
       helper.running = FALSE;
       pthread_cond_broadcast (&helper.cond);
     }
@@ -93,6 +93,25 @@ ps_helper_wait (void)
   pthread_mutex_unlock (&helper.busy);
 }
 
+gboolean
+ps_helper_join (void)
+{
+  gboolean withdrawn;
+
+  pthread_mutex_lock (&helper.lock);
+  withdrawn = helper.fn != NULL;
+  if (withdrawn)
+    {
+      helper.fn = NULL;
+      helper.running = FALSE;
+    }
+  while (helper.running)
+    pthread_cond_wait (&helper.cond, &helper.lock);
+  pthread_mutex_unlock (&helper.lock);
+  pthread_mutex_unlock (&helper.busy);
+  return !withdrawn;
+}
+
 typedef struct
 {
   void  (*fn) (int64_t, int64_t, gpointer);
@@ -121,5 +140,6 @@ ps_helper_split (int64_t n, int64_t min_n, void (*fn) (int64_t begin, int64_t en
     }
   ps_helper_start (split_second, &second);
   fn (0, n / 2, data);
-  ps_helper_wait ();
+  if (!ps_helper_join ())
+    fn (n / 2, n, data);
 }

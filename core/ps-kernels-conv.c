@@ -629,7 +629,8 @@ direct_run_second (gpointer data)
 }
 
 /* The samples are split in two halves, the second on the helper thread
- * when it is free (else here, after the first): the same sums either way. */
+ * when it is free and begins it while the first is computed here (else
+ * here, after the first): the same sums either way. */
 static void
 direct_conv (DirectJob *j)
 {
@@ -648,9 +649,7 @@ direct_conv (DirectJob *j)
   if (helped)
     ps_helper_start (direct_run_second, j);
   direct_run (j, 0, n);
-  if (helped)
-    ps_helper_wait ();
-  else
+  if (!helped || !ps_helper_join ())
     direct_run (j, 1, n);
   if (j->dw)
     {
