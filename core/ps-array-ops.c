@@ -922,3 +922,57 @@ ps_array_init_ (PsArray *a, const PsInitScheme *scheme, PsRng *rng, GError **err
     }
   return ps_array_write_from (a, PS_DTYPE_F32, t->data, error);
 }
+
+/* F.one_hot: int64 indices → int64 (..., num_classes), PyTorch's checks in its order */
+PsArray *
+ps_array_one_hot (PsArray *a, int64_t num_classes, GError **error)
+{
+  g_autoptr (PsArray) c = NULL;
+  int64_t shape[PS_ARRAY_MAX_DIMS];
+  const int64_t *idx;
+  int64_t *out;
+  PsArray *r;
+
+  if (a->dtype != PS_DTYPE_I64)
+    {
+      ps_array_set_error (error, RUNTIME, "one_hot is only applicable to index tensor.");
+      return NULL;
+    }
+  if (a->ndim >= PS_ARRAY_MAX_DIMS)
+    {
+      ps_array_set_error (error, RUNTIME, "tensors of more than %d dimensions are not "
+                          "supported", PS_ARRAY_MAX_DIMS);
+      return NULL;
+    }
+  if ((c = ps_array_contiguous (a, error)) == NULL || (idx = ps_array_data (c, error)) == NULL)
+    return NULL;
+  if (c->numel == 0 && num_classes <= 0)
+    {
+      ps_array_set_error (error, RUNTIME, "Can not infer total number of classes from empty tensor.");
+      return NULL;
+    }
+  for (int64_t i = 0; i < c->numel; i++)
+    if (idx[i] < 0)
+      {
+        ps_array_set_error (error, RUNTIME, "Class values must be non-negative.");
+        return NULL;
+      }
+  if (num_classes == -1)
+    for (int64_t i = 0; i < c->numel; i++)
+      num_classes = MAX (num_classes, idx[i] + 1);
+  else
+    for (int64_t i = 0; i < c->numel; i++)
+      if (idx[i] >= num_classes)
+        {
+          ps_array_set_error (error, RUNTIME, "Class values must be smaller than num_classes.");
+          return NULL;
+        }
+  memcpy (shape, c->shape, (size_t) c->ndim * sizeof (int64_t));
+  shape[c->ndim] = num_classes;
+  if ((r = ps_array_alloc (PS_DTYPE_I64, c->ndim + 1, shape, TRUE, error)) == NULL)
+    return NULL;
+  out = ps_array_data (r, error);
+  for (int64_t i = 0; i < c->numel; i++)
+    out[i * num_classes + idx[i]] = 1;
+  return r;
+}

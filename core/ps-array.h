@@ -180,6 +180,10 @@ PsArray    *ps_array_new_rand     (PsRng *rng, PsDtype dtype, int ndim, const in
                                    GError **error);
 PsArray    *ps_array_new_randn    (PsRng *rng, PsDtype dtype, int ndim, const int64_t *shape,
                                    GError **error);
+/* F.one_hot(a, num_classes): a int64 indices, num_classes -1 for a's max + 1;
+ * int64 of a's shape and one more dimension.  PyTorch's RuntimeErrors for a
+ * float a, a negative index or one not below num_classes. */
+PsArray    *ps_array_one_hot      (PsArray *a, int64_t num_classes, GError **error);
 
 /* The parameter itself (a leaf; requires_grad as the parameter's flag).
  * Its storage is the parameter's data, looked up at each access; its .grad

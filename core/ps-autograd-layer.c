@@ -236,20 +236,20 @@ ps_autograd_layer_forward (PsModule *m, PsArray *x, PsRng *rng, GError **error)
       layer_call_free (c);
       return NULL;
     }
-  if (c->op.kind == PS_OP_BATCH_NORM && c->training && xc->ndim >= 2)
+  if (!ps_layer_op_check_mode (&c->op, xc->ndim, xc->shape, c->training, &local))
     {
-      /* F.batch_norm's check: statistics of one value are no statistics */
-      int64_t per_channel = xc->shape[0];
-      for (int d = 2; d < xc->ndim; d++)
-        per_channel *= xc->shape[d];
-      if (per_channel == 1)
+      /* nn.BatchNorm's forward counts the batch before F.batch_norm refuses
+       * it: num_batches_tracked moves, the running statistics do not */
+      PsParam *nbt = ps_module_get_buffer_by_name (m, "num_batches_tracked");
+      if (nbt && ps_param_get_data (nbt))
         {
-          g_autofree char *s = ps_shape_to_string (xc->ndim, xc->shape);
-          ps_array_set_error (error, VALUE, "Expected more than 1 value per channel when training, "
-                              "got input size torch.Size(%s)", s);
-          layer_call_free (c);
-          return NULL;
+          ps_param_get_data (nbt)->data[0] += 1.f;
+          ps_param_changed (nbt, PS_CHANGE_DATA);
         }
+      ps_array_set_error (error, VALUE, "%s", local->message);
+      g_clear_error (&local);
+      layer_call_free (c);
+      return NULL;
     }
   if (c->op.kind == PS_OP_DROPOUT && rng == NULL)
     {

@@ -73,6 +73,11 @@ void      ps_node_save   (PsNode *node, int i, PsArray *a);
 /* The saved array, or NULL with PyTorch's error when it was freed by an
  * earlier backward or modified in place since. */
 PsArray  *ps_node_saved  (PsNode *node, int i, GError **error);
+/* FALSE with PyTorch's error when s (NULL: TRUE) is no longer at version,
+ * the version of its storage when it was saved (from: the grad_fn name of
+ * what was saved, or NULL). */
+gboolean  ps_autograd_check_version (PsArray *s, guint64 version, const char *from,
+                                     GError **error);
 
 /* In-place on a: the checks of PyTorch (a leaf that requires grad, or a
  * view of one, while grad mode is on: RuntimeError). */

@@ -204,6 +204,28 @@ ps_node_save (PsNode *node, int i, PsArray *a)
   node->saved_from[i] = a->grad_fn ? a->grad_fn->name : NULL;
 }
 
+gboolean
+ps_autograd_check_version (PsArray *s, guint64 version, const char *from, GError **error)
+{
+  g_autofree char *shape = NULL, *of = NULL;
+  const char *type;
+
+  if (s == NULL || s->storage->version == version)
+    return TRUE;
+  shape = ps_shape_to_string (s->ndim, s->shape);
+  type = s->dtype == PS_DTYPE_F64 ? "DoubleTensor" : s->dtype == PS_DTYPE_I64 ? "LongTensor"
+         : s->dtype == PS_DTYPE_BOOL ? "BoolTensor" : "FloatTensor";
+  of = from ? g_strdup_printf (", which is output 0 of %s,", from) : g_strdup ("");
+  ps_array_set_error (error, RUNTIME, "one of the variables needed for gradient computation "
+                      "has been modified by an inplace operation: [torch.%s %s]%s is at "
+                      "version %" G_GUINT64_FORMAT "; expected version %" G_GUINT64_FORMAT
+                      " instead. Hint: enable anomaly detection to find the operation that "
+                      "failed to compute its gradient, with "
+                      "torch.autograd.set_detect_anomaly(True).", type, shape, of,
+                      s->storage->version, version);
+  return FALSE;
+}
+
 PsArray *
 ps_node_saved (PsNode *node, int i, GError **error)
 {
@@ -219,24 +241,8 @@ ps_node_saved (PsNode *node, int i, GError **error)
                           "to access saved tensors after calling backward.");
       return NULL;
     }
-  if (s && s->storage->version != node->saved_version[i])
-    {
-      g_autofree char *shape = ps_shape_to_string (s->ndim, s->shape);
-      const char *type = s->dtype == PS_DTYPE_F64 ? "DoubleTensor"
-                         : s->dtype == PS_DTYPE_I64 ? "LongTensor"
-                         : s->dtype == PS_DTYPE_BOOL ? "BoolTensor" : "FloatTensor";
-      g_autofree char *from = node->saved_from[i]
-                              ? g_strdup_printf (", which is output 0 of %s,", node->saved_from[i])
-                              : g_strdup ("");
-      ps_array_set_error (error, RUNTIME, "one of the variables needed for gradient computation "
-                          "has been modified by an inplace operation: [torch.%s %s]%s is at "
-                          "version %" G_GUINT64_FORMAT "; expected version %" G_GUINT64_FORMAT
-                          " instead. Hint: enable anomaly detection to find the operation that "
-                          "failed to compute its gradient, with "
-                          "torch.autograd.set_detect_anomaly(True).", type, shape, from,
-                          s->storage->version, node->saved_version[i]);
-      return NULL;
-    }
+  if (!ps_autograd_check_version (s, node->saved_version[i], node->saved_from[i], error))
+    return NULL;
   return s;
 }
 
@@ -291,6 +297,27 @@ ps_array_set_requires_grad (PsArray *a, gboolean requires_grad, GError **error)
     ps_param_set_requires_grad (a->storage->param, requires_grad);
   else
     a->requires_grad = !!requires_grad;
+  return TRUE;
+}
+
+gboolean
+ps_array_detach_ (PsArray *a, GError **error)
+{
+  if (a->is_view)
+    {
+      ps_array_set_error (error, RUNTIME, "Can't detach views in-place. Use detach() instead. If "
+                          "you are using DistributedDataParallel (DDP) for training, and "
+                          "gradient_as_bucket_view is set as True, gradients are views of DDP "
+                          "buckets, and hence detach_() cannot be called on these gradients. To "
+                          "fix this error, please refer to the Optimizer.zero_grad() function in "
+                          "torch/optim/optimizer.py as the solution.");
+      return FALSE;
+    }
+  g_clear_pointer (&a->grad_fn, ps_node_unref);
+  if (a->is_param)
+    ps_param_set_requires_grad (a->storage->param, FALSE);
+  else
+    a->requires_grad = FALSE;
   return TRUE;
 }
 

@@ -34,6 +34,9 @@ gboolean    ps_array_get_requires_grad (const PsArray *a);
  * turning it off on a non-leaf).  For a parameter it sets the parameter's
  * flag. */
 gboolean    ps_array_set_requires_grad (PsArray *a, gboolean requires_grad, GError **error);
+/* t.detach_(): t leaves the graph (no grad_fn) and no longer requires grad;
+ * PyTorch's RuntimeError for a view of a tensor that requires grad. */
+gboolean    ps_array_detach_           (PsArray *a, GError **error);
 /* t.is_leaf: no grad_fn. */
 gboolean    ps_array_is_leaf           (const PsArray *a);
 /* "AddmmBackward0" or NULL for a leaf; static string. */
@@ -71,6 +74,15 @@ void        ps_autograd_no_grad_pop    (void);       /* leave it */
  * materialized with rng on its first call.  Errors in PyTorch's words,
  * naming the module. */
 PsArray    *ps_autograd_module_forward (PsModule *module, PsArray *x, PsRng *rng, GError **error);
+/* An nn.RNN, nn.GRU or nn.LSTM called as `rnn(x, h0)` / `lstm(x, (h0, c0))`:
+ * h0 and c0 NULL for zeros (an LSTM takes both or neither); out, h_n and, for
+ * an LSTM when cn is not NULL, c_n, recorded as PyTorch records them (one
+ * backward gives the gradients of x, h0, c0 and every weight).  FALSE with
+ * PyTorch's RuntimeError text when a shape or dtype does not fit; nothing
+ * changes then. */
+gboolean    ps_autograd_recurrent_forward (PsModule *module, PsArray *x, PsArray *h0,
+                                           PsArray *c0, PsArray **out, PsArray **hn,
+                                           PsArray **cn, GError **error);
 
 /* ------------------------------------------------------------- losses */
 

@@ -467,6 +467,27 @@ ps_layer_op_plan (const PsLayerOp *op, PsLayerOpState *st, int ndim, const int64
 /* ---- running ---------------------------------------------------------------- */
 
 gboolean
+ps_layer_op_check_mode (const PsLayerOp *op, int ndim, const int64_t *shape, gboolean training,
+                        GError **error)
+{
+  int64_t per_channel;
+
+  if (op->kind != PS_OP_BATCH_NORM || !training || ndim < 2)
+    return TRUE;
+  per_channel = shape[0];
+  for (int d = 2; d < ndim; d++)
+    per_channel *= shape[d];
+  if (per_channel == 1)
+    {
+      g_autofree char *s = ps_shape_to_string (ndim, shape);
+      g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "Expected more than 1 value per channel "
+                   "when training, got input size torch.Size(%s)", s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 ps_layer_op_check_input (const PsLayerOp *op, const PsLayerOpState *st, const float *x,
                          GError **error)
 {

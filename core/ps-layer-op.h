@@ -116,6 +116,11 @@ typedef struct
 gboolean ps_layer_op_plan     (const PsLayerOp *op, PsLayerOpState *st, int ndim,
                                const int64_t *shape, int *out_ndim, int64_t *out_shape,
                                GError **error);
+/* What the mode adds to the plan: a BatchNorm in training mode needs more
+ * than one value per channel (F.batch_norm's ValueError, "Expected more than
+ * 1 value per channel when training, got input size torch.Size([1, 4])"). */
+gboolean ps_layer_op_check_mode (const PsLayerOp *op, int ndim, const int64_t *shape,
+                                 gboolean training, GError **error);
 /* Values the shape does not show: an Embedding's indices must be integers
  * in [0, num_embeddings) ("index out of range in self", as PyTorch). */
 gboolean ps_layer_op_check_input (const PsLayerOp *op, const PsLayerOpState *st, const float *x,

@@ -510,6 +510,19 @@ ps_mf_call_method (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kw
         return FAIL (call, "append(): %s", err->message);
       return val_ref (self);
     }
+  if (self->kind == V_MODULE && (strcmp (f->s, "eval") == 0 || strcmp (f->s, "train") == 0))
+    {
+      /* net.eval() / net.train(mode=True): the mode run and train use */
+      gboolean train = strcmp (f->s, "train") == 0;
+      Val *mode = pos->len > 0 ? pos->pdata[0] : kwn->len > 0 ? kwv->pdata[0] : NULL;
+      if (pos->len + kwn->len > (train ? 1u : 0u)
+          || (kwn->len && strcmp (kwn->pdata[0], "mode") != 0))
+        return FAIL (call, train ? _("train() takes one argument, mode") : _("eval() takes no arguments"));
+      if (mode && mode->kind != V_BOOL)
+        return FAIL (call, _("training mode is expected to be boolean"));
+      ps_module_set_training (self->module, train && (!mode || mode->i));
+      return val_ref (self);
+    }
   if (self->kind == V_TENSOR)   /* X.uniform_(a, b) etc.: values do not matter here */
     {
       if (strcmp (f->s, "uniform_") == 0)
@@ -519,7 +532,7 @@ ps_mf_call_method (Interp *in, Node *call, Val *f, GPtrArray *pos, GPtrArray *kw
       return val_ref (self);
     }
   return FAIL (call, _("%s.%s() is not supported in model files (supported: add_module, "
-               "append)"), val_type (self), f->s);
+               "append, train, eval)"), val_type (self), f->s);
 }
 
 /* net(X) in a model file: run a forward pass on zeros of X's shape so that
@@ -591,7 +604,8 @@ ps_mf_eval_attr (Interp *in, Node *n, Val *obj)
           p->module = ps_module_ref (obj->module);
           return p;
         }
-      if (strcmp (a, "add_module") == 0 || strcmp (a, "append") == 0)
+      if (strcmp (a, "add_module") == 0 || strcmp (a, "append") == 0 || strcmp (a, "eval") == 0
+          || strcmp (a, "train") == 0)
         {
           Val *m = val_named (V_METHOD, a);
           m->self = val_ref (obj);
@@ -601,7 +615,7 @@ ps_mf_eval_attr (Interp *in, Node *n, Val *obj)
         return val_int (strcmp (a, "in_features") == 0 ? ps_module_get_in_features (obj->module)
                         : ps_module_get_out_features (obj->module));
       return FAIL (n, _("%s has no attribute '%s' usable in a model file (weight, bias, add_module, "
-                   "in_features, out_features)"), ps_module_get_type_name (obj->module), a);
+                   "train, eval, in_features, out_features)"), ps_module_get_type_name (obj->module), a);
     }
   if (obj->kind == V_TENSOR)
     {

@@ -75,6 +75,7 @@ typedef struct
   PsTensor *use_dw, *use_db;  /* with record_uses: this use's own share of a tied gradient */
   gboolean  use_valid;        /* use_dw/use_db hold the last backward's shares */
   gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
+  gboolean  training;     /* the mode its last forward ran in */
   PsLayerOp op;
   PsLayerOpState st;      /* its plan and buffers, reused across forwards */
   gboolean  is_rnn;       /* an RNN, LSTM or GRU (ps-layer-recurrent): its output is out */
@@ -112,8 +113,8 @@ struct _PsTape
   gboolean  record_uses;  /* keep each use's share of a tied parameter's gradient */
   gboolean  have_forward;
   gboolean  bias_summed;  /* scratch holds the batch sum of the gradient in flight */
-  gboolean  training;     /* module.train() (TRUE) or .eval(): BatchNorm, Dropout */
-  gboolean  trained_forward;   /* the mode of the last forward */
+  gboolean  training;     /* with mode_set: train() (TRUE) or eval() for every layer */
+  gboolean  mode_set;     /* FALSE: each layer runs in its module's own mode, as in PyTorch */
   gboolean  planning;     /* the shape pass before a forward: every entry checks its input's
                            * shape and sizes its output, computes nothing, changes no
                            * parameter, buffer or generator; a shape error stops there */

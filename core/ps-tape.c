@@ -24,7 +24,6 @@ ps_tape_new (PsModule *model, PsRng *rng)
   PsTape *t = g_new0 (PsTape, 1);
   t->model = ps_module_ref (model);
   t->rng = rng;
-  t->training = TRUE;
   t->x0 = ps_tensor_new_1d (0);
   t->dy = ps_tensor_new_1d (0);
   t->scratch = ps_tensor_new_1d (0);
@@ -81,6 +80,14 @@ void
 ps_tape_set_training (PsTape *t, gboolean training)
 {
   t->training = training;
+  t->mode_set = TRUE;
+}
+
+/* the mode module m runs in */
+static gboolean
+mode_of (const PsTape *t, PsModule *m)
+{
+  return t->mode_set ? t->training : ps_module_get_training (m);
 }
 
 /* Point *slot at obj (holding a reference); TRUE if it changed. */
@@ -530,14 +537,20 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   io.y = e->out->data;
   io.weight = e->w ? ps_param_get_data (e->w)->data : NULL;
   io.bias = e->b ? ps_param_get_data (e->b)->data : NULL;
-  io.training = t->training;
+  e->training = io.training = mode_of (t, m);
   io.rng = t->rng;
   if (e->op.kind == PS_OP_BATCH_NORM)
     {
       io.running_mean = buffer_data (m, "running_mean");
       io.running_var = buffer_data (m, "running_var");
     }
-  if (e->op.kind == PS_OP_DROPOUT && t->training && t->rng == NULL && e->op.p > 0)
+  if (!ps_layer_op_check_mode (&e->op, in->ndim, in->shape, io.training, &local))
+    {
+      g_autofree char *path = ps_tape_module_path (t, m);
+      g_set_error (error, local->domain, local->code, "%s: %s", path, local->message);
+      return FALSE;
+    }
+  if (e->op.kind == PS_OP_DROPOUT && io.training && t->rng == NULL && e->op.p > 0)
     {
       g_autofree char *path = ps_tape_module_path (t, m);
       g_set_error (error, PS_ERROR, PS_ERROR_VALUE, "%s: Dropout in training mode needs a "
@@ -547,7 +560,7 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   if (t->planning)
     return TRUE;
   ps_layer_op_forward (&e->op, &e->st, &io);
-  if (e->op.kind == PS_OP_BATCH_NORM && t->training && io.running_mean)
+  if (e->op.kind == PS_OP_BATCH_NORM && io.training && io.running_mean)
     ps_module_batch_norm_counted (m);
   e->w_version = e->w ? ps_param_get_data_version (e->w) : 0;
   e->b_version = e->b ? ps_param_get_data_version (e->b) : 0;
@@ -570,7 +583,7 @@ forward_recurrent (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 
   if (!ps_recurrent_op_from_module (m, &e->rop, &local)
       || !ps_recurrent_plan (&e->rop, &e->rst, in->ndim, in->shape, 0, NULL, 0, NULL,
-                             t->training, &local))
+                             mode_of (t, m), &local))
     goto fail;
   for (guint k = 0; k < n; k++)
     if (!ps_param_is_initialized (ps_module_get_param (m, k)))
@@ -900,7 +913,6 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
       return NULL;
     }
   memcpy (t->x0->data, x->data, (size_t) x->numel * sizeof (float));
-  t->trained_forward = t->training;
   /* every shape first: a shape that does not fit changes nothing (no running
    * statistics, no lazy layer materialized, no random numbers drawn) */
   t->planning = TRUE;
@@ -970,7 +982,7 @@ backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
   io.x = in->data;
   io.y = e->out->data;
   io.weight = e->w ? ps_param_get_data (e->w)->data : NULL;
-  io.training = t->trained_forward;
+  io.training = e->training;
   if (e->op.kind == PS_OP_BATCH_NORM)
     io.running_mean = buffer_data (e->module, "running_mean");
   io.dy = (*gp)->data;

@@ -45,9 +45,11 @@ typedef struct _PsTape PsTape;
 PsTape         *ps_tape_new      (PsModule *model, PsRng *rng);   /* rng: borrowed, may be NULL */
 void            ps_tape_free     (PsTape *tape);
 
-/* module.train() (the default) or module.eval() for the next forwards: batch
- * statistics and running-statistics updates, or the running statistics, in
- * BatchNorm; a Dropout mask drawn from the tape's rng, or the identity. */
+/* module.train() or module.eval() for the next forwards: batch statistics and
+ * running-statistics updates, or the running statistics, in BatchNorm; a
+ * Dropout mask drawn from the tape's rng, or the identity.  Until it is
+ * called, each layer runs in its own module's mode (ps_module_get_training:
+ * a model file that ends with net.eval() runs in eval mode), as in PyTorch. */
 void            ps_tape_set_training (PsTape *tape, gboolean training);
 
 /* x: (..., in_features), or any shape the first layer takes ((N, C, H, W) for a

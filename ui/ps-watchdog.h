@@ -8,7 +8,12 @@
  *
  *   ParamScope-WATCHDOG: the main loop has not run for 2.3 s (2.1 s of it working)
  *
- * and, when it runs again, how long the stall lasted.  The window is then
+ * then where the main thread is (its stack, asked for with SIGUSR2; frames
+ * of static functions as binary(+offset), for addr2line), and, when it
+ * runs again, how long the stall lasted.  It also follows each GLib/GTK
+ * warning or critical with the stack it was logged from
+ * ("ParamScope-STACK: logged from", then the frames; not a failure by
+ * itself: the monkey allows some GTK messages of the test environment).  The window is then
  * not answering its user: a frame takes that long to draw.  CPU time, not
  * wall time alone: on a machine too loaded to run the process, the wait is
  * not the window's doing (the tests share two cores with other jobs).  The random-input

@@ -111,3 +111,6 @@ gboolean py_nn_record_forwards (PyInterp *ip, PsModule *root);
 /* py-nn-layers.c: the other torch.nn layers of core/ps-layer (Conv2d, BatchNorm2d, ...) */
 PsModule *py_nn_layer_new (PyInterp *ip, const char *cls, PyArgs *a);
 extern const char *const py_nn_layer_names[];
+/* A layer's constructor argument as the module's attribute (rnn.hidden_size,
+ * conv.kernel_size): a new reference, or NULL (nothing raised) when it has none. */
+PyObj    *py_nn_layer_option (PsModule *m, const char *name);

@@ -355,6 +355,31 @@ loss_new (PyInterp *ip, PyType *t, PyArgs *a)
   return &l->ob;
 }
 
+/* F.one_hot(tensor, num_classes=-1) */
+static PyObj *
+f_one_hot (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  PyObj *v[2] = { NULL, NULL };
+  gint64 n = -1;
+  PsArray *x, *r;
+  GError *e = NULL;
+
+  if (!py_parse_args (ip, a, "one_hot", (const char *[]) { "tensor", "num_classes", NULL }, 1, v))
+    return NULL;
+  if ((x = py_torch_array (v[0])) == NULL)
+    return py_raise (ip, py_exc_TypeError, "one_hot(): argument 'input' (position 1) must be "
+                     "Tensor, not %s", v[0]->type->name);
+  if (v[1] && !py_arg_int (ip, v[1], "num_classes", &n))
+    return NULL;
+  if ((r = ps_array_one_hot (x, n, &e)) == NULL)
+    {
+      py_raise (ip, py_exc_RuntimeError, "%s", e->message);
+      g_error_free (e);
+      return NULL;
+    }
+  return py_torch_wrap_array (ip, r);
+}
+
 /* ---- registration --------------------------------------------------------------------------- */
 
 void
@@ -369,6 +394,7 @@ py_functional_add (PyObj *functional)
   py_module_add (functional, "cross_entropy", py_native_new ("cross_entropy", f_cross_entropy, NULL));
   py_module_add (functional, "nll_loss", py_native_new ("nll_loss", f_nll_loss, NULL));
   py_module_add (functional, "mse_loss", py_native_new ("mse_loss", f_mse_loss, NULL));
+  py_module_add (functional, "one_hot", py_native_new ("one_hot", f_one_hot, NULL));
 }
 
 void

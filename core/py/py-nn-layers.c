@@ -81,3 +81,54 @@ out:
   ps_layer_args_free (args);
   return m;
 }
+
+/* a layer option as Python holds it: int, float, bool, str, None, tuples */
+static PyObj *
+from_variant (GVariant *v)
+{
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_VARIANT))
+    {
+      g_autoptr (GVariant) in = g_variant_get_variant (v);
+      return from_variant (in);
+    }
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_BOOLEAN))
+    return py_bool (g_variant_get_boolean (v));
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT64))
+    return py_int_new (g_variant_get_int64 (v));
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_INT32))
+    return py_int_new (g_variant_get_int32 (v));
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_DOUBLE))
+    return py_float_new (g_variant_get_double (v));
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+    return py_str_new (g_variant_get_string (v, NULL), -1);
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_MAYBE))
+    {
+      g_autoptr (GVariant) in = g_variant_get_maybe (v);
+      return in ? from_variant (in) : py_none;
+    }
+  if (g_variant_is_container (v))
+    {
+      gsize n = g_variant_n_children (v);
+      PyObj *t = py_tuple_new (n);
+      for (gsize i = 0; i < n && t; i++)
+        {
+          g_autoptr (GVariant) c = g_variant_get_child_value (v, i);
+          PyObj *x = from_variant (c);
+          if (!x)
+            {
+              py_decref (t);
+              return NULL;
+            }
+          PY_TUPLE (t)->items[i] = x;
+        }
+      return t;
+    }
+  return NULL;
+}
+
+PyObj *
+py_nn_layer_option (PsModule *m, const char *name)
+{
+  GVariant *v = ps_module_get_option (m, name);
+  return v ? from_variant (v) : NULL;
+}

@@ -18,6 +18,7 @@
 #include "ps-autograd.h"
 #include "ps-init.h"
 #include "ps-block.h"
+#include "ps-layer-recurrent.h"
 
 #include <math.h>
 #include <string.h>
@@ -624,6 +625,12 @@ module_getattr (PyInterp *ip, PyObj *o, const char *name)
     }
   if (strcmp (name, "training") == 0)
     return py_bool (ps_module_get_training (m));
+  if (ps_module_get_kind (m) == PS_MODULE_LAYER)
+    {
+      PyObj *v = py_nn_layer_option (m, name);
+      if (v)
+        return v;
+    }
   return py_instance_getattr (ip, o, name);
 }
 
@@ -791,6 +798,59 @@ module_len (PyInterp *ip, PyObj *o)
   return ps_module_get_n_children (PY_MOD (o));
 }
 
+/* rnn(input, hx=None): (out, h_n), or (out, (h_n, c_n)) for an LSTM, whose hx
+ * is read as PyTorch reads it (hx[0], hx[1]) */
+static PyObj *
+recurrent_call (PyInterp *ip, PsModule *m, PyArgs *a)
+{
+  gboolean lstm = strcmp (ps_module_get_type_name (m), "LSTM") == 0;
+  PyObj *args[2] = { NULL, NULL }, *state[2] = { NULL, NULL }, *r = NULL;
+  PsArray *x, *hx[2] = { NULL, NULL }, *out = NULL, *hn = NULL, *cn = NULL;
+  GError *e = NULL;
+
+  if (!py_parse_args (ip, a, "forward", (const char *[]) { "input", "hx", NULL }, 1, args))
+    return NULL;
+  if ((x = py_torch_array (args[0])) == NULL)
+    return py_raise (ip, py_exc_AttributeError, "'%s' object has no attribute 'dim'",
+                     args[0]->type->name);
+  if (args[1] && args[1] != py_none)
+    {
+      for (int i = 0; i < (lstm ? 2 : 1); i++)
+        {
+          if (lstm)
+            {
+              PyObj *key = py_int_new (i);
+              state[i] = py_getitem (ip, args[1], key);
+              py_decref (key);
+              if (!state[i])
+                goto out;
+            }
+          else
+            state[i] = py_incref (args[1]);
+          if ((hx[i] = py_torch_array (state[i])) == NULL)
+            {
+              py_raise (ip, py_exc_AttributeError, "'%s' object has no attribute 'dim'",
+                        state[i]->type->name);
+              goto out;
+            }
+        }
+    }
+  if (!ps_autograd_recurrent_forward (m, x, hx[0], hx[1], &out, &hn, lstm ? &cn : NULL, &e))
+    {
+      raise_gerror (ip, e);
+      goto out;
+    }
+  r = py_tuple_pack (2, py_torch_wrap_array (ip, out),
+                     lstm ? py_tuple_pack (2, py_torch_wrap_array (ip, hn),
+                                           py_torch_wrap_array (ip, cn))
+                          : py_torch_wrap_array (ip, hn));
+out:
+  for (int i = 0; i < 2; i++)
+    if (state[i])
+      py_decref (state[i]);
+  return r;
+}
+
 static PyObj *
 module_call (PyInterp *ip, PyObj *callee, PyArgs *a)
 {
@@ -807,6 +867,8 @@ module_call (PyInterp *ip, PyObj *callee, PyArgs *a)
       py_decref (m);
       return r;
     }
+  if (ps_recurrent_is_module (PY_MOD (callee)))
+    return recurrent_call (ip, PY_MOD (callee), a);
   if (a->npos != 1 || a->nkw)
     return py_raise (ip, py_exc_TypeError, "forward() takes 2 positional arguments but %d were given",
                      a->npos + 1);

@@ -177,6 +177,32 @@ dtype_arg (PyInterp *ip, PyObj *o, int *out)
   return TRUE;
 }
 
+/* device=: None or the CPU ('cpu', 'cpu:0'), where every tensor lives */
+static gboolean
+device_arg (PyInterp *ip, PyObj *v)
+{
+  const char *s;
+
+  if (v == NULL || v == py_none)
+    return TRUE;
+  if (!PY_IS (v, py_str_type))
+    {
+      py_raise (ip, py_exc_TypeError, "device must be a string such as 'cpu', not %s",
+                v->type->name);
+      return FALSE;
+    }
+  s = PY_STR (v);
+  if (strcmp (s, "cpu") == 0 || strcmp (s, "cpu:0") == 0)
+    return TRUE;
+  if (g_str_has_prefix (s, "cuda"))
+    py_raise (ip, py_exc_AssertionError, "Torch not compiled with CUDA enabled");
+  else
+    py_raise (ip, py_exc_RuntimeError, "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, "
+              "opencl, ideep, hip, ve, fpga, ort, xla, lazy, vulkan, mps, meta, hpu, privateuseone "
+              "device type at start of device string: %s", s);
+  return FALSE;
+}
+
 /* ---- torch.Size ------------------------------------------------------------------ */
 
 static PyObj *
@@ -908,6 +934,51 @@ static PyObj *t_double (PyInterp *ip, PyObj *self, PyArgs *a) { return to_dtype 
 static PyObj *t_long (PyInterp *ip, PyObj *self, PyArgs *a) { return to_dtype (ip, self, PS_DTYPE_I64); }
 static PyObj *t_bool (PyInterp *ip, PyObj *self, PyArgs *a) { return to_dtype (ip, self, PS_DTYPE_BOOL); }
 
+/* to(dtype), to(device), to(device, dtype), to(other), with dtype=, device=,
+ * non_blocking=, copy=: every tensor is on the CPU, so only a dtype changes */
+static PyObj *
+t_to (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  int dtype = -1;
+  gboolean copy = FALSE;
+
+  for (int i = 0; i < a->npos + a->nkw; i++)
+    {
+      PyObj *v = i < a->npos ? a->pos[i] : a->kwv[i - a->npos];
+      const char *kw = i < a->npos ? NULL : a->kwn[i - a->npos];
+      if (kw && (strcmp (kw, "non_blocking") == 0 || strcmp (kw, "copy") == 0))
+        {
+          if (strcmp (kw, "copy") == 0)
+            copy = py_truth (ip, v) == 1;
+          continue;
+        }
+      if (kw && strcmp (kw, "dtype") != 0 && strcmp (kw, "device") != 0)
+        return py_raise (ip, py_exc_TypeError, "to() got an unexpected keyword argument '%s'", kw);
+      if (PY_IS (v, dtype_type) && (!kw || strcmp (kw, "dtype") == 0))
+        dtype = ((PyDtype *) v)->dtype;
+      else if (py_torch_array (v) && !kw && i == 0)
+        dtype = ps_array_get_dtype (py_torch_array (v));
+      else if ((v == py_none || PY_IS (v, py_str_type)) && (!kw || strcmp (kw, "device") == 0))
+        {
+          if (!device_arg (ip, v))
+            return NULL;
+        }
+      else
+        return py_raise (ip, py_exc_TypeError, "to() received an invalid combination of "
+                         "arguments - got an argument of type %s", v->type->name);
+    }
+  if (copy)
+    {
+      GError *e = NULL;
+      g_autoptr (PsArray) c = ps_array_clone (SELF, &e);
+      if (!c)
+        return wrap (ip, NULL, &e);
+      return dtype < 0 ? wrap (ip, g_steal_pointer (&c), NULL)
+                       : wrap (ip, ps_array_to_dtype (c, (PsDtype) dtype, &e), &e);
+    }
+  return dtype < 0 ? py_incref (self) : to_dtype (ip, self, (PsDtype) dtype);
+}
+
 static PyObj *
 t_fill_ (PyInterp *ip, PyObj *self, PyArgs *a)
 {
@@ -996,6 +1067,17 @@ t_requires_grad_ (PyInterp *ip, PyObj *self, PyArgs *a)
     return NULL;
   GError *e = NULL;
   if (!ps_array_set_requires_grad (SELF, f ? py_truth (ip, f) : TRUE, &e))
+    return raise_gerror (ip, e);
+  return py_incref (self);
+}
+
+static PyObj *
+t_detach_ (PyInterp *ip, PyObj *self, PyArgs *a)
+{
+  GError *e = NULL;
+  if (!py_parse_args (ip, a, "detach_", (const char *[]) { NULL }, 0, NULL))
+    return NULL;
+  if (!ps_array_detach_ (SELF, &e))
     return raise_gerror (ip, e);
   return py_incref (self);
 }
@@ -1133,9 +1215,10 @@ static const PyMethodDef tensor_methods[] = {
   { "reshape", t_reshape }, { "view", t_view }, { "t", t_t }, { "transpose", t_transpose },
   { "unsqueeze", t_unsqueeze }, { "squeeze", t_squeeze }, { "flatten", t_flatten },
   { "clone", t_clone }, { "detach", t_detach }, { "float", t_float_ }, { "double", t_double },
-  { "long", t_long }, { "bool", t_bool },
+  { "long", t_long }, { "bool", t_bool }, { "to", t_to },
   { "fill_", t_fill_ }, { "zero_", t_zero_ }, { "copy_", t_copy_ }, { "uniform_", t_uniform_ },
   { "normal_", t_normal_ }, { "backward", t_backward }, { "requires_grad_", t_requires_grad_ },
+  { "detach_", t_detach_ },
   { "add_", t_add_ }, { "sub_", t_sub_ }, { "mul_", t_mul_ }, { "div_", t_div_ },
   { "add", t_add }, { "sub", t_sub }, { "mul", t_mul }, { "div", t_div }, { "matmul", t_matmul },
   { "mm", t_mm }, { "pow", t_pow },
@@ -1258,7 +1341,7 @@ f_tensor (PyInterp *ip, PyObj *self, PyArgs *a)
   return r;
 }
 
-/* zeros / ones / empty / rand / randn (*size, dtype=None, requires_grad=False) */
+/* zeros / ones / empty / rand / randn (*size, dtype=None, device=None, requires_grad=False) */
 static PyObj *
 make_filled (PyInterp *ip, PyArgs *a, const char *name, int kind)
 {
@@ -1266,6 +1349,11 @@ make_filled (PyInterp *ip, PyArgs *a, const char *name, int kind)
   for (int k = 0; k < a->nkw; k++)
     if (strcmp (a->kwn[k], "dtype") == 0)
       dt = a->kwv[k];
+    else if (strcmp (a->kwn[k], "device") == 0)
+      {
+        if (!device_arg (ip, a->kwv[k]))
+          return NULL;
+      }
     else if (strcmp (a->kwn[k], "requires_grad") == 0)
       rg = a->kwv[k];
     else if (strcmp (a->kwn[k], "size") == 0)

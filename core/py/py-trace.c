@@ -7,8 +7,9 @@
  * a submodule on it, `+`, F.relu, torch.sigmoid, torch.tanh, torch.cat(..., dim=1),
  * flatten(1), reshape(X.shape[0], -1) or reshape(-1, n), and mean over the dimensions
  * from 2 on each add an op and give a new register.  A recurrent layer's
- * call gives PyTorch's pair (output, h_n): the output is a recorded tensor,
- * h_n a stand-in that can only be ignored (`Y, _ = self.rnn(X)`).  Anything else on a recorded tensor (its
+ * call gives PyTorch's pair (output, h_n), (output, (h_n, c_n)) for an LSTM:
+ * the output is a recorded tensor, h_n and c_n stand-ins that can only be
+ * ignored (`Y, _ = self.rnn(X)`, `Y, (h, c) = self.lstm(X)`).  Anything else on a recorded tensor (its
  * values, a branch on them, an operation the tape has no step for) is an
  * error that names it.
  */
@@ -117,6 +118,9 @@ py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a)
       int reg = ((PyTraced *) call)->reg;
       PyObj *out = add_op (ip, &t->ob, PS_BLOCK_OUTPUT, NULL, &reg, 1);
       py_decref (call);
+      if (strcmp (ps_module_get_type_name (callee), "LSTM") == 0)   /* (out, (h_n, c_n)) */
+        return py_tuple_pack (2, out, py_tuple_pack (2, traced_new (&t->ob, reg, 3),
+                                                     traced_new (&t->ob, reg, 3)));
       return py_tuple_pack (2, out, traced_new (&t->ob, reg, 3));
     }
   return add_op (ip, &t->ob, PS_BLOCK_CALL, path, &((PyTraced *) x)->reg, 1);

@@ -1221,6 +1221,16 @@ static const TapeModel tape_models[] = {
   /* a language model with tied embedding and output weights: (output, h_n)
    * taken apart and reshape(-1, vocab) in its forward() */
   { "charlm", "cross_entropy", TRUE },
+  /* BatchNorm and Dropout in a class, the file ending with net.eval(): run and
+   * train run in eval mode, as the oracle's (which never calls net.train()) */
+  { "bn_eval", "cross_entropy", TRUE },
+  /* the layers no model above trains: ConvTranspose2d, AdaptiveMaxPool2d, PReLU,
+   * BatchNorm1d in training mode, Dropout(0.3) (PyTorch's masks, step by step),
+   * SELU, Softplus, ReLU6, Hardsigmoid */
+  { "gaps", "cross_entropy", TRUE },
+  /* a class whose forward takes a 2-layer bidirectional batch_first LSTM's
+   * (out, (h_n, c_n)) apart */
+  { "lstm_tagger", "sum", FALSE },
 };
 
 /* every tensor of the fixture want_rel equal to the file got within rtol */
@@ -1280,7 +1290,9 @@ test_tape_layers (void)
       g_autofree char *rel = g_strdup_printf ("kernels/tape/%s", tm->name);
       g_autofree char *base = ps_test_fixture (rel);
       g_autofree char *model = g_strconcat (base, g_str_has_prefix (tm->name, "d2l_")
-                                            || strcmp (tm->name, "charlm") == 0 ? ".py"
+                                            || strcmp (tm->name, "charlm") == 0
+                                            || strcmp (tm->name, "bn_eval") == 0
+                                            || strcmp (tm->name, "lstm_tagger") == 0 ? ".py"
                                             : ".repr.txt", NULL);
       g_autofree char *input = g_strconcat (base, ".input.safetensors", NULL);
       g_autofree char *weights = g_strconcat (base, ".weights.safetensors", NULL);
@@ -1333,6 +1345,81 @@ test_tape_layers (void)
                               "conv2d, but got input of size: [3, 32]"));
     g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   }
+  ps_test_rmdir (dir);
+}
+
+/* a BatchNorm in training mode with one value per channel: PyTorch's
+ * ValueError naming the layer, before anything changes (running statistics,
+ * num_batches_tracked), on the tape and in the CLI; in eval mode it runs */
+static void
+test_tape_batchnorm_one_value (void)
+{
+  static const struct
+  {
+    const char *text, *message;
+    int         ndim;
+    int64_t     shape[4];
+  } cases[] = {
+    { "Sequential(\n  (0): Linear(in_features=6, out_features=4, bias=True)\n"
+      "  (1): BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n)\n",
+      "1: Expected more than 1 value per channel when training, got input size "
+      "torch.Size([1, 4])", 2, { 1, 6 } },
+    { "Sequential(\n  (0): Conv2d(2, 3, kernel_size=(1, 1), stride=(1, 1))\n"
+      "  (1): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n)\n",
+      "1: Expected more than 1 value per channel when training, got input size "
+      "torch.Size([1, 3, 1, 1])", 4, { 1, 2, 1, 1 } },
+  };
+  g_autofree char *dir = ps_test_tmpdir ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsModule) net = NULL;
+      g_autoptr (PsTensor) x = ps_tensor_new (cases[i].ndim, cases[i].shape);
+      PsModule *bn;
+      PsTape *tape;
+      PsRng rng;
+
+      ps_rng_seed (&rng, 1);
+      net = ps_model_parse (cases[i].text, -1, "bn.txt", &rng, NULL, &error);
+      g_assert_no_error (error);
+      bn = ps_module_get_child (net, 1);
+      for (int64_t k = 0; k < x->numel; k++)
+        x->data[k] = 0.25f * (float) (k + 1);
+      tape = ps_tape_new (net, &rng);
+      g_assert_null (ps_tape_forward (tape, x, &error));
+      g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+      g_clear_error (&error);
+      for (int k = 0; k < 3; k++)
+        {
+          g_assert_cmpfloat (ps_param_get_data (ps_module_get_buffer_by_name (bn, "running_mean"))->data[k], ==, 0);
+          g_assert_cmpfloat (ps_param_get_data (ps_module_get_buffer_by_name (bn, "running_var"))->data[k], ==, 1);
+        }
+      g_assert_cmpfloat (ps_param_get_data (ps_module_get_buffer_by_name (bn, "num_batches_tracked"))->data[0], ==, 0);
+      /* net.eval(): the running statistics normalize the one sample */
+      ps_module_set_training (net, FALSE);
+      g_assert_nonnull (ps_tape_forward (tape, x, &error));
+      g_assert_no_error (error);
+      ps_tape_free (tape);
+
+      /* the CLI: the same words, exit status 1, nothing written */
+      {
+        g_autofree char *model = g_build_filename (dir, "bn.txt", NULL);
+        g_autofree char *input = g_build_filename (dir, "x.safetensors", NULL);
+        g_autofree char *out = g_build_filename (dir, "out.safetensors", NULL);
+        g_autofree char *sout = NULL, *serr = NULL;
+        const char *argv[] = { "run", model, "--input", input, "--loss", "sum", "-o", out, NULL };
+        const char *name = "input";
+        PsTensor *t = x;
+        g_assert_true (g_file_set_contents (model, cases[i].text, -1, NULL));
+        g_assert_true (ps_safetensors_write (input, 1, &name, &t, NULL, &error));
+        g_assert_no_error (error);
+        g_assert_cmpint (ps_test_run_cli (argv, &sout, &serr), ==, 1);
+        g_assert_nonnull (strstr (serr, cases[i].message));
+        g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+      }
+    }
   ps_test_rmdir (dir);
 }
 
@@ -1483,6 +1570,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/cli-bench-input", test_cli_bench_input);
   g_test_add_func ("/core/kernels/tape-layers", test_tape_layers);
   g_test_add_func ("/core/kernels/tape-resnet18", test_tape_resnet18);
+  g_test_add_func ("/core/kernels/tape-batchnorm-one-value", test_tape_batchnorm_one_value);
   g_test_add_func ("/core/kernels/examples-train", test_examples_train);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);

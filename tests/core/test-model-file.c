@@ -122,6 +122,24 @@ test_add_module_replaces (void)
     ")");
 }
 
+/* net.eval() and net.train(mode) set the mode of the module and all under
+ * it, as in PyTorch; run and train use it */
+static void
+test_train_eval (void)
+{
+  g_autoptr (PsModule) m = parse (
+    "net = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU(), nn.Linear(2, 1)))\n"
+    "net.eval()\n"
+    "net[1].train()\n"
+    "net[1][1].train(mode=False)\n");
+  g_assert_false (ps_module_get_training (m));
+  g_assert_false (ps_module_get_training (ps_module_get_child (m, 0)));
+  g_assert_true (ps_module_get_training (ps_module_get_child (m, 1)));
+  g_assert_true (ps_module_get_training (ps_module_get_child (ps_module_get_child (m, 1), 0)));
+  g_assert_false (ps_module_get_training (ps_module_get_child (ps_module_get_child (m, 1), 1)));
+  assert_error ("net = nn.Linear(2, 2)\nnet.eval(True)\n", "eval() takes no arguments");
+}
+
 static void
 test_binding_rules (void)
 {
@@ -266,6 +284,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-file/functions-loops", test_functions_loops);
   g_test_add_func ("/model-file/add-module-replaces", test_add_module_replaces);
   g_test_add_func ("/model-file/binding-rules", test_binding_rules);
+  g_test_add_func ("/model-file/train-eval", test_train_eval);
   g_test_add_func ("/model-file/tie-by-index", test_tie_by_index);
   g_test_add_func ("/model-file/lesson-statements", test_lesson_cells_ignored_statements);
   g_test_add_func ("/model-file/continuations", test_continuations);

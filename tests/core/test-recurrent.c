@@ -322,6 +322,175 @@ test_tape (void)
     }
 }
 
+static PsArray *
+array_of (const PsTensor *t, gboolean requires_grad)
+{
+  g_autoptr (GError) error = NULL;
+  PsArray *a = ps_array_new_from_tensor (t, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_array_set_requires_grad (a, requires_grad, &error));
+  return a;
+}
+
+static PsArray *
+weighted_sum (PsArray *a, const PsTensor *r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsArray) w = array_of (r, FALSE);
+  g_autoptr (PsArray) p = ps_array_binary (PS_BINARY_MUL, a, w, &error);
+  PsArray *s;
+  g_assert_no_error (error);
+  s = ps_array_sum (p, NULL, 0, FALSE, &error);
+  g_assert_no_error (error);
+  return s;
+}
+
+static PsArray *
+add (PsArray *a, PsArray *b)
+{
+  g_autoptr (GError) error = NULL;
+  PsArray *s = ps_array_binary (PS_BINARY_ADD, a, b, &error);
+  g_assert_no_error (error);
+  ps_array_unref (a);
+  ps_array_unref (b);
+  return s;
+}
+
+static void
+want_array (Case *c, PsArray *a, const char *role)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) t = NULL;
+  g_assert_nonnull (a);
+  t = ps_array_to_tensor (a, &error);
+  g_assert_no_error (error);
+  want (c, t, role, 1e-5);
+}
+
+/* called from code (ps_autograd_recurrent_forward, what `lstm(x, (h0, c0))`
+ * runs): out, h_n and c_n each a node named as PyTorch names it, and one
+ * backward of sum(out r_out) + sum(h_n r_hn) + sum(c_n r_cn) through the
+ * three giving PyTorch's gradients of x, h0, c0 and every parameter; twice,
+ * the second accumulating.  Without grad mode: no nodes. */
+static void
+test_autograd (void)
+{
+  g_autofree char *path = ps_test_fixture ("recurrent/layers.safetensors");
+  g_autoptr (PsSafetensors) fx = ps_safetensors_open (path, NULL);
+
+  for (int k = 0; k < (int) G_N_ELEMENTS (cases); k++)
+    {
+      Case c;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsArray) x = NULL, h0 = NULL, c0 = NULL;
+      gboolean lstm;
+      case_open (&c, fx, k);
+      lstm = c.op.mode == PS_RNN_LSTM;
+      x = array_of (c.x, TRUE);
+      h0 = c.h0 ? array_of (c.h0, TRUE) : NULL;
+      c0 = c.c0 ? array_of (c.c0, TRUE) : NULL;
+      for (int rep = 1; rep <= 2; rep++)
+        {
+          g_autoptr (PsArray) out = NULL, hn = NULL, cn = NULL, loss = NULL, gx = NULL;
+          const char *h_fn = c.st.unbatched ? "SqueezeBackward1" : "StackBackward0";
+          const char *out_fn = c.st.unbatched ? "SqueezeBackward1"
+                               : c.op.batch_first ? (lstm ? "TransposeBackward0" : "TransposeBackward1")
+                               : c.op.bidirectional ? "CatBackward0" : "StackBackward0";
+          g_assert_true (ps_autograd_recurrent_forward (c.m, x, h0, c0, &out, &hn,
+                                                        lstm ? &cn : NULL, &error));
+          g_assert_no_error (error);
+          want_array (&c, out, "out");
+          want_array (&c, hn, "hn");
+          g_assert_cmpstr (ps_array_get_grad_fn_name (out), ==, out_fn);
+          g_assert_cmpstr (ps_array_get_grad_fn_name (hn), ==, h_fn);
+          loss = add (weighted_sum (out, c.r_out), weighted_sum (hn, c.r_hn));
+          if (lstm)
+            {
+              want_array (&c, cn, "cn");
+              g_assert_cmpstr (ps_array_get_grad_fn_name (cn), ==, h_fn);
+              loss = add (loss, weighted_sum (cn, c.r_cn));
+            }
+          g_assert_true (ps_array_backward (loss, NULL, FALSE, &error));
+          g_assert_no_error (error);
+          if (rep == 1)
+            {
+              want_array (&c, gx = ps_array_get_grad (x), "gx");
+              if (h0)
+                {
+                  g_autoptr (PsArray) g = ps_array_get_grad (h0);
+                  want_array (&c, g, "gh0");
+                }
+              if (c0)
+                {
+                  g_autoptr (PsArray) g = ps_array_get_grad (c0);
+                  want_array (&c, g, "gc0");
+                }
+            }
+          for (guint i = 0; i < c.n; i++)
+            {
+              g_autofree char *role = g_strdup_printf ("g.%s", ps_module_get_param_name (c.m, i));
+              g_autoptr (PsTensor) g = ps_tensor_copy (ps_param_get_grad (ps_module_get_param (c.m, i)));
+              for (int64_t j = 0; j < g->numel; j++)   /* accumulated over rep backwards */
+                g->data[j] /= (float) rep;
+              want (&c, g, role, 1e-5);
+            }
+        }
+      /* no grad mode: plain values */
+      ps_autograd_no_grad_push ();
+      {
+        g_autoptr (PsArray) out = NULL, hn = NULL, cn = NULL;
+        g_assert_true (ps_autograd_recurrent_forward (c.m, x, h0, c0, &out, &hn,
+                                                      lstm ? &cn : NULL, &error));
+        g_assert_null (ps_array_get_grad_fn_name (out));
+        g_assert_null (ps_array_get_grad_fn_name (hn));
+        want_array (&c, out, "out");
+      }
+      ps_autograd_no_grad_pop ();
+      case_close (&c);
+    }
+}
+
+/* from code, a shape that does not fit is PyTorch's RuntimeError and records nothing;
+ * an unbatched input gives SqueezeBackward1 */
+static void
+test_autograd_errors (void)
+{
+  g_autoptr (PsModule) m = parse_layer ("nn.LSTM(3, 5, num_layers=2)");
+  g_autoptr (GError) error = NULL;
+  int64_t xs[3] = { 4, 2, 7 }, hs[3] = { 1, 2, 5 }, us[2] = { 4, 3 };
+  g_autoptr (PsArray) x = ps_array_new_zeros (PS_DTYPE_F32, 3, xs, NULL);
+  g_autoptr (PsArray) h = ps_array_new_zeros (PS_DTYPE_F32, 3, hs, NULL);
+  g_autoptr (PsArray) u = ps_array_new_zeros (PS_DTYPE_F32, 2, us, NULL);
+  g_autoptr (PsArray) d = ps_array_new_zeros (PS_DTYPE_F64, 2, us, NULL);
+  PsArray *out = NULL, *hn = NULL, *cn = NULL;
+
+  g_assert_false (ps_autograd_recurrent_forward (m, x, NULL, NULL, &out, &hn, &cn, &error));
+  g_assert_error (error, PS_ARRAY_ERROR, PS_ARRAY_ERROR_RUNTIME);
+  g_assert_cmpstr (error->message, ==, "input.size(-1) must be equal to input_size. Expected 3, got 7");
+  g_assert_true (out == NULL && hn == NULL && cn == NULL);
+  g_clear_error (&error);
+  xs[2] = 3;
+  g_clear_pointer (&x, ps_array_unref);
+  x = ps_array_new_zeros (PS_DTYPE_F32, 3, xs, NULL);
+  g_assert_false (ps_autograd_recurrent_forward (m, x, h, h, &out, &hn, &cn, &error));
+  g_assert_cmpstr (error->message, ==, "Expected hidden[0] size (2, 2, 5), got [1, 2, 5]");
+  g_clear_error (&error);
+  g_assert_false (ps_autograd_recurrent_forward (m, d, NULL, NULL, &out, &hn, &cn, &error));
+  g_assert_cmpstr (error->message, ==, "mat1 and mat2 must have the same dtype");
+  g_clear_error (&error);
+  for (guint i = 0; i < ps_module_get_n_params (m); i++)
+    g_assert_null (ps_param_get_grad (ps_module_get_param (m, i)));
+  g_assert_true (ps_array_set_requires_grad (u, TRUE, NULL));
+  g_assert_true (ps_autograd_recurrent_forward (m, u, NULL, NULL, &out, &hn, &cn, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (ps_array_get_grad_fn_name (out), ==, "SqueezeBackward1");
+  g_assert_cmpstr (ps_array_get_grad_fn_name (cn), ==, "SqueezeBackward1");
+  g_assert_cmpint (ps_array_get_ndim (hn), ==, 2);
+  ps_array_unref (out);
+  ps_array_unref (hn);
+  ps_array_unref (cn);
+}
+
 /* shapes that do not fit: PyTorch 1.13's words */
 static void
 test_shape_errors (void)
@@ -375,5 +544,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/recurrent/train", test_train);
   g_test_add_func ("/core/recurrent/tape", test_tape);
   g_test_add_func ("/core/recurrent/shape-errors", test_shape_errors);
+  g_test_add_func ("/core/recurrent/autograd", test_autograd);
+  g_test_add_func ("/core/recurrent/autograd-errors", test_autograd_errors);
   return g_test_run ();
 }

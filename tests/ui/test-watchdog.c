@@ -1,6 +1,6 @@
 /* test-watchdog.c — the stall report the monkey fails on (ui/ps-watchdog.c):
  * a main thread that works past the limit without returning to its loop is
- * reported; one that only waits (a machine too busy to run it, here a
+ * reported, with its stack; one that only waits (a machine too busy to run it, here a
  * sleep) is not, until 15 times the limit */
 #include "ps-watchdog.h"
 
@@ -50,6 +50,8 @@ test_working_is_reported (void)
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*ParamScope-WATCHDOG: the main loop has not run for *s of it working)*");
+  /* and where: the main thread's stack, from the busy loop of this program */
+  g_test_trap_assert_stderr ("*ParamScope-WATCHDOG: the main thread is at\n*test-watchdog(*");
 }
 
 static void
@@ -67,11 +69,27 @@ test_waiting_is_not_reported (void)
   g_test_trap_assert_stderr_unmatched ("*WATCHDOG*");
 }
 
+/* A warning while the watchdog runs comes with the stack it was logged
+ * from: the monkey's report then shows what led there. */
+static void
+test_warning_has_its_stack (void)
+{
+  if (g_test_subprocess ())
+    {
+      start ();
+      g_warning ("a warning for the test");
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_stderr ("*a warning for the test*ParamScope-STACK: logged from\n*test-watchdog(*");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/watchdog/working-is-reported", test_working_is_reported);
   g_test_add_func ("/watchdog/waiting-is-not-reported", test_waiting_is_not_reported);
+  g_test_add_func ("/watchdog/warning-has-its-stack", test_warning_has_its_stack);
   return g_test_run ();
 }
