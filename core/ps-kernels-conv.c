@@ -11,17 +11,21 @@
  */
 #include "ps-kernels.h"
 #include "ps-error.h"
+#include "ps-helper.h"
 
 #include <math.h>
 #include <string.h>
 
 /* The loops that move data (im2col, col2im, pooling) are built for AVX2 as
- * well as the baseline, the processor choosing at load time. */
+ * well as the baseline, the processor choosing at load time (the 2x2
+ * average pools, LeNet's, for AVX-512 too). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
     && !defined(__SANITIZE_THREAD__)   /* its resolvers run before TSan is ready */
 #define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#define PS_WIDE_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
 #define PS_VECTOR_CLONES
+#define PS_WIDE_CLONES
 #endif
 
 gboolean
@@ -104,6 +108,11 @@ ps_conv_geom_init (PsConvGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
  * L2 cache, where im2col writes them and sgemm reads them back. */
 #define PS_CONV_MIN_COLS   256
 #define PS_CONV_COL_FLOATS (128 * 1024)
+#define PS_CONV_WORKERS    2   /* threads of a direct convolution */
+
+static gboolean conv_use_direct (const PsConvGeom *g);
+static int64_t direct_worker_floats (const PsConvGeom *g);
+static int64_t direct_pack_floats (const PsConvGeom *g);
 
 static int64_t
 conv_chunk (const PsConvGeom *g)
@@ -121,6 +130,8 @@ ps_conv_workspace (const PsConvGeom *g)
   int64_t K = g->C / g->groups * g->kh * g->kw;
   int64_t P = g->OH * g->OW;
 
+  if (conv_use_direct (g))
+    return direct_pack_floats (g) + PS_CONV_WORKERS * direct_worker_floats (g);
   /* columns, and (when a chunk has several samples) the group's output gathered */
   return K * nb * P + (nb > 1 ? g->O / g->groups * nb * P : 0);
 }
@@ -268,6 +279,403 @@ col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c
         }
 }
 
+/* ---- direct convolution (stride 1, dilation 1, few output channels) ------ *
+ *
+ * LeNet's convolutions (1 -> 6 and 6 -> 16 channels, 5x5) make sgemm products
+ * 6 or 16 rows tall, where BLAS runs far below its speed, and im2col's columns
+ * cost more memory traffic than the product.  Here each sample is copied once
+ * into a zero-padded plane per channel; an output row is computed 16 columns
+ * at a time in vector registers for 8 output channels at once, each input
+ * vector (one load, at the tap's offset) multiplied by a broadcast weight.
+ * The data gradient is the same kernel run on the padded dy with the weight
+ * flipped and its channels swapped; the weight gradient multiplies dy's row
+ * tiles (zero past the row's end) by the input's shifted tiles, summing in
+ * vector accumulators across the samples and across the lanes at the end.
+ * These loops multiply-add in one rounding (FMA) where the processor has it:
+ * sums in another order than PyTorch's, within the same tolerances. */
+
+typedef float PsV16 __attribute__ ((vector_size (64)));
+#define DT 16   /* output columns a vector */
+#define DB 8    /* output channels a block */
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
+    && !defined(__SANITIZE_THREAD__)
+#define PS_DIRECT_CLONES __attribute__ ((target_clones ("avx512f", "arch=haswell", "default"), \
+                                          optimize ("fp-contract=fast")))
+#else
+#define PS_DIRECT_CLONES
+#endif
+
+/* an unaligned vector load (an alias of float data) */
+typedef float PsV16u __attribute__ ((vector_size (64), aligned (4), may_alias));
+#define ld16(p) (*(const PsV16u *) (p))
+
+/* The padded plane: Hp rows of Wp floats, so that every tile of DT output
+ * columns reads its kw taps inside the row. */
+typedef struct
+{
+  int64_t tiles, Hp, Wp, nob;
+} DirectDims;
+
+static void
+direct_dims (const PsConvGeom *g, DirectDims *d)
+{
+  d->tiles = (g->OW + DT - 1) / DT;
+  d->Hp = g->H + g->pt + g->pb;
+  d->Wp = d->tiles * DT + g->kw - 1;
+  d->nob = (g->O / g->groups + DB - 1) / DB;
+}
+
+/* the geometry of the data gradient as a convolution of dy */
+static void
+direct_grad_geom (const PsConvGeom *g, PsConvGeom *gt)
+{
+  *gt = *g;
+  gt->C = g->O, gt->H = g->OH, gt->W = g->OW;
+  gt->O = g->C, gt->OH = g->H, gt->OW = g->W;
+  gt->pt = g->kh - 1 - g->pt, gt->pb = g->kh - 1 - g->pb;
+  gt->pl = g->kw - 1 - g->pl, gt->pr = g->kw - 1 - g->pr;
+}
+
+gboolean
+ps_conv_direct_covers (const PsConvGeom *g)
+{
+  /* padding up to k - 1 keeps the data gradient's own padding non-negative */
+  return g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1
+         && g->pt < g->kh && g->pb < g->kh && g->pl < g->kw && g->pr < g->kw;
+}
+
+static gboolean
+conv_use_direct (const PsConvGeom *g)
+{
+  if (g->algo == PS_CONV_ALGO_IM2COL || !ps_conv_direct_covers (g))
+    return FALSE;
+  /* sgemm products of fewer than 32 rows (output channels a group) run thin */
+  return g->algo == PS_CONV_ALGO_DIRECT || g->O / g->groups < 32;
+}
+
+/* Floats of one worker's part of the workspace, and of the packed weights. */
+static int64_t
+direct_worker_floats (const PsConvGeom *g)
+{
+  PsConvGeom gt;
+  DirectDims d, dt;
+
+  direct_dims (g, &d);
+  direct_grad_geom (g, &gt);
+  direct_dims (&gt, &dt);
+  return MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp)      /* padded input */
+         + g->O * g->OH * d.tiles * DT                           /* dy's tiles */
+         + g->O * (g->C / g->groups) * g->kh * g->kw * DT        /* dW's lanes */
+         + g->O * DT;                                            /* db's lanes */
+}
+
+static int64_t
+direct_pack_floats (const PsConvGeom *g)
+{
+  int64_t khw = g->kh * g->kw, Cg = g->C / g->groups, Og = g->O / g->groups;
+
+  return g->groups * MAX ((Og + DB - 1) / DB * Cg, (Cg + DB - 1) / DB * Og) * khw * DB;
+}
+
+/* channels of sample x (C, H, W) into xp (C, Hp, Wp), zeros around */
+static void
+direct_pad (const PsConvGeom *g, const DirectDims *d, const float *x, float *xp)
+{
+  memset (xp, 0, (size_t) (g->C * d->Hp * d->Wp) * sizeof (float));
+  for (int64_t c = 0; c < g->C; c++)
+    for (int64_t h = 0; h < g->H; h++)
+      memcpy (xp + (c * d->Hp + g->pt + h) * d->Wp + g->pl, x + (c * g->H + h) * g->W,
+              (size_t) g->W * sizeof (float));
+}
+
+/* wp [group][block of DB outputs][c][i][j][DB] from w (O, Cg, kh, kw); with
+ * flip, the data gradient's weight: outputs and inputs swapped, taps reversed */
+static void
+direct_pack (const PsConvGeom *g, const float *w, gboolean flip, float *wp)
+{
+  int64_t khw = g->kh * g->kw, Cg = g->C / g->groups, Og = g->O / g->groups;
+  int64_t outs = flip ? Cg : Og, ins = flip ? Og : Cg, nob = (outs + DB - 1) / DB;
+
+  for (int64_t gi = 0; gi < g->groups; gi++)
+    for (int64_t ob = 0; ob < nob; ob++)
+      for (int64_t c = 0; c < ins; c++)
+        for (int64_t t = 0; t < khw; t++)
+          for (int64_t b = 0; b < DB; b++)
+            {
+              int64_t o = ob * DB + b;
+              float v = 0.f;
+              if (o < outs)
+                v = flip ? w[((gi * Og + c) * Cg + o) * khw + khw - 1 - t]
+                         : w[((gi * Og + o) * Cg + c) * khw + t];
+              wp[(((gi * nob + ob) * ins + c) * khw + t) * DB + b] = v;
+            }
+}
+
+/* the first cnt floats of v at p */
+#define st16_head(p, v, cnt)                                       \
+  do {                                                             \
+    if ((cnt) == DT)                                               \
+      *(PsV16u *) (p) = (v);                                       \
+    else                                                           \
+      for (int64_t l_ = 0; l_ < (cnt); l_++)                       \
+        (p)[l_] = (v)[l_];                                         \
+  } while (0)
+
+/* nb (a constant once inlined) output channels of one sample and group:
+ * xg is the group's padded input, wb the block's packed weight, yb the
+ * block's first output plane */
+static inline __attribute__ ((always_inline)) void
+direct_block (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
+              const float *wb, const float *bb, float *yb, const int nb)
+{
+  int64_t P = g->OH * g->OW;
+
+  for (int64_t oh = 0; oh < g->OH; oh++)
+    for (int64_t t = 0; t < d->tiles; t++)
+      {
+        PsV16 acc[DB] = { 0 };
+        int64_t cnt = MIN (DT, g->OW - t * DT);
+        if (bb)   /* the bias first, then the taps */
+#pragma GCC unroll 8
+          for (int b = 0; b < nb; b++)
+            acc[b] += bb[b];
+        for (int64_t c = 0; c < Cg; c++)
+          for (int64_t i = 0; i < g->kh; i++)
+            {
+              const float *xr = xg + (c * d->Hp + oh + i) * d->Wp + t * DT;
+              const float *wr = wb + (c * g->kh + i) * g->kw * DB;
+              for (int64_t j = 0; j < g->kw; j++)
+                {
+                  PsV16 xv = ld16 (xr + j);
+#pragma GCC unroll 8
+                  for (int b = 0; b < nb; b++)
+                    acc[b] += xv * wr[j * DB + b];
+                }
+            }
+#pragma GCC unroll 8
+        for (int b = 0; b < nb; b++)
+          st16_head (yb + b * P + oh * g->OW + t * DT, acc[b], cnt);
+      }
+}
+
+/* y (samples n0 .. n1 - 1) = conv (x, packed weight) + bias (or NULL), overwritten */
+PS_DIRECT_CLONES static void
+direct_forward (const PsConvGeom *g, const float *x, const float *wp, const float *bias,
+                float *y, float *xp, int64_t n0, int64_t n1)
+{
+  DirectDims d;
+  int64_t Cg, Og, khw = g->kh * g->kw, P = g->OH * g->OW;
+
+  direct_dims (g, &d);
+  Cg = g->C / g->groups, Og = g->O / g->groups;
+  for (int64_t n = n0; n < n1; n++)
+    {
+      direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        for (int64_t ob = 0; ob < d.nob; ob++)
+          {
+            const float *wb = wp + (gi * d.nob + ob) * Cg * khw * DB;
+            const float *xg = xp + gi * Cg * d.Hp * d.Wp;
+            int64_t o0 = gi * Og + ob * DB;
+            const float *bb = bias ? bias + o0 : NULL;
+            float *yb = y + (n * g->O + o0) * P;
+            /* as many accumulators as outputs in the block */
+            switch (MIN (DB, Og - ob * DB))
+              {
+              case 1: direct_block (g, &d, Cg, xg, wb, bb, yb, 1); break;
+              case 2: direct_block (g, &d, Cg, xg, wb, bb, yb, 2); break;
+              case 3: direct_block (g, &d, Cg, xg, wb, bb, yb, 3); break;
+              case 4: direct_block (g, &d, Cg, xg, wb, bb, yb, 4); break;
+              case 5: direct_block (g, &d, Cg, xg, wb, bb, yb, 5); break;
+              case 6: direct_block (g, &d, Cg, xg, wb, bb, yb, 6); break;
+              case 7: direct_block (g, &d, Cg, xg, wb, bb, yb, 7); break;
+              default: direct_block (g, &d, Cg, xg, wb, bb, yb, DB); break;
+              }
+          }
+    }
+}
+
+/* lo[j] (nj taps, a constant once inlined, from j0) += the products of one
+ * output channel's dy tiles dyo and one input channel's padded plane xc,
+ * for kernel row i */
+static inline __attribute__ ((always_inline)) void
+direct_taps (const PsConvGeom *g, const DirectDims *d, const float *dyo, const float *xc,
+             int64_t i, int64_t j0, float *lo, const int nj)
+{
+  int64_t row = d->tiles * DT;
+  PsV16 acc[DB];
+
+#pragma GCC unroll 8
+  for (int b = 0; b < nj; b++)
+    acc[b] = ld16 (lo + b * DT);
+  for (int64_t oh = 0; oh < g->OH; oh++)
+    {
+      const float *dr = dyo + oh * row;
+      const float *xr = xc + (oh + i) * d->Wp + j0;
+      for (int64_t t = 0; t < d->tiles; t++)
+        {
+          PsV16 dv = ld16 (dr + t * DT);
+#pragma GCC unroll 8
+          for (int b = 0; b < nj; b++)
+            acc[b] += dv * ld16 (xr + t * DT + b);
+        }
+    }
+#pragma GCC unroll 8
+  for (int b = 0; b < nj; b++)
+    *(PsV16u *) (lo + b * DT) = acc[b];
+}
+
+/* lanes (O, Cg, kh, kw, DT) += dy (samples n0 .. n1 - 1) times x's shifted tiles;
+ * blanes (O, DT) += dy's tiles, when not NULL */
+PS_DIRECT_CLONES static void
+direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lanes, float *blanes,
+               float *xp, float *dyp, int64_t n0, int64_t n1)
+{
+  DirectDims d;
+  int64_t Cg, Og, P = g->OH * g->OW, row;
+
+  direct_dims (g, &d);
+  Cg = g->C / g->groups, Og = g->O / g->groups, row = d.tiles * DT;
+  /* dy's rows padded to whole tiles: the lanes past a row's end stay zero */
+  memset (dyp, 0, (size_t) (g->O * g->OH * row) * sizeof (float));
+  for (int64_t n = n0; n < n1; n++)
+    {
+      direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      for (int64_t o = 0; o < g->O; o++)
+        for (int64_t oh = 0; oh < g->OH; oh++)
+          {
+            float *restrict dst = dyp + (o * g->OH + oh) * row;
+            const float *restrict src = dy + (n * g->O + o) * P + oh * g->OW;
+            for (int64_t l = 0; l < g->OW; l++)
+              dst[l] = src[l];
+            if (blanes)
+              for (int64_t t = 0; t < d.tiles; t++)
+                *(PsV16u *) (blanes + o * DT) += ld16 (dst + t * DT);
+          }
+      for (int64_t o = 0; o < g->O; o++)
+        for (int64_t c = 0; c < Cg; c++)
+          for (int64_t i = 0; i < g->kh; i++)
+            for (int64_t j0 = 0; j0 < g->kw; j0 += DB)
+              {
+                const float *dyo = dyp + o * g->OH * row;
+                const float *xc = xp + ((o / Og) * Cg + c) * d.Hp * d.Wp;
+                float *lo = lanes + (((o * Cg + c) * g->kh + i) * g->kw + j0) * DT;
+                switch (MIN (DB, g->kw - j0))
+                  {
+                  case 1: direct_taps (g, &d, dyo, xc, i, j0, lo, 1); break;
+                  case 2: direct_taps (g, &d, dyo, xc, i, j0, lo, 2); break;
+                  case 3: direct_taps (g, &d, dyo, xc, i, j0, lo, 3); break;
+                  case 4: direct_taps (g, &d, dyo, xc, i, j0, lo, 4); break;
+                  case 5: direct_taps (g, &d, dyo, xc, i, j0, lo, 5); break;
+                  case 6: direct_taps (g, &d, dyo, xc, i, j0, lo, 6); break;
+                  case 7: direct_taps (g, &d, dyo, xc, i, j0, lo, 7); break;
+                  default: direct_taps (g, &d, dyo, xc, i, j0, lo, DB); break;
+                  }
+              }
+    }
+}
+
+/* The workspace: the packed weight, then each worker's padded input, dy
+ * tiles and weight-gradient lanes. */
+typedef struct
+{
+  const PsConvGeom *g;
+  const float *x, *w, *b, *dy, *wp;
+  float *y, *dx, *dw, *db, *ws;
+  int64_t N;
+} DirectJob;
+
+static float *
+direct_worker_ws (const DirectJob *j, int k)
+{
+  return j->ws + direct_pack_floats (j->g) + k * direct_worker_floats (j->g);
+}
+
+/* worker k of n: its share of the samples */
+static void
+direct_run (DirectJob *j, int k, int n)
+{
+  const PsConvGeom *g = j->g;
+  DirectDims d;
+  float *xp = direct_worker_ws (j, k), *dyp, *lanes, *blanes;
+  int64_t n0 = j->N * k / n, n1 = j->N * (k + 1) / n;
+  PsConvGeom gt;
+
+  direct_dims (g, &d);
+  direct_grad_geom (g, &gt);
+  {
+    DirectDims dt;
+    direct_dims (&gt, &dt);
+    dyp = xp + MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp);
+  }
+  lanes = dyp + g->O * g->OH * d.tiles * DT;
+  blanes = lanes + g->O * (g->C / g->groups) * g->kh * g->kw * DT;
+  if (j->y)
+    direct_forward (g, j->x, j->wp, j->b, j->y, xp, n0, n1);
+  if (j->dw)
+    {
+      memset (lanes, 0, (size_t) (blanes + g->O * DT - lanes) * sizeof (float));
+      direct_weight (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
+    }
+  if (j->dx)
+    direct_forward (&gt, j->dy, j->wp, NULL, j->dx, xp, n0, n1);
+}
+
+static void
+direct_run_second (gpointer data)
+{
+  direct_run (data, 1, PS_CONV_WORKERS);
+}
+
+/* The samples are split in two halves, the second on the helper thread
+ * when it is free and begins it while the first is computed here (else
+ * here, after the first): the same sums either way. */
+static void
+direct_conv (DirectJob *j)
+{
+  const PsConvGeom *g = j->g;
+  int n = PS_CONV_WORKERS;
+  gboolean helped;
+
+  G_STATIC_ASSERT (PS_CONV_WORKERS == 2);
+  j->N = g->N;
+  if (j->y || j->dx)
+    {
+      direct_pack (g, j->w, j->dx != NULL, j->ws);
+      j->wp = j->ws;
+    }
+  helped = g->N >= 2 && ps_helper_claim ();
+  if (helped)
+    ps_helper_start (direct_run_second, j);
+  direct_run (j, 0, n);
+  if (!helped || !ps_helper_join ())
+    direct_run (j, 1, n);
+  if (j->dw)
+    {
+      int64_t nw = g->O * (g->C / g->groups) * g->kh * g->kw;
+      for (int k = 0; k < n; k++)
+        {
+          const float *blanes = direct_worker_ws (j, k) + direct_worker_floats (g) - g->O * DT;
+          const float *lanes = blanes - nw * DT;
+          for (int64_t i = 0; i < nw; i++)
+            {
+              float s = 0.f;
+              for (int l = 0; l < DT; l++)
+                s += lanes[i * DT + l];
+              j->dw[i] += s;
+            }
+          for (int64_t o = 0; j->db && o < g->O; o++)
+            {
+              float s = 0.f;
+              for (int l = 0; l < DT; l++)
+                s += blanes[o * DT + l];
+              j->db[o] += s;
+            }
+        }
+    }
+}
+
 /* y = conv (x, w) without bias; y (N, O, OH, OW) overwritten */
 static void
 conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y, float *ws)
@@ -276,6 +684,11 @@ conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y
   int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
   float *col = ws, *tmp = ws + K * nb * P;
 
+  if (conv_use_direct (g))
+    {
+      direct_conv (&(DirectJob) { .g = g, .x = x, .w = w, .y = y, .ws = ws });
+      return;
+    }
   for (int64_t n0 = 0; n0 < g->N; n0 += nb)
     {
       int64_t m = MIN (nb, g->N - n0);
@@ -309,6 +722,15 @@ conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, 
   int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
   float *col = ws, *tmp = ws + K * nb * P;
 
+  if (conv_use_direct (g))
+    {
+      /* the weight gradient first: the data gradient's packed weight is not its */
+      if (dw)
+        direct_conv (&(DirectJob) { .g = g, .x = x, .dy = dy, .dw = dw, .ws = ws });
+      if (dx)
+        direct_conv (&(DirectJob) { .g = g, .w = w, .dy = dy, .dx = dx, .ws = ws });
+      return;
+    }
   if (dx)
     memset (dx, 0, (size_t) (g->N * g->C * g->H * g->W) * sizeof (float));
   for (int64_t n0 = 0; n0 < g->N; n0 += nb)
@@ -380,6 +802,11 @@ void
 ps_conv2d_forward (const PsConvGeom *g, const float *x, const float *w, const float *b,
                    float *y, float *ws)
 {
+  if (conv_use_direct (g))   /* the bias is the accumulators' start */
+    {
+      direct_conv (&(DirectJob) { .g = g, .x = x, .w = w, .b = b, .y = y, .ws = ws });
+      return;
+    }
   conv_forward_data (g, x, w, y, ws);
   if (b)
     bias_forward (g->N, g->O, g->OH * g->OW, b, y);
@@ -389,6 +816,14 @@ void
 ps_conv2d_backward (const PsConvGeom *g, const float *x, const float *w, const float *dy,
                     float *dx, float *dw, float *db, float *ws)
 {
+  if (dw && db && conv_use_direct (g))
+    {
+      /* the bias gradient sums dy's tiles as the weight gradient copies them */
+      direct_conv (&(DirectJob) { .g = g, .x = x, .dy = dy, .dw = dw, .db = db, .ws = ws });
+      if (dx)
+        direct_conv (&(DirectJob) { .g = g, .w = w, .dy = dy, .dx = dx, .ws = ws });
+      return;
+    }
   if (db)
     bias_backward (g->N, g->O, g->OH * g->OW, dy, db);
   if (dx || dw)
@@ -586,6 +1021,66 @@ pool_is_2x2 (const PsPoolGeom *g)
          && 2 * g->OH <= g->H && 2 * g->OW <= g->W;
 }
 
+/* 2x2 windows of planes [begin, end) */
+PS_WIDE_CLONES static void
+avg_pool_2x2_forward (const PsPoolGeom *g, const float *x, float *y, int64_t begin, int64_t end)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  for (int64_t nc = begin; nc < end; nc++)
+    for (int64_t oh = 0; oh < g->OH; oh++)
+      {
+        const float *r0 = x + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+        float *q = y + nc * P + oh * g->OW;
+        for (int64_t ow = 0; ow < g->OW; ow++)
+          q[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / 4.f;
+      }
+}
+
+PS_WIDE_CLONES static void
+avg_pool_2x2_backward (const PsPoolGeom *g, const float *dy, float *dx, int64_t begin, int64_t end)
+{
+  int64_t HW = g->H * g->W, P = g->OH * g->OW;
+
+  for (int64_t nc = begin; nc < end; nc++)
+    for (int64_t oh = 0; oh < g->OH; oh++)
+      {
+        float *r0 = dx + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
+        const float *q = dy + nc * P + oh * g->OW;
+        for (int64_t ow = 0; ow < g->OW; ow++)
+          {
+            float v = q[ow] / 4.f;
+            r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = v;
+          }
+      }
+}
+
+/* a pooling pass over planes, split with the helper thread when large */
+typedef struct
+{
+  const PsPoolGeom *g;
+  const float *in;
+  float *out;
+} PoolPass;
+
+static void
+avg_pool_2x2_forward_part (int64_t begin, int64_t end, gpointer p)
+{
+  PoolPass *a = p;
+
+  avg_pool_2x2_forward (a->g, a->in, a->out, begin, end);
+}
+
+static void
+avg_pool_2x2_backward_part (int64_t begin, int64_t end, gpointer p)
+{
+  PoolPass *a = p;
+
+  avg_pool_2x2_backward (a->g, a->in, a->out, begin, end);
+}
+
+#define PS_POOL_SPLIT_ELEMENTS (1 << 16)   /* input elements worth a second thread */
+
 PS_VECTOR_CLONES void
 ps_avg_pool2d_forward (const PsPoolGeom *g, const float *x, float *y)
 {
@@ -593,17 +1088,10 @@ ps_avg_pool2d_forward (const PsPoolGeom *g, const float *x, float *y)
 
   if (pool_is_2x2 (g))
     {
-      for (int64_t nc = 0; nc < g->N * g->C; nc++)
-        for (int64_t oh = 0; oh < g->OH; oh++)
-          {
-            const float *r0 = x + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
-            float *q = y + nc * P + oh * g->OW;
-            for (int64_t ow = 0; ow < g->OW; ow++)
-              q[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / 4.f;
-          }
+      ps_helper_split (g->N * g->C, PS_POOL_SPLIT_ELEMENTS / MAX (HW, 1),
+                       avg_pool_2x2_forward_part, &(PoolPass) { g, x, y });
       return;
     }
-
   for (int64_t nc = 0; nc < g->N * g->C; nc++)
     {
       const float *xp = x + nc * HW;
@@ -628,17 +1116,8 @@ ps_avg_pool2d_backward (const PsPoolGeom *g, const float *dy, float *dx)
 
   if (pool_is_2x2 (g) && 2 * g->OH == g->H && 2 * g->OW == g->W)
     {
-      for (int64_t nc = 0; nc < g->N * g->C; nc++)
-        for (int64_t oh = 0; oh < g->OH; oh++)
-          {
-            float *r0 = dx + nc * HW + 2 * oh * g->W, *r1 = r0 + g->W;
-            const float *q = dy + nc * P + oh * g->OW;
-            for (int64_t ow = 0; ow < g->OW; ow++)
-              {
-                float v = q[ow] / 4.f;
-                r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = v;
-              }
-          }
+      ps_helper_split (g->N * g->C, PS_POOL_SPLIT_ELEMENTS / MAX (HW, 1),
+                       avg_pool_2x2_backward_part, &(PoolPass) { g, dy, dx });
       return;
     }
   memset (dx, 0, (size_t) (g->N * g->C * HW) * sizeof (float));

@@ -4,6 +4,7 @@
  * threshold, ReLU6's ends), so gradients at the kinks agree too.
  */
 #include "ps-kernels.h"
+#include "ps-helper.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -129,8 +130,11 @@ sigmoidf (float x)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
     && !defined(__SANITIZE_THREAD__)   /* its resolvers run before TSan is ready */
 #define PS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
+/* elementwise passes over whole layers (no sum whose order the width would change) */
+#define PS_WIDE_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
 #define PS_VECTOR_CLONES
+#define PS_WIDE_CLONES
 #endif
 
 /* exp(x) within about one ulp of expf (Cephes' reduction and polynomial),
@@ -166,11 +170,56 @@ exp_vec (float x)
 /* Sigmoid and tanh over arrays, vectorized (the sigmoid layers of LeNet
  * evaluate millions of them per step).  tanh(x) = 1 - 2 / (exp(2x) + 1) for
  * |x| >= 0.625. */
-PS_VECTOR_CLONES void
+PS_WIDE_CLONES static void
+sigmoid_range (const float *x, float *y, int64_t begin, int64_t end)
+{
+  for (int64_t i = begin; i < end; i++)
+    y[i] = 1.f / (1.f + exp_vec (-x[i]));
+}
+
+PS_WIDE_CLONES static void
+sigmoid_backward_range (const float *y, const float *g, float *dx, int64_t begin, int64_t end)
+{
+  for (int64_t i = begin; i < end; i++)
+    dx[i] = g[i] * (1.f - y[i]) * y[i];
+}
+
+/* Large arrays (a conv layer's output over the batch) are split with the
+ * helper thread: elementwise, so the same values either way. */
+#define PS_SPLIT_ELEMENTS (1 << 16)
+
+typedef struct
+{
+  const float *a, *b;
+  float *out;
+} Elementwise;
+
+static void
+sigmoid_part (int64_t begin, int64_t end, gpointer p)
+{
+  Elementwise *e = p;
+
+  sigmoid_range (e->a, e->out, begin, end);
+}
+
+static void
+sigmoid_backward_part (int64_t begin, int64_t end, gpointer p)
+{
+  Elementwise *e = p;
+
+  sigmoid_backward_range (e->a, e->b, e->out, begin, end);
+}
+
+void
 ps_sigmoid_array (const float *x, float *y, int64_t n)
 {
-  for (int64_t i = 0; i < n; i++)
-    y[i] = 1.f / (1.f + exp_vec (-x[i]));
+  ps_helper_split (n, PS_SPLIT_ELEMENTS, sigmoid_part, &(Elementwise) { x, NULL, y });
+}
+
+void
+ps_sigmoid_backward_array (const float *y, const float *g, float *dx, int64_t n)
+{
+  ps_helper_split (n, PS_SPLIT_ELEMENTS, sigmoid_backward_part, &(Elementwise) { y, g, dx });
 }
 
 PS_VECTOR_CLONES void

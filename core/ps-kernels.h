@@ -63,7 +63,16 @@ typedef struct
   int64_t dh, dw;                /* dilation */
   int64_t groups;
   int64_t OH, OW;                /* output (N, O, OH, OW), computed */
+  int     algo;                  /* PS_CONV_ALGO_*: AUTO unless a test forces one */
 } PsConvGeom;
+
+/* How a convolution is computed.  AUTO: direct (vectorized over output
+ * columns, on two threads) for stride 1, dilation 1 and few output channels
+ * a group, where sgemm's products would be too thin; im2col + sgemm otherwise.
+ * DIRECT falls back to im2col for shapes it does not cover
+ * (ps_conv_direct_covers). */
+enum { PS_CONV_ALGO_AUTO, PS_CONV_ALGO_IM2COL, PS_CONV_ALGO_DIRECT };
+gboolean ps_conv_direct_covers (const PsConvGeom *g);
 
 #define PS_CONV_SAME (-1)   /* ph = pw = PS_CONV_SAME: padding='same' */
 
@@ -222,6 +231,8 @@ void ps_act_backward (const PsAct *a, int64_t n, const float *x, const float *y,
 /* y = sigmoid(x), tanh(x) over n floats, vectorized (within a few ulp of
  * PyTorch's; y may be x). */
 void ps_sigmoid_array (const float *x, float *y, int64_t n);
+/* dx = g * (1 - y) * y, y = sigmoid (x) */
+void ps_sigmoid_backward_array (const float *y, const float *g, float *dx, int64_t n);
 void ps_tanh_array    (const float *x, float *y, int64_t n);
 
 /* PReLU: x (N, C, L), weight (1 or C) — num_parameters = 1 shares one slope. */

@@ -21,12 +21,11 @@
  * Loads are memcpy's: nothing assumes alignment.
  */
 #include "ps-pool.h"
+#include "ps-helper.h"
 #include "ps-util.h"
 
-#include <pthread.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 /* ---- slices ------------------------------------------------------------------ */
 
@@ -490,86 +489,34 @@ pool_rows (PoolJob *j)
   j->range = MAX (range, f);
 }
 
-/* ---- the helper thread ----------------------------------------------------------- */
+/* ---- the helper thread's share ---------------------------------------------------- */
 
-/* One thread of a GThreadPool, started on first use and kept: the frames
- * that follow create nothing.  The job crosses over under a pthread mutex
- * (which ThreadSanitizer models); the pool only lends the thread. */
-static struct
+/* CPU time the helper thread spent pooling (ps-helper.c's thread, shared
+ * with other kernels) */
+static gint64 helper_pool_usec;
+
+static gint64
+thread_cpu_usec (void)
 {
-  pthread_once_t  once;
-  GThreadPool    *pool;
-  pid_t           pid;           /* the process that started it */
-  pthread_mutex_t busy;          /* held by the caller that has the helper */
-  pthread_mutex_t lock;
-  pthread_cond_t  cond;
-  PoolJob        *job;           /* set: handed over and not done */
-  gint64          cpu_usec;      /* the thread's CPU time after its last job (atomic) */
-} helper = {
-  PTHREAD_ONCE_INIT, NULL, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
-  PTHREAD_COND_INITIALIZER, NULL, 0,
-};
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 gint64
 ps_pool_helper_cpu_usec (void)
 {
-  return __atomic_load_n (&helper.cpu_usec, __ATOMIC_RELAXED);
+  return __atomic_load_n (&helper_pool_usec, __ATOMIC_RELAXED);
 }
 
 static void
-helper_run (gpointer data, gpointer user_data)
+pool_rows_on_helper (gpointer data)
 {
-  struct timespec ts;
-  PoolJob *j;
+  gint64 t0 = thread_cpu_usec ();
 
-  pthread_mutex_lock (&helper.lock);
-  j = helper.job;
-  pthread_mutex_unlock (&helper.lock);
-  pool_rows (j);
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  __atomic_store_n (&helper.cpu_usec, (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000,
-                    __ATOMIC_RELAXED);
-  pthread_mutex_lock (&helper.lock);
-  helper.job = NULL;
-  pthread_cond_broadcast (&helper.cond);
-  pthread_mutex_unlock (&helper.lock);
-}
-
-static void
-helper_init (void)
-{
-  helper.pid = getpid ();
-  helper.pool = g_thread_pool_new (helper_run, NULL, 1, TRUE, NULL);
-}
-
-/* TRUE: the helper is ours until helper_wait.  FALSE when another caller
- * has it, or in a forked child (which has no such thread). */
-static gboolean
-helper_claim (void)
-{
-  pthread_once (&helper.once, helper_init);
-  if (helper.pool == NULL || getpid () != helper.pid)
-    return FALSE;
-  return pthread_mutex_trylock (&helper.busy) == 0;
-}
-
-static void
-helper_start (PoolJob *j)
-{
-  pthread_mutex_lock (&helper.lock);
-  helper.job = j;
-  pthread_mutex_unlock (&helper.lock);
-  g_thread_pool_push (helper.pool, j, NULL);
-}
-
-static void
-helper_wait (void)
-{
-  pthread_mutex_lock (&helper.lock);
-  while (helper.job != NULL)
-    pthread_cond_wait (&helper.cond, &helper.lock);
-  pthread_mutex_unlock (&helper.lock);
-  pthread_mutex_unlock (&helper.busy);
+  pool_rows (data);
+  __atomic_add_fetch (&helper_pool_usec, thread_cpu_usec () - t0, __ATOMIC_RELAXED);
 }
 
 /* ---- pooling --------------------------------------------------------------------- */
@@ -641,16 +588,16 @@ ps_pool_slice (const PsSlice *s, int64_t row0, int64_t col0, int64_t vrows, int6
     job_carve (&a, buf);
     b = a;
     /* large windows: the helper pools the second half of the cells' rows */
-    split = a.R * a.C >= (1 << 20) && a.out_r >= 2 && helper_claim ();
+    split = a.R * a.C >= (1 << 20) && a.out_r >= 2 && ps_helper_claim ();
     if (split)
       {
         a.r_end = b.r_begin = a.out_r / 2;
         job_carve (&b, buf + per_job);
-        helper_start (&b);
+        ps_helper_start (pool_rows_on_helper, &b);
       }
     pool_rows (&a);
     if (split)
-      helper_wait ();
+      ps_helper_wait ();
     range = split ? MAX (a.range, b.range) : a.range;
   }
   return range > 0.f ? range : 1.f;

@@ -25,7 +25,7 @@
  * [r * vrows / out_rows, (r + 1) * vrows / out_rows), at least one); when
  * the window has fewer rows or columns than cells, cells repeat (nearest).
  * Only elements of the window are read.  Large windows are split between
- * the calling thread and one helper thread shared by every caller (a caller
+ * the calling thread and the core's helper thread (ps-helper.h; a caller
  * that finds it busy pools alone).  Any thread may call this.
  */
 #pragma once
@@ -78,8 +78,8 @@ float    ps_pool_slice            (const PsSlice *s, int64_t row0, int64_t col0,
 /* max |x| over the finite values of n floats; 0 when there is none. */
 float    ps_pool_max_finite       (const float *x, int64_t n);
 
-/* CPU microseconds used so far by the helper thread (0 before its first
- * job): for callers that budget what their views cost. */
+/* CPU microseconds the helper thread has spent pooling so far (0 before
+ * its first job): for callers that budget what their views cost. */
 gint64   ps_pool_helper_cpu_usec  (void);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "ps-tape.h"
 #include "ps-tape-private.h"
 #include "ps-error.h"
+#include "ps-kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -385,11 +386,7 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
         if (e->kind == ENTRY_RELU)
           ps_relu_backward (e->out->data, g->data, d->data, g->numel);
         else if (e->kind == ENTRY_SIGMOID)
-          {
-            const float *y = e->out->data, *gv = g->data;
-            for (int64_t i = 0; i < g->numel; i++)
-              d->data[i] = gv[i] * (1.f - y[i]) * y[i];
-          }
+          ps_sigmoid_backward_array (e->out->data, g->data, d->data, g->numel);
         else if (e->kind == ENTRY_TANH)
           {
             const float *y = e->out->data, *gv = g->data;

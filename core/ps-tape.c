@@ -1129,8 +1129,7 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
       ps_leaky_relu_backward (x, g, dx, n, (float) ps_module_get_negative_slope (m));
       break;
     case PS_MODULE_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        dx[i] = g[i] * (1.f - y[i]) * y[i];
+      ps_sigmoid_backward_array (y, g, dx, n);
       break;
     case PS_MODULE_TANH:
       for (int64_t i = 0; i < n; i++)

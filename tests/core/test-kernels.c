@@ -196,7 +196,7 @@ conv_objective (gpointer p)
 
 /* forward and backward of one conv case against PyTorch, then differences */
 static void
-conv_case (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
+conv_case_algo (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
 {
   int64_t ny = 0;
   g_autofree float *y = NULL, *gx = zeros (nx), *gw = zeros (nw), *gb = zeros (MAX (nb, 1));
@@ -235,10 +235,29 @@ conv_case (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
   g_free (cc->ws);
 }
 
+static int conv_direct_cases;   /* cases the direct kernel also ran */
+
+/* each case by im2col + sgemm, and by the direct kernel where it covers the
+ * shape (stride 1, dilation 1, padding below the kernel's size) */
+static void
+conv_case (const Case *c, ConvCtx *cc, int64_t nx, int64_t nw, int64_t nb)
+{
+  cc->g.algo = PS_CONV_ALGO_IM2COL;
+  conv_case_algo (c, cc, nx, nw, nb);
+  if (ps_conv_direct_covers (&cc->g))
+    {
+      cc->g.algo = PS_CONV_ALGO_DIRECT;
+      conv_case_algo (c, cc, nx, nw, nb);
+      conv_direct_cases++;
+    }
+}
+
 static void
 test_conv2d (void)
 {
   Case c;
+
+  conv_direct_cases = 0;
   for (int k = 0; case_init (&c, "conv", "conv2d", k); k++)
     {
       g_autoptr (GError) error = NULL;
@@ -255,12 +274,16 @@ test_conv2d (void)
       conv_case (&c, &cc, nx, nw, nb);
     }
   g_assert_cmpint (strlen (c.prefix), >, 0);
+  /* LeNet's two, several row tiles and blocks of outputs, groups, 9 taps wide ... */
+  g_assert_cmpint (conv_direct_cases, >=, 8);
 }
 
 static void
 test_conv1d (void)
 {
   Case c;
+
+  conv_direct_cases = 0;
   for (int k = 0; case_init (&c, "conv", "conv1d", k); k++)
     {
       g_autoptr (GError) error = NULL;
@@ -277,12 +300,15 @@ test_conv1d (void)
       cc.x = x, cc.w = w, cc.b = b;
       conv_case (&c, &cc, nx, nw, nb);
     }
+  g_assert_cmpint (conv_direct_cases, >=, 1);
 }
 
 static void
 test_conv_transpose2d (void)
 {
   Case c;
+
+  conv_direct_cases = 0;
   for (int k = 0; case_init (&c, "conv", "convt2d", k); k++)
     {
       g_autoptr (GError) error = NULL;
@@ -298,6 +324,7 @@ test_conv_transpose2d (void)
       cc.x = x, cc.w = w, cc.b = b;
       conv_case (&c, &cc, nx, nw, nb);
     }
+  g_assert_cmpint (conv_direct_cases, >=, 1);   /* the stride-1 case */
 }
 
 static void
@@ -425,6 +452,50 @@ test_adaptive_pool2d (void)
       ps_adaptive_max_pool2d_backward (v[0] * v[1], v[2], v[3], v[4], v[5], gy, idx, gx);
       expect (&c, "gx", gx, nx, 1e-6);
     }
+}
+
+/* Large elementwise passes are split between the caller and the helper
+ * thread (ps_helper_split): the same bits as the same values computed in
+ * pieces too small to split.  LeNet's sizes: its first Sigmoid and AvgPool2d
+ * over a batch of 64. */
+static void
+test_split_passes (void)
+{
+  const int64_t N = 64, C = 6, H = 28, W = 28, n = N * C * H * W;
+  g_autofree float *x = g_new (float, n), *g = g_new (float, n);
+  g_autofree float *y = g_new (float, n), *y1 = g_new (float, n);
+  g_autofree float *d = g_new (float, n), *d1 = g_new (float, n);
+  g_autofree float *p = g_new (float, n / 4), *p1 = g_new (float, n / 4);
+  PsPoolGeom pg, pg1;
+
+  g_assert_true (n >= 4 * (1 << 16));
+  for (int64_t i = 0; i < n; i++)
+    {
+      x[i] = (float) ((i * 7919) % 2001 - 1000) / 97.f;
+      g[i] = (float) ((i * 104729) % 1999 - 999) / 313.f;
+    }
+  ps_sigmoid_array (x, y, n);
+  ps_sigmoid_backward_array (y, g, d, n);
+  for (int64_t i = 0; i < n; i += 1000)
+    {
+      int64_t m = MIN (1000, n - i);
+      ps_sigmoid_array (x + i, y1 + i, m);
+      ps_sigmoid_backward_array (y + i, g + i, d1 + i, m);
+    }
+  g_assert_cmpmem (y, n * sizeof (float), y1, n * sizeof (float));
+  g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+
+  g_assert_true (ps_pool_geom_init (&pg, N, C, H, W, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_true (ps_pool_geom_init (&pg1, 1, C, H, W, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  ps_avg_pool2d_forward (&pg, x, p);
+  for (int64_t s = 0; s < N; s++)
+    ps_avg_pool2d_forward (&pg1, x + s * C * H * W, p1 + s * C * H * W / 4);
+  g_assert_cmpmem (p, n / 4 * sizeof (float), p1, n / 4 * sizeof (float));
+  ps_avg_pool2d_backward (&pg, p, d);
+  for (int64_t s = 0; s < N; s++)
+    ps_avg_pool2d_backward (&pg1, p + s * C * H * W / 4, d1 + s * C * H * W);
+  g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+  g_assert_cmpfloat (d[0], ==, p[0] / 4.f);
 }
 
 static void
@@ -1647,6 +1718,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/avg-pool2d", test_avg_pool2d);
   g_test_add_func ("/core/kernels/adaptive-pool2d", test_adaptive_pool2d);
   g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
+  g_test_add_func ("/core/kernels/split-passes", test_split_passes);
   g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
   g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
   g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
