@@ -62,6 +62,17 @@ test_values_in_cells (PsWindowFixture *f, gconstpointer setup)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.presentation", NULL));
   g_assert_true (ps_matrix_view_get_show_values (view));
+  /* Presentation Mode's larger type relays the window out: the cells are
+   * read once the view's size holds for a frame (a loaded machine drew the
+   * picture at one size and gave the cells of the next) */
+  for (int i = 0, w = -1, h = -1; i < 50; i++)
+    {
+      ps_test_wait_frame (GTK_WIDGET (win));
+      if (gtk_widget_get_width (GTK_WIDGET (view)) == w && gtk_widget_get_height (GTK_WIDGET (view)) == h)
+        break;
+      w = gtk_widget_get_width (GTK_WIDGET (view));
+      h = gtk_widget_get_height (GTK_WIDGET (view));
+    }
   ps_test_render (GTK_WIDGET (view), &shown);
   ps_matrix_view_cell_rect (view, 0, 0, &cell);
   g_test_message ("values printed at %.0f px in cells of %.0f px (view %d×%d)",
