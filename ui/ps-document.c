@@ -591,6 +591,24 @@ ps_document_load_input (PsDocument *doc, const char *path, GError **error)
   return TRUE;
 }
 
+void
+ps_document_set_input (PsDocument *doc, const PsTensor *x, int64_t n)
+{
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  PsTensor *in;
+
+  g_return_if_fail (x != NULL && x->ndim >= 1);
+  memcpy (shape, x->shape, sizeof (int64_t) * (size_t) x->ndim);
+  shape[0] = CLAMP (n, 1, x->shape[0]);
+  in = ps_tensor_new (x->ndim, shape);
+  g_return_if_fail (in != NULL);
+  memcpy (in->data, x->data, sizeof (float) * (size_t) in->numel);   /* the first samples */
+  g_clear_pointer (&doc->input, ps_tensor_unref);
+  doc->input = in;
+  g_clear_pointer (&doc->target, ps_tensor_unref);
+  doc->forward_valid = FALSE;
+}
+
 const PsTensor *
 ps_document_get_input (PsDocument *doc)
 {
