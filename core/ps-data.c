@@ -261,6 +261,12 @@ new_input (int64_t n, int sample_dims, const int64_t *sample, int64_t in)
   return ps_tensor_new (sample_dims + 1, shape);
 }
 
+int64_t
+ps_data_input_tokens (PsModule *model)
+{
+  return model ? embedding_tokens (model) : 0;
+}
+
 PsTensor *
 ps_data_random_input (PsModule *model, int64_t n, guint64 seed)
 {

@@ -45,6 +45,8 @@ int         ps_data_sample_shape (PsModule *model, int64_t shape[3]);
  * modulo the range, as torch.randint takes it).  NULL while the shape is
  * not known (a lazy first layer) or n < 1. */
 PsTensor   *ps_data_random_input (PsModule *model, int64_t n, guint64 seed);
+/* The number of tokens of a first Embedding (its input is token indices), else 0. */
+int64_t     ps_data_input_tokens (PsModule *model);
 
 /* Whether kind's data fits model's input and output (the digits: 1 x 28 x
  * 28 images or 784 inputs, 10 outputs; the spiral: 2 and 2).  A network

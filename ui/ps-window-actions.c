@@ -13,6 +13,7 @@
 #include "ps-inspector.h"
 #include "ps-run-panel.h"
 #include "ps-tile-source.h"
+#include "ps-data.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -71,7 +72,10 @@ run_new_input (GtkWidget *w, const char *action, GVariant *param)
   PsRunPanel *run = PS_RUN_PANEL (win->run_panel);
 
   ps_document_set_random_input (win->doc, ps_run_panel_get_batch (run), ps_run_panel_get_seed (run));
-  ps_window_set_status (win, _("new random input (torch.rand)"), FALSE);
+  if (ps_data_input_tokens (ps_document_get_model (win->doc)) > 0)
+    ps_window_set_status (win, _("new random input: token indices (torch.randint)"), FALSE);
+  else
+    ps_window_set_status (win, _("new random input (torch.rand)"), FALSE);
 }
 
 /* The Train panel's data (the digits, the character sequence, a file...) as

@@ -503,6 +503,9 @@ test_recurrent_gates (PsWindowFixture *f, gconstpointer setup)
   /* Forward on its own random input: token indices, torch.randint(0, 27, (2, 16)) */
   {
     const PsTensor *in;
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.new-input", NULL));
+    iterate ();
+    g_assert_cmpstr (ps_test_window_status (win), ==, "new random input: token indices (torch.randint)");
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
     iterate ();
     g_assert_cmpstr (ps_test_window_status (win), ==, "forward");
