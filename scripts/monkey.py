@@ -65,8 +65,8 @@ ALLOW = [
 # Not here, on purpose: "Broken accounting of active state".  GTK 4.8 prints it when a
 # menu it opens from a button *press* ends up under the pointer before the release (a
 # header bar's window menu; the context menu of a text field, text view, selectable
-# label or link button, in any window or dialog), or when a pressed widget moves to
-# another parent before the release.  The app avoids both (ui/ps-window-menu.c opens
+# label or link button, in any window or dialog; the file chooser's list menu), or when
+# a pressed widget moves to another parent before the release.  The app avoids both (ui/ps-window-menu.c opens
 # those menus on the release; ui/ps-window-layout.c moves the side panel only between
 # presses), so the message still means a bug of ours.
 

@@ -1,10 +1,13 @@
 /* ps-watchdog.c — report a main loop that stops running (see ps-watchdog.h) */
 #include "ps-watchdog.h"
 
+#include <execinfo.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BEAT_MS 100          /* how often the main context marks that it ran */
 #define BLOCKED_FACTOR 15    /* without using the CPU: reported after 15 times the limit */
@@ -13,6 +16,25 @@ static gint64 last_beat;     /* g_get_monotonic_time () of the last beat; atomic
 static gint64 last_beat_cpu; /* the main thread's CPU time then (µs); atomic */
 static gint64 limit_us;
 static clockid_t main_clock; /* the main thread's CPU-time clock */
+static pthread_t main_thread;
+
+#define STACK_SIGNAL SIGUSR2 /* asks the main thread where it is */
+#define STACK_DEPTH 48
+
+/* In the main thread, on STACK_SIGNAL: its stack to stderr, one frame a
+ * line (backtrace_symbols_fd writes without allocating; static functions
+ * show as binary(+offset), for addr2line). */
+static void
+on_stack_signal (int sig)
+{
+  static const char head[] = "ParamScope-WATCHDOG: the main thread is at\n";
+  void *frames[STACK_DEPTH];
+  int n = backtrace (frames, STACK_DEPTH);
+
+  if (write (STDERR_FILENO, head, sizeof head - 1) < 0)
+    return;
+  backtrace_symbols_fd (frames, n, STDERR_FILENO);
+}
 
 static gint64
 cpu_us (clockid_t clock)
@@ -58,6 +80,7 @@ watch (gpointer data)
           fprintf (stderr, "ParamScope-WATCHDOG: the main loop has not run for %.1f s "
                    "(%.1f s of it working)\n", (now - last) / 1e6, busy / 1e6);
           fflush (stderr);
+          pthread_kill (main_thread, STACK_SIGNAL);
         }
       else if (stalled && now - last <= limit_us)
         {
@@ -81,6 +104,17 @@ ps_watchdog_start_from_env (void)
   if (pthread_getcpuclockid (pthread_self (), &main_clock) != 0)
     main_clock = CLOCK_MONOTONIC;    /* no thread clock: every stall counts as working */
   limit_us = n * 1000;
+  main_thread = pthread_self ();
+  {
+    void *warm[1];
+    struct sigaction sa = { 0 };
+
+    backtrace (warm, 1);            /* loads what backtrace needs, outside the handler */
+    sa.sa_handler = on_stack_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset (&sa.sa_mask);
+    sigaction (STACK_SIGNAL, &sa, NULL);
+  }
   __atomic_store_n (&last_beat_cpu, cpu_us (CLOCK_THREAD_CPUTIME_ID), __ATOMIC_RELAXED);
   __atomic_store_n (&last_beat, g_get_monotonic_time (), __ATOMIC_RELAXED);
   /* high priority: the beat measures whether the loop runs, not whether it is idle */

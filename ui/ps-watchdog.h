@@ -8,7 +8,9 @@
  *
  *   ParamScope-WATCHDOG: the main loop has not run for 2.3 s (2.1 s of it working)
  *
- * and, when it runs again, how long the stall lasted.  The window is then
+ * then where the main thread is (its stack, asked for with SIGUSR2; frames
+ * of static functions as binary(+offset), for addr2line), and, when it
+ * runs again, how long the stall lasted.  The window is then
  * not answering its user: a frame takes that long to draw.  CPU time, not
  * wall time alone: on a machine too loaded to run the process, the wait is
  * not the window's doing (the tests share two cores with other jobs).  The random-input

@@ -71,6 +71,19 @@
  * (its "menu.popup" action, as the Menu key does) on the release, at the
  * press.  Labels with a link under the pointer are left to GTK: their menu
  * is about that link, which only their own press knows.
+ *
+ * GTK's file chooser (the dialog GtkFileChooserNative falls back to where
+ * no portal answers) does the same with its own widgets: its file list
+ * opens its menu (Copy Location, Show Hidden Files, ...) from a secondary
+ * press (gtkfilechooserwidget.c, files_list_clicked and click_cb), and so
+ * do the rows of its Other Locations view (gtkplacesview.c).  A right drag
+ * there gave the same warnings, from GtkModelButton down to GtkPopoverMenu
+ * (monkey seed 1201, action 46: Save Weights left open, a right drag in its
+ * file list; replayed every time).  Both offer the same menu from the Menu
+ * key, through a shortcut on the widget.  So a widget that has both, a
+ * secondary click gesture and a shortcut of the Menu key, is taken as the
+ * others: the press selects the row under it (a file list) and focuses,
+ * and the release activates that shortcut, as the Menu key would.
  */
 #include "ps-window-menu.h"
 
@@ -175,6 +188,57 @@ handle_at (GtkWidget *window, double x, double y)
   return NULL;
 }
 
+/* TRUE when trigger fires on the Menu key alone. */
+static gboolean
+is_menu_key (GtkShortcutTrigger *trigger)
+{
+  if (GTK_IS_ALTERNATIVE_TRIGGER (trigger))
+    return is_menu_key (gtk_alternative_trigger_get_first (GTK_ALTERNATIVE_TRIGGER (trigger)))
+           || is_menu_key (gtk_alternative_trigger_get_second (GTK_ALTERNATIVE_TRIGGER (trigger)));
+  return GTK_IS_KEYVAL_TRIGGER (trigger)
+         && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == GDK_KEY_Menu
+         && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0;
+}
+
+/* The shortcut of the Menu key on w (a new reference) when w also has a
+ * click gesture of the secondary button: its context menu, which GTK opens
+ * from that gesture's press; else NULL. */
+static GtkShortcut *
+menu_key_shortcut (GtkWidget *w)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (w);
+  GtkShortcut *found = NULL;
+  gboolean secondary = FALSE;
+  guint n = g_list_model_get_n_items (controllers);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (c)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (c)) == GDK_BUTTON_SECONDARY)
+        secondary = TRUE;
+      else if (GTK_IS_SHORTCUT_CONTROLLER (c) && found == NULL)
+        {
+          GListModel *shortcuts = G_LIST_MODEL (c);
+          guint m = g_list_model_get_n_items (shortcuts);
+
+          for (guint j = 0; j < m && found == NULL; j++)
+            {
+              GtkShortcut *s = g_list_model_get_item (shortcuts, j);
+
+              if (is_menu_key (gtk_shortcut_get_trigger (s)))
+                found = s;
+              else
+                g_object_unref (s);
+            }
+        }
+    }
+  if (!secondary)
+    g_clear_object (&found);
+  return found;
+}
+
 /* The widget under (x, y) of window that GTK 4.8 would give a context menu
  * from the press itself, or NULL. */
 static GtkWidget *
@@ -183,7 +247,11 @@ context_owner_at (GtkWidget *window, double x, double y)
   for (GtkWidget *w = gtk_widget_pick (window, x, y, GTK_PICK_DEFAULT); w != NULL && w != window;
        w = gtk_widget_get_parent (w))
     {
+      g_autoptr (GtkShortcut) menu_key = NULL;
+
       if (GTK_IS_TEXT (w) || GTK_IS_TEXT_VIEW (w) || GTK_IS_LINK_BUTTON (w))
+        return w;
+      if ((menu_key = menu_key_shortcut (w)) != NULL)
         return w;
       if (GTK_IS_LABEL (w) && gtk_label_get_selectable (GTK_LABEL (w)))
         return gtk_label_get_current_uri (GTK_LABEL (w)) == NULL ? w : NULL;
@@ -196,7 +264,16 @@ static void
 context_popup (GtkWidget *owner, double x, double y)
 {
   GdkRectangle at = { (int) x, (int) y, 1, 1 };
+  g_autoptr (GtkShortcut) menu_key = menu_key_shortcut (owner);
 
+  /* a file chooser's list or place: its menu as the Menu key opens it
+   * (for the row just selected) */
+  if (menu_key != NULL)
+    {
+      gtk_shortcut_action_activate (gtk_shortcut_get_action (menu_key), GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                    owner, gtk_shortcut_get_arguments (menu_key));
+      return;
+    }
   if (!gtk_widget_activate_action (owner, "menu.popup", NULL))
     return;
   /* its own popover menu, just opened (pointing at the text cursor or the
@@ -207,6 +284,20 @@ context_popup (GtkWidget *owner, double x, double y)
         gtk_popover_set_pointing_to (GTK_POPOVER (c), &at);
         break;
       }
+}
+
+/* Focus tree view and select its row at (x, y) of the widget, as its own
+ * press would (the file chooser's list: the menu is about that file). */
+static void
+select_row_at (GtkTreeView *tree, double x, double y)
+{
+  g_autoptr (GtkTreePath) path = NULL;
+  int bx, by;
+
+  gtk_widget_grab_focus (GTK_WIDGET (tree));
+  gtk_tree_view_convert_widget_to_bin_window_coords (tree, (int) x, (int) y, &bx, &by);
+  if (gtk_tree_view_get_path_at_pos (tree, bx, by, &path, NULL, NULL, NULL))
+    gtk_tree_view_set_cursor (tree, path, NULL, FALSE);
 }
 
 static void
@@ -239,6 +330,8 @@ on_pressed (GtkGestureClick *click, int n_press, double x, double y, WindowMenu 
       gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
       if (GTK_IS_TEXT (owner))
         gtk_text_grab_focus_without_selecting (GTK_TEXT (owner));
+      else if (GTK_IS_TREE_VIEW (owner))
+        select_row_at (GTK_TREE_VIEW (owner), p.x, p.y);
       else if (!GTK_IS_LABEL (owner))
         gtk_widget_grab_focus (owner);
       g_set_weak_pointer (&m->owner, owner);

@@ -1,6 +1,6 @@
 /* test-watchdog.c — the stall report the monkey fails on (ui/ps-watchdog.c):
  * a main thread that works past the limit without returning to its loop is
- * reported; one that only waits (a machine too busy to run it, here a
+ * reported, with its stack; one that only waits (a machine too busy to run it, here a
  * sleep) is not, until 15 times the limit */
 #include "ps-watchdog.h"
 
@@ -50,6 +50,8 @@ test_working_is_reported (void)
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stderr ("*ParamScope-WATCHDOG: the main loop has not run for *s of it working)*");
+  /* and where: the main thread's stack, from the busy loop of this program */
+  g_test_trap_assert_stderr ("*ParamScope-WATCHDOG: the main thread is at\n*test-watchdog(*");
 }
 
 static void
