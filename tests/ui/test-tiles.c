@@ -10,6 +10,7 @@
 #include "ps-tile-source.h"
 #include "ps-activations-page.h"
 #include "ps-block-tree.h"
+#include "ps-block-row.h"
 #include "../core/ps-test-util.h"
 
 #include <glib/gstdio.h>
@@ -68,6 +69,33 @@ iterate (void)
 {
   while (g_main_context_iteration (NULL, FALSE))
     ;
+}
+
+/* The texts of every label below w, one after another, space-separated. */
+static void
+label_texts (GtkWidget *w, GString *out)
+{
+  if (GTK_IS_LABEL (w) && gtk_widget_get_visible (w))
+    g_string_append_printf (out, "%s ", gtk_label_get_text (GTK_LABEL (w)));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    label_texts (c, out);
+}
+
+/* Whether some PsBlockRow below w shows `name` and `text`. */
+static gboolean
+tree_row_shows (GtkWidget *w, const char *name, const char *text)
+{
+  if (PS_IS_BLOCK_ROW (w))
+    {
+      g_autoptr (GString) s = g_string_new (NULL);
+      g_autofree char *want = g_strdup_printf ("%s ", name);
+      label_texts (w, s);
+      return g_str_has_prefix (s->str, want) && strstr (s->str, text) != NULL;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (tree_row_shows (c, name, text))
+      return TRUE;
+  return FALSE;
 }
 
 /* ---- a Conv2d weight as out rows x in columns of kh x kw kernels ----------- */
@@ -402,6 +430,9 @@ test_batchnorm_buffers (PsWindowFixture *f, gconstpointer setup)
   }
   /* the tree's row says so */
   g_assert_true (ps_window_select_key (win, "1.running_var"));
+  iterate ();
+  g_assert_true (tree_row_shows (ps_test_window_child (win, "tree"), "running_var", "buffer, read-only"));
+  g_assert_false (tree_row_shows (ps_test_window_child (win, "tree"), "weight", "buffer, read-only"));
   node = ps_window_get_selected_node (win);
   g_assert_true (ps_tree_node_is_buffer (node));
   var = ps_tree_node_get_param (node);
