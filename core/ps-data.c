@@ -261,6 +261,37 @@ new_input (int64_t n, int sample_dims, const int64_t *sample, int64_t in)
   return ps_tensor_new (sample_dims + 1, shape);
 }
 
+int64_t
+ps_data_input_tokens (PsModule *model)
+{
+  return model ? embedding_tokens (model) : 0;
+}
+
+PsTensor *
+ps_data_random_input (PsModule *model, int64_t n, guint64 seed)
+{
+  int64_t sample[3], tokens = embedding_tokens (model);
+  int dims = ps_data_sample_shape (model, sample);
+  PsTensor *x;
+  PsRng rng;
+
+  if (n < 1 || (tokens <= 0 && dims <= 0))
+    return NULL;
+  ps_rng_seed (&rng, seed);
+  if (tokens > 0)
+    {
+      x = ps_tensor_new_2d (n, CHARS_STEPS);
+      if (x != NULL)
+        for (int64_t i = 0; i < x->numel; i++)
+          x->data[i] = (float) (ps_rng_u32 (&rng) % (uint64_t) tokens);
+      return x;
+    }
+  x = new_input (n, dims, sample, sample[0]);
+  if (x != NULL)
+    ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
+  return x;
+}
+
 gboolean
 ps_data_generate (PsDataKind kind, PsModule *model, int64_t n, guint64 seed, PsLossKind loss,
                   PsTensor **x_out, PsTensor **target_out, GError **error)

@@ -38,6 +38,16 @@ const char *ps_data_kind_to_string   (PsDataKind kind);
  * (a lazy first layer).  Returns ndim (<= 3). */
 int         ps_data_sample_shape (PsModule *model, int64_t shape[3]);
 
+/* The lesson's random input X of n samples for model, from seed:
+ * torch.rand(n, *sample) for the sample's shape above, or, when the first
+ * layer is an Embedding (its input: token indices), torch.randint(0,
+ * num_embeddings, (n, 16)) as floats holding integers (a 32-bit draw
+ * modulo the range, as torch.randint takes it).  NULL while the shape is
+ * not known (a lazy first layer) or n < 1. */
+PsTensor   *ps_data_random_input (PsModule *model, int64_t n, guint64 seed);
+/* The number of tokens of a first Embedding (its input is token indices), else 0. */
+int64_t     ps_data_input_tokens (PsModule *model);
+
 /* Whether kind's data fits model's input and output (the digits: 1 x 28 x
  * 28 images or 784 inputs, 10 outputs; the spiral: 2 and 2).  A network
  * whose input is not known yet (lazy) fits none. */

@@ -554,28 +554,19 @@ ps_document_get_model_name (PsDocument *doc)
 void
 ps_document_set_random_input (PsDocument *doc, int64_t batch, guint64 seed)
 {
-  PsRng rng;
-  int64_t sample[3], shape[4];
-  int dims = doc->model ? ps_data_sample_shape (doc->model, sample) : 0;
-  int64_t width = dims == 1 ? sample[0] : 0;
+  PsTensor *x = doc->model ? ps_data_random_input (doc->model, MAX (batch, 1), seed) : NULL;
 
-  if (dims > 1)
+  if (x == NULL)
     {
-      /* a convolution first: images (B, C, H, W), as the digits are */
-      shape[0] = MAX (batch, 1);
-      memcpy (shape + 1, sample, sizeof (int64_t) * dims);
-      g_clear_pointer (&doc->input, ps_tensor_unref);
-      doc->input = ps_tensor_new (dims + 1, shape);
+      /* lazy: the width of the input before, or the lesson's 20 */
+      int64_t width = doc->input ? doc->input->shape[doc->input->ndim - 1] : 20;
+      PsRng rng;
+      x = ps_tensor_new_2d (MAX (batch, 1), width);
+      ps_rng_seed (&rng, seed);
+      ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);   /* torch.rand */
     }
-  else
-    {
-      if (width <= 0)
-        width = doc->input ? doc->input->shape[doc->input->ndim - 1] : 20;   /* lazy: the lesson's 20 */
-      g_clear_pointer (&doc->input, ps_tensor_unref);
-      doc->input = ps_tensor_new_2d (MAX (batch, 1), width);
-    }
-  ps_rng_seed (&rng, seed);
-  ps_rng_fill_uniform (&rng, doc->input->data, doc->input->numel, 0, 1);   /* torch.rand */
+  g_clear_pointer (&doc->input, ps_tensor_unref);
+  doc->input = x;
   g_clear_pointer (&doc->target, ps_tensor_unref);
   doc->forward_valid = FALSE;
 }
@@ -598,6 +589,24 @@ ps_document_load_input (PsDocument *doc, const char *path, GError **error)
     doc->target = ps_safetensors_load_tensor (st, "target", NULL);
   doc->forward_valid = FALSE;
   return TRUE;
+}
+
+void
+ps_document_set_input (PsDocument *doc, const PsTensor *x, int64_t n)
+{
+  int64_t shape[PS_TENSOR_MAX_DIMS];
+  PsTensor *in;
+
+  g_return_if_fail (x != NULL && x->ndim >= 1);
+  memcpy (shape, x->shape, sizeof (int64_t) * (size_t) x->ndim);
+  shape[0] = CLAMP (n, 1, x->shape[0]);
+  in = ps_tensor_new (x->ndim, shape);
+  g_return_if_fail (in != NULL);
+  memcpy (in->data, x->data, sizeof (float) * (size_t) in->numel);   /* the first samples */
+  g_clear_pointer (&doc->input, ps_tensor_unref);
+  doc->input = in;
+  g_clear_pointer (&doc->target, ps_tensor_unref);
+  doc->forward_valid = FALSE;
 }
 
 const PsTensor *

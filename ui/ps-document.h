@@ -72,6 +72,8 @@ gboolean        ps_document_initialize_steps  (PsDocument *doc, const PsInitStep
 /* Forward and backward. */
 void            ps_document_set_random_input  (PsDocument *doc, int64_t batch, guint64 seed);
 gboolean        ps_document_load_input        (PsDocument *doc, const char *path, GError **error);
+/* The first n samples of x (copied) as the input, without a target. */
+void            ps_document_set_input         (PsDocument *doc, const PsTensor *x, int64_t n);
 const PsTensor *ps_document_get_input         (PsDocument *doc);   /* NULL until set */
 gboolean        ps_document_forward           (PsDocument *doc, GError **error);
 gboolean        ps_document_backward          (PsDocument *doc, PsLossKind loss, GError **error);

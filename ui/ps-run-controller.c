@@ -838,6 +838,22 @@ ps_run_controller_get_data (PsRunController *run, const PsTensor **x, const PsTe
   return run->data_x != NULL;
 }
 
+gboolean
+ps_run_controller_make_data (PsRunController *run, PsTensor **x, PsTensor **target, GError **error)
+{
+  PsTrainConfig c;
+
+  g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
+  *x = *target = NULL;
+  if (run->data_x != NULL && !run->dirty)
+    {
+      *x = ps_tensor_ref (run->data_x);
+      *target = run->data_t ? ps_tensor_ref (run->data_t) : NULL;
+      return TRUE;
+    }
+  return read_config (run, &c, error) && make_data (run, c.loss, x, target, error);
+}
+
 double
 ps_run_controller_get_accuracy (PsRunController *run)
 {

@@ -123,6 +123,11 @@ GArray     *ps_run_controller_get_previous_loss (PsRunController *run);   /* nul
 /* The run's data (borrowed; NULL before a run): FALSE when there is none. */
 gboolean    ps_run_controller_get_data     (PsRunController *run, const PsTensor **x,
                                             const PsTensor **target);
+/* The Train panel's data as it stands: the run's (unless a setting changed
+ * since), else made now from the settings (x and target referenced; target
+ * NULL for the sum loss).  FALSE + error when it cannot be made. */
+gboolean    ps_run_controller_make_data    (PsRunController *run, PsTensor **x, PsTensor **target,
+                                            GError **error);
 double      ps_run_controller_get_accuracy (PsRunController *run);   /* the "accuracy" property */
 const char *ps_run_controller_get_error    (PsRunController *run);
 /* Frames the network has taken since the run started. */

@@ -13,6 +13,7 @@
 #include "ps-inspector.h"
 #include "ps-run-panel.h"
 #include "ps-tile-source.h"
+#include "ps-data.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -71,7 +72,37 @@ run_new_input (GtkWidget *w, const char *action, GVariant *param)
   PsRunPanel *run = PS_RUN_PANEL (win->run_panel);
 
   ps_document_set_random_input (win->doc, ps_run_panel_get_batch (run), ps_run_panel_get_seed (run));
-  ps_window_set_status (win, _("new random input (torch.rand)"), FALSE);
+  if (ps_data_input_tokens (ps_document_get_model (win->doc)) > 0)
+    ps_window_set_status (win, _("new random input: token indices (torch.randint)"), FALSE);
+  else
+    ps_window_set_status (win, _("new random input (torch.rand)"), FALSE);
+}
+
+/* The Train panel's data (the digits, the character sequence, a file...) as
+ * the input: Forward then shows, in Activations, what each layer makes of
+ * a digit rather than of noise. */
+static void
+run_input_from_data (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  PsRunPanel *run = PS_RUN_PANEL (win->run_panel);
+  g_autoptr (PsTensor) x = NULL;
+  g_autoptr (PsTensor) t = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  int64_t n;
+
+  if (!ps_run_controller_make_data (win->controller, &x, &t, &error))
+    {
+      show_error (win, error);
+      return;
+    }
+  n = MIN (ps_run_panel_get_batch (run), x->shape[0]);
+  ps_document_set_input (win->doc, x, n);
+  text = g_strdup_printf (g_dngettext (NULL, "input: the first %d sample of the training data",
+                                       "input: the first %d samples of the training data", (gulong) n),
+                          (int) n);
+  ps_window_set_status (win, text, FALSE);
 }
 
 /* ---- history ------------------------------------------------------------------ */
@@ -649,6 +680,7 @@ ps_window_class_add_actions (GtkWidgetClass *widget_class)
     { "win.open-weights", NULL, run_file },
     { "win.open-run-folder", NULL, run_file },
     { "win.open-input", NULL, run_file },
+    { "win.input-from-data", NULL, run_input_from_data },
     { "win.save-weights", NULL, run_file },
     { "win.export-png", NULL, run_file },
     { "win.train-toggle", NULL, run_train_toggle },

@@ -5,7 +5,7 @@
  * follow -- the heatmaps of the values and the gradient, the inspector,
  * the gradient-flow and distribution charts, the difference.  Every command
  * is a win.* action (menus, buttons and shortcuts share it): forward,
- * backward, zero-grad, step, new-input, undo, redo, init, preset (s),
+ * backward, zero-grad, step, new-input, input-from-data, undo, redo, init, preset (s),
  * edit (s), example (s), paste-model, copy-path, open-model, open-weights,
  * open-input, open-run-folder, save-weights, export-png, train-toggle, train-step,
  * train-reset, train-snapshot, train-open-data, show-panel (s: "run",

@@ -1,6 +1,7 @@
 /* test-trainer.c — the worker-thread trainer: same answers as a plain loop,
  * consistent snapshots while it runs, faults, reset, snapshots and data */
 #include "ps-test-util.h"
+#include <json-glib/json-glib.h>
 
 #include <math.h>
 #include <string.h>
@@ -605,6 +606,57 @@ test_new_errors (void)
   g_assert_error (error, PS_ERROR, PS_ERROR_VALUE);
 }
 
+/* The Run panel's random input: torch.rand of the sample's shape, or, for a
+ * first Embedding, torch.randint(0, num_embeddings, (n, 16)) -- the values
+ * PyTorch drew (tests/fixtures/data/random-input.json, make_random_input.py) */
+static void
+test_random_input (void)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *path = ps_test_fixture ("data/random-input.json");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsModule) mlp = ps_test_parse_model (MLP, 4);
+  g_autoptr (PsTensor) x = NULL;
+  JsonArray *cases;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  cases = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (cases), ==, 3);
+  for (guint c = 0; c < json_array_get_length (cases); c++)
+    {
+      JsonObject *o = json_array_get_object_element (cases, c);
+      JsonArray *want = json_object_get_array_member (o, "values");
+      int64_t tokens = json_object_get_int_member (o, "tokens"), n = json_object_get_int_member (o, "n");
+      g_autofree char *text = g_strdup_printf ("Sequential(\n  (0): Embedding(%" G_GINT64_FORMAT ", 8)\n"
+                                               "  (1): LSTM(8, 8, batch_first=True)\n)\n", tokens);
+      g_autoptr (PsModule) net = ps_model_parse (text, -1, "embedding.txt", NULL, NULL, &error);
+      g_autoptr (PsTensor) t = NULL;
+
+      g_assert_no_error (error);
+      t = ps_data_random_input (net, n, (guint64) json_object_get_int_member (o, "seed"));
+      g_assert_nonnull (t);
+      g_assert_cmpint (t->ndim, ==, 2);
+      g_assert_cmpint (t->shape[0], ==, n);
+      g_assert_cmpint (t->shape[1], ==, 16);
+      g_assert_cmpuint (json_array_get_length (want), ==, (guint) t->numel);
+      for (int64_t i = 0; i < t->numel; i++)
+        g_assert_cmpfloat (t->data[i], ==, (float) json_array_get_int_element (want, (guint) i));
+    }
+  /* the lesson's torch.rand(n, in) otherwise, as the random data's */
+  x = ps_data_random_input (mlp, 5, 42);
+  g_assert_cmpint (x->shape[0], ==, 5);
+  g_assert_cmpint (x->shape[1], ==, 4);
+  {
+    PsRng rng;
+    float want[20];
+    ps_rng_seed (&rng, 42);
+    ps_rng_fill_uniform (&rng, want, 20, 0, 1);
+    g_assert_cmpmem (x->data, 80, want, 80);
+  }
+  g_assert_null (ps_data_random_input (mlp, 0, 1));
+}
+
 static void
 test_data (void)
 {
@@ -846,6 +898,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/difference", test_difference);
   g_test_add_func ("/trainer/new-errors", test_new_errors);
   g_test_add_func ("/trainer/data", test_data);
+  g_test_add_func ("/trainer/random-input", test_random_input);
   g_test_add_func ("/trainer/spiral-learns", test_spiral_learns);
   return g_test_run ();
 }
