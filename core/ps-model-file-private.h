@@ -64,6 +64,7 @@ typedef struct
   guint       pos;     /* parser cursor */
   GError    **error;
   int         depth;
+  gboolean    unknown_layer;  /* the error is an nn.X this reader does not build */
 } Ctx;
 
 /* Sets ctx's error to "file:line:column: message" (the first error wins) and

@@ -18,6 +18,7 @@ ps_model_parse (const char *text, gssize len, const char *filename, PsRng *rng,
 {
   Ctx c = { 0 };
   Interp in = { 0 };
+  PsRng rng_at_start;
   g_autoptr (GPtrArray) body = ps_mf_node_list ();
   PsModule *result = NULL;
   const char *file = filename ? filename : "<model>";
@@ -56,6 +57,8 @@ ps_model_parse (const char *text, gssize len, const char *filename, PsRng *rng,
       goto out_text;
     }
 
+  if (rng != NULL)
+    rng_at_start = *rng;
   c.file = file;
   c.src = text;
   c.len = (gsize) len;
@@ -105,6 +108,25 @@ out_env:
   ps_mf_env_free (in.globals);
 out:
   g_array_unref (c.toks);
+  /* a layer this reader does not build (nn.Conv2d, nn.LSTM, ...): the file is
+   * the interpreter's, as a file with classes is, from the same random state
+   * (d2l's LeNet is a class-less nn.Sequential of convolutions).  Where the
+   * interpreter does not build it either, the reader's message stands. */
+  if (result == NULL && c.unknown_layer)
+    {
+      PsRng retry;
+      g_autoptr (GError) py_error = NULL;
+
+      if (rng != NULL)
+        retry = rng_at_start;
+      result = ps_py_build_model_rng (text, len, file, rng ? &retry : NULL, name_out, &py_error);
+      if (result != NULL)
+        {
+          g_clear_error (error);
+          if (rng != NULL)
+            *rng = retry;
+        }
+    }
 out_text:
   g_free (normalized);
   return result;

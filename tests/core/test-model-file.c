@@ -1,6 +1,7 @@
 /* test-model-file.c — the model-file language: what it accepts and builds.
  * (Malformed files and their messages are in test-corpus.c.) */
 #include "ps-test-util.h"
+#include "py/ps-py.h"
 
 #include <string.h>
 
@@ -275,6 +276,66 @@ test_limits (void)
   assert_error ("net = nn.Linear(100000, 100000)\n", "is too large");
 }
 
+/* A model file without classes that uses layers the model-file reader does
+ * not build (d2l's LeNet: nn.Conv2d, nn.AvgPool2d) is built by the Python
+ * interpreter, as a file with classes is: PyTorch's print, and PyTorch's
+ * initial weights under the same seed (torch.manual_seed(0)); and when the
+ * reader had drawn numbers for a layer before the one it does not build,
+ * the interpreter starts from the same random state. */
+static void
+test_layers_by_interpreter (void)
+{
+  g_autofree char *path = ps_test_fixture ("model-files/lenet_d2l.py");
+  g_autofree char *print_path = ps_test_fixture ("model-files/lenet_d2l.print.txt");
+  g_autofree char *init_path = ps_test_fixture ("model-files/lenet_d2l.init.safetensors");
+  g_autofree char *want_print = NULL;
+  g_autofree char *got_print = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsSafetensors) init = NULL;
+  g_autoptr (PsModule) net = NULL;
+  PsRng rng;
+
+  ps_rng_seed (&rng, 0);
+  net = ps_model_load_file (path, &rng, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (print_path, &want_print, NULL, NULL));
+  got_print = ps_module_repr (net);
+  g_assert_cmpstr (g_strchomp (got_print), ==, g_strchomp (want_print));
+  init = ps_safetensors_open (init_path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < ps_safetensors_get_n (init); i++)
+    {
+      const char *key = ps_safetensors_get (init, i)->name;
+      PsParam *p = ps_module_find_param (net, key);
+      g_assert_nonnull (p);
+      ps_test_assert_tensor (ps_param_get_data (p), init, key, 0, key);
+    }
+
+  /* a Linear first (drawn by the reader), then a Conv1d (not the reader's) */
+  {
+    static const char text[] = "import torch\nfrom torch import nn\n"
+                               "net = nn.Sequential(nn.Linear(3, 4), nn.Conv1d(4, 2, 3))\n";
+    g_autoptr (PsModule) a = NULL, b = NULL;
+    PsRng ra, rb;
+
+    ps_rng_seed (&ra, 7);
+    ps_rng_seed (&rb, 7);
+    a = ps_model_parse (text, -1, "mixed.py", &ra, NULL, &error);
+    g_assert_no_error (error);
+    b = ps_py_build_model_rng (text, -1, "mixed.py", &rb, NULL, &error);
+    g_assert_no_error (error);
+    for (const char *const *k = (const char *const[]) { "0.weight", "0.bias", "1.weight", "1.bias", NULL };
+         *k != NULL; k++)
+      {
+        const PsTensor *ta = ps_param_get_data (ps_module_find_param (a, *k));
+        const PsTensor *tb = ps_param_get_data (ps_module_find_param (b, *k));
+        g_assert_cmpint (ta->numel, ==, tb->numel);
+        g_assert_cmpmem (ta->data, ta->numel * sizeof (float), tb->data, tb->numel * sizeof (float));
+      }
+    g_assert_cmpuint (ps_rng_u32 (&ra), ==, ps_rng_u32 (&rb));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -292,5 +353,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model-file/repr-roundtrip", test_repr_roundtrip);
   g_test_add_func ("/model-file/repr-detect", test_repr_detect);
   g_test_add_func ("/model-file/limits", test_limits);
+  g_test_add_func ("/model-file/layers-by-interpreter", test_layers_by_interpreter);
   return g_test_run ();
 }

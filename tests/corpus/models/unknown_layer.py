@@ -1,4 +1,4 @@
-# expect: unknown_layer.py:4:24: nn.Conv2d is not supported (supported layers: Sequential,
+# expect: unknown_layer.py:4:24: nn.Transformer is not supported (supported layers: Sequential,
 import torch
 from torch import nn
-net = nn.Sequential(nn.Conv2d(1, 6, kernel_size=5), nn.ReLU())
+net = nn.Sequential(nn.Transformer(4, 2), nn.ReLU())
