@@ -1,4 +1,4 @@
-# expect: cjk_column.py:4:25: nn.Conv2d is not supported
+# expect: cjk_column.py:4:25: nn.Transformer is not supported
 from torch import nn
 net = nn.Sequential()
-net.add_module('层一', nn.Conv2d(1, 1, 1))
+net.add_module('层一', nn.Transformer(4, 2))
