@@ -22,8 +22,6 @@
 #include "ps-train-panel.h"
 
 #include <gdk/x11/gdkx.h>
-#include <glib/gstdio.h>
-#include <sys/wait.h>
 
 static gboolean
 have_xdotool (void)
@@ -43,38 +41,6 @@ xdotool (const char *args)
 
   g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error));
   g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  for (int i = 0; i < 10; i++)
-    {
-      g_usleep (20000);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-    }
-}
-
-/* Run xdotool with args while the main loop runs, as the app's own loop
- * runs while a user drags (xdotool() above lets the window see nothing
- * until xdotool is done). */
-static void
-xdotool_live (const char *args)
-{
-  g_autofree char *cmd = g_strconcat ("xdotool ", args, NULL);
-  g_auto (GStrv) argv = NULL;
-  g_autoptr (GError) error = NULL;
-  GPid pid;
-  int status = 0;
-
-  g_assert_true (g_shell_parse_argv (cmd, NULL, &argv, &error));
-  g_assert_true (g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                NULL, NULL, &pid, &error));
-  g_assert_no_error (error);
-  while (waitpid (pid, &status, WNOHANG) == 0)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (2000);
-    }
-  g_spawn_close_pid (pid);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   for (int i = 0; i < 10; i++)
     {
@@ -325,30 +291,6 @@ right_drag (GtkWidget *w, double x, double y)
   right_drag_by (w, x, y, 8, 8);
 }
 
-/* The same stroke as a user's, the window's loop running throughout: press
- * at (x, y) of w, five moves of (dx, dy) 20 ms apart, release. */
-static void
-right_drag_live (GtkWidget *w, double x, double y, int dx, int dy)
-{
-  GtkWidget *win = GTK_WIDGET (gtk_widget_get_root (w));
-  gulong xid = (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (win)));
-  g_autoptr (GString) cmd = g_string_new (NULL);
-  graphene_point_t p;
-  double nx, ny;
-
-  g_assert_true (gtk_widget_compute_point (w, win, &GRAPHENE_POINT_INIT (x, y), &p));
-  gtk_native_get_surface_transform (GTK_NATIVE (win), &nx, &ny);
-  p.x += nx;
-  p.y += ny;
-  g_string_append_printf (cmd, "mousemove --window %lu 1 1 mousemove --sync --window %lu %d %d mousedown 3",
-                          xid, xid, (int) p.x, (int) p.y);
-  for (int k = 1; k <= 5; k++)
-    g_string_append_printf (cmd, " sleep 0.02 mousemove --window %lu %d %d", xid, (int) p.x + dx * k,
-                            (int) p.y + dy * k);
-  g_string_append (cmd, " sleep 0.05 mouseup 3");
-  xdotool_live (cmd->str);
-}
-
 /* A right drag from owner (at its left, a few pixels in) into its context
  * menu: the menu opens there, nothing is left pressed, Escape closes it. */
 static void
@@ -454,123 +396,6 @@ find_below (GtkWidget *w, gboolean (*match) (GtkWidget *))
         return found;
     }
   return NULL;
-}
-
-static gboolean
-is_shown_popover_menu (GtkWidget *w)
-{
-  return GTK_IS_POPOVER_MENU (w) && gtk_widget_get_mapped (w);
-}
-
-static gboolean
-any_menu_open (GtkWindow *win)
-{
-  return find_below (GTK_WIDGET (win), is_shown_popover_menu) != NULL;
-}
-
-static gboolean
-no_menu_open (GtkWindow *win)
-{
-  return !any_menu_open (win);
-}
-
-static int
-selected_rows (GtkTreeView *tree)
-{
-  return gtk_tree_selection_count_selected_rows (gtk_tree_view_get_selection (tree));
-}
-
-/* The file list: a tree view that is shown and lists three files. */
-static gboolean
-is_file_list (GtkWidget *w)
-{
-  GtkTreeModel *model;
-
-  return GTK_IS_TREE_VIEW (w) && gtk_widget_get_mapped (w)
-         && (model = gtk_tree_view_get_model (GTK_TREE_VIEW (w))) != NULL
-         && gtk_tree_model_iter_n_children (model, NULL) == 3;
-}
-
-/* GTK's file chooser (what GtkFileChooserNative shows where no portal
- * answers): its file list opens its own menu from a secondary press, below
- * the selected file; a right drag from that file down into the menu opens
- * it on the release, for that file, and leaves nothing pressed (monkey
- * seed 1201). */
-static void
-test_file_chooser_list (void)
-{
-  g_autofree char *dir = NULL;
-  g_autoptr (GFile) folder = NULL;
-  GtkWidget *chooser, *win, *parent, *tree = NULL;
-  g_autoptr (GtkTreePath) first = NULL;
-  GdkRectangle cell;
-  int wx, wy;
-
-  if (ps_test_skip_without_display ())
-    return;
-  if (!have_xdotool ())
-    {
-      g_test_skip ("needs xdotool and an X11 display");
-      return;
-    }
-  dir = g_dir_make_tmp ("ps-window-menu-XXXXXX", NULL);
-  g_assert_nonnull (dir);
-  for (int i = 0; i < 3; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%s/weights-%d.safetensors", dir, i);
-      g_assert_true (g_file_set_contents (name, "{}", -1, NULL));
-    }
-  /* a dialog over a window, as GtkFileChooserNative shows it */
-  parent = ps_test_window_with (gtk_label_new ("ParamScope"), 900, 700);
-  ps_window_menu_attach (GTK_WINDOW (parent));
-  win = gtk_file_chooser_dialog_new ("Save Weights", GTK_WINDOW (parent), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                     "_Cancel", GTK_RESPONSE_CANCEL, "_Save", GTK_RESPONSE_ACCEPT, NULL);
-  gtk_window_set_modal (GTK_WINDOW (win), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (win), 700, 500);
-  folder = g_file_new_for_path (dir);
-  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (win), folder, NULL));
-  ps_window_menu_attach (GTK_WINDOW (win));
-  gtk_window_present (GTK_WINDOW (win));
-  chooser = win;
-
-  /* the list, once the folder's three files are in it */
-  for (int i = 0; i < 500; i++)
-    {
-      tree = find_below (chooser, is_file_list);
-      if (tree != NULL)
-        break;
-      g_usleep (20000);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-    }
-  g_assert_nonnull (tree);
-  g_assert_cmpint (gtk_tree_model_iter_n_children (gtk_tree_view_get_model (GTK_TREE_VIEW (tree)), NULL), ==, 3);
-  first = gtk_tree_path_new_from_indices (1, -1);
-  gtk_tree_selection_unselect_all (gtk_tree_view_get_selection (GTK_TREE_VIEW (tree)));
-  ps_test_wait_frame (win);
-
-  gtk_tree_view_get_cell_area (GTK_TREE_VIEW (tree), first, NULL, &cell);
-  gtk_tree_view_convert_bin_window_to_widget_coords (GTK_TREE_VIEW (tree), cell.x, cell.y, &wx, &wy);
-  for (int round = 0; round < 2; round++)
-    {
-      g_test_message ("a right drag from a file of the file chooser's list, round %d", round);
-      right_drag_live (tree, wx + 200, wy + cell.height / 2.0, round ? -40 : 8, round ? 30 : 8);
-      g_assert_true (wait_for (any_menu_open, GTK_WINDOW (win)));
-      g_assert_cmpint (selected_rows (GTK_TREE_VIEW (tree)), ==, 1);
-      g_assert_true (gtk_tree_selection_path_is_selected (gtk_tree_view_get_selection (GTK_TREE_VIEW (tree)), first));
-      assert_nothing_pressed (win, "with the file list's menu open");
-      xdotool ("key Escape");
-      g_assert_true (wait_for (no_menu_open, GTK_WINDOW (win)));
-      assert_nothing_pressed (win, "after Escape");
-    }
-  gtk_window_destroy (GTK_WINDOW (win));
-  gtk_window_destroy (GTK_WINDOW (parent));
-  for (int i = 0; i < 3; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%s/weights-%d.safetensors", dir, i);
-      g_remove (name);
-    }
-  g_rmdir (dir);
 }
 
 /* A text field that is shown */
@@ -750,7 +575,6 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/window-menu/close-item", &mlp, test_close_item);
   g_test_add_func ("/window-menu/context-menus-right-drag", test_context_menus);
   PS_TEST_WINDOW ("/window-menu/window-field-right-drag", &mlp, test_window_field);
-  g_test_add_func ("/window-menu/file-chooser-list-right-drag", test_file_chooser_list);
   g_test_add_func ("/pressed/panel-folds-after-the-release", test_refit_after_release);
   g_test_add_func ("/pressed/panel-folds-after-a-list-closes", test_refit_after_popover);
   return g_test_run ();
