@@ -577,9 +577,13 @@ ps_mf_eval_attr (Interp *in, Node *n, Val *obj)
         return val_named (V_BUILTIN, full);
       if (strcmp (obj->s, "torch") == 0 && (strcmp (a, "float32") == 0 || strcmp (a, "float") == 0))
         return val_named (V_OPAQUE, "torch.float32");
-      if (strcmp (obj->s, "nn") == 0 && (in->c->unknown_layer = TRUE))
-        return FAIL (n, _("nn.%s is not supported (supported layers: Sequential, Linear, LazyLinear, "
-                     "ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, Flatten)"), a);
+      if (strcmp (obj->s, "nn") == 0)
+        {
+          in->c->unknown_layer = TRUE;   /* ps_model_parse hands the file to core/py */
+          return FAIL (n, _("nn.%s is not supported (supported layers: Sequential, Linear, "
+                            "LazyLinear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, "
+                            "Flatten)"), a);
+        }
       return FAIL (n, _("%s is not supported in model files"), full);
     }
   if (obj->kind == V_OPAQUE && strcmp (obj->s, "finfo") == 0)

@@ -310,24 +310,17 @@ walk (Walk *w, PsModule *m, int in)
           kept[n_kept++] = x;
           break;
         case PS_BLOCK_ADD:
+        case PS_BLOCK_SCALE:   /* the kept value and x, added or scaled by channel */
           {
             int src[2] = { kept[0], x };
             g_assert (n_kept == 1);
-            x = emit (w, ENTRY_ADD, m, src, 2, NULL);
+            x = emit (w, st->kind == PS_BLOCK_ADD ? ENTRY_ADD : ENTRY_SCALE, m, src, 2, NULL);
             n_kept = 0;
           }
           break;
         case PS_BLOCK_CAT:
           x = emit (w, ENTRY_CAT, m, kept, n_kept, NULL);
           n_kept = 0;
-          break;
-        case PS_BLOCK_SCALE:
-          {
-            int src[2] = { kept[0], x };
-            g_assert (n_kept == 1);
-            x = emit (w, ENTRY_SCALE, m, src, 2, NULL);
-            n_kept = 0;
-          }
           break;
         case PS_BLOCK_RESIDUAL:
           if (ps_block_keeps_shape (m))
