@@ -10,6 +10,8 @@
 #include "ps-tile-source.h"
 #include "ps-activations-page.h"
 #include "ps-overview.h"
+#include "ps-diff-page.h"
+#include "ps-diff-source.h"
 #include "ps-run-panel.h"
 #include "ps-block-tree.h"
 #include "ps-block-row.h"
@@ -426,6 +428,47 @@ test_overview_kernels (PsWindowFixture *f, gconstpointer setup)
   }
   shot = shot_name (win, "tiles-overview-lenet");
   ps_test_screenshot (GTK_WIDGET (win), shot);
+
+  /* what an SGD step changed, on the Difference page: the same kernels, each
+   * cell its own change, hover [o, i, y, x] */
+  {
+    PsRunController *c = controller (win);
+    GtkWidget *page, *dview;
+    PsMatrixSource *diff;
+    g_autoptr (PsTensor) before = ps_tensor_copy (t);
+    g_autofree char *text = NULL, *dshot = NULL;
+    const PsTensor *d;
+
+    ps_run_controller_take_snapshot (c, "before");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.step", NULL));
+    iterate ();
+    g_assert_true (ps_window_select_key (win, "3.weight"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "difference"));
+    page = ps_test_window_child (win, "diff_page");
+    dview = ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "view");
+    gtk_test_widget_wait_for_draw (dview);
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "a_dropdown")), 0);
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "b_dropdown")), 1);
+    diff = ps_matrix_view_get_source (PS_MATRIX_VIEW (dview));
+    g_assert_true (PS_IS_DIFF_SOURCE (diff));
+    g_assert_true (ps_matrix_source_get_shape (diff, &shape));
+    g_assert_cmpint (shape.rows, ==, 95);
+    g_assert_cmpint (shape.cols, ==, 35);
+    d = ps_diff_source_get_difference (PS_DIFF_SOURCE (diff));
+    {
+      int64_t e = ((7 * 6 + 4) * 5 + 2) * 5 + 3;
+      g_autofree char *dv = ps_matrix_format_value (t->data[e] - before->data[e]);
+      g_autofree char *want = g_strdup_printf ("[7, 4, 2, 3]\ndifference %s", dv);
+      g_assert_cmpfloat (d->data[e], ==, t->data[e] - before->data[e]);
+      g_assert_cmpfloat (fabsf (d->data[e]), >, 0);
+      text = ps_matrix_source_describe_cell (diff, 7 * 6 + 2, 4 * 6 + 3);
+      g_assert_nonnull (strstr (text, want));
+    }
+    g_assert_null (ps_matrix_source_describe_cell (diff, 5, 0));
+    dshot = shot_name (win, "tiles-difference-lenet");
+    ps_test_screenshot (GTK_WIDGET (win), dshot);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "overview"));
+  }
 
   /* the Train panel's data as the input: the heading says so */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.input-from-data", NULL));
