@@ -507,6 +507,40 @@ test_run_heading_tokens (PsWindowFixture *f, gconstpointer setup)
   ps_test_screenshot (GTK_WIDGET (win), shot);
 }
 
+/* d2l's RNNModel, whose recorded forward() makes the GRU's zero initial state
+ * from its input's batch (tests/fixtures/kernels/tape/d2l_rnn.py): the Run
+ * panel feeds a batch of sequences where the GRU wants its batch (16 steps
+ * of 2, dimension 1), the heading says so, and Forward and Backward run */
+static void
+test_rnn_state_window (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  g_autofree char *path = NULL, *shot = NULL;
+  g_autoptr (GError) error = NULL;
+  const PsTensor *x, *y;
+
+  if (win == NULL)
+    return;
+  path = ps_test_fixture ("kernels/tape/d2l_rnn.py");
+  g_assert_true (ps_window_open_model (win, path, &error));
+  g_assert_no_error (error);
+  x = ps_document_get_input (ps_window_get_document (win));
+  g_assert_cmpint (x->ndim, ==, 3);
+  g_assert_cmpint (x->shape[1], ==, 2);
+  g_assert_cmpstr (run_heading (win), ==, "Input  X = torch.rand(16, 2, 5)");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  iterate ();
+  y = ps_document_get_output (ps_window_get_document (win));
+  g_assert_nonnull (y);
+  g_assert_cmpint (y->shape[0], ==, 16 * 2);
+  g_assert_cmpint (y->shape[1], ==, 5);
+  g_assert_nonnull (ps_param_get_grad (ps_module_find_param (model (win), "rnn.weight_hh_l1")));
+  g_assert_true (ps_window_select_key (win, "rnn.weight_ih_l0"));
+  shot = shot_name (win, "tiles-rnn-state");
+  ps_test_screenshot (GTK_WIDGET (win), shot);
+}
+
 /* ---- each layer's feature maps after Forward -------------------------------- */
 
 /* LeNet after Forward: the Activations page lists every layer call; the
@@ -885,6 +919,7 @@ main (int argc, char **argv)
   PS_TEST_WINDOW ("/tiles/overview-kernels", &lenet, test_overview_kernels);
   PS_TEST_WINDOW ("/tiles/overview-kernels-large", &lenet_large, test_overview_kernels);
   PS_TEST_WINDOW ("/tiles/run-heading-tokens", &charlm, test_run_heading_tokens);
+  PS_TEST_WINDOW ("/tiles/rnn-state-window", &lenet, test_rnn_state_window);
   PS_TEST_WINDOW ("/tiles/activations-after-forward", &lenet, test_activations_after_forward);
   PS_TEST_WINDOW ("/tiles/batchnorm-buffers", &resnet, test_batchnorm_buffers);
   PS_TEST_WINDOW ("/tiles/recurrent-gates", &lenet, test_recurrent_gates);
