@@ -1,5 +1,6 @@
 /* ps-data.c — generated training data */
 #include "ps-data.h"
+#include "ps-layer-recurrent.h"
 #include "ps-i18n.h"
 #include "ps-error.h"
 
@@ -108,7 +109,10 @@ ps_data_sample_shape (PsModule *model, int64_t shape[3])
       shape[1] = shape[2] = c == 1 ? 28 : 32;
       return 3;
     }
-  w = ps_module_input_width (model);
+  /* a recurrent layer first takes steps of input_size features (not the
+   * width of the first Linear further on) */
+  w = ps_recurrent_is_module (f) ? ps_module_get_option_int (f, "input_size", 0)
+                                 : ps_module_input_width (model);
   if (w <= 0)
     return 0;
   shape[0] = w;
@@ -305,7 +309,16 @@ ps_data_random_input (PsModule *model, int64_t n, guint64 seed)
           x->data[i] = (float) (ps_rng_u32 (&rng) % (uint64_t) tokens);
       return x;
     }
-  x = new_input (n, dims, sample, sample[0]);
+  if (ps_recurrent_is_module (first_leaf (model)) && dims == 1)
+    {
+      /* a recurrent layer first: a batch of sequences of CHARS_STEPS steps, the
+       * batch where the layer wants it (dimension 1 unless batch_first) */
+      gboolean bf = ps_module_get_option_bool (first_leaf (model), "batch_first", FALSE);
+      int64_t shape[3] = { bf ? n : CHARS_STEPS, bf ? CHARS_STEPS : n, sample[0] };
+      x = ps_tensor_new (3, shape);
+    }
+  else
+    x = new_input (n, dims, sample, sample[0]);
   if (x != NULL)
     ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
   return x;

@@ -655,6 +655,28 @@ test_random_input (void)
     g_assert_cmpmem (x->data, 80, want, 80);
   }
   g_assert_null (ps_data_random_input (mlp, 0, 1));
+
+  /* a recurrent layer first: 16 steps of a batch of 3, the batch at dimension 1,
+   * or 0 with batch_first, the same draws as torch.rand of that shape */
+  for (int bf = 0; bf < 2; bf++)
+    {
+      g_autofree char *text = g_strdup_printf ("Sequential(\n  (0): GRU(5, 8%s)\n)\n",
+                                               bf ? ", batch_first=True" : "");
+      g_autoptr (PsModule) rnn = ps_model_parse (text, -1, "gru.txt", NULL, NULL, &error);
+      g_autoptr (PsTensor) r = NULL;
+      float want[16 * 3 * 5];
+      PsRng rng;
+      g_assert_no_error (error);
+      r = ps_data_random_input (rnn, 3, 7);
+      g_assert_nonnull (r);
+      g_assert_cmpint (r->ndim, ==, 3);
+      g_assert_cmpint (r->shape[0], ==, bf ? 3 : 16);
+      g_assert_cmpint (r->shape[1], ==, bf ? 16 : 3);
+      g_assert_cmpint (r->shape[2], ==, 5);
+      ps_rng_seed (&rng, 7);
+      ps_rng_fill_uniform (&rng, want, G_N_ELEMENTS (want), 0, 1);
+      g_assert_cmpmem (r->data, sizeof want, want, sizeof want);
+    }
 }
 
 static void
