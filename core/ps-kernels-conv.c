@@ -10,7 +10,8 @@
  * the columns: simple, and the copy is small next to the product.  Kernel
  * taps that never meet the input (a 3x3 kernel padded by 1 on a 1x1 plane)
  * are cut from the columns and the weight, and with one OpenBLAS thread the
- * samples run in two halves, the second on the helper thread.
+ * work runs in two halves (samples forward, input channels backward), the
+ * second on the helper thread.
  */
 #include "ps-kernels.h"
 #include "ps-error.h"
@@ -144,9 +145,9 @@ ps_conv_workspace (const PsConvGeom *g)
  * the compiler vectorizes without checks. */
 PS_VECTOR_CLONES static void
 im2col_unit (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0,
-             float *col)
+             int64_t Cg, float *col)
 {
-  const int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+  const int64_t P = g->OH * g->OW, ld = nb * P;
   const int64_t OH = g->OH, OW = g->OW, H = g->H, W = g->W;
 
   for (int64_t c = 0; c < Cg; c++)
@@ -181,15 +182,16 @@ im2col_unit (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_
       }
 }
 
-/* col (K, nb * P) from samples n0 .. n0 + nb - 1, channels c0 .. c0 + Cg - 1 */
+/* col (Cg kh kw, nb * P) from samples n0 .. n0 + nb - 1, channels c0 .. c0 + Cg - 1 */
 PS_VECTOR_CLONES static void
-im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0, float *col)
+im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0, int64_t Cg,
+        float *col)
 {
-  int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+  int64_t P = g->OH * g->OW, ld = nb * P;
 
   if (g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1)
     {
-      im2col_unit (g, x, n0, nb, c0, col);
+      im2col_unit (g, x, n0, nb, c0, Cg, col);
       return;
     }
 
@@ -238,11 +240,12 @@ im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0,
         }
 }
 
-/* dx[samples, channels of the group] += col2im (col); dx zeroed by the caller */
+/* dx[samples, channels c0 .. c0 + Cg - 1] += col2im (col); dx zeroed by the caller */
 PS_VECTOR_CLONES static void
-col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c0, float *dx)
+col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c0, int64_t Cg,
+        float *dx)
 {
-  int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+  int64_t P = g->OH * g->OW, ld = nb * P;
 
   for (int64_t c = 0; c < Cg; c++)
     for (int64_t i = 0; i < g->kh; i++)
@@ -778,23 +781,23 @@ conv_taps_scatter (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_
 /* ---- im2col + sgemm, the samples in two halves ---------------------------- *
  *
  * With one OpenBLAS thread (OpenBLAS splits its products itself with more)
- * the samples are cut in two fixed halves, [0, N/2) and [N/2, N), each with
- * its own columns: the second is run by the helper thread when it is free
- * and begins it while the first is computed here, else here after the first
- * (as the direct convolution does).  im2col, the products, the copies and
- * col2im of the two halves then run on both cores.  The second half sums its
- * weight gradient apart, added to the first's at the end: the same sums
- * whichever thread computed them.
+ * the work is cut in two fixed halves, each with its own columns: the
+ * second is run by the helper thread when it is free and begins it while
+ * the first is computed here, else here after the first (as the direct
+ * convolution does).  im2col, the products, the copies and col2im of the two
+ * halves then run on both cores.  Forward, the halves are the samples
+ * [0, N/2) and [N/2, N); backward, the input channels of each group
+ * [0, Cg/2) and [Cg/2, Cg) over all samples: each half owns its columns of
+ * dW and its planes of dx, so nothing is summed across threads and the bits
+ * are the same whichever thread computed a half.
  *
  * The workspace: each half's columns and gathered output (sized for the
- * whole kernel), the used taps' weight and gradient when taps are cut, and
- * the second half's weight gradient. */
+ * whole kernel), and the used taps' weight and gradient when taps are cut. */
 
 typedef struct
 {
   int64_t half;      /* floats of one half's columns and gathered output */
   int64_t taps;      /* floats of the used taps' weight (0: no tap is cut) */
-  int64_t dw;        /* floats of the second half's weight gradient */
 } Im2colLayout;
 
 static void
@@ -806,7 +809,6 @@ im2col_layout (const PsConvGeom *g, Im2colLayout *l)
 
   l->half = Cg * g->kh * g->kw * nb * P + (nb > 1 ? g->O / g->groups * nb * P : 0);
   l->taps = conv_taps_trim (g, &gt, &i0, &j0) ? g->O * Cg * gt.kh * gt.kw : 0;
-  l->dw = l->taps ? l->taps : g->O * Cg * g->kh * g->kw;
 }
 
 static int64_t
@@ -815,7 +817,7 @@ im2col_workspace (const PsConvGeom *g)
   Im2colLayout l;
 
   im2col_layout (g, &l);
-  return 2 * l.half + 2 * l.taps + l.dw;
+  return 2 * l.half + 2 * l.taps;
 }
 
 typedef struct
@@ -824,8 +826,9 @@ typedef struct
   const float *x, *w, *dy;
   float *y, *dx, *dw;
   float *col[2], *tmp[2];    /* each half's columns and gathered output */
-  float *dw1;                /* the second half's weight gradient */
-  int64_t nb, mid;           /* samples a chunk; the second half's first sample */
+  int64_t nb;                /* samples a chunk */
+  int64_t mid, cmid;         /* the second half's first sample (forward), and first
+                              * input channel of each group (backward) */
 } Im2colJob;
 
 /* y of samples n .. n1 - 1 = conv (x, w) */
@@ -842,7 +845,7 @@ im2col_forward (const Im2colJob *j, int64_t n, int64_t n1, float *col, float *tm
       for (int64_t gi = 0; gi < g->groups; gi++)
         {
           const float *wg = j->w + gi * Og * K;
-          im2col (g, j->x, n0, m, gi * Cg, col);
+          im2col (g, j->x, n0, m, gi * Cg, Cg, col);
           if (m == 1)
             {
               ps_sgemm (FALSE, FALSE, (int) Og, (int) P, (int) K,
@@ -860,19 +863,23 @@ im2col_forward (const Im2colJob *j, int64_t n, int64_t n1, float *col, float *tm
     }
 }
 
-/* dx of samples n .. n1 - 1 = conv^T (dy, w) (overwritten) and/or dw += their dy (x) */
+/* input channels c .. c1 - 1 of every group (of all samples): their dx =
+ * conv^T (dy, w) (overwritten) and/or their columns of dw += dy (x) */
 static void
-im2col_backward (const Im2colJob *j, int64_t n, int64_t n1, float *dw, float *col, float *tmp)
+im2col_backward (const Im2colJob *j, int64_t c, int64_t c1, float *col, float *tmp)
 {
   const PsConvGeom *g = j->g;
-  int64_t P = g->OH * g->OW, Cg = g->C / g->groups, Og = g->O / g->groups;
-  int64_t K = Cg * g->kh * g->kw, HW = g->H * g->W;
+  int64_t P = g->OH * g->OW, Cg = g->C / g->groups, Og = g->O / g->groups, HW = g->H * g->W;
+  int64_t khw = g->kh * g->kw, K = Cg * khw, Kc = (c1 - c) * khw;
 
   if (j->dx)
-    memset (j->dx + n * g->C * HW, 0, (size_t) ((n1 - n) * g->C * HW) * sizeof (float));
-  for (int64_t n0 = n; n0 < n1; n0 += j->nb)
+    for (int64_t n = 0; n < g->N; n++)
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        memset (j->dx + (n * g->C + gi * Cg + c) * HW, 0,
+                (size_t) ((c1 - c) * HW) * sizeof (float));
+  for (int64_t n0 = 0; n0 < g->N; n0 += j->nb)
     {
-      int64_t m = MIN (j->nb, n1 - n0);
+      int64_t m = MIN (j->nb, g->N - n0);
       for (int64_t gi = 0; gi < g->groups; gi++)
         {
           const float *dyg;
@@ -887,17 +894,17 @@ im2col_backward (const Im2colJob *j, int64_t n, int64_t n1, float *dw, float *co
                           (size_t) P * sizeof (float));
               dyg = tmp;
             }
-          if (dw)
+          if (j->dw)
             {
-              im2col (g, j->x, n0, m, gi * Cg, col);
-              ps_sgemm (FALSE, TRUE, (int) Og, (int) K, (int) ld,
-                           1.f, dyg, (int) ld, col, (int) ld, 1.f, dw + gi * Og * K, (int) K);
+              im2col (g, j->x, n0, m, gi * Cg + c, c1 - c, col);
+              ps_sgemm (FALSE, TRUE, (int) Og, (int) Kc, (int) ld, 1.f, dyg, (int) ld, col,
+                        (int) ld, 1.f, j->dw + gi * Og * K + c * khw, (int) K);
             }
           if (j->dx)
             {
-              ps_sgemm (TRUE, FALSE, (int) K, (int) ld, (int) Og,
-                           1.f, j->w + gi * Og * K, (int) K, dyg, (int) ld, 0.f, col, (int) ld);
-              col2im (g, col, n0, m, gi * Cg, j->dx);
+              ps_sgemm (TRUE, FALSE, (int) Kc, (int) ld, (int) Og, 1.f,
+                        j->w + gi * Og * K + c * khw, (int) K, dyg, (int) ld, 0.f, col, (int) ld);
+              col2im (g, col, n0, m, gi * Cg + c, c1 - c, j->dx);
             }
         }
     }
@@ -915,11 +922,8 @@ static void
 im2col_backward_second (gpointer data)
 {
   Im2colJob *j = data;
-  int64_t K = j->g->C / j->g->groups * j->g->kh * j->g->kw;
 
-  if (j->dw)
-    memset (j->dw1, 0, (size_t) (j->g->O * K) * sizeof (float));
-  im2col_backward (j, j->mid, j->g->N, j->dw ? j->dw1 : NULL, j->col[1], j->tmp[1]);
+  im2col_backward (j, j->cmid, j->g->C / j->g->groups, j->col[1], j->tmp[1]);
 }
 
 /* the job's halves: here, and on the helper when it takes the second */
@@ -927,29 +931,17 @@ static void
 im2col_run (Im2colJob *j, gboolean backward)
 {
   void (*second) (gpointer) = backward ? im2col_backward_second : im2col_forward_second;
-  gboolean helped = FALSE;
+  gboolean two = backward ? j->cmid < j->g->C / j->g->groups : j->mid < j->g->N;
+  gboolean helped = two && ps_helper_claim ();
 
-  if (j->mid < j->g->N)
-    {
-      helped = ps_helper_claim ();
-      if (helped)
-        ps_helper_start (second, j);
-    }
+  if (helped)
+    ps_helper_start (second, j);
   if (backward)
-    im2col_backward (j, 0, j->mid, j->dw, j->col[0], j->tmp[0]);
+    im2col_backward (j, 0, j->cmid, j->col[0], j->tmp[0]);
   else
     im2col_forward (j, 0, j->mid, j->col[0], j->tmp[0]);
-  if (j->mid < j->g->N)
-    {
-      if (!helped || !ps_helper_join ())
-        second (j);
-      if (backward && j->dw)
-        {
-          int64_t n = j->g->O * (j->g->C / j->g->groups) * j->g->kh * j->g->kw;
-          for (int64_t i = 0; i < n; i++)
-            j->dw[i] += j->dw1[i];
-        }
-    }
+  if (two && (!helped || !ps_helper_join ()))
+    second (j);
 }
 
 /* the job on g's workspace, cut to the used taps when some are never used:
@@ -970,9 +962,14 @@ im2col_job_init (Im2colJob *j, const PsConvGeom *g, PsConvGeom *gt, gboolean tap
       j->col[h] = ws + h * l.half;
       j->tmp[h] = j->col[h] + g->C / g->groups * g->kh * g->kw * j->nb * g->OH * g->OW;
     }
-  j->dw1 = ws + 2 * l.half + 2 * l.taps;
   /* two halves with one OpenBLAS thread; with more, OpenBLAS splits each product */
-  j->mid = g->N >= 2 && openblas_get_num_threads () == 1 ? g->N / 2 : g->N;
+  j->mid = g->N;
+  j->cmid = g->C / g->groups;
+  if (openblas_get_num_threads () == 1)
+    {
+      j->mid = g->N / 2 > 0 ? g->N / 2 : g->N;
+      j->cmid = j->cmid / 2 > 0 ? j->cmid / 2 : j->cmid;
+    }
   if (taps && conv_taps_trim (g, gt, &i0, &j0))
     {
       float *wt = ws + 2 * l.half;
