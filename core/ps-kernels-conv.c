@@ -736,25 +736,69 @@ conv_taps_trim (const PsConvGeom *g, PsConvGeom *gt, int64_t *i0, int64_t *j0)
   return TRUE;
 }
 
+/* between the whole kernel's weight (O, Cg, kh, kw) and the used taps'
+ * (O, Cg, gt->kh, gt->kw): rows oc0 .. oc1 - 1 of O Cg */
+typedef struct
+{
+  const PsConvGeom *g, *gt;
+  int64_t i0, j0;
+  const float *src;
+  float *dst;
+  gboolean scatter;   /* FALSE: dst (cut) = the used taps of src (whole);
+                       * TRUE: dst (whole) += src (cut) at the used taps */
+} TapsPass;
+
+static void
+conv_taps_part (int64_t oc0, int64_t oc1, gpointer data)
+{
+  const TapsPass *t = data;
+  const PsConvGeom *g = t->g, *gt = t->gt;
+  int64_t khw = g->kh * g->kw, at = t->i0 * g->kw + t->j0, kt = gt->kh * gt->kw;
+
+  if (kt == 1)   /* one tap (resnet18's): a strided copy */
+    {
+      const float *restrict src = t->src;
+      float *restrict dst = t->dst;
+      if (t->scatter)
+        for (int64_t oc = oc0; oc < oc1; oc++)
+          dst[oc * khw + at] += src[oc];
+      else
+        for (int64_t oc = oc0; oc < oc1; oc++)
+          dst[oc] = src[oc * khw + at];
+      return;
+    }
+  for (int64_t oc = oc0; oc < oc1; oc++)
+    for (int64_t i = 0; i < gt->kh; i++)
+      for (int64_t j = 0; j < gt->kw; j++)
+        {
+          int64_t whole = oc * khw + at + i * g->kw + j, cut = (oc * gt->kh + i) * gt->kw + j;
+          if (t->scatter)
+            t->dst[whole] += t->src[cut];
+          else
+            t->dst[cut] = t->src[whole];
+        }
+}
+
+#define PS_TAPS_SPLIT_FLOATS (1 << 16)   /* whole-kernel floats worth a second thread */
+
+/* the pass over rows, halves on the helper thread when large (each row's
+ * result is the same whichever thread computes it) */
+static void
+conv_taps_pass (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_t j0,
+                const float *src, float *dst, gboolean scatter)
+{
+  TapsPass t = { g, gt, i0, j0, src, dst, scatter };
+
+  ps_helper_split (g->O * (g->C / g->groups), PS_TAPS_SPLIT_FLOATS / (g->kh * g->kw),
+                   conv_taps_part, &t);
+}
+
 /* wt (O, Cg, gt->kh, gt->kw) = the used taps of w (O, Cg, kh, kw) */
 static void
 conv_taps_gather (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_t j0,
                   const float *w, float *wt)
 {
-  int64_t OC = g->O * (g->C / g->groups), khw = g->kh * g->kw, at = i0 * g->kw + j0;
-
-  if (gt->kh == 1 && gt->kw == 1)   /* one tap (resnet18's): a strided copy */
-    {
-      const float *restrict src = w + at;
-      float *restrict dst = wt;
-      for (int64_t oc = 0; oc < OC; oc++)
-        dst[oc] = src[oc * khw];
-      return;
-    }
-  for (int64_t oc = 0; oc < OC; oc++)
-    for (int64_t i = 0; i < gt->kh; i++)
-      for (int64_t j = 0; j < gt->kw; j++)
-        wt[(oc * gt->kh + i) * gt->kw + j] = w[oc * khw + at + i * g->kw + j];
+  conv_taps_pass (g, gt, i0, j0, w, wt, FALSE);
 }
 
 /* dw (O, Cg, kh, kw) += dwt (O, Cg, gt->kh, gt->kw) at the used taps */
@@ -762,20 +806,7 @@ static void
 conv_taps_scatter (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_t j0,
                    const float *dwt, float *dw)
 {
-  int64_t OC = g->O * (g->C / g->groups), khw = g->kh * g->kw, at = i0 * g->kw + j0;
-
-  if (gt->kh == 1 && gt->kw == 1)
-    {
-      const float *restrict src = dwt;
-      float *restrict dst = dw + at;
-      for (int64_t oc = 0; oc < OC; oc++)
-        dst[oc * khw] += src[oc];
-      return;
-    }
-  for (int64_t oc = 0; oc < OC; oc++)
-    for (int64_t i = 0; i < gt->kh; i++)
-      for (int64_t j = 0; j < gt->kw; j++)
-        dw[oc * khw + at + i * g->kw + j] += dwt[(oc * gt->kh + i) * gt->kw + j];
+  conv_taps_pass (g, gt, i0, j0, dwt, dw, TRUE);
 }
 
 /* ---- im2col + sgemm, the samples in two halves ---------------------------- *
