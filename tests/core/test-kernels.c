@@ -631,6 +631,61 @@ test_split_passes (void)
   g_assert_cmpfloat (d[0], ==, p[0] / 4.f);
 }
 
+/* BatchNorm over many elements runs its channels in two halves, the second
+ * on the helper thread: the same bits as with the helper busy (the caller
+ * doing both), training forward (running statistics too) and backward */
+static void
+test_batch_norm_halves (void)
+{
+  const int64_t N = 8, C = 12, L = 2048, n = N * C * L;
+  float *y[2], *dx[2], *st[2][6];
+  g_autofree float *x = g_new (float, n), *gy = g_new (float, n), *w = g_new (float, C);
+  g_autofree float *b = g_new (float, C);
+
+  g_assert_true (n >= 2 * (1 << 16));
+  for (int64_t i = 0; i < n; i++)
+    {
+      x[i] = (float) ((i * 7919) % 2001 - 1000) / 97.f;
+      gy[i] = (float) ((i * 104729) % 1999 - 999) / 313.f;
+    }
+  for (int64_t c = 0; c < C; c++)
+    w[c] = 0.5f + (float) c / 7.f, b[c] = (float) c / 3.f - 1.f;
+  for (int run = 0; run < 2; run++)
+    {
+      gboolean held = run == 1 && ps_helper_claim ();
+      y[run] = zeros (n), dx[run] = zeros (n);
+      for (int k = 0; k < 6; k++)
+        st[run][k] = zeros (C);
+      for (int64_t c = 0; c < C; c++)
+        st[run][1][c] = 1.f;   /* running_var */
+      ps_batch_norm_forward (N, C, L, x, w, b, st[run][0], st[run][1], TRUE, 0.1, 1e-5, y[run],
+                             st[run][2], st[run][3]);
+      ps_batch_norm_backward (N, C, L, x, w, st[run][2], st[run][3], TRUE, gy, dx[run],
+                              st[run][4], st[run][5]);
+      if (held)
+        ps_helper_wait ();
+    }
+  g_assert_cmpmem (y[0], n * sizeof (float), y[1], n * sizeof (float));
+  g_assert_cmpmem (dx[0], n * sizeof (float), dx[1], n * sizeof (float));
+  for (int k = 0; k < 6; k++)
+    g_assert_cmpmem (st[0][k], C * sizeof (float), st[1][k], C * sizeof (float));
+  /* the batch's mean of channel 5, and its running mean after one update */
+  {
+    double s = 0;
+    for (int64_t i = 0; i < N; i++)
+      for (int64_t l = 0; l < L; l++)
+        s += x[(i * C + 5) * L + l];
+    g_assert_cmpfloat_with_epsilon (st[0][2][5], s / (double) (N * L), 1e-5);
+    g_assert_cmpfloat_with_epsilon (st[0][0][5], 0.1 * s / (double) (N * L), 1e-6);
+  }
+  for (int run = 0; run < 2; run++)
+    {
+      g_free (y[run]), g_free (dx[run]);
+      for (int k = 0; k < 6; k++)
+        g_free (st[run][k]);
+    }
+}
+
 static void
 test_pool_errors (void)
 {
@@ -1861,6 +1916,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
   g_test_add_func ("/core/kernels/split-passes", test_split_passes);
   g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
+  g_test_add_func ("/core/kernels/batch-norm-halves", test_batch_norm_halves);
   g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
   g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
   g_test_add_func ("/core/kernels/group-norm", test_group_norm);
