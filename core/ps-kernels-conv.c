@@ -1242,12 +1242,18 @@ ps_pool_geom_init (PsPoolGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
   return TRUE;
 }
 
-PS_VECTOR_CLONES void
-ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx)
+/* input elements worth a second thread (a 3x3 max pool reads each about
+ * twice, and compares) */
+#define PS_MAX_POOL_SPLIT_ELEMENTS (1 << 15)
+
+/* planes [begin, end) */
+PS_VECTOR_CLONES static void
+max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx, int64_t begin,
+                    int64_t end)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
 
-  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+  for (int64_t nc = begin; nc < end; nc++)
     {
       const float *xp = x + nc * HW;
       for (int64_t oh = 0; oh < g->OH; oh++)
@@ -1279,15 +1285,57 @@ ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *i
     }
 }
 
-void
-ps_max_pool2d_backward (const PsPoolGeom *g, const float *dy, const int64_t *idx, float *dx)
+/* planes [begin, end) */
+static void
+max_pool2d_backward (const PsPoolGeom *g, const float *dy, const int64_t *idx, float *dx,
+                     int64_t begin, int64_t end)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
 
-  memset (dx, 0, (size_t) (g->N * g->C * HW) * sizeof (float));
-  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+  memset (dx + begin * HW, 0, (size_t) ((end - begin) * HW) * sizeof (float));
+  for (int64_t nc = begin; nc < end; nc++)
     for (int64_t k = 0; k < P; k++)
       dx[nc * HW + idx[nc * P + k]] += dy[nc * P + k];
+}
+
+/* max pooling over planes, split with the helper thread when large (each
+ * plane its own: the same values and indices either way) */
+typedef struct
+{
+  const PsPoolGeom *g;
+  const float *in;
+  float *out;
+  int64_t *idx;
+} MaxPoolPass;
+
+static void
+max_pool2d_forward_part (int64_t begin, int64_t end, gpointer p)
+{
+  MaxPoolPass *a = p;
+
+  max_pool2d_forward (a->g, a->in, a->out, a->idx, begin, end);
+}
+
+static void
+max_pool2d_backward_part (int64_t begin, int64_t end, gpointer p)
+{
+  MaxPoolPass *a = p;
+
+  max_pool2d_backward (a->g, a->in, a->idx, a->out, begin, end);
+}
+
+void
+ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx)
+{
+  ps_helper_split (g->N * g->C, PS_MAX_POOL_SPLIT_ELEMENTS / MAX (g->H * g->W, 1),
+                   max_pool2d_forward_part, &(MaxPoolPass) { g, x, y, idx });
+}
+
+void
+ps_max_pool2d_backward (const PsPoolGeom *g, const float *dy, const int64_t *idx, float *dx)
+{
+  ps_helper_split (g->N * g->C, PS_MAX_POOL_SPLIT_ELEMENTS / MAX (g->H * g->W, 1),
+                   max_pool2d_backward_part, &(MaxPoolPass) { g, dy, dx, (int64_t *) idx });
 }
 
 /* the window of output (oh, ow) clipped to the input, and its divisor */

@@ -629,6 +629,26 @@ test_split_passes (void)
     ps_avg_pool2d_backward (&pg1, p + s * C * H * W / 4, d1 + s * C * H * W);
   g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
   g_assert_cmpfloat (d[0], ==, p[0] / 4.f);
+
+  /* resnet's 3x3 max pool, stride 2, padding 1: values, indices, gradient */
+  {
+    int64_t q = N * C * 14 * 14, qs = C * 14 * 14;
+    g_autofree int64_t *ix = g_new (int64_t, q), *ix1 = g_new (int64_t, q);
+    g_assert_true (ps_pool_geom_init (&pg, N, C, H, W, 3, 3, 2, 2, 1, 1, 1, 1, FALSE, NULL));
+    g_assert_true (ps_pool_geom_init (&pg1, 1, C, H, W, 3, 3, 2, 2, 1, 1, 1, 1, FALSE, NULL));
+    g_assert_cmpint (pg.OH * pg.OW, ==, 14 * 14);
+    ps_max_pool2d_forward (&pg, x, p, ix);
+    for (int64_t s = 0; s < N; s++)
+      ps_max_pool2d_forward (&pg1, x + s * C * H * W, p1 + s * qs, ix1 + s * qs);
+    g_assert_cmpmem (p, q * sizeof (float), p1, q * sizeof (float));
+    g_assert_cmpmem (ix, q * sizeof (int64_t), ix1, q * sizeof (int64_t));
+    ps_max_pool2d_backward (&pg, p, ix, d);
+    for (int64_t s = 0; s < N; s++)
+      ps_max_pool2d_backward (&pg1, p + s * qs, ix + s * qs, d1 + s * C * H * W);
+    g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+    /* the first window (rows and columns 0..1) holds the max of x there */
+    g_assert_cmpfloat (p[0], ==, MAX (MAX (x[0], x[1]), MAX (x[W], x[W + 1])));
+  }
 }
 
 /* BatchNorm over many elements runs its channels in two halves, the second
