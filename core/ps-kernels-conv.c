@@ -809,7 +809,7 @@ conv_taps_scatter (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_
   conv_taps_pass (g, gt, i0, j0, dwt, dw, TRUE);
 }
 
-/* ---- im2col + sgemm, the samples in two halves ---------------------------- *
+/* ---- im2col + sgemm in two halves ------------------------------------------ *
  *
  * With one OpenBLAS thread (OpenBLAS splits its products itself with more)
  * the work is cut in two fixed halves, each with its own columns: the
@@ -978,8 +978,8 @@ im2col_run (Im2colJob *j, gboolean backward)
 /* the job on g's workspace, cut to the used taps when some are never used:
  * their weight gathered (when w is needed), their gradient summed apart */
 static void
-im2col_job_init (Im2colJob *j, const PsConvGeom *g, PsConvGeom *gt, gboolean taps,
-                 const float *w, gboolean need_w, float *ws)
+im2col_job_init (Im2colJob *j, const PsConvGeom *g, PsConvGeom *gt, const float *w,
+                 gboolean need_w, float *ws)
 {
   Im2colLayout l;
   int64_t i0, j0;
@@ -1001,7 +1001,7 @@ im2col_job_init (Im2colJob *j, const PsConvGeom *g, PsConvGeom *gt, gboolean tap
       j->mid = g->N / 2 > 0 ? g->N / 2 : g->N;
       j->cmid = j->cmid / 2 > 0 ? j->cmid / 2 : j->cmid;
     }
-  if (taps && conv_taps_trim (g, gt, &i0, &j0))
+  if (conv_taps_trim (g, gt, &i0, &j0))
     {
       float *wt = ws + 2 * l.half;
       if (need_w)
@@ -1023,7 +1023,7 @@ conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y
       direct_conv (&(DirectJob) { .g = g, .x = x, .w = w, .y = y, .ws = ws });
       return;
     }
-  im2col_job_init (&j, g, &gt, TRUE, w, TRUE, ws);
+  im2col_job_init (&j, g, &gt, w, TRUE, ws);
   im2col_run (&j, FALSE);
 }
 
@@ -1045,7 +1045,7 @@ conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, 
         direct_conv (&(DirectJob) { .g = g, .w = w, .dy = dy, .dx = dx, .ws = ws });
       return;
     }
-  im2col_job_init (&j, g, &gt, TRUE, w, dx != NULL, ws);
+  im2col_job_init (&j, g, &gt, w, dx != NULL, ws);
   if (j.g != g && dw)
     {
       /* the used taps' gradient is summed apart, then added to dw's */
