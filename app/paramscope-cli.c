@@ -790,7 +790,7 @@ cmd_bench (Opts *o)
   if (o->batch_s == NULL)
     return usage_error ("bench needs --batch B");
   status = ps_cli_bench_step (o->model, o->input, o->batch, o->steps_s ? o->steps : 0, o->seed,
-                              NULL, &error);
+                              NULL, FALSE, &error);
   return ps_cli_report (status, error);
 }
 

@@ -129,6 +129,16 @@ ps_cli_now (void)
   return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* the CPU time of every thread of the process: a step's work, less the time
+ * a loaded machine kept it waiting */
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static int
 cmp_double (const void *a, const void *b)
 {
@@ -262,9 +272,39 @@ bench_arch (PsModule *net, const PsTensor *x, const PsTensor *y)
   return g_string_free (s, FALSE);
 }
 
+/* each recorded call timed alone (the median of n runs), in the step's order */
+static void
+bench_per_call (GArray *gemms, float **bufs, gint64 n)
+{
+  double *t = g_new (double, n), total = 0;
+
+  printf ("%-5s %-5s %7s %7s %7s %10s %8s\n", "call", "op", "M", "N", "K", "ms", "GFLOP/s");
+  for (guint l = 0; l < gemms->len; l++)
+    {
+      PsGemmShape *g = &g_array_index (gemms, PsGemmShape, l);
+      float **b = bufs + 3 * l;
+      double med;
+      for (gint64 s = 0; s < n; s++)
+        {
+          double ts = ps_cli_now ();
+          ps_sgemm (g->trans_a, g->trans_b, g->M, g->N, g->K, 1.f, b[0],
+                    g->trans_a ? g->M : g->K, b[1], g->trans_b ? g->K : g->N, g->beta, b[2], g->N);
+          t[s] = ps_cli_now () - ts;
+        }
+      med = ps_cli_median (t, n);
+      total += med;
+      printf ("%-5u %c%c%-3s %7d %7d %7d %10.3f %8.1f\n", l, g->trans_a ? 'T' : 'N',
+              g->trans_b ? 'T' : 'N', g->beta != 0.f ? "+=" : "", g->M, g->N, g->K, med * 1e3,
+              2.0 * g->M * g->N * g->K / MAX (med, 1e-12) * 1e-9);
+    }
+  printf ("calls       %.3f ms, the sum of the medians\n", total * 1e3);
+  g_free (t);
+}
+
 int
 ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint64 n_steps,
-                   guint64 seed, guint64 (*count_allocs) (void), GError **error)
+                   guint64 seed, guint64 (*count_allocs) (void), gboolean per_call,
+                   GError **error)
 {
   PsRng rng;
   g_autoptr (PsModule) net = NULL;
@@ -276,7 +316,7 @@ ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint6
   PsOptimConfig cfg;
   const PsTensor *y;
   gint64 steps, reps, B = batch;
-  double *times, *floor_times, step_med, floor_med;
+  double *times, *floor_times, *cpu_times, step_med, floor_med, cpu_med;
   PsTrainStep step;
   guint64 a0, a1 = 0;
   float **bufs;
@@ -343,6 +383,7 @@ ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint6
       steps = MAX (11, steps / inner);
     times = g_new (double, steps);
     floor_times = g_new (double, steps);
+    cpu_times = g_new (double, steps);
 
     /* buffers of each call's shapes, holding data as the step's do: untouched
      * calloc memory would read as the kernel's one zero page, always in cache */
@@ -362,13 +403,14 @@ ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint6
     a1 = 0;
     for (gint64 s = -1; s < steps; s++)
       {
-        double ts = ps_cli_now ();
+        double ts = ps_cli_now (), tc = cpu_now ();
         a0 = count_allocs ? count_allocs () : 0;
         for (gint64 k = 0; k < inner; k++)
           ps_train_step (&step, NULL, NULL);
         if (s >= 0)
           {
             times[s] = (ps_cli_now () - ts) / (double) inner;
+            cpu_times[s] = (cpu_now () - tc) / (double) inner;
             a1 += count_allocs ? count_allocs () - a0 : 0;
           }
         ts = ps_cli_now ();
@@ -386,6 +428,9 @@ ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint6
       }
     step_med = ps_cli_median (times, steps);
     floor_med = ps_cli_median (floor_times, steps);
+    cpu_med = ps_cli_median (cpu_times, steps);
+    if (per_call)
+      bench_per_call (gemms, bufs, steps);
     for (guint i = 0; i < gemms->len * 3; i++)
       g_free (bufs[i]);
     g_free (bufs);
@@ -399,11 +444,17 @@ ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint6
     s2 = ps_cli_human_time (floor_med);
     printf ("model       %s (%" G_GINT64_FORMAT " parameters), batch %" G_GINT64_FORMAT "\n",
             arch, n_params, B);
-    printf ("steps       %" G_GINT64_FORMAT " timed, OPENBLAS_CORETYPE=%s, %d OpenBLAS threads\n",
-            reps, g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)",
-            openblas_get_num_threads ());
+    {
+      const char *chosen_by, *core = ps_blas_core (&chosen_by);
+      printf ("steps       %" G_GINT64_FORMAT " timed, OpenBLAS core %s (%s), %d OpenBLAS threads\n",
+              reps, core, chosen_by, openblas_get_num_threads ());
+    }
     printf ("step        %s median (forward, %s, backward, sgd)\n", s1,
             classes ? "cross_entropy" : "mse");
+    {
+      g_autofree char *s3 = ps_cli_human_time (cpu_med);
+      printf ("step cpu    %s median (CPU time of all threads in a step)\n", s3);
+    }
     printf ("sgemm       %s median (the same %u cblas_sgemm calls alone)\n", s2, gemms->len);
     printf ("ratio       %.3f (step / sgemm)\n", step_med / floor_med);
     if (count_allocs)
@@ -414,5 +465,6 @@ ps_cli_bench_step (const char *path, const char *input_path, gint64 batch, gint6
   }
   g_free (times);
   g_free (floor_times);
+  g_free (cpu_times);
   return 0;
 }

@@ -73,7 +73,7 @@ char    *ps_cli_human_time  (double seconds);
  * error set (2: a usage error). */
 int      ps_cli_bench_step  (const char *path, const char *input_path, gint64 batch,
                              gint64 steps, guint64 seed, guint64 (*count_allocs) (void),
-                             GError **error);
+                             gboolean per_call, GError **error);
 
 /* `paramscope-cli exec` (ps-cli-exec.c): argv[0] the program, then its arguments. */
 int      ps_cli_exec_main   (int argc, char **argv);

@@ -7,12 +7,17 @@
  * one-sample chunk writes straight into the output.  The backward pass
  * rebuilds the columns, forms dW += dY col^T and dcol = W^T dY, and scatters
  * dcol back (col2im).  A 1x1 stride-1 convolution still copies its input into
- * the columns: simple, and the copy is small next to the product.
+ * the columns: simple, and the copy is small next to the product.  Kernel
+ * taps that never meet the input (a 3x3 kernel padded by 1 on a 1x1 plane)
+ * are cut from the columns and the weight, and with one OpenBLAS thread the
+ * work runs in two halves (samples forward, input channels backward), the
+ * second on the helper thread.
  */
 #include "ps-kernels.h"
 #include "ps-error.h"
 #include "ps-helper.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -114,6 +119,8 @@ static gboolean conv_use_direct (const PsConvGeom *g);
 static int64_t direct_worker_floats (const PsConvGeom *g);
 static int64_t direct_pack_floats (const PsConvGeom *g);
 
+static int64_t im2col_workspace (const PsConvGeom *g);
+
 static int64_t
 conv_chunk (const PsConvGeom *g)
 {
@@ -126,14 +133,9 @@ conv_chunk (const PsConvGeom *g)
 int64_t
 ps_conv_workspace (const PsConvGeom *g)
 {
-  int64_t nb = conv_chunk (g);
-  int64_t K = g->C / g->groups * g->kh * g->kw;
-  int64_t P = g->OH * g->OW;
-
   if (conv_use_direct (g))
     return direct_pack_floats (g) + PS_CONV_WORKERS * direct_worker_floats (g);
-  /* columns, and (when a chunk has several samples) the group's output gathered */
-  return K * nb * P + (nb > 1 ? g->O / g->groups * nb * P : 0);
+  return im2col_workspace (g);
 }
 
 /* im2col for stride 1 and dilation 1 (LeNet's, ResNet's 3x3 convs): which
@@ -143,9 +145,9 @@ ps_conv_workspace (const PsConvGeom *g)
  * the compiler vectorizes without checks. */
 PS_VECTOR_CLONES static void
 im2col_unit (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0,
-             float *col)
+             int64_t Cg, float *col)
 {
-  const int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+  const int64_t P = g->OH * g->OW, ld = nb * P;
   const int64_t OH = g->OH, OW = g->OW, H = g->H, W = g->W;
 
   for (int64_t c = 0; c < Cg; c++)
@@ -180,15 +182,16 @@ im2col_unit (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_
       }
 }
 
-/* col (K, nb * P) from samples n0 .. n0 + nb - 1, channels c0 .. c0 + Cg - 1 */
+/* col (Cg kh kw, nb * P) from samples n0 .. n0 + nb - 1, channels c0 .. c0 + Cg - 1 */
 PS_VECTOR_CLONES static void
-im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0, float *col)
+im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0, int64_t Cg,
+        float *col)
 {
-  int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+  int64_t P = g->OH * g->OW, ld = nb * P;
 
   if (g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1)
     {
-      im2col_unit (g, x, n0, nb, c0, col);
+      im2col_unit (g, x, n0, nb, c0, Cg, col);
       return;
     }
 
@@ -237,11 +240,12 @@ im2col (const PsConvGeom *g, const float *x, int64_t n0, int64_t nb, int64_t c0,
         }
 }
 
-/* dx[samples, channels of the group] += col2im (col); dx zeroed by the caller */
+/* dx[samples, channels c0 .. c0 + Cg - 1] += col2im (col); dx zeroed by the caller */
 PS_VECTOR_CLONES static void
-col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c0, float *dx)
+col2im (const PsConvGeom *g, const float *col, int64_t n0, int64_t nb, int64_t c0, int64_t Cg,
+        float *dx)
 {
-  int64_t Cg = g->C / g->groups, P = g->OH * g->OW, ld = nb * P;
+  int64_t P = g->OH * g->OW, ld = nb * P;
 
   for (int64_t c = 0; c < Cg; c++)
     for (int64_t i = 0; i < g->kh; i++)
@@ -676,41 +680,351 @@ direct_conv (DirectJob *j)
     }
 }
 
-/* y = conv (x, w) without bias; y (N, O, OH, OW) overwritten */
-static void
-conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y, float *ws)
-{
-  int64_t nb = conv_chunk (g), P = g->OH * g->OW;
-  int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
-  float *col = ws, *tmp = ws + K * nb * P;
+/* ---- kernel taps that never meet the input ---------------------------------- *
+ *
+ * A 3x3 convolution padded by 1 on a 1x1 input (resnet18's last four at
+ * 32x32 images) reads the input through its centre tap only: the other
+ * eight rows of every column are padding, and im2col + sgemm would multiply
+ * 9x the products that count (and col2im add zeros back).  The taps that
+ * meet the input for some output are a range of rows i0 .. i1 - 1 and
+ * columns j0 .. j1 - 1 of the kernel (with a large stride or dilation the
+ * range may hold unused taps too: they read zeros, as before); the
+ * convolution is then the one with the kernel cut to that range, its
+ * padding less the rows and columns cut before it, on the used taps'
+ * weights gathered into the workspace (and their gradient scattered back).
+ * The sums lose only their zero terms (sgemm may group the rest otherwise). */
 
-  if (conv_use_direct (g))
+/* taps t of k (dilation d, stride s, padding p before) that read inside
+ * [0, in) for some output 0 .. out - 1: lo .. hi - 1 (lo == hi: none) */
+static void
+conv_taps_used (int64_t k, int64_t d, int64_t s, int64_t p, int64_t in, int64_t out,
+                int64_t *lo, int64_t *hi)
+{
+  *lo = k, *hi = 0;
+  for (int64_t t = 0; t < k; t++)
     {
-      direct_conv (&(DirectJob) { .g = g, .x = x, .w = w, .y = y, .ws = ws });
+      /* o s + t d - p in [0, in): the first o with o s >= p - t d */
+      int64_t a = p - t * d;
+      int64_t o = a > 0 ? (a + s - 1) / s : 0;
+      if (o < out && o * s - a < in)
+        {
+          *lo = MIN (*lo, t);
+          *hi = t + 1;
+        }
+    }
+}
+
+/* TRUE when some taps are never used: gt is the convolution with the kernel
+ * cut to rows i0 .. i0 + gt->kh - 1 and columns j0 .. j0 + gt->kw - 1 */
+static gboolean
+conv_taps_trim (const PsConvGeom *g, PsConvGeom *gt, int64_t *i0, int64_t *j0)
+{
+  int64_t i1, j1;
+
+  conv_taps_used (g->kh, g->dh, g->sh, g->pt, g->H, g->OH, i0, &i1);
+  conv_taps_used (g->kw, g->dw, g->sw, g->pl, g->W, g->OW, j0, &j1);
+  /* every output reads some tap inside (the geometry's check), so the ranges
+   * are not empty */
+  g_assert (*i0 < i1 && *j0 < j1);
+  if (i1 - *i0 == g->kh && j1 - *j0 == g->kw)
+    return FALSE;
+  *gt = *g;
+  gt->kh = i1 - *i0, gt->kw = j1 - *j0;
+  gt->pt = g->pt - *i0 * g->dh, gt->pl = g->pl - *j0 * g->dw;   /* may go below 0 */
+  gt->pb = g->pb - (g->kh - i1) * g->dh, gt->pr = g->pr - (g->kw - j1) * g->dw;
+  gt->algo = PS_CONV_ALGO_IM2COL;
+  return TRUE;
+}
+
+/* between the whole kernel's weight (O, Cg, kh, kw) and the used taps'
+ * (O, Cg, gt->kh, gt->kw): rows oc0 .. oc1 - 1 of O Cg */
+typedef struct
+{
+  const PsConvGeom *g, *gt;
+  int64_t i0, j0;
+  const float *src;
+  float *dst;
+  gboolean scatter;   /* FALSE: dst (cut) = the used taps of src (whole);
+                       * TRUE: dst (whole) += src (cut) at the used taps */
+} TapsPass;
+
+static void
+conv_taps_part (int64_t oc0, int64_t oc1, gpointer data)
+{
+  const TapsPass *t = data;
+  const PsConvGeom *g = t->g, *gt = t->gt;
+  int64_t khw = g->kh * g->kw, at = t->i0 * g->kw + t->j0, kt = gt->kh * gt->kw;
+
+  if (kt == 1)   /* one tap (resnet18's): a strided copy */
+    {
+      const float *restrict src = t->src;
+      float *restrict dst = t->dst;
+      if (t->scatter)
+        for (int64_t oc = oc0; oc < oc1; oc++)
+          dst[oc * khw + at] += src[oc];
+      else
+        for (int64_t oc = oc0; oc < oc1; oc++)
+          dst[oc] = src[oc * khw + at];
       return;
     }
-  for (int64_t n0 = 0; n0 < g->N; n0 += nb)
+  for (int64_t oc = oc0; oc < oc1; oc++)
+    for (int64_t i = 0; i < gt->kh; i++)
+      for (int64_t j = 0; j < gt->kw; j++)
+        {
+          int64_t whole = oc * khw + at + i * g->kw + j, cut = (oc * gt->kh + i) * gt->kw + j;
+          if (t->scatter)
+            t->dst[whole] += t->src[cut];
+          else
+            t->dst[cut] = t->src[whole];
+        }
+}
+
+#define PS_TAPS_SPLIT_FLOATS (1 << 16)   /* whole-kernel floats worth a second thread */
+
+/* the pass over rows, halves on the helper thread when large (each row's
+ * result is the same whichever thread computes it) */
+static void
+conv_taps_pass (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_t j0,
+                const float *src, float *dst, gboolean scatter)
+{
+  TapsPass t = { g, gt, i0, j0, src, dst, scatter };
+
+  ps_helper_split (g->O * (g->C / g->groups), PS_TAPS_SPLIT_FLOATS / (g->kh * g->kw),
+                   conv_taps_part, &t);
+}
+
+/* wt (O, Cg, gt->kh, gt->kw) = the used taps of w (O, Cg, kh, kw) */
+static void
+conv_taps_gather (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_t j0,
+                  const float *w, float *wt)
+{
+  conv_taps_pass (g, gt, i0, j0, w, wt, FALSE);
+}
+
+/* dw (O, Cg, kh, kw) += dwt (O, Cg, gt->kh, gt->kw) at the used taps */
+static void
+conv_taps_scatter (const PsConvGeom *g, const PsConvGeom *gt, int64_t i0, int64_t j0,
+                   const float *dwt, float *dw)
+{
+  conv_taps_pass (g, gt, i0, j0, dwt, dw, TRUE);
+}
+
+/* ---- im2col + sgemm in two halves ------------------------------------------ *
+ *
+ * With one OpenBLAS thread (OpenBLAS splits its products itself with more)
+ * the work is cut in two fixed halves, each with its own columns: the
+ * second is run by the helper thread when it is free and begins it while
+ * the first is computed here, else here after the first (as the direct
+ * convolution does).  im2col, the products, the copies and col2im of the two
+ * halves then run on both cores.  Forward, the halves are the samples
+ * [0, N/2) and [N/2, N); backward, the input channels of each group
+ * [0, Cg/2) and [Cg/2, Cg) over all samples: each half owns its columns of
+ * dW and its planes of dx, so nothing is summed across threads and the bits
+ * are the same whichever thread computed a half.
+ *
+ * The workspace: each half's columns and gathered output (sized for the
+ * whole kernel), and the used taps' weight and gradient when taps are cut. */
+
+typedef struct
+{
+  int64_t half;      /* floats of one half's columns and gathered output */
+  int64_t taps;      /* floats of the used taps' weight (0: no tap is cut) */
+} Im2colLayout;
+
+static void
+im2col_layout (const PsConvGeom *g, Im2colLayout *l)
+{
+  int64_t nb = conv_chunk (g), P = g->OH * g->OW, Cg = g->C / g->groups;
+  PsConvGeom gt;
+  int64_t i0, j0;
+
+  l->half = Cg * g->kh * g->kw * nb * P + (nb > 1 ? g->O / g->groups * nb * P : 0);
+  l->taps = conv_taps_trim (g, &gt, &i0, &j0) ? g->O * Cg * gt.kh * gt.kw : 0;
+}
+
+static int64_t
+im2col_workspace (const PsConvGeom *g)
+{
+  Im2colLayout l;
+
+  im2col_layout (g, &l);
+  return 2 * l.half + 2 * l.taps;
+}
+
+typedef struct
+{
+  const PsConvGeom *g;       /* the convolution computed (cut to the used taps) */
+  const float *x, *w, *dy;
+  float *y, *dx, *dw;
+  float *col[2], *tmp[2];    /* each half's columns and gathered output */
+  int64_t nb;                /* samples a chunk */
+  int64_t mid, cmid;         /* the second half's first sample (forward), and first
+                              * input channel of each group (backward) */
+} Im2colJob;
+
+/* y of samples n .. n1 - 1 = conv (x, w) */
+static void
+im2col_forward (const Im2colJob *j, int64_t n, int64_t n1, float *col, float *tmp)
+{
+  const PsConvGeom *g = j->g;
+  int64_t P = g->OH * g->OW, Cg = g->C / g->groups, Og = g->O / g->groups;
+  int64_t K = Cg * g->kh * g->kw;
+
+  for (int64_t n0 = n; n0 < n1; n0 += j->nb)
     {
-      int64_t m = MIN (nb, g->N - n0);
+      int64_t m = MIN (j->nb, n1 - n0);
       for (int64_t gi = 0; gi < g->groups; gi++)
         {
-          const float *wg = w + gi * Og * K;
-          im2col (g, x, n0, m, gi * Cg, col);
+          const float *wg = j->w + gi * Og * K;
+          im2col (g, j->x, n0, m, gi * Cg, Cg, col);
           if (m == 1)
             {
               ps_sgemm (FALSE, FALSE, (int) Og, (int) P, (int) K,
                            1.f, wg, (int) K, col, (int) P, 0.f,
-                           y + (n0 * g->O + gi * Og) * P, (int) P);
+                           j->y + (n0 * g->O + gi * Og) * P, (int) P);
               continue;
             }
           ps_sgemm (FALSE, FALSE, (int) Og, (int) (m * P), (int) K,
                        1.f, wg, (int) K, col, (int) (m * P), 0.f, tmp, (int) (m * P));
           for (int64_t s = 0; s < m; s++)
             for (int64_t o = 0; o < Og; o++)
-              memcpy (y + ((n0 + s) * g->O + gi * Og + o) * P, tmp + (o * m + s) * P,
+              memcpy (j->y + ((n0 + s) * g->O + gi * Og + o) * P, tmp + (o * m + s) * P,
                       (size_t) P * sizeof (float));
         }
     }
+}
+
+/* input channels c .. c1 - 1 of every group (of all samples): their dx =
+ * conv^T (dy, w) (overwritten) and/or their columns of dw += dy (x) */
+static void
+im2col_backward (const Im2colJob *j, int64_t c, int64_t c1, float *col, float *tmp)
+{
+  const PsConvGeom *g = j->g;
+  int64_t P = g->OH * g->OW, Cg = g->C / g->groups, Og = g->O / g->groups, HW = g->H * g->W;
+  int64_t khw = g->kh * g->kw, K = Cg * khw, Kc = (c1 - c) * khw;
+
+  if (j->dx)
+    for (int64_t n = 0; n < g->N; n++)
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        memset (j->dx + (n * g->C + gi * Cg + c) * HW, 0,
+                (size_t) ((c1 - c) * HW) * sizeof (float));
+  for (int64_t n0 = 0; n0 < g->N; n0 += j->nb)
+    {
+      int64_t m = MIN (j->nb, g->N - n0);
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        {
+          const float *dyg;
+          int64_t ld = m * P;
+          if (m == 1)
+            dyg = j->dy + (n0 * g->O + gi * Og) * P;
+          else
+            {
+              for (int64_t s = 0; s < m; s++)
+                for (int64_t o = 0; o < Og; o++)
+                  memcpy (tmp + (o * m + s) * P, j->dy + ((n0 + s) * g->O + gi * Og + o) * P,
+                          (size_t) P * sizeof (float));
+              dyg = tmp;
+            }
+          if (j->dw)
+            {
+              im2col (g, j->x, n0, m, gi * Cg + c, c1 - c, col);
+              ps_sgemm (FALSE, TRUE, (int) Og, (int) Kc, (int) ld, 1.f, dyg, (int) ld, col,
+                        (int) ld, 1.f, j->dw + gi * Og * K + c * khw, (int) K);
+            }
+          if (j->dx)
+            {
+              ps_sgemm (TRUE, FALSE, (int) Kc, (int) ld, (int) Og, 1.f,
+                        j->w + gi * Og * K + c * khw, (int) K, dyg, (int) ld, 0.f, col, (int) ld);
+              col2im (g, col, n0, m, gi * Cg + c, c1 - c, j->dx);
+            }
+        }
+    }
+}
+
+static void
+im2col_forward_second (gpointer data)
+{
+  Im2colJob *j = data;
+
+  im2col_forward (j, j->mid, j->g->N, j->col[1], j->tmp[1]);
+}
+
+static void
+im2col_backward_second (gpointer data)
+{
+  Im2colJob *j = data;
+
+  im2col_backward (j, j->cmid, j->g->C / j->g->groups, j->col[1], j->tmp[1]);
+}
+
+/* the job's halves: here, and on the helper when it takes the second */
+static void
+im2col_run (Im2colJob *j, gboolean backward)
+{
+  void (*second) (gpointer) = backward ? im2col_backward_second : im2col_forward_second;
+  gboolean two = backward ? j->cmid < j->g->C / j->g->groups : j->mid < j->g->N;
+  gboolean helped = two && ps_helper_claim ();
+
+  if (helped)
+    ps_helper_start (second, j);
+  if (backward)
+    im2col_backward (j, 0, j->cmid, j->col[0], j->tmp[0]);
+  else
+    im2col_forward (j, 0, j->mid, j->col[0], j->tmp[0]);
+  if (two && (!helped || !ps_helper_join ()))
+    second (j);
+}
+
+/* the job on g's workspace, cut to the used taps when some are never used:
+ * their weight gathered (when w is needed), their gradient summed apart */
+static void
+im2col_job_init (Im2colJob *j, const PsConvGeom *g, PsConvGeom *gt, const float *w,
+                 gboolean need_w, float *ws)
+{
+  Im2colLayout l;
+  int64_t i0, j0;
+
+  im2col_layout (g, &l);
+  j->g = g;
+  j->w = w;
+  j->nb = conv_chunk (g);
+  for (int h = 0; h < 2; h++)
+    {
+      j->col[h] = ws + h * l.half;
+      j->tmp[h] = j->col[h] + g->C / g->groups * g->kh * g->kw * j->nb * g->OH * g->OW;
+    }
+  /* two halves with one OpenBLAS thread; with more, OpenBLAS splits each product */
+  j->mid = g->N;
+  j->cmid = g->C / g->groups;
+  if (openblas_get_num_threads () == 1)
+    {
+      j->mid = g->N / 2 > 0 ? g->N / 2 : g->N;
+      j->cmid = j->cmid / 2 > 0 ? j->cmid / 2 : j->cmid;
+    }
+  if (conv_taps_trim (g, gt, &i0, &j0))
+    {
+      float *wt = ws + 2 * l.half;
+      if (need_w)
+        conv_taps_gather (g, gt, i0, j0, w, wt);
+      j->g = gt;
+      j->w = wt;
+    }
+}
+
+/* y = conv (x, w) without bias; y (N, O, OH, OW) overwritten */
+static void
+conv_forward_data (const PsConvGeom *g, const float *x, const float *w, float *y, float *ws)
+{
+  Im2colJob j = { .x = x, .y = y };
+  PsConvGeom gt;
+
+  if (conv_use_direct (g))
+    {
+      direct_conv (&(DirectJob) { .g = g, .x = x, .w = w, .y = y, .ws = ws });
+      return;
+    }
+  im2col_job_init (&j, g, &gt, w, TRUE, ws);
+  im2col_run (&j, FALSE);
 }
 
 /* dx = conv^T (dy, w) (overwritten) and/or dw += dy (x) */
@@ -718,9 +1032,9 @@ static void
 conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, const float *dy,
                            float *dx, float *dw, float *ws)
 {
-  int64_t nb = conv_chunk (g), P = g->OH * g->OW;
-  int64_t Cg = g->C / g->groups, Og = g->O / g->groups, K = Cg * g->kh * g->kw;
-  float *col = ws, *tmp = ws + K * nb * P;
+  Im2colJob j = { .x = x, .dy = dy, .dx = dx, .dw = dw };
+  PsConvGeom gt;
+  int64_t i0, j0;
 
   if (conv_use_direct (g))
     {
@@ -731,39 +1045,18 @@ conv_backward_data_weight (const PsConvGeom *g, const float *x, const float *w, 
         direct_conv (&(DirectJob) { .g = g, .w = w, .dy = dy, .dx = dx, .ws = ws });
       return;
     }
-  if (dx)
-    memset (dx, 0, (size_t) (g->N * g->C * g->H * g->W) * sizeof (float));
-  for (int64_t n0 = 0; n0 < g->N; n0 += nb)
+  im2col_job_init (&j, g, &gt, w, dx != NULL, ws);
+  if (j.g != g && dw)
     {
-      int64_t m = MIN (nb, g->N - n0);
-      for (int64_t gi = 0; gi < g->groups; gi++)
-        {
-          const float *dyg;
-          int64_t ld = m * P;
-          if (m == 1)
-            dyg = dy + (n0 * g->O + gi * Og) * P;
-          else
-            {
-              for (int64_t s = 0; s < m; s++)
-                for (int64_t o = 0; o < Og; o++)
-                  memcpy (tmp + (o * m + s) * P, dy + ((n0 + s) * g->O + gi * Og + o) * P,
-                          (size_t) P * sizeof (float));
-              dyg = tmp;
-            }
-          if (dw)
-            {
-              im2col (g, x, n0, m, gi * Cg, col);
-              ps_sgemm (FALSE, TRUE, (int) Og, (int) K, (int) ld,
-                           1.f, dyg, (int) ld, col, (int) ld, 1.f, dw + gi * Og * K, (int) K);
-            }
-          if (dx)
-            {
-              ps_sgemm (TRUE, FALSE, (int) K, (int) ld, (int) Og,
-                           1.f, w + gi * Og * K, (int) K, dyg, (int) ld, 0.f, col, (int) ld);
-              col2im (g, col, n0, m, gi * Cg, dx);
-            }
-        }
+      /* the used taps' gradient is summed apart, then added to dw's */
+      Im2colLayout l;
+      im2col_layout (g, &l);
+      j.dw = ws + 2 * l.half + l.taps;
+      memset (j.dw, 0, (size_t) l.taps * sizeof (float));
     }
+  im2col_run (&j, TRUE);
+  if (j.g != g && dw && conv_taps_trim (g, &gt, &i0, &j0))
+    conv_taps_scatter (g, &gt, i0, j0, j.dw, dw);
 }
 
 /* db[c] += sum over n and the plane of dy (N, Cout, P) */
@@ -949,12 +1242,18 @@ ps_pool_geom_init (PsPoolGeom *g, int64_t N, int64_t C, int64_t H, int64_t W,
   return TRUE;
 }
 
-PS_VECTOR_CLONES void
-ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx)
+/* input elements worth a second thread (a 3x3 max pool reads each about
+ * twice, and compares) */
+#define PS_MAX_POOL_SPLIT_ELEMENTS (1 << 15)
+
+/* planes [begin, end) */
+PS_VECTOR_CLONES static void
+max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx, int64_t begin,
+                    int64_t end)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
 
-  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+  for (int64_t nc = begin; nc < end; nc++)
     {
       const float *xp = x + nc * HW;
       for (int64_t oh = 0; oh < g->OH; oh++)
@@ -986,15 +1285,57 @@ ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *i
     }
 }
 
-void
-ps_max_pool2d_backward (const PsPoolGeom *g, const float *dy, const int64_t *idx, float *dx)
+/* planes [begin, end) */
+static void
+max_pool2d_backward (const PsPoolGeom *g, const float *dy, const int64_t *idx, float *dx,
+                     int64_t begin, int64_t end)
 {
   int64_t HW = g->H * g->W, P = g->OH * g->OW;
 
-  memset (dx, 0, (size_t) (g->N * g->C * HW) * sizeof (float));
-  for (int64_t nc = 0; nc < g->N * g->C; nc++)
+  memset (dx + begin * HW, 0, (size_t) ((end - begin) * HW) * sizeof (float));
+  for (int64_t nc = begin; nc < end; nc++)
     for (int64_t k = 0; k < P; k++)
       dx[nc * HW + idx[nc * P + k]] += dy[nc * P + k];
+}
+
+/* max pooling over planes, split with the helper thread when large (each
+ * plane its own: the same values and indices either way) */
+typedef struct
+{
+  const PsPoolGeom *g;
+  const float *in;
+  float *out;
+  int64_t *idx;
+} MaxPoolPass;
+
+static void
+max_pool2d_forward_part (int64_t begin, int64_t end, gpointer p)
+{
+  MaxPoolPass *a = p;
+
+  max_pool2d_forward (a->g, a->in, a->out, a->idx, begin, end);
+}
+
+static void
+max_pool2d_backward_part (int64_t begin, int64_t end, gpointer p)
+{
+  MaxPoolPass *a = p;
+
+  max_pool2d_backward (a->g, a->in, a->idx, a->out, begin, end);
+}
+
+void
+ps_max_pool2d_forward (const PsPoolGeom *g, const float *x, float *y, int64_t *idx)
+{
+  ps_helper_split (g->N * g->C, PS_MAX_POOL_SPLIT_ELEMENTS / MAX (g->H * g->W, 1),
+                   max_pool2d_forward_part, &(MaxPoolPass) { g, x, y, idx });
+}
+
+void
+ps_max_pool2d_backward (const PsPoolGeom *g, const float *dy, const int64_t *idx, float *dx)
+{
+  ps_helper_split (g->N * g->C, PS_MAX_POOL_SPLIT_ELEMENTS / MAX (g->H * g->W, 1),
+                   max_pool2d_backward_part, &(MaxPoolPass) { g, dy, dx, (int64_t *) idx });
 }
 
 /* the window of output (oh, ow) clipped to the input, and its divisor */

@@ -3,11 +3,33 @@
  * kernels accumulate float inputs.
  */
 #include "ps-kernels.h"
+#include "ps-helper.h"
 
 #include <math.h>
 #include <string.h>
 
-/* ---- batch norm ---------------------------------------------------------- */
+/* ---- batch norm ---------------------------------------------------------- *
+ *
+ * Each channel's statistics, output and gradients are its own: large passes
+ * run in two halves of the channels, the second on the helper thread, each
+ * channel's sums the same whichever thread computes them. */
+
+#define PS_NORM_SPLIT_ELEMENTS (1 << 16)   /* elements worth a second thread */
+
+typedef struct
+{
+  int64_t N, C, L;
+  const float *x, *weight, *bias;
+  float *running_mean, *running_var;
+  gboolean training;
+  double momentum, eps;
+  float *y, *mean, *invstd;              /* forward's outputs; backward reads mean, invstd */
+  const float *dy;
+  float *dx, *dweight, *dbias;
+} BatchNormPass;
+
+static void batch_norm_forward_part (int64_t c0, int64_t c1, gpointer data);
+static void batch_norm_backward_part (int64_t c0, int64_t c1, gpointer data);
 
 void
 ps_batch_norm_forward (int64_t N, int64_t C, int64_t L, const float *x,
@@ -16,9 +38,37 @@ ps_batch_norm_forward (int64_t N, int64_t C, int64_t L, const float *x,
                        gboolean training, double momentum, double eps,
                        float *y, float *mean, float *invstd)
 {
-  int64_t n = N * L;
+  BatchNormPass a = { N, C, L, x, weight, bias, running_mean, running_var, training, momentum,
+                      eps, y, mean, invstd, NULL, NULL, NULL, NULL };
 
-  for (int64_t c = 0; c < C; c++)
+  ps_helper_split (C, PS_NORM_SPLIT_ELEMENTS / MAX (N * L, 1), batch_norm_forward_part, &a);
+}
+
+void
+ps_batch_norm_backward (int64_t N, int64_t C, int64_t L, const float *x,
+                        const float *weight, const float *mean, const float *invstd,
+                        gboolean training, const float *dy,
+                        float *dx, float *dweight, float *dbias)
+{
+  BatchNormPass a = { N, C, L, x, weight, NULL, NULL, NULL, training, 0, 0, NULL,
+                      (float *) mean, (float *) invstd, dy, dx, dweight, dbias };
+
+  ps_helper_split (C, PS_NORM_SPLIT_ELEMENTS / MAX (N * L, 1), batch_norm_backward_part, &a);
+}
+
+/* channels c0 .. c1 - 1 */
+static void
+batch_norm_forward_part (int64_t c0, int64_t c1, gpointer data)
+{
+  const BatchNormPass *a = data;
+  int64_t N = a->N, C = a->C, L = a->L, n = N * L;
+  const float *x = a->x, *weight = a->weight, *bias = a->bias;
+  float *running_mean = a->running_mean, *running_var = a->running_var;
+  float *y = a->y, *mean = a->mean, *invstd = a->invstd;
+  gboolean training = a->training;
+  double momentum = a->momentum, eps = a->eps;
+
+  for (int64_t c = c0; c < c1; c++)
     {
       double m, is;
       if (training)
@@ -65,15 +115,16 @@ ps_batch_norm_forward (int64_t N, int64_t C, int64_t L, const float *x,
     }
 }
 
-void
-ps_batch_norm_backward (int64_t N, int64_t C, int64_t L, const float *x,
-                        const float *weight, const float *mean, const float *invstd,
-                        gboolean training, const float *dy,
-                        float *dx, float *dweight, float *dbias)
+static void
+batch_norm_backward_part (int64_t c0, int64_t c1, gpointer data)
 {
-  int64_t n = N * L;
+  const BatchNormPass *a = data;
+  int64_t N = a->N, C = a->C, L = a->L, n = N * L;
+  const float *x = a->x, *weight = a->weight, *mean = a->mean, *invstd = a->invstd, *dy = a->dy;
+  float *dx = a->dx, *dweight = a->dweight, *dbias = a->dbias;
+  gboolean training = a->training;
 
-  for (int64_t c = 0; c < C; c++)
+  for (int64_t c = c0; c < c1; c++)
     {
       double sdy = 0, sdyx = 0, m = mean[c], is = invstd[c];
       double w = weight ? weight[c] : 1.0;

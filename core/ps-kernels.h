@@ -46,11 +46,19 @@ typedef struct
 
 /* Append the shape of every ps_sgemm call to log (an array of PsGemmShape)
  * until called with NULL: what the benchmark replays as a step's sgemm floor.
- * For one thread's use, with nothing else running products. */
+ * For one thread's use, with nothing else running products (those of the
+ * helper thread, a convolution's second half, are recorded too, as they come). */
 void ps_sgemm_record (GArray *log);
 /* Record a product computed another way (a small one as plain loops): the
  * floor then counts what cblas_sgemm would take for it. */
 void ps_sgemm_note (gboolean trans_a, gboolean trans_b, int M, int N, int K, float beta);
+
+/* OpenBLAS's kernel set ("SkylakeX", "Haswell", ...) and how it was chosen:
+ * "OPENBLAS_CORETYPE" (the environment's), "detected" (OpenBLAS's own
+ * detection) or "ParamScope" (OpenBLAS fell back to its SSE3 "Prescott"
+ * kernels on a processor it does not know, one with AVX-512 or AVX2, and
+ * ParamScope chose the matching set at load time). */
+const char *ps_blas_core (const char **chosen_by);
 
 /* ---- convolution -------------------------------------------------------- */
 

@@ -48,12 +48,15 @@ static int
 cmd_step (int argc, char **argv)
 {
   static char *input_s;
+  static gboolean per_call;
   static const GOptionEntry entries[] = {
     { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_s, "Samples per step", "B" },
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &input_s,
       "The shape and values of a sample: the tensor \"input\" of a safetensors file", "X" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_s, "Timed steps (default: about a second's worth)",
       "N" },
+    { "per-call", 0, 0, G_OPTION_ARG_NONE, &per_call,
+      "Also each cblas_sgemm call of the step: its shape, median time and GFLOP/s", NULL },
     SEED_ENTRY,
     { NULL }
   };
@@ -72,7 +75,7 @@ cmd_step (int argc, char **argv)
       || !ps_cli_int ("--seed", seed_s, 0, G_MAXINT64, &seed))
     return 2;
   status = ps_cli_bench_step (argv[1], input_s, batch, steps, (guint64) seed, ps_alloc_count,
-                              &error);
+                              per_call, &error);
   return ps_cli_report (status, error);
 }
 

@@ -250,9 +250,9 @@ ps_bench_live_run (GtkApplication *app, PsWindow *win, const char *model_path, d
     }
   b.bottom_page = pages[CLAMP (bottom_page, 0, 4)];
   printf ("benchmark-live: %s, batch %d, %d rounds of %.1f s headless then %.1f s live, "
-          "%d cores, OPENBLAS_CORETYPE=%s, GSK_RENDERER=%s\n",
+          "%d cores, OpenBLAS core %s, GSK_RENDERER=%s\n",
           model_path, batch, ROUNDS, b.slice, b.slice, (int) g_get_num_processors (),
-          g_getenv ("OPENBLAS_CORETYPE") ? g_getenv ("OPENBLAS_CORETYPE") : "(unset)",
+          ps_blas_core (NULL),
           g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "(default)");
   fflush (stdout);
   ps_window_select_key (win, largest_weight (model));

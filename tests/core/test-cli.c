@@ -291,6 +291,19 @@ test_bench (Fx *f, gconstpointer data)
     assert_contains (o1, "\nratio       ");
     assert_contains (o1, "\nallocations 0.000 per steady-state step");
   }
+  /* which OpenBLAS kernels ran, the step's CPU time, and each product timed alone:
+   * the MLP's forward and backward make 2 + 3 products, each a line */
+  {
+    g_autofree char *o1 = NULL, *e1 = NULL;
+    g_assert_cmpint (BENCH (&o1, &e1, "step", f->mlp, "--batch", "2", "--steps", "11",
+                            "--per-call"), ==, 0);
+    assert_contains (o1, " timed, OpenBLAS core ");
+    assert_contains (o1, "\nstep cpu    ");
+    assert_contains (o1, "call  op          M       N       K         ms  GFLOP/s\n");
+    assert_contains (o1, "\n4     ");
+    g_assert_null (strstr (o1, "\n5     "));
+    assert_contains (o1, "\ncalls       ");
+  }
   {
     g_autofree char *o2 = NULL, *e2 = NULL;
     g_assert_cmpint (BENCH (&o2, &e2, "render", "300", "--steps", "3"), ==, 0);

@@ -9,7 +9,9 @@
  */
 #include "ps-test-util.h"
 #include "ps-kernels.h"
+#include "ps-helper.h"
 
+#include <cblas.h>
 #include <glib/gstdio.h>
 
 #include <math.h>
@@ -327,6 +329,137 @@ test_conv_transpose2d (void)
   g_assert_cmpint (conv_direct_cases, >=, 1);   /* the stride-1 case */
 }
 
+/* the kernel rows (or columns) that read inside the input for some output,
+ * counted output by output: lo .. hi - 1 */
+static void
+taps_read (int64_t k, int64_t d, int64_t s, int64_t p, int64_t in, int64_t out,
+           int64_t *lo, int64_t *hi)
+{
+  *lo = k, *hi = 0;
+  for (int64_t o = 0; o < out; o++)
+    for (int64_t t = 0; t < k; t++)
+      if (o * s - p + t * d >= 0 && o * s - p + t * d < in)
+        *lo = MIN (*lo, t), *hi = MAX (*hi, t + 1);
+}
+
+/* Kernels with taps that never meet the input (resnet18's 3x3 convs on 1x1
+ * planes; tests/fixtures/kernels/convtaps.safetensors): PyTorch's values and
+ * gradients, differences, and the forward product cut to the used taps (its
+ * K is C/groups times the used rows times the used columns) */
+static void
+test_conv_unused_taps (void)
+{
+  Case c;
+  int k;
+
+  for (k = 0; case_init (&c, "convtaps", "conv2d", k); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GArray) log = g_array_new (FALSE, FALSE, sizeof (PsGemmShape));
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t nx, nw, nb = 0, i0, i1, j0, j1;
+      ConvCtx cc = { 0 };
+      g_autofree float *x = need (&c, "x", &nx), *w = need (&c, "w", &nw), *b = get (&c, "b", &nb);
+      g_autofree float *y = NULL, *ws = NULL;
+
+      int64_t ph = v[15] ? PS_CONV_SAME : v[9], pw = v[15] ? PS_CONV_SAME : v[10];
+      g_assert_true (ps_conv_geom_init (&cc.g, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+                                        v[8], ph, pw, v[11], v[12], v[13], &error));
+      g_assert_no_error (error);
+      cc.x = x, cc.w = w, cc.b = b;
+      conv_case (&c, &cc, nx, nw, nb);
+
+      taps_read (cc.g.kh, cc.g.dh, cc.g.sh, cc.g.pt, cc.g.H, cc.g.OH, &i0, &i1);
+      taps_read (cc.g.kw, cc.g.dw, cc.g.sw, cc.g.pl, cc.g.W, cc.g.OW, &j0, &j1);
+      g_assert_cmpint ((i1 - i0) * (j1 - j0), <, cc.g.kh * cc.g.kw);   /* a case of unused taps */
+      cc.g.algo = PS_CONV_ALGO_IM2COL;
+      ws = zeros (ps_conv_workspace (&cc.g));
+      y = zeros (cc.g.N * cc.g.O * cc.g.OH * cc.g.OW);
+      ps_sgemm_record (log);
+      ps_conv2d_forward (&cc.g, x, w, b, y, ws);
+      ps_sgemm_record (NULL);
+      g_assert_cmpuint (log->len, >, 0);
+      for (guint l = 0; l < log->len; l++)
+        g_assert_cmpint (g_array_index (log, PsGemmShape, l).K, ==,
+                         cc.g.C / cc.g.groups * (i1 - i0) * (j1 - j0));
+    }
+  g_assert_cmpint (k, >=, 7);
+  for (k = 0; case_init (&c, "convtaps", "convt2d", k); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree int64_t *v = get_i64 (&c, "cfg", NULL);
+      int64_t nx, nw, nb = 0;
+      ConvCtx cc = { .transpose = TRUE };
+      g_autofree float *x = need (&c, "x", &nx), *w = need (&c, "w", &nw), *b = get (&c, "b", &nb);
+
+      g_assert_true (ps_conv_transpose_geom_init (&cc.g, v[0], v[1], v[2], v[3], v[4], v[5],
+                                                  v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+                                                  v[13], v[14], v[15], &error));
+      g_assert_no_error (error);
+      cc.x = x, cc.w = w, cc.b = b;
+      conv_case (&c, &cc, nx, nw, nb);
+    }
+  g_assert_cmpint (k, >=, 2);
+}
+
+/* With one OpenBLAS thread the im2col path cuts its work in two halves, the
+ * second on the helper thread (forward the samples, backward the input
+ * channels): the products are half as wide or tall, and the values are the
+ * same bits whether the helper or the caller (the helper busy) computed the
+ * second half. */
+static void
+test_conv_halves (void)
+{
+  const int64_t N = 6, C = 16, H = 6, W = 6, O = 32, nx = N * C * H * W, nw = O * C * 9;
+  const int64_t ny = N * O * H * W;
+  int threads = openblas_get_num_threads ();
+  PsConvGeom g;
+  float *out[2][3];
+  g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *gy = g_new (float, ny);
+  g_autofree float *ws = NULL;
+
+  for (int64_t i = 0; i < nx; i++)
+    x[i] = (float) ((i * 7919) % 2001 - 1000) / 997.f;
+  for (int64_t i = 0; i < nw; i++)
+    w[i] = (float) ((i * 104729) % 1999 - 999) / 3313.f;
+  for (int64_t i = 0; i < ny; i++)
+    gy[i] = (float) ((i * 15485863) % 1997 - 998) / 1013.f;
+  g_assert_true (ps_conv_geom_init (&g, N, C, H, W, O, 3, 3, 1, 1, 1, 1, 1, 1, 1, NULL));
+  g.algo = PS_CONV_ALGO_IM2COL;
+  ws = zeros (ps_conv_workspace (&g));
+  openblas_set_num_threads (1);
+  for (int run = 0; run < 2; run++)
+    {
+      g_autoptr (GArray) log = g_array_new (FALSE, FALSE, sizeof (PsGemmShape));
+      /* run 1: the helper held here, so the conv does both halves itself */
+      gboolean held = run == 1 && ps_helper_claim ();
+      out[run][0] = zeros (ny), out[run][1] = zeros (nx), out[run][2] = zeros (nw);
+      ps_sgemm_record (log);
+      ps_conv2d_forward (&g, x, w, NULL, out[run][0], ws);
+      ps_conv2d_backward (&g, x, w, gy, out[run][1], out[run][2], NULL, ws);
+      ps_sgemm_record (NULL);
+      if (held)
+        ps_helper_wait ();
+      /* forward: each half's samples; backward: each half's input channels */
+      g_assert_cmpuint (log->len, ==, 6);
+      for (guint l = 0; l < log->len; l++)
+        {
+          PsGemmShape *s = &g_array_index (log, PsGemmShape, l);
+          if (!s->trans_a && !s->trans_b)
+            g_assert_cmpint (s->N, ==, N / 2 * H * W);
+          else
+            g_assert_cmpint (s->trans_a ? s->M : s->N, ==, C / 2 * 9);
+        }
+    }
+  openblas_set_num_threads (threads);
+  g_assert_cmpmem (out[0][0], ny * sizeof (float), out[1][0], ny * sizeof (float));
+  g_assert_cmpmem (out[0][1], nx * sizeof (float), out[1][1], nx * sizeof (float));
+  g_assert_cmpmem (out[0][2], nw * sizeof (float), out[1][2], nw * sizeof (float));
+  for (int run = 0; run < 2; run++)
+    for (int k = 0; k < 3; k++)
+      g_free (out[run][k]);
+}
+
 static void
 test_conv_errors (void)
 {
@@ -496,6 +629,81 @@ test_split_passes (void)
     ps_avg_pool2d_backward (&pg1, p + s * C * H * W / 4, d1 + s * C * H * W);
   g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
   g_assert_cmpfloat (d[0], ==, p[0] / 4.f);
+
+  /* resnet's 3x3 max pool, stride 2, padding 1: values, indices, gradient */
+  {
+    int64_t q = N * C * 14 * 14, qs = C * 14 * 14;
+    g_autofree int64_t *ix = g_new (int64_t, q), *ix1 = g_new (int64_t, q);
+    g_assert_true (ps_pool_geom_init (&pg, N, C, H, W, 3, 3, 2, 2, 1, 1, 1, 1, FALSE, NULL));
+    g_assert_true (ps_pool_geom_init (&pg1, 1, C, H, W, 3, 3, 2, 2, 1, 1, 1, 1, FALSE, NULL));
+    g_assert_cmpint (pg.OH * pg.OW, ==, 14 * 14);
+    ps_max_pool2d_forward (&pg, x, p, ix);
+    for (int64_t s = 0; s < N; s++)
+      ps_max_pool2d_forward (&pg1, x + s * C * H * W, p1 + s * qs, ix1 + s * qs);
+    g_assert_cmpmem (p, q * sizeof (float), p1, q * sizeof (float));
+    g_assert_cmpmem (ix, q * sizeof (int64_t), ix1, q * sizeof (int64_t));
+    ps_max_pool2d_backward (&pg, p, ix, d);
+    for (int64_t s = 0; s < N; s++)
+      ps_max_pool2d_backward (&pg1, p + s * qs, ix + s * qs, d1 + s * C * H * W);
+    g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+    /* the first window (rows and columns 0..1) holds the max of x there */
+    g_assert_cmpfloat (p[0], ==, MAX (MAX (x[0], x[1]), MAX (x[W], x[W + 1])));
+  }
+}
+
+/* BatchNorm over many elements runs its channels in two halves, the second
+ * on the helper thread: the same bits as with the helper busy (the caller
+ * doing both), training forward (running statistics too) and backward */
+static void
+test_batch_norm_halves (void)
+{
+  const int64_t N = 8, C = 12, L = 2048, n = N * C * L;
+  float *y[2], *dx[2], *st[2][6];
+  g_autofree float *x = g_new (float, n), *gy = g_new (float, n), *w = g_new (float, C);
+  g_autofree float *b = g_new (float, C);
+
+  g_assert_true (n >= 2 * (1 << 16));
+  for (int64_t i = 0; i < n; i++)
+    {
+      x[i] = (float) ((i * 7919) % 2001 - 1000) / 97.f;
+      gy[i] = (float) ((i * 104729) % 1999 - 999) / 313.f;
+    }
+  for (int64_t c = 0; c < C; c++)
+    w[c] = 0.5f + (float) c / 7.f, b[c] = (float) c / 3.f - 1.f;
+  for (int run = 0; run < 2; run++)
+    {
+      gboolean held = run == 1 && ps_helper_claim ();
+      y[run] = zeros (n), dx[run] = zeros (n);
+      for (int k = 0; k < 6; k++)
+        st[run][k] = zeros (C);
+      for (int64_t c = 0; c < C; c++)
+        st[run][1][c] = 1.f;   /* running_var */
+      ps_batch_norm_forward (N, C, L, x, w, b, st[run][0], st[run][1], TRUE, 0.1, 1e-5, y[run],
+                             st[run][2], st[run][3]);
+      ps_batch_norm_backward (N, C, L, x, w, st[run][2], st[run][3], TRUE, gy, dx[run],
+                              st[run][4], st[run][5]);
+      if (held)
+        ps_helper_wait ();
+    }
+  g_assert_cmpmem (y[0], n * sizeof (float), y[1], n * sizeof (float));
+  g_assert_cmpmem (dx[0], n * sizeof (float), dx[1], n * sizeof (float));
+  for (int k = 0; k < 6; k++)
+    g_assert_cmpmem (st[0][k], C * sizeof (float), st[1][k], C * sizeof (float));
+  /* the batch's mean of channel 5, and its running mean after one update */
+  {
+    double s = 0;
+    for (int64_t i = 0; i < N; i++)
+      for (int64_t l = 0; l < L; l++)
+        s += x[(i * C + 5) * L + l];
+    g_assert_cmpfloat_with_epsilon (st[0][2][5], s / (double) (N * L), 1e-5);
+    g_assert_cmpfloat_with_epsilon (st[0][0][5], 0.1 * s / (double) (N * L), 1e-6);
+  }
+  for (int run = 0; run < 2; run++)
+    {
+      g_free (y[run]), g_free (dx[run]);
+      for (int k = 0; k < 6; k++)
+        g_free (st[run][k]);
+    }
 }
 
 static void
@@ -1726,6 +1934,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/conv2d", test_conv2d);
   g_test_add_func ("/core/kernels/conv1d", test_conv1d);
   g_test_add_func ("/core/kernels/conv-transpose2d", test_conv_transpose2d);
+  g_test_add_func ("/core/kernels/conv-unused-taps", test_conv_unused_taps);
+  g_test_add_func ("/core/kernels/conv-halves", test_conv_halves);
   g_test_add_func ("/core/kernels/conv-errors", test_conv_errors);
   g_test_add_func ("/core/kernels/max-pool2d", test_max_pool2d);
   g_test_add_func ("/core/kernels/avg-pool2d", test_avg_pool2d);
@@ -1733,6 +1943,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
   g_test_add_func ("/core/kernels/split-passes", test_split_passes);
   g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
+  g_test_add_func ("/core/kernels/batch-norm-halves", test_batch_norm_halves);
   g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
   g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
   g_test_add_func ("/core/kernels/group-norm", test_group_norm);
