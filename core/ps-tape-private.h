@@ -50,6 +50,8 @@ typedef enum
   ENTRY_RESHAPE,          /* x.reshape(-1, cols) */
   ENTRY_OP,               /* a functional layer call of a known forward (fop: op, st) */
   ENTRY_SCALE,            /* in * in2, in (N, C, 1, ...) scaling each channel of in2 */
+  ENTRY_CHUNK,            /* in.chunk(2, dim=1)[arg] */
+  ENTRY_SHUFFLE,          /* channel_shuffle(in, arg groups) */
 } EntryKind;
 
 typedef struct
@@ -61,8 +63,9 @@ typedef struct
   int       n_src;
   int       fanout;       /* entries (and the loss, for the last) that read this output */
   const char *missing;    /* ENTRY_MISSING: the child's name (static) */
-  int64_t   cols;         /* ENTRY_RESHAPE */
-  const PsLayerOp *fop;   /* ENTRY_OP: what it calls (static, from the table) */
+  int64_t   arg;          /* ENTRY_RESHAPE: cols; ENTRY_CHUNK: which half; ENTRY_SHUFFLE: groups */
+  const PsLayerOp *fop;   /* ENTRY_OP: what it calls (static, from the table; NULL: op as
+                           * the walk wrote it, a StochasticDepth's) */
   PsTensor *g;            /* in backward: dL/d(out) once every reader has delivered it */
   gboolean  g_owned;      /* g is a tape buffer this entry may overwrite */
   PsTensor *acc;          /* fanout > 1: the sum of the readers' gradients */
