@@ -1236,6 +1236,28 @@ static const TapeModel tape_models[] = {
   /* torchvision's MobileNetV3 (InvertedResidual with `block`, SqueezeExcitation's
    * channel scale, Hardswish, Hardsigmoid), narrowed; no Adam, as MobileNetV2 */
   { "mobilenet_v3_tiny", "cross_entropy", TRUE, TRUE },
+  /* torchvision's ShuffleNetV2, narrowed: stride-2 blocks (two branches of x) and
+   * stride-1 blocks (x.chunk(2, dim=1)), each block's cat and channel_shuffle.  No
+   * Adam (each branch's middle BatchNorm feeds a 1x1 conv and another BatchNorm: its
+   * bias's gradient is zero up to rounding, and after ten steps that bias is noise
+   * of up to 2e-3 in PyTorch's own run: zero_below).  rtol 1.5e-2: from step 8 on,
+   * PyTorch's own losses in float32 and float64 part by 5e-4 (ParamScope's agree with
+   * its float32 ones to 1e-5), and its parameters by as much as 1 % (a BatchNorm
+   * bias of 0.0046) */
+  { "shufflenet_tiny", "cross_entropy", TRUE, TRUE, 2.5e-3, NULL, 1.5e-2 },
+  /* torchvision's RegNet (ResBottleneckBlock with and without proj, grouped
+   * convolution, squeeze-excitation), narrowed */
+  { "regnet_tiny", "cross_entropy", TRUE, FALSE, 0, NULL, 1e-4 },
+  /* torchvision's EfficientNet (MBConv, SiLU, squeeze-excitation, StochasticDepth in
+   * mode "row" drawing PyTorch's Bernoulli bits per sample at each step, Dropout),
+   * narrowed; no Adam, as MobileNetV2 (a projection's BatchNorm ahead of the next
+   * block's expansion) */
+  { "efficientnet_tiny", "cross_entropy", TRUE, TRUE, 0, NULL, 1e-4 },
+  /* torchvision's Inception3 with InceptionA to E and the AuxLogits head, narrowed: in
+   * training the loss is the logits' plus 0.4 times the head's (aux_oracle.py
+   * --aux-weight 0.4).  One step, as GoogLeNet: from the third on PyTorch's own losses
+   * in float32 and float64 part (2.144 and 2.370) */
+  { "inception3_tiny", "cross_entropy", TRUE, TRUE, 0, "1", 5e-4 },
   /* d2l's classes as written, their forward() recorded by the interpreter (model files) */
   { "d2l_resnet", "cross_entropy", TRUE, TRUE },
   { "d2l_inception", "cross_entropy", TRUE },
