@@ -294,8 +294,8 @@ static const PsBlockStep inception3_aux[] = {
 
 /* efficientnet.EfficientNet: features, avgpool, torch.flatten(x, 1), classifier (as AlexNet) */
 
-/* efficientnet.MBConv: result = self.block(input); if use_res_connect:
- * result = self.stochastic_depth(result); result += input */
+/* efficientnet.MBConv and FusedMBConv (EfficientNetV2's): result = self.block(input); if
+ * use_res_connect: result = self.stochastic_depth(result); result += input */
 static const PsBlockStep mbconv[] = {
   STEP (SAVE), CALL ("block"), { PS_BLOCK_RESIDUAL, "stochastic_depth" },
 };
@@ -357,6 +357,7 @@ static const struct
   { "InceptionAux", inception3_aux, G_N_ELEMENTS (inception3_aux), "conv0" },
   { "EfficientNet", features_classifier, G_N_ELEMENTS (features_classifier) },
   { "MBConv", mbconv, G_N_ELEMENTS (mbconv) },
+  { "FusedMBConv", mbconv, G_N_ELEMENTS (mbconv) },
   { "StochasticDepth", stochastic_depth, G_N_ELEMENTS (stochastic_depth) },
 };
 

@@ -4,7 +4,8 @@
  * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire, DenseNet
  * and its blocks, GoogLeNet with Inception, InceptionAux and BasicConv2d,
  * MobileNetV2, MobileNetV3, MNASNet and their inverted residual blocks,
- * SqueezeExcitation)
+ * SqueezeExcitation, ShuffleNetV2, RegNet, Inception3 and InceptionA to E,
+ * EfficientNet with MBConv, FusedMBConv and StochasticDepth)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from

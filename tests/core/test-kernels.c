@@ -1253,6 +1253,8 @@ static const TapeModel tape_models[] = {
    * narrowed; no Adam, as MobileNetV2 (a projection's BatchNorm ahead of the next
    * block's expansion) */
   { "efficientnet_tiny", "cross_entropy", TRUE, TRUE, 0, NULL, 1e-4 },
+  /* the same class as EfficientNetV2 builds it: FusedMBConv blocks, then an MBConv */
+  { "efficientnet_v2_tiny", "cross_entropy", TRUE, TRUE, 0, NULL, 1e-4 },
   /* torchvision's Inception3 with InceptionA to E and the AuxLogits head, narrowed: in
    * training the loss is the logits' plus 0.4 times the head's (aux_oracle.py
    * --aux-weight 0.4).  One step, as GoogLeNet: from the third on PyTorch's own losses
