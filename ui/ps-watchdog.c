@@ -1,11 +1,14 @@
 /* ps-watchdog.c — report a main loop that stops running (see ps-watchdog.h) */
 #include "ps-watchdog.h"
 
+#include <gtk/gtk.h>
+
 #include <execinfo.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +46,46 @@ on_stack_signal (int sig)
   print_stack (head, sizeof head - 1);
 }
 
+/* GTK names a widget in some warnings only by its address and type ("...
+ * for widget 0x61400003c1b0(GtkButton)"): on the main thread, where that
+ * widget is still alive (GTK has just used it), which widget that is — its
+ * chain of parents up to its window, with a button's label, a widget's
+ * name or tooltip — so a report says which of the window's buttons it was. */
+static void
+print_widget_path (const char *message)
+{
+  const char *at = message ? strstr (message, "for widget 0x") : NULL;
+  GString *s;
+  void *p = NULL;
+
+  if (at == NULL || limit_us == 0 || !pthread_equal (pthread_self (), main_thread)
+      || sscanf (at + strlen ("for widget "), "%p", &p) != 1 || p == NULL
+      || !g_type_check_instance_is_a (p, GTK_TYPE_WIDGET))
+    return;
+  s = g_string_new ("ParamScope-WIDGET:");
+  for (GtkWidget *w = p; w != NULL; w = gtk_widget_get_parent (w))
+    {
+      const char *name = gtk_widget_get_name (w);
+      const char *label = GTK_IS_BUTTON (w) ? gtk_button_get_label (GTK_BUTTON (w))
+                          : GTK_IS_LABEL (w) ? gtk_label_get_label (GTK_LABEL (w)) : NULL;
+      const char *tip = gtk_widget_get_tooltip_text (w);
+
+      g_string_append_printf (s, "%s %s", w == p ? "" : " <", G_OBJECT_TYPE_NAME (w));
+      if (name != NULL && strcmp (name, G_OBJECT_TYPE_NAME (w)) != 0)
+        g_string_append_printf (s, " #%s", name);
+      if (label != NULL)
+        g_string_append_printf (s, " '%.40s'", label);
+      else if (tip != NULL)
+        g_string_append_printf (s, " (tip '%.40s')", tip);
+      if (!gtk_widget_get_mapped (w))
+        g_string_append (s, " [unmapped]");
+    }
+  g_string_append_c (s, '\n');
+  if (write (STDERR_FILENO, s->str, s->len) < 0)
+    { /* nothing to do */ }
+  g_string_free (s, TRUE);
+}
+
 /* Every message, as GLib writes it; after a warning or a critical, where it
  * was logged from (the random-input test fails on those: its report then
  * shows the calls that led there, GTK's own frames included). */
@@ -57,6 +100,9 @@ log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoin
        * is out; GLib aborts after the writer returns as well */
       GLogWriterOutput r = g_log_writer_default (level & ~G_LOG_FLAG_FATAL, fields, n_fields, data);
       print_stack (head, sizeof head - 1);
+      for (gsize i = 0; i < n_fields; i++)
+        if (strcmp (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+          print_widget_path (fields[i].value);
       return r;
     }
   return g_log_writer_default (level, fields, n_fields, data);

@@ -90,6 +90,8 @@
 #include <glib/gi18n.h>
 
 #define DATA_KEY "ps-window-menu"
+/* the buttons other than the secondary one */
+#define OTHER_BUTTONS (GDK_BUTTON1_MASK | GDK_BUTTON2_MASK | GDK_BUTTON4_MASK | GDK_BUTTON5_MASK)
 
 typedef struct
 {
@@ -323,6 +325,18 @@ on_pressed (GtkGestureClick *click, int n_press, double x, double y, WindowMenu 
       gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_DENIED);
       return;
     }
+  /* another button already held (the left one, on a button or a slider):
+   * no menu, neither GTK's from this press nor ours from the release.  A
+   * popover that takes the pointer while GTK holds another press's implicit
+   * grab is counted down twice, once by the grab's leave event and once by
+   * the grab-broken event of that press (gtkmain.c, handle_pointing_event):
+   * "Broken accounting of active state" for the pressed widget (monkey seed
+   * 1384349855: the left button held on Run's Backward, then a right drag) */
+  if (gdk_event_get_modifier_state (event) & OTHER_BUTTONS)
+    {
+      gtk_gesture_set_state (gesture, GTK_EVENT_SEQUENCE_CLAIMED);
+      return;
+    }
   /* a text field's or label's context menu: on the release */
   if ((owner = context_owner_at (window, x, y)) != NULL
       && gtk_widget_compute_point (window, owner, &GRAPHENE_POINT_INIT (x, y), &p))
@@ -364,7 +378,16 @@ on_released (GtkGestureClick *click, int n_press, double x, double y, WindowMenu
 {
   GtkWidget *handle = m->handle;
   GtkWidget *owner = m->owner;
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (click));
 
+  /* another button pressed since: no menu (see on_pressed) */
+  if (event != NULL && (gdk_event_get_modifier_state (event) & OTHER_BUTTONS))
+    {
+      m->pending = FALSE;
+      g_clear_weak_pointer (&m->handle);
+      g_clear_weak_pointer (&m->owner);
+      return;
+    }
   if (owner != NULL)
     {
       g_clear_weak_pointer (&m->owner);

@@ -4,6 +4,7 @@
  * sleep) is not, until 15 times the limit */
 #include "ps-watchdog.h"
 
+#include <gtk/gtk.h>
 #include <time.h>
 
 #define LIMIT_MS 300
@@ -84,6 +85,39 @@ test_warning_has_its_stack (void)
   g_test_trap_assert_stderr ("*a warning for the test*ParamScope-STACK: logged from\n*test-watchdog(*");
 }
 
+/* GTK's warnings that name a widget only by address ("Broken accounting
+ * of active state for widget 0x...(GtkButton)") are followed by which
+ * widget that is: its chain of parents, a button's label, a tooltip. */
+static void
+test_warning_names_its_widget (void)
+{
+  if (g_test_subprocess ())
+    {
+      GtkWidget *box, *button, *icon;
+
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);   /* both warnings, not the first only */
+      gtk_init ();
+      start ();
+      box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+      gtk_widget_set_name (box, "train-panel");
+      button = gtk_button_new_with_label ("Train");
+      icon = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+      gtk_widget_set_tooltip_text (icon, "Undo");
+      gtk_box_append (GTK_BOX (box), button);
+      gtk_box_append (GTK_BOX (box), icon);
+      g_object_ref_sink (box);
+      g_warning ("Broken accounting of active state for widget %p(%s)", (void *) button,
+                 G_OBJECT_TYPE_NAME (button));
+      g_warning ("Broken accounting of active state for widget %p(%s)", (void *) icon,
+                 G_OBJECT_TYPE_NAME (icon));
+      g_object_unref (box);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_stderr ("*ParamScope-WIDGET: GtkButton 'Train' [unmapped] < GtkBox #train-panel [unmapped]\n"
+                             "*ParamScope-WIDGET: GtkButton (tip 'Undo') [unmapped] < GtkBox #train-panel*");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -91,5 +125,6 @@ main (int argc, char **argv)
   g_test_add_func ("/watchdog/working-is-reported", test_working_is_reported);
   g_test_add_func ("/watchdog/waiting-is-not-reported", test_waiting_is_not_reported);
   g_test_add_func ("/watchdog/warning-has-its-stack", test_warning_has_its_stack);
+  g_test_add_func ("/watchdog/warning-names-its-widget", test_warning_names_its_widget);
   return g_test_run ();
 }
