@@ -456,6 +456,7 @@ static void
 op_clear (gpointer data)
 {
   g_free (((PsBlockOp *) data)->child);
+  g_clear_pointer (&((PsBlockOp *) data)->value, ps_tensor_unref);
 }
 
 PsBlockProgram *
@@ -490,7 +491,7 @@ ps_block_program_add (PsBlockProgram *p, PsBlockStepKind kind, const char *child
                       const int *src, int n_src)
 {
   PsBlockOp op = { kind, g_strdup (child), { 0 }, n_src, FALSE, 0 };
-  g_return_val_if_fail (n_src >= 1 && n_src <= PS_BLOCK_MAX_KEPT, -1);
+  g_return_val_if_fail (n_src >= 0 && n_src <= PS_BLOCK_MAX_KEPT, -1);
   for (int k = 0; k < n_src; k++)
     {
       g_return_val_if_fail (src[k] >= 0 && src[k] <= (int) p->ops->len, -1);
@@ -513,6 +514,28 @@ ps_block_program_set_cols (PsBlockProgram *p, int64_t cols)
 {
   g_return_if_fail (p->ops->len > 0);
   g_array_index (p->ops, PsBlockOp, p->ops->len - 1).cols = cols;
+}
+
+void
+ps_block_program_set_dims (PsBlockProgram *p, int ndim, const PsBlockDim *dims)
+{
+  PsBlockOp *op;
+  g_return_if_fail (p->ops->len > 0 && ndim >= 0 && ndim <= 4);
+  op = &g_array_index (p->ops, PsBlockOp, p->ops->len - 1);
+  for (int k = 0; k < ndim; k++)
+    g_return_if_fail (dims[k].reg < (int) p->ops->len);   /* an earlier register */
+  op->ndim = ndim;
+  memcpy (op->dims, dims, (size_t) ndim * sizeof *dims);
+}
+
+void
+ps_block_program_set_value (PsBlockProgram *p, PsTensor *value)
+{
+  PsBlockOp *op;
+  g_return_if_fail (p->ops->len > 0);
+  op = &g_array_index (p->ops, PsBlockOp, p->ops->len - 1);
+  g_clear_pointer (&op->value, ps_tensor_unref);
+  op->value = ps_tensor_ref (value);
 }
 
 void

@@ -24,6 +24,7 @@
 
 #include "ps-layer-op.h"
 #include "ps-module.h"
+#include "ps-tensor.h"
 
 #include <glib.h>
 #include <stdint.h>
@@ -72,6 +73,12 @@ typedef enum
                            .transpose(1, 2).reshape(N, C, H, W) (tables only) */
   PS_BLOCK_DROP_PATH,   /* x = torchvision.ops.stochastic_depth(x, p, mode, training), p and
                            mode read from the module (StochasticDepth) (tables only) */
+  PS_BLOCK_ZEROS,       /* x = torch.zeros(dims): a recurrent layer's initial state made in
+                           forward(), its sizes read from other registers' shapes (programs only) */
+  PS_BLOCK_CONST,       /* x = a tensor of values made in forward() from constants alone
+                           (torch.zeros(1, 4, 8)) (programs only) */
+  PS_BLOCK_PARAM,       /* x = a parameter of a module under the container (`self.h0`, a
+                           learned initial state): its gradient is the parameter's (programs only) */
 } PsBlockStepKind;
 
 typedef struct
@@ -116,14 +123,30 @@ gboolean ps_block_stochastic_depth (PsModule *m, PsLayerOp *op);
  * A CALL names a module under the container by its dotted path ("net.0").
  * Programs are immutable once attached to a module (ps_module_set_program),
  * and shared by its clones. */
+/* A size known when the forward runs: `size` itself (reg < 0), or the size
+ * of dimension `axis` (negative: from the end) of register reg's value, as
+ * `X.shape[1]` or `Y.shape[-1]` in a forward(). */
 typedef struct
 {
-  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN, SIGMOID, TANH */
-  char           *child;    /* CALL: dotted path under the container */
+  int     reg;
+  int     axis;
+  int64_t size;
+} PsBlockDim;
+
+/* A CALL of an RNN, LSTM or GRU reads 1 to 3 registers: its input, then h0,
+ * then (an LSTM) c0, as `self.rnn(X, h0)` and `self.lstm(X, (h0, c0))`. */
+typedef struct
+{
+  PsBlockStepKind kind;     /* CALL, ADD, CAT, RELU, FLATTEN, MEAN, SIGMOID, TANH, OUTPUT,
+                             * RESHAPE, ZEROS, CONST, PARAM */
+  char           *child;    /* CALL: dotted path under the container; PARAM: the parameter's */
   int             src[PS_BLOCK_MAX_KEPT];
-  int             n_src;
+  int             n_src;    /* 0 for ZEROS, CONST and PARAM */
   gboolean        keepdim;  /* MEAN */
-  int64_t         cols;     /* RESHAPE */
+  int64_t         cols;     /* RESHAPE: > 0, or 0 when dims[0] tells it */
+  int             ndim;     /* ZEROS: its rank, and its sizes in dims; RESHAPE: 1 with cols 0 */
+  PsBlockDim      dims[4];
+  PsTensor       *value;    /* CONST: the values (owned by the program) */
 } PsBlockOp;
 
 typedef struct _PsBlockProgram PsBlockProgram;
@@ -136,6 +159,10 @@ int              ps_block_program_add     (PsBlockProgram *p, PsBlockStepKind ki
                                            const char *child, const int *src, int n_src);
 void             ps_block_program_set_keepdim (PsBlockProgram *p, gboolean keepdim);  /* last op */
 void             ps_block_program_set_cols    (PsBlockProgram *p, int64_t cols);      /* last op */
+/* ZEROS, or RESHAPE's columns (one dim): the sizes of the last op */
+void             ps_block_program_set_dims    (PsBlockProgram *p, int ndim, const PsBlockDim *dims);
+/* CONST: the last op's values (a reference is taken) */
+void             ps_block_program_set_value   (PsBlockProgram *p, PsTensor *value);
 void             ps_block_program_set_output (PsBlockProgram *p, int reg);
 int              ps_block_program_get_output (const PsBlockProgram *p);
 guint            ps_block_program_get_n_ops  (const PsBlockProgram *p);

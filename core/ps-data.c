@@ -1,5 +1,6 @@
 /* ps-data.c — generated training data */
 #include "ps-data.h"
+#include "ps-layer-recurrent.h"
 #include "ps-i18n.h"
 #include "ps-error.h"
 
@@ -113,7 +114,10 @@ ps_data_sample_shape (PsModule *model, int64_t shape[3])
         shape[1] = shape[2] = 299;
       return 3;
     }
-  w = ps_module_input_width (model);
+  /* a recurrent layer first takes steps of input_size features (not the
+   * width of the first Linear further on) */
+  w = ps_recurrent_is_module (f) ? ps_module_get_option_int (f, "input_size", 0)
+                                 : ps_module_input_width (model);
   if (w <= 0)
     return 0;
   shape[0] = w;
@@ -220,37 +224,56 @@ static const guint8 digit_segments[10] = {
 };
 
 /* Digit k drawn into a 28 x 28 image: strokes about 2 px wide, the box
- * scaled by 1.0..1.25, shifted up to +-3 px, Gaussian noise of 0.1. */
+ * scaled by 1.0..1.25, shifted up to +-3 px, Gaussian noise of 0.1.  A
+ * pixel's ink is 1.6 less its distance to the nearest lit stroke, in
+ * [0, 1]: only pixels within 1.6 of the strokes' box can have any, so the
+ * distances are computed there alone (a third of the image), squared, with
+ * one square root a pixel; every pixel draws its noise, in order. */
 static void
 draw_digit (float *img, int k, PsRng *rng)
 {
   double scale = 1.0 + 0.25 * ps_rng_double (rng);
   double dx = 9 + (ps_rng_double (rng) * 6 - 3), dy = 4 + (ps_rng_double (rng) * 6 - 3);
   double slant = 0.15 * (ps_rng_double (rng) - 0.5);
+  double ax[7], ay[7], vx[7], vy[7], inv[7];
+  double x0 = G_MAXDOUBLE, x1 = -G_MAXDOUBLE, y0 = G_MAXDOUBLE, y1 = -G_MAXDOUBLE;
+  int n = 0;
 
+  for (int s = 0; s < 7; s++)
+    {
+      const float *g = segments[s];
+      double by, bx;
+      if (!(digit_segments[k] & (1 << s)))
+        continue;
+      ay[n] = dy + g[1] * scale;
+      by = dy + g[3] * scale;
+      ax[n] = dx + g[0] * scale * 0.9 + slant * (16 * scale - (ay[n] - dy));
+      bx = dx + g[2] * scale * 0.9 + slant * (16 * scale - (by - dy));
+      vx[n] = bx - ax[n];
+      vy[n] = by - ay[n];
+      inv[n] = 1.0 / MAX (vx[n] * vx[n] + vy[n] * vy[n], 1e-9);
+      x0 = MIN (x0, MIN (ax[n], bx)), x1 = MAX (x1, MAX (ax[n], bx));
+      y0 = MIN (y0, MIN (ay[n], by)), y1 = MAX (y1, MAX (ay[n], by));
+      n++;
+    }
+  x0 -= 1.6, x1 += 1.6, y0 -= 1.6, y1 += 1.6;
   for (int y = 0; y < 28; y++)
     for (int x = 0; x < 28; x++)
       {
-        double best = 1e9;
-        for (int s = 0; s < 7; s++)
+        double ink = 0;
+        if (y >= y0 && y <= y1 && x >= x0 && x <= x1)
           {
-            const float *g = segments[s];
-            double ax, ay, bx, by, px, py, vx, vy, t, d;
-            if (!(digit_segments[k] & (1 << s)))
-              continue;
-            ay = dy + g[1] * scale;
-            by = dy + g[3] * scale;
-            ax = dx + g[0] * scale * 0.9 + slant * (16 * scale - (ay - dy));
-            bx = dx + g[2] * scale * 0.9 + slant * (16 * scale - (by - dy));
-            px = x - ax;
-            py = y - ay;
-            vx = bx - ax;
-            vy = by - ay;
-            t = CLAMP ((px * vx + py * vy) / MAX (vx * vx + vy * vy, 1e-9), 0.0, 1.0);
-            d = hypot (px - t * vx, py - t * vy);
-            best = MIN (best, d);
+            double best = G_MAXDOUBLE;
+            for (int s = 0; s < n; s++)
+              {
+                double px = x - ax[s], py = y - ay[s];
+                double t = CLAMP ((px * vx[s] + py * vy[s]) * inv[s], 0.0, 1.0);
+                double ex = px - t * vx[s], ey = py - t * vy[s];
+                best = MIN (best, ex * ex + ey * ey);
+              }
+            ink = CLAMP (1.6 - sqrt (best), 0.0, 1.0);
           }
-        img[y * 28 + x] = (float) (CLAMP (1.6 - best, 0.0, 1.0) + 0.1 * ps_rng_normal (rng));
+        img[y * 28 + x] = (float) (ink + 0.1 * ps_rng_normal (rng));
       }
 }
 
@@ -291,7 +314,16 @@ ps_data_random_input (PsModule *model, int64_t n, guint64 seed)
           x->data[i] = (float) (ps_rng_u32 (&rng) % (uint64_t) tokens);
       return x;
     }
-  x = new_input (n, dims, sample, sample[0]);
+  if (ps_recurrent_is_module (first_leaf (model)) && dims == 1)
+    {
+      /* a recurrent layer first: a batch of sequences of CHARS_STEPS steps, the
+       * batch where the layer wants it (dimension 1 unless batch_first) */
+      gboolean bf = ps_module_get_option_bool (first_leaf (model), "batch_first", FALSE);
+      int64_t shape[3] = { bf ? n : CHARS_STEPS, bf ? CHARS_STEPS : n, sample[0] };
+      x = ps_tensor_new (3, shape);
+    }
+  else
+    x = new_input (n, dims, sample, sample[0]);
   if (x != NULL)
     ps_rng_fill_uniform (&rng, x->data, x->numel, 0, 1);
   return x;

@@ -34,7 +34,8 @@ const char *ps_data_kind_to_string   (PsDataKind kind);
 
 /* The shape of one sample the network takes: (C, 28, 28) for a first
  * Conv2d of C = 1 channel (the digits), (C, 32, 32) for other channel
- * counts, (C, 64) for a first Conv1d, else (in_features).  0 while unknown
+ * counts, (C, 64) for a first Conv1d, (input_size) for a first RNN, LSTM
+ * or GRU (one step), else (in_features).  0 while unknown
  * (a lazy first layer).  Returns ndim (<= 3). */
 int         ps_data_sample_shape (PsModule *model, int64_t shape[3]);
 
@@ -42,7 +43,9 @@ int         ps_data_sample_shape (PsModule *model, int64_t shape[3]);
  * torch.rand(n, *sample) for the sample's shape above, or, when the first
  * layer is an Embedding (its input: token indices), torch.randint(0,
  * num_embeddings, (n, 16)) as floats holding integers (a 32-bit draw
- * modulo the range, as torch.randint takes it).  NULL while the shape is
+ * modulo the range, as torch.randint takes it); when it is an RNN, LSTM or
+ * GRU, n sequences of 16 steps: torch.rand(16, n, input_size), or
+ * torch.rand(n, 16, input_size) when batch_first.  NULL while the shape is
  * not known (a lazy first layer) or n < 1. */
 PsTensor   *ps_data_random_input (PsModule *model, int64_t n, guint64 seed);
 /* The number of tokens of a first Embedding (its input is token indices), else 0. */

@@ -37,6 +37,42 @@ shape_error (PsTape *t, Entry *e, GError **error, const char *fmt, ...)
   return FALSE;
 }
 
+/* Size d of a ZEROS entry (or RESHAPE's columns): a constant, or a dimension
+ * of an earlier entry's output, as forward() read it from X.shape[axis]. */
+gboolean
+ps_tape_dim_size (PsTape *t, Entry *e, int d, int64_t *size, GError **error)
+{
+  const PsBlockDim *z = &e->zdims[d];
+  const PsTensor *of;
+  int axis;
+  GString *dims;
+
+  if (z->reg == -2)
+    *size = z->size;
+  else
+    {
+      of = ps_tape_in_of (t, z->reg);
+      axis = z->axis < 0 ? z->axis + of->ndim : z->axis;
+      if (axis < 0 || axis >= of->ndim)
+        {
+          dims = g_string_new ("[");
+          for (int k = 0; k < of->ndim; k++)
+            g_string_append_printf (dims, k ? ", %" G_GINT64_FORMAT : "%" G_GINT64_FORMAT,
+                                    of->shape[k]);
+          g_string_append_c (dims, ']');
+          shape_error (t, e, error, "tuple index out of range (shape[%d] of a tensor of shape "
+                       "%s)", z->axis, dims->str);
+          g_string_free (dims, TRUE);
+          return FALSE;
+        }
+      *size = of->shape[axis];
+    }
+  if (*size < 0)
+    return shape_error (t, e, error, "Trying to create tensor with negative dimension %"
+                        G_GINT64_FORMAT, *size);
+  return TRUE;
+}
+
 /* A step of a known container's forward that is not a module (ps-block.h). */
 gboolean
 ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
@@ -218,8 +254,46 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         return TRUE;
       memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
       return TRUE;
+    case ENTRY_ZEROS:
+      {
+        int64_t zshape[PS_TENSOR_MAX_DIMS];
+        for (int d = 0; d < e->zndim; d++)
+          if (!ps_tape_dim_size (t, e, d, &zshape[d], error))
+            return FALSE;
+        if (!ps_tensor_resize (e->out, e->zndim, zshape))
+          goto oom;
+        if (!t->planning)
+          memset (e->out->data, 0, (size_t) e->out->numel * sizeof (float));
+        return TRUE;
+      }
+    case ENTRY_CONST:
+      if (!ps_tensor_resize (e->out, e->cval->ndim, e->cval->shape))
+        goto oom;
+      if (!t->planning)
+        memcpy (e->out->data, e->cval->data, (size_t) e->cval->numel * sizeof (float));
+      return TRUE;
+    case ENTRY_PARAM:
+      {
+        const PsTensor *v = ps_param_get_data (e->w);
+        if (!ps_param_is_initialized (e->w))
+          {
+            g_autofree char *path = ps_tape_module_path (t, e->module);
+            g_set_error (error, PS_ERROR, PS_ERROR_UNINITIALIZED, "%s: a parameter read in "
+                         "forward() is uninitialized (lazy)", path);
+            return FALSE;
+          }
+        if (!ps_tensor_resize (e->out, v->ndim, v->shape))
+          goto oom;
+        if (t->planning)
+          return TRUE;
+        memcpy (e->out->data, v->data, (size_t) v->numel * sizeof (float));
+        e->w_version = ps_param_get_data_version (e->w);
+        return TRUE;
+      }
     case ENTRY_RESHAPE:
-      if (e->arg <= 0 || in->numel % e->arg != 0)
+      if (e->zndim == 1 && !ps_tape_dim_size (t, e, 0, &e->cols, error))
+        return FALSE;
+      if (e->cols <= 0 || in->numel % e->cols != 0)
         {
           g_autofree char *dims = g_strdup_printf ("%" G_GINT64_FORMAT, in->shape[0]);
           for (int d = 1; d < ndim; d++)
@@ -230,10 +304,10 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
             }
           return shape_error (t, e, error, "shape '[-1, %" G_GINT64_FORMAT "]' is invalid for "
                               "input of size %" G_GINT64_FORMAT " (a tensor of shape [%s])",
-                              e->arg, in->numel, dims);
+                              e->cols, in->numel, dims);
         }
-      shape[0] = in->numel / e->arg;
-      shape[1] = e->arg;
+      shape[0] = in->numel / e->cols;
+      shape[1] = e->cols;
       if (!ps_tensor_resize (e->out, 2, shape))
         goto oom;
       if (t->planning)
@@ -522,6 +596,24 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
             if (!ps_tape_deliver (t, e->src[0], d, TRUE, error))
               return FALSE;
           }
+        return TRUE;
+      }
+    case ENTRY_ZEROS:
+    case ENTRY_CONST:
+      return TRUE;                  /* values made in forward(): nothing to train */
+    case ENTRY_PARAM:
+      {
+        /* added into .grad as the recurrent layer's own weights are */
+        gboolean overwrite;
+        float *d;
+        if (!ps_param_get_requires_grad (e->w))
+          return TRUE;
+        d = ps_param_grad_for_backward (e->w, &overwrite);
+        if (overwrite)
+          memcpy (d, g->data, (size_t) g->numel * sizeof (float));
+        else
+          for (int64_t i = 0; i < g->numel; i++)
+            d[i] += g->data[i];
         return TRUE;
       }
     case ENTRY_OP:

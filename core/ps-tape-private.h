@@ -52,6 +52,9 @@ typedef enum
   ENTRY_SCALE,            /* in * in2, in (N, C, 1, ...) scaling each channel of in2 */
   ENTRY_CHUNK,            /* in.chunk(2, dim=1)[arg] */
   ENTRY_SHUFFLE,          /* channel_shuffle(in, arg groups) */
+  ENTRY_ZEROS,            /* torch.zeros(sizes) made in a recorded forward (no input) */
+  ENTRY_CONST,            /* values made in a recorded forward from constants (no input) */
+  ENTRY_PARAM,            /* a parameter read in a recorded forward (w; no input) */
 } EntryKind;
 
 typedef struct
@@ -63,7 +66,12 @@ typedef struct
   int       n_src;
   int       fanout;       /* entries (and the loss, for the last) that read this output */
   const char *missing;    /* ENTRY_MISSING: the child's name (static) */
-  int64_t   arg;          /* ENTRY_RESHAPE: cols; ENTRY_CHUNK: which half; ENTRY_SHUFFLE: groups */
+  int64_t   arg;          /* ENTRY_CHUNK: which half; ENTRY_SHUFFLE: groups */
+  int64_t   cols;         /* ENTRY_RESHAPE (0: the size zdims[0] gives, at forward) */
+  int       zndim;        /* ENTRY_ZEROS: its rank and sizes; ENTRY_RESHAPE: 1 with cols 0 */
+  PsBlockDim zdims[4];    /* reg: the entry whose output's shape gives it (-1 the input),
+                           * -2 when size is the size */
+  PsTensor *cval;         /* ENTRY_CONST: the values (a reference) */
   const PsLayerOp *fop;   /* ENTRY_OP: what it calls (static, from the table; NULL: op as
                            * the walk wrote it, a StochasticDepth's) */
   PsTensor *g;            /* in backward: dL/d(out) once every reader has delivered it */
@@ -72,7 +80,8 @@ typedef struct
   gboolean  acc_started;
   PsTensor *dxs[PS_BLOCK_MAX_KEPT];   /* ADD, CAT: the gradient of each input after the first */
   PsModule *module;       /* refs, taken at forward: a model edited after the */
-  PsParam  *w, *b;        /* forward cannot leave the tape pointing at freed objects */
+  PsParam  *w, *b;        /* forward cannot leave the tape pointing at freed objects;
+                           * ENTRY_PARAM: w is the parameter read */
   PsTensor *out;          /* this call's output, reused across forwards */
   gboolean  out_shared;   /* out is the entry below's (a ReLU in place on a Linear's output) */
   PsTensor *dx;           /* gradient w.r.t. this call's input */
@@ -138,6 +147,8 @@ gboolean  ps_tape_mode_of      (const PsTape *t, PsModule *m);   /* train (TRUE)
 /* forward and backward of an entry that is not a module (ADD, CAT, RELU, FLATTEN, MISSING) */
 gboolean  ps_tape_forward_block  (PsTape *t, Entry *e, const PsTensor *in, GError **error);
 gboolean  ps_tape_backward_block (PsTape *t, guint idx, GError **error);
+/* size d of entry e's zdims, from the shapes of the last forward */
+gboolean  ps_tape_dim_size       (PsTape *t, Entry *e, int d, int64_t *size, GError **error);
 /* hand dL/d(output of entry s) from one of its readers to s */
 gboolean  ps_tape_deliver        (PsTape *t, int s, PsTensor *g, gboolean owned, GError **error);
 

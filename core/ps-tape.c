@@ -60,6 +60,8 @@ ps_tape_free (PsTape *t)
       g_free (t->pool[i].rw);
       g_free (t->pool[i].rdw);
       g_free (t->pool[i].rver);
+      if (t->pool[i].cval)
+        ps_tensor_unref (t->pool[i].cval);
     }
   g_free (t->pool);
   ps_tensor_unref (t->x0);
@@ -152,12 +154,14 @@ known_forward (PsModule *m, guint *n)
   return ps_block_forward (m, n);
 }
 
+/* param: ENTRY_PARAM's parameter */
 static int
-emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const char *missing)
+emit_param (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const char *missing,
+            PsParam *param)
 {
   int idx = (int) w->n++;
   PsParam *pw = kind == ENTRY_MODULE ? entry_param (m, ps_module_is_keras (m) ? "kernel" : "weight")
-                                      : NULL;
+                                      : param;
   PsParam *pb = kind == ENTRY_MODULE ? entry_param (m, "bias") : NULL;
   Entry *e;
 
@@ -179,7 +183,11 @@ emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const cha
   e = &w->t->pool[idx];
   e->kind = kind;
   e->n_src = n_src;
-  memcpy (e->src, src, (size_t) n_src * sizeof (int));
+  if (n_src > 0)
+    memcpy (e->src, src, (size_t) n_src * sizeof (int));
+  else
+    e->src[0] = -1;               /* read by no one: the forward loop hands it the input */
+  e->zndim = 0;
   e->missing = missing;
   w->changed |= set_ref ((gpointer *) &e->module, m, (gpointer (*) (gpointer)) ps_module_ref,
                          (void (*) (gpointer)) ps_module_unref);
@@ -188,6 +196,35 @@ emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const cha
   w->changed |= set_ref ((gpointer *) &e->b, pb, (gpointer (*) (gpointer)) ps_param_ref,
                          (void (*) (gpointer)) ps_param_unref);
   return idx;
+}
+
+static int
+emit (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, const char *missing)
+{
+  return emit_param (w, kind, m, src, n_src, missing, NULL);
+}
+
+/* ZEROS' sizes, or RESHAPE's columns, onto entry idx: registers become entries */
+static void
+emit_dims (Walk *w, int idx, const PsBlockOp *op, const int *reg)
+{
+  Entry *e;
+  if (w->mode == WALK_COUNT)
+    return;
+  e = &w->t->pool[idx];
+  for (int d = 0; d < op->ndim; d++)
+    {
+      PsBlockDim z = op->dims[d];
+      z.reg = z.reg < 0 ? -2 : reg[z.reg];
+      if (w->mode == WALK_ASSIGN)
+        e->zdims[d] = z;
+      else if ((guint) idx < w->limit
+               && (e->zndim != op->ndim || e->zdims[d].reg != z.reg || e->zdims[d].axis != z.axis
+                   || e->zdims[d].size != z.size))
+        w->same = FALSE;
+    }
+  if (w->mode == WALK_ASSIGN)
+    e->zndim = op->ndim;
 }
 
 static int walk (Walk *w, PsModule *m, int in);
@@ -212,7 +249,35 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_CALL:
           {
             PsModule *c = *op->child ? ps_module_find_module (m, op->child) : NULL;
-            reg[k + 1] = c ? walk (w, c, src[0]) : emit (w, ENTRY_MISSING, m, src, 1, op->child);
+            if (c && op->n_src > 1)       /* a recurrent layer given h0 (and c0) */
+              reg[k + 1] = emit (w, ENTRY_MODULE, c, src, op->n_src, NULL);
+            else
+              reg[k + 1] = c ? walk (w, c, src[0]) : emit (w, ENTRY_MISSING, m, src, 1, op->child);
+          }
+          break;
+        case PS_BLOCK_ZEROS:
+          reg[k + 1] = emit (w, ENTRY_ZEROS, m, NULL, 0, NULL);
+          emit_dims (w, reg[k + 1], op, reg);
+          break;
+        case PS_BLOCK_CONST:
+          reg[k + 1] = emit (w, ENTRY_CONST, m, NULL, 0, NULL);
+          if (w->mode == WALK_ASSIGN)
+            w->changed |= set_ref ((gpointer *) &w->t->pool[reg[k + 1]].cval, op->value,
+                                   (gpointer (*) (gpointer)) ps_tensor_ref,
+                                   (void (*) (gpointer)) ps_tensor_unref);
+          else if (w->mode == WALK_COMPARE && (guint) reg[k + 1] < w->limit
+                   && w->t->pool[reg[k + 1]].cval != op->value)
+            w->same = FALSE;
+          break;
+        case PS_BLOCK_PARAM:
+          {
+            /* "h0" of the container, or "enc.h0" of a module under it */
+            const char *dot = strrchr (op->child, '.');
+            g_autofree char *path = dot ? g_strndup (op->child, (gsize) (dot - op->child)) : NULL;
+            PsModule *owner = path ? ps_module_find_module (m, path) : m;
+            PsParam *pr = owner ? ps_module_get_param_by_name (owner, dot ? dot + 1 : op->child) : NULL;
+            reg[k + 1] = pr ? emit_param (w, ENTRY_PARAM, owner, NULL, 0, NULL, pr)
+                           : emit (w, ENTRY_MISSING, m, NULL, 0, op->child);
           }
           break;
         case PS_BLOCK_ADD:
@@ -252,10 +317,11 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
           break;
         case PS_BLOCK_RESHAPE:
           reg[k + 1] = emit (w, ENTRY_RESHAPE, m, src, 1, NULL);
+          emit_dims (w, reg[k + 1], op, reg);
           if (w->mode == WALK_ASSIGN)
-            w->t->pool[reg[k + 1]].arg = op->cols;
-          else if (w->mode == WALK_COMPARE && (guint) reg[k + 1] < w->limit
-                   && w->t->pool[reg[k + 1]].arg != op->cols)
+            w->t->pool[reg[k + 1]].cols = op->cols;
+          else if (w->mode == WALK_COMPARE && (guint) reg[k + 1] < w->limit && op->ndim == 0
+                   && w->t->pool[reg[k + 1]].cols != op->cols)
             w->same = FALSE;
           break;
         default:
@@ -417,6 +483,9 @@ walk (Walk *w, PsModule *m, int in)
         case PS_BLOCK_TANH:
         case PS_BLOCK_OUTPUT:
         case PS_BLOCK_RESHAPE:
+        case PS_BLOCK_ZEROS:
+        case PS_BLOCK_CONST:
+        case PS_BLOCK_PARAM:
           g_assert_not_reached ();
         }
     }
@@ -644,10 +713,12 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 
 static float *op_grad (PsTape *t, PsParam *p, int slot);
 
-/* An RNN, LSTM or GRU (ps-layer-recurrent.h), h0 and c0 zeros.  PyTorch's
- * call gives (out, h_n) or (out, (h_n, c_n)); on the tape its output is
- * out, and no other layer may read it (a Sequential would hand the tuple
- * on, which PyTorch refuses: a forward() of one's own takes out apart). */
+/* An RNN, LSTM or GRU (ps-layer-recurrent.h): h0 (and c0) the outputs of
+ * entries src[1] (and src[2]) when a recorded forward passes them
+ * (`self.rnn(X, h0)`), else zeros.  PyTorch's call gives (out, h_n) or
+ * (out, (h_n, c_n)); on the tape its output is out, and no other layer may
+ * read it (a Sequential would hand the tuple on, which PyTorch refuses: a
+ * forward() of one's own takes out apart). */
 static gboolean
 forward_recurrent (PsTape *t, Entry *e, const PsTensor *in, GError **error)
 {
@@ -655,9 +726,12 @@ forward_recurrent (PsTape *t, Entry *e, const PsTensor *in, GError **error)
   g_autoptr (GError) local = NULL;
   PsRecurrentIO io = { 0 };
   guint n = ps_module_get_n_params (m);
+  const PsTensor *h0 = e->n_src > 1 ? ps_tape_in_of (t, e->src[1]) : NULL;
+  const PsTensor *c0 = e->n_src > 2 ? ps_tape_in_of (t, e->src[2]) : NULL;
 
   if (!ps_recurrent_op_from_module (m, &e->rop, &local)
-      || !ps_recurrent_plan (&e->rop, &e->rst, in->ndim, in->shape, 0, NULL, 0, NULL,
+      || !ps_recurrent_plan (&e->rop, &e->rst, in->ndim, in->shape, h0 ? h0->ndim : 0,
+                             h0 ? h0->shape : NULL, c0 ? c0->ndim : 0, c0 ? c0->shape : NULL,
                              ps_tape_mode_of (t, m), &local))
     goto fail;
   for (guint k = 0; k < n; k++)
@@ -689,6 +763,8 @@ forward_recurrent (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       e->rver[k] = ps_param_get_data_version (p);
     }
   io.x = in->data;
+  io.h0 = h0 ? h0->data : NULL;
+  io.c0 = c0 ? c0->data : NULL;
   io.weights = e->rw;
   io.y = e->out->data;
   ps_recurrent_forward (&e->rop, &e->rst, &io);
@@ -707,13 +783,31 @@ backward_recurrent (PsTape *t, guint idx, PsTensor **gp, GError **error)
   Entry *e = &t->pool[idx];
   const PsTensor *in = ps_tape_in_of (t, e->src[0]);
   PsRecurrentIO io = { 0 };
+  float **dstate[2] = { &io.dh0, &io.dc0 };
 
   for (int k = 0; k < e->rn; k++)
     {
       PsParam *p = ps_module_get_param (e->module, (guint) k);
       e->rdw[k] = op_grad (t, p, -1);
     }
+  /* h0 and c0 made by the entries src[1], src[2]: their gradients, in dxs[1], dxs[2] */
+  for (int k = 1; k < e->n_src; k++)
+    {
+      const PsTensor *s = ps_tape_in_of (t, e->src[k]);
+      if (e->src[k] < 0)
+        continue;
+      if (e->dxs[k] == NULL)
+        e->dxs[k] = ps_tensor_new_1d (0);
+      if (!ps_tensor_resize (e->dxs[k], s->ndim, s->shape))
+        {
+          g_set_error (error, PS_ERROR, PS_ERROR_RESOURCE, "out of memory for gradients");
+          return FALSE;
+        }
+      *dstate[k - 1] = e->dxs[k]->data;
+    }
   io.x = in->data;
+  io.h0 = e->n_src > 1 ? ps_tape_in_of (t, e->src[1])->data : NULL;
+  io.c0 = e->n_src > 2 ? ps_tape_in_of (t, e->src[2])->data : NULL;
   io.weights = e->rw;
   io.dy = (*gp)->data;
   io.dweights = e->rdw;
@@ -727,6 +821,9 @@ backward_recurrent (PsTape *t, guint idx, PsTensor **gp, GError **error)
       io.dx = e->dx->data;
     }
   ps_recurrent_backward (&e->rop, &e->rst, &io);
+  for (int k = 1; k < e->n_src; k++)
+    if (e->src[k] >= 0 && !ps_tape_deliver (t, e->src[k], e->dxs[k], TRUE, error))
+      return FALSE;
   if (e->src[0] >= 0)
     *gp = e->dx;
   return TRUE;

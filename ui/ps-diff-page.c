@@ -77,6 +77,16 @@ compute (PsDiffPage *page)
     }
   title = g_strdup_printf ("%s: %s − %s", page->selected_name, state_name (page, a),
                            state_name (page, b));
+  {
+    /* a convolution weight's change as its kernels, as the parameter page shows it */
+    PsTileMode mode;
+    const char *gates;
+    gboolean tiled = page->node != NULL
+                     && ps_tile_mode_for_param (ps_tree_node_get_module (page->node),
+                                                ps_tree_node_get_name (page->node),
+                                                page->selected, FALSE, &mode, &gates);
+    ps_diff_source_set_kernels (PS_DIFF_SOURCE (page->diff), tiled && mode == PS_TILE_KERNELS);
+  }
   if (!ps_diff_source_update_named (PS_DIFF_SOURCE (page->diff), ta, tb, title,
                                     state_name (page, a), state_name (page, b), &error))
     {

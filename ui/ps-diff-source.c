@@ -15,6 +15,8 @@ struct _PsDiffSource
   char     *a_name, *b_name;  /* "current", "run 1 · step 0" */
   guint64   version;
   float     range;
+  gboolean  kernels;          /* tile the next differences that fit */
+  PsMatrixSource *tiles;      /* the kernels of diff (a PsTileSource over it), or NULL */
 };
 
 static void ps_diff_source_iface_init (PsMatrixSourceInterface *iface);
@@ -26,7 +28,31 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PsDiffSource, ps_diff_source, G_TYPE_OBJECT,
 static gboolean
 get_shape (PsMatrixSource *s, PsMatrixShape *shape)
 {
-  return ps_matrix_shape_of_tensor (PS_DIFF_SOURCE (s)->diff, shape);
+  PsDiffSource *self = PS_DIFF_SOURCE (s);
+  if (self->tiles != NULL)
+    return ps_matrix_source_get_shape (self->tiles, shape);
+  return ps_matrix_shape_of_tensor (self->diff, shape);
+}
+
+/* The flat element at a cell: through the kernels' tiles (-1 in a gap), or
+ * the plain matrix's; *index its full index. */
+static int64_t
+element_at (PsDiffSource *self, int64_t row, int64_t col, char **index)
+{
+  PsMatrixShape shape;
+  int64_t e;
+
+  if (self->tiles != NULL)
+    {
+      e = ps_tile_source_get_element (PS_TILE_SOURCE (self->tiles), row, col);
+      if (e >= 0 && index)
+        *index = ps_tile_source_format_index (PS_TILE_SOURCE (self->tiles), e);
+      return e;
+    }
+  get_shape (PS_MATRIX_SOURCE (self), &shape);
+  if (index)
+    *index = ps_matrix_format_index (&shape, row, col);
+  return row * shape.cols + col;
 }
 
 static guint64
@@ -56,7 +82,13 @@ pool (PsMatrixSource *s, PsMatrixPool *job)
 
   if (!get_shape (s, &shape) || job->r0 + job->rows > shape.rows || job->c0 + job->cols > shape.cols)
     return FALSE;
-  ps_matrix_pool_f32 (self->diff->data, shape.rows, shape.cols, self->range, job);
+  if (self->tiles != NULL)
+    {
+      if (!ps_matrix_source_pool (self->tiles, job))
+        return FALSE;
+    }
+  else
+    ps_matrix_pool_f32 (self->diff->data, shape.rows, shape.cols, self->range, job);
   job->version = self->version;
   return TRUE;
 }
@@ -65,10 +97,11 @@ static gboolean
 get_value (PsMatrixSource *s, int64_t row, int64_t col, double *value)
 {
   PsDiffSource *self = PS_DIFF_SOURCE (s);
-  PsMatrixShape shape;
+  int64_t e = element_at (self, row, col, NULL);
 
-  get_shape (s, &shape);
-  *value = self->diff->data[row * shape.cols + col];
+  if (e < 0)
+    return FALSE;
+  *value = self->diff->data[e];
   return TRUE;
 }
 
@@ -76,12 +109,12 @@ static char *
 describe_cell (PsMatrixSource *s, int64_t row, int64_t col)
 {
   PsDiffSource *self = PS_DIFF_SOURCE (s);
-  PsMatrixShape shape;
   g_autofree char *index = NULL, *value = NULL;
+  int64_t e = element_at (self, row, col, &index);
 
-  get_shape (s, &shape);
-  index = ps_matrix_format_index (&shape, row, col);
-  value = ps_matrix_format_value (self->diff->data[row * shape.cols + col]);
+  if (e < 0)
+    return NULL;                /* a gap between kernels */
+  value = ps_matrix_format_value (self->diff->data[e]);
   /* TRANSLATORS: a cell of the difference A − B: name, index, the difference */
   return g_strdup_printf (_("%s %s\ndifference %s"), self->title ? self->title : "", index, value);
 }
@@ -91,16 +124,14 @@ static char *
 describe_tooltip (PsMatrixSource *s, int64_t row, int64_t col)
 {
   PsDiffSource *self = PS_DIFF_SOURCE (s);
-  PsMatrixShape shape;
   int64_t i;
   g_autofree char *index = NULL, *va = NULL, *vb = NULL, *vd = NULL;
 
   if (self->a == NULL || self->b == NULL || self->a->numel != self->diff->numel
       || self->b->numel != self->diff->numel)
     return describe_cell (s, row, col);
-  get_shape (s, &shape);
-  i = row * shape.cols + col;
-  index = ps_matrix_format_index (&shape, row, col);
+  if ((i = element_at (self, row, col, &index)) < 0)
+    return NULL;
   va = ps_matrix_format_value (self->a->data[i]);
   vb = ps_matrix_format_value (self->b->data[i]);
   vd = ps_matrix_format_value (self->diff->data[i]);
@@ -143,6 +174,7 @@ ps_diff_source_finalize (GObject *object)
 {
   PsDiffSource *self = PS_DIFF_SOURCE (object);
 
+  g_clear_object (&self->tiles);
   g_clear_pointer (&self->diff, ps_tensor_unref);
   g_clear_pointer (&self->scratch, ps_tensor_unref);
   g_clear_pointer (&self->a, ps_tensor_unref);
@@ -185,7 +217,7 @@ ps_diff_source_update_named (PsDiffSource *self, const PsTensor *a, const PsTens
                              const char *title, const char *a_name, const char *b_name,
                              GError **error)
 {
-  gboolean reshaped;
+  gboolean reshaped, tiled;
   PsTensor *t;
 
   g_return_val_if_fail (PS_IS_DIFF_SOURCE (self), FALSE);
@@ -200,6 +232,13 @@ ps_diff_source_update_named (PsDiffSource *self, const PsTensor *a, const PsTens
   self->diff = self->scratch;
   self->scratch = t;
   self->range = ps_heatmap_range (self->diff->data, self->diff->numel);
+  /* the tiles read diff: a new source over the new one (the old diff becomes
+   * the scratch the next update writes) */
+  tiled = self->tiles != NULL;
+  g_clear_object (&self->tiles);
+  if (self->kernels && ps_tile_mode_fits (PS_TILE_KERNELS, self->diff->ndim, self->diff->shape, NULL))
+    self->tiles = ps_tile_source_new_tensor (self->diff, NULL, PS_TILE_KERNELS, -1);
+  reshaped |= tiled != (self->tiles != NULL);
   self->version++;
   g_clear_pointer (&self->a, ps_tensor_unref);
   g_clear_pointer (&self->b, ps_tensor_unref);
@@ -217,6 +256,13 @@ ps_diff_source_update_named (PsDiffSource *self, const PsTensor *a, const PsTens
   ps_matrix_source_changed (PS_MATRIX_SOURCE (self),
                             PS_MATRIX_CHANGE_VALUES | (reshaped ? PS_MATRIX_CHANGE_SHAPE : 0));
   return TRUE;
+}
+
+void
+ps_diff_source_set_kernels (PsDiffSource *self, gboolean kernels)
+{
+  g_return_if_fail (PS_IS_DIFF_SOURCE (self));
+  self->kernels = kernels;
 }
 
 const PsTensor *

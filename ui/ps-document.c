@@ -31,6 +31,7 @@ struct _PsDocument
   PsModule  *model;
   char      *title;
   char      *model_name;
+  char      *input_code;      /* how the input was made: "X = torch.rand(2, 1, 28, 28)" */
   PsRng      rng;
   PsTape    *tape;
   PsTensor  *input;
@@ -55,7 +56,8 @@ struct _PsDocument
 
 G_DEFINE_FINAL_TYPE (PsDocument, ps_document, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_CAN_UNDO, PROP_CAN_REDO, PROP_TITLE, PROP_HISTORY_LIMIT, N_PROPS };
+enum { PROP_0, PROP_CAN_UNDO, PROP_CAN_REDO, PROP_TITLE, PROP_HISTORY_LIMIT, PROP_INPUT_CODE,
+       N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 enum { SIG_MODEL_REPLACED, SIG_STRUCTURE_CHANGED, SIG_CHANGED, SIG_HISTORY_MOVED,
@@ -215,6 +217,7 @@ ps_document_finalize (GObject *object)
   g_clear_pointer (&doc->output, ps_tensor_unref);
   g_free (doc->title);
   g_free (doc->model_name);
+  g_free (doc->input_code);
   g_free (doc->busy);
   G_OBJECT_CLASS (ps_document_parent_class)->finalize (object);
 }
@@ -237,6 +240,9 @@ ps_document_get_property (GObject *object, guint prop_id, GValue *value, GParamS
       break;
     case PROP_HISTORY_LIMIT:
       g_value_set_uint64 (value, doc->history_limit);
+      break;
+    case PROP_INPUT_CODE:
+      g_value_set_string (value, doc->input_code);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -280,6 +286,15 @@ ps_document_class_init (PsDocumentClass *klass)
                                                        0, G_MAXUINT64, 0,
                                                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
                                                        | G_PARAM_STATIC_STRINGS);
+  /**
+   * PsDocument:input-code:
+   *
+   * How the input Forward feeds was made, as code: `X = torch.rand(2, 1, 28, 28)`,
+   * `X = torch.randint(0, 28, (2, 16))`, or where it came from.
+   */
+  properties[PROP_INPUT_CODE] = g_param_spec_string ("input-code", NULL, NULL, NULL,
+                                                     G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                     | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A new network: views rebuild. */
@@ -551,10 +566,31 @@ ps_document_get_model_name (PsDocument *doc)
 
 /* ---- forward and backward ------------------------------------------------ */
 
+static void
+set_input_code (PsDocument *doc, char *code)
+{
+  g_free (doc->input_code);
+  doc->input_code = code;
+  g_object_notify_by_pspec (G_OBJECT (doc), properties[PROP_INPUT_CODE]);
+}
+
+/* "(2, 1, 28, 28)" */
+static char *
+shape_tuple (const PsTensor *x)
+{
+  GString *s = g_string_new ("(");
+  for (int d = 0; d < x->ndim; d++)
+    g_string_append_printf (s, d ? ", %" G_GINT64_FORMAT : "%" G_GINT64_FORMAT, x->shape[d]);
+  g_string_append (s, x->ndim == 1 ? ",)" : ")");
+  return g_string_free (s, FALSE);
+}
+
 void
 ps_document_set_random_input (PsDocument *doc, int64_t batch, guint64 seed)
 {
   PsTensor *x = doc->model ? ps_data_random_input (doc->model, MAX (batch, 1), seed) : NULL;
+  int64_t tokens = doc->model ? ps_data_input_tokens (doc->model) : 0;
+  g_autofree char *shape = NULL;
 
   if (x == NULL)
     {
@@ -569,6 +605,17 @@ ps_document_set_random_input (PsDocument *doc, int64_t batch, guint64 seed)
   doc->input = x;
   g_clear_pointer (&doc->target, ps_tensor_unref);
   doc->forward_valid = FALSE;
+  /* the call that makes these values (ps_data_random_input): token indices for an
+   * Embedding first, else uniform [0, 1) in the first layer's shape */
+  shape = shape_tuple (x);
+  if (tokens > 0 && x->ndim == 2)
+    set_input_code (doc, g_strdup_printf ("X = torch.randint(0, %" G_GINT64_FORMAT ", %s)",
+                                          tokens, shape));
+  else
+    {
+      shape[strlen (shape) - (x->ndim == 1 ? 2 : 1)] = '\0';
+      set_input_code (doc, g_strdup_printf ("X = torch.rand%s)", shape));
+    }
 }
 
 gboolean
@@ -588,6 +635,11 @@ ps_document_load_input (PsDocument *doc, const char *path, GError **error)
   if (ps_safetensors_resolve (st, "target"))
     doc->target = ps_safetensors_load_tensor (st, "target", NULL);
   doc->forward_valid = FALSE;
+  {
+    g_autofree char *base = g_path_get_basename (path);
+    g_autofree char *shape = shape_tuple (x);
+    set_input_code (doc, g_strdup_printf ("X = load_file('%s')['input']  # %s", base, shape));
+  }
   return TRUE;
 }
 
@@ -607,6 +659,20 @@ ps_document_set_input (PsDocument *doc, const PsTensor *x, int64_t n)
   doc->input = in;
   g_clear_pointer (&doc->target, ps_tensor_unref);
   doc->forward_valid = FALSE;
+  {
+    g_autofree char *tuple = shape_tuple (in);
+    /* TRANSLATORS: the Run panel's input when it is the Train panel's data: "X =
+     * the first 8 samples of the training data, (8, 1, 28, 28)" */
+    set_input_code (doc, g_strdup_printf (_("X = the first %" PRId64 " samples of the "
+                                            "training data, %s"), in->shape[0], tuple));
+  }
+}
+
+const char *
+ps_document_get_input_code (PsDocument *doc)
+{
+  g_return_val_if_fail (PS_IS_DOCUMENT (doc), NULL);
+  return doc->input_code;
 }
 
 const PsTensor *

@@ -75,6 +75,9 @@ gboolean        ps_document_load_input        (PsDocument *doc, const char *path
 /* The first n samples of x (copied) as the input, without a target. */
 void            ps_document_set_input         (PsDocument *doc, const PsTensor *x, int64_t n);
 const PsTensor *ps_document_get_input         (PsDocument *doc);   /* NULL until set */
+/* How that input was made, as code ("X = torch.rand(2, 1, 28, 28)",
+ * "X = torch.randint(0, 28, (2, 16))"): the Run panel's heading. */
+const char     *ps_document_get_input_code    (PsDocument *doc);
 gboolean        ps_document_forward           (PsDocument *doc, GError **error);
 gboolean        ps_document_backward          (PsDocument *doc, PsLossKind loss, GError **error);
 gboolean        ps_document_zero_grad         (PsDocument *doc, GError **error);

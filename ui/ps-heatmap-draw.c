@@ -215,7 +215,7 @@ ps_heatmap_layout (PsHeatmapLayout *L, int64_t rows, int64_t cols, int width, in
   /* colorbar: gap, bar, tick and labels */
   L->bar_w = round (font * 1.2);
   cbw = round (font * 0.8) + L->bar_w + label_width;
-  L->colorbar = width - 2 * pad - cbw >= 2 * font;
+  L->colorbar = label_width >= 0 && width - 2 * pad - cbw >= 2 * font;
   if (!L->colorbar)
     cbw = 0;
   L->ax = pad;

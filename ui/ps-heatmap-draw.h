@@ -51,7 +51,9 @@ typedef struct
   double  bar_x, bar_y, bar_w, bar_h;
 } PsHeatmapLayout;
 
-/* label_width: room the colorbar's labels need (ps_heatmap_colorbar_label_width). */
+/* label_width: room the colorbar's labels need (ps_heatmap_colorbar_label_width);
+ * negative: no colorbar (cells in colours of their own: RGB filters), the
+ * matrix takes its room. */
 void             ps_heatmap_layout        (PsHeatmapLayout *L, int64_t rows, int64_t cols,
                                            int width, int height, double font,
                                            double label_width, double zoom,

@@ -115,8 +115,10 @@ layout_compute (PsMatrixView *v, int width, int height, PsMatrixLayout *L)
   if (ps_matrix_view_is_async (v) || !ps_matrix_source_get_range (v->source, &range))
     range = -8.88e-28f;
   gutter = ps_matrix_view_row_label_gutter (v, &shape, font);
+  /* RGB filters have no colorbar: the cells take its room */
   ps_heatmap_layout (L, shape.rows, shape.cols, width - (int) gutter, height, font,
-                     label_width (v, range, font, !ps_matrix_view_is_async (v)), v->zoom, v->pan_x, v->pan_y);
+                     shape.rgb ? -1 : label_width (v, range, font, !ps_matrix_view_is_async (v)),
+                     v->zoom, v->pan_x, v->pan_y);
   if (gutter > 0)
     {
       /* the bands' labels (a recurrent weight's gates) left of the matrix */

@@ -7,10 +7,15 @@
  *   places   one per state_dict key: the entry it shows and where it is drawn
  * Layout is height-for-width: each row (a layer) gets square cells small
  * enough for its weight to fit the width and at most ROW_MAX_H tall.
+ * A parameter the parameter page shows as tiles (a convolution weight as
+ * its grid of kernels, a recurrent weight as its gates) is laid out, pooled
+ * and described on hover ([o, i, y, x], value, gradient) by the same tile
+ * source (ps-tile-source.h); any other is pooled here as one matrix.
  */
 #include "ps-overview.h"
 #include "ps-ui-util.h"
 #include "ps-heatmap-draw.h"
+#include "ps-tile-source.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -20,6 +25,8 @@
 #define ROW_GAP     10.0
 #define BLOCK_GAP   8.0
 #define ROW_MAX_H   96.0    /* px: a 1024-row weight is squeezed to this */
+#define TILED_CELL  4.0     /* px: kernels' cells wanted, in a row up to */
+#define TILED_ROW_H 2.5     /* ... this many times ROW_MAX_H tall */
 #define MAX_CELL    10.0
 #define STRIP_MIN_W 8.0     /* a bias strip stays visible */
 #define LAZY_W      40.0    /* an uninitialized weight: its columns are unknown */
@@ -39,8 +46,14 @@ typedef struct
 {
   PsOverview *self;
   PsParam    *param;          /* borrowed: the model (ref held) keeps it */
+  PsModule   *owner;          /* borrowed: the module whose slot it is */
+  char       *slot;           /* "weight" */
+  char       *name;           /* its named_parameters() key */
   guint       listener_id;
   int         tie_group;      /* -1: appears once */
+  /* tiles (kernels, gates), decided once its shape is known; NULL: one matrix */
+  PsMatrixSource *tiles;
+  gboolean    tiles_decided;
   /* cells, cached by (version, resolution) */
   cairo_surface_t *cells;
   guint64     version;
@@ -101,6 +114,9 @@ entry_free (gpointer data)
   Entry *e = data;
   ps_param_remove_listener (e->param, e->listener_id);
   g_clear_pointer (&e->cells, cairo_surface_destroy);
+  g_clear_object (&e->tiles);
+  g_free (e->slot);
+  g_free (e->name);
   g_free (e);
 }
 
@@ -125,6 +141,14 @@ changed_here (PsOverview *o, PsChange what)
 {
   if (what & PS_CHANGE_SHAPE)
     {
+      /* a lazy layer materialized, or a load reshaped it: tiles or not again */
+      for (guint i = 0; i < o->entries->len; i++)
+        {
+          Entry *e = g_ptr_array_index (o->entries, i);
+          g_clear_object (&e->tiles);
+          e->tiles_decided = FALSE;
+          e->valid = FALSE;
+        }
       o->layout_width = -1;
       gtk_widget_queue_resize (GTK_WIDGET (o));
     }
@@ -170,12 +194,16 @@ find_entry (PsOverview *o, PsParam *p)
 }
 
 static Entry *
-add_entry (PsOverview *o, PsParam *param)
+add_entry (PsOverview *o, const PsNamedParam *np)
 {
   Entry *e = g_new0 (Entry, 1);
+  PsParam *param = np->param;
 
   e->self = o;
   e->param = param;
+  e->owner = np->owner;
+  e->slot = g_strdup (np->slot);
+  e->name = g_strdup (np->name);
   e->tie_group = -1;
   e->listener_id = ps_param_add_listener (param, on_param_changed, e, NULL);
   g_ptr_array_add (o->entries, e);
@@ -216,7 +244,7 @@ ps_overview_set_model_under (PsOverview *o, PsModule *m, const char *prefix)
       keys = ps_module_state_dict (m);
 
       for (guint i = 0; i < distinct->len; i++)
-        add_entry (o, ((PsNamedParam *) g_ptr_array_index (distinct, i))->param);
+        add_entry (o, g_ptr_array_index (distinct, i));
 
       for (guint i = 0; i < keys->len; i++)
         {
@@ -328,6 +356,40 @@ row_display_label (const char *label)
   return label[0] ? label : "·";
 }
 
+/* The tile source of e when the parameter page tiles it (kernels, gates). */
+static PsMatrixSource *
+entry_tiles (Entry *e)
+{
+  PsTensor *t = ps_param_get_data (e->param);
+  PsTileMode mode;
+  const char *gates;
+
+  if (!e->tiles_decided && t != NULL && t->numel > 0)
+    {
+      e->tiles_decided = TRUE;
+      if (ps_tile_mode_for_param (e->owner, e->slot, e->param, FALSE, &mode, &gates))
+        e->tiles = ps_tile_source_new_param (e->param, FALSE, NULL, mode, gates);
+    }
+  return e->tiles;
+}
+
+/* The matrix drawn for e (t its data, not NULL): the tiles' with their gaps,
+ * or the plain one (ps_heatmap_shape) */
+static void
+entry_matrix (Entry *e, const PsTensor *t, int64_t *rows, int64_t *cols)
+{
+  PsMatrixSource *tiles = entry_tiles (e);
+  PsMatrixShape shape;
+
+  if (tiles != NULL && ps_matrix_source_get_shape (tiles, &shape))
+    {
+      *rows = shape.rows;
+      *cols = shape.cols;
+      return;
+    }
+  ps_heatmap_shape (t->ndim, t->shape, rows, cols);
+}
+
 /* The size of place p's heatmap at cell px an element. */
 static void
 place_size (const Place *p, double cell, double *w, double *h)
@@ -342,12 +404,13 @@ place_size (const Place *p, double cell, double *w, double *h)
       *h = MAX (8, round (MAX (p->lazy_rows, 1) * cell));
       return;
     }
-  ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
+  entry_matrix (p->entry, t, &rows, &cols);
   *w = cols == 1 ? MAX (STRIP_MIN_W, cell) : MAX (1, round (cols * cell));
   *h = MAX (4, round (rows * cell));
 }
 
-/* "8×4" for a row's weight, "lazy" while it is uninitialized. */
+/* "8×4" for a row's weight ("6×1×5×5" for a convolution's), "lazy" while
+ * it is uninitialized. */
 static char *
 row_caption (PsOverview *o, guint first, guint last)
 {
@@ -356,12 +419,20 @@ row_caption (PsOverview *o, guint first, guint last)
       const Place *p = &g_array_index (o->places, Place, i);
       PsTensor *t = ps_param_get_data (p->entry->param);
       int64_t rows, cols;
+      GString *c;
       if (p->strip)
         continue;
       if (t == NULL)
         return g_strdup (_("lazy"));
-      ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
-      return g_strdup_printf ("%lld\u00d7%lld", (long long) rows, (long long) cols);
+      if (t->ndim <= 2)
+        {
+          ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
+          return g_strdup_printf ("%lld\u00d7%lld", (long long) rows, (long long) cols);
+        }
+      c = g_string_new (NULL);
+      for (int d = 0; d < t->ndim; d++)
+        g_string_append_printf (c, d ? "\u00d7%lld" : "%lld", (long long) t->shape[d]);
+      return g_string_free (c, FALSE);
     }
   return NULL;
 }
@@ -386,7 +457,8 @@ layout_run (PsOverview *o, int width, gboolean store)
   for (guint r = 0; r < o->rows->len; r++)
     {
       guint first = i, last;
-      double cols_total = 0, fixed = 0, rows_max = 1, cell, x, h = lh, bw, bh;
+      double cols_total = 0, fixed = 0, rows_max = 1, cell, x, h = lh, bw, bh, max_h;
+      gboolean tiled = FALSE;
       g_autofree char *caption = NULL;
 
       /* the places of this row; the widest and the tallest matrix decide the cell size */
@@ -398,7 +470,10 @@ layout_run (PsOverview *o, int width, gboolean store)
           int64_t tr = MAX (p->lazy_rows, 1), tc = 1;
 
           if (t != NULL && t->numel > 0)
-            ps_heatmap_shape (t->ndim, t->shape, &tr, &tc);
+            {
+              entry_matrix (p->entry, t, &tr, &tc);
+              tiled |= p->entry->tiles != NULL;
+            }
           rows_max = MAX (rows_max, tr);
           if (last > first)
             fixed += BLOCK_GAP;
@@ -412,7 +487,12 @@ layout_run (PsOverview *o, int width, gboolean store)
       caption = row_caption (o, first, last);
       if (caption)
         fixed += BLOCK_GAP + text_width (o, caption);
-      cell = MIN (o->max_cell, o->row_max_h / rows_max);
+      /* a grid of kernels is tall (out rows of kh cells and gaps): its row may grow
+       * so that a kernel's cells stay visible */
+      max_h = o->row_max_h;
+      if (tiled)
+        max_h = MIN (TILED_ROW_H * o->row_max_h, MAX (o->row_max_h, rows_max * TILED_CELL));
+      cell = MIN (o->max_cell, max_h / rows_max);
       if (cols_total > 0)
         cell = MIN (cell, MAX (0.05, width - 2 * PAD - label_w - fixed) / cols_total);
       if (cell >= 2)
@@ -500,18 +580,13 @@ entry_update (PsOverview *o, Entry *e, int out_rows, int out_cols)
 
   if (e->valid && e->version == version && e->out_rows == out_rows && e->out_cols == out_cols)
     return;
-  ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
+  entry_matrix (e, t, &rows, &cols);
   if (n > o->pooled_cap)
     {
       g_free (o->pooled);
       o->pooled = g_new (float, n);
       o->pooled_cap = n;
     }
-  {
-    PsSlice slice;
-    ps_slice_init_f32 (&slice, t->data, rows, cols);
-    range = ps_pool_slice (&slice, 0, 0, rows, cols, o->pooled, out_rows, out_cols, &o->scratch);
-  }
   if (e->cells == NULL || e->out_rows != out_rows || e->out_cols != out_cols)
     {
       g_clear_pointer (&e->cells, cairo_surface_destroy);
@@ -521,7 +596,22 @@ entry_update (PsOverview *o, Entry *e, int out_rows, int out_cols)
   cairo_surface_flush (e->cells);
   g_assert (cairo_image_surface_get_stride (e->cells) == out_cols * 4);
   dst = (guint32 *) cairo_image_surface_get_data (e->cells);
-  ps_heatmap_colorize (o->pooled, (int64_t) n, range, dst);
+  if (e->tiles != NULL)
+    {
+      /* the kernels with their gaps (transparent), coloured by the tile source */
+      PsMatrixPool job = { .rows = rows, .cols = cols, .out_rows = out_rows,
+                           .out_cols = out_cols, .out = o->pooled, .argb = dst,
+                           .scratch = &o->scratch };
+      if (!ps_matrix_source_pool (e->tiles, &job))
+        memset (dst, 0, n * sizeof (guint32));
+    }
+  else
+    {
+      PsSlice slice;
+      ps_slice_init_f32 (&slice, t->data, rows, cols);
+      range = ps_pool_slice (&slice, 0, 0, rows, cols, o->pooled, out_rows, out_cols, &o->scratch);
+      ps_heatmap_colorize (o->pooled, (int64_t) n, range, dst);
+    }
   cairo_surface_mark_dirty (e->cells);
 
   e->version = version;
@@ -591,7 +681,7 @@ ps_overview_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       else
         {
           int64_t rows, cols;
-          ps_heatmap_shape (t->ndim, t->shape, &rows, &cols);
+          entry_matrix (p->entry, t, &rows, &cols);
           entry_update (o, p->entry,
                         (int) MIN (rows, MAX (1, (int64_t) (r->size.height * scale))),
                         (int) MIN (cols, MAX (1, (int64_t) (r->size.width * scale))));
@@ -655,6 +745,88 @@ place_of_key (PsOverview *o, const char *key)
     if (g_str_equal (g_array_index (o->places, Place, i).key, key))
       return (int) i;
   return -1;
+}
+
+gboolean
+ps_overview_cell_at (PsOverview *o, const char *key, double x, double y, int64_t *row,
+                     int64_t *col)
+{
+  int i;
+  Place *p;
+  PsTensor *t;
+  int64_t rows, cols;
+  const graphene_rect_t *r;
+
+  g_return_val_if_fail (PS_IS_OVERVIEW (o), FALSE);
+  ensure_layout (o);
+  if ((i = place_of_key (o, key)) < 0)
+    return FALSE;
+  p = &g_array_index (o->places, Place, i);
+  t = ps_param_get_data (p->entry->param);
+  r = &p->rect;
+  if (t == NULL || t->numel == 0 || entry_tiles (p->entry) == NULL
+      || !graphene_rect_contains_point (r, &GRAPHENE_POINT_INIT (x, y)))
+    return FALSE;
+  entry_matrix (p->entry, t, &rows, &cols);
+  *row = MIN (rows - 1, (int64_t) ((y - r->origin.y) / r->size.height * (double) rows));
+  *col = MIN (cols - 1, (int64_t) ((x - r->origin.x) / r->size.width * (double) cols));
+  return TRUE;
+}
+
+gboolean
+ps_overview_cell_rect (PsOverview *o, const char *key, int64_t row, int64_t col,
+                       graphene_rect_t *out)
+{
+  int i;
+  Place *p;
+  PsTensor *t;
+  int64_t rows, cols;
+  const graphene_rect_t *r;
+
+  g_return_val_if_fail (PS_IS_OVERVIEW (o), FALSE);
+  ensure_layout (o);
+  if ((i = place_of_key (o, key)) < 0)
+    return FALSE;
+  p = &g_array_index (o->places, Place, i);
+  t = ps_param_get_data (p->entry->param);
+  if (t == NULL || t->numel == 0)
+    return FALSE;
+  entry_matrix (p->entry, t, &rows, &cols);
+  if (row < 0 || col < 0 || row >= rows || col >= cols)
+    return FALSE;
+  r = &p->rect;
+  graphene_rect_init (out, r->origin.x + r->size.width * (double) col / (double) cols,
+                      r->origin.y + r->size.height * (double) row / (double) rows,
+                      r->size.width / (double) cols, r->size.height / (double) rows);
+  return TRUE;
+}
+
+char *
+ps_overview_describe_at (PsOverview *o, double x, double y)
+{
+  int i;
+  int64_t row, col;
+  const Place *p;
+  char *cell;
+
+  g_return_val_if_fail (PS_IS_OVERVIEW (o), NULL);
+  if ((i = place_at (o, x, y)) < 0)
+    return NULL;
+  p = &g_array_index (o->places, Place, i);
+  if (!ps_overview_cell_at (o, p->key, x, y, &row, &col)
+      || (cell = ps_matrix_source_describe_cell (p->entry->tiles, row, col)) == NULL)
+    return NULL;
+  return g_strstrip (cell);     /* the tiles have no title: the tooltip names the key */
+}
+
+PsMatrixSource *
+ps_overview_get_tiles (PsOverview *o, const char *key)
+{
+  int i;
+  g_return_val_if_fail (PS_IS_OVERVIEW (o), NULL);
+  if ((i = place_of_key (o, key)) < 0)
+    return NULL;
+  return entry_tiles (g_array_index (o->places, Place, i).entry);
 }
 
 char *
@@ -748,6 +920,15 @@ ps_overview_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, G
     }
   else
     g_string_append_printf (s, " — %s", _("uninitialized"));
+  if (!keyboard)
+    {
+      g_autofree char *cell = ps_overview_describe_at (o, x, y);
+      if (cell != NULL)
+        {
+          g_autofree char *esc = g_markup_escape_text (cell, -1);
+          g_string_append_printf (s, "\n%s", esc);
+        }
+    }
   if (p->entry->tie_group >= 0)
     {
       /* name the other places of the same parameter */

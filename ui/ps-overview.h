@@ -16,6 +16,7 @@
 
 #include <gtk/gtk.h>
 #include "paramscope.h"
+#include "ps-matrix-source.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,19 @@ guint      ps_overview_get_n_places (PsOverview *o);
 char      *ps_overview_get_key_at  (PsOverview *o, double x, double y);
 /* Where the place of key is drawn (FALSE if it is not). */
 gboolean   ps_overview_get_key_rect (PsOverview *o, const char *key, graphene_rect_t *out);
+/* A tiled parameter (a convolution's kernels, a recurrent weight's gates, as
+ * the parameter page shows them: ps-tile-source.h): the cell of its matrix
+ * (gaps included) under (x, y), and where cell (row, col) is drawn.  FALSE
+ * for a parameter shown as one matrix, or outside. */
+gboolean   ps_overview_cell_at     (PsOverview *o, const char *key, double x, double y,
+                                    int64_t *row, int64_t *col);
+gboolean   ps_overview_cell_rect   (PsOverview *o, const char *key, int64_t row, int64_t col,
+                                    graphene_rect_t *out);
+/* What the tooltip says of the cell under (x, y) of a tiled parameter
+ * ("[7, 4, 2, 3]\nvalue 0.0123\ngradient none yet"), else NULL.  Free with g_free. */
+char      *ps_overview_describe_at (PsOverview *o, double x, double y);
+/* The tile source a tiled parameter is drawn through (borrowed), else NULL. */
+PsMatrixSource *ps_overview_get_tiles (PsOverview *o, const char *key);
 /* The outline colour of key's tie group (FALSE if key is not tied). */
 gboolean   ps_overview_get_tie_color (PsOverview *o, const char *key, GdkRGBA *out);
 

@@ -12,7 +12,7 @@ struct _PsRunPanel
   PsDocument *doc;
 
   /* template children */
-  GtkWidget  *batch_spin, *seed_spin, *loss_dropdown, *lr_spin, *output_label;
+  GtkWidget  *input_label, *batch_spin, *seed_spin, *loss_dropdown, *lr_spin, *output_label;
 };
 
 G_DEFINE_FINAL_TYPE (PsRunPanel, ps_run_panel, GTK_TYPE_WIDGET)
@@ -67,6 +67,20 @@ update_output (PsRunPanel *p)
     gtk_widget_remove_css_class (p->output_label, "ps-stale");
 }
 
+/* The heading: the call that made the input Forward feeds (an N-d input for a
+ * convolution, token indices for an Embedding), as the document says it. */
+static void
+update_input (PsRunPanel *p)
+{
+  const char *code = p->doc ? ps_document_get_input_code (p->doc) : NULL;
+  g_autofree char *text = NULL;
+
+  /* TRANSLATORS: the Run panel's heading; %s is the code that made the input,
+   * "X = torch.rand(2, 1, 28, 28)" */
+  text = g_strdup_printf (_("Input  %s"), code ? code : "X = torch.rand(batch, in)");
+  gtk_label_set_text (GTK_LABEL (p->input_label), text);
+}
+
 void
 ps_run_panel_set_document (PsRunPanel *p, PsDocument *doc)
 {
@@ -82,8 +96,10 @@ ps_run_panel_set_document (PsRunPanel *p, PsDocument *doc)
     {
       g_signal_connect_swapped (doc, "model-replaced", G_CALLBACK (update_output), p);
       g_signal_connect_swapped (doc, "changed", G_CALLBACK (update_output), p);
+      g_signal_connect_swapped (doc, "notify::input-code", G_CALLBACK (update_input), p);
     }
   update_output (p);
+  update_input (p);
   g_object_notify_by_pspec (G_OBJECT (p), properties[PROP_DOCUMENT]);
 }
 
@@ -160,6 +176,7 @@ ps_run_panel_class_init (PsRunPanelClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/paramscope/ParamScope/ps-run-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsRunPanel, input_label);
   gtk_widget_class_bind_template_child (widget_class, PsRunPanel, batch_spin);
   gtk_widget_class_bind_template_child (widget_class, PsRunPanel, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, PsRunPanel, loss_dropdown);
@@ -172,6 +189,7 @@ ps_run_panel_init (PsRunPanel *p)
 {
   gtk_widget_init_template (GTK_WIDGET (p));
   update_output (p);
+  update_input (p);
 }
 
 GtkWidget *

@@ -571,6 +571,14 @@ ps_tile_source_new_param (PsParam *param, gboolean show_grad, const char *title,
   return PS_MATRIX_SOURCE (self);
 }
 
+char *
+ps_tile_source_format_index (PsTileSource *self, int64_t element)
+{
+  g_return_val_if_fail (PS_IS_TILE_SOURCE (self), NULL);
+  g_return_val_if_fail (shown (self) != NULL, NULL);
+  return format_index (self, shown (self), element);
+}
+
 PsMatrixSource *
 ps_tile_source_new_tensor (PsTensor *t, const char *title, PsTileMode mode, int64_t sample)
 {

@@ -69,6 +69,9 @@ void            ps_tile_source_set_title   (PsTileSource *self, const char *titl
 /* The tensor's flat element at a matrix cell (RGB: the red channel's), or
  * -1 in a gap. */
 int64_t         ps_tile_source_get_element (PsTileSource *self, int64_t row, int64_t col);
+/* The full index of the tensor's flat element ("[o, i, y, x]", RGB: "[o, :, y, x]"),
+ * as hovering says it.  Free with g_free. */
+char           *ps_tile_source_format_index (PsTileSource *self, int64_t element);
 /* The grid: tile rows and columns, and where tile (tr, tc) starts in the matrix. */
 void            ps_tile_source_get_grid    (PsTileSource *self, int64_t *tile_rows,
                                             int64_t *tile_cols);

@@ -106,6 +106,8 @@ gboolean py_trace_is (PyObj *o);
 PyObj   *py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a);
 PyObj   *py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a);
 PyObj   *py_trace_cat (PyInterp *ip, PyArgs *a);
+gboolean py_trace_has_size (PyArgs *a);
+PyObj   *py_trace_zeros (PyInterp *ip, PyArgs *a);
 struct _PsBlockProgram *py_trace_forward (PyInterp *ip, PyObj *obj, PsModule *m);
 gboolean py_nn_record_forwards (PyInterp *ip, PsModule *root);
 /* py-nn-layers.c: the other torch.nn layers of core/ps-layer (Conv2d, BatchNorm2d, ...) */

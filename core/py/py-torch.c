@@ -12,6 +12,7 @@
 #include "py-eval.h"
 #include "ps-autograd.h"
 #include "ps-tensor-format.h"
+#include "ps-i18n.h"
 
 #include <math.h>
 #include <float.h>
@@ -1385,7 +1386,32 @@ make_filled (PyInterp *ip, PyArgs *a, const char *name, int kind)
   return t;
 }
 
-static PyObj *f_zeros (PyInterp *ip, PyObj *s, PyArgs *a) { return make_filled (ip, a, "zeros", 0); }
+/* torch.zeros with a size read from a tensor in a forward() recorded for the
+ * tape (`torch.zeros((L, X.shape[1], H))`): float32 zeros, made as it runs */
+static PyObj *
+f_zeros (PyInterp *ip, PyObj *s, PyArgs *a)
+{
+  if (!py_trace_has_size (a))
+    return make_filled (ip, a, "zeros", 0);
+  for (int k = 0; k < a->nkw; k++)
+    {
+      int dtype;
+      if (strcmp (a->kwn[k], "device") == 0 && !device_arg (ip, a->kwv[k]))
+        return NULL;
+      if (strcmp (a->kwn[k], "dtype") == 0)
+        {
+          if (!dtype_arg (ip, a->kwv[k], &dtype))
+            return NULL;
+          if (dtype >= 0 && dtype != PS_DTYPE_F32)
+            return py_raise (ip, py_exc_NotImplementedError, _("torch.zeros of another dtype than "
+                             "float32 in a forward() that ParamScope records for its tape"));
+        }
+      else if (strcmp (a->kwn[k], "device") != 0 && strcmp (a->kwn[k], "requires_grad") != 0)
+        return py_raise (ip, py_exc_TypeError, "zeros() got an unexpected keyword argument '%s'",
+                         a->kwn[k]);
+    }
+  return py_trace_zeros (ip, a);
+}
 static PyObj *f_ones (PyInterp *ip, PyObj *s, PyArgs *a) { return make_filled (ip, a, "ones", 1); }
 static PyObj *f_empty (PyInterp *ip, PyObj *s, PyArgs *a) { return make_filled (ip, a, "empty", 2); }
 static PyObj *f_rand (PyInterp *ip, PyObj *s, PyArgs *a) { return make_filled (ip, a, "rand", 3); }

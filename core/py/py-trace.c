@@ -9,12 +9,19 @@
  * from 2 on each add an op and give a new register.  A recurrent layer's
  * call gives PyTorch's pair (output, h_n), (output, (h_n, c_n)) for an LSTM:
  * the output is a recorded tensor, h_n and c_n stand-ins that can only be
- * ignored (`Y, _ = self.rnn(X)`, `Y, (h, c) = self.lstm(X)`).  Anything else on a recorded tensor (its
- * values, a branch on them, an operation the tape has no step for) is an
- * error that names it.
+ * ignored (`Y, _ = self.rnn(X)`, `Y, (h, c) = self.lstm(X)`).  Its initial
+ * state hx (`self.rnn(X, state)`, `self.lstm(X, (h0, c0))`) is recorded too:
+ * torch.zeros whose sizes read the input's shape (`torch.zeros((L,
+ * X.shape[1], H))`, d2l's begin_state), values made from constants alone, or
+ * a parameter (a learned initial state, whose gradient is the parameter's).
+ * A size read from a recorded tensor (`X.shape[1]`, `X.size(1)`,
+ * `Y.shape[-1]`) is a stand-in that torch.zeros and reshape(-1, n) take.
+ * Anything else on a recorded tensor (its values, a branch on them, an
+ * operation the tape has no step for) is an error that names it.
  */
 #include "py-eval.h"
 #include "ps-block.h"
+#include "ps-autograd.h"
 #include "ps-i18n.h"
 #include "ps-layer-recurrent.h"
 
@@ -32,8 +39,9 @@ typedef struct
   PyObj  ob;
   PyObj *trace;     /* PyTrace */
   int    reg;
-  int    kind;      /* 0: a tensor; 1: its .shape; 2: its batch size (shape[0]);
+  int    kind;      /* 0: a tensor; 1: its .shape; 2: a size, shape[axis];
                      * 3: a recurrent layer's final state h_n (or (h_n, c_n)) */
+  int    axis;      /* kind 2 */
 } PyTraced;
 
 static PyType trace_type, traced_type;
@@ -64,6 +72,7 @@ traced_new (PyObj *trace, int reg, int kind)
   return &v->ob;
 }
 
+
 gboolean
 py_trace_is (PyObj *o)
 {
@@ -78,7 +87,8 @@ unsupported (PyInterp *ip, const char *what)
                      "tape (supported: calling submodules, +, F.relu, torch.sigmoid, "
                      "torch.tanh, torch.cat(..., dim=1), flatten(1), reshape(X.shape[0], -1), "
                      "reshape(-1, n), mean over the dimensions from 2 on, the output of a "
-                     "recurrent layer's (output, h_n))"),
+                     "recurrent layer's (output, h_n), its initial state made with torch.zeros "
+                     "or read from a parameter)"),
                    what);
 }
 
@@ -89,6 +99,132 @@ add_op (PyInterp *ip, PyObj *trace, PsBlockStepKind kind, const char *child, con
   return traced_new (trace, reg, 0);
 }
 
+/* shape[axis] of register reg */
+static PyObj *
+size_new (PyObj *trace, int reg, int axis)
+{
+  PyObj *v = traced_new (trace, reg, 2);
+  ((PyTraced *) v)->axis = axis;
+  return v;
+}
+
+/* A size for torch.zeros or reshape: an int, or a stand-in of this trace */
+static gboolean
+dim_of (PyObj *trace, PyObj *v, PsBlockDim *d)
+{
+  if (py_is_int (v))
+    {
+      *d = (PsBlockDim) { -1, 0, py_int_value (v) };
+      return TRUE;
+    }
+  if (v->type == &traced_type && ((PyTraced *) v)->kind == 2 && ((PyTraced *) v)->trace == trace)
+    {
+      *d = (PsBlockDim) { ((PyTraced *) v)->reg, ((PyTraced *) v)->axis, 0 };
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Is v a size stand-in, or a tuple or list holding one?  Then torch.zeros
+ * records its call (py_trace_zeros). */
+gboolean
+py_trace_has_size (PyArgs *a)
+{
+  for (int i = 0; i < a->npos; i++)
+    {
+      PyObj *v = a->pos[i], **items;
+      gsize n;
+      if (v->type == &traced_type)
+        return TRUE;
+      if ((PY_IS (v, py_tuple_type) || PY_IS (v, py_list_type)) && py_sequence_items (v, &items, &n))
+        for (gsize k = 0; k < n; k++)
+          if (items[k]->type == &traced_type)
+            return TRUE;
+    }
+  return FALSE;
+}
+
+/* torch.zeros(*size) with a size read from a recorded tensor: a register of
+ * zeros of that shape (the caller has read the keyword arguments) */
+PyObj *
+py_trace_zeros (PyInterp *ip, PyArgs *a)
+{
+  PyObj **v = a->pos, *trace = NULL;
+  gsize n = a->npos;
+  PsBlockDim dims[4];
+  int reg;
+
+  if (n == 1 && (PY_IS (v[0], py_tuple_type) || PY_IS (v[0], py_list_type)))
+    py_sequence_items (v[0], &v, &n);
+  if (n < 1 || n > 4)
+    return unsupported (ip, "torch.zeros of other than 1 to 4 dimensions");
+  for (gsize k = 0; k < n && !trace; k++)
+    if (v[k]->type == &traced_type)
+      trace = ((PyTraced *) v[k])->trace;
+  for (gsize k = 0; k < n; k++)
+    if (!dim_of (trace, v[k], &dims[k]))
+      return unsupported (ip, "a size in torch.zeros other than an int or X.shape[i]");
+  reg = ps_block_program_add (((PyTrace *) trace)->prog, PS_BLOCK_ZEROS, NULL, NULL, 0);
+  ps_block_program_set_dims (((PyTrace *) trace)->prog, (int) n, dims);
+  return traced_new (trace, reg, 0);
+}
+
+/* The register of a recurrent layer's h0 or c0: a recorded tensor, a
+ * parameter under the root, or values made from constants; -1 with the
+ * exception set. */
+static int
+state_reg (PyInterp *ip, PyTrace *t, PyObj *v)
+{
+  PsArray *arr;
+  PsParam *p;
+
+  if (v->type == &traced_type)
+    {
+      PyTraced *tv = (PyTraced *) v;
+      if (tv->kind == 0 && TR (v) == t)
+        return tv->reg;
+      unsupported (ip, tv->kind == 3 ? "an initial state that is another recurrent call's "
+                                       "final state" : "this initial state");
+      return -1;
+    }
+  if ((arr = py_torch_array (v)) == NULL)
+    {
+      py_raise (ip, py_exc_AttributeError, "'%s' object has no attribute 'dim'", v->type->name);
+      return -1;
+    }
+  if ((p = ps_array_get_param (arr)) != NULL)
+    {
+      g_autoptr (GPtrArray) params = ps_module_named_parameters (t->root);
+      for (guint i = 0; i < params->len; i++)
+        {
+          PsNamedParam *np = params->pdata[i];
+          if (np->param == p)
+            return ps_block_program_add (t->prog, PS_BLOCK_PARAM, np->name, NULL, 0);
+        }
+      unsupported (ip, "an initial state that is a parameter of another module");
+      return -1;
+    }
+  if (!ps_array_is_leaf (arr))
+    {
+      unsupported (ip, "an initial state computed from parameters");
+      return -1;
+    }
+  {
+    GError *e = NULL;
+    g_autoptr (PsTensor) value = ps_array_to_tensor (arr, &e);
+    int reg;
+    if (value == NULL)
+      {
+        py_raise (ip, py_exc_RuntimeError, "%s", e->message);
+        g_error_free (e);
+        return -1;
+      }
+    reg = ps_block_program_add (t->prog, PS_BLOCK_CONST, NULL, NULL, 0);
+    ps_block_program_set_value (t->prog, value);
+    return reg;
+  }
+}
+
 PyObj *
 py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a)
 {
@@ -96,8 +232,17 @@ py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a)
   PyTrace *t = TR (x);
   g_autoptr (GPtrArray) mods = NULL;
   const char *path = NULL;
+  PyObj *hx = NULL;
+  int src[3] = { ((PyTraced *) x)->reg, -1, -1 }, n_src = 1;
 
-  if (a->npos != 1 || a->nkw)
+  if (ps_recurrent_is_module (callee))
+    {
+      PyObj *args[2] = { NULL, NULL };
+      if (!py_parse_args (ip, a, "forward", (const char *[]) { "input", "hx", NULL }, 1, args))
+        return NULL;
+      hx = args[1] && args[1] != py_none ? args[1] : NULL;
+    }
+  else if (a->npos != 1 || a->nkw)
     return unsupported (ip, "a module call with more than one argument");
   mods = ps_module_named_modules (t->root);
   for (guint i = 0; i < mods->len && !path; i++)
@@ -113,12 +258,35 @@ py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a)
                      ps_module_get_type_name (callee));
   if (ps_recurrent_is_module (callee))
     {
+      gboolean lstm = strcmp (ps_module_get_type_name (callee), "LSTM") == 0;
+      if (hx)
+        {
+          /* as PyTorch reads hx: hx[0], hx[1] for an LSTM, hx itself otherwise */
+          for (int i = 0; i < (lstm ? 2 : 1); i++)
+            {
+              PyObj *v = hx;
+              if (lstm)
+                {
+                  PyObj *key = py_int_new (i);
+                  v = py_getitem (ip, hx, key);
+                  py_decref (key);
+                  if (!v)
+                    return NULL;
+                }
+              src[1 + i] = state_reg (ip, t, v);
+              if (lstm)
+                py_decref (v);
+              if (src[1 + i] < 0)
+                return NULL;
+            }
+          n_src = lstm ? 3 : 2;
+        }
       /* (output, h_n): the output is read on, the final state stays a stand-in */
-      PyObj *call = add_op (ip, &t->ob, PS_BLOCK_CALL, path, &((PyTraced *) x)->reg, 1);
+      PyObj *call = add_op (ip, &t->ob, PS_BLOCK_CALL, path, src, n_src);
       int reg = ((PyTraced *) call)->reg;
       PyObj *out = add_op (ip, &t->ob, PS_BLOCK_OUTPUT, NULL, &reg, 1);
       py_decref (call);
-      if (strcmp (ps_module_get_type_name (callee), "LSTM") == 0)   /* (out, (h_n, c_n)) */
+      if (lstm)   /* (out, (h_n, c_n)) */
         return py_tuple_pack (2, out, py_tuple_pack (2, traced_new (&t->ob, reg, 3),
                                                      traced_new (&t->ob, reg, 3)));
       return py_tuple_pack (2, out, traced_new (&t->ob, reg, 3));
@@ -126,17 +294,21 @@ py_trace_call_module (PyInterp *ip, PsModule *callee, PyArgs *a)
   return add_op (ip, &t->ob, PS_BLOCK_CALL, path, &((PyTraced *) x)->reg, 1);
 }
 
-/* reshape/view arguments (-1, n): the columns n, else 0 */
+/* reshape/view arguments (-1, n): the columns n, else 0; (-1, Y.shape[i]):
+ * *cols_dim gets that size and the result is -1 */
 static gint64
-rows_of_cols (PyArgs *a)
+rows_of_cols (PyArgs *a, PyObj *trace, PsBlockDim *cols_dim)
 {
   PyObj **v = a->pos;
   gsize n = a->npos;
   if (n == 1 && (PY_IS (v[0], py_tuple_type) || PY_IS (v[0], py_list_type)))
     py_sequence_items (v[0], &v, &n);
-  if (a->nkw == 0 && n == 2 && py_is_int (v[0]) && py_int_value (v[0]) == -1 && py_is_int (v[1])
-      && py_int_value (v[1]) > 0)
+  if (a->nkw != 0 || n != 2 || !py_is_int (v[0]) || py_int_value (v[0]) != -1)
+    return 0;
+  if (py_is_int (v[1]) && py_int_value (v[1]) > 0)
     return py_int_value (v[1]);
+  if (!py_is_int (v[1]) && dim_of (trace, v[1], cols_dim))
+    return -1;
   return 0;
 }
 
@@ -149,7 +321,7 @@ is_batch_flatten (PyArgs *a)
   if (n == 1 && (PY_IS (v[0], py_tuple_type) || PY_IS (v[0], py_list_type)))
     py_sequence_items (v[0], &v, &n);
   return a->nkw == 0 && n == 2 && v[0]->type == &traced_type && ((PyTraced *) v[0])->kind == 2
-         && py_is_int (v[1]) && py_int_value (v[1]) == -1;
+         && ((PyTraced *) v[0])->axis == 0 && py_is_int (v[1]) && py_int_value (v[1]) == -1;
 }
 
 /* mean's dims are every dimension from 2 on, for a 4-D input: (2, 3), [2, 3], (-2, -1) */
@@ -189,16 +361,21 @@ py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a)
     }
   if (strcmp (name, "reshape") == 0 || strcmp (name, "view") == 0)
     {
-      gint64 cols = rows_of_cols (a);
+      PsBlockDim cols_dim;
+      gint64 cols = rows_of_cols (a, x->trace, &cols_dim);
       if (is_batch_flatten (a))
         return add_op (ip, x->trace, PS_BLOCK_FLATTEN, NULL, &x->reg, 1);
-      if (cols > 0)
+      if (cols != 0)
         {
           PyObj *r = add_op (ip, x->trace, PS_BLOCK_RESHAPE, NULL, &x->reg, 1);
-          ps_block_program_set_cols (((PyTrace *) x->trace)->prog, cols);
+          if (cols > 0)
+            ps_block_program_set_cols (((PyTrace *) x->trace)->prog, cols);
+          else
+            ps_block_program_set_dims (((PyTrace *) x->trace)->prog, 1, &cols_dim);
           return r;
         }
-      return unsupported (ip, "reshape or view other than (X.shape[0], -1) and (-1, n)");
+      return unsupported (ip, "reshape or view other than (X.shape[0], -1), (-1, n) and "
+                          "(-1, Y.shape[i])");
     }
   if (strcmp (name, "mean") == 0)
     {
@@ -213,9 +390,9 @@ py_trace_method (PyInterp *ip, PyObj *self, const char *name, PyArgs *a)
     }
   if (strcmp (name, "size") == 0)
     {
-      if (a->npos == 1 && a->nkw == 0 && py_is_int (a->pos[0]) && py_int_value (a->pos[0]) == 0)
-        return traced_new (x->trace, x->reg, 2);
-      return unsupported (ip, "size() other than size(0)");
+      if (a->npos == 1 && a->nkw == 0 && py_is_int (a->pos[0]))
+        return size_new (x->trace, x->reg, (int) py_int_value (a->pos[0]));
+      return unsupported (ip, "size() other than size(i)");
     }
   char *what = g_strdup_printf ("%s()", name);
   PyObj *r = unsupported (ip, what);
@@ -256,6 +433,9 @@ traced_binop (PyInterp *ip, int op, PyObj *a, PyObj *b)
       int src[2] = { ((PyTraced *) a)->reg, ((PyTraced *) b)->reg };
       return add_op (ip, ((PyTraced *) a)->trace, PS_BLOCK_ADD, NULL, src, 2);
     }
+  if ((a->type == &traced_type && ((PyTraced *) a)->kind == 2)
+      || (b->type == &traced_type && ((PyTraced *) b)->kind == 2))
+    return unsupported (ip, "arithmetic on a size read from a tensor's shape");
   char *what = g_strdup_printf ("the operator %s", py_op_symbol (op));
   PyObj *r = unsupported (ip, what);
   g_free (what);
@@ -297,11 +477,11 @@ static PyObj *
 traced_getitem (PyInterp *ip, PyObj *o, PyObj *key)
 {
   PyTraced *x = (PyTraced *) o;
-  if (x->kind == 1 && py_is_int (key) && py_int_value (key) == 0)
-    return traced_new (x->trace, x->reg, 2);
+  if (x->kind == 1 && py_is_int (key))
+    return size_new (x->trace, x->reg, (int) py_int_value (key));
   if (x->kind == 3)
     return unsupported (ip, "a recurrent layer's final state h_n");
-  return unsupported (ip, x->kind == 1 ? "a shape entry other than shape[0]" : "indexing a tensor");
+  return unsupported (ip, x->kind == 1 ? "a shape entry other than shape[i]" : "indexing a tensor");
 }
 
 static int

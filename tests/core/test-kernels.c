@@ -1277,6 +1277,12 @@ static const TapeModel tape_models[] = {
   /* a class whose forward takes a 2-layer bidirectional batch_first LSTM's
    * (out, (h_n, c_n)) apart */
   { "lstm_tagger", "sum", FALSE },
+  /* d2l's RNNModel: forward() makes the zero initial state begin_state() gives from
+   * its input's batch size (inputs.shape[1]) and hands it to a 2-layer GRU */
+  { "d2l_rnn", "cross_entropy", TRUE },
+  /* an LSTM's initial (h0, c0) learned (parameters: their gradients and steps are
+   * PyTorch's), a bidirectional GRU's made from constants */
+  { "rnn_state", "cross_entropy", TRUE },
 };
 
 /* every tensor of the fixture want_rel equal to the file got within rtol */
@@ -1343,7 +1349,8 @@ test_tape_layers (void)
       g_autofree char *model = g_strconcat (base, g_str_has_prefix (tm->name, "d2l_")
                                             || strcmp (tm->name, "charlm") == 0
                                             || strcmp (tm->name, "bn_eval") == 0
-                                            || strcmp (tm->name, "lstm_tagger") == 0 ? ".py"
+                                            || strcmp (tm->name, "lstm_tagger") == 0
+                                            || strcmp (tm->name, "rnn_state") == 0 ? ".py"
                                             : ".repr.txt", NULL);
       g_autofree char *input = g_strconcat (base, ".input.safetensors", NULL);
       g_autofree char *weights = g_strconcat (base, ".weights.safetensors", NULL);

@@ -345,6 +345,168 @@ test_find_model_unrecorded (void)
   g_assert_nonnull (strstr (error->message, "the tensor attribute .abs is not supported"));
 }
 
+/* values printed as a Python list, in order */
+static void
+assert_printed_values (const char **p, const float *v, int64_t n, double tol)
+{
+  for (int64_t i = 0; i < n; i++)
+    {
+      char *end = NULL;
+      double want;
+      *p += strspn (*p, "[], \n");
+      want = g_ascii_strtod (*p, &end);
+      g_assert_true (end != *p);
+      g_assert_cmpfloat_with_epsilon (v[i], want, tol);
+      *p = end;
+    }
+}
+
+/* The loss the recorded-state test takes: sum(out * (k / 30)) */
+static double
+weighted_sum (const PsTensor *y)
+{
+  double l = 0;
+  for (int64_t k = 0; k < y->numel; k++)
+    l += (double) y->data[k] * (double) k / 30.;
+  return l;
+}
+
+/* A recorded forward() that passes recurrent layers their initial state:
+ * an LSTM's (h0, c0) learned (parameters), a GRU's zeros made from the
+ * input's batch size (X.shape[1], X.size(1)), the steps flattened with
+ * reshape(-1, Z.shape[-1]).  The tape's output and its gradients of h0 and c0
+ * are the interpreter's eager ones (PyTorch's kernels: the oracle fixtures
+ * d2l_rnn and rnn_state check them against PyTorch) and central differences
+ * of the tape's own loss. */
+static void
+test_recorded_rnn_state (void)
+{
+  g_autoptr (PsPy) py = ps_py_new ();
+  g_autofree char *out = run (py, "import torch\nfrom torch import nn\n"
+    "class M(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.h0 = nn.Parameter(torch.randn(1, 2, 3))\n"
+    "        self.c0 = nn.Parameter(torch.randn(1, 2, 3))\n"
+    "        self.lstm = nn.LSTM(4, 3)\n"
+    "        self.gru = nn.GRU(3, 5, num_layers=2)\n"
+    "    def forward(self, X):\n"
+    "        Y, (h, c) = self.lstm(X, (self.h0, self.c0))\n"
+    "        Z, _ = self.gru(Y, torch.zeros((2, X.size(1), 5), dtype=torch.float32))\n"
+    "        return Z.reshape(-1, Z.shape[-1])\n"
+    "net = M()\n"
+    "X = torch.arange(24.).reshape(3, 2, 4) / 24\n"
+    "Y = net(X)\n"
+    "(Y * (torch.arange(30.).reshape(6, 5) / 30)).sum().backward()\n"
+    "print(Y.tolist(), net.h0.grad.tolist(), net.c0.grad.tolist())\n", NULL, NULL);
+  g_autoptr (PsModule) m = ps_py_find_model (py, NULL);
+  g_autoptr (GError) error = NULL;
+  int64_t shape[3] = { 3, 2, 4 };
+  g_autoptr (PsTensor) x = ps_tensor_new (3, shape);
+  g_autoptr (PsTensor) dy = NULL;
+  PsParam *state[2];
+  const PsTensor *y;
+  const char *p = out;
+
+  g_assert_nonnull (m);
+  g_assert_nonnull (ps_module_get_program (m));
+  state[0] = ps_module_find_param (m, "h0");
+  state[1] = ps_module_find_param (m, "c0");
+  for (int k = 0; k < 2; k++)
+    ps_param_zero_grad (state[k], TRUE);
+  for (int64_t i = 0; i < x->numel; i++)
+    x->data[i] = (float) i / 24.f;
+  g_autoptr (PsTape) tape = ps_tape_new (m, NULL);
+  y = ps_tape_forward (tape, x, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y->ndim, ==, 2);
+  g_assert_cmpint (y->shape[0], ==, 6);
+  g_assert_cmpint (y->shape[1], ==, 5);
+  assert_printed_values (&p, y->data, y->numel, 1e-6);
+  dy = ps_tensor_new (2, y->shape);
+  for (int64_t k = 0; k < dy->numel; k++)
+    dy->data[k] = (float) k / 30.f;
+  g_assert_true (ps_tape_backward (tape, dy, &error));
+  g_assert_no_error (error);
+  for (int k = 0; k < 2; k++)
+    {
+      PsTensor *g = ps_param_get_grad (state[k]);
+      PsTensor *v = ps_param_get_data (state[k]);
+      g_assert_nonnull (g);
+      assert_printed_values (&p, g->data, g->numel, 1e-6);
+      /* central differences of the tape's loss (float32: eps 1e-2, the
+       * difference's rounding about 1e-5 of the loss) */
+      for (int64_t i = 0; i < v->numel; i++)
+        {
+          const float eps = 1e-2f, keep = v->data[i];
+          double up, down;
+          v->data[i] = keep + eps;
+          up = weighted_sum (ps_tape_forward (tape, x, &error));
+          v->data[i] = keep - eps;
+          down = weighted_sum (ps_tape_forward (tape, x, &error));
+          v->data[i] = keep;
+          g_assert_no_error (error);
+          g_assert_cmpfloat_with_epsilon (g->data[i], (up - down) / (2. * eps), 2e-3);
+        }
+    }
+}
+
+/* A recorded initial state that does not fit, or that the tape cannot
+ * make: PyTorch's words with the layer's path at forward (nothing changed),
+ * or a build error naming the line */
+static void
+test_recorded_rnn_state_errors (void)
+{
+  static const char head[] = "import torch\nfrom torch import nn\n"
+    "class M(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.gru = nn.GRU(4, 3)\n"
+    "        self.rnn = nn.RNN(3, 3)\n"
+    "    def forward(self, X):\n";
+  static const struct
+  {
+    const char *body, *at_forward, *at_build;
+  } cases[] = {
+    /* batch_first=False: the batch is X.shape[1], not X.shape[0] */
+    { "        Y, _ = self.gru(X, torch.zeros(1, X.shape[0], 3))\n        return Y\n",
+      "gru: Expected hidden size (1, 2, 3), got [1, 3, 3]", NULL },
+    { "        Y, _ = self.gru(X, torch.zeros(1, X.shape[5], 3))\n        return Y\n",
+      "(model): tuple index out of range (shape[5] of a tensor of shape [3, 2, 4])", NULL },
+    { "        Y, h = self.gru(X)\n        Z, _ = self.rnn(Y, h)\n        return Z\n",
+      NULL, "state.py:10:16: an initial state that is another recurrent call's final state is "
+      "not supported" },
+    { "        Y, _ = self.gru(X, torch.zeros(1, X.shape[1] + 1, 3))\n        return Y\n",
+      NULL, "state.py:9:43: arithmetic on a size read from a tensor's shape is not supported" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strconcat (head, cases[i].body, "net = M()\n", NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (PsModule) m = ps_py_build_model (text, -1, "state.py", 0, NULL, &error);
+      int64_t shape[3] = { 3, 2, 4 };
+      g_autoptr (PsTensor) x = ps_tensor_new (3, shape);
+
+      if (cases[i].at_build)
+        {
+          g_assert_null (m);
+          g_assert_nonnull (error);
+          g_test_message ("%s", error->message);
+          g_assert_true (g_str_has_prefix (error->message, "state.py:"));
+          g_assert_nonnull (strstr (error->message, cases[i].at_build));
+          continue;
+        }
+      g_assert_no_error (error);
+      g_autoptr (PsTape) tape = ps_tape_new (m, NULL);
+      g_assert_null (ps_tape_forward (tape, x, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_cmpstr (error->message, ==, cases[i].at_forward);
+      g_assert_null (ps_param_get_grad (ps_module_find_param (m, "gru.weight_ih_l0")));
+    }
+}
+
 /* What a model is, for comparing two readings: its print, each state_dict
  * entry's name and bits, and the generator's next draws. */
 static char *
@@ -522,6 +684,8 @@ main (int argc, char **argv)
   g_test_add_func ("/py/interrupt", test_interrupt);
   g_test_add_func ("/py/find-model-class", test_find_model_class);
   g_test_add_func ("/py/find-model-unrecorded", test_find_model_unrecorded);
+  g_test_add_func ("/py/recorded-rnn-state", test_recorded_rnn_state);
+  g_test_add_func ("/py/recorded-rnn-state-errors", test_recorded_rnn_state_errors);
   g_test_add_func ("/py/find-model-lenet-class", test_find_model_lenet_class);
   g_test_add_func ("/py/model-files-same", test_model_files_same);
   g_test_add_func ("/py/budget-uncatchable", test_budget_uncatchable);

@@ -655,6 +655,28 @@ test_random_input (void)
     g_assert_cmpmem (x->data, 80, want, 80);
   }
   g_assert_null (ps_data_random_input (mlp, 0, 1));
+
+  /* a recurrent layer first: 16 steps of a batch of 3, the batch at dimension 1,
+   * or 0 with batch_first, the same draws as torch.rand of that shape */
+  for (int bf = 0; bf < 2; bf++)
+    {
+      g_autofree char *text = g_strdup_printf ("Sequential(\n  (0): GRU(5, 8%s)\n)\n",
+                                               bf ? ", batch_first=True" : "");
+      g_autoptr (PsModule) rnn = ps_model_parse (text, -1, "gru.txt", NULL, NULL, &error);
+      g_autoptr (PsTensor) r = NULL;
+      float want[16 * 3 * 5];
+      PsRng rng;
+      g_assert_no_error (error);
+      r = ps_data_random_input (rnn, 3, 7);
+      g_assert_nonnull (r);
+      g_assert_cmpint (r->ndim, ==, 3);
+      g_assert_cmpint (r->shape[0], ==, bf ? 3 : 16);
+      g_assert_cmpint (r->shape[1], ==, bf ? 16 : 3);
+      g_assert_cmpint (r->shape[2], ==, 5);
+      ps_rng_seed (&rng, 7);
+      ps_rng_fill_uniform (&rng, want, G_N_ELEMENTS (want), 0, 1);
+      g_assert_cmpmem (r->data, sizeof want, want, sizeof want);
+    }
 }
 
 static void
@@ -858,6 +880,62 @@ test_log_names_tied (void)
   g_assert_cmpstr (ps_train_log_get_param_name (log, 5), ==, "6.bias");
 }
 
+/* The digits: 28 x 28 seven-segment strokes plus noise of std 0.1.  Away
+ * from every stroke's box a pixel is noise alone (mean 0, std 0.1); a "1"
+ * (right segments only) has its ink on the right; an "8" (all seven) has
+ * more ink than a "1"; the same seed gives the same bytes. */
+static void
+test_digits (void)
+{
+  g_autoptr (PsModule) net = ps_test_parse_model ("net = nn.Sequential(nn.Linear(784, 10))\n", 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) x = NULL, t = NULL, x2 = NULL, t2 = NULL;
+  double far_sum = 0, far_sq = 0, ink1_left = 0, ink1_right = 0, ink1 = 0, ink8 = 0;
+  int64_t far_n = 0;
+  const int64_t n = 200;
+
+  g_assert_true (ps_data_generate (PS_DATA_DIGITS, net, n, 3, PS_LOSS_CROSS_ENTROPY, &x, &t, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (x->shape[0], ==, n);
+  g_assert_cmpint (x->shape[1], ==, 784);
+  for (int64_t i = 0; i < n; i++)
+    {
+      const float *img = x->data + i * 784;
+      g_assert_cmpfloat (t->data[i * 10 + i % 10], ==, 1.f);
+      for (int y = 0; y < 28; y++)
+        for (int c = 0; c < 28; c++)
+          {
+            double v = img[y * 28 + c];
+            g_assert_true (isfinite (v) && v > -1 && v < 2);
+            /* the strokes' box lies within columns 6..26 and rows 1..26
+             * whatever the scale, shift and slant: outside, noise alone */
+            if (c < 4 || y == 0 || y == 27)
+              far_sum += v, far_sq += v * v, far_n++;
+            if (i % 10 == 1)
+              {
+                ink1 += v;
+                if (c < 12)
+                  ink1_left += v;
+                else
+                  ink1_right += v;
+              }
+            if (i % 10 == 8)
+              ink8 += v;
+          }
+    }
+  {
+    double mean = far_sum / far_n, sd = sqrt (far_sq / far_n - mean * mean);
+    g_test_message ("noise away from the strokes: mean %.4f, std %.4f over %" G_GINT64_FORMAT, mean, sd, far_n);
+    g_assert_cmpfloat (fabs (mean), <, 0.01);
+    g_assert_cmpfloat (fabs (sd - 0.1), <, 0.01);
+  }
+  g_test_message ("ink of the 1s: left %.1f, right %.1f; of the 8s: %.1f", ink1_left, ink1_right, ink8);
+  g_assert_cmpfloat (ink1_right, >, 10 * fabs (ink1_left) + 100);
+  g_assert_cmpfloat (ink8, >, 2 * ink1);
+  g_assert_true (ps_data_generate (PS_DATA_DIGITS, net, n, 3, PS_LOSS_CROSS_ENTROPY, &x2, &t2, &error));
+  g_assert_cmpmem (x->data, x->numel * 4, x2->data, x2->numel * 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -898,6 +976,7 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/difference", test_difference);
   g_test_add_func ("/trainer/new-errors", test_new_errors);
   g_test_add_func ("/trainer/data", test_data);
+  g_test_add_func ("/trainer/digits", test_digits);
   g_test_add_func ("/trainer/random-input", test_random_input);
   g_test_add_func ("/trainer/spiral-learns", test_spiral_learns);
   return g_test_run ();

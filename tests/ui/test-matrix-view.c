@@ -479,6 +479,80 @@ test_diff_source (void)
   g_assert_cmpfloat (ps_diff_source_get_difference (PS_DIFF_SOURCE (src))->data[0], ==, 10.f);
 }
 
+/* A convolution weight's difference as its kernels (the tile source's grid,
+ * as on the parameter page): [2, 3, 2, 2] is 2 rows of 3 kernels of 2 x 2
+ * with one empty cell between them; a cell describes its [o, i, y, x], a gap
+ * nothing, and the pooling gives each cell its difference.  Turned off, the
+ * next update is one 2 x 12 matrix again (a shape change). */
+static void
+test_diff_source_kernels (void)
+{
+  g_autoptr (PsMatrixSource) src = ps_diff_source_new ();
+  int64_t shape4[4] = { 2, 3, 2, 2 };
+  g_autoptr (PsTensor) a = ps_tensor_new (4, shape4), b = ps_tensor_new (4, shape4);
+  PsMatrixShape shape;
+  Changes c = { 0 };
+  const PsTensor *d;
+  float out[5 * 8];
+  guint32 argb[5 * 8];
+  PsPoolScratch scratch = { 0 };
+  PsMatrixPool job = { .rows = 5, .cols = 8, .out_rows = 5, .out_cols = 8, .out = out,
+                       .argb = argb, .scratch = &scratch };
+
+  for (int i = 0; i < 24; i++)
+    {
+      a->data[i] = (float) i;
+      b->data[i] = (float) (i % 5) * 2.f;
+    }
+  g_signal_connect (src, "changed", G_CALLBACK (on_changed), &c);
+  ps_diff_source_set_kernels (PS_DIFF_SOURCE (src), TRUE);
+  g_assert_true (ps_diff_source_update (PS_DIFF_SOURCE (src), a, b, "w", NULL));
+  d = ps_diff_source_get_difference (PS_DIFF_SOURCE (src));
+  g_assert_true (ps_matrix_source_get_shape (src, &shape));
+  g_assert_cmpint (shape.rows, ==, 2 * 2 + 1);
+  g_assert_cmpint (shape.cols, ==, 3 * 2 + 2);
+  g_assert_cmpint (shape.tile_h, ==, 2);
+  g_assert_cmpint (shape.tile_w, ==, 2);
+  g_assert_cmpint (shape.tile_gap, ==, PS_TILE_GAP);
+  {
+    /* kernel (1, 1), place (0, 1): element 17 = 17 - 4 */
+    g_autofree char *text = ps_matrix_source_describe_cell (src, 3, 4);
+    g_autofree char *tip = ps_matrix_source_describe_tooltip (src, 3, 4);
+    double v;
+    g_assert_cmpstr (text, ==, "w [1, 1, 0, 1]\ndifference 13");
+    g_assert_true (g_str_has_prefix (tip, "w [1, 1, 0, 1]\nA  A: 17\nB  B: 4\n"));
+    g_assert_true (ps_matrix_source_get_value (src, 3, 4, &v));
+    g_assert_cmpfloat (v, ==, 13);
+    g_assert_null (ps_matrix_source_describe_cell (src, 2, 0));     /* the gap row */
+    g_assert_null (ps_matrix_source_describe_cell (src, 0, 2));     /* a gap column */
+    g_assert_false (ps_matrix_source_get_value (src, 2, 0, &v));
+  }
+  g_assert_true (ps_matrix_source_pool (src, &job));
+  g_assert_cmpfloat (job.range, ==, ps_heatmap_range (d->data, d->numel));
+  for (int64_t o = 0; o < 2; o++)
+    for (int64_t i = 0; i < 3; i++)
+      for (int64_t y = 0; y < 2; y++)
+        for (int64_t x = 0; x < 2; x++)
+          {
+            int64_t cell = (o * 3 + y) * 8 + i * 3 + x, e = ((o * 3 + i) * 2 + y) * 2 + x;
+            g_assert_cmpfloat (out[cell], ==, d->data[e]);
+            g_assert_cmphex (argb[cell], ==, ps_colormap_argb (d->data[e], job.range));
+          }
+  g_assert_cmphex (argb[2 * 8 + 1], ==, 0);         /* a gap: transparent */
+  g_assert_cmphex (argb[0 * 8 + 2], ==, 0);
+
+  /* one matrix again */
+  c.count = 0;
+  ps_diff_source_set_kernels (PS_DIFF_SOURCE (src), FALSE);
+  g_assert_true (ps_diff_source_update (PS_DIFF_SOURCE (src), a, b, "w", NULL));
+  g_assert_cmpint (c.count, ==, 1);
+  g_assert_cmpuint (c.what & PS_MATRIX_CHANGE_SHAPE, !=, 0);
+  g_assert_true (ps_matrix_source_get_shape (src, &shape));
+  g_assert_cmpint (shape.rows, ==, 2);
+  g_assert_cmpint (shape.cols, ==, 12);
+  ps_pool_scratch_clear (&scratch);
+}
+
 /* ---- the view over each source ---------------------------------------------------------- */
 
 static guint32
@@ -740,6 +814,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/matrix/checkpoint-source", test_checkpoint_source);
   g_test_add_func ("/ui/matrix/checkpoint-source/bf16", test_checkpoint_source_bf16);
   g_test_add_func ("/ui/matrix/diff-source", test_diff_source);
+  g_test_add_func ("/ui/matrix/diff-source/kernels", test_diff_source_kernels);
   g_test_add_func ("/ui/matrix/view/edit-tied", test_view_edit_tied);
   PS_TEST_VIEW ("/ui/matrix/view/diff", test_view_diff);
   g_test_add_func ("/ui/matrix/view/checkpoint", test_view_checkpoint);

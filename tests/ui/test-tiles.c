@@ -9,6 +9,10 @@
 #include "ps-matrix-view.h"
 #include "ps-tile-source.h"
 #include "ps-activations-page.h"
+#include "ps-overview.h"
+#include "ps-diff-page.h"
+#include "ps-diff-source.h"
+#include "ps-run-panel.h"
 #include "ps-block-tree.h"
 #include "ps-block-row.h"
 #include "../core/ps-test-util.h"
@@ -272,6 +276,23 @@ test_rgb_filters (PsWindowFixture *f, gconstpointer setup)
     g_assert_nonnull (strstr (text, "red "));
     g_assert_nonnull (strstr (text, "green 0"));
   }
+  /* the filters fill the view (no colorbar beside colour images): the grid takes
+   * at least 85 % of the view's width or height, whichever limits it */
+  {
+    graphene_rect_t first, last;
+    double vw = gtk_widget_get_width (GTK_WIDGET (data)), vh = gtk_widget_get_height (GTK_WIDGET (data));
+    PsMatrixShape shape;
+    g_assert_true (ps_matrix_source_get_shape (ps_matrix_view_get_source (data), &shape));
+    g_assert_cmpint (shape.rows, ==, 8 * 7 + 7 * PS_TILE_GAP);
+    g_assert_cmpint (shape.cols, ==, 8 * 7 + 7 * PS_TILE_GAP);
+    ps_matrix_view_cell_rect (data, 0, 0, &first);
+    ps_matrix_view_cell_rect (data, shape.rows - 1, shape.cols - 1, &last);
+    g_test_message ("RGB grid %.0f x %.0f px in a view of %.0f x %.0f",
+                    last.origin.x + last.size.width - first.origin.x,
+                    last.origin.y + last.size.height - first.origin.y, vw, vh);
+    g_assert_cmpfloat (MAX ((last.origin.x + last.size.width - first.origin.x) / vw,
+                            (last.origin.y + last.size.height - first.origin.y) / vh), >=, 0.85);
+  }
   ps_test_screenshot (GTK_WIDGET (win), "tiles-rgb-filters.png");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (rgb), FALSE);
   iterate ();
@@ -279,6 +300,245 @@ test_rgb_filters (PsWindowFixture *f, gconstpointer setup)
   /* a 1-channel layer has no RGB toggle */
   g_assert_true (ps_window_select_key (win, "layer1.0.conv1.weight"));
   g_assert_false (gtk_widget_get_visible (rgb));
+}
+
+/* ---- the Overview and the Run panel of a convolutional network ------------- */
+
+/* A screenshot's name for this window size and language: "NAME-1024-zh_CN.png" */
+static char *
+shot_name (PsWindow *win, const char *name)
+{
+  const char *lang = g_getenv ("LANGUAGE");
+  return g_strdup_printf ("%s-%d%s%s.png", name, gtk_widget_get_width (GTK_WIDGET (win)),
+                          lang && *lang ? "-" : "", lang && *lang ? lang : "");
+}
+
+static const char *
+run_heading (PsWindow *win)
+{
+  GtkWidget *run = ps_test_window_child (win, "run_panel");
+  return gtk_label_get_text (GTK_LABEL (ps_test_template_child (run, PS_TYPE_RUN_PANEL,
+                                                                "input_label")));
+}
+
+/* LeNet in the Overview: each convolution's weight is its grid of kernels, as
+ * on the parameter page (the same tile source: conv2's 16 rows of 6 kernels
+ * of 5 x 5, one empty cell between them), every cell drawn in its weight's
+ * colour, the gaps left empty, and hovering a cell says [o, i, y, x], the
+ * value and, after Backward, the gradient; a Linear stays one matrix.  The
+ * Run panel's heading is the call that made the input Forward feeds:
+ * torch.rand(2, 1, 28, 28), then the training data's first samples. */
+static void
+test_overview_kernels (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  PsOverview *ov;
+  PsMatrixSource *src;
+  PsMatrixShape shape;
+  PsParam *w;
+  PsTensor *t;
+  graphene_rect_t place, r;
+  PsTestPixels px = { 0 };
+  float range = 0;
+  guint32 bg;
+  g_autofree char *shot = NULL;
+  static const int64_t picks[][4] = { { 0, 0, 0, 0 }, { 7, 4, 2, 3 }, { 15, 5, 4, 1 },
+                                      { 3, 2, 0, 4 } };
+
+  if (win == NULL)
+    return;
+  ov = PS_OVERVIEW (ps_test_window_child (win, "overview"));
+  src = ps_overview_get_tiles (ov, "3.weight");
+  g_assert_nonnull (src);
+  g_assert_cmpint (ps_tile_source_get_mode (PS_TILE_SOURCE (src)), ==, PS_TILE_KERNELS);
+  g_assert_true (ps_matrix_source_get_shape (src, &shape));
+  g_assert_cmpint (shape.rows, ==, 16 * 5 + 15 * PS_TILE_GAP);
+  g_assert_cmpint (shape.cols, ==, 6 * 5 + 5 * PS_TILE_GAP);
+  g_assert_nonnull (ps_overview_get_tiles (ov, "0.weight"));
+  g_assert_null (ps_overview_get_tiles (ov, "7.weight"));      /* a Linear: one matrix */
+  g_assert_null (ps_overview_get_tiles (ov, "3.bias"));
+
+  w = ps_module_find_param (model (win), "3.weight");
+  t = ps_param_get_data (w);
+  for (int64_t e = 0; e < t->numel; e++)
+    range = MAX (range, fabsf (t->data[e]));
+  ps_test_wait_frame (GTK_WIDGET (ov));
+  ps_test_render (GTK_WIDGET (ov), &px);
+  g_assert_true (ps_overview_get_key_rect (ov, "3.weight", &place));
+  /* whole pixels for every cell: no kernel is pooled away */
+  g_assert_true (ps_overview_cell_rect (ov, "3.weight", 0, 0, &r));
+  g_assert_cmpfloat (r.size.height, >=, 2);
+  g_assert_cmpfloat (r.size.width, ==, r.size.height);
+  for (guint k = 0; k < G_N_ELEMENTS (picks); k++)
+    {
+      int64_t o = picks[k][0], i = picks[k][1], y = picks[k][2], x = picks[k][3];
+      int64_t row = o * (5 + PS_TILE_GAP) + y, col = i * (5 + PS_TILE_GAP) + x, hr, hc;
+      int64_t e = ((o * 6 + i) * 5 + y) * 5 + x;
+      double cx, cy;
+      g_autofree char *text = NULL, *want = NULL, *value = ps_matrix_format_value (t->data[e]);
+      g_assert_true (ps_overview_cell_rect (ov, "3.weight", row, col, &r));
+      cx = r.origin.x + r.size.width / 2;
+      cy = r.origin.y + r.size.height / 2;
+      g_assert_cmphex (ps_test_pixel_at (&px, cx, cy), ==, ps_colormap_argb (t->data[e], range));
+      g_assert_true (ps_overview_cell_at (ov, "3.weight", cx, cy, &hr, &hc));
+      g_assert_cmpint (hr, ==, row);
+      g_assert_cmpint (hc, ==, col);
+      text = ps_overview_describe_at (ov, cx, cy);
+      want = g_strdup_printf ("[%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                              ", %" G_GINT64_FORMAT "]\nvalue %s\ngradient ", o, i, y, x, value);
+      g_assert_nonnull (text);
+      g_assert_true (g_str_has_prefix (text, want));
+    }
+  /* a gap between kernels (below kernel (0, 0), right of it) is empty: the
+   * overview's background, as between the weight and its bias */
+  bg = ps_test_pixel_at (&px, place.origin.x + place.size.width + 4, place.origin.y + 1);
+  g_assert_true (ps_overview_cell_rect (ov, "3.weight", 5, 2, &r));
+  g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width / 2,
+                                     r.origin.y + r.size.height / 2), ==, bg);
+  g_assert_true (ps_overview_cell_rect (ov, "3.weight", 2, 5, &r));
+  g_assert_cmphex (ps_test_pixel_at (&px, r.origin.x + r.size.width / 2,
+                                     r.origin.y + r.size.height / 2), ==, bg);
+  g_assert_null (ps_overview_describe_at (ov, r.origin.x + r.size.width / 2,
+                                          r.origin.y + r.size.height / 2));
+  ps_test_pixels_clear (&px);
+
+  /* the heading: the input Forward feeds, its real shape */
+  {
+    const PsTensor *x = ps_document_get_input (ps_window_get_document (win));
+    g_assert_cmpint (x->ndim, ==, 4);
+    g_assert_cmpstr (run_heading (win), ==, "Input  X = torch.rand(2, 1, 28, 28)");
+  }
+
+  /* after Backward, hovering gives the gradient too */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  iterate ();
+  {
+    const float *gd = ps_param_get_grad (w)->data;
+    int64_t e = ((15 * 6 + 5) * 5 + 4) * 5 + 1;
+    g_autofree char *gv = ps_matrix_format_value (gd[e]);
+    g_autofree char *want = g_strdup_printf ("\ngradient %s", gv);
+    g_autofree char *text = NULL;
+    ps_test_wait_frame (GTK_WIDGET (ov));
+    g_assert_true (ps_overview_cell_rect (ov, "3.weight", 15 * 6 + 4, 5 * 6 + 1, &r));
+    text = ps_overview_describe_at (ov, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2);
+    g_assert_nonnull (text);
+    g_assert_true (g_str_has_prefix (text, "[15, 5, 4, 1]"));
+    g_assert_nonnull (strstr (text, want));
+  }
+  shot = shot_name (win, "tiles-overview-lenet");
+  ps_test_screenshot (GTK_WIDGET (win), shot);
+
+  /* what an SGD step changed, on the Difference page: the same kernels, each
+   * cell its own change, hover [o, i, y, x] */
+  {
+    PsRunController *c = controller (win);
+    GtkWidget *page, *dview;
+    PsMatrixSource *diff;
+    g_autoptr (PsTensor) before = ps_tensor_copy (t);
+    g_autofree char *text = NULL, *dshot = NULL;
+    const PsTensor *d;
+
+    ps_run_controller_take_snapshot (c, "before");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.step", NULL));
+    iterate ();
+    g_assert_true (ps_window_select_key (win, "3.weight"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "difference"));
+    page = ps_test_window_child (win, "diff_page");
+    dview = ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "view");
+    gtk_test_widget_wait_for_draw (dview);
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "a_dropdown")), 0);
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (ps_test_template_child (page, PS_TYPE_DIFF_PAGE, "b_dropdown")), 1);
+    diff = ps_matrix_view_get_source (PS_MATRIX_VIEW (dview));
+    g_assert_true (PS_IS_DIFF_SOURCE (diff));
+    g_assert_true (ps_matrix_source_get_shape (diff, &shape));
+    g_assert_cmpint (shape.rows, ==, 95);
+    g_assert_cmpint (shape.cols, ==, 35);
+    d = ps_diff_source_get_difference (PS_DIFF_SOURCE (diff));
+    {
+      int64_t e = ((7 * 6 + 4) * 5 + 2) * 5 + 3;
+      g_autofree char *dv = ps_matrix_format_value (t->data[e] - before->data[e]);
+      g_autofree char *want = g_strdup_printf ("[7, 4, 2, 3]\ndifference %s", dv);
+      g_assert_cmpfloat (d->data[e], ==, t->data[e] - before->data[e]);
+      g_assert_cmpfloat (fabsf (d->data[e]), >, 0);
+      text = ps_matrix_source_describe_cell (diff, 7 * 6 + 2, 4 * 6 + 3);
+      g_assert_nonnull (strstr (text, want));
+    }
+    g_assert_null (ps_matrix_source_describe_cell (diff, 5, 0));
+    dshot = shot_name (win, "tiles-difference-lenet");
+    ps_test_screenshot (GTK_WIDGET (win), dshot);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "overview"));
+  }
+
+  /* the Train panel's data as the input: the heading says so */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.input-from-data", NULL));
+  iterate ();
+  g_assert_nonnull (strstr (run_heading (win), "(2, 1, 28, 28)"));
+  g_assert_null (strstr (run_heading (win), "torch.rand"));
+}
+
+/* An Embedding first (the language model): the heading is the torch.randint
+ * call of its token indices, as the input holds them */
+static void
+test_run_heading_tokens (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  const PsTensor *x;
+  g_autofree char *want = NULL, *shot = NULL;
+  float top = 0;
+  int64_t vocab;
+
+  if (win == NULL)
+    return;
+  x = ps_document_get_input (ps_window_get_document (win));
+  g_assert_cmpint (x->ndim, ==, 2);
+  for (int64_t i = 0; i < x->numel; i++)
+    {
+      g_assert_cmpfloat (x->data[i], ==, floorf (x->data[i]));
+      top = MAX (top, x->data[i]);
+    }
+  /* the range is the Embedding's rows */
+  vocab = ps_param_get_data (ps_module_find_param (model (win), "embedding.weight"))->shape[0];
+  g_assert_cmpfloat (top, <, vocab);
+  want = g_strdup_printf ("Input  X = torch.randint(0, %" G_GINT64_FORMAT ", (2, %" G_GINT64_FORMAT
+                          "))", vocab, x->shape[1]);
+  g_assert_cmpstr (run_heading (win), ==, want);
+  shot = shot_name (win, "tiles-run-heading-charlm");
+  ps_test_screenshot (GTK_WIDGET (win), shot);
+}
+
+/* d2l's RNNModel, whose recorded forward() makes the GRU's zero initial state
+ * from its input's batch (tests/fixtures/kernels/tape/d2l_rnn.py): the Run
+ * panel feeds a batch of sequences where the GRU wants its batch (16 steps
+ * of 2, dimension 1), the heading says so, and Forward and Backward run */
+static void
+test_rnn_state_window (PsWindowFixture *f, gconstpointer setup)
+{
+  PsWindow *win = f->win;
+  g_autofree char *path = NULL, *shot = NULL;
+  g_autoptr (GError) error = NULL;
+  const PsTensor *x, *y;
+
+  if (win == NULL)
+    return;
+  path = ps_test_fixture ("kernels/tape/d2l_rnn.py");
+  g_assert_true (ps_window_open_model (win, path, &error));
+  g_assert_no_error (error);
+  x = ps_document_get_input (ps_window_get_document (win));
+  g_assert_cmpint (x->ndim, ==, 3);
+  g_assert_cmpint (x->shape[1], ==, 2);
+  g_assert_cmpstr (run_heading (win), ==, "Input  X = torch.rand(16, 2, 5)");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  iterate ();
+  y = ps_document_get_output (ps_window_get_document (win));
+  g_assert_nonnull (y);
+  g_assert_cmpint (y->shape[0], ==, 16 * 2);
+  g_assert_cmpint (y->shape[1], ==, 5);
+  g_assert_nonnull (ps_param_get_grad (ps_module_find_param (model (win), "rnn.weight_hh_l1")));
+  g_assert_true (ps_window_select_key (win, "rnn.weight_ih_l0"));
+  shot = shot_name (win, "tiles-rnn-state");
+  ps_test_screenshot (GTK_WIDGET (win), shot);
 }
 
 /* ---- each layer's feature maps after Forward -------------------------------- */
@@ -647,6 +907,7 @@ test_lenet_learns_digits (PsWindowFixture *f, gconstpointer setup)
 static const PsTestWindowSetup lenet = { "lenet", 1024, 700 };
 static const PsTestWindowSetup lenet_large = { "lenet", 1920, 1080 };
 static const PsTestWindowSetup resnet = { "resnet", 1024, 700 };
+static const PsTestWindowSetup charlm = { "charlm", 1024, 700 };
 
 int
 main (int argc, char **argv)
@@ -655,6 +916,10 @@ main (int argc, char **argv)
   gtk_init_check ();
   PS_TEST_WINDOW ("/tiles/conv-kernels-grid", &lenet, test_conv_kernels_grid);
   PS_TEST_WINDOW ("/tiles/rgb-filters", &resnet, test_rgb_filters);
+  PS_TEST_WINDOW ("/tiles/overview-kernels", &lenet, test_overview_kernels);
+  PS_TEST_WINDOW ("/tiles/overview-kernels-large", &lenet_large, test_overview_kernels);
+  PS_TEST_WINDOW ("/tiles/run-heading-tokens", &charlm, test_run_heading_tokens);
+  PS_TEST_WINDOW ("/tiles/rnn-state-window", &lenet, test_rnn_state_window);
   PS_TEST_WINDOW ("/tiles/activations-after-forward", &lenet, test_activations_after_forward);
   PS_TEST_WINDOW ("/tiles/batchnorm-buffers", &resnet, test_batchnorm_buffers);
   PS_TEST_WINDOW ("/tiles/recurrent-gates", &lenet, test_recurrent_gates);
