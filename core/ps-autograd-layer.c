@@ -53,7 +53,8 @@ node_name (const PsLayerOp *op)
     case PS_OP_BATCH_NORM:       return "NativeBatchNormBackward0";
     case PS_OP_LAYER_NORM:       return "NativeLayerNormBackward0";
     case PS_OP_GROUP_NORM:       return "NativeGroupNormBackward0";
-    case PS_OP_DROPOUT:          return "MulBackward0";
+    case PS_OP_DROPOUT:
+    case PS_OP_STOCHASTIC_DEPTH: return "MulBackward0";
     case PS_OP_EMBEDDING:        return "EmbeddingBackward0";
     case PS_OP_SOFTMAX:          return "SoftmaxBackward0";
     case PS_OP_LOG_SOFTMAX:      return "LogSoftmaxBackward0";

@@ -4,7 +4,8 @@
  * (AlexNet, VGG, ResNet, BasicBlock, Bottleneck, SqueezeNet, Fire, DenseNet
  * and its blocks, GoogLeNet with Inception, InceptionAux and BasicConv2d,
  * MobileNetV2, MobileNetV3, MNASNet and their inverted residual blocks,
- * SqueezeExcitation)
+ * SqueezeExcitation, ShuffleNetV2, RegNet, Inception3 and InceptionA to E,
+ * EfficientNet with MBConv, FusedMBConv and StochasticDepth)
  * has no forward of its own in ParamScope: this table is the one place that
  * says what each class's forward() does, as a short program over its
  * children that the tape records.  A container with a forward supplied from
@@ -34,13 +35,15 @@ typedef enum
 {
   PS_BLOCK_CALL,        /* x = child(x); the child must exist */
   PS_BLOCK_CALL_OPT,    /* x = child(x) when the child exists (downsample) */
-  PS_BLOCK_SAVE,        /* s = x */
-  PS_BLOCK_RESTORE,     /* x = s */
+  PS_BLOCK_SAVE,        /* s[arg] = x (two saved registers: an InceptionE branch splits again) */
+  PS_BLOCK_RESTORE,     /* x = s[arg] */
   PS_BLOCK_KEEP,        /* append x to the kept values */
   PS_BLOCK_ADD,         /* x = kept[0] + x (one kept value, then none) */
   PS_BLOCK_RESIDUAL,    /* x = s + x when the container keeps its input's shape by
                            construction (ps_block_keeps_shape: MobileNetV2's
-                           use_res_connect, MNASNet's apply_residual), else x (tables only) */
+                           use_res_connect, MNASNet's apply_residual), else x; with a child,
+                           x = s + child(x) then (EfficientNet's MBConv: its
+                           stochastic_depth runs only there) (tables only) */
   PS_BLOCK_CHILDREN,    /* for every child in order, x = child(x): a subclass of nn.Sequential
                            (Conv2dNormActivation) (tables only) */
   PS_BLOCK_AUX,         /* in training mode, when the child exists: child(x) is an auxiliary
@@ -63,6 +66,13 @@ typedef enum
   PS_BLOCK_TANH,        /* x = torch.tanh(x) (programs only) */
   PS_BLOCK_OUTPUT,      /* x = x[0]: the output of a recurrent layer's (output, h_n) (programs only) */
   PS_BLOCK_RESHAPE,     /* x = x.reshape(-1, cols) (programs only) */
+  PS_BLOCK_CAT_KEPT,    /* the last `arg` kept values replaced by torch.cat(them, 1), kept
+                           (InceptionE's [branch3x3_2a(y), branch3x3_2b(y)]) (tables only) */
+  PS_BLOCK_CHUNK,       /* x = x.chunk(2, dim=1)[arg] (ShuffleNetV2's split) (tables only) */
+  PS_BLOCK_SHUFFLE,     /* x = channel_shuffle(x, arg): x.view(N, g, C / g, H, W)
+                           .transpose(1, 2).reshape(N, C, H, W) (tables only) */
+  PS_BLOCK_DROP_PATH,   /* x = torchvision.ops.stochastic_depth(x, p, mode, training), p and
+                           mode read from the module (StochasticDepth) (tables only) */
   PS_BLOCK_ZEROS,       /* x = torch.zeros(dims): a recurrent layer's initial state made in
                            forward(), its sizes read from other registers' shapes (programs only) */
   PS_BLOCK_CONST,       /* x = a tensor of values made in forward() from constants alone
@@ -74,9 +84,10 @@ typedef enum
 typedef struct
 {
   PsBlockStepKind  kind;
-  const char      *child;   /* CALL, CALL_OPT, AUX */
+  const char      *child;   /* CALL, CALL_OPT, AUX, RESIDUAL */
   double           weight;  /* AUX */
   const PsLayerOp *op;      /* OP */
+  int              arg;     /* SAVE, RESTORE, CAT_KEPT, CHUNK, SHUFFLE */
 } PsBlockStep;
 
 /* The forward of m's class, or NULL when the class is not known. */
@@ -89,7 +100,13 @@ const PsBlockStep *ps_block_forward (PsModule *m, guint *n_steps);
  * 1, and the first one's in_channels is the last one's out_channels. */
 gboolean ps_block_keeps_shape (PsModule *m);
 
-/* Most values kept at once by any known forward (Inception's four branches). */
+/* torchvision's StochasticDepth m as its print shows it ("p=0.0125,
+ * mode=row"): the op that runs it (PS_OP_STOCHASTIC_DEPTH); FALSE when the
+ * text is not of that form. */
+gboolean ps_block_stochastic_depth (PsModule *m, PsLayerOp *op);
+
+/* Most values kept at once by any known forward (Inception's four branches;
+ * InceptionE's: the first, two halves of the second, then the third's). */
 #define PS_BLOCK_MAX_KEPT 4
 /* Most auxiliary outputs of a model (GoogLeNet's two). */
 #define PS_BLOCK_MAX_AUX 2

@@ -107,6 +107,11 @@ ps_data_sample_shape (PsModule *model, int64_t shape[3])
           return 2;
         }
       shape[1] = shape[2] = c == 1 ? 28 : 32;
+      /* torchvision's Inception3 takes 299 x 299 (its weights' crop size): in training its
+       * AuxLogits head pools Mixed_6e's output 5 x 5 and convolves that 5 x 5 again, and
+       * without the head its stem and reductions need 75 x 75 at least */
+      if (g_strcmp0 (ps_module_get_type_name (model), "Inception3") == 0)
+        shape[1] = shape[2] = 299;
       return 3;
     }
   /* a recurrent layer first takes steps of input_size features (not the

@@ -321,14 +321,18 @@ ps_dropout_forward (int64_t n, double p, PsRng *rng, const float *x, float *mask
         y[i] = x[i] * 0.f;
       return;
     }
-  /* noise.bernoulli_(1 - p): u < 1 - p with u from 53 random bits; noise.div_(1 - p) */
-  double keep = 1 - p;
-  float scale = 1.f / (float) keep;
+  ps_bernoulli_mask (n, 1 - p, rng, mask);
   for (int64_t i = 0; i < n; i++)
-    {
-      mask[i] = ps_rng_double (rng) < keep ? scale : 0.f;
-      y[i] = x[i] * mask[i];
-    }
+    y[i] = x[i] * mask[i];
+}
+
+void
+ps_bernoulli_mask (int64_t n, double keep, PsRng *rng, float *mask)
+{
+  /* noise.bernoulli_(keep): u < keep with u from 53 random bits; noise.div_(keep) */
+  float scale = keep > 0 ? 1.f / (float) keep : 1.f;
+  for (int64_t i = 0; i < n; i++)
+    mask[i] = ps_rng_double (rng) < keep ? scale : 0.f;
 }
 
 void

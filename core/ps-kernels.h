@@ -189,6 +189,11 @@ void ps_group_norm_backward (int64_t N, int64_t C, int64_t L, int64_t G, const f
  * `bernoulli_(1 - p)` (non-MKL build) after torch.manual_seed; y = x * mask.
  * p = 1 gives all zeros (no draws), as PyTorch.  Eval mode is the identity. */
 void ps_dropout_forward  (int64_t n, double p, PsRng *rng, const float *x, float *mask, float *y);
+/* The draw itself: mask[i] = 1 / keep where PyTorch's `noise.bernoulli_(keep)` gives 1
+ * (then `noise.div_(keep)` when keep > 0), else 0; n draws from rng whatever keep is.
+ * Dropout's mask (keep = 1 - p) and torchvision's stochastic_depth's (keep = 1 - p, one
+ * value per sample in mode "row", one for the batch in mode "batch"). */
+void ps_bernoulli_mask   (int64_t n, double keep, PsRng *rng, float *mask);
 void ps_dropout_backward (int64_t n, const float *mask, const float *dy, float *dx);
 
 /* idx (n) in [0, num) (checked by the caller)  w (num, D)  ->  y (n, D).

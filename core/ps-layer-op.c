@@ -335,6 +335,15 @@ ps_layer_op_plan (const PsLayerOp *op, PsLayerOpState *st, int ndim, const int64
       save = numel;
       break;
 
+    case PS_OP_STOCHASTIC_DEPTH:
+      /* one draw for each sample ([N, 1, ...]) or one for the batch ([1, ...]) */
+      if (ndim < 1)
+        return fail (error, "StochasticDepth: an input of 0 dimensions has no samples");
+      tmp.outer = op->row ? shape[0] : 1;
+      tmp.inner = tmp.outer > 0 ? numel / tmp.outer : 0;
+      save = tmp.outer;
+      break;
+
     case PS_OP_EMBEDDING:
       if (ndim + 1 > PS_TENSOR_MAX_DIMS)
         return fail (error, "%s: an input of %d dimensions gives an output of more than %d",
@@ -616,6 +625,18 @@ ps_layer_op_forward (const PsLayerOp *op, PsLayerOpState *st, const PsLayerOpIO 
           memcpy (io->y, io->x, (size_t) n * sizeof (float));
         }
       break;
+    case PS_OP_STOCHASTIC_DEPTH:
+      /* torchvision.ops.stochastic_depth: the input itself in eval mode or at p 0 (no
+       * draw), else input * noise, noise broadcast over each sample (or the batch) */
+      if (io->training && op->p > 0)
+        ps_bernoulli_mask (st->outer, 1 - op->p, io->rng, st->save);
+      else
+        for (int64_t i = 0; i < st->outer; i++)
+          st->save[i] = 1.f;
+      for (int64_t o = 0; o < st->outer; o++)
+        for (int64_t i = 0; i < st->inner; i++)
+          io->y[o * st->inner + i] = io->x[o * st->inner + i] * st->save[o];
+      break;
     case PS_OP_EMBEDDING:
       /* the indices arrive as floats holding integers (checked by the caller) */
       for (int64_t i = 0; i < n; i++)
@@ -696,6 +717,12 @@ ps_layer_op_backward (const PsLayerOp *op, PsLayerOpState *st, const PsLayerOpIO
     case PS_OP_DROPOUT:
       if (io->dx)
         ps_dropout_backward (n, st->save, io->dy, io->dx);
+      break;
+    case PS_OP_STOCHASTIC_DEPTH:
+      if (io->dx)
+        for (int64_t o = 0; o < st->outer; o++)
+          for (int64_t i = 0; i < st->inner; i++)
+            io->dx[o * st->inner + i] = io->dy[o * st->inner + i] * st->save[o];
       break;
     case PS_OP_EMBEDDING:
       if (io->dweight)

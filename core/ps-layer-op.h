@@ -49,6 +49,8 @@ typedef enum
   PS_OP_PRELU,
   PS_OP_UNFLATTEN,
   PS_OP_DENSE,             /* Keras' Dense: y = act(x @ kernel + bias), kernel (in, out) */
+  PS_OP_STOCHASTIC_DEPTH,  /* torchvision.ops.StochasticDepth: Dropout's draw for each sample
+                              (mode "row") or the whole batch ("batch"), p */
 } PsLayerOpKind;
 
 typedef struct
@@ -79,6 +81,7 @@ typedef struct
   int64_t       unflat[PS_TENSOR_MAX_DIMS];
   int           unflat_n;
   gboolean      dense_act;     /* Dense: act applies (FALSE: linear) */
+  gboolean      row;           /* StochasticDepth: mode "row" (else "batch") */
 } PsLayerOp;
 
 typedef struct

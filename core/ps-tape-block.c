@@ -314,12 +314,56 @@ ps_tape_forward_block (PsTape *t, Entry *e, const PsTensor *in, GError **error)
         return TRUE;
       memcpy (e->out->data, in->data, (size_t) in->numel * sizeof (float));
       return TRUE;
+    case ENTRY_CHUNK:
+    case ENTRY_SHUFFLE:
+      {
+        /* (N, C, ...) viewed as (N, 2, C / 2, inner) for a chunk, as (N, g, C / g, inner)
+         * transposed to (N, C / g, g, inner) for a shuffle */
+        int64_t parts = e->kind == ENTRY_CHUNK ? 2 : e->arg, C, outer, inner, per;
+        if (ndim < 2)
+          return shape_error (t, e, error, "Dimension out of range (expected to be in range "
+                              "of [%d, %d], but got 1)", -MAX (ndim, 1), MAX (ndim, 1) - 1);
+        C = shape[1];
+        if (e->kind == ENTRY_CHUNK ? C % 2 != 0 : ndim != 4 || C % parts != 0)
+          return shape_error (t, e, error, "%s of a tensor of shape [%" G_GINT64_FORMAT ", %"
+                              G_GINT64_FORMAT ", ...] (%d dimensions): ParamScope records it "
+                              "for a channel count divisible by %" G_GINT64_FORMAT "%s",
+                              e->kind == ENTRY_CHUNK ? "x.chunk(2, dim=1)" : "channel_shuffle",
+                              shape[0], C, ndim, parts,
+                              e->kind == ENTRY_CHUNK ? "" : " and 4 dimensions");
+        per = C / parts;
+        if (e->kind == ENTRY_CHUNK)
+          shape[1] = per;
+        if (!ps_tensor_resize (e->out, ndim, shape))
+          goto oom;
+        if (t->planning)
+          return TRUE;
+        outer = shape[0];
+        inner = C ? in->numel / (outer * C) : 0;
+        for (int64_t o = 0; o < outer; o++)
+          {
+            const float *src = in->data + o * C * inner;
+            float *dst = e->out->data + o * e->out->shape[1] * inner;
+            if (e->kind == ENTRY_CHUNK)
+              memcpy (dst, src + e->arg * per * inner, (size_t) (per * inner) * sizeof (float));
+            else
+              for (int64_t g = 0; g < parts; g++)
+                for (int64_t c = 0; c < per; c++)
+                  memcpy (dst + (c * parts + g) * inner, src + (g * per + c) * inner,
+                          (size_t) inner * sizeof (float));
+          }
+        return TRUE;
+      }
     case ENTRY_OP:
       {
         /* the layer's own kernels, as its module would run them (no parameters) */
         PsLayerOpIO io = { .x = in->data, .training = ps_tape_mode_of (t, e->module), .rng = t->rng };
         g_autoptr (GError) local = NULL;
-        e->op = *e->fop;
+        if (e->fop)
+          e->op = *e->fop;
+        if (e->op.kind == PS_OP_STOCHASTIC_DEPTH && io.training && e->op.p > 0 && t->rng == NULL)
+          return shape_error (t, e, error, "StochasticDepth in training mode needs a random "
+                              "generator");
         if (!ps_layer_op_plan (&e->op, &e->st, ndim, in->shape, &ndim, shape, &local))
           return shape_error (t, e, error, "%s: %s", e->op.name, local->message);
         if (!ps_tensor_resize (e->out, ndim, shape))
@@ -469,6 +513,39 @@ ps_tape_backward_block (PsTape *t, guint idx, GError **error)
           }
         else if (d != g)
           memcpy (d->data, g->data, (size_t) g->numel * sizeof (float));
+        return ps_tape_deliver (t, e->src[0], d, TRUE, error);
+      }
+    case ENTRY_CHUNK:
+    case ENTRY_SHUFFLE:
+      {
+        /* the forward's copies the other way; a chunk's other half gets zeros */
+        const PsTensor *in;
+        PsTensor *d;
+        int64_t C, outer, inner, parts = e->kind == ENTRY_CHUNK ? 2 : e->arg, per;
+        if (e->src[0] < 0)
+          return TRUE;
+        if ((d = grad_copy (&e->dx, e->src[0], t, NULL, error)) == NULL)
+          return FALSE;
+        in = ps_tape_in_of (t, e->src[0]);
+        C = in->shape[1];
+        outer = in->shape[0];
+        inner = C && outer ? in->numel / (outer * C) : 0;
+        per = C / parts;
+        for (int64_t o = 0; o < outer; o++)
+          {
+            float *dst = d->data + o * C * inner;
+            const float *src = g->data + o * e->out->shape[1] * inner;
+            if (e->kind == ENTRY_CHUNK)
+              {
+                memset (dst, 0, (size_t) (C * inner) * sizeof (float));
+                memcpy (dst + e->arg * per * inner, src, (size_t) (per * inner) * sizeof (float));
+              }
+            else
+              for (int64_t gi = 0; gi < parts; gi++)
+                for (int64_t c = 0; c < per; c++)
+                  memcpy (dst + (gi * per + c) * inner, src + (c * parts + gi) * inner,
+                          (size_t) inner * sizeof (float));
+          }
         return ps_tape_deliver (t, e->src[0], d, TRUE, error);
       }
     case ENTRY_MEAN:

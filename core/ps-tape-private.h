@@ -50,6 +50,8 @@ typedef enum
   ENTRY_RESHAPE,          /* x.reshape(-1, cols) */
   ENTRY_OP,               /* a functional layer call of a known forward (fop: op, st) */
   ENTRY_SCALE,            /* in * in2, in (N, C, 1, ...) scaling each channel of in2 */
+  ENTRY_CHUNK,            /* in.chunk(2, dim=1)[arg] */
+  ENTRY_SHUFFLE,          /* channel_shuffle(in, arg groups) */
   ENTRY_ZEROS,            /* torch.zeros(sizes) made in a recorded forward (no input) */
   ENTRY_CONST,            /* values made in a recorded forward from constants (no input) */
   ENTRY_PARAM,            /* a parameter read in a recorded forward (w; no input) */
@@ -64,12 +66,14 @@ typedef struct
   int       n_src;
   int       fanout;       /* entries (and the loss, for the last) that read this output */
   const char *missing;    /* ENTRY_MISSING: the child's name (static) */
+  int64_t   arg;          /* ENTRY_CHUNK: which half; ENTRY_SHUFFLE: groups */
   int64_t   cols;         /* ENTRY_RESHAPE (0: the size zdims[0] gives, at forward) */
   int       zndim;        /* ENTRY_ZEROS: its rank and sizes; ENTRY_RESHAPE: 1 with cols 0 */
   PsBlockDim zdims[4];    /* reg: the entry whose output's shape gives it (-1 the input),
                            * -2 when size is the size */
   PsTensor *cval;         /* ENTRY_CONST: the values (a reference) */
-  const PsLayerOp *fop;   /* ENTRY_OP: what it calls (static, from the table) */
+  const PsLayerOp *fop;   /* ENTRY_OP: what it calls (static, from the table; NULL: op as
+                           * the walk wrote it, a StochasticDepth's) */
   PsTensor *g;            /* in backward: dL/d(out) once every reader has delivered it */
   gboolean  g_owned;      /* g is a tape buffer this entry may overwrite */
   PsTensor *acc;          /* fanout > 1: the sum of the readers' gradients */

@@ -307,6 +307,10 @@ walk_program (Walk *w, PsModule *m, const PsBlockProgram *p, int in)
         case PS_BLOCK_AUX:
         case PS_BLOCK_OP:
         case PS_BLOCK_SCALE:
+        case PS_BLOCK_CAT_KEPT:
+        case PS_BLOCK_CHUNK:
+        case PS_BLOCK_SHUFFLE:
+        case PS_BLOCK_DROP_PATH:
           g_assert_not_reached ();
         case PS_BLOCK_OUTPUT:
           reg[k + 1] = emit (w, ENTRY_OUTPUT, m, src, 1, NULL);
@@ -334,7 +338,7 @@ walk (Walk *w, PsModule *m, int in)
 {
   guint n_steps;
   const PsBlockStep *steps;
-  int x = in, s = in, kept[PS_BLOCK_MAX_KEPT], n_kept = 0;
+  int x = in, s[2] = { in, in }, kept[PS_BLOCK_MAX_KEPT], n_kept = 0;
 
   if (ps_module_get_kind (m) == PS_MODULE_SEQUENTIAL
       || (ps_module_is_keras (m) && ps_module_get_kind (m) == PS_MODULE_CONTAINER))
@@ -366,10 +370,10 @@ walk (Walk *w, PsModule *m, int in)
           }
           break;
         case PS_BLOCK_SAVE:
-          s = x;
+          s[st->arg] = x;
           break;
         case PS_BLOCK_RESTORE:
-          x = s;
+          x = s[st->arg];
           break;
         case PS_BLOCK_KEEP:
           g_assert (n_kept < PS_BLOCK_MAX_KEPT);
@@ -388,12 +392,45 @@ walk (Walk *w, PsModule *m, int in)
           x = emit (w, ENTRY_CAT, m, kept, n_kept, NULL);
           n_kept = 0;
           break;
+        case PS_BLOCK_CAT_KEPT:
+          g_assert (st->arg >= 2 && st->arg <= n_kept);
+          n_kept -= st->arg;
+          kept[n_kept] = emit (w, ENTRY_CAT, m, kept + n_kept, st->arg, NULL);
+          n_kept++;
+          break;
         case PS_BLOCK_RESIDUAL:
           if (ps_block_keeps_shape (m))
             {
-              int src[2] = { s, x };
+              PsModule *c = st->child ? ps_module_get_child_named (m, st->child) : NULL;
+              int src[2];
+              if (c)
+                x = walk (w, c, x);
+              src[0] = s[0];
+              src[1] = x;
               x = emit (w, ENTRY_ADD, m, src, 2, NULL);
             }
+          break;
+        case PS_BLOCK_CHUNK:
+        case PS_BLOCK_SHUFFLE:
+          x = emit (w, st->kind == PS_BLOCK_CHUNK ? ENTRY_CHUNK : ENTRY_SHUFFLE, m, &x, 1, NULL);
+          if (w->mode == WALK_ASSIGN)
+            w->t->pool[x].arg = st->arg;
+          break;
+        case PS_BLOCK_DROP_PATH:
+          {
+            PsLayerOp op;
+            if (!ps_block_stochastic_depth (m, &op))
+              {
+                x = emit (w, ENTRY_MISSING, m, &x, 1, "p");   /* its print does not show it */
+                break;
+              }
+            x = emit (w, ENTRY_OP, m, &x, 1, NULL);
+            if (w->mode == WALK_ASSIGN)
+              {
+                w->t->pool[x].fop = NULL;
+                w->t->pool[x].op = op;
+              }
+          }
           break;
         case PS_BLOCK_CHILDREN:
           for (guint i = 0; i < ps_module_get_n_children (m); i++)

@@ -958,6 +958,15 @@ static const struct
   { "kernels/tape/googlenet_tiny.repr.txt", "aux1.conv.bn.running_var" },
   /* SqueezeExcitation, Hardswish, Hardsigmoid */
   { "kernels/tape/mobilenet_v3_small.repr.txt", "features.12.1.running_var" },
+  /* ShuffleNetV2's chunk, cat and channel shuffle */
+  { "kernels/tape/shufflenet_v2_x0_5.repr.txt", "stage4.3.branch2.6.running_var" },
+  /* RegNetY: grouped convolutions, squeeze-excitation, residuals with and without proj */
+  { "kernels/tape/regnet_y_400mf.repr.txt", "trunk_output.block4.block4-5.f.c.1.running_var" },
+  /* MBConv, SiLU, StochasticDepth's and Dropout's masks from the run's generator */
+  { "kernels/tape/efficientnet_b0.repr.txt", "features.8.1.running_var" },
+  /* Inception3's classes, narrowed (the panel's images are 299 x 299 for Inception3):
+   * the loss adds 0.4 times the AuxLogits head's */
+  { "kernels/tape/inception3_tiny.repr.txt", "AuxLogits.conv0.bn.running_var" },
 };
 
 static void
