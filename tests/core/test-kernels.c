@@ -1742,8 +1742,11 @@ static const TorchvisionModel torchvision_models[] = {
    * by rounding already); the narrowed models of tape-layers train.  ShuffleNetV2's
    * chunk and channel shuffle: every gradient within 2.7e-3 of the largest */
   { "shufflenet_v2_x0_5", NULL, 3e-3, 0 },
-  /* RegNetY: squeeze-excitation, grouped convolutions; 1e-4 */
-  { "regnet_y_400mf", NULL, 3e-4, 0 },
+  /* RegNetY: squeeze-excitation, grouped convolutions.  ReLUs near zero flip with
+   * the products' summation order: with OpenBLAS's Prescott kernels every kept
+   * gradient agreed within 1e-4 of the largest, with its SkylakeX kernels (chosen on
+   * these processors since) an SE weight's gradient is 3.3e-4 off; 1e-3 */
+  { "regnet_y_400mf", NULL, 1e-3, 0 },
   /* EfficientNet in training: stochastic depth and Dropout with PyTorch's masks; 1e-4 */
   { "efficientnet_b0", NULL, 3e-4, 0 },
   /* Inception3 without its AuxLogits head (which takes 299 x 299 inputs in training:
