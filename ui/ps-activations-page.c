@@ -304,11 +304,49 @@ ps_activations_page_class_init (PsActivationsPageClass *klass)
   gtk_widget_class_bind_template_callback (wc, on_sample_changed);
 }
 
+/* The drop-down's items: a label each; on the button (the chosen layer) it
+ * ellipsizes, so a long name ("1  rnn · GRU  [16, 32]") never makes the
+ * page, and with it the centre's notebook, wider than the centre; the
+ * list that opens shows every name whole. */
+static void
+setup_layer_item (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer ellipsize)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (GPOINTER_TO_INT (ellipsize))
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_layer_item (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GtkStringObject *s = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), gtk_string_object_get_string (s));
+}
+
+static GtkListItemFactory *
+layer_factory (gboolean ellipsize)
+{
+  GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (f, "setup", G_CALLBACK (setup_layer_item), GINT_TO_POINTER (ellipsize));
+  g_signal_connect (f, "bind", G_CALLBACK (bind_layer_item), NULL);
+  return f;
+}
+
 static void
 ps_activations_page_init (PsActivationsPage *page)
 {
+  g_autoptr (GtkListItemFactory) button = layer_factory (TRUE);
+  g_autoptr (GtkListItemFactory) list = layer_factory (FALSE);
+
   page->modules = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (page));
+  gtk_drop_down_set_factory (GTK_DROP_DOWN (page->layer_dropdown), button);
+  gtk_drop_down_set_list_factory (GTK_DROP_DOWN (page->layer_dropdown), list);
   gtk_stack_set_visible_child (GTK_STACK (page->stack), page->empty);
 }
 

@@ -82,8 +82,9 @@ static gboolean
 fit (PsWindow *win, gboolean by_size)
 {
   int avail = gtk_widget_get_width (win->outer_paned);
+  int center_min = min_width (win->center);
   /* the centre wants more than its minimum: the heatmaps are what the room looks at */
-  int center = MAX (min_width (win->center), avail * 42 / 100);
+  int center = MAX (center_min, avail * 42 / 100);
   int tree = min_width (win->tree) + HANDLE_PX, panel = min_width (win->panels) + HANDLE_PX;
   gboolean tree_was = win->tree_shown, panel_was = win->panel_shown;
   gboolean docked_was = win->panel_docked;
@@ -134,6 +135,7 @@ fit (PsWindow *win, gboolean by_size)
   win->fit_width = avail;
   win->fit_panel_min = panel - HANDLE_PX;
   win->fit_tree_min = tree - HANDLE_PX;
+  win->fit_center_min = center_min;
   if (tree_was != win->tree_shown)
     g_object_notify (G_OBJECT (win), "tree-shown");
   if (panel_was != win->panel_shown)
@@ -146,14 +148,17 @@ fit (PsWindow *win, gboolean by_size)
 static GtkWidgetClass *window_parent_class;
 
 /* The width changed, or the side panel's content grew or shrank (a longer
- * line in a page, a wider page shown), or the tree's (a wider row shown):
- * what fits may have changed. */
+ * line in a page, a wider page shown), or the tree's (a wider row shown),
+ * or the centre's (a model's page of its own): what fits may have changed.
+ * A centre left narrower than its minimum would be cut off at its left by
+ * its paned, not squeezed. */
 static gboolean
 needs_refit (PsWindow *win)
 {
   return gtk_widget_get_width (win->outer_paned) != win->fit_width
          || min_width (win->panels) != win->fit_panel_min
-         || (win->tree_shown && min_width (win->tree) != win->fit_tree_min);
+         || (win->tree_shown && min_width (win->tree) != win->fit_tree_min)
+         || min_width (win->center) != win->fit_center_min;
 }
 
 /* A popover below w that is open. */
@@ -315,7 +320,7 @@ apply_scale (PsWindow *win)
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.scale-down", win->scale_step > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (win), "win.scale-reset", win->scale_step != SCALE_NORMAL);
   /* what fits changed with the font */
-  win->fit_width = win->fit_panel_min = win->fit_tree_min = -1;
+  win->fit_width = win->fit_panel_min = win->fit_tree_min = win->fit_center_min = -1;
   gtk_widget_queue_resize (GTK_WIDGET (win));
   g_object_notify (G_OBJECT (win), "font-scale");
 }
@@ -420,7 +425,7 @@ ps_window_layout_init (PsWindow *win)
   win->tree_shown = win->panel_shown = TRUE;
   win->panel_docked = TRUE;
   win->scale_step = SCALE_NORMAL;
-  win->fit_width = win->tree_width = win->fit_panel_min = win->fit_tree_min = -1;
+  win->fit_width = win->tree_width = win->fit_panel_min = win->fit_tree_min = win->fit_center_min = -1;
 
   win->panel_sheet = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_halign (win->panel_sheet, GTK_ALIGN_END);

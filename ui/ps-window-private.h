@@ -54,6 +54,7 @@ struct _PsWindow
   int             fit_width;      /* the width the layout was last fitted to */
   int             fit_panel_min;  /* and the side panel's minimum width then */
   int             fit_tree_min;   /* and the tree's (its widest row shown) */
+  int             fit_center_min; /* and the centre's (a page of its notebook grew) */
   guint           refit_id;       /* an idle that refits after a size change (a timeout
                                    * while a button is held: ps-window-layout.c) */
   int             tree_width;     /* the tree's width as last set by the fit */

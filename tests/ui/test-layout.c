@@ -4,6 +4,9 @@
  * with its toggle, long output never widens the window */
 #include "ps-ui-test-util.h"
 #include "ps-application.h"
+#include "ps-matrix-view.h"
+#include "ps-overview.h"
+#include "../core/ps-test-util.h"
 
 #include <string.h>
 
@@ -543,6 +546,131 @@ test_every_example (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Every label below w, and every heatmap (which draws its own labels: a
+ * recurrent weight's gates, the Overview's row names), lies within the
+ * centre's share of the inner paned, [0, room); the first that does not is
+ * named.  (A paned cuts a child narrower than its minimum off at the left:
+ * "Values" read "es", the Overview's "linear" read "ar".) */
+static void
+assert_inside_centre (GtkWidget *paned, int room, GtkWidget *w, char **culprit)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c && *culprit == NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      graphene_rect_t b;
+
+      if (!gtk_widget_get_mapped (c))
+        continue;
+      g_assert_true (gtk_widget_compute_bounds (c, paned, &b));
+      if ((GTK_IS_LABEL (c) || PS_IS_MATRIX_VIEW (c) || PS_IS_OVERVIEW (c))
+          && (b.origin.x < 0 || b.origin.x + b.size.width > room + 0.5))
+        *culprit = g_strdup_printf ("%s%s%s%s at x %.0f, %.0f px wide, outside the centre's %d px",
+                                    widget_path (c), GTK_IS_LABEL (c) ? " “" : "",
+                                    GTK_IS_LABEL (c) ? gtk_label_get_text (GTK_LABEL (c)) : "",
+                                    GTK_IS_LABEL (c) ? "”" : "", b.origin.x, b.size.width, room);
+      else if (!GTK_IS_VIEWPORT (c))
+        assert_inside_centre (paned, room, c, culprit);
+    }
+}
+
+/* The centre at size s: nothing of it outside its share of the window,
+ * nothing cut anywhere. */
+static void
+assert_centre_inside (PsWindow *win, const Size *s)
+{
+  GtkWidget *paned = ps_test_window_child (win, "inner_paned");
+  GtkWidget *dock = gtk_paned_get_end_child (GTK_PANED (paned));
+  GtkWidget *centre = ps_test_window_child (win, "center_overlay");
+  char *culprit = NULL;
+  int min_w, room;
+
+  for (int k = 0; k < 4; k++)
+    ps_test_wait_frame (GTK_WIDGET (win));
+  /* the side panel docked takes the paned's right, past its divider */
+  room = dock && gtk_widget_get_visible (dock) ? gtk_paned_get_position (GTK_PANED (paned))
+                                                : gtk_widget_get_width (paned);
+  gtk_widget_measure (ps_test_window_child (win, "center"), GTK_ORIENTATION_HORIZONTAL, -1, &min_w,
+                      NULL, NULL, NULL);
+  g_test_message ("%d×%d: the centre's room %d px, its content's minimum %d, the tree %d, "
+                  "the side panel %s", s->width, s->height, room, min_w,
+                  gtk_widget_get_width (ps_test_window_child (win, "tree")),
+                  gtk_widget_get_visible (dock) ? "docked" : "folded");
+  assert_inside_centre (paned, room, centre, &culprit);
+  if (culprit)
+    g_error ("%d×%d: %s", s->width, s->height, culprit);
+  assert_fits (win, s);
+}
+
+/* A recurrent model (d2l's RNN: a GRU of two layers and a Linear) after
+ * Forward and Backward, its first GRU weight selected (drawn split into
+ * its gates r, z, n) at a projector's 1024×700 with the tree and the side
+ * panel shown, then at 800×600: the centre pane's labels, heatmaps and the
+ * Overview's rows all lie inside it ("Values" was cut to "es", the
+ * Overview's "linear" to "ar"). */
+static void
+test_recurrent_centre (void)
+{
+  static const Size sizes_here[] = { { 1024, 700 }, { 800, 600 } };
+  g_autofree char *path = ps_test_fixture ("kernels/tape/d2l_rnn.py");
+  const char *language = g_getenv ("LANGUAGE");
+  g_autofree char *lang = g_strdup_printf ("%s%s", language && *language ? "-" : "",
+                                           language ? language : "");
+  g_autoptr (GError) error = NULL;
+  PsWindow *win;
+
+  if (ps_test_skip_without_display ())
+    return;
+  win = ps_test_open_example ("mlp", sizes_here[0].width, sizes_here[0].height);
+  g_assert_true (ps_window_open_model (win, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.forward", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.backward", NULL));
+  g_assert_true (ps_window_select_key (win, "rnn.weight_ih_l0"));
+  g_assert_true (shown (win, "panel-shown"));
+  g_assert_true (shown (win, "tree-shown"));
+  for (guint i = 0; i < G_N_ELEMENTS (sizes_here); i++)
+    {
+      const Size *s = &sizes_here[i];
+      g_autofree char *shot = g_strdup_printf ("layout-rnn-%dx%d%s.png", s->width, s->height, lang);
+
+      gtk_window_set_default_size (GTK_WINDOW (win), s->width, s->height);
+      assert_centre_inside (win, s);
+      ps_test_screenshot (GTK_WIDGET (win), shot);
+      if (i == 0)
+        {
+          /* the Activations page names the chosen layer on its drop-down,
+           * "1  rnn · GRU  [16, 32]", cut short with an ellipsis, not the centre */
+          g_autofree char *act = g_strdup_printf ("layout-rnn-activations%s.png", lang);
+          g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "activations"));
+          assert_centre_inside (win, s);
+          ps_test_screenshot (GTK_WIDGET (win), act);
+          g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-view", "s", "overview"));
+        }
+    }
+  /* at 800×600 the side panel is a sheet over the centre: shown, still nothing cut */
+  if (!shown (win, "panel-shown"))
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.show-side-panel", NULL));
+  assert_fits (win, &sizes_here[1]);
+  /* shown, back at 1024×700, a page of the centre's notebook grows wider than the
+   * centre's room beside the docked panel: the panel folds away rather than
+   * the paned cutting the centre off at its left; narrow again, it docks */
+  gtk_window_set_default_size (GTK_WINDOW (win), sizes_here[0].width, sizes_here[0].height);
+  assert_centre_inside (win, &sizes_here[0]);
+  g_assert_true (shown (win, "panel-shown"));
+  {
+    GtkWidget *page = ps_test_window_child (win, "activations_page");
+    int room = gtk_paned_get_position (GTK_PANED (ps_test_window_child (win, "inner_paned")));
+
+    gtk_widget_set_size_request (page, room + 40, -1);
+    assert_centre_inside (win, &sizes_here[0]);
+    g_assert_false (shown (win, "panel-shown"));
+    gtk_widget_set_size_request (page, -1, -1);
+    assert_centre_inside (win, &sizes_here[0]);
+    g_assert_true (shown (win, "panel-shown"));
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* The README's pictures, in the language of LANG (build/tests/readme-*.png):
  * the lesson's MLP after Backward at a projector's 1024×700, plainly and in
  * Presentation Mode. */
@@ -588,5 +716,6 @@ main (int argc, char **argv)
   g_test_add_func ("/layout/presentation", test_presentation);
   g_test_add_func ("/layout/readme-screenshots", test_readme_screenshots);
   g_test_add_func ("/layout/every-example", test_every_example);
+  g_test_add_func ("/layout/recurrent-centre", test_recurrent_centre);
   return g_test_run ();
 }
