@@ -24,6 +24,21 @@
 
 /* ---- PsRunController ------------------------------------------------------------ */
 
+/* What generated data is made from: equal keys, equal bytes.  A teacher is
+ * made from the network's structure (model_no: the networks so far). */
+typedef struct
+{
+  PsRunData   data;
+  int         samples, seed;
+  PsLossKind  loss;
+  int         dims;
+  int64_t     sample[3], in, out, tokens;
+  guint       model_no;
+} DataKey;
+
+/* What to do once the worker has made the data. */
+typedef enum { THEN_NOTHING, THEN_RUN, THEN_STEP } Then;
+
 struct _PsRunController
 {
   GObject     parent_instance;
@@ -65,6 +80,13 @@ struct _PsRunController
   gint64      accuracy_time;    /* when it was last computed */
   guint64     accuracy_step;
   PsTensor   *data_x, *data_t;  /* the run's data (the trainer's own copies are private) */
+  PsTensor   *made_x, *made_t;  /* the data made last, kept across new runs while */
+  DataKey     made_key;         /* what it is made from is unchanged */
+  guint       model_no;
+  guint       n_made;           /* data sets generated so far */
+  GCancellable *making;         /* a worker making data for the next run, then: */
+  Then        then;
+  guint64     then_steps;
   gboolean    active;           /* a run begun by run() that finish_run() has not closed:
                                  * running until then, even when the worker has already
                                  * ended it (its last steps wait for the next tick) */
@@ -277,9 +299,73 @@ drop_trainer (PsRunController *run, gboolean keep_curve)
   set_log_changed (run);
 }
 
+/* Data of more floats than this (input and target) is made in a worker:
+ * 8,192 digits take a second or more.  Less is made at once. */
+#define SYNC_DATA_FLOATS (1 << 20)
+
+static void
+data_key (PsRunController *run, PsLossKind loss, DataKey *k)
+{
+  PsModule *m = ps_document_get_model (run->doc);
+
+  memset (k, 0, sizeof *k);
+  k->data = run->data;
+  k->samples = run->samples;
+  k->seed = run->data_seed;
+  k->loss = loss;
+  k->dims = ps_data_sample_shape (m, k->sample);
+  k->in = ps_module_input_width (m);
+  k->out = ps_module_output_width (m);
+  k->tokens = ps_data_input_tokens (m);
+  k->model_no = run->data == PS_RUN_DATA_TEACHER ? run->model_no : 0;
+}
+
+static gboolean
+data_is_made (PsRunController *run, const DataKey *k)
+{
+  return run->made_x != NULL && memcmp (k, &run->made_key, sizeof *k) == 0;
+}
+
+/* Whether the data is too large to make on this thread. */
+static gboolean
+data_is_large (const DataKey *k)
+{
+  double per_sample = (double) k->out;
+
+  if (k->data == PS_RUN_DATA_FILE)
+    return FALSE;
+  if (k->data == PS_RUN_DATA_CHARS)
+    per_sample = 16.0 * (1 + (double) k->out);      /* 16 tokens, a one-hot target each */
+  else if (k->dims > 1)
+    per_sample += (double) k->sample[0] * (double) k->sample[1] * (double) MAX (k->sample[2], 1);
+  else
+    per_sample += (double) k->in;
+  return per_sample * k->samples > SYNC_DATA_FLOATS;
+}
+
+static void
+keep_made (PsRunController *run, const DataKey *k, PsTensor *x, PsTensor *t)
+{
+  g_clear_pointer (&run->made_x, ps_tensor_unref);
+  g_clear_pointer (&run->made_t, ps_tensor_unref);
+  run->made_x = ps_tensor_ref (x);
+  run->made_t = t ? ps_tensor_ref (t) : NULL;
+  run->made_key = *k;
+  run->n_made++;
+}
+
+static void
+drop_made (PsRunController *run)
+{
+  g_clear_pointer (&run->made_x, ps_tensor_unref);
+  g_clear_pointer (&run->made_t, ps_tensor_unref);
+}
+
 static gboolean
 make_data (PsRunController *run, PsLossKind loss, PsTensor **x, PsTensor **t, GError **error)
 {
+  DataKey k;
+
   if (run->data == PS_RUN_DATA_FILE)
     {
       if (run->file_x == NULL)
@@ -292,8 +378,159 @@ make_data (PsRunController *run, PsLossKind loss, PsTensor **x, PsTensor **t, GE
       *t = run->file_t && loss != PS_LOSS_SUM ? ps_tensor_ref (run->file_t) : NULL;
       return TRUE;
     }
-  return ps_data_generate ((PsDataKind) run->data, ps_document_get_model (run->doc),
-                           run->samples, (guint64) run->data_seed, loss, x, t, error);
+  data_key (run, loss, &k);
+  if (!data_is_made (run, &k))
+    {
+      g_autoptr (PsTensor) mx = NULL;
+      g_autoptr (PsTensor) mt = NULL;
+      if (!ps_data_generate ((PsDataKind) run->data, ps_document_get_model (run->doc),
+                             run->samples, (guint64) run->data_seed, loss, &mx, &mt, error))
+        return FALSE;
+      keep_made (run, &k, mx, mt);
+    }
+  *x = ps_tensor_ref (run->made_x);
+  *t = run->made_t ? ps_tensor_ref (run->made_t) : NULL;
+  return TRUE;
+}
+
+/* ---- making the data in a worker ---------------------------------------------- */
+
+/* All the worker reads: the key and a copy of the network (the teacher's
+ * structure, the shapes), never the document's. */
+typedef struct
+{
+  DataKey   key;
+  PsModule *model;
+  PsTensor *x, *t;
+} DataJob;
+
+static gint n_jobs;             /* jobs not yet handed back to the main loop, of every controller */
+
+static void
+data_job_free (gpointer data)
+{
+  DataJob *job = data;
+  g_clear_pointer (&job->model, ps_module_unref);
+  g_clear_pointer (&job->x, ps_tensor_unref);
+  g_clear_pointer (&job->t, ps_tensor_unref);
+  g_free (job);
+}
+
+static void
+make_data_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  DataJob *job = task_data;
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (ps_data_generate ((PsDataKind) job->key.data, job->model, job->key.samples,
+                        (guint64) job->key.seed, job->key.loss, &job->x, &job->t, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+cancel_making (PsRunController *run)
+{
+  if (run->making == NULL)
+    return;
+  g_cancellable_cancel (run->making);
+  g_clear_object (&run->making);
+  run->then = THEN_NOTHING;
+}
+
+static gboolean start_making (PsRunController *run, Then then, guint64 n_steps);
+
+/* Back on this thread.  run is alive unless the job was cancelled: every
+ * change that abandons it (a setting, Pause, Reset, a new network, the
+ * controller's end) cancels it first. */
+static void
+on_data_made (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GTask *task = G_TASK (result);
+  DataJob *job = g_task_get_task_data (task);
+  PsRunController *run = data;
+  g_autoptr (GError) error = NULL;
+  Then then;
+  guint64 steps;
+
+  g_atomic_int_add (&n_jobs, -1);
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    return;
+  then = run->then;
+  steps = run->then_steps;
+  run->then = THEN_NOTHING;
+  g_clear_object (&run->making);
+  if (!g_task_propagate_boolean (task, &error))
+    set_error (run, error->message);
+  else
+    {
+      keep_made (run, &job->key, job->x, job->t);
+      /* the network's shape or structure changed meanwhile: made again */
+      if (then != THEN_NOTHING && start_making (run, then, steps))
+        return;
+      if (then == THEN_RUN)
+        ps_run_controller_run (run, steps, NULL);       /* "error" says why not */
+      else if (then == THEN_STEP)
+        ps_run_controller_step (run, NULL);
+    }
+  update_state (run);
+}
+
+/* When the next run needs data that is neither made nor small: a worker
+ * makes it, and then runs (or steps).  FALSE: nothing to wait for. */
+static gboolean
+start_making (PsRunController *run, Then then, guint64 n_steps)
+{
+  PsTrainConfig c;
+  DataKey k;
+  DataJob *job;
+  GTask *task;
+
+  if ((run->trainer && !run->dirty) || run->data == PS_RUN_DATA_FILE
+      || ps_document_get_busy (run->doc) || !read_config (run, &c, NULL))
+    return FALSE;               /* nothing to make, or refused as before */
+  data_key (run, c.loss, &k);
+  if (data_is_made (run, &k) || !data_is_large (&k)
+      || !ps_data_fits ((PsDataKind) run->data, ps_document_get_model (run->doc)))
+    return FALSE;
+  job = g_new0 (DataJob, 1);
+  job->key = k;
+  job->model = ps_module_clone (ps_document_get_model (run->doc), NULL);
+  run->making = g_cancellable_new ();
+  run->then = then;
+  run->then_steps = n_steps;
+  task = g_task_new (NULL, run->making, on_data_made, run);
+  g_task_set_source_tag (task, start_making);
+  g_task_set_task_data (task, job, data_job_free);
+  g_atomic_int_add (&n_jobs, 1);
+  g_task_run_in_thread (task, make_data_thread);
+  g_object_unref (task);
+  set_error (run, NULL);
+  update_state (run);
+  return TRUE;
+}
+
+gboolean
+ps_run_controller_is_making_data (PsRunController *run)
+{
+  g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
+  return run->making != NULL;
+}
+
+guint
+ps_run_controller_get_n_made (PsRunController *run)
+{
+  g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), 0);
+  return run->n_made;
+}
+
+guint
+ps_run_controller_n_data_workers (void)
+{
+  return (guint) g_atomic_int_get (&n_jobs);
 }
 
 static gboolean
@@ -574,7 +811,7 @@ gboolean
 ps_run_controller_is_running (PsRunController *run)
 {
   g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
-  return run->active;
+  return run->active || run->making != NULL;
 }
 
 static gboolean
@@ -607,7 +844,7 @@ ps_run_controller_run (PsRunController *run, guint64 n_steps, GError **error)
 
   g_return_val_if_fail (PS_IS_RUN_CONTROLLER (run), FALSE);
 
-  if (ps_run_controller_is_running (run))
+  if (ps_run_controller_is_running (run) || start_making (run, THEN_RUN, n_steps))
     return TRUE;
   if (!begin_run (run, error))
     return FALSE;
@@ -636,7 +873,13 @@ ps_run_controller_pause (PsRunController *run)
 {
   g_return_if_fail (PS_IS_RUN_CONTROLLER (run));
 
-  if (!ps_run_controller_is_running (run))
+  if (run->making)
+    {
+      cancel_making (run);
+      update_state (run);
+      return;
+    }
+  if (!run->active)
     return;
   ps_trainer_pause (run->trainer);
   finish_run (run);
@@ -654,6 +897,8 @@ ps_run_controller_step (PsRunController *run, GError **error)
       g_set_error_literal (&local, PS_ERROR, PS_ERROR_VALUE, _("Training is running: pause it first"));
       return refuse (run, local, error);
     }
+  if (start_making (run, THEN_STEP, 1))
+    return TRUE;
   if (!begin_run (run, error))
     return FALSE;
   if (!ps_trainer_step (run->trainer, 1, &local))
@@ -671,9 +916,9 @@ ps_run_controller_reset (PsRunController *run)
 {
   g_return_if_fail (PS_IS_RUN_CONTROLLER (run));
 
+  ps_run_controller_pause (run);        /* or stop making data */
   if (run->trainer == NULL)
     return;
-  ps_run_controller_pause (run);
   keep_curve_as_previous (run);
   ps_document_begin_change (run->doc);
   ps_trainer_reset (run->trainer);
@@ -911,8 +1156,11 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   PsModule *m = ps_document_get_model (doc);
   PsOptimConfig o;
 
-  /* a new network: the old run and its snapshots do not apply */
-  if (ps_run_controller_is_running (run))
+  /* a new network: the old run, its data and its snapshots do not apply */
+  cancel_making (run);
+  drop_made (run);
+  run->model_no++;
+  if (run->active)
     ps_trainer_pause (run->trainer);
   run->active = FALSE;
   stop_ticks (run);
@@ -958,12 +1206,19 @@ on_model_replaced (PsDocument *doc, PsRunController *run)
   g_object_notify_by_pspec (G_OBJECT (run), properties[PROP_FAULT]);
 }
 
+/* Layers added or removed: a teacher made before is another network's. */
+static void
+on_structure_changed (PsDocument *doc, PsRunController *run)
+{
+  run->model_no++;
+}
+
 /* Undo or redo moved the network to another state: the next Run is a new
  * run from there (the optimizer's state belonged to the old one). */
 static void
 on_history_moved (PsDocument *doc, PsRunController *run)
 {
-  if (run->trainer && !ps_run_controller_is_running (run))
+  if (run->trainer && !run->active)
     set_dirty (run, TRUE);
 }
 
@@ -1024,6 +1279,12 @@ set_setting (PsRunController *run, guint id, const GValue *value)
     {
       g_object_notify_by_pspec (G_OBJECT (run), properties[id]);
       set_dirty (run, TRUE);
+      if (run->making)
+        {
+          /* the data being made is not the next run's any more */
+          cancel_making (run);
+          update_state (run);
+        }
     }
 }
 
@@ -1081,6 +1342,7 @@ ps_run_controller_dispose (GObject *object)
 {
   PsRunController *run = PS_RUN_CONTROLLER (object);
 
+  cancel_making (run);
   stop_ticks (run);
   if (run->trainer)
     {
@@ -1111,6 +1373,7 @@ ps_run_controller_finalize (GObject *object)
   g_clear_pointer (&run->file_t, ps_tensor_unref);
   g_clear_pointer (&run->data_x, ps_tensor_unref);
   g_clear_pointer (&run->data_t, ps_tensor_unref);
+  drop_made (run);
   g_free (run->file_name);
   g_free (run->eps);
   g_free (run->error);
@@ -1201,6 +1464,7 @@ ps_run_controller_new (PsDocument *doc)
   run->doc = g_object_ref (doc);
   g_signal_connect (doc, "model-replaced", G_CALLBACK (on_model_replaced), run);
   g_signal_connect (doc, "history-moved", G_CALLBACK (on_history_moved), run);
+  g_signal_connect (doc, "structure-changed", G_CALLBACK (on_structure_changed), run);
   g_signal_connect_swapped (doc, "notify::history-limit", G_CALLBACK (trim_snapshots), run);
   return run;
 }

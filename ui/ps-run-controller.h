@@ -26,7 +26,8 @@
  *   when a run starts), "snapshot-every" (uint, 0: never), and "speed" (double
  *   steps/s, 0: flat out; takes effect at once, even while running).
  * State (read-only):
- *   "running", "can-run" (a Run or Step can start: nothing is running),
+ *   "running" (also while the run's data is being made), "can-run" (a Run
+ *   or Step can start: nothing is running),
  *   "can-reset" (there is a run to reset), "new-run" (the next Run starts a
  *   new run: none yet, or settings changed), "step" and "loss" (of the values
  *   shown), "rate" (steps/s), "fault" (what stopped the run, or NULL),
@@ -88,7 +89,11 @@ PsDocument      *ps_run_controller_get_document (PsRunController *run);
 void        ps_run_controller_set_clock_widget (PsRunController *run, GtkWidget *widget);
 
 /* Run n_steps steps (0: until paused) in the worker: FALSE + error (also
- * in "error") when refused; TRUE at once when already running. */
+ * in "error") when refused; TRUE at once when already running.  When the
+ * run needs new generated data of more than about a million floats, a
+ * worker makes it first ("running" meanwhile, ps_run_controller_is_making_data)
+ * and the run starts when it is made; a setting changed, Pause, Reset or a
+ * new network meanwhile cancels it.  Step does the same. */
 gboolean    ps_run_controller_run          (PsRunController *run, guint64 n_steps, GError **error);
 void        ps_run_controller_pause        (PsRunController *run);
 /* One step on this thread, as one undoable change (not while running). */
@@ -97,6 +102,15 @@ gboolean    ps_run_controller_step         (PsRunController *run, GError **error
  * gives the same bits. */
 void        ps_run_controller_reset        (PsRunController *run);
 gboolean    ps_run_controller_is_running   (PsRunController *run);
+/* Whether a worker is making the data the next run or step waits for. */
+gboolean    ps_run_controller_is_making_data (PsRunController *run);
+/* Data sets generated so far: generated data is kept across new runs while
+ * what it is made from (data kind, samples, data seed, loss, the network's
+ * input and output shape, the network itself for the teacher) is unchanged. */
+guint       ps_run_controller_get_n_made   (PsRunController *run);
+/* Workers making data not yet ended, of every controller (a cancelled one
+ * ends by itself; tests and the sanitizer run wait for them). */
+guint       ps_run_controller_n_data_workers (void);
 
 /* Keep the current values as a snapshot (label NULL: numbered). */
 void        ps_run_controller_take_snapshot (PsRunController *run, const char *label);

@@ -159,6 +159,22 @@ update_status (PsTrainPanel *p)
       show_status (p, error);
       return;
     }
+  if (ps_run_controller_is_making_data (run))
+    {
+      guint data;
+      int samples;
+      g_autofree char *count = NULL;
+
+      g_object_get (run, "data", &data, "samples", &samples, NULL);
+      count = g_strdup_printf ("%'d", samples);
+      /* TRANSLATORS: %s is a count of samples, such as "65,536" */
+      text = g_strdup_printf (data == PS_RUN_DATA_DIGITS ? _("Making %s digits…")
+                              : data == PS_RUN_DATA_CHARS ? _("Making %s character sequences…")
+                              : data == PS_RUN_DATA_TEACHER ? _("Making %s samples and the teacher’s targets…")
+                              : _("Making %s samples…"), count);
+      show_status (p, text);
+      return;
+    }
   if (trainer == NULL || new_run)
     {
       show_status (p, trainer ? _("Run starts a new run from the current weights") : _("Not started"));

@@ -861,6 +861,321 @@ test_controller (void)
 }
 
 
+/* ---- the data: kept across runs, large sets made in a worker -------------------- */
+
+static PsRunController *
+new_controller (PsDocument *doc, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ps_document_load_model_text (doc, text, "net.py", &error));
+  g_assert_no_error (error);
+  return ps_run_controller_new (doc);
+}
+
+static const char digits_mlp[] = "import torch\nfrom torch import nn\n"
+                                 "net = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))\n";
+
+static double
+loss_value (PsRunController *run)
+{
+  double loss;
+  g_object_get (run, "loss-value", &loss, NULL);
+  return loss;
+}
+
+/* A new run (another learning rate, optimizer, an undo) trains on the
+ * data it had: not made again.  What the data is made from makes it again:
+ * the seed, the samples, the loss (the target), a new network. */
+static void
+test_data_kept (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (GBytes) text = g_resources_lookup_data ("/org/paramscope/ParamScope/models/shared_mlp.py",
+                                                     0, NULL);
+  g_autofree char *src = g_strndup (g_bytes_get_data (text, NULL), g_bytes_get_size (text));
+  PsRunController *run = new_controller (doc, src);
+  g_autoptr (GError) error = NULL;
+  const PsTensor *x, *t, *x1;
+  PsOptimConfig o;
+
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
+  ps_run_controller_configure (run, PS_RUN_DATA_TEACHER, 64, PS_LOSS_MSE, &o);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 0);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 1);
+  g_assert_true (ps_run_controller_get_data (run, &x1, &t));
+  g_assert_nonnull (t);
+
+  g_object_set (run, "learning-rate", 0.02, "optimizer", (guint) PS_OPTIM_ADAM, NULL);
+  g_assert_true (get_bool (run, "new-run"));
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_false (get_bool (run, "new-run"));
+  g_assert_true (ps_run_controller_get_data (run, &x, &t));
+  g_assert_true (x == x1);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 1);
+  ps_document_undo (doc);                       /* history moved: a new run, the same data */
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_true (ps_run_controller_get_data (run, &x, NULL));
+  g_assert_true (x == x1);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 1);
+
+  g_object_set (run, "data-seed", 7, NULL);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_true (ps_run_controller_get_data (run, &x, NULL));
+  g_assert_true (x != x1);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 2);
+  g_object_set (run, "samples", 32, NULL);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_true (ps_run_controller_get_data (run, &x, NULL));
+  g_assert_cmpint (x->shape[0], ==, 32);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 3);
+  g_object_set (run, "loss", (guint) PS_LOSS_SUM, NULL);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_true (ps_run_controller_get_data (run, NULL, &t));
+  g_assert_null (t);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 4);
+  /* the Train panel's data as input: the run's, not made again */
+  {
+    g_autoptr (PsTensor) mx = NULL;
+    g_autoptr (PsTensor) mt = NULL;
+    g_assert_true (ps_run_controller_make_data (run, &mx, &mt, &error));
+    g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 4);
+  }
+
+  /* a new network (the teacher is made from it): made again */
+  g_assert_true (ps_document_load_model_text (doc, src, "again.py", &error));
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 5);
+  g_assert_finalize_object (run);
+}
+
+/* The main loop's iterations while a controller makes data, and the
+ * longest time between two (printed, not asserted). */
+typedef struct
+{
+  PsRunController *run;
+  guint  n;
+  gint64 last, longest;
+} Iterations;
+
+static gboolean
+count_iteration (gpointer data)
+{
+  Iterations *it = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (ps_run_controller_is_making_data (it->run))
+    {
+      it->n++;
+      it->longest = MAX (it->longest, now - it->last);
+    }
+  it->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterate until no worker of any controller is making data (at most 120 s). */
+static void
+wait_workers (void)
+{
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  while (ps_run_controller_n_data_workers () > 0)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* 2,048 digits (1.6 M floats) are made in a worker: the main loop goes on
+ * meanwhile ("running", the panel says so), then the step is taken: the
+ * same loss, to the bit, as the synchronous path's with the same seed.
+ * Then a Run of 3 steps the same way. */
+static void
+test_data_worker (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  g_autoptr (PsDocument) doc2 = ps_document_new ();
+  PsRunController *run = new_controller (doc, digits_mlp);
+  PsRunController *sync = new_controller (doc2, digits_mlp);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PsTensor) sx = NULL;
+  g_autoptr (PsTensor) st = NULL;
+  const PsTensor *x, *t;
+  Iterations it = { run, 0, 0, 0 };
+  gint64 t0, sync_us, async_us;
+  guint source;
+  guint64 step;
+  PsOptimConfig o;
+
+  ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+  ps_run_controller_configure (sync, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+  g_object_set (run, "data-seed", 3, NULL);
+  g_object_set (sync, "data-seed", 3, NULL);
+
+  /* the synchronous path: the data made here, then a step */
+  t0 = g_get_monotonic_time ();
+  g_assert_true (ps_run_controller_make_data (sync, &sx, &st, &error));
+  sync_us = g_get_monotonic_time () - t0;
+  g_assert_no_error (error);
+  g_assert_true (ps_run_controller_step (sync, &error));
+  g_assert_false (ps_run_controller_is_making_data (sync));
+  g_assert_cmpuint (ps_run_controller_get_n_made (sync), ==, 1);
+
+  it.last = t0 = g_get_monotonic_time ();
+  source = g_timeout_add (1, count_iteration, &it);
+  g_assert_true (ps_run_controller_step (run, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_run_controller_is_making_data (run));
+  g_assert_true (get_bool (run, "running"));
+  g_assert_false (get_bool (run, "can-run"));
+  g_assert_null (ps_run_controller_get_trainer (run));
+  /* Step and Run again meanwhile: refused or already under way */
+  g_assert_false (ps_run_controller_step (run, NULL));
+  g_assert_true (ps_run_controller_run (run, 0, NULL));
+  {
+    gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+    while (get_bool (run, "running"))
+      {
+        g_main_context_iteration (NULL, TRUE);
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+      }
+  }
+  async_us = g_get_monotonic_time () - t0;
+  g_source_remove (source);
+  g_assert_cmpuint (it.n, >, 0);
+  g_test_message ("2,048 digits: %.0f ms on the main thread; in the worker, the step %.0f ms after "
+                  "it was asked, %u main-loop iterations meanwhile, the longest %.1f ms apart",
+                  sync_us / 1e3, async_us / 1e3, it.n, it.longest / 1e3);
+  g_assert_false (ps_run_controller_is_making_data (run));
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 1);
+  g_object_get (run, "step", &step, NULL);
+  g_assert_cmpuint (step, ==, 1);
+  g_assert_cmpstr (ps_document_get_undo_label (doc), ==, "train step 1");
+  g_assert_true (ps_run_controller_get_data (run, &x, &t));
+  g_assert_cmpmem (x->data, x->numel * sizeof (float), sx->data, sx->numel * sizeof (float));
+  g_assert_cmpmem (t->data, t->numel * sizeof (float), st->data, st->numel * sizeof (float));
+  g_assert_true (isfinite (loss_value (run)));
+  g_assert_cmpfloat (loss_value (run), ==, loss_value (sync));
+
+  /* another seed: a Run waits for its data, then runs its 3 steps */
+  g_object_set (run, "data-seed", 4, NULL);
+  g_assert_true (ps_run_controller_run (run, 3, &error));
+  g_assert_true (ps_run_controller_is_making_data (run));
+  {
+    gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+    while (get_bool (run, "running"))
+      {
+        g_main_context_iteration (NULL, TRUE);
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+      }
+  }
+  g_object_get (run, "step", &step, NULL);
+  g_assert_cmpuint (step, ==, 3);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 2);
+  g_assert_null (ps_run_controller_get_error (run));
+  g_assert_finalize_object (run);
+  g_assert_finalize_object (sync);
+}
+
+/* Pause, Reset, a setting, a new network, the controller's end: each
+ * cancels the data being made; nothing runs when it comes, nothing leaks. */
+static void
+test_data_worker_cancel (void)
+{
+  g_autoptr (PsDocument) doc = ps_document_new ();
+  PsRunController *run = new_controller (doc, digits_mlp);
+  PsOptimConfig o;
+  guint64 step;
+
+  ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+
+  /* Pause */
+  g_assert_true (ps_run_controller_run (run, 0, NULL));
+  g_assert_true (ps_run_controller_is_making_data (run));
+  ps_run_controller_pause (run);
+  g_assert_false (ps_run_controller_is_making_data (run));
+  g_assert_false (get_bool (run, "running"));
+  wait_workers ();
+  g_assert_null (ps_run_controller_get_trainer (run));
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 0);
+  g_assert_null (ps_document_get_busy (doc));
+
+  /* Reset */
+  g_assert_true (ps_run_controller_step (run, NULL));
+  g_assert_true (ps_run_controller_is_making_data (run));
+  ps_run_controller_reset (run);
+  g_assert_false (get_bool (run, "running"));
+  wait_workers ();
+  g_assert_null (ps_run_controller_get_trainer (run));
+
+  /* a setting changed */
+  g_assert_true (ps_run_controller_run (run, 0, NULL));
+  g_object_set (run, "learning-rate", 0.5, NULL);
+  g_assert_false (ps_run_controller_is_making_data (run));
+  g_assert_false (get_bool (run, "running"));
+  wait_workers ();
+  g_assert_null (ps_run_controller_get_trainer (run));
+
+  /* a new network */
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_run_controller_run (run, 0, NULL));
+  g_assert_true (ps_document_load_model_text (doc, digits_mlp, "again.py", NULL));
+  g_assert_false (ps_run_controller_is_making_data (run));
+  wait_workers ();
+  g_assert_null (ps_run_controller_get_trainer (run));
+  g_object_get (run, "step", &step, NULL);
+  g_assert_cmpuint (step, ==, 0);
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 0);
+
+  /* its end: the worker ends by itself, its result is dropped */
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (ps_run_controller_run (run, 0, NULL));
+  g_assert_true (ps_run_controller_is_making_data (run));
+  g_assert_finalize_object (run);
+  g_assert_cmpuint (ps_run_controller_n_data_workers (), >, 0);
+  wait_workers ();
+  g_assert_null (ps_document_get_busy (doc));
+}
+
+/* The Train panel says what it waits for, and Pause is its button. */
+static void
+test_data_worker_panel (PsWindowFixture *f, gconstpointer setup)
+{
+  PsRunController *run = panel (f->win);
+  GtkWidget *train = ps_test_window_child (f->win, "train_panel");
+  GtkWidget *status = ps_test_template_child (train, PS_TYPE_TRAIN_PANEL, "status_label");
+  GtkWidget *button = ps_test_template_child (train, PS_TYPE_TRAIN_PANEL, "run_button");
+  g_autofree char *expect = g_strdup_printf ("Making %'d digits…", 2048);
+  PsOptimConfig o;
+
+  g_assert_true (ps_document_load_model_text (ps_window_get_document (f->win), digits_mlp, "net.py",
+                                              NULL));
+  ps_optim_config_init (&o, PS_OPTIM_ADAM, 0.01);
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->win), "win.train-toggle", NULL));
+  /* no iteration here: the worker may end at any time; the panel follows
+   * "running" at once */
+  g_assert_true (ps_run_controller_is_making_data (run));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, expect);
+  g_assert_true (gtk_widget_get_visible (status));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Pause");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->win), "win.train-toggle", NULL));
+  g_assert_false (ps_run_controller_is_making_data (run));
+  g_assert_false (get_bool (run, "running"));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Run");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, "Not started");
+  wait_workers ();
+  g_assert_null (ps_run_controller_get_trainer (run));
+}
+
 /* ---- the snapshots' memory ------------------------------------------------------- */
 
 static void
@@ -1096,6 +1411,10 @@ main (int argc, char **argv)
   g_test_add_func ("/train/view-pacing", test_view_pacing);
   g_test_add_func ("/train/controller", test_controller);
   g_test_add_func ("/train/snapshot-limit", test_snapshot_limit);
+  g_test_add_func ("/train/data-kept", test_data_kept);
+  g_test_add_func ("/train/data-worker", test_data_worker);
+  g_test_add_func ("/train/data-worker-cancel", test_data_worker_cancel);
+  PS_TEST_WINDOW ("/train/data-worker-panel", &mlp, test_data_worker_panel);
   PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
   PS_TEST_WINDOW ("/train/focus-at-train-start", &shared, test_focus_at_train_start);
   PS_TEST_WINDOW ("/train/torchvision", &mlp, test_torchvision_models);
