@@ -233,6 +233,17 @@ void ps_act_backward (const PsAct *a, int64_t n, const float *x, const float *y,
 void ps_sigmoid_array (const float *x, float *y, int64_t n);
 /* dx = g * (1 - y) * y, y = sigmoid (x) */
 void ps_sigmoid_backward_array (const float *y, const float *g, float *dx, int64_t n);
+/* Sigmoid followed by a 2x2 average pool (kernel 2, stride 2, no padding)
+ * whose windows cover the plane exactly (H and W even): LeNet's pairs, in
+ * one pass over memory instead of two each way.  Forward: s = sigmoid (x)
+ * (N, C, H, W) and p its pool (N, C, H / 2, W / 2); backward: dx through the
+ * pool then the sigmoid, from s and dp.  The same bits as ps_sigmoid_array
+ * then ps_avg_pool2d_forward, and ps_avg_pool2d_backward then
+ * ps_sigmoid_backward_array (test /core/kernels/sigmoid-pool). */
+gboolean ps_sigmoid_avg_pool_fuses   (const PsPoolGeom *g);
+void     ps_sigmoid_avg_pool_forward  (const PsPoolGeom *g, const float *x, float *s, float *p);
+void     ps_sigmoid_avg_pool_backward (const PsPoolGeom *g, const float *s, const float *dp,
+                                       float *dx);
 void ps_tanh_array    (const float *x, float *y, int64_t n);
 
 /* PReLU: x (N, C, L), weight (1 or C) — num_parameters = 1 shares one slope. */

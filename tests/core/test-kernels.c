@@ -498,6 +498,60 @@ test_split_passes (void)
   g_assert_cmpfloat (d[0], ==, p[0] / 4.f);
 }
 
+/* Sigmoid then a 2x2 average pool in one pass: the same bits as the two
+ * passes, in one sample and in a batch large enough to be split with the
+ * helper thread; the shapes it does not cover are told apart. */
+static void
+sigmoid_pool_case (int64_t N, int64_t C, int64_t H, int64_t W)
+{
+  int64_t n = N * C * H * W, m = n / 4;
+  g_autofree float *x = g_new (float, n), *s = g_new (float, n), *s1 = g_new (float, n);
+  g_autofree float *p = g_new (float, m), *p1 = g_new (float, m), *dp = g_new (float, m);
+  g_autofree float *d = g_new (float, n), *d1 = g_new (float, n);
+  PsPoolGeom pg;
+
+  for (int64_t i = 0; i < n; i++)
+    x[i] = (float) ((i * 7919) % 2001 - 1000) / 97.f;   /* sigmoid's both tails, and 0 */
+  for (int64_t i = 0; i < m; i++)
+    dp[i] = (float) ((i * 104729) % 1999 - 999) / 313.f;
+  g_assert_true (ps_pool_geom_init (&pg, N, C, H, W, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_true (ps_sigmoid_avg_pool_fuses (&pg));
+  ps_sigmoid_array (x, s, n);
+  ps_avg_pool2d_forward (&pg, s, p);
+  ps_sigmoid_avg_pool_forward (&pg, x, s1, p1);
+  g_assert_cmpmem (s, n * sizeof (float), s1, n * sizeof (float));
+  g_assert_cmpmem (p, m * sizeof (float), p1, m * sizeof (float));
+  ps_avg_pool2d_backward (&pg, dp, d);
+  ps_sigmoid_backward_array (s, d, d, n);
+  ps_sigmoid_avg_pool_backward (&pg, s, dp, d1);
+  g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+  /* a value worked out by hand: the corner's gradient */
+  g_assert_cmpfloat (d1[0], ==, dp[0] / 4.f * (1.f - s[0]) * s[0]);
+}
+
+static void
+test_sigmoid_pool (void)
+{
+  PsPoolGeom pg;
+
+  sigmoid_pool_case (1, 1, 2, 2);
+  sigmoid_pool_case (2, 3, 6, 34);      /* rows longer than two vectors, not a multiple */
+  sigmoid_pool_case (64, 6, 28, 28);    /* LeNet's first pair, split across two threads */
+  sigmoid_pool_case (256, 16, 10, 10);  /* its second */
+  /* an odd side leaves a row or column outside every window; other kernels,
+   * strides, padding and ceil_mode take the two passes */
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 7, 8, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 8, 7, 2, 2, 2, 2, 0, 0, 1, 1, TRUE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 9, 9, 3, 3, 3, 3, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 8, 8, 2, 2, 1, 1, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 8, 8, 2, 2, 2, 2, 1, 1, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+}
+
 static void
 test_pool_errors (void)
 {
@@ -1725,6 +1779,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/adaptive-pool2d", test_adaptive_pool2d);
   g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
   g_test_add_func ("/core/kernels/split-passes", test_split_passes);
+  g_test_add_func ("/core/kernels/sigmoid-pool", test_sigmoid_pool);
   g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
   g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
   g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
