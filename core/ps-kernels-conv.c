@@ -467,6 +467,10 @@ direct_rows (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *
              const float *wb, const float *bb, float *yb, int64_t oh, const int nb, const int nr)
 {
   int64_t P = g->OH * g->OW;
+  /* kernel rows that reach a real input row for one of the nr output rows:
+   * the padding's rows add nothing (the data gradient's plane is dy with
+   * k - 1 zero rows above and below: LeNet's conv2 skips 2 taps in 7) */
+  int64_t i_lo = CLAMP (g->pt - oh - (nr - 1), 0, g->kh), i_hi = CLAMP (g->H + g->pt - oh, i_lo, g->kh);
 
   for (int64_t t = 0; t < d->tiles; t++)
     {
@@ -479,7 +483,7 @@ direct_rows (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *
           for (int b = 0; b < nb; b++)
             acc[r][b] += bb[b];
       for (int64_t c = 0; c < Cg; c++)
-        for (int64_t i = 0; i < g->kh; i++)
+        for (int64_t i = i_lo; i < i_hi; i++)
           {
             const float *xr = xg + (c * d->Hp + oh + i) * d->Wp + t * DT;
             const float *wr = wb + (c * g->kh + i) * g->kw * DB;
