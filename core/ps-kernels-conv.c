@@ -423,13 +423,26 @@ direct_pad (const PsConvGeom *g, const DirectDims *d, const float *x, float *xp)
 }
 
 /* wp [group][block of DB outputs][c][i][j][DB] from w (O, Cg, kh, kw); with
- * flip, the data gradient's weight: outputs and inputs swapped, taps reversed */
+ * flip, the data gradient's weight: outputs and inputs swapped, taps reversed.
+ * Exactly DT outputs a group (direct_channel_lanes): [group][c][i][j][DT],
+ * the same size. */
 static void
 direct_pack (const PsConvGeom *g, const float *w, gboolean flip, float *wp)
 {
   int64_t khw = g->kh * g->kw, Cg = g->C / g->groups, Og = g->O / g->groups;
   int64_t outs = flip ? Cg : Og, ins = flip ? Og : Cg, nob = (outs + DB - 1) / DB;
 
+  if (outs == DT)
+    {
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        for (int64_t c = 0; c < ins; c++)
+          for (int64_t t = 0; t < khw; t++)
+            for (int64_t o = 0; o < DT; o++)
+              wp[((gi * ins + c) * khw + t) * DT + o]
+                = flip ? w[((gi * Og + c) * Cg + o) * khw + khw - 1 - t]
+                       : w[((gi * Og + o) * Cg + c) * khw + t];
+      return;
+    }
   for (int64_t gi = 0; gi < g->groups; gi++)
     for (int64_t ob = 0; ob < nob; ob++)
       for (int64_t c = 0; c < ins; c++)
@@ -523,6 +536,108 @@ direct_block (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float 
     direct_rows (g, d, Cg, xg, wb, bb, yb, oh, nb, 1);
 }
 
+/* Exactly DT (16) output channels a group, LeNet's conv2 (6 -> 16 on 14x14):
+ * the vector's lanes are the group's output channels rather than 16
+ * columns of a row (its rows of 10 used 10 lanes of 16), one sum a pixel
+ * for nc (up to DC, a constant) columns of nr (1 or 2) rows; each tap is one
+ * load of 16 weights, multiplied by each pixel's input broadcast.  Each
+ * output is the bias, then the taps in direct_rows' order: the same bits. */
+#define DC 12   /* output columns a pass */
+
+static inline gboolean
+direct_channel_lanes (const PsConvGeom *g)
+{
+  return g->O / g->groups == DT;
+}
+
+static inline __attribute__ ((always_inline)) void
+direct_pixels (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
+               const float *wg, const float *bg, float *yg, int64_t oh, int64_t ow0,
+               const int nr, const int nc)
+{
+  int64_t P = g->OH * g->OW;
+  int64_t i_lo = CLAMP (g->pt - oh - (nr - 1), 0, g->kh), i_hi = CLAMP (g->H + g->pt - oh, i_lo, g->kh);
+  PsV16 acc[2][DC], b0 = { 0 };
+
+  if (bg)
+    b0 = ld16 (bg);
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++)
+#pragma GCC unroll 12
+    for (int q = 0; q < nc; q++)
+      acc[r][q] = b0;
+  for (int64_t c = 0; c < Cg; c++)
+    for (int64_t i = i_lo; i < i_hi; i++)
+      {
+        const float *xr = xg + (c * d->Hp + oh + i) * d->Wp + ow0;
+        const float *wr = wg + (c * g->kh + i) * g->kw * DT;
+        for (int64_t j = 0; j < g->kw; j++)
+          {
+            PsV16 wv = ld16 (wr + j * DT);
+            const float *x0 = xr + j, *x1 = xr + d->Wp + j;
+            /* each input a broadcast load in its multiply-add, at a constant
+             * offset from one of two pointers: kept from the compiler, which
+             * otherwise holds the rows' overlapping inputs (or their
+             * addresses) in registers across the taps and spills them */
+            __asm__ ("" : "+r" (x0), "+r" (x1));
+#pragma GCC unroll 12
+            for (int q = 0; q < nc; q++)
+              acc[0][q] += x0[q] * wv;
+            if (nr == 2)
+#pragma GCC unroll 12
+              for (int q = 0; q < nc; q++)
+                acc[1][q] += x1[q] * wv;
+          }
+      }
+  /* out of the registers once, then each channel's pixels to its plane */
+  float pix[2][DC][DT];
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++)
+#pragma GCC unroll 12
+    for (int q = 0; q < nc; q++)
+      *(PsV16u *) pix[r][q] = acc[r][q];
+  for (int l = 0; l < DT; l++)
+    for (int r = 0; r < nr; r++)
+      for (int q = 0; q < nc; q++)
+        yg[l * P + (oh + r) * g->OW + ow0 + q] = pix[r][q][l];
+}
+
+static inline __attribute__ ((always_inline)) void
+direct_pixels_rows (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
+                    const float *wg, const float *bg, float *yg, int64_t oh, const int nr)
+{
+  for (int64_t ow0 = 0; ow0 < g->OW; ow0 += DC)
+    switch (MIN (DC, g->OW - ow0))
+      {
+#define PIX(c_) case c_: direct_pixels (g, d, Cg, xg, wg, bg, yg, oh, ow0, nr, c_); break;
+      PIX (1) PIX (2) PIX (3) PIX (4) PIX (5) PIX (6) PIX (7) PIX (8) PIX (9) PIX (10) PIX (11)
+#undef PIX
+      default: direct_pixels (g, d, Cg, xg, wg, bg, yg, oh, ow0, nr, DC); break;
+      }
+}
+
+/* one sample's output y (O, OH, OW) from its padded planes xp: its own
+ * function, so that its registers do not weigh on direct_forward's loops */
+PS_DIRECT_CLONES __attribute__ ((noinline)) static void
+direct_forward_lanes (const PsConvGeom *g, const DirectDims *d, const float *xp, const float *wp,
+                      const float *bias, float *y)
+{
+  int64_t Cg = g->C / g->groups, Og = g->O / g->groups, khw = g->kh * g->kw;
+  int64_t P = g->OH * g->OW;
+
+  for (int64_t gi = 0; gi < g->groups; gi++)
+    {
+      const float *wg = wp + gi * Cg * khw * DT, *xg = xp + gi * Cg * d->Hp * d->Wp;
+      const float *bg = bias ? bias + gi * Og : NULL;
+      float *yg = y + gi * Og * P;
+      int64_t oh = 0;
+      for (; oh + 2 <= g->OH; oh += 2)
+        direct_pixels_rows (g, d, Cg, xg, wg, bg, yg, oh, 2);
+      if (oh < g->OH)
+        direct_pixels_rows (g, d, Cg, xg, wg, bg, yg, oh, 1);
+    }
+}
+
 /* y (samples n0 .. n1 - 1) = conv (x, packed weight) + bias (or NULL), overwritten */
 PS_DIRECT_CLONES static void
 direct_forward (const PsConvGeom *g, const float *x, const float *wp, const float *bias,
@@ -536,6 +651,11 @@ direct_forward (const PsConvGeom *g, const float *x, const float *wp, const floa
   for (int64_t n = n0; n < n1; n++)
     {
       direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      if (direct_channel_lanes (g))
+        {
+          direct_forward_lanes (g, &d, xp, wp, bias, y + n * g->O * P);
+          continue;
+        }
       for (int64_t gi = 0; gi < g->groups; gi++)
         for (int64_t ob = 0; ob < d.nob; ob++)
           {

@@ -303,6 +303,88 @@ test_conv1d (void)
   g_assert_cmpint (conv_direct_cases, >=, 1);
 }
 
+/* The direct kernel with exactly 16 output channels a group puts the
+ * channels in a vector's lanes (LeNet's conv2); with 17 it computes rows of
+ * columns.  Each output is the same sum in the same order: a 16-channel
+ * convolution gives the bits of the first 16 channels of the 17-channel one
+ * with the same weights, forward and (16 input channels) data gradient. */
+static float *
+lanes_fill (int64_t n, int64_t seed)
+{
+  float *p = g_new (float, n);
+  for (int64_t i = 0; i < n; i++)
+    p[i] = (float) (((i + seed) * 7919) % 2001 - 1000) / 1000.f;
+  return p;
+}
+
+static void
+lanes_case (int64_t N, int64_t C, int64_t H, int64_t W, int64_t k, int64_t pad)
+{
+  PsConvGeom g16, g17;
+  int64_t khw = k * k, nx, ny16, ny17, P;
+
+  /* forward: 16 and 17 outputs */
+  g_assert_true (ps_conv_geom_init (&g16, N, C, H, W, 16, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g_assert_true (ps_conv_geom_init (&g17, N, C, H, W, 17, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g16.algo = g17.algo = PS_CONV_ALGO_DIRECT;
+  P = g16.OH * g16.OW, nx = N * C * H * W, ny16 = N * 16 * P, ny17 = N * 17 * P;
+  {
+    g_autofree float *x = lanes_fill (nx, 1), *w = lanes_fill (17 * C * khw, 2);
+    g_autofree float *b = lanes_fill (17, 3), *y16 = g_new (float, ny16), *y17 = g_new (float, ny17);
+    g_autofree float *ws16 = g_new0 (float, ps_conv_workspace (&g16));
+    g_autofree float *ws17 = g_new0 (float, ps_conv_workspace (&g17));
+    ps_conv2d_forward (&g16, x, w, b, y16, ws16);
+    ps_conv2d_forward (&g17, x, w, b, y17, ws17);
+    for (int64_t n = 0; n < N; n++)
+      g_assert_cmpmem (y16 + n * 16 * P, 16 * P * sizeof (float),
+                       y17 + n * 17 * P, 16 * P * sizeof (float));
+  }
+  /* data gradient: 16 and 17 inputs, 5 outputs */
+  g_assert_true (ps_conv_geom_init (&g16, N, 16, H, W, 5, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g_assert_true (ps_conv_geom_init (&g17, N, 17, H, W, 5, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g16.algo = g17.algo = PS_CONV_ALGO_DIRECT;
+  P = g16.OH * g16.OW;
+  {
+    g_autofree float *w17 = lanes_fill (5 * 17 * khw, 4), *w16 = g_new (float, 5 * 16 * khw);
+    g_autofree float *dy = lanes_fill (N * 5 * P, 5);
+    g_autofree float *dx16 = g_new (float, N * 16 * H * W), *dx17 = g_new (float, N * 17 * H * W);
+    g_autofree float *ws16 = g_new0 (float, ps_conv_workspace (&g16));
+    g_autofree float *ws17 = g_new0 (float, ps_conv_workspace (&g17));
+    for (int64_t o = 0; o < 5; o++)
+      memcpy (w16 + o * 16 * khw, w17 + o * 17 * khw, (size_t) (16 * khw) * sizeof (float));
+    ps_conv2d_backward (&g16, NULL, w16, dy, dx16, NULL, NULL, ws16);
+    ps_conv2d_backward (&g17, NULL, w17, dy, dx17, NULL, NULL, ws17);
+    for (int64_t n = 0; n < N; n++)
+      g_assert_cmpmem (dx16 + n * 16 * H * W, 16 * H * W * sizeof (float),
+                       dx17 + n * 17 * H * W, 16 * H * W * sizeof (float));
+  }
+}
+
+static void
+test_conv_channel_lanes (void)
+{
+  PsConvGeom g, gi;
+  const int64_t N = 3, C = 4, H = 7, W = 13, O = 32, k = 3;
+
+  lanes_case (4, 6, 14, 14, 5, 0);   /* LeNet's conv2 */
+  lanes_case (3, 2, 9, 29, 3, 1);    /* columns in passes of 12, 12 and 5; an odd last row */
+  lanes_case (2, 3, 1, 5, 1, 0);     /* one row, one tap */
+  /* two groups of 16 outputs against im2col + sgemm */
+  g_assert_true (ps_conv_geom_init (&g, N, C, H, W, O, k, k, 1, 1, 1, 1, 1, 1, 2, NULL));
+  gi = g;
+  g.algo = PS_CONV_ALGO_DIRECT, gi.algo = PS_CONV_ALGO_IM2COL;
+  {
+    int64_t ny = N * O * g.OH * g.OW;
+    g_autofree float *x = lanes_fill (N * C * H * W, 6), *w = lanes_fill (O * 2 * k * k, 7);
+    g_autofree float *b = lanes_fill (O, 8), *y = g_new (float, ny), *yi = g_new (float, ny);
+    g_autofree float *ws = g_new0 (float, MAX (ps_conv_workspace (&g), ps_conv_workspace (&gi)));
+    ps_conv2d_forward (&g, x, w, b, y, ws);
+    ps_conv2d_forward (&gi, x, w, b, yi, ws);
+    for (int64_t i = 0; i < ny; i++)
+      g_assert_cmpfloat_with_epsilon (y[i], yi[i], 1e-5 * MAX (1.f, fabsf (yi[i])));
+  }
+}
+
 static void
 test_conv_transpose2d (void)
 {
@@ -1773,6 +1855,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/conv2d", test_conv2d);
   g_test_add_func ("/core/kernels/conv1d", test_conv1d);
   g_test_add_func ("/core/kernels/conv-transpose2d", test_conv_transpose2d);
+  g_test_add_func ("/core/kernels/conv-channel-lanes", test_conv_channel_lanes);
   g_test_add_func ("/core/kernels/conv-errors", test_conv_errors);
   g_test_add_func ("/core/kernels/max-pool2d", test_max_pool2d);
   g_test_add_func ("/core/kernels/avg-pool2d", test_avg_pool2d);
