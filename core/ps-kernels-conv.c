@@ -779,6 +779,109 @@ direct_dy_tiles (const PsConvGeom *g, const DirectDims *d, const float *dy, int6
     }
 }
 
+/* The weight gradient of a convolution with exactly DT output channels and
+ * one group, kernel 3x3 or 5x5 (LeNet's conv2): the output channels in a
+ * vector's lanes, like direct_forward_lanes.  Each sample's dy is turned to
+ * (pixel, channel); for each input channel, kh * kw sums (one a tap, 16
+ * channels each) run over its pixels, one load of dy's 16 channels feeding
+ * kh * kw multiply-adds of a broadcast input, and are added to the sample
+ * totals t (Cg, kh, kw, DT).  Rows of 10 columns had used 10 lanes of 16.
+ * At the end the totals go to the lanes' layout (lane 0; the others zero),
+ * and the bias's sum to blanes, for direct_conv's reduction. */
+static gboolean
+direct_weight_lanes_fit (const PsConvGeom *g)
+{
+  int64_t xp_n, dyp_n, lanes_n;
+
+  if (!direct_channel_lanes (g) || g->groups != 1 || g->kh != g->kw
+      || (g->kh != 3 && g->kh != 5))
+    return FALSE;
+  direct_worker_layout (g, &xp_n, &dyp_n, &lanes_n);
+  return (g->OH * g->OW + g->C * g->kh * g->kw) * DT <= dyp_n;
+}
+
+static inline __attribute__ ((always_inline)) void
+direct_weight_pixels (const PsConvGeom *g, const DirectDims *d, const float *xc, const float *dyt,
+                      float *tc, const int k)
+{
+  PsV16 acc[25];
+
+#pragma GCC unroll 25
+  for (int t = 0; t < k * k; t++)
+    acc[t] = (PsV16) { 0 };
+  for (int64_t oh = 0; oh < g->OH; oh++)
+    for (int64_t ow = 0; ow < g->OW; ow++)
+      {
+        PsV16 dv = ld16 (dyt + (oh * g->OW + ow) * DT);
+        const float *xr[5];
+#pragma GCC unroll 5
+        for (int i = 0; i < k; i++)
+          {
+            xr[i] = xc + (oh + i) * d->Wp + ow;
+            __asm__ ("" : "+r" (xr[i]));   /* broadcast loads, as in direct_pixels */
+          }
+#pragma GCC unroll 5
+        for (int i = 0; i < k; i++)
+#pragma GCC unroll 5
+          for (int j = 0; j < k; j++)
+            acc[i * k + j] += xr[i][j] * dv;
+      }
+#pragma GCC unroll 25
+  for (int t = 0; t < k * k; t++)
+    *(PsV16u *) (tc + t * DT) = ld16 (tc + t * DT) + acc[t];
+}
+
+PS_DIRECT_CLONES __attribute__ ((noinline)) static void
+direct_weight_lanes (const PsConvGeom *g, const float *x, const float *dy, float *lanes,
+                     float *blanes, float *xp, float *dyp, int64_t n0, int64_t n1)
+{
+  DirectDims d;
+  int64_t P = g->OH * g->OW, khw = g->kh * g->kw;
+  float *dyt = dyp, *tot = dyp + P * DT;
+  PsV16 bsum = { 0 };
+
+  direct_dims (g, &d);
+  memset (tot, 0, (size_t) (g->C * khw * DT) * sizeof (float));
+  for (int64_t n = n0; n < n1; n++)
+    {
+      const float *dn = dy + n * DT * P;
+      PsV16 bn = { 0 };   /* the sample's sum first, as its taps' */
+      direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      for (int64_t p = 0; p < P; p++)
+        {
+          PsV16 v;
+          for (int o = 0; o < DT; o++)
+            v[o] = dn[o * P + p];
+          *(PsV16u *) (dyt + p * DT) = v;
+          bn += v;
+        }
+      bsum += bn;
+      for (int64_t c = 0; c < g->C; c++)
+        {
+          const float *xc = xp + c * d.Hp * d.Wp;
+          if (g->kh == 5)
+            direct_weight_pixels (g, &d, xc, dyt, tot + c * khw * DT, 5);
+          else
+            direct_weight_pixels (g, &d, xc, dyt, tot + c * khw * DT, 3);
+        }
+    }
+  for (int64_t o = 0; o < DT; o++)
+    for (int64_t ct = 0; ct < g->C * khw; ct++)
+      {
+        float *l = lanes + (o * g->C * khw + ct) * DT;
+        l[0] = tot[ct * DT + o];
+        for (int k = 1; k < DT; k++)
+          l[k] = 0.f;
+      }
+  if (blanes)
+    for (int64_t o = 0; o < DT; o++)
+      {
+        blanes[o * DT] = bsum[o];
+        for (int k = 1; k < DT; k++)
+          blanes[o * DT + k] = 0.f;
+      }
+}
+
 /* lanes (O, Cg, kh, kw, DT) += dy (samples n0 .. n1 - 1) times x's shifted tiles;
  * blanes (O, DT) += dy's tiles, when not NULL.  xp and dyp hold a chunk's
  * planes and tiles; each lane adds its products sample by sample, row by
@@ -869,7 +972,10 @@ direct_run (DirectJob *j, int k, int n)
   if (j->dw)
     {
       memset (lanes, 0, (size_t) (blanes + g->O * DT - lanes) * sizeof (float));
-      direct_weight (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
+      if (direct_weight_lanes_fit (g))
+        direct_weight_lanes (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
+      else
+        direct_weight (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
     }
   if (j->dx)
     direct_forward (&gt, j->dy, j->wp, NULL, j->dx, xp, n0, n1);

@@ -338,6 +338,26 @@ lanes_case (int64_t N, int64_t C, int64_t H, int64_t W, int64_t k, int64_t pad)
     for (int64_t n = 0; n < N; n++)
       g_assert_cmpmem (y16 + n * 16 * P, 16 * P * sizeof (float),
                        y17 + n * 17 * P, 16 * P * sizeof (float));
+    /* the weight and bias gradients (3x3 and 5x5: channels in lanes too, summed
+     * in another order) against im2col + sgemm, added to what is there */
+    {
+      PsConvGeom gi = g16;
+      g_autofree float *dy = lanes_fill (ny16, 9), *dw = lanes_fill (16 * C * khw, 10);
+      g_autofree float *db = lanes_fill (16, 11), *dwi = g_memdup2 (dw, 16 * C * khw * sizeof (float));
+      g_autofree float *dbi = g_memdup2 (db, 16 * sizeof (float));
+      g_autofree float *wsi = NULL;
+      double top = 0;
+      gi.algo = PS_CONV_ALGO_IM2COL;
+      wsi = g_new0 (float, ps_conv_workspace (&gi));
+      ps_conv2d_backward (&g16, x, w, dy, NULL, dw, db, ws16);
+      ps_conv2d_backward (&gi, x, w, dy, NULL, dwi, dbi, wsi);
+      for (int64_t i = 0; i < 16 * C * khw; i++)
+        top = MAX (top, fabs (dwi[i]));
+      for (int64_t i = 0; i < 16 * C * khw; i++)
+        g_assert_cmpfloat_with_epsilon (dw[i], dwi[i], 1e-5 * top);
+      for (int64_t o = 0; o < 16; o++)
+        g_assert_cmpfloat_with_epsilon (db[o], dbi[o], 1e-5 * MAX (1.f, fabsf (dbi[o])));
+    }
   }
   /* data gradient: 16 and 17 inputs, 5 outputs */
   g_assert_true (ps_conv_geom_init (&g16, N, 16, H, W, 5, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
@@ -368,7 +388,8 @@ test_conv_channel_lanes (void)
 
   lanes_case (4, 6, 14, 14, 5, 0);   /* LeNet's conv2 */
   lanes_case (3, 2, 9, 29, 3, 1);    /* columns in passes of 12, 12 and 5; an odd last row */
-  lanes_case (2, 3, 1, 5, 1, 0);     /* one row, one tap */
+  lanes_case (2, 3, 1, 5, 1, 0);     /* one row, one tap (its weight gradient by rows) */
+  lanes_case (2, 3, 6, 6, 4, 1);     /* 4x4: the weight gradient by rows */
   /* two groups of 16 outputs against im2col + sgemm */
   g_assert_true (ps_conv_geom_init (&g, N, C, H, W, O, k, k, 1, 1, 1, 1, 1, 1, 2, NULL));
   gi = g;
