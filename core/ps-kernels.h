@@ -52,6 +52,28 @@ void ps_sgemm_record (GArray *log);
  * floor then counts what cblas_sgemm would take for it. */
 void ps_sgemm_note (gboolean trans_a, gboolean trans_b, int M, int N, int K, float beta);
 
+/* One product's arguments, as ps_sgemm takes them. */
+typedef struct
+{
+  gboolean     trans_a, trans_b;
+  int          M, N, K;
+  float        alpha;
+  const float *A;
+  int          lda;
+  const float *B;
+  int          ldb;
+  float        beta;
+  float       *C;
+  int          ldc;
+} PsGemm;
+
+/* Two independent products (a Linear layer's weight and data gradients),
+ * the second on the core's helper thread when it is free and OpenBLAS runs
+ * one thread of its own: the same calls, so the same results, as ps_sgemm
+ * on each in turn (which is what happens otherwise), and recorded in that
+ * order. */
+void ps_sgemm_two (const PsGemm *first, const PsGemm *second);
+
 /* ---- convolution -------------------------------------------------------- */
 
 typedef struct

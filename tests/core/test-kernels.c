@@ -8,8 +8,10 @@
  * on its own, without PyTorch.
  */
 #include "ps-test-util.h"
+#include "ps-helper.h"
 #include "ps-kernels.h"
 
+#include <cblas.h>
 #include <glib/gstdio.h>
 
 #include <math.h>
@@ -653,6 +655,56 @@ test_sigmoid_pool (void)
   g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
   g_assert_true (ps_pool_geom_init (&pg, 2, 3, 8, 8, 2, 2, 2, 2, 1, 1, 1, 1, FALSE, NULL));
   g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+}
+
+/* Two products, the second on the helper thread: the bits of two ps_sgemm
+ * calls, with the helper free and with it taken (then both run here), and
+ * recorded for the benchmark's floor in order. */
+static void
+test_sgemm_two (void)
+{
+  const int B = 256, in = 400, out = 120;
+  g_autofree float *x = g_new (float, B * in), *w = g_new (float, out * in);
+  g_autofree float *dy = g_new (float, B * out);
+  g_autofree float *dw = g_new (float, out * in), *dx = g_new (float, B * in);
+  g_autofree float *dw1 = g_new (float, out * in), *dx1 = g_new (float, B * in);
+  g_autoptr (GArray) log = g_array_new (FALSE, FALSE, sizeof (PsGemmShape));
+
+  for (int i = 0; i < B * in; i++)
+    x[i] = (float) (((int64_t) i * 7919) % 2001 - 1000) / 997.f;
+  for (int i = 0; i < out * in; i++)
+    w[i] = dw[i] = (float) (((int64_t) i * 104729) % 1999 - 999) / 1013.f;
+  for (int i = 0; i < B * out; i++)
+    dy[i] = (float) (((int64_t) i * 15485863) % 2003 - 1001) / 1009.f;
+  int threads = openblas_get_num_threads ();
+
+  openblas_set_num_threads (1);   /* else OpenBLAS's own threads take both cores */
+  memcpy (dw1, dw, out * in * sizeof (float));
+  ps_sgemm (TRUE, FALSE, out, in, B, 1.f, dy, out, x, in, 1.f, dw, in);
+  ps_sgemm (FALSE, FALSE, B, in, out, 1.f, dy, out, w, in, 0.f, dx, in);
+  for (int taken = 0; taken < 2; taken++)
+    {
+      PsGemm gw = { TRUE, FALSE, out, in, B, 1.f, dy, out, x, in, 1.f, dw1, in };
+      PsGemm gx = { FALSE, FALSE, B, in, out, 1.f, dy, out, w, in, 0.f, dx1, in };
+      for (int i = 0; i < out * in; i++)
+        dw1[i] = (float) (((int64_t) i * 104729) % 1999 - 999) / 1013.f;
+      memset (dx1, 0, B * in * sizeof (float));
+      if (taken)
+        g_assert_true (ps_helper_claim ());
+      ps_sgemm_record (log);
+      ps_sgemm_two (&gw, &gx);
+      ps_sgemm_record (NULL);
+      if (taken)
+        ps_helper_wait ();   /* gives it back */
+      g_assert_cmpmem (dw, out * in * sizeof (float), dw1, out * in * sizeof (float));
+      g_assert_cmpmem (dx, B * in * sizeof (float), dx1, B * in * sizeof (float));
+    }
+  openblas_set_num_threads (threads);
+  g_assert_cmpuint (log->len, ==, 4);
+  g_assert_true (g_array_index (log, PsGemmShape, 0).trans_a);
+  g_assert_cmpint (g_array_index (log, PsGemmShape, 0).M, ==, out);
+  g_assert_false (g_array_index (log, PsGemmShape, 1).trans_a);
+  g_assert_cmpint (g_array_index (log, PsGemmShape, 1).M, ==, B);
 }
 
 static void
@@ -1884,6 +1936,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
   g_test_add_func ("/core/kernels/split-passes", test_split_passes);
   g_test_add_func ("/core/kernels/sigmoid-pool", test_sigmoid_pool);
+  g_test_add_func ("/core/kernels/sgemm-two", test_sgemm_two);
   g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
   g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
   g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
