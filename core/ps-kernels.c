@@ -39,37 +39,6 @@ ps_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K, float alpha,
                trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-static void
-gemm_run (const PsGemm *g)
-{
-  cblas_sgemm (CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
-               g->trans_b ? CblasTrans : CblasNoTrans, g->M, g->N, g->K, g->alpha, g->A, g->lda,
-               g->B, g->ldb, g->beta, g->C, g->ldc);
-}
-
-static void
-gemm_run_job (gpointer p)
-{
-  gemm_run (p);
-}
-
-void
-ps_sgemm_two (const PsGemm *first, const PsGemm *second)
-{
-  gboolean helped;
-
-  ps_sgemm_note (first->trans_a, first->trans_b, first->M, first->N, first->K, first->beta);
-  ps_sgemm_note (second->trans_a, second->trans_b, second->M, second->N, second->K,
-                 second->beta);
-  /* with OpenBLAS's own threads, theirs already share the cores */
-  helped = openblas_get_num_threads () == 1 && ps_helper_claim ();
-  if (helped)
-    ps_helper_start (gemm_run_job, (gpointer) second);
-  gemm_run (first);
-  if (!helped || !ps_helper_join ())
-    gemm_run (second);
-}
-
 /* ---- softmax ------------------------------------------------------------- */
 
 static void
@@ -628,4 +597,37 @@ ps_bce_with_logits (int64_t n, const float *x, const float *t, float *dx)
         dx[i] = (float) ((1.0 / (1.0 + exp (-v)) - t[i]) / (double) n);
     }
   return n > 0 ? total / (double) n : NAN;
+}
+
+/* ---- two products, one on each core ------------------------------------------ */
+
+static void
+gemm_run (const PsGemm *g)
+{
+  cblas_sgemm (CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
+               g->trans_b ? CblasTrans : CblasNoTrans, g->M, g->N, g->K, g->alpha, g->A, g->lda,
+               g->B, g->ldb, g->beta, g->C, g->ldc);
+}
+
+static void
+gemm_run_job (gpointer p)
+{
+  gemm_run (p);
+}
+
+void
+ps_sgemm_two (const PsGemm *first, const PsGemm *second)
+{
+  gboolean helped;
+
+  ps_sgemm_note (first->trans_a, first->trans_b, first->M, first->N, first->K, first->beta);
+  ps_sgemm_note (second->trans_a, second->trans_b, second->M, second->N, second->K,
+                 second->beta);
+  /* with OpenBLAS's own threads, theirs already share the cores */
+  helped = openblas_get_num_threads () == 1 && ps_helper_claim ();
+  if (helped)
+    ps_helper_start (gemm_run_job, (gpointer) second);
+  gemm_run (first);
+  if (!helped || !ps_helper_join ())
+    gemm_run (second);
 }

@@ -37,21 +37,6 @@ G_BEGIN_DECLS
 void ps_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K, float alpha,
                const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
-typedef struct
-{
-  gboolean trans_a, trans_b;
-  int      M, N, K;
-  float    beta;
-} PsGemmShape;
-
-/* Append the shape of every ps_sgemm call to log (an array of PsGemmShape)
- * until called with NULL: what the benchmark replays as a step's sgemm floor.
- * For one thread's use, with nothing else running products. */
-void ps_sgemm_record (GArray *log);
-/* Record a product computed another way (a small one as plain loops): the
- * floor then counts what cblas_sgemm would take for it. */
-void ps_sgemm_note (gboolean trans_a, gboolean trans_b, int M, int N, int K, float beta);
-
 /* One product's arguments, as ps_sgemm takes them. */
 typedef struct
 {
@@ -73,6 +58,21 @@ typedef struct
  * on each in turn (which is what happens otherwise), and recorded in that
  * order. */
 void ps_sgemm_two (const PsGemm *first, const PsGemm *second);
+
+typedef struct
+{
+  gboolean trans_a, trans_b;
+  int      M, N, K;
+  float    beta;
+} PsGemmShape;
+
+/* Append the shape of every ps_sgemm call to log (an array of PsGemmShape)
+ * until called with NULL: what the benchmark replays as a step's sgemm floor.
+ * For one thread's use, with nothing else running products. */
+void ps_sgemm_record (GArray *log);
+/* Record a product computed another way (a small one as plain loops): the
+ * floor then counts what cblas_sgemm would take for it. */
+void ps_sgemm_note (gboolean trans_a, gboolean trans_b, int M, int N, int K, float beta);
 
 /* ---- convolution -------------------------------------------------------- */
 

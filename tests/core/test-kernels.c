@@ -603,6 +603,20 @@ test_split_passes (void)
   g_assert_cmpfloat (d[0], ==, p[0] / 4.f);
 }
 
+static void
+test_pool_errors (void)
+{
+  PsPoolGeom g;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (ps_pool_geom_init (&g, 1, 3, 2, 2, 3, 3, 3, 3, 0, 0, 1, 1, FALSE, &error));
+  g_assert_cmpstr (error->message, ==, "Given input size: (3x2x2). Calculated output size: "
+                   "(3x0x0). Output size is too small");
+  g_clear_error (&error);
+  g_assert_false (ps_pool_geom_init (&g, 1, 3, 8, 8, 2, 2, 2, 2, 2, 2, 1, 1, FALSE, &error));
+  g_assert_nonnull (strstr (error->message, "pad should be smaller than or equal to half"));
+}
+
 /* Sigmoid then a 2x2 average pool in one pass: the same bits as the two
  * passes, in one sample and in a batch large enough to be split with the
  * helper thread; the shapes it does not cover are told apart. */
@@ -705,20 +719,6 @@ test_sgemm_two (void)
   g_assert_cmpint (g_array_index (log, PsGemmShape, 0).M, ==, out);
   g_assert_false (g_array_index (log, PsGemmShape, 1).trans_a);
   g_assert_cmpint (g_array_index (log, PsGemmShape, 1).M, ==, B);
-}
-
-static void
-test_pool_errors (void)
-{
-  PsPoolGeom g;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_false (ps_pool_geom_init (&g, 1, 3, 2, 2, 3, 3, 3, 3, 0, 0, 1, 1, FALSE, &error));
-  g_assert_cmpstr (error->message, ==, "Given input size: (3x2x2). Calculated output size: "
-                   "(3x0x0). Output size is too small");
-  g_clear_error (&error);
-  g_assert_false (ps_pool_geom_init (&g, 1, 3, 8, 8, 2, 2, 2, 2, 2, 2, 1, 1, FALSE, &error));
-  g_assert_nonnull (strstr (error->message, "pad should be smaller than or equal to half"));
 }
 
 /* ---- normalization -------------------------------------------------------- */
@@ -1928,15 +1928,12 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/conv2d", test_conv2d);
   g_test_add_func ("/core/kernels/conv1d", test_conv1d);
   g_test_add_func ("/core/kernels/conv-transpose2d", test_conv_transpose2d);
-  g_test_add_func ("/core/kernels/conv-channel-lanes", test_conv_channel_lanes);
   g_test_add_func ("/core/kernels/conv-errors", test_conv_errors);
   g_test_add_func ("/core/kernels/max-pool2d", test_max_pool2d);
   g_test_add_func ("/core/kernels/avg-pool2d", test_avg_pool2d);
   g_test_add_func ("/core/kernels/adaptive-pool2d", test_adaptive_pool2d);
   g_test_add_func ("/core/kernels/pool-errors", test_pool_errors);
   g_test_add_func ("/core/kernels/split-passes", test_split_passes);
-  g_test_add_func ("/core/kernels/sigmoid-pool", test_sigmoid_pool);
-  g_test_add_func ("/core/kernels/sgemm-two", test_sgemm_two);
   g_test_add_func ("/core/kernels/batch-norm", test_batch_norm);
   g_test_add_func ("/core/kernels/batch-norm-momentum", test_batch_norm_momentum);
   g_test_add_func ("/core/kernels/layer-norm", test_layer_norm);
@@ -1957,6 +1954,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/tape-aux", test_tape_aux);
   g_test_add_func ("/core/kernels/tape-batchnorm-one-value", test_tape_batchnorm_one_value);
   g_test_add_func ("/core/kernels/examples-train", test_examples_train);
+  g_test_add_func ("/core/kernels/conv-channel-lanes", test_conv_channel_lanes);
+  g_test_add_func ("/core/kernels/sigmoid-pool", test_sigmoid_pool);
+  g_test_add_func ("/core/kernels/sgemm-two", test_sgemm_two);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;
