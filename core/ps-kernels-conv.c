@@ -358,20 +358,53 @@ conv_use_direct (const PsConvGeom *g)
   return g->algo == PS_CONV_ALGO_DIRECT || g->O / g->groups < 32;
 }
 
-/* Floats of one worker's part of the workspace, and of the packed weights. */
+/* The weight gradient works on chunks of samples: each sample's padded
+ * planes and dy tiles are laid out once, then every block of sums runs
+ * through the whole chunk between one load and one store of its lanes.
+ * LeNet's conv2 has 10 rows of one tile a sample: a sample a pass spent
+ * about as long on the lanes as on the products; chunks of about 48 rows
+ * took its weight gradient from 2.5 to 1.9 ms (batch 256, one thread), where
+ * longer ones, out of the L1 cache, were slower again (conv1, 56 rows a
+ * sample, keeps one). */
+#define PS_DIRECT_CHUNK_ROWS   48
+#define PS_DIRECT_CHUNK_FLOATS (48 * 1024)   /* and at most this much of L2 */
+#define PS_DIRECT_CHUNK_MAX    16
+
 static int64_t
-direct_worker_floats (const PsConvGeom *g)
+direct_chunk (const PsConvGeom *g)
+{
+  DirectDims d;
+
+  direct_dims (g, &d);
+  return CLAMP (MIN (PS_DIRECT_CHUNK_ROWS / (g->OH * d.tiles),
+                     PS_DIRECT_CHUNK_FLOATS / (g->C * d.Hp * d.Wp + g->O * g->OH * d.tiles * DT)),
+                1, PS_DIRECT_CHUNK_MAX);
+}
+
+/* One worker's part of the workspace: padded planes (xp), dy tiles (dyp), the
+ * weight gradient's lanes, then the bias gradient's; their sizes in floats. */
+static void
+direct_worker_layout (const PsConvGeom *g, int64_t *xp_n, int64_t *dyp_n, int64_t *lanes_n)
 {
   PsConvGeom gt;
   DirectDims d, dt;
+  int64_t chunk = direct_chunk (g);
 
   direct_dims (g, &d);
   direct_grad_geom (g, &gt);
   direct_dims (&gt, &dt);
-  return MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp)      /* padded input */
-         + g->O * g->OH * d.tiles * DT                           /* dy's tiles */
-         + g->O * (g->C / g->groups) * g->kh * g->kw * DT        /* dW's lanes */
-         + g->O * DT;                                            /* db's lanes */
+  *xp_n = MAX (chunk * g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp);
+  *dyp_n = chunk * g->O * g->OH * d.tiles * DT;
+  *lanes_n = g->O * (g->C / g->groups) * g->kh * g->kw * DT;
+}
+
+static int64_t
+direct_worker_floats (const PsConvGeom *g)
+{
+  int64_t xp_n, dyp_n, lanes_n;
+
+  direct_worker_layout (g, &xp_n, &dyp_n, &lanes_n);
+  return xp_n + dyp_n + lanes_n + g->O * DT;
 }
 
 static int64_t
@@ -394,13 +427,26 @@ direct_pad (const PsConvGeom *g, const DirectDims *d, const float *x, float *xp)
 }
 
 /* wp [group][block of DB outputs][c][i][j][DB] from w (O, Cg, kh, kw); with
- * flip, the data gradient's weight: outputs and inputs swapped, taps reversed */
+ * flip, the data gradient's weight: outputs and inputs swapped, taps reversed.
+ * Exactly DT outputs a group (direct_channel_lanes): [group][c][i][j][DT],
+ * the same size. */
 static void
 direct_pack (const PsConvGeom *g, const float *w, gboolean flip, float *wp)
 {
   int64_t khw = g->kh * g->kw, Cg = g->C / g->groups, Og = g->O / g->groups;
   int64_t outs = flip ? Cg : Og, ins = flip ? Og : Cg, nob = (outs + DB - 1) / DB;
 
+  if (outs == DT)
+    {
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        for (int64_t c = 0; c < ins; c++)
+          for (int64_t t = 0; t < khw; t++)
+            for (int64_t o = 0; o < DT; o++)
+              wp[((gi * ins + c) * khw + t) * DT + o]
+                = flip ? w[((gi * Og + c) * Cg + o) * khw + khw - 1 - t]
+                       : w[((gi * Og + o) * Cg + c) * khw + t];
+      return;
+    }
   for (int64_t gi = 0; gi < g->groups; gi++)
     for (int64_t ob = 0; ob < nob; ob++)
       for (int64_t c = 0; c < ins; c++)
@@ -426,41 +472,174 @@ direct_pack (const PsConvGeom *g, const float *w, gboolean flip, float *wp)
         (p)[l_] = (v)[l_];                                         \
   } while (0)
 
-/* nb (a constant once inlined) output channels of one sample and group:
- * xg is the group's padded input, wb the block's packed weight, yb the
- * block's first output plane */
+/* nb (a constant once inlined) output channels of one sample and group, for
+ * nr (1 or 2, a constant) output rows from oh at once: xg is the group's
+ * padded input, wb the block's packed weight, yb the block's first output
+ * plane.  Two rows give each tap's broadcast weight two vectors to multiply
+ * and twice the independent sums (up to 16: enough to hide the FMA's
+ * latency where 6 of LeNet's could not); each sum still adds the bias, then
+ * the taps in the same order, so the bits do not depend on nr. */
+static inline __attribute__ ((always_inline)) void
+direct_rows (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
+             const float *wb, const float *bb, float *yb, int64_t oh, const int nb, const int nr)
+{
+  int64_t P = g->OH * g->OW;
+  /* kernel rows that reach a real input row for one of the nr output rows:
+   * the padding's rows add nothing (the data gradient's plane is dy with
+   * k - 1 zero rows above and below: LeNet's conv2 skips 2 taps in 7) */
+  int64_t i_lo = CLAMP (g->pt - oh - (nr - 1), 0, g->kh), i_hi = CLAMP (g->H + g->pt - oh, i_lo, g->kh);
+
+  for (int64_t t = 0; t < d->tiles; t++)
+    {
+      PsV16 acc[2][DB] = { 0 };
+      int64_t cnt = MIN (DT, g->OW - t * DT);
+      if (bb)   /* the bias first, then the taps */
+#pragma GCC unroll 2
+        for (int r = 0; r < nr; r++)
+#pragma GCC unroll 8
+          for (int b = 0; b < nb; b++)
+            acc[r][b] += bb[b];
+      for (int64_t c = 0; c < Cg; c++)
+        for (int64_t i = i_lo; i < i_hi; i++)
+          {
+            const float *xr = xg + (c * d->Hp + oh + i) * d->Wp + t * DT;
+            const float *wr = wb + (c * g->kh + i) * g->kw * DB;
+            for (int64_t j = 0; j < g->kw; j++)
+              {
+                PsV16 xv[2];
+#pragma GCC unroll 2
+                for (int r = 0; r < nr; r++)
+                  xv[r] = ld16 (xr + r * d->Wp + j);
+#pragma GCC unroll 8
+                for (int b = 0; b < nb; b++)
+                  {
+                    float wv = wr[j * DB + b];
+#pragma GCC unroll 2
+                    for (int r = 0; r < nr; r++)
+                      acc[r][b] += xv[r] * wv;
+                  }
+              }
+          }
+#pragma GCC unroll 2
+      for (int r = 0; r < nr; r++)
+#pragma GCC unroll 8
+        for (int b = 0; b < nb; b++)
+          st16_head (yb + b * P + (oh + r) * g->OW + t * DT, acc[r][b], cnt);
+    }
+}
+
 static inline __attribute__ ((always_inline)) void
 direct_block (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
               const float *wb, const float *bb, float *yb, const int nb)
 {
+  int64_t oh = 0;
+
+  for (; oh + 2 <= g->OH; oh += 2)
+    direct_rows (g, d, Cg, xg, wb, bb, yb, oh, nb, 2);
+  if (oh < g->OH)
+    direct_rows (g, d, Cg, xg, wb, bb, yb, oh, nb, 1);
+}
+
+/* Exactly DT (16) output channels a group, LeNet's conv2 (6 -> 16 on 14x14):
+ * the vector's lanes are the group's output channels rather than 16
+ * columns of a row (its rows of 10 used 10 lanes of 16), one sum a pixel
+ * for nc (up to DC, a constant) columns of nr (1 or 2) rows; each tap is one
+ * load of 16 weights, multiplied by each pixel's input broadcast.  Each
+ * output is the bias, then the taps in direct_rows' order: the same bits. */
+#define DC 12   /* output columns a pass */
+
+static inline gboolean
+direct_channel_lanes (const PsConvGeom *g)
+{
+  return g->O / g->groups == DT;
+}
+
+static inline __attribute__ ((always_inline)) void
+direct_pixels (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
+               const float *wg, const float *bg, float *yg, int64_t oh, int64_t ow0,
+               const int nr, const int nc)
+{
+  int64_t P = g->OH * g->OW;
+  int64_t i_lo = CLAMP (g->pt - oh - (nr - 1), 0, g->kh), i_hi = CLAMP (g->H + g->pt - oh, i_lo, g->kh);
+  PsV16 acc[2][DC], b0 = { 0 };
+
+  if (bg)
+    b0 = ld16 (bg);
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++)
+#pragma GCC unroll 12
+    for (int q = 0; q < nc; q++)
+      acc[r][q] = b0;
+  for (int64_t c = 0; c < Cg; c++)
+    for (int64_t i = i_lo; i < i_hi; i++)
+      {
+        const float *xr = xg + (c * d->Hp + oh + i) * d->Wp + ow0;
+        const float *wr = wg + (c * g->kh + i) * g->kw * DT;
+        for (int64_t j = 0; j < g->kw; j++)
+          {
+            PsV16 wv = ld16 (wr + j * DT);
+            const float *x0 = xr + j, *x1 = xr + d->Wp + j;
+            /* each input a broadcast load in its multiply-add, at a constant
+             * offset from one of two pointers: kept from the compiler, which
+             * otherwise holds the rows' overlapping inputs (or their
+             * addresses) in registers across the taps and spills them */
+            __asm__ ("" : "+r" (x0), "+r" (x1));
+#pragma GCC unroll 12
+            for (int q = 0; q < nc; q++)
+              acc[0][q] += x0[q] * wv;
+            if (nr == 2)
+#pragma GCC unroll 12
+              for (int q = 0; q < nc; q++)
+                acc[1][q] += x1[q] * wv;
+          }
+      }
+  /* out of the registers once, then each channel's pixels to its plane */
+  float pix[2][DC][DT];
+#pragma GCC unroll 2
+  for (int r = 0; r < nr; r++)
+#pragma GCC unroll 12
+    for (int q = 0; q < nc; q++)
+      *(PsV16u *) pix[r][q] = acc[r][q];
+  for (int l = 0; l < DT; l++)
+    for (int r = 0; r < nr; r++)
+      for (int q = 0; q < nc; q++)
+        yg[l * P + (oh + r) * g->OW + ow0 + q] = pix[r][q][l];
+}
+
+static inline __attribute__ ((always_inline)) void
+direct_pixels_rows (const PsConvGeom *g, const DirectDims *d, int64_t Cg, const float *xg,
+                    const float *wg, const float *bg, float *yg, int64_t oh, const int nr)
+{
+  for (int64_t ow0 = 0; ow0 < g->OW; ow0 += DC)
+    switch (MIN (DC, g->OW - ow0))
+      {
+#define PIX(c_) case c_: direct_pixels (g, d, Cg, xg, wg, bg, yg, oh, ow0, nr, c_); break;
+      PIX (1) PIX (2) PIX (3) PIX (4) PIX (5) PIX (6) PIX (7) PIX (8) PIX (9) PIX (10) PIX (11)
+#undef PIX
+      default: direct_pixels (g, d, Cg, xg, wg, bg, yg, oh, ow0, nr, DC); break;
+      }
+}
+
+/* one sample's output y (O, OH, OW) from its padded planes xp: its own
+ * function, so that its registers do not weigh on direct_forward's loops */
+PS_DIRECT_CLONES __attribute__ ((noinline)) static void
+direct_forward_lanes (const PsConvGeom *g, const DirectDims *d, const float *xp, const float *wp,
+                      const float *bias, float *y)
+{
+  int64_t Cg = g->C / g->groups, Og = g->O / g->groups, khw = g->kh * g->kw;
   int64_t P = g->OH * g->OW;
 
-  for (int64_t oh = 0; oh < g->OH; oh++)
-    for (int64_t t = 0; t < d->tiles; t++)
-      {
-        PsV16 acc[DB] = { 0 };
-        int64_t cnt = MIN (DT, g->OW - t * DT);
-        if (bb)   /* the bias first, then the taps */
-#pragma GCC unroll 8
-          for (int b = 0; b < nb; b++)
-            acc[b] += bb[b];
-        for (int64_t c = 0; c < Cg; c++)
-          for (int64_t i = 0; i < g->kh; i++)
-            {
-              const float *xr = xg + (c * d->Hp + oh + i) * d->Wp + t * DT;
-              const float *wr = wb + (c * g->kh + i) * g->kw * DB;
-              for (int64_t j = 0; j < g->kw; j++)
-                {
-                  PsV16 xv = ld16 (xr + j);
-#pragma GCC unroll 8
-                  for (int b = 0; b < nb; b++)
-                    acc[b] += xv * wr[j * DB + b];
-                }
-            }
-#pragma GCC unroll 8
-        for (int b = 0; b < nb; b++)
-          st16_head (yb + b * P + oh * g->OW + t * DT, acc[b], cnt);
-      }
+  for (int64_t gi = 0; gi < g->groups; gi++)
+    {
+      const float *wg = wp + gi * Cg * khw * DT, *xg = xp + gi * Cg * d->Hp * d->Wp;
+      const float *bg = bias ? bias + gi * Og : NULL;
+      float *yg = y + gi * Og * P;
+      int64_t oh = 0;
+      for (; oh + 2 <= g->OH; oh += 2)
+        direct_pixels_rows (g, d, Cg, xg, wg, bg, yg, oh, 2);
+      if (oh < g->OH)
+        direct_pixels_rows (g, d, Cg, xg, wg, bg, yg, oh, 1);
+    }
 }
 
 /* y (samples n0 .. n1 - 1) = conv (x, packed weight) + bias (or NULL), overwritten */
@@ -476,6 +655,11 @@ direct_forward (const PsConvGeom *g, const float *x, const float *wp, const floa
   for (int64_t n = n0; n < n1; n++)
     {
       direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      if (direct_channel_lanes (g))
+        {
+          direct_forward_lanes (g, &d, xp, wp, bias, y + n * g->O * P);
+          continue;
+        }
       for (int64_t gi = 0; gi < g->groups; gi++)
         for (int64_t ob = 0; ob < d.nob; ob++)
           {
@@ -500,83 +684,258 @@ direct_forward (const PsConvGeom *g, const float *x, const float *wp, const floa
     }
 }
 
-/* lo[j] (nj taps, a constant once inlined, from j0) += the products of one
- * output channel's dy tiles dyo and one input channel's padded plane xc,
- * for kernel row i */
+/* The weight gradient's inner loop: for no output channels (a block of one
+ * group) and nj kernel columns from j0 of kernel row i (constants once
+ * inlined), lo[b][j] += the products of output channel b's dy tiles (dyo,
+ * dstride floats apart) and the input channel's padded plane xc shifted by
+ * (i, j0 + j), over the m samples of a chunk (dsample and xsample floats
+ * apart).  Each dy tile is loaded once for nj products and each shifted
+ * input tile once for no: up to 20 independent sums (the FMA's latency is
+ * hidden) for 9 loads, where one output channel at a time made 5 sums for 6
+ * loads.  Each lane still sums its products in the same order. */
+#define DO 4   /* output channels a weight-gradient block */
+#define DJ 5   /* kernel columns a weight-gradient pass */
+
 static inline __attribute__ ((always_inline)) void
-direct_taps (const PsConvGeom *g, const DirectDims *d, const float *dyo, const float *xc,
-             int64_t i, int64_t j0, float *lo, const int nj)
+direct_taps (const PsConvGeom *g, const DirectDims *d, const float *dyo, int64_t dstride,
+             int64_t dsample, const float *xc, int64_t xsample, int64_t m, int64_t i,
+             int64_t j0, float *lo, int64_t lstride, const int no, const int nj)
 {
   int64_t row = d->tiles * DT;
-  PsV16 acc[DB];
+  PsV16 acc[DO][DJ];
 
-#pragma GCC unroll 8
-  for (int b = 0; b < nj; b++)
-    acc[b] = ld16 (lo + b * DT);
-  for (int64_t oh = 0; oh < g->OH; oh++)
+#pragma GCC unroll 4
+  for (int b = 0; b < no; b++)
+#pragma GCC unroll 5
+    for (int j = 0; j < nj; j++)
+      acc[b][j] = ld16 (lo + b * lstride + j * DT);
+  for (int64_t s = 0; s < m; s++)
+    for (int64_t oh = 0; oh < g->OH; oh++)
+      {
+        const float *dr = dyo + s * dsample + oh * row;
+        const float *xr = xc + s * xsample + (oh + i) * d->Wp + j0;
+        for (int64_t t = 0; t < d->tiles; t++)
+          {
+            PsV16 xv[DJ];
+#pragma GCC unroll 5
+            for (int j = 0; j < nj; j++)
+              xv[j] = ld16 (xr + t * DT + j);
+#pragma GCC unroll 4
+            for (int b = 0; b < no; b++)
+              {
+                PsV16 dv = ld16 (dr + b * dstride + t * DT);
+#pragma GCC unroll 5
+                for (int j = 0; j < nj; j++)
+                  acc[b][j] += dv * xv[j];
+              }
+          }
+      }
+#pragma GCC unroll 4
+  for (int b = 0; b < no; b++)
+#pragma GCC unroll 5
+    for (int j = 0; j < nj; j++)
+      *(PsV16u *) (lo + b * lstride + j * DT) = acc[b][j];
+}
+
+/* dy of sample n into rows of whole tiles (dyp: O, OH, tiles * DT), the lanes
+ * past a row's end zero; blanes (O, DT) += those tiles when not NULL.  A
+ * tile is one vector load and a mask, except where a whole vector would read
+ * past the end of dy. */
+typedef int32_t PsI16 __attribute__ ((vector_size (64)));
+
+static inline __attribute__ ((always_inline)) void
+direct_dy_tiles (const PsConvGeom *g, const DirectDims *d, const float *dy, int64_t n,
+                 float *dyp, float *blanes)
+{
+  int64_t P = g->OH * g->OW, row = d->tiles * DT, last = g->N * g->O * P;
+  int64_t tail = g->OW - (d->tiles - 1) * DT;   /* lanes of a row's last tile, 1 .. DT */
+  PsI16 mask;
+
+  for (int l = 0; l < DT; l++)
+    mask[l] = l < tail ? -1 : 0;
+  for (int64_t o = 0; o < g->O; o++)
     {
-      const float *dr = dyo + oh * row;
-      const float *xr = xc + (oh + i) * d->Wp + j0;
-      for (int64_t t = 0; t < d->tiles; t++)
+      PsV16 bsum = { 0 };
+      if (blanes)
+        bsum = ld16 (blanes + o * DT);
+      for (int64_t oh = 0; oh < g->OH; oh++)
         {
-          PsV16 dv = ld16 (dr + t * DT);
-#pragma GCC unroll 8
-          for (int b = 0; b < nj; b++)
-            acc[b] += dv * ld16 (xr + t * DT + b);
+          int64_t at = (n * g->O + o) * P + oh * g->OW;
+          float *dst = dyp + (o * g->OH + oh) * row;
+          PsV16 v;
+          for (int64_t t = 0; t + 1 < d->tiles; t++)
+            {
+              v = ld16 (dy + at + t * DT);
+              *(PsV16u *) (dst + t * DT) = v;
+              bsum += v;
+            }
+          at += (d->tiles - 1) * DT;
+          if (at + DT <= last)
+            v = (PsV16) ((PsI16) ld16 (dy + at) & mask);
+          else
+            for (int l = 0; l < DT; l++)
+              v[l] = l < tail ? dy[at + l] : 0.f;
+          *(PsV16u *) (dst + (d->tiles - 1) * DT) = v;
+          bsum += v;
+        }
+      if (blanes)
+        *(PsV16u *) (blanes + o * DT) = bsum;
+    }
+}
+
+/* The weight gradient of a convolution with exactly DT output channels and
+ * one group, kernel 3x3 or 5x5 (LeNet's conv2): the output channels in a
+ * vector's lanes, like direct_forward_lanes.  Each sample's dy is turned to
+ * (pixel, channel); for each input channel, kh * kw sums (one a tap, 16
+ * channels each) run over its pixels, one load of dy's 16 channels feeding
+ * kh * kw multiply-adds of a broadcast input, and are added to the sample
+ * totals t (Cg, kh, kw, DT).  Rows of 10 columns had used 10 lanes of 16.
+ * At the end the totals go to the lanes' layout (lane 0; the others zero),
+ * and the bias's sum to blanes, for direct_conv's reduction. */
+static gboolean
+direct_weight_lanes_fit (const PsConvGeom *g)
+{
+  int64_t xp_n, dyp_n, lanes_n;
+
+  if (!direct_channel_lanes (g) || g->groups != 1 || g->kh != g->kw
+      || (g->kh != 3 && g->kh != 5))
+    return FALSE;
+  direct_worker_layout (g, &xp_n, &dyp_n, &lanes_n);
+  return (g->OH * g->OW + g->C * g->kh * g->kw) * DT <= dyp_n;
+}
+
+static inline __attribute__ ((always_inline)) void
+direct_weight_pixels (const PsConvGeom *g, const DirectDims *d, const float *xc, const float *dyt,
+                      float *tc, const int k)
+{
+  PsV16 acc[25];
+
+#pragma GCC unroll 25
+  for (int t = 0; t < k * k; t++)
+    acc[t] = (PsV16) { 0 };
+  for (int64_t oh = 0; oh < g->OH; oh++)
+    for (int64_t ow = 0; ow < g->OW; ow++)
+      {
+        PsV16 dv = ld16 (dyt + (oh * g->OW + ow) * DT);
+        const float *xr[5];
+#pragma GCC unroll 5
+        for (int i = 0; i < k; i++)
+          {
+            xr[i] = xc + (oh + i) * d->Wp + ow;
+            __asm__ ("" : "+r" (xr[i]));   /* broadcast loads, as in direct_pixels */
+          }
+#pragma GCC unroll 5
+        for (int i = 0; i < k; i++)
+#pragma GCC unroll 5
+          for (int j = 0; j < k; j++)
+            acc[i * k + j] += xr[i][j] * dv;
+      }
+#pragma GCC unroll 25
+  for (int t = 0; t < k * k; t++)
+    *(PsV16u *) (tc + t * DT) = ld16 (tc + t * DT) + acc[t];
+}
+
+PS_DIRECT_CLONES __attribute__ ((noinline)) static void
+direct_weight_lanes (const PsConvGeom *g, const float *x, const float *dy, float *lanes,
+                     float *blanes, float *xp, float *dyp, int64_t n0, int64_t n1)
+{
+  DirectDims d;
+  int64_t P = g->OH * g->OW, khw = g->kh * g->kw;
+  float *dyt = dyp, *tot = dyp + P * DT;
+  PsV16 bsum = { 0 };
+
+  direct_dims (g, &d);
+  memset (tot, 0, (size_t) (g->C * khw * DT) * sizeof (float));
+  for (int64_t n = n0; n < n1; n++)
+    {
+      const float *dn = dy + n * DT * P;
+      PsV16 bn = { 0 };   /* the sample's sum first, as its taps' */
+      direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
+      for (int64_t p = 0; p < P; p++)
+        {
+          PsV16 v;
+          for (int o = 0; o < DT; o++)
+            v[o] = dn[o * P + p];
+          *(PsV16u *) (dyt + p * DT) = v;
+          bn += v;
+        }
+      bsum += bn;
+      for (int64_t c = 0; c < g->C; c++)
+        {
+          const float *xc = xp + c * d.Hp * d.Wp;
+          if (g->kh == 5)
+            direct_weight_pixels (g, &d, xc, dyt, tot + c * khw * DT, 5);
+          else
+            direct_weight_pixels (g, &d, xc, dyt, tot + c * khw * DT, 3);
         }
     }
-#pragma GCC unroll 8
-  for (int b = 0; b < nj; b++)
-    *(PsV16u *) (lo + b * DT) = acc[b];
+  for (int64_t o = 0; o < DT; o++)
+    for (int64_t ct = 0; ct < g->C * khw; ct++)
+      {
+        float *l = lanes + (o * g->C * khw + ct) * DT;
+        l[0] = tot[ct * DT + o];
+        for (int k = 1; k < DT; k++)
+          l[k] = 0.f;
+      }
+  if (blanes)
+    for (int64_t o = 0; o < DT; o++)
+      {
+        blanes[o * DT] = bsum[o];
+        for (int k = 1; k < DT; k++)
+          blanes[o * DT + k] = 0.f;
+      }
 }
 
 /* lanes (O, Cg, kh, kw, DT) += dy (samples n0 .. n1 - 1) times x's shifted tiles;
- * blanes (O, DT) += dy's tiles, when not NULL */
+ * blanes (O, DT) += dy's tiles, when not NULL.  xp and dyp hold a chunk's
+ * planes and tiles; each lane adds its products sample by sample, row by
+ * row, whatever the chunk. */
 PS_DIRECT_CLONES static void
 direct_weight (const PsConvGeom *g, const float *x, const float *dy, float *lanes, float *blanes,
                float *xp, float *dyp, int64_t n0, int64_t n1)
 {
   DirectDims d;
-  int64_t Cg, Og, P = g->OH * g->OW, row;
+  int64_t Cg, Og, row, nblk, khw = g->kh * g->kw, chunk = direct_chunk (g);
+  int64_t xs, ds;   /* floats of a sample's planes, of its dy tiles */
 
   direct_dims (g, &d);
   Cg = g->C / g->groups, Og = g->O / g->groups, row = d.tiles * DT;
-  /* dy's rows padded to whole tiles: the lanes past a row's end stay zero */
-  memset (dyp, 0, (size_t) (g->O * g->OH * row) * sizeof (float));
-  for (int64_t n = n0; n < n1; n++)
+  xs = g->C * d.Hp * d.Wp, ds = g->O * g->OH * row;
+  nblk = (Og + DO - 1) / DO;   /* blocks of a group, their sizes within one of each other */
+  for (int64_t c0 = n0; c0 < n1; c0 += chunk)
     {
-      direct_pad (g, &d, x + n * g->C * g->H * g->W, xp);
-      for (int64_t o = 0; o < g->O; o++)
-        for (int64_t oh = 0; oh < g->OH; oh++)
+      int64_t m = MIN (chunk, n1 - c0);
+      for (int64_t s = 0; s < m; s++)
+        {
+          direct_pad (g, &d, x + (c0 + s) * g->C * g->H * g->W, xp + s * xs);
+          direct_dy_tiles (g, &d, dy, c0 + s, dyp + s * ds, blanes);
+        }
+      for (int64_t gi = 0; gi < g->groups; gi++)
+        for (int64_t k = 0; k < nblk; k++)
           {
-            float *restrict dst = dyp + (o * g->OH + oh) * row;
-            const float *restrict src = dy + (n * g->O + o) * P + oh * g->OW;
-            for (int64_t l = 0; l < g->OW; l++)
-              dst[l] = src[l];
-            if (blanes)
-              for (int64_t t = 0; t < d.tiles; t++)
-                *(PsV16u *) (blanes + o * DT) += ld16 (dst + t * DT);
-          }
-      for (int64_t o = 0; o < g->O; o++)
-        for (int64_t c = 0; c < Cg; c++)
-          for (int64_t i = 0; i < g->kh; i++)
-            for (int64_t j0 = 0; j0 < g->kw; j0 += DB)
+            int64_t o0 = gi * Og + Og * k / nblk, no = Og * (k + 1) / nblk - Og * k / nblk;
+            const float *dyo = dyp + o0 * g->OH * row;
+            for (int64_t c = 0; c < Cg; c++)
               {
-                const float *dyo = dyp + o * g->OH * row;
-                const float *xc = xp + ((o / Og) * Cg + c) * d.Hp * d.Wp;
-                float *lo = lanes + (((o * Cg + c) * g->kh + i) * g->kw + j0) * DT;
-                switch (MIN (DB, g->kw - j0))
-                  {
-                  case 1: direct_taps (g, &d, dyo, xc, i, j0, lo, 1); break;
-                  case 2: direct_taps (g, &d, dyo, xc, i, j0, lo, 2); break;
-                  case 3: direct_taps (g, &d, dyo, xc, i, j0, lo, 3); break;
-                  case 4: direct_taps (g, &d, dyo, xc, i, j0, lo, 4); break;
-                  case 5: direct_taps (g, &d, dyo, xc, i, j0, lo, 5); break;
-                  case 6: direct_taps (g, &d, dyo, xc, i, j0, lo, 6); break;
-                  case 7: direct_taps (g, &d, dyo, xc, i, j0, lo, 7); break;
-                  default: direct_taps (g, &d, dyo, xc, i, j0, lo, DB); break;
-                  }
+                const float *xc = xp + (gi * Cg + c) * d.Hp * d.Wp;
+                for (int64_t i = 0; i < g->kh; i++)
+                  for (int64_t j0 = 0; j0 < g->kw; j0 += DJ)
+                    {
+                      float *lo = lanes + ((o0 * Cg + c) * khw + i * g->kw + j0) * DT;
+                      int64_t dst = g->OH * row, ls = Cg * khw * DT;
+                      switch (no * 8 + MIN (DJ, g->kw - j0))
+                        {
+#define TAPS(b_, j_) case b_ * 8 + j_: \
+  direct_taps (g, &d, dyo, dst, ds, xc, xs, m, i, j0, lo, ls, b_, j_); break;
+#define TAPS_J(b_) TAPS (b_, 1) TAPS (b_, 2) TAPS (b_, 3) TAPS (b_, 4) TAPS (b_, 5)
+                        TAPS_J (1) TAPS_J (2) TAPS_J (3) TAPS_J (4)
+#undef TAPS_J
+#undef TAPS
+                        default: g_assert_not_reached ();
+                        }
+                    }
               }
+          }
     }
 }
 
@@ -601,26 +960,26 @@ static void
 direct_run (DirectJob *j, int k, int n)
 {
   const PsConvGeom *g = j->g;
-  DirectDims d;
   float *xp = direct_worker_ws (j, k), *dyp, *lanes, *blanes;
   int64_t n0 = j->N * k / n, n1 = j->N * (k + 1) / n;
   PsConvGeom gt;
 
-  direct_dims (g, &d);
+  int64_t xp_n, dyp_n, lanes_n;
+
   direct_grad_geom (g, &gt);
-  {
-    DirectDims dt;
-    direct_dims (&gt, &dt);
-    dyp = xp + MAX (g->C * d.Hp * d.Wp, gt.C * dt.Hp * dt.Wp);
-  }
-  lanes = dyp + g->O * g->OH * d.tiles * DT;
-  blanes = lanes + g->O * (g->C / g->groups) * g->kh * g->kw * DT;
+  direct_worker_layout (g, &xp_n, &dyp_n, &lanes_n);
+  dyp = xp + xp_n;
+  lanes = dyp + dyp_n;
+  blanes = lanes + lanes_n;
   if (j->y)
     direct_forward (g, j->x, j->wp, j->b, j->y, xp, n0, n1);
   if (j->dw)
     {
       memset (lanes, 0, (size_t) (blanes + g->O * DT - lanes) * sizeof (float));
-      direct_weight (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
+      if (direct_weight_lanes_fit (g))
+        direct_weight_lanes (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
+      else
+        direct_weight (g, j->x, j->dy, lanes, j->db ? blanes : NULL, xp, dyp, n0, n1);
     }
   if (j->dx)
     direct_forward (&gt, j->dy, j->wp, NULL, j->dx, xp, n0, n1);

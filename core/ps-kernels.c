@@ -284,6 +284,109 @@ ps_sigmoid_backward_array (const float *y, const float *g, float *dx, int64_t n)
   ps_helper_split (n, PS_SPLIT_ELEMENTS, sigmoid_backward_part, &(Elementwise) { y, g, dx });
 }
 
+/* ---- Sigmoid then a 2x2 average pool, fused ------------------------------- */
+
+gboolean
+ps_sigmoid_avg_pool_fuses (const PsPoolGeom *g)
+{
+  return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0
+         && g->dh == 1 && g->dw == 1 && 2 * g->OH == g->H && 2 * g->OW == g->W;
+}
+
+/* planes [begin, end), a few at a time: their sigmoid in one run (the
+ * planes are contiguous: one long vector loop, where rows of 10 or 28 left
+ * most of the work to the scalar tail), then their pool from the values
+ * just written, still in the L1 cache; the sums and the quarter as
+ * ps_avg_pool2d_forward does them */
+#define PS_SIGMOID_POOL_FLOATS 4096
+
+PS_WIDE_CLONES static void
+sigmoid_pool_range (const PsPoolGeom *g, const float *x, float *s, float *p, int64_t begin,
+                    int64_t end)
+{
+  int64_t W = g->W, HW = g->H * g->W, OW = g->OW, P = g->OH * g->OW;
+  int64_t step = MAX (PS_SIGMOID_POOL_FLOATS / HW, 1);
+
+  for (int64_t c0 = begin; c0 < end; c0 += step)
+    {
+      int64_t c1 = MIN (c0 + step, end);
+      const float *restrict xr = x + c0 * HW;
+      float *restrict sr = s + c0 * HW;
+      for (int64_t i = 0; i < (c1 - c0) * HW; i++)
+        sr[i] = 1.f / (1.f + exp_vec (-xr[i]));
+      for (int64_t nc = c0; nc < c1; nc++)
+        for (int64_t oh = 0; oh < g->OH; oh++)
+          {
+            const float *restrict r = s + nc * HW + 2 * oh * W;
+            float *restrict q = p + nc * P + oh * OW;
+            for (int64_t ow = 0; ow < OW; ow++)
+              q[ow] = (r[2 * ow] + r[2 * ow + 1] + r[W + 2 * ow] + r[W + 2 * ow + 1]) / 4.f;
+          }
+    }
+}
+
+/* dx = (dp / 4 over each window) * (1 - s) * s, in ps_sigmoid_backward_array's order */
+PS_WIDE_CLONES static void
+sigmoid_pool_backward_range (const PsPoolGeom *g, const float *s, const float *dp, float *dx,
+                             int64_t begin, int64_t end)
+{
+  int64_t W = g->W, HW = g->H * g->W, OW = g->OW, P = g->OH * g->OW;
+
+  for (int64_t nc = begin; nc < end; nc++)
+    for (int64_t oh = 0; oh < g->OH; oh++)
+      {
+        const float *restrict r = s + nc * HW + 2 * oh * W;
+        const float *restrict q = dp + nc * P + oh * OW;
+        float *restrict d = dx + nc * HW + 2 * oh * W;
+        for (int64_t k = 0; k < 2; k++)
+          for (int64_t ow = 0; ow < OW; ow++)
+            {
+              float v = q[ow] / 4.f, a = r[k * W + 2 * ow], b = r[k * W + 2 * ow + 1];
+              d[k * W + 2 * ow] = v * (1.f - a) * a;
+              d[k * W + 2 * ow + 1] = v * (1.f - b) * b;
+            }
+      }
+}
+
+typedef struct
+{
+  const PsPoolGeom *g;
+  const float *a, *b;
+  float *out, *out2;
+} SigmoidPool;
+
+static void
+sigmoid_pool_part (int64_t begin, int64_t end, gpointer p)
+{
+  SigmoidPool *a = p;
+
+  sigmoid_pool_range (a->g, a->a, a->out, a->out2, begin, end);
+}
+
+static void
+sigmoid_pool_backward_part (int64_t begin, int64_t end, gpointer p)
+{
+  SigmoidPool *a = p;
+
+  sigmoid_pool_backward_range (a->g, a->a, a->b, a->out, begin, end);
+}
+
+void
+ps_sigmoid_avg_pool_forward (const PsPoolGeom *g, const float *x, float *s, float *p)
+{
+  g_return_if_fail (ps_sigmoid_avg_pool_fuses (g));
+  ps_helper_split (g->N * g->C, PS_SPLIT_ELEMENTS / MAX (g->H * g->W, 1), sigmoid_pool_part,
+                   &(SigmoidPool) { g, x, NULL, s, p });
+}
+
+void
+ps_sigmoid_avg_pool_backward (const PsPoolGeom *g, const float *s, const float *dp, float *dx)
+{
+  g_return_if_fail (ps_sigmoid_avg_pool_fuses (g));
+  ps_helper_split (g->N * g->C, PS_SPLIT_ELEMENTS / MAX (g->H * g->W, 1),
+                   sigmoid_pool_backward_part, &(SigmoidPool) { g, s, dp, dx, NULL });
+}
+
 PS_VECTOR_CLONES void
 ps_tanh_array (const float *x, float *y, int64_t n)
 {
@@ -556,4 +659,37 @@ ps_bce_with_logits (int64_t n, const float *x, const float *t, float *dx)
         dx[i] = (float) ((1.0 / (1.0 + exp (-v)) - t[i]) / (double) n);
     }
   return n > 0 ? total / (double) n : NAN;
+}
+
+/* ---- two products, one on each core ------------------------------------------ */
+
+static void
+gemm_run (const PsGemm *g)
+{
+  cblas_sgemm (CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
+               g->trans_b ? CblasTrans : CblasNoTrans, g->M, g->N, g->K, g->alpha, g->A, g->lda,
+               g->B, g->ldb, g->beta, g->C, g->ldc);
+}
+
+static void
+gemm_run_job (gpointer p)
+{
+  gemm_run (p);
+}
+
+void
+ps_sgemm_two (const PsGemm *first, const PsGemm *second)
+{
+  gboolean helped;
+
+  ps_sgemm_note (first->trans_a, first->trans_b, first->M, first->N, first->K, first->beta);
+  ps_sgemm_note (second->trans_a, second->trans_b, second->M, second->N, second->K,
+                 second->beta);
+  /* with OpenBLAS's own threads, theirs already share the cores */
+  helped = openblas_get_num_threads () == 1 && ps_helper_claim ();
+  if (helped)
+    ps_helper_start (gemm_run_job, (gpointer) second);
+  gemm_run (first);
+  if (!helped || !ps_helper_join ())
+    gemm_run (second);
 }

@@ -37,6 +37,28 @@ G_BEGIN_DECLS
 void ps_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K, float alpha,
                const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
+/* One product's arguments, as ps_sgemm takes them. */
+typedef struct
+{
+  gboolean     trans_a, trans_b;
+  int          M, N, K;
+  float        alpha;
+  const float *A;
+  int          lda;
+  const float *B;
+  int          ldb;
+  float        beta;
+  float       *C;
+  int          ldc;
+} PsGemm;
+
+/* Two independent products (a Linear layer's weight and data gradients),
+ * the second on the core's helper thread when it is free and OpenBLAS runs
+ * one thread of its own: the same calls, so the same results, as ps_sgemm
+ * on each in turn (which is what happens otherwise), and recorded in that
+ * order. */
+void ps_sgemm_two (const PsGemm *first, const PsGemm *second);
+
 typedef struct
 {
   gboolean trans_a, trans_b;
@@ -246,6 +268,17 @@ void ps_act_backward (const PsAct *a, int64_t n, const float *x, const float *y,
 void ps_sigmoid_array (const float *x, float *y, int64_t n);
 /* dx = g * (1 - y) * y, y = sigmoid (x) */
 void ps_sigmoid_backward_array (const float *y, const float *g, float *dx, int64_t n);
+/* Sigmoid followed by a 2x2 average pool (kernel 2, stride 2, no padding)
+ * whose windows cover the plane exactly (H and W even): LeNet's pairs, in
+ * one pass over memory instead of two each way.  Forward: s = sigmoid (x)
+ * (N, C, H, W) and p its pool (N, C, H / 2, W / 2); backward: dx through the
+ * pool then the sigmoid, from s and dp.  The same bits as ps_sigmoid_array
+ * then ps_avg_pool2d_forward, and ps_avg_pool2d_backward then
+ * ps_sigmoid_backward_array (test /core/kernels/sigmoid-pool). */
+gboolean ps_sigmoid_avg_pool_fuses   (const PsPoolGeom *g);
+void     ps_sigmoid_avg_pool_forward  (const PsPoolGeom *g, const float *x, float *s, float *p);
+void     ps_sigmoid_avg_pool_backward (const PsPoolGeom *g, const float *s, const float *dp,
+                                       float *dx);
 void ps_tanh_array    (const float *x, float *y, int64_t n);
 
 /* PReLU: x (N, C, L), weight (1 or C) — num_parameters = 1 shares one slope. */

@@ -9,6 +9,16 @@
 /* ---- kernels ----------------------------------------------------------- */
 
 #define PS_BLAS_MIN_WORK 32768   /* B * in * out below this: plain loops win */
+/* and from this on, the weight and data gradients' products are worth a
+ * core each (LeNet's Linear(400, 120) and (120, 84) at batch 256) */
+#define PS_BLAS_PAIR_WORK (1 << 20)
+
+static void
+gemm (const PsGemm *g)
+{
+  ps_sgemm (g->trans_a, g->trans_b, g->M, g->N, g->K, g->alpha, g->A, g->lda, g->B, g->ldb,
+            g->beta, g->C, g->ldc);
+}
 
 gboolean
 ps_linear_uses_blas (int64_t B, int64_t in, int64_t out)
@@ -92,12 +102,20 @@ ps_linear_backward_summed (const float *x, const float *w, const float *dy,
 
   if (ps_linear_uses_blas (B, in, out))
     {
-      if (dw)   /* dw (out, in) (+)= dy^T (out, B) x (B, in) */
-        ps_sgemm (TRUE, FALSE, (int) out, (int) in, (int) B,
-                  1.f, dy, (int) out, x, (int) in, dw_overwrite ? 0.f : 1.f, dw, (int) in);
-      if (dx)   /* dx (B, in) = dy (B, out) w (out, in) */
-        ps_sgemm (FALSE, FALSE, (int) B, (int) in, (int) out,
-                  1.f, dy, (int) out, w, (int) in, 0.f, dx, (int) in);
+      /* dw (out, in) (+)= dy^T (out, B) x (B, in); dx (B, in) = dy (B, out) w (out, in) */
+      PsGemm gw = { TRUE, FALSE, (int) out, (int) in, (int) B, 1.f, dy, (int) out, x, (int) in,
+                    dw_overwrite ? 0.f : 1.f, dw, (int) in };
+      PsGemm gx = { FALSE, FALSE, (int) B, (int) in, (int) out, 1.f, dy, (int) out, w, (int) in,
+                    0.f, dx, (int) in };
+      if (dw && dx && B * in * out >= PS_BLAS_PAIR_WORK)
+        {
+          ps_sgemm_two (&gw, &gx);   /* one on each core */
+          return;
+        }
+      if (dw)
+        gemm (&gw);
+      if (dx)
+        gemm (&gx);
       return;
     }
   if (dw)

@@ -90,6 +90,8 @@ typedef struct
   PsTensor *use_dw, *use_db;  /* with record_uses: this use's own share of a tied gradient */
   gboolean  use_valid;        /* use_dw/use_db hold the last backward's shares */
   gboolean  is_op;        /* a layer run by ps-layer-op (Conv2d, BatchNorm2d, ...) */
+  gboolean  fused;        /* a Sigmoid that the 2x2 average pool after it computes, both
+                           * ways, in the same pass as its own (decided at each forward) */
   gboolean  training;     /* the mode its last forward ran in */
   PsLayerOp op;
   PsLayerOpState st;      /* its plan and buffers, reused across forwards */
@@ -136,6 +138,8 @@ struct _PsTape
   double    aux_weight[PS_BLOCK_MAX_AUX];
   int       n_aux;
   PsTensor *aux_dy[PS_BLOCK_MAX_AUX];
+  gboolean  no_fusion;    /* ps_tape_set_fusion (FALSE): every layer in a pass of its own */
+  guint     n_fused;      /* Sigmoid and pool pairs the last forward fused */
   gboolean  planning;     /* the shape pass before a forward: every entry checks its input's
                            * shape and sizes its output, computes nothing, changes no
                            * parameter, buffer or generator; a shape error stops there */

@@ -703,7 +703,15 @@ forward_op (PsTape *t, Entry *e, const PsTensor *in, GError **error)
     }
   if (t->planning)
     return TRUE;
-  ps_layer_op_forward (&e->op, &e->st, &io);
+  if (e > t->pool && e[-1].fused)
+    {
+      /* the Sigmoid below, from its input, and this pool of its output */
+      Entry *s = &e[-1];
+      ps_sigmoid_avg_pool_forward (&e->st.pool, ps_tape_in_of (t, s->src[0])->data,
+                                   s->out->data, io.y);
+    }
+  else
+    ps_layer_op_forward (&e->op, &e->st, &io);
   if (e->op.kind == PS_OP_BATCH_NORM && io.training && io.running_mean)
     ps_module_batch_norm_counted (m);
   e->w_version = e->w ? ps_param_get_data_version (e->w) : 0;
@@ -1015,7 +1023,8 @@ forward_entry (PsTape *t, Entry *e, const PsTensor *in, GError **error)
       }
       break;
     case PS_MODULE_SIGMOID:
-      ps_sigmoid_array (x, y, n);
+      if (!e->fused)   /* else the pool after it computes it */
+        ps_sigmoid_array (x, y, n);
       break;
     case PS_MODULE_TANH:
       ps_tanh_array (x, y, n);
@@ -1041,6 +1050,35 @@ oom:
   return FALSE;
 }
 
+
+/* Is entry i (of the n of this forward, planned) a Sigmoid module whose one
+ * reader is entry i + 1, a 2x2 average pool that covers all of its output?
+ * Then the pool computes both, forward and backward. */
+static gboolean
+sigmoid_pool_fuses (const PsTape *t, guint i, guint n)
+{
+  const Entry *s = &t->pool[i], *p = s + 1;
+
+  return !t->no_fusion && i + 1 < n && s->kind == ENTRY_MODULE && s->module != NULL
+         && ps_module_get_kind (s->module) == PS_MODULE_SIGMOID && !s->is_op && !s->is_rnn
+         && s->fanout == 1 && p->kind == ENTRY_MODULE && p->is_op
+         && p->op.kind == PS_OP_AVG_POOL && p->src[0] == (int) i
+         && ps_sigmoid_avg_pool_fuses (&p->st.pool);
+}
+
+void
+ps_tape_set_fusion (PsTape *tape, gboolean fuse)
+{
+  g_return_if_fail (tape != NULL);
+  tape->no_fusion = !fuse;
+}
+
+guint
+ps_tape_get_n_fused (PsTape *tape)
+{
+  g_return_val_if_fail (tape != NULL, 0);
+  return tape->have_forward ? tape->n_fused : 0;
+}
 
 const PsTensor *
 ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
@@ -1105,6 +1143,10 @@ ps_tape_forward (PsTape *t, const PsTensor *x, GError **error)
         return NULL;
       }
   t->planning = FALSE;
+  t->n_fused = 0;
+  for (guint i = 0; i < n; i++)
+    if ((t->pool[i].fused = sigmoid_pool_fuses (t, i, n)))
+      t->n_fused++;
   for (guint i = 0; i < n; i++)
     if (!forward_entry (t, &t->pool[i], ps_tape_in_of (t, t->pool[i].src[0]), error))
       return NULL;
@@ -1179,7 +1221,11 @@ backward_op (PsTape *t, guint idx, PsTensor **gp, GError **error)
     }
   io.dweight = op_grad (t, e->w, e->w_slot);
   io.dbias = op_grad (t, e->b, e->b_slot);
-  ps_layer_op_backward (&e->op, &e->st, &io);
+  if (idx > 0 && t->pool[idx - 1].fused)
+    /* through this pool and the Sigmoid below: that entry passes io.dx on */
+    ps_sigmoid_avg_pool_backward (&e->st.pool, t->pool[idx - 1].out->data, io.dy, io.dx);
+  else
+    ps_layer_op_backward (&e->op, &e->st, &io);
   if (e->src[0] >= 0)
     *gp = e->dx;
   return TRUE;
@@ -1201,6 +1247,8 @@ backward_entry (PsTape *t, guint idx, PsTensor **gp, gboolean owned, GError **er
     return backward_op (t, idx, gp, error);
   if (e->is_rnn)
     return backward_recurrent (t, idx, gp, error);
+  if (e->fused)                     /* the pool after it delivered dL/d(input) */
+    return TRUE;
   if (!need_dx && elementwise)
     return TRUE;
   if (elementwise && owned)

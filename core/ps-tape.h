@@ -81,6 +81,14 @@ const PsTensor *ps_tape_get_output    (PsTape *tape, guint i, PsModule **module,
  * (their sum is what that backward added to .grad); empty when param is
  * used once, or nothing was recorded.  Free with g_ptr_array_unref. */
 void            ps_tape_set_record_uses (PsTape *tape, gboolean record);
+
+/* A Sigmoid whose one reader is a 2x2 average pool over all of its output
+ * (LeNet's pairs) runs with that pool as one pass over memory each way
+ * (ps_sigmoid_avg_pool_forward): the same values, every output kept.  On
+ * by default; off, each layer runs alone.  ps_tape_get_n_fused: the pairs
+ * the last forward fused. */
+void            ps_tape_set_fusion      (PsTape *tape, gboolean fuse);
+guint           ps_tape_get_n_fused     (PsTape *tape);
 GPtrArray      *ps_tape_get_use_grads   (PsTape *tape, PsParam *param);
 
 /* Matrix products used by forward and backward (exposed for the benchmark):

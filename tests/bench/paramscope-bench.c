@@ -3,6 +3,9 @@
  *   paramscope-bench step MODEL --batch B [--input X.safetensors] [--steps N] [--seed N]
  *       a steady-state training step and its sgemm floor, as `paramscope-cli
  *       bench`, and the heap allocations per step (this program counts them)
+ *   paramscope-bench lenet-kernels [--steps N]
+ *       LeNet-5's convolutions and Sigmoid + pool pairs at batch 256, one call at a time on this thread (the helper held): the
+ *       least time of N calls each, the figures of the README's kernel table
  *   paramscope-bench render N [--steps K] [--seed N]
  *       the heatmap's work per frame for an N x N parameter: pooling, colouring
  *   paramscope-bench checkpoint FILE [--tensor NAME]...
@@ -24,6 +27,8 @@
  * printed on stdout; the exit status is 0 unless the benchmark could not run.
  */
 #include "ps-alloc-count.h"
+#include "ps-helper.h"
+#include "ps-kernels.h"
 #include "ps-application.h"
 #include "ps-bench-live.h"
 #include "ps-bench-tensor.h"
@@ -296,6 +301,99 @@ cmd_tensor (int argc, char **argv)
   return status;
 }
 
+/* ---- lenet-kernels: LeNet's kernels one at a time ------------------------------ */
+
+static float *
+bench_fill (int64_t n, int64_t seed)
+{
+  float *p = g_new (float, n);
+  for (int64_t i = 0; i < n; i++)
+    p[i] = (float) (((i + seed) * 7919) % 2001 - 1000) / 400.f;
+  return p;
+}
+
+#define BENCH_MIN(best, call)          \
+  do {                                 \
+    double t0_ = ps_cli_now ();        \
+    call;                              \
+    best = MIN (best, ps_cli_now () - t0_); \
+  } while (0)
+
+static int
+cmd_lenet_kernels (int argc, char **argv)
+{
+  static const GOptionEntry entries[] = {
+    { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_s, "Calls of each kernel (default 20)", "N" },
+    { NULL }
+  };
+  int status = ps_cli_parse ("lenet-kernels", "", "LeNet-5's convolutions, Sigmoid + pool pairs "
+                             "at batch 256, one call at a time on this thread: the least time "
+                             "of N calls each.", NULL, entries, 0, 0, &argc, &argv);
+  gint64 steps = 20;
+  const int64_t N = 256;
+  /* conv1: 1 -> 6, 28x28, padding 2; conv2: 6 -> 16, 14x14 */
+  const int64_t C[2] = { 1, 6 }, H[2] = { 28, 14 }, O[2] = { 6, 16 }, pad[2] = { 2, 0 };
+
+  if (status >= 0)
+    return status;
+  if (!ps_cli_int ("--steps", steps_s, 1, 100000, &steps))
+    return 2;
+  if (!ps_helper_claim ())
+    {
+      fprintf (stderr, "paramscope-bench lenet-kernels: the helper thread is busy\n");
+      return 1;
+    }
+  printf ("kernels     LeNet-5 at batch 256, one thread, least of %" G_GINT64_FORMAT " calls\n",
+          steps);
+  for (int l = 0; l < 2; l++)
+    {
+      PsConvGeom g;
+      int64_t nx = N * C[l] * H[l] * H[l], ny, nw = O[l] * C[l] * 25;
+      double f = G_MAXDOUBLE, w = G_MAXDOUBLE, d = G_MAXDOUBLE;
+      ps_conv_geom_init (&g, N, C[l], H[l], H[l], O[l], 5, 5, 1, 1, pad[l], pad[l], 1, 1, 1, NULL);
+      ny = N * O[l] * g.OH * g.OW;
+      g_autofree float *x = bench_fill (nx, 1), *wt = bench_fill (nw, 2), *b = bench_fill (O[l], 3);
+      g_autofree float *y = g_new (float, ny), *dy = bench_fill (ny, 4), *dx = g_new (float, nx);
+      g_autofree float *dw = g_new0 (float, nw), *db = g_new0 (float, O[l]);
+      g_autofree float *ws = g_new0 (float, ps_conv_workspace (&g));
+      for (gint64 s = 0; s < steps; s++)
+        {
+          BENCH_MIN (f, ps_conv2d_forward (&g, x, wt, b, y, ws));
+          BENCH_MIN (w, ps_conv2d_backward (&g, x, wt, dy, NULL, dw, db, ws));
+          if (l == 1)
+            BENCH_MIN (d, ps_conv2d_backward (&g, x, wt, dy, dx, NULL, NULL, ws));
+        }
+      printf ("conv%d       forward %.3f ms, weight+bias gradient %.3f ms", l + 1, f * 1e3,
+              w * 1e3);
+      if (l == 1)
+        printf (", data gradient %.3f ms", d * 1e3);
+      printf ("\n");
+    }
+  for (int l = 0; l < 2; l++)
+    {
+      PsPoolGeom pg;
+      int64_t n = N * O[l] * (H[l] - 4 + 2 * pad[l]) * (H[l] - 4 + 2 * pad[l]);
+      double f2 = G_MAXDOUBLE, b2 = G_MAXDOUBLE, f1 = G_MAXDOUBLE, b1 = G_MAXDOUBLE;
+      ps_pool_geom_init (&pg, N, O[l], H[l] - 4 + 2 * pad[l], H[l] - 4 + 2 * pad[l], 2, 2, 2, 2, 0,
+                         0, 1, 1, FALSE, NULL);
+      g_autofree float *x = bench_fill (n, 5), *s = g_new (float, n), *p = g_new (float, n / 4);
+      g_autofree float *dp = bench_fill (n / 4, 6), *ds = g_new (float, n), *dx = g_new (float, n);
+      for (gint64 k = 0; k < steps; k++)
+        {
+          BENCH_MIN (f2, { ps_sigmoid_array (x, s, n); ps_avg_pool2d_forward (&pg, s, p); });
+          BENCH_MIN (b2, { ps_avg_pool2d_backward (&pg, dp, ds);
+                           ps_sigmoid_backward_array (s, ds, dx, n); });
+          BENCH_MIN (f1, ps_sigmoid_avg_pool_forward (&pg, x, s, p));
+          BENCH_MIN (b1, ps_sigmoid_avg_pool_backward (&pg, s, dp, dx));
+        }
+      printf ("pair%d       Sigmoid + 2x2 pool forward %.3f ms fused, %.3f ms as two passes; "
+              "backward %.3f ms fused, %.3f ms as two\n", l + 1, f1 * 1e3, f2 * 1e3, b1 * 1e3,
+              b2 * 1e3);
+    }
+  ps_helper_wait ();
+  return 0;
+}
+
 /* ---- exec: notebooks ------------------------------------------------------ */
 
 /* seconds to run every code cell of nb in a fresh interpreter; FALSE if a cell raised */
@@ -459,6 +557,7 @@ static const struct
   int (*main) (int argc, char **argv);
 } commands[] = {
   { "step", "MODEL --batch B [--input X] [--steps N] [--seed N]", cmd_step },
+  { "lenet-kernels", "[--steps N]", cmd_lenet_kernels },
   { "render", "N [--steps K] [--seed N]", cmd_render },
   { "checkpoint", "FILE [--tensor NAME]...", cmd_checkpoint },
   { "live", "MODEL [--seconds S] [--batch B] [--bench-page N]", cmd_live },

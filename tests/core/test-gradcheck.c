@@ -116,6 +116,12 @@ static const GradCase cases[] = {
                           "        return self.b(torch.sigmoid(self.a(X))).tanh()\n"
                           "net = Two()\n",
     PS_LOSS_MSE, 2, { 3, 4 }, 0 },
+  /* a Sigmoid and the 2x2 average pool after it, run by the tape as one pass */
+  { "sigmoid-pool", "import torch\n"
+                    "from torch import nn\n"
+                    "net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Sigmoid(),\n"
+                    "                    nn.AvgPool2d(2), nn.Flatten(), nn.Linear(12, 3))\n",
+    PS_LOSS_CROSS_ENTROPY, 4, { 2, 2, 4, 4 }, 1 },
 };
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -8,6 +8,7 @@
  * on its own, without PyTorch.
  */
 #include "ps-test-util.h"
+#include "ps-helper.h"
 #include "ps-kernels.h"
 #include "ps-helper.h"
 
@@ -303,6 +304,109 @@ test_conv1d (void)
       conv_case (&c, &cc, nx, nw, nb);
     }
   g_assert_cmpint (conv_direct_cases, >=, 1);
+}
+
+/* The direct kernel with exactly 16 output channels a group puts the
+ * channels in a vector's lanes (LeNet's conv2); with 17 it computes rows of
+ * columns.  Each output is the same sum in the same order: a 16-channel
+ * convolution gives the bits of the first 16 channels of the 17-channel one
+ * with the same weights, forward and (16 input channels) data gradient. */
+static float *
+lanes_fill (int64_t n, int64_t seed)
+{
+  float *p = g_new (float, n);
+  for (int64_t i = 0; i < n; i++)
+    p[i] = (float) (((i + seed) * 7919) % 2001 - 1000) / 1000.f;
+  return p;
+}
+
+static void
+lanes_case (int64_t N, int64_t C, int64_t H, int64_t W, int64_t k, int64_t pad)
+{
+  PsConvGeom g16, g17;
+  int64_t khw = k * k, nx, ny16, ny17, P;
+
+  /* forward: 16 and 17 outputs */
+  g_assert_true (ps_conv_geom_init (&g16, N, C, H, W, 16, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g_assert_true (ps_conv_geom_init (&g17, N, C, H, W, 17, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g16.algo = g17.algo = PS_CONV_ALGO_DIRECT;
+  P = g16.OH * g16.OW, nx = N * C * H * W, ny16 = N * 16 * P, ny17 = N * 17 * P;
+  {
+    g_autofree float *x = lanes_fill (nx, 1), *w = lanes_fill (17 * C * khw, 2);
+    g_autofree float *b = lanes_fill (17, 3), *y16 = g_new (float, ny16), *y17 = g_new (float, ny17);
+    g_autofree float *ws16 = g_new0 (float, ps_conv_workspace (&g16));
+    g_autofree float *ws17 = g_new0 (float, ps_conv_workspace (&g17));
+    ps_conv2d_forward (&g16, x, w, b, y16, ws16);
+    ps_conv2d_forward (&g17, x, w, b, y17, ws17);
+    for (int64_t n = 0; n < N; n++)
+      g_assert_cmpmem (y16 + n * 16 * P, 16 * P * sizeof (float),
+                       y17 + n * 17 * P, 16 * P * sizeof (float));
+    /* the weight and bias gradients (3x3 and 5x5: channels in lanes too, summed
+     * in another order) against im2col + sgemm, added to what is there */
+    {
+      PsConvGeom gi = g16;
+      g_autofree float *dy = lanes_fill (ny16, 9), *dw = lanes_fill (16 * C * khw, 10);
+      g_autofree float *db = lanes_fill (16, 11), *dwi = g_memdup2 (dw, 16 * C * khw * sizeof (float));
+      g_autofree float *dbi = g_memdup2 (db, 16 * sizeof (float));
+      g_autofree float *wsi = NULL;
+      double top = 0;
+      gi.algo = PS_CONV_ALGO_IM2COL;
+      wsi = g_new0 (float, ps_conv_workspace (&gi));
+      ps_conv2d_backward (&g16, x, w, dy, NULL, dw, db, ws16);
+      ps_conv2d_backward (&gi, x, w, dy, NULL, dwi, dbi, wsi);
+      for (int64_t i = 0; i < 16 * C * khw; i++)
+        top = MAX (top, fabs (dwi[i]));
+      for (int64_t i = 0; i < 16 * C * khw; i++)
+        g_assert_cmpfloat_with_epsilon (dw[i], dwi[i], 1e-5 * top);
+      for (int64_t o = 0; o < 16; o++)
+        g_assert_cmpfloat_with_epsilon (db[o], dbi[o], 1e-5 * MAX (1.f, fabsf (dbi[o])));
+    }
+  }
+  /* data gradient: 16 and 17 inputs, 5 outputs */
+  g_assert_true (ps_conv_geom_init (&g16, N, 16, H, W, 5, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g_assert_true (ps_conv_geom_init (&g17, N, 17, H, W, 5, k, k, 1, 1, pad, pad, 1, 1, 1, NULL));
+  g16.algo = g17.algo = PS_CONV_ALGO_DIRECT;
+  P = g16.OH * g16.OW;
+  {
+    g_autofree float *w17 = lanes_fill (5 * 17 * khw, 4), *w16 = g_new (float, 5 * 16 * khw);
+    g_autofree float *dy = lanes_fill (N * 5 * P, 5);
+    g_autofree float *dx16 = g_new (float, N * 16 * H * W), *dx17 = g_new (float, N * 17 * H * W);
+    g_autofree float *ws16 = g_new0 (float, ps_conv_workspace (&g16));
+    g_autofree float *ws17 = g_new0 (float, ps_conv_workspace (&g17));
+    for (int64_t o = 0; o < 5; o++)
+      memcpy (w16 + o * 16 * khw, w17 + o * 17 * khw, (size_t) (16 * khw) * sizeof (float));
+    ps_conv2d_backward (&g16, NULL, w16, dy, dx16, NULL, NULL, ws16);
+    ps_conv2d_backward (&g17, NULL, w17, dy, dx17, NULL, NULL, ws17);
+    for (int64_t n = 0; n < N; n++)
+      g_assert_cmpmem (dx16 + n * 16 * H * W, 16 * H * W * sizeof (float),
+                       dx17 + n * 17 * H * W, 16 * H * W * sizeof (float));
+  }
+}
+
+static void
+test_conv_channel_lanes (void)
+{
+  PsConvGeom g, gi;
+  const int64_t N = 3, C = 4, H = 7, W = 13, O = 32, k = 3;
+
+  lanes_case (4, 6, 14, 14, 5, 0);   /* LeNet's conv2 */
+  lanes_case (3, 2, 9, 29, 3, 1);    /* columns in passes of 12, 12 and 5; an odd last row */
+  lanes_case (2, 3, 1, 5, 1, 0);     /* one row, one tap (its weight gradient by rows) */
+  lanes_case (2, 3, 6, 6, 4, 1);     /* 4x4: the weight gradient by rows */
+  /* two groups of 16 outputs against im2col + sgemm */
+  g_assert_true (ps_conv_geom_init (&g, N, C, H, W, O, k, k, 1, 1, 1, 1, 1, 1, 2, NULL));
+  gi = g;
+  g.algo = PS_CONV_ALGO_DIRECT, gi.algo = PS_CONV_ALGO_IM2COL;
+  {
+    int64_t ny = N * O * g.OH * g.OW;
+    g_autofree float *x = lanes_fill (N * C * H * W, 6), *w = lanes_fill (O * 2 * k * k, 7);
+    g_autofree float *b = lanes_fill (O, 8), *y = g_new (float, ny), *yi = g_new (float, ny);
+    g_autofree float *ws = g_new0 (float, MAX (ps_conv_workspace (&g), ps_conv_workspace (&gi)));
+    ps_conv2d_forward (&g, x, w, b, y, ws);
+    ps_conv2d_forward (&gi, x, w, b, yi, ws);
+    for (int64_t i = 0; i < ny; i++)
+      g_assert_cmpfloat_with_epsilon (y[i], yi[i], 1e-5 * MAX (1.f, fabsf (yi[i])));
+  }
 }
 
 static void
@@ -718,6 +822,110 @@ test_pool_errors (void)
   g_clear_error (&error);
   g_assert_false (ps_pool_geom_init (&g, 1, 3, 8, 8, 2, 2, 2, 2, 2, 2, 1, 1, FALSE, &error));
   g_assert_nonnull (strstr (error->message, "pad should be smaller than or equal to half"));
+}
+
+/* Sigmoid then a 2x2 average pool in one pass: the same bits as the two
+ * passes, in one sample and in a batch large enough to be split with the
+ * helper thread; the shapes it does not cover are told apart. */
+static void
+sigmoid_pool_case (int64_t N, int64_t C, int64_t H, int64_t W)
+{
+  int64_t n = N * C * H * W, m = n / 4;
+  g_autofree float *x = g_new (float, n), *s = g_new (float, n), *s1 = g_new (float, n);
+  g_autofree float *p = g_new (float, m), *p1 = g_new (float, m), *dp = g_new (float, m);
+  g_autofree float *d = g_new (float, n), *d1 = g_new (float, n);
+  PsPoolGeom pg;
+
+  for (int64_t i = 0; i < n; i++)
+    x[i] = (float) ((i * 7919) % 2001 - 1000) / 97.f;   /* sigmoid's both tails, and 0 */
+  for (int64_t i = 0; i < m; i++)
+    dp[i] = (float) ((i * 104729) % 1999 - 999) / 313.f;
+  g_assert_true (ps_pool_geom_init (&pg, N, C, H, W, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_true (ps_sigmoid_avg_pool_fuses (&pg));
+  ps_sigmoid_array (x, s, n);
+  ps_avg_pool2d_forward (&pg, s, p);
+  ps_sigmoid_avg_pool_forward (&pg, x, s1, p1);
+  g_assert_cmpmem (s, n * sizeof (float), s1, n * sizeof (float));
+  g_assert_cmpmem (p, m * sizeof (float), p1, m * sizeof (float));
+  ps_avg_pool2d_backward (&pg, dp, d);
+  ps_sigmoid_backward_array (s, d, d, n);
+  ps_sigmoid_avg_pool_backward (&pg, s, dp, d1);
+  g_assert_cmpmem (d, n * sizeof (float), d1, n * sizeof (float));
+  /* a value worked out by hand: the corner's gradient */
+  g_assert_cmpfloat (d1[0], ==, dp[0] / 4.f * (1.f - s[0]) * s[0]);
+}
+
+static void
+test_sigmoid_pool (void)
+{
+  PsPoolGeom pg;
+
+  sigmoid_pool_case (1, 1, 2, 2);
+  sigmoid_pool_case (2, 3, 6, 34);      /* rows longer than two vectors, not a multiple */
+  sigmoid_pool_case (64, 6, 28, 28);    /* LeNet's first pair, split across two threads */
+  sigmoid_pool_case (256, 16, 10, 10);  /* its second */
+  /* an odd side leaves a row or column outside every window; other kernels,
+   * strides, padding and ceil_mode take the two passes */
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 7, 8, 2, 2, 2, 2, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 8, 7, 2, 2, 2, 2, 0, 0, 1, 1, TRUE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 9, 9, 3, 3, 3, 3, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 8, 8, 2, 2, 1, 1, 0, 0, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+  g_assert_true (ps_pool_geom_init (&pg, 2, 3, 8, 8, 2, 2, 2, 2, 1, 1, 1, 1, FALSE, NULL));
+  g_assert_false (ps_sigmoid_avg_pool_fuses (&pg));
+}
+
+/* Two products, the second on the helper thread: the bits of two ps_sgemm
+ * calls, with the helper free and with it taken (then both run here), and
+ * recorded for the benchmark's floor in order. */
+static void
+test_sgemm_two (void)
+{
+  const int B = 256, in = 400, out = 120;
+  g_autofree float *x = g_new (float, B * in), *w = g_new (float, out * in);
+  g_autofree float *dy = g_new (float, B * out);
+  g_autofree float *dw = g_new (float, out * in), *dx = g_new (float, B * in);
+  g_autofree float *dw1 = g_new (float, out * in), *dx1 = g_new (float, B * in);
+  g_autoptr (GArray) log = g_array_new (FALSE, FALSE, sizeof (PsGemmShape));
+
+  for (int i = 0; i < B * in; i++)
+    x[i] = (float) (((int64_t) i * 7919) % 2001 - 1000) / 997.f;
+  for (int i = 0; i < out * in; i++)
+    w[i] = dw[i] = (float) (((int64_t) i * 104729) % 1999 - 999) / 1013.f;
+  for (int i = 0; i < B * out; i++)
+    dy[i] = (float) (((int64_t) i * 15485863) % 2003 - 1001) / 1009.f;
+  int threads = openblas_get_num_threads ();
+
+  openblas_set_num_threads (1);   /* else OpenBLAS's own threads take both cores */
+  memcpy (dw1, dw, out * in * sizeof (float));
+  ps_sgemm (TRUE, FALSE, out, in, B, 1.f, dy, out, x, in, 1.f, dw, in);
+  ps_sgemm (FALSE, FALSE, B, in, out, 1.f, dy, out, w, in, 0.f, dx, in);
+  for (int taken = 0; taken < 2; taken++)
+    {
+      PsGemm gw = { TRUE, FALSE, out, in, B, 1.f, dy, out, x, in, 1.f, dw1, in };
+      PsGemm gx = { FALSE, FALSE, B, in, out, 1.f, dy, out, w, in, 0.f, dx1, in };
+      for (int i = 0; i < out * in; i++)
+        dw1[i] = (float) (((int64_t) i * 104729) % 1999 - 999) / 1013.f;
+      memset (dx1, 0, B * in * sizeof (float));
+      if (taken)
+        g_assert_true (ps_helper_claim ());
+      ps_sgemm_record (log);
+      ps_sgemm_two (&gw, &gx);
+      ps_sgemm_record (NULL);
+      if (taken)
+        ps_helper_wait ();   /* gives it back */
+      g_assert_cmpmem (dw, out * in * sizeof (float), dw1, out * in * sizeof (float));
+      g_assert_cmpmem (dx, B * in * sizeof (float), dx1, B * in * sizeof (float));
+    }
+  openblas_set_num_threads (threads);
+  g_assert_cmpuint (log->len, ==, 4);
+  g_assert_true (g_array_index (log, PsGemmShape, 0).trans_a);
+  g_assert_cmpint (g_array_index (log, PsGemmShape, 0).M, ==, out);
+  g_assert_false (g_array_index (log, PsGemmShape, 1).trans_a);
+  g_assert_cmpint (g_array_index (log, PsGemmShape, 1).M, ==, B);
 }
 
 /* ---- normalization -------------------------------------------------------- */
@@ -2113,6 +2321,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/tape-block-differences", test_tape_block_differences);
   g_test_add_func ("/core/kernels/tape-batchnorm-one-value", test_tape_batchnorm_one_value);
   g_test_add_func ("/core/kernels/examples-train", test_examples_train);
+  g_test_add_func ("/core/kernels/conv-channel-lanes", test_conv_channel_lanes);
+  g_test_add_func ("/core/kernels/sigmoid-pool", test_sigmoid_pool);
+  g_test_add_func ("/core/kernels/sgemm-two", test_sgemm_two);
   ret = g_test_run ();
   g_clear_pointer (&families, g_hash_table_unref);
   return ret;

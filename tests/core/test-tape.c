@@ -491,6 +491,101 @@ test_flatten (void)
   g_assert_cmpint (y->shape[1], ==, 2);
 }
 
+/* A Sigmoid and the 2x2 average pool after it run as one pass each way:
+ * every layer's output and every gradient has the same bits as with each
+ * layer alone, and the pairs it does not cover are left alone. */
+typedef struct
+{
+  const char *text;
+  int64_t     shape[4];
+  guint       fused;      /* pairs the tape fuses */
+} FusionCase;
+
+static void
+test_sigmoid_pool_fusion (void)
+{
+  static const FusionCase cases[] = {
+    /* d2l's LeNet: both pairs (28x28 and 10x10 maps) */
+    { "net = nn.Sequential(nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),\n"
+      "    nn.AvgPool2d(kernel_size=2, stride=2), nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),\n"
+      "    nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(), nn.Linear(16 * 5 * 5, 120),\n"
+      "    nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))\n",
+      { 3, 1, 28, 28 }, 2 },
+    /* the input itself through the pair, then rows longer than a vector */
+    { "net = nn.Sequential(nn.Sigmoid(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(102, 4))\n",
+      { 2, 3, 4, 34 }, 1 },
+    /* odd sides (a row and a column outside every window), a 3x3 pool, a max pool,
+     * a pool with padding: each layer alone */
+    { "net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Sigmoid(), nn.AvgPool2d(2), nn.Flatten(),\n"
+      "    nn.Linear(48, 4))\n", { 2, 2, 11, 11 }, 0 },
+    { "net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Sigmoid(), nn.AvgPool2d(3), nn.Flatten(),\n"
+      "    nn.Linear(12, 4))\n", { 2, 2, 8, 8 }, 0 },
+    { "net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Sigmoid(), nn.MaxPool2d(2), nn.Flatten(),\n"
+      "    nn.Linear(27, 4))\n", { 2, 2, 8, 8 }, 0 },
+    { "net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.Sigmoid(), nn.AvgPool2d(2, padding=1),\n"
+      "    nn.Flatten(), nn.Linear(48, 4))\n", { 2, 2, 8, 8 }, 0 },
+    /* the Sigmoid's output read twice (the pool and an add): its own passes */
+    { "import torch\n"
+      "from torch import nn\n"
+      "class Two(nn.Module):\n"
+      "    def __init__(self):\n"
+      "        super().__init__()\n"
+      "        self.act = nn.Sigmoid()\n"
+      "        self.pool = nn.AvgPool2d(2)\n"
+      "        self.pool2 = nn.AvgPool2d(2)\n"
+      "    def forward(self, X):\n"
+      "        Y = self.act(X)\n"
+      "        return self.pool(Y) + self.pool2(Y)\n"
+      "net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), Two(), nn.Flatten(),\n"
+      "    nn.Linear(48, 4))\n", { 2, 2, 8, 8 }, 0 },
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      g_autofree char *text = g_str_has_prefix (cases[k].text, "import") ? g_strdup (cases[k].text)
+                              : g_strconcat ("import torch\nfrom torch import nn\n", cases[k].text, NULL);
+      g_autoptr (PsModule) net = ps_test_parse_model (text, 7 + k);
+      g_autoptr (PsTape) fused = ps_tape_new (net, NULL), alone = ps_tape_new (net, NULL);
+      g_autoptr (PsTensor) x = ps_tensor_new (4, cases[k].shape);
+      g_autoptr (GPtrArray) np = ps_module_named_parameters (net);
+      g_autoptr (GPtrArray) grads = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_tensor_unref);
+      PsRng rng;
+
+      ps_rng_seed (&rng, 100 + k);
+      ps_rng_fill_uniform (&rng, x->data, x->numel, -3, 3);
+      ps_tape_set_fusion (alone, FALSE);
+      forward_backward (fused, x, PS_LOSS_SUM, NULL);
+      g_assert_cmpuint (ps_tape_get_n_fused (fused), ==, cases[k].fused);
+      for (guint i = 0; i < np->len; i++)
+        {
+          PsParam *p = ((PsNamedParam *) g_ptr_array_index (np, i))->param;
+          g_ptr_array_add (grads, ps_tensor_copy (ps_param_get_grad (p)));
+          ps_param_zero_grad (p, TRUE);
+        }
+      forward_backward (alone, x, PS_LOSS_SUM, NULL);
+      g_assert_cmpuint (ps_tape_get_n_fused (alone), ==, 0);
+      /* every layer's output, the Sigmoid's included */
+      g_assert_cmpuint (ps_tape_get_n_outputs (fused), ==, ps_tape_get_n_outputs (alone));
+      for (guint i = 0; i < ps_tape_get_n_outputs (fused); i++)
+        {
+          const PsTensor *a = ps_tape_get_output (fused, i, NULL, NULL);
+          const PsTensor *b = ps_tape_get_output (alone, i, NULL, NULL);
+          g_assert_true (ps_tensor_same_shape (a, b));
+          g_assert_cmpmem (a->data, a->numel * sizeof (float), b->data, b->numel * sizeof (float));
+        }
+      for (guint i = 0; i < np->len; i++)
+        {
+          PsParam *p = ((PsNamedParam *) g_ptr_array_index (np, i))->param;
+          const PsTensor *a = g_ptr_array_index (grads, i), *b = ps_param_get_grad (p);
+          double norm = 0;
+          g_assert_cmpmem (a->data, a->numel * sizeof (float), b->data, b->numel * sizeof (float));
+          for (int64_t j = 0; j < a->numel; j++)
+            norm += fabs (a->data[j]);
+          g_assert_cmpfloat (norm, >, 0);   /* a gradient reached every layer */
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -508,5 +603,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tape/sgd-semantics", test_sgd_semantics);
   g_test_add_func ("/tape/sgd-large", test_sgd_large);
   g_test_add_func ("/tape/flatten", test_flatten);
+  g_test_add_func ("/tape/sigmoid-pool-fusion", test_sigmoid_pool_fusion);
   return g_test_run ();
 }
