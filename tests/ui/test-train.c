@@ -1309,6 +1309,12 @@ test_torchvision_models (PsWindowFixture *f, gconstpointer setup)
       ps_run_controller_configure (panel (win), PS_RUN_DATA_RANDOM, 8, PS_LOSS_CROSS_ENTROPY, &o);
       ps_run_controller_step (panel (win), &error);
       g_assert_no_error (error);
+      /* Inception3's 8 images of 299 x 299 are made in the worker: the step
+       * runs once they are there */
+      while (ps_run_controller_is_making_data (panel (win))
+             || ps_run_controller_is_running (panel (win)))
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_nonnull (ps_run_controller_get_trainer (panel (win)));
       first = ps_trainer_get_loss (ps_run_controller_get_trainer (panel (win)));
       g_assert_true (isfinite (first));
       g_assert_true (ps_run_controller_run (panel (win), steps - 1, &error));
