@@ -175,7 +175,7 @@ emit_param (Walk *w, EntryKind kind, PsModule *m, const int *src, int n_src, con
         {
           e = &w->t->pool[idx];
           if (e->kind != kind || e->module != m || e->n_src != n_src || e->w != pw || e->b != pb
-              || memcmp (e->src, src, (size_t) n_src * sizeof (int)) != 0)
+              || (n_src > 0 && memcmp (e->src, src, (size_t) n_src * sizeof (int)) != 0))
             w->same = FALSE;
         }
       return idx;

@@ -1637,8 +1637,10 @@ static const TapeModel tape_models[] = {
    * MNASNet (_InvertedResidual): blocks that add their input and blocks that do not */
   /* each block's last BatchNorm feeds a convolution and another BatchNorm, which
    * undo any shift (its bias's gradient is zero up to rounding: no Adam) and, but
-   * for ReLU6's clipping, any scale of the first (its weight's: 5e-5 at most) */
-  { "mobilenet_v2_tiny", "cross_entropy", TRUE, TRUE, 1e-4 },
+   * for ReLU6's clipping, any scale of the first (its weight's: 5e-5 at most).
+   * The sanitizer build (its own code generation) put the first block's
+   * BatchNorm bias gradient 2.2e-4 off after the OpenBLAS kernel choice: 3e-4 */
+  { "mobilenet_v2_tiny", "cross_entropy", TRUE, TRUE, 3e-4 },
   { "mnasnet_tiny", "cross_entropy", TRUE, TRUE, 1e-5 },
   /* torchvision's ResNet with Bottleneck as ResNeXt (groups) and Wide ResNet
    * (width_per_group) build it, narrowed */
