@@ -58,7 +58,8 @@ print_widget_path (const char *message)
   GString *s;
   void *p = NULL;
 
-  if (at == NULL || limit_us == 0 || !pthread_equal (pthread_self (), main_thread)
+  /* log_writer is installed only once main_thread is set */
+  if (at == NULL || !pthread_equal (pthread_self (), main_thread)
       || sscanf (at + strlen ("for widget "), "%p", &p) != 1 || p == NULL
       || !g_type_check_instance_is_a (p, GTK_TYPE_WIDGET))
     return;

@@ -117,6 +117,16 @@ menu_drop_popover (WindowMenu *m)
   m->popover_parent = NULL;
 }
 
+/* No press pending: neither a window menu nor a context menu opens on the
+ * next release. */
+static void
+menu_forget_press (WindowMenu *m)
+{
+  m->pending = FALSE;
+  g_clear_weak_pointer (&m->handle);
+  g_clear_weak_pointer (&m->owner);
+}
+
 static void
 on_handle_unrealize (GtkWidget *handle, WindowMenu *m)
 {
@@ -313,9 +323,7 @@ on_pressed (GtkGestureClick *click, int n_press, double x, double y, WindowMenu 
   GtkWidget *handle, *owner;
   graphene_point_t p;
 
-  m->pending = FALSE;
-  g_clear_weak_pointer (&m->handle);
-  g_clear_weak_pointer (&m->owner);
+  menu_forget_press (m);
   /* the window's own surface only (its popovers' presses come here too);
    * and nothing while a grab is on, as the window handle does */
   if (event == NULL || surface == NULL || gdk_event_get_surface (event) != surface
@@ -383,9 +391,7 @@ on_released (GtkGestureClick *click, int n_press, double x, double y, WindowMenu
   /* another button pressed since: no menu (see on_pressed) */
   if (event != NULL && (gdk_event_get_modifier_state (event) & OTHER_BUTTONS))
     {
-      m->pending = FALSE;
-      g_clear_weak_pointer (&m->handle);
-      g_clear_weak_pointer (&m->owner);
+      menu_forget_press (m);
       return;
     }
   if (owner != NULL)

@@ -485,9 +485,9 @@ py_lex (const char *src, gsize len, int line0, int col0, gboolean expr_mode, PyS
         }
       else if (oplen == 1 && (c == ')' || c == ']' || c == '}'))
         {
-          if (lx.depth == 0 && !expr_mode)
+          if (lx.depth == 0)
             {
-              fail (&lx, p, "unmatched '%c'", c);
+              fail (&lx, p, expr_mode ? "f-string: unmatched '%c'" : "unmatched '%c'", c);
               goto error;
             }
           lx.depth--;

@@ -260,6 +260,11 @@ parse_fstring_body (Parser *ps, PyToken *t, const char *body, gsize len, int lin
             depth++;
           else if ((d == ')' || d == ']' || d == '}') && depth > 0)
             depth--;
+          else if ((d == ')' || d == ']') && !conv_at)
+            {
+              g_string_free (lit, TRUE);
+              return error_at (ps, t, "f-string: unmatched '%c'", d);
+            }
           else if (depth == 0 && d == '}')
             break;
           else if (depth == 0 && d == '!' && j + 1 < len && body[j + 1] != '=' && !conv_at)

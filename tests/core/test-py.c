@@ -135,6 +135,16 @@ test_error_place (void)
   g_assert_cmpstr (e->evalue, ==, "expected ':' (<cell 1>, line 2)");
   g_assert_cmpint (e->col, ==, 5);
   ps_py_error_free (e);
+  /* a stray closing bracket in an f-string's expression: CPython's words
+     (it once wrote before the lexer's bracket stack) */
+  g_free (run (py, "x = 1\nprint(f\"{x)}\")\n", NULL, &e));
+  g_assert_cmpstr (e->ename, ==, "SyntaxError");
+  g_assert_cmpstr (e->evalue, ==, "f-string: unmatched ')' (<cell 1>, line 2)");
+  ps_py_error_free (e);
+  g_free (run (py, "print(f\"{x)(}\")\n", NULL, &e));
+  g_assert_cmpstr (e->ename, ==, "SyntaxError");
+  g_assert_true (g_str_has_prefix (e->evalue, "f-string: unmatched ')'"));
+  ps_py_error_free (e);
   /* what ran before an error stays done */
   g_free (run (py, "a = 1\nb = a / 0\n", NULL, &e));
   ps_py_error_free (e);
