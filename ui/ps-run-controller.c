@@ -84,6 +84,7 @@ struct _PsRunController
   DataKey     made_key;         /* what it is made from is unchanged */
   guint       model_no;
   guint       n_made;           /* data sets generated so far */
+  GTask      *input_wanted;     /* Training Data as Input, waiting for that worker */
   GCancellable *making;         /* a worker making data for the next run, then: */
   Then        then;
   guint64     then_steps;
@@ -404,6 +405,30 @@ typedef struct
   PsTensor *x, *t;
 } DataJob;
 
+/* What ps_run_controller_make_data_async hands back. */
+typedef struct
+{
+  PsTensor *x, *t;
+} DataPair;
+
+static gpointer
+data_pair_new (PsTensor *x, PsTensor *t)
+{
+  DataPair *p = g_new0 (DataPair, 1);
+  p->x = ps_tensor_ref (x);
+  p->t = t ? ps_tensor_ref (t) : NULL;
+  return p;
+}
+
+static void
+data_pair_free (gpointer data)
+{
+  DataPair *p = data;
+  g_clear_pointer (&p->x, ps_tensor_unref);
+  g_clear_pointer (&p->t, ps_tensor_unref);
+  g_free (p);
+}
+
 static gint n_jobs;             /* jobs not yet handed back to the main loop, of every controller */
 
 static void
@@ -439,6 +464,13 @@ cancel_making (PsRunController *run)
   g_cancellable_cancel (run->making);
   g_clear_object (&run->making);
   run->then = THEN_NOTHING;
+  if (run->input_wanted)
+    {
+      GTask *task = g_steal_pointer (&run->input_wanted);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "the training data was not made (cancelled)");
+      g_object_unref (task);
+    }
 }
 
 static gboolean start_making (PsRunController *run, Then then, guint64 n_steps);
@@ -464,10 +496,24 @@ on_data_made (GObject *source, GAsyncResult *result, gpointer data)
   run->then = THEN_NOTHING;
   g_clear_object (&run->making);
   if (!g_task_propagate_boolean (task, &error))
-    set_error (run, error->message);
+    {
+      set_error (run, error->message);
+      if (run->input_wanted)
+        {
+          GTask *input = g_steal_pointer (&run->input_wanted);
+          g_task_return_error (input, g_error_copy (error));
+          g_object_unref (input);
+        }
+    }
   else
     {
       keep_made (run, &job->key, job->x, job->t);
+      if (run->input_wanted)
+        {
+          GTask *input = g_steal_pointer (&run->input_wanted);
+          g_task_return_pointer (input, data_pair_new (job->x, job->t), data_pair_free);
+          g_object_unref (input);
+        }
       /* the network's shape or structure changed meanwhile: made again */
       if (then != THEN_NOTHING && start_making (run, then, steps))
         return;
@@ -510,6 +556,58 @@ start_making (PsRunController *run, Then then, guint64 n_steps)
   g_object_unref (task);
   set_error (run, NULL);
   update_state (run);
+  return TRUE;
+}
+
+void
+ps_run_controller_make_data_async (PsRunController *run, GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PS_IS_RUN_CONTROLLER (run));
+  task = g_task_new (run, NULL, callback, user_data);
+  g_task_set_source_tag (task, ps_run_controller_make_data_async);
+  if (run->input_wanted)
+    {
+      /* asked twice while the worker works: the first asker is told so */
+      GTask *old = g_steal_pointer (&run->input_wanted);
+      g_task_return_new_error (old, G_IO_ERROR, G_IO_ERROR_CANCELLED, "asked again");
+      g_object_unref (old);
+    }
+  if (run->making || ((run->data_x == NULL || run->dirty)
+                      && start_making (run, THEN_NOTHING, 0)))
+    {
+      run->input_wanted = task;         /* on_data_made or cancel_making answers */
+      return;
+    }
+  /* made, small or a file: at once (the answer still comes from the main loop) */
+  {
+    g_autoptr (PsTensor) x = NULL;
+    g_autoptr (PsTensor) t = NULL;
+    GError *error = NULL;
+    if (ps_run_controller_make_data (run, &x, &t, &error))
+      g_task_return_pointer (task, data_pair_new (x, t), data_pair_free);
+    else
+      g_task_return_error (task, error);
+  }
+  g_object_unref (task);
+}
+
+gboolean
+ps_run_controller_make_data_finish (PsRunController *run, GAsyncResult *result,
+                                    PsTensor **x, PsTensor **target, GError **error)
+{
+  DataPair *p;
+
+  g_return_val_if_fail (g_task_is_valid (result, run), FALSE);
+  *x = *target = NULL;
+  p = g_task_propagate_pointer (G_TASK (result), error);
+  if (p == NULL)
+    return FALSE;
+  *x = g_steal_pointer (&p->x);
+  *target = g_steal_pointer (&p->t);
+  data_pair_free (p);
   return TRUE;
 }
 

@@ -142,6 +142,15 @@ gboolean    ps_run_controller_get_data     (PsRunController *run, const PsTensor
  * NULL for the sum loss).  FALSE + error when it cannot be made. */
 gboolean    ps_run_controller_make_data    (PsRunController *run, PsTensor **x, PsTensor **target,
                                             GError **error);
+/* The same without blocking the window: a set too large to make at once
+ * (over 2^20 floats) is made by the worker that makes a run's data, with the
+ * Train panel's "Making ..." message; callback runs on this thread.  It fails
+ * with G_IO_ERROR_CANCELLED when the making is abandoned (Pause, a setting
+ * or the network changed, asked again, the controller ends). */
+void        ps_run_controller_make_data_async  (PsRunController *run, GAsyncReadyCallback callback,
+                                                gpointer user_data);
+gboolean    ps_run_controller_make_data_finish (PsRunController *run, GAsyncResult *result,
+                                                PsTensor **x, PsTensor **target, GError **error);
 double      ps_run_controller_get_accuracy (PsRunController *run);   /* the "accuracy" property */
 const char *ps_run_controller_get_error    (PsRunController *run);
 /* Frames the network has taken since the run started. */

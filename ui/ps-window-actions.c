@@ -80,11 +80,12 @@ run_new_input (GtkWidget *w, const char *action, GVariant *param)
 
 /* The Train panel's data (the digits, the character sequence, a file...) as
  * the input: Forward then shows, in Activations, what each layer makes of
- * a digit rather than of noise. */
+ * a digit rather than of noise.  A large set is made by the Train panel's
+ * worker; the input is set when it is there. */
 static void
-run_input_from_data (GtkWidget *w, const char *action, GVariant *param)
+on_input_data_made (GObject *source, GAsyncResult *result, gpointer data)
 {
-  PsWindow *win = PS_WINDOW (w);
+  g_autoptr (PsWindow) win = data;
   PsRunPanel *run = PS_RUN_PANEL (win->run_panel);
   g_autoptr (PsTensor) x = NULL;
   g_autoptr (PsTensor) t = NULL;
@@ -92,9 +93,11 @@ run_input_from_data (GtkWidget *w, const char *action, GVariant *param)
   g_autofree char *text = NULL;
   int64_t n;
 
-  if (!ps_run_controller_make_data (win->controller, &x, &t, &error))
+  if (!ps_run_controller_make_data_finish (PS_RUN_CONTROLLER (source), result, &x, &t, &error))
     {
-      show_error (win, error);
+      /* abandoned (Pause, a setting changed, asked again): nothing to say */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (win, error);
       return;
     }
   n = MIN (ps_run_panel_get_batch (run), x->shape[0]);
@@ -103,6 +106,15 @@ run_input_from_data (GtkWidget *w, const char *action, GVariant *param)
                                        "input: the first %d samples of the training data", (gulong) n),
                           (int) n);
   ps_window_set_status (win, text, FALSE);
+}
+
+static void
+run_input_from_data (GtkWidget *w, const char *action, GVariant *param)
+{
+  PsWindow *win = PS_WINDOW (w);
+  ps_run_controller_make_data_async (win->controller, on_input_data_made, g_object_ref (win));
+  if (ps_run_controller_is_making_data (win->controller))
+    ps_window_set_status (win, _("Making the training data for the input…"), FALSE);
 }
 
 /* ---- history ------------------------------------------------------------------ */

@@ -1176,6 +1176,58 @@ test_data_worker_panel (PsWindowFixture *f, gconstpointer setup)
   g_assert_null (ps_run_controller_get_trainer (run));
 }
 
+/* Training Data as Input with 2,048 digits: made by the same worker, the
+ * window answering meanwhile (the Train panel says so), the input set when
+ * they are there; asked and then abandoned (a setting changed), nothing is
+ * set and nothing is reported. */
+static void
+test_input_data_worker (PsWindowFixture *f, gconstpointer setup)
+{
+  PsRunController *run = panel (f->win);
+  PsDocument *doc = ps_window_get_document (f->win);
+  GtkWidget *train = ps_test_window_child (f->win, "train_panel");
+  GtkWidget *status = ps_test_template_child (train, PS_TYPE_TRAIN_PANEL, "status_label");
+  g_autofree char *expect = g_strdup_printf ("Making %'d digits…", 2048);
+  g_autoptr (PsTensor) x = NULL;
+  g_autoptr (PsTensor) t = NULL;
+  g_autoptr (GError) error = NULL;
+  const PsTensor *before, *in;
+  PsOptimConfig o;
+
+  g_assert_true (ps_document_load_model_text (doc, digits_mlp, "net.py", NULL));
+  ps_optim_config_init (&o, PS_OPTIM_SGD, 0.1);
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+  before = ps_document_get_input (doc);
+
+  /* abandoned: a setting changes while the worker works */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->win), "win.input-from-data", NULL));
+  g_assert_true (ps_run_controller_is_making_data (run));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (status)), ==, expect);
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2000, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_false (ps_run_controller_is_making_data (run));
+  wait_workers ();
+  g_assert_true (ps_document_get_input (doc) == before);
+  g_assert_null (ps_run_controller_get_error (run));
+
+  /* kept: the input is the first samples of the digits, once made */
+  ps_run_controller_configure (run, PS_RUN_DATA_DIGITS, 2048, PS_LOSS_CROSS_ENTROPY, &o);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->win), "win.input-from-data", NULL));
+  g_assert_true (ps_run_controller_is_making_data (run));
+  g_assert_true (ps_document_get_input (doc) == before);
+  g_assert_cmpstr (ps_test_window_status (f->win), ==, "Making the training data for the input…");
+  wait_workers ();
+  g_assert_false (ps_run_controller_is_making_data (run));
+  g_assert_true (ps_run_controller_make_data (run, &x, &t, &error));     /* made: at once */
+  g_assert_no_error (error);
+  in = ps_document_get_input (doc);
+  g_assert_true (in != before);
+  g_assert_cmpint (in->ndim, ==, 2);
+  g_assert_cmpint (in->shape[1], ==, 784);
+  g_assert_cmpmem (in->data, in->numel * 4, x->data, in->numel * 4);
+  g_assert_nonnull (strstr (ps_test_window_status (f->win), "of the training data"));
+  g_assert_cmpuint (ps_run_controller_get_n_made (run), ==, 1);
+}
+
 /* ---- the snapshots' memory ------------------------------------------------------- */
 
 static void
@@ -1421,6 +1473,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/data-worker", test_data_worker);
   g_test_add_func ("/train/data-worker-cancel", test_data_worker_cancel);
   PS_TEST_WINDOW ("/train/data-worker-panel", &mlp, test_data_worker_panel);
+  PS_TEST_WINDOW ("/train/input-data-worker", &mlp, test_input_data_worker);
   PS_TEST_WINDOW ("/train/adam-settings", &shared, test_adam_settings);
   PS_TEST_WINDOW ("/train/focus-at-train-start", &shared, test_focus_at_train_start);
   PS_TEST_WINDOW ("/train/torchvision", &mlp, test_torchvision_models);
