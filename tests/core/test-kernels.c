@@ -1638,9 +1638,10 @@ static const TapeModel tape_models[] = {
   /* each block's last BatchNorm feeds a convolution and another BatchNorm, which
    * undo any shift (its bias's gradient is zero up to rounding: no Adam) and, but
    * for ReLU6's clipping, any scale of the first (its weight's: 5e-5 at most).
-   * The sanitizer build (its own code generation) put the first block's
-   * BatchNorm bias gradient 2.2e-4 off after the OpenBLAS kernel choice: 3e-4 */
-  { "mobilenet_v2_tiny", "cross_entropy", TRUE, TRUE, 3e-4 },
+   * rtol 3e-4: the sanitizer build (its direct convolution, the depthwise and
+   * thin 1x1 layers, without fused multiply-adds) ends ten SGD steps with the first BatchNorm's bias 2.3e-6
+   * from PyTorch's (2.2 x 1e-4 of the scale), the release build within 1e-4 */
+  { "mobilenet_v2_tiny", "cross_entropy", TRUE, TRUE, 1e-4, NULL, 3e-4 },
   { "mnasnet_tiny", "cross_entropy", TRUE, TRUE, 1e-5 },
   /* torchvision's ResNet with Bottleneck as ResNeXt (groups) and Wide ResNet
    * (width_per_group) build it, narrowed */
