@@ -747,27 +747,40 @@ place_of_key (PsOverview *o, const char *key)
   return -1;
 }
 
+/* The place of key's tensor and its matrix's size: FALSE when key has no
+ * place or its tensor is empty. */
+static gboolean
+matrix_place (PsOverview *o, const char *key, Place **place, PsTensor **tensor, int64_t *rows,
+              int64_t *cols)
+{
+  int i;
+
+  ensure_layout (o);
+  if ((i = place_of_key (o, key)) < 0)
+    return FALSE;
+  *place = &g_array_index (o->places, Place, i);
+  *tensor = ps_param_get_data ((*place)->entry->param);
+  if (*tensor == NULL || (*tensor)->numel == 0)
+    return FALSE;
+  entry_matrix ((*place)->entry, *tensor, rows, cols);
+  return TRUE;
+}
+
 gboolean
 ps_overview_cell_at (PsOverview *o, const char *key, double x, double y, int64_t *row,
                      int64_t *col)
 {
-  int i;
   Place *p;
   PsTensor *t;
   int64_t rows, cols;
   const graphene_rect_t *r;
 
   g_return_val_if_fail (PS_IS_OVERVIEW (o), FALSE);
-  ensure_layout (o);
-  if ((i = place_of_key (o, key)) < 0)
+  if (!matrix_place (o, key, &p, &t, &rows, &cols) || entry_tiles (p->entry) == NULL)
     return FALSE;
-  p = &g_array_index (o->places, Place, i);
-  t = ps_param_get_data (p->entry->param);
   r = &p->rect;
-  if (t == NULL || t->numel == 0 || entry_tiles (p->entry) == NULL
-      || !graphene_rect_contains_point (r, &GRAPHENE_POINT_INIT (x, y)))
+  if (!graphene_rect_contains_point (r, &GRAPHENE_POINT_INIT (x, y)))
     return FALSE;
-  entry_matrix (p->entry, t, &rows, &cols);
   *row = MIN (rows - 1, (int64_t) ((y - r->origin.y) / r->size.height * (double) rows));
   *col = MIN (cols - 1, (int64_t) ((x - r->origin.x) / r->size.width * (double) cols));
   return TRUE;
@@ -777,21 +790,14 @@ gboolean
 ps_overview_cell_rect (PsOverview *o, const char *key, int64_t row, int64_t col,
                        graphene_rect_t *out)
 {
-  int i;
   Place *p;
   PsTensor *t;
   int64_t rows, cols;
   const graphene_rect_t *r;
 
   g_return_val_if_fail (PS_IS_OVERVIEW (o), FALSE);
-  ensure_layout (o);
-  if ((i = place_of_key (o, key)) < 0)
+  if (!matrix_place (o, key, &p, &t, &rows, &cols))
     return FALSE;
-  p = &g_array_index (o->places, Place, i);
-  t = ps_param_get_data (p->entry->param);
-  if (t == NULL || t->numel == 0)
-    return FALSE;
-  entry_matrix (p->entry, t, &rows, &cols);
   if (row < 0 || col < 0 || row >= rows || col >= cols)
     return FALSE;
   r = &p->rect;
