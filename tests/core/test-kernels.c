@@ -1638,10 +1638,8 @@ static const TapeModel tape_models[] = {
   /* each block's last BatchNorm feeds a convolution and another BatchNorm, which
    * undo any shift (its bias's gradient is zero up to rounding: no Adam) and, but
    * for ReLU6's clipping, any scale of the first (its weight's: 5e-5 at most).
-   * rtol 3e-4: the sanitizer build (its direct convolution, the depthwise and
-   * thin 1x1 layers, without fused multiply-adds) ends ten SGD steps with the first BatchNorm's bias 2.3e-6
-   * from PyTorch's (2.2 x 1e-4 of the scale), the release build within 1e-4 */
-  { "mobilenet_v2_tiny", "cross_entropy", TRUE, TRUE, 1e-4, NULL, 3e-4 },
+   * In the sanitizer builds see SANITIZER_RTOL. */
+  { "mobilenet_v2_tiny", "cross_entropy", TRUE, TRUE, 1e-4 },
   { "mnasnet_tiny", "cross_entropy", TRUE, TRUE, 1e-5 },
   /* torchvision's ResNet with Bottleneck as ResNeXt (groups) and Wide ResNet
    * (width_per_group) build it, narrowed */
@@ -1786,6 +1784,16 @@ test_tape_layers (void)
 
       if (tm->rtol > 0)
         rtol = tm->rtol;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+      /* SANITIZER_RTOL: the sanitizer builds' direct convolution (the depthwise
+       * and thin 1x1 layers) has no fused multiply-adds (PS_DIRECT_CLONES),
+       * and after ten SGD steps MobileNetV2's BatchNorm biases ahead of a
+       * convolution and a BatchNorm (their gradient is rounding noise, see
+       * above) moved up to 2.8 x 3e-4 of their scale from PyTorch's in two CI
+       * runs; the release build stays within 1e-4 */
+      if (strcmp (tm->name, "mobilenet_v2_tiny") == 0)
+        rtol = 2e-3;
+#endif
 
       {
         g_autofree char *sout = NULL, *serr = NULL, *want = NULL;
