@@ -74,13 +74,34 @@ ALLOW = [
     # scrollbars), which would take the scrollbars from the user.
     r"Gtk-WARNING.*Trying to snapshot GtkGizmo 0x[0-9a-f]+ without a current allocation",
 ]
-# Not here, on purpose: "Broken accounting of active state".  GTK 4.8 prints it when a
-# menu it opens from a button *press* ends up under the pointer before the release (a
-# header bar's window menu; the context menu of a text field, text view, selectable
-# label or link button, in any window or dialog; the file chooser's list menu), or when
-# a pressed widget moves to another parent before the release.  The app avoids both (ui/ps-window-menu.c opens
+# "Broken accounting of active state" is allowed only in one case (AFTER_PRIMARY_DRAG
+# below), and is a failure everywhere else.  GTK 4.8 prints it when a menu it opens from
+# a button *press* ends up under the pointer before the release (a header bar's window
+# menu; the context menu of a text field, text view, selectable label or link button, in
+# any window or dialog; the file chooser's list menu), or when a pressed widget moves to
+# another parent before the release.  The app avoids both (ui/ps-window-menu.c opens
 # those menus on the release; ui/ps-window-layout.c moves the side panel only between
-# presses), so the message still means a bug of ours.
+# presses), so there the message means a bug of ours.
+#
+# The one case: a window moved or resized by a primary-button drag (on a header bar, or
+# on a window's edge) while GDK finds no window manager that announces
+# _NET_WM_MOVERESIZE.  GDK 4.8's X11 backend then emulates the move itself
+# (gdksurface-x11.c, emulate_move_drag / emulate_resize_drag): it grabs the pointer on
+# a 1x1 surface of its own.  Traced (every GdkSurface::event logged): the pressed
+# window gets a leave event of mode GRAB (GTK counts the pressed chain down and forgets
+# the pointer there), then, when the drag ends, an enter event of mode UNGRAB (the
+# widget under the pointer becomes the pointer's target, never counted up), and only
+# then the grab-broken event of its implicit grab, which gtkmain.c counts down on that
+# target: a warning for every widget from it up to the window (GtkCenterBox,
+# GtkWindowHandle, GtkHeaderBar, PsWindow for a header bar; the window alone for an
+# edge).  A 15-line GTK program (an application window with a header bar and a label,
+# nothing else) prints the same warnings on every such drag under Xvfb without a window
+# manager: four for a header-bar drag, one per edge drag.  A soak met it once with
+# openbox started for the run (seed 3420752360, action 3931: a drag on a dialog's header bar just
+# after it opened, GDK's emulation surface in the trace), and earlier soaks three times
+# (PsWindow alone, a GtkDialog alone, the header bar's chain).  No ParamScope code runs
+# between the press and the warning, and an application cannot reach GTK's count.
+AFTER_PRIMARY_DRAG = re.compile(r"Gtk-WARNING.*Broken accounting of active state for widget")
 
 FAIL_PATTERNS = [
     re.compile(r"ERROR: AddressSanitizer"),
@@ -176,6 +197,7 @@ class App:
         self.err_path = os.path.join(rundir, "app.stderr")
         self.err = open(self.err_path, "ab")
         self.err_read = open(self.err_path, "r", errors="replace")
+        self.allowed = 0   # lines of the allow-lists met
         self.proc = None
         self.peak_kb = 0
         self.starts = 0
@@ -210,13 +232,21 @@ class App:
         except OSError:
             pass
 
-    def new_errors(self):
-        """Lines written to stderr since the last call that are failures."""
+    def new_errors(self, after_primary_drag=False):
+        """Lines written to stderr since the last call that are failures.
+
+        after_primary_drag: this action or the one before was a drag with the primary
+        button (GTK's late grab-broken event may arrive after the next action began)."""
         bad = []
         for line in self.err_read.readlines():
             line = line.rstrip("\n")
-            if any(p.search(line) for p in FAIL_PATTERNS) and not any(
-                    re.search(a, line) for a in ALLOW):
+            if not any(p.search(line) for p in FAIL_PATTERNS):
+                continue
+            if any(re.search(a, line) for a in ALLOW):
+                self.allowed += 1
+            elif after_primary_drag and AFTER_PRIMARY_DRAG.search(line):
+                self.allowed += 1
+            else:
                 bad.append(line)
         return bad
 
@@ -571,6 +601,7 @@ def main():
         fail("the window did not appear", app.new_errors())
     t_start = time.time()
     step = 0
+    last_primary_drag = False
     # A log written before walks were logged: they are repeated where the run did
     # them (every 25 actions, and after a resize or a dialog cleared the targets)
     legacy_walks = replay is not None and not any(r.get("a") == "walk" for r in replay)
@@ -601,6 +632,13 @@ def main():
                          app.new_errors())
             action = m.choose()
         step += 1
+        if wm is not None and wm.poll() is not None:
+            # a user's desktop keeps its window manager; without one GDK emulates moves
+            log(f"the window manager exited (status {wm.returncode}) before action {m.n}; "
+                "started again")
+            wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+            time.sleep(1.0)
         m.record(dict(action))
         if action["a"] == "walk":
             walk_targets(app.proc.pid, 60)
@@ -612,7 +650,9 @@ def main():
         if action["a"] in ("resize", "dialog"):
             m.targets = []
         app.sample_memory()
-        errs = app.new_errors()
+        primary_drag = action["a"] == "drag" and action.get("b") == 1
+        errs = app.new_errors(primary_drag or last_primary_drag)
+        last_primary_drag = primary_drag
         if errs:
             fail("an error was reported", errs)
         if not app.alive():
@@ -638,7 +678,8 @@ def main():
     print(f"monkey: passed: {m.n} actions in {elapsed / 60:.1f} min ({rate:.0f} a minute), "
           f"peak memory {app.peak_kb / 1024:.0f} MiB, {app.starts} start(s), seed {seed}")
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(m.kinds.items()) if k != "start")
-    print(f"monkey: actions by kind: {kinds}; accessibility walks cut short: {m.walk_timeouts}")
+    print(f"monkey: actions by kind: {kinds}; accessibility walks cut short: {m.walk_timeouts}; "
+          f"allow-listed GTK messages: {app.allowed}")
     print(f"monkey: log {log_path}")
 
 
