@@ -29,19 +29,37 @@ struct _PsApplication
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
 
+/* The About window is made each time it is asked for and destroyed when closed:
+ * gtk_show_about_dialog() would keep it hidden on the parent after its first close,
+ * and a hidden toplevel has no accessible object path, which GTK 4.8's AT-SPI root
+ * can put into a D-Bus reply (see run_show_help_overlay in ps-window-actions.c). */
 static void
 about (GSimpleAction *action, GVariant *param, gpointer app)
 {
   static const char *authors[] = { "The ParamScope developers", NULL };
-  gtk_show_about_dialog (gtk_application_get_active_window (GTK_APPLICATION (app)),
-                         "program-name", "ParamScope",
-                         "logo-icon-name", PS_APPLICATION_ID,
-                         "version", PACKAGE_VERSION,
-                         "comments", _("See and touch a neural network's parameters: the lesson "
-                                       "“parameter management” of Dive into Deep Learning."),
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "authors", authors,
-                         NULL);
+  static GtkWidget *open_about;   /* the one open, or NULL (a weak pointer) */
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (open_about == NULL)
+    {
+      open_about = g_object_new (GTK_TYPE_ABOUT_DIALOG,
+                                 "program-name", "ParamScope",
+                                 "logo-icon-name", PS_APPLICATION_ID,
+                                 "version", PACKAGE_VERSION,
+                                 "comments", _("See and touch a neural network's parameters: the "
+                                               "lesson “parameter management” of Dive into Deep "
+                                               "Learning."),
+                                 "license-type", GTK_LICENSE_GPL_3_0,
+                                 "authors", authors,
+                                 "modal", TRUE,
+                                 "destroy-with-parent", TRUE,
+                                 "hide-on-close", FALSE,
+                                 NULL);
+      g_object_add_weak_pointer (G_OBJECT (open_about), (gpointer *) &open_about);
+    }
+  if (parent != NULL && parent != GTK_WINDOW (open_about))
+    gtk_window_set_transient_for (GTK_WINDOW (open_about), parent);
+  gtk_window_present (GTK_WINDOW (open_about));
 }
 
 static void

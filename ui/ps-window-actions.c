@@ -646,13 +646,23 @@ run_show_view (GtkWidget *w, const char *action, GVariant *param)
 
 /* ---- the Keyboard Shortcuts window ------------------------------------------- */
 
-/* Built the first time it is asked for, not with the window.  A toplevel that
- * exists but was never shown has no accessible object on the bus yet, and GTK
- * 4.8's AT-SPI root answers GetChildAtIndex with an index past its visible
- * windows by the last toplevel of its list (gtkatspiroot.c, the loop that
- * does not break): that window's unset object path went into a D-Bus reply
- * and the app died in g_variant_new (a screen reader with a stale child count
- * asks exactly that).  Once shown, the window keeps its path when hidden. */
+/* Built the first time it is asked for, not with the window, and destroyed when
+ * it is closed, never kept hidden.  GTK 4.8's AT-SPI root answers
+ * GetChildAtIndex with an index past its visible windows by the last toplevel of
+ * its list (gtkatspiroot.c, the loop that does not break), and a toplevel that
+ * was never shown, or was shown and hidden again (its accessible object leaves
+ * the bus with it), has no object path: that NULL went into a D-Bus reply and the
+ * app died in g_variant_new.  A screen reader with a stale child count asks
+ * exactly that (the monkey's walks did, after Ctrl+? and Escape:
+ * tests/ui/a11y-root.py).  So no window of the app stays alive hidden. */
+static gboolean
+on_help_close_request (GtkWindow *help, GtkApplicationWindow *win)
+{
+  /* GTK's own close would only hide it (the help overlay is hide-on-close) */
+  gtk_application_window_set_help_overlay (win, NULL);   /* destroys it */
+  return TRUE;
+}
+
 static void
 run_show_help_overlay (GtkWidget *w, const char *action, GVariant *param)
 {
@@ -665,8 +675,10 @@ run_show_help_overlay (GtkWidget *w, const char *action, GVariant *param)
         gtk_builder_new_from_resource ("/org/paramscope/ParamScope/shortcuts.ui");
 
       help = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (b, "help_overlay"));
-      /* modal, hidden on close, transient for the window, gone with it */
+      /* modal, transient for the window, gone with it or when closed */
       gtk_application_window_set_help_overlay (win, help);
+      g_signal_connect_object (help, "close-request", G_CALLBACK (on_help_close_request), win,
+                               0);
     }
   gtk_window_present (GTK_WINDOW (help));
 }

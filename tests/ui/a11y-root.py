@@ -3,10 +3,12 @@
 past its count, as a screen reader with a stale count asks (the monkey's walk of
 seed 1796470102 did, and the app died: GTK 4.8 answers with the last toplevel of
 its list, which had no object path while the never-shown Keyboard Shortcuts window
-was that toplevel).  The app must stay alive and print no GLib/GTK warning.
+was that toplevel); then the same after each window the app can open beside the main
+one was opened and closed (a hidden toplevel has no object path either: seed 1299709
+died after Ctrl+? and Escape).  The app must stay alive and print no GLib/GTK warning.
 
-Usage: a11y-root.py PARAMSCOPE MODEL   (run under an X server; it starts its own
-session bus with dbus-run-session).  TAP output.
+Usage: a11y-root.py PARAMSCOPE MODEL   (run under an X server with a window manager,
+tests/ui/with-wm.sh; it starts its own session bus with dbus-run-session).  TAP output.
 """
 import os
 import re
@@ -37,7 +39,7 @@ env.pop("GTK_A11Y", None)
 err_path = os.path.join(tmp, "app.stderr")
 proc = subprocess.Popen([app_bin, model], env=env, stdout=subprocess.DEVNULL,
                         stderr=open(err_path, "w"), cwd=tmp)
-print("1..4")
+print("1..8")
 
 ROOT = "/org/a11y/atspi/accessible/root"
 ACC = "org.a11y.atspi.Accessible"
@@ -107,24 +109,31 @@ if not name or count < 1:
     done(1)
 print(f"ok 1 the window's accessible root is on the bus ({count} window(s))")
 
-# past the end, as a stale count asks: a reply or an error, never a dead app
-answers = []
-for idx in (count, count + 1, count + 7):
-    try:
-        bus.call_sync(name, ROOT, ACC, "GetChildAtIndex", GLib.Variant("(i)", (idx,)),
-                      None, 0, 20000, None)
-        answers.append(f"{idx}: a reference")
-    except GLib.Error as e:
-        answers.append(f"{idx}: {e.message[:60]}")
-    time.sleep(0.3)
-    if proc.poll() is not None:
-        break
-if proc.poll() is None:
+
+def past_end(count):
+    """Ask for children past the end, as a stale count asks; the answers, or None if
+    the app died."""
+    answers = []
+    for idx in (count, count + 1, count + 7):
+        try:
+            bus.call_sync(name, ROOT, ACC, "GetChildAtIndex", GLib.Variant("(i)", (idx,)),
+                          None, 0, 20000, None)
+            answers.append(f"{idx}: a reference")
+        except GLib.Error as e:
+            answers.append(f"{idx}: {e.message[:60]}")
+        time.sleep(0.3)
+        if proc.poll() is not None:
+            return None
+    return answers
+
+
+answers = past_end(count)
+if answers is not None:
     print("ok 2 GetChildAtIndex past the root's children leaves the app alive (" +
           "; ".join(answers) + ")")
 else:
     print(f"not ok 2 the app died (status {proc.returncode}) on GetChildAtIndex past its "
-          f"children ({'; '.join(answers)})")
+          f"children")
     print(open(err_path).read()[-2000:], file=sys.stderr)
     done(1)
 
@@ -136,8 +145,85 @@ try:
 except GLib.Error as e:
     print(f"not ok 3 GetChildren failed: {e.message}")
 
+
+def xdo(*args):
+    return subprocess.run(["xdotool", *map(str, args)], capture_output=True, text=True,
+                          timeout=30).stdout
+
+
+def n_windows():
+    return len(bus.call_sync(name, ROOT, ACC, "GetChildren", None, None, 0, 20000,
+                             None).unpack()[0])
+
+
+def wait_windows(n, timeout=20):
+    t0 = time.time()
+    while time.time() - t0 < timeout and proc.poll() is None:
+        try:
+            if n_windows() == n:
+                return True
+        except GLib.Error:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+session = Gio.bus_get_sync(Gio.BusType.SESSION)
+
+
+def session_name():
+    """The app's unique name on the session bus (it runs as a non-unique application)."""
+    for n in session.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "ListNames", None, None, 0, -1,
+                               None).unpack()[0]:
+        if not n.startswith(":"):
+            continue
+        try:
+            pid = session.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                    "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                    GLib.Variant("(s)", (n,)), None, 0, -1, None).unpack()[0]
+        except GLib.Error:
+            continue
+        if pid == proc.pid:
+            return n
+    return None
+
+
+def activate_app_action(action):
+    session.call_sync(session_name(), "/org/paramscope/ParamScope",
+                      "org.gtk.Actions", "Activate",
+                      GLib.Variant("(sava{sv})", (action, [], {})), None, 0, 10000, None)
+
+
+main = xdo("search", "--onlyvisible", "--pid", proc.pid, "--name", "ParamScope").split()
+# each window opened (a key on the main window, or the application's action as its
+# menu item activates it), then closed with Escape; then the root asked past its end
+tn = 4
+for what, opener in (("the Keyboard Shortcuts window", "ctrl+question"),
+                     ("the About window", "app.about"),
+                     ("the Keyboard Shortcuts window again", "ctrl+question"),
+                     ("Preferences", "ctrl+comma")):
+    if main:
+        xdo("windowactivate", "--sync", main[-1])
+    if opener.startswith("app."):
+        activate_app_action(opener[4:])
+    else:
+        xdo("key", "--clearmodifiers", opener)
+    opened = wait_windows(2)
+    xdo("key", "--clearmodifiers", "Escape")
+    closed = wait_windows(1)
+    answers = past_end(1) if proc.poll() is None else None
+    if answers is None:
+        print(f"not ok {tn} the app died (status {proc.returncode}) on GetChildAtIndex past "
+              f"its children after {what} was opened and closed")
+        print(open(err_path).read()[-2000:], file=sys.stderr)
+        done(1)
+    print(f"{'ok' if opened and closed else 'not ok'} {tn} {what} opened and closed, then "
+          f"GetChildAtIndex past the end leaves the app alive ({'; '.join(answers)})")
+    tn += 1
+
 time.sleep(0.5)
 bad = [l for l in open(err_path, errors="replace").read().splitlines()
        if re.search(r"-(CRITICAL|WARNING) \*\*|Sanitizer|runtime error", l)]
-print("ok 4 no GLib/GTK warning on stderr" if not bad else f"not ok 4 stderr: {bad[0]}")
+print("ok 8 no GLib/GTK warning on stderr" if not bad else f"not ok 8 stderr: {bad[0]}")
 done(0 if not bad else 1)

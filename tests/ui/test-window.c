@@ -547,6 +547,14 @@ quit_step (gpointer data)
       g_assert_nonnull (help);
       g_assert_true (gtk_widget_get_visible (GTK_WIDGET (help)));
       g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (help)) == GTK_WINDOW (first));
+      /* closed, it is destroyed, not kept hidden (a hidden toplevel has no
+       * accessible object path: tests/ui/a11y-root.py), and made again */
+      gtk_window_close (GTK_WINDOW (help));
+      g_assert_null (gtk_application_window_get_help_overlay (first));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (first), "win.show-help-overlay", NULL));
+      help = gtk_application_window_get_help_overlay (first);
+      g_assert_nonnull (help);
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (help)));
       qc->seen = g_list_length (windows);
       g_action_group_activate_action (G_ACTION_GROUP (qc->app), "quit", NULL);
       g_assert_null (gtk_application_get_windows (GTK_APPLICATION (qc->app)));
