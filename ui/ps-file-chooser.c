@@ -41,7 +41,11 @@ on_response (GtkNativeDialog *dialog, int response, gpointer data)
       if (path && (parent || !r->had_parent))
         r->func (parent, path, r->data);
     }
-  g_idle_add (request_free, r);
+  /* ahead of the default-priority sources: GTK's fallback dialog is hidden by
+   * now, and a hidden toplevel has no accessible object path, which a screen
+   * reader's D-Bus question (dispatched at the default priority) could meet
+   * (see run_show_help_overlay in ps-window-actions.c) */
+  g_idle_add_full (G_PRIORITY_HIGH, request_free, r, NULL);
 }
 
 static GtkFileFilter *
