@@ -73,6 +73,18 @@ ALLOW = [
     # overlay scrolling, with natural scroll policies, and not with EXTERNAL (no
     # scrollbars), which would take the scrollbars from the user.
     r"Gtk-WARNING.*Trying to snapshot GtkGizmo 0x[0-9a-f]+ without a current allocation",
+    # GTK 4.8's file chooser (the GtkFileChooserDialog that GtkFileChooserNative falls
+    # back to where no portal answers): in search mode (Ctrl+F, a letter typed), a click
+    # on its file list and then Ctrl+F there make the list (a GtkTreeView, GTK's own:
+    # ParamScope makes none) start its own interactive search, and GTK parents a widget
+    # to it with CSS nodes out of step.  A soak met it (seed 4256233, action 2304) and
+    # its full replay did again, with the focus traced to that GtkTreeView of "Open a
+    # Model"; the stack has only GTK frames from the key event (shortcut controller,
+    # the tree view's keybinding, gtk_widget_set_parent) to the critical.  A 15-line GTK
+    # program (a GtkFileChooserDialog and nothing else; xdotool: Ctrl+F, "x", a click on
+    # the list, Ctrl+F) prints it every time; not without the search.
+    r"Gtk-CRITICAL.*gtk_css_node_insert_after: assertion 'previous_sibling == NULL "
+    r"\|\| previous_sibling->parent == parent' failed",
 ]
 # "Broken accounting of active state" is allowed only in one case (AFTER_PRIMARY_DRAG
 # below), and is a failure everywhere else.  GTK 4.8 prints it when a menu it opens from

@@ -16,6 +16,8 @@ BROKEN = ("(paramscope:1): Gtk-WARNING **: 19:03:28.084: Broken accounting of ac
           "for widget 0x6150004a39d0(GtkCenterBox)")
 MONITOR = ("(paramscope:1): Gdk-CRITICAL **: 18:29:14.093: gdk_monitor_get_geometry: "
            "assertion 'GDK_IS_MONITOR (monitor)' failed")
+CSS_NODE = ("(paramscope:1): Gtk-CRITICAL **: 20:08:33.323: gtk_css_node_insert_after: "
+            "assertion 'previous_sibling == NULL || previous_sibling->parent == parent' failed")
 OTHER_CRITICAL = ("(paramscope:1): Gtk-CRITICAL **: 10:00:00.000: gtk_widget_get_parent: "
                   "assertion 'GTK_IS_WIDGET (widget)' failed")
 ASAN = "==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020000000f0"
@@ -24,6 +26,7 @@ ASAN = "==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000
 CASES = [
     ("plain output is no failure", ["EVT nothing", "Loading the model"], False, [], 0),
     ("an allow-listed GDK critical passes", [MONITOR], False, [], 1),
+    ("the file chooser's CSS-node critical passes", [CSS_NODE], False, [], 1),
     ("Broken accounting fails after anything but a primary drag", [BROKEN], False, [BROKEN], 0),
     ("Broken accounting passes right after a primary drag", [BROKEN, BROKEN], True, [], 2),
     ("another critical fails even after a primary drag", [OTHER_CRITICAL, BROKEN], True,
